@@ -1,0 +1,251 @@
+//! What each subcommand does, between the parsed command line and the store.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+
+use crate::config::Config;
+use crate::demo;
+use crate::domain::listener::Role;
+use crate::passphrase_input::PassphraseSource;
+use crate::paths;
+use crate::store::{KdfParams, NewAccount, Store, StoreError};
+
+/// What every command needs: the database path, the configuration, who acts and how their
+/// passphrases are read.
+pub struct Session {
+    pub db: PathBuf,
+    pub config: Config,
+    pub config_file: Option<PathBuf>,
+    login: Option<String>,
+    passphrases: PassphraseSource,
+}
+
+impl Session {
+    /// `--db` wins over the config's `database`, which wins over the platform default
+    /// (the demo has its own default, so it never touches the real database).
+    pub fn new(
+        db: Option<PathBuf>,
+        config: Option<&Path>,
+        login: Option<String>,
+        passphrase_stdin: bool,
+        demo: bool,
+    ) -> Result<Session> {
+        let default_config = paths::default_config_file().ok();
+        let (config, config_file) = Config::load(config, default_config.as_deref())?;
+        let db = match (db, &config.database, demo) {
+            (Some(db), _, _) => db,
+            (None, _, true) => paths::default_demo_database()?,
+            (None, Some(db), false) => db.clone(),
+            (None, None, false) => paths::default_database()?,
+        };
+        Ok(Session {
+            db,
+            config,
+            config_file,
+            login,
+            passphrases: PassphraseSource::new(passphrase_stdin),
+        })
+    }
+
+    /// Unlocks the database as `--as LOGIN`, or as its only account.
+    fn unlock(&mut self) -> Result<Store> {
+        let login = match &self.login {
+            Some(login) => login.clone(),
+            None => {
+                let logins = Store::logins(&self.db)?;
+                match logins.as_slice() {
+                    [only] => only.clone(),
+                    _ => bail!(
+                        "this database has several accounts: say which with --as LOGIN ({})",
+                        logins.join(", ")
+                    ),
+                }
+            }
+        };
+        let passphrase = self.passphrases.ask(&format!("Passphrase for {login}: "))?;
+        Ok(Store::open(&self.db, &login, &passphrase)?)
+    }
+}
+
+/// Until the terminal interface lands: say what it would open, and exit cleanly.
+pub fn open_terminal(session: Session) -> Result<ExitCode> {
+    match Store::logins(&session.db) {
+        Ok(logins) => {
+            println!("The terminal would open on {}", session.db.display());
+            println!("Accounts that can unlock it: {}", logins.join(", "));
+            println!("(The interface itself is not built yet; every other command works.)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::KeyFileMissing(_)) if !session.db.exists() => {
+            println!(
+                "No database at {} yet: create it with `permanence init`, or try `permanence demo`.",
+                session.db.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub fn init(mut session: Session, login: &str, name: &str) -> Result<ExitCode> {
+    if session.db.exists() {
+        return Err(StoreError::AlreadyExists(session.db.clone()).into());
+    }
+    println!("Creating the database {}", session.db.display());
+    println!("First supervisor account: {login} ({name})");
+    let passphrase = session
+        .passphrases
+        .ask_new(&format!("New passphrase for {login}: "), login)?;
+    let account = NewAccount {
+        login,
+        display_name: name,
+        role: Role::Supervisor,
+        passphrase: &passphrase,
+    };
+    let store = Store::create(&session.db, account, KdfParams::DEFAULT)?;
+    println!("Created. Key file: {}", store.key_file_path().display());
+    println!("Back up both files together: one without the other cannot be opened.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn demo(session: Session, calls: u64) -> Result<ExitCode> {
+    let created = if session.db.exists() {
+        println!(
+            "The demo database {} already exists; it is reopened as it is.",
+            session.db.display()
+        );
+        println!("(Delete it and its .keys file to build it again, e.g. with another --calls.)");
+        demo::verify(&session.db)?
+    } else {
+        println!(
+            "Building a demo database of {calls} synthetic calls in {}…",
+            session.db.display()
+        );
+        demo::build(&session.db, calls, &session.config.themes)?
+    };
+    println!();
+    println!("Demo database: {}", session.db.display());
+    println!(
+        "  {} calls, {} caller files, {} pending callbacks",
+        created.calls, created.files, created.pending_callbacks
+    );
+    println!("Demo accounts (synthetic; never use these passphrases for real):");
+    for account in demo::ACCOUNTS {
+        println!(
+            "  {:<8} {:<11} {:<28} passphrase: {}",
+            account.login,
+            account.role.as_str(),
+            account.display_name,
+            account.passphrase
+        );
+    }
+    println!();
+    println!(
+        "Open it with: permanence --db {} --as coord",
+        session.db.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn listener_add(mut session: Session, login: &str, name: &str, role: Role) -> Result<ExitCode> {
+    let mut store = session.unlock()?;
+    let passphrase = session
+        .passphrases
+        .ask_new(&format!("New passphrase for {login}: "), login)?;
+    let account = NewAccount {
+        login,
+        display_name: name,
+        role,
+        passphrase: &passphrase,
+    };
+    let listener = store.add_listener(account, KdfParams::DEFAULT)?;
+    println!(
+        "Added {} ({}, {}).",
+        listener.login, listener.display_name, listener.role
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn listener_list(mut session: Session) -> Result<ExitCode> {
+    let store = session.unlock()?;
+    for listener in store.listeners()? {
+        let state = if listener.active {
+            "active"
+        } else {
+            "deactivated"
+        };
+        println!(
+            "{:<16} {:<11} {:<12} {}",
+            listener.login,
+            listener.role.as_str(),
+            state,
+            listener.display_name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn listener_deactivate(mut session: Session, login: &str) -> Result<ExitCode> {
+    let mut store = session.unlock()?;
+    store.deactivate_listener(login)?;
+    println!("Deactivated {login}: their key slot is removed, their past calls keep their name.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn listener_passwd(mut session: Session, login: Option<&str>) -> Result<ExitCode> {
+    let mut store = session.unlock()?;
+    let login = login.unwrap_or(&store.actor().login).to_owned();
+    let passphrase = session
+        .passphrases
+        .ask_new(&format!("New passphrase for {login}: "), &login)?;
+    store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
+    println!("The passphrase of {login} is changed (only its key slot was rewritten).");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn check(mut session: Session) -> Result<ExitCode> {
+    let store = match session.unlock() {
+        Ok(store) => store,
+        Err(err) => {
+            println!("FAULT: {err:#}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let report = store.check().context("running the checks")?;
+    for finding in &report.findings {
+        println!("FAULT: {finding}");
+    }
+    if report.is_clean() {
+        println!(
+            "OK: structure, encrypted pages and audit log verified ({} audit entries).",
+            report.audit_entries
+        );
+        if let Some(head) = report.audit_head {
+            println!("Audit chain head: {head}");
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "{} fault(s) found in {}.",
+            report.findings.len(),
+            session.db.display()
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+pub fn backup(mut session: Session, out: &Path) -> Result<ExitCode> {
+    let mut store = session.unlock()?;
+    let report = store.backup(out)?;
+    println!(
+        "Backup written and verified: {} ({} bytes, {} calls, {} files), key file {}",
+        out.display(),
+        report.bytes,
+        report.calls,
+        report.files,
+        crate::store::KeyFile::path_for(out).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

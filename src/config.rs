@@ -1,0 +1,274 @@
+//! The configuration file (TOML). Every key has a built-in default, documented in
+//! `config.example.toml`; an unknown key or a wrong type is an error naming the key and line.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Fr,
+    En,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The database file; `--db` wins over it, the platform data folder is the default.
+    pub database: Option<PathBuf>,
+    pub language: Language,
+    /// Minutes without a key before the screen locks, outside a call.
+    pub idle_lock_minutes: u32,
+    /// The same during a call: a listener may listen a long time without typing.
+    pub idle_lock_minutes_in_call: u32,
+    /// Free text of a file is purged this many days after its last contact.
+    pub retention_days: u32,
+    /// The themes a call can be tagged with, in the order shown.
+    pub themes: Vec<String>,
+    pub callback_presets: Vec<CallbackPreset>,
+    pub export: ExportConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: None,
+            language: Language::Fr,
+            idle_lock_minutes: 5,
+            idle_lock_minutes_in_call: 45,
+            retention_days: 730,
+            themes: DEFAULT_THEMES.iter().map(|t| (*t).to_owned()).collect(),
+            callback_presets: vec![
+                CallbackPreset {
+                    in_minutes: Some(30),
+                    next_day_at: None,
+                },
+                CallbackPreset {
+                    in_minutes: Some(120),
+                    next_day_at: None,
+                },
+                CallbackPreset {
+                    in_minutes: None,
+                    next_day_at: Some("09:00".into()),
+                },
+            ],
+            export: ExportConfig::default(),
+        }
+    }
+}
+
+const DEFAULT_THEMES: &[&str] = &[
+    "isolement",
+    "souffrance psychique",
+    "idées suicidaires",
+    "deuil",
+    "violences conjugales",
+    "maltraitance",
+    "addictions",
+    "santé",
+    "famille",
+    "travail et précarité",
+    "logement",
+    "autre",
+];
+
+/// A one-key due time offered when scheduling a callback: either `in_minutes` from now or
+/// the next day at `next_day_at` ("HH:MM", local time).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackPreset {
+    pub in_minutes: Option<u32>,
+    pub next_day_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportConfig {
+    /// Where exports are written; the current folder when unset.
+    pub directory: Option<PathBuf>,
+    /// age X25519 public keys (`age1…`): when any is set, exports are encrypted to them.
+    pub recipients: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Loads `--config PATH` if given (it must exist), else the platform config file if it
+    /// exists, else the built-in defaults. Returns the file read, if any.
+    pub fn load(
+        explicit: Option<&Path>,
+        default_path: Option<&Path>,
+    ) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let path = match (explicit, default_path) {
+            (Some(path), _) => path.to_owned(),
+            (None, Some(path)) if path.exists() => path.to_owned(),
+            (None, _) => return Ok((Config::default(), None)),
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let config = Config::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.clone(),
+            message,
+        })?;
+        Ok((config, Some(path)))
+    }
+
+    /// Parses and validates; the error message names the key and its line.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+        config.validate(text)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str) -> Result<(), String> {
+        let fail = |key: &str, why: &str| Err(format!("{}key `{key}`: {why}", line_of(text, key)));
+        if self.idle_lock_minutes == 0 {
+            return fail("idle_lock_minutes", "must be at least 1");
+        }
+        if self.idle_lock_minutes_in_call < self.idle_lock_minutes {
+            return fail(
+                "idle_lock_minutes_in_call",
+                "must not be shorter than idle_lock_minutes",
+            );
+        }
+        if self.retention_days == 0 {
+            return fail("retention_days", "must be at least 1");
+        }
+        if self.themes.is_empty() {
+            return fail("themes", "needs at least one theme");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for theme in &self.themes {
+            if theme.trim().is_empty() {
+                return fail("themes", "a theme is empty");
+            }
+            if !seen.insert(theme) {
+                return fail("themes", &format!("{theme:?} is listed twice"));
+            }
+        }
+        for preset in &self.callback_presets {
+            match (preset.in_minutes, &preset.next_day_at) {
+                (Some(0), None) => return fail("in_minutes", "must be at least 1"),
+                (Some(_), None) => {}
+                (None, Some(time)) => {
+                    if NaiveTime::parse_from_str(time, "%H:%M").is_err() {
+                        return fail(
+                            "next_day_at",
+                            &format!("{time:?} is not a time like \"09:00\""),
+                        );
+                    }
+                }
+                _ => {
+                    return fail(
+                        "callback_presets",
+                        "each preset sets exactly one of in_minutes or next_day_at",
+                    );
+                }
+            }
+        }
+        for recipient in &self.export.recipients {
+            if !recipient.starts_with("age1") {
+                return fail(
+                    "recipients",
+                    &format!("{recipient:?} is not an age public key (age1…)"),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// "line N, " for the first line that sets `key`, to point a person at it.
+fn line_of(text: &str, key: &str) -> String {
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|index| format!("line {}, ", index + 1))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_the_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn the_example_file_parses_to_the_defaults() {
+        let example = include_str!("../config.example.toml");
+        assert_eq!(Config::parse(example).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = Config::parse("language = \"en\"\n\nidle_lock_minute = 3\n").unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("idle_lock_minute"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_in_a_table_is_named_with_its_line() {
+        let err = Config::parse("[export]\ndirectory = \"/tmp\"\nrecipient = []\n").unwrap_err();
+        assert!(err.contains("line 3") && err.contains("recipient"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_named_with_its_line() {
+        let err = Config::parse("retention_days = \"two years\"\n").unwrap_err();
+        assert!(
+            err.contains("line 1") && err.contains("retention_days"),
+            "{err}"
+        );
+        let err = Config::parse("language = \"de\"\n").unwrap_err();
+        assert!(err.contains("line 1") && err.contains("de"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_are_named_with_their_line() {
+        let err = Config::parse("language = \"en\"\nidle_lock_minutes = 0\n").unwrap_err();
+        assert_eq!(err, "line 2, key `idle_lock_minutes`: must be at least 1");
+        let err = Config::parse("[[callback_presets]]\nnext_day_at = \"9h\"\n").unwrap_err();
+        assert!(err.starts_with("line 2, key `next_day_at`"), "{err}");
+        let err = Config::parse("themes = [\"deuil\", \"deuil\"]\n").unwrap_err();
+        assert!(err.contains("listed twice"), "{err}");
+    }
+
+    #[test]
+    fn load_prefers_the_explicit_file_and_requires_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.toml");
+        assert!(matches!(
+            Config::load(Some(&missing), None),
+            Err(ConfigError::Read { .. })
+        ));
+        // A default path that does not exist simply means defaults.
+        let (config, used) = Config::load(None, Some(&missing)).unwrap();
+        assert_eq!((config, used), (Config::default(), None));
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "language = \"en\"\n").unwrap();
+        let (config, used) = Config::load(Some(&file), None).unwrap();
+        assert_eq!(config.language, Language::En);
+        assert_eq!(used, Some(file));
+    }
+}

@@ -1,0 +1,445 @@
+//! The demo database: synthetic, deterministic data for a newcomer, the tests and the
+//! benchmarks. Every name, code, note and number here is invented; phone numbers come from
+//! the range ARCEP reserves for fiction (06 39 98 xx xx).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::{Duration, Utc};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::domain::call::{CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
+use crate::domain::callback::{
+    Assignee, Attempt, AttemptResult, NewCallback, PhoneNumber, Priority,
+};
+use crate::domain::caller_file::{
+    AgeBand, CallerRelation, Closure, Departement, FileProfile, Gender,
+};
+use crate::domain::listener::Role;
+use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
+use crate::domain::{FileId, ListenerId, Timestamp};
+use crate::store::{KdfParams, NewAccount, Store};
+
+pub struct DemoAccount {
+    pub login: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub passphrase: &'static str,
+}
+
+/// The demo accounts, shown on the unlock screen of the demo. The first is the supervisor.
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        login: "coord",
+        display_name: "Dominique (coordination)",
+        role: Role::Supervisor,
+        passphrase: "lune verte soixante",
+    },
+    DemoAccount {
+        login: "camille",
+        display_name: "Camille",
+        role: Role::Listener,
+        passphrase: "trois pommes bleues",
+    },
+    DemoAccount {
+        login: "sacha",
+        display_name: "Sacha",
+        role: Role::Listener,
+        passphrase: "riviere calme douze",
+    },
+    DemoAccount {
+        login: "alex",
+        display_name: "Alex",
+        role: Role::Listener,
+        passphrase: "jardin du nord sept",
+    },
+];
+
+/// What a demo database holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub calls: u64,
+    pub files: u64,
+    pub pending_callbacks: u64,
+}
+
+const SEED: u64 = 0x5045_524d_414e_454e; // "PERMANEN"
+/// Calls written per transaction: large enough to be fast, small enough to keep the WAL small.
+const CALLS_PER_TRANSACTION: u64 = 20_000;
+const SHIFTS_PER_DAY: u64 = 3;
+
+const NOTE_OPENINGS: &[&str] = &[
+    "Appelle pour la première fois, a trouvé le numéro sur une affiche.",
+    "Rappelle comme convenu, voix plus posée que la dernière fois.",
+    "Appel en soirée, dit ne pas arriver à dormir.",
+    "Commence par s'excuser de déranger.",
+    "Appelle depuis son travail, pendant sa pause.",
+    "Long silence au début, puis parle de sa semaine.",
+];
+const NOTE_MIDDLES: &[&str] = &[
+    "Évoque une grande solitude depuis le déménagement de ses enfants.",
+    "Parle des tensions avec son conjoint, sans violence physique décrite.",
+    "Décrit une fatigue importante et une perte d'intérêt pour ses activités.",
+    "Raconte le décès récent d'un proche et la difficulté à en parler autour de soi.",
+    "Mentionne des difficultés financières qui l'empêchent de dormir.",
+    "Exprime de la colère contre son employeur, se sent mis à l'écart.",
+    "Dit avoir parfois des idées noires, sans projet précis.",
+    "S'inquiète pour un parent âgé qui vit seul.",
+];
+const NOTE_CLOSINGS: &[&str] = &[
+    "Se sent un peu apaisé·e à la fin de l'échange.",
+    "Accepte l'idée d'en parler à son médecin traitant.",
+    "Remercie pour l'écoute, pense rappeler.",
+    "Orienté·e vers une permanence locale.",
+    "Souhaite qu'on le ou la rappelle demain.",
+];
+const SUMMARIES: &[&str] = &[
+    "Personne isolée, appels réguliers en soirée.",
+    "Situation de deuil, accompagnement sur plusieurs semaines.",
+    "Difficultés familiales et professionnelles, suivi régulier.",
+    "Inquiétude pour un parent âgé, orientation vers le 3977 évoquée.",
+    "Idées suicidaires passées, suivi avec rappels convenus.",
+];
+const INSTRUCTIONS: &[&str] = &[
+    "Préfère parler à une écoutante.",
+    "Ne pas rappeler après 20h.",
+    "Laisser sonner longtemps : se déplace difficilement.",
+];
+const HANDOVER: &str =
+    "Deux rappels prévus demain matin. Appelant·e habituel·le du soir a bien été joint·e.";
+
+/// Builds the demo database at `db_path` with `calls` calls. Deterministic: the same count
+/// gives the same content, dated relative to today.
+pub fn build(db_path: &Path, calls: u64, themes: &[String]) -> Result<DemoSummary> {
+    let supervisor = &ACCOUNTS[0];
+    let mut store = Store::create(
+        db_path,
+        NewAccount {
+            login: supervisor.login,
+            display_name: supervisor.display_name,
+            role: supervisor.role,
+            passphrase: supervisor.passphrase,
+        },
+        KdfParams::DEFAULT,
+    )?;
+    let mut listeners = vec![store.actor().id];
+    for account in &ACCOUNTS[1..] {
+        let added = store.add_listener(
+            NewAccount {
+                login: account.login,
+                display_name: account.display_name,
+                role: account.role,
+                passphrase: account.passphrase,
+            },
+            KdfParams::DEFAULT,
+        )?;
+        listeners.push(added.id);
+    }
+    let summary =
+        fill(&mut store, &listeners, calls, themes).context("filling the demo database")?;
+    Ok(summary)
+}
+
+/// Opens an existing demo database with the demo supervisor and counts what it holds.
+pub fn verify(db_path: &Path) -> Result<DemoSummary> {
+    let supervisor = &ACCOUNTS[0];
+    let store = Store::open(db_path, supervisor.login, supervisor.passphrase).context(
+        "this does not look like a demo database (its supervisor passphrase does not open it)",
+    )?;
+    let counts = store.counts()?;
+    Ok(DemoSummary {
+        calls: counts.calls,
+        files: counts.files,
+        pending_callbacks: counts.pending_callbacks,
+    })
+}
+
+struct Generator<'a> {
+    rng: ChaCha8Rng,
+    themes: &'a [String],
+    files: Vec<FileId>,
+    pending_callbacks: u64,
+    now: Timestamp,
+}
+
+fn fill(
+    store: &mut Store,
+    listeners: &[ListenerId],
+    calls: u64,
+    themes: &[String],
+) -> Result<DemoSummary> {
+    let today = Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc();
+    let days = (calls / 250).clamp(90, 3650);
+    let shifts = (days * SHIFTS_PER_DAY).max(1);
+    let mut generator = Generator {
+        rng: ChaCha8Rng::seed_from_u64(SEED),
+        themes,
+        files: Vec::new(),
+        pending_callbacks: 0,
+        now: Utc::now(),
+    };
+    let mut written = 0;
+    let mut bulk = store.bulk()?;
+    for shift_index in 0..shifts {
+        // Shifts run 8h-12h, 13h-18h and 18h-23h, ending yesterday evening.
+        let day = today - Duration::days((days - shift_index / SHIFTS_PER_DAY) as i64);
+        let (start_hour, hours) =
+            [(8, 4), (13, 5), (18, 5)][(shift_index % SHIFTS_PER_DAY) as usize];
+        let started = day + Duration::hours(start_hour);
+        let ended = started + Duration::hours(hours);
+        let listener = *listeners
+            .choose(&mut generator.rng)
+            .expect("demo listeners");
+        let last = shift_index + 1 == shifts;
+        let shift = bulk.shift(listener, started, Some(ended), last.then_some(HANDOVER))?;
+        // Spread the calls evenly over the shifts, so the total is exact.
+        let in_this_shift = (calls * (shift_index + 1)) / shifts - (calls * shift_index) / shifts;
+        let slot = Duration::seconds(hours * 3600 / (in_this_shift.max(1) as i64));
+        for n in 0..in_this_shift {
+            let call_start =
+                started + slot * (n as i32) + Duration::seconds(generator.rng.gen_range(0..60));
+            generator.call(&bulk, listener, shift, call_start)?;
+            written += 1;
+            if written % CALLS_PER_TRANSACTION == 0 {
+                bulk.commit()?;
+                bulk = store.bulk()?;
+            }
+        }
+    }
+    bulk.commit()?;
+    Ok(DemoSummary {
+        calls: written,
+        files: generator.files.len() as u64,
+        pending_callbacks: generator.pending_callbacks,
+    })
+}
+
+impl Generator<'_> {
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        *items.choose(&mut self.rng).expect("non-empty list")
+    }
+
+    fn call(
+        &mut self,
+        bulk: &crate::store::BulkWriter<'_>,
+        listener: ListenerId,
+        shift: crate::domain::ShiftId,
+        started_at: Timestamp,
+    ) -> Result<()> {
+        let roll = self.rng.gen_range(0..100);
+        let call_type = match roll {
+            0..55 => CallType::Listening,
+            55..65 => CallType::Information,
+            65..70 => CallType::Crisis,
+            70..80 => CallType::Silent,
+            80..90 => CallType::HangUp,
+            90..95 => CallType::WrongNumber,
+            95..98 => CallType::Abusive,
+            _ => CallType::Testing,
+        };
+        if call_type.is_quick() {
+            let ended_at = started_at + Duration::seconds(self.rng.gen_range(5..120));
+            let call = NewCall {
+                shift_id: shift,
+                started_at,
+                ended_at,
+                call_type,
+                record: CallRecord::default(),
+            };
+            bulk.call(listener, &call)?;
+            return Ok(());
+        }
+        let ended_at = started_at + Duration::minutes(self.rng.gen_range(4..50));
+        let caller_file_id = if self.rng.gen_bool(0.75) {
+            Some(self.file(bulk, started_at)?)
+        } else {
+            None
+        };
+        let count = self.rng.gen_range(1..=3);
+        let mut themes: Vec<String> = self
+            .themes
+            .choose_multiple(&mut self.rng, count)
+            .cloned()
+            .collect();
+        themes.sort();
+        let crisis = call_type == CallType::Crisis;
+        let rud = if crisis || self.rng.gen_bool(0.15) {
+            let levels = [RudLevel::Low, RudLevel::Medium, RudLevel::High];
+            Rud {
+                risk: Some(self.pick(&levels)),
+                urgency: Some(if crisis {
+                    self.pick(&[RudLevel::Medium, RudLevel::High])
+                } else {
+                    RudLevel::Low
+                }),
+                danger: Some(self.pick(&levels)),
+            }
+        } else {
+            Rud::default()
+        };
+        let mut prompts = Vec::new();
+        let mut orientations = Vec::new();
+        if rud.urgency == Some(RudLevel::High) {
+            prompts.push(PromptRecord {
+                number: "15".into(),
+                rule: "urgency_high".into(),
+                raised_at: started_at + Duration::minutes(3),
+                acknowledgement: Some(Acknowledgement {
+                    at: started_at + Duration::minutes(4),
+                    outcome: self
+                        .pick(&[PromptOutcome::ServiceContacted, PromptOutcome::NumberGiven]),
+                    note: None,
+                }),
+            });
+            orientations.push("15".to_owned());
+        } else if rud.urgency.is_some() {
+            orientations.push("3114".to_owned());
+        } else if self.rng.gen_bool(0.1) {
+            orientations.push(self.pick(&["119", "3919", "3977", "3018"]).to_owned());
+        }
+        let notes = format!(
+            "{} {} {}",
+            self.pick(NOTE_OPENINGS),
+            self.pick(NOTE_MIDDLES),
+            self.pick(NOTE_CLOSINGS)
+        );
+        let outcome = if !prompts.is_empty() {
+            Outcome::EmergencyServices
+        } else if !orientations.is_empty() {
+            Outcome::Oriented
+        } else {
+            self.pick(&[
+                Outcome::Supported,
+                Outcome::Supported,
+                Outcome::CallerEndedCall,
+            ])
+        };
+        let wants_callback = caller_file_id.is_some() && self.rng.gen_bool(0.06);
+        let call = NewCall {
+            shift_id: shift,
+            started_at,
+            ended_at,
+            call_type,
+            record: CallRecord {
+                caller_file_id,
+                themes,
+                notes,
+                rud,
+                orientations,
+                outcome: Some(if wants_callback {
+                    Outcome::CallbackScheduled
+                } else {
+                    outcome
+                }),
+                prompts,
+            },
+        };
+        let call_id = bulk.call(listener, &call)?;
+        if let (true, Some(file)) = (wants_callback, caller_file_id) {
+            self.callback(bulk, listener, file, call_id, &call)?;
+        }
+        Ok(())
+    }
+
+    /// A file for a linked call: usually one already known (a repeat caller), sometimes new.
+    fn file(&mut self, bulk: &crate::store::BulkWriter<'_>, at: Timestamp) -> Result<FileId> {
+        if !self.files.is_empty() && self.rng.gen_bool(0.78) {
+            let index = self.rng.gen_range(0..self.files.len());
+            return Ok(self.files[index]);
+        }
+        let profile = FileProfile {
+            age_band: Some(self.pick(AgeBand::ALL)),
+            gender: self.rng.gen_bool(0.85).then(|| self.pick(Gender::ALL)),
+            departement: Departement::parse(&format!(
+                "{:02}",
+                self.pick(&[13u8, 31, 33, 35, 44, 59, 67, 69, 75, 93])
+            ))
+            .ok(),
+            relation: Some(self.pick(&[
+                CallerRelation::PersonConcerned,
+                CallerRelation::PersonConcerned,
+                CallerRelation::Relative,
+                CallerRelation::Professional,
+            ])),
+            situation_summary: self.pick(SUMMARIES).to_owned(),
+            instructions: if self.rng.gen_bool(0.2) {
+                self.pick(INSTRUCTIONS).to_owned()
+            } else {
+                String::new()
+            },
+        };
+        let (id, _) = bulk.file(&mut self.rng, &profile, at)?;
+        if self.rng.gen_bool(0.1) {
+            bulk.close_file(
+                id,
+                &Closure {
+                    reason: "Situation apaisée, accord pour clore".into(),
+                    caller_agreed: true,
+                },
+            )?;
+        }
+        self.files.push(id);
+        Ok(id)
+    }
+
+    fn callback(
+        &mut self,
+        bulk: &crate::store::BulkWriter<'_>,
+        listener: ListenerId,
+        file: FileId,
+        call_id: crate::domain::CallId,
+        call: &NewCall,
+    ) -> Result<()> {
+        let due_at = call.ended_at + Duration::hours(self.rng.gen_range(2..48));
+        let number = PhoneNumber::parse(&format!(
+            "06 39 98 {:02} {:02}",
+            self.rng.gen_range(0..100),
+            self.rng.gen_range(0..100)
+        ))
+        .expect("synthetic numbers are well formed");
+        let assignee = if self.rng.gen_bool(0.5) {
+            Assignee::Anyone
+        } else {
+            Assignee::Listener(listener)
+        };
+        let new = NewCallback::with_consent(
+            true,
+            file,
+            Some(call_id),
+            due_at,
+            Priority::suggested(&call.record.rud),
+            number,
+            assignee,
+            "Rappel convenu en fin d'appel.".into(),
+        )
+        .expect("consent was given");
+        let id = bulk.callback(&new, call.ended_at)?;
+        // Callbacks due more than two days ago were made; the recent ones are still pending,
+        // some overdue, some due later today or tomorrow.
+        if due_at < self.now - Duration::days(2) {
+            if self.rng.gen_bool(0.3) {
+                let missed = Attempt {
+                    at: due_at,
+                    listener_id: listener,
+                    result: AttemptResult::NoAnswer,
+                };
+                bulk.attempt(id, &missed, Some(due_at + Duration::hours(3)))?;
+            }
+            let reached = Attempt {
+                at: due_at + Duration::hours(3),
+                listener_id: listener,
+                result: AttemptResult::Reached,
+            };
+            bulk.attempt(id, &reached, None)?;
+        } else {
+            self.pending_callbacks += 1;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,193 @@
+//! A call taken during a shift, and the draft that autosaves it while it is being taken.
+
+use serde::{Deserialize, Serialize};
+
+use super::prompt::PromptRecord;
+use super::{CallId, FileId, ListenerId, ShiftId, Timestamp, stored_enum};
+
+stored_enum! {
+    CallType {
+        Listening = "listening",
+        Information = "information",
+        Crisis = "crisis",
+        Silent = "silent",
+        HangUp = "hang_up",
+        WrongNumber = "wrong_number",
+        Abusive = "abusive",
+        Testing = "testing",
+    }
+}
+
+impl CallType {
+    /// Calls with nothing to record: logged and closed in one keystroke.
+    pub fn is_quick(self) -> bool {
+        matches!(
+            self,
+            CallType::Silent
+                | CallType::HangUp
+                | CallType::WrongNumber
+                | CallType::Abusive
+                | CallType::Testing
+        )
+    }
+}
+
+stored_enum! {
+    /// One level of the RUD grid (faible / moyen / élevé).
+    RudLevel {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+    }
+}
+
+/// The French suicide-crisis grid: Risque, Urgence, Dangerosité. `None` is "not assessed".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rud {
+    pub risk: Option<RudLevel>,
+    pub urgency: Option<RudLevel>,
+    pub danger: Option<RudLevel>,
+}
+
+stored_enum! {
+    Outcome {
+        /// Listened to and supported; nothing further.
+        Supported = "supported",
+        /// Pointed to a service or partner.
+        Oriented = "oriented",
+        CallbackScheduled = "callback_scheduled",
+        /// Emergency services were called or the caller was put through to them.
+        EmergencyServices = "emergency_services",
+        CallerEndedCall = "caller_ended_call",
+    }
+}
+
+/// What the listener recorded about a call: shared by the saved call and its draft.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecord {
+    pub caller_file_id: Option<FileId>,
+    pub themes: Vec<String>,
+    pub notes: String,
+    pub rud: Rud,
+    /// Numbers of the directory given to the caller (e.g. "3114", "119").
+    pub orientations: Vec<String>,
+    pub outcome: Option<Outcome>,
+    pub prompts: Vec<PromptRecord>,
+}
+
+/// A call as saved when it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub id: CallId,
+    pub shift_id: ShiftId,
+    pub listener_id: ListenerId,
+    pub started_at: Timestamp,
+    pub ended_at: Timestamp,
+    pub call_type: CallType,
+    pub record: CallRecord,
+}
+
+/// A call to be saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCall {
+    pub shift_id: ShiftId,
+    pub started_at: Timestamp,
+    pub ended_at: Timestamp,
+    pub call_type: CallType,
+    pub record: CallRecord,
+}
+
+/// The call being taken, autosaved (inside the encrypted file) so that a crash loses at most
+/// the last seconds of typing. Serialised as JSON: its shape may grow without a migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallDraft {
+    pub shift_id: ShiftId,
+    pub started_at: Timestamp,
+    pub call_type: Option<CallType>,
+    pub record: CallRecord,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("a call cannot end before it starts")]
+    EndsBeforeStart,
+    #[error("theme {0:?} is listed twice")]
+    DuplicateTheme(String),
+}
+
+impl NewCall {
+    pub fn validate(&self) -> Result<(), CallError> {
+        if self.ended_at < self.started_at {
+            return Err(CallError::EndsBeforeStart);
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(theme) = self.record.themes.iter().find(|t| !seen.insert(t.as_str())) {
+            return Err(CallError::DuplicateTheme(theme.clone()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn quick_call_types_are_the_ones_with_nothing_to_record() {
+        let quick: Vec<_> = CallType::ALL.iter().filter(|t| t.is_quick()).collect();
+        assert_eq!(
+            quick,
+            [
+                &CallType::Silent,
+                &CallType::HangUp,
+                &CallType::WrongNumber,
+                &CallType::Abusive,
+                &CallType::Testing
+            ]
+        );
+    }
+
+    #[test]
+    fn validation() {
+        let now = Utc::now();
+        let mut call = NewCall {
+            shift_id: ShiftId(1),
+            started_at: now,
+            ended_at: now + Duration::minutes(12),
+            call_type: CallType::Listening,
+            record: CallRecord {
+                themes: vec!["isolement".into(), "deuil".into()],
+                ..CallRecord::default()
+            },
+        };
+        assert_eq!(call.validate(), Ok(()));
+        call.record.themes.push("deuil".into());
+        assert_eq!(
+            call.validate(),
+            Err(CallError::DuplicateTheme("deuil".into()))
+        );
+        call.record.themes.pop();
+        call.ended_at = now - Duration::seconds(1);
+        assert_eq!(call.validate(), Err(CallError::EndsBeforeStart));
+    }
+
+    #[test]
+    fn draft_survives_json() {
+        let draft = CallDraft {
+            shift_id: ShiftId(3),
+            started_at: Utc::now(),
+            call_type: None,
+            record: CallRecord {
+                notes: "appel d'une personne isolée".into(),
+                rud: Rud {
+                    urgency: Some(RudLevel::Medium),
+                    ..Rud::default()
+                },
+                ..CallRecord::default()
+            },
+        };
+        let json = serde_json::to_string(&draft).unwrap();
+        assert_eq!(serde_json::from_str::<CallDraft>(&json).unwrap(), draft);
+    }
+}

@@ -1,0 +1,214 @@
+//! Callbacks: calling a caller back, with their consent, to follow their situation.
+
+use super::call::{Rud, RudLevel};
+use super::{CallId, CallbackId, FileId, ListenerId, Timestamp, stored_enum};
+
+stored_enum! {
+    Priority {
+        Low = "low",
+        Normal = "normal",
+        High = "high",
+        Urgent = "urgent",
+    }
+}
+
+impl Priority {
+    /// The priority suggested from the RUD urgency; the listener may change it.
+    pub fn suggested(rud: &Rud) -> Priority {
+        match rud.urgency {
+            Some(RudLevel::High) => Priority::Urgent,
+            Some(RudLevel::Medium) => Priority::High,
+            Some(RudLevel::Low) | None => Priority::Normal,
+        }
+    }
+}
+
+stored_enum! {
+    CallbackStatus {
+        Pending = "pending",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+}
+
+stored_enum! {
+    AttemptResult {
+        Reached = "reached",
+        NoAnswer = "no_answer",
+        MessageNotLeft = "message_not_left",
+        WrongNumber = "wrong_number",
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Anyone,
+    Listener(ListenerId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub at: Timestamp,
+    pub listener_id: ListenerId,
+    pub result: AttemptResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub id: CallbackId,
+    pub caller_file_id: FileId,
+    pub origin_call_id: Option<CallId>,
+    pub due_at: Timestamp,
+    pub priority: Priority,
+    /// The only contact data kept anywhere; `None` once the callback is closed.
+    pub callback_number: Option<PhoneNumber>,
+    pub assignee: Assignee,
+    pub status: CallbackStatus,
+    pub note: String,
+    pub created_at: Timestamp,
+    pub attempts: Vec<Attempt>,
+}
+
+/// A callback to schedule. There is no consent field: a callback can only be built with
+/// [`NewCallback::with_consent`], so one without the caller's agreement cannot exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCallback {
+    pub caller_file_id: FileId,
+    pub origin_call_id: Option<CallId>,
+    pub due_at: Timestamp,
+    pub priority: Priority,
+    pub callback_number: PhoneNumber,
+    pub assignee: Assignee,
+    pub note: String,
+    _consent: (),
+}
+
+impl NewCallback {
+    /// `caller_agreed` is what the caller said when asked; `None` comes back without it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_consent(
+        caller_agreed: bool,
+        caller_file_id: FileId,
+        origin_call_id: Option<CallId>,
+        due_at: Timestamp,
+        priority: Priority,
+        callback_number: PhoneNumber,
+        assignee: Assignee,
+        note: String,
+    ) -> Option<NewCallback> {
+        caller_agreed.then_some(NewCallback {
+            caller_file_id,
+            origin_call_id,
+            due_at,
+            priority,
+            callback_number,
+            assignee,
+            note,
+            _consent: (),
+        })
+    }
+}
+
+/// A French phone number to call back, kept as digits (with a leading + for international).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a phone number (10 digits like 06 12 34 56 78, or +33 6 12 34 56 78)")]
+pub struct BadPhoneNumber(pub String);
+
+impl PhoneNumber {
+    pub fn parse(input: &str) -> Result<PhoneNumber, BadPhoneNumber> {
+        let trimmed = input.trim();
+        let (plus, rest) = match trimmed.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        if rest
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '.' | '-')))
+        {
+            return Err(BadPhoneNumber(input.to_owned()));
+        }
+        let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+        let valid = if plus {
+            (8..=15).contains(&digits.len())
+        } else {
+            digits.len() == 10 && digits.starts_with('0')
+        };
+        if !valid {
+            return Err(BadPhoneNumber(input.to_owned()));
+        }
+        Ok(PhoneNumber(if plus {
+            format!("+{digits}")
+        } else {
+            digits
+        }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers() {
+        assert_eq!(
+            PhoneNumber::parse("06 12 34 56 78").unwrap().as_str(),
+            "0612345678"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+33 6.12.34.56.78").unwrap().as_str(),
+            "+33612345678"
+        );
+        for bad in [
+            "",
+            "12345",
+            "6123456789",
+            "06 12 34 56 7a",
+            "+33",
+            "06123456789",
+        ] {
+            assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn no_callback_without_consent() {
+        let build = |agreed| {
+            NewCallback::with_consent(
+                agreed,
+                FileId(1),
+                None,
+                chrono::Utc::now(),
+                Priority::Normal,
+                PhoneNumber::parse("0612345678").unwrap(),
+                Assignee::Anyone,
+                String::new(),
+            )
+        };
+        assert!(build(false).is_none());
+        assert!(build(true).is_some());
+    }
+
+    #[test]
+    fn priority_follows_urgency() {
+        let rud = |urgency| Rud {
+            urgency,
+            ..Rud::default()
+        };
+        assert_eq!(
+            Priority::suggested(&rud(Some(RudLevel::High))),
+            Priority::Urgent
+        );
+        assert_eq!(
+            Priority::suggested(&rud(Some(RudLevel::Medium))),
+            Priority::High
+        );
+        assert_eq!(Priority::suggested(&rud(None)), Priority::Normal);
+    }
+}

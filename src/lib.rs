@@ -1,0 +1,12 @@
+//! permanence: the shift terminal of a French helpline's volunteer listeners.
+//! See ARCHITECTURE.md for the map of the modules and what each may not touch.
+
+pub mod atomic_file;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod hardening;
+pub mod passphrase_input;
+pub mod paths;
+pub mod store;

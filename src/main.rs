@@ -1,0 +1,144 @@
+//! The command line: parse, load the configuration, hand over to `commands`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use permanence::commands::{self, Session};
+use permanence::domain::listener::Role;
+
+#[derive(Parser)]
+#[command(
+    name = "permanence",
+    version,
+    about = "The shift terminal of a helpline's volunteer listeners",
+    long_about = "The shift terminal of a helpline's volunteer listeners.\n\n\
+                  Everything is kept in one encrypted file (SQLCipher); each person unlocks it \
+                  with their own passphrase. Run without a command to open the terminal."
+)]
+struct Cli {
+    /// The database file [default: from the config file, else the platform data folder]
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// The configuration file [default: the platform config folder's config.toml, if any]
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The account that unlocks the database (needed when it has several)
+    #[arg(long = "as", global = true, value_name = "LOGIN")]
+    login: Option<String>,
+    /// Read passphrases from standard input, one per line, in the order they are asked
+    #[arg(long, global = true)]
+    passphrase_stdin: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database and its first supervisor account
+    Init {
+        /// Login of the first supervisor
+        #[arg(long, default_value = "coordination")]
+        login: String,
+        /// Display name of the first supervisor
+        #[arg(long, default_value = "Coordination")]
+        name: String,
+    },
+    /// Create (or reopen) a demo database of synthetic, deterministic data
+    Demo {
+        /// How many calls to generate
+        #[arg(long, default_value_t = 3000)]
+        calls: u64,
+    },
+    /// Manage accounts and their key slots
+    #[command(subcommand)]
+    Listener(ListenerCommand),
+    /// Verify the database, its encryption and its audit log; non-zero exit on any fault
+    Check,
+    /// Write an encrypted, verified copy of the database (and its key file)
+    Backup {
+        /// The copy to write; its key file is written beside it as FILE.keys
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ListenerCommand {
+    /// Add an account (supervisor only)
+    Add {
+        login: String,
+        /// The name shown in the terminal
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value_t = RoleArg::Listener)]
+        role: RoleArg,
+    },
+    /// List the accounts
+    List,
+    /// Deactivate an account and remove its key slot (supervisor only)
+    Deactivate { login: String },
+    /// Change your passphrase, or reset another account's (supervisor only)
+    Passwd { login: Option<String> },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Listener,
+    Supervisor,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Listener => Role::Listener,
+            RoleArg::Supervisor => Role::Supervisor,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    if let Err(err) = permanence::hardening::harden_process() {
+        eprintln!("permanence: cannot disable core dumps: {err}");
+        return ExitCode::FAILURE;
+    }
+    let cli = Cli::parse();
+    let demo = matches!(cli.command, Some(Command::Demo { .. }));
+    let session = match Session::new(
+        cli.db,
+        cli.config.as_deref(),
+        cli.login,
+        cli.passphrase_stdin,
+        demo,
+    ) {
+        Ok(session) => session,
+        Err(err) => return fail(err),
+    };
+    let result = match cli.command {
+        None => commands::open_terminal(session),
+        Some(Command::Init { login, name }) => commands::init(session, &login, &name),
+        Some(Command::Demo { calls }) => commands::demo(session, calls),
+        Some(Command::Listener(ListenerCommand::Add { login, name, role })) => {
+            commands::listener_add(session, &login, &name, role.into())
+        }
+        Some(Command::Listener(ListenerCommand::List)) => commands::listener_list(session),
+        Some(Command::Listener(ListenerCommand::Deactivate { login })) => {
+            commands::listener_deactivate(session, &login)
+        }
+        Some(Command::Listener(ListenerCommand::Passwd { login })) => {
+            commands::listener_passwd(session, login.as_deref())
+        }
+        Some(Command::Check) => commands::check(session),
+        Some(Command::Backup { out }) => commands::backup(session, &out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => fail(err),
+    }
+}
+
+fn fail(err: anyhow::Error) -> ExitCode {
+    eprintln!("permanence: {err:#}");
+    ExitCode::FAILURE
+}

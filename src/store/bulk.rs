@@ -1,0 +1,102 @@
+//! Writing many rows in one transaction, for the demo and benchmark stores
+//! (`permanence demo --calls 1000000`). Uses the same inserts as the interface.
+
+use rusqlite::{Transaction, TransactionBehavior, params};
+
+use super::error::StoreResult;
+use super::rows::to_secs;
+use super::{Store, audit, callbacks, calls, files};
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::call::NewCall;
+use crate::domain::callback::{Attempt, NewCallback};
+use crate::domain::caller_file::{Closure, FileCode, FileProfile};
+use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
+
+/// An open write transaction with the bulk inserts. Nothing is visible until `commit`.
+pub struct BulkWriter<'a> {
+    tx: Transaction<'a>,
+    actor: ListenerId,
+}
+
+impl Store {
+    /// Starts a bulk load (supervisor only).
+    pub fn bulk(&mut self) -> StoreResult<BulkWriter<'_>> {
+        self.require_supervisor("load data in bulk")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(BulkWriter {
+            tx,
+            actor: self.actor.id,
+        })
+    }
+}
+
+impl BulkWriter<'_> {
+    pub fn shift(
+        &self,
+        listener: ListenerId,
+        started_at: Timestamp,
+        ended_at: Option<Timestamp>,
+        handover_note: Option<&str>,
+    ) -> StoreResult<ShiftId> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO shift (listener_id, started_at, ended_at, handover_note) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![listener.0, to_secs(started_at), ended_at.map(to_secs), handover_note])?;
+        Ok(ShiftId(self.tx.last_insert_rowid()))
+    }
+
+    pub fn file(
+        &self,
+        rng: &mut impl rand::Rng,
+        profile: &FileProfile,
+        created_at: Timestamp,
+    ) -> StoreResult<(FileId, FileCode)> {
+        files::insert(&self.tx, rng, profile, created_at)
+    }
+
+    pub fn close_file(&self, id: FileId, closure: &Closure) -> StoreResult<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id.0, closure.reason, closure.caller_agreed])?;
+        Ok(())
+    }
+
+    pub fn call(&self, listener: ListenerId, call: &NewCall) -> StoreResult<CallId> {
+        calls::insert(&self.tx, listener, call)
+    }
+
+    pub fn callback(
+        &self,
+        callback: &NewCallback,
+        created_at: Timestamp,
+    ) -> StoreResult<CallbackId> {
+        callbacks::insert(&self.tx, callback, created_at)
+    }
+
+    pub fn attempt(
+        &self,
+        id: CallbackId,
+        attempt: &Attempt,
+        reschedule_to: Option<Timestamp>,
+    ) -> StoreResult<()> {
+        callbacks::insert_attempt(&self.tx, id, attempt, reschedule_to)
+    }
+
+    /// Commits everything, with one audit entry for the whole load.
+    pub fn commit(self) -> StoreResult<()> {
+        audit::append(
+            &self.tx,
+            Some(self.actor),
+            AuditAction::DemoFilled,
+            ObjectKind::Database,
+            None,
+        )?;
+        self.tx.commit()?;
+        Ok(())
+    }
+}

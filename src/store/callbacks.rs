@@ -1,0 +1,206 @@
+//! Callbacks and their attempts. The callback number is wiped in the same transaction that
+//! closes the callback (and a CHECK constraint refuses a closed callback that keeps one).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::error::{StoreError, StoreResult};
+use super::rows::{from_secs, now, to_secs, word};
+use super::{Store, audit};
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::callback::{
+    Assignee, Attempt, AttemptResult, Callback, CallbackStatus, NewCallback, PhoneNumber,
+};
+use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
+
+const COLUMNS: &str = "id, caller_file_id, origin_call_id, due_at, priority, callback_number, \
+                       assigned_listener_id, status, note, created_at";
+
+fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
+    let number: Option<String> = row.get(5)?;
+    Ok(Callback {
+        id: CallbackId(row.get(0)?),
+        caller_file_id: FileId(row.get(1)?),
+        origin_call_id: row.get::<_, Option<i64>>(2)?.map(CallId),
+        due_at: from_secs(row.get(3)?),
+        priority: word(4, row.get(4)?)?,
+        callback_number: number.and_then(|n| PhoneNumber::parse(&n).ok()),
+        assignee: match row.get::<_, Option<i64>>(6)? {
+            Some(id) => Assignee::Listener(ListenerId(id)),
+            None => Assignee::Anyone,
+        },
+        status: word(7, row.get(7)?)?,
+        note: row.get(8)?,
+        created_at: from_secs(row.get(9)?),
+        attempts: Vec::new(),
+    })
+}
+
+/// Inserts a pending callback; shared by the interface and the demo filler.
+pub(super) fn insert(
+    conn: &Connection,
+    callback: &NewCallback,
+    created_at: Timestamp,
+) -> StoreResult<CallbackId> {
+    conn.prepare_cached(
+        "INSERT INTO callback (caller_file_id, origin_call_id, due_at, priority, consent, callback_number,
+                               assigned_listener_id, status, note, created_at)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, 'pending', ?7, ?8)",
+    )?
+    .execute(params![
+        callback.caller_file_id.0,
+        callback.origin_call_id.map(|c| c.0),
+        to_secs(callback.due_at),
+        callback.priority.as_str(),
+        callback.callback_number.as_str(),
+        match callback.assignee {
+            Assignee::Anyone => None,
+            Assignee::Listener(id) => Some(id.0),
+        },
+        callback.note,
+        to_secs(created_at),
+    ])?;
+    Ok(CallbackId(conn.last_insert_rowid()))
+}
+
+/// Records an attempt and, when it reached the caller, closes the callback and wipes the number.
+pub(super) fn insert_attempt(
+    conn: &Connection,
+    id: CallbackId,
+    attempt: &Attempt,
+    reschedule_to: Option<Timestamp>,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO callback_attempt (callback_id, attempted_at, listener_id, result) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id.0, to_secs(attempt.at), attempt.listener_id.0, attempt.result.as_str()])?;
+    if attempt.result == AttemptResult::Reached {
+        close(conn, id, CallbackStatus::Done, None, attempt.at)?;
+    } else if let Some(due) = reschedule_to {
+        conn.prepare_cached("UPDATE callback SET due_at = ?2 WHERE id = ?1")?
+            .execute(params![id.0, to_secs(due)])?;
+    }
+    Ok(())
+}
+
+fn close(
+    conn: &Connection,
+    id: CallbackId,
+    status: CallbackStatus,
+    reason: Option<&str>,
+    at: Timestamp,
+) -> StoreResult<()> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE callback SET status = ?2, callback_number = NULL, closed_at = ?3, closed_reason = ?4
+             WHERE id = ?1 AND status = 'pending'",
+        )?
+        .execute(params![id.0, status.as_str(), to_secs(at), reason])?;
+    if changed == 0 {
+        return Err(StoreError::Invalid(format!(
+            "callback {id} is missing or already closed"
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn schedule_callback(&mut self, callback: &NewCallback) -> StoreResult<CallbackId> {
+        self.write(|tx, actor| {
+            let id = insert(tx, callback, now())?;
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::CallbackCreated,
+                ObjectKind::Callback,
+                Some(id.0),
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// Every pending callback, soonest due first.
+    pub fn pending_callbacks(&self) -> StoreResult<Vec<Callback>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM callback WHERE status = 'pending' ORDER BY due_at, id"
+        ))?;
+        let callbacks = statement
+            .query_map([], read)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(callbacks)
+    }
+
+    pub fn callback(&self, id: CallbackId) -> StoreResult<Callback> {
+        let mut callback = self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM callback WHERE id = ?1"),
+                [id.0],
+                read,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("no callback {id}")))?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT attempted_at, listener_id, result FROM callback_attempt WHERE callback_id = ?1 ORDER BY attempted_at, id",
+        )?;
+        callback.attempts = statement
+            .query_map([id.0], |row| {
+                Ok(Attempt {
+                    at: from_secs(row.get(0)?),
+                    listener_id: ListenerId(row.get(1)?),
+                    result: word(2, row.get(2)?)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(callback)
+    }
+
+    /// Logs an attempt by the actor; a reached caller closes the callback and wipes the number,
+    /// a failed attempt moves it to `reschedule_to` when given.
+    pub fn record_callback_attempt(
+        &mut self,
+        id: CallbackId,
+        result: AttemptResult,
+        reschedule_to: Option<Timestamp>,
+    ) -> StoreResult<()> {
+        self.write(|tx, actor| {
+            let attempt = Attempt {
+                at: now(),
+                listener_id: actor.id,
+                result,
+            };
+            insert_attempt(tx, id, &attempt, reschedule_to)?;
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::CallbackAttempted,
+                ObjectKind::Callback,
+                Some(id.0),
+            )
+        })
+    }
+
+    /// Cancels a pending callback with a reason; the number is wiped.
+    pub fn cancel_callback(&mut self, id: CallbackId, reason: &str) -> StoreResult<()> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "cancelling a callback needs a reason".into(),
+            ));
+        }
+        self.write(|tx, actor| {
+            close(
+                tx,
+                id,
+                CallbackStatus::Cancelled,
+                Some(reason.trim()),
+                now(),
+            )?;
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::CallbackCancelled,
+                ObjectKind::Callback,
+                Some(id.0),
+            )
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! Calls: saved in one transaction with their themes, orientations and prompts, the file's
+//! last contact, the removal of the draft and the audit entry.
+
+use rusqlite::{Connection, params};
+
+use super::error::{StoreError, StoreResult};
+use super::rows::{from_secs, from_secs_opt, to_secs, word, word_opt};
+use super::{Store, audit};
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::call::{Call, CallRecord, NewCall, Rud};
+use crate::domain::prompt::{Acknowledgement, PromptRecord};
+use crate::domain::{CallId, FileId, ListenerId, ShiftId};
+
+/// Inserts a call and what hangs off it; shared by the interface and the demo filler.
+pub(super) fn insert(
+    conn: &Connection,
+    listener_id: ListenerId,
+    call: &NewCall,
+) -> StoreResult<CallId> {
+    let record = &call.record;
+    conn.prepare_cached(
+        "INSERT INTO call (shift_id, listener_id, caller_file_id, started_at, ended_at, call_type,
+                           notes, rud_risk, rud_urgency, rud_danger, outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        call.shift_id.0,
+        listener_id.0,
+        record.caller_file_id.map(|f| f.0),
+        to_secs(call.started_at),
+        to_secs(call.ended_at),
+        call.call_type.as_str(),
+        record.notes,
+        record.rud.risk.map(|l| l.as_str()),
+        record.rud.urgency.map(|l| l.as_str()),
+        record.rud.danger.map(|l| l.as_str()),
+        record.outcome.map(|o| o.as_str()),
+    ])?;
+    let id = CallId(conn.last_insert_rowid());
+    let mut theme =
+        conn.prepare_cached("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)")?;
+    for t in &record.themes {
+        theme.execute(params![id.0, t])?;
+    }
+    let mut orientation =
+        conn.prepare_cached("INSERT INTO call_orientation (call_id, number) VALUES (?1, ?2)")?;
+    for number in &record.orientations {
+        orientation.execute(params![id.0, number])?;
+    }
+    let mut prompt = conn.prepare_cached(
+        "INSERT INTO emergency_prompt (call_id, number, rule, raised_at, acknowledged_at, outcome, outcome_note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for p in &record.prompts {
+        let ack = p.acknowledgement.as_ref();
+        prompt.execute(params![
+            id.0,
+            p.number,
+            p.rule,
+            to_secs(p.raised_at),
+            ack.map(|a| to_secs(a.at)),
+            ack.map(|a| a.outcome.as_str()),
+            ack.and_then(|a| a.note.as_deref()),
+        ])?;
+    }
+    if let Some(file) = record.caller_file_id {
+        conn.prepare_cached(
+            "UPDATE caller_file SET last_contact_at = max(coalesce(last_contact_at, 0), ?2) WHERE id = ?1",
+        )?
+        .execute(params![file.0, to_secs(call.ended_at)])?;
+    }
+    Ok(id)
+}
+
+impl Store {
+    /// Saves a finished call and drops the actor's draft, in one transaction.
+    pub fn save_call(&mut self, call: &NewCall) -> StoreResult<CallId> {
+        call.validate()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let shift = self.shift(call.shift_id)?;
+        if shift.listener_id != self.actor.id {
+            self.require_supervisor("record a call on another listener's shift")?;
+        }
+        self.write(|tx, actor| {
+            let id = insert(tx, actor.id, call)?;
+            tx.execute(
+                "DELETE FROM call_draft WHERE listener_id = ?1",
+                [actor.id.0],
+            )?;
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::CallSaved,
+                ObjectKind::Call,
+                Some(id.0),
+            )?;
+            Ok(id)
+        })
+    }
+
+    pub fn call(&self, id: CallId) -> StoreResult<Call> {
+        self.calls_where("c.id = ?1", id.0)?
+            .pop()
+            .ok_or_else(|| StoreError::Invalid(format!("no call {id}")))
+    }
+
+    /// Every call on a file, newest first.
+    pub fn calls_of_file(&self, file: FileId) -> StoreResult<Vec<Call>> {
+        self.calls_where("c.caller_file_id = ?1", file.0)
+    }
+
+    pub fn calls_of_shift(&self, shift: ShiftId) -> StoreResult<Vec<Call>> {
+        self.calls_where("c.shift_id = ?1", shift.0)
+    }
+
+    fn calls_where(&self, condition: &str, value: i64) -> StoreResult<Vec<Call>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT c.id, c.shift_id, c.listener_id, c.caller_file_id, c.started_at, c.ended_at,
+                    c.call_type, c.notes, c.rud_risk, c.rud_urgency, c.rud_danger, c.outcome
+             FROM call c WHERE {condition} ORDER BY c.started_at DESC, c.id DESC"
+        ))?;
+        let mut calls = statement
+            .query_map([value], |row| {
+                Ok(Call {
+                    id: CallId(row.get(0)?),
+                    shift_id: ShiftId(row.get(1)?),
+                    listener_id: ListenerId(row.get(2)?),
+                    started_at: from_secs(row.get(4)?),
+                    ended_at: from_secs(row.get(5)?),
+                    call_type: word(6, row.get(6)?)?,
+                    record: CallRecord {
+                        caller_file_id: row.get::<_, Option<i64>>(3)?.map(FileId),
+                        notes: row.get(7)?,
+                        rud: Rud {
+                            risk: word_opt(8, row.get(8)?)?,
+                            urgency: word_opt(9, row.get(9)?)?,
+                            danger: word_opt(10, row.get(10)?)?,
+                        },
+                        outcome: word_opt(11, row.get(11)?)?,
+                        ..CallRecord::default()
+                    },
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut themes = self
+            .conn
+            .prepare_cached("SELECT theme FROM call_theme WHERE call_id = ?1 ORDER BY theme")?;
+        let mut orientations = self.conn.prepare_cached(
+            "SELECT number FROM call_orientation WHERE call_id = ?1 ORDER BY number",
+        )?;
+        let mut prompts = self.conn.prepare_cached(
+            "SELECT number, rule, raised_at, acknowledged_at, outcome, outcome_note
+             FROM emergency_prompt WHERE call_id = ?1 ORDER BY raised_at, id",
+        )?;
+        for call in &mut calls {
+            let id = call.id.0;
+            call.record.themes = themes
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            call.record.orientations = orientations
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            call.record.prompts = prompts
+                .query_map([id], |row| {
+                    let acknowledged_at = from_secs_opt(row.get(3)?);
+                    let outcome = word_opt(4, row.get(4)?)?;
+                    let note: Option<String> = row.get(5)?;
+                    Ok(PromptRecord {
+                        number: row.get(0)?,
+                        rule: row.get(1)?,
+                        raised_at: from_secs(row.get(2)?),
+                        acknowledgement: acknowledged_at
+                            .zip(outcome)
+                            .map(|(at, outcome)| Acknowledgement { at, outcome, note }),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(calls)
+    }
+}

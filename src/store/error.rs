@@ -1,0 +1,91 @@
+//! The store's typed errors: each failure a person can meet gets its own case, so the
+//! interface can tell a wrong passphrase from a damaged file from a full disk.
+
+use std::io;
+use std::path::PathBuf;
+
+use rusqlite::ErrorCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no database at {0}: create one with `permanence init` (or try `permanence demo`)")]
+    NotFound(PathBuf),
+    #[error("a database already exists at {0}; nothing was changed")]
+    AlreadyExists(PathBuf),
+    #[error(
+        "the key file {0} is missing, so the database beside it cannot be unlocked; \
+         restore the key file from the backup taken with the database"
+    )]
+    KeyFileMissing(PathBuf),
+    #[error(
+        "the database file {0} is missing although its key file is there; \
+         restore the database from a backup"
+    )]
+    DatabaseMissing(PathBuf),
+    #[error("the key file {path} is damaged ({detail}); restore it from a backup")]
+    KeyFileDamaged { path: PathBuf, detail: String },
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("no account {0:?} can unlock this database")]
+    UnknownListener(String),
+    #[error("the account {0:?} is deactivated")]
+    Deactivated(String),
+    #[error(
+        "the database is damaged ({0}); nothing was changed. \
+         Run `permanence check` and restore from a backup"
+    )]
+    DatabaseDamaged(String),
+    #[error(
+        "the database was written by a newer version of permanence (schema {found}, this one knows up to {known})"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("the database is busy in another program; try again in a moment (nothing was lost)")]
+    Locked,
+    #[error("cannot write {0}: the folder or the file is read-only")]
+    ReadOnly(String),
+    #[error(
+        "the disk is full: nothing was saved. Free some space and try again (nothing was lost)"
+    )]
+    DiskFull,
+    #[error("only a supervisor can {0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("{context}: {source}")]
+    Io { context: String, source: io::Error },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        match err.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull,
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly("the database".into()),
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+                StoreError::DatabaseDamaged(err.to_string())
+            }
+            _ => StoreError::Sqlite(err),
+        }
+    }
+}
+
+impl StoreError {
+    /// Classifies an I/O failure on `what` (a file named for the person reading the message).
+    pub fn io(what: impl Into<String>, err: io::Error) -> StoreError {
+        let what = what.into();
+        match err.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StoreError::DiskFull,
+            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                StoreError::ReadOnly(what)
+            }
+            _ => StoreError::Io {
+                context: what,
+                source: err,
+            },
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Caller files. Every opening, change, closure and reopening is audited (ids only).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::error::{StoreError, StoreResult};
+use super::rows::{from_secs, from_secs_opt, now, to_secs, word, word_opt};
+use super::{Store, audit};
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::caller_file::{
+    CallerFile, Closure, Departement, FileCode, FileProfile, FileStatus,
+};
+use crate::domain::{FileId, Timestamp};
+
+const COLUMNS: &str = "id, code, status, closed_reason, caller_agreed, age_band, gender, departement, \
+                       relation, situation_summary, instructions, created_at, last_contact_at, legal_hold";
+
+/// How many random codes to draw before giving up: with 3.5 million codes, a collision is
+/// rare even with 100,000 files; ten in a row means something else is wrong.
+const CODE_ATTEMPTS: usize = 10;
+
+fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallerFile> {
+    let code: String = row.get(1)?;
+    let departement: Option<String> = row.get(7)?;
+    let closure = match (
+        row.get::<_, Option<String>>(3)?,
+        row.get::<_, Option<bool>>(4)?,
+    ) {
+        (Some(reason), Some(caller_agreed)) => Some(Closure {
+            reason,
+            caller_agreed,
+        }),
+        _ => None,
+    };
+    Ok(CallerFile {
+        id: FileId(row.get(0)?),
+        code: FileCode::parse(&code).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
+        })?,
+        status: word(2, row.get(2)?)?,
+        closure,
+        profile: FileProfile {
+            age_band: word_opt(5, row.get(5)?)?,
+            gender: word_opt(6, row.get(6)?)?,
+            departement: departement.and_then(|d| Departement::parse(&d).ok()),
+            relation: word_opt(8, row.get(8)?)?,
+            situation_summary: row.get(9)?,
+            instructions: row.get(10)?,
+        },
+        created_at: from_secs(row.get(11)?),
+        last_contact_at: from_secs_opt(row.get(12)?),
+        legal_hold: row.get(13)?,
+    })
+}
+
+/// Inserts a file with a fresh random code; shared by the interface and the demo filler.
+pub(super) fn insert(
+    conn: &Connection,
+    rng: &mut impl rand::Rng,
+    profile: &FileProfile,
+    created_at: Timestamp,
+) -> StoreResult<(FileId, FileCode)> {
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO caller_file (code, status, age_band, gender, departement, relation,
+                                  situation_summary, instructions, created_at)
+         VALUES (?1, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for _ in 0..CODE_ATTEMPTS {
+        let code = FileCode::generate(rng);
+        let result = statement.execute(params![
+            code.as_str(),
+            profile.age_band.map(|a| a.as_str()),
+            profile.gender.map(|g| g.as_str()),
+            profile.departement.as_ref().map(|d| d.as_str()),
+            profile.relation.map(|r| r.as_str()),
+            profile.situation_summary,
+            profile.instructions,
+            to_secs(created_at),
+        ]);
+        match result {
+            Ok(_) => return Ok((FileId(conn.last_insert_rowid()), code)),
+            Err(err)
+                if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
+            {
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(StoreError::Invalid(
+        "no free file code found; try again".into(),
+    ))
+}
+
+impl Store {
+    /// Opens a new file; its code is generated and returned to be given to the caller.
+    pub fn create_file(&mut self, profile: &FileProfile) -> StoreResult<CallerFile> {
+        let id = self.write(|tx, actor| {
+            let (id, _) = insert(tx, &mut rand::thread_rng(), profile, now())?;
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::FileCreated,
+                ObjectKind::CallerFile,
+                Some(id.0),
+            )?;
+            Ok(id)
+        })?;
+        self.file_unaudited(id)
+    }
+
+    /// Opens a file to read it: audited.
+    pub fn open_file(&mut self, id: FileId) -> StoreResult<CallerFile> {
+        let file = self.file_unaudited(id)?;
+        self.write(|tx, actor| {
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::FileOpened,
+                ObjectKind::CallerFile,
+                Some(id.0),
+            )
+        })?;
+        Ok(file)
+    }
+
+    /// Finds a file by the code the caller gives (any case, with or without the dash).
+    pub fn file_id_by_code(&self, code: &str) -> StoreResult<Option<FileId>> {
+        let code = FileCode::parse(code).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM caller_file WHERE code = ?1",
+                [code.as_str()],
+                |row| row.get(0).map(FileId),
+            )
+            .optional()?)
+    }
+
+    fn file_unaudited(&self, id: FileId) -> StoreResult<CallerFile> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM caller_file WHERE id = ?1"),
+                [id.0],
+                read,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("no caller file {id}")))
+    }
+
+    pub fn update_file_profile(&mut self, id: FileId, profile: &FileProfile) -> StoreResult<()> {
+        self.write(|tx, actor| {
+            let changed = tx.execute(
+                "UPDATE caller_file SET age_band = ?2, gender = ?3, departement = ?4, relation = ?5,
+                        situation_summary = ?6, instructions = ?7
+                 WHERE id = ?1",
+                params![
+                    id.0,
+                    profile.age_band.map(|a| a.as_str()),
+                    profile.gender.map(|g| g.as_str()),
+                    profile.departement.as_ref().map(|d| d.as_str()),
+                    profile.relation.map(|r| r.as_str()),
+                    profile.situation_summary,
+                    profile.instructions,
+                ],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::Invalid(format!("no caller file {id}")));
+            }
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::FileChanged,
+                ObjectKind::CallerFile,
+                Some(id.0),
+            )
+        })
+    }
+
+    /// Moves an open file to follow-up, or back.
+    pub fn set_file_status(&mut self, id: FileId, status: FileStatus) -> StoreResult<()> {
+        if status == FileStatus::Closed {
+            return Err(StoreError::Invalid(
+                "closing a file needs a reason and the caller's answer".into(),
+            ));
+        }
+        let current = self.file_unaudited(id)?;
+        let action = if current.status == FileStatus::Closed {
+            AuditAction::FileReopened
+        } else {
+            AuditAction::FileChanged
+        };
+        self.write(|tx, actor| {
+            tx.execute(
+                "UPDATE caller_file SET status = ?2, closed_reason = NULL, caller_agreed = NULL WHERE id = ?1",
+                params![id.0, status.as_str()],
+            )?;
+            audit::append(tx, Some(actor.id), action, ObjectKind::CallerFile, Some(id.0))
+        })
+    }
+
+    /// Closes a file, recording why and whether the caller agreed.
+    pub fn close_file(&mut self, id: FileId, closure: &Closure) -> StoreResult<()> {
+        if closure.reason.trim().is_empty() {
+            return Err(StoreError::Invalid("a closure needs a reason".into()));
+        }
+        self.write(|tx, actor| {
+            let changed = tx.execute(
+                "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3
+                 WHERE id = ?1 AND status != 'closed'",
+                params![id.0, closure.reason.trim(), closure.caller_agreed],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::Invalid(format!(
+                    "caller file {id} is missing or already closed"
+                )));
+            }
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::FileClosed,
+                ObjectKind::CallerFile,
+                Some(id.0),
+            )
+        })
+    }
+
+    /// Sets or lifts the legal hold that keeps a file's free text past retention.
+    pub fn set_legal_hold(&mut self, id: FileId, hold: bool) -> StoreResult<()> {
+        self.require_supervisor("set or lift a legal hold")?;
+        self.write(|tx, actor| {
+            tx.execute(
+                "UPDATE caller_file SET legal_hold = ?2 WHERE id = ?1",
+                params![id.0, hold],
+            )?;
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::FileChanged,
+                ObjectKind::CallerFile,
+                Some(id.0),
+            )
+        })
+    }
+}

@@ -1,0 +1,183 @@
+//! Accounts and their key slots. An account is never deleted: deactivating it removes its
+//! key slot, and its past calls keep their author.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::error::{StoreError, StoreResult};
+use super::keyslots::{KdfParams, KeyFile};
+use super::rows::{from_secs, now, to_secs, word};
+use super::{NewAccount, Store, audit};
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::listener::Listener;
+use crate::domain::passphrase::check_passphrase;
+use crate::domain::{ListenerId, Timestamp};
+
+const COLUMNS: &str = "id, login, display_name, role, active, created_at";
+
+pub(super) fn insert(
+    conn: &Connection,
+    account: &NewAccount<'_>,
+    at: Timestamp,
+) -> StoreResult<ListenerId> {
+    let result = conn.execute(
+        "INSERT INTO listener (login, display_name, role, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
+        params![account.login, account.display_name.trim(), account.role.as_str(), to_secs(at)],
+    );
+    match result {
+        Ok(_) => Ok(ListenerId(conn.last_insert_rowid())),
+        Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+            Err(StoreError::Invalid(format!(
+                "the login {:?} is already taken",
+                account.login
+            )))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub(super) fn get(conn: &Connection, id: ListenerId) -> StoreResult<Option<Listener>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM listener WHERE id = ?1"),
+            [id.0],
+            read,
+        )
+        .optional()?)
+}
+
+fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listener> {
+    Ok(Listener {
+        id: ListenerId(row.get(0)?),
+        login: row.get(1)?,
+        display_name: row.get(2)?,
+        role: word(3, row.get(3)?)?,
+        active: row.get(4)?,
+        created_at: from_secs(row.get(5)?),
+    })
+}
+
+impl Store {
+    pub fn listeners(&self) -> StoreResult<Vec<Listener>> {
+        let mut statement = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM listener ORDER BY login"))?;
+        let listeners = statement
+            .query_map([], read)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(listeners)
+    }
+
+    pub fn listener_by_login(&self, login: &str) -> StoreResult<Listener> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM listener WHERE login = ?1"),
+                [login],
+                read,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))
+    }
+
+    /// Adds an account and its key slot (supervisor only). The slot is written before the
+    /// account commits, so a committed account can always unlock.
+    pub fn add_listener(
+        &mut self,
+        account: NewAccount<'_>,
+        kdf: KdfParams,
+    ) -> StoreResult<Listener> {
+        self.require_supervisor("add an account")?;
+        account.validate()?;
+        let key_path = self.key_file_path();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = insert(&tx, &account, now())?;
+        audit::append(
+            &tx,
+            Some(self.actor.id),
+            AuditAction::ListenerAdded,
+            ObjectKind::Listener,
+            Some(id.0),
+        )?;
+        // Reloaded under the write lock: another terminal may have changed slots since.
+        let mut key_file = KeyFile::load(&key_path)?;
+        key_file.set_slot(id, account.login, account.passphrase, &self.key, kdf)?;
+        key_file.save()?;
+        if let Err(err) = tx.commit() {
+            key_file.remove_slot(id);
+            let _ = key_file.save();
+            return Err(err.into());
+        }
+        Ok(get(&self.conn, id)?.expect("the account just committed"))
+    }
+
+    /// Deactivates an account and removes its key slot (supervisor only).
+    pub fn deactivate_listener(&mut self, login: &str) -> StoreResult<()> {
+        self.require_supervisor("deactivate an account")?;
+        let target = self.listener_by_login(login)?;
+        if target.id == self.actor.id {
+            return Err(StoreError::Invalid(
+                "you cannot deactivate your own account".into(),
+            ));
+        }
+        self.write(|tx, actor| {
+            let changed = tx.execute(
+                "UPDATE listener SET active = 0 WHERE id = ?1 AND active = 1",
+                [target.id.0],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::Deactivated(login.to_owned()));
+            }
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::ListenerDeactivated,
+                ObjectKind::Listener,
+                Some(target.id.0),
+            )
+        })?;
+        // After the commit: even if removing the slot failed, the account is refused at unlock.
+        let mut key_file = KeyFile::load(&self.key_file_path())?;
+        if key_file.remove_slot(target.id) {
+            key_file.save()?;
+        }
+        Ok(())
+    }
+
+    /// Sets the passphrase of `login`: one's own, or anyone's for a supervisor (a reset).
+    /// Only that slot is rewrapped; the database is never re-encrypted.
+    pub fn set_passphrase(
+        &mut self,
+        login: &str,
+        passphrase: &str,
+        kdf: KdfParams,
+    ) -> StoreResult<()> {
+        let target = self.listener_by_login(login)?;
+        let action = if target.id == self.actor.id {
+            AuditAction::PassphraseChanged
+        } else {
+            self.require_supervisor("reset another person's passphrase")?;
+            AuditAction::PassphraseReset
+        };
+        if !target.active {
+            return Err(StoreError::Deactivated(login.to_owned()));
+        }
+        check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let key_path = self.key_file_path();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &tx,
+            Some(self.actor.id),
+            action,
+            ObjectKind::Listener,
+            Some(target.id.0),
+        )?;
+        let mut key_file = KeyFile::load(&key_path)?;
+        key_file.set_slot(target.id, login, passphrase, &self.key, kdf)?;
+        key_file.save()?;
+        tx.commit()?;
+        Ok(())
+    }
+}

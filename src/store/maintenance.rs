@@ -1,0 +1,231 @@
+//! `permanence check` and `permanence backup`: integrity of the file, of its encryption and
+//! of the audit chain; an encrypted, consistent copy verified by reopening it.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::error::{StoreError, StoreResult};
+use super::keyslots::KeyFile;
+use super::{Store, audit, connection};
+use crate::atomic_file::{sync_parent, temp_path_for, write_atomically};
+use crate::domain::audit::{AuditAction, ChainBreak, ObjectKind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckFinding {
+    /// `PRAGMA integrity_check` found a structural fault.
+    Integrity(String),
+    /// `PRAGMA cipher_integrity_check` found a page whose HMAC fails: changed on disk.
+    Cipher(String),
+    ForeignKey(String),
+    AuditChain(ChainBreak),
+}
+
+impl std::fmt::Display for CheckFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckFinding::Integrity(detail) => write!(f, "database structure: {detail}"),
+            CheckFinding::Cipher(detail) => write!(f, "encrypted pages: {detail}"),
+            CheckFinding::ForeignKey(detail) => write!(f, "broken reference: {detail}"),
+            CheckFinding::AuditChain(chain_break) => write!(f, "audit log: {chain_break}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    pub findings: Vec<CheckFinding>,
+    pub audit_entries: u64,
+    pub audit_head: Option<String>,
+}
+
+impl CheckReport {
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// Runs a PRAGMA whose rows are messages; `ok` (or no row) means nothing to report.
+/// A read that fails outright is itself a finding, not an error of the check.
+fn pragma_messages(conn: &Connection, pragma: &str) -> Vec<String> {
+    let run = || -> rusqlite::Result<Vec<String>> {
+        let mut statement = conn.prepare(pragma)?;
+        let rows = statement.query_map([], |row| {
+            let columns = row.as_ref().column_count();
+            let mut parts = Vec::with_capacity(columns);
+            for i in 0..columns {
+                let value: rusqlite::types::Value = row.get(i)?;
+                parts.push(match value {
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Integer(n) => n.to_string(),
+                    rusqlite::types::Value::Null => "null".into(),
+                    other => format!("{other:?}"),
+                });
+            }
+            Ok(parts.join(" "))
+        })?;
+        rows.collect()
+    };
+    match run() {
+        Ok(messages) => messages.into_iter().filter(|m| m != "ok").collect(),
+        Err(err) => vec![err.to_string()],
+    }
+}
+
+fn check_connection(conn: &Connection) -> StoreResult<CheckReport> {
+    let mut findings = Vec::new();
+    findings.extend(
+        pragma_messages(conn, "PRAGMA cipher_integrity_check")
+            .into_iter()
+            .map(CheckFinding::Cipher),
+    );
+    findings.extend(
+        pragma_messages(conn, "PRAGMA integrity_check")
+            .into_iter()
+            .map(CheckFinding::Integrity),
+    );
+    findings.extend(
+        pragma_messages(conn, "PRAGMA foreign_key_check")
+            .into_iter()
+            .map(CheckFinding::ForeignKey),
+    );
+    let (audit_entries, audit_head) = match audit::verify(conn) {
+        Ok(Ok(report)) => (report.entries, Some(report.head_hash)),
+        Ok(Err(chain_break)) => {
+            findings.push(CheckFinding::AuditChain(chain_break));
+            (0, None)
+        }
+        Err(err) => {
+            findings.push(CheckFinding::Integrity(err.to_string()));
+            (0, None)
+        }
+    };
+    Ok(CheckReport {
+        findings,
+        audit_entries,
+        audit_head,
+    })
+}
+
+/// What a verified backup holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupReport {
+    pub calls: i64,
+    pub files: i64,
+    pub bytes: u64,
+}
+
+/// How much the database holds, for the demo and the benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub calls: u64,
+    pub files: u64,
+    pub pending_callbacks: u64,
+}
+
+impl Store {
+    pub fn counts(&self) -> StoreResult<Counts> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM call), (SELECT count(*) FROM caller_file),
+                    (SELECT count(*) FROM callback WHERE status = 'pending')",
+            [],
+            |row| {
+                let count = |i| row.get::<_, i64>(i).map(|n| n as u64);
+                Ok(Counts {
+                    calls: count(0)?,
+                    files: count(1)?,
+                    pending_callbacks: count(2)?,
+                })
+            },
+        )?)
+    }
+
+    pub fn check(&self) -> StoreResult<CheckReport> {
+        check_connection(&self.conn)
+    }
+
+    /// Writes an encrypted copy of the database to `out` (with its key file beside it, as
+    /// `out.keys`), consistent even while another terminal writes, then reopens it to verify.
+    pub fn backup(&mut self, out: &Path) -> StoreResult<BackupReport> {
+        self.require_supervisor("take a backup")?;
+        let out_keys = KeyFile::path_for(out);
+        for path in [out, out_keys.as_path()] {
+            if path.exists() {
+                return Err(StoreError::AlreadyExists(path.to_owned()));
+            }
+        }
+        let temp = temp_path_for(out);
+        let _ = std::fs::remove_file(&temp);
+        super::create_private_file(&temp)?;
+        let result = self.export_to(&temp);
+        if let Err(err) = result {
+            let _ = std::fs::remove_file(&temp);
+            return Err(err);
+        }
+        let io = |e| StoreError::io(out.display().to_string(), e);
+        std::fs::File::open(&temp)
+            .and_then(|f| f.sync_all())
+            .map_err(io)?;
+        std::fs::rename(&temp, out).map_err(io)?;
+        let key_file = std::fs::read(KeyFile::path_for(&self.db_path))
+            .map_err(|e| StoreError::io(self.key_file_path().display().to_string(), e))?;
+        write_atomically(&out_keys, &key_file).map_err(io)?;
+        sync_parent(out).map_err(io)?;
+
+        let copy = connection::open(out, &self.key, false)?;
+        let report = check_connection(&copy)?;
+        if let Some(finding) = report.findings.first() {
+            return Err(StoreError::DatabaseDamaged(format!(
+                "the backup does not verify: {finding}"
+            )));
+        }
+        let count = |conn: &Connection, table: &str| -> StoreResult<i64> {
+            Ok(
+                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })?,
+            )
+        };
+        let backup = BackupReport {
+            calls: count(&copy, "call")?,
+            files: count(&copy, "caller_file")?,
+            bytes: std::fs::metadata(out).map(|m| m.len()).unwrap_or(0),
+        };
+        drop(copy);
+        self.write(|tx, actor| {
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::BackedUp,
+                ObjectKind::Database,
+                None,
+            )
+        })?;
+        Ok(backup)
+    }
+
+    fn export_to(&mut self, temp: &Path) -> StoreResult<()> {
+        let version = super::schema::user_version(&self.conn)?;
+        self.conn.execute(
+            "ATTACH DATABASE ?1 AS backup KEY ?2",
+            rusqlite::params![
+                temp.to_string_lossy(),
+                self.key.sqlcipher_literal().as_str()
+            ],
+        )?;
+        // One read transaction: the copy is the snapshot of one instant.
+        let exported = self.conn.execute_batch(&format!(
+            "BEGIN;
+             SELECT sqlcipher_export('backup');
+             PRAGMA backup.user_version = {version};
+             COMMIT;"
+        ));
+        if exported.is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK;");
+        }
+        let detached = self.conn.execute_batch("DETACH DATABASE backup;");
+        exported?;
+        detached?;
+        Ok(())
+    }
+}

@@ -1,0 +1,263 @@
+//! The encrypted SQLite file: unlocking, schema, and one module per aggregate.
+//! The only place in the program that holds SQL.
+//!
+//! Every write is one explicit IMMEDIATE transaction, together with its audit entry; a
+//! method returns only after COMMIT did, so "saved" in the interface means saved.
+
+mod audit;
+mod bulk;
+mod callbacks;
+mod calls;
+mod connection;
+mod drafts;
+mod error;
+mod files;
+mod keyslots;
+mod listeners;
+mod maintenance;
+mod rows;
+mod schema;
+mod shifts;
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use audit::AuditReport;
+pub use bulk::BulkWriter;
+pub use error::{StoreError, StoreResult};
+pub use keyslots::{DataKey, KdfParams, KeyFile};
+pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
+pub use schema::LATEST as SCHEMA_VERSION;
+
+use crate::domain::ListenerId;
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::listener::{Role, validate_login};
+use crate::domain::passphrase::check_passphrase;
+
+/// Who unlocked the store: every write is done, and audited, in their name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: ListenerId,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// An account to create, with the passphrase that will open its key slot.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccount<'a> {
+    pub login: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub passphrase: &'a str,
+}
+
+impl NewAccount<'_> {
+    fn validate(&self) -> StoreResult<()> {
+        validate_login(self.login).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if self.display_name.trim().is_empty() {
+            return Err(StoreError::Invalid("the display name is empty".into()));
+        }
+        check_passphrase(self.passphrase, self.login)
+            .map_err(|e| StoreError::Invalid(e.to_string()))
+    }
+}
+
+/// An unlocked database. Holds the data key (wiped on drop) to wrap new key slots.
+pub struct Store {
+    conn: Connection,
+    db_path: PathBuf,
+    key: DataKey,
+    actor: Actor,
+}
+
+impl Store {
+    /// Creates a new database with its first account, a supervisor.
+    pub fn create(db_path: &Path, first: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Store> {
+        first.validate()?;
+        if first.role != Role::Supervisor {
+            return Err(StoreError::Invalid(
+                "the first account must be a supervisor".into(),
+            ));
+        }
+        let key_path = KeyFile::path_for(db_path);
+        if db_path.exists() {
+            return Err(StoreError::AlreadyExists(db_path.to_owned()));
+        }
+        if key_path.exists() {
+            return Err(StoreError::AlreadyExists(key_path));
+        }
+        if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent)?;
+        }
+        let key = DataKey::generate()?;
+        let result = Self::create_with_key(db_path, &key_path, first, kdf, &key);
+        if result.is_err() {
+            // Leave nothing half-made behind: the next `init` must find a clean place.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = db_path.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(name));
+            }
+        }
+        let (conn, actor) = result?;
+        Ok(Store {
+            conn,
+            db_path: db_path.to_owned(),
+            key,
+            actor,
+        })
+    }
+
+    fn create_with_key(
+        db_path: &Path,
+        key_path: &Path,
+        first: NewAccount<'_>,
+        kdf: KdfParams,
+        key: &DataKey,
+    ) -> StoreResult<(Connection, Actor)> {
+        create_private_file(db_path)?;
+        let mut conn = connection::open(db_path, key, true)?;
+        schema::migrate(&mut conn)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = listeners::insert(&tx, &first, Utc::now())?;
+        audit::append(
+            &tx,
+            None,
+            AuditAction::DatabaseCreated,
+            ObjectKind::Database,
+            None,
+        )?;
+        audit::append(
+            &tx,
+            Some(id),
+            AuditAction::ListenerAdded,
+            ObjectKind::Listener,
+            Some(id.0),
+        )?;
+        let mut key_file = KeyFile::empty(key_path.to_owned());
+        key_file.set_slot(id, first.login, first.passphrase, key, kdf)?;
+        key_file.save()?;
+        if let Err(err) = tx.commit() {
+            let _ = std::fs::remove_file(key_path);
+            return Err(err.into());
+        }
+        let actor = Actor {
+            id,
+            login: first.login.to_owned(),
+            display_name: first.display_name.to_owned(),
+            role: first.role,
+        };
+        Ok((conn, actor))
+    }
+
+    /// Unlocks the database at `db_path` as `login`.
+    pub fn open(db_path: &Path, login: &str, passphrase: &str) -> StoreResult<Store> {
+        let key_path = KeyFile::path_for(db_path);
+        match (db_path.exists(), key_path.exists()) {
+            (false, false) => return Err(StoreError::NotFound(db_path.to_owned())),
+            (true, false) => return Err(StoreError::KeyFileMissing(key_path)),
+            (false, true) => return Err(StoreError::DatabaseMissing(db_path.to_owned())),
+            (true, true) => {}
+        }
+        let key_file = KeyFile::load(&key_path)?;
+        let (id, key) = key_file.unlock(login, passphrase)?;
+        let mut conn = connection::open(db_path, &key, false)?;
+        schema::migrate(&mut conn)?;
+        let listener = listeners::get(&conn, id)?
+            .filter(|l| l.login == login)
+            .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
+        if !listener.active {
+            return Err(StoreError::Deactivated(login.to_owned()));
+        }
+        let actor = Actor {
+            id,
+            login: listener.login,
+            display_name: listener.display_name,
+            role: listener.role,
+        };
+        let mut store = Store {
+            conn,
+            db_path: db_path.to_owned(),
+            key,
+            actor,
+        };
+        store.write(|tx, actor| {
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::Unlocked,
+                ObjectKind::Listener,
+                Some(actor.id.0),
+            )
+        })?;
+        Ok(store)
+    }
+
+    /// The logins that have a key slot, for the unlock screen. Reads the key file only:
+    /// nothing inside the database is visible before unlocking.
+    pub fn logins(db_path: &Path) -> StoreResult<Vec<String>> {
+        let key_file = KeyFile::load(&KeyFile::path_for(db_path))?;
+        Ok(key_file.slots().iter().map(|s| s.login.clone()).collect())
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.db_path
+    }
+
+    pub fn key_file_path(&self) -> PathBuf {
+        KeyFile::path_for(&self.db_path)
+    }
+
+    fn require_supervisor(&self, what: &'static str) -> StoreResult<()> {
+        match self.actor.role {
+            Role::Supervisor => Ok(()),
+            Role::Listener => Err(StoreError::Forbidden(what)),
+        }
+    }
+
+    /// Runs `change` in one IMMEDIATE transaction and returns after COMMIT.
+    fn write<T>(
+        &mut self,
+        change: impl FnOnce(&Transaction<'_>, &Actor) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = change(&tx, &self.actor)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+/// The database folder holds only our files; nobody else on the machine needs to list it.
+fn create_private_dir(dir: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| StoreError::io(dir.display().to_string(), e))
+}
+
+/// Creates an empty file readable by its owner only, before SQLite writes anything in it
+/// (SQLite gives its -wal and -shm files the same mode).
+fn create_private_file(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|e| StoreError::io(path.display().to_string(), e))
+}

@@ -1,0 +1,39 @@
+//! Conversions between stored columns and domain values.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
+
+use crate::domain::{Timestamp, UnknownWord};
+
+pub fn to_secs(at: Timestamp) -> i64 {
+    at.timestamp()
+}
+
+pub fn from_secs(secs: i64) -> Timestamp {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+pub fn from_secs_opt(secs: Option<i64>) -> Option<Timestamp> {
+    secs.map(from_secs)
+}
+
+/// Reads a stored word into its enum; an unknown word is a conversion error on that column.
+pub fn word<T: FromStr<Err = UnknownWord>>(column: usize, text: String) -> rusqlite::Result<T> {
+    text.parse().map_err(|e: UnknownWord| {
+        rusqlite::Error::FromSqlConversionFailure(column, Type::Text, e.into())
+    })
+}
+
+pub fn word_opt<T: FromStr<Err = UnknownWord>>(
+    column: usize,
+    text: Option<String>,
+) -> rusqlite::Result<Option<T>> {
+    text.map(|t| word(column, t)).transpose()
+}
+
+/// The current instant, truncated to what the store keeps (seconds).
+pub fn now() -> Timestamp {
+    from_secs(Utc::now().timestamp())
+}

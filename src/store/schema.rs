@@ -1,0 +1,37 @@
+//! Schema migrations, keyed on SQLite's `user_version`. Each runs in its own transaction:
+//! a crash mid-migration leaves the previous schema whole.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::error::{StoreError, StoreResult};
+
+/// Migration `i` takes the schema from version `i` to `i + 1`. Append only; never edit one
+/// that has shipped.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub fn user_version(conn: &Connection) -> StoreResult<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    loop {
+        // IMMEDIATE takes the write lock before reading the version, so two processes
+        // opening the same new file cannot both run the same migration.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version = user_version(&tx)?;
+        if version > LATEST {
+            return Err(StoreError::TooNew {
+                found: version,
+                known: LATEST,
+            });
+        }
+        if version == LATEST {
+            return Ok(());
+        }
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+}
