@@ -208,10 +208,16 @@ pub fn listener_passwd(mut session: Session, login: Option<&str>) -> Result<Exit
 pub fn check(mut session: Session) -> Result<ExitCode> {
     let store = match session.unlock() {
         Ok(store) => store,
-        Err(err) => {
+        // Damage that prevents unlocking is the verdict itself, not a failure to check.
+        Err(err)
+            if err
+                .downcast_ref::<StoreError>()
+                .is_some_and(StoreError::is_damage) =>
+        {
             println!("FAULT: {err:#}");
             return Ok(ExitCode::FAILURE);
         }
+        Err(err) => return Err(err),
     };
     let report = store.check().context("running the checks")?;
     for finding in &report.findings {

@@ -212,6 +212,7 @@ fn fill(
             }
         }
     }
+    generator.upcoming_callbacks(&bulk, listeners)?;
     bulk.commit()?;
     Ok(DemoSummary {
         calls: written,
@@ -345,6 +346,50 @@ impl Generator<'_> {
             self.callback(bulk, listener, file, call_id, &call)?;
         }
         Ok(())
+    }
+
+    /// A few callbacks around the present, so the queue shows overdue, due-soon and later ones.
+    fn upcoming_callbacks(
+        &mut self,
+        bulk: &crate::store::BulkWriter<'_>,
+        listeners: &[ListenerId],
+    ) -> Result<()> {
+        if self.files.is_empty() {
+            return Ok(());
+        }
+        for hours in [-20, -6, -1, 1, 3, 18, 26, 40] {
+            let file = self.files[self.rng.gen_range(0..self.files.len())];
+            let number = self.phone_number();
+            let assignee = match self.rng.gen_range(0..=listeners.len()) {
+                0 => Assignee::Anyone,
+                i => Assignee::Listener(listeners[i - 1]),
+            };
+            let due_at = self.now + Duration::hours(hours);
+            let priority = self.pick(Priority::ALL);
+            let new = NewCallback::with_consent(
+                true,
+                file,
+                None,
+                due_at,
+                priority,
+                number,
+                assignee,
+                "Suivi de la situation.".into(),
+            )
+            .expect("consent was given");
+            bulk.callback(&new, self.now - Duration::days(1))?;
+            self.pending_callbacks += 1;
+        }
+        Ok(())
+    }
+
+    fn phone_number(&mut self) -> PhoneNumber {
+        PhoneNumber::parse(&format!(
+            "06 39 98 {:02} {:02}",
+            self.rng.gen_range(0..100),
+            self.rng.gen_range(0..100)
+        ))
+        .expect("synthetic numbers are well formed")
     }
 
     /// A file for a linked call: usually one already known (a repeat caller), sometimes new.

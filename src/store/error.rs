@@ -74,6 +74,18 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 impl StoreError {
+    /// Whether the files themselves are damaged or missing (as opposed to a wrong passphrase,
+    /// a busy database or a full disk).
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            StoreError::DatabaseDamaged(_)
+                | StoreError::KeyFileDamaged { .. }
+                | StoreError::KeyFileMissing(_)
+                | StoreError::DatabaseMissing(_)
+        )
+    }
+
     /// Classifies an I/O failure on `what` (a file named for the person reading the message).
     pub fn io(what: impl Into<String>, err: io::Error) -> StoreError {
         let what = what.into();

@@ -18,6 +18,8 @@ mod maintenance;
 mod rows;
 mod schema;
 mod shifts;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 
@@ -205,6 +207,10 @@ impl Store {
 
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    pub fn schema_version(&self) -> StoreResult<i64> {
+        schema::user_version(&self.conn)
     }
 
     pub fn path(&self) -> &Path {

@@ -1,0 +1,180 @@
+//! Store tests that need what the public API rightly hides: the raw data key (to play the
+//! independent SQLCipher client, or an attacker holding the key) and the connection.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use super::*;
+use crate::domain::audit::ChainBreak;
+use crate::domain::caller_file::FileProfile;
+
+const PASS: &str = "lune verte soixante";
+
+fn create(db: &Path) -> Store {
+    let account = NewAccount {
+        login: "coord",
+        display_name: "Dominique",
+        role: Role::Supervisor,
+        passphrase: PASS,
+    };
+    Store::create(db, account, KdfParams::MINIMUM).unwrap()
+}
+
+/// A second connection with the raw key: what someone holding the key could do.
+fn raw_connection(store: &Store) -> Connection {
+    let conn = Connection::open(&store.db_path).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"{}\";",
+        store.key.sqlcipher_literal().as_str()
+    ))
+    .unwrap();
+    conn
+}
+
+/// The Python `sqlcipher3` module (SQLCipher 4, installed by .ci/run) as an independent client.
+fn python_sqlcipher(script: &str, db: &Path, key_hex: &str) -> Option<std::process::Output> {
+    let available = Command::new("python3")
+        .args(["-c", "import sqlcipher3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install sqlcipher3 (pip install sqlcipher3-binary)"
+        );
+        eprintln!("skipped: python3 with sqlcipher3 is not installed");
+        return None;
+    }
+    Some(
+        Command::new("python3")
+            .args(["-c", script])
+            .arg(db)
+            .arg(key_hex)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn a_standard_sqlcipher_4_client_reads_it_with_the_raw_key_and_nothing_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    store.create_file(&FileProfile::default()).unwrap();
+    let key_hex = hex::encode(store.key.bytes());
+    drop(store);
+    let read = r#"
+import sys, sqlcipher3
+conn = sqlcipher3.connect(sys.argv[1])
+conn.execute("PRAGMA key = \"x'" + sys.argv[2] + "'\"")
+print(conn.execute("SELECT count(*) FROM caller_file").fetchone()[0])
+print(conn.execute("SELECT login, role FROM listener").fetchall())
+"#;
+    let Some(output) = python_sqlcipher(read, &db, &key_hex) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout, "1\n[('coord', 'supervisor')]\n");
+
+    let wrong_key = "00".repeat(32);
+    let output = python_sqlcipher(read, &db, &wrong_key).unwrap();
+    assert!(!output.status.success(), "a wrong key reads nothing");
+    let no_key = "import sys, sqlcipher3\nsqlcipher3.connect(sys.argv[1]).execute('SELECT * FROM listener').fetchall()";
+    let output = python_sqlcipher(no_key, &db, "").unwrap();
+    assert!(!output.status.success(), "no key reads nothing");
+}
+
+#[test]
+fn the_audit_chain_detects_an_edited_or_deleted_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    for _ in 0..3 {
+        store.create_file(&FileProfile::default()).unwrap();
+    }
+    let intact = store.verify_audit_chain().unwrap().unwrap();
+    assert!(intact.entries >= 5);
+    assert!(store.check().unwrap().is_clean());
+
+    let raw = raw_connection(&store);
+    // The software itself cannot change the log...
+    assert!(
+        raw.execute("UPDATE audit SET object_id = 99 WHERE id = 3", [])
+            .is_err()
+    );
+    assert!(raw.execute("DELETE FROM audit WHERE id = 3", []).is_err());
+    // ...and someone who drops the guard is caught by the chain.
+    raw.execute_batch(
+        "DROP TRIGGER audit_is_append_only_update; DROP TRIGGER audit_is_append_only_delete;",
+    )
+    .unwrap();
+    raw.execute("UPDATE audit SET object_id = 99 WHERE id = 3", [])
+        .unwrap();
+    assert_eq!(
+        store.verify_audit_chain().unwrap(),
+        Err(ChainBreak::Altered(crate::domain::AuditId(3)))
+    );
+    let report = store.check().unwrap();
+    assert!(
+        matches!(report.findings.as_slice(), [CheckFinding::AuditChain(_)]),
+        "{report:?}"
+    );
+
+    let db2 = dir.path().join("q.db");
+    let mut store = create(&db2);
+    for _ in 0..3 {
+        store.create_file(&FileProfile::default()).unwrap();
+    }
+    let raw = raw_connection(&store);
+    raw.execute_batch("DROP TRIGGER audit_is_append_only_delete; DELETE FROM audit WHERE id = 3;")
+        .unwrap();
+    assert_eq!(
+        store.verify_audit_chain().unwrap(),
+        Err(ChainBreak::Unlinked(crate::domain::AuditId(4)))
+    );
+}
+
+#[test]
+fn a_database_held_by_another_writer_is_reported_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let holder = raw_connection(&store);
+    holder.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    store.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+    let err = store.create_file(&FileProfile::default()).unwrap_err();
+    assert!(matches!(err, StoreError::Locked), "{err:?}");
+    holder.execute_batch("ROLLBACK;").unwrap();
+    store.create_file(&FileProfile::default()).unwrap();
+}
+
+#[test]
+fn connections_have_the_durability_pragmas() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = create(&dir.path().join("p.db"));
+    let pragma = |name: &str| -> String {
+        store
+            .conn
+            .query_row(&format!("PRAGMA {name}"), [], |row| {
+                row.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(n) => n.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            })
+            .unwrap()
+    };
+    assert_eq!(pragma("journal_mode"), "wal");
+    assert_eq!(pragma("synchronous"), "2", "FULL");
+    assert_eq!(pragma("foreign_keys"), "1");
+    assert_eq!(pragma("temp_store"), "2", "MEMORY");
+    assert_eq!(pragma("secure_delete"), "1");
+    assert!(pragma("cipher_version").starts_with('4'));
+}

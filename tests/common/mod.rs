@@ -1,0 +1,71 @@
+//! Helpers shared by the integration tests. Every value here is synthetic.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use permanence::domain::listener::Role;
+use permanence::store::{KdfParams, NewAccount, Store};
+
+pub const SUPERVISOR: &str = "coord";
+pub const SUPERVISOR_PASS: &str = "lune verte soixante";
+pub const LISTENER: &str = "camille";
+pub const LISTENER_PASS: &str = "trois pommes bleues";
+
+pub fn db_in(dir: &Path) -> PathBuf {
+    dir.join("permanence.db")
+}
+
+/// A new database with a supervisor, using the cheapest accepted key derivation (tests
+/// unlock often; the parameters themselves are tested in the key-slot tests).
+pub fn create(db: &Path) -> Store {
+    Store::create(
+        db,
+        NewAccount {
+            login: SUPERVISOR,
+            display_name: "Dominique",
+            role: Role::Supervisor,
+            passphrase: SUPERVISOR_PASS,
+        },
+        KdfParams::MINIMUM,
+    )
+    .expect("create the test database")
+}
+
+pub fn add_listener(store: &mut Store) {
+    store
+        .add_listener(
+            NewAccount {
+                login: LISTENER,
+                display_name: "Camille",
+                role: Role::Listener,
+                passphrase: LISTENER_PASS,
+            },
+            KdfParams::MINIMUM,
+        )
+        .expect("add the test listener");
+}
+
+/// Whether `needle` occurs in any file below `dir`.
+pub fn found_in_dir(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    for entry in walk(dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        if bytes.windows(needle.len()).any(|w| w == needle) {
+            hits.push(entry);
+        }
+    }
+    hits
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -1,0 +1,505 @@
+//! The encrypted store through its public API, on real SQLCipher files.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use permanence::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
+use permanence::domain::callback::{
+    Assignee, AttemptResult, CallbackStatus, NewCallback, PhoneNumber, Priority,
+};
+use permanence::domain::caller_file::{AgeBand, Closure, Departement, FileProfile, FileStatus};
+use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
+use permanence::store::{KeyFile, SCHEMA_VERSION, Store, StoreError};
+
+const CANARY: &str = "CANARY-7f3a-notes-never-in-clear";
+
+fn profile() -> FileProfile {
+    FileProfile {
+        age_band: Some(AgeBand::From40To59),
+        departement: Some(Departement::parse("69").unwrap()),
+        situation_summary: format!("Résumé {CANARY}"),
+        instructions: "Préfère parler à une écoutante.".into(),
+        ..FileProfile::default()
+    }
+}
+
+#[test]
+fn what_is_written_reads_back_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let (file_id, call_id, callback_id, started) = {
+        let mut store = create(&db);
+        let shift = store.start_shift().unwrap();
+        let file = store.create_file(&profile()).unwrap();
+        let started = Utc::now() - Duration::minutes(20);
+        let started = started - Duration::nanoseconds(started.timestamp_subsec_nanos() as i64);
+        let call = NewCall {
+            shift_id: shift.id,
+            started_at: started,
+            ended_at: started + Duration::minutes(18),
+            call_type: CallType::Listening,
+            record: CallRecord {
+                caller_file_id: Some(file.id),
+                themes: vec!["deuil".into(), "isolement".into()],
+                notes: "Parle de son isolement depuis l'hiver.".into(),
+                rud: Rud {
+                    risk: Some(RudLevel::Medium),
+                    urgency: Some(RudLevel::Low),
+                    danger: None,
+                },
+                orientations: vec!["3114".into()],
+                outcome: Some(Outcome::Oriented),
+                prompts: vec![PromptRecord {
+                    number: "3114".into(),
+                    rule: "ideation_low_urgency".into(),
+                    raised_at: started + Duration::minutes(5),
+                    acknowledgement: Some(Acknowledgement {
+                        at: started + Duration::minutes(6),
+                        outcome: PromptOutcome::NumberGiven,
+                        note: None,
+                    }),
+                }],
+            },
+        };
+        let call_id = store.save_call(&call).unwrap();
+        let callback = NewCallback::with_consent(
+            true,
+            file.id,
+            Some(call_id),
+            Utc::now() + Duration::hours(2),
+            Priority::High,
+            PhoneNumber::parse("06 39 98 12 34").unwrap(),
+            Assignee::Anyone,
+            "Rappeler en fin de matinée.".into(),
+        )
+        .unwrap();
+        let callback_id = store.schedule_callback(&callback).unwrap();
+        (file.id, call_id, callback_id, started)
+    };
+
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let file = store.open_file(file_id).unwrap();
+    assert_eq!(file.profile, profile());
+    assert_eq!(file.status, FileStatus::Open);
+    assert_eq!(file.last_contact_at, Some(started + Duration::minutes(18)));
+    let calls = store.calls_of_file(file_id).unwrap();
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    assert_eq!(call.id, call_id);
+    assert_eq!(call.started_at, started);
+    assert_eq!(call.record.themes, ["deuil", "isolement"]);
+    assert_eq!(call.record.orientations, ["3114"]);
+    assert_eq!(call.record.prompts.len(), 1);
+    assert_eq!(
+        call.record.prompts[0]
+            .acknowledgement
+            .as_ref()
+            .unwrap()
+            .outcome,
+        PromptOutcome::NumberGiven
+    );
+    assert_eq!(call.record.rud.risk, Some(RudLevel::Medium));
+    let pending = store.pending_callbacks().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].id, callback_id);
+    assert_eq!(
+        pending[0].callback_number.as_ref().unwrap().as_str(),
+        "0639981234"
+    );
+    assert_eq!(
+        store
+            .file_id_by_code(&file.code.as_str().to_lowercase())
+            .unwrap(),
+        Some(file_id)
+    );
+}
+
+#[test]
+fn a_new_database_is_at_the_latest_schema_and_reopens_idempotently() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    drop(create(&db));
+    for _ in 0..2 {
+        let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        assert!(store.check().unwrap().is_clean());
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+}
+
+#[test]
+fn nothing_readable_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let file = store.create_file(&profile()).unwrap();
+    let draft = CallDraft {
+        shift_id: shift.id,
+        started_at: Utc::now(),
+        call_type: None,
+        record: CallRecord {
+            caller_file_id: Some(file.id),
+            notes: format!("notes {CANARY}"),
+            ..CallRecord::default()
+        },
+    };
+    store.save_draft(&draft).unwrap();
+    // Look while the WAL still holds the pages, and again after closing.
+    let wal_hits = found_in_dir(dir.path(), CANARY.as_bytes());
+    assert!(wal_hits.is_empty(), "canary in clear in {wal_hits:?}");
+    assert!(
+        std::fs::metadata(dir.path().join("permanence.db-wal"))
+            .unwrap()
+            .len()
+            > 0,
+        "the WAL was looked at"
+    );
+    drop(store);
+    assert!(found_in_dir(dir.path(), CANARY.as_bytes()).is_empty());
+    // Nor the schema, nor a file code: the whole file is ciphertext.
+    assert!(found_in_dir(dir.path(), b"CREATE TABLE").is_empty());
+    assert!(found_in_dir(dir.path(), b"SQLite format 3").is_empty());
+    assert!(found_in_dir(dir.path(), file.code.as_str().as_bytes()).is_empty());
+
+    let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert_eq!(
+        store.draft().unwrap(),
+        Some(draft),
+        "the draft comes back intact"
+    );
+}
+
+#[test]
+fn each_failure_to_unlock_has_its_own_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    drop(create(&db));
+    let keys = KeyFile::path_for(&db);
+
+    assert!(matches!(
+        Store::open(&db, SUPERVISOR, "lune verte soixante-et-un"),
+        Err(StoreError::WrongPassphrase)
+    ));
+    assert!(matches!(
+        Store::open(&db, "nobody", SUPERVISOR_PASS),
+        Err(StoreError::UnknownListener(_))
+    ));
+
+    // A damaged database: the key opens its slot, the file does not decrypt.
+    let original = std::fs::read(&db).unwrap();
+    let mut damaged = original.clone();
+    for byte in &mut damaged[100..200] {
+        *byte ^= 0x5a;
+    }
+    std::fs::write(&db, &damaged).unwrap();
+    let err = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS)
+        .err()
+        .expect("damage is detected");
+    assert!(matches!(err, StoreError::DatabaseDamaged(_)), "{err:?}");
+    assert!(err.is_damage());
+    std::fs::write(&db, &original).unwrap();
+
+    // A damaged key file.
+    let slots = std::fs::read(&keys).unwrap();
+    let mut damaged = slots.clone();
+    let at = slots.windows(11).position(|w| w == b"wrapped_key").unwrap() + 20;
+    damaged[at] = if damaged[at] == b'a' { b'b' } else { b'a' };
+    std::fs::write(&keys, &damaged).unwrap();
+    assert!(matches!(
+        Store::open(&db, SUPERVISOR, SUPERVISOR_PASS),
+        Err(StoreError::KeyFileDamaged { .. })
+    ));
+    std::fs::write(&keys, b"{ not json").unwrap();
+    assert!(matches!(
+        Store::open(&db, SUPERVISOR, SUPERVISOR_PASS),
+        Err(StoreError::KeyFileDamaged { .. })
+    ));
+
+    // A missing key file, a missing database, nothing at all.
+    std::fs::remove_file(&keys).unwrap();
+    assert!(matches!(
+        Store::open(&db, SUPERVISOR, SUPERVISOR_PASS),
+        Err(StoreError::KeyFileMissing(_))
+    ));
+    std::fs::write(&keys, &slots).unwrap();
+    std::fs::rename(&db, dir.path().join("elsewhere.db")).unwrap();
+    assert!(matches!(
+        Store::open(&db, SUPERVISOR, SUPERVISOR_PASS),
+        Err(StoreError::DatabaseMissing(_))
+    ));
+    let nowhere = dir.path().join("none.db");
+    assert!(matches!(
+        Store::open(&nowhere, SUPERVISOR, SUPERVISOR_PASS),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        Store::logins(&nowhere),
+        Err(StoreError::KeyFileMissing(_))
+    ));
+}
+
+#[test]
+fn creating_over_an_existing_database_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    drop(create(&db));
+    let before = std::fs::read(&db).unwrap();
+    let again = Store::create(
+        &db,
+        permanence::store::NewAccount {
+            login: "other",
+            display_name: "Other",
+            role: permanence::domain::listener::Role::Supervisor,
+            passphrase: "une autre phrase longue",
+        },
+        permanence::store::KdfParams::MINIMUM,
+    );
+    assert!(matches!(again, Err(StoreError::AlreadyExists(_))));
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn two_key_slots_open_the_same_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    let file = store.create_file(&profile()).unwrap();
+    drop(store);
+    let as_listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    assert_eq!(
+        as_listener.file_id_by_code(file.code.as_str()).unwrap(),
+        Some(file.id)
+    );
+    assert_eq!(Store::logins(&db).unwrap(), [SUPERVISOR, LISTENER]);
+}
+
+#[test]
+fn a_listener_cannot_do_a_supervisors_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    drop(store);
+    let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    assert!(matches!(
+        listener.deactivate_listener(SUPERVISOR),
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        listener.set_passphrase(
+            SUPERVISOR,
+            "je prends la main",
+            permanence::store::KdfParams::MINIMUM
+        ),
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        listener.backup(&dir.path().join("copy.db")),
+        Err(StoreError::Forbidden(_))
+    ));
+}
+
+#[test]
+fn deactivating_a_listener_removes_their_slot_and_keeps_their_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    drop(store);
+    let call_id = {
+        let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+        let shift = listener.start_shift().unwrap();
+        let now = Utc::now();
+        listener
+            .save_call(&NewCall {
+                shift_id: shift.id,
+                started_at: now,
+                ended_at: now,
+                call_type: CallType::Silent,
+                record: CallRecord::default(),
+            })
+            .unwrap()
+    };
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    store.deactivate_listener(LISTENER).unwrap();
+    assert_eq!(Store::logins(&db).unwrap(), [SUPERVISOR]);
+    assert!(matches!(
+        Store::open(&db, LISTENER, LISTENER_PASS),
+        Err(StoreError::UnknownListener(_))
+    ));
+    let author = store.listener_by_login(LISTENER).unwrap();
+    assert!(!author.active);
+    assert_eq!(store.call(call_id).unwrap().listener_id, author.id);
+}
+
+#[test]
+fn changing_a_passphrase_rewraps_one_slot_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    let slot_of = |login: &str| {
+        let keys = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
+        keys.slots()
+            .iter()
+            .find(|s| s.login == login)
+            .cloned()
+            .unwrap()
+    };
+    let (supervisor_before, listener_before) = (slot_of(SUPERVISOR), slot_of(LISTENER));
+    store
+        .set_passphrase(
+            LISTENER,
+            "nouvelle phrase de passe",
+            permanence::store::KdfParams::MINIMUM,
+        )
+        .unwrap();
+    drop(store);
+    assert!(matches!(
+        Store::open(&db, LISTENER, LISTENER_PASS),
+        Err(StoreError::WrongPassphrase)
+    ));
+    Store::open(&db, LISTENER, "nouvelle phrase de passe").unwrap();
+    Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    // The other slot is untouched and still opens the database: the data key is the same.
+    assert_eq!(slot_of(SUPERVISOR), supervisor_before);
+    assert_ne!(slot_of(LISTENER), listener_before);
+}
+
+#[test]
+fn a_crash_between_key_file_write_and_rename_leaves_the_old_slots() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    drop(create(&db));
+    let keys = KeyFile::path_for(&db);
+    // What a crash after writing half the temp file, before the rename, leaves behind.
+    let temp = permanence::atomic_file::temp_path_for(&keys);
+    std::fs::write(
+        &temp,
+        b"{\"format\":\"permanence-keyslots\",\"version\":1,\"slo",
+    )
+    .unwrap();
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    add_listener(&mut store);
+    assert!(!temp.exists(), "the stale temp file is replaced");
+    Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+}
+
+#[test]
+fn closing_a_callback_wipes_the_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    let file = store.create_file(&profile()).unwrap();
+    let schedule = |store: &mut Store| {
+        let callback = NewCallback::with_consent(
+            true,
+            file.id,
+            None,
+            Utc::now(),
+            Priority::Normal,
+            PhoneNumber::parse("0639980000").unwrap(),
+            Assignee::Anyone,
+            String::new(),
+        )
+        .unwrap();
+        store.schedule_callback(&callback).unwrap()
+    };
+    let reached = schedule(&mut store);
+    store
+        .record_callback_attempt(
+            reached,
+            AttemptResult::NoAnswer,
+            Some(Utc::now() + Duration::hours(1)),
+        )
+        .unwrap();
+    assert!(
+        store.callback(reached).unwrap().callback_number.is_some(),
+        "kept while pending"
+    );
+    store
+        .record_callback_attempt(reached, AttemptResult::Reached, None)
+        .unwrap();
+    let done = store.callback(reached).unwrap();
+    assert_eq!(done.status, CallbackStatus::Done);
+    assert_eq!(done.callback_number, None);
+    assert_eq!(done.attempts.len(), 2);
+
+    let cancelled = schedule(&mut store);
+    store
+        .cancel_callback(cancelled, "La personne ne souhaite plus être rappelée")
+        .unwrap();
+    assert_eq!(store.callback(cancelled).unwrap().callback_number, None);
+    assert!(store.pending_callbacks().unwrap().is_empty());
+}
+
+#[test]
+fn file_closure_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    let file = store.create_file(&profile()).unwrap();
+    assert!(
+        store
+            .close_file(
+                file.id,
+                &Closure {
+                    reason: " ".into(),
+                    caller_agreed: true
+                }
+            )
+            .is_err()
+    );
+    store
+        .close_file(
+            file.id,
+            &Closure {
+                reason: "Situation résolue".into(),
+                caller_agreed: true,
+            },
+        )
+        .unwrap();
+    let closed = store.open_file(file.id).unwrap();
+    assert_eq!(closed.status, FileStatus::Closed);
+    assert_eq!(
+        closed.closure,
+        Some(Closure {
+            reason: "Situation résolue".into(),
+            caller_agreed: true
+        })
+    );
+    store
+        .set_file_status(file.id, FileStatus::FollowUp)
+        .unwrap();
+    let reopened = store.open_file(file.id).unwrap();
+    assert_eq!(
+        (reopened.status, reopened.closure),
+        (FileStatus::FollowUp, None)
+    );
+}
+
+#[test]
+fn backup_is_an_encrypted_copy_that_opens_with_the_same_passphrases() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    let file = store.create_file(&profile()).unwrap();
+    let out = dir.path().join("backups").join("copy.db");
+    std::fs::create_dir(out.parent().unwrap()).unwrap();
+    let report = store.backup(&out).unwrap();
+    assert_eq!(report.files, 1);
+    assert!(found_in_dir(out.parent().unwrap(), CANARY.as_bytes()).is_empty());
+    assert!(matches!(
+        store.backup(&out),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    drop(store);
+    let copy = Store::open(&out, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert_eq!(
+        copy.file_id_by_code(file.code.as_str()).unwrap(),
+        Some(file.id)
+    );
+    assert!(copy.check().unwrap().is_clean());
+}
