@@ -26,7 +26,7 @@ struct Cli {
     config: Option<PathBuf>,
     /// The account that unlocks the database (needed when it has several)
     #[arg(long = "as", global = true, value_name = "LOGIN")]
-    login: Option<String>,
+    as_login: Option<String>,
     /// Read passphrases from standard input, one per line, in the order they are asked
     #[arg(long, global = true)]
     passphrase_stdin: bool,
@@ -108,7 +108,7 @@ fn main() -> ExitCode {
     let session = match Session::new(
         cli.db,
         cli.config.as_deref(),
-        cli.login,
+        cli.as_login,
         cli.passphrase_stdin,
         demo,
     ) {

@@ -158,7 +158,7 @@ mod tests {
                     ObjectKind::CallerFile,
                     Some(i),
                 );
-                let entry = AuditEntry {
+                AuditEntry {
                     id: AuditId(i),
                     at,
                     actor: Some(ListenerId(1)),
@@ -167,8 +167,7 @@ mod tests {
                     object_id: Some(i),
                     prev_hash: std::mem::replace(&mut prev, hash.clone()),
                     hash,
-                };
-                entry
+                }
             })
             .collect()
     }

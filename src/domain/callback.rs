@@ -80,8 +80,12 @@ pub struct NewCallback {
     pub callback_number: PhoneNumber,
     pub assignee: Assignee,
     pub note: String,
-    _consent: (),
+    consent: ConsentGiven,
 }
+
+/// Proof that the caller agreed to be called back; only [`NewCallback::with_consent`] makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ConsentGiven;
 
 impl NewCallback {
     /// `caller_agreed` is what the caller said when asked; `None` comes back without it.
@@ -104,7 +108,7 @@ impl NewCallback {
             callback_number,
             assignee,
             note,
-            _consent: (),
+            consent: ConsentGiven,
         })
     }
 }

@@ -17,14 +17,7 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn =
-        Connection::open_with_flags(path, flags).map_err(|err| match err.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::CannotOpen) if path.exists() => {
-                StoreError::ReadOnly(path.display().to_string())
-            }
-            Some(rusqlite::ErrorCode::CannotOpen) => StoreError::NotFound(path.to_owned()),
-            _ => err.into(),
-        })?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|err| classify(err, path))?;
     // SQLCipher otherwise logs HMAC failures to stderr, over the terminal interface.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     let keying = Zeroizing::new(format!(
@@ -32,15 +25,12 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
         key.sqlcipher_literal().as_str()
     ));
     conn.execute_batch(&keying)?;
-    // The key was already proven right by its slot, so a failure to read the first page
-    // is damage to the file, never a wrong passphrase.
+    // The key was already proven right by its slot, so a first page that does not decrypt
+    // is damage to the file (or a key file from another database), never a wrong passphrase.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
         row.get::<_, i64>(0)
     })
-    .map_err(|err| match StoreError::from(err) {
-        StoreError::Sqlite(inner) => StoreError::DatabaseDamaged(inner.to_string()),
-        other => other,
-    })?;
+    .map_err(|err| classify(err, path))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let journal: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !journal.eq_ignore_ascii_case("wal") {
@@ -55,4 +45,16 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
          PRAGMA secure_delete = ON;",
     )?;
     Ok(conn)
+}
+
+/// SQLite says "cannot open" both for a missing file and for a folder where it cannot create
+/// its -wal and -shm files; tell the two apart for the person reading the message.
+fn classify(err: rusqlite::Error, path: &Path) -> StoreError {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::CannotOpen) if path.exists() => {
+            StoreError::ReadOnly(path.parent().unwrap_or(path).display().to_string())
+        }
+        Some(rusqlite::ErrorCode::CannotOpen) => StoreError::NotFound(path.to_owned()),
+        _ => err.into(),
+    }
 }

@@ -1,0 +1,321 @@
+//! The real binary, as a supervisor would use it from a shell or a script.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::{SUPERVISOR, SUPERVISOR_PASS};
+
+/// Runs `permanence` with a private HOME (no user config is read) and `stdin` piped in.
+fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_permanence"))
+        .args(args)
+        .env("HOME", home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The program may exit before reading (e.g. on an early error): a broken pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn init(home: &Path, db: &str) {
+    let out = run(
+        home,
+        &[
+            "--db",
+            db,
+            "--passphrase-stdin",
+            "init",
+            "--login",
+            SUPERVISOR,
+        ],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn init_then_accounts_then_check() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("data/permanence.db");
+    let db = db.to_str().unwrap();
+    init(home.path(), db);
+    let keys = format!("{db}.keys");
+    use std::os::unix::fs::PermissionsExt;
+    for file in [db, keys.as_str()] {
+        assert_eq!(
+            std::fs::metadata(file).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{file}"
+        );
+    }
+
+    let again = run(
+        home.path(),
+        &["--db", db, "--passphrase-stdin", "init"],
+        "une autre phrase longue\n",
+    );
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let add = run(
+        home.path(),
+        &[
+            "--db",
+            db,
+            "--passphrase-stdin",
+            "listener",
+            "add",
+            "camille",
+            "--name",
+            "Camille",
+        ],
+        &format!("{SUPERVISOR_PASS}\ntrois pommes bleues\n"),
+    );
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    let list = run(
+        home.path(),
+        &[
+            "--db",
+            db,
+            "--as",
+            "camille",
+            "--passphrase-stdin",
+            "listener",
+            "list",
+        ],
+        "trois pommes bleues\n",
+    );
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    let listing = text(&list.stdout);
+    assert!(
+        listing.contains("camille") && listing.contains("coord") && listing.contains("supervisor"),
+        "{listing}"
+    );
+
+    // Two accounts now: the command must be told who acts.
+    let ambiguous = run(
+        home.path(),
+        &["--db", db, "--passphrase-stdin", "check"],
+        "x\n",
+    );
+    assert!(
+        text(&ambiguous.stderr).contains("--as LOGIN"),
+        "{}",
+        text(&ambiguous.stderr)
+    );
+
+    let check = run(
+        home.path(),
+        &[
+            "--db",
+            db,
+            "--as",
+            SUPERVISOR,
+            "--passphrase-stdin",
+            "check",
+        ],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(
+        check.status.success(),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    assert!(text(&check.stdout).starts_with("OK"));
+}
+
+#[test]
+fn a_weak_passphrase_is_refused_and_nothing_is_created() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let out = run(
+        home.path(),
+        &["--db", db.to_str().unwrap(), "--passphrase-stdin", "init"],
+        "motdepasse\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("at least 12 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!db.exists());
+}
+
+#[test]
+fn a_wrong_passphrase_is_told_plainly() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let db = db.to_str().unwrap();
+    init(home.path(), db);
+    let out = run(
+        home.path(),
+        &["--db", db, "--passphrase-stdin", "listener", "list"],
+        "pas la bonne phrase\n",
+    );
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stderr), "permanence: wrong passphrase\n");
+}
+
+#[test]
+fn check_names_damage_and_sqlcipher_stays_quiet() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("permanence.db");
+    let db = path.to_str().unwrap();
+    init(home.path(), db);
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() >= 3 * 4096, "several pages");
+    // Damage the last page: the file still opens, the check must find it.
+    let last = bytes.len() - 2000;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let out = run(
+        home.path(),
+        &["--db", db, "--passphrase-stdin", "check"],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("FAULT"), "{stdout}");
+    assert_eq!(text(&out.stderr), "", "no SQLCipher log over the terminal");
+
+    // Damage the first page: the database cannot even be opened, and says so.
+    bytes[200] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let out = run(
+        home.path(),
+        &["--db", db, "--passphrase-stdin", "check"],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stdout).contains("FAULT: the database is damaged"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn a_config_error_names_the_key_and_the_line() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "language = \"fr\"\nidle_lock_minutes = 5\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            "/nonexistent/p.db",
+        ],
+        "",
+    );
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("line 3") && stderr.contains("colour"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_config_file_chooses_the_database() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("from-config.db");
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, format!("database = {:?}\n", db.to_str().unwrap())).unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--passphrase-stdin",
+            "init",
+        ],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(db.exists());
+}
+
+#[test]
+fn every_command_has_help() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["init", "--help"],
+        &["demo", "--help"],
+        &["listener", "--help"],
+        &["listener", "add", "--help"],
+        &["listener", "passwd", "--help"],
+        &["check", "--help"],
+        &["backup", "--help"],
+    ] {
+        let out = run(home.path(), args, "");
+        assert!(out.status.success(), "{args:?}");
+        assert!(text(&out.stdout).contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn demo_builds_then_reopens() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let out = run(home.path(), &["--db", db, "demo", "--calls", "400"], "");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("400 calls"), "{stdout}");
+    assert!(
+        stdout.contains("lune verte soixante"),
+        "the demo passphrases are shown"
+    );
+    let again = run(home.path(), &["--db", db, "demo"], "");
+    assert!(
+        text(&again.stdout).contains("already exists") && text(&again.stdout).contains("400 calls")
+    );
+    let check = run(
+        home.path(),
+        &["--db", db, "--as", "coord", "--passphrase-stdin", "check"],
+        "lune verte soixante\n",
+    );
+    assert!(check.status.success(), "{}", text(&check.stdout));
+}
+
+#[test]
+fn without_a_database_the_terminal_says_how_to_start() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["--db", home.path().join("none.db").to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout).contains("permanence init"),
+        "{}",
+        text(&out.stdout)
+    );
+}
