@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveTime;
 use serde::Deserialize;
 
+use crate::app::keymap::{KeyOverrides, Keymap};
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
@@ -30,6 +32,8 @@ pub struct Config {
     pub themes: Vec<String>,
     pub callback_presets: Vec<CallbackPreset>,
     pub export: ExportConfig,
+    /// Key bindings over the built-in keymap: `[keys.global]`, `[keys.main]`, `[keys.call]`.
+    pub keys: KeyOverrides,
 }
 
 impl Default for Config {
@@ -56,6 +60,7 @@ impl Default for Config {
                 },
             ],
             export: ExportConfig::default(),
+            keys: KeyOverrides::new(),
         }
     }
 }
@@ -189,7 +194,23 @@ impl Config {
                 );
             }
         }
+        if let Err(message) = Keymap::new(&self.keys) {
+            // Point at the first binding line the message names.
+            let line = self
+                .keys
+                .values()
+                .flat_map(|keys| keys.keys())
+                .find(|key| message.contains(&format!("{key:?}")))
+                .map(|key| line_of(text, key))
+                .unwrap_or_default();
+            return Err(format!("{line}[keys]: {message}"));
+        }
         Ok(())
+    }
+
+    /// The keymap this configuration asks for (validated when the file was parsed).
+    pub fn keymap(&self) -> Keymap {
+        Keymap::new(&self.keys).expect("validated with the configuration")
     }
 }
 
@@ -199,6 +220,7 @@ fn line_of(text: &str, key: &str) -> String {
         .position(|line| {
             line.trim_start()
                 .strip_prefix(key)
+                .or_else(|| line.trim_start().strip_prefix(&format!("\"{key}\"")))
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
         })
         .map(|index| format!("line {}, ", index + 1))
@@ -252,6 +274,27 @@ mod tests {
         assert!(err.starts_with("line 2, key `next_day_at`"), "{err}");
         let err = Config::parse("themes = [\"deuil\", \"deuil\"]\n").unwrap_err();
         assert!(err.contains("listed twice"), "{err}");
+    }
+
+    #[test]
+    fn key_bindings_are_checked_and_named_with_their_line() {
+        let config = Config::parse("[keys.global]\nf9 = \"emergency_card\"\n").unwrap();
+        assert_eq!(
+            config
+                .keymap()
+                .key_for(
+                    crate::app::keymap::Context::Global,
+                    crate::app::action::Action::EmergencyCard
+                )
+                .unwrap()
+                .to_string(),
+            "Ctrl-G"
+        );
+        let err = Config::parse("[keys.global]\nf9 = \"emergency_card\"\nctrl-x = \"brew_tea\"\n")
+            .unwrap_err();
+        assert!(err.contains("line 3") && err.contains("brew_tea"), "{err}");
+        let err = Config::parse("[keys.call]\n\"hyper-q\" = \"lock\"\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("hyper-q"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! permanence: the shift terminal of a French helpline's volunteer listeners.
 //! See ARCHITECTURE.md for the map of the modules and what each may not touch.
 
+pub mod app;
 pub mod atomic_file;
 pub mod commands;
 pub mod config;

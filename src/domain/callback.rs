@@ -155,6 +155,41 @@ impl PhoneNumber {
     }
 }
 
+/// A pending callback as listed in the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub id: CallbackId,
+    pub file_code: super::caller_file::FileCode,
+    pub due_at: Timestamp,
+    pub priority: Priority,
+    pub assignee: Assignee,
+    /// The display name of the assigned listener, if any.
+    pub assignee_name: Option<String>,
+    pub attempts: u32,
+}
+
+impl QueueEntry {
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.due_at < now
+    }
+
+    /// Due within the next half hour: shown as due soon.
+    pub fn is_due_soon(&self, now: Timestamp) -> bool {
+        !self.is_overdue(now) && self.due_at <= now + chrono::Duration::minutes(30)
+    }
+}
+
+/// What the listener filled in to schedule a callback at the end of a call; the store turns
+/// it into a [`NewCallback`] bound to the call it saves in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackRequest {
+    pub due_at: Timestamp,
+    pub priority: Priority,
+    pub callback_number: PhoneNumber,
+    pub assignee: Assignee,
+    pub note: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

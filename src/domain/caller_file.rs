@@ -166,6 +166,16 @@ impl Departement {
     }
 }
 
+/// A file found by a search, as listed in the search popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHit {
+    pub id: FileId,
+    pub code: FileCode,
+    pub status: FileStatus,
+    pub last_contact_at: Option<Timestamp>,
+    pub summary: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

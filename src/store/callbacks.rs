@@ -9,7 +9,9 @@ use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
     Assignee, Attempt, AttemptResult, Callback, CallbackStatus, NewCallback, PhoneNumber,
+    QueueEntry,
 };
+use crate::domain::caller_file::FileCode;
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, caller_file_id, origin_call_id, due_at, priority, callback_number, \
@@ -202,5 +204,45 @@ impl Store {
                 Some(id.0),
             )
         })
+    }
+
+    /// The pending callbacks as the queue shows them: overdue first, then by priority
+    /// (most urgent first), then soonest due.
+    pub fn callback_queue(&self, now: Timestamp) -> StoreResult<Vec<QueueEntry>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT cb.id, f.code, cb.due_at, cb.priority, cb.assigned_listener_id, l.display_name,
+                    (SELECT count(*) FROM callback_attempt a WHERE a.callback_id = cb.id)
+             FROM callback cb
+             JOIN caller_file f ON f.id = cb.caller_file_id
+             LEFT JOIN listener l ON l.id = cb.assigned_listener_id
+             WHERE cb.status = 'pending'
+             ORDER BY cb.due_at < ?1 DESC,
+                      CASE cb.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
+                      cb.due_at, cb.id",
+        )?;
+        let entries = statement
+            .query_map([to_secs(now)], |row| {
+                let code: String = row.get(1)?;
+                Ok(QueueEntry {
+                    id: CallbackId(row.get(0)?),
+                    file_code: FileCode::parse(&code).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            1,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
+                    })?,
+                    due_at: from_secs(row.get(2)?),
+                    priority: word(3, row.get(3)?)?,
+                    assignee: match row.get::<_, Option<i64>>(4)? {
+                        Some(id) => Assignee::Listener(ListenerId(id)),
+                        None => Assignee::Anyone,
+                    },
+                    assignee_name: row.get(5)?,
+                    attempts: row.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(entries)
     }
 }

@@ -8,6 +8,7 @@ use super::rows::{from_secs, from_secs_opt, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{Call, CallRecord, NewCall, Rud};
+use crate::domain::callback::{CallbackRequest, NewCallback};
 use crate::domain::prompt::{Acknowledgement, PromptRecord};
 use crate::domain::{CallId, FileId, ListenerId, ShiftId};
 
@@ -75,6 +76,16 @@ pub(super) fn insert(
 impl Store {
     /// Saves a finished call and drops the actor's draft, in one transaction.
     pub fn save_call(&mut self, call: &NewCall) -> StoreResult<CallId> {
+        self.save_call_with_callback(call, None)
+    }
+
+    /// Saves a finished call, the callback scheduled at its end (if any) and drops the
+    /// actor's draft, all in one transaction.
+    pub fn save_call_with_callback(
+        &mut self,
+        call: &NewCall,
+        callback: Option<&CallbackRequest>,
+    ) -> StoreResult<CallId> {
         call.validate()
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let shift = self.shift(call.shift_id)?;
@@ -94,6 +105,31 @@ impl Store {
                 ObjectKind::Call,
                 Some(id.0),
             )?;
+            if let Some(request) = callback {
+                let file = call.record.caller_file_id.ok_or_else(|| {
+                    StoreError::Invalid("a callback needs the call to be linked to a file".into())
+                })?;
+                // A request exists only once the caller agreed (the form requires it).
+                let new = NewCallback::with_consent(
+                    true,
+                    file,
+                    Some(id),
+                    request.due_at,
+                    request.priority,
+                    request.callback_number.clone(),
+                    request.assignee,
+                    request.note.clone(),
+                )
+                .expect("consent given");
+                let callback_id = super::callbacks::insert(tx, &new, call.ended_at)?;
+                audit::append(
+                    tx,
+                    Some(actor.id),
+                    AuditAction::CallbackCreated,
+                    ObjectKind::Callback,
+                    Some(callback_id.0),
+                )?;
+            }
             Ok(id)
         })
     }

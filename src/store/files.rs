@@ -6,8 +6,9 @@ use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, from_secs_opt, now, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::call::Call;
 use crate::domain::caller_file::{
-    CallerFile, Closure, Departement, FileCode, FileProfile, FileStatus,
+    CallerFile, Closure, Departement, FileCode, FileHit, FileProfile, FileStatus,
 };
 use crate::domain::{FileId, Timestamp};
 
@@ -240,5 +241,63 @@ impl Store {
                 Some(id.0),
             )
         })
+    }
+
+    /// A file and its calls, newest first, without auditing: for showing again a file the
+    /// listener already has open (after saving a call on it, for instance).
+    pub fn file_with_history(&self, id: FileId) -> StoreResult<(CallerFile, Vec<Call>)> {
+        Ok((self.file_unaudited(id)?, self.calls_of_file(id)?))
+    }
+
+    /// Files whose code starts like `query` (as a caller would say it), then files whose
+    /// summary contains it; most recently contacted first.
+    pub fn search_files(&self, query: &str, limit: usize) -> StoreResult<Vec<FileHit>> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let compact: String = query
+            .chars()
+            .filter(|c| !matches!(c, '-' | ' '))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let code_prefix = match compact.len() {
+            0..=3 => compact,
+            _ => format!("{}-{}", &compact[..3.min(compact.len())], &compact[3..]),
+        };
+        let like = format!(
+            "%{}%",
+            query
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, code, status, last_contact_at, situation_summary,
+                    (substr(code, 1, length(?1)) = ?1) AS by_code
+             FROM caller_file
+             WHERE substr(code, 1, length(?1)) = ?1 OR situation_summary LIKE ?2 ESCAPE '\\'
+             ORDER BY by_code DESC, coalesce(last_contact_at, created_at) DESC
+             LIMIT ?3",
+        )?;
+        let hits = statement
+            .query_map(rusqlite::params![code_prefix, like, limit as i64], |row| {
+                let code: String = row.get(1)?;
+                Ok(FileHit {
+                    id: FileId(row.get(0)?),
+                    code: FileCode::parse(&code).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            1,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
+                    })?,
+                    status: word(2, row.get(2)?)?,
+                    last_contact_at: from_secs_opt(row.get(3)?),
+                    summary: row.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(hits)
     }
 }

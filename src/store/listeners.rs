@@ -67,6 +67,17 @@ impl Store {
         Ok(listeners)
     }
 
+    /// Display names by id, to show the author of each call.
+    pub fn listener_names(&self) -> StoreResult<std::collections::HashMap<ListenerId, String>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT id, display_name FROM listener")?;
+        let names = statement
+            .query_map([], |row| Ok((ListenerId(row.get(0)?), row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(names)
+    }
+
     pub fn listener_by_login(&self, login: &str) -> StoreResult<Listener> {
         self.conn
             .query_row(

@@ -1,0 +1,63 @@
+//! What a person can ask for: the words a keymap binds keys to.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Help,
+    EmergencyCard,
+    Lock,
+    Quit,
+    FocusNext,
+    FocusPrevious,
+    FocusCall,
+    FocusFile,
+    FocusEmergency,
+    FocusCallbacks,
+    SelectNext,
+    SelectPrevious,
+    StartCall,
+    EditNotes,
+    PickCallType,
+    PickThemes,
+    PickRud,
+    PickOrientations,
+    PickOutcome,
+    LinkFile,
+    NewFile,
+    KeepAnonymous,
+    EndCall,
+    QuickSilent,
+    QuickHangUp,
+    QuickWrongNumber,
+    QuickAbusive,
+    QuickTesting,
+}
+
+impl Action {
+    pub fn parse(word: &str) -> Option<Action> {
+        Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(word))
+            .ok()
+    }
+
+    /// The key of its description in the UI strings (`action_<name>`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(Action::parse("emergency_card"), Some(Action::EmergencyCard));
+        assert_eq!(Action::EmergencyCard.name(), "emergency_card");
+        assert_eq!(Action::parse("make_coffee"), None);
+    }
+}

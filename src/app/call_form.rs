@@ -1,0 +1,171 @@
+//! The call being taken: what the listener has entered so far, before it is saved.
+
+use ratatui_textarea::TextArea;
+
+use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud};
+use crate::domain::prompt::PromptRecord;
+use crate::domain::{FileId, ShiftId, Timestamp};
+
+#[derive(Debug, Clone)]
+pub struct CallForm {
+    pub started_at: Timestamp,
+    pub call_type: Option<CallType>,
+    /// The caller file the call is linked to; `None` keeps the call anonymous.
+    pub file: Option<FileId>,
+    pub themes: Vec<String>,
+    pub rud: Rud,
+    pub orientations: Vec<String>,
+    pub outcome: Option<Outcome>,
+    pub prompts: Vec<PromptRecord>,
+    pub notes: TextArea<'static>,
+    /// Keys go to the notes editor while this is set (Esc leaves it).
+    pub editing_notes: bool,
+    /// The listener was already asked whether to schedule a callback.
+    pub callback_offered: bool,
+}
+
+impl CallForm {
+    pub fn new(started_at: Timestamp) -> CallForm {
+        CallForm {
+            started_at,
+            call_type: None,
+            file: None,
+            themes: Vec::new(),
+            rud: Rud::default(),
+            orientations: Vec::new(),
+            outcome: None,
+            prompts: Vec::new(),
+            notes: TextArea::default(),
+            editing_notes: false,
+            callback_offered: false,
+        }
+    }
+
+    /// The call as it was when its draft was last saved.
+    pub fn from_draft(draft: &CallDraft) -> CallForm {
+        let record = &draft.record;
+        let lines: Vec<String> = record.notes.split('\n').map(str::to_owned).collect();
+        let mut notes = TextArea::new(lines);
+        notes.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        notes.move_cursor(ratatui_textarea::CursorMove::End);
+        CallForm {
+            started_at: draft.started_at,
+            call_type: draft.call_type,
+            file: record.caller_file_id,
+            themes: record.themes.clone(),
+            rud: record.rud,
+            orientations: record.orientations.clone(),
+            outcome: record.outcome,
+            prompts: record.prompts.clone(),
+            notes,
+            editing_notes: false,
+            callback_offered: false,
+        }
+    }
+
+    pub fn notes_text(&self) -> String {
+        self.notes.lines().join("\n")
+    }
+
+    pub fn record(&self) -> CallRecord {
+        CallRecord {
+            caller_file_id: self.file,
+            themes: self.themes.clone(),
+            notes: self.notes_text().trim_end().to_owned(),
+            rud: self.rud,
+            orientations: self.orientations.clone(),
+            outcome: self.outcome,
+            prompts: self.prompts.clone(),
+        }
+    }
+
+    pub fn draft(&self, shift_id: ShiftId) -> CallDraft {
+        CallDraft {
+            shift_id,
+            started_at: self.started_at,
+            call_type: self.call_type,
+            record: self.record(),
+        }
+    }
+
+    /// The call to save, once it has a type.
+    pub fn finish(&self, shift_id: ShiftId, ended_at: Timestamp) -> Option<NewCall> {
+        Some(NewCall {
+            shift_id,
+            started_at: self.started_at,
+            ended_at: ended_at.max(self.started_at),
+            call_type: self.call_type?,
+            record: self.record(),
+        })
+    }
+
+    /// What ending the call still needs from the listener.
+    pub fn missing(&self) -> Option<Missing> {
+        match (self.call_type, self.outcome) {
+            (None, _) => Some(Missing::CallType),
+            (Some(t), None) if !t.is_quick() => Some(Missing::Outcome),
+            _ => None,
+        }
+    }
+
+    pub fn toggle_theme(&mut self, theme: &str, ordered: &[String]) {
+        toggle_in_order(&mut self.themes, theme, ordered);
+    }
+
+    pub fn toggle_orientation(&mut self, number: &str, ordered: &[String]) {
+        toggle_in_order(&mut self.orientations, number, ordered);
+    }
+}
+
+/// Adds or removes `item`, keeping the list in the order of `ordered` (unknown items last).
+fn toggle_in_order(list: &mut Vec<String>, item: &str, ordered: &[String]) {
+    if let Some(at) = list.iter().position(|i| i == item) {
+        list.remove(at);
+        return;
+    }
+    list.push(item.to_owned());
+    let rank = |i: &String| ordered.iter().position(|o| o == i).unwrap_or(usize::MAX);
+    list.sort_by_key(rank);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    CallType,
+    Outcome,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn a_draft_round_trips_through_the_form() {
+        let mut form = CallForm::new(Utc::now());
+        form.notes.insert_str("première ligne\nseconde ligne");
+        form.toggle_theme("deuil", &["isolement".into(), "deuil".into()]);
+        form.toggle_theme("isolement", &["isolement".into(), "deuil".into()]);
+        assert_eq!(
+            form.themes,
+            ["isolement", "deuil"],
+            "kept in the configured order"
+        );
+        let draft = form.draft(ShiftId(4));
+        let back = CallForm::from_draft(&draft);
+        assert_eq!(back.notes_text(), "première ligne\nseconde ligne");
+        assert_eq!(back.draft(ShiftId(4)), draft);
+    }
+
+    #[test]
+    fn ending_asks_for_type_then_outcome_except_for_quick_calls() {
+        let mut form = CallForm::new(Utc::now());
+        assert_eq!(form.missing(), Some(Missing::CallType));
+        form.call_type = Some(CallType::Listening);
+        assert_eq!(form.missing(), Some(Missing::Outcome));
+        form.outcome = Some(Outcome::Supported);
+        assert_eq!(form.missing(), None);
+        form.outcome = None;
+        form.call_type = Some(CallType::Silent);
+        assert_eq!(form.missing(), None);
+    }
+}

@@ -1,0 +1,296 @@
+//! Keys to actions, per context. The defaults are `assets/keymap.toml`; the config's
+//! `[keys.<context>]` tables override them. An unknown context, key name or action is an
+//! error that names it. The help overlay is drawn from this live map, so it never lies.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Anywhere once unlocked, even while typing.
+    Global,
+    /// The main screen when no text is being typed.
+    Main,
+    /// The call pane when no text is being typed.
+    Call,
+}
+
+impl Context {
+    pub const ALL: [Context; 3] = [Context::Global, Context::Main, Context::Call];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Main => "main",
+            Context::Call => "call",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// One key with its modifiers, normalised so that what the terminal sends matches what the
+/// keymap names (a shifted symbol such as `?` carries no separate shift).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyChord {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl KeyChord {
+    pub fn from_event(event: &KeyEvent) -> KeyChord {
+        let mut modifiers =
+            event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match event.code {
+            KeyCode::Char(c) => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                // Ctrl-letters arrive in either case depending on the terminal.
+                KeyCode::Char(if modifiers.contains(KeyModifiers::CONTROL) {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                })
+            }
+            KeyCode::BackTab => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        KeyChord { code, modifiers }
+    }
+}
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pageup", KeyCode::PageUp),
+    ("pagedown", KeyCode::PageDown),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+    ("space", KeyCode::Char(' ')),
+];
+
+impl FromStr for KeyChord {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<KeyChord, String> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            let (prefix, flag) = match rest {
+                r if r.starts_with("ctrl-") && r.len() > 5 => ("ctrl-", KeyModifiers::CONTROL),
+                r if r.starts_with("alt-") && r.len() > 4 => ("alt-", KeyModifiers::ALT),
+                r if r.starts_with("shift-") && r.len() > 6 => ("shift-", KeyModifiers::SHIFT),
+                _ => break,
+            };
+            modifiers |= flag;
+            rest = &rest[prefix.len()..];
+        }
+        let code = if let Some((_, code)) = NAMED.iter().find(|(name, _)| *name == rest) {
+            *code
+        } else if let Some(n) = rest
+            .strip_prefix('f')
+            .and_then(|n| n.parse::<u8>().ok())
+            .filter(|n| (1..=12).contains(n))
+        {
+            KeyCode::F(n)
+        } else {
+            let mut chars = rest.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if !c.is_control() && c != ' ' => KeyCode::Char(c),
+                _ => return Err(format!("unknown key name {text:?}")),
+            }
+        };
+        // Shift on a character is carried by the character itself.
+        if let KeyCode::Char(_) = code {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        Ok(KeyChord { code, modifiers })
+    }
+}
+
+impl fmt::Display for KeyChord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Espace"),
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+                write!(f, "{}", c.to_ascii_uppercase())
+            }
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::Enter => f.write_str("Entrée"),
+            KeyCode::Esc => f.write_str("Échap"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Maj-Tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Overrides as written in the config: context name -> key name -> action name.
+pub type KeyOverrides = BTreeMap<String, BTreeMap<String, String>>;
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    /// Per context, in the order they were written (the help lists them so).
+    bindings: BTreeMap<Context, Vec<(KeyChord, Action)>>,
+}
+
+impl Keymap {
+    /// The built-in keymap with `overrides` applied over it.
+    pub fn new(overrides: &KeyOverrides) -> Result<Keymap, String> {
+        let defaults: KeyOverrides = toml::from_str(include_str!("../../assets/keymap.toml"))
+            .map_err(|e| format!("built-in keymap: {e}"))?;
+        let mut keymap = Keymap {
+            bindings: BTreeMap::new(),
+        };
+        keymap.apply(&defaults)?;
+        keymap.apply(overrides)?;
+        Ok(keymap)
+    }
+
+    fn apply(&mut self, table: &KeyOverrides) -> Result<(), String> {
+        for (context_name, keys) in table {
+            let context = Context::parse(context_name).ok_or_else(|| {
+                format!("unknown key context [keys.{context_name}] (known: global, main, call)")
+            })?;
+            let bindings = self.bindings.entry(context).or_default();
+            for (key_name, action_name) in keys {
+                let chord: KeyChord = key_name.parse()?;
+                let action = Action::parse(action_name).ok_or_else(|| {
+                    format!("unknown action {action_name:?} for key {key_name:?}")
+                })?;
+                bindings.retain(|(bound, _)| *bound != chord);
+                bindings.push((chord, action));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn action(&self, context: Context, event: &KeyEvent) -> Option<Action> {
+        let chord = KeyChord::from_event(event);
+        self.bindings
+            .get(&context)?
+            .iter()
+            .find(|(bound, _)| *bound == chord)
+            .map(|(_, action)| *action)
+    }
+
+    pub fn bindings(&self, context: Context) -> &[(KeyChord, Action)] {
+        self.bindings
+            .get(&context)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The first key bound to `action` in `context`, to show in hints.
+    pub fn key_for(&self, context: Context, action: Action) -> Option<KeyChord> {
+        self.bindings(context)
+            .iter()
+            .find(|(_, a)| *a == action)
+            .map(|(key, _)| *key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn the_builtin_keymap_parses_and_binds() {
+        let keymap = Keymap::new(&KeyOverrides::new()).unwrap();
+        let ctrl_g = event(KeyCode::Char('g'), KeyModifiers::CONTROL);
+        assert_eq!(
+            keymap.action(Context::Global, &ctrl_g),
+            Some(Action::EmergencyCard)
+        );
+        // Terminals send '?' with or without shift.
+        let question = event(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(keymap.action(Context::Main, &question), Some(Action::Help));
+        let backtab = event(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(
+            keymap.action(Context::Global, &backtab),
+            Some(Action::FocusPrevious)
+        );
+    }
+
+    #[test]
+    fn overrides_replace_bindings() {
+        let mut overrides = KeyOverrides::new();
+        overrides.insert(
+            "global".into(),
+            BTreeMap::from([
+                ("f9".into(), "emergency_card".into()),
+                ("ctrl-g".into(), "lock".into()),
+            ]),
+        );
+        let keymap = Keymap::new(&overrides).unwrap();
+        assert_eq!(
+            keymap.action(Context::Global, &event(KeyCode::F(9), KeyModifiers::NONE)),
+            Some(Action::EmergencyCard)
+        );
+        assert_eq!(
+            keymap.action(
+                Context::Global,
+                &event(KeyCode::Char('g'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Lock)
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_errors_that_name_them() {
+        let bad = |context: &str, key: &str, action: &str| {
+            let mut overrides = KeyOverrides::new();
+            overrides.insert(
+                context.into(),
+                BTreeMap::from([(key.into(), action.into())]),
+            );
+            Keymap::new(&overrides).unwrap_err()
+        };
+        assert!(bad("global", "ctrl-g", "make_coffee").contains("\"make_coffee\""));
+        assert!(bad("global", "hyper-x", "lock").contains("\"hyper-x\""));
+        assert!(bad("everywhere", "x", "lock").contains("everywhere"));
+        assert!(bad("global", "f13", "lock").contains("f13"));
+    }
+
+    #[test]
+    fn chords_display_for_the_help() {
+        assert_eq!("ctrl-g".parse::<KeyChord>().unwrap().to_string(), "Ctrl-G");
+        assert_eq!("alt-1".parse::<KeyChord>().unwrap().to_string(), "Alt-1");
+        assert_eq!("f1".parse::<KeyChord>().unwrap().to_string(), "F1");
+    }
+}

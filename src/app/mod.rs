@@ -1,0 +1,3 @@
+pub mod action;
+pub mod call_form;
+pub mod keymap;
