@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 /// The temporary file written before the rename. Hidden, beside the target (a rename is only
 /// atomic within one filesystem), and mode 0600 from its creation.
 pub fn temp_path_for(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     path.with_file_name(format!(".{name}.tmp"))
 }
 
@@ -25,11 +22,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         _ => {}
     }
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temp)?;
+        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
@@ -63,10 +56,7 @@ mod tests {
         write_atomically(&path, b"first").unwrap();
         write_atomically(&path, b"second").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"second");
-        assert_eq!(
-            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         assert!(!temp_path_for(&path).exists());
     }
 
@@ -76,11 +66,7 @@ mod tests {
         let path = dir.path().join("slots.keys");
         write_atomically(&path, b"good").unwrap();
         fs::write(temp_path_for(&path), b"half-writ").unwrap();
-        assert_eq!(
-            fs::read(&path).unwrap(),
-            b"good",
-            "the crash left the old file whole"
-        );
+        assert_eq!(fs::read(&path).unwrap(), b"good", "the crash left the old file whole");
         write_atomically(&path, b"better").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"better");
     }

@@ -1,5 +1,6 @@
 //! What each subcommand does, between the parsed command line and the store.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -40,13 +41,7 @@ impl Session {
             (None, Some(db), false) => db.clone(),
             (None, None, false) => paths::default_database()?,
         };
-        Ok(Session {
-            db,
-            config,
-            config_file,
-            login,
-            passphrases: PassphraseSource::new(passphrase_stdin),
-        })
+        Ok(Session { db, config, config_file, login, passphrases: PassphraseSource::new(passphrase_stdin) })
     }
 
     /// Unlocks the database as `--as LOGIN`, or as its only account.
@@ -69,24 +64,10 @@ impl Session {
     }
 }
 
-/// Until the terminal interface lands: say what it would open, and exit cleanly.
+/// The terminal interface; on a first run it walks the person through creating the database.
 pub fn open_terminal(session: Session) -> Result<ExitCode> {
-    match Store::logins(&session.db) {
-        Ok(logins) => {
-            println!("The terminal would open on {}", session.db.display());
-            println!("Accounts that can unlock it: {}", logins.join(", "));
-            println!("(The interface itself is not built yet; every other command works.)");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(StoreError::KeyFileMissing(_)) if !session.db.exists() => {
-            println!(
-                "No database at {} yet: create it with `permanence init`, or try `permanence demo`.",
-                session.db.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(err) => Err(err.into()),
-    }
+    crate::terminal::run(session.db, session.config, Vec::new())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn init(mut session: Session, login: &str, name: &str) -> Result<ExitCode> {
@@ -95,15 +76,8 @@ pub fn init(mut session: Session, login: &str, name: &str) -> Result<ExitCode> {
     }
     println!("Creating the database {}", session.db.display());
     println!("First supervisor account: {login} ({name})");
-    let passphrase = session
-        .passphrases
-        .ask_new(&format!("New passphrase for {login}: "), login)?;
-    let account = NewAccount {
-        login,
-        display_name: name,
-        role: Role::Supervisor,
-        passphrase: &passphrase,
-    };
+    let passphrase = session.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
+    let account = NewAccount { login, display_name: name, role: Role::Supervisor, passphrase: &passphrase };
     let store = Store::create(&session.db, account, KdfParams::DEFAULT)?;
     println!("Created. Key file: {}", store.key_file_path().display());
     println!("Back up both files together: one without the other cannot be opened.");
@@ -112,17 +86,11 @@ pub fn init(mut session: Session, login: &str, name: &str) -> Result<ExitCode> {
 
 pub fn demo(session: Session, calls: u64) -> Result<ExitCode> {
     let created = if session.db.exists() {
-        println!(
-            "The demo database {} already exists; it is reopened as it is.",
-            session.db.display()
-        );
+        println!("The demo database {} already exists; it is reopened as it is.", session.db.display());
         println!("(Delete it and its .keys file to build it again, e.g. with another --calls.)");
         demo::verify(&session.db)?
     } else {
-        println!(
-            "Building a demo database of {calls} synthetic calls in {}…",
-            session.db.display()
-        );
+        println!("Building a demo database of {calls} synthetic calls in {}…", session.db.display());
         demo::build(&session.db, calls, &session.config.themes)?
     };
     println!();
@@ -142,40 +110,28 @@ pub fn demo(session: Session, calls: u64) -> Result<ExitCode> {
         );
     }
     println!();
-    println!(
-        "Open it with: permanence --db {} --as coord",
-        session.db.display()
-    );
+    if !std::io::stdout().is_terminal() {
+        println!("Open it with: permanence --db {}", session.db.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let accounts = demo::ACCOUNTS.iter().map(|a| (a.login.to_owned(), a.passphrase.to_owned())).collect();
+    crate::terminal::run(session.db, session.config, accounts)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn listener_add(mut session: Session, login: &str, name: &str, role: Role) -> Result<ExitCode> {
     let mut store = session.unlock()?;
-    let passphrase = session
-        .passphrases
-        .ask_new(&format!("New passphrase for {login}: "), login)?;
-    let account = NewAccount {
-        login,
-        display_name: name,
-        role,
-        passphrase: &passphrase,
-    };
+    let passphrase = session.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
+    let account = NewAccount { login, display_name: name, role, passphrase: &passphrase };
     let listener = store.add_listener(account, KdfParams::DEFAULT)?;
-    println!(
-        "Added {} ({}, {}).",
-        listener.login, listener.display_name, listener.role
-    );
+    println!("Added {} ({}, {}).", listener.login, listener.display_name, listener.role);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn listener_list(mut session: Session) -> Result<ExitCode> {
     let store = session.unlock()?;
     for listener in store.listeners()? {
-        let state = if listener.active {
-            "active"
-        } else {
-            "deactivated"
-        };
+        let state = if listener.active { "active" } else { "deactivated" };
         println!(
             "{:<16} {:<11} {:<12} {}",
             listener.login,
@@ -197,9 +153,7 @@ pub fn listener_deactivate(mut session: Session, login: &str) -> Result<ExitCode
 pub fn listener_passwd(mut session: Session, login: Option<&str>) -> Result<ExitCode> {
     let mut store = session.unlock()?;
     let login = login.unwrap_or(&store.actor().login).to_owned();
-    let passphrase = session
-        .passphrases
-        .ask_new(&format!("New passphrase for {login}: "), &login)?;
+    let passphrase = session.passphrases.ask_new(&format!("New passphrase for {login}: "), &login)?;
     store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
     println!("The passphrase of {login} is changed (only its key slot was rewritten).");
     Ok(ExitCode::SUCCESS)
@@ -209,11 +163,7 @@ pub fn check(mut session: Session) -> Result<ExitCode> {
     let store = match session.unlock() {
         Ok(store) => store,
         // Damage that prevents unlocking is the verdict itself, not a failure to check.
-        Err(err)
-            if err
-                .downcast_ref::<StoreError>()
-                .is_some_and(StoreError::is_damage) =>
-        {
+        Err(err) if err.downcast_ref::<StoreError>().is_some_and(StoreError::is_damage) => {
             println!("FAULT: {err:#}");
             return Ok(ExitCode::FAILURE);
         }
@@ -233,11 +183,7 @@ pub fn check(mut session: Session) -> Result<ExitCode> {
         }
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
-            "{} fault(s) found in {}.",
-            report.findings.len(),
-            session.db.display()
-        );
+        println!("{} fault(s) found in {}.", report.findings.len(), session.db.display());
         Ok(ExitCode::FAILURE)
     }
 }

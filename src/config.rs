@@ -3,8 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveTime;
+use chrono::{Duration, FixedOffset, NaiveTime, TimeZone};
 use serde::Deserialize;
+
+use crate::domain::Timestamp;
+use crate::i18n::Strings;
 
 use crate::app::keymap::{KeyOverrides, Keymap};
 
@@ -46,18 +49,9 @@ impl Default for Config {
             retention_days: 730,
             themes: DEFAULT_THEMES.iter().map(|t| (*t).to_owned()).collect(),
             callback_presets: vec![
-                CallbackPreset {
-                    in_minutes: Some(30),
-                    next_day_at: None,
-                },
-                CallbackPreset {
-                    in_minutes: Some(120),
-                    next_day_at: None,
-                },
-                CallbackPreset {
-                    in_minutes: None,
-                    next_day_at: Some("09:00".into()),
-                },
+                CallbackPreset { in_minutes: Some(30), next_day_at: None },
+                CallbackPreset { in_minutes: Some(120), next_day_at: None },
+                CallbackPreset { in_minutes: None, next_day_at: Some("09:00".into()) },
             ],
             export: ExportConfig::default(),
             keys: KeyOverrides::new(),
@@ -101,10 +95,7 @@ pub struct ExportConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -121,21 +112,16 @@ impl Config {
             (None, Some(path)) if path.exists() => path.to_owned(),
             (None, _) => return Ok((Config::default(), None)),
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let config = Config::parse(&text).map_err(|message| ConfigError::Invalid {
-            path: path.clone(),
-            message,
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        let config =
+            Config::parse(&text).map_err(|message| ConfigError::Invalid { path: path.clone(), message })?;
         Ok((config, Some(path)))
     }
 
     /// Parses and validates; the error message names the key and its line.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
         config.validate(text)?;
         Ok(config)
     }
@@ -146,10 +132,7 @@ impl Config {
             return fail("idle_lock_minutes", "must be at least 1");
         }
         if self.idle_lock_minutes_in_call < self.idle_lock_minutes {
-            return fail(
-                "idle_lock_minutes_in_call",
-                "must not be shorter than idle_lock_minutes",
-            );
+            return fail("idle_lock_minutes_in_call", "must not be shorter than idle_lock_minutes");
         }
         if self.retention_days == 0 {
             return fail("retention_days", "must be at least 1");
@@ -172,10 +155,7 @@ impl Config {
                 (Some(_), None) => {}
                 (None, Some(time)) => {
                     if NaiveTime::parse_from_str(time, "%H:%M").is_err() {
-                        return fail(
-                            "next_day_at",
-                            &format!("{time:?} is not a time like \"09:00\""),
-                        );
+                        return fail("next_day_at", &format!("{time:?} is not a time like \"09:00\""));
                     }
                 }
                 _ => {
@@ -188,10 +168,7 @@ impl Config {
         }
         for recipient in &self.export.recipients {
             if !recipient.starts_with("age1") {
-                return fail(
-                    "recipients",
-                    &format!("{recipient:?} is not an age public key (age1…)"),
-                );
+                return fail("recipients", &format!("{recipient:?} is not an age public key (age1…)"));
             }
         }
         if let Err(message) = Keymap::new(&self.keys) {
@@ -211,6 +188,35 @@ impl Config {
     /// The keymap this configuration asks for (validated when the file was parsed).
     pub fn keymap(&self) -> Keymap {
         Keymap::new(&self.keys).expect("validated with the configuration")
+    }
+}
+
+/// When a callback scheduled with `preset` at `now` falls due (next-day times are local).
+pub fn preset_due(preset: &CallbackPreset, now: Timestamp, offset: FixedOffset) -> Timestamp {
+    if let Some(minutes) = preset.in_minutes {
+        return now + Duration::minutes(minutes.into());
+    }
+    let time = preset
+        .next_day_at
+        .as_deref()
+        .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
+        .unwrap_or(NaiveTime::MIN);
+    let tomorrow = now.with_timezone(&offset).date_naive() + Duration::days(1);
+    offset
+        .from_local_datetime(&tomorrow.and_time(time))
+        .single()
+        .map_or(now + Duration::days(1), |local| local.with_timezone(&chrono::Utc))
+}
+
+/// How a preset reads in the callback form: "dans 30 min", "demain à 09:00".
+pub fn preset_label(preset: &CallbackPreset, strings: &Strings) -> String {
+    match (preset.in_minutes, &preset.next_day_at) {
+        (Some(minutes), _) if minutes % 60 == 0 => {
+            strings.fill(&strings.preset_in_hours, &[("hours", &(minutes / 60).to_string())])
+        }
+        (Some(minutes), _) => strings.fill(&strings.preset_in_minutes, &[("minutes", &minutes.to_string())]),
+        (None, Some(time)) => strings.fill(&strings.preset_tomorrow_at, &[("time", time)]),
+        (None, None) => String::new(),
     }
 }
 
@@ -258,10 +264,7 @@ mod tests {
     #[test]
     fn wrong_type_is_named_with_its_line() {
         let err = Config::parse("retention_days = \"two years\"\n").unwrap_err();
-        assert!(
-            err.contains("line 1") && err.contains("retention_days"),
-            "{err}"
-        );
+        assert!(err.contains("line 1") && err.contains("retention_days"), "{err}");
         let err = Config::parse("language = \"de\"\n").unwrap_err();
         assert!(err.contains("line 1") && err.contains("de"), "{err}");
     }
@@ -279,32 +282,42 @@ mod tests {
     #[test]
     fn key_bindings_are_checked_and_named_with_their_line() {
         let config = Config::parse("[keys.global]\nf9 = \"emergency_card\"\n").unwrap();
-        assert_eq!(
-            config
-                .keymap()
-                .key_for(
-                    crate::app::keymap::Context::Global,
-                    crate::app::action::Action::EmergencyCard
-                )
-                .unwrap()
-                .to_string(),
-            "Ctrl-G"
-        );
-        let err = Config::parse("[keys.global]\nf9 = \"emergency_card\"\nctrl-x = \"brew_tea\"\n")
-            .unwrap_err();
+        use crate::app::action::Action;
+        use crate::app::keymap::{Context, KeyChord};
+        use ratatui::crossterm::event::KeyEvent;
+        let keymap = config.keymap();
+        let press = |key: &str| {
+            let chord: KeyChord = key.parse().unwrap();
+            keymap.action(Context::Global, &KeyEvent::new(chord.code, chord.modifiers))
+        };
+        assert_eq!(press("f9"), Some(Action::EmergencyCard));
+        assert_eq!(press("ctrl-g"), Some(Action::EmergencyCard), "the defaults stay");
+        let err =
+            Config::parse("[keys.global]\nf9 = \"emergency_card\"\nctrl-x = \"brew_tea\"\n").unwrap_err();
         assert!(err.contains("line 3") && err.contains("brew_tea"), "{err}");
         let err = Config::parse("[keys.call]\n\"hyper-q\" = \"lock\"\n").unwrap_err();
         assert!(err.contains("line 2") && err.contains("hyper-q"), "{err}");
     }
 
     #[test]
+    fn presets_fall_due_in_local_time() {
+        use chrono::Utc;
+        let offset = FixedOffset::east_opt(3600).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 22, 30, 0).unwrap(); // 23:30 in Paris
+        let in_half_hour = CallbackPreset { in_minutes: Some(30), next_day_at: None };
+        assert_eq!(preset_due(&in_half_hour, now, offset), now + Duration::minutes(30));
+        let tomorrow_nine = CallbackPreset { in_minutes: None, next_day_at: Some("09:00".into()) };
+        assert_eq!(
+            preset_due(&tomorrow_nine, now, offset),
+            Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
     fn load_prefers_the_explicit_file_and_requires_it() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.toml");
-        assert!(matches!(
-            Config::load(Some(&missing), None),
-            Err(ConfigError::Read { .. })
-        ));
+        assert!(matches!(Config::load(Some(&missing), None), Err(ConfigError::Read { .. })));
         // A default path that does not exist simply means defaults.
         let (config, used) = Config::load(None, Some(&missing)).unwrap();
         assert_eq!((config, used), (Config::default(), None));

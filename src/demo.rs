@@ -11,12 +11,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::domain::call::{CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
-use crate::domain::callback::{
-    Assignee, Attempt, AttemptResult, NewCallback, PhoneNumber, Priority,
-};
-use crate::domain::caller_file::{
-    AgeBand, CallerRelation, Closure, Departement, FileProfile, Gender,
-};
+use crate::domain::callback::{Assignee, Attempt, AttemptResult, NewCallback, PhoneNumber, Priority};
+use crate::domain::caller_file::{AgeBand, CallerRelation, Closure, Departement, FileProfile, Gender};
 use crate::domain::listener::Role;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{FileId, ListenerId, Timestamp};
@@ -107,8 +103,7 @@ const INSTRUCTIONS: &[&str] = &[
     "Ne pas rappeler après 20h.",
     "Laisser sonner longtemps : se déplace difficilement.",
 ];
-const HANDOVER: &str =
-    "Deux rappels prévus demain matin. Appelant·e habituel·le du soir a bien été joint·e.";
+const HANDOVER: &str = "Deux rappels prévus demain matin. Appelant·e habituel·le du soir a bien été joint·e.";
 
 /// Builds the demo database at `db_path` with `calls` calls. Deterministic: the same count
 /// gives the same content, dated relative to today.
@@ -137,23 +132,17 @@ pub fn build(db_path: &Path, calls: u64, themes: &[String]) -> Result<DemoSummar
         )?;
         listeners.push(added.id);
     }
-    let summary =
-        fill(&mut store, &listeners, calls, themes).context("filling the demo database")?;
+    let summary = fill(&mut store, &listeners, calls, themes).context("filling the demo database")?;
     Ok(summary)
 }
 
 /// Opens an existing demo database with the demo supervisor and counts what it holds.
 pub fn verify(db_path: &Path) -> Result<DemoSummary> {
     let supervisor = &ACCOUNTS[0];
-    let store = Store::open(db_path, supervisor.login, supervisor.passphrase).context(
-        "this does not look like a demo database (its supervisor passphrase does not open it)",
-    )?;
+    let store = Store::open(db_path, supervisor.login, supervisor.passphrase)
+        .context("this does not look like a demo database (its supervisor passphrase does not open it)")?;
     let counts = store.counts()?;
-    Ok(DemoSummary {
-        calls: counts.calls,
-        files: counts.files,
-        pending_callbacks: counts.pending_callbacks,
-    })
+    Ok(DemoSummary { calls: counts.calls, files: counts.files, pending_callbacks: counts.pending_callbacks })
 }
 
 struct Generator<'a> {
@@ -164,17 +153,8 @@ struct Generator<'a> {
     now: Timestamp,
 }
 
-fn fill(
-    store: &mut Store,
-    listeners: &[ListenerId],
-    calls: u64,
-    themes: &[String],
-) -> Result<DemoSummary> {
-    let today = Utc::now()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc();
+fn fill(store: &mut Store, listeners: &[ListenerId], calls: u64, themes: &[String]) -> Result<DemoSummary> {
+    let today = Utc::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
     let days = (calls / 250).clamp(90, 3650);
     let shifts = (days * SHIFTS_PER_DAY).max(1);
     let mut generator = Generator {
@@ -189,21 +169,17 @@ fn fill(
     for shift_index in 0..shifts {
         // Shifts run 8h-12h, 13h-18h and 18h-23h, ending yesterday evening.
         let day = today - Duration::days((days - shift_index / SHIFTS_PER_DAY) as i64);
-        let (start_hour, hours) =
-            [(8, 4), (13, 5), (18, 5)][(shift_index % SHIFTS_PER_DAY) as usize];
+        let (start_hour, hours) = [(8, 4), (13, 5), (18, 5)][(shift_index % SHIFTS_PER_DAY) as usize];
         let started = day + Duration::hours(start_hour);
         let ended = started + Duration::hours(hours);
-        let listener = *listeners
-            .choose(&mut generator.rng)
-            .expect("demo listeners");
+        let listener = *listeners.choose(&mut generator.rng).expect("demo listeners");
         let last = shift_index + 1 == shifts;
         let shift = bulk.shift(listener, started, Some(ended), last.then_some(HANDOVER))?;
         // Spread the calls evenly over the shifts, so the total is exact.
         let in_this_shift = (calls * (shift_index + 1)) / shifts - (calls * shift_index) / shifts;
         let slot = Duration::seconds(hours * 3600 / (in_this_shift.max(1) as i64));
         for n in 0..in_this_shift {
-            let call_start =
-                started + slot * (n as i32) + Duration::seconds(generator.rng.gen_range(0..60));
+            let call_start = started + slot * (n as i32) + Duration::seconds(generator.rng.gen_range(0..60));
             generator.call(&bulk, listener, shift, call_start)?;
             written += 1;
             if written % CALLS_PER_TRANSACTION == 0 {
@@ -246,28 +222,15 @@ impl Generator<'_> {
         };
         if call_type.is_quick() {
             let ended_at = started_at + Duration::seconds(self.rng.gen_range(5..120));
-            let call = NewCall {
-                shift_id: shift,
-                started_at,
-                ended_at,
-                call_type,
-                record: CallRecord::default(),
-            };
+            let call =
+                NewCall { shift_id: shift, started_at, ended_at, call_type, record: CallRecord::default() };
             bulk.call(listener, &call)?;
             return Ok(());
         }
         let ended_at = started_at + Duration::minutes(self.rng.gen_range(4..50));
-        let caller_file_id = if self.rng.gen_bool(0.75) {
-            Some(self.file(bulk, started_at)?)
-        } else {
-            None
-        };
+        let caller_file_id = if self.rng.gen_bool(0.75) { Some(self.file(bulk, started_at)?) } else { None };
         let count = self.rng.gen_range(1..=3);
-        let mut themes: Vec<String> = self
-            .themes
-            .choose_multiple(&mut self.rng, count)
-            .cloned()
-            .collect();
+        let mut themes: Vec<String> = self.themes.choose_multiple(&mut self.rng, count).cloned().collect();
         themes.sort();
         let crisis = call_type == CallType::Crisis;
         let rud = if crisis || self.rng.gen_bool(0.15) {
@@ -293,8 +256,7 @@ impl Generator<'_> {
                 raised_at: started_at + Duration::minutes(3),
                 acknowledgement: Some(Acknowledgement {
                     at: started_at + Duration::minutes(4),
-                    outcome: self
-                        .pick(&[PromptOutcome::ServiceContacted, PromptOutcome::NumberGiven]),
+                    outcome: self.pick(&[PromptOutcome::ServiceContacted, PromptOutcome::NumberGiven]),
                     note: None,
                 }),
             });
@@ -304,22 +266,14 @@ impl Generator<'_> {
         } else if self.rng.gen_bool(0.1) {
             orientations.push(self.pick(&["119", "3919", "3977", "3018"]).to_owned());
         }
-        let notes = format!(
-            "{} {} {}",
-            self.pick(NOTE_OPENINGS),
-            self.pick(NOTE_MIDDLES),
-            self.pick(NOTE_CLOSINGS)
-        );
+        let notes =
+            format!("{} {} {}", self.pick(NOTE_OPENINGS), self.pick(NOTE_MIDDLES), self.pick(NOTE_CLOSINGS));
         let outcome = if !prompts.is_empty() {
             Outcome::EmergencyServices
         } else if !orientations.is_empty() {
             Outcome::Oriented
         } else {
-            self.pick(&[
-                Outcome::Supported,
-                Outcome::Supported,
-                Outcome::CallerEndedCall,
-            ])
+            self.pick(&[Outcome::Supported, Outcome::Supported, Outcome::CallerEndedCall])
         };
         let wants_callback = caller_file_id.is_some() && self.rng.gen_bool(0.06);
         let call = NewCall {
@@ -333,11 +287,7 @@ impl Generator<'_> {
                 notes,
                 rud,
                 orientations,
-                outcome: Some(if wants_callback {
-                    Outcome::CallbackScheduled
-                } else {
-                    outcome
-                }),
+                outcome: Some(if wants_callback { Outcome::CallbackScheduled } else { outcome }),
                 prompts,
             },
         };
@@ -423,10 +373,7 @@ impl Generator<'_> {
         if self.rng.gen_bool(0.1) {
             bulk.close_file(
                 id,
-                &Closure {
-                    reason: "Situation apaisée, accord pour clore".into(),
-                    caller_agreed: true,
-                },
+                &Closure { reason: "Situation apaisée, accord pour clore".into(), caller_agreed: true },
             )?;
         }
         self.files.push(id);
@@ -448,11 +395,7 @@ impl Generator<'_> {
             self.rng.gen_range(0..100)
         ))
         .expect("synthetic numbers are well formed");
-        let assignee = if self.rng.gen_bool(0.5) {
-            Assignee::Anyone
-        } else {
-            Assignee::Listener(listener)
-        };
+        let assignee = if self.rng.gen_bool(0.5) { Assignee::Anyone } else { Assignee::Listener(listener) };
         let new = NewCallback::with_consent(
             true,
             file,
@@ -469,11 +412,7 @@ impl Generator<'_> {
         // some overdue, some due later today or tomorrow.
         if due_at < self.now - Duration::days(2) {
             if self.rng.gen_bool(0.3) {
-                let missed = Attempt {
-                    at: due_at,
-                    listener_id: listener,
-                    result: AttemptResult::NoAnswer,
-                };
+                let missed = Attempt { at: due_at, listener_id: listener, result: AttemptResult::NoAnswer };
                 bulk.attempt(id, &missed, Some(due_at + Duration::hours(3)))?;
             }
             let reached = Attempt {

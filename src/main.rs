@@ -105,13 +105,8 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let demo = matches!(cli.command, Some(Command::Demo { .. }));
-    let session = match Session::new(
-        cli.db,
-        cli.config.as_deref(),
-        cli.as_login,
-        cli.passphrase_stdin,
-        demo,
-    ) {
+    let session = match Session::new(cli.db, cli.config.as_deref(), cli.as_login, cli.passphrase_stdin, demo)
+    {
         Ok(session) => session,
         Err(err) => return fail(err),
     };

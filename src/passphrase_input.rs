@@ -19,25 +19,17 @@ pub enum PassphraseSource {
 
 impl PassphraseSource {
     pub fn new(from_stdin: bool) -> Self {
-        if from_stdin {
-            PassphraseSource::Stdin
-        } else {
-            PassphraseSource::Terminal
-        }
+        if from_stdin { PassphraseSource::Stdin } else { PassphraseSource::Terminal }
     }
 
     pub fn ask(&mut self, prompt: &str) -> Result<Passphrase> {
         match self {
             PassphraseSource::Terminal => Ok(Zeroizing::new(
-                rpassword::prompt_password(prompt)
-                    .context("cannot read the passphrase from the terminal")?,
+                rpassword::prompt_password(prompt).context("cannot read the passphrase from the terminal")?,
             )),
             PassphraseSource::Stdin => {
                 let mut line = Zeroizing::new(String::new());
-                let read = std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .context("reading standard input")?;
+                let read = std::io::stdin().lock().read_line(&mut line).context("reading standard input")?;
                 if read == 0 {
                     bail!(
                         "standard input ended before the passphrase ({})",

@@ -32,14 +32,7 @@ fn text(bytes: &[u8]) -> String {
 fn init(home: &Path, db: &str) {
     let out = run(
         home,
-        &[
-            "--db",
-            db,
-            "--passphrase-stdin",
-            "init",
-            "--login",
-            SUPERVISOR,
-        ],
+        &["--db", db, "--passphrase-stdin", "init", "--login", SUPERVISOR],
         &format!("{SUPERVISOR_PASS}\n"),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -54,51 +47,22 @@ fn init_then_accounts_then_check() {
     let keys = format!("{db}.keys");
     use std::os::unix::fs::PermissionsExt;
     for file in [db, keys.as_str()] {
-        assert_eq!(
-            std::fs::metadata(file).unwrap().permissions().mode() & 0o777,
-            0o600,
-            "{file}"
-        );
+        assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600, "{file}");
     }
 
-    let again = run(
-        home.path(),
-        &["--db", db, "--passphrase-stdin", "init"],
-        "une autre phrase longue\n",
-    );
+    let again = run(home.path(), &["--db", db, "--passphrase-stdin", "init"], "une autre phrase longue\n");
     assert!(!again.status.success());
-    assert!(
-        text(&again.stderr).contains("already exists"),
-        "{}",
-        text(&again.stderr)
-    );
+    assert!(text(&again.stderr).contains("already exists"), "{}", text(&again.stderr));
 
     let add = run(
         home.path(),
-        &[
-            "--db",
-            db,
-            "--passphrase-stdin",
-            "listener",
-            "add",
-            "camille",
-            "--name",
-            "Camille",
-        ],
+        &["--db", db, "--passphrase-stdin", "listener", "add", "camille", "--name", "Camille"],
         &format!("{SUPERVISOR_PASS}\ntrois pommes bleues\n"),
     );
     assert!(add.status.success(), "{}", text(&add.stderr));
     let list = run(
         home.path(),
-        &[
-            "--db",
-            db,
-            "--as",
-            "camille",
-            "--passphrase-stdin",
-            "listener",
-            "list",
-        ],
+        &["--db", db, "--as", "camille", "--passphrase-stdin", "listener", "list"],
         "trois pommes bleues\n",
     );
     assert!(list.status.success(), "{}", text(&list.stderr));
@@ -109,35 +73,15 @@ fn init_then_accounts_then_check() {
     );
 
     // Two accounts now: the command must be told who acts.
-    let ambiguous = run(
-        home.path(),
-        &["--db", db, "--passphrase-stdin", "check"],
-        "x\n",
-    );
-    assert!(
-        text(&ambiguous.stderr).contains("--as LOGIN"),
-        "{}",
-        text(&ambiguous.stderr)
-    );
+    let ambiguous = run(home.path(), &["--db", db, "--passphrase-stdin", "check"], "x\n");
+    assert!(text(&ambiguous.stderr).contains("--as LOGIN"), "{}", text(&ambiguous.stderr));
 
     let check = run(
         home.path(),
-        &[
-            "--db",
-            db,
-            "--as",
-            SUPERVISOR,
-            "--passphrase-stdin",
-            "check",
-        ],
+        &["--db", db, "--as", SUPERVISOR, "--passphrase-stdin", "check"],
         &format!("{SUPERVISOR_PASS}\n"),
     );
-    assert!(
-        check.status.success(),
-        "{}{}",
-        text(&check.stdout),
-        text(&check.stderr)
-    );
+    assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
     assert!(text(&check.stdout).starts_with("OK"));
 }
 
@@ -145,17 +89,9 @@ fn init_then_accounts_then_check() {
 fn a_weak_passphrase_is_refused_and_nothing_is_created() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("permanence.db");
-    let out = run(
-        home.path(),
-        &["--db", db.to_str().unwrap(), "--passphrase-stdin", "init"],
-        "motdepasse\n",
-    );
+    let out = run(home.path(), &["--db", db.to_str().unwrap(), "--passphrase-stdin", "init"], "motdepasse\n");
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("at least 12 characters"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("at least 12 characters"), "{}", text(&out.stderr));
     assert!(!db.exists());
 }
 
@@ -165,11 +101,8 @@ fn a_wrong_passphrase_is_told_plainly() {
     let db = home.path().join("permanence.db");
     let db = db.to_str().unwrap();
     init(home.path(), db);
-    let out = run(
-        home.path(),
-        &["--db", db, "--passphrase-stdin", "listener", "list"],
-        "pas la bonne phrase\n",
-    );
+    let out =
+        run(home.path(), &["--db", db, "--passphrase-stdin", "listener", "list"], "pas la bonne phrase\n");
     assert!(!out.status.success());
     assert_eq!(text(&out.stderr), "permanence: wrong passphrase\n");
 }
@@ -186,11 +119,7 @@ fn check_names_damage_and_sqlcipher_stays_quiet() {
     let last = bytes.len() - 2000;
     bytes[last] ^= 0xff;
     std::fs::write(&path, &bytes).unwrap();
-    let out = run(
-        home.path(),
-        &["--db", db, "--passphrase-stdin", "check"],
-        &format!("{SUPERVISOR_PASS}\n"),
-    );
+    let out = run(home.path(), &["--db", db, "--passphrase-stdin", "check"], &format!("{SUPERVISOR_PASS}\n"));
     let stdout = text(&out.stdout);
     assert!(!out.status.success(), "{stdout}");
     assert!(stdout.contains("FAULT"), "{stdout}");
@@ -199,17 +128,9 @@ fn check_names_damage_and_sqlcipher_stays_quiet() {
     // Damage the first page: the database cannot even be opened, and says so.
     bytes[200] ^= 0xff;
     std::fs::write(&path, &bytes).unwrap();
-    let out = run(
-        home.path(),
-        &["--db", db, "--passphrase-stdin", "check"],
-        &format!("{SUPERVISOR_PASS}\n"),
-    );
+    let out = run(home.path(), &["--db", db, "--passphrase-stdin", "check"], &format!("{SUPERVISOR_PASS}\n"));
     assert!(!out.status.success());
-    assert!(
-        text(&out.stdout).contains("FAULT: the database is damaged"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert!(text(&out.stdout).contains("FAULT: the database is damaged"), "{}", text(&out.stdout));
     assert_eq!(text(&out.stderr), "");
 }
 
@@ -217,27 +138,11 @@ fn check_names_damage_and_sqlcipher_stays_quiet() {
 fn a_config_error_names_the_key_and_the_line() {
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config.toml");
-    std::fs::write(
-        &config,
-        "language = \"fr\"\nidle_lock_minutes = 5\ncolour = \"red\"\n",
-    )
-    .unwrap();
-    let out = run(
-        home.path(),
-        &[
-            "--config",
-            config.to_str().unwrap(),
-            "--db",
-            "/nonexistent/p.db",
-        ],
-        "",
-    );
+    std::fs::write(&config, "language = \"fr\"\nidle_lock_minutes = 5\ncolour = \"red\"\n").unwrap();
+    let out = run(home.path(), &["--config", config.to_str().unwrap(), "--db", "/nonexistent/p.db"], "");
     let stderr = text(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        stderr.contains("line 3") && stderr.contains("colour"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("line 3") && stderr.contains("colour"), "{stderr}");
 }
 
 #[test]
@@ -248,12 +153,7 @@ fn the_config_file_chooses_the_database() {
     std::fs::write(&config, format!("database = {:?}\n", db.to_str().unwrap())).unwrap();
     let out = run(
         home.path(),
-        &[
-            "--config",
-            config.to_str().unwrap(),
-            "--passphrase-stdin",
-            "init",
-        ],
+        &["--config", config.to_str().unwrap(), "--passphrase-stdin", "init"],
         &format!("{SUPERVISOR_PASS}\n"),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -288,14 +188,9 @@ fn demo_builds_then_reopens() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(stdout.contains("400 calls"), "{stdout}");
-    assert!(
-        stdout.contains("lune verte soixante"),
-        "the demo passphrases are shown"
-    );
+    assert!(stdout.contains("lune verte soixante"), "the demo passphrases are shown");
     let again = run(home.path(), &["--db", db, "demo"], "");
-    assert!(
-        text(&again.stdout).contains("already exists") && text(&again.stdout).contains("400 calls")
-    );
+    assert!(text(&again.stdout).contains("already exists") && text(&again.stdout).contains("400 calls"));
     let check = run(
         home.path(),
         &["--db", db, "--as", "coord", "--passphrase-stdin", "check"],
@@ -307,15 +202,7 @@ fn demo_builds_then_reopens() {
 #[test]
 fn without_a_database_the_terminal_says_how_to_start() {
     let home = tempfile::tempdir().unwrap();
-    let out = run(
-        home.path(),
-        &["--db", home.path().join("none.db").to_str().unwrap()],
-        "",
-    );
+    let out = run(home.path(), &["--db", home.path().join("none.db").to_str().unwrap()], "");
     assert!(out.status.success());
-    assert!(
-        text(&out.stdout).contains("permanence init"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert!(text(&out.stdout).contains("permanence init"), "{}", text(&out.stdout));
 }

@@ -19,21 +19,12 @@ impl SmallDisk {
     fn mount(size: &str) -> Option<SmallDisk> {
         let dir = tempfile::tempdir().unwrap();
         let mounted = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0700"),
-                "tmpfs",
-            ])
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
             .arg(dir.path())
             .status()
             .is_ok_and(|s| s.success());
         if !mounted {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI runs as root and must be able to mount a tmpfs"
-            );
+            assert!(std::env::var_os("CI").is_none(), "CI runs as root and must be able to mount a tmpfs");
             eprintln!("skipped: cannot mount a tmpfs (not root?)");
             return None;
         }
@@ -104,9 +95,7 @@ fn a_read_only_folder_is_reported_as_such() {
     let db = db_in(disk.path());
     drop(create(&db));
     disk.remount("ro");
-    let err = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS)
-        .err()
-        .expect("cannot unlock for writing");
+    let err = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).err().expect("cannot unlock for writing");
     assert!(matches!(err, StoreError::ReadOnly(_)), "{err:?}");
     let created = Store::create(
         &disk.path().join("other.db"),
@@ -118,9 +107,5 @@ fn a_read_only_folder_is_reported_as_such() {
         },
         permanence::store::KdfParams::MINIMUM,
     );
-    assert!(
-        matches!(created, Err(StoreError::ReadOnly(_))),
-        "{:?}",
-        created.err()
-    );
+    assert!(matches!(created, Err(StoreError::ReadOnly(_))), "{:?}", created.err());
 }

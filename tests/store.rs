@@ -43,11 +43,7 @@ fn what_is_written_reads_back_after_reopening() {
                 caller_file_id: Some(file.id),
                 themes: vec!["deuil".into(), "isolement".into()],
                 notes: "Parle de son isolement depuis l'hiver.".into(),
-                rud: Rud {
-                    risk: Some(RudLevel::Medium),
-                    urgency: Some(RudLevel::Low),
-                    danger: None,
-                },
+                rud: Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None },
                 orientations: vec!["3114".into()],
                 outcome: Some(Outcome::Oriented),
                 prompts: vec![PromptRecord {
@@ -91,28 +87,13 @@ fn what_is_written_reads_back_after_reopening() {
     assert_eq!(call.record.themes, ["deuil", "isolement"]);
     assert_eq!(call.record.orientations, ["3114"]);
     assert_eq!(call.record.prompts.len(), 1);
-    assert_eq!(
-        call.record.prompts[0]
-            .acknowledgement
-            .as_ref()
-            .unwrap()
-            .outcome,
-        PromptOutcome::NumberGiven
-    );
+    assert_eq!(call.record.prompts[0].acknowledgement.as_ref().unwrap().outcome, PromptOutcome::NumberGiven);
     assert_eq!(call.record.rud.risk, Some(RudLevel::Medium));
     let pending = store.pending_callbacks().unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].id, callback_id);
-    assert_eq!(
-        pending[0].callback_number.as_ref().unwrap().as_str(),
-        "0639981234"
-    );
-    assert_eq!(
-        store
-            .file_id_by_code(&file.code.as_str().to_lowercase())
-            .unwrap(),
-        Some(file_id)
-    );
+    assert_eq!(pending[0].callback_number.as_ref().unwrap().as_str(), "0639981234");
+    assert_eq!(store.file_id_by_code(&file.code.as_str().to_lowercase()).unwrap(), Some(file_id));
 }
 
 #[test]
@@ -149,10 +130,7 @@ fn nothing_readable_on_disk() {
     let wal_hits = found_in_dir(dir.path(), CANARY.as_bytes());
     assert!(wal_hits.is_empty(), "canary in clear in {wal_hits:?}");
     assert!(
-        std::fs::metadata(dir.path().join("permanence.db-wal"))
-            .unwrap()
-            .len()
-            > 0,
+        std::fs::metadata(dir.path().join("permanence.db-wal")).unwrap().len() > 0,
         "the WAL was looked at"
     );
     drop(store);
@@ -163,11 +141,7 @@ fn nothing_readable_on_disk() {
     assert!(found_in_dir(dir.path(), file.code.as_str().as_bytes()).is_empty());
 
     let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    assert_eq!(
-        store.draft().unwrap(),
-        Some(draft),
-        "the draft comes back intact"
-    );
+    assert_eq!(store.draft().unwrap(), Some(draft), "the draft comes back intact");
 }
 
 #[test]
@@ -181,10 +155,7 @@ fn each_failure_to_unlock_has_its_own_error() {
         Store::open(&db, SUPERVISOR, "lune verte soixante-et-un"),
         Err(StoreError::WrongPassphrase)
     ));
-    assert!(matches!(
-        Store::open(&db, "nobody", SUPERVISOR_PASS),
-        Err(StoreError::UnknownListener(_))
-    ));
+    assert!(matches!(Store::open(&db, "nobody", SUPERVISOR_PASS), Err(StoreError::UnknownListener(_))));
 
     // A damaged database: the key opens its slot, the file does not decrypt.
     let original = std::fs::read(&db).unwrap();
@@ -193,9 +164,7 @@ fn each_failure_to_unlock_has_its_own_error() {
         *byte ^= 0x5a;
     }
     std::fs::write(&db, &damaged).unwrap();
-    let err = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS)
-        .err()
-        .expect("damage is detected");
+    let err = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).err().expect("damage is detected");
     assert!(matches!(err, StoreError::DatabaseDamaged(_)), "{err:?}");
     assert!(err.is_damage());
     std::fs::write(&db, &original).unwrap();
@@ -206,37 +175,19 @@ fn each_failure_to_unlock_has_its_own_error() {
     let at = slots.windows(11).position(|w| w == b"wrapped_key").unwrap() + 20;
     damaged[at] = if damaged[at] == b'a' { b'b' } else { b'a' };
     std::fs::write(&keys, &damaged).unwrap();
-    assert!(matches!(
-        Store::open(&db, SUPERVISOR, SUPERVISOR_PASS),
-        Err(StoreError::KeyFileDamaged { .. })
-    ));
+    assert!(matches!(Store::open(&db, SUPERVISOR, SUPERVISOR_PASS), Err(StoreError::KeyFileDamaged { .. })));
     std::fs::write(&keys, b"{ not json").unwrap();
-    assert!(matches!(
-        Store::open(&db, SUPERVISOR, SUPERVISOR_PASS),
-        Err(StoreError::KeyFileDamaged { .. })
-    ));
+    assert!(matches!(Store::open(&db, SUPERVISOR, SUPERVISOR_PASS), Err(StoreError::KeyFileDamaged { .. })));
 
     // A missing key file, a missing database, nothing at all.
     std::fs::remove_file(&keys).unwrap();
-    assert!(matches!(
-        Store::open(&db, SUPERVISOR, SUPERVISOR_PASS),
-        Err(StoreError::KeyFileMissing(_))
-    ));
+    assert!(matches!(Store::open(&db, SUPERVISOR, SUPERVISOR_PASS), Err(StoreError::KeyFileMissing(_))));
     std::fs::write(&keys, &slots).unwrap();
     std::fs::rename(&db, dir.path().join("elsewhere.db")).unwrap();
-    assert!(matches!(
-        Store::open(&db, SUPERVISOR, SUPERVISOR_PASS),
-        Err(StoreError::DatabaseMissing(_))
-    ));
+    assert!(matches!(Store::open(&db, SUPERVISOR, SUPERVISOR_PASS), Err(StoreError::DatabaseMissing(_))));
     let nowhere = dir.path().join("none.db");
-    assert!(matches!(
-        Store::open(&nowhere, SUPERVISOR, SUPERVISOR_PASS),
-        Err(StoreError::NotFound(_))
-    ));
-    assert!(matches!(
-        Store::logins(&nowhere),
-        Err(StoreError::KeyFileMissing(_))
-    ));
+    assert!(matches!(Store::open(&nowhere, SUPERVISOR, SUPERVISOR_PASS), Err(StoreError::NotFound(_))));
+    assert!(matches!(Store::logins(&nowhere), Err(StoreError::KeyFileMissing(_))));
 }
 
 #[test]
@@ -268,10 +219,7 @@ fn two_key_slots_open_the_same_data() {
     let file = store.create_file(&profile()).unwrap();
     drop(store);
     let as_listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
-    assert_eq!(
-        as_listener.file_id_by_code(file.code.as_str()).unwrap(),
-        Some(file.id)
-    );
+    assert_eq!(as_listener.file_id_by_code(file.code.as_str()).unwrap(), Some(file.id));
     assert_eq!(Store::logins(&db).unwrap(), [SUPERVISOR, LISTENER]);
 }
 
@@ -283,22 +231,12 @@ fn a_listener_cannot_do_a_supervisors_work() {
     add_listener(&mut store);
     drop(store);
     let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    assert!(matches!(listener.deactivate_listener(SUPERVISOR), Err(StoreError::Forbidden(_))));
     assert!(matches!(
-        listener.deactivate_listener(SUPERVISOR),
+        listener.set_passphrase(SUPERVISOR, "je prends la main", permanence::store::KdfParams::MINIMUM),
         Err(StoreError::Forbidden(_))
     ));
-    assert!(matches!(
-        listener.set_passphrase(
-            SUPERVISOR,
-            "je prends la main",
-            permanence::store::KdfParams::MINIMUM
-        ),
-        Err(StoreError::Forbidden(_))
-    ));
-    assert!(matches!(
-        listener.backup(&dir.path().join("copy.db")),
-        Err(StoreError::Forbidden(_))
-    ));
+    assert!(matches!(listener.backup(&dir.path().join("copy.db")), Err(StoreError::Forbidden(_))));
 }
 
 #[test]
@@ -325,10 +263,7 @@ fn deactivating_a_listener_removes_their_slot_and_keeps_their_calls() {
     let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     store.deactivate_listener(LISTENER).unwrap();
     assert_eq!(Store::logins(&db).unwrap(), [SUPERVISOR]);
-    assert!(matches!(
-        Store::open(&db, LISTENER, LISTENER_PASS),
-        Err(StoreError::UnknownListener(_))
-    ));
+    assert!(matches!(Store::open(&db, LISTENER, LISTENER_PASS), Err(StoreError::UnknownListener(_))));
     let author = store.listener_by_login(LISTENER).unwrap();
     assert!(!author.active);
     assert_eq!(store.call(call_id).unwrap().listener_id, author.id);
@@ -342,25 +277,14 @@ fn changing_a_passphrase_rewraps_one_slot_only() {
     add_listener(&mut store);
     let slot_of = |login: &str| {
         let keys = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
-        keys.slots()
-            .iter()
-            .find(|s| s.login == login)
-            .cloned()
-            .unwrap()
+        keys.slots().iter().find(|s| s.login == login).cloned().unwrap()
     };
     let (supervisor_before, listener_before) = (slot_of(SUPERVISOR), slot_of(LISTENER));
     store
-        .set_passphrase(
-            LISTENER,
-            "nouvelle phrase de passe",
-            permanence::store::KdfParams::MINIMUM,
-        )
+        .set_passphrase(LISTENER, "nouvelle phrase de passe", permanence::store::KdfParams::MINIMUM)
         .unwrap();
     drop(store);
-    assert!(matches!(
-        Store::open(&db, LISTENER, LISTENER_PASS),
-        Err(StoreError::WrongPassphrase)
-    ));
+    assert!(matches!(Store::open(&db, LISTENER, LISTENER_PASS), Err(StoreError::WrongPassphrase)));
     Store::open(&db, LISTENER, "nouvelle phrase de passe").unwrap();
     Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     // The other slot is untouched and still opens the database: the data key is the same.
@@ -376,11 +300,7 @@ fn a_crash_between_key_file_write_and_rename_leaves_the_old_slots() {
     let keys = KeyFile::path_for(&db);
     // What a crash after writing half the temp file, before the rename, leaves behind.
     let temp = permanence::atomic_file::temp_path_for(&keys);
-    std::fs::write(
-        &temp,
-        b"{\"format\":\"permanence-keyslots\",\"version\":1,\"slo",
-    )
-    .unwrap();
+    std::fs::write(&temp, b"{\"format\":\"permanence-keyslots\",\"version\":1,\"slo").unwrap();
     let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     add_listener(&mut store);
     assert!(!temp.exists(), "the stale temp file is replaced");
@@ -409,28 +329,17 @@ fn closing_a_callback_wipes_the_number() {
     };
     let reached = schedule(&mut store);
     store
-        .record_callback_attempt(
-            reached,
-            AttemptResult::NoAnswer,
-            Some(Utc::now() + Duration::hours(1)),
-        )
+        .record_callback_attempt(reached, AttemptResult::NoAnswer, Some(Utc::now() + Duration::hours(1)))
         .unwrap();
-    assert!(
-        store.callback(reached).unwrap().callback_number.is_some(),
-        "kept while pending"
-    );
-    store
-        .record_callback_attempt(reached, AttemptResult::Reached, None)
-        .unwrap();
+    assert!(store.callback(reached).unwrap().callback_number.is_some(), "kept while pending");
+    store.record_callback_attempt(reached, AttemptResult::Reached, None).unwrap();
     let done = store.callback(reached).unwrap();
     assert_eq!(done.status, CallbackStatus::Done);
     assert_eq!(done.callback_number, None);
     assert_eq!(done.attempts.len(), 2);
 
     let cancelled = schedule(&mut store);
-    store
-        .cancel_callback(cancelled, "La personne ne souhaite plus être rappelée")
-        .unwrap();
+    store.cancel_callback(cancelled, "La personne ne souhaite plus être rappelée").unwrap();
     assert_eq!(store.callback(cancelled).unwrap().callback_number, None);
     assert!(store.pending_callbacks().unwrap().is_empty());
 }
@@ -441,43 +350,14 @@ fn file_closure_and_reopening() {
     let db = db_in(dir.path());
     let mut store = create(&db);
     let file = store.create_file(&profile()).unwrap();
-    assert!(
-        store
-            .close_file(
-                file.id,
-                &Closure {
-                    reason: " ".into(),
-                    caller_agreed: true
-                }
-            )
-            .is_err()
-    );
-    store
-        .close_file(
-            file.id,
-            &Closure {
-                reason: "Situation résolue".into(),
-                caller_agreed: true,
-            },
-        )
-        .unwrap();
+    assert!(store.close_file(file.id, &Closure { reason: " ".into(), caller_agreed: true }).is_err());
+    store.close_file(file.id, &Closure { reason: "Situation résolue".into(), caller_agreed: true }).unwrap();
     let closed = store.open_file(file.id).unwrap();
     assert_eq!(closed.status, FileStatus::Closed);
-    assert_eq!(
-        closed.closure,
-        Some(Closure {
-            reason: "Situation résolue".into(),
-            caller_agreed: true
-        })
-    );
-    store
-        .set_file_status(file.id, FileStatus::FollowUp)
-        .unwrap();
+    assert_eq!(closed.closure, Some(Closure { reason: "Situation résolue".into(), caller_agreed: true }));
+    store.set_file_status(file.id, FileStatus::FollowUp).unwrap();
     let reopened = store.open_file(file.id).unwrap();
-    assert_eq!(
-        (reopened.status, reopened.closure),
-        (FileStatus::FollowUp, None)
-    );
+    assert_eq!((reopened.status, reopened.closure), (FileStatus::FollowUp, None));
 }
 
 #[test]
@@ -491,15 +371,9 @@ fn backup_is_an_encrypted_copy_that_opens_with_the_same_passphrases() {
     let report = store.backup(&out).unwrap();
     assert_eq!(report.files, 1);
     assert!(found_in_dir(out.parent().unwrap(), CANARY.as_bytes()).is_empty());
-    assert!(matches!(
-        store.backup(&out),
-        Err(StoreError::AlreadyExists(_))
-    ));
+    assert!(matches!(store.backup(&out), Err(StoreError::AlreadyExists(_))));
     drop(store);
     let copy = Store::open(&out, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    assert_eq!(
-        copy.file_id_by_code(file.code.as_str()).unwrap(),
-        Some(file.id)
-    );
+    assert_eq!(copy.file_id_by_code(file.code.as_str()).unwrap(), Some(file.id));
     assert!(copy.check().unwrap().is_clean());
 }

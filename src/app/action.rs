@@ -37,16 +37,12 @@ pub enum Action {
 
 impl Action {
     pub fn parse(word: &str) -> Option<Action> {
-        Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(word))
-            .ok()
+        Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(word)).ok()
     }
 
     /// The key of its description in the UI strings (`action_<name>`).
     pub fn name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     }
 }
 

@@ -80,12 +80,7 @@ impl CallForm {
     }
 
     pub fn draft(&self, shift_id: ShiftId) -> CallDraft {
-        CallDraft {
-            shift_id,
-            started_at: self.started_at,
-            call_type: self.call_type,
-            record: self.record(),
-        }
+        CallDraft { shift_id, started_at: self.started_at, call_type: self.call_type, record: self.record() }
     }
 
     /// The call to save, once it has a type.
@@ -145,11 +140,7 @@ mod tests {
         form.notes.insert_str("première ligne\nseconde ligne");
         form.toggle_theme("deuil", &["isolement".into(), "deuil".into()]);
         form.toggle_theme("isolement", &["isolement".into(), "deuil".into()]);
-        assert_eq!(
-            form.themes,
-            ["isolement", "deuil"],
-            "kept in the configured order"
-        );
+        assert_eq!(form.themes, ["isolement", "deuil"], "kept in the configured order");
         let draft = form.draft(ShiftId(4));
         let back = CallForm::from_draft(&draft);
         assert_eq!(back.notes_text(), "première ligne\nseconde ligne");

@@ -3,12 +3,12 @@
 //! error that names it. The help overlay is drawn from this live map, so it never lies.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::str::FromStr;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use crate::i18n::Strings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
@@ -104,10 +104,8 @@ impl FromStr for KeyChord {
         }
         let code = if let Some((_, code)) = NAMED.iter().find(|(name, _)| *name == rest) {
             *code
-        } else if let Some(n) = rest
-            .strip_prefix('f')
-            .and_then(|n| n.parse::<u8>().ok())
-            .filter(|n| (1..=12).contains(n))
+        } else if let Some(n) =
+            rest.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()).filter(|n| (1..=12).contains(n))
         {
             KeyCode::F(n)
         } else {
@@ -125,34 +123,44 @@ impl FromStr for KeyChord {
     }
 }
 
-impl fmt::Display for KeyChord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl KeyChord {
+    /// The key as the help and hints name it, in the interface's language.
+    pub fn label(&self, strings: &Strings) -> String {
+        let mut label = String::new();
         if self.modifiers.contains(KeyModifiers::CONTROL) {
-            f.write_str("Ctrl-")?;
+            label.push_str("Ctrl-");
         }
         if self.modifiers.contains(KeyModifiers::ALT) {
-            f.write_str("Alt-")?;
+            label.push_str("Alt-");
         }
         if self.modifiers.contains(KeyModifiers::SHIFT) {
-            f.write_str("Shift-")?;
+            label.push_str(&strings.key_shift);
+            label.push('-');
         }
         match self.code {
-            KeyCode::Char(' ') => f.write_str("Espace"),
+            KeyCode::Char(' ') => label.push_str(&strings.key_space),
             KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
-                write!(f, "{}", c.to_ascii_uppercase())
+                label.push(c.to_ascii_uppercase())
             }
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            KeyCode::Enter => f.write_str("Entrée"),
-            KeyCode::Esc => f.write_str("Échap"),
-            KeyCode::Tab => f.write_str("Tab"),
-            KeyCode::BackTab => f.write_str("Maj-Tab"),
-            KeyCode::Up => f.write_str("↑"),
-            KeyCode::Down => f.write_str("↓"),
-            KeyCode::Left => f.write_str("←"),
-            KeyCode::Right => f.write_str("→"),
-            other => write!(f, "{other:?}"),
+            KeyCode::Char(c) => label.push(c),
+            KeyCode::F(n) => label.push_str(&format!("F{n}")),
+            KeyCode::Enter => label.push_str(&strings.key_enter),
+            KeyCode::Esc => label.push_str(&strings.key_esc),
+            KeyCode::Tab => label.push_str("Tab"),
+            KeyCode::BackTab => label.push_str(&format!("{}-Tab", strings.key_shift)),
+            KeyCode::Up => label.push('↑'),
+            KeyCode::Down => label.push('↓'),
+            KeyCode::Left => label.push('←'),
+            KeyCode::Right => label.push('→'),
+            KeyCode::Home => label.push_str(&strings.key_home),
+            KeyCode::End => label.push_str(&strings.key_end),
+            KeyCode::PageUp => label.push_str("PgUp"),
+            KeyCode::PageDown => label.push_str("PgDn"),
+            KeyCode::Backspace => label.push('⌫'),
+            KeyCode::Delete => label.push_str(&strings.key_delete),
+            other => label.push_str(&format!("{other:?}")),
         }
+        label
     }
 }
 
@@ -170,9 +178,7 @@ impl Keymap {
     pub fn new(overrides: &KeyOverrides) -> Result<Keymap, String> {
         let defaults: KeyOverrides = toml::from_str(include_str!("../../assets/keymap.toml"))
             .map_err(|e| format!("built-in keymap: {e}"))?;
-        let mut keymap = Keymap {
-            bindings: BTreeMap::new(),
-        };
+        let mut keymap = Keymap { bindings: BTreeMap::new() };
         keymap.apply(&defaults)?;
         keymap.apply(overrides)?;
         Ok(keymap)
@@ -186,9 +192,8 @@ impl Keymap {
             let bindings = self.bindings.entry(context).or_default();
             for (key_name, action_name) in keys {
                 let chord: KeyChord = key_name.parse()?;
-                let action = Action::parse(action_name).ok_or_else(|| {
-                    format!("unknown action {action_name:?} for key {key_name:?}")
-                })?;
+                let action = Action::parse(action_name)
+                    .ok_or_else(|| format!("unknown action {action_name:?} for key {key_name:?}"))?;
                 bindings.retain(|(bound, _)| *bound != chord);
                 bindings.push((chord, action));
             }
@@ -198,26 +203,16 @@ impl Keymap {
 
     pub fn action(&self, context: Context, event: &KeyEvent) -> Option<Action> {
         let chord = KeyChord::from_event(event);
-        self.bindings
-            .get(&context)?
-            .iter()
-            .find(|(bound, _)| *bound == chord)
-            .map(|(_, action)| *action)
+        self.bindings.get(&context)?.iter().find(|(bound, _)| *bound == chord).map(|(_, action)| *action)
     }
 
     pub fn bindings(&self, context: Context) -> &[(KeyChord, Action)] {
-        self.bindings
-            .get(&context)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        self.bindings.get(&context).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// The first key bound to `action` in `context`, to show in hints.
     pub fn key_for(&self, context: Context, action: Action) -> Option<KeyChord> {
-        self.bindings(context)
-            .iter()
-            .find(|(_, a)| *a == action)
-            .map(|(key, _)| *key)
+        self.bindings(context).iter().find(|(_, a)| *a == action).map(|(key, _)| *key)
     }
 }
 
@@ -233,18 +228,12 @@ mod tests {
     fn the_builtin_keymap_parses_and_binds() {
         let keymap = Keymap::new(&KeyOverrides::new()).unwrap();
         let ctrl_g = event(KeyCode::Char('g'), KeyModifiers::CONTROL);
-        assert_eq!(
-            keymap.action(Context::Global, &ctrl_g),
-            Some(Action::EmergencyCard)
-        );
+        assert_eq!(keymap.action(Context::Global, &ctrl_g), Some(Action::EmergencyCard));
         // Terminals send '?' with or without shift.
         let question = event(KeyCode::Char('?'), KeyModifiers::SHIFT);
         assert_eq!(keymap.action(Context::Main, &question), Some(Action::Help));
         let backtab = event(KeyCode::BackTab, KeyModifiers::SHIFT);
-        assert_eq!(
-            keymap.action(Context::Global, &backtab),
-            Some(Action::FocusPrevious)
-        );
+        assert_eq!(keymap.action(Context::Global, &backtab), Some(Action::FocusPrevious));
     }
 
     #[test]
@@ -252,10 +241,7 @@ mod tests {
         let mut overrides = KeyOverrides::new();
         overrides.insert(
             "global".into(),
-            BTreeMap::from([
-                ("f9".into(), "emergency_card".into()),
-                ("ctrl-g".into(), "lock".into()),
-            ]),
+            BTreeMap::from([("f9".into(), "emergency_card".into()), ("ctrl-g".into(), "lock".into())]),
         );
         let keymap = Keymap::new(&overrides).unwrap();
         assert_eq!(
@@ -263,10 +249,7 @@ mod tests {
             Some(Action::EmergencyCard)
         );
         assert_eq!(
-            keymap.action(
-                Context::Global,
-                &event(KeyCode::Char('g'), KeyModifiers::CONTROL)
-            ),
+            keymap.action(Context::Global, &event(KeyCode::Char('g'), KeyModifiers::CONTROL)),
             Some(Action::Lock)
         );
     }
@@ -275,10 +258,7 @@ mod tests {
     fn unknown_names_are_errors_that_name_them() {
         let bad = |context: &str, key: &str, action: &str| {
             let mut overrides = KeyOverrides::new();
-            overrides.insert(
-                context.into(),
-                BTreeMap::from([(key.into(), action.into())]),
-            );
+            overrides.insert(context.into(), BTreeMap::from([(key.into(), action.into())]));
             Keymap::new(&overrides).unwrap_err()
         };
         assert!(bad("global", "ctrl-g", "make_coffee").contains("\"make_coffee\""));
@@ -288,9 +268,13 @@ mod tests {
     }
 
     #[test]
-    fn chords_display_for_the_help() {
-        assert_eq!("ctrl-g".parse::<KeyChord>().unwrap().to_string(), "Ctrl-G");
-        assert_eq!("alt-1".parse::<KeyChord>().unwrap().to_string(), "Alt-1");
-        assert_eq!("f1".parse::<KeyChord>().unwrap().to_string(), "F1");
+    fn chords_are_labelled_for_the_help() {
+        let fr = Strings::get(crate::config::Language::Fr);
+        let en = Strings::get(crate::config::Language::En);
+        assert_eq!("ctrl-g".parse::<KeyChord>().unwrap().label(fr), "Ctrl-G");
+        assert_eq!("alt-1".parse::<KeyChord>().unwrap().label(fr), "Alt-1");
+        assert_eq!("f1".parse::<KeyChord>().unwrap().label(en), "F1");
+        assert_eq!("enter".parse::<KeyChord>().unwrap().label(fr), "Entrée");
+        assert_eq!("enter".parse::<KeyChord>().unwrap().label(en), "Enter");
     }
 }

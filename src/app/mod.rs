@@ -1,3 +1,945 @@
+//! The application state and its one entry point for change, `update`: keys become actions,
+//! actions change state and return effects; the runtime performs the effects and feeds the
+//! replies back through `apply`. Nothing here does I/O.
+
 pub mod action;
 pub mod call_form;
+pub mod effect;
+pub mod gate;
 pub mod keymap;
+pub mod modal;
+
+use chrono::{Duration, FixedOffset};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use zeroize::Zeroizing;
+
+use crate::config::Config;
+use crate::domain::Timestamp;
+use crate::domain::call::{CallType, Outcome, RudLevel};
+use crate::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority, QueueEntry};
+use crate::domain::emergency::Directory;
+use crate::domain::listener::{Role, validate_login};
+use crate::domain::passphrase::check_passphrase;
+use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
+use crate::domain::shift::Shift;
+use crate::i18n::Strings;
+use crate::store::Actor;
+use action::Action;
+use call_form::{CallForm, Missing};
+use effect::{Effect, FileView, Reply, Unlocked};
+use gate::{Gate, SETUP_FIELDS, SetupForm, UnlockForm};
+use keymap::{Context, Keymap};
+use modal::{CALLBACK_FORM_FIELDS, CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
+
+/// An autosave waits this long after the first unsaved change, so a burst of typing is one
+/// transaction, and a crash loses at most this much.
+pub const AUTOSAVE_AFTER: Duration = Duration::seconds(1);
+/// How many files the search popup lists.
+pub const SEARCH_LIMIT: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Call,
+    File,
+    Emergency,
+    Callbacks,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Call, Pane::File, Pane::Emergency, Pane::Callbacks];
+
+    fn step(self, delta: isize) -> Pane {
+        let index = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        Pane::ALL[(index + delta).rem_euclid(Pane::ALL.len() as isize) as usize]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// An unlocked listener's session. Kept while the screen is locked, so that unlocking
+/// returns to exactly where the listener was.
+#[derive(Debug)]
+pub struct Session {
+    pub actor: Actor,
+    pub shift: Option<Shift>,
+    pub focus: Pane,
+    pub call: Option<CallForm>,
+    pub file: Option<FileView>,
+    pub queue: Vec<QueueEntry>,
+    pub queue_selected: usize,
+    pub modals: Vec<Modal>,
+    /// The first change not yet in the draft; `None` when the draft is up to date.
+    pub dirty_since: Option<Timestamp>,
+    pub last_saved: Option<Timestamp>,
+    pub save_failed: bool,
+    /// Wall-clock time of the last key: the idle lock must not be fooled by a suspend.
+    pub last_activity: Timestamp,
+}
+
+impl Session {
+    fn new(actor: Actor, queue: Vec<QueueEntry>, now: Timestamp) -> Session {
+        Session {
+            actor,
+            shift: None,
+            focus: Pane::Call,
+            call: None,
+            file: None,
+            queue,
+            queue_selected: 0,
+            modals: Vec::new(),
+            dirty_since: None,
+            last_saved: None,
+            save_failed: false,
+            last_activity: now,
+        }
+    }
+
+    fn mark_dirty(&mut self, now: Timestamp) {
+        self.dirty_since.get_or_insert(now);
+    }
+
+    fn draft_effect(&mut self) -> Option<Effect> {
+        let shift = self.shift.as_ref()?;
+        let draft = self.call.as_ref()?.draft(shift.id);
+        self.dirty_since = None;
+        Some(Effect::SaveDraft(draft))
+    }
+}
+
+pub struct App {
+    pub strings: &'static Strings,
+    pub config: Config,
+    pub keymap: Keymap,
+    pub directory: Directory,
+    /// The local time zone's offset, for showing times (instants are kept in UTC).
+    pub offset: FixedOffset,
+    pub now: Timestamp,
+    /// The accounts that can unlock (from the key file: readable before unlocking).
+    pub logins: Vec<String>,
+    /// Demo accounts and passphrases to show on the unlock screen (demo databases only).
+    pub demo_accounts: Vec<(String, String)>,
+    pub gate: Option<Gate>,
+    pub session: Option<Session>,
+    pub status: Option<Status>,
+    pub quit: bool,
+    /// False when `NO_COLOR` is set: meaning then rests on bold, reverse and markers.
+    pub colors: bool,
+}
+
+impl App {
+    pub fn new(
+        config: Config,
+        strings: &'static Strings,
+        logins: Vec<String>,
+        now: Timestamp,
+        offset: FixedOffset,
+    ) -> App {
+        let gate = if logins.is_empty() {
+            Gate::Setup(SetupForm::default())
+        } else {
+            Gate::Unlock(UnlockForm::new(logins.clone(), None, false))
+        };
+        App {
+            strings,
+            keymap: config.keymap(),
+            config,
+            directory: Directory::builtin(),
+            offset,
+            now,
+            logins,
+            demo_accounts: Vec::new(),
+            gate: Some(gate),
+            session: None,
+            status: None,
+            quit: false,
+            colors: true,
+        }
+    }
+
+    /// Whether caller data may be drawn: only when unlocked.
+    pub fn is_unlocked(&self) -> bool {
+        self.gate.is_none() && self.session.is_some()
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { text: text.into(), error: false });
+    }
+
+    fn warn(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { text: text.into(), error: true });
+    }
+
+    // ---- keys -------------------------------------------------------------------------
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if self.gate.is_some() {
+            return self.gate_key(key);
+        }
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        session.last_activity = self.now;
+        let modal_open = !session.modals.is_empty();
+        if let Some(action) = self.keymap.action(Context::Global, &key) {
+            let over_popups =
+                matches!(action, Action::Help | Action::EmergencyCard | Action::Lock | Action::Quit);
+            if !modal_open || over_popups {
+                return self.update(action);
+            }
+        }
+        if modal_open {
+            return self.modal_key(key);
+        }
+        let session = self.session.as_mut().expect("checked above");
+        if session.focus == Pane::Call {
+            if let Some(call) = session.call.as_mut().filter(|c| c.editing_notes) {
+                if key.code == KeyCode::Esc {
+                    call.editing_notes = false;
+                } else if call.notes.input(key) {
+                    session.mark_dirty(self.now);
+                }
+                return Vec::new();
+            }
+        }
+        let in_call_pane = session.focus == Pane::Call && session.call.is_some();
+        let contexts: &[Context] =
+            if in_call_pane { &[Context::Call, Context::Main] } else { &[Context::Main] };
+        for context in contexts {
+            if let Some(action) = self.keymap.action(*context, &key) {
+                return self.update(action);
+            }
+        }
+        Vec::new()
+    }
+
+    /// Pasted text goes into the notes when they are being edited.
+    pub fn handle_paste(&mut self, text: &str) {
+        let now = self.now;
+        if self.gate.is_some() {
+            return;
+        }
+        if let Some(session) = self.session.as_mut() {
+            session.last_activity = now;
+            if session.modals.is_empty() && session.focus == Pane::Call {
+                if let Some(call) = session.call.as_mut().filter(|c| c.editing_notes) {
+                    call.notes.insert_str(text);
+                    session.mark_dirty(now);
+                }
+            }
+        }
+    }
+
+    // ---- actions ----------------------------------------------------------------------
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let s = self.strings;
+        let now = self.now;
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        match action {
+            Action::Help => toggle_modal(&mut session.modals, Modal::Help),
+            Action::EmergencyCard => toggle_modal(&mut session.modals, Modal::EmergencyCard { selected: 0 }),
+            Action::Lock => return self.lock(),
+            Action::Quit => return self.request_quit(),
+            Action::FocusNext => session.focus = session.focus.step(1),
+            Action::FocusPrevious => session.focus = session.focus.step(-1),
+            Action::FocusCall => session.focus = Pane::Call,
+            Action::FocusFile => session.focus = Pane::File,
+            Action::FocusEmergency => session.focus = Pane::Emergency,
+            Action::FocusCallbacks => session.focus = Pane::Callbacks,
+            Action::SelectNext | Action::SelectPrevious if session.focus == Pane::Callbacks => {
+                let len = session.queue.len();
+                if len > 0 {
+                    let delta = if action == Action::SelectNext { 1 } else { len - 1 };
+                    session.queue_selected = (session.queue_selected + delta) % len;
+                }
+            }
+            Action::SelectNext | Action::SelectPrevious => {}
+            Action::StartCall => {
+                if session.call.is_some() {
+                    self.status = status(&s.call_already_running, true);
+                } else if session.shift.is_none() {
+                    self.status = status(&s.no_shift_yet, true);
+                } else {
+                    session.call = Some(CallForm::new(now));
+                    session.focus = Pane::Call;
+                    session.file = None;
+                    session.mark_dirty(now);
+                }
+            }
+            Action::QuickSilent => return self.quick_call(CallType::Silent),
+            Action::QuickHangUp => return self.quick_call(CallType::HangUp),
+            Action::QuickWrongNumber => return self.quick_call(CallType::WrongNumber),
+            Action::QuickAbusive => return self.quick_call(CallType::Abusive),
+            Action::QuickTesting => return self.quick_call(CallType::Testing),
+            Action::EndCall => return self.end_call(),
+            _ => {
+                // The rest acts on the call being taken.
+                let Some(call) = session.call.as_mut() else {
+                    self.status = status(&s.no_call_running, true);
+                    return Vec::new();
+                };
+                match action {
+                    Action::EditNotes => {
+                        session.focus = Pane::Call;
+                        call.editing_notes = true;
+                    }
+                    Action::PickCallType => session.modals.push(Modal::List(call_type_list(s, false))),
+                    Action::PickOutcome => session.modals.push(Modal::List(outcome_list(s, false))),
+                    Action::PickThemes => {
+                        let options: Vec<(String, String)> =
+                            self.config.themes.iter().map(|t| (t.clone(), t.clone())).collect();
+                        let checked = options.iter().map(|(v, _)| call.themes.contains(v)).collect();
+                        session.modals.push(Modal::List(ListModal {
+                            purpose: ListPurpose::Themes,
+                            options,
+                            selected: 0,
+                            multi: true,
+                            checked,
+                            ending: false,
+                        }));
+                    }
+                    Action::PickOrientations => {
+                        let options: Vec<(String, String)> = self
+                            .directory
+                            .entries
+                            .iter()
+                            .map(|e| {
+                                (
+                                    e.number.clone(),
+                                    format!("{} — {}", e.number, s.pick(&e.label_fr, &e.label_en)),
+                                )
+                            })
+                            .collect();
+                        let checked = options.iter().map(|(v, _)| call.orientations.contains(v)).collect();
+                        session.modals.push(Modal::List(ListModal {
+                            purpose: ListPurpose::Orientations,
+                            options,
+                            selected: 0,
+                            multi: true,
+                            checked,
+                            ending: false,
+                        }));
+                    }
+                    Action::PickRud => session.modals.push(Modal::Rud { row: 0, rud: call.rud }),
+                    Action::LinkFile => session.modals.push(Modal::FileSearch(FileSearch::default())),
+                    Action::NewFile => return vec![Effect::CreateFile],
+                    Action::KeepAnonymous => {
+                        call.file = None;
+                        session.file = None;
+                        session.mark_dirty(now);
+                        self.status = status(&s.call_kept_anonymous, false);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// A call with nothing to record: typed and saved in one keystroke (started now if no
+    /// call was running).
+    fn quick_call(&mut self, call_type: CallType) -> Vec<Effect> {
+        let now = self.now;
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        if session.shift.is_none() {
+            self.status = status(&self.strings.no_shift_yet, true);
+            return Vec::new();
+        }
+        let call = session.call.get_or_insert_with(|| CallForm::new(now));
+        call.call_type = Some(call_type);
+        call.outcome = None;
+        self.finish_call(None)
+    }
+
+    /// Ends the call: asks for what is missing, offers a callback, then saves.
+    fn end_call(&mut self) -> Vec<Effect> {
+        let strings = self.strings;
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        let Some(call) = session.call.as_mut() else {
+            self.status = status(&strings.no_call_running, true);
+            return Vec::new();
+        };
+        call.editing_notes = false;
+        let offer_callback =
+            call.file.is_some() && !call.callback_offered && !call.call_type.is_some_and(CallType::is_quick);
+        match call.missing() {
+            Some(Missing::CallType) => session.modals.push(Modal::List(call_type_list(strings, true))),
+            Some(Missing::Outcome) => session.modals.push(Modal::List(outcome_list(strings, true))),
+            None if offer_callback => session.modals.push(Modal::CallbackOffer),
+            None => return self.finish_call(None),
+        }
+        Vec::new()
+    }
+
+    fn finish_call(&mut self, callback: Option<CallbackRequest>) -> Vec<Effect> {
+        let now = self.now;
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        let (Some(call), Some(shift)) = (session.call.as_ref(), session.shift.as_ref()) else {
+            return Vec::new();
+        };
+        match call.finish(shift.id, now) {
+            Some(call) => vec![Effect::SaveCall { call, callback }],
+            None => Vec::new(),
+        }
+    }
+
+    fn request_quit(&mut self) -> Vec<Effect> {
+        let Some(session) = self.session.as_mut() else {
+            self.quit = true;
+            return Vec::new();
+        };
+        if session.call.is_some() {
+            if !matches!(session.modals.last(), Some(Modal::ConfirmQuit)) {
+                session.modals.push(Modal::ConfirmQuit);
+            }
+            // Whatever is answered, what was typed is in the draft now.
+            return session.draft_effect().into_iter().collect();
+        }
+        self.quit = true;
+        Vec::new()
+    }
+
+    /// Locks the screen: the draft is saved, the store closed (its key wiped from memory),
+    /// and nothing of any caller is drawn until the next unlock.
+    pub fn lock(&mut self) -> Vec<Effect> {
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        let mut effects: Vec<Effect> = session.draft_effect().into_iter().collect();
+        if let Some(call) = session.call.as_mut() {
+            call.editing_notes = false;
+        }
+        effects.push(Effect::Lock);
+        self.gate =
+            Some(Gate::Unlock(UnlockForm::new(self.logins.clone(), Some(&session.actor.login), true)));
+        effects
+    }
+
+    /// On SIGTERM or SIGHUP: save the draft at once.
+    pub fn save_now(&mut self) -> Vec<Effect> {
+        self.session.as_mut().and_then(Session::draft_effect).into_iter().collect()
+    }
+
+    // ---- time -------------------------------------------------------------------------
+
+    /// Called several times a second: autosave, idle lock.
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Effect> {
+        self.now = now;
+        if self.gate.is_some() {
+            return Vec::new();
+        }
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        let idle_minutes = if session.call.is_some() {
+            self.config.idle_lock_minutes_in_call
+        } else {
+            self.config.idle_lock_minutes
+        };
+        if now - session.last_activity >= Duration::minutes(idle_minutes.into()) {
+            return self.lock();
+        }
+        if session.dirty_since.is_some_and(|since| now - since >= AUTOSAVE_AFTER) {
+            return session.draft_effect().into_iter().collect();
+        }
+        Vec::new()
+    }
+
+    // ---- replies ----------------------------------------------------------------------
+
+    pub fn apply(&mut self, reply: Reply) -> Vec<Effect> {
+        let s = self.strings;
+        let now = self.now;
+        match reply {
+            Reply::Unlocked(unlocked) => return self.unlocked(*unlocked),
+            Reply::UnlockFailed { message, wrong_passphrase } => {
+                if let Some(Gate::Unlock(form)) = self.gate.as_mut() {
+                    if wrong_passphrase {
+                        form.record_failure(now);
+                    }
+                    form.message = Some(message);
+                } else if let Some(Gate::Setup(form)) = self.gate.as_mut() {
+                    form.message = Some(message);
+                }
+            }
+            Reply::ShiftStarted(shift) => {
+                if let Some(session) = self.session.as_mut() {
+                    session.shift = Some(shift);
+                }
+            }
+            Reply::DraftSaved(at) => {
+                if let Some(session) = self.session.as_mut() {
+                    session.last_saved = Some(at);
+                    session.save_failed = false;
+                }
+            }
+            Reply::CallSaved => {
+                let Some(session) = self.session.as_mut() else { return Vec::new() };
+                let file = session.call.take().and_then(|c| c.file);
+                session.dirty_since = None;
+                session.last_saved = Some(now);
+                session.save_failed = false;
+                self.say(s.call_saved.clone());
+                let mut effects = vec![Effect::RefreshQueue];
+                effects.extend(file.map(|id| Effect::OpenFile { id, audited: false }));
+                return effects;
+            }
+            Reply::FileHits { query, hits } => {
+                if let Some(Modal::FileSearch(search)) =
+                    self.session.as_mut().and_then(|s| s.modals.last_mut())
+                {
+                    if search.query == query {
+                        search.hits = hits;
+                        search.selected = 0;
+                    }
+                }
+            }
+            Reply::FileLoaded(view) => {
+                if let Some(session) = self.session.as_mut() {
+                    session.file = Some(*view);
+                }
+            }
+            Reply::FileCreated(view) => {
+                if let Some(session) = self.session.as_mut() {
+                    if let Some(call) = session.call.as_mut() {
+                        call.file = Some(view.file.id);
+                    }
+                    session.modals.push(Modal::NewFileCode(view.file.code.clone()));
+                    session.file = Some(*view);
+                    session.mark_dirty(now);
+                }
+            }
+            Reply::Queue(queue) => {
+                if let Some(session) = self.session.as_mut() {
+                    session.queue_selected = session.queue_selected.min(queue.len().saturating_sub(1));
+                    session.queue = queue;
+                }
+            }
+            Reply::Failed(message) => {
+                if let Some(session) = self.session.as_mut() {
+                    // A draft that did not save is retried at the next tick.
+                    if session.call.is_some() && session.dirty_since.is_none() {
+                        session.dirty_since = Some(now);
+                        session.save_failed = true;
+                    }
+                }
+                if let Some(Gate::Setup(form)) = self.gate.as_mut() {
+                    form.message = Some(message.clone());
+                }
+                self.warn(message);
+            }
+        }
+        Vec::new()
+    }
+
+    fn unlocked(&mut self, unlocked: Unlocked) -> Vec<Effect> {
+        let now = self.now;
+        self.gate = None;
+        self.status = None;
+        if let Some(session) = self.session.as_mut().filter(|s| s.actor.id == unlocked.actor.id) {
+            // The same listener back: exactly where they were.
+            session.queue = unlocked.queue;
+            session.last_activity = now;
+            return Vec::new();
+        }
+        let login = unlocked.actor.login.clone();
+        if !self.logins.contains(&login) {
+            self.logins.push(login);
+        }
+        let mut session = Session::new(unlocked.actor, unlocked.queue, now);
+        let mut effects = Vec::new();
+        if let Some(note) = unlocked.handover.and_then(|shift| shift.handover_note) {
+            session.modals.push(Modal::Handover(note));
+        }
+        if let Some(draft) = unlocked.draft {
+            session.modals.push(Modal::DraftRecovery(draft));
+        }
+        match unlocked.open_shift {
+            Some(shift) => session.modals.push(Modal::ShiftChoice(shift)),
+            None => effects.push(Effect::StartShift { end_previous: None }),
+        }
+        self.session = Some(session);
+        effects
+    }
+
+    // ---- popups -----------------------------------------------------------------------
+
+    fn modal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let s = self.strings;
+        let now = self.now;
+        let presets = self.config.callback_presets.len();
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        let Some(modal) = session.modals.last_mut() else { return Vec::new() };
+        let code = key.code;
+        match modal {
+            Modal::Help | Modal::NewFileCode(_) | Modal::Handover(_) => {
+                if matches!(code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?')) {
+                    session.modals.pop();
+                }
+            }
+            Modal::EmergencyCard { selected } => match code {
+                KeyCode::Up => *selected = selected.saturating_sub(1),
+                KeyCode::Down => *selected = (*selected + 1).min(self.directory.entries.len() - 1),
+                KeyCode::Esc => {
+                    session.modals.pop();
+                }
+                KeyCode::Enter => {
+                    let number = self.directory.entries[*selected].number.clone();
+                    session.modals.pop();
+                    if let Some(call) = session.call.as_mut() {
+                        if !call.orientations.contains(&number) {
+                            let ordered: Vec<String> =
+                                self.directory.entries.iter().map(|e| e.number.clone()).collect();
+                            call.toggle_orientation(&number, &ordered);
+                        }
+                        call.prompts.push(PromptRecord {
+                            number: number.clone(),
+                            rule: "card".into(),
+                            raised_at: now,
+                            acknowledgement: Some(Acknowledgement {
+                                at: now,
+                                outcome: PromptOutcome::NumberGiven,
+                                note: None,
+                            }),
+                        });
+                        session.mark_dirty(now);
+                        self.status = status(&s.fill(&s.number_recorded, &[("number", &number)]), false);
+                    }
+                }
+                _ => {}
+            },
+            Modal::List(list) => match code {
+                KeyCode::Up => list.move_by(-1),
+                KeyCode::Down => list.move_by(1),
+                KeyCode::Char(' ') if list.multi => {
+                    let i = list.selected;
+                    list.checked[i] = !list.checked[i];
+                }
+                KeyCode::Esc => {
+                    session.modals.pop();
+                }
+                KeyCode::Enter => {
+                    let Some(Modal::List(list)) = session.modals.pop() else { unreachable!() };
+                    let Some(call) = session.call.as_mut() else { return Vec::new() };
+                    let chosen = || list.options[list.selected].0.as_str();
+                    let checked: Vec<String> = list
+                        .options
+                        .iter()
+                        .zip(&list.checked)
+                        .filter(|(_, on)| **on)
+                        .map(|(o, _)| o.0.clone())
+                        .collect();
+                    match list.purpose {
+                        ListPurpose::CallType => call.call_type = chosen().parse().ok(),
+                        ListPurpose::Outcome => call.outcome = chosen().parse().ok(),
+                        ListPurpose::Themes => call.themes = checked,
+                        ListPurpose::Orientations => call.orientations = checked,
+                    }
+                    session.mark_dirty(now);
+                    if list.ending {
+                        return self.end_call();
+                    }
+                }
+                _ => {}
+            },
+            Modal::Rud { row, rud } => {
+                let level = match *row {
+                    0 => &mut rud.risk,
+                    1 => &mut rud.urgency,
+                    _ => &mut rud.danger,
+                };
+                match code {
+                    KeyCode::Up => *row = row.saturating_sub(1),
+                    KeyCode::Down => *row = (*row + 1).min(2),
+                    KeyCode::Left => *level = step_level(*level, -1),
+                    KeyCode::Right => *level = step_level(*level, 1),
+                    KeyCode::Char('0') => *level = None,
+                    KeyCode::Char('1') => *level = Some(RudLevel::Low),
+                    KeyCode::Char('2') => *level = Some(RudLevel::Medium),
+                    KeyCode::Char('3') => *level = Some(RudLevel::High),
+                    KeyCode::Esc => {
+                        session.modals.pop();
+                    }
+                    KeyCode::Enter => {
+                        let rud = *rud;
+                        session.modals.pop();
+                        if let Some(call) = session.call.as_mut() {
+                            call.rud = rud;
+                            session.mark_dirty(now);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Modal::FileSearch(search) => match code {
+                KeyCode::Up => search.selected = search.selected.saturating_sub(1),
+                KeyCode::Down => {
+                    search.selected = (search.selected + 1).min(search.hits.len().saturating_sub(1))
+                }
+                KeyCode::Esc => {
+                    session.modals.pop();
+                }
+                KeyCode::Enter => {
+                    let Some(hit) = search.hits.get(search.selected) else { return Vec::new() };
+                    let id = hit.id;
+                    session.modals.pop();
+                    if let Some(call) = session.call.as_mut() {
+                        call.file = Some(id);
+                        session.mark_dirty(now);
+                    }
+                    session.focus = Pane::Call;
+                    return vec![Effect::OpenFile { id, audited: true }];
+                }
+                KeyCode::Backspace => {
+                    search.query.pop();
+                    return vec![Effect::SearchFiles(search.query.clone())];
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    search.query.push(c);
+                    return vec![Effect::SearchFiles(search.query.clone())];
+                }
+                _ => {}
+            },
+            Modal::CallbackOffer => match code {
+                KeyCode::Enter | KeyCode::Char('o') | KeyCode::Char('y') => {
+                    session.modals.pop();
+                    session.modals.push(Modal::CallbackForm(CallbackForm::default()));
+                }
+                KeyCode::Char('n') => {
+                    session.modals.pop();
+                    if let Some(call) = session.call.as_mut() {
+                        call.callback_offered = true;
+                    }
+                    return self.end_call();
+                }
+                KeyCode::Esc => {
+                    session.modals.pop();
+                }
+                _ => {}
+            },
+            Modal::CallbackForm(form) => {
+                form.error = None;
+                match code {
+                    KeyCode::Up | KeyCode::BackTab => {
+                        form.field = (form.field + CALLBACK_FORM_FIELDS - 1) % CALLBACK_FORM_FIELDS
+                    }
+                    KeyCode::Down | KeyCode::Tab => form.field = (form.field + 1) % CALLBACK_FORM_FIELDS,
+                    KeyCode::Left if form.field == 0 && presets > 0 => {
+                        form.preset = (form.preset + presets - 1) % presets
+                    }
+                    KeyCode::Right if form.field == 0 && presets > 0 => {
+                        form.preset = (form.preset + 1) % presets
+                    }
+                    KeyCode::Char(' ') if form.field == 2 => form.consent = !form.consent,
+                    KeyCode::Char(' ') if form.field == 3 => form.assign_to_me = !form.assign_to_me,
+                    KeyCode::Backspace if form.field == 1 => {
+                        form.number.pop();
+                    }
+                    KeyCode::Char(c) if form.field == 1 => form.number.push(c),
+                    KeyCode::Esc => {
+                        session.modals.pop();
+                    }
+                    KeyCode::Enter => {
+                        if !form.consent {
+                            form.error = Some(s.callback_needs_consent.clone());
+                            return Vec::new();
+                        }
+                        let number = match PhoneNumber::parse(&form.number) {
+                            Ok(number) => number,
+                            Err(_) => {
+                                form.error = Some(s.callback_bad_number.clone());
+                                return Vec::new();
+                            }
+                        };
+                        let Some(preset) = self.config.callback_presets.get(form.preset) else {
+                            return Vec::new();
+                        };
+                        let due_at = crate::config::preset_due(preset, now, self.offset);
+                        let assignee = if form.assign_to_me {
+                            Assignee::Listener(session.actor.id)
+                        } else {
+                            Assignee::Anyone
+                        };
+                        let rud = session.call.as_ref().map(|c| c.rud).unwrap_or_default();
+                        let request = CallbackRequest {
+                            due_at,
+                            priority: Priority::suggested(&rud),
+                            callback_number: number,
+                            assignee,
+                            note: String::new(),
+                        };
+                        session.modals.pop();
+                        if let Some(call) = session.call.as_mut() {
+                            call.callback_offered = true;
+                        }
+                        return self.finish_call(Some(request));
+                    }
+                    _ => {}
+                }
+            }
+            Modal::ConfirmQuit => match code {
+                KeyCode::Enter | KeyCode::Char('o') | KeyCode::Char('y') => {
+                    self.quit = true;
+                    return session.draft_effect().into_iter().collect();
+                }
+                KeyCode::Esc | KeyCode::Char('n') => {
+                    session.modals.pop();
+                }
+                _ => {}
+            },
+            Modal::DraftRecovery(draft) => match code {
+                KeyCode::Enter => {
+                    let form = CallForm::from_draft(draft);
+                    let file = form.file;
+                    session.modals.pop();
+                    session.call = Some(form);
+                    session.focus = Pane::Call;
+                    self.status = status(&s.draft_recovered, false);
+                    return file.map(|id| Effect::OpenFile { id, audited: true }).into_iter().collect();
+                }
+                KeyCode::Esc => {
+                    // Kept in the store, offered again at the next unlock.
+                    session.modals.pop();
+                }
+                _ => {}
+            },
+            Modal::ShiftChoice(shift) => match code {
+                KeyCode::Enter | KeyCode::Char('r') => {
+                    session.shift = Some(shift.clone());
+                    session.modals.pop();
+                }
+                KeyCode::Char('n') => {
+                    let previous = shift.id;
+                    session.modals.pop();
+                    return vec![Effect::StartShift { end_previous: Some(previous) }];
+                }
+                _ => {}
+            },
+        }
+        Vec::new()
+    }
+
+    // ---- before unlock ----------------------------------------------------------------
+
+    fn gate_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let s = self.strings;
+        let now = self.now;
+        if key.code == KeyCode::Char('q') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return Vec::new();
+        }
+        match self.gate.as_mut() {
+            Some(Gate::Unlock(form)) => match key.code {
+                KeyCode::Up => form.selected = form.selected.saturating_sub(1),
+                KeyCode::Down => form.selected = (form.selected + 1).min(form.logins.len().saturating_sub(1)),
+                KeyCode::Backspace => {
+                    form.passphrase.pop();
+                }
+                KeyCode::Esc => form.passphrase.clear(),
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => form.passphrase.push(c),
+                KeyCode::Enter => {
+                    if let Some(wait) = form.wait_left(now) {
+                        form.message = Some(s.fill(&s.unlock_wait, &[("seconds", &wait.to_string())]));
+                        return Vec::new();
+                    }
+                    let Some(login) = form.login().map(str::to_owned) else { return Vec::new() };
+                    // Handing over while a call is open needs its draft safely saved first.
+                    if let Some(session) = self.session.as_ref() {
+                        if session.actor.login != login
+                            && session.call.is_some()
+                            && session.dirty_since.is_some()
+                        {
+                            form.message = Some(s.handover_blocked.clone());
+                            return Vec::new();
+                        }
+                    }
+                    let passphrase = std::mem::replace(&mut form.passphrase, Zeroizing::new(String::new()));
+                    form.message = Some(s.unlocking.clone());
+                    return vec![Effect::Unlock { login, passphrase }];
+                }
+                _ => {}
+            },
+            Some(Gate::Setup(form)) => match key.code {
+                KeyCode::Up | KeyCode::BackTab => form.field = (form.field + SETUP_FIELDS - 1) % SETUP_FIELDS,
+                KeyCode::Down | KeyCode::Tab => form.field = (form.field + 1) % SETUP_FIELDS,
+                KeyCode::Backspace => {
+                    form.field_mut().pop();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    form.field_mut().push(c)
+                }
+                KeyCode::Enter if form.field + 1 < SETUP_FIELDS => form.field += 1,
+                KeyCode::Enter => {
+                    let login = form.login.trim().to_owned();
+                    let problem = if let Err(e) = validate_login(&login) {
+                        Some(e.to_string())
+                    } else if form.display_name.trim().is_empty() {
+                        Some(s.setup_name_missing.clone())
+                    } else if *form.passphrase != *form.confirmation {
+                        Some(s.setup_passphrases_differ.clone())
+                    } else {
+                        check_passphrase(&form.passphrase, &login).err().map(|e| e.to_string())
+                    };
+                    if let Some(problem) = problem {
+                        form.message = Some(problem);
+                        return Vec::new();
+                    }
+                    form.message = Some(s.setup_creating.clone());
+                    let passphrase = std::mem::replace(&mut form.passphrase, Zeroizing::new(String::new()));
+                    form.confirmation.clear();
+                    return vec![Effect::CreateDatabase {
+                        login,
+                        display_name: form.display_name.trim().to_owned(),
+                        passphrase,
+                    }];
+                }
+                _ => {}
+            },
+            None => {}
+        }
+        Vec::new()
+    }
+
+    /// Whether the actor is a supervisor (the status bar says so).
+    pub fn is_supervisor(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.actor.role == Role::Supervisor)
+    }
+}
+
+fn toggle_modal(modals: &mut Vec<Modal>, modal: Modal) {
+    if modals.last().is_some_and(|top| std::mem::discriminant(top) == std::mem::discriminant(&modal)) {
+        modals.pop();
+    } else {
+        modals.push(modal);
+    }
+}
+
+fn call_type_list(strings: &Strings, ending: bool) -> ListModal {
+    let options =
+        CallType::ALL.iter().map(|t| (t.as_str().to_owned(), strings.call_type(*t).to_owned())).collect();
+    single_list(ListPurpose::CallType, options, ending)
+}
+
+fn outcome_list(strings: &Strings, ending: bool) -> ListModal {
+    let options =
+        Outcome::ALL.iter().map(|o| (o.as_str().to_owned(), strings.outcome(*o).to_owned())).collect();
+    single_list(ListPurpose::Outcome, options, ending)
+}
+
+fn status(text: &str, error: bool) -> Option<Status> {
+    Some(Status { text: text.to_owned(), error })
+}
+
+fn single_list(purpose: ListPurpose, options: Vec<(String, String)>, ending: bool) -> ListModal {
+    let checked = vec![false; options.len()];
+    ListModal { purpose, options, selected: 0, multi: false, checked, ending }
+}
+
+/// Cycles not assessed -> low -> medium -> high.
+fn step_level(level: Option<RudLevel>, delta: i32) -> Option<RudLevel> {
+    const LEVELS: [Option<RudLevel>; 4] =
+        [None, Some(RudLevel::Low), Some(RudLevel::Medium), Some(RudLevel::High)];
+    let index = LEVELS.iter().position(|l| *l == level).unwrap_or(0) as i32;
+    LEVELS[(index + delta).rem_euclid(4) as usize]
+}

@@ -85,9 +85,7 @@ pub fn entry_hash(
 pub enum ChainBreak {
     #[error("audit entry {0} does not match its hash: it was changed")]
     Altered(AuditId),
-    #[error(
-        "audit entry {0} does not follow the entry before it: an entry was removed or inserted"
-    )]
+    #[error("audit entry {0} does not follow the entry before it: an entry was removed or inserted")]
     Unlinked(AuditId),
 }
 
@@ -100,10 +98,7 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier {
-            last_hash: GENESIS_HASH.to_owned(),
-            count: 0,
-        }
+        ChainVerifier { last_hash: GENESIS_HASH.to_owned(), count: 0 }
     }
 }
 

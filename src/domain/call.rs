@@ -156,17 +156,11 @@ mod tests {
             started_at: now,
             ended_at: now + Duration::minutes(12),
             call_type: CallType::Listening,
-            record: CallRecord {
-                themes: vec!["isolement".into(), "deuil".into()],
-                ..CallRecord::default()
-            },
+            record: CallRecord { themes: vec!["isolement".into(), "deuil".into()], ..CallRecord::default() },
         };
         assert_eq!(call.validate(), Ok(()));
         call.record.themes.push("deuil".into());
-        assert_eq!(
-            call.validate(),
-            Err(CallError::DuplicateTheme("deuil".into()))
-        );
+        assert_eq!(call.validate(), Err(CallError::DuplicateTheme("deuil".into())));
         call.record.themes.pop();
         call.ended_at = now - Duration::seconds(1);
         assert_eq!(call.validate(), Err(CallError::EndsBeforeStart));
@@ -180,10 +174,7 @@ mod tests {
             call_type: None,
             record: CallRecord {
                 notes: "appel d'une personne isolée".into(),
-                rud: Rud {
-                    urgency: Some(RudLevel::Medium),
-                    ..Rud::default()
-                },
+                rud: Rud { urgency: Some(RudLevel::Medium), ..Rud::default() },
                 ..CallRecord::default()
             },
         };

@@ -128,10 +128,7 @@ impl PhoneNumber {
             Some(rest) => (true, rest),
             None => (false, trimmed),
         };
-        if rest
-            .chars()
-            .any(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '.' | '-')))
-        {
+        if rest.chars().any(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '.' | '-'))) {
             return Err(BadPhoneNumber(input.to_owned()));
         }
         let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
@@ -143,11 +140,7 @@ impl PhoneNumber {
         if !valid {
             return Err(BadPhoneNumber(input.to_owned()));
         }
-        Ok(PhoneNumber(if plus {
-            format!("+{digits}")
-        } else {
-            digits
-        }))
+        Ok(PhoneNumber(if plus { format!("+{digits}") } else { digits }))
     }
 
     pub fn as_str(&self) -> &str {
@@ -196,22 +189,9 @@ mod tests {
 
     #[test]
     fn phone_numbers() {
-        assert_eq!(
-            PhoneNumber::parse("06 12 34 56 78").unwrap().as_str(),
-            "0612345678"
-        );
-        assert_eq!(
-            PhoneNumber::parse("+33 6.12.34.56.78").unwrap().as_str(),
-            "+33612345678"
-        );
-        for bad in [
-            "",
-            "12345",
-            "6123456789",
-            "06 12 34 56 7a",
-            "+33",
-            "06123456789",
-        ] {
+        assert_eq!(PhoneNumber::parse("06 12 34 56 78").unwrap().as_str(), "0612345678");
+        assert_eq!(PhoneNumber::parse("+33 6.12.34.56.78").unwrap().as_str(), "+33612345678");
+        for bad in ["", "12345", "6123456789", "06 12 34 56 7a", "+33", "06123456789"] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
         }
     }
@@ -236,18 +216,9 @@ mod tests {
 
     #[test]
     fn priority_follows_urgency() {
-        let rud = |urgency| Rud {
-            urgency,
-            ..Rud::default()
-        };
-        assert_eq!(
-            Priority::suggested(&rud(Some(RudLevel::High))),
-            Priority::Urgent
-        );
-        assert_eq!(
-            Priority::suggested(&rud(Some(RudLevel::Medium))),
-            Priority::High
-        );
+        let rud = |urgency| Rud { urgency, ..Rud::default() };
+        assert_eq!(Priority::suggested(&rud(Some(RudLevel::High))), Priority::Urgent);
+        assert_eq!(Priority::suggested(&rud(Some(RudLevel::Medium))), Priority::High);
         assert_eq!(Priority::suggested(&rud(None)), Priority::Normal);
     }
 }

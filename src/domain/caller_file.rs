@@ -105,11 +105,8 @@ impl FileCode {
     /// Reads a code as a listener types or hears it: any case, with or without the dash or
     /// spaces.
     pub fn parse(input: &str) -> Result<FileCode, BadFileCode> {
-        let compact: Vec<u8> = input
-            .bytes()
-            .filter(|b| !matches!(b, b'-' | b' '))
-            .map(|b| b.to_ascii_uppercase())
-            .collect();
+        let compact: Vec<u8> =
+            input.bytes().filter(|b| !matches!(b, b'-' | b' ')).map(|b| b.to_ascii_uppercase()).collect();
         let valid = compact.len() == 6
             && compact[..3].iter().all(|b| CODE_LETTERS.contains(b))
             && compact[3..].iter().all(|b| CODE_DIGITS.contains(b));
@@ -117,11 +114,7 @@ impl FileCode {
             return Err(BadFileCode(input.to_owned()));
         }
         let (letters, digits) = compact.split_at(3);
-        Ok(FileCode(format!(
-            "{}-{}",
-            String::from_utf8_lossy(letters),
-            String::from_utf8_lossy(digits)
-        )))
+        Ok(FileCode(format!("{}-{}", String::from_utf8_lossy(letters), String::from_utf8_lossy(digits))))
     }
 
     pub fn as_str(&self) -> &str {
@@ -148,17 +141,11 @@ impl Departement {
         let code = input.trim().to_ascii_uppercase();
         let valid = match code.as_str() {
             "2A" | "2B" => true,
-            _ if code.len() == 2 => code
-                .parse::<u8>()
-                .is_ok_and(|n| (1..=95).contains(&n) && n != 20),
+            _ if code.len() == 2 => code.parse::<u8>().is_ok_and(|n| (1..=95).contains(&n) && n != 20),
             _ if code.len() == 3 => code.parse::<u16>().is_ok_and(|n| (971..=976).contains(&n)),
             _ => false,
         };
-        if valid {
-            Ok(Departement(code))
-        } else {
-            Err(BadDepartement(input.to_owned()))
-        }
+        if valid { Ok(Departement(code)) } else { Err(BadDepartement(input.to_owned())) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -196,10 +183,7 @@ mod tests {
         let code = FileCode::parse("kat 472").unwrap();
         assert_eq!(code.as_str(), "KAT-472");
         assert_eq!(FileCode::parse("KAT472"), Ok(code));
-        assert!(
-            FileCode::parse("KAT-401").is_err(),
-            "0 and 1 are never used"
-        );
+        assert!(FileCode::parse("KAT-401").is_err(), "0 and 1 are never used");
         assert!(FileCode::parse("KAT-4722").is_err());
         assert!(FileCode::parse("").is_err());
         assert!(FileCode::parse("ÉÉÉ-472").is_err());

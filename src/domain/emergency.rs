@@ -45,8 +45,7 @@ pub struct Directory {
 
 impl Directory {
     pub fn builtin() -> Directory {
-        toml::from_str(include_str!("../../assets/emergency.toml"))
-            .expect("the built-in directory parses")
+        toml::from_str(include_str!("../../assets/emergency.toml")).expect("the built-in directory parses")
     }
 
     pub fn get(&self, number: &str) -> Option<&DirectoryEntry> {
@@ -62,18 +61,10 @@ mod tests {
     fn builtin_directory_has_every_french_emergency_number() {
         let directory = Directory::builtin();
         for number in ["15", "17", "18", "112", "114", "3114"] {
-            assert_eq!(
-                directory.get(number).map(|e| e.kind),
-                Some(NumberKind::Emergency),
-                "{number}"
-            );
+            assert_eq!(directory.get(number).map(|e| e.kind), Some(NumberKind::Emergency), "{number}");
         }
         for number in ["119", "3919", "3977", "3018"] {
-            assert_eq!(
-                directory.get(number).map(|e| e.kind),
-                Some(NumberKind::Orientation),
-                "{number}"
-            );
+            assert_eq!(directory.get(number).map(|e| e.kind), Some(NumberKind::Orientation), "{number}");
         }
         // 114 is never a voice line.
         assert_eq!(directory.get("114").unwrap().channel, Channel::SmsVideoText);

@@ -37,10 +37,7 @@ pub fn validate_login(login: &str) -> Result<(), LoginError> {
     if !(2..=32).contains(&length) {
         return Err(LoginError::Length(length));
     }
-    match login
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
-    {
+    match login.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')) {
         Some(c) => Err(LoginError::Character(c)),
         None => Ok(()),
     }

@@ -81,9 +81,7 @@ macro_rules! id_type {
     )+};
 }
 
-id_type!(
-    ListenerId, ShiftId, FileId, CallId, CallbackId, PromptId, AuditId
-);
+id_type!(ListenerId, ShiftId, FileId, CallId, CallbackId, PromptId, AuditId);
 
 #[cfg(test)]
 mod tests {

@@ -64,27 +64,12 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert_eq!(
-            check_passphrase("court", "ana"),
-            Err(WeakPassphrase::TooShort)
-        );
-        assert_eq!(
-            check_passphrase("MotDePasse123", "ana"),
-            Err(WeakPassphrase::Common)
-        );
-        assert_eq!(
-            check_passphrase("camille-est-la", "camille"),
-            Err(WeakPassphrase::ContainsLogin)
-        );
-        assert_eq!(
-            check_passphrase("zzzzzzzzzzzzzz", "ana"),
-            Err(WeakPassphrase::Repetitive)
-        );
+        assert_eq!(check_passphrase("court", "ana"), Err(WeakPassphrase::TooShort));
+        assert_eq!(check_passphrase("MotDePasse123", "ana"), Err(WeakPassphrase::Common));
+        assert_eq!(check_passphrase("camille-est-la", "camille"), Err(WeakPassphrase::ContainsLogin));
+        assert_eq!(check_passphrase("zzzzzzzzzzzzzz", "ana"), Err(WeakPassphrase::Repetitive));
         assert_eq!(check_passphrase("trois pommes vertes", "ana"), Ok(()));
         // Counted in characters, not bytes.
-        assert_eq!(
-            check_passphrase("éééééééé", "ana"),
-            Err(WeakPassphrase::TooShort)
-        );
+        assert_eq!(check_passphrase("éééééééé", "ana"), Err(WeakPassphrase::TooShort));
     }
 }

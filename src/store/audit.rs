@@ -21,11 +21,9 @@ pub(super) fn append(
     object_id: Option<i64>,
 ) -> StoreResult<()> {
     let (last_id, prev_hash) = conn
-        .query_row(
-            "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
-            [],
-            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
-        )
+        .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
         .optional()?
         .unwrap_or((0, GENESIS_HASH.to_owned()));
     let id = AuditId(last_id + 1);
@@ -69,9 +67,7 @@ impl Store {
             "SELECT id, at, actor, action, object_kind, object_id, prev_hash, hash
              FROM audit ORDER BY id DESC LIMIT ?1",
         )?;
-        let entries = statement
-            .query_map([limit as i64], read_entry)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let entries = statement.query_map([limit as i64], read_entry)?.collect::<Result<Vec<_>, _>>()?;
         Ok(entries)
     }
 }
@@ -89,10 +85,7 @@ pub(super) fn verify(conn: &Connection) -> StoreResult<Result<AuditReport, Chain
             return Ok(Err(chain_break));
         }
     }
-    Ok(Ok(AuditReport {
-        entries: verifier.count(),
-        head_hash: verifier.head().to_owned(),
-    }))
+    Ok(Ok(AuditReport { entries: verifier.count(), head_hash: verifier.head().to_owned() }))
 }
 
 fn read_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {

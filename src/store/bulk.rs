@@ -22,13 +22,8 @@ impl Store {
     /// Starts a bulk load (supervisor only).
     pub fn bulk(&mut self) -> StoreResult<BulkWriter<'_>> {
         self.require_supervisor("load data in bulk")?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(BulkWriter {
-            tx,
-            actor: self.actor.id,
-        })
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(BulkWriter { tx, actor: self.actor.id })
     }
 }
 
@@ -70,11 +65,7 @@ impl BulkWriter<'_> {
         calls::insert(&self.tx, listener, call)
     }
 
-    pub fn callback(
-        &self,
-        callback: &NewCallback,
-        created_at: Timestamp,
-    ) -> StoreResult<CallbackId> {
+    pub fn callback(&self, callback: &NewCallback, created_at: Timestamp) -> StoreResult<CallbackId> {
         callbacks::insert(&self.tx, callback, created_at)
     }
 
@@ -89,13 +80,7 @@ impl BulkWriter<'_> {
 
     /// Commits everything, with one audit entry for the whole load.
     pub fn commit(self) -> StoreResult<()> {
-        audit::append(
-            &self.tx,
-            Some(self.actor),
-            AuditAction::DemoFilled,
-            ObjectKind::Database,
-            None,
-        )?;
+        audit::append(&self.tx, Some(self.actor), AuditAction::DemoFilled, ObjectKind::Database, None)?;
         self.tx.commit()?;
         Ok(())
     }

@@ -8,8 +8,7 @@ use super::rows::{from_secs, now, to_secs, word};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
-    Assignee, Attempt, AttemptResult, Callback, CallbackStatus, NewCallback, PhoneNumber,
-    QueueEntry,
+    Assignee, Attempt, AttemptResult, Callback, CallbackStatus, NewCallback, PhoneNumber, QueueEntry,
 };
 use crate::domain::caller_file::FileCode;
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
@@ -98,9 +97,7 @@ fn close(
         )?
         .execute(params![id.0, status.as_str(), to_secs(at), reason])?;
     if changed == 0 {
-        return Err(StoreError::Invalid(format!(
-            "callback {id} is missing or already closed"
-        )));
+        return Err(StoreError::Invalid(format!("callback {id} is missing or already closed")));
     }
     Ok(())
 }
@@ -125,20 +122,14 @@ impl Store {
         let mut statement = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM callback WHERE status = 'pending' ORDER BY due_at, id"
         ))?;
-        let callbacks = statement
-            .query_map([], read)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let callbacks = statement.query_map([], read)?.collect::<Result<Vec<_>, _>>()?;
         Ok(callbacks)
     }
 
     pub fn callback(&self, id: CallbackId) -> StoreResult<Callback> {
         let mut callback = self
             .conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM callback WHERE id = ?1"),
-                [id.0],
-                read,
-            )
+            .query_row(&format!("SELECT {COLUMNS} FROM callback WHERE id = ?1"), [id.0], read)
             .optional()?
             .ok_or_else(|| StoreError::Invalid(format!("no callback {id}")))?;
         let mut statement = self.conn.prepare_cached(
@@ -165,11 +156,7 @@ impl Store {
         reschedule_to: Option<Timestamp>,
     ) -> StoreResult<()> {
         self.write(|tx, actor| {
-            let attempt = Attempt {
-                at: now(),
-                listener_id: actor.id,
-                result,
-            };
+            let attempt = Attempt { at: now(), listener_id: actor.id, result };
             insert_attempt(tx, id, &attempt, reschedule_to)?;
             audit::append(
                 tx,
@@ -184,18 +171,10 @@ impl Store {
     /// Cancels a pending callback with a reason; the number is wiped.
     pub fn cancel_callback(&mut self, id: CallbackId, reason: &str) -> StoreResult<()> {
         if reason.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "cancelling a callback needs a reason".into(),
-            ));
+            return Err(StoreError::Invalid("cancelling a callback needs a reason".into()));
         }
         self.write(|tx, actor| {
-            close(
-                tx,
-                id,
-                CallbackStatus::Cancelled,
-                Some(reason.trim()),
-                now(),
-            )?;
+            close(tx, id, CallbackStatus::Cancelled, Some(reason.trim()), now())?;
             audit::append(
                 tx,
                 Some(actor.id),
@@ -226,11 +205,7 @@ impl Store {
                 Ok(QueueEntry {
                     id: CallbackId(row.get(0)?),
                     file_code: FileCode::parse(&code).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            1,
-                            rusqlite::types::Type::Text,
-                            e.into(),
-                        )
+                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
                     })?,
                     due_at: from_secs(row.get(2)?),
                     priority: word(3, row.get(3)?)?,

@@ -13,11 +13,7 @@ use crate::domain::prompt::{Acknowledgement, PromptRecord};
 use crate::domain::{CallId, FileId, ListenerId, ShiftId};
 
 /// Inserts a call and what hangs off it; shared by the interface and the demo filler.
-pub(super) fn insert(
-    conn: &Connection,
-    listener_id: ListenerId,
-    call: &NewCall,
-) -> StoreResult<CallId> {
+pub(super) fn insert(conn: &Connection, listener_id: ListenerId, call: &NewCall) -> StoreResult<CallId> {
     let record = &call.record;
     conn.prepare_cached(
         "INSERT INTO call (shift_id, listener_id, caller_file_id, started_at, ended_at, call_type,
@@ -38,8 +34,7 @@ pub(super) fn insert(
         record.outcome.map(|o| o.as_str()),
     ])?;
     let id = CallId(conn.last_insert_rowid());
-    let mut theme =
-        conn.prepare_cached("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)")?;
+    let mut theme = conn.prepare_cached("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)")?;
     for t in &record.themes {
         theme.execute(params![id.0, t])?;
     }
@@ -86,25 +81,15 @@ impl Store {
         call: &NewCall,
         callback: Option<&CallbackRequest>,
     ) -> StoreResult<CallId> {
-        call.validate()
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        call.validate().map_err(|e| StoreError::Invalid(e.to_string()))?;
         let shift = self.shift(call.shift_id)?;
         if shift.listener_id != self.actor.id {
             self.require_supervisor("record a call on another listener's shift")?;
         }
         self.write(|tx, actor| {
             let id = insert(tx, actor.id, call)?;
-            tx.execute(
-                "DELETE FROM call_draft WHERE listener_id = ?1",
-                [actor.id.0],
-            )?;
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::CallSaved,
-                ObjectKind::Call,
-                Some(id.0),
-            )?;
+            tx.execute("DELETE FROM call_draft WHERE listener_id = ?1", [actor.id.0])?;
+            audit::append(tx, Some(actor.id), AuditAction::CallSaved, ObjectKind::Call, Some(id.0))?;
             if let Some(request) = callback {
                 let file = call.record.caller_file_id.ok_or_else(|| {
                     StoreError::Invalid("a callback needs the call to be linked to a file".into())
@@ -135,9 +120,7 @@ impl Store {
     }
 
     pub fn call(&self, id: CallId) -> StoreResult<Call> {
-        self.calls_where("c.id = ?1", id.0)?
-            .pop()
-            .ok_or_else(|| StoreError::Invalid(format!("no call {id}")))
+        self.calls_where("c.id = ?1", id.0)?.pop().ok_or_else(|| StoreError::Invalid(format!("no call {id}")))
     }
 
     /// Every call on a file, newest first.
@@ -178,39 +161,36 @@ impl Store {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut themes = self
+        let mut themes =
+            self.conn.prepare_cached("SELECT theme FROM call_theme WHERE call_id = ?1 ORDER BY theme")?;
+        let mut orientations = self
             .conn
-            .prepare_cached("SELECT theme FROM call_theme WHERE call_id = ?1 ORDER BY theme")?;
-        let mut orientations = self.conn.prepare_cached(
-            "SELECT number FROM call_orientation WHERE call_id = ?1 ORDER BY number",
-        )?;
+            .prepare_cached("SELECT number FROM call_orientation WHERE call_id = ?1 ORDER BY number")?;
         let mut prompts = self.conn.prepare_cached(
             "SELECT number, rule, raised_at, acknowledged_at, outcome, outcome_note
              FROM emergency_prompt WHERE call_id = ?1 ORDER BY raised_at, id",
         )?;
         for call in &mut calls {
             let id = call.id.0;
-            call.record.themes = themes
-                .query_map([id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            call.record.orientations = orientations
-                .query_map([id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            call.record.prompts = prompts
-                .query_map([id], |row| {
-                    let acknowledged_at = from_secs_opt(row.get(3)?);
-                    let outcome = word_opt(4, row.get(4)?)?;
-                    let note: Option<String> = row.get(5)?;
-                    Ok(PromptRecord {
-                        number: row.get(0)?,
-                        rule: row.get(1)?,
-                        raised_at: from_secs(row.get(2)?),
-                        acknowledgement: acknowledged_at
-                            .zip(outcome)
-                            .map(|(at, outcome)| Acknowledgement { at, outcome, note }),
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
+            call.record.themes = themes.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            call.record.orientations =
+                orientations.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            call.record.prompts =
+                prompts
+                    .query_map([id], |row| {
+                        let acknowledged_at = from_secs_opt(row.get(3)?);
+                        let outcome = word_opt(4, row.get(4)?)?;
+                        let note: Option<String> = row.get(5)?;
+                        Ok(PromptRecord {
+                            number: row.get(0)?,
+                            rule: row.get(1)?,
+                            raised_at: from_secs(row.get(2)?),
+                            acknowledgement: acknowledged_at
+                                .zip(outcome)
+                                .map(|(at, outcome)| Acknowledgement { at, outcome, note }),
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
         }
         Ok(calls)
     }

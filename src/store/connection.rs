@@ -20,17 +20,12 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
     let conn = Connection::open_with_flags(path, flags).map_err(|err| classify(err, path))?;
     // SQLCipher otherwise logs HMAC failures to stderr, over the terminal interface.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    let keying = Zeroizing::new(format!(
-        "PRAGMA key = \"{}\";",
-        key.sqlcipher_literal().as_str()
-    ));
+    let keying = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
     conn.execute_batch(&keying)?;
     // The key was already proven right by its slot, so a first page that does not decrypt
     // is damage to the file (or a key file from another database), never a wrong passphrase.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
-        row.get::<_, i64>(0)
-    })
-    .map_err(|err| classify(err, path))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
+        .map_err(|err| classify(err, path))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let journal: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !journal.eq_ignore_ascii_case("wal") {

@@ -27,26 +27,20 @@ impl Store {
     pub fn draft(&self) -> StoreResult<Option<CallDraft>> {
         let body: Option<String> = self
             .conn
-            .query_row(
-                "SELECT body FROM call_draft WHERE listener_id = ?1",
-                [self.actor.id.0],
-                |row| row.get(0),
-            )
+            .query_row("SELECT body FROM call_draft WHERE listener_id = ?1", [self.actor.id.0], |row| {
+                row.get(0)
+            })
             .optional()?;
         body.map(|body| {
-            serde_json::from_str(&body).map_err(|e| {
-                StoreError::DatabaseDamaged(format!("the saved draft cannot be read: {e}"))
-            })
+            serde_json::from_str(&body)
+                .map_err(|e| StoreError::DatabaseDamaged(format!("the saved draft cannot be read: {e}")))
         })
         .transpose()
     }
 
     pub fn discard_draft(&mut self) -> StoreResult<()> {
         self.write(|tx, actor| {
-            tx.execute(
-                "DELETE FROM call_draft WHERE listener_id = ?1",
-                [actor.id.0],
-            )?;
+            tx.execute("DELETE FROM call_draft WHERE listener_id = ?1", [actor.id.0])?;
             Ok(())
         })
     }

@@ -43,9 +43,7 @@ pub enum StoreError {
     Locked,
     #[error("cannot write {0}: the folder or the file is read-only")]
     ReadOnly(String),
-    #[error(
-        "the disk is full: nothing was saved. Free some space and try again (nothing was lost)"
-    )]
+    #[error("the disk is full: nothing was saved. Free some space and try again (nothing was lost)")]
     DiskFull,
     #[error("only a supervisor can {0}")]
     Forbidden(&'static str),
@@ -91,13 +89,8 @@ impl StoreError {
         let what = what.into();
         match err.kind() {
             io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StoreError::DiskFull,
-            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
-                StoreError::ReadOnly(what)
-            }
-            _ => StoreError::Io {
-                context: what,
-                source: err,
-            },
+            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => StoreError::ReadOnly(what),
+            _ => StoreError::Io { context: what, source: err },
         }
     }
 }

@@ -22,14 +22,8 @@ const CODE_ATTEMPTS: usize = 10;
 fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallerFile> {
     let code: String = row.get(1)?;
     let departement: Option<String> = row.get(7)?;
-    let closure = match (
-        row.get::<_, Option<String>>(3)?,
-        row.get::<_, Option<bool>>(4)?,
-    ) {
-        (Some(reason), Some(caller_agreed)) => Some(Closure {
-            reason,
-            caller_agreed,
-        }),
+    let closure = match (row.get::<_, Option<String>>(3)?, row.get::<_, Option<bool>>(4)?) {
+        (Some(reason), Some(caller_agreed)) => Some(Closure { reason, caller_agreed }),
         _ => None,
     };
     Ok(CallerFile {
@@ -79,17 +73,13 @@ pub(super) fn insert(
         ]);
         match result {
             Ok(_) => return Ok((FileId(conn.last_insert_rowid()), code)),
-            Err(err)
-                if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
-            {
+            Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
                 continue;
             }
             Err(err) => return Err(err.into()),
         }
     }
-    Err(StoreError::Invalid(
-        "no free file code found; try again".into(),
-    ))
+    Err(StoreError::Invalid("no free file code found; try again".into()))
 }
 
 impl Store {
@@ -97,13 +87,7 @@ impl Store {
     pub fn create_file(&mut self, profile: &FileProfile) -> StoreResult<CallerFile> {
         let id = self.write(|tx, actor| {
             let (id, _) = insert(tx, &mut rand::thread_rng(), profile, now())?;
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::FileCreated,
-                ObjectKind::CallerFile,
-                Some(id.0),
-            )?;
+            audit::append(tx, Some(actor.id), AuditAction::FileCreated, ObjectKind::CallerFile, Some(id.0))?;
             Ok(id)
         })?;
         self.file_unaudited(id)
@@ -113,13 +97,7 @@ impl Store {
     pub fn open_file(&mut self, id: FileId) -> StoreResult<CallerFile> {
         let file = self.file_unaudited(id)?;
         self.write(|tx, actor| {
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::FileOpened,
-                ObjectKind::CallerFile,
-                Some(id.0),
-            )
+            audit::append(tx, Some(actor.id), AuditAction::FileOpened, ObjectKind::CallerFile, Some(id.0))
         })?;
         Ok(file)
     }
@@ -129,21 +107,15 @@ impl Store {
         let code = FileCode::parse(code).map_err(|e| StoreError::Invalid(e.to_string()))?;
         Ok(self
             .conn
-            .query_row(
-                "SELECT id FROM caller_file WHERE code = ?1",
-                [code.as_str()],
-                |row| row.get(0).map(FileId),
-            )
+            .query_row("SELECT id FROM caller_file WHERE code = ?1", [code.as_str()], |row| {
+                row.get(0).map(FileId)
+            })
             .optional()?)
     }
 
     fn file_unaudited(&self, id: FileId) -> StoreResult<CallerFile> {
         self.conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM caller_file WHERE id = ?1"),
-                [id.0],
-                read,
-            )
+            .query_row(&format!("SELECT {COLUMNS} FROM caller_file WHERE id = ?1"), [id.0], read)
             .optional()?
             .ok_or_else(|| StoreError::Invalid(format!("no caller file {id}")))
     }
@@ -167,22 +139,14 @@ impl Store {
             if changed == 0 {
                 return Err(StoreError::Invalid(format!("no caller file {id}")));
             }
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::FileChanged,
-                ObjectKind::CallerFile,
-                Some(id.0),
-            )
+            audit::append(tx, Some(actor.id), AuditAction::FileChanged, ObjectKind::CallerFile, Some(id.0))
         })
     }
 
     /// Moves an open file to follow-up, or back.
     pub fn set_file_status(&mut self, id: FileId, status: FileStatus) -> StoreResult<()> {
         if status == FileStatus::Closed {
-            return Err(StoreError::Invalid(
-                "closing a file needs a reason and the caller's answer".into(),
-            ));
+            return Err(StoreError::Invalid("closing a file needs a reason and the caller's answer".into()));
         }
         let current = self.file_unaudited(id)?;
         let action = if current.status == FileStatus::Closed {
@@ -211,17 +175,9 @@ impl Store {
                 params![id.0, closure.reason.trim(), closure.caller_agreed],
             )?;
             if changed == 0 {
-                return Err(StoreError::Invalid(format!(
-                    "caller file {id} is missing or already closed"
-                )));
+                return Err(StoreError::Invalid(format!("caller file {id} is missing or already closed")));
             }
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::FileClosed,
-                ObjectKind::CallerFile,
-                Some(id.0),
-            )
+            audit::append(tx, Some(actor.id), AuditAction::FileClosed, ObjectKind::CallerFile, Some(id.0))
         })
     }
 
@@ -229,17 +185,8 @@ impl Store {
     pub fn set_legal_hold(&mut self, id: FileId, hold: bool) -> StoreResult<()> {
         self.require_supervisor("set or lift a legal hold")?;
         self.write(|tx, actor| {
-            tx.execute(
-                "UPDATE caller_file SET legal_hold = ?2 WHERE id = ?1",
-                params![id.0, hold],
-            )?;
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::FileChanged,
-                ObjectKind::CallerFile,
-                Some(id.0),
-            )
+            tx.execute("UPDATE caller_file SET legal_hold = ?2 WHERE id = ?1", params![id.0, hold])?;
+            audit::append(tx, Some(actor.id), AuditAction::FileChanged, ObjectKind::CallerFile, Some(id.0))
         })
     }
 
@@ -256,22 +203,13 @@ impl Store {
         if query.is_empty() {
             return Ok(Vec::new());
         }
-        let compact: String = query
-            .chars()
-            .filter(|c| !matches!(c, '-' | ' '))
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact: String =
+            query.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
         let code_prefix = match compact.len() {
             0..=3 => compact,
             _ => format!("{}-{}", &compact[..3.min(compact.len())], &compact[3..]),
         };
-        let like = format!(
-            "%{}%",
-            query
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = format!("%{}%", query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let mut statement = self.conn.prepare_cached(
             "SELECT id, code, status, last_contact_at, situation_summary,
                     (substr(code, 1, length(?1)) = ?1) AS by_code
@@ -286,11 +224,7 @@ impl Store {
                 Ok(FileHit {
                     id: FileId(row.get(0)?),
                     code: FileCode::parse(&code).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            1,
-                            rusqlite::types::Type::Text,
-                            e.into(),
-                        )
+                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
                     })?,
                     status: word(2, row.get(2)?)?,
                     last_contact_at: from_secs_opt(row.get(3)?),

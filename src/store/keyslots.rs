@@ -60,55 +60,27 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// OWASP's minimum for Argon2id: 19 MiB, 2 iterations, 1 lane. Nothing weaker is accepted.
-    pub const MINIMUM: KdfParams = KdfParams {
-        memory_kib: 19 * 1024,
-        iterations: 2,
-        parallelism: 1,
-    };
+    pub const MINIMUM: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
     /// What new slots get: about a quarter of a second on a modest office PC.
-    pub const DEFAULT: KdfParams = KdfParams {
-        memory_kib: 64 * 1024,
-        iterations: 3,
-        parallelism: 1,
-    };
+    pub const DEFAULT: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
     /// Beyond this a slot is taken for damage: it would make unlocking hang or exhaust memory.
-    const MAXIMUM: KdfParams = KdfParams {
-        memory_kib: 4 * 1024 * 1024,
-        iterations: 64,
-        parallelism: 16,
-    };
+    const MAXIMUM: KdfParams = KdfParams { memory_kib: 4 * 1024 * 1024, iterations: 64, parallelism: 16 };
 
     fn check(&self) -> Result<(), String> {
         let within = |v: u32, min: u32, max: u32| (min..=max).contains(&v);
-        if within(
-            self.memory_kib,
-            Self::MINIMUM.memory_kib,
-            Self::MAXIMUM.memory_kib,
-        ) && within(
-            self.iterations,
-            Self::MINIMUM.iterations,
-            Self::MAXIMUM.iterations,
-        ) && within(
-            self.parallelism,
-            Self::MINIMUM.parallelism,
-            Self::MAXIMUM.parallelism,
-        ) {
+        if within(self.memory_kib, Self::MINIMUM.memory_kib, Self::MAXIMUM.memory_kib)
+            && within(self.iterations, Self::MINIMUM.iterations, Self::MAXIMUM.iterations)
+            && within(self.parallelism, Self::MINIMUM.parallelism, Self::MAXIMUM.parallelism)
+        {
             Ok(())
         } else {
-            Err(format!(
-                "key derivation parameters {self:?} are outside the accepted range"
-            ))
+            Err(format!("key derivation parameters {self:?} are outside the accepted range"))
         }
     }
 
     fn derive(&self, passphrase: &str, salt: &[u8]) -> StoreResult<Zeroizing<[u8; KEY_LEN]>> {
-        let params = Params::new(
-            self.memory_kib,
-            self.iterations,
-            self.parallelism,
-            Some(KEY_LEN),
-        )
-        .map_err(|e| StoreError::Invalid(format!("key derivation parameters: {e}")))?;
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(KEY_LEN))
+            .map_err(|e| StoreError::Invalid(format!("key derivation parameters: {e}")))?;
         let mut kek = Zeroizing::new([0u8; KEY_LEN]);
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
             .hash_password_into(passphrase.as_bytes(), salt, kek.as_mut_slice())
@@ -164,13 +136,7 @@ impl KeySlot {
         let kek = kdf.derive(passphrase, &salt)?;
         let aad = Self::associated_data(listener_id, login, &kdf);
         let wrapped = XChaCha20Poly1305::new(kek.as_slice().into())
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: key.0.as_slice(),
-                    aad: &aad,
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.0.as_slice(), aad: &aad })
             .map_err(|_| StoreError::Invalid("sealing the key slot failed".into()))?;
         let mut slot = KeySlot {
             listener_id,
@@ -191,22 +157,15 @@ impl KeySlot {
             hex::decode(field)
                 .ok()
                 .filter(|bytes| bytes.len() == len)
-                .ok_or_else(|| {
-                    StoreError::Invalid(format!("key slot of {:?} is malformed", self.login))
-                })
+                .ok_or_else(|| StoreError::Invalid(format!("key slot of {:?} is malformed", self.login)))
         };
         let salt = decode(&self.salt, SALT_LEN)?;
         let nonce = decode(&self.nonce, NONCE_LEN)?;
         let wrapped = decode(&self.wrapped_key, KEY_LEN + 16)?;
         let kek = self.kdf.derive(passphrase, &salt)?;
         let aad = Self::associated_data(self.listener_id, &self.login, &self.kdf);
-        let opened = XChaCha20Poly1305::new(kek.as_slice().into()).decrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: &wrapped,
-                aad: &aad,
-            },
-        );
+        let opened = XChaCha20Poly1305::new(kek.as_slice().into())
+            .decrypt(XNonce::from_slice(&nonce), Payload { msg: &wrapped, aad: &aad });
         Ok(opened.ok().map(|plain| {
             let plain = Zeroizing::new(plain);
             let mut key = Zeroizing::new([0u8; KEY_LEN]);
@@ -240,10 +199,7 @@ impl KeyFile {
     }
 
     pub fn empty(path: PathBuf) -> KeyFile {
-        KeyFile {
-            path,
-            slots: Vec::new(),
-        }
+        KeyFile { path, slots: Vec::new() }
     }
 
     pub fn load(path: &Path) -> StoreResult<KeyFile> {
@@ -256,12 +212,8 @@ impl KeyFile {
 
     /// Parses and checks every slot; any defect is damage, named with what is wrong.
     pub fn parse(path: &Path, bytes: &[u8]) -> StoreResult<KeyFile> {
-        let damaged = |detail: String| StoreError::KeyFileDamaged {
-            path: path.to_owned(),
-            detail,
-        };
-        let document: KeyFileDocument =
-            serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?;
+        let damaged = |detail: String| StoreError::KeyFileDamaged { path: path.to_owned(), detail };
+        let document: KeyFileDocument = serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?;
         if document.format != FORMAT {
             return Err(damaged(format!("not a {FORMAT} file")));
         }
@@ -270,29 +222,19 @@ impl KeyFile {
         }
         for slot in &document.slots {
             if slot.checksum != slot.compute_checksum() {
-                return Err(damaged(format!(
-                    "the slot of {:?} fails its checksum",
-                    slot.login
-                )));
+                return Err(damaged(format!("the slot of {:?} fails its checksum", slot.login)));
             }
             slot.kdf.check().map_err(damaged)?;
         }
-        Ok(KeyFile {
-            path: path.to_owned(),
-            slots: document.slots,
-        })
+        Ok(KeyFile { path: path.to_owned(), slots: document.slots })
     }
 
     pub fn save(&self) -> StoreResult<()> {
-        let document = KeyFileDocument {
-            format: FORMAT.to_owned(),
-            version: VERSION,
-            slots: self.slots.clone(),
-        };
+        let document =
+            KeyFileDocument { format: FORMAT.to_owned(), version: VERSION, slots: self.slots.clone() };
         let json = serde_json::to_vec_pretty(&document)
             .map_err(|e| StoreError::Invalid(format!("serialising key slots: {e}")))?;
-        write_atomically(&self.path, &json)
-            .map_err(|e| StoreError::io(self.path.display().to_string(), e))
+        write_atomically(&self.path, &json).map_err(|e| StoreError::io(self.path.display().to_string(), e))
     }
 
     pub fn path(&self) -> &Path {
@@ -345,8 +287,7 @@ mod tests {
     fn key_file_with(login: &str, passphrase: &str) -> (KeyFile, DataKey) {
         let key = DataKey::generate().unwrap();
         let mut file = KeyFile::empty(PathBuf::from("test.db.keys"));
-        file.set_slot(ListenerId(1), login, passphrase, &key, KdfParams::MINIMUM)
-            .unwrap();
+        file.set_slot(ListenerId(1), login, passphrase, &key, KdfParams::MINIMUM).unwrap();
         (file, key)
     }
 
@@ -361,10 +302,7 @@ mod tests {
     #[test]
     fn wrong_passphrase_and_unknown_login_are_told_apart() {
         let (file, _) = key_file_with("ana", "trois pommes vertes");
-        assert!(matches!(
-            file.unlock("ana", "trois pommes bleues"),
-            Err(StoreError::WrongPassphrase)
-        ));
+        assert!(matches!(file.unlock("ana", "trois pommes bleues"), Err(StoreError::WrongPassphrase)));
         assert!(
             matches!(file.unlock("bob", "trois pommes vertes"), Err(StoreError::UnknownListener(l)) if l == "bob")
         );
@@ -375,10 +313,7 @@ mod tests {
         let (mut file, _) = key_file_with("ana", "trois pommes vertes");
         file.slots[0].listener_id = ListenerId(2);
         file.slots[0].checksum = file.slots[0].compute_checksum();
-        assert!(matches!(
-            file.unlock("ana", "trois pommes vertes"),
-            Err(StoreError::WrongPassphrase)
-        ));
+        assert!(matches!(file.unlock("ana", "trois pommes vertes"), Err(StoreError::WrongPassphrase)));
     }
 
     #[test]
@@ -409,20 +344,11 @@ mod tests {
     fn weak_or_absurd_parameters_are_refused() {
         let key = DataKey::generate().unwrap();
         let mut file = KeyFile::empty(PathBuf::from("t.keys"));
-        let weak = KdfParams {
-            memory_kib: 4096,
-            ..KdfParams::MINIMUM
-        };
-        assert!(
-            file.set_slot(ListenerId(1), "ana", "trois pommes vertes", &key, weak)
-                .is_err()
-        );
+        let weak = KdfParams { memory_kib: 4096, ..KdfParams::MINIMUM };
+        assert!(file.set_slot(ListenerId(1), "ana", "trois pommes vertes", &key, weak).is_err());
         assert!(KdfParams::DEFAULT.check().is_ok());
         assert!(KdfParams::MINIMUM.check().is_ok());
-        let huge = KdfParams {
-            iterations: 1_000_000,
-            ..KdfParams::DEFAULT
-        };
+        let huge = KdfParams { iterations: 1_000_000, ..KdfParams::DEFAULT };
         assert!(huge.check().is_err());
     }
 }

@@ -14,11 +14,7 @@ use crate::domain::{ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, login, display_name, role, active, created_at";
 
-pub(super) fn insert(
-    conn: &Connection,
-    account: &NewAccount<'_>,
-    at: Timestamp,
-) -> StoreResult<ListenerId> {
+pub(super) fn insert(conn: &Connection, account: &NewAccount<'_>, at: Timestamp) -> StoreResult<ListenerId> {
     let result = conn.execute(
         "INSERT INTO listener (login, display_name, role, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
         params![account.login, account.display_name.trim(), account.role.as_str(), to_secs(at)],
@@ -26,23 +22,14 @@ pub(super) fn insert(
     match result {
         Ok(_) => Ok(ListenerId(conn.last_insert_rowid())),
         Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            Err(StoreError::Invalid(format!(
-                "the login {:?} is already taken",
-                account.login
-            )))
+            Err(StoreError::Invalid(format!("the login {:?} is already taken", account.login)))
         }
         Err(err) => Err(err.into()),
     }
 }
 
 pub(super) fn get(conn: &Connection, id: ListenerId) -> StoreResult<Option<Listener>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM listener WHERE id = ?1"),
-            [id.0],
-            read,
-        )
-        .optional()?)
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM listener WHERE id = ?1"), [id.0], read).optional()?)
 }
 
 fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listener> {
@@ -58,20 +45,14 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listener> {
 
 impl Store {
     pub fn listeners(&self) -> StoreResult<Vec<Listener>> {
-        let mut statement = self
-            .conn
-            .prepare(&format!("SELECT {COLUMNS} FROM listener ORDER BY login"))?;
-        let listeners = statement
-            .query_map([], read)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut statement = self.conn.prepare(&format!("SELECT {COLUMNS} FROM listener ORDER BY login"))?;
+        let listeners = statement.query_map([], read)?.collect::<Result<Vec<_>, _>>()?;
         Ok(listeners)
     }
 
     /// Display names by id, to show the author of each call.
     pub fn listener_names(&self) -> StoreResult<std::collections::HashMap<ListenerId, String>> {
-        let mut statement = self
-            .conn
-            .prepare_cached("SELECT id, display_name FROM listener")?;
+        let mut statement = self.conn.prepare_cached("SELECT id, display_name FROM listener")?;
         let names = statement
             .query_map([], |row| Ok((ListenerId(row.get(0)?), row.get(1)?)))?
             .collect::<Result<_, _>>()?;
@@ -80,28 +61,18 @@ impl Store {
 
     pub fn listener_by_login(&self, login: &str) -> StoreResult<Listener> {
         self.conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM listener WHERE login = ?1"),
-                [login],
-                read,
-            )
+            .query_row(&format!("SELECT {COLUMNS} FROM listener WHERE login = ?1"), [login], read)
             .optional()?
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))
     }
 
     /// Adds an account and its key slot (supervisor only). The slot is written before the
     /// account commits, so a committed account can always unlock.
-    pub fn add_listener(
-        &mut self,
-        account: NewAccount<'_>,
-        kdf: KdfParams,
-    ) -> StoreResult<Listener> {
+    pub fn add_listener(&mut self, account: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Listener> {
         self.require_supervisor("add an account")?;
         account.validate()?;
         let key_path = self.key_file_path();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = insert(&tx, &account, now())?;
         audit::append(
             &tx,
@@ -127,15 +98,11 @@ impl Store {
         self.require_supervisor("deactivate an account")?;
         let target = self.listener_by_login(login)?;
         if target.id == self.actor.id {
-            return Err(StoreError::Invalid(
-                "you cannot deactivate your own account".into(),
-            ));
+            return Err(StoreError::Invalid("you cannot deactivate your own account".into()));
         }
         self.write(|tx, actor| {
-            let changed = tx.execute(
-                "UPDATE listener SET active = 0 WHERE id = ?1 AND active = 1",
-                [target.id.0],
-            )?;
+            let changed =
+                tx.execute("UPDATE listener SET active = 0 WHERE id = ?1 AND active = 1", [target.id.0])?;
             if changed == 0 {
                 return Err(StoreError::Deactivated(login.to_owned()));
             }
@@ -157,12 +124,7 @@ impl Store {
 
     /// Sets the passphrase of `login`: one's own, or anyone's for a supervisor (a reset).
     /// Only that slot is rewrapped; the database is never re-encrypted.
-    pub fn set_passphrase(
-        &mut self,
-        login: &str,
-        passphrase: &str,
-        kdf: KdfParams,
-    ) -> StoreResult<()> {
+    pub fn set_passphrase(&mut self, login: &str, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
         let target = self.listener_by_login(login)?;
         let action = if target.id == self.actor.id {
             AuditAction::PassphraseChanged
@@ -175,16 +137,8 @@ impl Store {
         }
         check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let key_path = self.key_file_path();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::append(
-            &tx,
-            Some(self.actor.id),
-            action,
-            ObjectKind::Listener,
-            Some(target.id.0),
-        )?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(&tx, Some(self.actor.id), action, ObjectKind::Listener, Some(target.id.0))?;
         let mut key_file = KeyFile::load(&key_path)?;
         key_file.set_slot(target.id, login, passphrase, &self.key, kdf)?;
         key_file.save()?;

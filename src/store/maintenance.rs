@@ -74,21 +74,11 @@ fn pragma_messages(conn: &Connection, pragma: &str) -> Vec<String> {
 
 fn check_connection(conn: &Connection) -> StoreResult<CheckReport> {
     let mut findings = Vec::new();
-    findings.extend(
-        pragma_messages(conn, "PRAGMA cipher_integrity_check")
-            .into_iter()
-            .map(CheckFinding::Cipher),
-    );
-    findings.extend(
-        pragma_messages(conn, "PRAGMA integrity_check")
-            .into_iter()
-            .map(CheckFinding::Integrity),
-    );
-    findings.extend(
-        pragma_messages(conn, "PRAGMA foreign_key_check")
-            .into_iter()
-            .map(CheckFinding::ForeignKey),
-    );
+    findings
+        .extend(pragma_messages(conn, "PRAGMA cipher_integrity_check").into_iter().map(CheckFinding::Cipher));
+    findings.extend(pragma_messages(conn, "PRAGMA integrity_check").into_iter().map(CheckFinding::Integrity));
+    findings
+        .extend(pragma_messages(conn, "PRAGMA foreign_key_check").into_iter().map(CheckFinding::ForeignKey));
     let (audit_entries, audit_head) = match audit::verify(conn) {
         Ok(Ok(report)) => (report.entries, Some(report.head_hash)),
         Ok(Err(chain_break)) => {
@@ -100,11 +90,7 @@ fn check_connection(conn: &Connection) -> StoreResult<CheckReport> {
             (0, None)
         }
     };
-    Ok(CheckReport {
-        findings,
-        audit_entries,
-        audit_head,
-    })
+    Ok(CheckReport { findings, audit_entries, audit_head })
 }
 
 /// What a verified backup holds.
@@ -131,11 +117,7 @@ impl Store {
             [],
             |row| {
                 let count = |i| row.get::<_, i64>(i).map(|n| n as u64);
-                Ok(Counts {
-                    calls: count(0)?,
-                    files: count(1)?,
-                    pending_callbacks: count(2)?,
-                })
+                Ok(Counts { calls: count(0)?, files: count(1)?, pending_callbacks: count(2)? })
             },
         )?)
     }
@@ -163,9 +145,7 @@ impl Store {
             return Err(err);
         }
         let io = |e| StoreError::io(out.display().to_string(), e);
-        std::fs::File::open(&temp)
-            .and_then(|f| f.sync_all())
-            .map_err(io)?;
+        std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
         std::fs::rename(&temp, out).map_err(io)?;
         let key_file = std::fs::read(KeyFile::path_for(&self.db_path))
             .map_err(|e| StoreError::io(self.key_file_path().display().to_string(), e))?;
@@ -175,16 +155,10 @@ impl Store {
         let copy = connection::open(out, &self.key, false)?;
         let report = check_connection(&copy)?;
         if let Some(finding) = report.findings.first() {
-            return Err(StoreError::DatabaseDamaged(format!(
-                "the backup does not verify: {finding}"
-            )));
+            return Err(StoreError::DatabaseDamaged(format!("the backup does not verify: {finding}")));
         }
         let count = |conn: &Connection, table: &str| -> StoreResult<i64> {
-            Ok(
-                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                    row.get(0)
-                })?,
-            )
+            Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?)
         };
         let backup = BackupReport {
             calls: count(&copy, "call")?,
@@ -193,13 +167,7 @@ impl Store {
         };
         drop(copy);
         self.write(|tx, actor| {
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::BackedUp,
-                ObjectKind::Database,
-                None,
-            )
+            audit::append(tx, Some(actor.id), AuditAction::BackedUp, ObjectKind::Database, None)
         })?;
         Ok(backup)
     }
@@ -208,10 +176,7 @@ impl Store {
         let version = super::schema::user_version(&self.conn)?;
         self.conn.execute(
             "ATTACH DATABASE ?1 AS backup KEY ?2",
-            rusqlite::params![
-                temp.to_string_lossy(),
-                self.key.sqlcipher_literal().as_str()
-            ],
+            rusqlite::params![temp.to_string_lossy(), self.key.sqlcipher_literal().as_str()],
         )?;
         // One read transaction: the copy is the snapshot of one instant.
         let exported = self.conn.execute_batch(&format!(

@@ -62,8 +62,7 @@ impl NewAccount<'_> {
         if self.display_name.trim().is_empty() {
             return Err(StoreError::Invalid("the display name is empty".into()));
         }
-        check_passphrase(self.passphrase, self.login)
-            .map_err(|e| StoreError::Invalid(e.to_string()))
+        check_passphrase(self.passphrase, self.login).map_err(|e| StoreError::Invalid(e.to_string()))
     }
 }
 
@@ -80,9 +79,7 @@ impl Store {
     pub fn create(db_path: &Path, first: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Store> {
         first.validate()?;
         if first.role != Role::Supervisor {
-            return Err(StoreError::Invalid(
-                "the first account must be a supervisor".into(),
-            ));
+            return Err(StoreError::Invalid("the first account must be a supervisor".into()));
         }
         let key_path = KeyFile::path_for(db_path);
         if db_path.exists() {
@@ -105,12 +102,7 @@ impl Store {
             }
         }
         let (conn, actor) = result?;
-        Ok(Store {
-            conn,
-            db_path: db_path.to_owned(),
-            key,
-            actor,
-        })
+        Ok(Store { conn, db_path: db_path.to_owned(), key, actor })
     }
 
     fn create_with_key(
@@ -125,20 +117,8 @@ impl Store {
         schema::migrate(&mut conn)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = listeners::insert(&tx, &first, Utc::now())?;
-        audit::append(
-            &tx,
-            None,
-            AuditAction::DatabaseCreated,
-            ObjectKind::Database,
-            None,
-        )?;
-        audit::append(
-            &tx,
-            Some(id),
-            AuditAction::ListenerAdded,
-            ObjectKind::Listener,
-            Some(id.0),
-        )?;
+        audit::append(&tx, None, AuditAction::DatabaseCreated, ObjectKind::Database, None)?;
+        audit::append(&tx, Some(id), AuditAction::ListenerAdded, ObjectKind::Listener, Some(id.0))?;
         let mut key_file = KeyFile::empty(key_path.to_owned());
         key_file.set_slot(id, first.login, first.passphrase, key, kdf)?;
         key_file.save()?;
@@ -174,26 +154,11 @@ impl Store {
         if !listener.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
-        let actor = Actor {
-            id,
-            login: listener.login,
-            display_name: listener.display_name,
-            role: listener.role,
-        };
-        let mut store = Store {
-            conn,
-            db_path: db_path.to_owned(),
-            key,
-            actor,
-        };
+        let actor =
+            Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
+        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor };
         store.write(|tx, actor| {
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::Unlocked,
-                ObjectKind::Listener,
-                Some(actor.id.0),
-            )
+            audit::append(tx, Some(actor.id), AuditAction::Unlocked, ObjectKind::Listener, Some(actor.id.0))
         })?;
         Ok(store)
     }
@@ -233,9 +198,7 @@ impl Store {
         &mut self,
         change: impl FnOnce(&Transaction<'_>, &Actor) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)

@@ -21,9 +21,8 @@ pub fn from_secs_opt(secs: Option<i64>) -> Option<Timestamp> {
 
 /// Reads a stored word into its enum; an unknown word is a conversion error on that column.
 pub fn word<T: FromStr<Err = UnknownWord>>(column: usize, text: String) -> rusqlite::Result<T> {
-    text.parse().map_err(|e: UnknownWord| {
-        rusqlite::Error::FromSqlConversionFailure(column, Type::Text, e.into())
-    })
+    text.parse()
+        .map_err(|e: UnknownWord| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, e.into()))
 }
 
 pub fn word_opt<T: FromStr<Err = UnknownWord>>(

@@ -22,10 +22,7 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version = user_version(&tx)?;
         if version > LATEST {
-            return Err(StoreError::TooNew {
-                found: version,
-                known: LATEST,
-            });
+            return Err(StoreError::TooNew { found: version, known: LATEST });
         }
         if version == LATEST {
             return Ok(());

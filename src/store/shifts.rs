@@ -51,22 +51,10 @@ impl Store {
                 params![actor.id.0, to_secs(started_at)],
             )?;
             let id = ShiftId(tx.last_insert_rowid());
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::ShiftStarted,
-                ObjectKind::Shift,
-                Some(id.0),
-            )?;
+            audit::append(tx, Some(actor.id), AuditAction::ShiftStarted, ObjectKind::Shift, Some(id.0))?;
             Ok(id)
         })?;
-        Ok(Shift {
-            id,
-            listener_id: self.actor.id,
-            started_at,
-            ended_at: None,
-            handover_note: None,
-        })
+        Ok(Shift { id, listener_id: self.actor.id, started_at, ended_at: None, handover_note: None })
     }
 
     /// Ends a shift of the actor's (or anyone's, for a supervisor) with its handover note.
@@ -84,23 +72,13 @@ impl Store {
                 "UPDATE shift SET ended_at = ?2, handover_note = ?3 WHERE id = ?1",
                 params![id.0, to_secs(now()), note],
             )?;
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::ShiftEnded,
-                ObjectKind::Shift,
-                Some(id.0),
-            )
+            audit::append(tx, Some(actor.id), AuditAction::ShiftEnded, ObjectKind::Shift, Some(id.0))
         })
     }
 
     pub fn shift(&self, id: ShiftId) -> StoreResult<Shift> {
         self.conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM shift WHERE id = ?1"),
-                [id.0],
-                read,
-            )
+            .query_row(&format!("SELECT {COLUMNS} FROM shift WHERE id = ?1"), [id.0], read)
             .optional()?
             .ok_or_else(|| StoreError::Invalid(format!("no shift {id}")))
     }

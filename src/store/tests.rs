@@ -12,32 +12,22 @@ use crate::domain::caller_file::FileProfile;
 const PASS: &str = "lune verte soixante";
 
 fn create(db: &Path) -> Store {
-    let account = NewAccount {
-        login: "coord",
-        display_name: "Dominique",
-        role: Role::Supervisor,
-        passphrase: PASS,
-    };
+    let account =
+        NewAccount { login: "coord", display_name: "Dominique", role: Role::Supervisor, passphrase: PASS };
     Store::create(db, account, KdfParams::MINIMUM).unwrap()
 }
 
 /// A second connection with the raw key: what someone holding the key could do.
 fn raw_connection(store: &Store) -> Connection {
     let conn = Connection::open(&store.db_path).unwrap();
-    conn.execute_batch(&format!(
-        "PRAGMA key = \"{}\";",
-        store.key.sqlcipher_literal().as_str()
-    ))
-    .unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", store.key.sqlcipher_literal().as_str())).unwrap();
     conn
 }
 
 /// The Python `sqlcipher3` module (SQLCipher 4, installed by .ci/run) as an independent client.
 fn python_sqlcipher(script: &str, db: &Path, key_hex: &str) -> Option<std::process::Output> {
-    let available = Command::new("python3")
-        .args(["-c", "import sqlcipher3"])
-        .status()
-        .is_ok_and(|s| s.success());
+    let available =
+        Command::new("python3").args(["-c", "import sqlcipher3"]).status().is_ok_and(|s| s.success());
     if !available {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -46,14 +36,7 @@ fn python_sqlcipher(script: &str, db: &Path, key_hex: &str) -> Option<std::proce
         eprintln!("skipped: python3 with sqlcipher3 is not installed");
         return None;
     }
-    Some(
-        Command::new("python3")
-            .args(["-c", script])
-            .arg(db)
-            .arg(key_hex)
-            .output()
-            .unwrap(),
-    )
+    Some(Command::new("python3").args(["-c", script]).arg(db).arg(key_hex).output().unwrap())
 }
 
 #[test]
@@ -75,11 +58,7 @@ print(conn.execute("SELECT login, role FROM listener").fetchall())
         return;
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(stdout, "1\n[('coord', 'supervisor')]\n");
 
     let wrong_key = "00".repeat(32);
@@ -104,27 +83,15 @@ fn the_audit_chain_detects_an_edited_or_deleted_entry() {
 
     let raw = raw_connection(&store);
     // The software itself cannot change the log...
-    assert!(
-        raw.execute("UPDATE audit SET object_id = 99 WHERE id = 3", [])
-            .is_err()
-    );
+    assert!(raw.execute("UPDATE audit SET object_id = 99 WHERE id = 3", []).is_err());
     assert!(raw.execute("DELETE FROM audit WHERE id = 3", []).is_err());
     // ...and someone who drops the guard is caught by the chain.
-    raw.execute_batch(
-        "DROP TRIGGER audit_is_append_only_update; DROP TRIGGER audit_is_append_only_delete;",
-    )
-    .unwrap();
-    raw.execute("UPDATE audit SET object_id = 99 WHERE id = 3", [])
+    raw.execute_batch("DROP TRIGGER audit_is_append_only_update; DROP TRIGGER audit_is_append_only_delete;")
         .unwrap();
-    assert_eq!(
-        store.verify_audit_chain().unwrap(),
-        Err(ChainBreak::Altered(crate::domain::AuditId(3)))
-    );
+    raw.execute("UPDATE audit SET object_id = 99 WHERE id = 3", []).unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(ChainBreak::Altered(crate::domain::AuditId(3))));
     let report = store.check().unwrap();
-    assert!(
-        matches!(report.findings.as_slice(), [CheckFinding::AuditChain(_)]),
-        "{report:?}"
-    );
+    assert!(matches!(report.findings.as_slice(), [CheckFinding::AuditChain(_)]), "{report:?}");
 
     let db2 = dir.path().join("q.db");
     let mut store = create(&db2);
@@ -132,12 +99,8 @@ fn the_audit_chain_detects_an_edited_or_deleted_entry() {
         store.create_file(&FileProfile::default()).unwrap();
     }
     let raw = raw_connection(&store);
-    raw.execute_batch("DROP TRIGGER audit_is_append_only_delete; DELETE FROM audit WHERE id = 3;")
-        .unwrap();
-    assert_eq!(
-        store.verify_audit_chain().unwrap(),
-        Err(ChainBreak::Unlinked(crate::domain::AuditId(4)))
-    );
+    raw.execute_batch("DROP TRIGGER audit_is_append_only_delete; DELETE FROM audit WHERE id = 3;").unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(ChainBreak::Unlinked(crate::domain::AuditId(4))));
 }
 
 #[test]
@@ -161,9 +124,7 @@ fn connections_have_the_durability_pragmas() {
     let pragma = |name: &str| -> String {
         store
             .conn
-            .query_row(&format!("PRAGMA {name}"), [], |row| {
-                row.get::<_, rusqlite::types::Value>(0)
-            })
+            .query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, rusqlite::types::Value>(0))
             .map(|v| match v {
                 rusqlite::types::Value::Integer(n) => n.to_string(),
                 rusqlite::types::Value::Text(t) => t,

@@ -1,0 +1,86 @@
+//! What `App::update` asks the outside world to do, and what comes back.
+//! The runtime carries effects out against the store; the app never touches it.
+
+use std::collections::HashMap;
+
+use zeroize::Zeroizing;
+
+use crate::domain::call::{Call, CallDraft, NewCall};
+use crate::domain::callback::{CallbackRequest, QueueEntry};
+use crate::domain::caller_file::{CallerFile, FileHit};
+use crate::domain::shift::Shift;
+use crate::domain::{FileId, ListenerId, ShiftId, Timestamp};
+use crate::store::Actor;
+
+#[derive(Debug)]
+pub enum Effect {
+    /// Open the store as `login` (the runtime holds it until `Lock`).
+    Unlock {
+        login: String,
+        passphrase: Zeroizing<String>,
+    },
+    /// First run: create the database with its first supervisor.
+    CreateDatabase {
+        login: String,
+        display_name: String,
+        passphrase: Zeroizing<String>,
+    },
+    /// Start a shift, closing `end_previous` first when the listener chose a new one.
+    StartShift {
+        end_previous: Option<ShiftId>,
+    },
+    SaveDraft(CallDraft),
+    SaveCall {
+        call: NewCall,
+        callback: Option<CallbackRequest>,
+    },
+    SearchFiles(String),
+    /// Load a file and its history; `audited` when the listener opens it (not on a refresh).
+    OpenFile {
+        id: FileId,
+        audited: bool,
+    },
+    CreateFile,
+    RefreshQueue,
+    /// Close the store: the data key is wiped from memory until the next unlock.
+    Lock,
+}
+
+/// A caller file with its history, as the file pane shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileView {
+    pub file: CallerFile,
+    pub history: Vec<Call>,
+    pub authors: HashMap<ListenerId, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unlocked {
+    pub actor: Actor,
+    pub open_shift: Option<Shift>,
+    pub draft: Option<CallDraft>,
+    /// The last closed shift, whose handover note is shown first.
+    pub handover: Option<Shift>,
+    pub queue: Vec<QueueEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Unlocked(Box<Unlocked>),
+    UnlockFailed {
+        message: String,
+        wrong_passphrase: bool,
+    },
+    ShiftStarted(Shift),
+    DraftSaved(Timestamp),
+    CallSaved,
+    FileHits {
+        query: String,
+        hits: Vec<FileHit>,
+    },
+    FileLoaded(Box<FileView>),
+    FileCreated(Box<FileView>),
+    Queue(Vec<QueueEntry>),
+    /// A store operation failed; the message is for the listener. Nothing in memory is lost.
+    Failed(String),
+}

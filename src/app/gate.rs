@@ -1,0 +1,114 @@
+//! The screens before any caller data: first-run setup and unlock.
+
+use chrono::Duration;
+use zeroize::Zeroizing;
+
+use crate::domain::Timestamp;
+
+#[derive(Debug)]
+pub enum Gate {
+    Setup(SetupForm),
+    Unlock(UnlockForm),
+}
+
+#[derive(Debug)]
+pub struct UnlockForm {
+    pub logins: Vec<String>,
+    pub selected: usize,
+    pub passphrase: Zeroizing<String>,
+    pub message: Option<String>,
+    pub failures: u32,
+    /// After repeated wrong passphrases, no new try before this instant.
+    pub retry_at: Option<Timestamp>,
+    /// Set when the screen was locked during a session (rather than at start).
+    pub locked: bool,
+}
+
+/// Wrong passphrases allowed before the unlock screen starts making the person wait.
+pub const FREE_ATTEMPTS: u32 = 3;
+const MAX_WAIT_SECONDS: i64 = 300;
+
+impl UnlockForm {
+    pub fn new(logins: Vec<String>, preselect: Option<&str>, locked: bool) -> UnlockForm {
+        let selected = preselect.and_then(|login| logins.iter().position(|l| l == login)).unwrap_or(0);
+        UnlockForm {
+            logins,
+            selected,
+            passphrase: Zeroizing::new(String::new()),
+            message: None,
+            failures: 0,
+            retry_at: None,
+            locked,
+        }
+    }
+
+    pub fn login(&self) -> Option<&str> {
+        self.logins.get(self.selected).map(String::as_str)
+    }
+
+    /// Counts a wrong passphrase; from the fourth, each further try waits twice as long
+    /// (5 s, 10 s, 20 s… up to 5 minutes), which makes guessing at the keyboard useless.
+    pub fn record_failure(&mut self, now: Timestamp) {
+        self.failures += 1;
+        if self.failures >= FREE_ATTEMPTS {
+            let exponent = (self.failures - FREE_ATTEMPTS).min(16);
+            let wait = (5i64 << exponent).min(MAX_WAIT_SECONDS);
+            self.retry_at = Some(now + Duration::seconds(wait));
+        }
+    }
+
+    /// Seconds left before another try is allowed.
+    pub fn wait_left(&self, now: Timestamp) -> Option<i64> {
+        let left = (self.retry_at? - now).num_milliseconds();
+        (left > 0).then(|| (left + 999) / 1000)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SetupForm {
+    pub login: String,
+    pub display_name: String,
+    pub passphrase: Zeroizing<String>,
+    pub confirmation: Zeroizing<String>,
+    /// 0 login, 1 display name, 2 passphrase, 3 confirmation.
+    pub field: usize,
+    pub message: Option<String>,
+}
+
+pub const SETUP_FIELDS: usize = 4;
+
+impl SetupForm {
+    pub fn field_mut(&mut self) -> &mut String {
+        match self.field {
+            0 => &mut self.login,
+            1 => &mut self.display_name,
+            2 => &mut self.passphrase,
+            _ => &mut self.confirmation,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn repeated_wrong_passphrases_slow_down() {
+        let now = Utc::now();
+        let mut form = UnlockForm::new(vec!["ana".into()], None, false);
+        form.record_failure(now);
+        form.record_failure(now);
+        assert_eq!(form.wait_left(now), None, "two mistakes are free");
+        form.record_failure(now);
+        assert_eq!(form.wait_left(now), Some(5));
+        assert_eq!(form.wait_left(now + Duration::seconds(4)), Some(1));
+        assert_eq!(form.wait_left(now + Duration::seconds(5)), None);
+        form.record_failure(now);
+        assert_eq!(form.wait_left(now), Some(10));
+        for _ in 0..20 {
+            form.record_failure(now);
+        }
+        assert_eq!(form.wait_left(now), Some(300), "capped at five minutes");
+    }
+}

@@ -1,0 +1,293 @@
+//! Every string a listener reads, in French (default) and English, from `assets/`.
+//! No draw function writes a sentence inline.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::app::action::Action;
+use crate::config::Language;
+use crate::domain::call::{CallType, Outcome};
+use crate::domain::callback::Priority;
+use crate::domain::caller_file::{AgeBand, CallerRelation, Gender};
+use crate::domain::emergency::Channel;
+
+macro_rules! strings {
+    ($($field:ident),+ $(,)?) => {
+        /// The interface's words. Both language files must define every one (a test checks).
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Strings {
+            $(pub $field: String,)+
+            /// Labels of stored words, by enum: `call_type.listening = "Écoute"`.
+            labels: BTreeMap<String, BTreeMap<String, String>>,
+            /// Per action: `[short, long]` descriptions for hints and the help.
+            actions: BTreeMap<String, [String; 2]>,
+        }
+    };
+}
+
+strings!(
+    language_name,
+    too_small,
+    tabs_hint,
+    hint_editing,
+    pane_call,
+    pane_file,
+    pane_emergency,
+    pane_callbacks,
+    role_listener,
+    role_supervisor,
+    status_shift,
+    status_call,
+    status_callbacks,
+    status_editing,
+    status_not_saved,
+    status_saved_at,
+    key_shift,
+    key_space,
+    key_enter,
+    key_esc,
+    key_home,
+    key_end,
+    key_delete,
+    no_call,
+    start_call_hint,
+    quick_calls_title,
+    no_shift_yet,
+    call_running,
+    anonymous,
+    field_type,
+    field_file,
+    field_themes,
+    field_rud,
+    field_orientations,
+    field_outcome,
+    notes_idle,
+    notes_editing,
+    call_already_running,
+    no_call_running,
+    call_kept_anonymous,
+    call_saved,
+    rud_title,
+    rud_risk,
+    rud_urgency,
+    rud_danger,
+    rud_risk_short,
+    rud_urgency_short,
+    rud_danger_short,
+    rud_not_assessed,
+    rud_low,
+    rud_medium,
+    rud_high,
+    rud_hint,
+    no_file,
+    no_file_hint,
+    file_open,
+    file_follow_up,
+    file_closed,
+    file_since,
+    file_instructions,
+    file_departement,
+    file_summary,
+    file_history,
+    numbers_given,
+    channel_no_voice,
+    card_hint,
+    card_title,
+    card_hint_popup,
+    number_recorded,
+    no_callbacks,
+    callback_overdue,
+    callback_due_soon,
+    callback_anyone,
+    callback_attempts,
+    pick_call_type,
+    pick_outcome,
+    pick_themes,
+    pick_orientations,
+    search_title,
+    search_prompt,
+    search_nothing,
+    search_hint,
+    new_file_title,
+    new_file_give_code,
+    press_enter,
+    callback_offer_title,
+    callback_offer,
+    callback_form_title,
+    callback_when,
+    callback_number,
+    callback_consent,
+    callback_assign_me,
+    callback_form_hint,
+    callback_needs_consent,
+    callback_bad_number,
+    preset_in_minutes,
+    preset_in_hours,
+    preset_tomorrow_at,
+    quit_title,
+    quit_confirm,
+    draft_title,
+    draft_found,
+    draft_choice,
+    draft_recovered,
+    shift_title,
+    shift_open_found,
+    shift_choice,
+    handover_title,
+    help_title,
+    help_global,
+    help_main,
+    help_call,
+    help_editor,
+    unlock_title,
+    locked_title,
+    locked_call_running,
+    unlock_who,
+    unlock_passphrase,
+    unlock_hint,
+    unlock_wait,
+    unlocking,
+    handover_blocked,
+    demo_accounts,
+    setup_title,
+    setup_intro,
+    setup_login,
+    setup_name,
+    setup_passphrase,
+    setup_confirmation,
+    setup_hint,
+    setup_name_missing,
+    setup_passphrases_differ,
+    setup_creating,
+    error_wrong_passphrase,
+    error_unknown_listener,
+    error_deactivated,
+    error_damaged,
+    error_key_file,
+    error_busy,
+    error_read_only,
+    error_disk_full,
+    error_forbidden,
+    error_other,
+);
+
+impl Strings {
+    pub fn get(language: Language) -> &'static Strings {
+        static FR: OnceLock<Strings> = OnceLock::new();
+        static EN: OnceLock<Strings> = OnceLock::new();
+        match language {
+            Language::Fr => FR.get_or_init(|| parse(include_str!("../assets/strings.fr.toml"))),
+            Language::En => EN.get_or_init(|| parse(include_str!("../assets/strings.en.toml"))),
+        }
+    }
+
+    pub fn is_english(&self) -> bool {
+        self.language_name == "English"
+    }
+
+    /// Chooses the French or English text of a directory entry.
+    pub fn pick<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
+        if self.is_english() { en } else { fr }
+    }
+
+    /// Replaces each `{name}` in `template`.
+    pub fn fill(&self, template: &str, values: &[(&str, &str)]) -> String {
+        values
+            .iter()
+            .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+    }
+
+    fn label<'a>(&'a self, kind: &str, word: &'a str) -> &'a str {
+        self.labels.get(kind).and_then(|words| words.get(word)).map_or(word, String::as_str)
+    }
+
+    pub fn call_type(&self, value: CallType) -> &str {
+        self.label("call_type", value.as_str())
+    }
+
+    pub fn outcome(&self, value: Outcome) -> &str {
+        self.label("outcome", value.as_str())
+    }
+
+    pub fn priority(&self, value: Priority) -> &str {
+        self.label("priority", value.as_str())
+    }
+
+    pub fn age_band(&self, value: AgeBand) -> &str {
+        self.label("age_band", value.as_str())
+    }
+
+    pub fn gender(&self, value: Gender) -> &str {
+        self.label("gender", value.as_str())
+    }
+
+    pub fn relation(&self, value: CallerRelation) -> &str {
+        self.label("relation", value.as_str())
+    }
+
+    pub fn channel(&self, value: Channel) -> &str {
+        self.label("channel", value.as_str())
+    }
+
+    pub fn action_short(&self, action: Action) -> &str {
+        self.actions.get(&action.name()).map_or("?", |texts| texts[0].as_str())
+    }
+
+    pub fn action_long(&self, action: Action) -> &str {
+        self.actions.get(&action.name()).map_or("?", |texts| texts[1].as_str())
+    }
+}
+
+fn parse(text: &str) -> Strings {
+    toml::from_str(text).unwrap_or_else(|e| panic!("built-in UI strings: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_actions() -> Vec<Action> {
+        let keymap: BTreeMap<String, BTreeMap<String, String>> =
+            toml::from_str(include_str!("../assets/keymap.toml")).unwrap();
+        keymap.values().flat_map(|keys| keys.values()).filter_map(|a| Action::parse(a)).collect()
+    }
+
+    #[test]
+    fn both_languages_label_every_word_and_action() {
+        for language in [Language::Fr, Language::En] {
+            let s = Strings::get(language);
+            let check = |kind: &str, words: Vec<&str>| {
+                for word in words {
+                    assert!(
+                        s.labels.get(kind).is_some_and(|w| w.contains_key(word)),
+                        "{}: no label for {kind}.{word}",
+                        s.language_name
+                    );
+                }
+            };
+            check("call_type", CallType::ALL.iter().map(|v| v.as_str()).collect());
+            check("outcome", Outcome::ALL.iter().map(|v| v.as_str()).collect());
+            check("priority", Priority::ALL.iter().map(|v| v.as_str()).collect());
+            check("age_band", AgeBand::ALL.iter().map(|v| v.as_str()).collect());
+            check("gender", Gender::ALL.iter().map(|v| v.as_str()).collect());
+            check("relation", CallerRelation::ALL.iter().map(|v| v.as_str()).collect());
+            check("channel", Channel::ALL.iter().map(|v| v.as_str()).collect());
+            for action in all_actions() {
+                assert!(
+                    s.actions.contains_key(&action.name()),
+                    "{}: no text for action {action:?}",
+                    s.language_name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn templates_are_filled() {
+        let s = Strings::get(Language::Fr);
+        assert_eq!(s.fill("{a} et {b}", &[("a", "un"), ("b", "deux")]), "un et deux");
+    }
+}

@@ -1,0 +1,267 @@
+//! The terminal runtime: raw mode and the alternate screen, the event loop, signals, and
+//! the effects of `App::update` carried out against the store. The only place that holds
+//! both the terminal and the store.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use chrono::{Local, Offset, Utc};
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::{Terminal, backend::CrosstermBackend};
+
+use crate::app::effect::{Effect, FileView, Reply, Unlocked};
+use crate::app::{App, SEARCH_LIMIT};
+use crate::config::Config;
+use crate::domain::Timestamp;
+use crate::domain::caller_file::FileProfile;
+use crate::domain::listener::Role;
+use crate::i18n::Strings;
+use crate::store::{KdfParams, NewAccount, Store, StoreError};
+use crate::ui;
+
+/// How often the loop wakes without a key: timers, autosave, idle lock.
+const TICK: Duration = Duration::from_millis(250);
+
+/// Carries out effects against the store it holds while unlocked.
+pub struct Runner {
+    db: PathBuf,
+    store: Option<Store>,
+    strings: &'static Strings,
+    kdf: KdfParams,
+}
+
+impl Runner {
+    pub fn new(db: PathBuf, strings: &'static Strings, kdf: KdfParams) -> Runner {
+        Runner { db, store: None, strings, kdf }
+    }
+
+    /// Performs `effects` and every effect the replies lead to.
+    pub fn run_all(&mut self, app: &mut App, mut effects: Vec<Effect>) {
+        while !effects.is_empty() {
+            let mut next = Vec::new();
+            for effect in effects {
+                if let Some(reply) = self.perform(effect, app.now) {
+                    next.extend(app.apply(reply));
+                }
+            }
+            effects = next;
+        }
+    }
+
+    pub fn perform(&mut self, effect: Effect, now: Timestamp) -> Option<Reply> {
+        let s = self.strings;
+        match effect {
+            Effect::Unlock { login, passphrase } => Some(match Store::open(&self.db, &login, &passphrase) {
+                Ok(store) => self.unlocked(store, now),
+                Err(err) => Reply::UnlockFailed {
+                    message: message(s, &err),
+                    wrong_passphrase: matches!(err, StoreError::WrongPassphrase),
+                },
+            }),
+            Effect::CreateDatabase { login, display_name, passphrase } => {
+                let account = NewAccount {
+                    login: &login,
+                    display_name: &display_name,
+                    role: Role::Supervisor,
+                    passphrase: &passphrase,
+                };
+                Some(match Store::create(&self.db, account, self.kdf) {
+                    Ok(store) => self.unlocked(store, now),
+                    Err(err) => Reply::UnlockFailed { message: message(s, &err), wrong_passphrase: false },
+                })
+            }
+            Effect::Lock => {
+                // Dropping the store closes it and wipes the data key from memory.
+                self.store = None;
+                None
+            }
+            effect => {
+                let store = self.store.as_mut()?;
+                Some(
+                    perform_unlocked(store, effect, now)
+                        .unwrap_or_else(|err| Reply::Failed(message(s, &err))),
+                )
+            }
+        }
+    }
+
+    fn unlocked(&mut self, store: Store, now: Timestamp) -> Reply {
+        let gathered = (|| -> Result<Unlocked, StoreError> {
+            Ok(Unlocked {
+                actor: store.actor().clone(),
+                open_shift: store.open_shift()?,
+                draft: store.draft()?,
+                handover: store.last_closed_shift()?,
+                queue: store.callback_queue(now)?,
+            })
+        })();
+        match gathered {
+            Ok(unlocked) => {
+                self.store = Some(store);
+                Reply::Unlocked(Box::new(unlocked))
+            }
+            Err(err) => Reply::UnlockFailed { message: message(self.strings, &err), wrong_passphrase: false },
+        }
+    }
+}
+
+fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result<Reply, StoreError> {
+    Ok(match effect {
+        Effect::StartShift { end_previous } => {
+            if let Some(previous) = end_previous {
+                store.end_shift(previous, "")?;
+            }
+            Reply::ShiftStarted(store.start_shift()?)
+        }
+        Effect::SaveDraft(draft) => {
+            store.save_draft(&draft)?;
+            Reply::DraftSaved(now)
+        }
+        Effect::SaveCall { call, callback } => {
+            store.save_call_with_callback(&call, callback.as_ref())?;
+            Reply::CallSaved
+        }
+        Effect::SearchFiles(query) => {
+            let hits = store.search_files(&query, SEARCH_LIMIT)?;
+            Reply::FileHits { query, hits }
+        }
+        Effect::OpenFile { id, audited } => {
+            if audited {
+                store.open_file(id)?;
+            }
+            Reply::FileLoaded(Box::new(file_view(store, id)?))
+        }
+        Effect::CreateFile => {
+            let file = store.create_file(&FileProfile::default())?;
+            Reply::FileCreated(Box::new(file_view(store, file.id)?))
+        }
+        Effect::RefreshQueue => Reply::Queue(store.callback_queue(now)?),
+        Effect::Unlock { .. } | Effect::CreateDatabase { .. } | Effect::Lock => {
+            unreachable!("handled by the runner")
+        }
+    })
+}
+
+fn file_view(store: &Store, id: crate::domain::FileId) -> Result<FileView, StoreError> {
+    let (file, history) = store.file_with_history(id)?;
+    Ok(FileView { file, history, authors: store.listener_names()? })
+}
+
+/// The listener-facing message for a store error, in the interface's language.
+pub fn message(s: &Strings, err: &StoreError) -> String {
+    match err {
+        StoreError::WrongPassphrase => s.error_wrong_passphrase.clone(),
+        StoreError::UnknownListener(_) => s.error_unknown_listener.clone(),
+        StoreError::Deactivated(_) => s.error_deactivated.clone(),
+        StoreError::DatabaseDamaged(_) | StoreError::DatabaseMissing(_) | StoreError::TooNew { .. } => {
+            s.error_damaged.clone()
+        }
+        StoreError::KeyFileDamaged { .. } | StoreError::KeyFileMissing(_) => s.error_key_file.clone(),
+        StoreError::Locked => s.error_busy.clone(),
+        StoreError::ReadOnly(_) => s.error_read_only.clone(),
+        StoreError::DiskFull => s.error_disk_full.clone(),
+        StoreError::Forbidden(_) => s.error_forbidden.clone(),
+        other => s.fill(&s.error_other, &[("detail", &other.to_string())]),
+    }
+}
+
+/// Opens the terminal interface on `db` until the person quits or a signal ends it.
+pub fn run(db: PathBuf, config: Config, demo_accounts: Vec<(String, String)>) -> Result<()> {
+    if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the terminal interface needs a terminal; for scripts, use the subcommands (see --help)"
+        );
+    }
+    let logins = match Store::logins(&db) {
+        Ok(logins) => logins,
+        // No database yet: the interface walks the person through creating it.
+        Err(StoreError::KeyFileMissing(_)) if !db.exists() => Vec::new(),
+        Err(err) => return Err(err).context(format!("cannot open {}", db.display())),
+    };
+    let strings = Strings::get(config.language);
+    let offset = Local::now().offset().fix();
+    let mut app = App::new(config, strings, logins, Utc::now(), offset);
+    app.colors = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    app.demo_accounts = demo_accounts;
+    let mut runner = Runner::new(db, strings, KdfParams::DEFAULT);
+
+    // SIGTERM and SIGHUP (the terminal window closed) save the draft before leaving.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).context("installing signal handlers")?;
+    }
+
+    install_panic_hook();
+    enter_terminal()?;
+    let result = event_loop(&mut app, &mut runner, &stop);
+    leave_terminal();
+    result
+}
+
+fn event_loop(app: &mut App, runner: &mut Runner, stop: &AtomicBool) -> Result<()> {
+    let backend = CrosstermBackend::new(io::stdout());
+    let mut terminal = Terminal::new(backend).context("opening the terminal")?;
+    terminal.clear()?;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            let effects = app.save_now();
+            runner.run_all(app, effects);
+            return Ok(());
+        }
+        terminal.draw(|frame| ui::draw(frame, app))?;
+        if app.quit {
+            return Ok(());
+        }
+        let mut effects = Vec::new();
+        if event::poll(TICK)? {
+            match event::read()? {
+                Event::Key(key) => effects = app.handle_key(key),
+                Event::Paste(text) => app.handle_paste(&text),
+                _ => {}
+            }
+        }
+        effects.extend(app.tick(Utc::now()));
+        if !effects.is_empty() {
+            // Show "unlocking…" and the like before a slow effect runs.
+            terminal.draw(|frame| ui::draw(frame, app))?;
+            runner.run_all(app, effects);
+        }
+    }
+}
+
+fn enter_terminal() -> Result<()> {
+    enable_raw_mode().context("switching the terminal to raw mode")?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)
+        .context("entering the alternate screen")?;
+    Ok(())
+}
+
+/// Restores the terminal; safe to call twice (from the panic hook, then on the way out).
+fn leave_terminal() {
+    let _ =
+        execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, ratatui::crossterm::cursor::Show);
+    let _ = disable_raw_mode();
+    let _ = io::stdout().flush();
+}
+
+/// On a panic: restore the terminal, and say where it happened but not the panic's
+/// message, which could quote caller data. The draft saved a second ago is offered back at
+/// the next unlock.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        leave_terminal();
+        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!(
+            "permanence: internal error at {location}. The call in progress was autosaved and will be \
+             offered back at the next unlock."
+        );
+    }));
+}

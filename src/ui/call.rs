@@ -1,0 +1,117 @@
+//! The call pane: the call being taken, its fields and the notes editor.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::format::timer;
+use super::theme::Theme;
+use crate::app::action::Action;
+use crate::app::keymap::Context;
+use crate::app::{App, Session};
+use crate::domain::call::{Rud, RudLevel};
+use crate::i18n::Strings;
+
+pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+    let s = app.strings;
+    let Some(call) = &session.call else {
+        let key = |action| {
+            app.keymap
+                .key_for(Context::Main, action)
+                .or(app.keymap.key_for(Context::Call, action))
+                .map(|k| k.label(s))
+                .unwrap_or_default()
+        };
+        let mut lines = vec![
+            Line::from(Span::styled(s.no_call.clone(), theme.title())),
+            Line::from(""),
+            Line::from(s.fill(&s.start_call_hint, &[("key", &key(Action::StartCall))])),
+            Line::from(""),
+            Line::from(Span::styled(s.quick_calls_title.clone(), theme.label())),
+        ];
+        for (action, call_type) in quick_actions() {
+            if let Some(k) = app.keymap.key_for(Context::Call, action) {
+                lines.push(Line::from(format!("  {}  {}", k.label(s), s.call_type(call_type))));
+            }
+        }
+        if session.shift.is_none() {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(s.no_shift_yet.clone(), theme.warning())));
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    };
+
+    let file_code = match (call.file, &session.file) {
+        (Some(id), Some(view)) if view.file.id == id => view.file.code.to_string(),
+        (Some(_), _) => "…".to_owned(),
+        (None, _) => s.anonymous.clone(),
+    };
+    let dash = || "—".to_owned();
+    let field = |label: &str, value: String| {
+        Line::from(vec![Span::styled(format!("{label:<13}"), theme.label()), Span::raw(value)])
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", s.call_running), theme.title()),
+            Span::styled(timer(app.now - call.started_at), theme.warning()),
+        ]),
+        field(&s.field_type, call.call_type.map(|t| s.call_type(t).to_owned()).unwrap_or_else(dash)),
+        field(&s.field_file, file_code),
+        field(&s.field_themes, if call.themes.is_empty() { dash() } else { call.themes.join(", ") }),
+        field(&s.field_rud, rud_text(s, &call.rud)),
+        field(
+            &s.field_orientations,
+            if call.orientations.is_empty() { dash() } else { call.orientations.join(", ") },
+        ),
+        field(&s.field_outcome, call.outcome.map(|o| s.outcome(o).to_owned()).unwrap_or_else(dash)),
+    ];
+    let [fields_area, notes_area] =
+        Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(3)]).areas(area);
+    frame.render_widget(Paragraph::new(lines), fields_area);
+
+    let notes_title = if call.editing_notes { &s.notes_editing } else { &s.notes_idle };
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {notes_title} "), theme.pane_title(call.editing_notes)))
+        .border_style(theme.border(call.editing_notes));
+    let mut notes = call.notes.clone();
+    notes.set_block(block);
+    notes.set_cursor_line_style(ratatui::style::Style::default());
+    if !call.editing_notes {
+        notes.set_cursor_style(ratatui::style::Style::default());
+    }
+    frame.render_widget(&notes, notes_area);
+}
+
+fn quick_actions() -> [(Action, crate::domain::call::CallType); 5] {
+    use crate::domain::call::CallType;
+    [
+        (Action::QuickSilent, CallType::Silent),
+        (Action::QuickHangUp, CallType::HangUp),
+        (Action::QuickWrongNumber, CallType::WrongNumber),
+        (Action::QuickAbusive, CallType::Abusive),
+        (Action::QuickTesting, CallType::Testing),
+    ]
+}
+
+pub fn level_text(s: &Strings, level: Option<RudLevel>) -> &str {
+    match level {
+        None => &s.rud_not_assessed,
+        Some(RudLevel::Low) => &s.rud_low,
+        Some(RudLevel::Medium) => &s.rud_medium,
+        Some(RudLevel::High) => &s.rud_high,
+    }
+}
+
+pub fn rud_text(s: &Strings, rud: &Rud) -> String {
+    format!(
+        "{} {} · {} {} · {} {}",
+        s.rud_risk_short,
+        level_text(s, rud.risk),
+        s.rud_urgency_short,
+        level_text(s, rud.urgency),
+        s.rud_danger_short,
+        level_text(s, rud.danger)
+    )
+}

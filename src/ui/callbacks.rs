@@ -1,0 +1,69 @@
+//! The callback queue: overdue first, then by priority, then soonest due. Overdue and
+//! due-soon are marked in text, not by colour alone.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format::day_and_time;
+use super::theme::Theme;
+use crate::app::{App, Pane, Session};
+use crate::domain::callback::Assignee;
+
+pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+    let s = app.strings;
+    if session.queue.is_empty() {
+        frame.render_widget(Paragraph::new(s.no_callbacks.clone()).style(theme.muted()), area);
+        return;
+    }
+    let focused = session.focus == Pane::Callbacks;
+    let visible = area.height as usize;
+    // Keep the selection in view.
+    let first = session.queue_selected.saturating_sub(visible.saturating_sub(1));
+    let lines: Vec<Line> = session
+        .queue
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(index, entry)| {
+            let (marker, marker_style) = if entry.is_overdue(app.now) {
+                (s.callback_overdue.as_str(), theme.danger())
+            } else if entry.is_due_soon(app.now) {
+                (s.callback_due_soon.as_str(), theme.warning())
+            } else {
+                ("", theme.muted())
+            };
+            let assignee = match (&entry.assignee, &entry.assignee_name) {
+                (Assignee::Anyone, _) => s.callback_anyone.clone(),
+                (Assignee::Listener(_), Some(name)) => name.clone(),
+                (Assignee::Listener(id), None) => id.to_string(),
+            };
+            let mut line = Line::from(vec![
+                Span::styled(format!("{marker:<10}"), marker_style),
+                Span::raw(format!(
+                    "{}  {:<8} {:<8} {}",
+                    day_and_time(app, entry.due_at),
+                    entry.file_code,
+                    s.priority(entry.priority),
+                    assignee
+                )),
+            ]);
+            if entry.attempts > 0 {
+                line.push_span(Span::styled(
+                    format!(
+                        "  ({})",
+                        s.fill(&s.callback_attempts, &[("count", &entry.attempts.to_string())])
+                    ),
+                    theme.muted(),
+                ));
+            }
+            if focused && index == session.queue_selected {
+                line = line.style(theme.selected());
+            }
+            line
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,33 @@
+//! The help overlay, generated from the live keymap so that it never lies.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::centered;
+use super::theme::Theme;
+use crate::app::App;
+use crate::app::keymap::Context;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
+    let s = app.strings;
+    let mut lines = Vec::new();
+    for context in Context::ALL {
+        let title = match context {
+            Context::Global => &s.help_global,
+            Context::Main => &s.help_main,
+            Context::Call => &s.help_call,
+        };
+        lines.push(Line::from(Span::styled(title.clone(), theme.label())));
+        for (key, action) in app.keymap.bindings(context) {
+            lines.push(Line::from(format!("  {:<12} {}", key.label(s), s.action_long(*action))));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled(s.help_editor.clone(), theme.muted())));
+    let popup = centered(area, 76, area.height.saturating_sub(2));
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered().title(Span::styled(format!(" {} ", s.help_title), theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
+}

@@ -1,0 +1,170 @@
+//! Drawing: pure functions of `&App` into a ratatui frame. Nothing here changes state or
+//! touches the store. Before unlock (and while locked) only the gate screens are drawn, so
+//! no caller data can reach the screen.
+
+mod call;
+mod callbacks;
+mod caller_file;
+mod emergency;
+mod format;
+mod help;
+mod lock;
+mod popups;
+mod status_bar;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::app::keymap::Context;
+use crate::app::{App, Pane, Session};
+use theme::Theme;
+
+/// Below this the layout would break: a message asks for a larger window instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 18;
+/// From this size the four panes show side by side; below, one pane at a time with tabs.
+pub const WIDE_WIDTH: u16 = 120;
+pub const WIDE_HEIGHT: u16 = 30;
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let theme = Theme::new(app.colors);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, app, area, &theme);
+        return;
+    }
+    match (&app.gate, &app.session) {
+        (Some(gate), _) => lock::draw(frame, app, gate, area, &theme),
+        (None, Some(session)) => main_screen(frame, app, session, area, &theme),
+        (None, None) => {}
+    }
+}
+
+fn too_small(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
+    let s = app.strings;
+    let text = s.fill(
+        &s.too_small,
+        &[("min", &format!("{MIN_WIDTH}×{MIN_HEIGHT}")), ("now", &format!("{}×{}", area.width, area.height))],
+    );
+    frame.render_widget(Paragraph::new(text).style(theme.warning()).wrap(Wrap { trim: true }), area);
+}
+
+fn main_screen(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+    let [status, body, hints] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    status_bar::draw(frame, app, session, status, theme);
+    if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+        let [call_area, emergency_area] =
+            Layout::vertical([Constraint::Percentage(68), Constraint::Percentage(32)]).areas(left);
+        let [file_area, callbacks_area] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
+        for (pane, pane_area) in [
+            (Pane::Call, call_area),
+            (Pane::File, file_area),
+            (Pane::Emergency, emergency_area),
+            (Pane::Callbacks, callbacks_area),
+        ] {
+            draw_pane(frame, app, session, pane, pane_area, theme);
+        }
+    } else {
+        let [tabs, pane_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(body);
+        draw_tabs(frame, app, session, tabs, theme);
+        draw_pane(frame, app, session, session.focus, pane_area, theme);
+    }
+    draw_hints(frame, app, session, hints, theme);
+    popups::draw(frame, app, session, area, theme);
+}
+
+fn draw_pane(frame: &mut Frame, app: &App, session: &Session, pane: Pane, area: Rect, theme: &Theme) {
+    let focused = session.focus == pane;
+    let title = format!(" {} {} ", pane_number(pane), pane_title(app, pane));
+    let block = Block::bordered()
+        .title(Line::from(Span::styled(title, theme.pane_title(focused))))
+        .border_style(theme.border(focused))
+        .border_type(theme.border_type(focused));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    match pane {
+        Pane::Call => call::draw(frame, app, session, inner, theme),
+        Pane::File => caller_file::draw(frame, app, session, inner, theme),
+        Pane::Emergency => emergency::draw(frame, app, session, inner, theme),
+        Pane::Callbacks => callbacks::draw(frame, app, session, inner, theme),
+    }
+}
+
+fn pane_number(pane: Pane) -> usize {
+    Pane::ALL.iter().position(|p| *p == pane).unwrap_or(0) + 1
+}
+
+fn pane_title(app: &App, pane: Pane) -> &str {
+    let s = app.strings;
+    match pane {
+        Pane::Call => &s.pane_call,
+        Pane::File => &s.pane_file,
+        Pane::Emergency => &s.pane_emergency,
+        Pane::Callbacks => &s.pane_callbacks,
+    }
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+    let mut spans = Vec::new();
+    for pane in Pane::ALL {
+        let focused = session.focus == pane;
+        let mut label = format!(" {} {} ", pane_number(pane), pane_title(app, pane));
+        if pane == Pane::Callbacks {
+            let due = session.queue.iter().filter(|e| e.due_at <= app.now).count();
+            if due > 0 {
+                label = format!(" {} {} ({due}) ", pane_number(pane), pane_title(app, pane));
+            }
+        }
+        if focused {
+            label = format!("[{}]", label.trim());
+        }
+        spans.push(Span::styled(label, theme.tab(focused)));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(app.strings.tabs_hint.clone(), theme.muted()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The keys that do something here, read from the live keymap.
+fn draw_hints(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+    let s = app.strings;
+    let editing = session.call.as_ref().is_some_and(|c| c.editing_notes) && session.focus == Pane::Call;
+    let mut parts: Vec<String> = Vec::new();
+    if editing {
+        parts.push(s.hint_editing.clone());
+    } else {
+        let context =
+            if session.focus == Pane::Call && session.call.is_some() { Context::Call } else { Context::Main };
+        for (key, action) in app.keymap.bindings(context) {
+            let text = format!("{} {}", key.label(app.strings), s.action_short(*action));
+            if !parts.iter().any(|p| p.ends_with(s.action_short(*action))) {
+                parts.push(text);
+            }
+        }
+    }
+    for action in [
+        crate::app::action::Action::EmergencyCard,
+        crate::app::action::Action::Help,
+        crate::app::action::Action::Lock,
+    ] {
+        if let Some(key) = app.keymap.key_for(Context::Global, action) {
+            parts.push(format!("{} {}", key.label(app.strings), s.action_short(action)));
+        }
+    }
+    let line = parts.join(" · ");
+    frame.render_widget(Paragraph::new(line).style(theme.muted()), area);
+}
+
+/// A rectangle of `width`×`height` (clamped) centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+}

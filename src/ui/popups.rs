@@ -1,0 +1,215 @@
+//! Popups over the main screen. Only the top of the stack is drawn: it is the one that
+//! takes the keys.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::call::level_text;
+use super::format::date_and_time;
+use super::theme::Theme;
+use super::{centered, help};
+use crate::app::modal::{CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
+use crate::app::{App, Session};
+use crate::config::preset_label;
+use crate::domain::call::Rud;
+use crate::domain::emergency::NumberKind;
+
+pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+    let Some(modal) = session.modals.last() else { return };
+    let s = app.strings;
+    let (title, lines, width): (&str, Vec<Line>, u16) = match modal {
+        Modal::Help => return help::draw(frame, app, area, theme),
+        Modal::EmergencyCard { selected } => (&s.card_title, card(app, *selected, theme), 90),
+        Modal::List(list) => (list_title(app, list), list_lines(list, theme), 56),
+        Modal::Rud { row, rud } => (&s.rud_title, rud_lines(app, *row, rud, theme), 60),
+        Modal::FileSearch(search) => (&s.search_title, search_lines(app, search, theme), 80),
+        Modal::NewFileCode(code) => {
+            let spaced: String = code.as_str().chars().map(|c| format!("{c} ")).collect();
+            let lines = vec![
+                Line::from(""),
+                Line::from(Span::styled(
+                    format!("   {}", spaced.trim_end()),
+                    theme.title().add_modifier(ratatui::style::Modifier::REVERSED),
+                )),
+                Line::from(""),
+                Line::from(s.new_file_give_code.clone()),
+                Line::from(""),
+                Line::from(Span::styled(s.press_enter.clone(), theme.muted())),
+            ];
+            (&s.new_file_title, lines, 56)
+        }
+        Modal::CallbackOffer => (&s.callback_offer_title, vec![Line::from(s.callback_offer.clone())], 60),
+        Modal::CallbackForm(form) => (&s.callback_form_title, callback_lines(app, form, theme), 70),
+        Modal::ConfirmQuit => (&s.quit_title, vec![Line::from(s.quit_confirm.clone())], 60),
+        Modal::DraftRecovery(draft) => {
+            let body = s.fill(&s.draft_found, &[("time", &date_and_time(app, draft.started_at))]);
+            (
+                &s.draft_title,
+                vec![
+                    Line::from(body),
+                    Line::from(""),
+                    Line::from(Span::styled(s.draft_choice.clone(), theme.muted())),
+                ],
+                64,
+            )
+        }
+        Modal::ShiftChoice(shift) => {
+            let body = s.fill(&s.shift_open_found, &[("time", &date_and_time(app, shift.started_at))]);
+            (
+                &s.shift_title,
+                vec![
+                    Line::from(body),
+                    Line::from(""),
+                    Line::from(Span::styled(s.shift_choice.clone(), theme.muted())),
+                ],
+                64,
+            )
+        }
+        Modal::Handover(note) => (
+            &s.handover_title,
+            vec![
+                Line::from(note.clone()),
+                Line::from(""),
+                Line::from(Span::styled(s.press_enter.clone(), theme.muted())),
+            ],
+            70,
+        ),
+    };
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {title} "), theme.title()))
+        .border_type(ratatui::widgets::BorderType::Double);
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
+}
+
+fn card<'a>(app: &'a App, selected: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let s = app.strings;
+    let mut lines = Vec::new();
+    for (index, entry) in app.directory.entries.iter().enumerate() {
+        let marker = if index == selected { "▶" } else { " " };
+        let number_style = match entry.kind {
+            NumberKind::Emergency => theme.emergency_number(),
+            NumberKind::Orientation => theme.title(),
+        };
+        let mut head = Line::from(vec![
+            Span::raw(format!("{marker} ")),
+            Span::styled(format!("{:>5}", entry.number), number_style),
+            Span::styled(format!("  {}", s.pick(&entry.label_fr, &entry.label_en)), theme.title()),
+            Span::styled(format!("  ({}, {})", s.channel(entry.channel), entry.hours), theme.muted()),
+        ]);
+        if index == selected {
+            head = head.style(theme.selected());
+        }
+        lines.push(head);
+        lines.push(Line::from(format!("         {}", s.pick(&entry.use_fr, &entry.use_en))));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(s.card_hint_popup.clone(), theme.muted())));
+    lines
+}
+
+fn list_title<'a>(app: &'a App, list: &ListModal) -> &'a str {
+    let s = app.strings;
+    match list.purpose {
+        ListPurpose::CallType => &s.pick_call_type,
+        ListPurpose::Outcome => &s.pick_outcome,
+        ListPurpose::Themes => &s.pick_themes,
+        ListPurpose::Orientations => &s.pick_orientations,
+    }
+}
+
+fn list_lines<'a>(list: &'a ListModal, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line> = list
+        .options
+        .iter()
+        .enumerate()
+        .map(|(index, (_, label))| {
+            let check = if list.multi { if list.checked[index] { "[x] " } else { "[ ] " } } else { "" };
+            let marker = if index == list.selected { "▶ " } else { "  " };
+            let line = Line::from(format!("{marker}{check}{label}"));
+            if index == list.selected { line.style(theme.selected()) } else { line }
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines
+}
+
+fn rud_lines<'a>(app: &'a App, row: usize, rud: &Rud, theme: &Theme) -> Vec<Line<'a>> {
+    let s = app.strings;
+    let rows = [(&s.rud_risk, rud.risk), (&s.rud_urgency, rud.urgency), (&s.rud_danger, rud.danger)];
+    let mut lines: Vec<Line> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(index, (label, level))| {
+            let line = Line::from(format!(
+                "{} {label:<28} ◀ {} ▶",
+                if index == row { "▶" } else { " " },
+                level_text(s, level)
+            ));
+            if index == row { line.style(theme.selected()) } else { line }
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(s.rud_hint.clone(), theme.muted())));
+    lines
+}
+
+fn search_lines<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Vec<Line<'a>> {
+    let s = app.strings;
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", s.search_prompt), theme.label()),
+            Span::raw(search.query.clone()),
+            Span::styled("▏", theme.title()),
+        ]),
+        Line::from(""),
+    ];
+    if search.hits.is_empty() && !search.query.is_empty() {
+        lines.push(Line::from(Span::styled(s.search_nothing.clone(), theme.muted())));
+    }
+    for (index, hit) in search.hits.iter().enumerate() {
+        let last = hit.last_contact_at.map(|at| date_and_time(app, at)).unwrap_or_default();
+        let summary: String = hit.summary.chars().take(40).collect();
+        let line = Line::from(format!(
+            "{} {}  {:<16} {summary}",
+            if index == search.selected { "▶" } else { " " },
+            hit.code,
+            last
+        ));
+        lines.push(if index == search.selected { line.style(theme.selected()) } else { line });
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(s.search_hint.clone(), theme.muted())));
+    lines
+}
+
+fn callback_lines<'a>(app: &'a App, form: &'a CallbackForm, theme: &Theme) -> Vec<Line<'a>> {
+    let s = app.strings;
+    let preset = app.config.callback_presets.get(form.preset).map(|p| preset_label(p, s)).unwrap_or_default();
+    let yes_no = |on: bool| if on { "[x]" } else { "[ ]" };
+    let fields = [
+        (&s.callback_when, format!("◀ {preset} ▶")),
+        (&s.callback_number, form.number.to_string()),
+        (&s.callback_consent, yes_no(form.consent).to_owned()),
+        (&s.callback_assign_me, yes_no(form.assign_to_me).to_owned()),
+    ];
+    let mut lines: Vec<Line> = fields
+        .into_iter()
+        .enumerate()
+        .map(|(index, (label, value))| {
+            let line =
+                Line::from(format!("{} {label:<34} {value}", if index == form.field { "▶" } else { " " }));
+            if index == form.field { line.style(theme.selected()) } else { line }
+        })
+        .collect();
+    lines.push(Line::from(""));
+    if let Some(error) = &form.error {
+        lines.push(Line::from(Span::styled(format!("✗ {error}"), theme.danger())));
+    }
+    lines.push(Line::from(Span::styled(s.callback_form_hint.clone(), theme.muted())));
+    lines
+}
