@@ -42,5 +42,5 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     if let Some(key) = app.keymap.key_for(Context::Global, Action::EmergencyCard) {
         lines.push(Line::from(Span::styled(s.fill(&s.card_hint, &[("key", &key.label(s))]), theme.muted())));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -69,8 +69,8 @@ fn unlock(frame: &mut Frame, app: &App, form: &UnlockForm, area: Rect, theme: &T
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(s.unlock_hint.clone(), theme.muted())));
-    let height = lines.len() as u16 + 2;
-    let box_area = centered(area, 64, height);
+    let width = 64.min(area.width);
+    let box_area = centered(area, width, super::wrapped_height(&lines, width - 2) + 2);
     let block = Block::bordered().title(Span::styled(format!(" permanence — {title} "), theme.title()));
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), box_area);
 }
@@ -97,7 +97,8 @@ fn setup(frame: &mut Frame, app: &App, form: &SetupForm, area: Rect, theme: &The
         lines.push(Line::from(""));
     }
     lines.push(Line::from(Span::styled(s.setup_hint.clone(), theme.muted())));
-    let box_area = centered(area, 72, lines.len() as u16 + 2);
+    let width = 72.min(area.width);
+    let box_area = centered(area, width, super::wrapped_height(&lines, width - 2) + 2);
     let block =
         Block::bordered().title(Span::styled(format!(" permanence — {} ", s.setup_title), theme.title()));
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), box_area);

@@ -18,6 +18,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::app::action::Action;
 use crate::app::keymap::Context;
 use crate::app::{App, Pane, Session};
 use theme::Theme;
@@ -139,27 +140,36 @@ fn draw_hints(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme
     let mut parts: Vec<String> = Vec::new();
     if editing {
         parts.push(s.hint_editing.clone());
-    } else {
+    }
+    let mut shown = Vec::new();
+    let mut add = |key: &crate::app::keymap::KeyChord, action: Action| {
+        // List navigation is shown once as arrows, not per key.
+        if !shown.contains(&action) && !matches!(action, Action::SelectNext | Action::SelectPrevious) {
+            shown.push(action);
+            parts.push(format!("{} {}", key.label(s), s.action_short(action)));
+        }
+    };
+    if !editing {
         let context =
             if session.focus == Pane::Call && session.call.is_some() { Context::Call } else { Context::Main };
         for (key, action) in app.keymap.bindings(context) {
-            let text = format!("{} {}", key.label(app.strings), s.action_short(*action));
-            if !parts.iter().any(|p| p.ends_with(s.action_short(*action))) {
-                parts.push(text);
-            }
+            add(key, *action);
         }
     }
-    for action in [
-        crate::app::action::Action::EmergencyCard,
-        crate::app::action::Action::Help,
-        crate::app::action::Action::Lock,
-    ] {
+    for action in [Action::EmergencyCard, Action::Help, Action::Lock] {
         if let Some(key) = app.keymap.key_for(Context::Global, action) {
-            parts.push(format!("{} {}", key.label(app.strings), s.action_short(action)));
+            add(&key, action);
         }
     }
     let line = parts.join(" · ");
     frame.render_widget(Paragraph::new(line).style(theme.muted()), area);
+}
+
+/// How many rows `lines` take once wrapped at `width` columns (what `Wrap` will do, give or
+/// take a word: a row of slack is added by callers where it matters).
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    lines.iter().map(|line| line.width().max(1).div_ceil(width) as u16).sum()
 }
 
 /// A rectangle of `width`×`height` (clamped) centred in `area`.

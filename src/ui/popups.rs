@@ -77,7 +77,8 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             70,
         ),
     };
-    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = width.min(area.width);
+    let height = (super::wrapped_height(&lines, width.saturating_sub(2)) + 2).min(area.height);
     let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()

@@ -12,16 +12,21 @@ use crate::app::keymap::Context;
 use crate::app::{App, Session};
 use crate::domain::listener::Role;
 
+/// Below this width the bar keeps only what cannot wait.
+const NARROW: u16 = 110;
+
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
-    let role = match session.actor.role {
-        Role::Supervisor => &s.role_supervisor,
-        Role::Listener => &s.role_listener,
-    };
-    let mut left = vec![
-        Span::styled(format!(" {} ", session.actor.display_name), theme.title()),
-        Span::raw(format!("({role})")),
-    ];
+    let narrow = area.width < NARROW;
+
+    let mut left = vec![Span::styled(format!(" {} ", session.actor.display_name), theme.title())];
+    if !narrow {
+        let role = match session.actor.role {
+            Role::Supervisor => &s.role_supervisor,
+            Role::Listener => &s.role_listener,
+        };
+        left.push(Span::raw(format!("({role})")));
+    }
     if let Some(shift) = &session.shift {
         left.push(Span::raw(format!(" · {} {}", s.status_shift, length(app.now - shift.started_at))));
     }
@@ -32,46 +37,47 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             theme.warning(),
         ));
     }
+    if let Some(status) = &app.status {
+        left.push(Span::raw(" · "));
+        left.push(Span::styled(status.text.clone(), if status.error { theme.danger() } else { theme.ok() }));
+    }
 
     let overdue = session.queue.iter().filter(|e| e.is_overdue(app.now)).count();
     let soon = session.queue.iter().filter(|e| e.is_due_soon(app.now)).count();
-    let mut right = Vec::new();
+    let callbacks_template = if narrow { &s.status_callbacks_short } else { &s.status_callbacks };
     let callbacks =
-        s.fill(&s.status_callbacks, &[("soon", &soon.to_string()), ("overdue", &overdue.to_string())]);
-    right.push(Span::styled(callbacks, if overdue > 0 { theme.danger() } else { theme.muted() }));
-    right.push(Span::raw(" · "));
-    let (saved, style) =
-        match (session.call.is_some(), session.save_failed, session.dirty_since, session.last_saved) {
-            (_, true, _, _) => (s.status_not_saved.clone(), theme.danger()),
-            (true, false, Some(_), _) => (s.status_editing.clone(), theme.muted()),
-            (_, false, None, Some(at)) => {
-                (s.fill(&s.status_saved_at, &[("time", &clock(app, at))]), theme.ok())
-            }
-            _ => (String::new(), theme.muted()),
-        };
-    if !saved.is_empty() {
-        right.push(Span::styled(saved, style));
+        s.fill(callbacks_template, &[("soon", &soon.to_string()), ("overdue", &overdue.to_string())]);
+    let mut right = vec![
+        Span::styled(callbacks, if overdue > 0 { theme.danger() } else { theme.muted() }),
+        Span::raw(" · "),
+    ];
+    let (not_saved, saved_at) = if narrow {
+        (&s.status_not_saved_short, &s.status_saved_short)
+    } else {
+        (&s.status_not_saved, &s.status_saved_at)
+    };
+    let saved = if session.save_failed {
+        Some(Span::styled(not_saved.clone(), theme.danger()))
+    } else if session.call.is_some() && session.dirty_since.is_some() {
+        Some(Span::styled(s.status_editing.clone(), theme.muted()))
+    } else {
+        session.last_saved.map(|at| Span::styled(s.fill(saved_at, &[("time", &clock(app, at))]), theme.ok()))
+    };
+    if let Some(saved) = saved {
+        right.push(saved);
         right.push(Span::raw(" · "));
     }
-    right.push(Span::styled(clock(app, app.now), theme.title()));
-    if let Some(key) = app.keymap.key_for(Context::Global, Action::Lock) {
+    right.push(Span::styled(format!("{} ", clock(app, app.now)), theme.title()));
+    if let Some(key) = app.keymap.key_for(Context::Global, Action::Lock).filter(|_| !narrow) {
         right.push(Span::styled(
-            format!(" · {} {} ", key.label(s), s.action_short(Action::Lock)),
+            format!("· {} {} ", key.label(s), s.action_short(Action::Lock)),
             theme.muted(),
         ));
     }
 
-    let right_width: u16 = right.iter().map(|span| span.width() as u16).sum();
+    let right_width = right.iter().map(|span| span.width() as u16).sum::<u16>().min(area.width);
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
-    let mut left_line = Line::from(left);
-    if let Some(status) = &app.status {
-        left_line.push_span(Span::raw(" · "));
-        left_line.push_span(Span::styled(
-            status.text.clone(),
-            if status.error { theme.danger() } else { theme.ok() },
-        ));
-    }
-    frame.render_widget(Paragraph::new(left_line), left_area);
+    frame.render_widget(Paragraph::new(Line::from(left)), left_area);
     frame.render_widget(Paragraph::new(Line::from(right)), right_area);
 }
