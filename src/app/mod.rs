@@ -943,3 +943,6 @@ fn step_level(level: Option<RudLevel>, delta: i32) -> Option<RudLevel> {
     let index = LEVELS.iter().position(|l| *l == level).unwrap_or(0) as i32;
     LEVELS[(index + delta).rem_euclid(4) as usize]
 }
+
+#[cfg(test)]
+mod tests;

@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             Line::from(Span::styled(s.quick_calls_title.clone(), theme.label())),
         ];
         for (action, call_type) in quick_actions() {
-            if let Some(k) = app.keymap.key_for(Context::Call, action) {
+            if let Some(k) = app.keymap.key_for(Context::Main, action) {
                 lines.push(Line::from(format!("  {}  {}", k.label(s), s.call_type(call_type))));
             }
         }

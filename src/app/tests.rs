@@ -1,0 +1,338 @@
+//! The call workflow through `update`, as keys and replies, without a terminal or a store.
+
+use chrono::{TimeZone, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::config::Language;
+use crate::domain::caller_file::{CallerFile, FileCode, FileProfile, FileStatus};
+use crate::domain::{FileId, ListenerId, ShiftId};
+
+fn now() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 23, 14, 0, 0).unwrap()
+}
+
+fn shift() -> Shift {
+    Shift {
+        id: ShiftId(7),
+        listener_id: ListenerId(2),
+        started_at: now(),
+        ended_at: None,
+        handover_note: None,
+    }
+}
+
+fn actor() -> Actor {
+    Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role: Role::Listener }
+}
+
+/// An app unlocked by Camille with her shift open.
+fn unlocked_app() -> App {
+    let mut app = App::new(
+        Config::default(),
+        Strings::get(Language::Fr),
+        vec!["camille".into()],
+        now(),
+        FixedOffset::east_opt(3600).unwrap(),
+    );
+    let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
+        actor: actor(),
+        open_shift: None,
+        draft: None,
+        handover: None,
+        queue: Vec::new(),
+    })));
+    assert!(matches!(effects.as_slice(), [Effect::StartShift { end_previous: None }]));
+    app.apply(Reply::ShiftStarted(shift()));
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn call(app: &App) -> &CallForm {
+    app.session.as_ref().unwrap().call.as_ref().expect("a call is running")
+}
+
+fn file_view(id: i64) -> FileView {
+    FileView {
+        file: CallerFile {
+            id: FileId(id),
+            code: FileCode::parse("KAT-472").unwrap(),
+            status: FileStatus::Open,
+            closure: None,
+            profile: FileProfile::default(),
+            created_at: now(),
+            last_contact_at: None,
+            legal_hold: false,
+        },
+        history: Vec::new(),
+        authors: Default::default(),
+    }
+}
+
+#[test]
+fn unlocking_types_a_masked_passphrase_and_asks_the_store() {
+    let mut app = App::new(
+        Config::default(),
+        Strings::get(Language::Fr),
+        vec!["coord".into(), "camille".into()],
+        now(),
+        FixedOffset::east_opt(3600).unwrap(),
+    );
+    key(&mut app, KeyCode::Down);
+    type_text(&mut app, "trois pommes");
+    let effects = key(&mut app, KeyCode::Enter);
+    match effects.as_slice() {
+        [Effect::Unlock { login, passphrase }] => {
+            assert_eq!(login, "camille");
+            assert_eq!(passphrase.as_str(), "trois pommes");
+        }
+        other => panic!("{other:?}"),
+    }
+    let Some(Gate::Unlock(form)) = &app.gate else { panic!("still on the unlock screen") };
+    assert!(form.passphrase.is_empty(), "the typed passphrase does not linger in the form");
+    assert!(!app.is_unlocked());
+}
+
+#[test]
+fn a_whole_call_from_start_to_saved() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(call(&app).started_at, now());
+
+    // Notes: Enter starts typing, Esc leaves it; letters typed go to the notes, not to keys.
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Parle de sa solitude. 1 2 3 n e");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(call(&app).notes_text(), "Parle de sa solitude. 1 2 3 n e");
+    assert_eq!(call(&app).call_type, None, "digits typed in the notes are not quick call keys");
+
+    // Link: search, then pick the hit.
+    key(&mut app, KeyCode::Char('l'));
+    let effects = key(&mut app, KeyCode::Char('k'));
+    assert!(matches!(effects.as_slice(), [Effect::SearchFiles(q)] if q == "k"));
+    app.apply(Reply::FileHits {
+        query: "k".into(),
+        hits: vec![crate::domain::caller_file::FileHit {
+            id: FileId(9),
+            code: FileCode::parse("KAT-472").unwrap(),
+            status: FileStatus::Open,
+            last_contact_at: None,
+            summary: String::new(),
+        }],
+    });
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::OpenFile { id: FileId(9), audited: true }]));
+    app.apply(Reply::FileLoaded(Box::new(file_view(9))));
+    assert_eq!(call(&app).file, Some(FileId(9)));
+
+    // RUD: urgency medium.
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(call(&app).rud.urgency, Some(RudLevel::Medium));
+
+    // Themes: tick the first and the third.
+    key(&mut app, KeyCode::Char('t'));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(call(&app).themes, ["isolement", "idées suicidaires"]);
+
+    // Ending asks for the type, then the outcome, then offers a callback.
+    assert!(key(&mut app, KeyCode::Char('e')).is_empty());
+    key(&mut app, KeyCode::Enter); // Écoute
+    assert_eq!(call(&app).call_type, Some(CallType::Listening));
+    key(&mut app, KeyCode::Enter); // first outcome
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::CallbackOffer)));
+    let effects = key(&mut app, KeyCode::Char('n'));
+    let [Effect::SaveCall { call: saved, callback: None }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(saved.shift_id, ShiftId(7));
+    assert_eq!(saved.record.caller_file_id, Some(FileId(9)));
+    assert_eq!(saved.record.notes, "Parle de sa solitude. 1 2 3 n e");
+    assert_eq!(saved.record.outcome, Some(Outcome::Supported));
+
+    // The call stays in memory until the store says it is saved.
+    assert!(app.session.as_ref().unwrap().call.is_some());
+    let effects = app.apply(Reply::CallSaved);
+    assert!(app.session.as_ref().unwrap().call.is_none());
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::RefreshQueue, Effect::OpenFile { id: FileId(9), audited: false }]
+    ));
+}
+
+#[test]
+fn a_failed_save_keeps_the_call() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "à garder");
+    key(&mut app, KeyCode::Esc);
+    let effects = key(&mut app, KeyCode::Char('1'));
+    assert!(matches!(effects.as_slice(), [Effect::SaveCall { .. }]));
+    app.apply(Reply::Failed("Disque plein".into()));
+    assert_eq!(call(&app).notes_text(), "à garder");
+    assert!(app.status.as_ref().unwrap().error);
+}
+
+#[test]
+fn a_quick_call_is_logged_in_one_key() {
+    let mut app = unlocked_app();
+    let effects = key(&mut app, KeyCode::Char('2'));
+    let [Effect::SaveCall { call, callback: None }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(call.call_type, CallType::HangUp);
+    assert_eq!(call.started_at, now());
+}
+
+#[test]
+fn a_callback_needs_consent_and_a_valid_number() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    app.apply(Reply::FileCreated(Box::new(file_view(3))));
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::NewFileCode(_))));
+    key(&mut app, KeyCode::Enter);
+    call_type_and_outcome(&mut app);
+    key(&mut app, KeyCode::Enter); // yes, a callback
+    key(&mut app, KeyCode::Down);
+    type_text(&mut app, "06 39 98 00 01");
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "no consent yet");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::SaveCall { callback: Some(request), .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.callback_number.as_str(), "0639980001");
+    assert_eq!(request.due_at, now() + Duration::minutes(30));
+    assert_eq!(request.assignee, Assignee::Listener(ListenerId(2)));
+}
+
+fn call_type_and_outcome(app: &mut App) {
+    key(app, KeyCode::Char('e'));
+    key(app, KeyCode::Enter);
+    key(app, KeyCode::Enter);
+}
+
+#[test]
+fn changes_are_autosaved_within_two_seconds() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "mot");
+    assert!(app.tick(now() + Duration::milliseconds(500)).is_empty());
+    let effects = app.tick(now() + Duration::milliseconds(1100));
+    let [Effect::SaveDraft(draft)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(draft.record.notes, "mot");
+    assert!(app.tick(now() + Duration::milliseconds(1400)).is_empty(), "nothing new to save");
+}
+
+#[test]
+fn idle_lock_uses_the_wall_clock_and_waits_longer_during_a_call() {
+    let mut app = unlocked_app();
+    let idle = i64::from(app.config.idle_lock_minutes);
+    let effects = app.tick(now() + Duration::minutes(idle));
+    assert!(matches!(effects.as_slice(), [Effect::Lock]));
+    assert!(!app.is_unlocked());
+
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    app.tick(now() + Duration::seconds(2)); // autosave
+    assert!(app.tick(now() + Duration::minutes(idle)).is_empty(), "a listener listens without typing");
+    let in_call = i64::from(app.config.idle_lock_minutes_in_call);
+    let effects = app.tick(now() + Duration::minutes(in_call));
+    assert!(matches!(effects.as_slice(), [Effect::SaveDraft(_), Effect::Lock]));
+}
+
+#[test]
+fn locking_and_unlocking_returns_to_the_same_place() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "en cours");
+    let effects = ctrl(&mut app, 'l');
+    assert!(matches!(effects.as_slice(), [Effect::SaveDraft(_), Effect::Lock]));
+    assert!(!app.is_unlocked());
+    // While locked, keys do not reach the call.
+    type_text(&mut app, "xyz");
+    app.apply(Reply::Unlocked(Box::new(Unlocked {
+        actor: actor(),
+        open_shift: None,
+        draft: None,
+        handover: None,
+        queue: Vec::new(),
+    })));
+    assert!(app.is_unlocked());
+    assert_eq!(call(&app).notes_text(), "en cours");
+}
+
+#[test]
+fn the_emergency_card_opens_while_typing_and_records_the_number() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 'g');
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::EmergencyCard { .. })));
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(call(&app).orientations, ["3114"]);
+    assert_eq!(call(&app).prompts[0].number, "3114");
+    assert_eq!(call(&app).notes_text(), "", "the card's keys did not reach the notes");
+}
+
+#[test]
+fn quitting_during_a_call_asks_and_saves_the_draft() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    let effects = ctrl(&mut app, 'q');
+    assert!(matches!(effects.as_slice(), [Effect::SaveDraft(_)]));
+    assert!(!app.quit);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.quit);
+    ctrl(&mut app, 'q');
+    key(&mut app, KeyCode::Enter);
+    assert!(app.quit);
+}
+
+#[test]
+fn a_draft_found_at_unlock_is_offered_back() {
+    let mut app = App::new(
+        Config::default(),
+        Strings::get(Language::Fr),
+        vec!["camille".into()],
+        now(),
+        FixedOffset::east_opt(3600).unwrap(),
+    );
+    let mut form = CallForm::new(now());
+    form.notes.insert_str("notes d'avant le crash");
+    let draft = form.draft(ShiftId(7));
+    app.apply(Reply::Unlocked(Box::new(Unlocked {
+        actor: actor(),
+        open_shift: Some(shift()),
+        draft: Some(draft),
+        handover: None,
+        queue: Vec::new(),
+    })));
+    key(&mut app, KeyCode::Char('r')); // resume the open shift
+    key(&mut app, KeyCode::Enter); // resume the draft
+    assert_eq!(call(&app).notes_text(), "notes d'avant le crash");
+}
