@@ -176,27 +176,36 @@ pub struct Keymap {
 impl Keymap {
     /// The built-in keymap with `overrides` applied over it.
     pub fn new(overrides: &KeyOverrides) -> Result<Keymap, String> {
-        let defaults: KeyOverrides = toml::from_str(include_str!("../../assets/keymap.toml"))
+        // Read in file order: the help and the hints list bindings as the file does.
+        let defaults: toml::Table = toml::from_str(include_str!("../../assets/keymap.toml"))
             .map_err(|e| format!("built-in keymap: {e}"))?;
         let mut keymap = Keymap { bindings: BTreeMap::new() };
-        keymap.apply(&defaults)?;
-        keymap.apply(overrides)?;
+        for (context, keys) in &defaults {
+            let keys = keys.as_table().ok_or_else(|| format!("built-in keymap: [{context}] is not a table"))?;
+            let keys = keys.iter().map(|(key, action)| (key.as_str(), action.as_str().unwrap_or_default()));
+            keymap.apply(context, keys)?;
+        }
+        for (context, keys) in overrides {
+            keymap.apply(context, keys.iter().map(|(key, action)| (key.as_str(), action.as_str())))?;
+        }
         Ok(keymap)
     }
 
-    fn apply(&mut self, table: &KeyOverrides) -> Result<(), String> {
-        for (context_name, keys) in table {
-            let context = Context::parse(context_name).ok_or_else(|| {
-                format!("unknown key context [keys.{context_name}] (known: global, main, call)")
-            })?;
-            let bindings = self.bindings.entry(context).or_default();
-            for (key_name, action_name) in keys {
-                let chord: KeyChord = key_name.parse()?;
-                let action = Action::parse(action_name)
-                    .ok_or_else(|| format!("unknown action {action_name:?} for key {key_name:?}"))?;
-                bindings.retain(|(bound, _)| *bound != chord);
-                bindings.push((chord, action));
-            }
+    fn apply<'a>(
+        &mut self,
+        context_name: &str,
+        keys: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), String> {
+        let context = Context::parse(context_name).ok_or_else(|| {
+            format!("unknown key context [keys.{context_name}] (known: global, main, call)")
+        })?;
+        let bindings = self.bindings.entry(context).or_default();
+        for (key_name, action_name) in keys {
+            let chord: KeyChord = key_name.parse()?;
+            let action = Action::parse(action_name)
+                .ok_or_else(|| format!("unknown action {action_name:?} for key {key_name:?}"))?;
+            bindings.retain(|(bound, _)| *bound != chord);
+            bindings.push((chord, action));
         }
         Ok(())
     }

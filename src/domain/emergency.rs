@@ -32,7 +32,8 @@ pub struct DirectoryEntry {
     pub use_fr: String,
     pub use_en: String,
     pub channel: Channel,
-    pub hours: String,
+    pub hours_fr: String,
+    pub hours_en: String,
     pub verified_on: chrono::NaiveDate,
 }
 

@@ -21,7 +21,11 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     let s = app.strings;
     let (title, lines, width): (&str, Vec<Line>, u16) = match modal {
         Modal::Help => return help::draw(frame, app, area, theme),
-        Modal::EmergencyCard { selected } => (&s.card_title, card(app, *selected, theme), 90),
+        Modal::EmergencyCard { selected } => {
+            // On a short screen, only the chosen number says what it is for.
+            let compact = area.height < super::WIDE_HEIGHT;
+            (&s.card_title, card(app, *selected, compact, theme), 90)
+        }
         Modal::List(list) => (list_title(app, list), list_lines(list, theme), 56),
         Modal::Rud { row, rud } => (&s.rud_title, rud_lines(app, *row, rud, theme), 60),
         Modal::FileSearch(search) => (&s.search_title, search_lines(app, search, theme), 80),
@@ -87,7 +91,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
 }
 
-fn card<'a>(app: &'a App, selected: usize, theme: &Theme) -> Vec<Line<'a>> {
+fn card<'a>(app: &'a App, selected: usize, compact: bool, theme: &Theme) -> Vec<Line<'a>> {
     let s = app.strings;
     let mut lines = Vec::new();
     for (index, entry) in app.directory.entries.iter().enumerate() {
@@ -100,13 +104,15 @@ fn card<'a>(app: &'a App, selected: usize, theme: &Theme) -> Vec<Line<'a>> {
             Span::raw(format!("{marker} ")),
             Span::styled(format!("{:>5}", entry.number), number_style),
             Span::styled(format!("  {}", s.pick(&entry.label_fr, &entry.label_en)), theme.title()),
-            Span::styled(format!("  ({}, {})", s.channel(entry.channel), entry.hours), theme.muted()),
+            Span::styled(format!("  ({}, {})", s.channel(entry.channel), s.pick(&entry.hours_fr, &entry.hours_en)), theme.muted()),
         ]);
         if index == selected {
             head = head.style(theme.selected());
         }
         lines.push(head);
-        lines.push(Line::from(format!("         {}", s.pick(&entry.use_fr, &entry.use_en))));
+        if !compact || index == selected {
+            lines.push(Line::from(format!("         {}", s.pick(&entry.use_fr, &entry.use_en))));
+        }
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(s.card_hint_popup.clone(), theme.muted())));

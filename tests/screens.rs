@@ -1,0 +1,398 @@
+//! Every screen and popup drawn on ratatui's TestBackend, at 80×24 and 160×48, in French and
+//! English, kept as insta snapshots; and the styles that carry meaning, asserted on cells.
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::{Color, Modifier};
+
+use permanence::app::App;
+use permanence::app::effect::{FileView, Reply, Unlocked};
+use permanence::config::{Config, Language};
+use permanence::domain::call::{Call, CallRecord, CallType, Outcome, Rud, RudLevel};
+use permanence::domain::callback::{Assignee, Priority, QueueEntry};
+use permanence::domain::caller_file::{
+    AgeBand, CallerFile, CallerRelation, Departement, FileCode, FileHit, FileProfile, FileStatus, Gender,
+};
+use permanence::domain::listener::Role;
+use permanence::domain::shift::Shift;
+use permanence::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId};
+use permanence::i18n::Strings;
+use permanence::store::Actor;
+use permanence::ui;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+const LANGUAGES: [Language; 2] = [Language::Fr, Language::En];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 14, 5, 0).unwrap()
+}
+
+fn app(language: Language, logins: &[&str]) -> App {
+    let mut app = App::new(
+        Config { language, ..Config::default() },
+        Strings::get(language),
+        logins.iter().map(|l| (*l).to_owned()).collect(),
+        now(),
+        FixedOffset::east_opt(3600).unwrap(),
+    );
+    app.colors = true;
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    text.chars().for_each(|c| press(app, KeyCode::Char(c)));
+}
+
+fn queue() -> Vec<QueueEntry> {
+    let entry = |id, code: &str, minutes, priority, assignee, name: Option<&str>, attempts| QueueEntry {
+        id: CallbackId(id),
+        file_code: FileCode::parse(code).unwrap(),
+        due_at: now() + Duration::minutes(minutes),
+        priority,
+        assignee,
+        assignee_name: name.map(str::to_owned),
+        attempts,
+    };
+    vec![
+        entry(1, "NNU-557", -50, Priority::Urgent, Assignee::Anyone, None, 1),
+        entry(2, "JDD-775", 20, Priority::High, Assignee::Listener(ListenerId(2)), Some("Camille"), 0),
+        entry(3, "TEP-476", 600, Priority::Normal, Assignee::Listener(ListenerId(3)), Some("Sacha"), 0),
+    ]
+}
+
+fn unlocked(language: Language) -> App {
+    let mut app = app(language, &["coord", "camille"]);
+    app.apply(Reply::Unlocked(Box::new(Unlocked {
+        actor: Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role: Role::Listener },
+        open_shift: None,
+        draft: None,
+        handover: None,
+        queue: queue(),
+    })));
+    app.apply(Reply::ShiftStarted(Shift {
+        id: ShiftId(7),
+        listener_id: ListenerId(2),
+        started_at: now() - Duration::minutes(95),
+        ended_at: None,
+        handover_note: None,
+    }));
+    app
+}
+
+fn file_view() -> FileView {
+    let call = |id, days, call_type, notes: &str, rud| Call {
+        id: CallId(id),
+        shift_id: ShiftId(3),
+        listener_id: ListenerId(3),
+        started_at: now() - Duration::days(days),
+        ended_at: now() - Duration::days(days) + Duration::minutes(25),
+        call_type,
+        record: CallRecord {
+            caller_file_id: Some(FileId(9)),
+            themes: vec!["isolement".into()],
+            notes: notes.into(),
+            rud,
+            orientations: vec!["3114".into()],
+            outcome: Some(Outcome::Oriented),
+            prompts: Vec::new(),
+        },
+    };
+    FileView {
+        file: CallerFile {
+            id: FileId(9),
+            code: FileCode::parse("KAT-472").unwrap(),
+            status: FileStatus::FollowUp,
+            closure: None,
+            profile: FileProfile {
+                age_band: Some(AgeBand::From40To59),
+                gender: Some(Gender::Woman),
+                departement: Some(Departement::parse("69").unwrap()),
+                relation: Some(CallerRelation::PersonConcerned),
+                situation_summary: "Personne isolée, appels réguliers en soirée.".into(),
+                instructions: "Préfère parler à une écoutante.".into(),
+            },
+            created_at: now() - Duration::days(40),
+            last_contact_at: Some(now() - Duration::days(2)),
+            legal_hold: false,
+        },
+        history: vec![
+            call(2, 2, CallType::Listening, "Rappelle comme convenu, voix plus posée.", Rud { urgency: Some(RudLevel::Low), ..Rud::default() }),
+            call(1, 12, CallType::Crisis, "Premier appel, idées noires sans projet.", Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Medium), danger: Some(RudLevel::Low) }),
+        ],
+        authors: [(ListenerId(3), "Sacha".to_owned())].into(),
+    }
+}
+
+/// Camille on a call linked to KAT-472, with notes, RUD, themes and an orientation.
+fn in_call(language: Language) -> App {
+    let mut app = unlocked(language);
+    app.now = now() - Duration::minutes(12);
+    press(&mut app, KeyCode::Char('n'));
+    app.now = now();
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Appelle depuis sa cuisine, parle de sa fille qui ne répond plus.");
+    press(&mut app, KeyCode::Esc);
+    app.apply(Reply::FileLoaded(Box::new(file_view())));
+    app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
+    app.session.as_mut().unwrap().call.as_mut().unwrap().rud = Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None };
+    app.session.as_mut().unwrap().call.as_mut().unwrap().themes = vec!["isolement".into(), "famille".into()];
+    app.apply(Reply::DraftSaved(now()));
+    app
+}
+
+type Scenario = (&'static str, fn(Language) -> App);
+
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        ("unlock", |l| {
+            let mut app = app(l, &["coord", "camille", "sacha"]);
+            app.demo_accounts = vec![("coord".into(), "lune verte soixante".into())];
+            press(&mut app, KeyCode::Down);
+            type_text(&mut app, "mauvaise");
+            app.apply(Reply::UnlockFailed { message: Strings::get(l).error_wrong_passphrase.clone(), wrong_passphrase: true });
+            type_text(&mut app, "trois");
+            app
+        }),
+        ("setup", |l| {
+            let mut app = app(l, &[]);
+            type_text(&mut app, "coord");
+            press(&mut app, KeyCode::Enter);
+            type_text(&mut app, "Dominique");
+            press(&mut app, KeyCode::Enter);
+            type_text(&mut app, "court");
+            app
+        }),
+        ("locked_during_call", |l| {
+            let mut app = in_call(l);
+            ctrl(&mut app, 'l');
+            app
+        }),
+        ("main_idle", unlocked),
+        ("main_call", in_call),
+        ("main_call_typing", |l| {
+            let mut app = in_call(l);
+            press(&mut app, KeyCode::Enter);
+            app
+        }),
+        ("file_pane", |l| {
+            let mut app = in_call(l);
+            app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+            app
+        }),
+        ("emergency_pane", |l| {
+            let mut app = in_call(l);
+            app.handle_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+            app
+        }),
+        ("callbacks_pane", |l| {
+            let mut app = in_call(l);
+            app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+            press(&mut app, KeyCode::Down);
+            app
+        }),
+        ("help", |l| {
+            let mut app = unlocked(l);
+            press(&mut app, KeyCode::F(1));
+            app
+        }),
+        ("emergency_card", |l| {
+            let mut app = in_call(l);
+            ctrl(&mut app, 'g');
+            app
+        }),
+        ("pick_themes", |l| {
+            let mut app = in_call(l);
+            press(&mut app, KeyCode::Char('t'));
+            app
+        }),
+        ("pick_rud", |l| {
+            let mut app = in_call(l);
+            press(&mut app, KeyCode::Char('r'));
+            app
+        }),
+        ("search", |l| {
+            let mut app = in_call(l);
+            press(&mut app, KeyCode::Char('l'));
+            type_text(&mut app, "kat");
+            app.apply(Reply::FileHits {
+                query: "kat".into(),
+                hits: vec![FileHit {
+                    id: FileId(9),
+                    code: FileCode::parse("KAT-472").unwrap(),
+                    status: FileStatus::FollowUp,
+                    last_contact_at: Some(now() - Duration::days(2)),
+                    summary: "Personne isolée, appels réguliers en soirée.".into(),
+                }],
+            });
+            app
+        }),
+        ("new_file_code", |l| {
+            let mut app = in_call(l);
+            app.apply(Reply::FileCreated(Box::new(file_view())));
+            app
+        }),
+        ("end_call_type", |l| {
+            let mut app = in_call(l);
+            press(&mut app, KeyCode::Char('e'));
+            app
+        }),
+        ("callback_offer", |l| {
+            let mut app = in_call(l);
+            press(&mut app, KeyCode::Char('e'));
+            press(&mut app, KeyCode::Enter);
+            press(&mut app, KeyCode::Enter);
+            app
+        }),
+        ("callback_form", |l| {
+            let mut app = in_call(l);
+            press(&mut app, KeyCode::Char('e'));
+            press(&mut app, KeyCode::Enter);
+            press(&mut app, KeyCode::Enter);
+            press(&mut app, KeyCode::Enter);
+            press(&mut app, KeyCode::Down);
+            type_text(&mut app, "06 39 98");
+            press(&mut app, KeyCode::Enter);
+            app
+        }),
+        ("confirm_quit", |l| {
+            let mut app = in_call(l);
+            ctrl(&mut app, 'q');
+            app
+        }),
+        ("draft_recovery", |l| {
+            let mut app = app(l, &["camille"]);
+            let mut call = permanence::app::call_form::CallForm::new(now() - Duration::hours(20));
+            call.notes.insert_str("notes d'avant");
+            app.apply(Reply::Unlocked(Box::new(Unlocked {
+                actor: Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role: Role::Listener },
+                open_shift: None,
+                draft: Some(call.draft(ShiftId(6))),
+                handover: Some(Shift {
+                    id: ShiftId(6),
+                    listener_id: ListenerId(3),
+                    started_at: now() - Duration::hours(8),
+                    ended_at: Some(now() - Duration::hours(4)),
+                    handover_note: Some("Deux rappels prévus demain matin.".into()),
+                }),
+                queue: queue(),
+            })));
+            app
+        }),
+        ("shift_choice", |l| {
+            let mut app = app(l, &["camille"]);
+            app.apply(Reply::Unlocked(Box::new(Unlocked {
+                actor: Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role: Role::Supervisor },
+                open_shift: Some(Shift { id: ShiftId(6), listener_id: ListenerId(2), started_at: now() - Duration::hours(3), ended_at: None, handover_note: None }),
+                draft: None,
+                handover: None,
+                queue: Vec::new(),
+            })));
+            app
+        }),
+    ]
+}
+
+fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| ui::draw(frame, app)).unwrap();
+    terminal
+}
+
+fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::Fr => "fr",
+        Language::En => "en",
+    }
+}
+
+#[test]
+fn every_screen_at_both_sizes_in_both_languages() {
+    for (name, build) in scenarios() {
+        for language in LANGUAGES {
+            for (width, height) in SIZES {
+                let app = build(language);
+                let terminal = render(&app, width, height);
+                insta::assert_snapshot!(
+                    format!("{name}_{}_{width}x{height}", language_name(language)),
+                    terminal.backend().to_string()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn too_small_says_so() {
+    let app = unlocked(Language::Fr);
+    let terminal = render(&app, 50, 12);
+    insta::assert_snapshot!("too_small_fr_50x12", terminal.backend().to_string());
+}
+
+fn find(buffer: &Buffer, text: &str) -> (u16, u16) {
+    for y in 0..buffer.area.height {
+        let row: String = (0..buffer.area.width).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
+        if let Some(byte) = row.find(text) {
+            return (row[..byte].chars().count() as u16, y);
+        }
+    }
+    panic!("{text:?} not on screen");
+}
+
+#[test]
+fn nothing_of_a_caller_is_drawn_when_locked() {
+    for (width, height) in SIZES {
+        let mut app = in_call(Language::Fr);
+        ctrl(&mut app, 'l');
+        let screen = render(&app, width, height).backend().to_string();
+        for secret in ["cuisine", "KAT-472", "isolement", "Sacha", "NNU-557", "écoutante"] {
+            assert!(!screen.contains(secret), "{secret:?} shown while locked");
+        }
+        assert!(screen.contains("12:00"), "the call timer keeps running");
+    }
+}
+
+#[test]
+fn meaning_is_in_the_styles() {
+    let app = in_call(Language::Fr);
+    let terminal = render(&app, 160, 48);
+    let buffer = terminal.backend().buffer();
+    // Overdue callbacks: white on red, bold.
+    let (x, y) = find(buffer, "!! RETARD");
+    assert_eq!(buffer[(x, y)].bg, Color::Red);
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
+    // Life-risk numbers stand out from orientation lines.
+    let (x, y) = find(buffer, "3114 Prévention");
+    assert_eq!(buffer[(x, y)].fg, Color::LightRed);
+    let (x, y) = find(buffer, "119 Enfance");
+    assert_ne!(buffer[(x, y)].fg, Color::LightRed);
+    // The focused pane has a double border.
+    let (x, y) = find(buffer, "1 Appel");
+    assert_eq!(buffer[(x - 2, y)].symbol(), "╔");
+}
+
+#[test]
+fn without_colour_meaning_stays() {
+    let mut app = in_call(Language::Fr);
+    app.colors = false;
+    let terminal = render(&app, 160, 48);
+    let buffer = terminal.backend().buffer();
+    for y in 0..48 {
+        for x in 0..160 {
+            let cell = &buffer[(x, y)];
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "colour at {x},{y}");
+        }
+    }
+    let (x, y) = find(buffer, "!! RETARD");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED | Modifier::BOLD));
+}
