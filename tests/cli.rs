@@ -200,9 +200,9 @@ fn demo_builds_then_reopens() {
 }
 
 #[test]
-fn without_a_database_the_terminal_says_how_to_start() {
+fn the_terminal_needs_a_terminal() {
     let home = tempfile::tempdir().unwrap();
     let out = run(home.path(), &["--db", home.path().join("none.db").to_str().unwrap()], "");
-    assert!(out.status.success());
-    assert!(text(&out.stdout).contains("permanence init"), "{}", text(&out.stdout));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("needs a terminal"), "{}", text(&out.stderr));
 }

@@ -74,7 +74,12 @@ fn queue() -> Vec<QueueEntry> {
 fn unlocked(language: Language) -> App {
     let mut app = app(language, &["coord", "camille"]);
     app.apply(Reply::Unlocked(Box::new(Unlocked {
-        actor: Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role: Role::Listener },
+        actor: Actor {
+            id: ListenerId(2),
+            login: "camille".into(),
+            display_name: "Camille".into(),
+            role: Role::Listener,
+        },
         open_shift: None,
         draft: None,
         handover: None,
@@ -127,8 +132,24 @@ fn file_view() -> FileView {
             legal_hold: false,
         },
         history: vec![
-            call(2, 2, CallType::Listening, "Rappelle comme convenu, voix plus posée.", Rud { urgency: Some(RudLevel::Low), ..Rud::default() }),
-            call(1, 12, CallType::Crisis, "Premier appel, idées noires sans projet.", Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Medium), danger: Some(RudLevel::Low) }),
+            call(
+                2,
+                2,
+                CallType::Listening,
+                "Rappelle comme convenu, voix plus posée.",
+                Rud { urgency: Some(RudLevel::Low), ..Rud::default() },
+            ),
+            call(
+                1,
+                12,
+                CallType::Crisis,
+                "Premier appel, idées noires sans projet.",
+                Rud {
+                    risk: Some(RudLevel::Medium),
+                    urgency: Some(RudLevel::Medium),
+                    danger: Some(RudLevel::Low),
+                },
+            ),
         ],
         authors: [(ListenerId(3), "Sacha".to_owned())].into(),
     }
@@ -145,7 +166,8 @@ fn in_call(language: Language) -> App {
     press(&mut app, KeyCode::Esc);
     app.apply(Reply::FileLoaded(Box::new(file_view())));
     app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
-    app.session.as_mut().unwrap().call.as_mut().unwrap().rud = Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None };
+    app.session.as_mut().unwrap().call.as_mut().unwrap().rud =
+        Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None };
     app.session.as_mut().unwrap().call.as_mut().unwrap().themes = vec!["isolement".into(), "famille".into()];
     app.apply(Reply::DraftSaved(now()));
     app
@@ -160,7 +182,10 @@ fn scenarios() -> Vec<Scenario> {
             app.demo_accounts = vec![("coord".into(), "lune verte soixante".into())];
             press(&mut app, KeyCode::Down);
             type_text(&mut app, "mauvaise");
-            app.apply(Reply::UnlockFailed { message: Strings::get(l).error_wrong_passphrase.clone(), wrong_passphrase: true });
+            app.apply(Reply::UnlockFailed {
+                message: Strings::get(l).error_wrong_passphrase.clone(),
+                wrong_passphrase: true,
+            });
             type_text(&mut app, "trois");
             app
         }),
@@ -275,7 +300,12 @@ fn scenarios() -> Vec<Scenario> {
             let mut call = permanence::app::call_form::CallForm::new(now() - Duration::hours(20));
             call.notes.insert_str("notes d'avant");
             app.apply(Reply::Unlocked(Box::new(Unlocked {
-                actor: Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role: Role::Listener },
+                actor: Actor {
+                    id: ListenerId(2),
+                    login: "camille".into(),
+                    display_name: "Camille".into(),
+                    role: Role::Listener,
+                },
                 open_shift: None,
                 draft: Some(call.draft(ShiftId(6))),
                 handover: Some(Shift {
@@ -292,8 +322,19 @@ fn scenarios() -> Vec<Scenario> {
         ("shift_choice", |l| {
             let mut app = app(l, &["camille"]);
             app.apply(Reply::Unlocked(Box::new(Unlocked {
-                actor: Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role: Role::Supervisor },
-                open_shift: Some(Shift { id: ShiftId(6), listener_id: ListenerId(2), started_at: now() - Duration::hours(3), ended_at: None, handover_note: None }),
+                actor: Actor {
+                    id: ListenerId(2),
+                    login: "camille".into(),
+                    display_name: "Camille".into(),
+                    role: Role::Supervisor,
+                },
+                open_shift: Some(Shift {
+                    id: ShiftId(6),
+                    listener_id: ListenerId(2),
+                    started_at: now() - Duration::hours(3),
+                    ended_at: None,
+                    handover_note: None,
+                }),
                 draft: None,
                 handover: None,
                 queue: Vec::new(),

@@ -181,7 +181,8 @@ impl Keymap {
             .map_err(|e| format!("built-in keymap: {e}"))?;
         let mut keymap = Keymap { bindings: BTreeMap::new() };
         for (context, keys) in &defaults {
-            let keys = keys.as_table().ok_or_else(|| format!("built-in keymap: [{context}] is not a table"))?;
+            let keys =
+                keys.as_table().ok_or_else(|| format!("built-in keymap: [{context}] is not a table"))?;
             let keys = keys.iter().map(|(key, action)| (key.as_str(), action.as_str().unwrap_or_default()));
             keymap.apply(context, keys)?;
         }

@@ -196,15 +196,15 @@ impl App {
             return self.modal_key(key);
         }
         let session = self.session.as_mut().expect("checked above");
-        if session.focus == Pane::Call {
-            if let Some(call) = session.call.as_mut().filter(|c| c.editing_notes) {
-                if key.code == KeyCode::Esc {
-                    call.editing_notes = false;
-                } else if call.notes.input(key) {
-                    session.mark_dirty(self.now);
-                }
-                return Vec::new();
+        if session.focus == Pane::Call
+            && let Some(call) = session.call.as_mut().filter(|c| c.editing_notes)
+        {
+            if key.code == KeyCode::Esc {
+                call.editing_notes = false;
+            } else if call.notes.input(key) {
+                session.mark_dirty(self.now);
             }
+            return Vec::new();
         }
         let in_call_pane = session.focus == Pane::Call && session.call.is_some();
         let contexts: &[Context] =
@@ -225,11 +225,12 @@ impl App {
         }
         if let Some(session) = self.session.as_mut() {
             session.last_activity = now;
-            if session.modals.is_empty() && session.focus == Pane::Call {
-                if let Some(call) = session.call.as_mut().filter(|c| c.editing_notes) {
-                    call.notes.insert_str(text);
-                    session.mark_dirty(now);
-                }
+            if session.modals.is_empty()
+                && session.focus == Pane::Call
+                && let Some(call) = session.call.as_mut().filter(|c| c.editing_notes)
+            {
+                call.notes.insert_str(text);
+                session.mark_dirty(now);
             }
         }
     }
@@ -488,11 +489,10 @@ impl App {
             Reply::FileHits { query, hits } => {
                 if let Some(Modal::FileSearch(search)) =
                     self.session.as_mut().and_then(|s| s.modals.last_mut())
+                    && search.query == query
                 {
-                    if search.query == query {
-                        search.hits = hits;
-                        search.selected = 0;
-                    }
+                    search.hits = hits;
+                    search.selected = 0;
                 }
             }
             Reply::FileLoaded(view) => {
@@ -845,14 +845,13 @@ impl App {
                     }
                     let Some(login) = form.login().map(str::to_owned) else { return Vec::new() };
                     // Handing over while a call is open needs its draft safely saved first.
-                    if let Some(session) = self.session.as_ref() {
-                        if session.actor.login != login
-                            && session.call.is_some()
-                            && session.dirty_since.is_some()
-                        {
-                            form.message = Some(s.handover_blocked.clone());
-                            return Vec::new();
-                        }
+                    if let Some(session) = self.session.as_ref()
+                        && session.actor.login != login
+                        && session.call.is_some()
+                        && session.dirty_since.is_some()
+                    {
+                        form.message = Some(s.handover_blocked.clone());
+                        return Vec::new();
                     }
                     let passphrase = std::mem::replace(&mut form.passphrase, Zeroizing::new(String::new()));
                     form.message = Some(s.unlocking.clone());

@@ -15,15 +15,15 @@ use crate::domain::emergency::{Channel, NumberKind};
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
     let mut lines = Vec::new();
-    if let Some(call) = &session.call {
-        if !call.prompts.is_empty() {
-            let given: Vec<String> =
-                call.prompts.iter().map(|p| format!("{} ({})", p.number, clock(app, p.raised_at))).collect();
-            lines.push(Line::from(vec![
-                Span::styled(format!("{} ", s.numbers_given), theme.label()),
-                Span::raw(given.join(", ")),
-            ]));
-        }
+    if let Some(call) = &session.call
+        && !call.prompts.is_empty()
+    {
+        let given: Vec<String> =
+            call.prompts.iter().map(|p| format!("{} ({})", p.number, clock(app, p.raised_at))).collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", s.numbers_given), theme.label()),
+            Span::raw(given.join(", ")),
+        ]));
     }
     for entry in &app.directory.entries {
         let style = match entry.kind {

@@ -104,7 +104,10 @@ fn card<'a>(app: &'a App, selected: usize, compact: bool, theme: &Theme) -> Vec<
             Span::raw(format!("{marker} ")),
             Span::styled(format!("{:>5}", entry.number), number_style),
             Span::styled(format!("  {}", s.pick(&entry.label_fr, &entry.label_en)), theme.title()),
-            Span::styled(format!("  ({}, {})", s.channel(entry.channel), s.pick(&entry.hours_fr, &entry.hours_en)), theme.muted()),
+            Span::styled(
+                format!("  ({}, {})", s.channel(entry.channel), s.pick(&entry.hours_fr, &entry.hours_en)),
+                theme.muted(),
+            ),
         ]);
         if index == selected {
             head = head.style(theme.selected());

@@ -69,3 +69,4 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+pub mod tmux;

@@ -1,0 +1,212 @@
+//! End-to-end journeys: the real binary, on a real encrypted database, in a pseudo-terminal.
+
+mod common;
+
+use std::path::Path;
+
+use common::tmux::{Tmux, available};
+use common::*;
+use permanence::domain::call::RudLevel;
+use permanence::store::Store;
+
+fn send_signal(pid: i32, signal: &str) {
+    let status =
+        std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+/// A database with a supervisor and Camille, and the terminal open on it at 100×30.
+fn open_terminal(dir: &Path) -> Tmux {
+    let db = db_in(dir);
+    if !db.exists() {
+        let mut store = create(&db);
+        add_listener(&mut store);
+    }
+    Tmux::start(dir, &["--db", db.to_str().unwrap()], 100, 30)
+}
+
+fn unlock_as_camille(tmux: &Tmux) {
+    tmux.wait_for("Qui êtes-vous ?");
+    tmux.keys(&["Down"]);
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+}
+
+fn start_call_and_type(tmux: &Tmux, notes: &str) {
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel en cours");
+    tmux.keys(&["Enter"]);
+    tmux.type_text(notes);
+    tmux.wait_for(notes);
+}
+
+#[test]
+fn take_a_call_then_find_it_after_reopening() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    start_call_and_type(&tmux, "Parle de son voisin CANARY-E2E-1");
+    // Esc then a letter in one write reads as Alt-letter, as in any terminal: wait between.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Notes (Entrée pour écrire)");
+    tmux.keys(&["f"]);
+    let screen = tmux.wait_for("Nouveau dossier");
+    let code = screen
+        .lines()
+        .find_map(|line| {
+            let compact: String = line.split_whitespace().collect();
+            compact
+                .find('-')
+                .and_then(|at| compact.get(at.saturating_sub(3)..at + 4))
+                .filter(|c| permanence::domain::caller_file::FileCode::parse(c).is_ok())
+                .map(str::to_owned)
+        })
+        .expect("the new code is shown large");
+    tmux.keys(&["Enter", "r", "Down", "3", "Enter"]);
+    tmux.wait_for("U élevé");
+    tmux.keys(&["e"]);
+    tmux.wait_for("Type d'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Issue de l'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Proposer un rappel");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel enregistré");
+    tmux.keys(&["M-2"]);
+    tmux.wait_for("Historique (1 appels");
+    tmux.wait_for(&code);
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+    // The terminal is given back clean: nothing of the call in what the shell shows.
+    assert!(!tmux.scrollback().contains("CANARY-E2E-1"), "{}", tmux.scrollback());
+
+    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let file = store.file_id_by_code(&code).unwrap().expect("the file exists");
+    let calls = store.calls_of_file(file).unwrap();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].record.notes, "Parle de son voisin CANARY-E2E-1");
+    assert_eq!(calls[0].record.rud.urgency, Some(RudLevel::High));
+    assert_eq!(store.draft().unwrap(), None, "the draft is gone once the call is saved");
+}
+
+#[test]
+fn after_kill_9_the_draft_comes_back() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    start_call_and_type(&tmux, "Notes tapées avant le crash CANARY-KILL");
+    tmux.wait_for("✓ enreg");
+    send_signal(tmux.pid(), "KILL");
+    tmux.wait_exit();
+    drop(tmux);
+
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    tmux.wait_for("Votre permanence");
+    tmux.keys(&["r"]);
+    tmux.wait_for("Appel non terminé");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Notes tapées avant le crash CANARY-KILL");
+}
+
+#[test]
+fn sigterm_saves_what_was_just_typed() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    // Once the new call's draft is saved, what is typed next is only in memory until the
+    // next autosave, a second later: SIGTERM must not wait for it.
+    tmux.wait_for("✓ enreg");
+    tmux.keys(&["Enter"]);
+    tmux.type_text("dernier mot");
+    tmux.wait_for("dernier mot");
+    send_signal(tmux.pid(), "TERM");
+    tmux.wait_exit();
+    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    assert_eq!(store.draft().unwrap().expect("a draft").record.notes, "dernier mot");
+}
+
+#[test]
+fn a_wrong_passphrase_then_the_right_one() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    tmux.wait_for("Qui êtes-vous ?");
+    tmux.keys(&["Down"]);
+    tmux.type_text("pas la bonne phrase");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Phrase de passe incorrecte");
+    assert!(!screen.contains("pas la bonne"), "the passphrase is never shown");
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Pas d'appel en cours");
+}
+
+#[test]
+fn a_locked_screen_shows_no_caller_data() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    start_call_and_type(&tmux, "Secret CANARY-LOCK");
+    tmux.keys(&["C-l"]);
+    let screen = tmux.wait_for("écran verrouillé");
+    assert!(!screen.contains("CANARY-LOCK"), "{screen}");
+    assert!(screen.contains("Appel en cours depuis"), "the call timer still runs:\n{screen}");
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Secret CANARY-LOCK");
+}
+
+#[test]
+fn first_run_creates_the_database_in_the_terminal() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let tmux = Tmux::start(dir.path(), &["--db", db.to_str().unwrap()], 100, 30);
+    tmux.wait_for("première utilisation");
+    tmux.type_text("coord");
+    tmux.keys(&["Enter"]);
+    tmux.type_text("Dominique");
+    tmux.keys(&["Enter"]);
+    tmux.type_text(SUPERVISOR_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.type_text(SUPERVISOR_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+    let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert_eq!(store.actor().display_name, "Dominique");
+}
+
+#[test]
+fn too_small_a_terminal_is_told_then_recovers() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    tmux.resize(50, 12);
+    tmux.wait_for("trop petite");
+    tmux.resize(80, 24);
+    tmux.wait_for("Qui êtes-vous ?");
+}
