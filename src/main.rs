@@ -1,5 +1,6 @@
 //! The command line: parse, load the configuration, hand over to `commands`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -100,8 +101,7 @@ impl From<RoleArg> for Role {
 
 fn main() -> ExitCode {
     if let Err(err) = permanence::hardening::harden_process() {
-        eprintln!("permanence: cannot disable core dumps: {err}");
-        return ExitCode::FAILURE;
+        return fail(anyhow::anyhow!("cannot disable core dumps: {err}"));
     }
     let cli = Cli::parse();
     let demo = matches!(cli.command, Some(Command::Demo { .. }));
@@ -134,6 +134,7 @@ fn main() -> ExitCode {
 }
 
 fn fail(err: anyhow::Error) -> ExitCode {
-    eprintln!("permanence: {err:#}");
+    // Not `eprintln!`: it would panic if the terminal is already gone.
+    let _ = writeln!(std::io::stderr(), "permanence: {err:#}");
     ExitCode::FAILURE
 }

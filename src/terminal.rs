@@ -201,19 +201,26 @@ pub fn run(db: PathBuf, config: Config, demo_accounts: Vec<(String, String)>) ->
 
     install_panic_hook();
     enter_terminal()?;
-    let result = event_loop(&mut app, &mut runner, &stop);
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout())).context("opening the terminal")?;
+    let result = event_loop(&mut terminal, &mut app, &mut runner, &stop);
+    // Whatever ended the loop (quit, signal, a terminal that went away), the call in
+    // progress is in the draft before anything else can fail.
+    let effects = app.save_now();
+    runner.run_all(&mut app, effects);
+    close(terminal);
     leave_terminal();
     result
 }
 
-fn event_loop(app: &mut App, runner: &mut Runner, stop: &AtomicBool) -> Result<()> {
-    let backend = CrosstermBackend::new(io::stdout());
-    let mut terminal = Terminal::new(backend).context("opening the terminal")?;
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    app: &mut App,
+    runner: &mut Runner,
+    stop: &AtomicBool,
+) -> Result<()> {
     terminal.clear()?;
     loop {
         if stop.load(Ordering::Relaxed) {
-            let effects = app.save_now();
-            runner.run_all(app, effects);
             return Ok(());
         }
         terminal.draw(|frame| ui::draw(frame, app))?;
@@ -234,6 +241,15 @@ fn event_loop(app: &mut App, runner: &mut Runner, stop: &AtomicBool) -> Result<(
             terminal.draw(|frame| ui::draw(frame, app))?;
             runner.run_all(app, effects);
         }
+    }
+}
+
+/// Drops the terminal. When the terminal is gone (window closed), ratatui's drop would
+/// report the failure to show the cursor with `eprintln!`, which panics on a dead stderr:
+/// in that case the handle is forgotten instead (the process is about to end).
+fn close(mut terminal: Terminal<CrosstermBackend<io::Stdout>>) {
+    if terminal.show_cursor().is_err() {
+        std::mem::forget(terminal);
     }
 }
 
@@ -259,7 +275,9 @@ fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         leave_terminal();
         let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!(
+        // Never `eprintln!` here: it panics when stderr is gone, and a panic in the hook aborts.
+        let _ = writeln!(
+            io::stderr(),
             "permanence: internal error at {location}. The call in progress was autosaved and will be \
              offered back at the next unlock."
         );

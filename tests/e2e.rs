@@ -210,3 +210,28 @@ fn too_small_a_terminal_is_told_then_recovers() {
     tmux.resize(80, 24);
     tmux.wait_for("Qui êtes-vous ?");
 }
+
+#[test]
+fn closing_the_terminal_window_saves_the_draft_and_ends_the_process() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    tmux.wait_for("✓ enreg");
+    tmux.keys(&["Enter"]);
+    tmux.type_text("fenêtre fermée");
+    tmux.wait_for("fenêtre fermée");
+    let pid = tmux.pid();
+    drop(tmux); // kills the tmux server: the terminal is gone, the program gets SIGHUP
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(std::time::Instant::now() < deadline, "the program outlived its terminal");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    assert_eq!(store.draft().unwrap().expect("a draft").record.notes, "fenêtre fermée");
+}

@@ -234,4 +234,17 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(hits)
     }
+
+    /// The file with the most calls (benchmarks open it as the worst case).
+    pub fn busiest_file(&self) -> StoreResult<Option<FileId>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT caller_file_id FROM call WHERE caller_file_id IS NOT NULL
+                 GROUP BY caller_file_id ORDER BY count(*) DESC LIMIT 1",
+                [],
+                |row| row.get(0).map(FileId),
+            )
+            .optional()?)
+    }
 }

@@ -1,0 +1,225 @@
+//! Keypress to frame on a large store: update, the store work it triggers, and the draw,
+//! measured together through the real runtime path (`Runner::run_all` + `ui::draw`).
+//!
+//!     cargo bench --bench keypress                       # 1,000,000 calls (builds the store once)
+//!     cargo bench --bench keypress -- --calls 10000      # smaller store
+//!     cargo bench --bench keypress -- --calls 2000 --iterations 20   # CI smoke run
+//!
+//! Stores are built by `demo::build` (deterministic) under target/bench-stores/ and reused.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{Local, Offset, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use zeroize::Zeroizing;
+
+use permanence::app::App;
+use permanence::app::effect::Effect;
+use permanence::config::{Config, Language};
+use permanence::demo;
+use permanence::i18n::Strings;
+use permanence::store::{KdfParams, Store};
+use permanence::terminal::Runner;
+use permanence::ui;
+
+struct Options {
+    calls: u64,
+    iterations: usize,
+}
+
+fn options() -> Options {
+    let mut options = Options { calls: 1_000_000, iterations: 300 };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--calls" => options.calls = args.next().and_then(|v| v.parse().ok()).expect("--calls N"),
+            "--iterations" => {
+                options.iterations = args.next().and_then(|v| v.parse().ok()).expect("--iterations N")
+            }
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    options
+}
+
+fn store_path(calls: u64) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-stores");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("demo-{calls}.db"))
+}
+
+struct Stats {
+    name: &'static str,
+    samples: Vec<Duration>,
+}
+
+impl Stats {
+    fn print(mut self) {
+        self.samples.sort();
+        let at = |q: f64| self.samples[((self.samples.len() - 1) as f64 * q).round() as usize];
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "{:<34} median {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   (n={})",
+            self.name,
+            ms(at(0.5)),
+            ms(at(0.99)),
+            ms(*self.samples.last().unwrap()),
+            self.samples.len()
+        );
+    }
+}
+
+struct Bench {
+    app: App,
+    runner: Runner,
+    terminal: Terminal<TestBackend>,
+}
+
+impl Bench {
+    /// One keypress: update, the effects it triggers (store included), one frame.
+    fn press(&mut self, key: KeyEvent) -> Duration {
+        let start = Instant::now();
+        let effects = self.app.handle_key(key);
+        self.runner.run_all(&mut self.app, effects);
+        self.terminal.draw(|frame| ui::draw(frame, &self.app)).unwrap();
+        start.elapsed()
+    }
+
+    fn effect(&mut self, effect: Effect) -> Duration {
+        let start = Instant::now();
+        self.runner.run_all(&mut self.app, vec![effect]);
+        self.terminal.draw(|frame| ui::draw(frame, &self.app)).unwrap();
+        start.elapsed()
+    }
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+}
+
+fn main() {
+    let options = options();
+    let db = store_path(options.calls);
+    if !db.exists() {
+        println!("building the demo store of {} calls at {} …", options.calls, db.display());
+        let start = Instant::now();
+        demo::build(&db, options.calls, &Config::default().themes).expect("build the demo store");
+        println!("built in {:.1} s", start.elapsed().as_secs_f64());
+    }
+    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "store: {} calls, {:.1} MB, {:.0} bytes per call",
+        options.calls,
+        size as f64 / 1e6,
+        size as f64 / options.calls as f64
+    );
+
+    // Unlock: key derivation (intended, tunable) and the rest.
+    let account = &demo::ACCOUNTS[1];
+    let start = Instant::now();
+    let mut kek = [0u8; 32];
+    argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(KdfParams::DEFAULT.memory_kib, KdfParams::DEFAULT.iterations, 1, Some(32))
+            .unwrap(),
+    )
+    .hash_password_into(account.passphrase.as_bytes(), &[7u8; 16], &mut kek)
+    .unwrap();
+    let kdf = start.elapsed();
+    let start = Instant::now();
+    drop(Store::open(&db, account.login, account.passphrase).unwrap());
+    let open = start.elapsed();
+    println!(
+        "unlock: key derivation {:.0} ms, the rest {:.1} ms",
+        kdf.as_secs_f64() * 1000.0,
+        (open.saturating_sub(kdf)).as_secs_f64() * 1000.0
+    );
+
+    let strings = Strings::get(Language::Fr);
+    let mut app = App::new(
+        Config::default(),
+        strings,
+        vec![account.login.to_owned()],
+        Utc::now(),
+        Local::now().offset().fix(),
+    );
+    let mut runner = Runner::new(db.clone(), strings, KdfParams::DEFAULT);
+    let start = Instant::now();
+    runner.run_all(
+        &mut app,
+        vec![Effect::Unlock {
+            login: account.login.into(),
+            passphrase: Zeroizing::new(account.passphrase.into()),
+        }],
+    );
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
+    println!("unlock to first frame (with key derivation): {:.0} ms", start.elapsed().as_secs_f64() * 1000.0);
+    // Dismiss the start-up popups (shift, handover).
+    while app.session.as_ref().is_some_and(|s| !s.modals.is_empty()) {
+        let effects = app.handle_key(Bench::key(KeyCode::Enter));
+        runner.run_all(&mut app, effects);
+    }
+    let mut bench = Bench { app, runner, terminal };
+    let n = options.iterations;
+
+    let samples = (0..n).map(|_| bench.press(Bench::key(KeyCode::Tab))).collect();
+    Stats { name: "switch pane (Tab)", samples }.print();
+
+    bench.press(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+    let samples = (0..n).map(|_| bench.press(Bench::key(KeyCode::Down))).collect();
+    Stats { name: "move in the callback queue", samples }.print();
+
+    bench.press(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    bench.press(Bench::key(KeyCode::Char('n')));
+    bench.press(Bench::key(KeyCode::Enter));
+    let text = "Appelle depuis sa cuisine, parle de sa fille qui ne répond plus. ";
+    let samples =
+        text.chars().cycle().take(n.max(200)).map(|c| bench.press(Bench::key(KeyCode::Char(c)))).collect();
+    Stats { name: "type a character in the notes", samples }.print();
+    bench.press(Bench::key(KeyCode::Esc));
+
+    // The file with the longest history.
+    let store = Store::open(&db, account.login, account.passphrase).unwrap();
+    let busiest = store.busiest_file().unwrap().expect("the demo has files");
+    let history = store.calls_of_file(busiest).unwrap().len();
+    drop(store);
+    let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: false })).collect();
+    Stats { name: "open a file (longest history)", samples }.print();
+    println!("  (that file has {history} calls)");
+
+    bench.press(Bench::key(KeyCode::Char('l')));
+    let query = "isolée soirée KAT";
+    let mut samples = Vec::new();
+    for _ in 0..(n / query.len()).max(2) {
+        for c in query.chars() {
+            samples.push(bench.press(Bench::key(KeyCode::Char(c))));
+        }
+        for _ in query.chars() {
+            samples.push(bench.press(Bench::key(KeyCode::Backspace)));
+        }
+    }
+    Stats { name: "search as you type (files)", samples }.print();
+    bench.press(Bench::key(KeyCode::Esc));
+
+    let samples = (0..n).map(|_| bench.effect(Effect::RefreshQueue)).collect();
+    Stats { name: "callback queue refresh", samples }.print();
+
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    println!(
+        "peak resident memory of this process: {:.1} MB (includes the 64 MiB of one key derivation)",
+        rss / 1024.0
+    );
+}
