@@ -336,3 +336,40 @@ fn a_draft_found_at_unlock_is_offered_back() {
     key(&mut app, KeyCode::Enter); // resume the draft
     assert_eq!(call(&app).notes_text(), "notes d'avant le crash");
 }
+
+#[test]
+fn another_listener_takes_over_the_terminal_without_restarting() {
+    let mut app = unlocked_app();
+    ctrl(&mut app, 'l');
+    let sacha = Actor {
+        id: ListenerId(3),
+        login: "sacha".into(),
+        display_name: "Sacha".into(),
+        role: Role::Listener,
+    };
+    let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
+        actor: sacha,
+        open_shift: None,
+        draft: None,
+        handover: None,
+        queue: Vec::new(),
+    })));
+    assert!(matches!(effects.as_slice(), [Effect::StartShift { end_previous: None }]), "Sacha's own shift");
+    assert_eq!(app.session.as_ref().unwrap().actor.login, "sacha");
+    assert!(app.session.as_ref().unwrap().shift.is_none());
+}
+
+#[test]
+fn handing_over_waits_for_an_unsaved_call_to_be_in_the_draft() {
+    let mut app = unlocked_app();
+    app.logins.push("sacha".into());
+    key(&mut app, KeyCode::Char('n'));
+    ctrl(&mut app, 'l');
+    // Pretend the draft save at lock failed (disk full): Camille's call is only in memory.
+    app.apply(Reply::Failed("Disque plein".into()));
+    key(&mut app, KeyCode::Down);
+    type_text(&mut app, "riviere calme douze");
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "no handover while the call would be lost");
+    let Some(Gate::Unlock(form)) = &app.gate else { panic!() };
+    assert_eq!(form.message.as_deref(), Some(app.strings.handover_blocked.as_str()));
+}
