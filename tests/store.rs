@@ -377,3 +377,54 @@ fn backup_is_an_encrypted_copy_that_opens_with_the_same_passphrases() {
     assert_eq!(copy.file_id_by_code(file.code.as_str()).unwrap(), Some(file.id));
     assert!(copy.check().unwrap().is_clean());
 }
+
+#[test]
+fn search_by_code_prefix_words_and_notes_with_accents_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let listening =
+        FileProfile { situation_summary: "Besoin d'écoute le soir".into(), ..FileProfile::default() };
+    let a = store.create_file(&listening).unwrap();
+    let b = store
+        .create_file(&FileProfile { situation_summary: "Deuil récent".into(), ..FileProfile::default() })
+        .unwrap();
+    let now = Utc::now();
+    store
+        .save_call(&NewCall {
+            shift_id: shift.id,
+            started_at: now,
+            ended_at: now,
+            call_type: CallType::Listening,
+            record: CallRecord {
+                caller_file_id: Some(b.id),
+                notes: "Parle de sa voisine Hélène".into(),
+                ..CallRecord::default()
+            },
+        })
+        .unwrap();
+    let ids = |store: &Store, query: &str| -> Vec<_> {
+        store.search_files(query, 20).unwrap().into_iter().map(|h| h.id).collect()
+    };
+
+    assert_eq!(ids(&store, a.code.as_str()), [a.id], "exact code");
+    assert_eq!(ids(&store, &a.code.as_str().to_lowercase().replace('-', " ")), [a.id], "as heard");
+    assert!(ids(&store, &a.code.as_str()[..2]).contains(&a.id), "prefix");
+    assert_eq!(ids(&store, "ecoute"), [a.id], "no accent finds the accented word");
+    assert_eq!(ids(&store, "ÉCOUTE soir"), [a.id], "accents and case folded, every word");
+    assert_eq!(ids(&store, "écou"), [a.id], "a word as a prefix, as you type");
+    assert_eq!(ids(&store, "helene"), [b.id], "words in call notes find the file");
+    assert!(ids(&store, "absent").is_empty());
+    assert!(ids(&store, "\"").is_empty(), "quotes are not FTS syntax errors");
+
+    // A changed summary is searched by its new words only.
+    store
+        .update_file_profile(
+            a.id,
+            &FileProfile { situation_summary: "Solitude".into(), ..FileProfile::default() },
+        )
+        .unwrap();
+    assert!(ids(&store, "ecoute").is_empty());
+    assert_eq!(ids(&store, "solitude"), [a.id]);
+}

@@ -197,29 +197,43 @@ impl Store {
     }
 
     /// Files whose code starts like `query` (as a caller would say it), then files whose
-    /// summary contains it; most recently contacted first.
+    /// summary, instructions or call notes contain its words (accents folded, each word as a
+    /// prefix); most recently contacted first. Each full-text scan stops at the newest
+    /// matches, so a keypress costs the same on a store of years.
     pub fn search_files(&self, query: &str, limit: usize) -> StoreResult<Vec<FileHit>> {
-        let query = query.trim();
-        if query.is_empty() {
-            return Ok(Vec::new());
+        let mut ids: Vec<i64> = Vec::new();
+        if let Some(prefix) = code_prefix(query) {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT id FROM caller_file WHERE code >= ?1 AND code < ?1 || char(127) ORDER BY code LIMIT ?2",
+            )?;
+            let found = statement.query_map(params![prefix, limit as i64], |row| row.get(0))?;
+            ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
         }
-        let compact: String =
-            query.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
-        let code_prefix = match compact.len() {
-            0..=3 => compact,
-            _ => format!("{}-{}", &compact[..3.min(compact.len())], &compact[3..]),
-        };
-        let like = format!("%{}%", query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let by_code = ids.len();
+        if let Some(words) = fts_query(query) {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT rowid FROM caller_file_fts WHERE caller_file_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            )?;
+            let found = statement.query_map(params![words, limit as i64], |row| row.get(0))?;
+            ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
+            let mut statement = self.conn.prepare_cached(
+                "SELECT c.caller_file_id FROM call c
+                 WHERE c.id IN (SELECT rowid FROM call_fts WHERE call_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
+                   AND c.caller_file_id IS NOT NULL",
+            )?;
+            let found = statement.query_map(params![words, (limit * 4) as i64], |row| row.get(0))?;
+            ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut hits = Vec::new();
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, code, status, last_contact_at, situation_summary,
-                    (substr(code, 1, length(?1)) = ?1) AS by_code
-             FROM caller_file
-             WHERE substr(code, 1, length(?1)) = ?1 OR situation_summary LIKE ?2 ESCAPE '\\'
-             ORDER BY by_code DESC, coalesce(last_contact_at, created_at) DESC
-             LIMIT ?3",
+            "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
         )?;
-        let hits = statement
-            .query_map(rusqlite::params![code_prefix, like, limit as i64], |row| {
+        for (index, id) in ids.into_iter().enumerate() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let hit = statement.query_row([id], |row| {
                 let code: String = row.get(1)?;
                 Ok(FileHit {
                     id: FileId(row.get(0)?),
@@ -230,9 +244,14 @@ impl Store {
                     last_contact_at: from_secs_opt(row.get(3)?),
                     summary: row.get(4)?,
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(hits)
+            })?;
+            hits.push((index >= by_code, hit));
+        }
+        // Code matches first; then the most recent contact first.
+        hits.sort_by(|(a_text, a), (b_text, b)| {
+            a_text.cmp(b_text).then(b.last_contact_at.cmp(&a.last_contact_at))
+        });
+        Ok(hits.into_iter().take(limit).map(|(_, hit)| hit).collect())
     }
 
     /// The file with the most calls (benchmarks open it as the worst case).
@@ -247,4 +266,26 @@ impl Store {
             )
             .optional()?)
     }
+}
+
+/// The start of a file code as typed or heard ("kat 4" -> "KAT-4"), if the query can be one.
+fn code_prefix(query: &str) -> Option<String> {
+    let compact: String =
+        query.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
+    let (letters, digits) = compact.split_at(compact.len().min(3));
+    let valid = !compact.is_empty()
+        && letters.chars().all(|c| c.is_ascii_uppercase())
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && compact.len() <= 6;
+    valid.then(|| if digits.is_empty() { letters.to_owned() } else { format!("{letters}-{digits}") })
+}
+
+/// An FTS5 query matching every word of `query` as a prefix, or `None` without words.
+fn fts_query(query: &str) -> Option<String> {
+    let words: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }
