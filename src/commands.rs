@@ -15,7 +15,7 @@ use crate::store::{KdfParams, NewAccount, Store, StoreError};
 
 /// What every command needs: the database path, the configuration, who acts and how their
 /// passphrases are read.
-pub struct Session {
+pub struct Invocation {
     pub db: PathBuf,
     pub config: Config,
     pub config_file: Option<PathBuf>,
@@ -23,7 +23,7 @@ pub struct Session {
     passphrases: PassphraseSource,
 }
 
-impl Session {
+impl Invocation {
     /// `--db` wins over the config's `database`, which wins over the platform default
     /// (the demo has its own default, so it never touches the real database).
     pub fn new(
@@ -32,7 +32,7 @@ impl Session {
         login: Option<String>,
         passphrase_stdin: bool,
         demo: bool,
-    ) -> Result<Session> {
+    ) -> Result<Invocation> {
         let default_config = paths::default_config_file().ok();
         let (config, config_file) = Config::load(config, default_config.as_deref())?;
         let db = match (db, &config.database, demo) {
@@ -41,7 +41,13 @@ impl Session {
             (None, Some(db), false) => db.clone(),
             (None, None, false) => paths::default_database()?,
         };
-        Ok(Session { db, config, config_file, login, passphrases: PassphraseSource::new(passphrase_stdin) })
+        Ok(Invocation {
+            db,
+            config,
+            config_file,
+            login,
+            passphrases: PassphraseSource::new(passphrase_stdin),
+        })
     }
 
     /// Unlocks the database as `--as LOGIN`, or as its only account.
@@ -65,12 +71,12 @@ impl Session {
 }
 
 /// The terminal interface; on a first run it walks the person through creating the database.
-pub fn open_terminal(session: Session) -> Result<ExitCode> {
+pub fn open_terminal(session: Invocation) -> Result<ExitCode> {
     crate::terminal::run(session.db, session.config, Vec::new())?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn init(mut session: Session, login: &str, name: &str) -> Result<ExitCode> {
+pub fn init(mut session: Invocation, login: &str, name: &str) -> Result<ExitCode> {
     if session.db.exists() {
         return Err(StoreError::AlreadyExists(session.db.clone()).into());
     }
@@ -84,7 +90,7 @@ pub fn init(mut session: Session, login: &str, name: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn demo(session: Session, calls: u64) -> Result<ExitCode> {
+pub fn demo(session: Invocation, calls: u64) -> Result<ExitCode> {
     let created = if session.db.exists() {
         println!("The demo database {} already exists; it is reopened as it is.", session.db.display());
         println!("(Delete it and its .keys file to build it again, e.g. with another --calls.)");
@@ -119,7 +125,7 @@ pub fn demo(session: Session, calls: u64) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn listener_add(mut session: Session, login: &str, name: &str, role: Role) -> Result<ExitCode> {
+pub fn listener_add(mut session: Invocation, login: &str, name: &str, role: Role) -> Result<ExitCode> {
     let mut store = session.unlock()?;
     let passphrase = session.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
     let account = NewAccount { login, display_name: name, role, passphrase: &passphrase };
@@ -128,7 +134,7 @@ pub fn listener_add(mut session: Session, login: &str, name: &str, role: Role) -
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn listener_list(mut session: Session) -> Result<ExitCode> {
+pub fn listener_list(mut session: Invocation) -> Result<ExitCode> {
     let store = session.unlock()?;
     for listener in store.listeners()? {
         let state = if listener.active { "active" } else { "deactivated" };
@@ -143,14 +149,14 @@ pub fn listener_list(mut session: Session) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn listener_deactivate(mut session: Session, login: &str) -> Result<ExitCode> {
+pub fn listener_deactivate(mut session: Invocation, login: &str) -> Result<ExitCode> {
     let mut store = session.unlock()?;
     store.deactivate_listener(login)?;
     println!("Deactivated {login}: their key slot is removed, their past calls keep their name.");
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn listener_passwd(mut session: Session, login: Option<&str>) -> Result<ExitCode> {
+pub fn listener_passwd(mut session: Invocation, login: Option<&str>) -> Result<ExitCode> {
     let mut store = session.unlock()?;
     let login = login.unwrap_or(&store.actor().login).to_owned();
     let passphrase = session.passphrases.ask_new(&format!("New passphrase for {login}: "), &login)?;
@@ -159,7 +165,7 @@ pub fn listener_passwd(mut session: Session, login: Option<&str>) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn check(mut session: Session) -> Result<ExitCode> {
+pub fn check(mut session: Invocation) -> Result<ExitCode> {
     let store = match session.unlock() {
         Ok(store) => store,
         // Damage that prevents unlocking is the verdict itself, not a failure to check.
@@ -188,7 +194,7 @@ pub fn check(mut session: Session) -> Result<ExitCode> {
     }
 }
 
-pub fn backup(mut session: Session, out: &Path) -> Result<ExitCode> {
+pub fn backup(mut session: Invocation, out: &Path) -> Result<ExitCode> {
     let mut store = session.unlock()?;
     let report = store.backup(out)?;
     println!(

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use permanence::commands::{self, Session};
+use permanence::commands::{self, Invocation};
 use permanence::domain::listener::Role;
 
 #[derive(Parser)]
@@ -105,11 +105,11 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let demo = matches!(cli.command, Some(Command::Demo { .. }));
-    let session = match Session::new(cli.db, cli.config.as_deref(), cli.as_login, cli.passphrase_stdin, demo)
-    {
-        Ok(session) => session,
-        Err(err) => return fail(err),
-    };
+    let session =
+        match Invocation::new(cli.db, cli.config.as_deref(), cli.as_login, cli.passphrase_stdin, demo) {
+            Ok(session) => session,
+            Err(err) => return fail(err),
+        };
     let result = match cli.command {
         None => commands::open_terminal(session),
         Some(Command::Init { login, name }) => commands::init(session, &login, &name),

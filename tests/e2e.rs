@@ -32,6 +32,17 @@ fn unlock_as_camille(tmux: &Tmux) {
     tmux.keys(&["Enter"]);
 }
 
+/// Starts a call, waits for its draft to be saved, then types: what is typed is then only in
+/// memory until the next autosave, a second later.
+fn start_saved_call_then_type(tmux: &Tmux, notes: &str) {
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    tmux.wait_for("✓ enreg");
+    tmux.keys(&["Enter"]);
+    tmux.type_text(notes);
+    tmux.wait_for(notes);
+}
+
 fn start_call_and_type(tmux: &Tmux, notes: &str) {
     tmux.wait_for("Pas d'appel en cours");
     tmux.keys(&["n"]);
@@ -124,14 +135,8 @@ fn sigterm_saves_what_was_just_typed() {
     let dir = tempfile::tempdir().unwrap();
     let tmux = open_terminal(dir.path());
     unlock_as_camille(&tmux);
-    tmux.wait_for("Pas d'appel en cours");
-    tmux.keys(&["n"]);
-    // Once the new call's draft is saved, what is typed next is only in memory until the
-    // next autosave, a second later: SIGTERM must not wait for it.
-    tmux.wait_for("✓ enreg");
-    tmux.keys(&["Enter"]);
-    tmux.type_text("dernier mot");
-    tmux.wait_for("dernier mot");
+    // SIGTERM must not wait for the next autosave.
+    start_saved_call_then_type(&tmux, "dernier mot");
     send_signal(tmux.pid(), "TERM");
     tmux.wait_exit();
     let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
@@ -219,12 +224,7 @@ fn closing_the_terminal_window_saves_the_draft_and_ends_the_process() {
     let dir = tempfile::tempdir().unwrap();
     let tmux = open_terminal(dir.path());
     unlock_as_camille(&tmux);
-    tmux.wait_for("Pas d'appel en cours");
-    tmux.keys(&["n"]);
-    tmux.wait_for("✓ enreg");
-    tmux.keys(&["Enter"]);
-    tmux.type_text("fenêtre fermée");
-    tmux.wait_for("fenêtre fermée");
+    start_saved_call_then_type(&tmux, "fenêtre fermée");
     let pid = tmux.pid();
     drop(tmux); // kills the tmux server: the terminal is gone, the program gets SIGHUP
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

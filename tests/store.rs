@@ -414,6 +414,8 @@ fn search_by_code_prefix_words_and_notes_with_accents_folded() {
     assert_eq!(ids(&store, "ecoute"), [a.id], "no accent finds the accented word");
     assert_eq!(ids(&store, "ÉCOUTE soir"), [a.id], "accents and case folded, every word");
     assert_eq!(ids(&store, "écou"), [a.id], "a word as a prefix, as you type");
+    assert_eq!(ids(&store, "éco"), [a.id], "three letters are enough");
+    assert!(ids(&store, "é").is_empty(), "shorter words are not searched (too costly, too vague)");
     assert_eq!(ids(&store, "helene"), [b.id], "words in call notes find the file");
     assert!(ids(&store, "absent").is_empty());
     assert!(ids(&store, "\"").is_empty(), "quotes are not FTS syntax errors");

@@ -26,15 +26,19 @@ fn actor() -> Actor {
     Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role: Role::Listener }
 }
 
-/// An app unlocked by Camille with her shift open.
-fn unlocked_app() -> App {
-    let mut app = App::new(
+fn new_app(logins: &[&str]) -> App {
+    App::new(
         Config::default(),
         Strings::get(Language::Fr),
-        vec!["camille".into()],
+        logins.iter().map(|l| (*l).to_owned()).collect(),
         now(),
         FixedOffset::east_opt(3600).unwrap(),
-    );
+    )
+}
+
+/// An app unlocked by Camille with her shift open.
+fn unlocked_app() -> App {
+    let mut app = new_app(&["camille"]);
     let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
         actor: actor(),
         open_shift: None,
@@ -84,13 +88,7 @@ fn file_view(id: i64) -> FileView {
 
 #[test]
 fn unlocking_types_a_masked_passphrase_and_asks_the_store() {
-    let mut app = App::new(
-        Config::default(),
-        Strings::get(Language::Fr),
-        vec!["coord".into(), "camille".into()],
-        now(),
-        FixedOffset::east_opt(3600).unwrap(),
-    );
+    let mut app = new_app(&["coord", "camille"]);
     key(&mut app, KeyCode::Down);
     type_text(&mut app, "trois pommes");
     let effects = key(&mut app, KeyCode::Enter);
@@ -315,13 +313,7 @@ fn quitting_during_a_call_asks_and_saves_the_draft() {
 
 #[test]
 fn a_draft_found_at_unlock_is_offered_back() {
-    let mut app = App::new(
-        Config::default(),
-        Strings::get(Language::Fr),
-        vec!["camille".into()],
-        now(),
-        FixedOffset::east_opt(3600).unwrap(),
-    );
+    let mut app = new_app(&["camille"]);
     let mut form = CallForm::new(now());
     form.notes.insert_str("notes d'avant le crash");
     let draft = form.draft(ShiftId(7));

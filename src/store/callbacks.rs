@@ -4,13 +4,12 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
-use super::rows::{from_secs, now, to_secs, word};
+use super::rows::{file_code, from_secs, now, to_secs, word};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
     Assignee, Attempt, AttemptResult, Callback, CallbackStatus, NewCallback, PhoneNumber, QueueEntry,
 };
-use crate::domain::caller_file::FileCode;
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, caller_file_id, origin_call_id, due_at, priority, callback_number, \
@@ -201,12 +200,9 @@ impl Store {
         )?;
         let entries = statement
             .query_map([to_secs(now)], |row| {
-                let code: String = row.get(1)?;
                 Ok(QueueEntry {
                     id: CallbackId(row.get(0)?),
-                    file_code: FileCode::parse(&code).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
-                    })?,
+                    file_code: file_code(row, 1)?,
                     due_at: from_secs(row.get(2)?),
                     priority: word(3, row.get(3)?)?,
                     assignee: match row.get::<_, Option<i64>>(4)? {

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
-use super::rows::{from_secs, from_secs_opt, now, to_secs, word, word_opt};
+use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::Call;
@@ -20,7 +20,6 @@ const COLUMNS: &str = "id, code, status, closed_reason, caller_agreed, age_band,
 const CODE_ATTEMPTS: usize = 10;
 
 fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallerFile> {
-    let code: String = row.get(1)?;
     let departement: Option<String> = row.get(7)?;
     let closure = match (row.get::<_, Option<String>>(3)?, row.get::<_, Option<bool>>(4)?) {
         (Some(reason), Some(caller_agreed)) => Some(Closure { reason, caller_agreed }),
@@ -28,9 +27,7 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallerFile> {
     };
     Ok(CallerFile {
         id: FileId(row.get(0)?),
-        code: FileCode::parse(&code).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
-        })?,
+        code: file_code(row, 1)?,
         status: word(2, row.get(2)?)?,
         closure,
         profile: FileProfile {
@@ -234,12 +231,9 @@ impl Store {
                 continue;
             }
             let hit = statement.query_row([id], |row| {
-                let code: String = row.get(1)?;
                 Ok(FileHit {
                     id: FileId(row.get(0)?),
-                    code: FileCode::parse(&code).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
-                    })?,
+                    code: file_code(row, 1)?,
                     status: word(2, row.get(2)?)?,
                     last_contact_at: from_secs_opt(row.get(3)?),
                     summary: row.get(4)?,
@@ -280,11 +274,16 @@ fn code_prefix(query: &str) -> Option<String> {
     valid.then(|| if digits.is_empty() { letters.to_owned() } else { format!("{letters}-{digits}") })
 }
 
+/// Words shorter than this are left out of full-text search: a one- or two-letter prefix
+/// matches a large part of the vocabulary, which costs hundreds of milliseconds on years of
+/// notes and finds nothing useful (codes are still matched from the first letter).
+const MIN_WORD: usize = 3;
+
 /// An FTS5 query matching every word of `query` as a prefix, or `None` without words.
 fn fts_query(query: &str) -> Option<String> {
     let words: Vec<String> = query
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+        .filter(|w| w.chars().count() >= MIN_WORD)
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))

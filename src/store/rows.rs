@@ -5,6 +5,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
 
+use crate::domain::caller_file::FileCode;
 use crate::domain::{Timestamp, UnknownWord};
 
 pub fn to_secs(at: Timestamp) -> i64 {
@@ -35,4 +36,11 @@ pub fn word_opt<T: FromStr<Err = UnknownWord>>(
 /// The current instant, truncated to what the store keeps (seconds).
 pub fn now() -> Timestamp {
     from_secs(Utc::now().timestamp())
+}
+
+/// Reads a stored file code; a malformed one is a conversion error on that column.
+pub fn file_code(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<FileCode> {
+    let text: String = row.get(column)?;
+    FileCode::parse(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, e.into()))
 }

@@ -1,12 +1,13 @@
 -- Schema 2: full-text search over file summaries and call notes (FTS5, inside the encrypted
--- file). Accents are folded ("écoute" finds "ecoute" and the reverse). The indexes follow
+-- file). Accents are folded ("écoute" finds "ecoute" and the reverse). Three-letter prefixes
+-- are indexed so that as-you-type queries stay fast on years of calls. The indexes follow
 -- their tables through triggers; 'secure-delete' makes a purge remove the words from the
 -- index itself, not only mark them deleted.
 
 CREATE VIRTUAL TABLE caller_file_fts USING fts5(
     situation_summary, instructions,
     content = 'caller_file', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
 );
 INSERT INTO caller_file_fts(caller_file_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO caller_file_fts(caller_file_fts) VALUES ('rebuild');
@@ -29,7 +30,7 @@ END;
 CREATE VIRTUAL TABLE call_fts USING fts5(
     notes,
     content = 'call', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '3'
 );
 INSERT INTO call_fts(call_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO call_fts(call_fts) VALUES ('rebuild');
