@@ -18,7 +18,7 @@ use crate::domain::Timestamp;
 use crate::domain::call::{CallType, Outcome, RudLevel};
 use crate::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority, QueueEntry};
 use crate::domain::emergency::Directory;
-use crate::domain::listener::{Role, validate_login};
+use crate::domain::listener::validate_login;
 use crate::domain::passphrase::check_passphrase;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::shift::Shift;
@@ -898,11 +898,6 @@ impl App {
             None => {}
         }
         Vec::new()
-    }
-
-    /// Whether the actor is a supervisor (the status bar says so).
-    pub fn is_supervisor(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.actor.role == Role::Supervisor)
     }
 }
 

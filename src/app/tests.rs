@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::config::Language;
 use crate::domain::caller_file::{CallerFile, FileCode, FileProfile, FileStatus};
+use crate::domain::listener::Role;
 use crate::domain::{FileId, ListenerId, ShiftId};
 
 fn now() -> Timestamp {

@@ -60,16 +60,6 @@ impl Store {
     pub fn verify_audit_chain(&self) -> StoreResult<Result<AuditReport, ChainBreak>> {
         verify(&self.conn)
     }
-
-    /// The latest entries, newest first (ids and words only: the log holds no content).
-    pub fn audit_tail(&self, limit: usize) -> StoreResult<Vec<AuditEntry>> {
-        let mut statement = self.conn.prepare(
-            "SELECT id, at, actor, action, object_kind, object_id, prev_hash, hash
-             FROM audit ORDER BY id DESC LIMIT ?1",
-        )?;
-        let entries = statement.query_map([limit as i64], read_entry)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(entries)
-    }
 }
 
 pub(super) fn verify(conn: &Connection) -> StoreResult<Result<AuditReport, ChainBreak>> {

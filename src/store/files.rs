@@ -178,15 +178,6 @@ impl Store {
         })
     }
 
-    /// Sets or lifts the legal hold that keeps a file's free text past retention.
-    pub fn set_legal_hold(&mut self, id: FileId, hold: bool) -> StoreResult<()> {
-        self.require_supervisor("set or lift a legal hold")?;
-        self.write(|tx, actor| {
-            tx.execute("UPDATE caller_file SET legal_hold = ?2 WHERE id = ?1", params![id.0, hold])?;
-            audit::append(tx, Some(actor.id), AuditAction::FileChanged, ObjectKind::CallerFile, Some(id.0))
-        })
-    }
-
     /// A file and its calls, newest first, without auditing: for showing again a file the
     /// listener already has open (after saving a call on it, for instance).
     pub fn file_with_history(&self, id: FileId) -> StoreResult<(CallerFile, Vec<Call>)> {
