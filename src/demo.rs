@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::domain::call::{CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
 use crate::domain::callback::{Assignee, Attempt, AttemptResult, NewCallback, PhoneNumber, Priority};
 use crate::domain::caller_file::{AgeBand, CallerRelation, Closure, Departement, FileProfile, Gender};
+use crate::domain::emergency::Situation;
 use crate::domain::listener::Role;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{FileId, ListenerId, Timestamp};
@@ -252,7 +253,7 @@ impl Generator<'_> {
         if rud.urgency == Some(RudLevel::High) {
             prompts.push(PromptRecord {
                 number: "15".into(),
-                rule: "urgency_high".into(),
+                rule: "life_at_risk".into(),
                 raised_at: started_at + Duration::minutes(3),
                 acknowledgement: Some(Acknowledgement {
                     at: started_at + Duration::minutes(4),
@@ -289,6 +290,11 @@ impl Generator<'_> {
                 orientations,
                 outcome: Some(if wants_callback { Outcome::CallbackScheduled } else { outcome }),
                 prompts,
+                situations: if rud.urgency.is_some() {
+                    vec![Situation::SuicidalIdeation]
+                } else {
+                    Vec::new()
+                },
             },
         };
         let call_id = bulk.call(listener, &call)?;

@@ -11,7 +11,8 @@ use crate::config::Language;
 use crate::domain::call::{CallType, Outcome};
 use crate::domain::callback::Priority;
 use crate::domain::caller_file::{AgeBand, CallerRelation, Gender};
-use crate::domain::emergency::Channel;
+use crate::domain::emergency::{Channel, Rule, Situation};
+use crate::domain::prompt::PromptOutcome;
 
 macro_rules! strings {
     ($($field:ident),+ $(,)?) => {
@@ -165,6 +166,18 @@ strings!(
     setup_name_missing,
     setup_passphrases_differ,
     setup_creating,
+    no_prompt_pending,
+    end_blocked_by_prompt,
+    ack_needs_note,
+    pick_situations,
+    field_situations,
+    banner_ack_hint,
+    ack_title,
+    ack_outcome_label,
+    ack_note_label,
+    ack_hint,
+    prompt_waiting,
+    history_prompts,
     error_wrong_passphrase,
     error_unknown_listener,
     error_deactivated,
@@ -235,6 +248,19 @@ impl Strings {
         self.label("channel", value.as_str())
     }
 
+    pub fn situation(&self, value: Situation) -> &str {
+        self.label("situation", value.as_str())
+    }
+
+    pub fn prompt_outcome(&self, value: PromptOutcome) -> &str {
+        self.label("prompt_outcome", value.as_str())
+    }
+
+    /// The advice of a rule in the interface's language.
+    pub fn advice<'a>(&self, rule: &'a Rule) -> &'a str {
+        self.pick(&rule.advice_fr, &rule.advice_en)
+    }
+
     pub fn action_short(&self, action: Action) -> &str {
         self.actions.get(&action.name()).map_or("?", |texts| texts[0].as_str())
     }
@@ -278,6 +304,8 @@ mod tests {
             check("gender", Gender::ALL.iter().map(|v| v.as_str()).collect());
             check("relation", CallerRelation::ALL.iter().map(|v| v.as_str()).collect());
             check("channel", Channel::ALL.iter().map(|v| v.as_str()).collect());
+            check("situation", Situation::ALL.iter().map(|v| v.as_str()).collect());
+            check("prompt_outcome", PromptOutcome::ALL.iter().map(|v| v.as_str()).collect());
             for action in all_actions() {
                 assert!(
                     s.actions.contains_key(&action.name()),

@@ -77,8 +77,8 @@ fn take_a_call_then_find_it_after_reopening() {
                 .map(str::to_owned)
         })
         .expect("the new code is shown large");
-    tmux.keys(&["Enter", "r", "Down", "3", "Enter"]);
-    tmux.wait_for("U élevé");
+    tmux.keys(&["Enter", "r", "Down", "2", "Enter"]);
+    tmux.wait_for("U moyen");
     tmux.keys(&["e"]);
     tmux.wait_for("Type d'appel");
     tmux.keys(&["Enter"]);
@@ -100,7 +100,7 @@ fn take_a_call_then_find_it_after_reopening() {
     let calls = store.calls_of_file(file).unwrap();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].record.notes, "Parle de son voisin CANARY-E2E-1");
-    assert_eq!(calls[0].record.rud.urgency, Some(RudLevel::High));
+    assert_eq!(calls[0].record.rud.urgency, Some(RudLevel::Medium));
     assert_eq!(store.draft().unwrap(), None, "the draft is gone once the call is saved");
 }
 
@@ -234,4 +234,48 @@ fn closing_the_terminal_window_saves_the_draft_and_ends_the_process() {
     }
     let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     assert_eq!(store.draft().unwrap().expect("a draft").record.notes, "fenêtre fermée");
+}
+
+#[test]
+fn an_emergency_prompt_cannot_be_missed_and_is_stored_with_its_outcome() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel en cours");
+    tmux.keys(&["r", "Down", "3", "Enter"]);
+    let screen = tmux.wait_for("⚠ 15 · 112");
+    assert!(
+        screen.lines().nth(1).is_some_and(|l| l.contains("!! ⚠ 15 · 112")),
+        "banner at the top:\n{screen}"
+    );
+    tmux.keys(&["e"]);
+    tmux.wait_for("Suite donnée au numéro");
+    tmux.keys(&["2", "Enter"]);
+    tmux.keys(&["1", "Enter"]);
+    tmux.keys(&["e"]);
+    tmux.wait_for("Type d'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Issue de l'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Appel enregistré");
+    assert!(!tmux.screen().contains("⚠ 15"), "the banner is gone once acknowledged");
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+
+    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let shift = store.open_shift().unwrap().expect("the shift");
+    let calls = store.calls_of_shift(shift.id).unwrap();
+    let outcomes: Vec<_> = calls[0]
+        .record
+        .prompts
+        .iter()
+        .map(|p| (p.number.as_str(), p.acknowledgement.as_ref().map(|a| a.outcome)))
+        .collect();
+    use permanence::domain::prompt::PromptOutcome::*;
+    assert_eq!(outcomes, [("15", Some(ServiceContacted)), ("112", Some(NumberGiven))]);
 }

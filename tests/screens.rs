@@ -16,7 +16,9 @@ use permanence::domain::callback::{Assignee, Priority, QueueEntry};
 use permanence::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, Departement, FileCode, FileHit, FileProfile, FileStatus, Gender,
 };
+use permanence::domain::emergency::Situation;
 use permanence::domain::listener::Role;
+use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::Shift;
 use permanence::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Strings;
@@ -110,7 +112,17 @@ fn file_view() -> FileView {
             rud,
             orientations: vec!["3114".into()],
             outcome: Some(Outcome::Oriented),
-            prompts: Vec::new(),
+            prompts: vec![PromptRecord {
+                number: "3114".into(),
+                rule: "suicidal_ideation".into(),
+                raised_at: now() - Duration::days(days),
+                acknowledgement: Some(Acknowledgement {
+                    at: now() - Duration::days(days),
+                    outcome: PromptOutcome::NumberGiven,
+                    note: None,
+                }),
+            }],
+            situations: vec![Situation::SuicidalIdeation],
         },
     };
     FileView {
@@ -170,6 +182,15 @@ fn in_call(language: Language) -> App {
         Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None };
     app.session.as_mut().unwrap().call.as_mut().unwrap().themes = vec!["isolement".into(), "famille".into()];
     app.apply(Reply::DraftSaved(now()));
+    app
+}
+
+/// The grid rated urgency high: 15 and 112 are prompted, the banner is up.
+fn with_life_risk_prompt(language: Language) -> App {
+    let mut app = in_call(language);
+    for key in [KeyCode::Char('r'), KeyCode::Down, KeyCode::Char('3'), KeyCode::Enter] {
+        press(&mut app, key);
+    }
     app
 }
 
@@ -239,6 +260,17 @@ fn scenarios() -> Vec<Scenario> {
         ("pick_themes", |l| {
             let mut app = in_call(l);
             press(&mut app, KeyCode::Char('t'));
+            app
+        }),
+        ("emergency_banner", with_life_risk_prompt),
+        ("acknowledge_prompts", |l| {
+            let mut app = with_life_risk_prompt(l);
+            ctrl(&mut app, 'o');
+            app
+        }),
+        ("pick_situations", |l| {
+            let mut app = in_call(l);
+            press(&mut app, KeyCode::Char('u'));
             app
         }),
         ("pick_rud", |l| {
@@ -436,4 +468,26 @@ fn without_colour_meaning_stays() {
     }
     let (x, y) = find(buffer, "!! RETARD");
     assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED | Modifier::BOLD));
+}
+
+#[test]
+fn the_life_risk_banner_is_red_across_the_screen_in_the_next_frame() {
+    for (width, height) in SIZES {
+        let app = with_life_risk_prompt(Language::Fr);
+        let terminal = render(&app, width, height);
+        let buffer = terminal.backend().buffer();
+        let (x, y) = find(buffer, "⚠ 15 · 112");
+        assert_eq!(y, 1, "right under the status bar");
+        for column in [0, x, width - 1] {
+            let cell = &buffer[(column, y)];
+            assert_eq!((cell.fg, cell.bg), (Color::White, Color::Red), "column {column}");
+            assert!(cell.modifier.contains(Modifier::BOLD));
+        }
+    }
+    let mut app = with_life_risk_prompt(Language::En);
+    app.colors = false;
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let (x, y) = find(buffer, "!! ⚠ 15 · 112");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED | Modifier::BOLD), "marked without colour");
 }

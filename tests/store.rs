@@ -9,6 +9,7 @@ use permanence::domain::callback::{
     Assignee, AttemptResult, CallbackStatus, NewCallback, PhoneNumber, Priority,
 };
 use permanence::domain::caller_file::{AgeBand, Closure, Departement, FileProfile, FileStatus};
+use permanence::domain::emergency::Situation;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::store::{KeyFile, SCHEMA_VERSION, Store, StoreError};
 
@@ -56,6 +57,7 @@ fn what_is_written_reads_back_after_reopening() {
                         note: None,
                     }),
                 }],
+                situations: vec![Situation::SuicidalIdeation],
             },
         };
         let call_id = store.save_call(&call).unwrap();
@@ -89,6 +91,7 @@ fn what_is_written_reads_back_after_reopening() {
     assert_eq!(call.record.prompts.len(), 1);
     assert_eq!(call.record.prompts[0].acknowledgement.as_ref().unwrap().outcome, PromptOutcome::NumberGiven);
     assert_eq!(call.record.rud.risk, Some(RudLevel::Medium));
+    assert_eq!(call.record.situations, [Situation::SuicidalIdeation]);
     let pending = store.pending_callbacks().unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].id, callback_id);

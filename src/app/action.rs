@@ -24,6 +24,8 @@ pub enum Action {
     PickRud,
     PickOrientations,
     PickOutcome,
+    PickSituations,
+    AcknowledgePrompts,
     LinkFile,
     NewFile,
     KeepAnonymous,

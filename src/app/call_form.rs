@@ -3,6 +3,7 @@
 use ratatui_textarea::TextArea;
 
 use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud};
+use crate::domain::emergency::{Directory, Rules, Situation};
 use crate::domain::prompt::PromptRecord;
 use crate::domain::{FileId, ShiftId, Timestamp};
 
@@ -17,6 +18,7 @@ pub struct CallForm {
     pub orientations: Vec<String>,
     pub outcome: Option<Outcome>,
     pub prompts: Vec<PromptRecord>,
+    pub situations: Vec<Situation>,
     pub notes: TextArea<'static>,
     /// Keys go to the notes editor while this is set (Esc leaves it).
     pub editing_notes: bool,
@@ -35,6 +37,7 @@ impl CallForm {
             orientations: Vec::new(),
             outcome: None,
             prompts: Vec::new(),
+            situations: Vec::new(),
             notes: TextArea::default(),
             editing_notes: false,
             callback_offered: false,
@@ -57,6 +60,7 @@ impl CallForm {
             orientations: record.orientations.clone(),
             outcome: record.outcome,
             prompts: record.prompts.clone(),
+            situations: record.situations.clone(),
             notes,
             editing_notes: false,
             callback_offered: false,
@@ -76,6 +80,7 @@ impl CallForm {
             orientations: self.orientations.clone(),
             outcome: self.outcome,
             prompts: self.prompts.clone(),
+            situations: self.situations.clone(),
         }
     }
 
@@ -101,6 +106,37 @@ impl CallForm {
             (Some(t), None) if !t.is_quick() => Some(Missing::Outcome),
             _ => None,
         }
+    }
+
+    /// Raises the prompts the rules call for and that this call has not raised yet. A prompt,
+    /// once raised, stays until acknowledged, even if what raised it is untaken.
+    pub fn raise_prompts(&mut self, rules: &Rules, now: Timestamp) -> usize {
+        let mut raised = 0;
+        for rule in rules.firing(&self.situations, &self.rud) {
+            for number in &rule.numbers {
+                if !self.prompts.iter().any(|p| p.number == *number && p.rule == rule.name) {
+                    self.prompts.push(PromptRecord {
+                        number: number.clone(),
+                        rule: rule.name.clone(),
+                        raised_at: now,
+                        acknowledgement: None,
+                    });
+                    raised += 1;
+                }
+            }
+        }
+        raised
+    }
+
+    /// Prompts not acknowledged yet, in the order raised.
+    pub fn pending_prompts(&self) -> impl Iterator<Item = (usize, &PromptRecord)> {
+        self.prompts.iter().enumerate().filter(|(_, p)| p.acknowledgement.is_none())
+    }
+
+    /// Whether a life-risk number (15, 17, 18, 112, 114) waits for acknowledgement: the call
+    /// cannot end until it is.
+    pub fn life_risk_pending(&self, directory: &Directory) -> bool {
+        self.pending_prompts().any(|(_, p)| directory.get(&p.number).is_some_and(|e| e.life_risk))
     }
 
     pub fn toggle_theme(&mut self, theme: &str, ordered: &[String]) {

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::call::{CallType, Outcome, RudLevel};
 use crate::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority, QueueEntry};
-use crate::domain::emergency::Directory;
+use crate::domain::emergency::{Directory, Rules, Situation};
 use crate::domain::listener::validate_login;
 use crate::domain::passphrase::check_passphrase;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
@@ -29,7 +29,7 @@ use call_form::{CallForm, Missing};
 use effect::{Effect, FileView, Reply, Unlocked};
 use gate::{Gate, SETUP_FIELDS, SetupForm, UnlockForm};
 use keymap::{Context, Keymap};
-use modal::{CALLBACK_FORM_FIELDS, CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
+use modal::{AckForm, CALLBACK_FORM_FIELDS, CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
 
 /// An autosave waits this long after the first unsaved change, so a burst of typing is one
 /// transaction, and a crash loses at most this much.
@@ -115,6 +115,7 @@ pub struct App {
     pub config: Config,
     pub keymap: Keymap,
     pub directory: Directory,
+    pub rules: Rules,
     /// The local time zone's offset, for showing times (instants are kept in UTC).
     pub offset: FixedOffset,
     pub now: Timestamp,
@@ -148,6 +149,7 @@ impl App {
             keymap: config.keymap(),
             config,
             directory: Directory::builtin(),
+            rules: Rules::builtin(),
             offset,
             now,
             logins,
@@ -278,6 +280,14 @@ impl App {
             Action::QuickAbusive => return self.quick_call(CallType::Abusive),
             Action::QuickTesting => return self.quick_call(CallType::Testing),
             Action::EndCall => return self.end_call(),
+            Action::AcknowledgePrompts => {
+                let pending = session.call.as_ref().is_some_and(|c| c.pending_prompts().next().is_some());
+                if !pending {
+                    self.status = status(&s.no_prompt_pending, false);
+                } else if !matches!(session.modals.last(), Some(Modal::Acknowledge(_))) {
+                    session.modals.push(Modal::Acknowledge(AckForm::default()));
+                }
+            }
             _ => {
                 // The rest acts on the call being taken.
                 let Some(call) = session.call.as_mut() else {
@@ -327,6 +337,21 @@ impl App {
                         }));
                     }
                     Action::PickRud => session.modals.push(Modal::Rud { row: 0, rud: call.rud }),
+                    Action::PickSituations => {
+                        let options: Vec<(String, String)> = Situation::ALL
+                            .iter()
+                            .map(|v| (v.as_str().to_owned(), s.situation(*v).to_owned()))
+                            .collect();
+                        let checked = Situation::ALL.iter().map(|v| call.situations.contains(v)).collect();
+                        session.modals.push(Modal::List(ListModal {
+                            purpose: ListPurpose::Situations,
+                            options,
+                            selected: 0,
+                            multi: true,
+                            checked,
+                            ending: false,
+                        }));
+                    }
                     Action::LinkFile => session.modals.push(Modal::FileSearch(FileSearch::default())),
                     Action::NewFile => return vec![Effect::CreateFile],
                     Action::KeepAnonymous => {
@@ -352,6 +377,11 @@ impl App {
             return Vec::new();
         }
         let call = session.call.get_or_insert_with(|| CallForm::new(now));
+        if call.life_risk_pending(&self.directory) {
+            session.modals.push(Modal::Acknowledge(AckForm::default()));
+            self.status = status(&self.strings.end_blocked_by_prompt, true);
+            return Vec::new();
+        }
         call.call_type = Some(call_type);
         call.outcome = None;
         self.finish_call(None)
@@ -366,6 +396,11 @@ impl App {
             return Vec::new();
         };
         call.editing_notes = false;
+        if call.life_risk_pending(&self.directory) {
+            session.modals.push(Modal::Acknowledge(AckForm::default()));
+            self.status = status(&strings.end_blocked_by_prompt, true);
+            return Vec::new();
+        }
         let offer_callback =
             call.file.is_some() && !call.callback_offered && !call.call_type.is_some_and(CallType::is_quick);
         match call.missing() {
@@ -635,7 +670,11 @@ impl App {
                         ListPurpose::Outcome => call.outcome = chosen().parse().ok(),
                         ListPurpose::Themes => call.themes = checked,
                         ListPurpose::Orientations => call.orientations = checked,
+                        ListPurpose::Situations => {
+                            call.situations = checked.iter().filter_map(|w| w.parse().ok()).collect();
+                        }
                     }
+                    call.raise_prompts(&self.rules, now);
                     session.mark_dirty(now);
                     if list.ending {
                         return self.end_call();
@@ -666,6 +705,7 @@ impl App {
                         session.modals.pop();
                         if let Some(call) = session.call.as_mut() {
                             call.rud = rud;
+                            call.raise_prompts(&self.rules, now);
                             session.mark_dirty(now);
                         }
                     }
@@ -774,6 +814,62 @@ impl App {
                             call.callback_offered = true;
                         }
                         return self.finish_call(Some(request));
+                    }
+                    _ => {}
+                }
+            }
+            Modal::Acknowledge(form) => {
+                let Some(call) = session.call.as_mut() else {
+                    session.modals.pop();
+                    return Vec::new();
+                };
+                let pending: Vec<usize> = call.pending_prompts().map(|(index, _)| index).collect();
+                let outcomes = PromptOutcome::ALL.len();
+                form.error = None;
+                match code {
+                    KeyCode::Up => form.selected = form.selected.saturating_sub(1),
+                    KeyCode::Down => form.selected = (form.selected + 1).min(pending.len().saturating_sub(1)),
+                    KeyCode::Left => form.outcome = (form.outcome + outcomes - 1) % outcomes,
+                    KeyCode::Right => form.outcome = (form.outcome + 1) % outcomes,
+                    // Once "not relevant" is chosen, what is typed is the word why (digits too).
+                    KeyCode::Backspace => {
+                        form.note.pop();
+                    }
+                    KeyCode::Char(c)
+                        if PromptOutcome::ALL[form.outcome] == PromptOutcome::NotRelevant
+                            && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+                    {
+                        form.note.push(c)
+                    }
+                    KeyCode::Char(c @ '1'..='4') => {
+                        form.outcome = (c as usize - '1' as usize).min(outcomes - 1)
+                    }
+                    KeyCode::Esc => {
+                        session.modals.pop();
+                    }
+                    KeyCode::Enter => {
+                        let Some(&index) = pending.get(form.selected) else { return Vec::new() };
+                        let outcome = PromptOutcome::ALL[form.outcome];
+                        let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
+                        if outcome == PromptOutcome::NotRelevant && note.is_none() {
+                            form.error = Some(s.ack_needs_note.clone());
+                            return Vec::new();
+                        }
+                        call.prompts[index].acknowledgement =
+                            Some(Acknowledgement { at: now, outcome, note });
+                        if outcome != PromptOutcome::NotRelevant {
+                            let number = call.prompts[index].number.clone();
+                            if !call.orientations.contains(&number) {
+                                let ordered: Vec<String> =
+                                    self.directory.entries.iter().map(|e| e.number.clone()).collect();
+                                call.toggle_orientation(&number, &ordered);
+                            }
+                        }
+                        *form = AckForm::default();
+                        if call.pending_prompts().next().is_none() {
+                            session.modals.pop();
+                        }
+                        session.mark_dirty(now);
                     }
                     _ => {}
                 }

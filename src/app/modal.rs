@@ -27,6 +27,19 @@ pub enum Modal {
     ShiftChoice(Shift),
     /// The handover note left by the previous shift.
     Handover(String),
+    /// Recording what was done with the prompted numbers.
+    Acknowledge(AckForm),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AckForm {
+    /// Index in the list of the call's pending prompts.
+    pub selected: usize,
+    /// Index in `PromptOutcome::ALL`.
+    pub outcome: usize,
+    /// Required for "not relevant": a word on why.
+    pub note: String,
+    pub error: Option<String>,
 }
 
 /// What a list popup chooses.
@@ -36,6 +49,7 @@ pub enum ListPurpose {
     Outcome,
     Themes,
     Orientations,
+    Situations,
 }
 
 #[derive(Debug, Clone)]

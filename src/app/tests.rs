@@ -6,7 +6,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::config::Language;
 use crate::domain::caller_file::{CallerFile, FileCode, FileProfile, FileStatus};
+use crate::domain::emergency::Situation;
 use crate::domain::listener::Role;
+use crate::domain::prompt::PromptOutcome;
 use crate::domain::{FileId, ListenerId, ShiftId};
 
 fn now() -> Timestamp {
@@ -365,4 +367,67 @@ fn handing_over_waits_for_an_unsaved_call_to_be_in_the_draft() {
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "no handover while the call would be lost");
     let Some(Gate::Unlock(form)) = &app.gate else { panic!() };
     assert_eq!(form.message.as_deref(), Some(app.strings.handover_blocked.as_str()));
+}
+
+#[test]
+fn a_life_risk_prompt_is_raised_blocks_the_end_and_is_acknowledged() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    // Urgency high: 15 and 112 are prompted at once.
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Enter);
+    let numbers: Vec<&str> = call(&app).prompts.iter().map(|p| p.number.as_str()).collect();
+    assert_eq!(numbers, ["15", "112"]);
+    assert!(call(&app).life_risk_pending(&app.directory));
+
+    // The call cannot end, nor be logged as a quick call, while they wait.
+    assert!(key(&mut app, KeyCode::Char('e')).is_empty());
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Acknowledge(_))));
+    key(&mut app, KeyCode::Esc);
+    assert!(key(&mut app, KeyCode::Char('1')).is_empty());
+    key(&mut app, KeyCode::Esc);
+
+    // 15: service contacted. 112: not relevant needs a word.
+    ctrl(&mut app, 'o');
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Enter);
+    assert!(call(&app).life_risk_pending(&app.directory), "not relevant without a word is refused");
+    type_text(&mut app, "15 déjà");
+    key(&mut app, KeyCode::Enter);
+    assert!(!call(&app).life_risk_pending(&app.directory));
+    assert!(app.session.as_ref().unwrap().modals.is_empty(), "the popup closes when nothing waits");
+    let acks: Vec<_> =
+        call(&app).prompts.iter().map(|p| p.acknowledgement.as_ref().unwrap().outcome).collect();
+    assert_eq!(acks, [PromptOutcome::ServiceContacted, PromptOutcome::NotRelevant]);
+    assert_eq!(call(&app).prompts[1].acknowledgement.as_ref().unwrap().note.as_deref(), Some("15 déjà"));
+    assert_eq!(call(&app).orientations, ["15"], "a number given or contacted is an orientation");
+
+    // Raised once: changing the grid again does not raise them twice.
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(call(&app).prompts.len(), 2);
+    let effects = key(&mut app, KeyCode::Char('e'));
+    assert!(effects.is_empty(), "asks for the type next");
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::List(_))));
+}
+
+#[test]
+fn ticking_situations_raises_their_numbers_without_blocking_for_orientations() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char('u'));
+    // child in danger is the sixth situation
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(call(&app).situations, [Situation::ChildInDanger]);
+    assert_eq!(call(&app).prompts.len(), 1);
+    assert_eq!(call(&app).prompts[0].number, "119");
+    assert!(!call(&app).life_risk_pending(&app.directory), "119 orients, it does not block");
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::emergency::Situation;
 use super::prompt::PromptRecord;
 use super::{CallId, FileId, ListenerId, ShiftId, Timestamp, stored_enum};
 
@@ -73,6 +74,9 @@ pub struct CallRecord {
     pub orientations: Vec<String>,
     pub outcome: Option<Outcome>,
     pub prompts: Vec<PromptRecord>,
+    /// What the listener learnt that may call for an emergency number.
+    #[serde(default)]
+    pub situations: Vec<Situation>,
 }
 
 /// A call as saved when it ends.

@@ -43,6 +43,11 @@ pub(super) fn insert(conn: &Connection, listener_id: ListenerId, call: &NewCall)
     for number in &record.orientations {
         orientation.execute(params![id.0, number])?;
     }
+    let mut situation =
+        conn.prepare_cached("INSERT INTO call_situation (call_id, situation) VALUES (?1, ?2)")?;
+    for s in &record.situations {
+        situation.execute(params![id.0, s.as_str()])?;
+    }
     let mut prompt = conn.prepare_cached(
         "INSERT INTO emergency_prompt (call_id, number, rule, raised_at, acknowledged_at, outcome, outcome_note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -170,8 +175,13 @@ impl Store {
             "SELECT number, rule, raised_at, acknowledged_at, outcome, outcome_note
              FROM emergency_prompt WHERE call_id = ?1 ORDER BY raised_at, id",
         )?;
+        let mut situations = self
+            .conn
+            .prepare_cached("SELECT situation FROM call_situation WHERE call_id = ?1 ORDER BY situation")?;
         for call in &mut calls {
             let id = call.id.0;
+            call.record.situations =
+                situations.query_map([id], |r| word(0, r.get(0)?))?.collect::<Result<_, _>>()?;
             call.record.themes = themes.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
             call.record.orientations =
                 orientations.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;

@@ -7,8 +7,11 @@ use super::error::{StoreError, StoreResult};
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_search.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_search.sql"),
+    include_str!("migrations/003_situations.sql"),
+];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 

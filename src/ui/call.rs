@@ -62,6 +62,14 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         field(&s.field_themes, if call.themes.is_empty() { dash() } else { call.themes.join(", ") }),
         field(&s.field_rud, rud_text(s, &call.rud)),
         field(
+            &s.field_situations,
+            if call.situations.is_empty() {
+                dash()
+            } else {
+                call.situations.iter().map(|v| s.situation(*v)).collect::<Vec<_>>().join(", ")
+            },
+        ),
+        field(
             &s.field_orientations,
             if call.orientations.is_empty() { dash() } else { call.orientations.join(", ") },
         ),

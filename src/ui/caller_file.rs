@@ -79,6 +79,18 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         if call.record.rud != Default::default() {
             lines.push(Line::from(format!("  RUD {}", rud_text(s, &call.record.rud))));
         }
+        if !call.record.prompts.is_empty() {
+            let prompts: Vec<String> = call
+                .record
+                .prompts
+                .iter()
+                .map(|p| match &p.acknowledgement {
+                    Some(ack) => format!("{} ({})", p.number, s.prompt_outcome(ack.outcome)),
+                    None => format!("{} ({})", p.number, s.prompt_waiting),
+                })
+                .collect();
+            lines.push(Line::from(format!("  {} {}", s.history_prompts, prompts.join(", "))));
+        }
         if !call.record.orientations.is_empty() {
             lines.push(Line::from(format!(
                 "  {} {}",

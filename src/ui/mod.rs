@@ -54,9 +54,16 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
 }
 
 fn main_screen(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
-    let [status, body, hints] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let banner_height = if emergency::banner_text(app, session).is_some() { 2 } else { 0 };
+    let [status, banner, body, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner_height),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     status_bar::draw(frame, app, session, status, theme);
+    emergency::draw_banner(frame, app, session, banner, theme);
     if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);

@@ -7,14 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::call::level_text;
-use super::format::date_and_time;
+use super::format::{clock, date_and_time};
 use super::theme::Theme;
 use super::{centered, help};
-use crate::app::modal::{CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
+use crate::app::modal::{AckForm, CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
 use crate::app::{App, Session};
 use crate::config::preset_label;
 use crate::domain::call::Rud;
 use crate::domain::emergency::NumberKind;
+use crate::domain::prompt::PromptOutcome;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let Some(modal) = session.modals.last() else { return };
@@ -71,6 +72,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
                 64,
             )
         }
+        Modal::Acknowledge(form) => (&s.ack_title, ack_lines(app, session, form, theme), 90),
         Modal::Handover(note) => (
             &s.handover_title,
             vec![
@@ -129,6 +131,7 @@ fn list_title<'a>(app: &'a App, list: &ListModal) -> &'a str {
         ListPurpose::Outcome => &s.pick_outcome,
         ListPurpose::Themes => &s.pick_themes,
         ListPurpose::Orientations => &s.pick_orientations,
+        ListPurpose::Situations => &s.pick_situations,
     }
 }
 
@@ -221,5 +224,43 @@ fn callback_lines<'a>(app: &'a App, form: &'a CallbackForm, theme: &Theme) -> Ve
         lines.push(Line::from(Span::styled(format!("✗ {error}"), theme.danger())));
     }
     lines.push(Line::from(Span::styled(s.callback_form_hint.clone(), theme.muted())));
+    lines
+}
+
+fn ack_lines<'a>(app: &'a App, session: &'a Session, form: &'a AckForm, theme: &Theme) -> Vec<Line<'a>> {
+    let s = app.strings;
+    let mut lines = Vec::new();
+    let Some(call) = &session.call else { return lines };
+    for (row, (_, prompt)) in call.pending_prompts().enumerate() {
+        let entry = app.directory.get(&prompt.number);
+        let label = entry.map(|e| s.pick(&e.label_fr, &e.label_en)).unwrap_or_default();
+        let marker = if row == form.selected { "▶" } else { " " };
+        let style = if entry.is_some_and(|e| e.life_risk) { theme.danger() } else { theme.title() };
+        let line = Line::from(vec![
+            Span::raw(format!("{marker} ")),
+            Span::styled(format!(" {} ", prompt.number), style),
+            Span::raw(format!(" {label}  ({})", clock(app, prompt.raised_at))),
+        ]);
+        lines.push(if row == form.selected { line.style(theme.selected()) } else { line });
+        if let Some(rule) = app.rules.get(&prompt.rule) {
+            lines.push(Line::from(Span::styled(format!("     {}", s.advice(rule)), theme.muted())));
+        }
+    }
+    lines.push(Line::from(""));
+    let outcome = PromptOutcome::ALL[form.outcome.min(PromptOutcome::ALL.len() - 1)];
+    lines.push(Line::from(vec![
+        Span::styled(format!("{} ", s.ack_outcome_label), theme.label()),
+        Span::raw(format!("◀ {}. {} ▶", form.outcome + 1, s.prompt_outcome(outcome))),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(format!("{} ", s.ack_note_label), theme.label()),
+        Span::raw(form.note.clone()),
+        Span::styled("▏", theme.title()),
+    ]));
+    if let Some(error) = &form.error {
+        lines.push(Line::from(Span::styled(format!("✗ {error}"), theme.danger())));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(s.ack_hint.clone(), theme.muted())));
     lines
 }
