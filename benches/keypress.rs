@@ -21,7 +21,7 @@ use permanence::app::effect::Effect;
 use permanence::config::{Config, Language};
 use permanence::demo;
 use permanence::i18n::Strings;
-use permanence::store::{KdfParams, Store};
+use permanence::store::{KdfParams, KeyFile, Store};
 use permanence::terminal::Runner;
 use permanence::ui;
 
@@ -117,18 +117,11 @@ fn main() {
         size as f64 / options.calls as f64
     );
 
-    // Unlock: key derivation (intended, tunable) and the rest.
+    // Unlock: the key slot (Argon2id + AEAD: intended, tunable), then the rest.
     let account = &demo::ACCOUNTS[1];
+    let key_file = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
     let start = Instant::now();
-    let mut kek = [0u8; 32];
-    argon2::Argon2::new(
-        argon2::Algorithm::Argon2id,
-        argon2::Version::V0x13,
-        argon2::Params::new(KdfParams::DEFAULT.memory_kib, KdfParams::DEFAULT.iterations, 1, Some(32))
-            .unwrap(),
-    )
-    .hash_password_into(account.passphrase.as_bytes(), &[7u8; 16], &mut kek)
-    .unwrap();
+    drop(key_file.unlock(account.login, account.passphrase).unwrap());
     let kdf = start.elapsed();
 
     let strings = Strings::get(Language::Fr);

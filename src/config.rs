@@ -7,6 +7,7 @@ use chrono::{Duration, FixedOffset, NaiveTime, TimeZone};
 use serde::Deserialize;
 
 use crate::domain::Timestamp;
+use crate::domain::emergency::{Directory, NumberOverride, RuleOverride, Rules};
 use crate::i18n::Strings;
 
 use crate::app::keymap::{KeyOverrides, Keymap};
@@ -37,6 +38,15 @@ pub struct Config {
     pub export: ExportConfig,
     /// Key bindings over the built-in keymap: `[keys.global]`, `[keys.main]`, `[keys.call]`.
     pub keys: KeyOverrides,
+    /// Additions and changes to the emergency directory and prompting rules.
+    pub emergency: EmergencyConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmergencyConfig {
+    pub number: Vec<NumberOverride>,
+    pub rule: Vec<RuleOverride>,
 }
 
 impl Default for Config {
@@ -55,6 +65,7 @@ impl Default for Config {
             ],
             export: ExportConfig::default(),
             keys: KeyOverrides::new(),
+            emergency: EmergencyConfig::default(),
         }
     }
 }
@@ -171,6 +182,9 @@ impl Config {
                 return fail("recipients", &format!("{recipient:?} is not an age public key (age1…)"));
             }
         }
+        if let Err(message) = self.emergency() {
+            return Err(format!("[emergency]: {message}"));
+        }
         if let Err(message) = Keymap::new(&self.keys) {
             // Point at the first binding line the message names.
             let line = self
@@ -183,6 +197,13 @@ impl Config {
             return Err(format!("{line}[keys]: {message}"));
         }
         Ok(())
+    }
+
+    /// The emergency directory and rules this configuration asks for.
+    pub fn emergency(&self) -> Result<(Directory, Rules), String> {
+        let directory = Directory::builtin().with_overrides(&self.emergency.number)?;
+        let rules = Rules::builtin().with_overrides(&self.emergency.rule, &directory)?;
+        Ok((directory, rules))
     }
 
     /// The keymap this configuration asks for (validated when the file was parsed).
@@ -297,6 +318,18 @@ mod tests {
         assert!(err.contains("line 3") && err.contains("brew_tea"), "{err}");
         let err = Config::parse("[keys.call]\n\"hyper-q\" = \"lock\"\n").unwrap_err();
         assert!(err.contains("line 2") && err.contains("hyper-q"), "{err}");
+    }
+
+    #[test]
+    fn the_emergency_directory_and_rules_come_from_the_config_too() {
+        let text = "[[emergency.number]]\nnumber = \"3977\"\nhours_fr = \"lun-sam\"\n\n[[emergency.rule]]\nname = \"violence_now\"\nnumbers = [\"17\", \"3919\"]\n";
+        let (directory, rules) = Config::parse(text).unwrap().emergency().unwrap();
+        assert_eq!(directory.get("3977").unwrap().hours_fr, "lun-sam");
+        assert_eq!(rules.get("violence_now").unwrap().numbers, ["17", "3919"]);
+        let err = Config::parse("[[emergency.rule]]\nname = \"new\"\nnumbers = [\"17\"]\n").unwrap_err();
+        assert!(err.contains("\"new\" needs `when`"), "{err}");
+        let err = Config::parse("[[emergency.number]]\nnumber = \"15\"\ncolour = \"red\"\n").unwrap_err();
+        assert!(err.contains("line 3") && err.contains("colour"), "{err}");
     }
 
     #[test]

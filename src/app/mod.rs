@@ -144,12 +144,13 @@ impl App {
         } else {
             Gate::Unlock(UnlockForm::new(logins.clone(), None, false))
         };
+        let (directory, rules) = config.emergency().expect("validated with the configuration");
         App {
             strings,
             keymap: config.keymap(),
             config,
-            directory: Directory::builtin(),
-            rules: Rules::builtin(),
+            directory,
+            rules,
             offset,
             now,
             logins,

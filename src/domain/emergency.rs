@@ -123,6 +123,106 @@ impl Rules {
     }
 }
 
+/// A directory entry as the config writes it: a new number with every field, or an
+/// existing one with only the fields to change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberOverride {
+    pub number: String,
+    pub kind: Option<NumberKind>,
+    pub label_fr: Option<String>,
+    pub label_en: Option<String>,
+    pub use_fr: Option<String>,
+    pub use_en: Option<String>,
+    pub channel: Option<Channel>,
+    pub life_risk: Option<bool>,
+    pub hours_fr: Option<String>,
+    pub hours_en: Option<String>,
+    pub verified_on: Option<chrono::NaiveDate>,
+}
+
+/// A rule as the config writes it: a new rule with every field, or an existing one (by
+/// name) with only the fields to change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    pub name: String,
+    pub when: Option<Vec<Condition>>,
+    pub numbers: Option<Vec<String>>,
+    pub advice_fr: Option<String>,
+    pub advice_en: Option<String>,
+}
+
+/// Takes `field` from the override, else from the existing value, else fails naming it.
+fn merged<T: Clone>(new: &Option<T>, old: Option<&T>, what: &str, field: &str) -> Result<T, String> {
+    new.clone().or_else(|| old.cloned()).ok_or_else(|| format!("{what} needs `{field}`"))
+}
+
+impl Directory {
+    /// The directory with the config's additions and changes applied.
+    pub fn with_overrides(mut self, overrides: &[NumberOverride]) -> Result<Directory, String> {
+        for o in overrides {
+            let old = self.get(&o.number).cloned();
+            let what = format!("emergency number {:?}", o.number);
+            let old = old.as_ref();
+            let entry = DirectoryEntry {
+                number: o.number.clone(),
+                kind: merged(&o.kind, old.map(|e| &e.kind), &what, "kind")?,
+                label_fr: merged(&o.label_fr, old.map(|e| &e.label_fr), &what, "label_fr")?,
+                label_en: merged(&o.label_en, old.map(|e| &e.label_en), &what, "label_en")?,
+                use_fr: merged(&o.use_fr, old.map(|e| &e.use_fr), &what, "use_fr")?,
+                use_en: merged(&o.use_en, old.map(|e| &e.use_en), &what, "use_en")?,
+                channel: merged(&o.channel, old.map(|e| &e.channel), &what, "channel")?,
+                life_risk: o.life_risk.or(old.map(|e| e.life_risk)).unwrap_or(false),
+                hours_fr: merged(&o.hours_fr, old.map(|e| &e.hours_fr), &what, "hours_fr")?,
+                hours_en: merged(&o.hours_en, old.map(|e| &e.hours_en), &what, "hours_en")?,
+                verified_on: merged(&o.verified_on, old.map(|e| &e.verified_on), &what, "verified_on")?,
+            };
+            match self.entries.iter_mut().find(|e| e.number == o.number) {
+                Some(existing) => *existing = entry,
+                None => self.entries.push(entry),
+            }
+        }
+        Ok(self)
+    }
+}
+
+impl Rules {
+    /// The rules with the config's additions and changes applied; every number a rule names
+    /// must be in `directory`.
+    pub fn with_overrides(
+        mut self,
+        overrides: &[RuleOverride],
+        directory: &Directory,
+    ) -> Result<Rules, String> {
+        for o in overrides {
+            let old = self.get(&o.name).cloned();
+            let what = format!("emergency rule {:?}", o.name);
+            let old = old.as_ref();
+            let rule = Rule {
+                name: o.name.clone(),
+                when: merged(&o.when, old.map(|r| &r.when), &what, "when")?,
+                numbers: merged(&o.numbers, old.map(|r| &r.numbers), &what, "numbers")?,
+                advice_fr: merged(&o.advice_fr, old.map(|r| &r.advice_fr), &what, "advice_fr")?,
+                advice_en: merged(&o.advice_en, old.map(|r| &r.advice_en), &what, "advice_en")?,
+            };
+            match self.rules.iter_mut().find(|r| r.name == o.name) {
+                Some(existing) => *existing = rule,
+                None => self.rules.push(rule),
+            }
+        }
+        for rule in &self.rules {
+            if let Some(number) = rule.numbers.iter().find(|n| directory.get(n).is_none()) {
+                return Err(format!(
+                    "emergency rule {:?} prompts {number:?}, which is not in the directory",
+                    rule.name
+                ));
+            }
+        }
+        Ok(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +272,64 @@ mod tests {
         let life_risk: Vec<&str> =
             directory.entries.iter().filter(|e| e.life_risk).map(|e| e.number.as_str()).collect();
         assert_eq!(life_risk, ["15", "17", "18", "112", "114"]);
+    }
+
+    #[test]
+    fn the_config_adds_numbers_and_overrides_fields_and_rules() {
+        let directory = Directory::builtin()
+            .with_overrides(&[
+                NumberOverride {
+                    number: "3977".into(),
+                    hours_fr: Some("lun-sam 9h-19h".into()),
+                    ..Default::default()
+                },
+                NumberOverride {
+                    number: "0800 000 000".into(),
+                    kind: Some(NumberKind::Orientation),
+                    label_fr: Some("Astreinte de l'association".into()),
+                    label_en: Some("The association's on-call line".into()),
+                    use_fr: Some("Relais de nuit".into()),
+                    use_en: Some("Night relay".into()),
+                    channel: Some(Channel::Voice),
+                    hours_fr: Some("la nuit".into()),
+                    hours_en: Some("at night".into()),
+                    verified_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+                    ..Default::default()
+                },
+            ])
+            .unwrap();
+        let elder = directory.get("3977").unwrap();
+        assert_eq!(elder.hours_fr, "lun-sam 9h-19h");
+        assert_eq!(elder.label_en, "Abuse of elderly or disabled adults", "other fields kept");
+        assert!(!directory.get("0800 000 000").unwrap().life_risk);
+
+        let incomplete = Directory::builtin()
+            .with_overrides(&[NumberOverride { number: "0800 111 111".into(), ..Default::default() }])
+            .unwrap_err();
+        assert_eq!(incomplete, "emergency number \"0800 111 111\" needs `kind`");
+
+        let rules = Rules::builtin()
+            .with_overrides(
+                &[RuleOverride {
+                    name: "elder_abuse".into(),
+                    numbers: Some(vec!["3977".into(), "0800 000 000".into()]),
+                    ..Default::default()
+                }],
+                &directory,
+            )
+            .unwrap();
+        assert_eq!(rules.get("elder_abuse").unwrap().numbers, ["3977", "0800 000 000"]);
+        let unknown = Rules::builtin()
+            .with_overrides(
+                &[RuleOverride {
+                    name: "elder_abuse".into(),
+                    numbers: Some(vec!["0899".into()]),
+                    ..Default::default()
+                }],
+                &directory,
+            )
+            .unwrap_err();
+        assert!(unknown.contains("\"0899\""), "{unknown}");
     }
 
     #[test]
