@@ -185,13 +185,16 @@ fn in_call(language: Language) -> App {
     app
 }
 
+/// `in_call`, then these keys.
+fn in_call_then(language: Language, keys: &[KeyCode]) -> App {
+    let mut app = in_call(language);
+    keys.iter().for_each(|key| press(&mut app, *key));
+    app
+}
+
 /// The grid rated urgency high: 15 and 112 are prompted, the banner is up.
 fn with_life_risk_prompt(language: Language) -> App {
-    let mut app = in_call(language);
-    for key in [KeyCode::Char('r'), KeyCode::Down, KeyCode::Char('3'), KeyCode::Enter] {
-        press(&mut app, key);
-    }
-    app
+    in_call_then(language, &[KeyCode::Char('r'), KeyCode::Down, KeyCode::Char('3'), KeyCode::Enter])
 }
 
 type Scenario = (&'static str, fn(Language) -> App);
@@ -226,11 +229,7 @@ fn scenarios() -> Vec<Scenario> {
         }),
         ("main_idle", unlocked),
         ("main_call", in_call),
-        ("main_call_typing", |l| {
-            let mut app = in_call(l);
-            press(&mut app, KeyCode::Enter);
-            app
-        }),
+        ("main_call_typing", |l| in_call_then(l, &[KeyCode::Enter])),
         ("file_pane", |l| {
             let mut app = in_call(l);
             app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
@@ -257,27 +256,15 @@ fn scenarios() -> Vec<Scenario> {
             ctrl(&mut app, 'g');
             app
         }),
-        ("pick_themes", |l| {
-            let mut app = in_call(l);
-            press(&mut app, KeyCode::Char('t'));
-            app
-        }),
+        ("pick_themes", |l| in_call_then(l, &[KeyCode::Char('t')])),
         ("emergency_banner", with_life_risk_prompt),
         ("acknowledge_prompts", |l| {
             let mut app = with_life_risk_prompt(l);
             ctrl(&mut app, 'o');
             app
         }),
-        ("pick_situations", |l| {
-            let mut app = in_call(l);
-            press(&mut app, KeyCode::Char('u'));
-            app
-        }),
-        ("pick_rud", |l| {
-            let mut app = in_call(l);
-            press(&mut app, KeyCode::Char('r'));
-            app
-        }),
+        ("pick_situations", |l| in_call_then(l, &[KeyCode::Char('u')])),
+        ("pick_rud", |l| in_call_then(l, &[KeyCode::Char('r')])),
         ("search", |l| {
             let mut app = in_call(l);
             press(&mut app, KeyCode::Char('l'));
@@ -299,18 +286,8 @@ fn scenarios() -> Vec<Scenario> {
             app.apply(Reply::FileCreated(Box::new(file_view())));
             app
         }),
-        ("end_call_type", |l| {
-            let mut app = in_call(l);
-            press(&mut app, KeyCode::Char('e'));
-            app
-        }),
-        ("callback_offer", |l| {
-            let mut app = in_call(l);
-            press(&mut app, KeyCode::Char('e'));
-            press(&mut app, KeyCode::Enter);
-            press(&mut app, KeyCode::Enter);
-            app
-        }),
+        ("end_call_type", |l| in_call_then(l, &[KeyCode::Char('e')])),
+        ("callback_offer", |l| in_call_then(l, &[KeyCode::Char('e'), KeyCode::Enter, KeyCode::Enter])),
         ("callback_form", |l| {
             let mut app = in_call(l);
             press(&mut app, KeyCode::Char('e'));
