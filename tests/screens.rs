@@ -73,15 +73,14 @@ fn queue() -> Vec<QueueEntry> {
     ]
 }
 
+fn camille(role: Role) -> Actor {
+    Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role }
+}
+
 fn unlocked(language: Language) -> App {
     let mut app = app(language, &["coord", "camille"]);
     app.apply(Reply::Unlocked(Box::new(Unlocked {
-        actor: Actor {
-            id: ListenerId(2),
-            login: "camille".into(),
-            display_name: "Camille".into(),
-            role: Role::Listener,
-        },
+        actor: camille(Role::Listener),
         open_shift: None,
         draft: None,
         handover: None,
@@ -309,12 +308,7 @@ fn scenarios() -> Vec<Scenario> {
             let mut call = permanence::app::call_form::CallForm::new(now() - Duration::hours(20));
             call.notes.insert_str("notes d'avant");
             app.apply(Reply::Unlocked(Box::new(Unlocked {
-                actor: Actor {
-                    id: ListenerId(2),
-                    login: "camille".into(),
-                    display_name: "Camille".into(),
-                    role: Role::Listener,
-                },
+                actor: camille(Role::Listener),
                 open_shift: None,
                 draft: Some(call.draft(ShiftId(6))),
                 handover: Some(Shift {
@@ -331,12 +325,7 @@ fn scenarios() -> Vec<Scenario> {
         ("shift_choice", |l| {
             let mut app = app(l, &["camille"]);
             app.apply(Reply::Unlocked(Box::new(Unlocked {
-                actor: Actor {
-                    id: ListenerId(2),
-                    login: "camille".into(),
-                    display_name: "Camille".into(),
-                    role: Role::Supervisor,
-                },
+                actor: camille(Role::Supervisor),
                 open_shift: Some(Shift {
                     id: ShiftId(6),
                     listener_id: ListenerId(2),
