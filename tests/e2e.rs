@@ -92,8 +92,10 @@ fn take_a_call_then_find_it_after_reopening() {
     tmux.wait_for(&code);
     tmux.keys(&["C-q"]);
     tmux.wait_exit();
-    // The terminal is given back clean: nothing of the call in what the shell shows.
+    // The terminal is given back clean: nothing of the call in what the shell shows, and no
+    // plaintext of it anywhere in the home, database and temp folders.
     assert!(!tmux.scrollback().contains("CANARY-E2E-1"), "{}", tmux.scrollback());
+    assert!(found_in_dir(dir.path(), b"CANARY-E2E-1").is_empty());
 
     let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     let file = store.file_id_by_code(&code).unwrap().expect("the file exists");

@@ -3,53 +3,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
+use common::disk::SmallDisk;
 use common::*;
 use permanence::domain::caller_file::FileProfile;
 use permanence::store::{Store, StoreError};
-
-/// A tmpfs mounted for one test, unmounted when dropped.
-struct SmallDisk {
-    dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    fn mount(size: &str) -> Option<SmallDisk> {
-        let dir = tempfile::tempdir().unwrap();
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
-            .arg(dir.path())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !mounted {
-            assert!(std::env::var_os("CI").is_none(), "CI runs as root and must be able to mount a tmpfs");
-            eprintln!("skipped: cannot mount a tmpfs (not root?)");
-            return None;
-        }
-        Some(SmallDisk { dir })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn remount(&self, options: &str) {
-        let status = Command::new("mount")
-            .args(["-o", &format!("remount,{options}")])
-            .arg(self.path())
-            .status()
-            .unwrap();
-        assert!(status.success(), "remount {options}");
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.path()).status();
-    }
-}
 
 fn big_profile(n: usize) -> FileProfile {
     FileProfile {
@@ -108,4 +67,79 @@ fn a_read_only_folder_is_reported_as_such() {
         permanence::store::KdfParams::MINIMUM,
     );
     assert!(matches!(created, Err(StoreError::ReadOnly(_))), "{:?}", created.err());
+}
+
+/// Fills the rest of the disk with one file; removing it gives the space back.
+fn fill(dir: &std::path::Path) -> PathBuf {
+    let filler = dir.join("filler");
+    let _ = std::process::Command::new("dd")
+        .args(["if=/dev/zero", &format!("of={}", filler.display()), "bs=4k"])
+        .stderr(std::process::Stdio::null())
+        .status();
+    filler
+}
+
+#[test]
+fn a_full_disk_while_adding_an_account_leaves_the_old_key_file_whole() {
+    let Some(disk) = SmallDisk::mount("2m") else { return };
+    let db = db_in(disk.path());
+    drop(create(&db));
+    let keys = permanence::store::KeyFile::path_for(&db);
+    let before = std::fs::read(&keys).unwrap();
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let filler = fill(disk.path());
+    let err = store
+        .add_listener(
+            permanence::store::NewAccount {
+                login: LISTENER,
+                display_name: "Camille",
+                role: permanence::domain::listener::Role::Listener,
+                passphrase: LISTENER_PASS,
+            },
+            permanence::store::KdfParams::MINIMUM,
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::DiskFull), "{err:?}");
+    assert_eq!(std::fs::read(&keys).unwrap(), before, "the key file is untouched");
+    assert!(!permanence::atomic_file::temp_path_for(&keys).exists(), "no half-written temp file left");
+    std::fs::remove_file(filler).unwrap();
+    add_listener(&mut store);
+    drop(store);
+    Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+}
+
+#[test]
+fn in_the_terminal_a_full_disk_is_said_and_the_notes_are_saved_once_space_is_back() {
+    if !common::tmux::available() {
+        return;
+    }
+    let Some(disk) = SmallDisk::mount("3m") else { return };
+    let db = db_in(disk.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    drop(store);
+    let tmux = common::tmux::Tmux::start(disk.path(), &["--db", db.to_str().unwrap()], 100, 30);
+    tmux.wait_for("Qui êtes-vous ?");
+    tmux.keys(&["Down"]);
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    tmux.wait_for("✓ enreg");
+    let filler = fill(disk.path());
+    tmux.keys(&["Enter"]);
+    tmux.type_text(&"Notes écrites disque plein. ".repeat(40));
+    tmux.wait_for("NON ENREG");
+    let screen = tmux.wait_for("Disque plein");
+    assert!(screen.contains("Notes écrites disque plein"), "the notes stay on screen:\n{screen}");
+    std::fs::remove_file(filler).unwrap();
+    tmux.wait_for("✓ enreg");
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("Quitter");
+    tmux.keys(&["Enter"]);
+    tmux.wait_exit();
+    let store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    let draft = store.draft().unwrap().expect("the draft");
+    assert!(draft.record.notes.starts_with("Notes écrites disque plein."), "{}", draft.record.notes);
+    assert!(store.check().unwrap().is_clean());
 }

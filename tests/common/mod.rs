@@ -69,4 +69,5 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+pub mod disk;
 pub mod tmux;
