@@ -433,3 +433,41 @@ fn search_by_code_prefix_words_and_notes_with_accents_folded() {
     assert!(ids(&store, "ecoute").is_empty());
     assert_eq!(ids(&store, "solitude"), [a.id]);
 }
+
+#[test]
+fn a_damaged_write_ahead_log_is_reported_not_silently_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    for _ in 0..5 {
+        store.create_file(&profile()).unwrap();
+    }
+    // What a crash leaves: the database and its log, the store still open; copied twice.
+    let copy = |name: &str| {
+        let to_dir = dir.path().join(name);
+        std::fs::create_dir(&to_dir).unwrap();
+        for suffix in ["", "-wal", ".keys"] {
+            std::fs::copy(
+                format!("{}{suffix}", db.display()),
+                format!("{}{suffix}", db_in(&to_dir).display()),
+            )
+            .unwrap();
+        }
+        to_dir
+    };
+    let (intact, crashed) = (copy("intact"), copy("crashed"));
+    drop(store);
+    let wal = format!("{}-wal", db_in(&crashed).display());
+    let mut damaged = std::fs::read(&wal).unwrap();
+    assert!(damaged.len() > 32 + 3 * 4120, "several frames in the log");
+
+    let reopened = Store::open(&db_in(&intact), SUPERVISOR, SUPERVISOR_PASS).expect("an intact log replays");
+    assert_eq!(reopened.counts().unwrap().files, 5);
+    damaged[32 + 24 + 200] ^= 0x01; // inside the first frame's (encrypted) page
+    std::fs::write(&wal, &damaged).unwrap();
+    let err = Store::open(&db_in(&crashed), SUPERVISOR, SUPERVISOR_PASS).err().expect("damage is detected");
+    assert!(
+        matches!(&err, StoreError::DatabaseDamaged(detail) if detail.contains("write-ahead log")),
+        "{err:?}"
+    );
+}

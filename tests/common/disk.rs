@@ -44,4 +44,3 @@ impl Drop for SmallDisk {
         let _ = Command::new("umount").arg(self.dir.path()).status();
     }
 }
-
