@@ -125,6 +125,15 @@ fn check_names_damage_and_sqlcipher_stays_quiet() {
     assert!(stdout.contains("FAULT"), "{stdout}");
     assert_eq!(text(&out.stderr), "", "no SQLCipher log over the terminal");
 
+    // A damaged key file is named as such, not taken for a wrong passphrase.
+    let keys = format!("{db}.keys");
+    let slots = std::fs::read(&keys).unwrap();
+    std::fs::write(&keys, &slots[..slots.len() / 2]).unwrap();
+    let out = run(home.path(), &["--db", db, "--passphrase-stdin", "check"], &format!("{SUPERVISOR_PASS}\n"));
+    assert!(!out.status.success());
+    assert!(text(&out.stdout).contains("FAULT: the key file"), "{}", text(&out.stdout));
+    std::fs::write(&keys, &slots).unwrap();
+
     // Damage the first page: the database cannot even be opened, and says so.
     bytes[200] ^= 0xff;
     std::fs::write(&path, &bytes).unwrap();
