@@ -36,11 +36,13 @@ pub struct Runner {
     store: Option<Store>,
     strings: &'static Strings,
     kdf: KdfParams,
+    /// SQLite's `data_version` when last looked at: it changes when another connection commits.
+    data_version: i64,
 }
 
 impl Runner {
     pub fn new(db: PathBuf, strings: &'static Strings, kdf: KdfParams) -> Runner {
-        Runner { db, store: None, strings, kdf }
+        Runner { db, store: None, strings, kdf, data_version: 0 }
     }
 
     /// Performs `effects` and every effect the replies lead to.
@@ -82,6 +84,19 @@ impl Runner {
                 // Dropping the store closes it and wipes the data key from memory.
                 self.store = None;
                 None
+            }
+            Effect::CheckForChanges => {
+                let store = self.store.as_ref()?;
+                let version = store.data_version().ok()?;
+                if version == std::mem::replace(&mut self.data_version, version) {
+                    return None;
+                }
+                Some(
+                    store
+                        .callback_queue(now)
+                        .map(Reply::Queue)
+                        .unwrap_or_else(|err| Reply::Failed(message(s, &err))),
+                )
             }
             effect => {
                 let store = self.store.as_mut()?;
@@ -144,7 +159,7 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
             Reply::FileCreated(Box::new(file_view(store, file.id)?))
         }
         Effect::RefreshQueue => Reply::Queue(store.callback_queue(now)?),
-        Effect::Unlock { .. } | Effect::CreateDatabase { .. } | Effect::Lock => {
+        Effect::Unlock { .. } | Effect::CreateDatabase { .. } | Effect::Lock | Effect::CheckForChanges => {
             unreachable!("handled by the runner")
         }
     })

@@ -281,3 +281,35 @@ fn an_emergency_prompt_cannot_be_missed_and_is_stored_with_its_outcome() {
     use permanence::domain::prompt::PromptOutcome::*;
     assert_eq!(outcomes, [("15", Some(ServiceContacted)), ("112", Some(NumberGiven))]);
 }
+
+#[test]
+fn a_change_from_another_process_shows_within_two_seconds() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["M-4"]);
+    tmux.wait_for("Aucun rappel en attente");
+
+    // The supervisor, in another process, schedules a callback on the same file.
+    let mut supervisor = Store::open(&db_in(dir.path()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let file = supervisor.create_file(&permanence::domain::caller_file::FileProfile::default()).unwrap();
+    let callback = permanence::domain::callback::NewCallback::with_consent(
+        true,
+        file.id,
+        None,
+        chrono::Utc::now() + chrono::Duration::hours(3),
+        permanence::domain::callback::Priority::High,
+        permanence::domain::callback::PhoneNumber::parse("0639981111").unwrap(),
+        permanence::domain::callback::Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    supervisor.schedule_callback(&callback).unwrap();
+    let committed = std::time::Instant::now();
+    tmux.wait_for(file.code.as_str());
+    assert!(committed.elapsed() < std::time::Duration::from_secs(2), "took {:?}", committed.elapsed());
+}

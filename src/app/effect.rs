@@ -42,6 +42,8 @@ pub enum Effect {
     },
     CreateFile,
     RefreshQueue,
+    /// Refresh the queue if another process (a supervisor's terminal) committed a change.
+    CheckForChanges,
     /// Close the store: the data key is wiped from memory until the next unlock.
     Lock,
 }

@@ -34,6 +34,8 @@ use modal::{AckForm, CALLBACK_FORM_FIELDS, CallbackForm, FileSearch, ListModal, 
 /// An autosave waits this long after the first unsaved change, so a burst of typing is one
 /// transaction, and a crash loses at most this much.
 pub const AUTOSAVE_AFTER: Duration = Duration::seconds(1);
+/// How often the terminal looks for changes made by another process on the same file.
+pub const CHANGES_POLL: Duration = Duration::seconds(1);
 /// How many files the search popup lists.
 pub const SEARCH_LIMIT: usize = 20;
 
@@ -78,6 +80,8 @@ pub struct Session {
     pub save_failed: bool,
     /// Wall-clock time of the last key: the idle lock must not be fooled by a suspend.
     pub last_activity: Timestamp,
+    /// When the store was last asked whether another process changed it.
+    pub last_poll: Timestamp,
 }
 
 impl Session {
@@ -95,6 +99,7 @@ impl Session {
             last_saved: None,
             save_failed: false,
             last_activity: now,
+            last_poll: now,
         }
     }
 
@@ -477,10 +482,15 @@ impl App {
         if now - session.last_activity >= Duration::minutes(idle_minutes.into()) {
             return self.lock();
         }
+        let mut effects: Vec<Effect> = Vec::new();
         if session.dirty_since.is_some_and(|since| now - since >= AUTOSAVE_AFTER) {
-            return session.draft_effect().into_iter().collect();
+            effects.extend(session.draft_effect());
         }
-        Vec::new()
+        if now - session.last_poll >= CHANGES_POLL {
+            session.last_poll = now;
+            effects.push(Effect::CheckForChanges);
+        }
+        effects
     }
 
     // ---- replies ----------------------------------------------------------------------

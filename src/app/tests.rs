@@ -54,6 +54,11 @@ fn unlocked_app() -> App {
     app
 }
 
+/// A tick's effects, leaving out the periodic look for other terminals' changes.
+fn tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    app.tick(now).into_iter().filter(|e| !matches!(e, Effect::CheckForChanges)).collect()
+}
+
 fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
 }
@@ -238,27 +243,27 @@ fn changes_are_autosaved_within_two_seconds() {
     key(&mut app, KeyCode::Char('n'));
     key(&mut app, KeyCode::Enter);
     type_text(&mut app, "mot");
-    assert!(app.tick(now() + Duration::milliseconds(500)).is_empty());
-    let effects = app.tick(now() + Duration::milliseconds(1100));
+    assert!(tick(&mut app, now() + Duration::milliseconds(500)).is_empty());
+    let effects = tick(&mut app, now() + Duration::milliseconds(1100));
     let [Effect::SaveDraft(draft)] = effects.as_slice() else { panic!("{effects:?}") };
     assert_eq!(draft.record.notes, "mot");
-    assert!(app.tick(now() + Duration::milliseconds(1400)).is_empty(), "nothing new to save");
+    assert!(tick(&mut app, now() + Duration::milliseconds(1400)).is_empty(), "nothing new to save");
 }
 
 #[test]
 fn idle_lock_uses_the_wall_clock_and_waits_longer_during_a_call() {
     let mut app = unlocked_app();
     let idle = i64::from(app.config.idle_lock_minutes);
-    let effects = app.tick(now() + Duration::minutes(idle));
+    let effects = tick(&mut app, now() + Duration::minutes(idle));
     assert!(matches!(effects.as_slice(), [Effect::Lock]));
     assert!(!app.is_unlocked());
 
     let mut app = unlocked_app();
     key(&mut app, KeyCode::Char('n'));
-    app.tick(now() + Duration::seconds(2)); // autosave
-    assert!(app.tick(now() + Duration::minutes(idle)).is_empty(), "a listener listens without typing");
+    tick(&mut app, now() + Duration::seconds(2)); // autosave
+    assert!(tick(&mut app, now() + Duration::minutes(idle)).is_empty(), "a listener listens without typing");
     let in_call = i64::from(app.config.idle_lock_minutes_in_call);
-    let effects = app.tick(now() + Duration::minutes(in_call));
+    let effects = tick(&mut app, now() + Duration::minutes(in_call));
     assert!(matches!(effects.as_slice(), [Effect::SaveDraft(_), Effect::Lock]));
 }
 
@@ -430,4 +435,12 @@ fn ticking_situations_raises_their_numbers_without_blocking_for_orientations() {
     assert_eq!(call(&app).prompts.len(), 1);
     assert_eq!(call(&app).prompts[0].number, "119");
     assert!(!call(&app).life_risk_pending(&app.directory), "119 orients, it does not block");
+}
+
+#[test]
+fn the_store_is_asked_for_other_terminals_changes_every_second() {
+    let mut app = unlocked_app();
+    assert!(!app.tick(now()).iter().any(|e| matches!(e, Effect::CheckForChanges)));
+    assert!(app.tick(now() + CHANGES_POLL).iter().any(|e| matches!(e, Effect::CheckForChanges)));
+    assert!(!app.tick(now() + CHANGES_POLL).iter().any(|e| matches!(e, Effect::CheckForChanges)));
 }

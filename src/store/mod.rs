@@ -179,6 +179,11 @@ impl Store {
         &self.actor
     }
 
+    /// Changes whenever another connection (another terminal) commits to the file.
+    pub fn data_version(&self) -> StoreResult<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+    }
+
     pub fn schema_version(&self) -> StoreResult<i64> {
         schema::user_version(&self.conn)
     }
