@@ -207,3 +207,50 @@ pub fn backup(mut session: Invocation, out: &Path) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// The pending callbacks, for a supervisor at another terminal or a script (`--format json`).
+pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
+    let store = invocation.unlock()?;
+    let now = chrono::Utc::now();
+    let entries = store.callback_queue(now)?;
+    if json {
+        let callbacks: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "id": e.id.0,
+                    "file_code": e.file_code.as_str(),
+                    "due_at": e.due_at.to_rfc3339(),
+                    "overdue": e.is_overdue(now),
+                    "priority": e.priority.as_str(),
+                    "assigned_to": e.assignee_name,
+                    "attempts": e.attempts,
+                })
+            })
+            .collect();
+        let document =
+            serde_json::json!({ "format": "permanence-queue", "version": 1, "callbacks": callbacks });
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    } else if entries.is_empty() {
+        println!("No pending callback.");
+    } else {
+        for e in &entries {
+            let state = if e.is_overdue(now) {
+                "OVERDUE"
+            } else if e.is_due_soon(now) {
+                "due soon"
+            } else {
+                ""
+            };
+            let due = e.due_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M");
+            let assignee = e.assignee_name.as_deref().unwrap_or("anyone");
+            println!(
+                "{state:<9} {due}  {}  {:<7} {assignee}  ({} attempts)",
+                e.file_code,
+                e.priority.as_str(),
+                e.attempts
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

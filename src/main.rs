@@ -57,6 +57,11 @@ enum Command {
     Listener(ListenerCommand),
     /// Verify the database, its encryption and its audit log; non-zero exit on any fault
     Check,
+    /// Print the pending callbacks of every listener: overdue first, then priority, then due time
+    Queue {
+        #[arg(long, value_enum, default_value_t = QueueFormat::Text)]
+        format: QueueFormat,
+    },
     /// Write an encrypted, verified copy of the database (and its key file)
     Backup {
         /// The copy to write; its key file is written beside it as FILE.keys
@@ -82,6 +87,12 @@ enum ListenerCommand {
     Deactivate { login: String },
     /// Change your passphrase, or reset another account's (supervisor only)
     Passwd { login: Option<String> },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum QueueFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,6 +136,7 @@ fn main() -> ExitCode {
             commands::listener_passwd(session, login.as_deref())
         }
         Some(Command::Check) => commands::check(session),
+        Some(Command::Queue { format }) => commands::queue(session, matches!(format, QueueFormat::Json)),
         Some(Command::Backup { out }) => commands::backup(session, &out),
     };
     match result {

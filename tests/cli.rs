@@ -180,6 +180,7 @@ fn every_command_has_help() {
         &["listener", "add", "--help"],
         &["listener", "passwd", "--help"],
         &["check", "--help"],
+        &["queue", "--help"],
         &["backup", "--help"],
     ] {
         let out = run(home.path(), args, "");
@@ -214,4 +215,29 @@ fn the_terminal_needs_a_terminal() {
     let out = run(home.path(), &["--db", home.path().join("none.db").to_str().unwrap()], "");
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("needs a terminal"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_queue_for_another_terminal_in_text_and_json() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let out = run(home.path(), &["--db", db, "demo", "--calls", "300"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let args = ["--db", db, "--as", "coord", "--passphrase-stdin", "queue", "--format", "json"];
+    let out = run(home.path(), &args, "lune verte soixante\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let callbacks = document["callbacks"].as_array().unwrap();
+    assert!(callbacks.len() >= 8, "the demo has callbacks around now");
+    // Overdue first.
+    let overdue: Vec<bool> = callbacks.iter().map(|c| c["overdue"].as_bool().unwrap()).collect();
+    assert!(overdue.windows(2).all(|w| w[0] >= w[1]), "{overdue:?}");
+    assert!(callbacks.iter().all(|c| c.get("callback_number").is_none()), "no phone number leaves");
+    let out = run(
+        home.path(),
+        &["--db", db, "--as", "coord", "--passphrase-stdin", "queue"],
+        "lune verte soixante\n",
+    );
+    assert!(text(&out.stdout).contains("OVERDUE"), "{}", text(&out.stdout));
 }
