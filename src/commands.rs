@@ -71,36 +71,36 @@ impl Invocation {
 }
 
 /// The terminal interface; on a first run it walks the person through creating the database.
-pub fn open_terminal(session: Invocation) -> Result<ExitCode> {
-    crate::terminal::run(session.db, session.config, Vec::new())?;
+pub fn open_terminal(invocation: Invocation) -> Result<ExitCode> {
+    crate::terminal::run(invocation.db, invocation.config, Vec::new())?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn init(mut session: Invocation, login: &str, name: &str) -> Result<ExitCode> {
-    if session.db.exists() {
-        return Err(StoreError::AlreadyExists(session.db.clone()).into());
+pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitCode> {
+    if invocation.db.exists() {
+        return Err(StoreError::AlreadyExists(invocation.db.clone()).into());
     }
-    println!("Creating the database {}", session.db.display());
+    println!("Creating the database {}", invocation.db.display());
     println!("First supervisor account: {login} ({name})");
-    let passphrase = session.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
+    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
     let account = NewAccount { login, display_name: name, role: Role::Supervisor, passphrase: &passphrase };
-    let store = Store::create(&session.db, account, KdfParams::DEFAULT)?;
+    let store = Store::create(&invocation.db, account, KdfParams::DEFAULT)?;
     println!("Created. Key file: {}", store.key_file_path().display());
     println!("Back up both files together: one without the other cannot be opened.");
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn demo(session: Invocation, calls: u64) -> Result<ExitCode> {
-    let created = if session.db.exists() {
-        println!("The demo database {} already exists; it is reopened as it is.", session.db.display());
+pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
+    let created = if invocation.db.exists() {
+        println!("The demo database {} already exists; it is reopened as it is.", invocation.db.display());
         println!("(Delete it and its .keys file to build it again, e.g. with another --calls.)");
-        demo::verify(&session.db)?
+        demo::verify(&invocation.db)?
     } else {
-        println!("Building a demo database of {calls} synthetic calls in {}…", session.db.display());
-        demo::build(&session.db, calls, &session.config.themes)?
+        println!("Building a demo database of {calls} synthetic calls in {}…", invocation.db.display());
+        demo::build(&invocation.db, calls, &invocation.config.themes)?
     };
     println!();
-    println!("Demo database: {}", session.db.display());
+    println!("Demo database: {}", invocation.db.display());
     println!(
         "  {} calls, {} caller files, {} pending callbacks",
         created.calls, created.files, created.pending_callbacks
@@ -117,25 +117,25 @@ pub fn demo(session: Invocation, calls: u64) -> Result<ExitCode> {
     }
     println!();
     if !std::io::stdout().is_terminal() {
-        println!("Open it with: permanence --db {}", session.db.display());
+        println!("Open it with: permanence --db {}", invocation.db.display());
         return Ok(ExitCode::SUCCESS);
     }
     let accounts = demo::ACCOUNTS.iter().map(|a| (a.login.to_owned(), a.passphrase.to_owned())).collect();
-    crate::terminal::run(session.db, session.config, accounts)?;
+    crate::terminal::run(invocation.db, invocation.config, accounts)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn listener_add(mut session: Invocation, login: &str, name: &str, role: Role) -> Result<ExitCode> {
-    let mut store = session.unlock()?;
-    let passphrase = session.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
+pub fn listener_add(mut invocation: Invocation, login: &str, name: &str, role: Role) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
+    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
     let account = NewAccount { login, display_name: name, role, passphrase: &passphrase };
     let listener = store.add_listener(account, KdfParams::DEFAULT)?;
     println!("Added {} ({}, {}).", listener.login, listener.display_name, listener.role);
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn listener_list(mut session: Invocation) -> Result<ExitCode> {
-    let store = session.unlock()?;
+pub fn listener_list(mut invocation: Invocation) -> Result<ExitCode> {
+    let store = invocation.unlock()?;
     for listener in store.listeners()? {
         let state = if listener.active { "active" } else { "deactivated" };
         println!(
@@ -149,24 +149,24 @@ pub fn listener_list(mut session: Invocation) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn listener_deactivate(mut session: Invocation, login: &str) -> Result<ExitCode> {
-    let mut store = session.unlock()?;
+pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
     store.deactivate_listener(login)?;
     println!("Deactivated {login}: their key slot is removed, their past calls keep their name.");
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn listener_passwd(mut session: Invocation, login: Option<&str>) -> Result<ExitCode> {
-    let mut store = session.unlock()?;
+pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
     let login = login.unwrap_or(&store.actor().login).to_owned();
-    let passphrase = session.passphrases.ask_new(&format!("New passphrase for {login}: "), &login)?;
+    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), &login)?;
     store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
     println!("The passphrase of {login} is changed (only its key slot was rewritten).");
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn check(mut session: Invocation) -> Result<ExitCode> {
-    let store = match session.unlock() {
+pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
+    let store = match invocation.unlock() {
         Ok(store) => store,
         // Damage that prevents unlocking is the verdict itself, not a failure to check.
         Err(err) if err.downcast_ref::<StoreError>().is_some_and(StoreError::is_damage) => {
@@ -189,13 +189,13 @@ pub fn check(mut session: Invocation) -> Result<ExitCode> {
         }
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("{} fault(s) found in {}.", report.findings.len(), session.db.display());
+        println!("{} fault(s) found in {}.", report.findings.len(), invocation.db.display());
         Ok(ExitCode::FAILURE)
     }
 }
 
-pub fn backup(mut session: Invocation, out: &Path) -> Result<ExitCode> {
-    let mut store = session.unlock()?;
+pub fn backup(mut invocation: Invocation, out: &Path) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
     let report = store.backup(out)?;
     println!(
         "Backup written and verified: {} ({} bytes, {} calls, {} files), key file {}",

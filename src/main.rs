@@ -116,28 +116,28 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let demo = matches!(cli.command, Some(Command::Demo { .. }));
-    let session =
+    let invocation =
         match Invocation::new(cli.db, cli.config.as_deref(), cli.as_login, cli.passphrase_stdin, demo) {
-            Ok(session) => session,
+            Ok(invocation) => invocation,
             Err(err) => return fail(err),
         };
     let result = match cli.command {
-        None => commands::open_terminal(session),
-        Some(Command::Init { login, name }) => commands::init(session, &login, &name),
-        Some(Command::Demo { calls }) => commands::demo(session, calls),
+        None => commands::open_terminal(invocation),
+        Some(Command::Init { login, name }) => commands::init(invocation, &login, &name),
+        Some(Command::Demo { calls }) => commands::demo(invocation, calls),
         Some(Command::Listener(ListenerCommand::Add { login, name, role })) => {
-            commands::listener_add(session, &login, &name, role.into())
+            commands::listener_add(invocation, &login, &name, role.into())
         }
-        Some(Command::Listener(ListenerCommand::List)) => commands::listener_list(session),
+        Some(Command::Listener(ListenerCommand::List)) => commands::listener_list(invocation),
         Some(Command::Listener(ListenerCommand::Deactivate { login })) => {
-            commands::listener_deactivate(session, &login)
+            commands::listener_deactivate(invocation, &login)
         }
         Some(Command::Listener(ListenerCommand::Passwd { login })) => {
-            commands::listener_passwd(session, login.as_deref())
+            commands::listener_passwd(invocation, login.as_deref())
         }
-        Some(Command::Check) => commands::check(session),
-        Some(Command::Queue { format }) => commands::queue(session, matches!(format, QueueFormat::Json)),
-        Some(Command::Backup { out }) => commands::backup(session, &out),
+        Some(Command::Check) => commands::check(invocation),
+        Some(Command::Queue { format }) => commands::queue(invocation, matches!(format, QueueFormat::Json)),
+        Some(Command::Backup { out }) => commands::backup(invocation, &out),
     };
     match result {
         Ok(code) => code,
