@@ -25,6 +25,16 @@ fn open_terminal(dir: &Path) -> Tmux {
     Tmux::start(dir, &["--db", db.to_str().unwrap()], 100, 30)
 }
 
+/// A new database with the terminal open on it; `None` where tmux is missing (never in CI).
+fn fresh_terminal() -> Option<(tempfile::TempDir, Tmux)> {
+    if !available() {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = open_terminal(dir.path());
+    Some((dir, tmux))
+}
+
 fn unlock_as_camille(tmux: &Tmux) {
     tmux.wait_for("Qui êtes-vous ?");
     tmux.keys(&["Down"]);
@@ -54,11 +64,7 @@ fn start_call_and_type(tmux: &Tmux, notes: &str) {
 
 #[test]
 fn take_a_call_then_find_it_after_reopening() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((dir, tmux)) = fresh_terminal() else { return };
     unlock_as_camille(&tmux);
     start_call_and_type(&tmux, "Parle de son voisin CANARY-E2E-1");
     // Esc then a letter in one write reads as Alt-letter, as in any terminal: wait between.
@@ -108,11 +114,7 @@ fn take_a_call_then_find_it_after_reopening() {
 
 #[test]
 fn after_kill_9_the_draft_comes_back() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((dir, tmux)) = fresh_terminal() else { return };
     unlock_as_camille(&tmux);
     start_call_and_type(&tmux, "Notes tapées avant le crash CANARY-KILL");
     tmux.wait_for("✓ enreg");
@@ -131,11 +133,7 @@ fn after_kill_9_the_draft_comes_back() {
 
 #[test]
 fn sigterm_saves_what_was_just_typed() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((dir, tmux)) = fresh_terminal() else { return };
     unlock_as_camille(&tmux);
     // SIGTERM must not wait for the next autosave.
     start_saved_call_then_type(&tmux, "dernier mot");
@@ -147,11 +145,7 @@ fn sigterm_saves_what_was_just_typed() {
 
 #[test]
 fn a_wrong_passphrase_then_the_right_one() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((_dir, tmux)) = fresh_terminal() else { return };
     tmux.wait_for("Qui êtes-vous ?");
     tmux.keys(&["Down"]);
     tmux.type_text("pas la bonne phrase");
@@ -165,11 +159,7 @@ fn a_wrong_passphrase_then_the_right_one() {
 
 #[test]
 fn a_locked_screen_shows_no_caller_data() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((_dir, tmux)) = fresh_terminal() else { return };
     unlock_as_camille(&tmux);
     start_call_and_type(&tmux, "Secret CANARY-LOCK");
     tmux.keys(&["C-l"]);
@@ -207,11 +197,7 @@ fn first_run_creates_the_database_in_the_terminal() {
 
 #[test]
 fn too_small_a_terminal_is_told_then_recovers() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((_dir, tmux)) = fresh_terminal() else { return };
     tmux.resize(50, 12);
     tmux.wait_for("trop petite");
     tmux.resize(80, 24);
@@ -220,11 +206,7 @@ fn too_small_a_terminal_is_told_then_recovers() {
 
 #[test]
 fn closing_the_terminal_window_saves_the_draft_and_ends_the_process() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((dir, tmux)) = fresh_terminal() else { return };
     unlock_as_camille(&tmux);
     start_saved_call_then_type(&tmux, "fenêtre fermée");
     let pid = tmux.pid();
@@ -240,11 +222,7 @@ fn closing_the_terminal_window_saves_the_draft_and_ends_the_process() {
 
 #[test]
 fn an_emergency_prompt_cannot_be_missed_and_is_stored_with_its_outcome() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((dir, tmux)) = fresh_terminal() else { return };
     unlock_as_camille(&tmux);
     tmux.wait_for("Pas d'appel en cours");
     tmux.keys(&["n"]);
@@ -284,11 +262,7 @@ fn an_emergency_prompt_cannot_be_missed_and_is_stored_with_its_outcome() {
 
 #[test]
 fn a_change_from_another_process_shows_within_two_seconds() {
-    if !available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = open_terminal(dir.path());
+    let Some((dir, tmux)) = fresh_terminal() else { return };
     unlock_as_camille(&tmux);
     tmux.wait_for("Pas d'appel en cours");
     tmux.keys(&["M-4"]);
