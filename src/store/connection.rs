@@ -17,11 +17,15 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn = Connection::open_with_flags(path, flags).map_err(|err| classify(err, path))?;
-    // SQLCipher otherwise logs HMAC failures to stderr, over the terminal interface.
-    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    let keying = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
-    conn.execute_batch(&keying)?;
+    let conn = keyed_connection(path, key, flags).or_else(|err| match err {
+        // Seen once in a loaded test run with several threads opening connections at the same
+        // moment: SQLCipher refused to set up its cipher context, and a fresh connection keyed
+        // fine. One more try on a new connection; a second failure is reported.
+        StoreError::Sqlite(ref inner) if inner.to_string().contains("PRAGMA key") => {
+            keyed_connection(path, key, flags)
+        }
+        other => Err(other),
+    })?;
     // The key was already proven right by its slot, so a first page that does not decrypt
     // is damage to the file (or a key file from another database), never a wrong passphrase.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
@@ -39,6 +43,15 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
          PRAGMA temp_store = MEMORY;
          PRAGMA secure_delete = ON;",
     )?;
+    Ok(conn)
+}
+
+fn keyed_connection(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(path, flags).map_err(|err| classify(err, path))?;
+    // SQLCipher otherwise logs HMAC failures to stderr, over the terminal interface.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    let keying = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
+    conn.execute_batch(&keying)?;
     Ok(conn)
 }
 
