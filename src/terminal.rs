@@ -85,6 +85,13 @@ impl Runner {
                 self.store = None;
                 None
             }
+            Effect::SaveDraft(draft) => {
+                let store = self.store.as_mut()?;
+                Some(match store.save_draft(&draft) {
+                    Ok(()) => Reply::DraftSaved(now),
+                    Err(err) => Reply::DraftFailed(message(s, &err)),
+                })
+            }
             Effect::CheckForChanges => {
                 let store = self.store.as_ref()?;
                 let version = store.data_version().ok()?;
@@ -136,10 +143,6 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
             }
             Reply::ShiftStarted(store.start_shift()?)
         }
-        Effect::SaveDraft(draft) => {
-            store.save_draft(&draft)?;
-            Reply::DraftSaved(now)
-        }
         Effect::SaveCall { call, callback } => {
             store.save_call_with_callback(&call, callback.as_ref())?;
             Reply::CallSaved
@@ -159,7 +162,11 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
             Reply::FileCreated(Box::new(file_view(store, file.id)?))
         }
         Effect::RefreshQueue => Reply::Queue(store.callback_queue(now)?),
-        Effect::Unlock { .. } | Effect::CreateDatabase { .. } | Effect::Lock | Effect::CheckForChanges => {
+        Effect::Unlock { .. }
+        | Effect::CreateDatabase { .. }
+        | Effect::Lock
+        | Effect::SaveDraft(_)
+        | Effect::CheckForChanges => {
             unreachable!("handled by the runner")
         }
     })

@@ -75,6 +75,8 @@ pub enum Reply {
     },
     ShiftStarted(Shift),
     DraftSaved(Timestamp),
+    /// The draft did not save (full disk…): it is retried, and the status bar says so.
+    DraftFailed(String),
     CallSaved,
     FileHits {
         query: String,

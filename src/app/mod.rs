@@ -562,19 +562,15 @@ impl App {
                     session.queue = queue;
                 }
             }
-            Reply::Failed(message) => {
+            Reply::DraftFailed(message) => {
                 if let Some(session) = self.session.as_mut() {
-                    // A draft that did not save is retried at the next tick.
-                    if session.call.is_some() && session.dirty_since.is_none() {
-                        session.dirty_since = Some(now);
-                        session.save_failed = true;
-                    }
-                }
-                if let Some(Gate::Setup(form)) = self.gate.as_mut() {
-                    form.message = Some(message.clone());
+                    // Retried at the next tick; the call stays in memory meanwhile.
+                    session.dirty_since.get_or_insert(now);
+                    session.save_failed = true;
                 }
                 self.warn(message);
             }
+            Reply::Failed(message) => self.warn(message),
         }
         Vec::new()
     }

@@ -366,7 +366,7 @@ fn handing_over_waits_for_an_unsaved_call_to_be_in_the_draft() {
     key(&mut app, KeyCode::Char('n'));
     ctrl(&mut app, 'l');
     // Pretend the draft save at lock failed (disk full): Camille's call is only in memory.
-    app.apply(Reply::Failed("Disque plein".into()));
+    app.apply(Reply::DraftFailed("Disque plein".into()));
     key(&mut app, KeyCode::Down);
     type_text(&mut app, "riviere calme douze");
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "no handover while the call would be lost");

@@ -237,10 +237,6 @@ impl KeyFile {
         write_atomically(&self.path, &json).map_err(|e| StoreError::io(self.path.display().to_string(), e))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn slots(&self) -> &[KeySlot] {
         &self.slots
     }

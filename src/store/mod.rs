@@ -188,10 +188,6 @@ impl Store {
         schema::user_version(&self.conn)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.db_path
-    }
-
     pub fn key_file_path(&self) -> PathBuf {
         KeyFile::path_for(&self.db_path)
     }

@@ -125,7 +125,7 @@ fn draw_tabs(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme:
         let focused = session.focus == pane;
         let mut label = format!(" {} {} ", pane_number(pane), pane_title(app, pane));
         if pane == Pane::Callbacks {
-            let due = session.queue.iter().filter(|e| e.due_at <= app.now).count();
+            let due = session.queue.iter().filter(|e| e.is_overdue(app.now)).count();
             if due > 0 {
                 label = format!(" {} {} ({due}) ", pane_number(pane), pane_title(app, pane));
             }

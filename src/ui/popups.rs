@@ -50,38 +50,14 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         Modal::ConfirmQuit => (&s.quit_title, vec![Line::from(s.quit_confirm.clone())], 60),
         Modal::DraftRecovery(draft) => {
             let body = s.fill(&s.draft_found, &[("time", &date_and_time(app, draft.started_at))]);
-            (
-                &s.draft_title,
-                vec![
-                    Line::from(body),
-                    Line::from(""),
-                    Line::from(Span::styled(s.draft_choice.clone(), theme.muted())),
-                ],
-                64,
-            )
+            (&s.draft_title, message_lines(body, &s.draft_choice, theme), 64)
         }
         Modal::ShiftChoice(shift) => {
             let body = s.fill(&s.shift_open_found, &[("time", &date_and_time(app, shift.started_at))]);
-            (
-                &s.shift_title,
-                vec![
-                    Line::from(body),
-                    Line::from(""),
-                    Line::from(Span::styled(s.shift_choice.clone(), theme.muted())),
-                ],
-                64,
-            )
+            (&s.shift_title, message_lines(body, &s.shift_choice, theme), 64)
         }
         Modal::Acknowledge(form) => (&s.ack_title, ack_lines(app, session, form, theme), 90),
-        Modal::Handover(note) => (
-            &s.handover_title,
-            vec![
-                Line::from(note.clone()),
-                Line::from(""),
-                Line::from(Span::styled(s.press_enter.clone(), theme.muted())),
-            ],
-            70,
-        ),
+        Modal::Handover(note) => (&s.handover_title, message_lines(note.clone(), &s.press_enter, theme), 70),
     };
     let width = width.min(area.width);
     let height = (super::wrapped_height(&lines, width.saturating_sub(2)) + 2).min(area.height);
@@ -91,6 +67,11 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         .title(Span::styled(format!(" {title} "), theme.title()))
         .border_type(ratatui::widgets::BorderType::Double);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
+}
+
+/// A message, a blank line, and what the keys do.
+fn message_lines<'a>(body: String, keys: &str, theme: &Theme) -> Vec<Line<'a>> {
+    vec![Line::from(body), Line::from(""), Line::from(Span::styled(keys.to_owned(), theme.muted()))]
 }
 
 fn card<'a>(app: &'a App, selected: usize, compact: bool, theme: &Theme) -> Vec<Line<'a>> {
