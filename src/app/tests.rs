@@ -444,3 +444,15 @@ fn the_store_is_asked_for_other_terminals_changes_every_second() {
     assert!(app.tick(now() + CHANGES_POLL).iter().any(|e| matches!(e, Effect::CheckForChanges)));
     assert!(!app.tick(now() + CHANGES_POLL).iter().any(|e| matches!(e, Effect::CheckForChanges)));
 }
+
+#[test]
+fn only_a_failed_draft_says_not_saved() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    app.apply(Reply::DraftSaved(now()));
+    app.apply(Reply::Failed("la recherche a échoué".into()));
+    assert!(!app.session.as_ref().unwrap().save_failed, "a failed search says nothing of the draft");
+    app.apply(Reply::DraftFailed("Disque plein".into()));
+    assert!(app.session.as_ref().unwrap().save_failed);
+    assert!(app.session.as_ref().unwrap().dirty_since.is_some(), "retried at the next tick");
+}
