@@ -106,7 +106,8 @@ fn main() {
     if !db.exists() {
         println!("building the demo store of {} calls at {} …", options.calls, db.display());
         let start = Instant::now();
-        demo::build(&db, options.calls, &Config::default().themes).expect("build the demo store");
+        demo::build(&db, options.calls, &Config::default().themes, Config::default().retention_days)
+            .expect("build the demo store");
         println!("built in {:.1} s", start.elapsed().as_secs_f64());
     }
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
@@ -132,7 +133,7 @@ fn main() {
         Utc::now(),
         Local::now().offset().fix(),
     );
-    let mut runner = Runner::new(db.clone(), strings, KdfParams::DEFAULT);
+    let mut runner = Runner::new(db.clone(), strings, KdfParams::DEFAULT, Config::default().retention_days);
     let start = Instant::now();
     runner.run_all(
         &mut app,

@@ -9,6 +9,8 @@ use anyhow::{Context, Result, bail};
 use crate::config::Config;
 use crate::demo;
 use crate::domain::listener::Role;
+use crate::export;
+use crate::i18n::Strings;
 use crate::passphrase_input::PassphraseSource;
 use crate::paths;
 use crate::store::{KdfParams, NewAccount, Store, StoreError};
@@ -97,7 +99,7 @@ pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
         demo::verify(&invocation.db)?
     } else {
         println!("Building a demo database of {calls} synthetic calls in {}…", invocation.db.display());
-        demo::build(&invocation.db, calls, &invocation.config.themes)?
+        demo::build(&invocation.db, calls, &invocation.config.themes, invocation.config.retention_days)?
     };
     println!();
     println!("Demo database: {}", invocation.db.display());
@@ -252,5 +254,58 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A caller's right of access: everything held on one file (supervisor only, audited).
+pub fn file_export(
+    mut invocation: Invocation,
+    code: &str,
+    json: bool,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
+    let record = store.file_for_access_request(code)?;
+    let now = chrono::Utc::now();
+    let bytes = if json {
+        let mut text = serde_json::to_string_pretty(&export::access::json(&record, now))?;
+        text.push('\n');
+        text.into_bytes()
+    } else {
+        export::access::markdown(&record, now, Strings::get(invocation.config.language)).into_bytes()
+    };
+    export::write(out, &bytes)?;
+    if let Some(out) = out {
+        println!(
+            "File {} written to {} ({} bytes, mode 0600).",
+            record.file.code,
+            out.display(),
+            bytes.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sets or lifts a legal hold (supervisor only, audited).
+pub fn file_hold(mut invocation: Invocation, code: &str, hold: bool, reason: &str) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
+    let id = store.file_id_by_code(code)?.with_context(|| format!("no caller file with the code {code}"))?;
+    store.set_legal_hold(id, hold, reason)?;
+    let state = if hold { "is now under legal hold" } else { "is no longer under legal hold" };
+    println!("File {} {state}.", code.to_uppercase());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The retention purge on demand (supervisor only, audited); `--dry-run` only counts.
+pub fn purge(mut invocation: Invocation, dry_run: bool) -> Result<ExitCode> {
+    let days = invocation.config.retention_days;
+    let mut store = invocation.unlock()?;
+    let report = store.purge(chrono::Utc::now(), days, dry_run)?;
+    let (verb, cancelled) = if dry_run { ("Would wipe", "to cancel") } else { ("Wiped", "cancelled") };
+    println!(
+        "{verb} the free text of {} file(s) and the notes of {} call(s), {} handover note(s); \
+         {} pending callback(s) {cancelled}; {} file(s) kept under legal hold (retention: {days} days).",
+        report.files, report.calls, report.handover_notes, report.callbacks_cancelled, report.held
+    );
     Ok(ExitCode::SUCCESS)
 }

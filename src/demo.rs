@@ -107,8 +107,10 @@ const INSTRUCTIONS: &[&str] = &[
 const HANDOVER: &str = "Deux rappels prévus demain matin. Appelant·e habituel·le du soir a bien été joint·e.";
 
 /// Builds the demo database at `db_path` with `calls` calls. Deterministic: the same count
-/// gives the same content, dated relative to today.
-pub fn build(db_path: &Path, calls: u64, themes: &[String]) -> Result<DemoSummary> {
+/// gives the same content, dated relative to today. Years of history are then purged as the
+/// terminal would at unlock (free text past `retention_days`), so a large demo store looks
+/// like a real one and its first unlock is not a purge of years.
+pub fn build(db_path: &Path, calls: u64, themes: &[String], retention_days: u32) -> Result<DemoSummary> {
     let supervisor = &ACCOUNTS[0];
     let mut store = Store::create(
         db_path,
@@ -134,6 +136,7 @@ pub fn build(db_path: &Path, calls: u64, themes: &[String]) -> Result<DemoSummar
         listeners.push(added.id);
     }
     let summary = fill(&mut store, &listeners, calls, themes).context("filling the demo database")?;
+    store.purge(Utc::now(), retention_days, false).context("applying the retention period")?;
     Ok(summary)
 }
 

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use crate::app::action::Action;
 use crate::config::Language;
-use crate::domain::call::{CallType, Outcome};
-use crate::domain::callback::Priority;
-use crate::domain::caller_file::{AgeBand, CallerRelation, Gender};
+use crate::domain::call::{CallType, Outcome, Rud, RudLevel};
+use crate::domain::callback::{AttemptResult, CallbackStatus, Priority};
+use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileStatus, Gender};
 use crate::domain::emergency::{Channel, Rule, Situation};
 use crate::domain::prompt::PromptOutcome;
 
@@ -188,6 +188,67 @@ strings!(
     error_disk_full,
     error_forbidden,
     error_other,
+    search_title_open,
+    search_status,
+    search_departement,
+    search_all,
+    search_hint_open,
+    search_filters_hint,
+    repeat_title,
+    repeat_calls,
+    repeat_rud,
+    repeat_no_rud,
+    repeat_no_instructions,
+    file_form_title,
+    file_status,
+    file_age_band,
+    file_gender,
+    file_relation,
+    file_unset,
+    file_form_hint,
+    file_bad_departement,
+    closure_title,
+    closure_reason,
+    closure_agreed,
+    answer_yes,
+    answer_no,
+    answer_unset,
+    closure_hint,
+    closure_needs_reason,
+    closure_needs_answer,
+    reopen_title,
+    hold_set_title,
+    hold_lift_title,
+    reason_label,
+    reason_hint,
+    reason_needed,
+    amend_title,
+    amend_hint,
+    amend_discard_armed,
+    file_saved,
+    not_your_call,
+    file_not_closed,
+    file_already_closed,
+    no_file_shown,
+    no_call_selected,
+    file_callbacks,
+    file_no_callbacks,
+    file_legal_hold,
+    file_purged,
+    file_events,
+    file_hint,
+    closure_with_agreement,
+    closure_without_agreement,
+    software,
+    purged_at_unlock,
+    help_file,
+    amended,
+    access_title,
+    access_generated,
+    access_closure,
+    access_purged,
+    access_none,
+    access_due,
 );
 
 impl Strings {
@@ -252,6 +313,14 @@ impl Strings {
         self.label("situation", value.as_str())
     }
 
+    pub fn file_event(&self, value: FileEventKind) -> &str {
+        self.label("file_event", value.as_str())
+    }
+
+    pub fn file_status(&self, value: FileStatus) -> &str {
+        self.label("file_status", value.as_str())
+    }
+
     pub fn prompt_outcome(&self, value: PromptOutcome) -> &str {
         self.label("prompt_outcome", value.as_str())
     }
@@ -259,6 +328,36 @@ impl Strings {
     /// The advice of a rule in the interface's language.
     pub fn advice<'a>(&self, rule: &'a Rule) -> &'a str {
         self.pick(&rule.advice_fr, &rule.advice_en)
+    }
+
+    pub fn rud_level(&self, level: Option<RudLevel>) -> &str {
+        match level {
+            None => &self.rud_not_assessed,
+            Some(RudLevel::Low) => &self.rud_low,
+            Some(RudLevel::Medium) => &self.rud_medium,
+            Some(RudLevel::High) => &self.rud_high,
+        }
+    }
+
+    /// The grid in one line: "R moyen · U faible · D non évalué".
+    pub fn rud_text(&self, rud: &Rud) -> String {
+        format!(
+            "{} {} · {} {} · {} {}",
+            self.rud_risk_short,
+            self.rud_level(rud.risk),
+            self.rud_urgency_short,
+            self.rud_level(rud.urgency),
+            self.rud_danger_short,
+            self.rud_level(rud.danger)
+        )
+    }
+
+    pub fn callback_status(&self, value: CallbackStatus) -> &str {
+        self.label("callback_status", value.as_str())
+    }
+
+    pub fn attempt_result(&self, value: AttemptResult) -> &str {
+        self.label("attempt_result", value.as_str())
     }
 
     pub fn action_short(&self, action: Action) -> &str {
@@ -306,6 +405,10 @@ mod tests {
             check("channel", Channel::ALL.iter().map(|v| v.as_str()).collect());
             check("situation", Situation::ALL.iter().map(|v| v.as_str()).collect());
             check("prompt_outcome", PromptOutcome::ALL.iter().map(|v| v.as_str()).collect());
+            check("file_event", FileEventKind::ALL.iter().map(|v| v.as_str()).collect());
+            check("file_status", FileStatus::ALL.iter().map(|v| v.as_str()).collect());
+            check("callback_status", CallbackStatus::ALL.iter().map(|v| v.as_str()).collect());
+            check("attempt_result", AttemptResult::ALL.iter().map(|v| v.as_str()).collect());
             for action in all_actions() {
                 assert!(
                     s.actions.contains_key(&action.name()),

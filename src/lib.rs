@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod hardening;
 pub mod i18n;
 pub mod passphrase_input;

@@ -62,6 +62,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = QueueFormat::Text)]
         format: QueueFormat,
     },
+    /// Caller files: right-of-access export, legal holds (supervisor only, audited)
+    #[command(subcommand)]
+    File(FileCommand),
+    /// Wipe the free text of files whose last contact is older than `retention_days`
+    /// (supervisor only, audited); files under legal hold are kept
+    Purge {
+        /// Count what would be wiped, change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write an encrypted, verified copy of the database (and its key file)
     Backup {
         /// The copy to write; its key file is written beside it as FILE.keys
@@ -87,6 +97,38 @@ enum ListenerCommand {
     Deactivate { login: String },
     /// Change your passphrase, or reset another account's (supervisor only)
     Passwd { login: Option<String> },
+}
+
+#[derive(Subcommand)]
+enum FileCommand {
+    /// Write everything held on a file, for the caller's right of access
+    Export {
+        /// The file's code, as the caller gives it (e.g. KAT-472)
+        code: String,
+        #[arg(long, value_enum, default_value_t = AccessFormat::Md)]
+        format: AccessFormat,
+        /// Where to write it (mode 0600); without it, standard output when piped
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Keep a file's free text past the retention period (e.g. for a court)
+    Hold {
+        code: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a legal hold
+    Release {
+        code: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AccessFormat {
+    Md,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -138,6 +180,16 @@ fn main() -> ExitCode {
         Some(Command::Check) => commands::check(invocation),
         Some(Command::Queue { format }) => commands::queue(invocation, matches!(format, QueueFormat::Json)),
         Some(Command::Backup { out }) => commands::backup(invocation, &out),
+        Some(Command::File(FileCommand::Export { code, format, out })) => {
+            commands::file_export(invocation, &code, matches!(format, AccessFormat::Json), out.as_deref())
+        }
+        Some(Command::File(FileCommand::Hold { code, reason })) => {
+            commands::file_hold(invocation, &code, true, &reason)
+        }
+        Some(Command::File(FileCommand::Release { code, reason })) => {
+            commands::file_hold(invocation, &code, false, &reason)
+        }
+        Some(Command::Purge { dry_run }) => commands::purge(invocation, dry_run),
     };
     match result {
         Ok(code) => code,

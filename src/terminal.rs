@@ -17,7 +17,7 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::{Terminal, backend::CrosstermBackend};
 
-use crate::app::effect::{Effect, FileView, Reply, Unlocked};
+use crate::app::effect::{Effect, FileChange, FileView, Reply, Unlocked};
 use crate::app::{App, SEARCH_LIMIT};
 use crate::config::Config;
 use crate::domain::Timestamp;
@@ -36,13 +36,15 @@ pub struct Runner {
     store: Option<Store>,
     strings: &'static Strings,
     kdf: KdfParams,
+    /// Free text older than this is wiped at every unlock.
+    retention_days: u32,
     /// SQLite's `data_version` when last looked at: it changes when another connection commits.
     data_version: i64,
 }
 
 impl Runner {
-    pub fn new(db: PathBuf, strings: &'static Strings, kdf: KdfParams) -> Runner {
-        Runner { db, store: None, strings, kdf, data_version: 0 }
+    pub fn new(db: PathBuf, strings: &'static Strings, kdf: KdfParams, retention_days: u32) -> Runner {
+        Runner { db, store: None, strings, kdf, retention_days, data_version: 0 }
     }
 
     /// Performs `effects` and every effect the replies lead to.
@@ -115,17 +117,20 @@ impl Runner {
         }
     }
 
-    fn unlocked(&mut self, store: Store, now: Timestamp) -> Reply {
-        let gathered = (|| -> Result<Unlocked, StoreError> {
+    fn unlocked(&mut self, mut store: Store, now: Timestamp) -> Reply {
+        let retention_days = self.retention_days;
+        let mut gathered = || -> Result<Unlocked, StoreError> {
+            let purged = store.purge_at_unlock(now, retention_days)?;
             Ok(Unlocked {
+                purged,
                 actor: store.actor().clone(),
                 open_shift: store.open_shift()?,
                 draft: store.draft()?,
                 handover: store.last_closed_shift()?,
                 queue: store.callback_queue(now)?,
             })
-        })();
-        match gathered {
+        };
+        match gathered() {
             Ok(unlocked) => {
                 self.store = Some(store);
                 Reply::Unlocked(Box::new(unlocked))
@@ -147,9 +152,25 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
             store.save_call_with_callback(&call, callback.as_ref())?;
             Reply::CallSaved
         }
-        Effect::SearchFiles(query) => {
-            let hits = store.search_files(&query, SEARCH_LIMIT)?;
-            Reply::FileHits { query, hits }
+        Effect::SearchFiles { query, filter } => {
+            let hits = store.search_files(&query, &filter, SEARCH_LIMIT)?;
+            Reply::FileHits { query, filter, hits }
+        }
+        Effect::ChangeFile(change) => {
+            let id = change.file();
+            match change {
+                FileChange::Profile { id, status, profile } => {
+                    store.update_file_profile(id, &profile)?;
+                    if store.file_with_history(id)?.file.status != status {
+                        store.set_file_status(id, status)?;
+                    }
+                }
+                FileChange::Close { id, closure } => store.close_file(id, &closure)?,
+                FileChange::Reopen { id, reason } => store.reopen_file(id, &reason)?,
+                FileChange::LegalHold { id, hold, reason } => store.set_legal_hold(id, hold, &reason)?,
+                FileChange::AmendNotes { call, notes, .. } => store.amend_call_notes(call, &notes)?,
+            }
+            Reply::FileChanged(Box::new(file_view(store, id)?))
         }
         Effect::OpenFile { id, audited } => {
             if audited {
@@ -173,8 +194,14 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
 }
 
 fn file_view(store: &Store, id: crate::domain::FileId) -> Result<FileView, StoreError> {
-    let (file, history) = store.file_with_history(id)?;
-    Ok(FileView { file, history, authors: store.listener_names()? })
+    let record = store.file_with_history(id)?;
+    Ok(FileView {
+        file: record.file,
+        history: record.calls,
+        events: record.events,
+        callbacks: record.callbacks,
+        authors: store.listener_names()?,
+    })
 }
 
 /// The listener-facing message for a store error, in the interface's language.
@@ -213,7 +240,8 @@ pub fn run(db: PathBuf, config: Config, demo_accounts: Vec<(String, String)>) ->
     let mut app = App::new(config, strings, logins, Utc::now(), offset);
     app.colors = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.demo_accounts = demo_accounts;
-    let mut runner = Runner::new(db, strings, KdfParams::DEFAULT);
+    let retention_days = app.config.retention_days;
+    let mut runner = Runner::new(db, strings, KdfParams::DEFAULT, retention_days);
 
     // SIGTERM and SIGHUP (the terminal window closed) save the draft before leaving.
     let stop = Arc::new(AtomicBool::new(false));

@@ -80,6 +80,7 @@ fn camille(role: Role) -> Actor {
 fn unlocked(language: Language) -> App {
     let mut app = app(language, &["coord", "camille"]);
     app.apply(Reply::Unlocked(Box::new(Unlocked {
+        purged: Default::default(),
         actor: camille(Role::Listener),
         open_shift: None,
         draft: None,
@@ -141,6 +142,7 @@ fn file_view() -> FileView {
             created_at: now() - Duration::days(40),
             last_contact_at: Some(now() - Duration::days(2)),
             legal_hold: false,
+            purged_at: None,
         },
         history: vec![
             call(
@@ -162,6 +164,8 @@ fn file_view() -> FileView {
                 },
             ),
         ],
+        events: Vec::new(),
+        callbacks: Vec::new(),
         authors: [(ListenerId(3), "Sacha".to_owned())].into(),
     }
 }
@@ -269,6 +273,7 @@ fn scenarios() -> Vec<Scenario> {
             press(&mut app, KeyCode::Char('l'));
             type_text(&mut app, "kat");
             app.apply(Reply::FileHits {
+                filter: Default::default(),
                 query: "kat".into(),
                 hits: vec![FileHit {
                     id: FileId(9),
@@ -308,6 +313,7 @@ fn scenarios() -> Vec<Scenario> {
             let mut call = permanence::app::call_form::CallForm::new(now() - Duration::hours(20));
             call.notes.insert_str("notes d'avant");
             app.apply(Reply::Unlocked(Box::new(Unlocked {
+                purged: Default::default(),
                 actor: camille(Role::Listener),
                 open_shift: None,
                 draft: Some(call.draft(ShiftId(6))),
@@ -325,6 +331,7 @@ fn scenarios() -> Vec<Scenario> {
         ("shift_choice", |l| {
             let mut app = app(l, &["camille"]);
             app.apply(Reply::Unlocked(Box::new(Unlocked {
+                purged: Default::default(),
                 actor: camille(Role::Supervisor),
                 open_shift: Some(Shift {
                     id: ShiftId(6),

@@ -8,7 +8,7 @@ use permanence::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome
 use permanence::domain::callback::{
     Assignee, AttemptResult, CallbackStatus, NewCallback, PhoneNumber, Priority,
 };
-use permanence::domain::caller_file::{AgeBand, Closure, Departement, FileProfile, FileStatus};
+use permanence::domain::caller_file::{AgeBand, Closure, Departement, FileFilter, FileProfile, FileStatus};
 use permanence::domain::emergency::Situation;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::store::{KeyFile, SCHEMA_VERSION, Store, StoreError};
@@ -358,7 +358,11 @@ fn file_closure_and_reopening() {
     let closed = store.open_file(file.id).unwrap();
     assert_eq!(closed.status, FileStatus::Closed);
     assert_eq!(closed.closure, Some(Closure { reason: "Situation résolue".into(), caller_agreed: true }));
-    store.set_file_status(file.id, FileStatus::FollowUp).unwrap();
+    assert!(
+        store.set_file_status(file.id, FileStatus::FollowUp).is_err(),
+        "a closed file is reopened with a reason"
+    );
+    store.reopen_file(file.id, "Rappelle : la situation a changé").unwrap();
     let reopened = store.open_file(file.id).unwrap();
     assert_eq!((reopened.status, reopened.closure), (FileStatus::FollowUp, None));
 }
@@ -408,7 +412,7 @@ fn search_by_code_prefix_words_and_notes_with_accents_folded() {
         })
         .unwrap();
     let ids = |store: &Store, query: &str| -> Vec<_> {
-        store.search_files(query, 20).unwrap().into_iter().map(|h| h.id).collect()
+        store.search_files(query, &FileFilter::default(), 20).unwrap().into_iter().map(|h| h.id).collect()
     };
 
     assert_eq!(ids(&store, a.code.as_str()), [a.id], "exact code");

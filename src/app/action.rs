@@ -35,6 +35,12 @@ pub enum Action {
     QuickWrongNumber,
     QuickAbusive,
     QuickTesting,
+    SearchFiles,
+    EditFile,
+    CloseFile,
+    ReopenFile,
+    LegalHold,
+    AmendNotes,
 }
 
 impl Action {

@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 use crate::domain::call::{Call, CallDraft, NewCall};
-use crate::domain::callback::{CallbackRequest, QueueEntry};
-use crate::domain::caller_file::{CallerFile, FileHit};
+use crate::domain::callback::{Callback, CallbackRequest, QueueEntry};
+use crate::domain::caller_file::{
+    CallerFile, Closure, FileEvent, FileFilter, FileHit, FileProfile, FileStatus, PurgeReport,
+};
 use crate::domain::shift::Shift;
-use crate::domain::{FileId, ListenerId, ShiftId, Timestamp};
+use crate::domain::{CallId, FileId, ListenerId, ShiftId, Timestamp};
 use crate::store::Actor;
 
 #[derive(Debug)]
@@ -34,7 +36,12 @@ pub enum Effect {
         call: NewCall,
         callback: Option<CallbackRequest>,
     },
-    SearchFiles(String),
+    SearchFiles {
+        query: String,
+        filter: FileFilter,
+    },
+    /// Change a file (or a call's notes on it), then show it again.
+    ChangeFile(FileChange),
     /// Load a file and its history; `audited` when the listener opens it (not on a refresh).
     OpenFile {
         id: FileId,
@@ -48,11 +55,38 @@ pub enum Effect {
     Lock,
 }
 
+/// The changes a listener (or a supervisor) makes to a file from its pane.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileChange {
+    Profile { id: FileId, status: FileStatus, profile: FileProfile },
+    Close { id: FileId, closure: Closure },
+    Reopen { id: FileId, reason: String },
+    LegalHold { id: FileId, hold: bool, reason: String },
+    AmendNotes { file: FileId, call: CallId, notes: String },
+}
+
+impl FileChange {
+    pub fn file(&self) -> FileId {
+        match self {
+            FileChange::Profile { id, .. }
+            | FileChange::Close { id, .. }
+            | FileChange::Reopen { id, .. }
+            | FileChange::LegalHold { id, .. } => *id,
+            FileChange::AmendNotes { file, .. } => *file,
+        }
+    }
+}
+
 /// A caller file with its history, as the file pane shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileView {
     pub file: CallerFile,
+    /// Newest first.
     pub history: Vec<Call>,
+    /// Closures, reopenings, holds, purges: newest first.
+    pub events: Vec<FileEvent>,
+    /// Pending first.
+    pub callbacks: Vec<Callback>,
     pub authors: HashMap<ListenerId, String>,
 }
 
@@ -64,6 +98,8 @@ pub struct Unlocked {
     /// The last closed shift, whose handover note is shown first.
     pub handover: Option<Shift>,
     pub queue: Vec<QueueEntry>,
+    /// What the retention check at unlock wiped.
+    pub purged: PurgeReport,
 }
 
 #[derive(Debug, Clone)]
@@ -80,10 +116,13 @@ pub enum Reply {
     CallSaved,
     FileHits {
         query: String,
+        filter: FileFilter,
         hits: Vec<FileHit>,
     },
     FileLoaded(Box<FileView>),
     FileCreated(Box<FileView>),
+    /// A change to the shown file is committed; here it is again.
+    FileChanged(Box<FileView>),
     Queue(Vec<QueueEntry>),
     /// A store operation failed; the message is for the listener. Nothing in memory is lost.
     Failed(String),

@@ -18,16 +18,19 @@ pub enum Context {
     Main,
     /// The call pane when no text is being typed.
     Call,
+    /// The file pane, when a file is shown.
+    File,
 }
 
 impl Context {
-    pub const ALL: [Context; 3] = [Context::Global, Context::Main, Context::Call];
+    pub const ALL: [Context; 4] = [Context::Global, Context::Main, Context::Call, Context::File];
 
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::Main => "main",
             Context::Call => "call",
+            Context::File => "file",
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod call_form;
 pub mod effect;
+mod files;
 pub mod gate;
 pub mod keymap;
 pub mod modal;
@@ -73,6 +74,10 @@ pub struct Session {
     pub file: Option<FileView>,
     pub queue: Vec<QueueEntry>,
     pub queue_selected: usize,
+    /// The call chosen in the file pane's history (index, newest first).
+    pub file_selected: usize,
+    /// The file whose repeat-caller popup was shown for the call being taken.
+    pub announced: Option<crate::domain::FileId>,
     pub modals: Vec<Modal>,
     /// The first change not yet in the draft; `None` when the draft is up to date.
     pub dirty_since: Option<Timestamp>,
@@ -94,6 +99,8 @@ impl Session {
             file: None,
             queue,
             queue_selected: 0,
+            file_selected: 0,
+            announced: None,
             modals: Vec::new(),
             dirty_since: None,
             last_saved: None,
@@ -215,8 +222,14 @@ impl App {
             return Vec::new();
         }
         let in_call_pane = session.focus == Pane::Call && session.call.is_some();
-        let contexts: &[Context] =
-            if in_call_pane { &[Context::Call, Context::Main] } else { &[Context::Main] };
+        let in_file_pane = session.focus == Pane::File && session.file.is_some();
+        let contexts: &[Context] = if in_call_pane {
+            &[Context::Call, Context::Main]
+        } else if in_file_pane {
+            &[Context::File, Context::Main]
+        } else {
+            &[Context::Main]
+        };
         for context in contexts {
             if let Some(action) = self.keymap.action(*context, &key) {
                 return self.update(action);
@@ -233,7 +246,9 @@ impl App {
         }
         if let Some(session) = self.session.as_mut() {
             session.last_activity = now;
-            if session.modals.is_empty()
+            if let Some(Modal::AmendNotes(form)) = session.modals.last_mut() {
+                form.notes.insert_str(text);
+            } else if session.modals.is_empty()
                 && session.focus == Pane::Call
                 && let Some(call) = session.call.as_mut().filter(|c| c.editing_notes)
             {
@@ -267,7 +282,16 @@ impl App {
                     session.queue_selected = (session.queue_selected + delta) % len;
                 }
             }
+            Action::SelectNext | Action::SelectPrevious if session.focus == Pane::File => {
+                self.move_in_history(action == Action::SelectNext)
+            }
             Action::SelectNext | Action::SelectPrevious => {}
+            Action::SearchFiles
+            | Action::EditFile
+            | Action::CloseFile
+            | Action::ReopenFile
+            | Action::LegalHold
+            | Action::AmendNotes => return self.file_action(action),
             Action::StartCall => {
                 if session.call.is_some() {
                     self.status = status(&s.call_already_running, true);
@@ -277,6 +301,7 @@ impl App {
                     session.call = Some(CallForm::new(now));
                     session.focus = Pane::Call;
                     session.file = None;
+                    session.announced = None;
                     session.mark_dirty(now);
                 }
             }
@@ -532,10 +557,11 @@ impl App {
                 effects.extend(file.map(|id| Effect::OpenFile { id, audited: false }));
                 return effects;
             }
-            Reply::FileHits { query, hits } => {
+            Reply::FileHits { query, filter, hits } => {
                 if let Some(Modal::FileSearch(search)) =
                     self.session.as_mut().and_then(|s| s.modals.last_mut())
                     && search.query == query
+                    && search.filter == filter
                 {
                     search.hits = hits;
                     search.selected = 0;
@@ -543,8 +569,27 @@ impl App {
             }
             Reply::FileLoaded(view) => {
                 if let Some(session) = self.session.as_mut() {
+                    if session.file.as_ref().map(|f| f.file.id) != Some(view.file.id) {
+                        session.file_selected = 0;
+                    }
                     session.file = Some(*view);
                 }
+                self.file_arrived();
+            }
+            Reply::FileChanged(view) => {
+                if let Some(session) = self.session.as_mut() {
+                    if matches!(
+                        session.modals.last(),
+                        Some(
+                            Modal::FileForm(_) | Modal::Closure(_) | Modal::Reason(_) | Modal::AmendNotes(_)
+                        )
+                    ) {
+                        session.modals.pop();
+                    }
+                    session.file_selected = session.file_selected.min(view.history.len().saturating_sub(1));
+                    session.file = Some(*view);
+                }
+                self.say(s.file_saved.clone());
             }
             Reply::FileCreated(view) => {
                 if let Some(session) = self.session.as_mut() {
@@ -591,6 +636,14 @@ impl App {
         }
         let mut session = Session::new(unlocked.actor, unlocked.queue, now);
         let mut effects = Vec::new();
+        let purged = unlocked.purged;
+        if !purged.is_empty() {
+            let s = self.strings;
+            self.say(s.fill(
+                &s.purged_at_unlock,
+                &[("files", &purged.files.to_string()), ("calls", &purged.calls.to_string())],
+            ));
+        }
         if let Some(note) = unlocked.handover.and_then(|shift| shift.handover_note) {
             session.modals.push(Modal::Handover(note));
         }
@@ -608,6 +661,9 @@ impl App {
     // ---- popups -----------------------------------------------------------------------
 
     fn modal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if let Some(effects) = self.file_modal_key(key) {
+            return effects;
+        }
         let s = self.strings;
         let now = self.now;
         let presets = self.config.callback_presets.len();
@@ -719,35 +775,6 @@ impl App {
                     _ => {}
                 }
             }
-            Modal::FileSearch(search) => match code {
-                KeyCode::Up => search.selected = search.selected.saturating_sub(1),
-                KeyCode::Down => {
-                    search.selected = (search.selected + 1).min(search.hits.len().saturating_sub(1))
-                }
-                KeyCode::Esc => {
-                    session.modals.pop();
-                }
-                KeyCode::Enter => {
-                    let Some(hit) = search.hits.get(search.selected) else { return Vec::new() };
-                    let id = hit.id;
-                    session.modals.pop();
-                    if let Some(call) = session.call.as_mut() {
-                        call.file = Some(id);
-                        session.mark_dirty(now);
-                    }
-                    session.focus = Pane::Call;
-                    return vec![Effect::OpenFile { id, audited: true }];
-                }
-                KeyCode::Backspace => {
-                    search.query.pop();
-                    return vec![Effect::SearchFiles(search.query.clone())];
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    search.query.push(c);
-                    return vec![Effect::SearchFiles(search.query.clone())];
-                }
-                _ => {}
-            },
             Modal::CallbackOffer => match code {
                 KeyCode::Enter | KeyCode::Char('o') | KeyCode::Char('y') => {
                     session.modals.pop();
@@ -907,6 +934,13 @@ impl App {
                 }
                 _ => {}
             },
+            // Handled by `file_modal_key`.
+            Modal::FileSearch(_)
+            | Modal::RepeatCaller(_)
+            | Modal::FileForm(_)
+            | Modal::Closure(_)
+            | Modal::Reason(_)
+            | Modal::AmendNotes(_) => {}
             Modal::ShiftChoice(shift) => match code {
                 KeyCode::Enter | KeyCode::Char('r') => {
                     session.shift = Some(shift.clone());

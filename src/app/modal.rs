@@ -2,9 +2,14 @@
 
 use zeroize::Zeroizing;
 
+use ratatui_textarea::TextArea;
+
 use crate::domain::call::{CallDraft, Rud};
-use crate::domain::caller_file::{FileCode, FileHit};
+use crate::domain::caller_file::{
+    AgeBand, CallerFile, CallerRelation, FileCode, FileFilter, FileHit, FileStatus, Gender, RepeatCaller,
+};
 use crate::domain::shift::Shift;
+use crate::domain::{CallId, FileId, Timestamp};
 
 #[derive(Debug, Clone)]
 pub enum Modal {
@@ -29,6 +34,13 @@ pub enum Modal {
     Handover(String),
     /// Recording what was done with the prompted numbers.
     Acknowledge(AckForm),
+    /// A known caller: earlier calls, last RUD, instructions — before anything else.
+    RepeatCaller(RepeatCaller),
+    FileForm(FileForm),
+    Closure(ClosureForm),
+    /// Reopening a file, or setting or lifting a legal hold: one line of reason.
+    Reason(ReasonForm),
+    AmendNotes(NotesForm),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -74,11 +86,120 @@ impl ListModal {
     }
 }
 
+/// Linking the call being taken, or only reading a file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchPurpose {
+    #[default]
+    Link,
+    Open,
+}
+
+/// Which line of the search popup takes what is typed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchField {
+    #[default]
+    Query,
+    Status,
+    Departement,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct FileSearch {
+    pub purpose: SearchPurpose,
+    pub field: SearchField,
     pub query: String,
+    /// As typed; the filter holds it once it is a valid département.
+    pub departement: String,
+    pub filter: FileFilter,
     pub hits: Vec<FileHit>,
     pub selected: usize,
+}
+
+/// The file form's lines, in order.
+pub const FILE_FORM_FIELDS: usize = 7;
+
+#[derive(Debug, Clone)]
+pub struct FileForm {
+    pub id: FileId,
+    pub code: FileCode,
+    /// 0 status, 1 age band, 2 gender, 3 relation, 4 département, 5 summary, 6 instructions.
+    pub field: usize,
+    pub status: FileStatus,
+    pub age_band: Option<AgeBand>,
+    pub gender: Option<Gender>,
+    pub relation: Option<CallerRelation>,
+    pub departement: String,
+    pub summary: String,
+    pub instructions: String,
+    pub error: Option<String>,
+}
+
+impl FileForm {
+    pub fn of(file: &CallerFile) -> FileForm {
+        let profile = &file.profile;
+        FileForm {
+            id: file.id,
+            code: file.code.clone(),
+            field: 0,
+            status: file.status,
+            age_band: profile.age_band,
+            gender: profile.gender,
+            relation: profile.relation,
+            departement: profile.departement.as_ref().map(|d| d.as_str().to_owned()).unwrap_or_default(),
+            summary: profile.situation_summary.clone(),
+            instructions: profile.instructions.clone(),
+            error: None,
+        }
+    }
+
+    /// The text line being typed in, if the field is one.
+    pub fn text_mut(&mut self) -> Option<&mut String> {
+        match self.field {
+            4 => Some(&mut self.departement),
+            5 => Some(&mut self.summary),
+            6 => Some(&mut self.instructions),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClosureForm {
+    pub id: FileId,
+    pub code: FileCode,
+    /// 0 reason, 1 the caller's answer.
+    pub field: usize,
+    pub reason: String,
+    /// Must be answered: did the caller agree to the closure?
+    pub caller_agreed: Option<bool>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonPurpose {
+    Reopen,
+    SetHold,
+    LiftHold,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReasonForm {
+    pub id: FileId,
+    pub code: FileCode,
+    pub purpose: ReasonPurpose,
+    pub text: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotesForm {
+    pub file: FileId,
+    pub call: CallId,
+    pub started_at: Timestamp,
+    pub original: String,
+    pub notes: TextArea<'static>,
+    /// Esc was pressed once over unsaved changes; a second Esc discards them.
+    pub discard_armed: bool,
 }
 
 #[derive(Debug, Clone)]

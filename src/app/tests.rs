@@ -43,6 +43,7 @@ fn new_app(logins: &[&str]) -> App {
 fn unlocked_app() -> App {
     let mut app = new_app(&["camille"]);
     let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
+        purged: Default::default(),
         actor: actor(),
         open_shift: None,
         draft: None,
@@ -88,8 +89,11 @@ fn file_view(id: i64) -> FileView {
             created_at: now(),
             last_contact_at: None,
             legal_hold: false,
+            purged_at: None,
         },
         history: Vec::new(),
+        events: Vec::new(),
+        callbacks: Vec::new(),
         authors: Default::default(),
     }
 }
@@ -128,8 +132,9 @@ fn a_whole_call_from_start_to_saved() {
     // Link: search, then pick the hit.
     key(&mut app, KeyCode::Char('l'));
     let effects = key(&mut app, KeyCode::Char('k'));
-    assert!(matches!(effects.as_slice(), [Effect::SearchFiles(q)] if q == "k"));
+    assert!(matches!(effects.as_slice(), [Effect::SearchFiles { query, .. }] if query == "k"));
     app.apply(Reply::FileHits {
+        filter: Default::default(),
         query: "k".into(),
         hits: vec![crate::domain::caller_file::FileHit {
             id: FileId(9),
@@ -279,6 +284,7 @@ fn locking_and_unlocking_returns_to_the_same_place() {
     // While locked, keys do not reach the call.
     type_text(&mut app, "xyz");
     app.apply(Reply::Unlocked(Box::new(Unlocked {
+        purged: Default::default(),
         actor: actor(),
         open_shift: None,
         draft: None,
@@ -326,6 +332,7 @@ fn a_draft_found_at_unlock_is_offered_back() {
     form.notes.insert_str("notes d'avant le crash");
     let draft = form.draft(ShiftId(7));
     app.apply(Reply::Unlocked(Box::new(Unlocked {
+        purged: Default::default(),
         actor: actor(),
         open_shift: Some(shift()),
         draft: Some(draft),
@@ -348,6 +355,7 @@ fn another_listener_takes_over_the_terminal_without_restarting() {
         role: Role::Listener,
     };
     let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
+        purged: Default::default(),
         actor: sacha,
         open_shift: None,
         draft: None,

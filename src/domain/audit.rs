@@ -27,6 +27,9 @@ stored_enum! {
         CallbackCancelled = "callback_cancelled",
         Exported = "exported",
         Purged = "purged",
+        LegalHoldSet = "legal_hold_set",
+        LegalHoldLifted = "legal_hold_lifted",
+        CallAmended = "call_amended",
         BackedUp = "backed_up",
         DemoFilled = "demo_filled",
     }

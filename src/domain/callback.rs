@@ -66,6 +66,8 @@ pub struct Callback {
     pub status: CallbackStatus,
     pub note: String,
     pub created_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub closed_reason: Option<String>,
     pub attempts: Vec<Attempt>,
 }
 

@@ -3,7 +3,9 @@
 
 use rand::Rng;
 
-use super::{FileId, Timestamp, stored_enum};
+use super::call::{Call, Rud};
+use super::callback::Callback;
+use super::{FileId, ListenerId, Timestamp, stored_enum};
 
 stored_enum! {
     FileStatus {
@@ -61,6 +63,101 @@ pub struct CallerFile {
     pub last_contact_at: Option<Timestamp>,
     /// Free text is kept past the retention period while this is set.
     pub legal_hold: bool,
+    /// When the retention purge last wiped the file's free text.
+    pub purged_at: Option<Timestamp>,
+}
+
+/// Everything held on a file: what the file pane shows and the right-of-access export writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    pub file: CallerFile,
+    /// Newest first.
+    pub calls: Vec<Call>,
+    /// Newest first.
+    pub events: Vec<FileEvent>,
+    /// Pending first, then newest first, each with its attempts.
+    pub callbacks: Vec<Callback>,
+}
+
+stored_enum! {
+    /// What happened to a file besides its calls, as its history shows it.
+    FileEventKind {
+        Closed = "closed",
+        Reopened = "reopened",
+        HoldSet = "hold_set",
+        HoldLifted = "hold_lifted",
+        Purged = "purged",
+        Changed = "changed",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEvent {
+    pub at: Timestamp,
+    /// `None` when the software acted on its own (the retention purge at unlock).
+    pub listener_id: Option<ListenerId>,
+    pub kind: FileEventKind,
+    pub reason: String,
+    /// For a closure: whether the caller agreed.
+    pub caller_agreed: Option<bool>,
+}
+
+/// Narrows a file search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFilter {
+    pub status: Option<FileStatus>,
+    pub departement: Option<Departement>,
+}
+
+impl FileFilter {
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.departement.is_none()
+    }
+}
+
+/// What a listener must see first when a call is linked to a file that has been called
+/// about before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatCaller {
+    pub earlier_calls: usize,
+    pub last_call_at: Timestamp,
+    /// The last assessed RUD grid, if any call had one.
+    pub last_rud: Option<Rud>,
+    pub instructions: String,
+}
+
+impl RepeatCaller {
+    /// From the file's history (newest first), leaving out the call being taken.
+    pub fn from_history(file: &CallerFile, history: &[Call]) -> Option<RepeatCaller> {
+        let last = history.first()?;
+        Some(RepeatCaller {
+            earlier_calls: history.len(),
+            last_call_at: last.started_at,
+            last_rud: history.iter().map(|c| c.record.rud).find(|rud| *rud != Rud::default()),
+            instructions: file.profile.instructions.clone(),
+        })
+    }
+}
+
+/// What a retention purge wiped, or would wipe on a dry run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PurgeReport {
+    /// Files whose summary, instructions, closure reason and call notes were wiped.
+    pub files: usize,
+    /// Calls (on those files or anonymous) whose notes were wiped.
+    pub calls: usize,
+    /// Handover notes of shifts older than the retention period.
+    pub handover_notes: usize,
+    /// Pending callbacks of purged files, cancelled and their number wiped.
+    pub callbacks_cancelled: usize,
+    /// Files old enough but kept whole because of a legal hold.
+    pub held: usize,
+}
+
+impl PurgeReport {
+    pub fn is_empty(&self) -> bool {
+        self.files == 0 && self.calls == 0 && self.handover_notes == 0 && self.callbacks_cancelled == 0
+    }
 }
 
 /// The editable, descriptive part of a file.

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
-use super::rows::{file_code, from_secs, now, to_secs, word};
+use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
@@ -13,7 +13,7 @@ use crate::domain::callback::{
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, caller_file_id, origin_call_id, due_at, priority, callback_number, \
-                       assigned_listener_id, status, note, created_at";
+                       assigned_listener_id, status, note, created_at, closed_at, closed_reason";
 
 fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
     let number: Option<String> = row.get(5)?;
@@ -31,6 +31,8 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
         status: word(7, row.get(7)?)?,
         note: row.get(8)?,
         created_at: from_secs(row.get(9)?),
+        closed_at: from_secs_opt(row.get(10)?),
+        closed_reason: row.get(11)?,
         attempts: Vec::new(),
     })
 }
@@ -131,10 +133,28 @@ impl Store {
             .query_row(&format!("SELECT {COLUMNS} FROM callback WHERE id = ?1"), [id.0], read)
             .optional()?
             .ok_or_else(|| StoreError::Invalid(format!("no callback {id}")))?;
+        callback.attempts = self.attempts(id)?;
+        Ok(callback)
+    }
+
+    /// Every callback of a file with its attempts: pending first, then newest first.
+    pub fn callbacks_of_file(&self, file: FileId) -> StoreResult<Vec<Callback>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM callback WHERE caller_file_id = ?1
+             ORDER BY status = 'pending' DESC, due_at DESC, id DESC"
+        ))?;
+        let mut callbacks = statement.query_map([file.0], read)?.collect::<Result<Vec<_>, _>>()?;
+        for callback in &mut callbacks {
+            callback.attempts = self.attempts(callback.id)?;
+        }
+        Ok(callbacks)
+    }
+
+    fn attempts(&self, id: CallbackId) -> StoreResult<Vec<Attempt>> {
         let mut statement = self.conn.prepare_cached(
             "SELECT attempted_at, listener_id, result FROM callback_attempt WHERE callback_id = ?1 ORDER BY attempted_at, id",
         )?;
-        callback.attempts = statement
+        let attempts = statement
             .query_map([id.0], |row| {
                 Ok(Attempt {
                     at: from_secs(row.get(0)?),
@@ -143,7 +163,7 @@ impl Store {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        Ok(callback)
+        Ok(attempts)
     }
 
     /// Logs an attempt by the actor; a reached caller closes the callback and wipes the number,

@@ -66,7 +66,8 @@ pub(super) fn insert(conn: &Connection, listener_id: ListenerId, call: &NewCall)
     }
     if let Some(file) = record.caller_file_id {
         conn.prepare_cached(
-            "UPDATE caller_file SET last_contact_at = max(coalesce(last_contact_at, 0), ?2) WHERE id = ?1",
+            "UPDATE caller_file SET last_contact_at = max(coalesce(last_contact_at, 0), ?2), purged_at = NULL
+             WHERE id = ?1",
         )?
         .execute(params![file.0, to_secs(call.ended_at)])?;
     }
@@ -121,6 +122,21 @@ impl Store {
                 )?;
             }
             Ok(id)
+        })
+    }
+
+    /// Rewrites a saved call's notes: the listener who took it, or a supervisor.
+    pub fn amend_call_notes(&mut self, id: CallId, notes: &str) -> StoreResult<()> {
+        let call = self.call(id)?;
+        if call.listener_id != self.actor.id {
+            self.require_supervisor("change a call taken by another listener")?;
+        }
+        self.write(|tx, actor| {
+            tx.execute(
+                "UPDATE call SET notes = ?2, amended_at = ?3 WHERE id = ?1",
+                params![id.0, notes, to_secs(super::rows::now())],
+            )?;
+            audit::append(tx, Some(actor.id), AuditAction::CallAmended, ObjectKind::Call, Some(id.0))
         })
     }
 

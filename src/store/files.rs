@@ -6,14 +6,15 @@ use super::error::{StoreError, StoreResult};
 use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::call::Call;
 use crate::domain::caller_file::{
-    CallerFile, Closure, Departement, FileCode, FileHit, FileProfile, FileStatus,
+    CallerFile, Closure, Departement, FileCode, FileEvent, FileEventKind, FileFilter, FileHit, FileProfile,
+    FileRecord, FileStatus,
 };
-use crate::domain::{FileId, Timestamp};
+use crate::domain::{FileId, ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, code, status, closed_reason, caller_agreed, age_band, gender, departement, \
-                       relation, situation_summary, instructions, created_at, last_contact_at, legal_hold";
+                       relation, situation_summary, instructions, created_at, last_contact_at, legal_hold, \
+                       purged_at";
 
 /// How many random codes to draw before giving up: with 3.5 million codes, a collision is
 /// rare even with 100,000 files; ten in a row means something else is wrong.
@@ -41,6 +42,7 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallerFile> {
         created_at: from_secs(row.get(11)?),
         last_contact_at: from_secs_opt(row.get(12)?),
         legal_hold: row.get(13)?,
+        purged_at: from_secs_opt(row.get(14)?),
     })
 }
 
@@ -79,6 +81,31 @@ pub(super) fn insert(
     Err(StoreError::Invalid("no free file code found; try again".into()))
 }
 
+/// Appends to a file's history (in the caller's transaction).
+pub(super) fn add_event(
+    conn: &Connection,
+    file: FileId,
+    at: Timestamp,
+    listener: Option<ListenerId>,
+    kind: FileEventKind,
+    reason: &str,
+    caller_agreed: Option<bool>,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO file_event (caller_file_id, at, listener_id, kind, reason, caller_agreed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        file.0,
+        to_secs(at),
+        listener.map(|l| l.0),
+        kind.as_str(),
+        reason,
+        caller_agreed
+    ])?;
+    Ok(())
+}
+
 impl Store {
     /// Opens a new file; its code is generated and returned to be given to the caller.
     pub fn create_file(&mut self, profile: &FileProfile) -> StoreResult<CallerFile> {
@@ -97,6 +124,19 @@ impl Store {
             audit::append(tx, Some(actor.id), AuditAction::FileOpened, ObjectKind::CallerFile, Some(id.0))
         })?;
         Ok(file)
+    }
+
+    /// Everything held on a file, for a caller's right of access: supervisors only, audited.
+    pub fn file_for_access_request(&mut self, code: &str) -> StoreResult<FileRecord> {
+        self.require_supervisor("export a caller file")?;
+        let id = self
+            .file_id_by_code(code)?
+            .ok_or_else(|| StoreError::Invalid(format!("no caller file with the code {code}")))?;
+        let record = self.file_with_history(id)?;
+        self.write(|tx, actor| {
+            audit::append(tx, Some(actor.id), AuditAction::Exported, ObjectKind::CallerFile, Some(id.0))
+        })?;
+        Ok(record)
     }
 
     /// Finds a file by the code the caller gives (any case, with or without the dash).
@@ -136,80 +176,186 @@ impl Store {
             if changed == 0 {
                 return Err(StoreError::Invalid(format!("no caller file {id}")));
             }
+            add_event(tx, id, now(), Some(actor.id), FileEventKind::Changed, "", None)?;
             audit::append(tx, Some(actor.id), AuditAction::FileChanged, ObjectKind::CallerFile, Some(id.0))
         })
     }
 
-    /// Moves an open file to follow-up, or back.
+    /// Moves an open file to follow-up, or back. A closed file is reopened with
+    /// [`Store::reopen_file`], which records why.
     pub fn set_file_status(&mut self, id: FileId, status: FileStatus) -> StoreResult<()> {
         if status == FileStatus::Closed {
             return Err(StoreError::Invalid("closing a file needs a reason and the caller's answer".into()));
         }
-        let current = self.file_unaudited(id)?;
-        let action = if current.status == FileStatus::Closed {
-            AuditAction::FileReopened
-        } else {
-            AuditAction::FileChanged
-        };
         self.write(|tx, actor| {
-            tx.execute(
-                "UPDATE caller_file SET status = ?2, closed_reason = NULL, caller_agreed = NULL WHERE id = ?1",
+            let changed = tx.execute(
+                "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
                 params![id.0, status.as_str()],
             )?;
-            audit::append(tx, Some(actor.id), action, ObjectKind::CallerFile, Some(id.0))
+            if changed == 0 {
+                return Err(StoreError::Invalid(format!("caller file {id} is missing or closed")));
+            }
+            add_event(tx, id, now(), Some(actor.id), FileEventKind::Changed, "", None)?;
+            audit::append(tx, Some(actor.id), AuditAction::FileChanged, ObjectKind::CallerFile, Some(id.0))
         })
     }
 
-    /// Closes a file, recording why and whether the caller agreed.
+    /// Closes a file, recording why and whether the caller agreed; both stay in the file's
+    /// history after a reopening.
     pub fn close_file(&mut self, id: FileId, closure: &Closure) -> StoreResult<()> {
-        if closure.reason.trim().is_empty() {
+        let reason = closure.reason.trim();
+        if reason.is_empty() {
             return Err(StoreError::Invalid("a closure needs a reason".into()));
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
                 "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3
                  WHERE id = ?1 AND status != 'closed'",
-                params![id.0, closure.reason.trim(), closure.caller_agreed],
+                params![id.0, reason, closure.caller_agreed],
             )?;
             if changed == 0 {
                 return Err(StoreError::Invalid(format!("caller file {id} is missing or already closed")));
             }
+            add_event(
+                tx,
+                id,
+                now(),
+                Some(actor.id),
+                FileEventKind::Closed,
+                reason,
+                Some(closure.caller_agreed),
+            )?;
             audit::append(tx, Some(actor.id), AuditAction::FileClosed, ObjectKind::CallerFile, Some(id.0))
         })
     }
 
-    /// A file and its calls, newest first, without auditing: for showing again a file the
-    /// listener already has open (after saving a call on it, for instance).
-    pub fn file_with_history(&self, id: FileId) -> StoreResult<(CallerFile, Vec<Call>)> {
-        Ok((self.file_unaudited(id)?, self.calls_of_file(id)?))
+    /// Reopens a closed file (the caller calls again about it, or it was closed by mistake).
+    pub fn reopen_file(&mut self, id: FileId, reason: &str) -> StoreResult<()> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid("reopening a file needs a reason".into()));
+        }
+        self.write(|tx, actor| {
+            let changed = tx.execute(
+                "UPDATE caller_file SET status = 'follow_up', closed_reason = NULL, caller_agreed = NULL
+                 WHERE id = ?1 AND status = 'closed'",
+                [id.0],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::Invalid(format!("caller file {id} is missing or not closed")));
+            }
+            add_event(tx, id, now(), Some(actor.id), FileEventKind::Reopened, reason, None)?;
+            audit::append(tx, Some(actor.id), AuditAction::FileReopened, ObjectKind::CallerFile, Some(id.0))
+        })
+    }
+
+    /// Sets or lifts a legal hold (supervisors only): while held, the retention purge keeps
+    /// the file's free text.
+    pub fn set_legal_hold(&mut self, id: FileId, hold: bool, reason: &str) -> StoreResult<()> {
+        self.require_supervisor("set or lift a legal hold")?;
+        let reason = reason.trim();
+        if hold && reason.is_empty() {
+            return Err(StoreError::Invalid("a legal hold needs a reason".into()));
+        }
+        self.write(|tx, actor| {
+            let changed = tx.execute(
+                "UPDATE caller_file SET legal_hold = ?2 WHERE id = ?1 AND legal_hold != ?2",
+                params![id.0, hold],
+            )?;
+            if changed == 0 {
+                let state = if hold { "already held" } else { "not held" };
+                return Err(StoreError::Invalid(format!("caller file {id} is missing or {state}")));
+            }
+            let (kind, action) = if hold {
+                (FileEventKind::HoldSet, AuditAction::LegalHoldSet)
+            } else {
+                (FileEventKind::HoldLifted, AuditAction::LegalHoldLifted)
+            };
+            add_event(tx, id, now(), Some(actor.id), kind, reason, None)?;
+            audit::append(tx, Some(actor.id), action, ObjectKind::CallerFile, Some(id.0))
+        })
+    }
+
+    /// A file's history besides its calls, newest first.
+    pub fn file_events(&self, id: FileId) -> StoreResult<Vec<FileEvent>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT at, listener_id, kind, reason, caller_agreed FROM file_event
+             WHERE caller_file_id = ?1 ORDER BY at DESC, id DESC",
+        )?;
+        let events = statement
+            .query_map([id.0], |row| {
+                Ok(FileEvent {
+                    at: from_secs(row.get(0)?),
+                    listener_id: row.get::<_, Option<i64>>(1)?.map(ListenerId),
+                    kind: word(2, row.get(2)?)?,
+                    reason: row.get(3)?,
+                    caller_agreed: row.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(events)
+    }
+
+    /// A file with its calls, events and callbacks, newest first, without auditing: for
+    /// showing again a file the listener already has open (after saving a call on it).
+    pub fn file_with_history(&self, id: FileId) -> StoreResult<FileRecord> {
+        Ok(FileRecord {
+            file: self.file_unaudited(id)?,
+            calls: self.calls_of_file(id)?,
+            events: self.file_events(id)?,
+            callbacks: self.callbacks_of_file(id)?,
+        })
     }
 
     /// Files whose code starts like `query` (as a caller would say it), then files whose
     /// summary, instructions or call notes contain its words (accents folded, each word as a
-    /// prefix); most recently contacted first. Each full-text scan stops at the newest
+    /// prefix); most recently contacted first. Without words, the files the filter keeps, most
+    /// recently contacted first. Each scan walks its index newest first and stops at `limit`
     /// matches, so a keypress costs the same on a store of years.
-    pub fn search_files(&self, query: &str, limit: usize) -> StoreResult<Vec<FileHit>> {
+    pub fn search_files(&self, query: &str, filter: &FileFilter, limit: usize) -> StoreResult<Vec<FileHit>> {
+        let status = filter.status.map(|s| s.as_str());
+        let departement = filter.departement.as_ref().map(|d| d.as_str());
         let mut ids: Vec<i64> = Vec::new();
         if let Some(prefix) = code_prefix(query) {
             let mut statement = self.conn.prepare_cached(
-                "SELECT id FROM caller_file WHERE code >= ?1 AND code < ?1 || char(127) ORDER BY code LIMIT ?2",
+                "SELECT id FROM caller_file
+                 WHERE code >= ?1 AND code < ?1 || char(127)
+                   AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR departement = ?3)
+                 ORDER BY code LIMIT ?4",
             )?;
-            let found = statement.query_map(params![prefix, limit as i64], |row| row.get(0))?;
+            let found =
+                statement.query_map(params![prefix, status, departement, limit as i64], |row| row.get(0))?;
             ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
         }
         let by_code = ids.len();
         if let Some(words) = fts_query(query) {
             let mut statement = self.conn.prepare_cached(
-                "SELECT rowid FROM caller_file_fts WHERE caller_file_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                "SELECT f.id FROM caller_file_fts JOIN caller_file f ON f.id = caller_file_fts.rowid
+                 WHERE caller_file_fts MATCH ?1
+                   AND (?2 IS NULL OR f.status = ?2) AND (?3 IS NULL OR f.departement = ?3)
+                 ORDER BY caller_file_fts.rowid DESC LIMIT ?4",
             )?;
-            let found = statement.query_map(params![words, limit as i64], |row| row.get(0))?;
+            let found =
+                statement.query_map(params![words, status, departement, limit as i64], |row| row.get(0))?;
             ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
             let mut statement = self.conn.prepare_cached(
-                "SELECT c.caller_file_id FROM call c
-                 WHERE c.id IN (SELECT rowid FROM call_fts WHERE call_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
-                   AND c.caller_file_id IS NOT NULL",
+                "SELECT c.caller_file_id FROM call_fts
+                 JOIN call c ON c.id = call_fts.rowid
+                 JOIN caller_file f ON f.id = c.caller_file_id
+                 WHERE call_fts MATCH ?1
+                   AND (?2 IS NULL OR f.status = ?2) AND (?3 IS NULL OR f.departement = ?3)
+                 ORDER BY call_fts.rowid DESC LIMIT ?4",
             )?;
-            let found = statement.query_map(params![words, (limit * 4) as i64], |row| row.get(0))?;
+            let found = statement
+                .query_map(params![words, status, departement, (limit * 4) as i64], |row| row.get(0))?;
+            ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
+        } else if code_prefix(query).is_none() && query.trim().is_empty() && !filter.is_empty() {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT id FROM caller_file
+                 WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR departement = ?2)
+                 ORDER BY last_contact_at DESC LIMIT ?3",
+            )?;
+            let found = statement.query_map(params![status, departement, limit as i64], |row| row.get(0))?;
             ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
         }
         let mut seen = std::collections::HashSet::new();

@@ -15,6 +15,7 @@ mod files;
 mod keyslots;
 mod listeners;
 mod maintenance;
+mod retention;
 mod rows;
 mod schema;
 mod shifts;

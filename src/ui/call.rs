@@ -10,8 +10,6 @@ use super::theme::Theme;
 use crate::app::action::Action;
 use crate::app::keymap::Context;
 use crate::app::{App, Session};
-use crate::domain::call::{Rud, RudLevel};
-use crate::i18n::Strings;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
@@ -60,7 +58,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         field(&s.field_type, call.call_type.map(|t| s.call_type(t).to_owned()).unwrap_or_else(dash)),
         field(&s.field_file, file_code),
         field(&s.field_themes, if call.themes.is_empty() { dash() } else { call.themes.join(", ") }),
-        field(&s.field_rud, rud_text(s, &call.rud)),
+        field(&s.field_rud, s.rud_text(&call.rud)),
         field(
             &s.field_situations,
             if call.situations.is_empty() {
@@ -101,25 +99,4 @@ fn quick_actions() -> [(Action, crate::domain::call::CallType); 5] {
         (Action::QuickAbusive, CallType::Abusive),
         (Action::QuickTesting, CallType::Testing),
     ]
-}
-
-pub fn level_text(s: &Strings, level: Option<RudLevel>) -> &str {
-    match level {
-        None => &s.rud_not_assessed,
-        Some(RudLevel::Low) => &s.rud_low,
-        Some(RudLevel::Medium) => &s.rud_medium,
-        Some(RudLevel::High) => &s.rud_high,
-    }
-}
-
-pub fn rud_text(s: &Strings, rud: &Rud) -> String {
-    format!(
-        "{} {} · {} {} · {} {}",
-        s.rud_risk_short,
-        level_text(s, rud.risk),
-        s.rud_urgency_short,
-        level_text(s, rud.urgency),
-        s.rud_danger_short,
-        level_text(s, rud.danger)
-    )
 }

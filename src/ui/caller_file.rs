@@ -1,15 +1,16 @@
 //! The caller file pane: the linked file, its instructions first, then its history.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::call::rud_text;
 use super::format::{date_and_time, day_and_time, length};
 use super::theme::Theme;
-use crate::app::{App, Session};
-use crate::domain::caller_file::FileStatus;
+use crate::app::{App, Pane, Session};
+use crate::domain::callback::CallbackStatus;
+use crate::domain::caller_file::FileEventKind;
+use crate::i18n::Strings;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
@@ -23,16 +24,16 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         return;
     };
     let file = &view.file;
-    let status = match file.status {
-        FileStatus::Open => &s.file_open,
-        FileStatus::FollowUp => &s.file_follow_up,
-        FileStatus::Closed => &s.file_closed,
-    };
-    let mut lines = vec![Line::from(vec![
+    let focused = session.focus == Pane::File;
+    let mut head = vec![
         Span::styled(file.code.to_string(), theme.title()),
-        Span::raw(format!("  {status}")),
+        Span::raw(format!("  {}", s.file_status(file.status))),
         Span::styled(format!("  {} {}", s.file_since, date_and_time(app, file.created_at)), theme.muted()),
-    ])];
+    ];
+    if file.legal_hold {
+        head.push(Span::styled(format!("  {} ", s.file_legal_hold), theme.warning()));
+    }
+    let mut lines = vec![Line::from(head)];
     if !file.profile.instructions.is_empty() {
         lines.push(Line::from(Span::styled(
             format!("▶ {} : {}", s.file_instructions, file.profile.instructions),
@@ -58,12 +59,57 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             Span::raw(profile.situation_summary.clone()),
         ]));
     }
+    if let Some(closure) = &file.closure {
+        lines.push(Line::from(format!(
+            "{} : {} ({})",
+            s.file_event(FileEventKind::Closed),
+            closure.reason,
+            agreement(s, closure.caller_agreed)
+        )));
+    }
+    if let Some(at) = file.purged_at {
+        lines.push(Line::from(Span::styled(
+            s.fill(&s.file_purged, &[("date", &date_and_time(app, at))]),
+            theme.muted(),
+        )));
+    }
+    let pending: Vec<_> = view.callbacks.iter().filter(|c| c.status == CallbackStatus::Pending).collect();
+    if !pending.is_empty() {
+        lines.push(Line::from(Span::styled(format!("{} :", s.file_callbacks), theme.label())));
+        for callback in pending {
+            let mut line =
+                format!("  {} · {}", day_and_time(app, callback.due_at), s.priority(callback.priority));
+            if !callback.note.is_empty() {
+                line.push_str(&format!(" · {}", callback.note));
+            }
+            lines.push(Line::from(line));
+        }
+    }
+    if !view.events.is_empty() {
+        lines.push(Line::from(Span::styled(format!("{} :", s.file_events), theme.label())));
+        for event in &view.events {
+            let who = match event.listener_id {
+                Some(id) => view.authors.get(&id).map(String::as_str).unwrap_or("?"),
+                None => s.software.as_str(),
+            };
+            let mut line =
+                format!("  {} · {} · {}", day_and_time(app, event.at), s.file_event(event.kind), who);
+            if let Some(agreed) = event.caller_agreed {
+                line.push_str(&format!(" · {}", agreement(s, agreed)));
+            }
+            if !event.reason.is_empty() {
+                line.push_str(&format!(" · {}", event.reason));
+            }
+            lines.push(Line::from(line));
+        }
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         s.fill(&s.file_history, &[("count", &view.history.len().to_string())]),
         theme.label(),
     )));
-    for call in &view.history {
+    let mut selected_line = 0;
+    for (index, call) in view.history.iter().enumerate() {
         let author = view.authors.get(&call.listener_id).map(String::as_str).unwrap_or("?");
         let mut head = format!(
             "{} · {} · {} · {}",
@@ -75,9 +121,15 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         if !call.record.themes.is_empty() {
             head.push_str(&format!(" · {}", call.record.themes.join(", ")));
         }
-        lines.push(Line::from(Span::styled(head, theme.title())));
+        let chosen = focused && index == session.file_selected;
+        if chosen {
+            selected_line = lines.len();
+        }
+        let marker = if chosen { "▶ " } else { "" };
+        let style = if chosen { theme.selected() } else { theme.title() };
+        lines.push(Line::from(Span::styled(format!("{marker}{head}"), style)));
         if call.record.rud != Default::default() {
-            lines.push(Line::from(format!("  RUD {}", rud_text(s, &call.record.rud))));
+            lines.push(Line::from(format!("  RUD {}", s.rud_text(&call.record.rud))));
         }
         if !call.record.prompts.is_empty() {
             let prompts: Vec<String> = call
@@ -102,5 +154,23 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             lines.push(Line::from(format!("  {}", call.record.notes.replace('\n', " ⏎ "))));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    // The hint takes the last line when the pane has the focus; the chosen call is kept in
+    // view by scrolling to a little above it.
+    let body = if focused && area.height > 2 {
+        let [body, hint] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        frame.render_widget(Paragraph::new(Span::styled(s.file_hint.clone(), theme.muted())), hint);
+        body
+    } else {
+        area
+    };
+    let scroll = if selected_line > 0 && session.file_selected > 0 {
+        super::wrapped_height(&lines[..selected_line], body.width).saturating_sub(2)
+    } else {
+        0
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+}
+
+fn agreement(s: &Strings, agreed: bool) -> &str {
+    if agreed { &s.closure_with_agreement } else { &s.closure_without_agreement }
 }

@@ -6,6 +6,7 @@ mod call;
 mod callbacks;
 mod caller_file;
 mod emergency;
+mod file_popups;
 mod format;
 mod help;
 mod lock;

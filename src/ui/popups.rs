@@ -6,11 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::call::level_text;
 use super::format::{clock, date_and_time};
 use super::theme::Theme;
-use super::{centered, help};
-use crate::app::modal::{AckForm, CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
+use super::{centered, file_popups, help};
+use crate::app::modal::{AckForm, CallbackForm, ListModal, ListPurpose, Modal};
 use crate::app::{App, Session};
 use crate::config::preset_label;
 use crate::domain::call::Rud;
@@ -20,16 +19,21 @@ use crate::domain::prompt::PromptOutcome;
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let Some(modal) = session.modals.last() else { return };
     let s = app.strings;
-    let (title, lines, width): (&str, Vec<Line>, u16) = match modal {
+    let (title, lines, width): (String, Vec<Line>, u16) = match modal {
         Modal::Help => return help::draw(frame, app, area, theme),
+        Modal::AmendNotes(form) => return file_popups::draw_amend_notes(frame, app, form, area, theme),
+        Modal::FileSearch(search) => file_popups::search(app, search, theme),
+        Modal::RepeatCaller(repeat) => file_popups::repeat_caller(app, repeat, theme),
+        Modal::FileForm(form) => file_popups::file_form(app, form, theme),
+        Modal::Closure(form) => file_popups::closure(app, form, theme),
+        Modal::Reason(form) => file_popups::reason(app, form, theme),
         Modal::EmergencyCard { selected } => {
             // On a short screen, only the chosen number says what it is for.
             let compact = area.height < super::WIDE_HEIGHT;
-            (&s.card_title, card(app, *selected, compact, theme), 90)
+            (s.card_title.clone(), card(app, *selected, compact, theme), 90)
         }
-        Modal::List(list) => (list_title(app, list), list_lines(list, theme), 56),
-        Modal::Rud { row, rud } => (&s.rud_title, rud_lines(app, *row, rud, theme), 60),
-        Modal::FileSearch(search) => (&s.search_title, search_lines(app, search, theme), 80),
+        Modal::List(list) => (list_title(app, list).to_owned(), list_lines(list, theme), 56),
+        Modal::Rud { row, rud } => (s.rud_title.clone(), rud_lines(app, *row, rud, theme), 60),
         Modal::NewFileCode(code) => {
             let spaced: String = code.as_str().chars().map(|c| format!("{c} ")).collect();
             let lines = vec![
@@ -43,21 +47,25 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
                 Line::from(""),
                 Line::from(Span::styled(s.press_enter.clone(), theme.muted())),
             ];
-            (&s.new_file_title, lines, 56)
+            (s.new_file_title.clone(), lines, 56)
         }
-        Modal::CallbackOffer => (&s.callback_offer_title, vec![Line::from(s.callback_offer.clone())], 60),
-        Modal::CallbackForm(form) => (&s.callback_form_title, callback_lines(app, form, theme), 70),
-        Modal::ConfirmQuit => (&s.quit_title, vec![Line::from(s.quit_confirm.clone())], 60),
+        Modal::CallbackOffer => {
+            (s.callback_offer_title.clone(), vec![Line::from(s.callback_offer.clone())], 60)
+        }
+        Modal::CallbackForm(form) => (s.callback_form_title.clone(), callback_lines(app, form, theme), 70),
+        Modal::ConfirmQuit => (s.quit_title.clone(), vec![Line::from(s.quit_confirm.clone())], 60),
         Modal::DraftRecovery(draft) => {
             let body = s.fill(&s.draft_found, &[("time", &date_and_time(app, draft.started_at))]);
-            (&s.draft_title, message_lines(body, &s.draft_choice, theme), 64)
+            (s.draft_title.clone(), message_lines(body, &s.draft_choice, theme), 64)
         }
         Modal::ShiftChoice(shift) => {
             let body = s.fill(&s.shift_open_found, &[("time", &date_and_time(app, shift.started_at))]);
-            (&s.shift_title, message_lines(body, &s.shift_choice, theme), 64)
+            (s.shift_title.clone(), message_lines(body, &s.shift_choice, theme), 64)
         }
-        Modal::Acknowledge(form) => (&s.ack_title, ack_lines(app, session, form, theme), 90),
-        Modal::Handover(note) => (&s.handover_title, message_lines(note.clone(), &s.press_enter, theme), 70),
+        Modal::Acknowledge(form) => (s.ack_title.clone(), ack_lines(app, session, form, theme), 90),
+        Modal::Handover(note) => {
+            (s.handover_title.clone(), message_lines(note.clone(), &s.press_enter, theme), 70)
+        }
     };
     let width = width.min(area.width);
     let height = (super::wrapped_height(&lines, width.saturating_sub(2)) + 2).min(area.height);
@@ -134,7 +142,11 @@ fn list_lines<'a>(list: &'a ListModal, theme: &Theme) -> Vec<Line<'a>> {
 
 fn rud_lines<'a>(app: &'a App, row: usize, rud: &Rud, theme: &Theme) -> Vec<Line<'a>> {
     let s = app.strings;
-    let rows = [(&s.rud_risk, rud.risk), (&s.rud_urgency, rud.urgency), (&s.rud_danger, rud.danger)];
+    let rows = [
+        (s.rud_risk.clone(), rud.risk),
+        (s.rud_urgency.clone(), rud.urgency),
+        (s.rud_danger.clone(), rud.danger),
+    ];
     let mut lines: Vec<Line> = rows
         .into_iter()
         .enumerate()
@@ -142,7 +154,7 @@ fn rud_lines<'a>(app: &'a App, row: usize, rud: &Rud, theme: &Theme) -> Vec<Line
             let line = Line::from(format!(
                 "{} {label:<28} ◀ {} ▶",
                 if index == row { "▶" } else { " " },
-                level_text(s, level)
+                s.rud_level(level)
             ));
             if index == row { line.style(theme.selected()) } else { line }
         })
@@ -152,44 +164,15 @@ fn rud_lines<'a>(app: &'a App, row: usize, rud: &Rud, theme: &Theme) -> Vec<Line
     lines
 }
 
-fn search_lines<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Vec<Line<'a>> {
-    let s = app.strings;
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(format!("{} ", s.search_prompt), theme.label()),
-            Span::raw(search.query.clone()),
-            Span::styled("▏", theme.title()),
-        ]),
-        Line::from(""),
-    ];
-    if search.hits.is_empty() && !search.query.is_empty() {
-        lines.push(Line::from(Span::styled(s.search_nothing.clone(), theme.muted())));
-    }
-    for (index, hit) in search.hits.iter().enumerate() {
-        let last = hit.last_contact_at.map(|at| date_and_time(app, at)).unwrap_or_default();
-        let summary: String = hit.summary.chars().take(40).collect();
-        let line = Line::from(format!(
-            "{} {}  {:<16} {summary}",
-            if index == search.selected { "▶" } else { " " },
-            hit.code,
-            last
-        ));
-        lines.push(if index == search.selected { line.style(theme.selected()) } else { line });
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(s.search_hint.clone(), theme.muted())));
-    lines
-}
-
 fn callback_lines<'a>(app: &'a App, form: &'a CallbackForm, theme: &Theme) -> Vec<Line<'a>> {
     let s = app.strings;
     let preset = app.config.callback_presets.get(form.preset).map(|p| preset_label(p, s)).unwrap_or_default();
     let yes_no = |on: bool| if on { "[x]" } else { "[ ]" };
     let fields = [
-        (&s.callback_when, format!("◀ {preset} ▶")),
-        (&s.callback_number, form.number.to_string()),
-        (&s.callback_consent, yes_no(form.consent).to_owned()),
-        (&s.callback_assign_me, yes_no(form.assign_to_me).to_owned()),
+        (s.callback_when.clone(), format!("◀ {preset} ▶")),
+        (s.callback_number.clone(), form.number.to_string()),
+        (s.callback_consent.clone(), yes_no(form.consent).to_owned()),
+        (s.callback_assign_me.clone(), yes_no(form.assign_to_me).to_owned()),
     ];
     let mut lines: Vec<Line> = fields
         .into_iter()

@@ -1,0 +1,132 @@
+//! The retention purge (RGPD, CNIL social-sector referential): the free text of files whose
+//! last contact is older than the retention period — summary, instructions, closure and
+//! event reasons, call notes, prompt notes, callback notes — is wiped; categorical fields
+//! stay for statistics. Files under legal hold are skipped. Anonymous calls and handover
+//! notes older than the period are wiped too. Every purged file gets an event and an audit
+//! entry; the full-text indexes use 'secure-delete', and the log is checkpointed afterwards
+//! so that no page image of the wiped text stays in the WAL.
+
+use chrono::Duration;
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use super::error::StoreResult;
+use super::files::add_event;
+use super::rows::to_secs;
+use super::{Store, audit};
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::caller_file::{FileEventKind, PurgeReport};
+use crate::domain::{FileId, ListenerId, Timestamp};
+
+/// The cancellation reason given to a pending callback whose file is purged.
+const RETENTION_REASON: &str = "retention";
+
+/// Files old enough to purge: last contact (or creation) before the cutoff, and not purged
+/// since (a new call clears `purged_at`). Matches the partial index `caller_file_to_purge`.
+const DUE: &str = "coalesce(last_contact_at, created_at) < ?1 AND purged_at IS NULL";
+
+impl Store {
+    /// `permanence purge`: supervisors only. A dry run counts and changes nothing.
+    pub fn purge(&mut self, now: Timestamp, retention_days: u32, dry_run: bool) -> StoreResult<PurgeReport> {
+        self.require_supervisor("run the retention purge")?;
+        let actor = self.actor.id;
+        self.run_purge(now, retention_days, dry_run, Some(actor))
+    }
+
+    /// The check at unlock, whoever unlocks: retention is the rule, not a choice. Audited as
+    /// the software's own act.
+    pub fn purge_at_unlock(&mut self, now: Timestamp, retention_days: u32) -> StoreResult<PurgeReport> {
+        self.run_purge(now, retention_days, false, None)
+    }
+
+    fn run_purge(
+        &mut self,
+        now: Timestamp,
+        retention_days: u32,
+        dry_run: bool,
+        actor: Option<ListenerId>,
+    ) -> StoreResult<PurgeReport> {
+        let cutoff = to_secs(now - Duration::days(retention_days.into()));
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let report = purge_in(&tx, cutoff, now, actor)?;
+        if dry_run || report.is_empty() {
+            tx.rollback()?;
+            return Ok(report);
+        }
+        tx.commit()?;
+        // Best effort: the text is already gone from the database; this only shortens the
+        // time its old page images stay in the (encrypted) log.
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(report)
+    }
+}
+
+fn purge_in(
+    conn: &Connection,
+    cutoff: i64,
+    now: Timestamp,
+    actor: Option<ListenerId>,
+) -> StoreResult<PurgeReport> {
+    let mut report = PurgeReport::default();
+    report.held = conn.query_row(
+        &format!("SELECT count(*) FROM caller_file WHERE legal_hold = 1 AND {DUE}"),
+        [cutoff],
+        |row| row.get::<_, i64>(0),
+    )? as usize;
+    let files: Vec<FileId> = conn
+        .prepare(&format!("SELECT id FROM caller_file WHERE legal_hold = 0 AND {DUE} ORDER BY id"))?
+        .query_map([cutoff], |row| row.get(0).map(FileId))?
+        .collect::<Result<_, _>>()?;
+    let at = to_secs(now);
+    for &file in &files {
+        conn.prepare_cached(
+            "UPDATE caller_file SET situation_summary = '', instructions = '',
+                    closed_reason = CASE WHEN closed_reason IS NULL THEN NULL ELSE '' END, purged_at = ?2
+             WHERE id = ?1",
+        )?
+        .execute(params![file.0, at])?;
+        conn.prepare_cached("UPDATE file_event SET reason = '' WHERE caller_file_id = ?1 AND reason != ''")?
+            .execute([file.0])?;
+        report.calls += conn
+            .prepare_cached("UPDATE call SET notes = '' WHERE caller_file_id = ?1 AND notes != ''")?
+            .execute([file.0])?;
+        conn.prepare_cached(
+            "UPDATE emergency_prompt SET outcome_note = NULL
+             WHERE outcome_note IS NOT NULL AND call_id IN (SELECT id FROM call WHERE caller_file_id = ?1)",
+        )?
+        .execute([file.0])?;
+        report.callbacks_cancelled += conn
+            .prepare_cached(
+                "UPDATE callback SET status = 'cancelled', closed_at = ?2, closed_reason = ?3,
+                        callback_number = NULL, note = ''
+                 WHERE caller_file_id = ?1 AND status = 'pending'",
+            )?
+            .execute(params![file.0, at, RETENTION_REASON])?;
+        conn.prepare_cached(
+            "UPDATE callback SET note = '', closed_reason = CASE WHEN closed_reason IS NULL THEN NULL ELSE '' END
+             WHERE caller_file_id = ?1 AND closed_reason IS NOT ?2",
+        )?
+        .execute(params![file.0, RETENTION_REASON])?;
+        add_event(conn, file, now, actor, FileEventKind::Purged, "", None)?;
+        audit::append(conn, actor, AuditAction::Purged, ObjectKind::CallerFile, Some(file.0))?;
+    }
+    report.files = files.len();
+    let anonymous = conn.execute(
+        "UPDATE call SET notes = '' WHERE caller_file_id IS NULL AND notes != '' AND started_at < ?1",
+        [cutoff],
+    )?;
+    conn.execute(
+        "UPDATE emergency_prompt SET outcome_note = NULL WHERE outcome_note IS NOT NULL
+         AND EXISTS (SELECT 1 FROM call c WHERE c.id = call_id AND c.caller_file_id IS NULL AND c.started_at < ?1)",
+        [cutoff],
+    )?;
+    report.calls += anonymous;
+    report.handover_notes = conn.execute(
+        "UPDATE shift SET handover_note = NULL
+         WHERE ended_at < ?1 AND handover_note IS NOT NULL",
+        [cutoff],
+    )?;
+    if anonymous + report.handover_notes > 0 {
+        audit::append(conn, actor, AuditAction::Purged, ObjectKind::Database, None)?;
+    }
+    Ok(report)
+}
