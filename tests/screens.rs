@@ -12,9 +12,10 @@ use permanence::app::App;
 use permanence::app::effect::{FileView, Reply, Unlocked};
 use permanence::config::{Config, Language};
 use permanence::domain::call::{Call, CallRecord, CallType, Outcome, Rud, RudLevel};
-use permanence::domain::callback::{Assignee, Priority, QueueEntry};
+use permanence::domain::callback::{Assignee, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry};
 use permanence::domain::caller_file::{
-    AgeBand, CallerFile, CallerRelation, Departement, FileCode, FileHit, FileProfile, FileStatus, Gender,
+    AgeBand, CallerFile, CallerRelation, Closure, Departement, FileCode, FileEvent, FileEventKind,
+    FileFilter, FileHit, FileProfile, FileStatus, Gender,
 };
 use permanence::domain::emergency::Situation;
 use permanence::domain::listener::Role;
@@ -101,7 +102,8 @@ fn file_view() -> FileView {
     let call = |id, days, call_type, notes: &str, rud| Call {
         id: CallId(id),
         shift_id: ShiftId(3),
-        listener_id: ListenerId(3),
+        // The newest call is Camille's own (she may amend its notes), the other Sacha's.
+        listener_id: ListenerId(if id == 2 { 2 } else { 3 }),
         started_at: now() - Duration::days(days),
         ended_at: now() - Duration::days(days) + Duration::minutes(25),
         call_type,
@@ -164,9 +166,38 @@ fn file_view() -> FileView {
                 },
             ),
         ],
-        events: Vec::new(),
-        callbacks: Vec::new(),
-        authors: [(ListenerId(3), "Sacha".to_owned())].into(),
+        events: vec![
+            FileEvent {
+                at: now() - Duration::days(20),
+                listener_id: Some(ListenerId(3)),
+                kind: FileEventKind::Reopened,
+                reason: "Rappelle, la situation a changé".into(),
+                caller_agreed: None,
+            },
+            FileEvent {
+                at: now() - Duration::days(30),
+                listener_id: Some(ListenerId(3)),
+                kind: FileEventKind::Closed,
+                reason: "Situation apaisée".into(),
+                caller_agreed: Some(true),
+            },
+        ],
+        callbacks: vec![Callback {
+            id: CallbackId(4),
+            caller_file_id: FileId(9),
+            origin_call_id: Some(CallId(2)),
+            due_at: now() + Duration::hours(20),
+            priority: Priority::High,
+            callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap()),
+            assignee: Assignee::Anyone,
+            status: CallbackStatus::Pending,
+            note: "En fin d'après-midi".into(),
+            created_at: now() - Duration::days(2),
+            closed_at: None,
+            closed_reason: None,
+            attempts: Vec::new(),
+        }],
+        authors: [(ListenerId(2), "Camille".to_owned()), (ListenerId(3), "Sacha".to_owned())].into(),
     }
 }
 
@@ -198,6 +229,14 @@ fn in_call_then(language: Language, keys: &[KeyCode]) -> App {
 /// The grid rated urgency high: 15 and 112 are prompted, the banner is up.
 fn with_life_risk_prompt(language: Language) -> App {
     in_call_then(language, &[KeyCode::Char('r'), KeyCode::Down, KeyCode::Char('3'), KeyCode::Enter])
+}
+
+/// `in_call` with the file pane focused, then these keys.
+fn in_file_pane_then(language: Language, keys: &[KeyCode]) -> App {
+    let mut app = in_call(language);
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    keys.iter().for_each(|key| press(&mut app, *key));
+    app
 }
 
 type Scenario = (&'static str, fn(Language) -> App);
@@ -236,6 +275,72 @@ fn scenarios() -> Vec<Scenario> {
         ("file_pane", |l| {
             let mut app = in_call(l);
             app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+            app
+        }),
+        ("file_pane_older_call", |l| in_file_pane_then(l, &[KeyCode::Down])),
+        ("repeat_caller", |l| {
+            // Linking the call to a file with earlier calls: the banner comes first.
+            let mut app = unlocked(l);
+            press(&mut app, KeyCode::Char('n'));
+            app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
+            app.apply(Reply::FileLoaded(Box::new(file_view())));
+            app
+        }),
+        ("search_from_anywhere_filtered", |l| {
+            let mut app = unlocked(l);
+            ctrl(&mut app, 'f');
+            type_text(&mut app, "isol");
+            press(&mut app, KeyCode::Tab);
+            press(&mut app, KeyCode::Right);
+            press(&mut app, KeyCode::Right);
+            press(&mut app, KeyCode::Tab);
+            type_text(&mut app, "69");
+            app.apply(Reply::FileHits {
+                filter: FileFilter {
+                    status: Some(FileStatus::FollowUp),
+                    departement: Some(Departement::parse("69").unwrap()),
+                },
+                query: "isol".into(),
+                hits: vec![FileHit {
+                    id: FileId(9),
+                    code: FileCode::parse("KAT-472").unwrap(),
+                    status: FileStatus::FollowUp,
+                    last_contact_at: Some(now() - Duration::days(2)),
+                    summary: "Personne isolée, appels réguliers en soirée.".into(),
+                }],
+            });
+            app
+        }),
+        ("file_form", |l| {
+            let mut app = in_file_pane_then(l, &[KeyCode::Char('e'), KeyCode::Down, KeyCode::Down]);
+            press(&mut app, KeyCode::Down);
+            press(&mut app, KeyCode::Down);
+            type_text(&mut app, "7");
+            press(&mut app, KeyCode::Enter);
+            app
+        }),
+        ("close_file", |l| {
+            let mut app = in_file_pane_then(l, &[KeyCode::Char('x')]);
+            type_text(&mut app, "Situation apaisée, ne souhaite plus de suivi");
+            press(&mut app, KeyCode::Enter);
+            app
+        }),
+        ("reopen_file", |l| {
+            let mut app = in_call(l);
+            let mut closed = file_view();
+            closed.file.status = FileStatus::Closed;
+            closed.file.closure = Some(Closure { reason: "Situation apaisée".into(), caller_agreed: true });
+            app.apply(Reply::FileLoaded(Box::new(closed)));
+            press(&mut app, KeyCode::Enter); // past the repeat-caller banner
+            app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+            press(&mut app, KeyCode::Char('r'));
+            type_text(&mut app, "Rappelle");
+            app
+        }),
+        ("amend_notes", |l| {
+            let mut app = in_file_pane_then(l, &[KeyCode::Char('m')]);
+            type_text(&mut app, " Corrigé.");
+            press(&mut app, KeyCode::Esc);
             app
         }),
         ("emergency_pane", |l| {

@@ -349,10 +349,7 @@ impl App {
                     KeyCode::Esc if form.discard_armed || text() == form.original => {
                         session.modals.pop();
                     }
-                    KeyCode::Esc => {
-                        form.discard_armed = true;
-                        self.status = status(&s.amend_discard_armed, true);
-                    }
+                    KeyCode::Esc => form.discard_armed = true,
                     _ => {
                         form.discard_armed = false;
                         form.notes.input(key);

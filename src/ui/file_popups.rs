@@ -196,9 +196,14 @@ pub fn draw_amend_notes(frame: &mut Frame, app: &App, form: &NotesForm, area: Re
     let popup = super::centered(area, width, height);
     frame.render_widget(Clear, popup);
     let title = s.fill(&s.amend_title, &[("date", &date_and_time(app, form.started_at))]);
+    let bottom = if form.discard_armed {
+        Span::styled(format!(" {} ", s.amend_discard_armed), theme.danger())
+    } else {
+        Span::styled(format!(" {} ", s.amend_hint), theme.muted())
+    };
     let block = Block::bordered()
         .title(Span::styled(format!(" {title} "), theme.title()))
-        .title_bottom(Span::styled(format!(" {} ", s.amend_hint), theme.muted()))
+        .title_bottom(bottom)
         .border_type(BorderType::Double);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
