@@ -241,3 +241,72 @@ fn the_queue_for_another_terminal_in_text_and_json() {
     );
     assert!(text(&out.stdout).contains("OVERDUE"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn right_of_access_export_holds_and_purge_from_the_shell() {
+    use permanence::domain::caller_file::FileProfile;
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let db_str = db.to_str().unwrap();
+    init(home.path(), db_str);
+    let code = {
+        let mut store = permanence::store::Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        let profile =
+            FileProfile { situation_summary: "Résumé CANARY-ACCESS".into(), ..FileProfile::default() };
+        store.create_file(&profile).unwrap().code
+    };
+    let pass = format!("{SUPERVISOR_PASS}\n");
+
+    let out_file = home.path().join("acces.json");
+    let export = run(
+        home.path(),
+        &["--db", db_str, "--passphrase-stdin", "file", "export", code.as_str(), "--format", "json", "--out"]
+            .into_iter()
+            .chain([out_file.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+        &pass,
+    );
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&out_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    assert_eq!(json["format"], "permanence-file-access");
+    assert_eq!(json["file"]["situation_summary"], "Résumé CANARY-ACCESS");
+
+    // Piped, Markdown goes to standard output.
+    let md =
+        run(home.path(), &["--db", db_str, "--passphrase-stdin", "file", "export", code.as_str()], &pass);
+    assert!(md.status.success(), "{}", text(&md.stderr));
+    assert!(text(&md.stdout).contains(&format!("# Droit d'accès — dossier {code}")), "{}", text(&md.stdout));
+
+    let unknown =
+        run(home.path(), &["--db", db_str, "--passphrase-stdin", "file", "export", "WWW-999"], &pass);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("no caller file with the code WWW-999"),
+        "{}",
+        text(&unknown.stderr)
+    );
+
+    let hold = run(
+        home.path(),
+        &["--db", db_str, "--passphrase-stdin", "file", "hold", code.as_str(), "--reason", "Réquisition"],
+        &pass,
+    );
+    assert!(hold.status.success(), "{}", text(&hold.stderr));
+    assert!(text(&hold.stdout).contains("is now under legal hold"));
+
+    let purge = run(home.path(), &["--db", db_str, "--passphrase-stdin", "purge", "--dry-run"], &pass);
+    assert!(purge.status.success(), "{}", text(&purge.stderr));
+    assert!(
+        text(&purge.stdout).starts_with("Would wipe the free text of 0 file(s)"),
+        "{}",
+        text(&purge.stdout)
+    );
+    let check = run(home.path(), &["--db", db_str, "--passphrase-stdin", "check"], &pass);
+    assert!(
+        check.status.success(),
+        "every export and hold is in a valid audit chain: {}",
+        text(&check.stdout)
+    );
+}

@@ -289,3 +289,80 @@ fn a_change_from_another_process_shows_within_two_seconds() {
     tmux.wait_for(file.code.as_str());
     eprintln!("shown {:?} after the other process committed", committed.elapsed());
 }
+
+/// The file code shown large in the "new file" popup.
+fn code_on(screen: &str) -> String {
+    screen
+        .lines()
+        .find_map(|line| {
+            let compact: String = line.split_whitespace().collect();
+            compact
+                .find('-')
+                .and_then(|at| compact.get(at.saturating_sub(3)..at + 4))
+                .filter(|c| permanence::domain::caller_file::FileCode::parse(c).is_ok())
+                .map(str::to_owned)
+        })
+        .expect("the new code is shown large")
+}
+
+#[test]
+fn a_caller_who_calls_again_on_another_shift_is_announced_first() {
+    let Some((dir, tmux)) = fresh_terminal() else { return };
+    unlock_as_camille(&tmux);
+    // First shift: a call on a new file, whose instructions are written from the file pane.
+    start_call_and_type(&tmux, "Premier appel, parle de sa solitude.");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Notes (Entrée pour écrire)");
+    tmux.keys(&["f"]);
+    let code = code_on(&tmux.wait_for("Nouveau dossier"));
+    tmux.keys(&["Enter", "M-2"]);
+    tmux.wait_for("Historique (0 appels");
+    tmux.keys(&["e"]);
+    tmux.wait_for("Modifier le dossier");
+    tmux.keys(&["Up"]);
+    tmux.type_text("Préfère une écoutante.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Dossier enregistré");
+    tmux.keys(&["M-1"]);
+    tmux.wait_for("Notes (Entrée pour écrire)");
+    tmux.keys(&["e"]);
+    tmux.wait_for("Type d'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Issue de l'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Proposer un rappel");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel enregistré");
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+
+    // Another process, another shift: the caller gives the code.
+    let tmux = open_terminal(dir.path());
+    unlock_as_camille(&tmux);
+    tmux.wait_for("Votre permanence commencée");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel en cours");
+    tmux.keys(&["l"]);
+    tmux.wait_for("Lier un dossier");
+    tmux.type_text(&code.to_lowercase());
+    tmux.wait_for(&format!("▶ {code}"));
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Appelant·e déjà connu·e");
+    assert!(screen.contains("1 appel(s) précédent(s)"), "{screen}");
+    assert!(screen.contains("Préfère une écoutante."), "{screen}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Notes (Entrée pour écrire)");
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("Quitter");
+    tmux.keys(&["Enter"]);
+    tmux.wait_exit();
+
+    let store = Store::open(&db_in(dir.path()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let id = store.file_id_by_code(&code).unwrap().unwrap();
+    let record = store.file_with_history(id).unwrap();
+    assert_eq!(record.file.profile.instructions, "Préfère une écoutante.");
+    assert_eq!(record.calls.len(), 1);
+    assert!(store.shift(record.calls[0].shift_id).unwrap().ended_at.is_some(), "the first shift was closed");
+}
