@@ -183,6 +183,14 @@ fn main() {
     let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: false })).collect();
     Stats { name: "open a file (longest history)", samples }.print();
     println!("  (that file has {history} calls)");
+    bench.press(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    let samples = (0..n)
+        .map(|i| {
+            bench.press(Bench::key(if (i / history.max(1)) % 2 == 0 { KeyCode::Down } else { KeyCode::Up }))
+        })
+        .collect();
+    Stats { name: "move in that file's history", samples }.print();
+    bench.press(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
 
     bench.press(Bench::key(KeyCode::Char('l')));
     let query = "isolée soirée KAT";
@@ -196,6 +204,22 @@ fn main() {
         }
     }
     Stats { name: "search as you type (files)", samples }.print();
+    // The same with filters: status "open", département 69 (Tab moves between the lines).
+    for key in
+        [KeyCode::Tab, KeyCode::Right, KeyCode::Tab, KeyCode::Char('6'), KeyCode::Char('9'), KeyCode::Tab]
+    {
+        bench.press(Bench::key(key));
+    }
+    let mut samples = Vec::new();
+    for _ in 0..(n / query.len()).max(2) {
+        for c in query.chars() {
+            samples.push(bench.press(Bench::key(KeyCode::Char(c))));
+        }
+        for _ in query.chars() {
+            samples.push(bench.press(Bench::key(KeyCode::Backspace)));
+        }
+    }
+    Stats { name: "search as you type, filtered (status, département)", samples }.print();
     bench.press(Bench::key(KeyCode::Esc));
 
     let samples = (0..n).map(|_| bench.effect(Effect::RefreshQueue)).collect();

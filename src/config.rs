@@ -35,6 +35,10 @@ pub struct Config {
     /// The themes a call can be tagged with, in the order shown.
     pub themes: Vec<String>,
     pub callback_presets: Vec<CallbackPreset>,
+    /// A failed callback attempt moves the callback this many minutes later.
+    pub callback_retry_minutes: u32,
+    /// After this many failed attempts a callback is flagged for a supervisor.
+    pub callback_max_attempts: u32,
     pub export: ExportConfig,
     /// Key bindings over the built-in keymap: `[keys.global]`, `[keys.main]`, `[keys.call]`.
     pub keys: KeyOverrides,
@@ -63,6 +67,8 @@ impl Default for Config {
                 CallbackPreset { in_minutes: Some(120), next_day_at: None },
                 CallbackPreset { in_minutes: None, next_day_at: Some("09:00".into()) },
             ],
+            callback_retry_minutes: 120,
+            callback_max_attempts: 3,
             export: ExportConfig::default(),
             keys: KeyOverrides::new(),
             emergency: EmergencyConfig::default(),
@@ -112,6 +118,14 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// How failed callback attempts are followed up.
+    pub fn retry_policy(&self) -> crate::domain::callback::RetryPolicy {
+        crate::domain::callback::RetryPolicy {
+            retry_after: chrono::Duration::minutes(self.callback_retry_minutes.into()),
+            max_failed_attempts: self.callback_max_attempts,
+        }
+    }
+
     /// Loads `--config PATH` if given (it must exist), else the platform config file if it
     /// exists, else the built-in defaults. Returns the file read, if any.
     pub fn load(
@@ -147,6 +161,12 @@ impl Config {
         }
         if self.retention_days == 0 {
             return fail("retention_days", "must be at least 1");
+        }
+        if self.callback_retry_minutes == 0 {
+            return fail("callback_retry_minutes", "must be at least 1");
+        }
+        if self.callback_max_attempts == 0 {
+            return fail("callback_max_attempts", "must be at least 1");
         }
         if self.themes.is_empty() {
             return fail("themes", "needs at least one theme");

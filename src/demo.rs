@@ -298,6 +298,7 @@ impl Generator<'_> {
                 } else {
                     Vec::new()
                 },
+                performs_callback: None,
             },
         };
         let call_id = bulk.call(listener, &call)?;
@@ -421,13 +422,19 @@ impl Generator<'_> {
         // some overdue, some due later today or tomorrow.
         if due_at < self.now - Duration::days(2) {
             if self.rng.gen_bool(0.3) {
-                let missed = Attempt { at: due_at, listener_id: listener, result: AttemptResult::NoAnswer };
+                let missed = Attempt {
+                    at: due_at,
+                    listener_id: listener,
+                    result: AttemptResult::NoAnswer,
+                    call_id: None,
+                };
                 bulk.attempt(id, &missed, Some(due_at + Duration::hours(3)))?;
             }
             let reached = Attempt {
                 at: due_at + Duration::hours(3),
                 listener_id: listener,
                 result: AttemptResult::Reached,
+                call_id: None,
             };
             bulk.attempt(id, &reached, None)?;
         } else {

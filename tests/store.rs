@@ -58,6 +58,7 @@ fn what_is_written_reads_back_after_reopening() {
                     }),
                 }],
                 situations: vec![Situation::SuicidalIdeation],
+                performs_callback: None,
             },
         };
         let call_id = store.save_call(&call).unwrap();
@@ -342,7 +343,7 @@ fn closing_a_callback_wipes_the_number() {
     assert_eq!(done.attempts.len(), 2);
 
     let cancelled = schedule(&mut store);
-    store.cancel_callback(cancelled, "La personne ne souhaite plus être rappelée").unwrap();
+    store.cancel_callback(cancelled, None, "La personne ne souhaite plus être rappelée").unwrap();
     assert_eq!(store.callback(cancelled).unwrap().callback_number, None);
     assert!(store.pending_callbacks().unwrap().is_empty());
 }

@@ -5,7 +5,7 @@ use ratatui_textarea::TextArea;
 use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud};
 use crate::domain::emergency::{Directory, Rules, Situation};
 use crate::domain::prompt::PromptRecord;
-use crate::domain::{FileId, ShiftId, Timestamp};
+use crate::domain::{CallbackId, FileId, ShiftId, Timestamp};
 
 #[derive(Debug, Clone)]
 pub struct CallForm {
@@ -24,6 +24,8 @@ pub struct CallForm {
     pub editing_notes: bool,
     /// The listener was already asked whether to schedule a callback.
     pub callback_offered: bool,
+    /// The callback this call performs (the caller was reached): closed when it is saved.
+    pub performs_callback: Option<CallbackId>,
 }
 
 impl CallForm {
@@ -41,6 +43,7 @@ impl CallForm {
             notes: TextArea::default(),
             editing_notes: false,
             callback_offered: false,
+            performs_callback: None,
         }
     }
 
@@ -64,6 +67,7 @@ impl CallForm {
             notes,
             editing_notes: false,
             callback_offered: false,
+            performs_callback: record.performs_callback,
         }
     }
 
@@ -81,6 +85,7 @@ impl CallForm {
             outcome: self.outcome,
             prompts: self.prompts.clone(),
             situations: self.situations.clone(),
+            performs_callback: self.performs_callback,
         }
     }
 

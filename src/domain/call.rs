@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::emergency::Situation;
 use super::prompt::PromptRecord;
-use super::{CallId, FileId, ListenerId, ShiftId, Timestamp, stored_enum};
+use super::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp, stored_enum};
 
 stored_enum! {
     CallType {
@@ -77,6 +77,9 @@ pub struct CallRecord {
     /// What the listener learnt that may call for an emergency number.
     #[serde(default)]
     pub situations: Vec<Situation>,
+    /// The callback this call performs (the caller was reached): closed when the call is saved.
+    #[serde(default)]
+    pub performs_callback: Option<CallbackId>,
 }
 
 /// A call as saved when it ends.

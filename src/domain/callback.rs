@@ -51,6 +51,8 @@ pub struct Attempt {
     pub at: Timestamp,
     pub listener_id: ListenerId,
     pub result: AttemptResult,
+    /// The call an attempt that reached the caller became.
+    pub call_id: Option<CallId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +70,10 @@ pub struct Callback {
     pub created_at: Timestamp,
     pub closed_at: Option<Timestamp>,
     pub closed_reason: Option<String>,
+    /// Bumped by every change; a change made on an older version is refused.
+    pub version: i64,
+    /// Too many failed attempts: a supervisor should look at it.
+    pub flagged: bool,
     pub attempts: Vec<Attempt>,
 }
 
@@ -154,6 +160,8 @@ impl PhoneNumber {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueEntry {
     pub id: CallbackId,
+    pub version: i64,
+    pub file_id: FileId,
     pub file_code: super::caller_file::FileCode,
     pub due_at: Timestamp,
     pub priority: Priority,
@@ -161,6 +169,8 @@ pub struct QueueEntry {
     /// The display name of the assigned listener, if any.
     pub assignee_name: Option<String>,
     pub attempts: u32,
+    pub flagged: bool,
+    pub note: String,
 }
 
 impl QueueEntry {
@@ -171,6 +181,23 @@ impl QueueEntry {
     /// Due within the next half hour: shown as due soon.
     pub fn is_due_soon(&self, now: Timestamp) -> bool {
         !self.is_overdue(now) && self.due_at <= now + chrono::Duration::minutes(30)
+    }
+}
+
+/// How failed attempts are followed up (from the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// A failed attempt moves the callback this much later.
+    pub retry_after: chrono::Duration,
+    /// After this many failed attempts the callback is flagged for a supervisor.
+    pub max_failed_attempts: u32,
+}
+
+impl RetryPolicy {
+    /// Whether a callback with `failed` failed attempts (this one included) needs a supervisor.
+    /// A wrong number cannot succeed by trying again.
+    pub fn flags(&self, failed: u32, result: AttemptResult) -> bool {
+        result == AttemptResult::WrongNumber || failed >= self.max_failed_attempts
     }
 }
 

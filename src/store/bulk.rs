@@ -9,7 +9,7 @@ use super::{Store, audit, callbacks, calls, files};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::NewCall;
 use crate::domain::callback::{Attempt, NewCallback};
-use crate::domain::caller_file::{Closure, FileCode, FileProfile};
+use crate::domain::caller_file::{Closure, FileCode, FileEventKind, FileProfile};
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
 
 /// An open write transaction with the bulk inserts. Nothing is visible until `commit`.
@@ -58,7 +58,15 @@ impl BulkWriter<'_> {
                 "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3 WHERE id = ?1",
             )?
             .execute(params![id.0, closure.reason, closure.caller_agreed])?;
-        Ok(())
+        files::add_event(
+            &self.tx,
+            id,
+            super::rows::now(),
+            Some(self.actor),
+            FileEventKind::Closed,
+            &closure.reason,
+            Some(closure.caller_agreed),
+        )
     }
 
     pub fn call(&self, listener: ListenerId, call: &NewCall) -> StoreResult<CallId> {

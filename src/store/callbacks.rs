@@ -9,11 +9,12 @@ use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
     Assignee, Attempt, AttemptResult, Callback, CallbackStatus, NewCallback, PhoneNumber, QueueEntry,
+    RetryPolicy,
 };
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, caller_file_id, origin_call_id, due_at, priority, callback_number, \
-                       assigned_listener_id, status, note, created_at, closed_at, closed_reason";
+                       assigned_listener_id, status, note, created_at, closed_at, closed_reason, version, flagged";
 
 fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
     let number: Option<String> = row.get(5)?;
@@ -33,6 +34,8 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
         created_at: from_secs(row.get(9)?),
         closed_at: from_secs_opt(row.get(10)?),
         closed_reason: row.get(11)?,
+        version: row.get(12)?,
+        flagged: row.get(13)?,
         attempts: Vec::new(),
     })
 }
@@ -72,13 +75,20 @@ pub(super) fn insert_attempt(
     reschedule_to: Option<Timestamp>,
 ) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO callback_attempt (callback_id, attempted_at, listener_id, result) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO callback_attempt (callback_id, attempted_at, listener_id, result, call_id)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![id.0, to_secs(attempt.at), attempt.listener_id.0, attempt.result.as_str()])?;
+    .execute(params![
+        id.0,
+        to_secs(attempt.at),
+        attempt.listener_id.0,
+        attempt.result.as_str(),
+        attempt.call_id.map(|c| c.0)
+    ])?;
     if attempt.result == AttemptResult::Reached {
         close(conn, id, CallbackStatus::Done, None, attempt.at)?;
     } else if let Some(due) = reschedule_to {
-        conn.prepare_cached("UPDATE callback SET due_at = ?2 WHERE id = ?1")?
+        conn.prepare_cached("UPDATE callback SET due_at = ?2, version = version + 1 WHERE id = ?1")?
             .execute(params![id.0, to_secs(due)])?;
     }
     Ok(())
@@ -93,7 +103,8 @@ fn close(
 ) -> StoreResult<()> {
     let changed = conn
         .prepare_cached(
-            "UPDATE callback SET status = ?2, callback_number = NULL, closed_at = ?3, closed_reason = ?4
+            "UPDATE callback SET status = ?2, callback_number = NULL, closed_at = ?3, closed_reason = ?4,
+                                 version = version + 1
              WHERE id = ?1 AND status = 'pending'",
         )?
         .execute(params![id.0, status.as_str(), to_secs(at), reason])?;
@@ -103,7 +114,133 @@ fn close(
     Ok(())
 }
 
+/// Refuses a change made on an outdated view of a callback (another terminal changed it, or
+/// it is no longer pending), saying what it is now.
+fn expect_version(conn: &Connection, id: CallbackId, version: i64) -> StoreResult<()> {
+    let current: Option<(i64, String, Option<String>)> = conn
+        .query_row(
+            "SELECT cb.version, cb.status, l.display_name FROM callback cb
+             LEFT JOIN listener l ON l.id = cb.assigned_listener_id WHERE cb.id = ?1",
+            [id.0],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    match current {
+        None => Err(StoreError::Invalid(format!("no callback {id}"))),
+        Some((now, status, _)) if status != "pending" && now != version => {
+            Err(StoreError::Conflict(format!("callback {id} was closed meanwhile ({status})")))
+        }
+        Some((now, _, assignee)) if now != version => Err(StoreError::Conflict(format!(
+            "callback {id} was changed meanwhile (now assigned to {})",
+            assignee.as_deref().unwrap_or("anyone")
+        ))),
+        Some((_, status, _)) if status != "pending" => {
+            Err(StoreError::Conflict(format!("callback {id} is already closed ({status})")))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+fn assignee_id(assignee: Assignee) -> Option<i64> {
+    match assignee {
+        Assignee::Anyone => None,
+        Assignee::Listener(id) => Some(id.0),
+    }
+}
+
 impl Store {
+    /// Takes a pending callback to perform it: it is assigned to the actor and its number
+    /// returned. Refused, and nothing changed, when another terminal changed it since
+    /// `version` was read (a supervisor reassigned it, another listener took it).
+    pub fn take_callback(&mut self, id: CallbackId, version: i64) -> StoreResult<Callback> {
+        self.write(|tx, actor| {
+            expect_version(tx, id, version)?;
+            tx.execute(
+                "UPDATE callback SET assigned_listener_id = ?2, version = version + 1 WHERE id = ?1",
+                params![id.0, actor.id.0],
+            )?;
+            audit::append(tx, Some(actor.id), AuditAction::CallbackTaken, ObjectKind::Callback, Some(id.0))
+        })?;
+        self.callback(id)
+    }
+
+    /// An attempt that did not reach the caller: logged, the callback moved `policy.retry_after`
+    /// later, and flagged for a supervisor when the policy says so. Returns whether it is
+    /// flagged now.
+    pub fn callback_attempt_failed(
+        &mut self,
+        id: CallbackId,
+        result: AttemptResult,
+        policy: RetryPolicy,
+    ) -> StoreResult<bool> {
+        if result == AttemptResult::Reached {
+            return Err(StoreError::Invalid("a reached callback is closed by saving its call".into()));
+        }
+        self.write(|tx, actor| {
+            let at = now();
+            let attempt = Attempt { at, listener_id: actor.id, result, call_id: None };
+            insert_attempt(tx, id, &attempt, Some(at + policy.retry_after))?;
+            let failed: u32 = tx.query_row(
+                "SELECT count(*) FROM callback_attempt WHERE callback_id = ?1 AND result != 'reached'",
+                [id.0],
+                |row| row.get(0),
+            )?;
+            let flagged = policy.flags(failed, result);
+            if flagged {
+                tx.execute("UPDATE callback SET flagged = 1 WHERE id = ?1", [id.0])?;
+            }
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::CallbackAttempted,
+                ObjectKind::Callback,
+                Some(id.0),
+            )?;
+            Ok(flagged)
+        })
+    }
+
+    /// Gives a callback to another listener, or to anyone (supervisors). Clears the flag: the
+    /// supervisor has looked at it.
+    pub fn reassign_callback(&mut self, id: CallbackId, version: i64, assignee: Assignee) -> StoreResult<()> {
+        self.require_supervisor("reassign a callback")?;
+        self.write(|tx, actor| {
+            expect_version(tx, id, version)?;
+            tx.execute(
+                "UPDATE callback SET assigned_listener_id = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
+                params![id.0, assignee_id(assignee)],
+            )?;
+            audit::append(tx, Some(actor.id), AuditAction::CallbackReassigned, ObjectKind::Callback, Some(id.0))
+        })
+    }
+
+    /// Moves a callback to another time (supervisors, or the listener it is assigned to).
+    pub fn reschedule_callback(
+        &mut self,
+        id: CallbackId,
+        version: i64,
+        due_at: Timestamp,
+    ) -> StoreResult<()> {
+        let callback = self.callback(id)?;
+        if callback.assignee != Assignee::Listener(self.actor.id) {
+            self.require_supervisor("reschedule a callback assigned to someone else")?;
+        }
+        self.write(|tx, actor| {
+            expect_version(tx, id, version)?;
+            tx.execute(
+                "UPDATE callback SET due_at = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
+                params![id.0, to_secs(due_at)],
+            )?;
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::CallbackRescheduled,
+                ObjectKind::Callback,
+                Some(id.0),
+            )
+        })
+    }
+
     pub fn schedule_callback(&mut self, callback: &NewCallback) -> StoreResult<CallbackId> {
         self.write(|tx, actor| {
             let id = insert(tx, callback, now())?;
@@ -152,7 +289,8 @@ impl Store {
 
     fn attempts(&self, id: CallbackId) -> StoreResult<Vec<Attempt>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT attempted_at, listener_id, result FROM callback_attempt WHERE callback_id = ?1 ORDER BY attempted_at, id",
+            "SELECT attempted_at, listener_id, result, call_id FROM callback_attempt
+             WHERE callback_id = ?1 ORDER BY attempted_at, id",
         )?;
         let attempts = statement
             .query_map([id.0], |row| {
@@ -160,6 +298,7 @@ impl Store {
                     at: from_secs(row.get(0)?),
                     listener_id: ListenerId(row.get(1)?),
                     result: word(2, row.get(2)?)?,
+                    call_id: row.get::<_, Option<i64>>(3)?.map(CallId),
                 })
             })?
             .collect::<Result<_, _>>()?;
@@ -175,7 +314,7 @@ impl Store {
         reschedule_to: Option<Timestamp>,
     ) -> StoreResult<()> {
         self.write(|tx, actor| {
-            let attempt = Attempt { at: now(), listener_id: actor.id, result };
+            let attempt = Attempt { at: now(), listener_id: actor.id, result, call_id: None };
             insert_attempt(tx, id, &attempt, reschedule_to)?;
             audit::append(
                 tx,
@@ -187,12 +326,16 @@ impl Store {
         })
     }
 
-    /// Cancels a pending callback with a reason; the number is wiped.
-    pub fn cancel_callback(&mut self, id: CallbackId, reason: &str) -> StoreResult<()> {
+    /// Cancels a pending callback with a reason; the number is wiped. With `version`, refused
+    /// if the callback changed since it was read.
+    pub fn cancel_callback(&mut self, id: CallbackId, version: Option<i64>, reason: &str) -> StoreResult<()> {
         if reason.trim().is_empty() {
             return Err(StoreError::Invalid("cancelling a callback needs a reason".into()));
         }
         self.write(|tx, actor| {
+            if let Some(version) = version {
+                expect_version(tx, id, version)?;
+            }
             close(tx, id, CallbackStatus::Cancelled, Some(reason.trim()), now())?;
             audit::append(
                 tx,
@@ -209,7 +352,8 @@ impl Store {
     pub fn callback_queue(&self, now: Timestamp) -> StoreResult<Vec<QueueEntry>> {
         let mut statement = self.conn.prepare_cached(
             "SELECT cb.id, f.code, cb.due_at, cb.priority, cb.assigned_listener_id, l.display_name,
-                    (SELECT count(*) FROM callback_attempt a WHERE a.callback_id = cb.id)
+                    (SELECT count(*) FROM callback_attempt a WHERE a.callback_id = cb.id),
+                    cb.version, cb.caller_file_id, cb.flagged, cb.note
              FROM callback cb
              JOIN caller_file f ON f.id = cb.caller_file_id
              LEFT JOIN listener l ON l.id = cb.assigned_listener_id
@@ -231,6 +375,10 @@ impl Store {
                     },
                     assignee_name: row.get(5)?,
                     attempts: row.get(6)?,
+                    version: row.get(7)?,
+                    file_id: FileId(row.get(8)?),
+                    flagged: row.get(9)?,
+                    note: row.get(10)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

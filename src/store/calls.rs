@@ -8,7 +8,7 @@ use super::rows::{from_secs, from_secs_opt, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{Call, CallRecord, NewCall, Rud};
-use crate::domain::callback::{CallbackRequest, NewCallback};
+use crate::domain::callback::{Attempt, AttemptResult, CallbackRequest, NewCallback};
 use crate::domain::prompt::{Acknowledgement, PromptRecord};
 use crate::domain::{CallId, FileId, ListenerId, ShiftId};
 
@@ -96,6 +96,24 @@ impl Store {
             let id = insert(tx, actor.id, call)?;
             tx.execute("DELETE FROM call_draft WHERE listener_id = ?1", [actor.id.0])?;
             audit::append(tx, Some(actor.id), AuditAction::CallSaved, ObjectKind::Call, Some(id.0))?;
+            if let Some(performed) = call.record.performs_callback {
+                // The caller was reached: the attempt, the closure and the number's wiping
+                // commit with the call.
+                let attempt = Attempt {
+                    at: call.ended_at,
+                    listener_id: actor.id,
+                    result: AttemptResult::Reached,
+                    call_id: Some(id),
+                };
+                super::callbacks::insert_attempt(tx, performed, &attempt, None)?;
+                audit::append(
+                    tx,
+                    Some(actor.id),
+                    AuditAction::CallbackAttempted,
+                    ObjectKind::Callback,
+                    Some(performed.0),
+                )?;
+            }
             if let Some(request) = callback {
                 let file = call.record.caller_file_id.ok_or_else(|| {
                     StoreError::Invalid("a callback needs the call to be linked to a file".into())

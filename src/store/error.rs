@@ -47,6 +47,9 @@ pub enum StoreError {
     DiskFull,
     #[error("only a supervisor can {0}")]
     Forbidden(&'static str),
+    /// Someone else changed the same thing first (another terminal): nothing was changed.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Invalid(String),
     #[error("database error: {0}")]

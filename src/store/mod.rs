@@ -149,9 +149,7 @@ impl Store {
         let key_file = KeyFile::load(&key_path)?;
         let (id, key) = key_file.unlock(login, passphrase)?;
         // Before SQLite replays the log and silently drops what follows a damaged frame.
-        if let Ok(log) = std::fs::read(wal::wal_path(db_path)) {
-            wal::verify(&log).map_err(StoreError::DatabaseDamaged)?;
-        }
+        wal::check(db_path).map_err(StoreError::DatabaseDamaged)?;
         let mut conn = connection::open(db_path, &key, false)?;
         schema::migrate(&mut conn)?;
         let listener = listeners::get(&conn, id)?

@@ -17,6 +17,12 @@ use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::caller_file::{FileEventKind, PurgeReport};
 use crate::domain::{FileId, ListenerId, Timestamp};
 
+/// Above this many notes to wipe at once (the first purge of a store that has years of
+/// history), removing each note's words from the full-text index in place ('secure-delete')
+/// costs minutes; the index is then rebuilt without them in one pass instead ('optimize'),
+/// which leaves no trace of the wiped words either.
+pub(super) const BULK_NOTES: i64 = 2000;
+
 /// The cancellation reason given to a pending callback whose file is purged.
 const RETENTION_REASON: &str = "retention";
 
@@ -77,6 +83,18 @@ fn purge_in(
         .query_map([cutoff], |row| row.get(0).map(FileId))?
         .collect::<Result<_, _>>()?;
     let at = to_secs(now);
+    let notes_due: i64 = conn.query_row(
+        &format!(
+            "SELECT count(*) FROM call WHERE notes != '' AND caller_file_id IN
+               (SELECT id FROM caller_file WHERE legal_hold = 0 AND {DUE})"
+        ),
+        [cutoff],
+        |row| row.get(0),
+    )?;
+    let bulk = notes_due > BULK_NOTES;
+    if bulk {
+        set_secure_delete(conn, false)?;
+    }
     for &file in &files {
         conn.prepare_cached(
             "UPDATE caller_file SET situation_summary = '', instructions = '',
@@ -97,7 +115,7 @@ fn purge_in(
         report.callbacks_cancelled += conn
             .prepare_cached(
                 "UPDATE callback SET status = 'cancelled', closed_at = ?2, closed_reason = ?3,
-                        callback_number = NULL, note = ''
+                        callback_number = NULL, note = '', version = version + 1
                  WHERE caller_file_id = ?1 AND status = 'pending'",
             )?
             .execute(params![file.0, at, RETENTION_REASON])?;
@@ -128,5 +146,21 @@ fn purge_in(
     if anonymous + report.handover_notes > 0 {
         audit::append(conn, actor, AuditAction::Purged, ObjectKind::Database, None)?;
     }
+    if bulk {
+        for table in ["caller_file_fts", "call_fts"] {
+            conn.execute(&format!("INSERT INTO {table}({table}) VALUES ('optimize')"), [])?;
+        }
+        set_secure_delete(conn, true)?;
+    }
     Ok(report)
+}
+
+fn set_secure_delete(conn: &Connection, on: bool) -> StoreResult<()> {
+    for table in ["caller_file_fts", "call_fts"] {
+        conn.execute(
+            &format!("INSERT INTO {table}({table}, rank) VALUES ('secure-delete', ?1)"),
+            [on as i64],
+        )?;
+    }
+    Ok(())
 }

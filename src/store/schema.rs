@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_search.sql"),
     include_str!("migrations/003_situations.sql"),
     include_str!("migrations/004_file_events.sql"),
+    include_str!("migrations/005_performing_callbacks.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -139,3 +139,56 @@ fn connections_have_the_durability_pragmas() {
     assert_eq!(pragma("secure_delete"), "1");
     assert!(pragma("cipher_version").starts_with('4'));
 }
+
+#[test]
+fn a_purge_of_years_rebuilds_the_index_without_the_wiped_words() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = create(&dir.path().join("p.db"));
+    let me = store.actor().id;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(1000);
+    let old_notes = retention::BULK_NOTES as usize + 50;
+    {
+        let bulk = store.bulk().unwrap();
+        let shift = bulk.shift(me, long_ago, Some(long_ago + chrono::Duration::hours(4)), None).unwrap();
+        let (file, _) = bulk.file(&mut rand::thread_rng(), &FileProfile::default(), long_ago).unwrap();
+        for n in 0..old_notes {
+            let record = CallRecord {
+                caller_file_id: Some(file),
+                notes: format!("ancienne note {n} motsecret"),
+                ..CallRecord::default()
+            };
+            let call = NewCall {
+                shift_id: shift,
+                started_at: long_ago,
+                ended_at: long_ago,
+                call_type: CallType::Listening,
+                record,
+            };
+            bulk.call(me, &call).unwrap();
+        }
+        bulk.commit().unwrap();
+    }
+    let found = |store: &Store| store.search_files("motsecret", &Default::default(), 5).unwrap().len();
+    assert_eq!(found(&store), 1);
+    let report = store.purge(chrono::Utc::now(), 730, false).unwrap();
+    assert_eq!((report.files, report.calls), (1, old_notes));
+    assert_eq!(found(&store), 0);
+    for table in ["call_fts", "caller_file_fts"] {
+        let secure: i64 = store
+            .conn
+            .query_row(&format!("SELECT v FROM {table}_config WHERE k = 'secure-delete'"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(secure, 1, "{table}: secure-delete is back on after the bulk path");
+    }
+    // The index holds no token of the wiped notes any more (not even as a delete marker).
+    store
+        .conn
+        .execute_batch("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, call_fts, row);")
+        .unwrap();
+    let left: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM temp.vocab WHERE term = 'motsecret'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -32,6 +32,33 @@ fn be32(bytes: &[u8]) -> u32 {
     u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
 }
 
+/// How long to wait before reading a log that looked damaged once more.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Checks the log of `db_path` before opening it. Another process may be writing the log at
+/// that very moment (a supervisor's terminal beside a listener's): a read that catches it
+/// mid-write, or across a restart of the log, looks damaged. Real damage does not move, so
+/// a log is damaged only when two reads in a row are the same bytes and fail; a log that
+/// changes between reads is live, and its writer's connection owns it (SQLite replays a log
+/// only for the first connection).
+pub fn check(db_path: &Path) -> Result<(), String> {
+    check_reads(|| std::fs::read(wal_path(db_path)).ok(), || std::thread::sleep(SETTLE))
+}
+
+fn check_reads(mut read: impl FnMut() -> Option<Vec<u8>>, mut pause: impl FnMut()) -> Result<(), String> {
+    let mut previous: Option<Vec<u8>> = None;
+    for _ in 0..3 {
+        let Some(bytes) = read() else { return Ok(()) };
+        let Err(detail) = verify(&bytes) else { return Ok(()) };
+        if previous.as_ref() == Some(&bytes) {
+            return Err(detail);
+        }
+        previous = Some(bytes);
+        pause();
+    }
+    Ok(())
+}
+
 /// `Err(detail)` when committed frames would be dropped behind a damaged one.
 pub fn verify(bytes: &[u8]) -> Result<(), String> {
     if bytes.len() < HEADER {
@@ -130,6 +157,24 @@ mod tests {
         assert_eq!(verify(&bytes), Ok(()));
         bytes.truncate(bytes.len() - 500); // half-written frame
         assert_eq!(verify(&bytes), Ok(()));
+    }
+
+    #[test]
+    fn a_log_being_written_by_another_process_is_not_damage() {
+        let damaged = |byte: usize| {
+            let mut bytes = wal(5, 1024);
+            bytes[HEADER + FRAME_HEADER + byte] ^= 1;
+            bytes
+        };
+        let reads = |logs: Vec<Vec<u8>>| {
+            let mut logs = logs.into_iter();
+            check_reads(move || logs.next(), || {})
+        };
+        assert!(reads(vec![damaged(1), damaged(1)]).is_err(), "the same damage twice is damage");
+        assert!(reads(vec![damaged(1), damaged(2), damaged(2)]).is_err());
+        assert_eq!(reads(vec![damaged(1), wal(6, 1024)]), Ok(()), "caught mid-write, then whole");
+        assert_eq!(reads(vec![damaged(1), damaged(2), damaged(3)]), Ok(()), "changing on every read: live");
+        assert_eq!(reads(vec![damaged(1)]), Ok(()), "gone (checkpointed) on the second read");
     }
 
     #[test]
