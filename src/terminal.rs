@@ -17,10 +17,11 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::{Terminal, backend::CrosstermBackend};
 
-use crate::app::effect::{Effect, FileChange, FileView, Reply, Unlocked};
+use crate::app::effect::{CallbackChange, Effect, FileChange, FileView, Reply, Unlocked};
 use crate::app::{App, SEARCH_LIMIT};
 use crate::config::Config;
 use crate::domain::Timestamp;
+use crate::domain::callback::NewCallback;
 use crate::domain::caller_file::FileProfile;
 use crate::domain::listener::Role;
 use crate::i18n::Strings;
@@ -121,7 +122,10 @@ impl Runner {
         let retention_days = self.retention_days;
         let mut gathered = || -> Result<Unlocked, StoreError> {
             let purged = store.purge_at_unlock(now, retention_days)?;
+            let listeners =
+                store.listeners()?.into_iter().filter(|l| l.active).map(|l| (l.id, l.display_name)).collect();
             Ok(Unlocked {
+                listeners,
                 purged,
                 actor: store.actor().clone(),
                 open_shift: store.open_shift()?,
@@ -183,6 +187,48 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
             Reply::FileCreated(Box::new(file_view(store, file.id)?))
         }
         Effect::RefreshQueue => Reply::Queue(store.callback_queue(now)?),
+        Effect::RefreshOverview => Reply::Overview(store.shift_overview()?),
+        Effect::TakeCallback { id, version } => match store.take_callback(id, version) {
+            Ok(callback) => Reply::CallbackTaken(Box::new(callback)),
+            Err(StoreError::Conflict(detail)) => Reply::CallbackConflict(detail),
+            Err(err) => return Err(err),
+        },
+        Effect::CallbackFailed { id, result, policy } => {
+            Reply::AttemptRecorded { flagged: store.callback_attempt_failed(id, result, policy)? }
+        }
+        Effect::ScheduleCallback { file, request } => {
+            let callback = NewCallback::with_consent(
+                true, // the form requires the caller's agreement
+                file,
+                None,
+                request.due_at,
+                request.priority,
+                request.callback_number,
+                request.assignee,
+                request.note,
+            )
+            .expect("consent given");
+            store.schedule_callback(&callback)?;
+            Reply::CallbackScheduled(file)
+        }
+        Effect::ChangeCallback(change) => {
+            let result = match change {
+                CallbackChange::Reassign { id, version, assignee } => {
+                    store.reassign_callback(id, version, assignee)
+                }
+                CallbackChange::Reschedule { id, version, due_at } => {
+                    store.reschedule_callback(id, version, due_at)
+                }
+                CallbackChange::Cancel { id, version, reason } => {
+                    store.cancel_callback(id, Some(version), &reason)
+                }
+            };
+            match result {
+                Ok(()) => Reply::CallbackChanged,
+                Err(StoreError::Conflict(detail)) => Reply::CallbackConflict(detail),
+                Err(err) => return Err(err),
+            }
+        }
         Effect::Unlock { .. }
         | Effect::CreateDatabase { .. }
         | Effect::Lock

@@ -12,7 +12,9 @@ use permanence::app::App;
 use permanence::app::effect::{FileView, Reply, Unlocked};
 use permanence::config::{Config, Language};
 use permanence::domain::call::{Call, CallRecord, CallType, Outcome, Rud, RudLevel};
-use permanence::domain::callback::{Assignee, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry};
+use permanence::domain::callback::{
+    Assignee, Attempt, AttemptResult, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry,
+};
 use permanence::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, Closure, Departement, FileCode, FileEvent, FileEventKind,
     FileFilter, FileHit, FileProfile, FileStatus, Gender,
@@ -20,6 +22,7 @@ use permanence::domain::caller_file::{
 use permanence::domain::emergency::Situation;
 use permanence::domain::listener::Role;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
+use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
 use permanence::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Strings;
@@ -60,6 +63,10 @@ fn type_text(app: &mut App, text: &str) {
 fn queue() -> Vec<QueueEntry> {
     let entry = |id, code: &str, minutes, priority, assignee, name: Option<&str>, attempts| QueueEntry {
         id: CallbackId(id),
+        version: 0,
+        file_id: FileId(id + 20),
+        flagged: attempts >= 3,
+        note: if id == 1 { "Après 18h de préférence".into() } else { String::new() },
         file_code: FileCode::parse(code).unwrap(),
         due_at: now() + Duration::minutes(minutes),
         priority,
@@ -71,6 +78,7 @@ fn queue() -> Vec<QueueEntry> {
         entry(1, "NNU-557", -50, Priority::Urgent, Assignee::Anyone, None, 1),
         entry(2, "JDD-775", 20, Priority::High, Assignee::Listener(ListenerId(2)), Some("Camille"), 0),
         entry(3, "TEP-476", 600, Priority::Normal, Assignee::Listener(ListenerId(3)), Some("Sacha"), 0),
+        entry(4, "RAM-338", 1400, Priority::High, Assignee::Listener(ListenerId(3)), Some("Sacha"), 3),
     ]
 }
 
@@ -82,6 +90,11 @@ fn unlocked(language: Language) -> App {
     let mut app = app(language, &["coord", "camille"]);
     app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
+        listeners: vec![
+            (ListenerId(1), "Dominique".into()),
+            (ListenerId(2), "Camille".into()),
+            (ListenerId(3), "Sacha".into()),
+        ],
         actor: camille(Role::Listener),
         open_shift: None,
         draft: None,
@@ -125,6 +138,7 @@ fn file_view() -> FileView {
                 }),
             }],
             situations: vec![Situation::SuicidalIdeation],
+            performs_callback: None,
         },
     };
     FileView {
@@ -195,7 +209,14 @@ fn file_view() -> FileView {
             created_at: now() - Duration::days(2),
             closed_at: None,
             closed_reason: None,
-            attempts: Vec::new(),
+            version: 2,
+            flagged: false,
+            attempts: vec![Attempt {
+                at: now() - Duration::hours(3),
+                listener_id: ListenerId(3),
+                result: AttemptResult::NoAnswer,
+                call_id: None,
+            }],
         }],
         authors: [(ListenerId(2), "Camille".to_owned()), (ListenerId(3), "Sacha".to_owned())].into(),
     }
@@ -343,6 +364,86 @@ fn scenarios() -> Vec<Scenario> {
             press(&mut app, KeyCode::Esc);
             app
         }),
+        ("callback_from_file", |l| {
+            let mut app = in_file_pane_then(l, &[KeyCode::Char('b')]);
+            type_text(&mut app, "demain 9h30");
+            press(&mut app, KeyCode::Down);
+            press(&mut app, KeyCode::Right);
+            press(&mut app, KeyCode::Down);
+            type_text(&mut app, "06 39 98");
+            press(&mut app, KeyCode::Down);
+            press(&mut app, KeyCode::Char(' '));
+            press(&mut app, KeyCode::Down);
+            press(&mut app, KeyCode::Right);
+            press(&mut app, KeyCode::Right);
+            press(&mut app, KeyCode::Down);
+            type_text(&mut app, "plutôt le matin");
+            app
+        }),
+        ("perform_callback", |l| {
+            let mut app = unlocked(l);
+            app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+            press(&mut app, KeyCode::Enter);
+            let mut callback = file_view().callbacks.remove(0);
+            callback.due_at = now() - Duration::minutes(50);
+            app.apply(Reply::CallbackTaken(Box::new(callback)));
+            app
+        }),
+        ("supervisor_view", |l| {
+            let mut app = unlocked(l);
+            app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+            press(&mut app, KeyCode::F(5));
+            app.apply(Reply::Overview(vec![
+                OnShift {
+                    listener_id: ListenerId(2),
+                    name: "Camille".into(),
+                    shift_started_at: now() - Duration::minutes(95),
+                    calls: 4,
+                    prompts_raised: 1,
+                    on_call_since: None,
+                    prompts_waiting: 0,
+                },
+                OnShift {
+                    listener_id: ListenerId(3),
+                    name: "Sacha".into(),
+                    shift_started_at: now() - Duration::hours(3),
+                    calls: 7,
+                    prompts_raised: 3,
+                    on_call_since: Some(now() - Duration::minutes(18)),
+                    prompts_waiting: 1,
+                },
+            ]));
+            press(&mut app, KeyCode::Down);
+            app
+        }),
+        ("supervisor_view_flagged_for_sacha", |l| {
+            let mut app = unlocked(l);
+            app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+            press(&mut app, KeyCode::F(5));
+            for key in
+                [KeyCode::Right, KeyCode::Right, KeyCode::Right, KeyCode::Char('f'), KeyCode::Char('f')]
+            {
+                press(&mut app, key);
+            }
+            app
+        }),
+        ("reassign_callback", |l| {
+            let mut app = unlocked(l);
+            app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+            app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+            press(&mut app, KeyCode::Char('a'));
+            press(&mut app, KeyCode::Down);
+            app
+        }),
+        ("reschedule_callback", |l| {
+            let mut app = unlocked(l);
+            app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+            app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+            press(&mut app, KeyCode::Char('d'));
+            type_text(&mut app, "hier");
+            press(&mut app, KeyCode::Enter);
+            app
+        }),
         ("emergency_pane", |l| {
             let mut app = in_call(l);
             app.handle_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
@@ -419,6 +520,11 @@ fn scenarios() -> Vec<Scenario> {
             call.notes.insert_str("notes d'avant");
             app.apply(Reply::Unlocked(Box::new(Unlocked {
                 purged: Default::default(),
+                listeners: vec![
+                    (ListenerId(1), "Dominique".into()),
+                    (ListenerId(2), "Camille".into()),
+                    (ListenerId(3), "Sacha".into()),
+                ],
                 actor: camille(Role::Listener),
                 open_shift: None,
                 draft: Some(call.draft(ShiftId(6))),
@@ -437,6 +543,11 @@ fn scenarios() -> Vec<Scenario> {
             let mut app = app(l, &["camille"]);
             app.apply(Reply::Unlocked(Box::new(Unlocked {
                 purged: Default::default(),
+                listeners: vec![
+                    (ListenerId(1), "Dominique".into()),
+                    (ListenerId(2), "Camille".into()),
+                    (ListenerId(3), "Sacha".into()),
+                ],
                 actor: camille(Role::Supervisor),
                 open_shift: Some(Shift {
                     id: ShiftId(6),

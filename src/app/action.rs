@@ -41,6 +41,12 @@ pub enum Action {
     ReopenFile,
     LegalHold,
     AmendNotes,
+    PerformCallback,
+    ReassignCallback,
+    RescheduleCallback,
+    CancelCallback,
+    SupervisorView,
+    ScheduleCallback,
 }
 
 impl Action {

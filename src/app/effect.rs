@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 use crate::domain::call::{Call, CallDraft, NewCall};
-use crate::domain::callback::{Callback, CallbackRequest, QueueEntry};
+use crate::domain::callback::{Assignee, AttemptResult, Callback, CallbackRequest, QueueEntry, RetryPolicy};
 use crate::domain::caller_file::{
     CallerFile, Closure, FileEvent, FileFilter, FileHit, FileProfile, FileStatus, PurgeReport,
 };
-use crate::domain::shift::Shift;
-use crate::domain::{CallId, FileId, ListenerId, ShiftId, Timestamp};
+use crate::domain::shift::{OnShift, Shift};
+use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
 use crate::store::Actor;
 
 #[derive(Debug)]
@@ -48,11 +48,39 @@ pub enum Effect {
         audited: bool,
     },
     CreateFile,
+    /// Take a callback from the queue to perform it (refused if it changed since `version`).
+    TakeCallback {
+        id: CallbackId,
+        version: i64,
+    },
+    /// The callback's attempt did not reach the caller.
+    CallbackFailed {
+        id: CallbackId,
+        result: AttemptResult,
+        policy: RetryPolicy,
+    },
+    /// A callback scheduled from a file, outside a call.
+    ScheduleCallback {
+        file: FileId,
+        request: CallbackRequest,
+    },
+    ChangeCallback(CallbackChange),
+    /// Who is on shift and on a call, for the supervisor's view.
+    RefreshOverview,
     RefreshQueue,
     /// Refresh the queue if another process (a supervisor's terminal) committed a change.
     CheckForChanges,
     /// Close the store: the data key is wiped from memory until the next unlock.
     Lock,
+}
+
+/// A supervisor's (or the assigned listener's) change to a pending callback, made on the
+/// version they saw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallbackChange {
+    Reassign { id: CallbackId, version: i64, assignee: Assignee },
+    Reschedule { id: CallbackId, version: i64, due_at: Timestamp },
+    Cancel { id: CallbackId, version: i64, reason: String },
 }
 
 /// The changes a listener (or a supervisor) makes to a file from its pane.
@@ -98,6 +126,8 @@ pub struct Unlocked {
     /// The last closed shift, whose handover note is shown first.
     pub handover: Option<Shift>,
     pub queue: Vec<QueueEntry>,
+    /// Active accounts (id, name): callbacks are assigned to them.
+    pub listeners: Vec<(ListenerId, String)>,
     /// What the retention check at unlock wiped.
     pub purged: PurgeReport,
 }
@@ -123,6 +153,16 @@ pub enum Reply {
     FileCreated(Box<FileView>),
     /// A change to the shown file is committed; here it is again.
     FileChanged(Box<FileView>),
+    /// The callback is ours to perform; here is its number.
+    CallbackTaken(Box<Callback>),
+    AttemptRecorded {
+        flagged: bool,
+    },
+    CallbackScheduled(FileId),
+    CallbackChanged,
+    /// Another terminal changed the callback first: nothing was done.
+    CallbackConflict(String),
+    Overview(Vec<OnShift>),
     Queue(Vec<QueueEntry>),
     /// A store operation failed; the message is for the listener. Nothing in memory is lost.
     Failed(String),

@@ -20,10 +20,13 @@ pub enum Context {
     Call,
     /// The file pane, when a file is shown.
     File,
+    /// The callback queue pane.
+    Callbacks,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [Context::Global, Context::Main, Context::Call, Context::File];
+    pub const ALL: [Context; 5] =
+        [Context::Global, Context::Main, Context::Call, Context::File, Context::Callbacks];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -31,6 +34,7 @@ impl Context {
             Context::Main => "main",
             Context::Call => "call",
             Context::File => "file",
+            Context::Callbacks => "callbacks",
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod call_form;
+pub mod callbacks;
 pub mod effect;
 mod files;
 pub mod gate;
@@ -17,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::call::{CallType, Outcome, RudLevel};
-use crate::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority, QueueEntry};
+use crate::domain::callback::{CallbackRequest, QueueEntry};
 use crate::domain::emergency::{Directory, Rules, Situation};
 use crate::domain::listener::validate_login;
 use crate::domain::passphrase::check_passphrase;
@@ -30,7 +31,7 @@ use call_form::{CallForm, Missing};
 use effect::{Effect, FileView, Reply, Unlocked};
 use gate::{Gate, SETUP_FIELDS, SetupForm, UnlockForm};
 use keymap::{Context, Keymap};
-use modal::{AckForm, CALLBACK_FORM_FIELDS, CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
+use modal::{AckForm, CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
 
 /// An autosave waits this long after the first unsaved change, so a burst of typing is one
 /// transaction, and a crash loses at most this much.
@@ -87,6 +88,10 @@ pub struct Session {
     pub last_activity: Timestamp,
     /// When the store was last asked whether another process changed it.
     pub last_poll: Timestamp,
+    /// Active accounts (id, name), for assigning callbacks.
+    pub listeners: Vec<(crate::domain::ListenerId, String)>,
+    /// Who is on shift now (the supervisor's view).
+    pub overview: Vec<crate::domain::shift::OnShift>,
 }
 
 impl Session {
@@ -107,6 +112,8 @@ impl Session {
             save_failed: false,
             last_activity: now,
             last_poll: now,
+            listeners: Vec::new(),
+            overview: Vec::new(),
         }
     }
 
@@ -227,6 +234,8 @@ impl App {
             &[Context::Call, Context::Main]
         } else if in_file_pane {
             &[Context::File, Context::Main]
+        } else if session.focus == Pane::Callbacks {
+            &[Context::Callbacks, Context::Main]
         } else {
             &[Context::Main]
         };
@@ -292,6 +301,12 @@ impl App {
             | Action::ReopenFile
             | Action::LegalHold
             | Action::AmendNotes => return self.file_action(action),
+            Action::PerformCallback
+            | Action::ReassignCallback
+            | Action::RescheduleCallback
+            | Action::CancelCallback
+            | Action::SupervisorView
+            | Action::ScheduleCallback => return self.callback_action(action),
             Action::StartCall => {
                 if session.call.is_some() {
                     self.status = status(&s.call_already_running, true);
@@ -494,7 +509,10 @@ impl App {
 
     /// Called several times a second: autosave, idle lock.
     pub fn tick(&mut self, now: Timestamp) -> Vec<Effect> {
-        self.now = now;
+        let previous = std::mem::replace(&mut self.now, now);
+        if self.gate.is_none() {
+            self.announce_due(previous, now);
+        }
         if self.gate.is_some() {
             return Vec::new();
         }
@@ -605,6 +623,62 @@ impl App {
                 if let Some(session) = self.session.as_mut() {
                     session.queue_selected = session.queue_selected.min(queue.len().saturating_sub(1));
                     session.queue = queue;
+                    if matches!(session.modals.last(), Some(Modal::Supervisor(_))) {
+                        return vec![Effect::RefreshOverview];
+                    }
+                }
+            }
+            Reply::CallbackTaken(callback) => {
+                if let Some(Modal::Perform(form)) = self.session.as_mut().and_then(|s| s.modals.last_mut()) {
+                    form.callback = Some(*callback);
+                }
+                return vec![Effect::RefreshQueue];
+            }
+            Reply::AttemptRecorded { flagged } => {
+                self.say(if flagged { s.attempt_flagged.clone() } else { s.attempt_recorded.clone() });
+                return vec![Effect::RefreshQueue];
+            }
+            Reply::CallbackScheduled(file) => {
+                if let Some(session) = self.session.as_mut()
+                    && matches!(session.modals.last(), Some(Modal::CallbackForm(_)))
+                {
+                    session.modals.pop();
+                }
+                self.say(s.callback_scheduled_saved.clone());
+                return vec![Effect::RefreshQueue, Effect::OpenFile { id: file, audited: false }];
+            }
+            Reply::CallbackChanged => {
+                if let Some(session) = self.session.as_mut()
+                    && matches!(
+                        session.modals.last(),
+                        Some(Modal::Reassign(_) | Modal::Reschedule(_) | Modal::CancelCallback(_))
+                    )
+                {
+                    session.modals.pop();
+                }
+                self.say(s.callback_changed.clone());
+                return vec![Effect::RefreshQueue, Effect::RefreshOverview];
+            }
+            Reply::CallbackConflict(detail) => {
+                if let Some(session) = self.session.as_mut()
+                    && matches!(
+                        session.modals.last(),
+                        Some(
+                            Modal::Perform(_)
+                                | Modal::Reassign(_)
+                                | Modal::Reschedule(_)
+                                | Modal::CancelCallback(_)
+                        )
+                    )
+                {
+                    session.modals.pop();
+                }
+                self.warn(s.fill(&s.callback_conflict, &[("detail", &detail)]));
+                return vec![Effect::RefreshQueue];
+            }
+            Reply::Overview(overview) => {
+                if let Some(session) = self.session.as_mut() {
+                    session.overview = overview;
                 }
             }
             Reply::DraftFailed(message) => {
@@ -627,6 +701,7 @@ impl App {
         if let Some(session) = self.session.as_mut().filter(|s| s.actor.id == unlocked.actor.id) {
             // The same listener back: exactly where they were.
             session.queue = unlocked.queue;
+            session.listeners = unlocked.listeners;
             session.last_activity = now;
             return Vec::new();
         }
@@ -635,6 +710,7 @@ impl App {
             self.logins.push(login);
         }
         let mut session = Session::new(unlocked.actor, unlocked.queue, now);
+        session.listeners = unlocked.listeners;
         let mut effects = Vec::new();
         let purged = unlocked.purged;
         if !purged.is_empty() {
@@ -664,9 +740,11 @@ impl App {
         if let Some(effects) = self.file_modal_key(key) {
             return effects;
         }
+        if let Some(effects) = self.callback_modal_key(key) {
+            return effects;
+        }
         let s = self.strings;
         let now = self.now;
-        let presets = self.config.callback_presets.len();
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         let Some(modal) = session.modals.last_mut() else { return Vec::new() };
         let code = key.code;
@@ -792,66 +870,6 @@ impl App {
                 }
                 _ => {}
             },
-            Modal::CallbackForm(form) => {
-                form.error = None;
-                match code {
-                    KeyCode::Up | KeyCode::BackTab => {
-                        form.field = (form.field + CALLBACK_FORM_FIELDS - 1) % CALLBACK_FORM_FIELDS
-                    }
-                    KeyCode::Down | KeyCode::Tab => form.field = (form.field + 1) % CALLBACK_FORM_FIELDS,
-                    KeyCode::Left if form.field == 0 && presets > 0 => {
-                        form.preset = (form.preset + presets - 1) % presets
-                    }
-                    KeyCode::Right if form.field == 0 && presets > 0 => {
-                        form.preset = (form.preset + 1) % presets
-                    }
-                    KeyCode::Char(' ') if form.field == 2 => form.consent = !form.consent,
-                    KeyCode::Char(' ') if form.field == 3 => form.assign_to_me = !form.assign_to_me,
-                    KeyCode::Backspace if form.field == 1 => {
-                        form.number.pop();
-                    }
-                    KeyCode::Char(c) if form.field == 1 => form.number.push(c),
-                    KeyCode::Esc => {
-                        session.modals.pop();
-                    }
-                    KeyCode::Enter => {
-                        if !form.consent {
-                            form.error = Some(s.callback_needs_consent.clone());
-                            return Vec::new();
-                        }
-                        let number = match PhoneNumber::parse(&form.number) {
-                            Ok(number) => number,
-                            Err(_) => {
-                                form.error = Some(s.callback_bad_number.clone());
-                                return Vec::new();
-                            }
-                        };
-                        let Some(preset) = self.config.callback_presets.get(form.preset) else {
-                            return Vec::new();
-                        };
-                        let due_at = crate::config::preset_due(preset, now, self.offset);
-                        let assignee = if form.assign_to_me {
-                            Assignee::Listener(session.actor.id)
-                        } else {
-                            Assignee::Anyone
-                        };
-                        let rud = session.call.as_ref().map(|c| c.rud).unwrap_or_default();
-                        let request = CallbackRequest {
-                            due_at,
-                            priority: Priority::suggested(&rud),
-                            callback_number: number,
-                            assignee,
-                            note: String::new(),
-                        };
-                        session.modals.pop();
-                        if let Some(call) = session.call.as_mut() {
-                            call.callback_offered = true;
-                        }
-                        return self.finish_call(Some(request));
-                    }
-                    _ => {}
-                }
-            }
             Modal::Acknowledge(form) => {
                 let Some(call) = session.call.as_mut() else {
                     session.modals.pop();
@@ -940,7 +958,13 @@ impl App {
             | Modal::FileForm(_)
             | Modal::Closure(_)
             | Modal::Reason(_)
-            | Modal::AmendNotes(_) => {}
+            | Modal::AmendNotes(_)
+            | Modal::CallbackForm(_)
+            | Modal::Perform(_)
+            | Modal::Supervisor(_)
+            | Modal::Reassign(_)
+            | Modal::Reschedule(_)
+            | Modal::CancelCallback(_) => {}
             Modal::ShiftChoice(shift) => match code {
                 KeyCode::Enter | KeyCode::Char('r') => {
                     session.shift = Some(shift.clone());

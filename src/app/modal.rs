@@ -5,11 +5,12 @@ use zeroize::Zeroizing;
 use ratatui_textarea::TextArea;
 
 use crate::domain::call::{CallDraft, Rud};
+use crate::domain::callback::{Callback, Priority, QueueEntry};
 use crate::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, FileCode, FileFilter, FileHit, FileStatus, Gender, RepeatCaller,
 };
 use crate::domain::shift::Shift;
-use crate::domain::{CallId, FileId, Timestamp};
+use crate::domain::{CallId, FileId, ListenerId, Timestamp};
 
 #[derive(Debug, Clone)]
 pub enum Modal {
@@ -41,6 +42,55 @@ pub enum Modal {
     /// Reopening a file, or setting or lifting a legal hold: one line of reason.
     Reason(ReasonForm),
     AmendNotes(NotesForm),
+    /// A callback being performed: taken from the queue, its number shown, its result asked.
+    Perform(PerformForm),
+    /// The supervisor's view of the shift: who is on a call, every pending callback.
+    Supervisor(SupervisorView),
+    /// Choosing who a callback goes to.
+    Reassign(ReassignForm),
+    /// A new due time, typed.
+    Reschedule(CallbackTextForm),
+    /// Why a callback is cancelled.
+    CancelCallback(CallbackTextForm),
+}
+
+#[derive(Debug, Clone)]
+pub struct PerformForm {
+    pub entry: QueueEntry,
+    /// Set once the store gave the callback to this listener (with its number).
+    pub callback: Option<Callback>,
+}
+
+/// Which pending callbacks the supervisor's view lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueFilter {
+    #[default]
+    All,
+    Overdue,
+    Flagged,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SupervisorView {
+    /// Only this listener's callbacks (`None`: everyone's).
+    pub listener: Option<ListenerId>,
+    pub filter: QueueFilter,
+    /// Index in the filtered list.
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReassignForm {
+    pub entry: QueueEntry,
+    /// 0 is "anyone", then each listener in order.
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct CallbackTextForm {
+    pub entry: QueueEntry,
+    pub text: String,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -204,12 +254,20 @@ pub struct NotesForm {
 
 #[derive(Debug, Clone)]
 pub struct CallbackForm {
+    /// Scheduled from this file's pane, outside a call; `None` at the end of a call.
+    pub file: Option<FileId>,
     /// Index in the configured presets.
     pub preset: usize,
+    /// A due time typed by hand ("demain 9h"); wins over the preset when not empty.
+    pub when: String,
+    /// `None` until changed: the priority suggested from the RUD urgency.
+    pub priority: Option<Priority>,
     pub number: Zeroizing<String>,
     pub consent: bool,
-    pub assign_to_me: bool,
-    /// 0 preset, 1 number, 2 consent, 3 assignee.
+    /// 0 me, 1 anyone, then each other listener in order.
+    pub assignee: usize,
+    pub note: String,
+    /// 0 when, 1 priority, 2 number, 3 consent, 4 assignee, 5 note.
     pub field: usize,
     pub error: Option<String>,
 }
@@ -217,14 +275,18 @@ pub struct CallbackForm {
 impl Default for CallbackForm {
     fn default() -> Self {
         CallbackForm {
+            file: None,
             preset: 0,
+            when: String::new(),
+            priority: None,
             number: Zeroizing::new(String::new()),
             consent: false,
-            assign_to_me: true,
+            assignee: 0,
+            note: String::new(),
             field: 0,
             error: None,
         }
     }
 }
 
-pub const CALLBACK_FORM_FIELDS: usize = 4;
+pub const CALLBACK_FORM_FIELDS: usize = 6;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod call;
 pub mod callback;
 pub mod caller_file;
+pub mod due;
 pub mod emergency;
 pub mod listener;
 pub mod passphrase;

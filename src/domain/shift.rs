@@ -17,3 +17,19 @@ impl Shift {
         self.ended_at.is_none()
     }
 }
+
+/// A listener on shift now, as the supervisor's view shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnShift {
+    pub listener_id: ListenerId,
+    pub name: String,
+    pub shift_started_at: Timestamp,
+    /// Calls saved during this shift.
+    pub calls: u32,
+    /// Emergency prompts raised during this shift, in saved calls and the call being taken.
+    pub prompts_raised: u32,
+    /// When the call being taken started (from its draft), if one is.
+    pub on_call_since: Option<Timestamp>,
+    /// Prompts of the call being taken that wait for an acknowledgement.
+    pub prompts_waiting: u32,
+}

@@ -6,7 +6,8 @@ use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, from_secs_opt, now, to_secs};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::shift::Shift;
+use crate::domain::call::CallDraft;
+use crate::domain::shift::{OnShift, Shift};
 use crate::domain::{ListenerId, ShiftId};
 
 const COLUMNS: &str = "id, listener_id, started_at, ended_at, handover_note";
@@ -96,5 +97,51 @@ impl Store {
                 read,
             )
             .optional()?)
+    }
+
+    /// Everyone on shift now: their calls so far, their prompts, and the call being taken
+    /// (read from its draft), for the supervisor's view.
+    pub fn shift_overview(&self) -> StoreResult<Vec<OnShift>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT s.listener_id, l.display_name, s.started_at,
+                    (SELECT count(*) FROM call c WHERE c.shift_id = s.id),
+                    (SELECT count(*) FROM emergency_prompt p JOIN call c ON c.id = p.call_id WHERE c.shift_id = s.id),
+                    d.body
+             FROM shift s
+             JOIN listener l ON l.id = s.listener_id
+             LEFT JOIN call_draft d ON d.listener_id = s.listener_id
+             WHERE s.ended_at IS NULL
+             ORDER BY s.started_at",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                ListenerId(row.get(0)?),
+                row.get::<_, String>(1)?,
+                from_secs(row.get(2)?),
+                row.get::<_, u32>(3)?,
+                row.get::<_, u32>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let mut overview = Vec::new();
+        for row in rows {
+            let (listener_id, name, shift_started_at, calls, prompts, draft) = row?;
+            // A draft that cannot be read says nothing about a call; unlock reports it.
+            let draft: Option<CallDraft> = draft.and_then(|body| serde_json::from_str(&body).ok());
+            let prompts_in_call = draft.as_ref().map_or(0, |d| d.record.prompts.len() as u32);
+            let prompts_waiting = draft.as_ref().map_or(0, |d| {
+                d.record.prompts.iter().filter(|p| p.acknowledgement.is_none()).count() as u32
+            });
+            overview.push(OnShift {
+                listener_id,
+                name,
+                shift_started_at,
+                calls,
+                prompts_raised: prompts + prompts_in_call,
+                on_call_since: draft.map(|d| d.started_at),
+                prompts_waiting,
+            });
+        }
+        Ok(overview)
     }
 }

@@ -28,7 +28,9 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         .skip(first)
         .take(visible)
         .map(|(index, entry)| {
-            let (marker, marker_style) = if entry.is_overdue(app.now) {
+            let (marker, marker_style) = if entry.flagged {
+                (s.callback_flagged.as_str(), theme.danger())
+            } else if entry.is_overdue(app.now) {
                 (s.callback_overdue.as_str(), theme.danger())
             } else if entry.is_due_soon(app.now) {
                 (s.callback_due_soon.as_str(), theme.warning())
@@ -41,7 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
                 (Assignee::Listener(id), None) => id.to_string(),
             };
             let mut line = Line::from(vec![
-                Span::styled(format!("{marker:<10}"), marker_style),
+                Span::styled(format!("{marker:<11}"), marker_style),
                 Span::raw(format!(
                     "{}  {:<8} {:<8} {}",
                     day_and_time(app, entry.due_at),

@@ -73,16 +73,33 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             theme.muted(),
         )));
     }
-    let pending: Vec<_> = view.callbacks.iter().filter(|c| c.status == CallbackStatus::Pending).collect();
-    if !pending.is_empty() {
+    if !view.callbacks.is_empty() {
         lines.push(Line::from(Span::styled(format!("{} :", s.file_callbacks), theme.label())));
-        for callback in pending {
-            let mut line =
-                format!("  {} · {}", day_and_time(app, callback.due_at), s.priority(callback.priority));
+        for callback in &view.callbacks {
+            let mut line = format!(
+                "  {} · {} · {}",
+                day_and_time(app, callback.due_at),
+                s.priority(callback.priority),
+                s.callback_status(callback.status)
+            );
+            if callback.flagged {
+                line.push_str(&format!(" · {}", s.callback_flagged));
+            }
             if !callback.note.is_empty() {
                 line.push_str(&format!(" · {}", callback.note));
             }
-            lines.push(Line::from(line));
+            let style =
+                if callback.status == CallbackStatus::Pending { theme.title() } else { theme.muted() };
+            lines.push(Line::from(Span::styled(line, style)));
+            for attempt in &callback.attempts {
+                let who = view.authors.get(&attempt.listener_id).map(String::as_str).unwrap_or("?");
+                lines.push(Line::from(format!(
+                    "    ↳ {} · {} · {}",
+                    day_and_time(app, attempt.at),
+                    who,
+                    s.attempt_result(attempt.result)
+                )));
+            }
         }
     }
     if !view.events.is_empty() {

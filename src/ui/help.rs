@@ -19,6 +19,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
             Context::Main => &s.help_main,
             Context::Call => &s.help_call,
             Context::File => &s.help_file,
+            Context::Callbacks => &s.help_callbacks,
         };
         lines.push(Line::from(Span::styled(title.clone(), theme.label())));
         for (key, action) in app.keymap.bindings(context) {

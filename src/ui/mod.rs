@@ -3,6 +3,7 @@
 //! no caller data can reach the screen.
 
 mod call;
+mod callback_popups;
 mod callbacks;
 mod caller_file;
 mod emergency;
@@ -12,6 +13,7 @@ mod help;
 mod lock;
 mod popups;
 mod status_bar;
+mod supervisor;
 pub mod theme;
 
 use ratatui::Frame;

@@ -8,10 +8,9 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::format::{clock, date_and_time};
 use super::theme::Theme;
-use super::{centered, file_popups, help};
-use crate::app::modal::{AckForm, CallbackForm, ListModal, ListPurpose, Modal};
+use super::{callback_popups, centered, file_popups, help, supervisor};
+use crate::app::modal::{AckForm, ListModal, ListPurpose, Modal};
 use crate::app::{App, Session};
-use crate::config::preset_label;
 use crate::domain::call::Rud;
 use crate::domain::emergency::NumberKind;
 use crate::domain::prompt::PromptOutcome;
@@ -22,6 +21,12 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     let (title, lines, width): (String, Vec<Line>, u16) = match modal {
         Modal::Help => return help::draw(frame, app, area, theme),
         Modal::AmendNotes(form) => return file_popups::draw_amend_notes(frame, app, form, area, theme),
+        Modal::Supervisor(view) => return supervisor::draw(frame, app, session, view, area, theme),
+        Modal::CallbackForm(form) => callback_popups::form(app, session, form, theme),
+        Modal::Perform(form) => callback_popups::perform(app, form, theme),
+        Modal::Reassign(form) => callback_popups::reassign(app, session, form, theme),
+        Modal::Reschedule(form) => callback_popups::text(app, form, true, theme),
+        Modal::CancelCallback(form) => callback_popups::text(app, form, false, theme),
         Modal::FileSearch(search) => file_popups::search(app, search, theme),
         Modal::RepeatCaller(repeat) => file_popups::repeat_caller(app, repeat, theme),
         Modal::FileForm(form) => file_popups::file_form(app, form, theme),
@@ -52,7 +57,6 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         Modal::CallbackOffer => {
             (s.callback_offer_title.clone(), vec![Line::from(s.callback_offer.clone())], 60)
         }
-        Modal::CallbackForm(form) => (s.callback_form_title.clone(), callback_lines(app, form, theme), 70),
         Modal::ConfirmQuit => (s.quit_title.clone(), vec![Line::from(s.quit_confirm.clone())], 60),
         Modal::DraftRecovery(draft) => {
             let body = s.fill(&s.draft_found, &[("time", &date_and_time(app, draft.started_at))]);
@@ -161,33 +165,6 @@ fn rud_lines<'a>(app: &'a App, row: usize, rud: &Rud, theme: &Theme) -> Vec<Line
         .collect();
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(s.rud_hint.clone(), theme.muted())));
-    lines
-}
-
-fn callback_lines<'a>(app: &'a App, form: &'a CallbackForm, theme: &Theme) -> Vec<Line<'a>> {
-    let s = app.strings;
-    let preset = app.config.callback_presets.get(form.preset).map(|p| preset_label(p, s)).unwrap_or_default();
-    let yes_no = |on: bool| if on { "[x]" } else { "[ ]" };
-    let fields = [
-        (s.callback_when.clone(), format!("◀ {preset} ▶")),
-        (s.callback_number.clone(), form.number.to_string()),
-        (s.callback_consent.clone(), yes_no(form.consent).to_owned()),
-        (s.callback_assign_me.clone(), yes_no(form.assign_to_me).to_owned()),
-    ];
-    let mut lines: Vec<Line> = fields
-        .into_iter()
-        .enumerate()
-        .map(|(index, (label, value))| {
-            let line =
-                Line::from(format!("{} {label:<34} {value}", if index == form.field { "▶" } else { " " }));
-            if index == form.field { line.style(theme.selected()) } else { line }
-        })
-        .collect();
-    lines.push(Line::from(""));
-    if let Some(error) = &form.error {
-        lines.push(Line::from(Span::styled(format!("✗ {error}"), theme.danger())));
-    }
-    lines.push(Line::from(Span::styled(s.callback_form_hint.clone(), theme.muted())));
     lines
 }
 

@@ -1,0 +1,120 @@
+//! The supervisor's view of the shift, over the whole screen: who is on shift, who is on a
+//! call and for how long, their calls and prompts; then every pending callback, filtered by
+//! listener and by overdue or flagged.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+
+use super::callback_popups::assignee_label;
+use super::format::{clock, day_and_time, length};
+use super::theme::Theme;
+use crate::app::callbacks::{filtered, listener_name};
+use crate::app::modal::{QueueFilter, SupervisorView};
+use crate::app::{App, Session};
+
+pub fn draw(
+    frame: &mut Frame,
+    app: &App,
+    session: &Session,
+    view: &SupervisorView,
+    area: Rect,
+    theme: &Theme,
+) {
+    let s = app.strings;
+    // Below the status bar, which keeps saying what the last change did.
+    let area = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {} ", s.supervisor_title), theme.title()))
+        .title_bottom(Span::styled(format!(" {} ", s.supervisor_hint), theme.muted()))
+        .border_type(BorderType::Double);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let mut lines = vec![Line::from(Span::styled(s.supervisor_on_shift.clone(), theme.label()))];
+    if session.overview.is_empty() {
+        lines.push(Line::from(Span::styled(format!("  {}", s.supervisor_nobody), theme.muted())));
+    }
+    for person in &session.overview {
+        let mut spans = vec![Span::raw(format!(
+            "  {:<14} {}  · {}",
+            person.name,
+            s.fill(&s.supervisor_since, &[("time", &clock(app, person.shift_started_at))]),
+            s.fill(&s.supervisor_calls, &[("count", &person.calls.to_string())])
+        ))];
+        match person.on_call_since {
+            Some(since) => spans.push(Span::styled(
+                format!("  · {}", s.fill(&s.supervisor_on_call, &[("length", &length(app.now - since))])),
+                theme.warning(),
+            )),
+            None => spans.push(Span::styled(format!("  · {}", s.supervisor_free), theme.muted())),
+        }
+        spans.push(Span::raw(format!(
+            "  · {}",
+            s.fill(&s.supervisor_prompts, &[("count", &person.prompts_raised.to_string())])
+        )));
+        if person.prompts_waiting > 0 {
+            spans.push(Span::styled(
+                format!(
+                    " !! {}",
+                    s.fill(&s.supervisor_waiting, &[("count", &person.prompts_waiting.to_string())])
+                ),
+                theme.danger(),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+
+    let who = view.listener.and_then(|id| listener_name(session, id)).unwrap_or(&s.search_all);
+    let which = match view.filter {
+        QueueFilter::All => &s.queue_filter_all,
+        QueueFilter::Overdue => &s.queue_filter_overdue,
+        QueueFilter::Flagged => &s.queue_filter_flagged,
+    };
+    let entries = filtered(session, view, app.now);
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled(s.fill(&s.supervisor_queue, &[("count", &entries.len().to_string())]), theme.label()),
+        Span::raw(format!("   {} ◀ {who} ▶   {} {which}", s.supervisor_listener, s.supervisor_filter)),
+    ]));
+    if entries.is_empty() {
+        lines.push(Line::from(Span::styled(format!("  {}", s.no_callbacks), theme.muted())));
+    }
+    let header = lines.len();
+    let visible = (inner.height as usize).saturating_sub(header);
+    let first = view.selected.saturating_sub(visible.saturating_sub(1));
+    for (index, entry) in entries.iter().enumerate().skip(first).take(visible) {
+        let (marker, style) = if entry.flagged {
+            (s.callback_flagged.as_str(), theme.danger())
+        } else if entry.is_overdue(app.now) {
+            (s.callback_overdue.as_str(), theme.danger())
+        } else if entry.is_due_soon(app.now) {
+            (s.callback_due_soon.as_str(), theme.warning())
+        } else {
+            ("", theme.muted())
+        };
+        let mut line = Line::from(vec![
+            Span::raw(if index == view.selected { "▶ " } else { "  " }),
+            Span::styled(format!("{marker:<12}"), style),
+            Span::raw(format!(
+                "{}  {}  {:<8} {:<14} {}",
+                day_and_time(app, entry.due_at),
+                entry.file_code,
+                s.priority(entry.priority),
+                assignee_label(app, session, entry.assignee),
+                s.fill(&s.callback_attempts, &[("count", &entry.attempts.to_string())]),
+            )),
+            Span::styled(
+                if entry.note.is_empty() { String::new() } else { format!("  {}", entry.note) },
+                theme.muted(),
+            ),
+        ]);
+        if index == view.selected {
+            line = line.style(theme.selected());
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
