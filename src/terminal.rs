@@ -122,8 +122,9 @@ impl Runner {
         let retention_days = self.retention_days;
         let mut gathered = || -> Result<Unlocked, StoreError> {
             let purged = store.purge_at_unlock(now, retention_days)?;
-            let listeners =
+            let mut listeners: Vec<_> =
                 store.listeners()?.into_iter().filter(|l| l.active).map(|l| (l.id, l.display_name)).collect();
+            listeners.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
             Ok(Unlocked {
                 listeners,
                 purged,

@@ -366,3 +366,66 @@ fn a_caller_who_calls_again_on_another_shift_is_announced_first() {
     assert_eq!(record.calls.len(), 1);
     assert!(store.shift(record.calls[0].shift_id).unwrap().ended_at.is_some(), "the first shift was closed");
 }
+
+#[test]
+fn a_supervisor_reassigns_in_one_terminal_and_the_listener_sees_it_then_performs_it() {
+    let Some((dir, listener)) = fresh_terminal() else { return };
+    let db = db_in(dir.path());
+    let code = {
+        let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        let file = store.create_file(&permanence::domain::caller_file::FileProfile::default()).unwrap();
+        let callback = permanence::domain::callback::NewCallback::with_consent(
+            true,
+            file.id,
+            None,
+            chrono::Utc::now() + chrono::Duration::hours(3),
+            permanence::domain::callback::Priority::High,
+            permanence::domain::callback::PhoneNumber::parse("0639981111").unwrap(),
+            permanence::domain::callback::Assignee::Anyone,
+            String::new(),
+        )
+        .unwrap();
+        store.schedule_callback(&callback).unwrap();
+        file.code
+    };
+    unlock_as_camille(&listener);
+    listener.wait_for("Pas d'appel en cours");
+    listener.keys(&["M-4"]);
+    listener.wait_for(&format!("{code} haute    tous"));
+
+    // The supervisor's own terminal, another process on the same file.
+    let supervisor = Tmux::start(dir.path(), &["--db", db.to_str().unwrap()], 130, 40);
+    supervisor.wait_for("Qui êtes-vous ?");
+    supervisor.type_text(SUPERVISOR_PASS);
+    supervisor.keys(&["Enter"]);
+    supervisor.wait_for("Pas d'appel en cours");
+    supervisor.keys(&["F5"]);
+    supervisor.wait_for("Camille");
+    supervisor.wait_for(code.as_str());
+    supervisor.keys(&["a"]);
+    supervisor.wait_for("Réattribuer le rappel");
+    supervisor.keys(&["Down", "Enter"]); // anyone, then the listeners by name: Camille, Dominique
+    supervisor.wait_for("Rappel modifié");
+    supervisor.keys(&["Escape"]);
+
+    // The listener's queue says so by itself (the poll of PRAGMA data_version).
+    listener.wait_for(&format!("{code} haute    Camille"));
+    listener.keys(&["Enter"]);
+    let screen = listener.wait_for("06 39 98 11 11");
+    assert!(screen.contains(&format!("Rappel {code}")), "{screen}");
+    listener.keys(&["p"]);
+    listener.wait_for("Tentative notée");
+    listener.keys(&["C-q"]);
+    listener.wait_exit();
+    supervisor.keys(&["C-q"]);
+    supervisor.wait_exit();
+
+    let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let pending = store.pending_callbacks().unwrap();
+    assert_eq!(pending.len(), 1);
+    let callback = store.callback(pending[0].id).unwrap();
+    assert_eq!(callback.attempts.len(), 1);
+    assert_eq!(callback.attempts[0].result, permanence::domain::callback::AttemptResult::NoAnswer);
+    let camille = store.listener_by_login(LISTENER).unwrap().id;
+    assert_eq!(callback.assignee, permanence::domain::callback::Assignee::Listener(camille));
+}
