@@ -186,7 +186,11 @@ fn main() {
     bench.press(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
     let samples = (0..n)
         .map(|i| {
-            bench.press(Bench::key(if (i / history.max(1)) % 2 == 0 { KeyCode::Down } else { KeyCode::Up }))
+            bench.press(Bench::key(if (i / history.max(1)).is_multiple_of(2) {
+                KeyCode::Down
+            } else {
+                KeyCode::Up
+            }))
         })
         .collect();
     Stats { name: "move in that file's history", samples }.print();

@@ -124,7 +124,7 @@ impl Runner {
             let purged = store.purge_at_unlock(now, retention_days)?;
             let mut listeners: Vec<_> =
                 store.listeners()?.into_iter().filter(|l| l.active).map(|l| (l.id, l.display_name)).collect();
-            listeners.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+            listeners.sort_by_key(|(_, name)| name.to_lowercase());
             Ok(Unlocked {
                 listeners,
                 purged,

@@ -87,14 +87,14 @@ impl App {
                 let mut notes = TextArea::new(call.record.notes.lines().map(str::to_owned).collect());
                 notes.move_cursor(ratatui_textarea::CursorMove::Bottom);
                 notes.move_cursor(ratatui_textarea::CursorMove::End);
-                Modal::AmendNotes(NotesForm {
+                Modal::AmendNotes(Box::new(NotesForm {
                     file: file.id,
                     call: call.id,
                     started_at: call.started_at,
                     original: call.record.notes.clone(),
                     notes,
                     discard_armed: false,
-                })
+                }))
             }
             _ => return Vec::new(),
         };
@@ -217,9 +217,9 @@ impl App {
                                     _ => FileStatus::Open,
                                 }
                             }
-                            1 => form.age_band = cycle(&AgeBand::ALL, form.age_band, step(forward)),
-                            2 => form.gender = cycle(&Gender::ALL, form.gender, step(forward)),
-                            3 => form.relation = cycle(&CallerRelation::ALL, form.relation, step(forward)),
+                            1 => form.age_band = cycle(AgeBand::ALL, form.age_band, step(forward)),
+                            2 => form.gender = cycle(Gender::ALL, form.gender, step(forward)),
+                            3 => form.relation = cycle(CallerRelation::ALL, form.relation, step(forward)),
                             _ => {}
                         }
                     }

@@ -41,7 +41,7 @@ pub enum Modal {
     Closure(ClosureForm),
     /// Reopening a file, or setting or lifting a legal hold: one line of reason.
     Reason(ReasonForm),
-    AmendNotes(NotesForm),
+    AmendNotes(Box<NotesForm>),
     /// A callback being performed: taken from the queue, its number shown, its result asked.
     Perform(PerformForm),
     /// The supervisor's view of the shift: who is on a call, every pending callback.

@@ -72,12 +72,12 @@ fn purge_in(
     now: Timestamp,
     actor: Option<ListenerId>,
 ) -> StoreResult<PurgeReport> {
-    let mut report = PurgeReport::default();
-    report.held = conn.query_row(
+    let held = conn.query_row(
         &format!("SELECT count(*) FROM caller_file WHERE legal_hold = 1 AND {DUE}"),
         [cutoff],
         |row| row.get::<_, i64>(0),
     )? as usize;
+    let mut report = PurgeReport { held, ..PurgeReport::default() };
     let files: Vec<FileId> = conn
         .prepare(&format!("SELECT id FROM caller_file WHERE legal_hold = 0 AND {DUE} ORDER BY id"))?
         .query_map([cutoff], |row| row.get(0).map(FileId))?
