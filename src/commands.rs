@@ -13,7 +13,7 @@ use crate::export;
 use crate::i18n::Strings;
 use crate::passphrase_input::PassphraseSource;
 use crate::paths;
-use crate::store::{KdfParams, NewAccount, Store, StoreError};
+use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
 
 /// What every command needs: the database path, the configuration, who acts and how their
 /// passphrases are read.
@@ -307,5 +307,130 @@ pub fn purge(mut invocation: Invocation, dry_run: bool) -> Result<ExitCode> {
          {} pending callback(s) {cancelled}; {} file(s) kept under legal hold (retention: {days} days).",
         report.files, report.calls, report.handover_notes, report.callbacks_cancelled, report.held
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryFormat {
+    Markdown,
+    Json,
+    Csv,
+}
+
+impl SummaryFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            SummaryFormat::Markdown => "md",
+            SummaryFormat::Json => "json",
+            SummaryFormat::Csv => "csv",
+        }
+    }
+}
+
+/// A shift's summary or a period's statistics, rendered, audited, encrypted when the config
+/// names recipients, and written safely. Returns where.
+pub fn write_summary(
+    store: &mut Store,
+    config: &Config,
+    db: &Path,
+    request: ScopeRequest,
+    format: SummaryFormat,
+    out: Option<&Path>,
+    include_notes: bool,
+) -> Result<PathBuf> {
+    let now = chrono::Utc::now();
+    let summary = store.summary(request, now)?;
+    let calls = store.call_rows(request, include_notes)?;
+    let head = store.record_export(request, include_notes)?;
+    let strings = Strings::get(config.language);
+    let mut bytes = match format {
+        SummaryFormat::Markdown => export::summary::markdown(&summary, &calls, &head, strings).into_bytes(),
+        SummaryFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&export::summary::json(&summary, &calls, &head))?;
+            text.push('\n');
+            text.into_bytes()
+        }
+        SummaryFormat::Csv => export::summary::csv(&calls, &head)?,
+    };
+    let encrypted = !config.export.recipients.is_empty();
+    if encrypted {
+        bytes = export::encrypt(&bytes, &config.export.recipients)?;
+    }
+    let path = match out {
+        Some(path) => path.to_owned(),
+        None => {
+            let folder = match &config.export.directory {
+                Some(folder) => folder.clone(),
+                None => db.parent().unwrap_or(Path::new(".")).join("exports"),
+            };
+            create_private_folder(&folder)?;
+            let mut name = export::summary::default_name(&summary, format.extension());
+            if encrypted {
+                name.push_str(".age");
+            }
+            folder.join(name)
+        }
+    };
+    export::write(Some(&path), &bytes)?;
+    Ok(path)
+}
+
+fn create_private_folder(folder: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !folder.is_dir() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(folder)
+            .with_context(|| format!("cannot create the export folder {}", folder.display()))?;
+    }
+    Ok(())
+}
+
+/// A local calendar day as the instant of its midnight.
+fn local_midnight(day: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .with_context(|| format!("{day:?} is not a date like 2026-11-01"))?;
+    let local = chrono::Local
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .earliest()
+        .with_context(|| format!("{day} has no midnight in this time zone"))?;
+    Ok(local.with_timezone(&chrono::Utc))
+}
+
+pub fn export(
+    mut invocation: Invocation,
+    shift: Option<&str>,
+    period: Option<(String, String)>,
+    format: SummaryFormat,
+    out: Option<&Path>,
+    include_notes: bool,
+) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
+    let request = match (shift, period) {
+        (_, Some((from, to))) => {
+            let from = local_midnight(&from)?;
+            let to = local_midnight(&to)? + chrono::Duration::days(1);
+            ScopeRequest::Period { from, to }
+        }
+        (None | Some("current"), None) => {
+            let shift =
+                store.open_shift()?.context("you have no open shift (try --shift last or a number)")?;
+            ScopeRequest::Shift(shift.id)
+        }
+        (Some("last"), None) => {
+            let shift = store.last_closed_shift()?.context("no shift has been closed yet")?;
+            ScopeRequest::Shift(shift.id)
+        }
+        (Some(number), None) => {
+            let id: i64 =
+                number.parse().with_context(|| format!("--shift {number:?}: current, last or a number"))?;
+            ScopeRequest::Shift(crate::domain::ShiftId(id))
+        }
+    };
+    let path =
+        write_summary(&mut store, &invocation.config, &invocation.db, request, format, out, include_notes)?;
+    println!("Export written to {} (mode 0600).", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -103,7 +103,7 @@ pub struct CallbackPreset {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExportConfig {
-    /// Where exports are written; the current folder when unset.
+    /// Where exports are written; the `exports` folder beside the database when unset.
     pub directory: Option<PathBuf>,
     /// age X25519 public keys (`age1…`): when any is set, exports are encrypted to them.
     pub recipients: Vec<String>,
@@ -198,8 +198,8 @@ impl Config {
             }
         }
         for recipient in &self.export.recipients {
-            if !recipient.starts_with("age1") {
-                return fail("recipients", &format!("{recipient:?} is not an age public key (age1…)"));
+            if recipient.parse::<age::x25519::Recipient>().is_err() {
+                return fail("recipients", &format!("{recipient:?} is not an age X25519 public key (age1…)"));
             }
         }
         if let Err(message) = self.emergency() {

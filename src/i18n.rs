@@ -286,6 +286,16 @@ strings!(
     supervisor_listener,
     supervisor_filter,
     callback_flagged,
+    summary_calls,
+    summary_by_type,
+    summary_by_theme,
+    summary_prompts,
+    summary_callbacks,
+    summary_files,
+    summary_title_shift,
+    summary_title_period,
+    summary_notes,
+    summary_audit,
 );
 
 impl Strings {

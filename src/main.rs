@@ -72,6 +72,27 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write a shift's summary, or a period's statistics (supervisor), as Markdown, JSON or CSV;
+    /// encrypted to the config's `[export] recipients` when it names any
+    Export {
+        /// current, last, or a shift number
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        shift: Option<String>,
+        /// First day of a period, YYYY-MM-DD (supervisor only)
+        #[arg(long, requires = "to")]
+        from: Option<String>,
+        /// Last day of a period, YYYY-MM-DD, included
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// The file to write (mode 0600) [default: the export folder, a name from the shift or period]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Include call notes (supervisor only, audited)
+        #[arg(long)]
+        include_notes: bool,
+    },
     /// Write an encrypted, verified copy of the database (and its key file)
     Backup {
         /// The copy to write; its key file is written beside it as FILE.keys
@@ -123,6 +144,13 @@ enum FileCommand {
         #[arg(long, default_value = "")]
         reason: String,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Md,
+    Json,
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -190,6 +218,15 @@ fn main() -> ExitCode {
             commands::file_hold(invocation, &code, false, &reason)
         }
         Some(Command::Purge { dry_run }) => commands::purge(invocation, dry_run),
+        Some(Command::Export { shift, from, to, format, out, include_notes }) => {
+            let format = match format {
+                ExportFormat::Md => commands::SummaryFormat::Markdown,
+                ExportFormat::Json => commands::SummaryFormat::Json,
+                ExportFormat::Csv => commands::SummaryFormat::Csv,
+            };
+            let range = from.zip(to);
+            commands::export(invocation, shift.as_deref(), range, format, out.as_deref(), include_notes)
+        }
     };
     match result {
         Ok(code) => code,

@@ -29,6 +29,7 @@ stored_enum! {
         CallbackReassigned = "callback_reassigned",
         CallbackRescheduled = "callback_rescheduled",
         Exported = "exported",
+        ExportedWithNotes = "exported_with_notes",
         Purged = "purged",
         LegalHoldSet = "legal_hold_set",
         LegalHoldLifted = "legal_hold_lifted",

@@ -11,6 +11,7 @@ pub mod listener;
 pub mod passphrase;
 pub mod prompt;
 pub mod shift;
+pub mod summary;
 
 use chrono::{DateTime, Utc};
 

@@ -19,6 +19,7 @@ mod retention;
 mod rows;
 mod schema;
 mod shifts;
+mod summary;
 #[cfg(test)]
 mod tests;
 mod wal;
@@ -34,6 +35,7 @@ pub use error::{StoreError, StoreResult};
 pub use keyslots::{DataKey, KdfParams, KeyFile};
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use schema::LATEST as SCHEMA_VERSION;
+pub use summary::{AuditHead, ScopeRequest};
 
 use crate::domain::ListenerId;
 use crate::domain::audit::{AuditAction, ObjectKind};

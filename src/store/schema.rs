@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_situations.sql"),
     include_str!("migrations/004_file_events.sql"),
     include_str!("migrations/005_performing_callbacks.sql"),
+    include_str!("migrations/006_summary_indexes.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

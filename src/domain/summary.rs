@@ -1,0 +1,117 @@
+//! End-of-shift and period figures: what the summary screen shows and the exports write.
+//! Built by the store from SQL aggregates, so the screen and every export agree by
+//! construction. Statistics only: no notes, no summaries, no callback numbers.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::call::{CallType, Outcome, Rud};
+use super::{ListenerId, ShiftId, Timestamp};
+
+/// What the figures cover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scope {
+    /// One listener's shift (its end is now while it is open).
+    Shift { id: ShiftId, listener_id: ListenerId, listener: String, from: Timestamp, to: Timestamp },
+    /// Every call started in `[from, to)` (monthly statistics).
+    Period { from: Timestamp, to: Timestamp },
+}
+
+/// Counts of one RUD axis.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LevelCounts {
+    pub low: u32,
+    pub medium: u32,
+    pub high: u32,
+    pub not_assessed: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RudCounts {
+    pub risk: LevelCounts,
+    pub urgency: LevelCounts,
+    pub danger: LevelCounts,
+}
+
+/// Emergency prompts of one number with one outcome (`None`: never acknowledged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptCount {
+    pub number: String,
+    pub outcome: Option<String>,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CallbackCounts {
+    /// Scheduled in the scope.
+    pub created: u32,
+    /// Reached in the scope.
+    pub done: u32,
+    /// Pending when the figures were made, and of those, overdue.
+    pub pending: u32,
+    pub overdue: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FileCounts {
+    pub opened: u32,
+    pub closed: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub scope: Scope,
+    pub generated_at: Timestamp,
+    pub calls: u32,
+    pub total_seconds: i64,
+    pub median_seconds: i64,
+    pub by_type: BTreeMap<CallType, u32>,
+    pub by_theme: BTreeMap<String, u32>,
+    pub by_outcome: BTreeMap<Outcome, u32>,
+    pub rud: RudCounts,
+    pub prompts: Vec<PromptCount>,
+    pub callbacks: CallbackCounts,
+    pub files: FileCounts,
+}
+
+/// One call as the CSV export and `--include-notes` exports list it: categories only, and
+/// the notes when asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallRow {
+    pub started_at: Timestamp,
+    pub seconds: i64,
+    pub call_type: CallType,
+    pub linked_to_file: bool,
+    pub themes: Vec<String>,
+    pub rud: Rud,
+    /// "number:outcome" for each prompt ("waiting" when not acknowledged).
+    pub prompts: Vec<String>,
+    pub orientations: Vec<String>,
+    pub outcome: Option<Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// The median of durations, in seconds (the mean of the two middle ones for an even count).
+pub fn median(sorted: &[i64]) -> i64 {
+    match sorted.len() {
+        0 => 0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[]), 0);
+        assert_eq!(median(&[5]), 5);
+        assert_eq!(median(&[1, 3, 10]), 3);
+        assert_eq!(median(&[1, 3, 10, 20]), 6);
+    }
+}

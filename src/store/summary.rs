@@ -1,0 +1,270 @@
+//! The figures of a shift or a period, from SQL aggregates over the store: the summary screen
+//! and every export read them here, so they cannot disagree.
+
+use rusqlite::{OptionalExtension, params_from_iter};
+
+use super::error::{StoreError, StoreResult};
+use super::rows::{from_secs, to_secs, word, word_opt};
+use super::{Store, audit};
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::call::{Rud, RudLevel};
+use crate::domain::summary::{
+    CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary, median,
+};
+use crate::domain::{ShiftId, Timestamp};
+
+/// What to make figures of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeRequest {
+    Shift(ShiftId),
+    Period { from: Timestamp, to: Timestamp },
+}
+
+/// The last entry of the audit chain when an export was made (the export's own entry):
+/// a later truncation of the log shows as a missing entry with this hash.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditHead {
+    pub entry: i64,
+    pub hash: String,
+}
+
+/// The separator of lists built by `group_concat` (themes may contain commas).
+const SEP: char = '\u{1f}';
+
+impl Store {
+    fn scope(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Scope> {
+        Ok(match request {
+            ScopeRequest::Shift(id) => {
+                let shift = self.shift(id)?;
+                let listener = self
+                    .listener_names()?
+                    .remove(&shift.listener_id)
+                    .unwrap_or_else(|| shift.listener_id.to_string());
+                Scope::Shift {
+                    id,
+                    listener_id: shift.listener_id,
+                    listener,
+                    from: shift.started_at,
+                    to: shift.ended_at.unwrap_or(now),
+                }
+            }
+            ScopeRequest::Period { from, to } => {
+                if to <= from {
+                    return Err(StoreError::Invalid("the period ends before it starts".into()));
+                }
+                Scope::Period { from, to }
+            }
+        })
+    }
+
+    /// The figures of a shift (its own calls) or of a period (calls started in it).
+    pub fn summary(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Summary> {
+        let scope = self.scope(request, now)?;
+        let (calls_where, args): (&str, Vec<i64>) = match &scope {
+            Scope::Shift { id, .. } => ("c.shift_id = ?1", vec![id.0]),
+            Scope::Period { from, to } => {
+                ("c.started_at >= ?1 AND c.started_at < ?2", vec![to_secs(*from), to_secs(*to)])
+            }
+        };
+        let (from, to) = match &scope {
+            Scope::Shift { from, to, .. } | Scope::Period { from, to } => (to_secs(*from), to_secs(*to)),
+        };
+        let conn = &self.conn;
+        let query =
+            |sql: &str| -> StoreResult<rusqlite::CachedStatement<'_>> { Ok(conn.prepare_cached(sql)?) };
+
+        let durations: Vec<i64> =
+            query(&format!("SELECT c.ended_at - c.started_at FROM call c WHERE {calls_where} ORDER BY 1"))?
+                .query_map(params_from_iter(&args), |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+        let by_type =
+            query(&format!("SELECT c.call_type, count(*) FROM call c WHERE {calls_where} GROUP BY 1"))?
+                .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+        let by_outcome = query(&format!(
+            "SELECT c.outcome, count(*) FROM call c WHERE {calls_where} AND c.outcome IS NOT NULL GROUP BY 1"
+        ))?
+        .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+        let by_theme = query(&format!(
+            "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
+        ))?
+        .query_map(params_from_iter(&args), |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+        let mut rud = RudCounts::default();
+        let mut rows = query(&format!(
+            "SELECT c.rud_risk, c.rud_urgency, c.rud_danger, count(*) FROM call c WHERE {calls_where} GROUP BY 1, 2, 3"
+        ))?;
+        let mut rows = rows.query(params_from_iter(&args))?;
+        while let Some(row) = rows.next()? {
+            let count: u32 = row.get(3)?;
+            for (axis, column) in [(&mut rud.risk, 0), (&mut rud.urgency, 1), (&mut rud.danger, 2)] {
+                let level: Option<RudLevel> = word_opt(column, row.get(column)?)?;
+                add_level(axis, level, count);
+            }
+        }
+        let prompts = query(&format!(
+            "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
+             WHERE {calls_where} GROUP BY 1, 2 ORDER BY 1, 2"
+        ))?
+        .query_map(params_from_iter(&args), |row| {
+            Ok(PromptCount { number: row.get(0)?, outcome: row.get(1)?, count: row.get(2)? })
+        })?
+        .collect::<Result<_, _>>()?;
+
+        let (created, done, opened, closed) = match &scope {
+            Scope::Shift { id, listener_id, .. } => (
+                conn.query_row(
+                    "SELECT count(*) FROM call c JOIN callback cb ON cb.origin_call_id = c.id WHERE c.shift_id = ?1",
+                    [id.0],
+                    |row| row.get(0),
+                )?,
+                conn.query_row(
+                    "SELECT count(*) FROM callback_attempt WHERE result = 'reached' AND listener_id = ?1
+                     AND attempted_at >= ?2 AND attempted_at <= ?3",
+                    [listener_id.0, from, to],
+                    |row| row.get(0),
+                )?,
+                conn.query_row(
+                    "SELECT count(*) FROM caller_file f WHERE f.created_at >= ?2 AND f.created_at <= ?3
+                     AND EXISTS (SELECT 1 FROM call c WHERE c.caller_file_id = f.id AND c.shift_id = ?1)",
+                    [id.0, from, to],
+                    |row| row.get(0),
+                )?,
+                conn.query_row(
+                    "SELECT count(*) FROM file_event WHERE kind = 'closed' AND listener_id = ?1
+                     AND at >= ?2 AND at <= ?3",
+                    [listener_id.0, from, to],
+                    |row| row.get(0),
+                )?,
+            ),
+            Scope::Period { .. } => (
+                conn.query_row(
+                    "SELECT count(*) FROM callback WHERE created_at >= ?1 AND created_at < ?2",
+                    [from, to],
+                    |row| row.get(0),
+                )?,
+                conn.query_row(
+                    "SELECT count(*) FROM callback_attempt WHERE result = 'reached'
+                     AND attempted_at >= ?1 AND attempted_at < ?2",
+                    [from, to],
+                    |row| row.get(0),
+                )?,
+                conn.query_row(
+                    "SELECT count(*) FROM caller_file WHERE created_at >= ?1 AND created_at < ?2",
+                    [from, to],
+                    |row| row.get(0),
+                )?,
+                conn.query_row(
+                    "SELECT count(*) FROM file_event WHERE kind = 'closed' AND at >= ?1 AND at < ?2",
+                    [from, to],
+                    |row| row.get(0),
+                )?,
+            ),
+        };
+        let (pending, overdue): (u32, Option<u32>) = conn.query_row(
+            "SELECT count(*), sum(due_at < ?1) FROM callback WHERE status = 'pending'",
+            [to_secs(now)],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+
+        Ok(Summary {
+            scope,
+            generated_at: now,
+            calls: durations.len() as u32,
+            total_seconds: durations.iter().sum(),
+            median_seconds: median(&durations),
+            by_type,
+            by_theme,
+            by_outcome,
+            rud,
+            prompts,
+            callbacks: CallbackCounts { created, done, pending, overdue: overdue.unwrap_or(0) },
+            files: FileCounts { opened, closed },
+        })
+    }
+
+    /// The calls of a scope, one row each with their categories (and their notes when asked
+    /// for: the caller checks who may), oldest first.
+    pub fn call_rows(&self, request: ScopeRequest, include_notes: bool) -> StoreResult<Vec<CallRow>> {
+        let (calls_where, args): (&str, Vec<i64>) = match request {
+            ScopeRequest::Shift(id) => ("c.shift_id = ?1", vec![id.0]),
+            ScopeRequest::Period { from, to } => {
+                ("c.started_at >= ?1 AND c.started_at < ?2", vec![to_secs(from), to_secs(to)])
+            }
+        };
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT c.started_at, c.ended_at - c.started_at, c.call_type, c.caller_file_id IS NOT NULL,
+                    (SELECT group_concat(theme, char(31)) FROM call_theme WHERE call_id = c.id),
+                    c.rud_risk, c.rud_urgency, c.rud_danger,
+                    (SELECT group_concat(number || ':' || coalesce(outcome, 'waiting'), char(31))
+                       FROM emergency_prompt WHERE call_id = c.id),
+                    (SELECT group_concat(number, char(31)) FROM call_orientation WHERE call_id = c.id),
+                    c.outcome, c.notes
+             FROM call c WHERE {calls_where} ORDER BY c.started_at, c.id"
+        ))?;
+        let list = |text: Option<String>| -> Vec<String> {
+            text.map(|t| t.split(SEP).map(str::to_owned).collect()).unwrap_or_default()
+        };
+        let rows = statement
+            .query_map(params_from_iter(&args), |row| {
+                Ok(CallRow {
+                    started_at: from_secs(row.get(0)?),
+                    seconds: row.get(1)?,
+                    call_type: word(2, row.get(2)?)?,
+                    linked_to_file: row.get(3)?,
+                    themes: list(row.get(4)?),
+                    rud: Rud {
+                        risk: word_opt(5, row.get(5)?)?,
+                        urgency: word_opt(6, row.get(6)?)?,
+                        danger: word_opt(7, row.get(7)?)?,
+                    },
+                    prompts: list(row.get(8)?),
+                    orientations: list(row.get(9)?),
+                    outcome: word_opt(10, row.get(10)?)?,
+                    notes: if include_notes { Some(row.get(11)?) } else { None },
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Records an export in the audit log and returns the chain's head — that very entry — for
+    /// the export to carry. A period, notes, or another listener's shift need a supervisor.
+    pub fn record_export(&mut self, request: ScopeRequest, include_notes: bool) -> StoreResult<AuditHead> {
+        let object = match request {
+            ScopeRequest::Period { .. } => {
+                self.require_supervisor("export a period's figures")?;
+                (ObjectKind::Database, None)
+            }
+            ScopeRequest::Shift(id) => {
+                if self.shift(id)?.listener_id != self.actor.id {
+                    self.require_supervisor("export another listener's shift")?;
+                }
+                (ObjectKind::Shift, Some(id.0))
+            }
+        };
+        if include_notes {
+            self.require_supervisor("export call notes")?;
+        }
+        let action = if include_notes { AuditAction::ExportedWithNotes } else { AuditAction::Exported };
+        self.write(|tx, actor| {
+            audit::append(tx, Some(actor.id), action, object.0, object.1)?;
+            let head = tx
+                .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
+                    Ok(AuditHead { entry: row.get(0)?, hash: row.get(1)? })
+                })
+                .optional()?;
+            head.ok_or_else(|| StoreError::Invalid("the audit log is empty".into()))
+        })
+    }
+}
+
+fn add_level(counts: &mut LevelCounts, level: Option<RudLevel>, n: u32) {
+    match level {
+        None => counts.not_assessed += n,
+        Some(RudLevel::Low) => counts.low += n,
+        Some(RudLevel::Medium) => counts.medium += n,
+        Some(RudLevel::High) => counts.high += n,
+    }
+}

@@ -1,0 +1,235 @@
+//! End-of-shift summaries and period statistics on a fixture whose figures are known by
+//! construction; every export format parsed back; encryption to an age identity; no note
+//! text anywhere without `--include-notes`.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::*;
+use permanence::commands::{SummaryFormat, write_summary};
+use permanence::config::{Config, ExportConfig};
+use permanence::domain::call::{CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
+use permanence::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority};
+use permanence::domain::caller_file::{Closure, FileProfile};
+use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
+use permanence::domain::summary::LevelCounts;
+use permanence::export;
+use permanence::store::{ScopeRequest, Store, StoreError};
+
+const CANARY: &str = "CANARY-summary-notes-5c7e";
+
+fn prompt(number: &str, outcome: Option<PromptOutcome>, at: chrono::DateTime<Utc>) -> PromptRecord {
+    PromptRecord {
+        number: number.into(),
+        rule: "card".into(),
+        raised_at: at,
+        acknowledgement: outcome.map(|outcome| Acknowledgement { at, outcome, note: None }),
+    }
+}
+
+/// Camille's shift: three calls (10, 20 and 1 minutes), one new file closed during the shift,
+/// one callback scheduled at the end of the first call. Returns the shift.
+fn fixture(dir: &std::path::Path) -> permanence::domain::ShiftId {
+    let db = db_in(dir);
+    let mut store = create(&db);
+    add_listener(&mut store);
+    drop(store);
+    let mut store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    let shift = store.start_shift().unwrap();
+    let file = store.create_file(&FileProfile::default()).unwrap();
+    let start = Utc::now() - Duration::minutes(40);
+    let call = |minutes_in: i64, length: i64, call_type, record: CallRecord| NewCall {
+        shift_id: shift.id,
+        started_at: start + Duration::minutes(minutes_in),
+        ended_at: start + Duration::minutes(minutes_in + length),
+        call_type,
+        record,
+    };
+    let first = call(
+        0,
+        10,
+        CallType::Listening,
+        CallRecord {
+            caller_file_id: Some(file.id),
+            themes: vec!["deuil".into(), "isolement".into()],
+            notes: format!("Parle de sa sœur {CANARY}"),
+            rud: Rud { urgency: Some(RudLevel::Medium), ..Rud::default() },
+            prompts: vec![prompt("3114", Some(PromptOutcome::NumberGiven), start)],
+            orientations: vec!["3114".into()],
+            outcome: Some(Outcome::CallbackScheduled),
+            ..CallRecord::default()
+        },
+    );
+    let callback = CallbackRequest {
+        due_at: Utc::now() + Duration::hours(2),
+        priority: Priority::High,
+        callback_number: PhoneNumber::parse("0612345678").unwrap(),
+        assignee: Assignee::Anyone,
+        note: String::new(),
+    };
+    store.save_call_with_callback(&first, Some(&callback)).unwrap();
+    store
+        .save_call(&call(
+            12,
+            20,
+            CallType::Crisis,
+            CallRecord {
+                themes: vec!["isolement".into()],
+                notes: format!("Crise {CANARY}"),
+                rud: Rud {
+                    risk: Some(RudLevel::High),
+                    urgency: Some(RudLevel::High),
+                    danger: Some(RudLevel::Medium),
+                },
+                prompts: vec![
+                    prompt("15", Some(PromptOutcome::ServiceContacted), start),
+                    prompt("112", Some(PromptOutcome::NotRelevant), start),
+                ],
+                outcome: Some(Outcome::EmergencyServices),
+                ..CallRecord::default()
+            },
+        ))
+        .unwrap();
+    store.save_call(&call(35, 1, CallType::Silent, CallRecord::default())).unwrap();
+    store.close_file(file.id, &Closure { reason: "Orienté·e".into(), caller_agreed: true }).unwrap();
+    shift.id
+}
+
+#[test]
+fn the_figures_of_a_shift_are_the_ones_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let shift = fixture(dir.path());
+    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let summary = store.summary(ScopeRequest::Shift(shift), Utc::now()).unwrap();
+    assert_eq!(summary.calls, 3);
+    assert_eq!(summary.total_seconds, 31 * 60);
+    assert_eq!(summary.median_seconds, 10 * 60);
+    let by_type: Vec<_> = summary.by_type.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+    assert_eq!(by_type, [("listening", 1), ("crisis", 1), ("silent", 1)]);
+    let by_theme: Vec<_> = summary.by_theme.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+    assert_eq!(by_theme, [("deuil", 1), ("isolement", 2)]);
+    assert_eq!(summary.rud.urgency, LevelCounts { low: 0, medium: 1, high: 1, not_assessed: 1 });
+    assert_eq!(summary.rud.danger, LevelCounts { low: 0, medium: 1, high: 0, not_assessed: 2 });
+    let prompts: Vec<_> =
+        summary.prompts.iter().map(|p| (p.number.as_str(), p.outcome.as_deref(), p.count)).collect();
+    assert_eq!(
+        prompts,
+        [
+            ("112", Some("not_relevant"), 1),
+            ("15", Some("service_contacted"), 1),
+            ("3114", Some("number_given"), 1)
+        ]
+    );
+    assert_eq!((summary.callbacks.created, summary.callbacks.pending, summary.callbacks.overdue), (1, 1, 0));
+    assert_eq!((summary.files.opened, summary.files.closed), (1, 1));
+
+    // The same calls as a period give the same call figures.
+    let period = store
+        .summary(
+            ScopeRequest::Period { from: Utc::now() - Duration::days(1), to: Utc::now() + Duration::days(1) },
+            Utc::now(),
+        )
+        .unwrap();
+    assert_eq!((period.calls, period.total_seconds, &period.by_theme), (3, 31 * 60, &summary.by_theme));
+}
+
+#[test]
+fn each_format_parses_back_and_no_note_leaves_without_asking() {
+    let dir = tempfile::tempdir().unwrap();
+    let shift = fixture(dir.path());
+    let db = db_in(dir.path());
+    let mut store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    let config = Config::default();
+    let request = ScopeRequest::Shift(shift);
+    let summary = store.summary(request, Utc::now()).unwrap();
+
+    let json_path =
+        write_summary(&mut store, &config, &db, request, SummaryFormat::Json, None, false).unwrap();
+    assert_eq!(json_path.parent().unwrap(), dir.path().join("exports"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&json_path).unwrap().permissions().mode() & 0o777, 0o600);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(json["format"], export::summary::FORMAT);
+    assert_eq!(json["version"], export::summary::VERSION);
+    let mut expected = serde_json::to_value(&summary).unwrap();
+    // An open shift ends "now": the moment of each reading.
+    expected["generated_at"] = json["summary"]["generated_at"].clone();
+    expected["scope"]["to"] = json["summary"]["scope"]["to"].clone();
+    assert_eq!(json["summary"], expected, "the JSON is the summary the screen shows");
+    assert_eq!(json["calls"].as_array().unwrap().len(), 3);
+    let head = store.verify_audit_chain().unwrap().unwrap();
+    assert_eq!(
+        json["audit_head"]["entry"].as_u64(),
+        Some(head.entries),
+        "the export's own entry is the head"
+    );
+    assert_eq!(json["audit_head"]["hash"], head.head_hash);
+
+    let csv_path = dir.path().join("calls.csv");
+    write_summary(&mut store, &config, &db, request, SummaryFormat::Csv, Some(&csv_path), false).unwrap();
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    assert!(!headers.iter().any(|h| h == "notes"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(&rows[0][column("themes")], "deuil;isolement");
+    assert_eq!(&rows[1][column("prompts")], "15:service_contacted;112:not_relevant");
+    assert_eq!(&rows[1][column("rud_urgency")], "high");
+    assert_eq!(rows.iter().map(|r| r[column("seconds")].parse::<i64>().unwrap()).sum::<i64>(), 31 * 60);
+
+    let md_path =
+        write_summary(&mut store, &config, &db, request, SummaryFormat::Markdown, None, false).unwrap();
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(md.contains("3 appel(s) · durée totale 31 min · médiane 10 min"), "{md}");
+    assert!(md.contains("Rappels : 1 planifié(s)"), "{md}");
+
+    // Statistics only: the notes are nowhere, neither in the files nor in any temp file.
+    assert!(found_in_dir(dir.path(), CANARY.as_bytes()).is_empty());
+    // Notes are a supervisor's choice.
+    let refused = write_summary(&mut store, &config, &db, request, SummaryFormat::Markdown, None, true);
+    assert!(
+        refused
+            .unwrap_err()
+            .downcast_ref::<StoreError>()
+            .is_some_and(|e| matches!(e, StoreError::Forbidden(_)))
+    );
+    drop(store);
+    let mut supervisor = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let with_notes = dir.path().join("with-notes.md");
+    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Markdown, Some(&with_notes), true)
+        .unwrap();
+    assert!(std::fs::read_to_string(&with_notes).unwrap().contains(CANARY));
+    assert!(supervisor.check().unwrap().is_clean());
+}
+
+#[test]
+fn an_encrypted_export_opens_with_the_identity_and_nothing_plain_touches_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let shift = fixture(dir.path());
+    let db = db_in(dir.path());
+    let mut store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    let identity = age::x25519::Identity::generate();
+    let config = Config {
+        export: ExportConfig { directory: None, recipients: vec![identity.to_public().to_string()] },
+        ..Config::default()
+    };
+    let path =
+        write_summary(&mut store, &config, &db, ScopeRequest::Shift(shift), SummaryFormat::Json, None, false)
+            .unwrap();
+    assert!(path.to_string_lossy().ends_with(".json.age"), "{}", path.display());
+    let encrypted = std::fs::read(&path).unwrap();
+    let decryptor = age::Decryptor::new(&encrypted[..]).unwrap();
+    let mut reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut plain).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(json["summary"]["calls"], 3);
+    assert!(found_in_dir(dir.path(), export::summary::FORMAT.as_bytes()).is_empty(), "no plaintext on disk");
+}
+
+#[test]
+fn a_bad_recipient_in_the_config_names_the_key_and_its_line() {
+    let err = Config::parse("[export]\nrecipients = [\"age1notakey\"]\n").unwrap_err();
+    assert!(err.contains("line 2") && err.contains("recipients"), "{err}");
+}
