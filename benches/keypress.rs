@@ -133,7 +133,7 @@ fn main() {
         Utc::now(),
         Local::now().offset().fix(),
     );
-    let mut runner = Runner::new(db.clone(), strings, KdfParams::DEFAULT, Config::default().retention_days);
+    let mut runner = Runner::new(db.clone(), &Config::default(), KdfParams::DEFAULT);
     let start = Instant::now();
     runner.run_all(
         &mut app,

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use crate::config::Config;
 use crate::demo;
 use crate::domain::listener::Role;
-use crate::export;
+use crate::export::{self, SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::passphrase_input::PassphraseSource;
 use crate::paths;
@@ -308,83 +308,6 @@ pub fn purge(mut invocation: Invocation, dry_run: bool) -> Result<ExitCode> {
         report.files, report.calls, report.handover_notes, report.callbacks_cancelled, report.held
     );
     Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SummaryFormat {
-    Markdown,
-    Json,
-    Csv,
-}
-
-impl SummaryFormat {
-    fn extension(self) -> &'static str {
-        match self {
-            SummaryFormat::Markdown => "md",
-            SummaryFormat::Json => "json",
-            SummaryFormat::Csv => "csv",
-        }
-    }
-}
-
-/// A shift's summary or a period's statistics, rendered, audited, encrypted when the config
-/// names recipients, and written safely. Returns where.
-pub fn write_summary(
-    store: &mut Store,
-    config: &Config,
-    db: &Path,
-    request: ScopeRequest,
-    format: SummaryFormat,
-    out: Option<&Path>,
-    include_notes: bool,
-) -> Result<PathBuf> {
-    let now = chrono::Utc::now();
-    let summary = store.summary(request, now)?;
-    let calls = store.call_rows(request, include_notes)?;
-    let head = store.record_export(request, include_notes)?;
-    let strings = Strings::get(config.language);
-    let mut bytes = match format {
-        SummaryFormat::Markdown => export::summary::markdown(&summary, &calls, &head, strings).into_bytes(),
-        SummaryFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&export::summary::json(&summary, &calls, &head))?;
-            text.push('\n');
-            text.into_bytes()
-        }
-        SummaryFormat::Csv => export::summary::csv(&calls, &head)?,
-    };
-    let encrypted = !config.export.recipients.is_empty();
-    if encrypted {
-        bytes = export::encrypt(&bytes, &config.export.recipients)?;
-    }
-    let path = match out {
-        Some(path) => path.to_owned(),
-        None => {
-            let folder = match &config.export.directory {
-                Some(folder) => folder.clone(),
-                None => db.parent().unwrap_or(Path::new(".")).join("exports"),
-            };
-            create_private_folder(&folder)?;
-            let mut name = export::summary::default_name(&summary, format.extension());
-            if encrypted {
-                name.push_str(".age");
-            }
-            folder.join(name)
-        }
-    };
-    export::write(Some(&path), &bytes)?;
-    Ok(path)
-}
-
-fn create_private_folder(folder: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if !folder.is_dir() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(folder)
-            .with_context(|| format!("cannot create the export folder {}", folder.display()))?;
-    }
-    Ok(())
 }
 
 /// A local calendar day as the instant of its midnight.

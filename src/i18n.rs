@@ -296,6 +296,14 @@ strings!(
     summary_title_period,
     summary_notes,
     summary_audit,
+    end_shift_call_running,
+    shift_ended,
+    shift_ended_no_export,
+    end_shift_title,
+    end_shift_loading,
+    end_shift_handover,
+    end_shift_hint,
+    end_shift_closing,
 );
 
 impl Strings {

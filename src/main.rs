@@ -220,9 +220,9 @@ fn main() -> ExitCode {
         Some(Command::Purge { dry_run }) => commands::purge(invocation, dry_run),
         Some(Command::Export { shift, from, to, format, out, include_notes }) => {
             let format = match format {
-                ExportFormat::Md => commands::SummaryFormat::Markdown,
-                ExportFormat::Json => commands::SummaryFormat::Json,
-                ExportFormat::Csv => commands::SummaryFormat::Csv,
+                ExportFormat::Md => permanence::export::SummaryFormat::Markdown,
+                ExportFormat::Json => permanence::export::SummaryFormat::Json,
+                ExportFormat::Csv => permanence::export::SummaryFormat::Csv,
             };
             let range = from.zip(to);
             commands::export(invocation, shift.as_deref(), range, format, out.as_deref(), include_notes)

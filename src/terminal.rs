@@ -24,7 +24,9 @@ use crate::domain::Timestamp;
 use crate::domain::callback::NewCallback;
 use crate::domain::caller_file::FileProfile;
 use crate::domain::listener::Role;
+use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
+use crate::store::ScopeRequest;
 use crate::store::{KdfParams, NewAccount, Store, StoreError};
 use crate::ui;
 
@@ -37,15 +39,16 @@ pub struct Runner {
     store: Option<Store>,
     strings: &'static Strings,
     kdf: KdfParams,
-    /// Free text older than this is wiped at every unlock.
-    retention_days: u32,
+    /// Retention, export folder and recipients, language of exports.
+    config: Config,
     /// SQLite's `data_version` when last looked at: it changes when another connection commits.
     data_version: i64,
 }
 
 impl Runner {
-    pub fn new(db: PathBuf, strings: &'static Strings, kdf: KdfParams, retention_days: u32) -> Runner {
-        Runner { db, store: None, strings, kdf, retention_days, data_version: 0 }
+    pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
+        let strings = Strings::get(config.language);
+        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0 }
     }
 
     /// Performs `effects` and every effect the replies lead to.
@@ -108,6 +111,25 @@ impl Runner {
                         .unwrap_or_else(|err| Reply::Failed(message(s, &err))),
                 )
             }
+            Effect::EndShift { shift, handover } => {
+                let store = self.store.as_mut()?;
+                if let Err(err) = store.end_shift(shift, &handover) {
+                    return Some(Reply::Failed(message(s, &err)));
+                }
+                let written = write_summary(
+                    store,
+                    &self.config,
+                    &self.db,
+                    ScopeRequest::Shift(shift),
+                    SummaryFormat::Markdown,
+                    None,
+                    false,
+                );
+                Some(Reply::ShiftEnded(written.map_err(|err| match err.downcast_ref::<StoreError>() {
+                    Some(err) => message(s, err),
+                    None => format!("{err:#}"),
+                })))
+            }
             effect => {
                 let store = self.store.as_mut()?;
                 Some(
@@ -119,7 +141,7 @@ impl Runner {
     }
 
     fn unlocked(&mut self, mut store: Store, now: Timestamp) -> Reply {
-        let retention_days = self.retention_days;
+        let retention_days = self.config.retention_days;
         let mut gathered = || -> Result<Unlocked, StoreError> {
             let purged = store.purge_at_unlock(now, retention_days)?;
             let mut listeners: Vec<_> =
@@ -189,6 +211,9 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
         }
         Effect::RefreshQueue => Reply::Queue(store.callback_queue(now)?),
         Effect::RefreshOverview => Reply::Overview(store.shift_overview()?),
+        Effect::LoadSummary(shift) => {
+            Reply::Summary(Box::new(store.summary(ScopeRequest::Shift(shift), now)?))
+        }
         Effect::TakeCallback { id, version } => match store.take_callback(id, version) {
             Ok(callback) => Reply::CallbackTaken(Box::new(callback)),
             Err(StoreError::Conflict(detail)) => Reply::CallbackConflict(detail),
@@ -234,6 +259,7 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
         | Effect::CreateDatabase { .. }
         | Effect::Lock
         | Effect::SaveDraft(_)
+        | Effect::EndShift { .. }
         | Effect::CheckForChanges => {
             unreachable!("handled by the runner")
         }
@@ -287,8 +313,7 @@ pub fn run(db: PathBuf, config: Config, demo_accounts: Vec<(String, String)>) ->
     let mut app = App::new(config, strings, logins, Utc::now(), offset);
     app.colors = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.demo_accounts = demo_accounts;
-    let retention_days = app.config.retention_days;
-    let mut runner = Runner::new(db, strings, KdfParams::DEFAULT, retention_days);
+    let mut runner = Runner::new(db, &app.config, KdfParams::DEFAULT);
 
     // SIGTERM and SIGHUP (the terminal window closed) save the draft before leaving.
     let stop = Arc::new(AtomicBool::new(false));

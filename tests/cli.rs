@@ -310,3 +310,66 @@ fn right_of_access_export_holds_and_purge_from_the_shell() {
         text(&check.stdout)
     );
 }
+
+#[test]
+fn export_a_shift_and_a_month_from_the_shell() {
+    use permanence::domain::call::{CallRecord, CallType, NewCall};
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let db_str = db.to_str().unwrap();
+    init(home.path(), db_str);
+    {
+        let mut store = permanence::store::Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        let shift = store.start_shift().unwrap();
+        let now = chrono::Utc::now();
+        let call = NewCall {
+            shift_id: shift.id,
+            started_at: now - chrono::Duration::minutes(5),
+            ended_at: now,
+            call_type: CallType::Listening,
+            record: CallRecord { notes: "CANARY-CLI-EXPORT".into(), ..CallRecord::default() },
+        };
+        store.save_call(&call).unwrap();
+    }
+    let pass = format!("{SUPERVISOR_PASS}\n");
+    let out = run(home.path(), &["--db", db_str, "--passphrase-stdin", "export", "--format", "csv"], &pass);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    let path =
+        said.trim().strip_prefix("Export written to ").and_then(|r| r.strip_suffix(" (mode 0600).")).unwrap();
+    assert!(path.starts_with(home.path().join("exports").to_str().unwrap()), "{path}");
+    let csv = std::fs::read_to_string(path).unwrap();
+    assert_eq!(csv.lines().count(), 2, "a header and one call: {csv}");
+    assert!(!csv.contains("CANARY-CLI-EXPORT"));
+
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let month = home.path().join("month.json");
+    let out = run(
+        home.path(),
+        &[
+            "--db",
+            db_str,
+            "--passphrase-stdin",
+            "export",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--format",
+            "json",
+            "--out",
+        ]
+        .into_iter()
+        .chain([month.to_str().unwrap()])
+        .collect::<Vec<_>>(),
+        &pass,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&month).unwrap()).unwrap();
+    assert_eq!(json["summary"]["calls"], 1);
+    assert_eq!(json["summary"]["scope"]["kind"], "period");
+
+    let bad = run(home.path(), &["--db", db_str, "--passphrase-stdin", "export", "--shift", "soon"], &pass);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("current, last or a number"), "{}", text(&bad.stderr));
+}

@@ -429,3 +429,32 @@ fn a_supervisor_reassigns_in_one_terminal_and_the_listener_sees_it_then_performs
     let camille = store.listener_by_login(LISTENER).unwrap().id;
     assert_eq!(callback.assignee, permanence::domain::callback::Assignee::Listener(camille));
 }
+
+#[test]
+fn ending_a_shift_in_the_terminal_writes_its_summary_and_hands_over() {
+    let Some((dir, tmux)) = fresh_terminal() else { return };
+    unlock_as_camille(&tmux);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["2"]); // a hang-up, logged in one key
+    tmux.wait_for("Appel enregistré");
+    tmux.keys(&["F10"]);
+    tmux.wait_for("1 appel(s) · durée totale");
+    tmux.type_text("Rien de particulier, CANARY-HANDOVER.");
+    tmux.keys(&["C-s"]);
+    let screen = tmux.wait_for("Permanence close");
+    assert!(screen.contains("Qui êtes-vous ?"), "the terminal waits for the next listener: {screen}");
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+
+    let exports = dir.path().join("exports");
+    let written: Vec<_> = std::fs::read_dir(&exports).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let text = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(text.contains("# Permanence de Camille"), "{text}");
+    assert!(text.contains("1 appel(s)"), "{text}");
+    assert!(!text.contains("CANARY-HANDOVER"), "the handover note is not a statistic");
+    assert!(found_in_dir(dir.path(), b"CANARY-HANDOVER").is_empty(), "nor anywhere in clear");
+    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let last = store.last_closed_shift().unwrap().expect("the shift is closed");
+    assert_eq!(last.handover_note.as_deref(), Some("Rien de particulier, CANARY-HANDOVER."));
+}

@@ -24,6 +24,9 @@ use permanence::domain::listener::Role;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
+use permanence::domain::summary::{
+    CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+};
 use permanence::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Strings;
 use permanence::store::Actor;
@@ -260,6 +263,37 @@ fn in_file_pane_then(language: Language, keys: &[KeyCode]) -> App {
     app
 }
 
+/// Figures of Camille's shift, as the store would compute them.
+fn summary() -> Summary {
+    Summary {
+        scope: Scope::Shift {
+            id: ShiftId(7),
+            listener_id: ListenerId(2),
+            listener: "Camille".into(),
+            from: now() - Duration::minutes(95),
+            to: now(),
+        },
+        generated_at: now(),
+        calls: 6,
+        total_seconds: 4380,
+        median_seconds: 540,
+        by_type: [(CallType::Listening, 3), (CallType::Crisis, 1), (CallType::Silent, 2)].into(),
+        by_theme: [("isolement".to_owned(), 3), ("deuil".to_owned(), 1)].into(),
+        by_outcome: [(Outcome::Supported, 2), (Outcome::Oriented, 2)].into(),
+        rud: RudCounts {
+            risk: LevelCounts { low: 1, medium: 2, high: 0, not_assessed: 3 },
+            urgency: LevelCounts { low: 2, medium: 1, high: 1, not_assessed: 2 },
+            danger: LevelCounts { low: 2, medium: 0, high: 0, not_assessed: 4 },
+        },
+        prompts: vec![
+            PromptCount { number: "15".into(), outcome: Some("service_contacted".into()), count: 1 },
+            PromptCount { number: "3114".into(), outcome: Some("number_given".into()), count: 2 },
+        ],
+        callbacks: CallbackCounts { created: 2, done: 1, pending: 3, overdue: 1 },
+        files: FileCounts { opened: 1, closed: 1 },
+    }
+}
+
 type Scenario = (&'static str, fn(Language) -> App);
 
 fn scenarios() -> Vec<Scenario> {
@@ -442,6 +476,13 @@ fn scenarios() -> Vec<Scenario> {
             press(&mut app, KeyCode::Char('d'));
             type_text(&mut app, "hier");
             press(&mut app, KeyCode::Enter);
+            app
+        }),
+        ("end_of_shift", |l| {
+            let mut app = unlocked(l);
+            press(&mut app, KeyCode::F(10));
+            app.apply(Reply::Summary(Box::new(summary())));
+            type_text(&mut app, "KAT-472 rappellera sans doute ce soir.");
             app
         }),
         ("emergency_pane", |l| {

@@ -6,7 +6,6 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::*;
-use permanence::commands::{SummaryFormat, write_summary};
 use permanence::config::{Config, ExportConfig};
 use permanence::domain::call::{CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
 use permanence::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority};
@@ -14,6 +13,7 @@ use permanence::domain::caller_file::{Closure, FileProfile};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::summary::LevelCounts;
 use permanence::export;
+use permanence::export::{SummaryFormat, write_summary};
 use permanence::store::{ScopeRequest, Store, StoreError};
 
 const CANARY: &str = "CANARY-summary-notes-5c7e";

@@ -47,6 +47,7 @@ pub enum Action {
     CancelCallback,
     SupervisorView,
     ScheduleCallback,
+    EndShift,
 }
 
 impl Action {

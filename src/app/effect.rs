@@ -11,6 +11,7 @@ use crate::domain::caller_file::{
     CallerFile, Closure, FileEvent, FileFilter, FileHit, FileProfile, FileStatus, PurgeReport,
 };
 use crate::domain::shift::{OnShift, Shift};
+use crate::domain::summary::Summary;
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
 use crate::store::Actor;
 
@@ -67,6 +68,13 @@ pub enum Effect {
     ChangeCallback(CallbackChange),
     /// Who is on shift and on a call, for the supervisor's view.
     RefreshOverview,
+    /// The figures of the shift, for the end-of-shift screen.
+    LoadSummary(ShiftId),
+    /// Close the shift with its handover note, then write its summary.
+    EndShift {
+        shift: ShiftId,
+        handover: String,
+    },
     RefreshQueue,
     /// Refresh the queue if another process (a supervisor's terminal) committed a change.
     CheckForChanges,
@@ -163,6 +171,9 @@ pub enum Reply {
     /// Another terminal changed the callback first: nothing was done.
     CallbackConflict(String),
     Overview(Vec<OnShift>),
+    Summary(Box<Summary>),
+    /// The shift is closed; where its summary was written, or why it could not be.
+    ShiftEnded(Result<std::path::PathBuf, String>),
     Queue(Vec<QueueEntry>),
     /// A store operation failed; the message is for the listener. Nothing in memory is lost.
     Failed(String),

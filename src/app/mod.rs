@@ -31,7 +31,7 @@ use call_form::{CallForm, Missing};
 use effect::{Effect, FileView, Reply, Unlocked};
 use gate::{Gate, SETUP_FIELDS, SetupForm, UnlockForm};
 use keymap::{Context, Keymap};
-use modal::{AckForm, CallbackForm, FileSearch, ListModal, ListPurpose, Modal};
+use modal::{AckForm, CallbackForm, EndShiftForm, FileSearch, ListModal, ListPurpose, Modal};
 
 /// An autosave waits this long after the first unsaved change, so a burst of typing is one
 /// transaction, and a crash loses at most this much.
@@ -257,6 +257,8 @@ impl App {
             session.last_activity = now;
             if let Some(Modal::AmendNotes(form)) = session.modals.last_mut() {
                 form.notes.insert_str(text);
+            } else if let Some(Modal::EndShift(form)) = session.modals.last_mut() {
+                form.handover.insert_str(text);
             } else if session.modals.is_empty()
                 && session.focus == Pane::Call
                 && let Some(call) = session.call.as_mut().filter(|c| c.editing_notes)
@@ -307,6 +309,22 @@ impl App {
             | Action::CancelCallback
             | Action::SupervisorView
             | Action::ScheduleCallback => return self.callback_action(action),
+            Action::EndShift => {
+                let Some(shift) = session.shift.as_ref().map(|s| s.id) else {
+                    self.status = status(&s.no_shift_yet, true);
+                    return Vec::new();
+                };
+                if session.call.is_some() {
+                    self.status = status(&s.end_shift_call_running, true);
+                    return Vec::new();
+                }
+                session.modals.push(Modal::EndShift(Box::new(EndShiftForm {
+                    summary: None,
+                    handover: ratatui_textarea::TextArea::default(),
+                    closing: false,
+                })));
+                return vec![Effect::LoadSummary(shift)];
+            }
             Action::StartCall => {
                 if session.call.is_some() {
                     self.status = status(&s.call_already_running, true);
@@ -676,6 +694,28 @@ impl App {
                 self.warn(s.fill(&s.callback_conflict, &[("detail", &detail)]));
                 return vec![Effect::RefreshQueue];
             }
+            Reply::Summary(summary) => {
+                if let Some(Modal::EndShift(form)) = self.session.as_mut().and_then(|s| s.modals.last_mut()) {
+                    form.summary = Some(*summary);
+                }
+            }
+            Reply::ShiftEnded(written) => {
+                let Some(session) = self.session.as_mut() else { return Vec::new() };
+                if matches!(session.modals.last(), Some(Modal::EndShift(_))) {
+                    session.modals.pop();
+                }
+                session.shift = None;
+                let told = match written {
+                    Ok(path) => s.fill(&s.shift_ended, &[("path", &path.display().to_string())]),
+                    Err(why) => s.fill(&s.shift_ended_no_export, &[("why", &why)]),
+                };
+                // The terminal goes to the next listener; the unlock screen says what happened.
+                let effects = self.lock();
+                if let Some(Gate::Unlock(form)) = self.gate.as_mut() {
+                    form.message = Some(told);
+                }
+                return effects;
+            }
             Reply::Overview(overview) => {
                 if let Some(session) = self.session.as_mut() {
                     session.overview = overview;
@@ -699,10 +739,14 @@ impl App {
         self.gate = None;
         self.status = None;
         if let Some(session) = self.session.as_mut().filter(|s| s.actor.id == unlocked.actor.id) {
-            // The same listener back: exactly where they were.
+            // The same listener back: exactly where they were (with a new shift if they had
+            // closed theirs).
             session.queue = unlocked.queue;
             session.listeners = unlocked.listeners;
             session.last_activity = now;
+            if session.shift.is_none() {
+                return vec![Effect::StartShift { end_previous: None }];
+            }
             return Vec::new();
         }
         let login = unlocked.actor.login.clone();
@@ -711,6 +755,10 @@ impl App {
         }
         let mut session = Session::new(unlocked.actor, unlocked.queue, now);
         session.listeners = unlocked.listeners;
+        // What the previous shift left comes first: its note (below) and the pending callbacks.
+        if !session.queue.is_empty() {
+            session.focus = Pane::Callbacks;
+        }
         let mut effects = Vec::new();
         let purged = unlocked.purged;
         if !purged.is_empty() {
@@ -952,6 +1000,24 @@ impl App {
                 }
                 _ => {}
             },
+            Modal::EndShift(form) => {
+                let control = key.modifiers.contains(KeyModifiers::CONTROL);
+                match code {
+                    _ if form.closing => {}
+                    KeyCode::Char('s') if control => {
+                        let Some(shift) = session.shift.as_ref().map(|s| s.id) else { return Vec::new() };
+                        form.closing = true;
+                        let handover = form.handover.lines().join("\n").trim().to_owned();
+                        return vec![Effect::EndShift { shift, handover }];
+                    }
+                    KeyCode::Esc => {
+                        session.modals.pop();
+                    }
+                    _ => {
+                        form.handover.input(key);
+                    }
+                }
+            }
             // Handled by `file_modal_key`.
             Modal::FileSearch(_)
             | Modal::RepeatCaller(_)

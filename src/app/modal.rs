@@ -10,6 +10,7 @@ use crate::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, FileCode, FileFilter, FileHit, FileStatus, Gender, RepeatCaller,
 };
 use crate::domain::shift::Shift;
+use crate::domain::summary::Summary;
 use crate::domain::{CallId, FileId, ListenerId, Timestamp};
 
 #[derive(Debug, Clone)]
@@ -52,6 +53,17 @@ pub enum Modal {
     Reschedule(CallbackTextForm),
     /// Why a callback is cancelled.
     CancelCallback(CallbackTextForm),
+    /// The end of the shift: its figures, the handover note, then closing.
+    EndShift(Box<EndShiftForm>),
+}
+
+#[derive(Debug, Clone)]
+pub struct EndShiftForm {
+    /// Filled when the store answers.
+    pub summary: Option<Summary>,
+    pub handover: TextArea<'static>,
+    /// Ctrl-S was pressed: waiting for the store to close the shift.
+    pub closing: bool,
 }
 
 #[derive(Debug, Clone)]

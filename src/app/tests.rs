@@ -761,3 +761,36 @@ fn search_from_anywhere_sends_its_filters_and_opens_without_linking() {
     assert!(matches!(effects.as_slice(), [Effect::OpenFile { id: FileId(4), audited: true }]));
     assert_eq!(app.session.as_ref().unwrap().focus, Pane::File);
 }
+
+#[test]
+fn ending_the_shift_closes_it_locks_for_the_next_listener_and_a_return_starts_a_new_one() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::F(10));
+    assert!(top(&app).is_none(), "not during a call");
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.end_shift_call_running);
+    let mut app = unlocked_app();
+    let effects = key(&mut app, KeyCode::F(10));
+    assert!(matches!(effects.as_slice(), [Effect::LoadSummary(ShiftId(7))]));
+    type_text(&mut app, "Rien à signaler");
+    let effects = ctrl(&mut app, 's');
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::EndShift { shift: ShiftId(7), handover }] if handover == "Rien à signaler"
+    ));
+    let effects = app.apply(Reply::ShiftEnded(Ok("/tmp/exports/shift-7.md".into())));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Lock)));
+    let Some(Gate::Unlock(form)) = &app.gate else { panic!("locked for the next listener") };
+    assert!(form.message.as_deref().is_some_and(|m| m.contains("/tmp/exports/shift-7.md")));
+    // Camille comes back: a new shift starts.
+    let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
+        purged: Default::default(),
+        listeners: Vec::new(),
+        actor: actor(),
+        open_shift: None,
+        draft: None,
+        handover: None,
+        queue: Vec::new(),
+    })));
+    assert!(matches!(effects.as_slice(), [Effect::StartShift { end_previous: None }]));
+}

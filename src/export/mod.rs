@@ -6,11 +6,31 @@ pub mod access;
 pub mod summary;
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
 use crate::atomic_file::write_atomically;
+use crate::config::Config;
+use crate::i18n::Strings;
+use crate::store::{ScopeRequest, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryFormat {
+    Markdown,
+    Json,
+    Csv,
+}
+
+impl SummaryFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            SummaryFormat::Markdown => "md",
+            SummaryFormat::Json => "json",
+            SummaryFormat::Csv => "csv",
+        }
+    }
+}
 
 /// Encrypts `bytes` to the age X25519 `recipients` (`age1…`), in memory: the plaintext never
 /// touches the disk. Recipients are checked when the configuration is loaded.
@@ -43,4 +63,64 @@ pub fn write(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
             stdout.write_all(bytes).and_then(|()| stdout.flush()).context("cannot write to standard output")
         }
     }
+}
+
+/// A shift's summary or a period's statistics, rendered, audited, encrypted when the config
+/// names recipients, and written safely. Returns where.
+pub fn write_summary(
+    store: &mut Store,
+    config: &Config,
+    db: &Path,
+    request: ScopeRequest,
+    format: SummaryFormat,
+    out: Option<&Path>,
+    include_notes: bool,
+) -> Result<PathBuf> {
+    let now = chrono::Utc::now();
+    let summary = store.summary(request, now)?;
+    let calls = store.call_rows(request, include_notes)?;
+    let head = store.record_export(request, include_notes)?;
+    let strings = Strings::get(config.language);
+    let mut bytes = match format {
+        SummaryFormat::Markdown => summary::markdown(&summary, &calls, &head, strings).into_bytes(),
+        SummaryFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&summary::json(&summary, &calls, &head))?;
+            text.push('\n');
+            text.into_bytes()
+        }
+        SummaryFormat::Csv => summary::csv(&calls, &head)?,
+    };
+    let encrypted = !config.export.recipients.is_empty();
+    if encrypted {
+        bytes = encrypt(&bytes, &config.export.recipients)?;
+    }
+    let path = match out {
+        Some(path) => path.to_owned(),
+        None => {
+            let folder = match &config.export.directory {
+                Some(folder) => folder.clone(),
+                None => db.parent().unwrap_or(Path::new(".")).join("exports"),
+            };
+            create_private_folder(&folder)?;
+            let mut name = summary::default_name(&summary, format.extension());
+            if encrypted {
+                name.push_str(".age");
+            }
+            folder.join(name)
+        }
+    };
+    write(Some(&path), &bytes)?;
+    Ok(path)
+}
+
+fn create_private_folder(folder: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !folder.is_dir() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(folder)
+            .with_context(|| format!("cannot create the export folder {}", folder.display()))?;
+    }
+    Ok(())
 }

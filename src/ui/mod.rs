@@ -7,6 +7,7 @@ mod callback_popups;
 mod callbacks;
 mod caller_file;
 mod emergency;
+mod end_shift;
 mod file_popups;
 mod format;
 mod help;

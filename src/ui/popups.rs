@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::format::{clock, date_and_time};
 use super::theme::Theme;
-use super::{callback_popups, centered, file_popups, help, supervisor};
+use super::{callback_popups, centered, end_shift, file_popups, help, supervisor};
 use crate::app::modal::{AckForm, ListModal, ListPurpose, Modal};
 use crate::app::{App, Session};
 use crate::domain::call::Rud;
@@ -22,6 +22,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         Modal::Help => return help::draw(frame, app, area, theme),
         Modal::AmendNotes(form) => return file_popups::draw_amend_notes(frame, app, form, area, theme),
         Modal::Supervisor(view) => return supervisor::draw(frame, app, session, view, area, theme),
+        Modal::EndShift(form) => return end_shift::draw(frame, app, form, area, theme),
         Modal::CallbackForm(form) => callback_popups::form(app, session, form, theme),
         Modal::Perform(form) => callback_popups::perform(app, form, theme),
         Modal::Reassign(form) => callback_popups::reassign(app, session, form, theme),

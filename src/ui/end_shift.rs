@@ -1,0 +1,40 @@
+//! The end of a shift, over the whole screen: its figures (the same text as the exported
+//! summary), then the handover note for the next shift.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::theme::Theme;
+use crate::app::App;
+use crate::app::modal::EndShiftForm;
+use crate::export::summary;
+
+pub fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme: &Theme) {
+    let s = app.strings;
+    let area = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    frame.render_widget(Clear, area);
+    let hint = if form.closing { &s.end_shift_closing } else { &s.end_shift_hint };
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {} ", s.end_shift_title), theme.title()))
+        .title_bottom(Span::styled(format!(" {hint} "), theme.muted()))
+        .border_type(BorderType::Double);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines: Vec<Line> = match &form.summary {
+        None => vec![Line::from(Span::styled(s.end_shift_loading.clone(), theme.muted()))],
+        Some(figures) => std::iter::once(Line::from(Span::styled(summary::title(figures, s), theme.title())))
+            .chain(summary::lines(figures, s).into_iter().map(Line::from))
+            .collect(),
+    };
+    let height = super::wrapped_height(&lines, inner.width) + 1;
+    let [figures, note] = Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), figures);
+    let mut handover = form.handover.clone();
+    handover.set_block(
+        Block::bordered().title(Span::styled(format!(" {} ", s.end_shift_handover), theme.label())),
+    );
+    handover.set_cursor_line_style(ratatui::style::Style::default());
+    frame.render_widget(&handover, note);
+}
