@@ -279,7 +279,7 @@ impl Generator<'_> {
         } else {
             self.pick(&[Outcome::Supported, Outcome::Supported, Outcome::CallerEndedCall])
         };
-        let wants_callback = caller_file_id.is_some() && self.rng.gen_bool(0.06);
+        let wants_callback = caller_file_id.is_some() && self.rng.gen_bool(0.4);
         let call = NewCall {
             shift_id: shift,
             started_at,

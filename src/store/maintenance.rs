@@ -107,17 +107,18 @@ pub struct Counts {
     pub calls: u64,
     pub files: u64,
     pub pending_callbacks: u64,
+    pub callbacks: u64,
 }
 
 impl Store {
     pub fn counts(&self) -> StoreResult<Counts> {
         Ok(self.conn.query_row(
             "SELECT (SELECT count(*) FROM call), (SELECT count(*) FROM caller_file),
-                    (SELECT count(*) FROM callback WHERE status = 'pending')",
+                    (SELECT count(*) FROM callback WHERE status = 'pending'), (SELECT count(*) FROM callback)",
             [],
             |row| {
                 let count = |i| row.get::<_, i64>(i).map(|n| n as u64);
-                Ok(Counts { calls: count(0)?, files: count(1)?, pending_callbacks: count(2)? })
+                Ok(Counts { calls: count(0)?, files: count(1)?, pending_callbacks: count(2)?, callbacks: count(3)? })
             },
         )?)
     }
