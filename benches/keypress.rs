@@ -146,7 +146,7 @@ fn main() {
     let strings = Strings::get(Language::Fr);
     let config = Config::default();
     let mut unlocks = Vec::new();
-    let (app, runner, terminal) = loop {
+    let (mut app, mut runner, terminal) = loop {
         let mut app = App::new(
             config.clone(),
             strings,
