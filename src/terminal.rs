@@ -22,7 +22,7 @@ use crate::app::{App, SEARCH_LIMIT};
 use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::callback::NewCallback;
-use crate::domain::caller_file::FileProfile;
+use crate::domain::caller_file::{FileProfile, FileStatus};
 use crate::domain::listener::Role;
 use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
@@ -187,10 +187,8 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
             let id = change.file();
             match change {
                 FileChange::Profile { id, status, profile } => {
-                    store.update_file_profile(id, &profile)?;
-                    if store.file_with_history(id)?.file.status != status {
-                        store.set_file_status(id, status)?;
-                    }
+                    let status = Some(status).filter(|s| *s != FileStatus::Closed);
+                    store.update_file(id, status, &profile)?
                 }
                 FileChange::Close { id, closure } => store.close_file(id, &closure)?,
                 FileChange::Reopen { id, reason } => store.reopen_file(id, &reason)?,

@@ -299,3 +299,21 @@ fn the_access_export_holds_everything_on_the_file_and_is_audited() {
     assert!(!md.contains("Dominique"));
     assert!(matches!(store.file_for_access_request("ZZZ-999"), Err(StoreError::Invalid(_))));
 }
+
+#[test]
+fn editing_a_file_is_one_transaction_one_event_and_one_audit_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = create(&db_in(dir.path()));
+    let file = file_with(&mut store, "avant", "69");
+    let before = store.verify_audit_chain().unwrap().unwrap().entries;
+    let profile = FileProfile { situation_summary: "après".into(), ..FileProfile::default() };
+    store.update_file(file, Some(FileStatus::FollowUp), &profile).unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap().unwrap().entries, before + 1);
+    let record = store.file_with_history(file).unwrap();
+    assert_eq!(
+        (record.file.status, record.file.profile.situation_summary.as_str()),
+        (FileStatus::FollowUp, "après")
+    );
+    assert_eq!(record.events.iter().filter(|e| e.kind == FileEventKind::Changed).count(), 1);
+    assert!(store.update_file(file, Some(FileStatus::Closed), &profile).is_err(), "closing needs its reason");
+}

@@ -10,7 +10,7 @@ use super::call_form::CallForm;
 use super::effect::{CallbackChange, Effect};
 use super::modal::{
     CALLBACK_FORM_FIELDS, CallbackForm, CallbackTextForm, Modal, PerformForm, QueueFilter, ReassignForm,
-    SupervisorView,
+    SupervisorView, type_into,
 };
 use super::{App, Pane, Session, status};
 use crate::domain::callback::{Assignee, AttemptResult, CallbackRequest, PhoneNumber, Priority, QueueEntry};
@@ -126,7 +126,6 @@ impl App {
         let policy = self.config.retry_policy();
         let session = self.session.as_mut()?;
         let code = key.code;
-        let control = key.modifiers.contains(KeyModifiers::CONTROL);
         // The supervisor's view reads the session (its filtered list) before changing itself.
         let supervisor_list = match session.modals.last() {
             Some(Modal::Supervisor(view)) => filtered(session, view, now).into_iter().cloned().collect(),
@@ -241,10 +240,7 @@ impl App {
                 };
                 form.error = None;
                 match code {
-                    KeyCode::Backspace => {
-                        form.text.pop();
-                    }
-                    KeyCode::Char(c) if !control => form.text.push(c),
+                    _ if type_into(&mut form.text, &key) => {}
                     KeyCode::Esc => {
                         session.modals.pop();
                     }

@@ -10,7 +10,7 @@ use super::action::Action;
 use super::effect::{Effect, FileChange};
 use super::modal::{
     ClosureForm, FILE_FORM_FIELDS, FileForm, FileSearch, Modal, NotesForm, ReasonForm, ReasonPurpose,
-    SearchField, SearchPurpose,
+    SearchField, SearchPurpose, type_into,
 };
 use super::{App, Pane, status};
 use crate::domain::caller_file::{
@@ -310,10 +310,7 @@ impl App {
             Modal::Reason(form) => {
                 form.error = None;
                 match code {
-                    KeyCode::Backspace => {
-                        form.text.pop();
-                    }
-                    KeyCode::Char(c) if !control => form.text.push(c),
+                    _ if type_into(&mut form.text, &key) => {}
                     KeyCode::Esc => {
                         session.modals.pop();
                     }

@@ -2,6 +2,7 @@
 
 use zeroize::Zeroizing;
 
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use crate::domain::call::{CallDraft, Rud};
@@ -64,6 +65,17 @@ pub struct EndShiftForm {
     pub handover: TextArea<'static>,
     /// Ctrl-S was pressed: waiting for the store to close the shift.
     pub closing: bool,
+}
+
+/// Typing in a one-line field: a character (without Ctrl) or Backspace. Whether the key was
+/// used.
+pub fn type_into(text: &mut String, key: &KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+        KeyCode::Backspace => drop(text.pop()),
+        _ => return false,
+    }
+    true
 }
 
 #[derive(Debug, Clone)]

@@ -158,7 +158,28 @@ impl Store {
     }
 
     pub fn update_file_profile(&mut self, id: FileId, profile: &FileProfile) -> StoreResult<()> {
+        self.update_file(id, None, profile)
+    }
+
+    /// Changes a file's profile and, when given, moves it between open and follow-up: one
+    /// transaction, one event, one audit entry. A closed file keeps its status (it is
+    /// reopened with [`Store::reopen_file`]).
+    pub fn update_file(
+        &mut self,
+        id: FileId,
+        status: Option<FileStatus>,
+        profile: &FileProfile,
+    ) -> StoreResult<()> {
+        if status == Some(FileStatus::Closed) {
+            return Err(StoreError::Invalid("closing a file needs a reason and the caller's answer".into()));
+        }
         self.write(|tx, actor| {
+            if let Some(status) = status {
+                tx.execute(
+                    "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
+                    params![id.0, status.as_str()],
+                )?;
+            }
             let changed = tx.execute(
                 "UPDATE caller_file SET age_band = ?2, gender = ?3, departement = ?4, relation = ?5,
                         situation_summary = ?6, instructions = ?7

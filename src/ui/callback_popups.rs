@@ -4,7 +4,7 @@
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::file_popups::Popup;
+use super::file_popups::{Popup, cursor, error_and_hint};
 use super::format::date_and_time;
 use super::theme::Theme;
 use crate::app::callbacks::{assignee_options, listener_name};
@@ -12,18 +12,6 @@ use crate::app::modal::{CallbackForm, CallbackTextForm, PerformForm, ReassignFor
 use crate::app::{App, Session};
 use crate::config::preset_label;
 use crate::domain::callback::{Assignee, Priority};
-
-fn cursor(theme: &Theme) -> Span<'static> {
-    Span::styled("▏", theme.title())
-}
-
-fn error_and_hint<'a>(lines: &mut Vec<Line<'a>>, error: &Option<String>, hint: &str, theme: &Theme) {
-    lines.push(Line::from(""));
-    if let Some(error) = error {
-        lines.push(Line::from(Span::styled(format!("✗ {error}"), theme.danger())));
-    }
-    lines.push(Line::from(Span::styled(hint.to_owned(), theme.muted())));
-}
 
 /// How an assignee reads: "me", "anyone" or a name.
 pub fn assignee_label(app: &App, session: &Session, assignee: Assignee) -> String {

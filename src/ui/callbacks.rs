@@ -3,13 +3,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format::day_and_time;
 use super::theme::Theme;
 use crate::app::{App, Pane, Session};
-use crate::domain::callback::Assignee;
+use crate::domain::callback::{Assignee, QueueEntry};
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
@@ -28,15 +29,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         .skip(first)
         .take(visible)
         .map(|(index, entry)| {
-            let (marker, marker_style) = if entry.flagged {
-                (s.callback_flagged.as_str(), theme.danger())
-            } else if entry.is_overdue(app.now) {
-                (s.callback_overdue.as_str(), theme.danger())
-            } else if entry.is_due_soon(app.now) {
-                (s.callback_due_soon.as_str(), theme.warning())
-            } else {
-                ("", theme.muted())
-            };
+            let (marker, marker_style) = marker(app, entry, theme);
             let assignee = match (&entry.assignee, &entry.assignee_name) {
                 (Assignee::Anyone, _) => s.callback_anyone.clone(),
                 (Assignee::Listener(_), Some(name)) => name.clone(),
@@ -68,4 +61,18 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Flagged, overdue or due soon, in words (not by colour alone), with its style.
+pub(super) fn marker<'a>(app: &'a App, entry: &QueueEntry, theme: &Theme) -> (&'a str, Style) {
+    let s = app.strings;
+    if entry.flagged {
+        (&s.callback_flagged, theme.danger())
+    } else if entry.is_overdue(app.now) {
+        (&s.callback_overdue, theme.danger())
+    } else if entry.is_due_soon(app.now) {
+        (&s.callback_due_soon, theme.warning())
+    } else {
+        ("", theme.muted())
+    }
 }

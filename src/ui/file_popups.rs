@@ -17,11 +17,16 @@ use crate::domain::caller_file::RepeatCaller;
 /// A popup's title, lines and width; drawn by `popups::draw`.
 pub type Popup<'a> = (String, Vec<Line<'a>>, u16);
 
-fn cursor(theme: &Theme) -> Span<'static> {
+pub(super) fn cursor(theme: &Theme) -> Span<'static> {
     Span::styled("▏", theme.title())
 }
 
-fn error_and_hint<'a>(lines: &mut Vec<Line<'a>>, error: &Option<String>, hint: &str, theme: &Theme) {
+pub(super) fn error_and_hint<'a>(
+    lines: &mut Vec<Line<'a>>,
+    error: &Option<String>,
+    hint: &str,
+    theme: &Theme,
+) {
     lines.push(Line::from(""));
     if let Some(error) = error {
         lines.push(Line::from(Span::styled(format!("✗ {error}"), theme.danger())));

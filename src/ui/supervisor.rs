@@ -86,15 +86,7 @@ pub fn draw(
     let visible = (inner.height as usize).saturating_sub(header);
     let first = view.selected.saturating_sub(visible.saturating_sub(1));
     for (index, entry) in entries.iter().enumerate().skip(first).take(visible) {
-        let (marker, style) = if entry.flagged {
-            (s.callback_flagged.as_str(), theme.danger())
-        } else if entry.is_overdue(app.now) {
-            (s.callback_overdue.as_str(), theme.danger())
-        } else if entry.is_due_soon(app.now) {
-            (s.callback_due_soon.as_str(), theme.warning())
-        } else {
-            ("", theme.muted())
-        };
+        let (marker, style) = super::callbacks::marker(app, entry, theme);
         let mut line = Line::from(vec![
             Span::raw(if index == view.selected { "▶ " } else { "  " }),
             Span::styled(format!("{marker:<12}"), style),
