@@ -62,6 +62,29 @@ fn start_call_and_type(tmux: &Tmux, notes: &str) {
     tmux.wait_for(notes);
 }
 
+/// A supervisor, in another process, opens a file and schedules a high-priority callback on
+/// it for anyone, due in three hours (number 06 39 98 11 11). Returns the file's code.
+fn callback_on_a_new_file(db: &Path) -> permanence::domain::caller_file::FileCode {
+    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+    let mut supervisor = Store::open(db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let file = supervisor.create_file(&permanence::domain::caller_file::FileProfile::default()).unwrap();
+    let due = chrono::Utc::now() + chrono::Duration::hours(3);
+    let number = PhoneNumber::parse("0639981111").unwrap();
+    let callback = NewCallback::with_consent(
+        true,
+        file.id,
+        None,
+        due,
+        Priority::High,
+        number,
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    supervisor.schedule_callback(&callback).unwrap();
+    file.code
+}
+
 #[test]
 fn take_a_call_then_find_it_after_reopening() {
     let Some((dir, tmux)) = fresh_terminal() else { return };
@@ -269,24 +292,11 @@ fn a_change_from_another_process_shows_within_two_seconds() {
     tmux.wait_for("Aucun rappel en attente");
 
     // The supervisor, in another process, schedules a callback on the same file.
-    let mut supervisor = Store::open(&db_in(dir.path()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    let file = supervisor.create_file(&permanence::domain::caller_file::FileProfile::default()).unwrap();
-    let callback = permanence::domain::callback::NewCallback::with_consent(
-        true,
-        file.id,
-        None,
-        chrono::Utc::now() + chrono::Duration::hours(3),
-        permanence::domain::callback::Priority::High,
-        permanence::domain::callback::PhoneNumber::parse("0639981111").unwrap(),
-        permanence::domain::callback::Assignee::Anyone,
-        String::new(),
-    )
-    .unwrap();
-    supervisor.schedule_callback(&callback).unwrap();
+    let code = callback_on_a_new_file(&db_in(dir.path()));
     // Without the poll nothing would ever show it. How soon is set by the poll period (1 s,
     // unit-tested in app::tests); a timing assertion here would only measure the CI's load.
     let committed = std::time::Instant::now();
-    tmux.wait_for(file.code.as_str());
+    tmux.wait_for(code.as_str());
     eprintln!("shown {:?} after the other process committed", committed.elapsed());
 }
 
@@ -371,23 +381,7 @@ fn a_caller_who_calls_again_on_another_shift_is_announced_first() {
 fn a_supervisor_reassigns_in_one_terminal_and_the_listener_sees_it_then_performs_it() {
     let Some((dir, listener)) = fresh_terminal() else { return };
     let db = db_in(dir.path());
-    let code = {
-        let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-        let file = store.create_file(&permanence::domain::caller_file::FileProfile::default()).unwrap();
-        let callback = permanence::domain::callback::NewCallback::with_consent(
-            true,
-            file.id,
-            None,
-            chrono::Utc::now() + chrono::Duration::hours(3),
-            permanence::domain::callback::Priority::High,
-            permanence::domain::callback::PhoneNumber::parse("0639981111").unwrap(),
-            permanence::domain::callback::Assignee::Anyone,
-            String::new(),
-        )
-        .unwrap();
-        store.schedule_callback(&callback).unwrap();
-        file.code
-    };
+    let code = callback_on_a_new_file(&db);
     unlock_as_camille(&listener);
     listener.wait_for("Pas d'appel en cours");
     listener.keys(&["M-4"]);

@@ -200,41 +200,59 @@ impl Store {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut themes =
-            self.conn.prepare_cached("SELECT theme FROM call_theme WHERE call_id = ?1 ORDER BY theme")?;
-        let mut orientations = self
-            .conn
-            .prepare_cached("SELECT number FROM call_orientation WHERE call_id = ?1 ORDER BY number")?;
-        let mut prompts = self.conn.prepare_cached(
-            "SELECT number, rule, raised_at, acknowledged_at, outcome, outcome_note
-             FROM emergency_prompt WHERE call_id = ?1 ORDER BY raised_at, id",
-        )?;
-        let mut situations = self
-            .conn
-            .prepare_cached("SELECT situation FROM call_situation WHERE call_id = ?1 ORDER BY situation")?;
-        for call in &mut calls {
-            let id = call.id.0;
-            call.record.situations =
-                situations.query_map([id], |r| word(0, r.get(0)?))?.collect::<Result<_, _>>()?;
-            call.record.themes = themes.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            call.record.orientations =
-                orientations.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            call.record.prompts =
-                prompts
-                    .query_map([id], |row| {
-                        let acknowledged_at = from_secs_opt(row.get(3)?);
-                        let outcome = word_opt(4, row.get(4)?)?;
-                        let note: Option<String> = row.get(5)?;
-                        Ok(PromptRecord {
-                            number: row.get(0)?,
-                            rule: row.get(1)?,
-                            raised_at: from_secs(row.get(2)?),
-                            acknowledgement: acknowledged_at
-                                .zip(outcome)
-                                .map(|(at, outcome)| Acknowledgement { at, outcome, note }),
-                        })
-                    })?
-                    .collect::<Result<_, _>>()?;
+        // What hangs off the calls, one query per table for all of them (a file's history is
+        // tens of calls: one query per call and table cost a millisecond per opening).
+        let index: std::collections::HashMap<i64, usize> =
+            calls.iter().enumerate().map(|(i, call)| (call.id.0, i)).collect();
+        let joined = |table: &str, columns: &str, order: &str| {
+            format!(
+                "SELECT t.call_id, {columns} FROM call c JOIN {table} t ON t.call_id = c.id
+                 WHERE {condition} ORDER BY t.call_id, {order}"
+            )
+        };
+        let mut statement = self.conn.prepare_cached(&joined("call_theme", "t.theme", "t.theme"))?;
+        let mut rows = statement.query([value])?;
+        while let Some(row) = rows.next()? {
+            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
+                calls[i].record.themes.push(row.get(1)?);
+            }
+        }
+        let mut statement = self.conn.prepare_cached(&joined("call_orientation", "t.number", "t.number"))?;
+        let mut rows = statement.query([value])?;
+        while let Some(row) = rows.next()? {
+            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
+                calls[i].record.orientations.push(row.get(1)?);
+            }
+        }
+        let mut statement =
+            self.conn.prepare_cached(&joined("call_situation", "t.situation", "t.situation"))?;
+        let mut rows = statement.query([value])?;
+        while let Some(row) = rows.next()? {
+            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
+                calls[i].record.situations.push(word(1, row.get(1)?)?);
+            }
+        }
+        let mut statement = self.conn.prepare_cached(&joined(
+            "emergency_prompt",
+            "t.number, t.rule, t.raised_at, t.acknowledged_at, t.outcome, t.outcome_note",
+            "t.raised_at, t.id",
+        ))?;
+        let mut rows = statement.query([value])?;
+        while let Some(row) = rows.next()? {
+            let Some(&i) = index.get(&row.get::<_, i64>(0)?) else { continue };
+            let acknowledged_at = from_secs_opt(row.get(4)?);
+            let outcome = word_opt(5, row.get(5)?)?;
+            let note: Option<String> = row.get(6)?;
+            calls[i].record.prompts.push(PromptRecord {
+                number: row.get(1)?,
+                rule: row.get(2)?,
+                raised_at: from_secs(row.get(3)?),
+                acknowledgement: acknowledged_at.zip(outcome).map(|(at, outcome)| Acknowledgement {
+                    at,
+                    outcome,
+                    note,
+                }),
+            });
         }
         Ok(calls)
     }
