@@ -383,8 +383,8 @@ fn a_supervisor_reassigns_in_one_terminal_and_the_listener_sees_it_then_performs
     let db = db_in(dir.path());
     let code = callback_on_a_new_file(&db);
     unlock_as_camille(&listener);
-    listener.wait_for("Pas d'appel en cours");
-    listener.keys(&["M-4"]);
+    // Pending callbacks come first after unlock: the queue pane has the focus.
+    listener.wait_for("[4 Rappels]");
     listener.wait_for(&format!("{code} haute    tous"));
 
     // The supervisor's own terminal, another process on the same file.

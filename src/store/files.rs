@@ -350,26 +350,47 @@ impl Store {
         }
         let by_code = ids.len();
         if let Some(words) = fts_query(query) {
-            let mut statement = self.conn.prepare_cached(
-                "SELECT f.id FROM caller_file_fts JOIN caller_file f ON f.id = caller_file_fts.rowid
-                 WHERE caller_file_fts MATCH ?1
-                   AND (?2 IS NULL OR f.status = ?2) AND (?3 IS NULL OR f.departement = ?3)
-                 ORDER BY caller_file_fts.rowid DESC LIMIT ?4",
-            )?;
-            let found =
-                statement.query_map(params![words, status, departement, limit as i64], |row| row.get(0))?;
-            ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
-            let mut statement = self.conn.prepare_cached(
-                "SELECT c.caller_file_id FROM call_fts
-                 JOIN call c ON c.id = call_fts.rowid
-                 JOIN caller_file f ON f.id = c.caller_file_id
-                 WHERE call_fts MATCH ?1
-                   AND (?2 IS NULL OR f.status = ?2) AND (?3 IS NULL OR f.departement = ?3)
-                 ORDER BY call_fts.rowid DESC LIMIT ?4",
-            )?;
-            let found = statement
-                .query_map(params![words, status, departement, (limit * 4) as i64], |row| row.get(0))?;
-            ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
+            // With a filter, only the newest FILTERED_SCAN matches of each index are looked at:
+            // a selective filter (a small département) would otherwise walk most of a common
+            // word's matches on years of notes (13 ms measured on 1,000,000 calls).
+            let (files_sql, notes_sql) = if filter.is_empty() {
+                (
+                    "SELECT rowid FROM caller_file_fts WHERE caller_file_fts MATCH ?1
+                     ORDER BY rowid DESC LIMIT ?4",
+                    "SELECT c.caller_file_id FROM call_fts JOIN call c ON c.id = call_fts.rowid
+                     WHERE call_fts MATCH ?1 AND c.caller_file_id IS NOT NULL
+                     ORDER BY call_fts.rowid DESC LIMIT ?4",
+                )
+            } else {
+                (
+                    "SELECT f.id FROM
+                       (SELECT rowid AS id FROM caller_file_fts WHERE caller_file_fts MATCH ?1
+                        ORDER BY rowid DESC LIMIT ?5) m
+                     JOIN caller_file f ON f.id = m.id
+                     WHERE (?2 IS NULL OR f.status = ?2) AND (?3 IS NULL OR f.departement = ?3)
+                     ORDER BY m.id DESC LIMIT ?4",
+                    "SELECT c.caller_file_id FROM
+                       (SELECT rowid AS id FROM call_fts WHERE call_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?5) m
+                     JOIN call c ON c.id = m.id
+                     JOIN caller_file f ON f.id = c.caller_file_id
+                     WHERE (?2 IS NULL OR f.status = ?2) AND (?3 IS NULL OR f.departement = ?3)
+                     ORDER BY m.id DESC LIMIT ?4",
+                )
+            };
+            for (sql, wanted) in [(files_sql, limit), (notes_sql, limit * 4)] {
+                let mut statement = self.conn.prepare_cached(sql)?;
+                // SQLite binds by index: the unfiltered statements skip ?2 and ?3, harmlessly.
+                let read = |row: &rusqlite::Row<'_>| row.get::<_, i64>(0);
+                let found: rusqlite::Result<Vec<i64>> = if filter.is_empty() {
+                    statement.query_map(params![words, status, departement, wanted as i64], read)?.collect()
+                } else {
+                    statement
+                        .query_map(params![words, status, departement, wanted as i64, FILTERED_SCAN], read)?
+                        .collect()
+                };
+                let found = found?;
+                ids.extend(found);
+            }
         } else if code_prefix(query).is_none() && query.trim().is_empty() && !filter.is_empty() {
             let mut statement = self.conn.prepare_cached(
                 "SELECT id FROM caller_file
@@ -431,6 +452,10 @@ fn code_prefix(query: &str) -> Option<String> {
         && compact.len() <= 6;
     valid.then(|| if digits.is_empty() { letters.to_owned() } else { format!("{letters}-{digits}") })
 }
+
+/// With a status or département filter, how many of the newest full-text matches are
+/// checked against it (see `search_files`).
+const FILTERED_SCAN: i64 = 2000;
 
 /// Words shorter than this are left out of full-text search: a one- or two-letter prefix
 /// matches a large part of the vocabulary, which costs hundreds of milliseconds on years of
