@@ -96,6 +96,20 @@ impl Bench {
         start.elapsed()
     }
 
+    /// Types `text` a character at a time, then erases it, until about `n` keys were pressed.
+    fn type_and_erase(&mut self, text: &str, n: usize) -> Vec<Duration> {
+        let mut samples = Vec::new();
+        for _ in 0..(n / text.len()).max(2) {
+            for c in text.chars() {
+                samples.push(self.press(Bench::key(KeyCode::Char(c))));
+            }
+            for _ in text.chars() {
+                samples.push(self.press(Bench::key(KeyCode::Backspace)));
+            }
+        }
+        samples
+    }
+
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
     }
@@ -225,15 +239,7 @@ fn main() {
 
     bench.press(Bench::key(KeyCode::Char('l')));
     let query = "isolée soirée KAT";
-    let mut samples = Vec::new();
-    for _ in 0..(n / query.len()).max(2) {
-        for c in query.chars() {
-            samples.push(bench.press(Bench::key(KeyCode::Char(c))));
-        }
-        for _ in query.chars() {
-            samples.push(bench.press(Bench::key(KeyCode::Backspace)));
-        }
-    }
+    let samples = bench.type_and_erase(query, n);
     Stats { name: "search as you type (files)", samples }.print();
     // The same with filters: status "open", département 69 (Tab moves between the lines).
     for key in
@@ -241,15 +247,7 @@ fn main() {
     {
         bench.press(Bench::key(key));
     }
-    let mut samples = Vec::new();
-    for _ in 0..(n / query.len()).max(2) {
-        for c in query.chars() {
-            samples.push(bench.press(Bench::key(KeyCode::Char(c))));
-        }
-        for _ in query.chars() {
-            samples.push(bench.press(Bench::key(KeyCode::Backspace)));
-        }
-    }
+    let samples = bench.type_and_erase(query, n);
     Stats { name: "search as you type, filtered (status, département)", samples }.print();
     bench.press(Bench::key(KeyCode::Esc));
 

@@ -94,18 +94,7 @@ fn take_a_call_then_find_it_after_reopening() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("Notes (Entrée pour écrire)");
     tmux.keys(&["f"]);
-    let screen = tmux.wait_for("Nouveau dossier");
-    let code = screen
-        .lines()
-        .find_map(|line| {
-            let compact: String = line.split_whitespace().collect();
-            compact
-                .find('-')
-                .and_then(|at| compact.get(at.saturating_sub(3)..at + 4))
-                .filter(|c| permanence::domain::caller_file::FileCode::parse(c).is_ok())
-                .map(str::to_owned)
-        })
-        .expect("the new code is shown large");
+    let code = code_on(&tmux.wait_for("Nouveau dossier"));
     tmux.keys(&["Enter", "r", "Down", "2", "Enter"]);
     tmux.wait_for("U moyen");
     tmux.keys(&["e"]);
