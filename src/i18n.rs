@@ -253,6 +253,8 @@ strings!(
     attempt_recorded,
     callback_scheduled_saved,
     callback_changed,
+    conflict_closed,
+    conflict_assigned,
     callback_conflict,
     help_callbacks,
     callback_priority,

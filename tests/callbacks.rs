@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use common::*;
 use permanence::domain::call::{CallRecord, CallType, NewCall};
 use permanence::domain::callback::{
-    Assignee, AttemptResult, CallbackStatus, NewCallback, PhoneNumber, Priority, RetryPolicy,
+    Assignee, AttemptResult, CallbackNow, CallbackStatus, NewCallback, PhoneNumber, Priority, RetryPolicy,
 };
 use permanence::domain::caller_file::FileProfile;
 use permanence::domain::{CallbackId, FileId};
@@ -148,8 +148,8 @@ fn a_reassignment_racing_a_take_ends_in_one_state_and_the_loser_is_told() {
     // The supervisor commits first: the listener's take is refused, nothing changes.
     supervisor.reassign_callback(id, seen_by_supervisor, sacha).unwrap();
     let refused = listener.take_callback(id, seen_by_listener);
-    let Err(StoreError::Conflict(message)) = refused else { panic!("{refused:?}") };
-    assert!(message.contains("Dominique"), "says who has it now: {message}");
+    let Err(StoreError::Conflict(now)) = refused else { panic!("{refused:?}") };
+    assert_eq!(now, CallbackNow::AssignedTo(Some("Dominique".into())), "says who has it now");
     assert_eq!(listener.callback(id).unwrap().assignee, sacha);
 
     // The other way round: the listener takes it first, the supervisor's reassignment loses.
@@ -163,5 +163,8 @@ fn a_reassignment_racing_a_take_ends_in_one_state_and_the_loser_is_told() {
     // Closed meanwhile: a late change says so.
     let version = supervisor.callback(id).unwrap().version;
     supervisor.cancel_callback(id, Some(version), "doublon").unwrap();
-    assert!(matches!(listener.take_callback(id, version), Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        listener.take_callback(id, version),
+        Err(StoreError::Conflict(CallbackNow::Closed(CallbackStatus::Cancelled)))
+    ));
 }

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 use crate::domain::call::{Call, CallDraft, NewCall};
-use crate::domain::callback::{Assignee, AttemptResult, Callback, CallbackRequest, QueueEntry, RetryPolicy};
+use crate::domain::callback::{
+    Assignee, AttemptResult, Callback, CallbackNow, CallbackRequest, QueueEntry, RetryPolicy,
+};
 use crate::domain::caller_file::{
     CallerFile, Closure, FileEvent, FileFilter, FileHit, FileProfile, FileStatus, PurgeReport,
 };
@@ -169,7 +171,7 @@ pub enum Reply {
     CallbackScheduled(FileId),
     CallbackChanged,
     /// Another terminal changed the callback first: nothing was done.
-    CallbackConflict(String),
+    CallbackConflict(CallbackNow),
     Overview(Vec<OnShift>),
     Summary(Box<Summary>),
     /// The shift is closed; where its summary was written, or why it could not be.

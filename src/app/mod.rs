@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::call::{CallType, Outcome, RudLevel};
-use crate::domain::callback::{CallbackRequest, QueueEntry};
+use crate::domain::callback::{CallbackNow, CallbackRequest, QueueEntry};
 use crate::domain::emergency::{Directory, Rules, Situation};
 use crate::domain::listener::validate_login;
 use crate::domain::passphrase::check_passphrase;
@@ -677,7 +677,7 @@ impl App {
                 self.say(s.callback_changed.clone());
                 return vec![Effect::RefreshQueue, Effect::RefreshOverview];
             }
-            Reply::CallbackConflict(detail) => {
+            Reply::CallbackConflict(now) => {
                 if let Some(session) = self.session.as_mut()
                     && matches!(
                         session.modals.last(),
@@ -691,6 +691,15 @@ impl App {
                 {
                     session.modals.pop();
                 }
+                let detail = match &now {
+                    CallbackNow::Closed(status) => {
+                        s.fill(&s.conflict_closed, &[("status", s.callback_status(*status))])
+                    }
+                    CallbackNow::AssignedTo(name) => s.fill(
+                        &s.conflict_assigned,
+                        &[("name", name.as_deref().unwrap_or(&s.callback_anyone))],
+                    ),
+                };
                 self.warn(s.fill(&s.callback_conflict, &[("detail", &detail)]));
                 return vec![Effect::RefreshQueue];
             }

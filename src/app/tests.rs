@@ -346,9 +346,14 @@ fn performing_a_callback_takes_it_shows_the_number_then_starts_the_linked_call()
     app.apply(Reply::Queue(vec![entry(6, 0)]));
     app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
     key(&mut app, KeyCode::Enter);
-    app.apply(Reply::CallbackConflict("now assigned to Sacha".into()));
+    let now_with_sacha = crate::domain::callback::CallbackNow::AssignedTo(Some("Sacha".into()));
+    app.apply(Reply::CallbackConflict(now_with_sacha));
     assert!(top(&app).is_none(), "the loser is told and the popup goes");
-    assert!(app.status.as_ref().unwrap().text.contains("Sacha"));
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        "Ce rappel a changé entre-temps sur un autre poste (il est maintenant attribué à Sacha) : \
+         rien n'a été fait, la liste est à jour."
+    );
 }
 
 #[test]

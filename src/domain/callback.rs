@@ -184,6 +184,25 @@ impl QueueEntry {
     }
 }
 
+/// What a callback is now, when a change made on an older view of it was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackNow {
+    Closed(CallbackStatus),
+    /// Still pending, now with this listener (`None`: anyone).
+    AssignedTo(Option<String>),
+}
+
+impl std::fmt::Display for CallbackNow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallbackNow::Closed(status) => write!(f, "it is {}", status.as_str()),
+            CallbackNow::AssignedTo(name) => {
+                write!(f, "it is now assigned to {}", name.as_deref().unwrap_or("anyone"))
+            }
+        }
+    }
+}
+
 /// How failed attempts are followed up (from the configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {

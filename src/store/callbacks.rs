@@ -8,8 +8,8 @@ use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
-    Assignee, Attempt, AttemptResult, Callback, CallbackStatus, NewCallback, PhoneNumber, QueueEntry,
-    RetryPolicy,
+    Assignee, Attempt, AttemptResult, Callback, CallbackNow, CallbackStatus, NewCallback, PhoneNumber,
+    QueueEntry, RetryPolicy,
 };
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
 
@@ -127,15 +127,11 @@ fn expect_version(conn: &Connection, id: CallbackId, version: i64) -> StoreResul
         .optional()?;
     match current {
         None => Err(StoreError::Invalid(format!("no callback {id}"))),
-        Some((now, status, _)) if status != "pending" && now != version => {
-            Err(StoreError::Conflict(format!("callback {id} was closed meanwhile ({status})")))
-        }
-        Some((now, _, assignee)) if now != version => Err(StoreError::Conflict(format!(
-            "callback {id} was changed meanwhile (now assigned to {})",
-            assignee.as_deref().unwrap_or("anyone")
-        ))),
         Some((_, status, _)) if status != "pending" => {
-            Err(StoreError::Conflict(format!("callback {id} is already closed ({status})")))
+            Err(StoreError::Conflict(CallbackNow::Closed(word(1, status)?)))
+        }
+        Some((now, _, assignee)) if now != version => {
+            Err(StoreError::Conflict(CallbackNow::AssignedTo(assignee)))
         }
         Some(_) => Ok(()),
     }

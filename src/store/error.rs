@@ -47,9 +47,9 @@ pub enum StoreError {
     DiskFull,
     #[error("only a supervisor can {0}")]
     Forbidden(&'static str),
-    /// Someone else changed the same thing first (another terminal): nothing was changed.
-    #[error("{0}")]
-    Conflict(String),
+    /// Someone else changed the callback first (another terminal): nothing was changed.
+    #[error("the callback was changed meanwhile ({0}); nothing was changed")]
+    Conflict(crate::domain::callback::CallbackNow),
     #[error("{0}")]
     Invalid(String),
     #[error("database error: {0}")]
