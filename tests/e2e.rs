@@ -53,6 +53,18 @@ fn start_saved_call_then_type(tmux: &Tmux, notes: &str) {
     tmux.wait_for(notes);
 }
 
+/// Ends the call on a linked file: the first type and outcome offered, no callback.
+fn end_call_without_callback(tmux: &Tmux) {
+    tmux.keys(&["e"]);
+    tmux.wait_for("Type d'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Issue de l'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Proposer un rappel");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel enregistré");
+}
+
 fn start_call_and_type(tmux: &Tmux, notes: &str) {
     tmux.wait_for("Pas d'appel en cours");
     tmux.keys(&["n"]);
@@ -97,14 +109,7 @@ fn take_a_call_then_find_it_after_reopening() {
     let code = code_on(&tmux.wait_for("Nouveau dossier"));
     tmux.keys(&["Enter", "r", "Down", "2", "Enter"]);
     tmux.wait_for("U moyen");
-    tmux.keys(&["e"]);
-    tmux.wait_for("Type d'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Issue de l'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Proposer un rappel");
-    tmux.keys(&["n"]);
-    tmux.wait_for("Appel enregistré");
+    end_call_without_callback(&tmux);
     tmux.keys(&["M-2"]);
     tmux.wait_for("Historique (1 appels");
     tmux.wait_for(&code);
@@ -324,14 +329,7 @@ fn a_caller_who_calls_again_on_another_shift_is_announced_first() {
     tmux.wait_for("Dossier enregistré");
     tmux.keys(&["M-1"]);
     tmux.wait_for("Notes (Entrée pour écrire)");
-    tmux.keys(&["e"]);
-    tmux.wait_for("Type d'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Issue de l'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Proposer un rappel");
-    tmux.keys(&["n"]);
-    tmux.wait_for("Appel enregistré");
+    end_call_without_callback(&tmux);
     tmux.keys(&["C-q"]);
     tmux.wait_exit();
 
