@@ -5,22 +5,74 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The temporary file written before the rename. Hidden, beside the target (a rename is only
-/// atomic within one filesystem), and mode 0600 from its creation.
+/// A new temporary file name for `path`: hidden, beside the target (a rename is only atomic
+/// within one filesystem), unique to this process and call, so that two processes writing
+/// the same file never share (and clobber) one temp file.
 pub fn temp_path_for(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = file_name(path);
+    let mut random = [0u8; 4];
+    let _ = getrandom::fill(&mut random);
+    let unique =
+        format!("{}-{}{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), hex::encode(random));
+    path.with_file_name(format!(".{name}.{unique}.tmp"))
+}
+
+/// The temporary files of `path` that are in its folder now, whoever left them.
+pub fn temp_files_of(path: &Path) -> Vec<PathBuf> {
+    let name = file_name(path);
+    let (prefix, folder) = (format!(".{name}."), parent_of(path));
+    let Ok(entries) = fs::read_dir(folder) else { return Vec::new() };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = file_name(p);
+            n.starts_with(&prefix) && n.ends_with(".tmp")
+        })
+        .collect()
+}
+
+/// Removes the temporary files of `path` left by a process that died before its rename: the
+/// rename never happened, so they are stale by definition. A living writer's are left alone.
+fn remove_stale_temp_files(path: &Path) -> io::Result<()> {
+    let prefix = format!(".{}.", file_name(path));
+    for temp in temp_files_of(path) {
+        let name = file_name(&temp);
+        let pid = name[prefix.len()..].split('-').next().and_then(|p| p.parse::<i32>().ok());
+        let alive = pid.is_some_and(|pid| {
+            // Signal 0 only asks whether the process exists (EPERM: it does, as another user).
+            pid > 0
+                && (unsafe { libc::kill(pid, 0) } == 0
+                    || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+        });
+        if !alive {
+            match fs::remove_file(&temp) {
+                Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 /// Replaces `path` with `bytes`, readable by its owner only.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    remove_stale_temp_files(path)?;
     let temp = temp_path_for(path);
-    // A temp file left by a crash is stale by definition: the rename never happened.
-    match fs::remove_file(&temp) {
-        Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
-        _ => {}
-    }
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
         file.write_all(bytes)?;
@@ -37,11 +89,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Makes a rename or a creation in the folder durable.
 pub fn sync_parent(path: &Path) -> io::Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    File::open(parent)?.sync_all()
+    File::open(parent_of(path))?.sync_all()
 }
 
 #[cfg(test)]
@@ -57,17 +105,32 @@ mod tests {
         write_atomically(&path, b"second").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"second");
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert!(!temp_path_for(&path).exists());
+        assert!(temp_files_of(&path).is_empty());
     }
 
     #[test]
-    fn a_stale_temp_file_from_a_crash_is_replaced() {
+    fn temp_names_are_unique_per_process_and_call() {
+        let path = Path::new("/x/slots.keys");
+        let (a, b) = (temp_path_for(path), temp_path_for(path));
+        assert_ne!(a, b);
+        let name = file_name(&a);
+        assert!(name.starts_with(&format!(".slots.keys.{}-", std::process::id())), "{name}");
+    }
+
+    #[test]
+    fn a_stale_temp_file_from_a_crash_is_removed_and_a_living_writers_is_not() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("slots.keys");
         write_atomically(&path, b"good").unwrap();
-        fs::write(temp_path_for(&path), b"half-writ").unwrap();
+        let legacy = dir.path().join(".slots.keys.tmp");
+        let dead = dir.path().join(format!(".slots.keys.{}-0beef.tmp", i32::MAX));
+        let living = temp_path_for(&path);
+        for temp in [&legacy, &dead, &living] {
+            fs::write(temp, b"half-writ").unwrap();
+        }
         assert_eq!(fs::read(&path).unwrap(), b"good", "the crash left the old file whole");
         write_atomically(&path, b"better").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"better");
+        assert_eq!(temp_files_of(&path), vec![living.clone()], "only this living process's temp is left");
     }
 }

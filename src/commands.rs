@@ -1,6 +1,6 @@
 //! What each subcommand does, between the parsed command line and the store.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,6 +14,14 @@ use crate::i18n::Strings;
 use crate::passphrase_input::PassphraseSource;
 use crate::paths;
 use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
+
+/// `println!` that hands back an error instead of panicking when standard output is closed
+/// (`permanence queue | head -1`); `main` ends quietly on a broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout(), $($arg)*).context("writing to standard output")?
+    };
+}
 
 /// What every command needs: the database path, the configuration, who acts and how their
 /// passphrases are read.
@@ -43,6 +51,14 @@ impl Invocation {
             (None, Some(db), false) => db.clone(),
             (None, None, false) => paths::default_database()?,
         };
+        // A URL taken for a path would create a folder named `postgresql:` and a new empty store.
+        if let Some(scheme) = db.to_str().and_then(|d| d.split_once("://")).map(|(scheme, _)| scheme) {
+            bail!(
+                "{}: this version opens a database file only, not a {scheme}:// server; \
+                 give the path of the file",
+                db.display()
+            );
+        }
         Ok(Invocation {
             db,
             config,
@@ -82,34 +98,36 @@ pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitC
     if invocation.db.exists() {
         return Err(StoreError::AlreadyExists(invocation.db.clone()).into());
     }
-    println!("Creating the database {}", invocation.db.display());
-    println!("First supervisor account: {login} ({name})");
+    say!("Creating the database {}", invocation.db.display());
+    say!("First supervisor account: {login} ({name})");
     let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
     let account = NewAccount { login, display_name: name, role: Role::Supervisor, passphrase: &passphrase };
     let store = Store::create(&invocation.db, account, KdfParams::DEFAULT)?;
-    println!("Created. Key file: {}", store.key_file_path().display());
-    println!("Back up both files together: one without the other cannot be opened.");
+    say!("Created. Key file: {}", store.key_file_path().display());
+    say!("Back up both files together: one without the other cannot be opened.");
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
     let created = if invocation.db.exists() {
-        println!("The demo database {} already exists; it is reopened as it is.", invocation.db.display());
-        println!("(Delete it and its .keys file to build it again, e.g. with another --calls.)");
+        say!("The demo database {} already exists; it is reopened as it is.", invocation.db.display());
+        say!("(Delete it and its .keys file to build it again, e.g. with another --calls.)");
         demo::verify(&invocation.db)?
     } else {
-        println!("Building a demo database of {calls} synthetic calls in {}…", invocation.db.display());
+        say!("Building a demo database of {calls} synthetic calls in {}…", invocation.db.display());
         demo::build(&invocation.db, calls, &invocation.config.themes, invocation.config.retention_days)?
     };
-    println!();
-    println!("Demo database: {}", invocation.db.display());
-    println!(
+    say!();
+    say!("Demo database: {}", invocation.db.display());
+    say!(
         "  {} calls, {} caller files, {} pending callbacks",
-        created.calls, created.files, created.pending_callbacks
+        created.calls,
+        created.files,
+        created.pending_callbacks
     );
-    println!("Demo accounts (synthetic; never use these passphrases for real):");
+    say!("Demo accounts (synthetic; never use these passphrases for real):");
     for account in demo::ACCOUNTS {
-        println!(
+        say!(
             "  {:<8} {:<11} {:<28} passphrase: {}",
             account.login,
             account.role.as_str(),
@@ -117,9 +135,9 @@ pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
             account.passphrase
         );
     }
-    println!();
+    say!();
     if !std::io::stdout().is_terminal() {
-        println!("Open it with: permanence --db {}", invocation.db.display());
+        say!("Open it with: permanence --db {}", invocation.db.display());
         return Ok(ExitCode::SUCCESS);
     }
     let accounts = demo::ACCOUNTS.iter().map(|a| (a.login.to_owned(), a.passphrase.to_owned())).collect();
@@ -132,7 +150,7 @@ pub fn listener_add(mut invocation: Invocation, login: &str, name: &str, role: R
     let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
     let account = NewAccount { login, display_name: name, role, passphrase: &passphrase };
     let listener = store.add_listener(account, KdfParams::DEFAULT)?;
-    println!("Added {} ({}, {}).", listener.login, listener.display_name, listener.role);
+    say!("Added {} ({}, {}).", listener.login, listener.display_name, listener.role);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -140,13 +158,7 @@ pub fn listener_list(mut invocation: Invocation) -> Result<ExitCode> {
     let store = invocation.unlock()?;
     for listener in store.listeners()? {
         let state = if listener.active { "active" } else { "deactivated" };
-        println!(
-            "{:<16} {:<11} {:<12} {}",
-            listener.login,
-            listener.role.as_str(),
-            state,
-            listener.display_name
-        );
+        say!("{:<16} {:<11} {:<12} {}", listener.login, listener.role.as_str(), state, listener.display_name);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -154,7 +166,7 @@ pub fn listener_list(mut invocation: Invocation) -> Result<ExitCode> {
 pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<ExitCode> {
     let mut store = invocation.unlock()?;
     store.deactivate_listener(login)?;
-    println!("Deactivated {login}: their key slot is removed, their past calls keep their name.");
+    say!("Deactivated {login}: their key slot is removed, their past calls keep their name.");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -163,7 +175,7 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
     let login = login.unwrap_or(&store.actor().login).to_owned();
     let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), &login)?;
     store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
-    println!("The passphrase of {login} is changed (only its key slot was rewritten).");
+    say!("The passphrase of {login} is changed (only its key slot was rewritten).");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -172,26 +184,26 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         Ok(store) => store,
         // Damage that prevents unlocking is the verdict itself, not a failure to check.
         Err(err) if err.downcast_ref::<StoreError>().is_some_and(StoreError::is_damage) => {
-            println!("FAULT: {err:#}");
+            say!("FAULT: {err:#}");
             return Ok(ExitCode::FAILURE);
         }
         Err(err) => return Err(err),
     };
     let report = store.check().context("running the checks")?;
     for finding in &report.findings {
-        println!("FAULT: {finding}");
+        say!("FAULT: {finding}");
     }
     if report.is_clean() {
-        println!(
+        say!(
             "OK: structure, encrypted pages and audit log verified ({} audit entries).",
             report.audit_entries
         );
         if let Some(head) = report.audit_head {
-            println!("Audit chain head: {head}");
+            say!("Audit chain head: {head}");
         }
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("{} fault(s) found in {}.", report.findings.len(), invocation.db.display());
+        say!("{} fault(s) found in {}.", report.findings.len(), invocation.db.display());
         Ok(ExitCode::FAILURE)
     }
 }
@@ -199,7 +211,7 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
 pub fn backup(mut invocation: Invocation, out: &Path) -> Result<ExitCode> {
     let mut store = invocation.unlock()?;
     let report = store.backup(out)?;
-    println!(
+    say!(
         "Backup written and verified: {} ({} bytes, {} calls, {} files), key file {}",
         out.display(),
         report.bytes,
@@ -232,9 +244,9 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             .collect();
         let document =
             serde_json::json!({ "format": "permanence-queue", "version": 1, "callbacks": callbacks });
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        say!("{}", serde_json::to_string_pretty(&document)?);
     } else if entries.is_empty() {
-        println!("No pending callback.");
+        say!("No pending callback.");
     } else {
         for e in &entries {
             let state = if e.is_overdue(now) {
@@ -246,7 +258,7 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             };
             let due = e.due_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M");
             let assignee = e.assignee_name.as_deref().unwrap_or("anyone");
-            println!(
+            say!(
                 "{state:<9} {due}  {}  {:<7} {assignee}  ({} attempts)",
                 e.file_code,
                 e.priority.as_str(),
@@ -274,14 +286,9 @@ pub fn file_export(
     } else {
         export::access::markdown(&record, now, Strings::get(invocation.config.language)).into_bytes()
     };
-    export::write(out, &bytes)?;
-    if let Some(out) = out {
-        println!(
-            "File {} written to {} ({} bytes, mode 0600).",
-            record.file.code,
-            out.display(),
-            bytes.len()
-        );
+    export::write(out, &invocation.db, &bytes)?;
+    if let Some(out) = out.filter(|p| *p != Path::new(export::STDOUT)) {
+        say!("File {} written to {} ({} bytes, mode 0600).", record.file.code, out.display(), bytes.len());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -292,7 +299,7 @@ pub fn file_hold(mut invocation: Invocation, code: &str, hold: bool, reason: &st
     let id = store.file_id_by_code(code)?.with_context(|| format!("no caller file with the code {code}"))?;
     store.set_legal_hold(id, hold, reason)?;
     let state = if hold { "is now under legal hold" } else { "is no longer under legal hold" };
-    println!("File {} {state}.", code.to_uppercase());
+    say!("File {} {state}.", code.to_uppercase());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -302,19 +309,26 @@ pub fn purge(mut invocation: Invocation, dry_run: bool) -> Result<ExitCode> {
     let mut store = invocation.unlock()?;
     let report = store.purge(chrono::Utc::now(), days, dry_run)?;
     let (verb, cancelled) = if dry_run { ("Would wipe", "to cancel") } else { ("Wiped", "cancelled") };
-    println!(
+    say!(
         "{verb} the free text of {} file(s) and the notes of {} call(s), {} handover note(s); \
          {} pending callback(s) {cancelled}; {} file(s) kept under legal hold (retention: {days} days).",
-        report.files, report.calls, report.handover_notes, report.callbacks_cancelled, report.held
+        report.files,
+        report.calls,
+        report.handover_notes,
+        report.callbacks_cancelled,
+        report.held
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// A local calendar day as the instant of its midnight.
+/// A local calendar day as the instant of its midnight. Years outside 1900–9999 are refused:
+/// no call is recorded there, and the arithmetic on such instants would overflow.
 fn local_midnight(day: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    use chrono::TimeZone;
+    use chrono::{Datelike, TimeZone};
     let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .with_context(|| format!("{day:?} is not a date like 2026-11-01"))?;
+        .ok()
+        .filter(|d| (1900..=9999).contains(&d.year()))
+        .with_context(|| format!("{day:?} is not a date like 2026-11-01 (years 1900 to 9999)"))?;
     let local = chrono::Local
         .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
         .earliest()
@@ -333,8 +347,12 @@ pub fn export(
     let mut store = invocation.unlock()?;
     let request = match (shift, period) {
         (_, Some((from, to))) => {
-            let from = local_midnight(&from)?;
-            let to = local_midnight(&to)? + chrono::Duration::days(1);
+            let (from_day, to_day) = (from, to);
+            let from = local_midnight(&from_day)?;
+            let to = local_midnight(&to_day)? + chrono::Duration::days(1);
+            if to <= from {
+                bail!("--to {to_day} comes before --from {from_day}");
+            }
             ScopeRequest::Period { from, to }
         }
         (None | Some("current"), None) => {
@@ -354,6 +372,8 @@ pub fn export(
     };
     let path =
         write_summary(&mut store, &invocation.config, &invocation.db, request, format, out, include_notes)?;
-    println!("Export written to {} (mode 0600).", path.display());
+    if path != Path::new(export::STDOUT) {
+        say!("Export written to {} (mode 0600).", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }

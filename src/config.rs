@@ -137,8 +137,10 @@ impl Config {
             (None, Some(path)) if path.exists() => path.to_owned(),
             (None, _) => return Ok((Config::default(), None)),
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        let read = |source| ConfigError::Read { path: path.clone(), source };
+        let bytes = crate::bounded_read::read_regular_file(&path, 1 << 20).map_err(read)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| read(std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text")))?;
         let config =
             Config::parse(&text).map_err(|message| ConfigError::Invalid { path: path.clone(), message })?;
         Ok((config, Some(path)))

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod atomic_file;
+pub mod bounded_read;
 pub mod commands;
 pub mod config;
 pub mod demo;
@@ -10,6 +11,7 @@ pub mod domain;
 pub mod export;
 pub mod hardening;
 pub mod i18n;
+pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;
 pub mod store;

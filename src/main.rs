@@ -86,7 +86,8 @@ enum Command {
         to: Option<String>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
-        /// The file to write (mode 0600) [default: the export folder, a name from the shift or period]
+        /// The file to write (mode 0600), or - for standard output when it is not a terminal
+        /// [default: the export folder, a name from the shift or period]
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Include call notes (supervisor only, audited)
@@ -128,7 +129,7 @@ enum FileCommand {
         code: String,
         #[arg(long, value_enum, default_value_t = AccessFormat::Md)]
         format: AccessFormat,
-        /// Where to write it (mode 0600); without it, standard output when piped
+        /// Where to write it (mode 0600); - or nothing: standard output when it is not a terminal
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -235,6 +236,13 @@ fn main() -> ExitCode {
 }
 
 fn fail(err: anyhow::Error) -> ExitCode {
+    // The reader went away (`permanence queue | head -1`): it has what it wanted.
+    let broken_pipe = err.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
     // Not `eprintln!`: it would panic if the terminal is already gone.
     let _ = writeln!(std::io::stderr(), "permanence: {err:#}");
     ExitCode::FAILURE

@@ -101,7 +101,7 @@ fn a_full_disk_while_adding_an_account_leaves_the_old_key_file_whole() {
         .unwrap_err();
     assert!(matches!(err, StoreError::DiskFull), "{err:?}");
     assert_eq!(std::fs::read(&keys).unwrap(), before, "the key file is untouched");
-    assert!(!permanence::atomic_file::temp_path_for(&keys).exists(), "no half-written temp file left");
+    assert!(permanence::atomic_file::temp_files_of(&keys).is_empty(), "no half-written temp file left");
     std::fs::remove_file(filler).unwrap();
     add_listener(&mut store);
     drop(store);

@@ -303,11 +303,13 @@ fn a_crash_between_key_file_write_and_rename_leaves_the_old_slots() {
     drop(create(&db));
     let keys = KeyFile::path_for(&db);
     // What a crash after writing half the temp file, before the rename, leaves behind.
-    let temp = permanence::atomic_file::temp_path_for(&keys);
+    // Its writer is dead: a pid no process has.
+    let temp = keys.with_file_name(format!(".permanence.db.keys.{}-0.tmp", i32::MAX));
     std::fs::write(&temp, b"{\"format\":\"permanence-keyslots\",\"version\":1,\"slo").unwrap();
     let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     add_listener(&mut store);
-    assert!(!temp.exists(), "the stale temp file is replaced");
+    assert!(!temp.exists(), "the stale temp file is removed");
+    assert!(permanence::atomic_file::temp_files_of(&keys).is_empty());
     Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
 }
 

@@ -48,17 +48,23 @@ pub fn encrypt(bytes: &[u8], recipients: &[String]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes `bytes` to `out` (mode 0600, temp + fsync + rename), or to standard output when it
-/// is piped. Never to a terminal: caller data would stay in its scrollback.
-pub fn write(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
+/// `--out -`: standard output.
+pub const STDOUT: &str = "-";
+
+/// Writes `bytes` to `out` (mode 0600, temp + fsync + rename), or to standard output for
+/// `-` or no path. Refuses the store's own files (`db`, its key file, log, lock…) and anything
+/// that is not a regular file, and never writes to a terminal: caller data would stay in its
+/// scrollback. The one writer of every export.
+pub fn write(out: Option<&Path>, db: &Path, bytes: &[u8]) -> Result<()> {
     match out {
-        Some(path) => {
+        Some(path) if path != Path::new(STDOUT) => {
+            crate::output_path::check(path, db)?;
             write_atomically(path, bytes).with_context(|| format!("cannot write {}", path.display()))
         }
-        None if std::io::stdout().is_terminal() => {
+        _ if std::io::stdout().is_terminal() => {
             bail!("give --out FILE: written to this terminal, the export would stay in its scrollback")
         }
-        None => {
+        _ => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(bytes).and_then(|()| stdout.flush()).context("cannot write to standard output")
         }
@@ -76,6 +82,10 @@ pub fn write_summary(
     out: Option<&Path>,
     include_notes: bool,
 ) -> Result<PathBuf> {
+    // Checked before the audit entry is written: a refused path leaves no trace of an export.
+    if let Some(path) = out.filter(|p| *p != Path::new(STDOUT)) {
+        crate::output_path::check(path, db)?;
+    }
     let now = chrono::Utc::now();
     let summary = store.summary(request, now)?;
     let calls = store.call_rows(request, include_notes)?;
@@ -109,7 +119,7 @@ pub fn write_summary(
             folder.join(name)
         }
     };
-    write(Some(&path), &bytes)?;
+    write(Some(&path), db, &bytes)?;
     Ok(path)
 }
 

@@ -183,6 +183,28 @@ struct KeyFileDocument {
     slots: Vec<KeySlot>,
 }
 
+/// How long a change to slots waits for another one (another process) to finish.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Proof that this process holds the key file's lock: slots are read, changed and written
+/// back by one process at a time, together with the database change they belong to, so two
+/// concurrent changes (an account added while another is deactivated) never lose one another.
+#[must_use = "the lock is released when this is dropped"]
+pub struct KeyFileLock {
+    _file: std::fs::File,
+}
+
+/// Debug builds only: `PERMANENCE_TEST_KEY_FILE_DELAY_MS` waits before each key-file write,
+/// so that the tests can make two processes' changes overlap as a slow disk would.
+fn injected_delay() {
+    if cfg!(debug_assertions)
+        && let Some(ms) =
+            std::env::var("PERMANENCE_TEST_KEY_FILE_DELAY_MS").ok().and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms.min(60_000)));
+    }
+}
+
 /// The sidecar file and its slots, as loaded in memory.
 #[derive(Debug, Clone)]
 pub struct KeyFile {
@@ -198,12 +220,51 @@ impl KeyFile {
         db_path.with_file_name(name)
     }
 
+    /// The lock beside the key file, held by whoever changes slots (see [`KeyFileLock`]).
+    pub fn lock_path_for(key_path: &Path) -> PathBuf {
+        let mut name = key_path.as_os_str().to_owned();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
+    /// Waits for the key file's lock (at most [`LOCK_WAIT`]), for a change to slots that
+    /// belongs with a change to the database: the caller holds it across both.
+    pub fn lock(key_path: &Path) -> StoreResult<KeyFileLock> {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        let path = Self::lock_path_for(key_path);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| StoreError::io(path.display().to_string(), e))?;
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            // Released by the kernel when the file is closed, including by a killed process.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(KeyFileLock { _file: file });
+            }
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(StoreError::io(path.display().to_string(), err));
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(StoreError::Locked);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     pub fn empty(path: PathBuf) -> KeyFile {
         KeyFile { path, slots: Vec::new() }
     }
 
     pub fn load(path: &Path) -> StoreResult<KeyFile> {
-        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        // A key file is a few hundred bytes per account.
+        let bytes = crate::bounded_read::read_regular_file(path, 1 << 20).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => StoreError::KeyFileMissing(path.to_owned()),
             _ => StoreError::io(path.display().to_string(), e),
         })?;
@@ -230,6 +291,7 @@ impl KeyFile {
     }
 
     pub fn save(&self) -> StoreResult<()> {
+        injected_delay();
         let document =
             KeyFileDocument { format: FORMAT.to_owned(), version: VERSION, slots: self.slots.clone() };
         let json = serde_json::to_vec_pretty(&document)

@@ -72,6 +72,7 @@ impl Store {
         self.require_supervisor("add an account")?;
         account.validate()?;
         let key_path = self.key_file_path();
+        let _slots = KeyFile::lock(&key_path)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = insert(&tx, &account, now())?;
         audit::append(
@@ -100,6 +101,9 @@ impl Store {
         if target.id == self.actor.id {
             return Err(StoreError::Invalid("you cannot deactivate your own account".into()));
         }
+        // Held across the commit and the slot's removal; a crash between the two leaves a slot
+        // that the next unlock removes (`reconcile_key_slots`).
+        let _slots = KeyFile::lock(&self.key_file_path())?;
         self.write(|tx, actor| {
             let changed =
                 tx.execute("UPDATE listener SET active = 0 WHERE id = ?1 AND active = 1", [target.id.0])?;
@@ -137,6 +141,7 @@ impl Store {
         }
         check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let key_path = self.key_file_path();
+        let _slots = KeyFile::lock(&key_path)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         audit::append(&tx, Some(self.actor.id), action, ObjectKind::Listener, Some(target.id.0))?;
         let mut key_file = KeyFile::load(&key_path)?;
@@ -144,5 +149,61 @@ impl Store {
         key_file.save()?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Makes the key file agree with the accounts, under its lock: the slot of a deactivated
+    /// account, or of an account that never committed (a crash mid-`listener add`), is removed.
+    /// With the lock held no change is half-way, so whatever disagrees is a crash's leftover.
+    /// Returns the logins whose slot was removed.
+    pub(super) fn reconcile_key_slots(&self) -> StoreResult<Vec<String>> {
+        let key_path = self.key_file_path();
+        let _slots = KeyFile::lock(&key_path)?;
+        let mut key_file = KeyFile::load(&key_path)?;
+        let active: std::collections::HashSet<ListenerId> =
+            self.listeners()?.into_iter().filter(|l| l.active).map(|l| l.id).collect();
+        let stale: Vec<(ListenerId, String)> = key_file
+            .slots()
+            .iter()
+            .filter(|slot| !active.contains(&slot.listener_id))
+            .map(|slot| (slot.listener_id, slot.login.clone()))
+            .collect();
+        for (id, _) in &stale {
+            key_file.remove_slot(*id);
+        }
+        if !stale.is_empty() {
+            key_file.save()?;
+        }
+        Ok(stale.into_iter().map(|(_, login)| login).collect())
+    }
+
+    /// What `permanence check` says of the key file: slots without an active account, and
+    /// active accounts without a slot (they cannot unlock).
+    pub(super) fn key_slot_findings(&self) -> StoreResult<Vec<String>> {
+        let key_file = KeyFile::load(&self.key_file_path())?;
+        let listeners = self.listeners()?;
+        let mut findings = Vec::new();
+        for slot in key_file.slots() {
+            match listeners.iter().find(|l| l.id == slot.listener_id) {
+                Some(l) if l.active && l.login == slot.login => {}
+                Some(l) if l.active => findings.push(format!(
+                    "the key slot of {:?} names account {} whose login is {:?}",
+                    slot.login, slot.listener_id, l.login
+                )),
+                Some(_) => findings.push(format!(
+                    "the key slot of {:?} belongs to a deactivated account and still opens the database",
+                    slot.login
+                )),
+                None => findings.push(format!("the key slot of {:?} belongs to no account", slot.login)),
+            }
+        }
+        for listener in listeners.iter().filter(|l| l.active) {
+            if !key_file.slots().iter().any(|s| s.listener_id == listener.id) {
+                findings.push(format!(
+                    "the active account {:?} has no key slot: it cannot unlock",
+                    listener.login
+                ));
+            }
+        }
+        Ok(findings)
     }
 }

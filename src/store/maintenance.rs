@@ -19,6 +19,8 @@ pub enum CheckFinding {
     Cipher(String),
     ForeignKey(String),
     AuditChain(ChainBreak),
+    /// The key file disagrees with the accounts.
+    KeySlot(String),
 }
 
 impl std::fmt::Display for CheckFinding {
@@ -28,6 +30,7 @@ impl std::fmt::Display for CheckFinding {
             CheckFinding::Cipher(detail) => write!(f, "encrypted pages: {detail}"),
             CheckFinding::ForeignKey(detail) => write!(f, "broken reference: {detail}"),
             CheckFinding::AuditChain(chain_break) => write!(f, "audit log: {chain_break}"),
+            CheckFinding::KeySlot(detail) => write!(f, "key file: {detail}"),
         }
     }
 }
@@ -124,7 +127,12 @@ impl Store {
     }
 
     pub fn check(&self) -> StoreResult<CheckReport> {
-        check_connection(&self.conn)
+        let mut report = check_connection(&self.conn)?;
+        match self.key_slot_findings() {
+            Ok(findings) => report.findings.extend(findings.into_iter().map(CheckFinding::KeySlot)),
+            Err(err) => report.findings.push(CheckFinding::KeySlot(err.to_string())),
+        }
+        Ok(report)
     }
 
     /// Writes an encrypted copy of the database to `out` (with its key file beside it, as
@@ -133,6 +141,7 @@ impl Store {
         self.require_supervisor("take a backup")?;
         let out_keys = KeyFile::path_for(out);
         for path in [out, out_keys.as_path()] {
+            crate::output_path::check(path, &self.db_path).map_err(|e| StoreError::Invalid(e.to_string()))?;
             if path.exists() {
                 return Err(StoreError::AlreadyExists(path.to_owned()));
             }

@@ -150,9 +150,16 @@ impl Store {
         }
         let key_file = KeyFile::load(&key_path)?;
         let (id, key) = key_file.unlock(login, passphrase)?;
+        // SQLite would take an empty file for a new database and write a fresh schema into it.
+        if std::fs::metadata(db_path).is_ok_and(|m| m.len() == 0) {
+            return Err(StoreError::DatabaseDamaged("the database file is empty (0 bytes)".into()));
+        }
         // Before SQLite replays the log and silently drops what follows a damaged frame.
         wal::check(db_path).map_err(StoreError::DatabaseDamaged)?;
         let mut conn = connection::open(db_path, &key, false)?;
+        if schema::user_version(&conn)? == 0 {
+            return Err(StoreError::DatabaseDamaged("the file holds no permanence schema".into()));
+        }
         schema::migrate(&mut conn)?;
         let listener = listeners::get(&conn, id)?
             .filter(|l| l.login == login)
@@ -163,6 +170,9 @@ impl Store {
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
         let mut store = Store { conn, db_path: db_path.to_owned(), key, actor };
+        // Best effort: where the key file cannot be changed (a read-only folder), `check`
+        // reports what is left.
+        let _ = store.reconcile_key_slots();
         store.write(|tx, actor| {
             audit::append(tx, Some(actor.id), AuditAction::Unlocked, ObjectKind::Listener, Some(actor.id.0))
         })?;
