@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use crate::config::Config;
 use crate::demo;
 use crate::domain::listener::Role;
+use crate::domain::settings::Setting;
 use crate::export::{self, SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::passphrase_input::PassphraseSource;
@@ -102,8 +103,15 @@ pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitC
     say!("First supervisor account: {login} ({name})");
     let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
     let account = NewAccount { login, display_name: name, role: Role::Supervisor, passphrase: &passphrase };
-    let store = Store::create(&invocation.db, account, KdfParams::DEFAULT)?;
+    let mut store = Store::create(&invocation.db, account, KdfParams::DEFAULT)?;
+    // The config may propose the centre's retention period once, here; afterwards it is the
+    // store's, changed by a supervisor with `permanence settings set`.
+    let retention = invocation.config.retention_days;
+    if retention != store.settings()?.retention_days {
+        store.set_setting(Setting::RetentionDays, retention)?;
+    }
     say!("Created. Key file: {}", store.key_file_path().display());
+    say!("Retention period: {retention} days (change it with `permanence settings set retention_days N`).");
     say!("Back up both files together: one without the other cannot be opened.");
     Ok(ExitCode::SUCCESS)
 }
@@ -201,11 +209,41 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         if let Some(head) = report.audit_head {
             say!("Audit chain head: {head}");
         }
+        let settings = store.settings()?;
+        say!(
+            "Centre settings: retention {} days; a purge at unlock over {}% of the store waits for a supervisor.",
+            settings.retention_days,
+            settings.purge_confirm_percent
+        );
         Ok(ExitCode::SUCCESS)
     } else {
         say!("{} fault(s) found in {}.", report.findings.len(), invocation.db.display());
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// Prints the centre's settings, or changes one (supervisor only, audited).
+pub fn settings(mut invocation: Invocation, change: Option<(&str, u32)>) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
+    if let Some((name, value)) = change {
+        let setting: Setting = name.parse().map_err(|_| {
+            let known: Vec<&str> = Setting::ALL.iter().map(|s| s.as_str()).collect();
+            anyhow::anyhow!("unknown setting {name:?}: the settings are {}", known.join(", "))
+        })?;
+        store.set_setting(setting, value)?;
+    }
+    let settings = store.settings()?;
+    for setting in Setting::ALL {
+        say!("{setting} = {}", settings.get(*setting));
+    }
+    if invocation.config.retention_days != settings.retention_days {
+        let _ = writeln!(
+            std::io::stderr(),
+            "Note: the config file says retention_days = {}; the centre's setting above is what applies.",
+            invocation.config.retention_days
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn backup(mut invocation: Invocation, out: &Path) -> Result<ExitCode> {
@@ -305,9 +343,9 @@ pub fn file_hold(mut invocation: Invocation, code: &str, hold: bool, reason: &st
 
 /// The retention purge on demand (supervisor only, audited); `--dry-run` only counts.
 pub fn purge(mut invocation: Invocation, dry_run: bool) -> Result<ExitCode> {
-    let days = invocation.config.retention_days;
     let mut store = invocation.unlock()?;
-    let report = store.purge(chrono::Utc::now(), days, dry_run)?;
+    let days = store.settings()?.retention_days;
+    let report = store.purge(chrono::Utc::now(), dry_run)?;
     let (verb, cancelled) = if dry_run { ("Would wipe", "to cancel") } else { ("Wiped", "cancelled") };
     say!(
         "{verb} the free text of {} file(s) and the notes of {} call(s), {} handover note(s); \

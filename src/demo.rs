@@ -136,7 +136,11 @@ pub fn build(db_path: &Path, calls: u64, themes: &[String], retention_days: u32)
         listeners.push(added.id);
     }
     let summary = fill(&mut store, &listeners, calls, themes).context("filling the demo database")?;
-    store.purge(Utc::now(), retention_days, false).context("applying the retention period")?;
+    // The demo's "init": the config proposes the centre's retention period.
+    store
+        .set_setting(crate::domain::settings::Setting::RetentionDays, retention_days)
+        .context("setting the retention period")?;
+    store.purge(Utc::now(), false).context("applying the retention period")?;
     Ok(summary)
 }
 

@@ -239,6 +239,8 @@ strings!(
     closure_without_agreement,
     software,
     purged_at_unlock,
+    file_changed_meanwhile,
+    purge_awaiting_supervisor,
     help_file,
     amended,
     access_title,

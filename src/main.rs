@@ -94,6 +94,12 @@ enum Command {
         #[arg(long)]
         include_notes: bool,
     },
+    /// Show the centre's settings kept in the database (retention…), or change one
+    /// (supervisor only, audited)
+    Settings {
+        #[command(subcommand)]
+        change: Option<SettingsCommand>,
+    },
     /// Write an encrypted, verified copy of the database (and its key file)
     Backup {
         /// The copy to write; its key file is written beside it as FILE.keys
@@ -119,6 +125,12 @@ enum ListenerCommand {
     Deactivate { login: String },
     /// Change your passphrase, or reset another account's (supervisor only)
     Passwd { login: Option<String> },
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Change a setting: retention_days (1–36500) or purge_confirm_percent (0–100)
+    Set { name: String, value: u32 },
 }
 
 #[derive(Subcommand)]
@@ -207,6 +219,10 @@ fn main() -> ExitCode {
             commands::listener_passwd(invocation, login.as_deref())
         }
         Some(Command::Check) => commands::check(invocation),
+        Some(Command::Settings { change: None }) => commands::settings(invocation, None),
+        Some(Command::Settings { change: Some(SettingsCommand::Set { name, value }) }) => {
+            commands::settings(invocation, Some((&name, value)))
+        }
         Some(Command::Queue { format }) => commands::queue(invocation, matches!(format, QueueFormat::Json)),
         Some(Command::Backup { out }) => commands::backup(invocation, &out),
         Some(Command::File(FileCommand::Export { code, format, out })) => {

@@ -141,9 +141,8 @@ impl Runner {
     }
 
     fn unlocked(&mut self, mut store: Store, now: Timestamp) -> Reply {
-        let retention_days = self.config.retention_days;
         let mut gathered = || -> Result<Unlocked, StoreError> {
-            let purged = store.purge_at_unlock(now, retention_days)?;
+            let purged = store.purge_at_unlock(now)?;
             let mut listeners: Vec<_> =
                 store.listeners()?.into_iter().filter(|l| l.active).map(|l| (l.id, l.display_name)).collect();
             listeners.sort_by_key(|(_, name)| name.to_lowercase());
@@ -186,9 +185,14 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
         Effect::ChangeFile(change) => {
             let id = change.file();
             match change {
-                FileChange::Profile { id, status, profile } => {
+                FileChange::Profile { id, version, status, profile } => {
                     let status = Some(status).filter(|s| *s != FileStatus::Closed);
-                    store.update_file(id, status, &profile)?
+                    match store.update_file(id, version, status, &profile) {
+                        Err(StoreError::FileChanged) => {
+                            return Ok(Reply::FileConflict(Box::new(file_view(store, id)?)));
+                        }
+                        other => other?,
+                    }
                 }
                 FileChange::Close { id, closure } => store.close_file(id, &closure)?,
                 FileChange::Reopen { id, reason } => store.reopen_file(id, &reason)?,

@@ -9,9 +9,11 @@ use common::*;
 use permanence::domain::call::{CallRecord, CallType, NewCall, Rud, RudLevel};
 use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
 use permanence::domain::caller_file::{
-    Closure, Departement, FileEventKind, FileFilter, FileProfile, FileStatus, RepeatCaller,
+    Closure, Departement, FileEventKind, FileFilter, FileProfile, FileStatus, Gender, PurgeReport,
+    RepeatCaller, UnlockPurge,
 };
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
+use permanence::domain::settings::Setting;
 use permanence::domain::{FileId, ShiftId};
 use permanence::export::access;
 use permanence::i18n::Strings;
@@ -19,6 +21,14 @@ use permanence::store::{Store, StoreError};
 
 const NOTE_CANARY: &str = "CANARY-notes-4b1d";
 const SUMMARY_CANARY: &str = "CANARY-summary-9e2c";
+
+/// What a purge at unlock wiped; these small stores let it wipe any share.
+fn done(purge: UnlockPurge) -> PurgeReport {
+    match purge {
+        UnlockPurge::Done(report) => report,
+        other => panic!("expected a purge, got {other:?}"),
+    }
+}
 
 fn file_with(store: &mut Store, summary: &str, departement: &str) -> FileId {
     let profile = FileProfile {
@@ -164,14 +174,14 @@ fn the_purge_wipes_old_free_text_keeps_categories_and_spares_legal_holds() {
     let callback = store.schedule_callback(&callback).unwrap();
     store.set_legal_hold(held, true, "Réquisition judiciaire").unwrap();
 
-    let dry = store.purge(Utc::now(), 730, true).unwrap();
+    let dry = store.purge(Utc::now(), true).unwrap();
     assert_eq!((dry.files, dry.calls, dry.held, dry.callbacks_cancelled), (1, 2, 1, 1));
     assert!(
         !store.file_with_history(old).unwrap().calls[0].record.notes.is_empty(),
         "a dry run changes nothing"
     );
 
-    let report = store.purge(Utc::now(), 730, false).unwrap();
+    let report = store.purge(Utc::now(), false).unwrap();
     assert_eq!(report, dry, "the dry run said what the purge does");
     let purged = store.file_with_history(old).unwrap();
     assert_eq!(purged.file.profile.situation_summary, "");
@@ -195,9 +205,10 @@ fn the_purge_wipes_old_free_text_keeps_categories_and_spares_legal_holds() {
     );
 
     // Nothing is left to purge; lifting the hold makes the held file due.
-    assert!(store.purge_at_unlock(Utc::now(), 730).unwrap().is_empty());
+    store.set_setting(Setting::PurgeConfirmPercent, 100).unwrap();
+    assert!(store.purge_at_unlock(Utc::now()).unwrap() == UnlockPurge::Nothing);
     store.set_legal_hold(held, false, "").unwrap();
-    let after_hold = store.purge_at_unlock(Utc::now(), 730).unwrap();
+    let after_hold = done(store.purge_at_unlock(Utc::now()).unwrap());
     assert_eq!((after_hold.files, after_hold.held), (1, 0));
     assert!(store.check().unwrap().is_clean(), "the audit chain holds every purge");
     drop(store);
@@ -210,12 +221,13 @@ fn a_new_call_makes_a_purged_file_hold_text_again_until_it_ages() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = create(&db_in(dir.path()));
     let shift = store.start_shift().unwrap();
+    store.set_setting(Setting::PurgeConfirmPercent, 100).unwrap();
     let file = file_with(&mut store, "ancien", "69");
     call_on(&mut store, shift.id, Some(file), 800, "ancien");
-    assert_eq!(store.purge_at_unlock(Utc::now(), 730).unwrap().files, 1);
+    assert_eq!(done(store.purge_at_unlock(Utc::now()).unwrap()).files, 1);
     call_on(&mut store, shift.id, Some(file), 1, "nouveau");
-    assert!(store.purge_at_unlock(Utc::now(), 730).unwrap().is_empty(), "recent again");
-    let later = store.purge_at_unlock(Utc::now() + Duration::days(740), 730).unwrap();
+    assert!(store.purge_at_unlock(Utc::now()).unwrap() == UnlockPurge::Nothing, "recent again");
+    let later = done(store.purge_at_unlock(Utc::now() + Duration::days(740)).unwrap());
     assert_eq!(later.files, 1);
     assert!(store.file_with_history(file).unwrap().calls.iter().all(|c| c.record.notes.is_empty()));
 }
@@ -234,7 +246,7 @@ fn only_supervisors_purge_set_holds_and_export_and_listeners_amend_their_own_cal
 
     let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
     let forbidden = |r: Result<_, StoreError>| matches!(r, Err(StoreError::Forbidden(_)));
-    assert!(forbidden(listener.purge(Utc::now(), 730, true).map(drop)));
+    assert!(forbidden(listener.purge(Utc::now(), true).map(drop)));
     assert!(forbidden(listener.set_legal_hold(file, true, "x")));
     assert!(forbidden(listener.file_for_access_request(code.as_str()).map(drop)));
     let theirs = listener.file_with_history(file).unwrap().calls[0].id;
@@ -307,7 +319,7 @@ fn editing_a_file_is_one_transaction_one_event_and_one_audit_entry() {
     let file = file_with(&mut store, "avant", "69");
     let before = store.verify_audit_chain().unwrap().unwrap().entries;
     let profile = FileProfile { situation_summary: "après".into(), ..FileProfile::default() };
-    store.update_file(file, Some(FileStatus::FollowUp), &profile).unwrap();
+    store.update_file(file, 0, Some(FileStatus::FollowUp), &profile).unwrap();
     assert_eq!(store.verify_audit_chain().unwrap().unwrap().entries, before + 1);
     let record = store.file_with_history(file).unwrap();
     assert_eq!(
@@ -315,5 +327,75 @@ fn editing_a_file_is_one_transaction_one_event_and_one_audit_entry() {
         (FileStatus::FollowUp, "après")
     );
     assert_eq!(record.events.iter().filter(|e| e.kind == FileEventKind::Changed).count(), 1);
-    assert!(store.update_file(file, Some(FileStatus::Closed), &profile).is_err(), "closing needs its reason");
+    assert!(
+        store.update_file(file, 1, Some(FileStatus::Closed), &profile).is_err(),
+        "closing needs its reason"
+    );
+}
+
+#[test]
+fn an_edit_made_on_a_view_from_before_a_purge_is_refused_and_writes_nothing_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = create(&db_in(dir.path()));
+    store.set_setting(Setting::PurgeConfirmPercent, 100).unwrap();
+    let shift = store.start_shift().unwrap();
+    let file = file_with(&mut store, SUMMARY_CANARY, "69");
+    call_on(&mut store, shift.id, Some(file), 800, "ancien");
+    // A terminal shows the file (with its summary), then the purge runs elsewhere.
+    let stale = store.file_with_history(file).unwrap().file;
+    assert_eq!(done(store.purge_at_unlock(Utc::now()).unwrap()).files, 1);
+    let edited = FileProfile { gender: Some(Gender::Woman), ..stale.profile.clone() };
+    let err = store.update_file(file, stale.version, None, &edited).unwrap_err();
+    assert!(matches!(err, StoreError::FileChanged), "{err:?}");
+    let now = store.file_with_history(file).unwrap().file;
+    assert_eq!(
+        (now.profile.situation_summary.as_str(), now.profile.gender),
+        ("", None),
+        "nothing written back"
+    );
+    assert!(now.purged_at.is_some());
+    // Another person's edit makes a view stale just the same.
+    store.update_file(file, now.version, None, &FileProfile::default()).unwrap();
+    assert!(matches!(store.update_file(file, now.version, None, &edited), Err(StoreError::FileChanged)));
+    // Text written on a purged file is due for the purge again, as old as its last contact.
+    let fresh = store.file_with_history(file).unwrap().file;
+    let retyped = FileProfile { situation_summary: "retapé".into(), ..FileProfile::default() };
+    store.update_file(file, fresh.version, None, &retyped).unwrap();
+    assert_eq!(done(store.purge_at_unlock(Utc::now()).unwrap()).files, 1);
+    assert_eq!(store.file_with_history(file).unwrap().file.profile.situation_summary, "");
+}
+
+#[test]
+fn retention_belongs_to_the_centre_and_a_large_purge_waits_for_a_supervisor() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    let shift = store.start_shift().unwrap();
+    for n in 0..10 {
+        let file = file_with(&mut store, "suivi", "69");
+        call_on(&mut store, shift.id, Some(file), if n < 2 { 800 } else { 100 }, &format!("note {n}"));
+    }
+    assert_eq!(store.settings().unwrap().retention_days, 730);
+    drop(store);
+
+    // A listener can neither shorten the period nor raise the share.
+    let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    for (setting, value) in [(Setting::RetentionDays, 1), (Setting::PurgeConfirmPercent, 100)] {
+        assert!(matches!(listener.set_setting(setting, value), Err(StoreError::Forbidden(_))));
+    }
+    // Two files of ten are due: more than the default tenth, so nothing is wiped at unlock.
+    let waiting = listener.purge_at_unlock(Utc::now()).unwrap();
+    let UnlockPurge::AwaitingSupervisor(report) = waiting else { panic!("{waiting:?}") };
+    assert_eq!((report.files, report.calls), (2, 2));
+    assert!(listener.search_files("note", &FileFilter::default(), 20).unwrap().len() == 10, "nothing wiped");
+    drop(listener);
+
+    let mut supervisor = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert!(supervisor.set_setting(Setting::RetentionDays, 100_000_000).is_err(), "bounded");
+    supervisor.set_setting(Setting::RetentionDays, 90).unwrap();
+    assert_eq!(supervisor.settings().unwrap().retention_days, 90);
+    let report = supervisor.purge(Utc::now(), false).unwrap();
+    assert_eq!(report.files, 10, "the supervisor's purge takes the centre's new period");
+    assert!(supervisor.check().unwrap().is_clean());
 }

@@ -162,6 +162,7 @@ fn file_view() -> FileView {
             last_contact_at: Some(now() - Duration::days(2)),
             legal_hold: false,
             purged_at: None,
+            version: 0,
         },
         history: vec![
             call(

@@ -434,6 +434,7 @@ fn search_by_code_prefix_words_and_notes_with_accents_folded() {
     store
         .update_file_profile(
             a.id,
+            a.version,
             &FileProfile { situation_summary: "Solitude".into(), ..FileProfile::default() },
         )
         .unwrap();

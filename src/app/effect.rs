@@ -10,7 +10,7 @@ use crate::domain::callback::{
     Assignee, AttemptResult, Callback, CallbackNow, CallbackRequest, QueueEntry, RetryPolicy,
 };
 use crate::domain::caller_file::{
-    CallerFile, Closure, FileEvent, FileFilter, FileHit, FileProfile, FileStatus, PurgeReport,
+    CallerFile, Closure, FileEvent, FileFilter, FileHit, FileProfile, FileStatus, UnlockPurge,
 };
 use crate::domain::shift::{OnShift, Shift};
 use crate::domain::summary::Summary;
@@ -96,11 +96,31 @@ pub enum CallbackChange {
 /// The changes a listener (or a supervisor) makes to a file from its pane.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileChange {
-    Profile { id: FileId, status: FileStatus, profile: FileProfile },
-    Close { id: FileId, closure: Closure },
-    Reopen { id: FileId, reason: String },
-    LegalHold { id: FileId, hold: bool, reason: String },
-    AmendNotes { file: FileId, call: CallId, notes: String },
+    /// Made on `version`, the one the form was filled from.
+    Profile {
+        id: FileId,
+        version: i64,
+        status: FileStatus,
+        profile: FileProfile,
+    },
+    Close {
+        id: FileId,
+        closure: Closure,
+    },
+    Reopen {
+        id: FileId,
+        reason: String,
+    },
+    LegalHold {
+        id: FileId,
+        hold: bool,
+        reason: String,
+    },
+    AmendNotes {
+        file: FileId,
+        call: CallId,
+        notes: String,
+    },
 }
 
 impl FileChange {
@@ -139,7 +159,7 @@ pub struct Unlocked {
     /// Active accounts (id, name): callbacks are assigned to them.
     pub listeners: Vec<(ListenerId, String)>,
     /// What the retention check at unlock wiped.
-    pub purged: PurgeReport,
+    pub purged: UnlockPurge,
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +183,9 @@ pub enum Reply {
     FileCreated(Box<FileView>),
     /// A change to the shown file is committed; here it is again.
     FileChanged(Box<FileView>),
+    /// The file changed since the edit's form was filled (another edit, a purge): nothing
+    /// was written; the file as it is now.
+    FileConflict(Box<FileView>),
     /// The callback is ours to perform; here is its number.
     CallbackTaken(Box<Callback>),
     AttemptRecorded {

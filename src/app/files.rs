@@ -260,6 +260,7 @@ impl App {
                         };
                         return Some(vec![Effect::ChangeFile(FileChange::Profile {
                             id: form.id,
+                            version: form.version,
                             status: form.status,
                             profile,
                         })]);

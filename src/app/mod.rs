@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::call::{CallType, Outcome, RudLevel};
 use crate::domain::callback::{CallbackNow, CallbackRequest, QueueEntry};
+use crate::domain::caller_file::UnlockPurge;
 use crate::domain::emergency::{Directory, Rules, Situation};
 use crate::domain::listener::validate_login;
 use crate::domain::passphrase::check_passphrase;
@@ -627,6 +628,18 @@ impl App {
                 }
                 self.say(s.file_saved.clone());
             }
+            Reply::FileConflict(view) => {
+                // The form stays open with what was typed; it was made on an old version, so
+                // saving it again is refused until it is reopened from the file as it is now.
+                if let Some(session) = self.session.as_mut() {
+                    if let Some(Modal::FileForm(form)) = session.modals.last_mut() {
+                        form.error = Some(s.file_changed_meanwhile.clone());
+                    }
+                    session.file_selected = session.file_selected.min(view.history.len().saturating_sub(1));
+                    session.file = Some(*view);
+                }
+                self.warn(s.file_changed_meanwhile.clone());
+            }
             Reply::FileCreated(view) => {
                 if let Some(session) = self.session.as_mut() {
                     if let Some(call) = session.call.as_mut() {
@@ -769,13 +782,15 @@ impl App {
             session.focus = Pane::Callbacks;
         }
         let mut effects = Vec::new();
-        let purged = unlocked.purged;
-        if !purged.is_empty() {
-            let s = self.strings;
-            self.say(s.fill(
-                &s.purged_at_unlock,
-                &[("files", &purged.files.to_string()), ("calls", &purged.calls.to_string())],
-            ));
+        let s = self.strings;
+        let purge = match &unlocked.purged {
+            UnlockPurge::Nothing => None,
+            UnlockPurge::Done(report) => Some((&s.purged_at_unlock, report)),
+            UnlockPurge::AwaitingSupervisor(report) => Some((&s.purge_awaiting_supervisor, report)),
+        };
+        if let Some((template, report)) = purge {
+            let (files, calls) = (report.files.to_string(), report.calls.to_string());
+            self.say(s.fill(template, &[("files", &files), ("calls", &calls)]));
         }
         if let Some(note) = unlocked.handover.and_then(|shift| shift.handover_note) {
             session.modals.push(Modal::Handover(note));

@@ -196,6 +196,8 @@ pub const FILE_FORM_FIELDS: usize = 7;
 pub struct FileForm {
     pub id: FileId,
     pub code: FileCode,
+    /// The file's version when the form was filled from it: the edit is made on it.
+    pub version: i64,
     /// 0 status, 1 age band, 2 gender, 3 relation, 4 département, 5 summary, 6 instructions.
     pub field: usize,
     pub status: FileStatus,
@@ -214,6 +216,7 @@ impl FileForm {
         FileForm {
             id: file.id,
             code: file.code.clone(),
+            version: file.version,
             field: 0,
             status: file.status,
             age_band: profile.age_band,

@@ -97,6 +97,7 @@ fn file_view(id: i64) -> FileView {
             last_contact_at: None,
             legal_hold: false,
             purged_at: None,
+            version: 0,
         },
         history: Vec::new(),
         events: Vec::new(),
@@ -685,6 +686,37 @@ fn a_known_caller_is_announced_once_before_anything_else() {
     app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
     app.apply(Reply::FileLoaded(Box::new(file_view(9))));
     assert!(top(&app).is_none());
+}
+
+#[test]
+fn an_edit_is_made_on_the_version_shown_and_a_conflict_keeps_what_was_typed() {
+    let mut app = unlocked_app();
+    let mut view = file_view(9);
+    view.file.version = 4;
+    app.apply(Reply::FileLoaded(Box::new(view)));
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    key(&mut app, KeyCode::Char('e'));
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::ChangeFile(FileChange::Profile { id: FileId(9), version: 4, .. })]
+        ),
+        "{effects:?}"
+    );
+    let mut purged = file_view(9);
+    purged.file.version = 5;
+    app.apply(Reply::FileConflict(Box::new(purged)));
+    let s = Strings::get(Language::Fr);
+    assert!(
+        matches!(top(&app), Some(Modal::FileForm(f)) if f.version == 4 && f.error.as_ref() == Some(&s.file_changed_meanwhile)),
+        "the form stays, on its old version, and says why"
+    );
+    assert_eq!(
+        app.session.as_ref().unwrap().file.as_ref().unwrap().file.version,
+        5,
+        "the pane shows the file as it is"
+    );
 }
 
 #[test]

@@ -36,6 +36,7 @@ stored_enum! {
         CallAmended = "call_amended",
         BackedUp = "backed_up",
         DemoFilled = "demo_filled",
+        SettingChanged = "setting_changed",
     }
 }
 

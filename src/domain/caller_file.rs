@@ -65,6 +65,9 @@ pub struct CallerFile {
     pub legal_hold: bool,
     /// When the retention purge last wiped the file's free text.
     pub purged_at: Option<Timestamp>,
+    /// Bumped by every change (edit, status, closure, reopening, hold, purge): an edit is
+    /// made on the version its author saw.
+    pub version: i64,
 }
 
 /// Everything held on a file: what the file pane shows and the right-of-access export writes.
@@ -158,6 +161,18 @@ impl PurgeReport {
     pub fn is_empty(&self) -> bool {
         self.files == 0 && self.calls == 0 && self.handover_notes == 0 && self.callbacks_cancelled == 0
     }
+}
+
+/// What the purge at unlock did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum UnlockPurge {
+    /// Nothing was due, or what was due is wiped (the report says what).
+    #[default]
+    Nothing,
+    Done(PurgeReport),
+    /// More than the centre's `purge_confirm_percent` of the store was due: nothing was
+    /// wiped; a supervisor runs `permanence purge`. The report says what waits.
+    AwaitingSupervisor(PurgeReport),
 }
 
 /// The editable, descriptive part of a file.

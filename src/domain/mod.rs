@@ -10,6 +10,7 @@ pub mod emergency;
 pub mod listener;
 pub mod passphrase;
 pub mod prompt;
+pub mod settings;
 pub mod shift;
 pub mod summary;
 

@@ -50,6 +50,10 @@ pub enum StoreError {
     /// Someone else changed the callback first (another terminal): nothing was changed.
     #[error("the callback was changed meanwhile ({0}); nothing was changed")]
     Conflict(crate::domain::callback::CallbackNow),
+    #[error(
+        "the file changed since it was shown (another person's edit, or the retention purge); nothing was written"
+    )]
+    FileChanged,
     #[error("{0}")]
     Invalid(String),
     #[error("database error: {0}")]

@@ -14,7 +14,7 @@ use crate::domain::{FileId, ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, code, status, closed_reason, caller_agreed, age_band, gender, departement, \
                        relation, situation_summary, instructions, created_at, last_contact_at, legal_hold, \
-                       purged_at";
+                       purged_at, version";
 
 /// How many random codes to draw before giving up: with 3.5 million codes, a collision is
 /// rare even with 100,000 files; ten in a row means something else is wrong.
@@ -43,6 +43,7 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallerFile> {
         last_contact_at: from_secs_opt(row.get(12)?),
         legal_hold: row.get(13)?,
         purged_at: from_secs_opt(row.get(14)?),
+        version: row.get(15)?,
     })
 }
 
@@ -157,16 +158,24 @@ impl Store {
             .ok_or_else(|| StoreError::Invalid(format!("no caller file {id}")))
     }
 
-    pub fn update_file_profile(&mut self, id: FileId, profile: &FileProfile) -> StoreResult<()> {
-        self.update_file(id, None, profile)
+    pub fn update_file_profile(
+        &mut self,
+        id: FileId,
+        version: i64,
+        profile: &FileProfile,
+    ) -> StoreResult<()> {
+        self.update_file(id, version, None, profile)
     }
 
     /// Changes a file's profile and, when given, moves it between open and follow-up: one
     /// transaction, one event, one audit entry. A closed file keeps its status (it is
-    /// reopened with [`Store::reopen_file`]).
+    /// reopened with [`Store::reopen_file`]). Made on `version`, the one its author saw: if
+    /// the file changed since (another person's edit, a purge), nothing is written and the
+    /// answer is [`StoreError::FileChanged`], so old text is never written back.
     pub fn update_file(
         &mut self,
         id: FileId,
+        version: i64,
         status: Option<FileStatus>,
         profile: &FileProfile,
     ) -> StoreResult<()> {
@@ -174,18 +183,15 @@ impl Store {
             return Err(StoreError::Invalid("closing a file needs a reason and the caller's answer".into()));
         }
         self.write(|tx, actor| {
-            if let Some(status) = status {
-                tx.execute(
-                    "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
-                    params![id.0, status.as_str()],
-                )?;
-            }
+            // Text written on a purged file is due again: it is as old as the file's last contact.
             let changed = tx.execute(
-                "UPDATE caller_file SET age_band = ?2, gender = ?3, departement = ?4, relation = ?5,
-                        situation_summary = ?6, instructions = ?7
-                 WHERE id = ?1",
+                "UPDATE caller_file SET age_band = ?3, gender = ?4, departement = ?5, relation = ?6,
+                        situation_summary = ?7, instructions = ?8, version = version + 1,
+                        purged_at = CASE WHEN ?7 = '' AND ?8 = '' THEN purged_at END
+                 WHERE id = ?1 AND version = ?2",
                 params![
                     id.0,
+                    version,
                     profile.age_band.map(|a| a.as_str()),
                     profile.gender.map(|g| g.as_str()),
                     profile.departement.as_ref().map(|d| d.as_str()),
@@ -195,7 +201,21 @@ impl Store {
                 ],
             )?;
             if changed == 0 {
-                return Err(StoreError::Invalid(format!("no caller file {id}")));
+                let exists = tx
+                    .query_row("SELECT 1 FROM caller_file WHERE id = ?1", [id.0], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                return Err(if exists {
+                    StoreError::FileChanged
+                } else {
+                    StoreError::Invalid(format!("no caller file {id}"))
+                });
+            }
+            if let Some(status) = status {
+                tx.execute(
+                    "UPDATE caller_file SET status = ?2, version = version + 1 WHERE id = ?1 AND status != 'closed'",
+                    params![id.0, status.as_str()],
+                )?;
             }
             add_event(tx, id, now(), Some(actor.id), FileEventKind::Changed, "", None)?;
             audit::append(tx, Some(actor.id), AuditAction::FileChanged, ObjectKind::CallerFile, Some(id.0))
@@ -210,7 +230,7 @@ impl Store {
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
-                "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
+                "UPDATE caller_file SET status = ?2, version = version + 1 WHERE id = ?1 AND status != 'closed'",
                 params![id.0, status.as_str()],
             )?;
             if changed == 0 {
@@ -230,7 +250,7 @@ impl Store {
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
-                "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3
+                "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3, version = version + 1
                  WHERE id = ?1 AND status != 'closed'",
                 params![id.0, reason, closure.caller_agreed],
             )?;
@@ -258,7 +278,7 @@ impl Store {
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
-                "UPDATE caller_file SET status = 'follow_up', closed_reason = NULL, caller_agreed = NULL
+                "UPDATE caller_file SET status = 'follow_up', closed_reason = NULL, caller_agreed = NULL, version = version + 1
                  WHERE id = ?1 AND status = 'closed'",
                 [id.0],
             )?;
@@ -280,7 +300,7 @@ impl Store {
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
-                "UPDATE caller_file SET legal_hold = ?2 WHERE id = ?1 AND legal_hold != ?2",
+                "UPDATE caller_file SET legal_hold = ?2, version = version + 1 WHERE id = ?1 AND legal_hold != ?2",
                 params![id.0, hold],
             )?;
             if changed == 0 {

@@ -18,6 +18,7 @@ mod maintenance;
 mod retention;
 mod rows;
 mod schema;
+mod settings;
 mod shifts;
 mod summary;
 #[cfg(test)]

@@ -9,12 +9,13 @@
 use chrono::Duration;
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
 use super::files::add_event;
 use super::rows::to_secs;
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::caller_file::{FileEventKind, PurgeReport};
+use crate::domain::caller_file::{FileEventKind, PurgeReport, UnlockPurge};
+use crate::domain::settings::Setting;
 use crate::domain::{FileId, ListenerId, Timestamp};
 
 /// Above this many notes to wipe at once (the first purge of a store that has years of
@@ -31,39 +32,90 @@ const RETENTION_REASON: &str = "retention";
 const DUE: &str = "coalesce(last_contact_at, created_at) < ?1 AND purged_at IS NULL";
 
 impl Store {
-    /// `permanence purge`: supervisors only. A dry run counts and changes nothing.
-    pub fn purge(&mut self, now: Timestamp, retention_days: u32, dry_run: bool) -> StoreResult<PurgeReport> {
+    /// `permanence purge`: supervisors only, with the centre's retention period. A dry run
+    /// counts and changes nothing.
+    pub fn purge(&mut self, now: Timestamp, dry_run: bool) -> StoreResult<PurgeReport> {
         self.require_supervisor("run the retention purge")?;
         let actor = self.actor.id;
-        self.run_purge(now, retention_days, dry_run, Some(actor))
-    }
-
-    /// The check at unlock, whoever unlocks: retention is the rule, not a choice. Audited as
-    /// the software's own act.
-    pub fn purge_at_unlock(&mut self, now: Timestamp, retention_days: u32) -> StoreResult<PurgeReport> {
-        self.run_purge(now, retention_days, false, None)
-    }
-
-    fn run_purge(
-        &mut self,
-        now: Timestamp,
-        retention_days: u32,
-        dry_run: bool,
-        actor: Option<ListenerId>,
-    ) -> StoreResult<PurgeReport> {
-        let cutoff = to_secs(now - Duration::days(retention_days.into()));
+        let retention_days = self.settings()?.retention_days;
+        let cutoff = cutoff(now, retention_days)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let report = purge_in(&tx, cutoff, now, actor)?;
-        if dry_run || report.is_empty() {
-            tx.rollback()?;
-            return Ok(report);
-        }
-        tx.commit()?;
-        // Best effort: the text is already gone from the database; this only shortens the
-        // time its old page images stay in the (encrypted) log.
-        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        let report = purge_in(&tx, cutoff, now, Some(actor))?;
+        let committed = commit_unless(tx, &report, dry_run)?;
+        self.finish_purge(committed);
         Ok(report)
     }
+
+    /// The check at unlock, whoever unlocks: retention is the centre's rule, not a choice, and
+    /// its period comes from the store, never from a terminal's config. Audited as the
+    /// software's own act. A purge larger than the centre's share waits for a supervisor.
+    pub fn purge_at_unlock(&mut self, now: Timestamp) -> StoreResult<UnlockPurge> {
+        let settings = self.settings()?;
+        let cutoff = cutoff(now, settings.retention_days)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (files_due, notes_due) = due(&tx, cutoff)?;
+        if files_due + notes_due > 0 {
+            let (files, calls) = tx.query_row(
+                "SELECT (SELECT count(*) FROM caller_file), (SELECT count(*) FROM call)",
+                [],
+                |row| Ok((row.get::<_, i64>(0)? as usize, row.get::<_, i64>(1)? as usize)),
+            )?;
+            if settings.purge_needs_a_supervisor(files_due, files)
+                || settings.purge_needs_a_supervisor(notes_due, calls)
+            {
+                tx.rollback()?;
+                let waiting = PurgeReport { files: files_due, calls: notes_due, ..PurgeReport::default() };
+                return Ok(UnlockPurge::AwaitingSupervisor(waiting));
+            }
+        }
+        let report = purge_in(&tx, cutoff, now, None)?;
+        let committed = commit_unless(tx, &report, false)?;
+        self.finish_purge(committed);
+        Ok(if report.is_empty() { UnlockPurge::Nothing } else { UnlockPurge::Done(report) })
+    }
+
+    /// After a purge that committed, checkpoints the log.
+    fn finish_purge(&self, committed: bool) {
+        if committed {
+            // Best effort: the text is already gone from the database; this only shortens the
+            // time its old page images stay in the (encrypted) log.
+            let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+}
+
+/// Commits `tx` unless it is a dry run or changed nothing; says whether it committed.
+fn commit_unless(tx: rusqlite::Transaction<'_>, report: &PurgeReport, dry_run: bool) -> StoreResult<bool> {
+    if dry_run || report.is_empty() {
+        tx.rollback()?;
+        return Ok(false);
+    }
+    tx.commit()?;
+    Ok(true)
+}
+
+/// The instant before which free text is due, in the database's seconds.
+fn cutoff(now: Timestamp, retention_days: u32) -> StoreResult<i64> {
+    let limit = Setting::RetentionDays.check(retention_days).map_err(StoreError::Invalid)?;
+    now.checked_sub_signed(Duration::days(limit.into()))
+        .map(to_secs)
+        .ok_or_else(|| StoreError::Invalid(format!("{retention_days} days before now is out of range")))
+}
+
+/// Files due (not under hold) and notes due (theirs and anonymous calls'), counted on the
+/// partial indexes: cheap enough for every unlock.
+fn due(conn: &Connection, cutoff: i64) -> StoreResult<(usize, usize)> {
+    Ok(conn.query_row(
+        &format!(
+            "SELECT (SELECT count(*) FROM caller_file WHERE legal_hold = 0 AND {DUE}),
+                    (SELECT count(*) FROM call WHERE notes != '' AND caller_file_id IN
+                        (SELECT id FROM caller_file WHERE legal_hold = 0 AND {DUE}))
+                  + (SELECT count(*) FROM call
+                     WHERE caller_file_id IS NULL AND notes != '' AND started_at < ?1)"
+        ),
+        [cutoff],
+        |row| Ok((row.get::<_, i64>(0)? as usize, row.get::<_, i64>(1)? as usize)),
+    )?)
 }
 
 fn purge_in(
@@ -98,7 +150,8 @@ fn purge_in(
     for &file in &files {
         conn.prepare_cached(
             "UPDATE caller_file SET situation_summary = '', instructions = '',
-                    closed_reason = CASE WHEN closed_reason IS NULL THEN NULL ELSE '' END, purged_at = ?2
+                    closed_reason = CASE WHEN closed_reason IS NULL THEN NULL ELSE '' END, purged_at = ?2,
+                    version = version + 1
              WHERE id = ?1",
         )?
         .execute(params![file.0, at])?;

@@ -14,6 +14,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_file_events.sql"),
     include_str!("migrations/005_performing_callbacks.sql"),
     include_str!("migrations/006_summary_indexes.sql"),
+    include_str!("migrations/007_centre_settings.sql"),
+    include_str!("migrations/008_file_versions.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

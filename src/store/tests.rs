@@ -171,7 +171,7 @@ fn a_purge_of_years_rebuilds_the_index_without_the_wiped_words() {
     }
     let found = |store: &Store| store.search_files("motsecret", &Default::default(), 5).unwrap().len();
     assert_eq!(found(&store), 1);
-    let report = store.purge(chrono::Utc::now(), 730, false).unwrap();
+    let report = store.purge(chrono::Utc::now(), false).unwrap();
     assert_eq!((report.files, report.calls), (1, old_notes));
     assert_eq!(found(&store), 0);
     for table in ["call_fts", "caller_file_fts"] {

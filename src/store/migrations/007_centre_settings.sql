@@ -1,0 +1,12 @@
+-- Schema 7: the settings that destroy or weaken belong to the centre, not to one terminal's
+-- config file: the retention period (the purge wipes free text older than it) and the share
+-- of the store an automatic purge at unlock may wipe before it waits for a supervisor.
+-- Changed by a supervisor only (audited); the bounds hold even against a hand-made UPDATE.
+CREATE TABLE centre_setting (
+    name   TEXT PRIMARY KEY,
+    value  INTEGER NOT NULL,
+    CHECK ((name = 'retention_days' AND value BETWEEN 1 AND 36500)
+        OR (name = 'purge_confirm_percent' AND value BETWEEN 0 AND 100))
+) WITHOUT ROWID;
+
+INSERT INTO centre_setting (name, value) VALUES ('retention_days', 730), ('purge_confirm_percent', 10);

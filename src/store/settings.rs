@@ -1,0 +1,45 @@
+//! The centre's settings (`domain::settings`), in the encrypted store.
+
+use rusqlite::{Connection, params};
+
+use super::error::{StoreError, StoreResult};
+use super::{Store, audit};
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::settings::{CentreSettings, Setting};
+
+pub(super) fn read(conn: &Connection) -> StoreResult<CentreSettings> {
+    let mut settings = CentreSettings::default();
+    let mut statement = conn.prepare_cached("SELECT name, value FROM centre_setting")?;
+    let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (name, value) = row?;
+        let value = u32::try_from(value).unwrap_or(0);
+        match name.parse::<Setting>() {
+            Ok(Setting::RetentionDays) => settings.retention_days = value,
+            Ok(Setting::PurgeConfirmPercent) => settings.purge_confirm_percent = value,
+            // A setting of a newer version of the program: not ours to read.
+            Err(_) => {}
+        }
+    }
+    Ok(settings)
+}
+
+impl Store {
+    pub fn settings(&self) -> StoreResult<CentreSettings> {
+        read(&self.conn)
+    }
+
+    /// Changes one of the centre's settings (supervisor only, audited).
+    pub fn set_setting(&mut self, setting: Setting, value: u32) -> StoreResult<()> {
+        self.require_supervisor("change the centre's settings")?;
+        let value = setting.check(value).map_err(StoreError::Invalid)?;
+        self.write(|tx, actor| {
+            tx.execute(
+                "INSERT INTO centre_setting (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![setting.as_str(), value],
+            )?;
+            audit::append(tx, Some(actor.id), AuditAction::SettingChanged, ObjectKind::Database, None)
+        })
+    }
+}
