@@ -2,41 +2,8 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
+use common::cli::{init, run, text};
 use common::{SUPERVISOR, SUPERVISOR_PASS};
-
-/// Runs `permanence` with a private HOME (no user config is read) and `stdin` piped in.
-fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_permanence"))
-        .args(args)
-        .env("HOME", home)
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("XDG_DATA_HOME")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The program may exit before reading (e.g. on an early error): a broken pipe is fine.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn init(home: &Path, db: &str) {
-    let out = run(
-        home,
-        &["--db", db, "--passphrase-stdin", "init", "--login", SUPERVISOR],
-        &format!("{SUPERVISOR_PASS}\n"),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-}
 
 #[test]
 fn init_then_accounts_then_check() {

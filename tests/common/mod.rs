@@ -69,5 +69,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+pub mod cli;
 pub mod disk;
 pub mod tmux;

@@ -1,0 +1,321 @@
+//! Nothing anyone does at the keyboard destroys the store: a path given to `--out`, two
+//! supervisors changing accounts at once, a crash between a commit and the key file, odd
+//! files and odd values on the command line. The real binary on a real encrypted file.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::cli::{HANG, assert_no_panic, run_with, text};
+use common::*;
+use permanence::domain::caller_file::FileProfile;
+use permanence::store::{KeyFile, Store, StoreError};
+
+const DELAY: &str = "PERMANENCE_TEST_KEY_FILE_DELAY_MS";
+
+/// A store with a supervisor's open shift and one caller file; returns its file code.
+fn centre(dir: &Path) -> (PathBuf, String) {
+    let db = db_in(dir);
+    let mut store = create(&db);
+    store.start_shift().unwrap();
+    let code = store.create_file(&FileProfile::default()).unwrap().code;
+    (db, code.as_str().to_owned())
+}
+
+fn supervisor(home: &Path, db: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--db", db.to_str().unwrap(), "--as", SUPERVISOR, "--passphrase-stdin"];
+    all.extend_from_slice(args);
+    let out = run_with(home, &all, &format!("{SUPERVISOR_PASS}\n"), &[], HANG);
+    assert_no_panic(&all, &out);
+    out
+}
+
+fn mkfifo(path: &Path) {
+    let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+}
+
+#[test]
+fn out_never_names_the_store_nor_anything_but_a_regular_file() {
+    let home = tempfile::tempdir().unwrap();
+    let (db, code) = centre(home.path());
+    let keys = KeyFile::path_for(&db);
+    let keys_before = std::fs::read(&keys).unwrap();
+    let in_home = |name: &str| home.path().join(name).to_str().unwrap().to_owned();
+    let link = in_home("summary-link.md");
+    std::os::unix::fs::symlink(in_home("link-target.md"), &link).unwrap();
+    let fifo = in_home("fifo");
+    mkfifo(Path::new(&fifo));
+    let folder = in_home("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let db_str = db.to_str().unwrap().to_owned();
+    let refused_paths = [
+        db_str.clone(),
+        format!("{db_str}.keys"),
+        format!("{db_str}-wal"),
+        format!("{db_str}-shm"),
+        format!("{db_str}-journal"),
+        format!("{db_str}.keys.lock"),
+        in_home(".permanence.db.keys.4242-0.tmp"),
+        in_home("folder/../permanence.db"),
+        link.clone(),
+        fifo.clone(),
+        folder.clone(),
+        "/dev/null".to_owned(),
+    ];
+    let commands: [Vec<&str>; 4] = [
+        vec!["export", "--shift", "current", "--out"],
+        vec!["export", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv", "--out"],
+        vec!["file", "export", code.as_str(), "--out"],
+        vec!["backup", "--out"],
+    ];
+    for command in &commands {
+        for path in &refused_paths {
+            let mut args = command.clone();
+            args.push(path);
+            let out = supervisor(home.path(), &db, &args);
+            let stderr = text(&out.stderr);
+            assert!(!out.status.success(), "{args:?} was accepted: {}", text(&out.stdout));
+            assert!(
+                stderr.contains("refused")
+                    || stderr.contains("symbolic link")
+                    || stderr.contains("already exists"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    assert_eq!(std::fs::read(&keys).unwrap(), keys_before, "the key file is untouched");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+    assert!(!Path::new(&in_home("link-target.md")).exists(), "nothing written through the link");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert!(store.check().unwrap().is_clean(), "the store is whole");
+
+    // `-` is standard output, when it is not a terminal; a regular file of one's own is fine.
+    let out = supervisor(home.path(), &db, &["export", "--shift", "current", "--out", "-"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("# "), "the Markdown summary on standard output");
+    let own = in_home("last.md");
+    std::fs::write(&own, "an older summary").unwrap();
+    let out = supervisor(home.path(), &db, &["export", "--shift", "current", "--out", &own]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(&own).unwrap().starts_with("# "));
+}
+
+/// Two supervisors at once, on a slow disk: an account added while another is deactivated.
+#[test]
+fn concurrent_account_changes_never_lose_a_key_slot() {
+    let home = tempfile::tempdir().unwrap();
+    let db = db_in(home.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    drop(store);
+    let db_str = db.to_str().unwrap();
+    let slow = [(DELAY, "700")];
+    let as_supervisor = ["--db", db_str, "--as", SUPERVISOR, "--passphrase-stdin"];
+    let add_args = [&as_supervisor[..], &["listener", "add", "sacha", "--name", "Sacha"]].concat();
+    let deactivate_args = [&as_supervisor[..], &["listener", "deactivate", LISTENER]].concat();
+    let (add, deactivate) = std::thread::scope(|scope| {
+        let add = scope.spawn(|| {
+            run_with(
+                home.path(),
+                &add_args,
+                &format!("{SUPERVISOR_PASS}\nquatre poires jaunes\n"),
+                &slow,
+                HANG,
+            )
+        });
+        let deactivate = scope
+            .spawn(|| run_with(home.path(), &deactivate_args, &format!("{SUPERVISOR_PASS}\n"), &slow, HANG));
+        (add.join().unwrap(), deactivate.join().unwrap())
+    });
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    assert!(deactivate.status.success(), "{}", text(&deactivate.stderr));
+    let logins: Vec<String> =
+        KeyFile::load(&KeyFile::path_for(&db)).unwrap().slots().iter().map(|s| s.login.clone()).collect();
+    assert!(logins.contains(&"sacha".to_owned()), "the new account's slot survived: {logins:?}");
+    assert!(!logins.contains(&LISTENER.to_owned()), "the deactivated account's slot is gone: {logins:?}");
+    Store::open(&db, "sacha", "quatre poires jaunes").expect("the new account unlocks");
+    assert!(matches!(Store::open(&db, LISTENER, LISTENER_PASS), Err(StoreError::UnknownListener(_))));
+}
+
+/// `kill -9` after a deactivation committed and before its slot was removed: the next unlock
+/// removes the slot; an active account without a slot is told by `check`.
+#[test]
+fn a_slot_left_by_a_crash_is_removed_at_the_next_unlock_and_a_missing_one_is_reported() {
+    let home = tempfile::tempdir().unwrap();
+    let db = db_in(home.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    drop(store);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_permanence"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--as",
+            SUPERVISOR,
+            "--passphrase-stdin",
+            "listener",
+            "deactivate",
+        ])
+        .arg(LISTENER)
+        .env(DELAY, "30000")
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(format!("{SUPERVISOR_PASS}\n").as_bytes()).unwrap();
+    // The deactivation commits at once, then the key-file write waits 30 s: killed in between.
+    std::thread::sleep(Duration::from_secs(4));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let slots = |db: &Path| -> Vec<String> {
+        KeyFile::load(&KeyFile::path_for(db)).unwrap().slots().iter().map(|s| s.login.clone()).collect()
+    };
+    assert!(slots(&db).contains(&LISTENER.to_owned()), "the crash left the slot behind");
+
+    let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let camille = store.listeners().unwrap().into_iter().find(|l| l.login == LISTENER).unwrap();
+    assert!(!camille.active, "the deactivation had committed (the machine was not too slow)");
+    assert!(!slots(&db).contains(&LISTENER.to_owned()), "removed at the next unlock");
+    assert!(store.check().unwrap().is_clean(), "{:?}", store.check().unwrap().findings);
+    drop(store);
+
+    // An active account whose slot vanished (a key file restored from an old backup).
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    add_listener_named(&mut store, "sacha");
+    let keys = KeyFile::path_for(&db);
+    let mut key_file = KeyFile::load(&keys).unwrap();
+    let sacha = store.listener_by_login("sacha").unwrap().id;
+    assert!(key_file.remove_slot(sacha));
+    key_file.save().unwrap();
+    let out = supervisor(home.path(), &db, &["check"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stdout).contains("\"sacha\" has no key slot"), "{}", text(&out.stdout));
+}
+
+fn add_listener_named(store: &mut Store, login: &str) {
+    store
+        .add_listener(
+            permanence::store::NewAccount {
+                login,
+                display_name: "Sacha",
+                role: permanence::domain::listener::Role::Listener,
+                passphrase: "quatre poires jaunes",
+            },
+            permanence::store::KdfParams::MINIMUM,
+        )
+        .unwrap();
+}
+
+#[test]
+fn odd_files_and_values_get_a_message_never_a_panic_or_a_hang() {
+    let home = tempfile::tempdir().unwrap();
+    let (db, _) = centre(home.path());
+    let db_str = db.to_str().unwrap().to_owned();
+    let expect_refusal = |args: &[&str], env: &[(&str, &str)], says: &str| {
+        let mut all = vec!["--db", db_str.as_str(), "--as", SUPERVISOR, "--passphrase-stdin"];
+        all.extend_from_slice(args);
+        let out = run_with(home.path(), &all, &format!("{SUPERVISOR_PASS}\n"), env, Duration::from_secs(30));
+        assert_no_panic(&all, &out);
+        assert!(!out.status.success(), "{all:?} succeeded");
+        let said = format!("{}{}", text(&out.stderr), text(&out.stdout));
+        assert!(said.contains(says), "{all:?} should say {says:?}: {said}");
+    };
+    expect_refusal(&["export", "--from", "2026-01-01", "--to", "+262142-12-31"], &[], "years 1900 to 9999");
+    expect_refusal(&["export", "--from", "2026-12-01", "--to", "2026-01-01"], &[], "comes before");
+    expect_refusal(&["settings", "set", "retention_days", "100000000"], &[], "between 1 and 36500");
+    expect_refusal(&["settings", "set", "colour", "3"], &[], "unknown setting");
+    let fifo = home.path().join("config.toml");
+    mkfifo(&fifo);
+    expect_refusal(&["--config", fifo.to_str().unwrap(), "check"], &[], "not a regular file");
+    expect_refusal(&["--config", "/dev/zero", "check"], &[], "not a regular file");
+    let big = home.path().join("big.toml");
+    std::fs::write(&big, "#".repeat(2 << 20)).unwrap();
+    expect_refusal(&["--config", big.to_str().unwrap(), "check"], &[], "larger than");
+
+    // A URL is not a path: no folder named `postgresql:` appears.
+    let out = run_with(
+        home.path(),
+        &["--db", "postgresql://centre.example/permanence", "--passphrase-stdin", "check"],
+        "x\n",
+        &[],
+        HANG,
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("postgresql://"), "{}", text(&out.stderr));
+    assert!(!home.path().join("postgresql:").exists());
+
+    // The key file as a FIFO or a device: a message, not a hang.
+    let keys = KeyFile::path_for(&db);
+    let saved = home.path().join("saved.keys");
+    std::fs::rename(&keys, &saved).unwrap();
+    mkfifo(&keys);
+    expect_refusal(&["check"], &[], "not a regular file");
+    std::fs::remove_file(&keys).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &keys).unwrap();
+    expect_refusal(&["check"], &[], "not a regular file");
+    std::fs::remove_file(&keys).unwrap();
+    std::fs::rename(&saved, &keys).unwrap();
+
+    // An empty database file is damage, and stays empty: no fresh schema is written into it.
+    let empty = home.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    std::fs::copy(&keys, KeyFile::path_for(&empty)).unwrap();
+    let all = ["--db", empty.to_str().unwrap(), "--as", SUPERVISOR, "--passphrase-stdin", "check"];
+    let out = run_with(home.path(), &all, &format!("{SUPERVISOR_PASS}\n"), &[], HANG);
+    assert_no_panic(&all, &out);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stdout).contains("FAULT") && text(&out.stdout).contains("empty"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+}
+
+/// `permanence queue | head -1`: the reader goes away; the command ends quietly.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+    let home = tempfile::tempdir().unwrap();
+    let (db, _) = centre(home.path());
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let file = store.create_file(&FileProfile::default()).unwrap();
+    for _ in 0..200 {
+        let callback = NewCallback::with_consent(
+            true,
+            file.id,
+            None,
+            chrono::Utc::now(),
+            Priority::Normal,
+            PhoneNumber::parse("0639980000").unwrap(),
+            Assignee::Anyone,
+            String::new(),
+        )
+        .unwrap();
+        store.schedule_callback(&callback).unwrap();
+    }
+    drop(store);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_permanence"))
+        .args(["--db", db.to_str().unwrap(), "--as", SUPERVISOR, "--passphrase-stdin", "queue"])
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader is gone before the first line is written (the unlock comes first).
+    drop(child.stdout.take());
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(format!("{SUPERVISOR_PASS}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_no_panic(&["queue"], &out);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+}
