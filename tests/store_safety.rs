@@ -114,11 +114,17 @@ fn concurrent_account_changes_never_lose_a_key_slot() {
     add_listener(&mut store);
     drop(store);
     let db_str = db.to_str().unwrap();
-    let slow = [(DELAY, "700")];
+    // The deactivation commits, then its key-file write is slow; the addition starts meanwhile
+    // and reads the key file before that write lands. Without one lock across both, the last
+    // write wins and the other change is lost.
+    let slow = [(DELAY, "1500")];
     let as_supervisor = ["--db", db_str, "--as", SUPERVISOR, "--passphrase-stdin"];
     let add_args = [&as_supervisor[..], &["listener", "add", "sacha", "--name", "Sacha"]].concat();
     let deactivate_args = [&as_supervisor[..], &["listener", "deactivate", LISTENER]].concat();
     let (add, deactivate) = std::thread::scope(|scope| {
+        let deactivate = scope
+            .spawn(|| run_with(home.path(), &deactivate_args, &format!("{SUPERVISOR_PASS}\n"), &slow, HANG));
+        std::thread::sleep(Duration::from_millis(400));
         let add = scope.spawn(|| {
             run_with(
                 home.path(),
@@ -128,8 +134,6 @@ fn concurrent_account_changes_never_lose_a_key_slot() {
                 HANG,
             )
         });
-        let deactivate = scope
-            .spawn(|| run_with(home.path(), &deactivate_args, &format!("{SUPERVISOR_PASS}\n"), &slow, HANG));
         (add.join().unwrap(), deactivate.join().unwrap())
     });
     assert!(add.status.success(), "{}", text(&add.stderr));
