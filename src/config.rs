@@ -7,7 +7,7 @@ use chrono::{Duration, FixedOffset, NaiveTime, TimeZone};
 use serde::Deserialize;
 
 use crate::domain::Timestamp;
-use crate::domain::emergency::{Directory, NumberOverride, RuleOverride, Rules};
+use crate::domain::emergency::{Directory, NumberOverride, OverrideError, RuleOverride, Rules};
 use crate::i18n::Strings;
 
 use crate::app::keymap::{KeyOverrides, Keymap};
@@ -91,6 +91,22 @@ const DEFAULT_THEMES: &[&str] = &[
     "autre",
 ];
 
+// Bounds on every number (documented in `config.example.toml`). The upper ones keep a safety
+// setting within reason and time arithmetic far from overflow: a retention of u32::MAX days
+// would panic when the purge computes its cutoff.
+/// 4 hours: longer, an unattended screen shows callers' notes.
+const IDLE_LOCK_MINUTES: (u32, u32) = (1, 240);
+/// From `idle_lock_minutes` (checked apart) to 8 hours, a long night shift.
+const IDLE_LOCK_MINUTES_IN_CALL: (u32, u32) = (1, 480);
+/// Up to 100 years: legal holds and policies vary, but a bound there must be.
+const RETENTION_DAYS: (u32, u32) = (1, 36_500);
+/// Up to a week, the longest a caller should wait for a retry.
+const CALLBACK_RETRY_MINUTES: (u32, u32) = (1, 10_080);
+/// Past 20 failed attempts a supervisor must have looked at it.
+const CALLBACK_MAX_ATTEMPTS: (u32, u32) = (1, 20);
+/// Up to a week.
+const PRESET_IN_MINUTES: (u32, u32) = (1, 10_080);
+
 /// A one-key due time offered when scheduling a callback: either `in_minutes` from now or
 /// the next day at `next_day_at` ("HH:MM", local time).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -155,21 +171,19 @@ impl Config {
 
     fn validate(&self, text: &str) -> Result<(), String> {
         let fail = |key: &str, why: &str| Err(format!("{}key `{key}`: {why}", line_of(text, key)));
-        if self.idle_lock_minutes == 0 {
-            return fail("idle_lock_minutes", "must be at least 1");
-        }
+        let bounded = |key: &str, value: u32, (min, max): (u32, u32)| match value {
+            v if v < min => fail(key, &format!("must be at least {min}")),
+            v if v > max => fail(key, &format!("must be at most {max}")),
+            _ => Ok(()),
+        };
+        bounded("idle_lock_minutes", self.idle_lock_minutes, IDLE_LOCK_MINUTES)?;
         if self.idle_lock_minutes_in_call < self.idle_lock_minutes {
             return fail("idle_lock_minutes_in_call", "must not be shorter than idle_lock_minutes");
         }
-        if self.retention_days == 0 {
-            return fail("retention_days", "must be at least 1");
-        }
-        if self.callback_retry_minutes == 0 {
-            return fail("callback_retry_minutes", "must be at least 1");
-        }
-        if self.callback_max_attempts == 0 {
-            return fail("callback_max_attempts", "must be at least 1");
-        }
+        bounded("idle_lock_minutes_in_call", self.idle_lock_minutes_in_call, IDLE_LOCK_MINUTES_IN_CALL)?;
+        bounded("retention_days", self.retention_days, RETENTION_DAYS)?;
+        bounded("callback_retry_minutes", self.callback_retry_minutes, CALLBACK_RETRY_MINUTES)?;
+        bounded("callback_max_attempts", self.callback_max_attempts, CALLBACK_MAX_ATTEMPTS)?;
         if self.themes.is_empty() {
             return fail("themes", "needs at least one theme");
         }
@@ -182,9 +196,18 @@ impl Config {
                 return fail("themes", &format!("{theme:?} is listed twice"));
             }
         }
-        for preset in &self.callback_presets {
+        for (index, preset) in self.callback_presets.iter().enumerate() {
+            let fail = |key: &str, why: &str| {
+                let line = line_in_table(text, "[[callback_presets]]", index, key);
+                Err(format!("{line}key `{key}`: {why}"))
+            };
             match (preset.in_minutes, &preset.next_day_at) {
-                (Some(0), None) => return fail("in_minutes", "must be at least 1"),
+                (Some(minutes), None) if minutes < PRESET_IN_MINUTES.0 => {
+                    return fail("in_minutes", &format!("must be at least {}", PRESET_IN_MINUTES.0));
+                }
+                (Some(minutes), None) if minutes > PRESET_IN_MINUTES.1 => {
+                    return fail("in_minutes", &format!("must be at most {}", PRESET_IN_MINUTES.1));
+                }
                 (Some(_), None) => {}
                 (None, Some(time)) => {
                     if NaiveTime::parse_from_str(time, "%H:%M").is_err() {
@@ -204,27 +227,31 @@ impl Config {
                 return fail("recipients", &format!("{recipient:?} is not an age X25519 public key (age1…)"));
             }
         }
-        if let Err(message) = self.emergency() {
-            return Err(format!("[emergency]: {message}"));
-        }
-        if let Err(message) = Keymap::new(&self.keys) {
-            // Point at the first binding line the message names.
-            let line = self
-                .keys
-                .values()
-                .flat_map(|keys| keys.keys())
-                .find(|key| message.contains(&format!("{key:?}")))
-                .map(|key| line_of(text, key))
-                .unwrap_or_default();
-            return Err(format!("{line}[keys]: {message}"));
+        let refused = |table: &str, e: OverrideError| {
+            format!("{}key `{}`: {}", line_in_table(text, table, e.index, e.field), e.field, e.why)
+        };
+        let directory = Directory::builtin()
+            .with_overrides(&self.emergency.number)
+            .map_err(|e| refused("[[emergency.number]]", e))?;
+        Rules::builtin()
+            .with_overrides(&self.emergency.rule, &directory)
+            .map_err(|e| refused("[[emergency.rule]]", e))?;
+        if let Err(e) = Keymap::new(&self.keys) {
+            let table = format!("[keys.{}]", e.context);
+            return Err(match &e.key {
+                Some(key) => format!("{}key `{key}`: {}", line_in_table(text, &table, 0, key), e.why),
+                None => format!("{}{table}: {}", table_line(text, &table, 0).unwrap_or_default(), e.why),
+            });
         }
         Ok(())
     }
 
     /// The emergency directory and rules this configuration asks for.
     pub fn emergency(&self) -> Result<(Directory, Rules), String> {
-        let directory = Directory::builtin().with_overrides(&self.emergency.number)?;
-        let rules = Rules::builtin().with_overrides(&self.emergency.rule, &directory)?;
+        let directory =
+            Directory::builtin().with_overrides(&self.emergency.number).map_err(|e| e.to_string())?;
+        let rules =
+            Rules::builtin().with_overrides(&self.emergency.rule, &directory).map_err(|e| e.to_string())?;
         Ok((directory, rules))
     }
 
@@ -266,14 +293,39 @@ pub fn preset_label(preset: &CallbackPreset, strings: &Strings) -> String {
 /// "line N, " for the first line that sets `key`, to point a person at it.
 fn line_of(text: &str, key: &str) -> String {
     text.lines()
-        .position(|line| {
-            line.trim_start()
-                .strip_prefix(key)
-                .or_else(|| line.trim_start().strip_prefix(&format!("\"{key}\"")))
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
+        .position(|line| sets(line, key))
         .map(|index| format!("line {}, ", index + 1))
         .unwrap_or_default()
+}
+
+/// "line N, " for `key` in the `nth` table headed `header` (`[keys.global]`,
+/// `[[emergency.number]]`), else for that table's header, else for `key` anywhere (a table
+/// written inline).
+fn line_in_table(text: &str, header: &str, nth: usize, key: &str) -> String {
+    let Some(start) = table_start(text, header, nth) else { return line_of(text, key) };
+    let mut body =
+        text.lines().enumerate().skip(start + 1).take_while(|(_, line)| !line.trim_start().starts_with('['));
+    let index = body.find(|(_, line)| sets(line, key)).map_or(start, |(index, _)| index);
+    format!("line {}, ", index + 1)
+}
+
+/// "line N, " for the `nth` table headed `header`.
+fn table_line(text: &str, header: &str, nth: usize) -> Option<String> {
+    table_start(text, header, nth).map(|index| format!("line {}, ", index + 1))
+}
+
+fn table_start(text: &str, header: &str, nth: usize) -> Option<usize> {
+    let is_header = |line: &str| line.split('#').next().is_some_and(|line| line.trim() == header);
+    text.lines().enumerate().filter(|(_, line)| is_header(line)).nth(nth).map(|(index, _)| index)
+}
+
+/// Whether `line` sets `key`, written bare or quoted.
+fn sets(line: &str, key: &str) -> bool {
+    let line = line.trim_start();
+    [key.to_owned(), format!("\"{key}\""), format!("'{key}'")]
+        .iter()
+        .find_map(|written| line.strip_prefix(written.as_str()))
+        .is_some_and(|rest| rest.trim_start().starts_with('='))
 }
 
 #[cfg(test)]
@@ -352,6 +404,139 @@ mod tests {
         assert!(err.contains("\"new\" needs `when`"), "{err}");
         let err = Config::parse("[[emergency.number]]\nnumber = \"15\"\ncolour = \"red\"\n").unwrap_err();
         assert!(err.contains("line 3") && err.contains("colour"), "{err}");
+    }
+
+    /// Every refusal reads "line N, key `k`: why".
+    fn refused(text: &str, line: usize, key: &str) -> String {
+        let err = Config::parse(text).unwrap_err();
+        assert!(err.starts_with(&format!("line {line}, key `{key}`: ")), "{err}");
+        err
+    }
+
+    #[test]
+    fn every_number_is_bounded() {
+        for (key, too_big) in [
+            ("idle_lock_minutes", 241),
+            ("idle_lock_minutes_in_call", 481),
+            ("retention_days", 36_501),
+            ("callback_retry_minutes", 10_081),
+            ("callback_max_attempts", 21),
+        ] {
+            let err = refused(&format!("language = \"fr\"\n{key} = {too_big}\n"), 2, key);
+            assert!(err.contains(&format!("at most {}", too_big - 1)), "{err}");
+            refused(&format!("{key} = 0\n"), 1, key);
+            let err = Config::parse(&format!("{key} = 4294967296\n")).unwrap_err();
+            assert!(err.contains("line 1") && err.contains(key), "{err}");
+        }
+        let err = refused("idle_lock_minutes = 4294967295\n", 1, "idle_lock_minutes");
+        assert!(err.ends_with("must be at most 240"), "{err}");
+        assert!(Config::parse("idle_lock_minutes = 240\nidle_lock_minutes_in_call = 480\n").is_ok());
+        let presets = "[[callback_presets]]\nin_minutes = 30\n\n[[callback_presets]]\nin_minutes = 10081\n";
+        let err = refused(presets, 5, "in_minutes");
+        assert!(err.ends_with("must be at most 10080"), "{err}");
+        refused("[[callback_presets]]\nin_minutes = 0\n", 2, "in_minutes");
+    }
+
+    #[test]
+    fn a_life_risk_number_stays_life_risk() {
+        let text = "[[emergency.number]]\nnumber = \"3977\"\nlife_risk = false\n\n\
+                    [[emergency.number]]\nnumber = \"15\"\nlife_risk = false\n";
+        let err = refused(text, 7, "life_risk");
+        assert!(err.contains("\"15\" is a life-risk number"), "{err}");
+        for number in ["17", "18", "112", "114"] {
+            refused(
+                &format!("[[emergency.number]]\nnumber = \"{number}\"\nlife_risk = false\n"),
+                3,
+                "life_risk",
+            );
+        }
+        // Saying it again, or making another number life-risk, is fine.
+        assert!(Config::parse("[[emergency.number]]\nnumber = \"15\"\nlife_risk = true\n").is_ok());
+        assert!(Config::parse("[[emergency.number]]\nnumber = \"3114\"\nlife_risk = true\n").is_ok());
+    }
+
+    #[test]
+    fn an_emergency_number_keeps_its_kind_and_channel() {
+        let err = refused("[[emergency.number]]\nnumber = \"3114\"\nkind = \"orientation\"\n", 3, "kind");
+        assert!(err.contains("\"3114\" is an emergency number"), "{err}");
+        let err = refused("[[emergency.number]]\nnumber = \"114\"\nchannel = \"voice\"\n", 3, "channel");
+        assert!(err.contains("\"114\""), "{err}");
+    }
+
+    #[test]
+    fn a_number_is_never_empty() {
+        let err = refused("[[emergency.number]]\nnumber = \"\"\nhours_fr = \"24/7\"\n", 2, "number");
+        assert!(err.contains("must not be empty"), "{err}");
+        refused("[[emergency.number]]\nnumber = \" 15\"\nlife_risk = false\n", 2, "number");
+    }
+
+    #[test]
+    fn the_text_a_listener_reads_is_never_empty() {
+        let err = refused("[[emergency.number]]\nnumber = \"15\"\nlabel_fr = \"\"\n", 3, "label_fr");
+        assert!(err.contains("emergency number \"15\" must not be empty"), "{err}");
+        refused("[[emergency.number]]\nnumber = \"119\"\nuse_en = \"  \"\n", 3, "use_en");
+        refused("[[emergency.number]]\nnumber = \"3919\"\nhours_fr = \"\"\n", 3, "hours_fr");
+        let err = refused("[[emergency.rule]]\nname = \"violence_now\"\nadvice_en = \"\"\n", 3, "advice_en");
+        assert!(err.contains("emergency rule \"violence_now\" must not be empty"), "{err}");
+        refused("[[emergency.rule]]\nname = \"\"\nnumbers = [\"15\"]\n", 2, "name");
+    }
+
+    #[test]
+    fn a_new_rule_prompts_at_least_one_number() {
+        let text = "[[emergency.rule]]\nname = \"elder_abuse\"\nnumbers = [\"3977\", \"17\"]\n\n\
+                    [[emergency.rule]]\nname = \"silence\"\nwhen = [{ situation = \"cannot_speak\" }]\n\
+                    numbers = []\nadvice_fr = \"…\"\nadvice_en = \"…\"\n";
+        let err = refused(text, 8, "numbers");
+        assert!(err.contains("\"silence\" needs at least one number"), "{err}");
+        let never = "[[emergency.rule]]\nname = \"never\"\nwhen = [{}]\nnumbers = [\"15\"]\n\
+                     advice_fr = \"…\"\nadvice_en = \"…\"\n";
+        assert!(refused(never, 3, "when").contains("never holds"));
+        refused(&never.replace("[{}]", "[]"), 3, "when");
+    }
+
+    #[test]
+    fn a_rule_keeps_every_emergency_number_it_prompts() {
+        let text = "[[emergency.rule]]\nname = \"life_at_risk\"\nnumbers = [\"112\"]\n";
+        let err = refused(text, 3, "numbers");
+        assert!(err.contains("must keep prompting \"15\""), "{err}");
+        refused("[[emergency.rule]]\nname = \"cannot_speak\"\nnumbers = [\"17\"]\n", 3, "numbers");
+        refused("[[emergency.rule]]\nname = \"suicidal_ideation\"\nnumbers = [\"15\"]\n", 3, "numbers");
+        // Adding numbers is fine.
+        let more = "[[emergency.rule]]\nname = \"life_at_risk\"\nnumbers = [\"15\", \"112\", \"3114\"]\n";
+        let (_, rules) = Config::parse(more).unwrap().emergency().unwrap();
+        assert_eq!(rules.get("life_at_risk").unwrap().numbers, ["15", "112", "3114"]);
+    }
+
+    #[test]
+    fn a_rule_keeps_every_condition_it_fires_on() {
+        let text = "[[emergency.rule]]\nname = \"life_at_risk\"\nwhen = [{ urgency = [\"high\"] }]\n";
+        let err = refused(text, 3, "when");
+        assert!(err.contains("{ situation = \"act_in_progress\" }"), "{err}");
+        // Adding one, in any order, is fine.
+        let wider = "[[emergency.rule]]\nname = \"suicidal_ideation\"\nwhen = [\
+                     { situation = \"suicidal_ideation\", urgency = [\"medium\", \"low\"] },\
+                     { situation = \"suicidal_ideation\" }]\n";
+        assert!(Config::parse(wider).is_ok());
+    }
+
+    #[test]
+    fn a_global_key_never_takes_a_key_the_notes_need() {
+        let text = "[keys.main]\nq = \"quit\"\n\n[keys.global]\nf9 = \"emergency_card\"\nq = \"quit\"\n";
+        let err = refused(text, 6, "q");
+        assert!(err.contains("\"q\" is needed to type or edit notes"), "{err}");
+        refused("[keys.global]\nspace = \"lock\"\n", 2, "space");
+        refused("[keys.global]\n\"shift-a\" = \"help\"\n", 2, "shift-a");
+        refused("[keys.global]\nenter = \"end_call\"\n", 2, "enter");
+        refused("[keys.global]\nbackspace = \"lock\"\n", 2, "backspace");
+        refused("[keys.global]\nleft = \"focus_previous\"\n", 2, "left");
+        refused("[keys.global]\nesc = \"lock\"\n", 2, "esc");
+    }
+
+    #[test]
+    fn ctrl_g_stays_on_the_emergency_card() {
+        let err = refused("[keys.global]\nf9 = \"emergency_card\"\nctrl-g = \"lock\"\n", 3, "ctrl-g");
+        assert!(err.contains("emergency card"), "{err}");
+        refused("[keys.global]\n\"ctrl-G\" = \"quit\"\n", 2, "ctrl-G");
     }
 
     #[test]

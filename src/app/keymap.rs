@@ -122,10 +122,19 @@ impl FromStr for KeyChord {
                 _ => return Err(format!("unknown key name {text:?}")),
             }
         };
-        // Shift on a character is carried by the character itself.
-        if let KeyCode::Char(_) = code {
-            modifiers.remove(KeyModifiers::SHIFT);
-        }
+        // Shift on a character is carried by the character itself, and Ctrl-letters match in
+        // lower case (`from_event`): "ctrl-G" is Ctrl-G, not a binding that never fires.
+        let code = match code {
+            KeyCode::Char(c) => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(if modifiers.contains(KeyModifiers::CONTROL) {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                })
+            }
+            other => other,
+        };
         Ok(KeyChord { code, modifiers })
     }
 }
@@ -174,6 +183,51 @@ impl KeyChord {
 /// Overrides as written in the config: context name -> key name -> action name.
 pub type KeyOverrides = BTreeMap<String, BTreeMap<String, String>>;
 
+/// A refused binding: the `[keys.<context>]` table, the key as written when one is at fault
+/// (the config turns them into a line), and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{why}")]
+pub struct KeymapError {
+    pub context: String,
+    pub key: Option<String>,
+    pub why: String,
+}
+
+/// The key that opens the emergency card wherever the listener is, even typing notes.
+const EMERGENCY_CARD_KEY: KeyChord = KeyChord { code: KeyCode::Char('g'), modifiers: KeyModifiers::CONTROL };
+
+/// Whether the notes editor, or any text field, needs `chord` to type or edit. Global keys are
+/// looked up before a text field sees the key (`App::handle_key`), so a global binding on one
+/// of these would fire mid-sentence: `q = "quit"` would quit while typing "quoi".
+/// - a character with neither Ctrl nor Alt is typed (Shift is folded into the character;
+///   space included);
+/// - Enter, Backspace, Delete, the arrows, Home/End and PageUp/PageDown edit and move, alone
+///   or with Shift (Shift selects); Esc leaves the notes and closes popups.
+///
+/// Ctrl and Alt chords and F keys are free for the global context. Tab and Shift-Tab are
+/// too: the built-in map already gives them to moving between panes, so the notes never
+/// receive a Tab and a listener leaves them with it.
+fn needed_by_text_fields(chord: KeyChord) -> bool {
+    let plain = !chord.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let editing = matches!(
+        chord.code,
+        KeyCode::Char(_)
+            | KeyCode::Enter
+            | KeyCode::Backspace
+            | KeyCode::Delete
+            | KeyCode::Esc
+            | KeyCode::Up
+            | KeyCode::Down
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Home
+            | KeyCode::End
+            | KeyCode::PageUp
+            | KeyCode::PageDown
+    );
+    plain && editing
+}
+
 #[derive(Debug, Clone)]
 pub struct Keymap {
     /// Per context, in the order they were written (the help lists them so).
@@ -181,20 +235,28 @@ pub struct Keymap {
 }
 
 impl Keymap {
-    /// The built-in keymap with `overrides` applied over it.
-    pub fn new(overrides: &KeyOverrides) -> Result<Keymap, String> {
+    /// The built-in keymap with `overrides` applied over it. Overrides may add and change
+    /// bindings, except that the global context never takes a key text fields need, and
+    /// Ctrl-G stays on the emergency card (other keys may be added for it).
+    pub fn new(overrides: &KeyOverrides) -> Result<Keymap, KeymapError> {
+        let builtin = |why: String| KeymapError { context: String::new(), key: None, why };
         // Read in file order: the help and the hints list bindings as the file does.
         let defaults: toml::Table = toml::from_str(include_str!("../../assets/keymap.toml"))
-            .map_err(|e| format!("built-in keymap: {e}"))?;
+            .map_err(|e| builtin(format!("built-in keymap: {e}")))?;
         let mut keymap = Keymap { bindings: BTreeMap::new() };
         for (context, keys) in &defaults {
-            let keys =
-                keys.as_table().ok_or_else(|| format!("built-in keymap: [{context}] is not a table"))?;
+            let keys = keys
+                .as_table()
+                .ok_or_else(|| builtin(format!("built-in keymap: [{context}] is not a table")))?;
             let keys = keys.iter().map(|(key, action)| (key.as_str(), action.as_str().unwrap_or_default()));
             keymap.apply(context, keys)?;
         }
         for (context, keys) in overrides {
             keymap.apply(context, keys.iter().map(|(key, action)| (key.as_str(), action.as_str())))?;
+        }
+        let card = KeyEvent::new(EMERGENCY_CARD_KEY.code, EMERGENCY_CARD_KEY.modifiers);
+        if keymap.action(Context::Global, &card) != Some(Action::EmergencyCard) {
+            return Err(builtin("built-in keymap: ctrl-g must open the emergency card".into()));
         }
         Ok(keymap)
     }
@@ -203,15 +265,37 @@ impl Keymap {
         &mut self,
         context_name: &str,
         keys: impl Iterator<Item = (&'a str, &'a str)>,
-    ) -> Result<(), String> {
-        let context = Context::parse(context_name).ok_or_else(|| {
-            format!("unknown key context [keys.{context_name}] (known: global, main, call)")
+    ) -> Result<(), KeymapError> {
+        let context = Context::parse(context_name).ok_or_else(|| KeymapError {
+            context: context_name.to_owned(),
+            key: None,
+            why: format!(
+                "unknown key context [keys.{context_name}] (known: {})",
+                Context::ALL.map(Context::name).join(", ")
+            ),
         })?;
         let bindings = self.bindings.entry(context).or_default();
         for (key_name, action_name) in keys {
-            let chord: KeyChord = key_name.parse()?;
+            let refuse = |why: String| KeymapError {
+                context: context_name.to_owned(),
+                key: Some(key_name.to_owned()),
+                why,
+            };
+            let chord: KeyChord = key_name.parse().map_err(refuse)?;
             let action = Action::parse(action_name)
-                .ok_or_else(|| format!("unknown action {action_name:?} for key {key_name:?}"))?;
+                .ok_or_else(|| refuse(format!("unknown action {action_name:?} for key {key_name:?}")))?;
+            if context == Context::Global && needed_by_text_fields(chord) {
+                return Err(refuse(format!(
+                    "{key_name:?} is needed to type or edit notes, so it cannot be a global key \
+                     (global keys work while typing): use a ctrl- or alt- chord or an F key"
+                )));
+            }
+            if context == Context::Global && chord == EMERGENCY_CARD_KEY && action != Action::EmergencyCard {
+                return Err(refuse(format!(
+                    "{key_name:?} opens the emergency card while typing notes and stays so: \
+                     bind {action_name:?} to another key (the card may have more keys, not fewer)"
+                )));
+            }
             bindings.retain(|(bound, _)| *bound != chord);
             bindings.push((chord, action));
         }
@@ -258,7 +342,7 @@ mod tests {
         let mut overrides = KeyOverrides::new();
         overrides.insert(
             "global".into(),
-            BTreeMap::from([("f9".into(), "emergency_card".into()), ("ctrl-g".into(), "lock".into())]),
+            BTreeMap::from([("f9".into(), "emergency_card".into()), ("ctrl-q".into(), "lock".into())]),
         );
         let keymap = Keymap::new(&overrides).unwrap();
         assert_eq!(
@@ -266,18 +350,73 @@ mod tests {
             Some(Action::EmergencyCard)
         );
         assert_eq!(
-            keymap.action(Context::Global, &event(KeyCode::Char('g'), KeyModifiers::CONTROL)),
+            keymap.action(Context::Global, &event(KeyCode::Char('q'), KeyModifiers::CONTROL)),
             Some(Action::Lock)
         );
     }
 
+    fn one(context: &str, key: &str, action: &str) -> KeyOverrides {
+        KeyOverrides::from([(context.into(), BTreeMap::from([(key.into(), action.into())]))])
+    }
+
+    fn refused(context: &str, key: &str, action: &str) -> KeymapError {
+        Keymap::new(&one(context, key, action)).unwrap_err()
+    }
+
+    #[test]
+    fn a_global_key_never_takes_a_key_the_notes_need() {
+        for key in [
+            "q",
+            "Q",
+            "shift-q",
+            "é",
+            "?",
+            "1",
+            "space",
+            "enter",
+            "shift-enter",
+            "backspace",
+            "delete",
+            "esc",
+            "left",
+            "shift-right",
+            "up",
+            "down",
+            "home",
+            "end",
+            "pageup",
+            "pagedown",
+        ] {
+            let err = refused("global", key, "quit");
+            assert_eq!((err.context.as_str(), err.key.as_deref()), ("global", Some(key)));
+            assert!(err.why.contains(&format!("{key:?}")) && err.why.contains("notes"), "{err}");
+        }
+        // The same keys are fine where no text is typed, and chords and F keys are fine globally.
+        for (context, key) in
+            [("main", "q"), ("call", "enter"), ("global", "ctrl-x"), ("global", "alt-q"), ("global", "f9")]
+        {
+            assert!(Keymap::new(&one(context, key, "quit")).is_ok(), "{context} {key}");
+        }
+    }
+
+    #[test]
+    fn ctrl_g_stays_on_the_emergency_card() {
+        for key in ["ctrl-g", "ctrl-G", "ctrl-shift-g"] {
+            let err = refused("global", key, "lock");
+            assert_eq!(err.key.as_deref(), Some(key));
+            assert!(err.why.contains(&format!("{key:?}")) && err.why.contains("emergency card"), "{err}");
+        }
+        // Another key may be added for the card; Ctrl-G keeps it.
+        let keymap = Keymap::new(&one("global", "ctrl-h", "emergency_card")).unwrap();
+        for chord in ['g', 'h'] {
+            let key = event(KeyCode::Char(chord), KeyModifiers::CONTROL);
+            assert_eq!(keymap.action(Context::Global, &key), Some(Action::EmergencyCard));
+        }
+    }
+
     #[test]
     fn unknown_names_are_errors_that_name_them() {
-        let bad = |context: &str, key: &str, action: &str| {
-            let mut overrides = KeyOverrides::new();
-            overrides.insert(context.into(), BTreeMap::from([(key.into(), action.into())]));
-            Keymap::new(&overrides).unwrap_err()
-        };
+        let bad = |context: &str, key: &str, action: &str| refused(context, key, action).to_string();
         assert!(bad("global", "ctrl-g", "make_coffee").contains("\"make_coffee\""));
         assert!(bad("global", "hyper-x", "lock").contains("\"hyper-x\""));
         assert!(bad("everywhere", "x", "lock").contains("everywhere"));

@@ -83,6 +83,26 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// As the config writes it, for messages: `{ situation = "act_in_progress" }`.
+    fn describe(&self) -> String {
+        let mut fields = Vec::new();
+        if let Some(situation) = self.situation {
+            fields.push(format!("situation = \"{situation}\""));
+        }
+        if !self.urgency.is_empty() {
+            let levels: Vec<String> = self.urgency.iter().map(|u| format!("\"{u}\"")).collect();
+            fields.push(format!("urgency = [{}]", levels.join(", ")));
+        }
+        format!("{{ {} }}", fields.join(", "))
+    }
+
+    /// The same condition, whatever the order of its urgency levels.
+    fn same_as(&self, other: &Condition) -> bool {
+        self.situation == other.situation
+            && self.urgency.len() == other.urgency.len()
+            && self.urgency.iter().all(|u| other.urgency.contains(u))
+    }
+
     fn holds(&self, situations: &[Situation], rud: &Rud) -> bool {
         let situation = self.situation.is_none_or(|s| situations.contains(&s));
         let urgency = self.urgency.is_empty() || rud.urgency.is_some_and(|u| self.urgency.contains(&u));
@@ -153,31 +173,94 @@ pub struct RuleOverride {
     pub advice_en: Option<String>,
 }
 
-/// Takes `field` from the override, else from the existing value, else fails naming it.
-fn merged<T: Clone>(new: &Option<T>, old: Option<&T>, what: &str, field: &str) -> Result<T, String> {
-    new.clone().or_else(|| old.cloned()).ok_or_else(|| format!("{what} needs `{field}`"))
+/// A refused override: which entry of the config's list, which of its fields, and why (the
+/// config turns the entry and field into a line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{why}")]
+pub struct OverrideError {
+    /// The entry's place in `[[emergency.number]]` or `[[emergency.rule]]`, from 0.
+    pub index: usize,
+    pub field: &'static str,
+    pub why: String,
+}
+
+/// One override being applied: refusals name it ("emergency number \"15\" …").
+struct Entry {
+    index: usize,
+    what: String,
+}
+
+impl Entry {
+    fn refuse(&self, field: &'static str, why: &str) -> OverrideError {
+        OverrideError { index: self.index, field, why: format!("{} {why}", self.what) }
+    }
+
+    /// Takes `field` from the override, else from the existing value, else fails naming it.
+    fn merged<T: Clone>(
+        &self,
+        new: &Option<T>,
+        old: Option<&T>,
+        field: &'static str,
+    ) -> Result<T, OverrideError> {
+        new.clone().or_else(|| old.cloned()).ok_or_else(|| self.refuse(field, &format!("needs `{field}`")))
+    }
+
+    /// A listener reads these during a call: an empty one would show a blank where the
+    /// help should be.
+    fn non_empty(&self, fields: &[(&'static str, &str)]) -> Result<(), OverrideError> {
+        match fields.iter().find(|(_, value)| value.trim().is_empty()) {
+            Some((field, _)) => Err(self.refuse(field, "must not be empty")),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Directory {
-    /// The directory with the config's additions and changes applied.
-    pub fn with_overrides(mut self, overrides: &[NumberOverride]) -> Result<Directory, String> {
-        for o in overrides {
+    /// The directory with the config's additions and changes applied. Overrides may add
+    /// numbers and reword text, never remove protection: a life-risk number stays life-risk,
+    /// an emergency number stays one, and a life-risk number keeps its channel (114 is never
+    /// voice).
+    pub fn with_overrides(mut self, overrides: &[NumberOverride]) -> Result<Directory, OverrideError> {
+        for (index, o) in overrides.iter().enumerate() {
+            let at = Entry { index, what: format!("emergency number {:?}", o.number) };
+            // Spaces around it would make a new entry beside the built-in one, not change it.
+            if o.number.trim().is_empty() || o.number.trim() != o.number {
+                return Err(at.refuse("number", "must not be empty or have spaces around it"));
+            }
             let old = self.get(&o.number).cloned();
-            let what = format!("emergency number {:?}", o.number);
             let old = old.as_ref();
+            if let Some(old) = old {
+                if old.life_risk && o.life_risk == Some(false) {
+                    return Err(at.refuse("life_risk", "is a life-risk number: it cannot be set to false"));
+                }
+                if old.kind == NumberKind::Emergency && o.kind.is_some_and(|k| k != NumberKind::Emergency) {
+                    return Err(at.refuse("kind", "is an emergency number: its kind cannot change"));
+                }
+                if old.life_risk && o.channel.is_some_and(|c| c != old.channel) {
+                    return Err(at.refuse("channel", "is a life-risk number: its channel cannot change"));
+                }
+            }
             let entry = DirectoryEntry {
                 number: o.number.clone(),
-                kind: merged(&o.kind, old.map(|e| &e.kind), &what, "kind")?,
-                label_fr: merged(&o.label_fr, old.map(|e| &e.label_fr), &what, "label_fr")?,
-                label_en: merged(&o.label_en, old.map(|e| &e.label_en), &what, "label_en")?,
-                use_fr: merged(&o.use_fr, old.map(|e| &e.use_fr), &what, "use_fr")?,
-                use_en: merged(&o.use_en, old.map(|e| &e.use_en), &what, "use_en")?,
-                channel: merged(&o.channel, old.map(|e| &e.channel), &what, "channel")?,
+                kind: at.merged(&o.kind, old.map(|e| &e.kind), "kind")?,
+                label_fr: at.merged(&o.label_fr, old.map(|e| &e.label_fr), "label_fr")?,
+                label_en: at.merged(&o.label_en, old.map(|e| &e.label_en), "label_en")?,
+                use_fr: at.merged(&o.use_fr, old.map(|e| &e.use_fr), "use_fr")?,
+                use_en: at.merged(&o.use_en, old.map(|e| &e.use_en), "use_en")?,
+                channel: at.merged(&o.channel, old.map(|e| &e.channel), "channel")?,
                 life_risk: o.life_risk.or(old.map(|e| e.life_risk)).unwrap_or(false),
-                hours_fr: merged(&o.hours_fr, old.map(|e| &e.hours_fr), &what, "hours_fr")?,
-                hours_en: merged(&o.hours_en, old.map(|e| &e.hours_en), &what, "hours_en")?,
-                verified_on: merged(&o.verified_on, old.map(|e| &e.verified_on), &what, "verified_on")?,
+                hours_fr: at.merged(&o.hours_fr, old.map(|e| &e.hours_fr), "hours_fr")?,
+                hours_en: at.merged(&o.hours_en, old.map(|e| &e.hours_en), "hours_en")?,
+                verified_on: at.merged(&o.verified_on, old.map(|e| &e.verified_on), "verified_on")?,
             };
+            at.non_empty(&[
+                ("label_fr", &entry.label_fr),
+                ("label_en", &entry.label_en),
+                ("use_fr", &entry.use_fr),
+                ("use_en", &entry.use_en),
+                ("hours_fr", &entry.hours_fr),
+                ("hours_en", &entry.hours_en),
+            ])?;
             match self.entries.iter_mut().find(|e| e.number == o.number) {
                 Some(existing) => *existing = entry,
                 None => self.entries.push(entry),
@@ -189,34 +272,68 @@ impl Directory {
 
 impl Rules {
     /// The rules with the config's additions and changes applied; every number a rule names
-    /// must be in `directory`.
+    /// must be in `directory`. Overrides may add rules, conditions and numbers and reword
+    /// advice, never narrow a rule: an existing rule keeps each of its conditions and each
+    /// emergency number it prompts, and every rule prompts at least one number on at least one
+    /// condition that can hold.
     pub fn with_overrides(
         mut self,
         overrides: &[RuleOverride],
         directory: &Directory,
-    ) -> Result<Rules, String> {
-        for o in overrides {
+    ) -> Result<Rules, OverrideError> {
+        for (index, o) in overrides.iter().enumerate() {
+            let at = Entry { index, what: format!("emergency rule {:?}", o.name) };
+            at.non_empty(&[("name", &o.name)])?;
             let old = self.get(&o.name).cloned();
-            let what = format!("emergency rule {:?}", o.name);
             let old = old.as_ref();
             let rule = Rule {
                 name: o.name.clone(),
-                when: merged(&o.when, old.map(|r| &r.when), &what, "when")?,
-                numbers: merged(&o.numbers, old.map(|r| &r.numbers), &what, "numbers")?,
-                advice_fr: merged(&o.advice_fr, old.map(|r| &r.advice_fr), &what, "advice_fr")?,
-                advice_en: merged(&o.advice_en, old.map(|r| &r.advice_en), &what, "advice_en")?,
+                when: at.merged(&o.when, old.map(|r| &r.when), "when")?,
+                numbers: at.merged(&o.numbers, old.map(|r| &r.numbers), "numbers")?,
+                advice_fr: at.merged(&o.advice_fr, old.map(|r| &r.advice_fr), "advice_fr")?,
+                advice_en: at.merged(&o.advice_en, old.map(|r| &r.advice_en), "advice_en")?,
             };
+            if rule.when.is_empty() {
+                return Err(at.refuse("when", "needs at least one condition"));
+            }
+            if rule.when.iter().any(|c| c.situation.is_none() && c.urgency.is_empty()) {
+                return Err(
+                    at.refuse("when", "has a condition with neither situation nor urgency: it never holds")
+                );
+            }
+            let kept = |c: &&Condition| rule.when.iter().any(|new| new.same_as(c));
+            if let Some(dropped) = old.and_then(|old| old.when.iter().find(|c| !kept(c))) {
+                return Err(at.refuse(
+                    "when",
+                    &format!(
+                        "drops its condition {}: conditions may be added, not removed",
+                        dropped.describe()
+                    ),
+                ));
+            }
+            if rule.numbers.is_empty() {
+                return Err(at.refuse("numbers", "needs at least one number"));
+            }
+            if let Some(number) = rule.numbers.iter().find(|n| directory.get(n).is_none()) {
+                return Err(
+                    at.refuse("numbers", &format!("prompts {number:?}, which is not in the directory"))
+                );
+            }
+            let protected = |n: &&String| {
+                directory.get(n).is_some_and(|e| e.life_risk || e.kind == NumberKind::Emergency)
+            };
+            if let Some(number) =
+                old.and_then(|old| old.numbers.iter().filter(protected).find(|n| !rule.numbers.contains(n)))
+            {
+                return Err(at.refuse(
+                    "numbers",
+                    &format!("must keep prompting {number:?}, an emergency number: numbers may be added, not removed"),
+                ));
+            }
+            at.non_empty(&[("advice_fr", &rule.advice_fr), ("advice_en", &rule.advice_en)])?;
             match self.rules.iter_mut().find(|r| r.name == o.name) {
                 Some(existing) => *existing = rule,
                 None => self.rules.push(rule),
-            }
-        }
-        for rule in &self.rules {
-            if let Some(number) = rule.numbers.iter().find(|n| directory.get(n).is_none()) {
-                return Err(format!(
-                    "emergency rule {:?} prompts {number:?}, which is not in the directory",
-                    rule.name
-                ));
             }
         }
         Ok(self)
@@ -306,7 +423,8 @@ mod tests {
         let incomplete = Directory::builtin()
             .with_overrides(&[NumberOverride { number: "0800 111 111".into(), ..Default::default() }])
             .unwrap_err();
-        assert_eq!(incomplete, "emergency number \"0800 111 111\" needs `kind`");
+        assert_eq!(incomplete.to_string(), "emergency number \"0800 111 111\" needs `kind`");
+        assert_eq!(incomplete.field, "kind");
 
         let rules = Rules::builtin()
             .with_overrides(
@@ -329,7 +447,75 @@ mod tests {
                 &directory,
             )
             .unwrap_err();
-        assert!(unknown.contains("\"0899\""), "{unknown}");
+        assert!(unknown.why.contains("\"0899\"") && unknown.field == "numbers", "{unknown}");
+    }
+
+    /// The field refused and the message, for one number override.
+    fn number_refused(o: NumberOverride) -> (&'static str, String) {
+        // A fine override first, so that the index points at the refused one.
+        let reword =
+            NumberOverride { number: "3977".into(), hours_fr: Some("lun-sam".into()), ..Default::default() };
+        let err = Directory::builtin().with_overrides(&[reword, o]).unwrap_err();
+        assert_eq!(err.index, 1);
+        (err.field, err.why)
+    }
+
+    #[test]
+    fn number_overrides_never_weaken_protection() {
+        let o = |number: &str| NumberOverride { number: number.into(), ..Default::default() };
+        let (field, why) = number_refused(NumberOverride { life_risk: Some(false), ..o("15") });
+        assert_eq!(
+            (field, why.as_str()),
+            ("life_risk", "emergency number \"15\" is a life-risk number: it cannot be set to false")
+        );
+        for number in ["17", "18", "112", "114"] {
+            assert_eq!(number_refused(NumberOverride { life_risk: Some(false), ..o(number) }).0, "life_risk");
+        }
+        let kind = Some(NumberKind::Orientation);
+        assert_eq!(number_refused(NumberOverride { kind, ..o("3114") }).0, "kind");
+        assert_eq!(number_refused(NumberOverride { channel: Some(Channel::Voice), ..o("114") }).0, "channel");
+        assert_eq!(number_refused(o("")).0, "number");
+        assert_eq!(number_refused(o("15 ")).0, "number");
+        assert_eq!(number_refused(NumberOverride { label_en: Some(" ".into()), ..o("15") }).0, "label_en");
+        assert_eq!(
+            number_refused(NumberOverride { hours_en: Some(String::new()), ..o("119") }).0,
+            "hours_en"
+        );
+    }
+
+    fn rule_refused(o: RuleOverride) -> (&'static str, String) {
+        let err = Rules::builtin().with_overrides(&[o], &Directory::builtin()).unwrap_err();
+        (err.field, err.why)
+    }
+
+    #[test]
+    fn rule_overrides_never_narrow_a_rule() {
+        let o = |name: &str| RuleOverride { name: name.into(), ..Default::default() };
+        let numbers = |numbers: &[&str]| Some(numbers.iter().map(|n| (*n).to_owned()).collect());
+        let (field, why) = rule_refused(RuleOverride { numbers: numbers(&["112"]), ..o("life_at_risk") });
+        assert_eq!(field, "numbers");
+        assert!(why.contains("must keep prompting \"15\""), "{why}");
+        assert_eq!(rule_refused(RuleOverride { numbers: numbers(&[]), ..o("violence_now") }).0, "numbers");
+        let when = Some(vec![Condition { situation: Some(Situation::ActInProgress), urgency: vec![] }]);
+        assert_eq!(rule_refused(RuleOverride { when, ..o("life_at_risk") }).0, "when");
+        let new = |numbers, when| RuleOverride {
+            numbers,
+            when: Some(when),
+            advice_fr: Some("…".into()),
+            advice_en: Some("…".into()),
+            ..o("new")
+        };
+        let cannot_speak = vec![Condition { situation: Some(Situation::CannotSpeak), urgency: vec![] }];
+        assert_eq!(rule_refused(new(numbers(&[]), cannot_speak.clone())).0, "numbers");
+        assert_eq!(rule_refused(new(numbers(&["114"]), vec![])).0, "when");
+        let never = vec![Condition { situation: None, urgency: vec![] }];
+        assert_eq!(rule_refused(new(numbers(&["114"]), never)).0, "when");
+        let advice = RuleOverride { advice_fr: Some(String::new()), ..o("elder_abuse") };
+        assert_eq!(rule_refused(advice).0, "advice_fr");
+        assert_eq!(
+            rule_refused(RuleOverride { name: " ".into(), ..new(numbers(&["114"]), cannot_speak) }).0,
+            "name"
+        );
     }
 
     #[test]
