@@ -197,6 +197,11 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         }
         Err(err) => return Err(err),
     };
+    match store.access() {
+        crate::store::Access::ReadOnly => say!("Opened read-only: nothing was written."),
+        crate::store::Access::DiskFull => say!("The disk is full: opened for reading, nothing was written."),
+        crate::store::Access::ReadWrite => {}
+    }
     let report = store.check().context("running the checks")?;
     for finding in &report.findings {
         say!("FAULT: {finding}");

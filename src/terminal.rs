@@ -154,6 +154,7 @@ impl Runner {
                 draft: store.draft()?,
                 handover: store.last_closed_shift()?,
                 queue: store.callback_queue(now)?,
+                access: store.access(),
             })
         };
         match gathered() {

@@ -47,15 +47,60 @@ fn a_full_disk_is_reported_loses_nothing_committed_and_recovers() {
 }
 
 #[test]
-fn a_read_only_folder_is_reported_as_such() {
+fn read_only_media_open_for_reading_and_every_write_is_refused() {
+    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+    use permanence::store::{Access, ScopeRequest};
     let Some(disk) = SmallDisk::mount("4m") else {
         return;
     };
     let db = db_in(disk.path());
-    drop(create(&db));
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let file = store.create_file(&big_profile(1)).unwrap();
+    let callback = NewCallback::with_consent(
+        true,
+        file.id,
+        None,
+        chrono::Utc::now(),
+        Priority::Normal,
+        PhoneNumber::parse("0639980000").unwrap(),
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    store.schedule_callback(&callback).unwrap();
+    drop(store);
     disk.remount("ro");
-    let err = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).err().expect("cannot unlock for writing");
-    assert!(matches!(err, StoreError::ReadOnly(_)), "{err:?}");
+
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).expect("opens for reading");
+    assert_eq!(store.access(), Access::ReadOnly);
+    assert!(store.check().unwrap().is_clean(), "a backup on read-only media can be verified");
+    assert_eq!(store.callback_queue(chrono::Utc::now()).unwrap().len(), 1);
+    assert!(store.open_file(file.id).unwrap().profile.situation_summary.starts_with("1: "));
+    let head = store.record_export(ScopeRequest::Shift(shift.id), false).unwrap();
+    assert!(!head.recorded, "figures leave unrecorded, and say so");
+    assert!(matches!(store.record_export(ScopeRequest::Shift(shift.id), true), Err(StoreError::ReadOnly(_))));
+    assert!(matches!(store.create_file(&big_profile(2)), Err(StoreError::ReadOnly(_))));
+    assert!(matches!(store.purge(chrono::Utc::now(), false), Err(StoreError::ReadOnly(_))));
+    drop(store);
+
+    // The same from the shell: check, the queue, a shift's figures to another folder.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out_file = elsewhere.path().join("shift.md");
+    let shift_id = shift.id.0.to_string();
+    for args in [
+        vec!["check"],
+        vec!["queue"],
+        vec!["export", "--shift", shift_id.as_str(), "--out", out_file.to_str().unwrap()],
+    ] {
+        let mut all = vec!["--db", db.to_str().unwrap(), "--passphrase-stdin"];
+        all.extend(args);
+        let out = common::cli::run(elsewhere.path(), &all, &format!("{SUPERVISOR_PASS}\n"));
+        assert!(out.status.success(), "{all:?}: {}", common::cli::text(&out.stderr));
+    }
+    let summary = std::fs::read_to_string(&out_file).unwrap();
+    assert!(summary.contains("lecture seule"), "{summary}");
+
     let created = Store::create(
         &disk.path().join("other.db"),
         permanence::store::NewAccount {
@@ -77,6 +122,24 @@ fn fill(dir: &std::path::Path) -> PathBuf {
         .stderr(std::process::Stdio::null())
         .status();
     filler
+}
+
+#[test]
+fn a_full_disk_at_unlock_still_opens_for_reading_and_writes_once_space_is_back() {
+    use permanence::store::Access;
+    let Some(disk) = SmallDisk::mount("2m") else { return };
+    let db = db_in(disk.path());
+    let mut store = create(&db);
+    let file = store.create_file(&big_profile(1)).unwrap();
+    drop(store);
+    let filler = fill(disk.path());
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).expect("a full disk still opens");
+    assert_eq!(store.access(), Access::DiskFull);
+    assert!(store.open_file(file.id).unwrap().profile.situation_summary.starts_with("1: "), "reading works");
+    assert!(store.callback_queue(chrono::Utc::now()).unwrap().is_empty());
+    std::fs::remove_file(filler).unwrap();
+    store.create_file(&big_profile(2)).expect("space is back: writing works again");
+    assert!(store.check().unwrap().is_clean());
 }
 
 #[test]

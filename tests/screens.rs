@@ -93,6 +93,7 @@ fn unlocked(language: Language) -> App {
     let mut app = app(language, &["coord", "camille"]);
     app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
+        access: permanence::domain::Access::ReadWrite,
         listeners: vec![
             (ListenerId(1), "Dominique".into()),
             (ListenerId(2), "Camille".into()),
@@ -562,6 +563,7 @@ fn scenarios() -> Vec<Scenario> {
             call.notes.insert_str("notes d'avant");
             app.apply(Reply::Unlocked(Box::new(Unlocked {
                 purged: Default::default(),
+                access: permanence::domain::Access::ReadWrite,
                 listeners: vec![
                     (ListenerId(1), "Dominique".into()),
                     (ListenerId(2), "Camille".into()),
@@ -585,6 +587,7 @@ fn scenarios() -> Vec<Scenario> {
             let mut app = app(l, &["camille"]);
             app.apply(Reply::Unlocked(Box::new(Unlocked {
                 purged: Default::default(),
+                access: permanence::domain::Access::ReadWrite,
                 listeners: vec![
                     (ListenerId(1), "Dominique".into()),
                     (ListenerId(2), "Camille".into()),

@@ -160,6 +160,8 @@ pub struct Unlocked {
     pub listeners: Vec<(ListenerId, String)>,
     /// What the retention check at unlock wiped.
     pub purged: UnlockPurge,
+    /// Read-only media or a full disk, said on screen for as long as the session lasts.
+    pub access: crate::domain::Access,
 }
 
 #[derive(Debug, Clone)]

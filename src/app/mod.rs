@@ -93,6 +93,8 @@ pub struct Session {
     pub listeners: Vec<(crate::domain::ListenerId, String)>,
     /// Who is on shift now (the supervisor's view).
     pub overview: Vec<crate::domain::shift::OnShift>,
+    /// How the store was opened: anything but read-write stays in the status bar.
+    pub access: crate::domain::Access,
 }
 
 impl Session {
@@ -115,6 +117,7 @@ impl Session {
             last_poll: now,
             listeners: Vec::new(),
             overview: Vec::new(),
+            access: crate::domain::Access::ReadWrite,
         }
     }
 
@@ -765,6 +768,7 @@ impl App {
             // closed theirs).
             session.queue = unlocked.queue;
             session.listeners = unlocked.listeners;
+            session.access = unlocked.access;
             session.last_activity = now;
             if session.shift.is_none() {
                 return vec![Effect::StartShift { end_previous: None }];

@@ -46,6 +46,7 @@ fn unlocked_app() -> App {
     let mut app = new_app(&["camille"]);
     let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
+        access: crate::domain::Access::ReadWrite,
         listeners: vec![
             (ListenerId(1), "Dominique".into()),
             (ListenerId(2), "Camille".into()),
@@ -453,6 +454,7 @@ fn locking_and_unlocking_returns_to_the_same_place() {
     type_text(&mut app, "xyz");
     app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
+        access: crate::domain::Access::ReadWrite,
         listeners: vec![
             (ListenerId(1), "Dominique".into()),
             (ListenerId(2), "Camille".into()),
@@ -506,6 +508,7 @@ fn a_draft_found_at_unlock_is_offered_back() {
     let draft = form.draft(ShiftId(7));
     app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
+        access: crate::domain::Access::ReadWrite,
         listeners: vec![
             (ListenerId(1), "Dominique".into()),
             (ListenerId(2), "Camille".into()),
@@ -534,6 +537,7 @@ fn another_listener_takes_over_the_terminal_without_restarting() {
     };
     let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
+        access: crate::domain::Access::ReadWrite,
         listeners: vec![
             (ListenerId(1), "Dominique".into()),
             (ListenerId(2), "Camille".into()),
@@ -822,6 +826,7 @@ fn ending_the_shift_closes_it_locks_for_the_next_listener_and_a_return_starts_a_
     // Camille comes back: a new shift starts.
     let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
+        access: crate::domain::Access::ReadWrite,
         listeners: Vec::new(),
         actor: actor(),
         open_shift: None,

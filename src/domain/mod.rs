@@ -86,6 +86,17 @@ macro_rules! id_type {
 
 id_type!(ListenerId, ShiftId, FileId, CallId, CallbackId, PromptId, AuditId);
 
+/// Whether the store could be written when it was unlocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    /// Read-only media or folder: opened for reading only; every write is refused.
+    ReadOnly,
+    /// The disk was full at unlock (the unlock itself is not in the audit log); writes are
+    /// tried, and succeed once space is back.
+    DiskFull,
+}
+
 #[cfg(test)]
 mod tests {
     use super::call::CallType;

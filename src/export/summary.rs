@@ -202,5 +202,8 @@ pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Stri
         "\n---\n{}",
         s.fill(&s.summary_audit, &[("entry", &head.entry.to_string()), ("hash", &head.hash)])
     );
+    if !head.recorded {
+        let _ = writeln!(out, "\n{}", s.summary_audit_unrecorded);
+    }
     out
 }

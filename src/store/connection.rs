@@ -17,6 +17,58 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
+    let conn = keyed(path, key, flags)?;
+    let journal: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !journal.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Invalid(format!(
+            "the database could not switch to WAL journaling (it stays in {journal})"
+        )));
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;",
+    )?;
+    Ok(conn)
+}
+
+/// A connection that never writes, for a database on read-only media or in a folder this
+/// account cannot write (SQLite then keeps the log's index in memory, as it may for a
+/// read-only WAL database), or on a full disk. `query_only` refuses any write outright.
+pub fn open_read_only(path: &Path, key: &DataKey) -> StoreResult<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match keyed(path, key, flags) {
+        Ok(conn) => conn,
+        // SQLite reads a WAL database only if it can open or create its -shm file, or if told
+        // the file is immutable: true of read-only media (nobody can write there) whose log
+        // was checkpointed away when the database was last closed.
+        Err(StoreError::ReadOnly(_) | StoreError::NotFound(_)) | Err(StoreError::Sqlite(_))
+            if std::fs::metadata(super::wal::wal_path(path)).map_or(true, |m| m.len() == 0) =>
+        {
+            keyed(Path::new(&immutable_uri(path)), key, flags | OpenFlags::SQLITE_OPEN_URI)?
+        }
+        Err(err) => return Err(err),
+    };
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;")?;
+    Ok(conn)
+}
+
+/// `file:…?immutable=1` for `path`, with the characters a URI gives meaning to escaped.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+/// Opens, keys and proves the key on a first read; the busy timeout set.
+fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult<Connection> {
     let conn = keyed_connection(path, key, flags).or_else(|err| match err {
         // Seen once in a loaded test run with several threads opening connections at the same
         // moment: SQLCipher refused to set up its cipher context, and a fresh connection keyed
@@ -31,18 +83,6 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
         .map_err(|err| classify(err, path))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let journal: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-    if !journal.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Invalid(format!(
-            "the database could not switch to WAL journaling (it stays in {journal})"
-        )));
-    }
-    conn.execute_batch(
-        "PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA secure_delete = ON;",
-    )?;
     Ok(conn)
 }
 

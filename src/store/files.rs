@@ -121,9 +121,12 @@ impl Store {
     /// Opens a file to read it: audited.
     pub fn open_file(&mut self, id: FileId) -> StoreResult<CallerFile> {
         let file = self.file_unaudited(id)?;
-        self.write(|tx, actor| {
-            audit::append(tx, Some(actor.id), AuditAction::FileOpened, ObjectKind::CallerFile, Some(id.0))
-        })?;
+        // Read-only media or a full disk: reading goes on, unrecorded (the screen says why).
+        if self.access == super::Access::ReadWrite {
+            self.write(|tx, actor| {
+                audit::append(tx, Some(actor.id), AuditAction::FileOpened, ObjectKind::CallerFile, Some(id.0))
+            })?;
+        }
         Ok(file)
     }
 

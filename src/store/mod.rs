@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use crate::domain::Access;
 pub use audit::AuditReport;
 pub use bulk::BulkWriter;
 pub use error::{StoreError, StoreResult};
@@ -77,6 +78,7 @@ pub struct Store {
     db_path: PathBuf,
     key: DataKey,
     actor: Actor,
+    access: Access,
 }
 
 impl Store {
@@ -107,7 +109,7 @@ impl Store {
             }
         }
         let (conn, actor) = result?;
-        Ok(Store { conn, db_path: db_path.to_owned(), key, actor })
+        Ok(Store { conn, db_path: db_path.to_owned(), key, actor, access: Access::ReadWrite })
     }
 
     fn create_with_key(
@@ -157,11 +159,40 @@ impl Store {
         }
         // Before SQLite replays the log and silently drops what follows a damaged frame.
         wal::check(db_path).map_err(StoreError::DatabaseDamaged)?;
-        let mut conn = connection::open(db_path, &key, false)?;
-        if schema::user_version(&conn)? == 0 {
+        // Where nothing can be written (read-only media, a folder of someone else's), the
+        // store still opens, for reading: `check` of a backup, the queue, exports, the screen.
+        let (mut conn, mut access) = if can_write(db_path) {
+            match connection::open(db_path, &key, false) {
+                Ok(conn) => (conn, Access::ReadWrite),
+                Err(StoreError::ReadOnly(_)) => {
+                    (connection::open_read_only(db_path, &key)?, Access::ReadOnly)
+                }
+                // A full disk cannot even size the log's index: reading goes on without it.
+                Err(err) if is_disk_full_at_open(&err, db_path) => {
+                    (connection::open_read_only(db_path, &key)?, Access::DiskFull)
+                }
+                Err(err) => return Err(err),
+            }
+        } else {
+            (connection::open_read_only(db_path, &key)?, Access::ReadOnly)
+        };
+        let version = schema::user_version(&conn)?;
+        if version == 0 {
             return Err(StoreError::DatabaseDamaged("the file holds no permanence schema".into()));
         }
-        schema::migrate(&mut conn)?;
+        match access {
+            Access::ReadWrite => schema::migrate(&mut conn)?,
+            _ if version < schema::LATEST => {
+                return Err(StoreError::ReadOnly(format!(
+                    "{} (its schema needs an upgrade, which cannot be written here)",
+                    db_path.display()
+                )));
+            }
+            _ if version > schema::LATEST => {
+                return Err(StoreError::TooNew { found: version, known: schema::LATEST });
+            }
+            _ => {}
+        }
         let listener = listeners::get(&conn, id)?
             .filter(|l| l.login == login)
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
@@ -170,14 +201,28 @@ impl Store {
         }
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
-        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor };
-        // Best effort: where the key file cannot be changed (a read-only folder), `check`
-        // reports what is left.
-        let _ = store.reconcile_key_slots();
-        store.write(|tx, actor| {
-            audit::append(tx, Some(actor.id), AuditAction::Unlocked, ObjectKind::Listener, Some(actor.id.0))
-        })?;
-        Ok(store)
+        if access == Access::ReadWrite {
+            let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access };
+            // Best effort: where the key file cannot be changed, `check` reports what is left.
+            let _ = store.reconcile_key_slots();
+            let unlocked = store.write(|tx, actor| {
+                audit::append(
+                    tx,
+                    Some(actor.id),
+                    AuditAction::Unlocked,
+                    ObjectKind::Listener,
+                    Some(actor.id.0),
+                )
+            });
+            match unlocked {
+                Ok(()) => return Ok(store),
+                // Nothing can be written until space comes back; reading can go on.
+                Err(StoreError::DiskFull) => access = Access::DiskFull,
+                Err(err) => return Err(err),
+            }
+            return Ok(Store { access, ..store });
+        }
+        Ok(Store { conn, db_path: db_path.to_owned(), key, actor, access })
     }
 
     /// The logins that have a key slot, for the unlock screen. Reads the key file only:
@@ -189,6 +234,11 @@ impl Store {
 
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// How the store was opened: read-only media, or a full disk, are said on screen.
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     /// Changes whenever another connection (another terminal) commits to the file.
@@ -204,6 +254,25 @@ impl Store {
         KeyFile::path_for(&self.db_path)
     }
 
+    /// Refuses a write at once on a store opened read-only, naming the file. A store opened
+    /// on a full disk reads without the log's index: before a write it is reopened for
+    /// writing, which works once space is back (and says the disk is full until then).
+    fn require_writable(&mut self) -> StoreResult<()> {
+        match self.access {
+            Access::ReadWrite => Ok(()),
+            Access::ReadOnly => Err(StoreError::ReadOnly(self.db_path.display().to_string())),
+            Access::DiskFull => match connection::open(&self.db_path, &self.key, false) {
+                Ok(conn) => {
+                    self.conn = conn;
+                    self.access = Access::ReadWrite;
+                    Ok(())
+                }
+                Err(err) if is_disk_full_at_open(&err, &self.db_path) => Err(StoreError::DiskFull),
+                Err(err) => Err(err),
+            },
+        }
+    }
+
     fn require_supervisor(&self, what: &'static str) -> StoreResult<()> {
         match self.actor.role {
             Role::Supervisor => Ok(()),
@@ -216,11 +285,52 @@ impl Store {
         &mut self,
         change: impl FnOnce(&Transaction<'_>, &Actor) -> StoreResult<T>,
     ) -> StoreResult<T> {
+        self.require_writable()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)
     }
+}
+
+/// A full disk seen while opening: SQLite reports it as an I/O error on sizing the log's
+/// index, so the filesystem is asked whether it has room left.
+fn is_disk_full_at_open(err: &StoreError, db_path: &Path) -> bool {
+    match err {
+        StoreError::DiskFull => true,
+        StoreError::Sqlite(inner) => {
+            inner.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) && nearly_full(db_path)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the filesystem holding `db_path` has less than 64 KiB left for this process.
+fn nearly_full(db_path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let folder = match db_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(name) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else { return false };
+    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(name.as_ptr(), &mut stats) } != 0 {
+        return false;
+    }
+    (stats.f_bavail as u64).saturating_mul(stats.f_frsize as u64) < 64 * 1024
+}
+
+/// Whether this process may write the database file and create its log beside it.
+fn can_write(db_path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let folder = match db_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    [db_path, folder].iter().all(|path| {
+        std::ffi::CString::new(path.as_os_str().as_bytes())
+            .is_ok_and(|name| unsafe { libc::access(name.as_ptr(), libc::W_OK) } == 0)
+    })
 }
 
 /// The database folder holds only our files; nobody else on the machine needs to list it.

@@ -36,6 +36,7 @@ impl Store {
     /// counts and changes nothing.
     pub fn purge(&mut self, now: Timestamp, dry_run: bool) -> StoreResult<PurgeReport> {
         self.require_supervisor("run the retention purge")?;
+        self.require_writable()?;
         let actor = self.actor.id;
         let retention_days = self.settings()?.retention_days;
         let cutoff = cutoff(now, retention_days)?;
@@ -50,6 +51,10 @@ impl Store {
     /// its period comes from the store, never from a terminal's config. Audited as the
     /// software's own act. A purge larger than the centre's share waits for a supervisor.
     pub fn purge_at_unlock(&mut self, now: Timestamp) -> StoreResult<UnlockPurge> {
+        // Nothing can be wiped where nothing can be written; the next writable unlock will.
+        if self.access != super::Access::ReadWrite {
+            return Ok(UnlockPurge::Nothing);
+        }
         let settings = self.settings()?;
         let cutoff = cutoff(now, settings.retention_days)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -26,6 +26,9 @@ pub enum ScopeRequest {
 pub struct AuditHead {
     pub entry: i64,
     pub hash: String,
+    /// False when the store was read-only: the export is not in the log, and the head is
+    /// the last entry before it.
+    pub recorded: bool,
 }
 
 /// The separator of lists built by `group_concat` (themes may contain commas).
@@ -248,14 +251,20 @@ impl Store {
             self.require_supervisor("export call notes")?;
         }
         let action = if include_notes { AuditAction::ExportedWithNotes } else { AuditAction::Exported };
+        let head = |conn: &rusqlite::Connection, recorded: bool| -> StoreResult<AuditHead> {
+            conn.query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
+                Ok(AuditHead { entry: row.get(0)?, hash: row.get(1)?, recorded })
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid("the audit log is empty".into()))
+        };
+        // On read-only media figures may leave unrecorded (the export says so); notes never.
+        if self.access == super::Access::ReadOnly && !include_notes {
+            return head(&self.conn, false);
+        }
         self.write(|tx, actor| {
             audit::append(tx, Some(actor.id), action, object.0, object.1)?;
-            let head = tx
-                .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
-                    Ok(AuditHead { entry: row.get(0)?, hash: row.get(1)? })
-                })
-                .optional()?;
-            head.ok_or_else(|| StoreError::Invalid("the audit log is empty".into()))
+            head(tx, true)
         })
     }
 }

@@ -10,6 +10,7 @@ use super::theme::Theme;
 use crate::app::action::Action;
 use crate::app::keymap::Context;
 use crate::app::{App, Session};
+use crate::domain::Access;
 use crate::domain::listener::Role;
 
 /// Below this width the bar keeps only what cannot wait.
@@ -36,6 +37,15 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             format!("{} {}", s.status_call, timer(app.now - call.started_at)),
             theme.warning(),
         ));
+    }
+    let access = match session.access {
+        Access::ReadWrite => None,
+        Access::ReadOnly => Some(&s.status_read_only),
+        Access::DiskFull => Some(&s.status_disk_full),
+    };
+    if let Some(access) = access {
+        left.push(Span::raw(" · "));
+        left.push(Span::styled(access.clone(), theme.danger()));
     }
     if let Some(status) = &app.status {
         left.push(Span::raw(" · "));
