@@ -27,7 +27,7 @@ use permanence::domain::shift::Shift;
 use permanence::domain::summary::{
     CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
 };
-use permanence::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId};
+use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Strings;
 use permanence::store::Actor;
 use permanence::ui;
@@ -90,10 +90,14 @@ fn camille(role: Role) -> Actor {
 }
 
 fn unlocked(language: Language) -> App {
+    unlocked_with(language, Access::ReadWrite)
+}
+
+fn unlocked_with(language: Language, access: Access) -> App {
     let mut app = app(language, &["coord", "camille"]);
     app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
-        access: permanence::domain::Access::ReadWrite,
+        access,
         listeners: vec![
             (ListenerId(1), "Dominique".into()),
             (ListenerId(2), "Camille".into()),
@@ -563,7 +567,7 @@ fn scenarios() -> Vec<Scenario> {
             call.notes.insert_str("notes d'avant");
             app.apply(Reply::Unlocked(Box::new(Unlocked {
                 purged: Default::default(),
-                access: permanence::domain::Access::ReadWrite,
+                access: Access::ReadWrite,
                 listeners: vec![
                     (ListenerId(1), "Dominique".into()),
                     (ListenerId(2), "Camille".into()),
@@ -587,7 +591,7 @@ fn scenarios() -> Vec<Scenario> {
             let mut app = app(l, &["camille"]);
             app.apply(Reply::Unlocked(Box::new(Unlocked {
                 purged: Default::default(),
-                access: permanence::domain::Access::ReadWrite,
+                access: Access::ReadWrite,
                 listeners: vec![
                     (ListenerId(1), "Dominique".into()),
                     (ListenerId(2), "Camille".into()),
@@ -637,6 +641,30 @@ fn every_screen_at_both_sizes_in_both_languages() {
             }
         }
     }
+}
+
+#[test]
+fn read_only_media_and_a_full_disk_stay_in_the_status_bar() {
+    let cases = [
+        (Access::ReadOnly, Language::Fr, "LECTURE SEULE"),
+        (Access::DiskFull, Language::Fr, "DISQUE PLEIN"),
+        (Access::ReadOnly, Language::En, "READ-ONLY"),
+    ];
+    for (access, language, text) in cases {
+        for (width, height) in SIZES {
+            let app = unlocked_with(language, access);
+            let terminal = render(&app, width, height);
+            let (x, y) = find(terminal.backend().buffer(), text);
+            assert_eq!(y, 0, "{text} in the status bar at {width}x{height}");
+            let cell = &terminal.backend().buffer()[(x, y)];
+            let danger =
+                cell.fg == Color::Red || cell.bg == Color::Red || cell.modifier.contains(Modifier::REVERSED);
+            assert!(danger, "{text} is shown as a danger: {cell:?}");
+        }
+    }
+    let terminal = render(&unlocked(Language::Fr), 160, 48);
+    let top: String = (0..160).map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_owned()).collect();
+    assert!(!top.contains("LECTURE SEULE") && !top.contains("DISQUE PLEIN"), "{top}");
 }
 
 #[test]

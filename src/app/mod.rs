@@ -781,6 +781,7 @@ impl App {
         }
         let mut session = Session::new(unlocked.actor, unlocked.queue, now);
         session.listeners = unlocked.listeners;
+        session.access = unlocked.access;
         // What the previous shift left comes first: its note (below) and the pending callbacks.
         if !session.queue.is_empty() {
             session.focus = Pane::Callbacks;

@@ -38,10 +38,12 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             theme.warning(),
         ));
     }
-    let access = match session.access {
-        Access::ReadWrite => None,
-        Access::ReadOnly => Some(&s.status_read_only),
-        Access::DiskFull => Some(&s.status_disk_full),
+    let access = match (session.access, narrow) {
+        (Access::ReadWrite, _) => None,
+        (Access::ReadOnly, false) => Some(&s.status_read_only),
+        (Access::ReadOnly, true) => Some(&s.status_read_only_short),
+        (Access::DiskFull, false) => Some(&s.status_disk_full),
+        (Access::DiskFull, true) => Some(&s.status_disk_full_short),
     };
     if let Some(access) = access {
         left.push(Span::raw(" · "));
