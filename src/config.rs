@@ -30,7 +30,8 @@ pub struct Config {
     pub idle_lock_minutes: u32,
     /// The same during a call: a listener may listen a long time without typing.
     pub idle_lock_minutes_in_call: u32,
-    /// Free text of a file is purged this many days after its last contact.
+    /// The retention period proposed to `init` (and to the demo); afterwards the centre's
+    /// setting in the store applies (`domain::settings`), never this.
     pub retention_days: u32,
     /// The themes a call can be tagged with, in the order shown.
     pub themes: Vec<String>,
