@@ -159,40 +159,8 @@ impl Store {
         }
         // Before SQLite replays the log and silently drops what follows a damaged frame.
         wal::check(db_path).map_err(StoreError::DatabaseDamaged)?;
-        // Where nothing can be written (read-only media, a folder of someone else's), the
-        // store still opens, for reading: `check` of a backup, the queue, exports, the screen.
-        let (mut conn, mut access) = if can_write(db_path) {
-            match connection::open(db_path, &key, false) {
-                Ok(conn) => (conn, Access::ReadWrite),
-                Err(StoreError::ReadOnly(_)) => {
-                    (connection::open_read_only(db_path, &key)?, Access::ReadOnly)
-                }
-                // A full disk cannot even size the log's index: reading goes on without it.
-                Err(err) if is_disk_full_at_open(&err, db_path) => {
-                    (connection::open_read_only(db_path, &key)?, Access::DiskFull)
-                }
-                Err(err) => return Err(err),
-            }
-        } else {
-            (connection::open_read_only(db_path, &key)?, Access::ReadOnly)
-        };
-        let version = schema::user_version(&conn)?;
-        if version == 0 {
-            return Err(StoreError::DatabaseDamaged("the file holds no permanence schema".into()));
-        }
-        match access {
-            Access::ReadWrite => schema::migrate(&mut conn)?,
-            _ if version < schema::LATEST => {
-                return Err(StoreError::ReadOnly(format!(
-                    "{} (its schema needs an upgrade, which cannot be written here)",
-                    db_path.display()
-                )));
-            }
-            _ if version > schema::LATEST => {
-                return Err(StoreError::TooNew { found: version, known: schema::LATEST });
-            }
-            _ => {}
-        }
+        let (mut conn, access) = connect(db_path, &key)?;
+        prepare_schema(&mut conn, access, db_path)?;
         let listener = listeners::get(&conn, id)?
             .filter(|l| l.login == login)
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
@@ -201,28 +169,28 @@ impl Store {
         }
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
+        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access };
         if access == Access::ReadWrite {
-            let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access };
-            // Best effort: where the key file cannot be changed, `check` reports what is left.
-            let _ = store.reconcile_key_slots();
-            let unlocked = store.write(|tx, actor| {
-                audit::append(
-                    tx,
-                    Some(actor.id),
-                    AuditAction::Unlocked,
-                    ObjectKind::Listener,
-                    Some(actor.id.0),
-                )
-            });
-            match unlocked {
-                Ok(()) => return Ok(store),
-                // Nothing can be written until space comes back; reading can go on.
-                Err(StoreError::DiskFull) => access = Access::DiskFull,
-                Err(err) => return Err(err),
-            }
-            return Ok(Store { access, ..store });
+            store.record_unlock()?;
         }
-        Ok(Store { conn, db_path: db_path.to_owned(), key, actor, access })
+        Ok(store)
+    }
+
+    /// Makes the key file agree with the accounts and records the unlock. A full disk does not
+    /// keep anyone from reading: the store stays open, marked so.
+    fn record_unlock(&mut self) -> StoreResult<()> {
+        // Best effort: where the key file cannot be changed, `check` reports what is left.
+        let _ = self.reconcile_key_slots();
+        let recorded = self.write(|tx, actor| {
+            audit::append(tx, Some(actor.id), AuditAction::Unlocked, ObjectKind::Listener, Some(actor.id.0))
+        });
+        match recorded {
+            Err(StoreError::DiskFull) => {
+                self.access = Access::DiskFull;
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// The logins that have a key slot, for the unlock screen. Reads the key file only:
@@ -290,6 +258,42 @@ impl Store {
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)
+    }
+}
+
+/// A connection for reading and writing where that is possible; otherwise, for reading only
+/// (read-only media, a folder of someone else's, a full disk): `check` of a backup, the queue,
+/// exports of figures and the screen still work there.
+fn connect(db_path: &Path, key: &DataKey) -> StoreResult<(Connection, Access)> {
+    if !can_write(db_path) {
+        return Ok((connection::open_read_only(db_path, key)?, Access::ReadOnly));
+    }
+    match connection::open(db_path, key, false) {
+        Ok(conn) => Ok((conn, Access::ReadWrite)),
+        Err(StoreError::ReadOnly(_)) => Ok((connection::open_read_only(db_path, key)?, Access::ReadOnly)),
+        // A full disk cannot even size the log's index: reading goes on without it.
+        Err(err) if is_disk_full_at_open(&err, db_path) => {
+            Ok((connection::open_read_only(db_path, key)?, Access::DiskFull))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Brings the schema up to date, or, where nothing can be written, checks that it need not be.
+fn prepare_schema(conn: &mut Connection, access: Access, db_path: &Path) -> StoreResult<()> {
+    let version = schema::user_version(conn)?;
+    if version == 0 {
+        // Not ours, or emptied: a fresh schema is never written into an existing file.
+        return Err(StoreError::DatabaseDamaged("the file holds no permanence schema".into()));
+    }
+    match access {
+        Access::ReadWrite => schema::migrate(conn),
+        _ if version < schema::LATEST => Err(StoreError::ReadOnly(format!(
+            "{} (its schema needs an upgrade, which cannot be written here)",
+            db_path.display()
+        ))),
+        _ if version > schema::LATEST => Err(StoreError::TooNew { found: version, known: schema::LATEST }),
+        _ => Ok(()),
     }
 }
 
