@@ -56,6 +56,8 @@ fn start_saved_call_then_type(tmux: &Tmux, notes: &str) {
 /// Ends the call on a linked file: the first type and outcome offered, no callback.
 fn end_call_without_callback(tmux: &Tmux) {
     tmux.keys(&["e"]);
+    tmux.wait_for("Sera enregistré");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("Type d'appel");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Issue de l'appel");
@@ -255,10 +257,15 @@ fn an_emergency_prompt_cannot_be_missed_and_is_stored_with_its_outcome() {
     tmux.keys(&["2", "Enter"]);
     tmux.keys(&["1", "Enter"]);
     tmux.keys(&["e"]);
+    tmux.wait_for("Sera enregistré");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("Type d'appel");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Issue de l'appel");
     tmux.keys(&["Enter"]);
+    // Anonymous, and yet a callback is offered (it would open a file): not this time.
+    tmux.wait_for("L'appel est anonyme");
+    tmux.keys(&["n"]);
     tmux.wait_for("Appel enregistré");
     assert!(!tmux.screen().contains("⚠ 15"), "the banner is gone once acknowledged");
     tmux.keys(&["C-q"]);

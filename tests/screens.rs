@@ -543,11 +543,15 @@ fn scenarios() -> Vec<Scenario> {
             app.apply(Reply::FileCreated(Box::new(file_view())));
             app
         }),
-        ("end_call_type", |l| in_call_then(l, &[KeyCode::Char('e')])),
-        ("callback_offer", |l| in_call_then(l, &[KeyCode::Char('e'), KeyCode::Enter, KeyCode::Enter])),
+        ("end_call_confirm", |l| in_call_then(l, &[KeyCode::Char('e')])),
+        ("end_call_type", |l| in_call_then(l, &[KeyCode::Char('e'), KeyCode::Enter])),
+        ("callback_offer", |l| {
+            in_call_then(l, &[KeyCode::Char('e'), KeyCode::Enter, KeyCode::Enter, KeyCode::Enter])
+        }),
         ("callback_form", |l| {
             let mut app = in_call(l);
             press(&mut app, KeyCode::Char('e'));
+            press(&mut app, KeyCode::Enter);
             press(&mut app, KeyCode::Enter);
             press(&mut app, KeyCode::Enter);
             press(&mut app, KeyCode::Enter);

@@ -4,7 +4,7 @@ use ratatui_textarea::TextArea;
 
 use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud};
 use crate::domain::emergency::{Directory, Rules, Situation};
-use crate::domain::prompt::PromptRecord;
+use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{CallbackId, FileId, ShiftId, Timestamp};
 
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct CallForm {
     pub callback_offered: bool,
     /// The callback this call performs (the caller was reached): closed when it is saved.
     pub performs_callback: Option<CallbackId>,
+    /// A file is being opened for this anonymous call so that it can be called back.
+    pub callback_after_file: bool,
 }
 
 impl CallForm {
@@ -44,6 +46,7 @@ impl CallForm {
             editing_notes: false,
             callback_offered: false,
             performs_callback: None,
+            callback_after_file: false,
         }
     }
 
@@ -68,6 +71,7 @@ impl CallForm {
             editing_notes: false,
             callback_offered: false,
             performs_callback: record.performs_callback,
+            callback_after_file: false,
         }
     }
 
@@ -136,6 +140,33 @@ impl CallForm {
     /// Prompts not acknowledged yet, in the order raised.
     pub fn pending_prompts(&self) -> impl Iterator<Item = (usize, &PromptRecord)> {
         self.prompts.iter().enumerate().filter(|(_, p)| p.acknowledgement.is_none())
+    }
+
+    /// Nothing recorded yet: a call just taken, which a quick key may still log as silent,
+    /// hung up… Anything typed or chosen makes it a call to end on purpose (`e`).
+    pub fn is_blank(&self) -> bool {
+        self.call_type.is_none()
+            && self.file.is_none()
+            && self.themes.is_empty()
+            && self.rud == Rud::default()
+            && self.orientations.is_empty()
+            && self.outcome.is_none()
+            && self.prompts.is_empty()
+            && self.situations.is_empty()
+            && self.performs_callback.is_none()
+            && self.notes_text().trim().is_empty()
+    }
+
+    /// Giving a prompted number as an orientation is giving the number: its pending prompts
+    /// are acknowledged as such. Returns how many.
+    pub fn acknowledge_given(&mut self, number: &str, now: Timestamp) -> usize {
+        let mut given = 0;
+        for prompt in self.prompts.iter_mut().filter(|p| p.number == number && p.acknowledgement.is_none()) {
+            prompt.acknowledgement =
+                Some(Acknowledgement { at: now, outcome: PromptOutcome::NumberGiven, note: None });
+            given += 1;
+        }
+        given
     }
 
     /// Whether a life-risk number (15, 17, 18, 112, 114) waits for acknowledgement: the call

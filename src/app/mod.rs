@@ -347,7 +347,7 @@ impl App {
             Action::QuickWrongNumber => return self.quick_call(CallType::WrongNumber),
             Action::QuickAbusive => return self.quick_call(CallType::Abusive),
             Action::QuickTesting => return self.quick_call(CallType::Testing),
-            Action::EndCall => return self.end_call(),
+            Action::EndCall => return self.ask_end_call(),
             Action::AcknowledgePrompts => {
                 let pending = session.call.as_ref().is_some_and(|c| c.pending_prompts().next().is_some());
                 if !pending {
@@ -444,18 +444,42 @@ impl App {
             self.status = status(&self.strings.no_shift_yet, true);
             return Vec::new();
         }
-        let call = session.call.get_or_insert_with(|| CallForm::new(now));
-        if call.life_risk_pending(&self.directory) {
-            session.modals.push(Modal::Acknowledge(AckForm::default()));
-            self.status = status(&self.strings.end_blocked_by_prompt, true);
+        // A call with anything in it is ended on purpose (`e`), never by a stray digit.
+        if session.call.as_ref().is_some_and(|call| !call.is_blank()) {
+            self.status = status(&self.strings.quick_needs_blank_call, true);
             return Vec::new();
         }
+        let call = session.call.get_or_insert_with(|| CallForm::new(now));
         call.call_type = Some(call_type);
         call.outcome = None;
         self.finish_call(None)
     }
 
-    /// Ends the call: asks for what is missing, offers a callback, then saves.
+    /// `e`: ending a call is asked once, showing what will be saved; first, every prompted
+    /// number waits for what was done with it (a life-risk one cannot be left pending).
+    fn ask_end_call(&mut self) -> Vec<Effect> {
+        let strings = self.strings;
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        let Some(call) = session.call.as_mut() else {
+            self.status = status(&strings.no_call_running, true);
+            return Vec::new();
+        };
+        call.editing_notes = false;
+        if call.pending_prompts().next().is_some() {
+            session.modals.push(Modal::Acknowledge(AckForm::default()));
+            let why = if call.life_risk_pending(&self.directory) {
+                &strings.end_blocked_by_prompt
+            } else {
+                &strings.end_asks_prompt_outcome
+            };
+            self.status = status(why, true);
+            return Vec::new();
+        }
+        session.modals.push(Modal::ConfirmEndCall);
+        Vec::new()
+    }
+
+    /// Ends the call, once confirmed: asks for what is missing, offers a callback, then saves.
     fn end_call(&mut self) -> Vec<Effect> {
         let strings = self.strings;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
@@ -469,8 +493,8 @@ impl App {
             self.status = status(&strings.end_blocked_by_prompt, true);
             return Vec::new();
         }
-        let offer_callback =
-            call.file.is_some() && !call.callback_offered && !call.call_type.is_some_and(CallType::is_quick);
+        // Any call can be called back; an anonymous one gets a file for it (one key).
+        let offer_callback = !call.callback_offered && !call.call_type.is_some_and(CallType::is_quick);
         match call.missing() {
             Some(Missing::CallType) => session.modals.push(Modal::List(call_type_list(strings, true))),
             Some(Missing::Outcome) => session.modals.push(Modal::List(outcome_list(strings, true))),
@@ -647,6 +671,11 @@ impl App {
                 if let Some(session) = self.session.as_mut() {
                     if let Some(call) = session.call.as_mut() {
                         call.file = Some(view.file.id);
+                        // Opened so that an anonymous caller could be called back: the
+                        // callback form comes once the code has been read to them.
+                        if std::mem::take(&mut call.callback_after_file) {
+                            session.modals.push(Modal::CallbackForm(CallbackForm::default()));
+                        }
                     }
                     session.modals.push(Modal::NewFileCode(view.file.code.clone()));
                     session.file = Some(*view);
@@ -887,7 +916,14 @@ impl App {
                         ListPurpose::CallType => call.call_type = chosen().parse().ok(),
                         ListPurpose::Outcome => call.outcome = chosen().parse().ok(),
                         ListPurpose::Themes => call.themes = checked,
-                        ListPurpose::Orientations => call.orientations = checked,
+                        ListPurpose::Orientations => {
+                            let added: Vec<String> =
+                                checked.iter().filter(|n| !call.orientations.contains(n)).cloned().collect();
+                            for number in &added {
+                                call.acknowledge_given(number, now);
+                            }
+                            call.orientations = checked;
+                        }
                         ListPurpose::Situations => {
                             call.situations = checked.iter().filter_map(|w| w.parse().ok()).collect();
                         }
@@ -933,7 +969,13 @@ impl App {
             Modal::CallbackOffer => match code {
                 KeyCode::Enter | KeyCode::Char('o') | KeyCode::Char('y') => {
                     session.modals.pop();
-                    session.modals.push(Modal::CallbackForm(CallbackForm::default()));
+                    match session.call.as_mut() {
+                        Some(call) if call.file.is_none() => {
+                            call.callback_after_file = true;
+                            return vec![Effect::CreateFile];
+                        }
+                        _ => session.modals.push(Modal::CallbackForm(CallbackForm::default())),
+                    }
                 }
                 KeyCode::Char('n') => {
                     session.modals.pop();
@@ -1003,6 +1045,16 @@ impl App {
                     _ => {}
                 }
             }
+            Modal::ConfirmEndCall => match code {
+                KeyCode::Enter => {
+                    session.modals.pop();
+                    return self.end_call();
+                }
+                KeyCode::Esc => {
+                    session.modals.pop();
+                }
+                _ => {}
+            },
             Modal::ConfirmQuit => match code {
                 KeyCode::Enter | KeyCode::Char('o') | KeyCode::Char('y') => {
                     self.quit = true;

@@ -29,6 +29,8 @@ pub enum Modal {
     /// The code of a file just opened, shown large so it can be read to the caller.
     NewFileCode(FileCode),
     CallbackOffer,
+    /// Ending the call: what will be saved, before anything is asked.
+    ConfirmEndCall,
     CallbackForm(CallbackForm),
     ConfirmQuit,
     DraftRecovery(CallDraft),

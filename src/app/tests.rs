@@ -174,8 +174,10 @@ fn a_whole_call_from_start_to_saved() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(call(&app).themes, ["isolement", "idées suicidaires"]);
 
-    // Ending asks for the type, then the outcome, then offers a callback.
+    // Ending is asked once, then asks for the type, then the outcome, then offers a callback.
     assert!(key(&mut app, KeyCode::Char('e')).is_empty());
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
+    key(&mut app, KeyCode::Enter); // yes, end it
     key(&mut app, KeyCode::Enter); // Écoute
     assert_eq!(call(&app).call_type, Some(CallType::Listening));
     key(&mut app, KeyCode::Enter); // first outcome
@@ -206,8 +208,9 @@ fn a_failed_save_keeps_the_call() {
     key(&mut app, KeyCode::Enter);
     type_text(&mut app, "à garder");
     key(&mut app, KeyCode::Esc);
-    let effects = key(&mut app, KeyCode::Char('1'));
-    assert!(matches!(effects.as_slice(), [Effect::SaveCall { .. }]));
+    call_type_and_outcome(&mut app);
+    let effects = key(&mut app, KeyCode::Char('n')); // no callback
+    assert!(matches!(effects.as_slice(), [Effect::SaveCall { .. }]), "{effects:?}");
     app.apply(Reply::Failed("Disque plein".into()));
     assert_eq!(call(&app).notes_text(), "à garder");
     assert!(app.status.as_ref().unwrap().error);
@@ -405,8 +408,10 @@ fn a_callback_falling_due_during_the_shift_is_announced() {
     assert_eq!(app.status.as_ref().unwrap().text, "Rappel à faire maintenant : KAT-472");
 }
 
+/// `e`, yes end it, the first type, the first outcome.
 fn call_type_and_outcome(app: &mut App) {
     key(app, KeyCode::Char('e'));
+    key(app, KeyCode::Enter);
     key(app, KeyCode::Enter);
     key(app, KeyCode::Enter);
 }
@@ -611,8 +616,104 @@ fn a_life_risk_prompt_is_raised_blocks_the_end_and_is_acknowledged() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(call(&app).prompts.len(), 2);
     let effects = key(&mut app, KeyCode::Char('e'));
-    assert!(effects.is_empty(), "asks for the type next");
+    assert!(effects.is_empty(), "asks once, then for the type");
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
+    key(&mut app, KeyCode::Enter);
     assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::List(_))));
+}
+
+fn top_modal(app: &App) -> Option<&Modal> {
+    app.session.as_ref().unwrap().modals.last()
+}
+
+#[test]
+fn no_single_key_ends_a_call_from_inside_the_notes_nor_a_stray_digit_a_call_with_content() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "la dame");
+    // Ctrl-E is "end of line" to anyone used to a shell: here it stays in the notes.
+    assert!(ctrl(&mut app, 'e').is_empty());
+    assert!(top_modal(&app).is_none() && call(&app).editing_notes);
+    type_text(&mut app, " ok 1");
+    assert_eq!(call(&app).notes_text(), "la dame ok 1");
+    key(&mut app, KeyCode::Esc);
+    // Out of the notes, a quick key does not end a call that holds something.
+    assert!(key(&mut app, KeyCode::Char('2')).is_empty());
+    assert!(app.status.as_ref().unwrap().error);
+    assert_eq!(call(&app).call_type, None, "not logged as hung up");
+    // `e` asks once, and Esc goes back to the call as it was.
+    key(&mut app, KeyCode::Char('e'));
+    assert!(matches!(top_modal(&app), Some(Modal::ConfirmEndCall)));
+    key(&mut app, KeyCode::Esc);
+    assert!(top_modal(&app).is_none());
+    assert_eq!(call(&app).notes_text(), "la dame ok 1");
+    // A call just taken, still blank, may still be logged in one key.
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    let effects = key(&mut app, KeyCode::Char('2'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveCall { call, .. }] if call.call_type == CallType::HangUp)
+    );
+}
+
+#[test]
+fn a_pending_orientation_is_asked_at_the_end_and_giving_it_as_an_orientation_acknowledges_it() {
+    let tick_child_in_danger = |app: &mut App| {
+        key(app, KeyCode::Char('u'));
+        for _ in 0..5 {
+            key(app, KeyCode::Down);
+        }
+        key(app, KeyCode::Char(' '));
+        key(app, KeyCode::Enter);
+        assert_eq!(call(app).prompts[0].number, "119");
+    };
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    tick_child_in_danger(&mut app);
+    key(&mut app, KeyCode::Char('e'));
+    assert!(matches!(top_modal(&app), Some(Modal::Acknowledge(_))), "asked before anything else");
+    key(&mut app, KeyCode::Enter); // one key: number given
+    let ack = call(&app).prompts[0].acknowledgement.as_ref().unwrap();
+    assert_eq!(ack.outcome, PromptOutcome::NumberGiven);
+    key(&mut app, KeyCode::Char('e'));
+    assert!(matches!(top_modal(&app), Some(Modal::ConfirmEndCall)));
+
+    // Ticking 119 among the orientations is giving it.
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    tick_child_in_danger(&mut app);
+    key(&mut app, KeyCode::Char('o'));
+    let list = match top_modal(&app) {
+        Some(Modal::List(list)) => list.clone(),
+        other => panic!("{other:?}"),
+    };
+    let at = list.options.iter().position(|(number, _)| number == "119").unwrap();
+    for _ in 0..at {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(call(&app).prompts[0].acknowledgement.as_ref().unwrap().outcome, PromptOutcome::NumberGiven);
+    assert!(call(&app).pending_prompts().next().is_none());
+}
+
+#[test]
+fn an_anonymous_call_can_be_called_back_through_a_file_opened_for_it() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::Enter); // yes, end it
+    key(&mut app, KeyCode::Enter); // type
+    key(&mut app, KeyCode::Enter); // outcome
+    assert!(matches!(top_modal(&app), Some(Modal::CallbackOffer)), "offered although anonymous");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::CreateFile]), "{effects:?}");
+    app.apply(Reply::FileCreated(Box::new(file_view(5))));
+    assert_eq!(call(&app).file, Some(FileId(5)));
+    assert!(matches!(top_modal(&app), Some(Modal::NewFileCode(_))), "its code first, to read it out");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(top_modal(&app), Some(Modal::CallbackForm(_))), "then the callback");
 }
 
 #[test]

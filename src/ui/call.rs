@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use super::format::timer;
 use super::theme::Theme;
 use crate::app::action::Action;
+use crate::app::call_form::CallForm;
 use crate::app::keymap::Context;
 use crate::app::{App, Session};
 
@@ -41,6 +42,32 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         return;
     };
 
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{} ", s.call_running), theme.title()),
+        Span::styled(timer(app.now - call.started_at), theme.warning()),
+    ])];
+    lines.extend(fields(app, session, call, theme));
+    let [fields_area, notes_area] =
+        Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(3)]).areas(area);
+    frame.render_widget(Paragraph::new(lines), fields_area);
+
+    let notes_title = if call.editing_notes { &s.notes_editing } else { &s.notes_idle };
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {notes_title} "), theme.pane_title(call.editing_notes)))
+        .border_style(theme.border(call.editing_notes));
+    let mut notes = call.notes.clone();
+    notes.set_block(block);
+    notes.set_cursor_line_style(ratatui::style::Style::default());
+    if !call.editing_notes {
+        notes.set_cursor_style(ratatui::style::Style::default());
+    }
+    frame.render_widget(&notes, notes_area);
+}
+
+/// What the call holds so far, one labelled line a field: the pane shows it above the notes,
+/// and ending the call shows it as what will be saved.
+pub fn fields(app: &App, session: &Session, call: &CallForm, theme: &Theme) -> Vec<Line<'static>> {
+    let s = app.strings;
     let file_code = match (call.file, &session.file) {
         (Some(id), Some(view)) if view.file.id == id => view.file.code.to_string(),
         (Some(_), _) => "…".to_owned(),
@@ -50,11 +77,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     let field = |label: &str, value: String| {
         Line::from(vec![Span::styled(format!("{label:<13}"), theme.label()), Span::raw(value)])
     };
-    let lines = vec![
-        Line::from(vec![
-            Span::styled(format!("{} ", s.call_running), theme.title()),
-            Span::styled(timer(app.now - call.started_at), theme.warning()),
-        ]),
+    vec![
         field(&s.field_type, call.call_type.map(|t| s.call_type(t).to_owned()).unwrap_or_else(dash)),
         field(&s.field_file, file_code),
         field(&s.field_themes, if call.themes.is_empty() { dash() } else { call.themes.join(", ") }),
@@ -72,22 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             if call.orientations.is_empty() { dash() } else { call.orientations.join(", ") },
         ),
         field(&s.field_outcome, call.outcome.map(|o| s.outcome(o).to_owned()).unwrap_or_else(dash)),
-    ];
-    let [fields_area, notes_area] =
-        Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(3)]).areas(area);
-    frame.render_widget(Paragraph::new(lines), fields_area);
-
-    let notes_title = if call.editing_notes { &s.notes_editing } else { &s.notes_idle };
-    let block = Block::bordered()
-        .title(Span::styled(format!(" {notes_title} "), theme.pane_title(call.editing_notes)))
-        .border_style(theme.border(call.editing_notes));
-    let mut notes = call.notes.clone();
-    notes.set_block(block);
-    notes.set_cursor_line_style(ratatui::style::Style::default());
-    if !call.editing_notes {
-        notes.set_cursor_style(ratatui::style::Style::default());
-    }
-    frame.render_widget(&notes, notes_area);
+    ]
 }
 
 fn quick_actions() -> [(Action, crate::domain::call::CallType); 5] {

@@ -56,9 +56,25 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             (s.new_file_title.clone(), lines, 56)
         }
         Modal::CallbackOffer => {
-            (s.callback_offer_title.clone(), vec![Line::from(s.callback_offer.clone())], 60)
+            let anonymous = session.call.as_ref().is_some_and(|call| call.file.is_none());
+            let offer = if anonymous { &s.callback_offer_anonymous } else { &s.callback_offer };
+            (s.callback_offer_title.clone(), vec![Line::from(offer.clone())], 60)
         }
-        Modal::ConfirmQuit => (s.quit_title.clone(), vec![Line::from(s.quit_confirm.clone())], 60),
+        Modal::ConfirmEndCall => (s.end_call_title.clone(), end_call_lines(app, session, theme), 72),
+        Modal::ConfirmQuit => {
+            let mut lines = vec![Line::from(s.quit_confirm.clone())];
+            let pending: Vec<&str> = session
+                .call
+                .iter()
+                .flat_map(|call| call.pending_prompts().map(|(_, p)| p.number.as_str()))
+                .collect();
+            if !pending.is_empty() {
+                lines.push(Line::from(""));
+                let warning = s.fill(&s.quit_prompt_pending, &[("numbers", &pending.join(", "))]);
+                lines.push(Line::from(Span::styled(warning, theme.danger())));
+            }
+            (s.quit_title.clone(), lines, 60)
+        }
         Modal::DraftRecovery(draft) => {
             let body = s.fill(&s.draft_found, &[("time", &date_and_time(app, draft.started_at))]);
             (s.draft_title.clone(), message_lines(body, &s.draft_choice, theme), 64)
@@ -80,6 +96,47 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         .title(Span::styled(format!(" {title} "), theme.title()))
         .border_type(ratatui::widgets::BorderType::Double);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
+}
+
+/// Ending a call: what will be saved (and what will still be asked), then the keys.
+fn end_call_lines<'a>(app: &App, session: &Session, theme: &Theme) -> Vec<Line<'a>> {
+    let s = app.strings;
+    let Some(call) = &session.call else { return Vec::new() };
+    let mut lines =
+        vec![Line::from(Span::styled(s.end_call_will_save.clone(), theme.label())), Line::from("")];
+    lines.extend(super::call::fields(app, session, call, theme));
+    let given: Vec<String> = call
+        .prompts
+        .iter()
+        .filter_map(|p| {
+            p.acknowledgement.as_ref().map(|a| format!("{} ({})", p.number, s.prompt_outcome(a.outcome)))
+        })
+        .collect();
+    if !given.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<13}", s.field_prompts), theme.label()),
+            Span::raw(given.join(", ")),
+        ]));
+    }
+    let notes = call.notes_text();
+    let notes = notes.trim();
+    let words = notes.split_whitespace().count();
+    let summary = if notes.is_empty() {
+        s.end_call_no_notes.clone()
+    } else {
+        s.fill(&s.end_call_notes, &[("words", &words.to_string())])
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<13}", s.field_notes), theme.label()),
+        Span::raw(summary),
+    ]));
+    if call.missing().is_some() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(s.end_call_still_asked.clone()));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(s.end_call_keys.clone(), theme.muted())));
+    lines
 }
 
 /// A message, a blank line, and what the keys do.
