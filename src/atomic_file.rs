@@ -16,46 +16,54 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
     let mut random = [0u8; 4];
     let _ = getrandom::fill(&mut random);
     let unique =
-        format!("{}-{}{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), hex::encode(random));
+        format!("{}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), hex::encode(random));
     path.with_file_name(format!(".{name}.{unique}.tmp"))
+}
+
+/// The writer's process id in one of `path`'s temporary file names
+/// (`.<name>.<pid>-<n>-<hex>.tmp`), `Some(None)` for the fixed name older versions used,
+/// `None` for any other name.
+fn temp_writer(path: &Path, temp_name: &str) -> Option<Option<i32>> {
+    let name = file_name(path);
+    if temp_name == format!(".{name}.tmp") {
+        return Some(None);
+    }
+    let middle = temp_name.strip_prefix(&format!(".{name}."))?.strip_suffix(".tmp")?;
+    let parts: Vec<&str> = middle.split('-').collect();
+    match parts.as_slice() {
+        [pid, counter, random]
+            if counter.bytes().all(|b| b.is_ascii_digit())
+                && random.len() == 8
+                && random.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            pid.parse().ok().map(Some)
+        }
+        _ => None,
+    }
 }
 
 /// The temporary files of `path` that are in its folder now, whoever left them.
 pub fn temp_files_of(path: &Path) -> Vec<PathBuf> {
-    let name = file_name(path);
-    let (prefix, folder) = (format!(".{name}."), parent_of(path));
-    let Ok(entries) = fs::read_dir(folder) else { return Vec::new() };
-    entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            let n = file_name(p);
-            n.starts_with(&prefix) && n.ends_with(".tmp")
-        })
-        .collect()
+    let Ok(entries) = fs::read_dir(parent_of(path)) else { return Vec::new() };
+    entries.flatten().map(|e| e.path()).filter(|p| temp_writer(path, &file_name(p)).is_some()).collect()
 }
 
 /// Removes the temporary files of `path` left by a process that died before its rename: the
-/// rename never happened, so they are stale by definition. A living writer's are left alone.
-fn remove_stale_temp_files(path: &Path) -> io::Result<()> {
-    let prefix = format!(".{}.", file_name(path));
+/// rename never happened, so they are stale by definition. A living writer's are left alone,
+/// and so is anything that is not a regular file. Best effort: a leftover never blocks a write.
+fn remove_stale_temp_files(path: &Path) {
     for temp in temp_files_of(path) {
-        let name = file_name(&temp);
-        let pid = name[prefix.len()..].split('-').next().and_then(|p| p.parse::<i32>().ok());
-        let alive = pid.is_some_and(|pid| {
+        let writer = temp_writer(path, &file_name(&temp)).flatten();
+        let alive = writer.is_some_and(|pid| {
             // Signal 0 only asks whether the process exists (EPERM: it does, as another user).
             pid > 0
                 && (unsafe { libc::kill(pid, 0) } == 0
                     || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
         });
-        if !alive {
-            match fs::remove_file(&temp) {
-                Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
-                _ => {}
-            }
+        if !alive && fs::symlink_metadata(&temp).is_ok_and(|m| m.is_file()) {
+            let _ = fs::remove_file(&temp);
         }
     }
-    Ok(())
 }
 
 fn file_name(path: &Path) -> String {
@@ -71,7 +79,7 @@ fn parent_of(path: &Path) -> &Path {
 
 /// Replaces `path` with `bytes`, readable by its owner only.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    remove_stale_temp_files(path)?;
+    remove_stale_temp_files(path);
     let temp = temp_path_for(path);
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
@@ -123,7 +131,14 @@ mod tests {
         let path = dir.path().join("slots.keys");
         write_atomically(&path, b"good").unwrap();
         let legacy = dir.path().join(".slots.keys.tmp");
-        let dead = dir.path().join(format!(".slots.keys.{}-0beef.tmp", i32::MAX));
+        let dead = dir.path().join(format!(".slots.keys.{}-0-0000beef.tmp", i32::MAX));
+        // Not ours: another file's temp name, a folder, a name that only looks alike.
+        let others = [".slots.tmp", ".slots.keys.x.tmp", ".slots.keys.12-3.tmp"].map(|n| dir.path().join(n));
+        for other in &others {
+            fs::write(other, b"x").unwrap();
+        }
+        let folder = dir.path().join(format!(".slots.keys.{}-1-0000beef.tmp", i32::MAX));
+        fs::create_dir(&folder).unwrap();
         let living = temp_path_for(&path);
         for temp in [&legacy, &dead, &living] {
             fs::write(temp, b"half-writ").unwrap();
@@ -131,6 +146,11 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"good", "the crash left the old file whole");
         write_atomically(&path, b"better").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"better");
-        assert_eq!(temp_files_of(&path), vec![living.clone()], "only this living process's temp is left");
+        let mut left = temp_files_of(&path);
+        left.sort();
+        let mut expected = vec![folder.clone(), living.clone()];
+        expected.sort();
+        assert_eq!(left, expected, "a living process's temp and a folder are left alone");
+        assert!(others.iter().all(|o| o.exists()), "names that are not ours are never touched");
     }
 }

@@ -107,7 +107,7 @@ pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitC
     // The config may propose the centre's retention period once, here; afterwards it is the
     // store's, changed by a supervisor with `permanence settings set`.
     let retention = invocation.config.retention_days;
-    if retention != store.settings()?.retention_days {
+    if Some(retention) != store.settings()?.retention_days {
         store.set_setting(Setting::RetentionDays, retention)?;
     }
     say!("Created. Key file: {}", store.key_file_path().display());
@@ -215,11 +215,17 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
             say!("Audit chain head: {head}");
         }
         let settings = store.settings()?;
-        say!(
-            "Centre settings: retention {} days; a purge at unlock over {}% of the store waits for a supervisor.",
-            settings.retention_days,
-            settings.purge_confirm_percent
-        );
+        match settings.retention_days {
+            Some(days) => say!(
+                "Centre settings: retention {days} days; a purge at unlock over {}% of the store waits \
+                 for a supervisor.",
+                settings.purge_confirm_percent
+            ),
+            None => say!(
+                "Centre settings: the retention period is not set, so nothing is purged: a supervisor \
+                 sets it with `permanence settings set retention_days N`."
+            ),
+        }
         Ok(ExitCode::SUCCESS)
     } else {
         say!("{} fault(s) found in {}.", report.findings.len(), invocation.db.display());
@@ -239,9 +245,12 @@ pub fn settings(mut invocation: Invocation, change: Option<(&str, u32)>) -> Resu
     }
     let settings = store.settings()?;
     for setting in Setting::ALL {
-        say!("{setting} = {}", settings.get(*setting));
+        match settings.get(*setting) {
+            Some(value) => say!("{setting} = {value}"),
+            None => say!("{setting} = (not set: nothing is purged until a supervisor sets it)"),
+        }
     }
-    if invocation.config.retention_days != settings.retention_days {
+    if Some(invocation.config.retention_days) != settings.retention_days {
         let _ = writeln!(
             std::io::stderr(),
             "Note: the config file says retention_days = {}; the centre's setting above is what applies.",
@@ -319,6 +328,10 @@ pub fn file_export(
     json: bool,
     out: Option<&Path>,
 ) -> Result<ExitCode> {
+    // Checked before the access is recorded: a refused path leaves no audit entry behind.
+    if let Some(path) = out.filter(|p| *p != Path::new(export::STDOUT)) {
+        crate::output_path::check(path, &invocation.db)?;
+    }
     let mut store = invocation.unlock()?;
     let record = store.file_for_access_request(code)?;
     let now = chrono::Utc::now();
@@ -349,8 +362,8 @@ pub fn file_hold(mut invocation: Invocation, code: &str, hold: bool, reason: &st
 /// The retention purge on demand (supervisor only, audited); `--dry-run` only counts.
 pub fn purge(mut invocation: Invocation, dry_run: bool) -> Result<ExitCode> {
     let mut store = invocation.unlock()?;
-    let days = store.settings()?.retention_days;
     let report = store.purge(chrono::Utc::now(), dry_run)?;
+    let days = store.settings()?.retention_days.unwrap_or_default();
     let (verb, cancelled) = if dry_run { ("Would wipe", "to cancel") } else { ("Wiped", "cancelled") };
     say!(
         "{verb} the free text of {} file(s) and the notes of {} call(s), {} handover note(s); \

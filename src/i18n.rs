@@ -239,6 +239,7 @@ strings!(
     closure_without_agreement,
     software,
     purged_at_unlock,
+    retention_not_set,
     callback_offer_anonymous,
     end_call_title,
     end_call_will_save,

@@ -252,12 +252,13 @@ fn main() -> ExitCode {
 }
 
 fn fail(err: anyhow::Error) -> ExitCode {
-    // The reader went away (`permanence queue | head -1`): it has what it wanted.
+    // The reader went away (`permanence queue | head -1`): end quietly, with the status of a
+    // process ended by SIGPIPE as other tools do, so that a script can tell a cut output.
     let broken_pipe = err.chain().any(|cause| {
         cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     });
     if broken_pipe {
-        return ExitCode::SUCCESS;
+        return ExitCode::from(128 + libc::SIGPIPE as u8);
     }
     // Not `eprintln!`: it would panic if the terminal is already gone.
     let _ = writeln!(std::io::stderr(), "permanence: {err:#}");

@@ -19,6 +19,12 @@ pub enum Refused {
     NotRegular(PathBuf, &'static str),
     #[error("the folder of {0} does not exist")]
     NoFolder(PathBuf),
+    #[error(
+        "{0} is the kind of file a database keeps beside it (key file, log, lock): refused, whatever store it belongs to"
+    )]
+    CompanionName(PathBuf),
+    #[error("{0} exists and is not a text file written by an export (a database?): refused")]
+    NotAnExport(PathBuf),
 }
 
 /// The names SQLite and this program give the database's companions: the key file, its lock,
@@ -56,6 +62,10 @@ pub fn check(out: &Path, db: &Path) -> Result<(), Refused> {
             return Err(Refused::StoreFile(out.to_owned()));
         }
     }
+    // Another store's companions (a backup's key file, the real store beside the demo).
+    if COMPANIONS.iter().any(|suffix| name.ends_with(suffix)) {
+        return Err(Refused::CompanionName(out.to_owned()));
+    }
     // A hard link, or the same file reached through another path.
     if let Ok(meta) = std::fs::metadata(out) {
         let same = |path: &PathBuf| {
@@ -64,18 +74,66 @@ pub fn check(out: &Path, db: &Path) -> Result<(), Refused> {
         if protected.iter().any(same) {
             return Err(Refused::StoreFile(out.to_owned()));
         }
+        // Another store's database (SQLCipher pages look like noise): only text or an age
+        // file, as exports are, is ever replaced.
+        if !looks_like_an_export(out) {
+            return Err(Refused::NotAnExport(out.to_owned()));
+        }
     }
     Ok(())
 }
 
-/// The database's own files, as absolute paths with their folder resolved.
+/// Refuses a standard output that the shell pointed at one of the store's files
+/// (`--out - >> permanence.db.keys`).
+pub fn check_stdout(db: &Path) -> Result<(), Refused> {
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(libc::STDOUT_FILENO, &mut stat) } != 0 {
+        return Ok(()); // closed: writing fails and says so
+    }
+    let same = |path: &PathBuf| {
+        std::fs::metadata(path).is_ok_and(|p| (p.dev(), p.ino()) == (stat.st_dev as u64, stat.st_ino as u64))
+    };
+    match protected_paths(db).iter().find(|p| same(p)) {
+        Some(path) => Err(Refused::StoreFile(path.clone())),
+        None => Ok(()),
+    }
+}
+
+/// Whether the start of an existing file reads as UTF-8 text or an age-encrypted file.
+fn looks_like_an_export(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    if file.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    if head.starts_with(b"age-encryption.org/") {
+        return true;
+    }
+    let text = match std::str::from_utf8(&head) {
+        Ok(text) => text,
+        // A multi-byte character cut by the 4 KiB window is still text.
+        Err(err) if err.error_len().is_none() => {
+            std::str::from_utf8(&head[..err.valid_up_to()]).unwrap_or("")
+        }
+        Err(_) => return false,
+    };
+    !text.contains('\0') && !text.contains("permanence-keyslots")
+}
+
+/// The database's own files, as absolute paths with their folder resolved: beside the path
+/// given, and beside the real file when that path is a link (SQLite keeps its log there).
 fn protected_paths(db: &Path) -> Vec<PathBuf> {
-    let db = resolve(db).unwrap_or_else(|| db.to_owned());
-    let mut paths = vec![db.clone()];
-    for suffix in COMPANIONS {
-        let mut name = db.as_os_str().to_owned();
-        name.push(suffix);
-        paths.push(PathBuf::from(name));
+    let given = resolve(db).unwrap_or_else(|| db.to_owned());
+    let real = db.canonicalize().ok();
+    let mut paths = Vec::new();
+    for db in std::iter::once(given).chain(real) {
+        paths.push(db.clone());
+        for suffix in COMPANIONS {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            paths.push(PathBuf::from(name));
+        }
     }
     paths
 }
@@ -163,5 +221,38 @@ mod tests {
         assert_eq!(check(&dir.path().join("new.json"), &db), Ok(()));
         assert_eq!(check(&dir.path().join("permanence.db.bak"), &db), Ok(()), "a backup named after it");
         assert_eq!(check(&dir.path().join(".permanence.db.notes"), &db), Ok(()));
+        let encrypted = dir.path().join("last.md.age");
+        std::fs::write(&encrypted, b"age-encryption.org/v1\n-> X25519 \x01\xff").unwrap();
+        assert_eq!(check(&encrypted, &db), Ok(()), "an encrypted export is replaced");
+    }
+
+    #[test]
+    fn another_stores_files_are_refused_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store_in(dir.path());
+        let other = dir.path().join("backups");
+        std::fs::create_dir(&other).unwrap();
+        let other_db = other.join("old.db");
+        std::fs::write(&other_db, [0x8c, 0x00, 0x3f, 0xe1, 0x00, 0x42]).unwrap();
+        assert!(matches!(check(&other_db, &db), Err(Refused::NotAnExport(_))), "binary pages");
+        let slots = other.join("slots.json");
+        std::fs::write(&slots, br#"{"format":"permanence-keyslots","version":1}"#).unwrap();
+        assert!(matches!(check(&slots, &db), Err(Refused::NotAnExport(_))), "a key file by another name");
+        for name in ["old.db.keys", "old.db-wal", "old.db-shm", "old.db-journal", "x.keys.lock"] {
+            assert!(matches!(check(&other.join(name), &db), Err(Refused::CompanionName(_))), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_database_reached_through_a_link_keeps_its_real_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let real_db = store_in(&real);
+        let link = dir.path().join("p.db");
+        std::os::unix::fs::symlink(&real_db, &link).unwrap();
+        assert!(matches!(check(&real_db, &link), Err(Refused::StoreFile(_))));
+        let protected = protected_paths(&link);
+        assert!(protected.contains(&real_db.canonicalize().unwrap().with_file_name("permanence.db-wal")));
     }
 }

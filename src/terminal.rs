@@ -185,22 +185,24 @@ fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result
         }
         Effect::ChangeFile(change) => {
             let id = change.file();
-            match change {
+            let changed = match change {
                 FileChange::Profile { id, version, status, profile } => {
                     let status = Some(status).filter(|s| *s != FileStatus::Closed);
-                    match store.update_file(id, version, status, &profile) {
-                        Err(StoreError::FileChanged) => {
-                            return Ok(Reply::FileConflict(Box::new(file_view(store, id)?)));
-                        }
-                        other => other?,
-                    }
+                    store.update_file(id, version, status, &profile)
                 }
-                FileChange::Close { id, closure } => store.close_file(id, &closure)?,
-                FileChange::Reopen { id, reason } => store.reopen_file(id, &reason)?,
-                FileChange::LegalHold { id, hold, reason } => store.set_legal_hold(id, hold, &reason)?,
-                FileChange::AmendNotes { call, notes, .. } => store.amend_call_notes(call, &notes)?,
+                FileChange::Close { id, closure } => store.close_file(id, &closure),
+                FileChange::Reopen { id, reason } => store.reopen_file(id, &reason),
+                FileChange::LegalHold { id, hold, reason } => store.set_legal_hold(id, hold, &reason),
+                FileChange::AmendNotes { call, seen, notes, .. } => {
+                    store.amend_call_notes(call, &seen, &notes)
+                }
+            };
+            match changed {
+                Ok(()) => Reply::FileChanged(Box::new(file_view(store, id)?)),
+                // Made on a view the purge or another person has overtaken: nothing written.
+                Err(StoreError::FileChanged) => Reply::FileConflict(Box::new(file_view(store, id)?)),
+                Err(err) => return Err(err),
             }
-            Reply::FileChanged(Box::new(file_view(store, id)?))
         }
         Effect::OpenFile { id, audited } => {
             if audited {

@@ -244,6 +244,7 @@ fn run_purge_kills(iterations: usize) {
         let left = match store.purge_at_unlock(Utc::now()).unwrap() {
             UnlockPurge::AwaitingSupervisor(report) => report.files,
             UnlockPurge::Nothing => 0,
+            UnlockPurge::RetentionNotSet => panic!("iteration {iteration}: the centre's retention was lost"),
             UnlockPurge::Done(report) => panic!("iteration {iteration}: a purge at unlock ran: {report:?}"),
         };
         assert!(left == 0 || left == due, "iteration {iteration}: half a purge ({left} of {due} files left)");

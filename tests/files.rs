@@ -250,16 +250,16 @@ fn only_supervisors_purge_set_holds_and_export_and_listeners_amend_their_own_cal
     assert!(forbidden(listener.set_legal_hold(file, true, "x")));
     assert!(forbidden(listener.file_for_access_request(code.as_str()).map(drop)));
     let theirs = listener.file_with_history(file).unwrap().calls[0].id;
-    assert!(forbidden(listener.amend_call_notes(theirs, "réécrit")), "not their call");
+    assert!(forbidden(listener.amend_call_notes(theirs, "", "réécrit")), "not their call");
     let own_shift = listener.start_shift().unwrap();
     call_on(&mut listener, own_shift.id, Some(file), 0, "ma note");
     let own = listener.file_with_history(file).unwrap().calls[0].id;
-    listener.amend_call_notes(own, "ma note, corrigée").unwrap();
+    listener.amend_call_notes(own, "ma note", "ma note, corrigée").unwrap();
     assert_eq!(listener.call(own).unwrap().record.notes, "ma note, corrigée");
     drop(listener);
 
     let mut supervisor = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    supervisor.amend_call_notes(own, "corrigée par la coordination").unwrap();
+    supervisor.amend_call_notes(own, "ma note, corrigée", "corrigée par la coordination").unwrap();
     assert!(supervisor.check().unwrap().is_clean());
 }
 
@@ -357,6 +357,11 @@ fn an_edit_made_on_a_view_from_before_a_purge_is_refused_and_writes_nothing_back
     // Another person's edit makes a view stale just the same.
     store.update_file(file, now.version, None, &FileProfile::default()).unwrap();
     assert!(matches!(store.update_file(file, now.version, None, &edited), Err(StoreError::FileChanged)));
+    // Amending a call's notes on a view from before the purge writes nothing back either.
+    let call = store.file_with_history(file).unwrap().calls[0].id;
+    let err = store.amend_call_notes(call, "ancien", "ancien, corrigé").unwrap_err();
+    assert!(matches!(err, StoreError::FileChanged), "{err:?}");
+    assert_eq!(store.call(call).unwrap().record.notes, "");
     // Text written on a purged file is due for the purge again, as old as its last contact.
     let fresh = store.file_with_history(file).unwrap().file;
     let retyped = FileProfile { situation_summary: "retapé".into(), ..FileProfile::default() };
@@ -376,7 +381,7 @@ fn retention_belongs_to_the_centre_and_a_large_purge_waits_for_a_supervisor() {
         let file = file_with(&mut store, "suivi", "69");
         call_on(&mut store, shift.id, Some(file), if n < 2 { 800 } else { 100 }, &format!("note {n}"));
     }
-    assert_eq!(store.settings().unwrap().retention_days, 730);
+    assert_eq!(store.settings().unwrap().retention_days, Some(730));
     drop(store);
 
     // A listener can neither shorten the period nor raise the share.
@@ -394,7 +399,7 @@ fn retention_belongs_to_the_centre_and_a_large_purge_waits_for_a_supervisor() {
     let mut supervisor = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     assert!(supervisor.set_setting(Setting::RetentionDays, 100_000_000).is_err(), "bounded");
     supervisor.set_setting(Setting::RetentionDays, 90).unwrap();
-    assert_eq!(supervisor.settings().unwrap().retention_days, 90);
+    assert_eq!(supervisor.settings().unwrap().retention_days, Some(90));
     let report = supervisor.purge(Utc::now(), false).unwrap();
     assert_eq!(report.files, 10, "the supervisor's purge takes the centre's new period");
     assert!(supervisor.check().unwrap().is_clean());

@@ -135,7 +135,8 @@ fn a_full_disk_at_unlock_still_opens_for_reading_and_writes_once_space_is_back()
     let filler = fill(disk.path());
     let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).expect("a full disk still opens");
     assert_eq!(store.access(), Access::DiskFull);
-    assert!(store.open_file(file.id).unwrap().profile.situation_summary.starts_with("1: "), "reading works");
+    assert!(matches!(store.open_file(file.id), Err(StoreError::DiskFull)), "no opening without its audit");
+    assert_eq!(store.counts().unwrap().files, 1, "the rest reads");
     assert!(store.callback_queue(chrono::Utc::now()).unwrap().is_empty());
     std::fs::remove_file(filler).unwrap();
     store.create_file(&big_profile(2)).expect("space is back: writing works again");

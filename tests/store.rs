@@ -304,7 +304,7 @@ fn a_crash_between_key_file_write_and_rename_leaves_the_old_slots() {
     let keys = KeyFile::path_for(&db);
     // What a crash after writing half the temp file, before the rename, leaves behind.
     // Its writer is dead: a pid no process has.
-    let temp = keys.with_file_name(format!(".permanence.db.keys.{}-0.tmp", i32::MAX));
+    let temp = keys.with_file_name(format!(".permanence.db.keys.{}-0-0000beef.tmp", i32::MAX));
     std::fs::write(&temp, b"{\"format\":\"permanence-keyslots\",\"version\":1,\"slo").unwrap();
     let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     add_listener(&mut store);

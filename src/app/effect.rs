@@ -119,6 +119,8 @@ pub enum FileChange {
     AmendNotes {
         file: FileId,
         call: CallId,
+        /// The notes the form was filled with: the amendment is made on them.
+        seen: String,
         notes: String,
     },
 }

@@ -341,6 +341,7 @@ impl App {
                         return Some(vec![Effect::ChangeFile(FileChange::AmendNotes {
                             file: form.file,
                             call: form.call,
+                            seen: form.original.clone(),
                             notes: text(),
                         })]);
                     }

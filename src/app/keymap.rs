@@ -204,10 +204,18 @@ const EMERGENCY_CARD_KEY: KeyChord = KeyChord { code: KeyCode::Char('g'), modifi
 /// - Enter, Backspace, Delete, the arrows, Home/End and PageUp/PageDown edit and move, alone
 ///   or with Shift (Shift selects); Esc leaves the notes and closes popups.
 ///
-/// Ctrl and Alt chords and F keys are free for the global context. Tab and Shift-Tab are
-/// too: the built-in map already gives them to moving between panes, so the notes never
-/// receive a Tab and a listener leaves them with it.
+/// - Ctrl-H, Ctrl-J, Ctrl-M and Ctrl-I are what many terminals send for Backspace, Enter
+///   and Tab themselves.
+///
+/// Other Ctrl and Alt chords and F keys are free for the global context (a global one then
+/// wins over the editor's own use of it, as Ctrl-F does). Tab and Shift-Tab are too: the
+/// built-in map already gives them to moving between panes, so the notes never receive a
+/// Tab and a listener leaves them with it.
 fn needed_by_text_fields(chord: KeyChord) -> bool {
+    if chord.modifiers == KeyModifiers::CONTROL && matches!(chord.code, KeyCode::Char('h' | 'j' | 'm' | 'i'))
+    {
+        return true;
+    }
     let plain = !chord.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     let editing = matches!(
         chord.code,
@@ -366,6 +374,9 @@ mod tests {
     #[test]
     fn a_global_key_never_takes_a_key_the_notes_need() {
         for key in [
+            "ctrl-h",
+            "ctrl-m",
+            "ctrl-j",
             "q",
             "Q",
             "shift-q",
@@ -407,8 +418,8 @@ mod tests {
             assert!(err.why.contains(&format!("{key:?}")) && err.why.contains("emergency card"), "{err}");
         }
         // Another key may be added for the card; Ctrl-G keeps it.
-        let keymap = Keymap::new(&one("global", "ctrl-h", "emergency_card")).unwrap();
-        for chord in ['g', 'h'] {
+        let keymap = Keymap::new(&one("global", "ctrl-y", "emergency_card")).unwrap();
+        for chord in ['g', 'y'] {
             let key = event(KeyCode::Char(chord), KeyModifiers::CONTROL);
             assert_eq!(keymap.action(Context::Global, &key), Some(Action::EmergencyCard));
         }

@@ -95,6 +95,8 @@ pub struct Session {
     pub overview: Vec<crate::domain::shift::OnShift>,
     /// How the store was opened: anything but read-write stays in the status bar.
     pub access: crate::domain::Access,
+    /// A callback was just scheduled on this file: the next queue selects it.
+    pub show_callback_of: Option<crate::domain::FileId>,
 }
 
 impl Session {
@@ -118,6 +120,7 @@ impl Session {
             listeners: Vec::new(),
             overview: Vec::new(),
             access: crate::domain::Access::ReadWrite,
+            show_callback_of: None,
         }
     }
 
@@ -291,11 +294,13 @@ impl App {
             Action::FocusEmergency => session.focus = Pane::Emergency,
             Action::FocusCallbacks => session.focus = Pane::Callbacks,
             Action::SelectNext | Action::SelectPrevious if session.focus == Pane::Callbacks => {
-                let len = session.queue.len();
-                if len > 0 {
-                    let delta = if action == Action::SelectNext { 1 } else { len - 1 };
-                    session.queue_selected = (session.queue_selected + delta) % len;
-                }
+                // Stops at either end (the pane's title says where): a wrap would go unseen.
+                let last = session.queue.len().saturating_sub(1);
+                session.queue_selected = if action == Action::SelectNext {
+                    (session.queue_selected + 1).min(last)
+                } else {
+                    session.queue_selected.saturating_sub(1)
+                };
             }
             Action::SelectNext | Action::SelectPrevious if session.focus == Pane::File => {
                 self.move_in_history(action == Action::SelectNext)
@@ -510,6 +515,9 @@ impl App {
         let (Some(call), Some(shift)) = (session.call.as_ref(), session.shift.as_ref()) else {
             return Vec::new();
         };
+        if callback.is_some() {
+            session.show_callback_of = call.file;
+        }
         match call.finish(shift.id, now) {
             Some(call) => vec![Effect::SaveCall { call, callback }],
             None => Vec::new(),
@@ -685,6 +693,16 @@ impl App {
             Reply::Queue(queue) => {
                 if let Some(session) = self.session.as_mut() {
                     session.queue_selected = session.queue_selected.min(queue.len().saturating_sub(1));
+                    // The callback just scheduled is the one in sight (its file's newest).
+                    if let Some(file) = session.show_callback_of.take()
+                        && let Some((index, _)) = queue
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, e)| e.file_id == file)
+                            .max_by_key(|(_, e)| e.id.0)
+                    {
+                        session.queue_selected = index;
+                    }
                     session.queue = queue;
                     if matches!(session.modals.last(), Some(Modal::Supervisor(_))) {
                         return vec![Effect::RefreshOverview];
@@ -702,10 +720,11 @@ impl App {
                 return vec![Effect::RefreshQueue];
             }
             Reply::CallbackScheduled(file) => {
-                if let Some(session) = self.session.as_mut()
-                    && matches!(session.modals.last(), Some(Modal::CallbackForm(_)))
-                {
-                    session.modals.pop();
+                if let Some(session) = self.session.as_mut() {
+                    if matches!(session.modals.last(), Some(Modal::CallbackForm(_))) {
+                        session.modals.pop();
+                    }
+                    session.show_callback_of = Some(file);
                 }
                 self.say(s.callback_scheduled_saved.clone());
                 return vec![Effect::RefreshQueue, Effect::OpenFile { id: file, audited: false }];
@@ -819,6 +838,10 @@ impl App {
         let s = self.strings;
         let purge = match &unlocked.purged {
             UnlockPurge::Nothing => None,
+            UnlockPurge::RetentionNotSet => {
+                self.warn(s.retention_not_set.clone());
+                None
+            }
             UnlockPurge::Done(report) => Some((&s.purged_at_unlock, report)),
             UnlockPurge::AwaitingSupervisor(report) => Some((&s.purge_awaiting_supervisor, report)),
         };

@@ -65,8 +65,9 @@ pub struct CallerFile {
     pub legal_hold: bool,
     /// When the retention purge last wiped the file's free text.
     pub purged_at: Option<Timestamp>,
-    /// Bumped by every change (edit, status, closure, reopening, hold, purge): an edit is
-    /// made on the version its author saw.
+    /// Bumped by every change to the file's text (a profile edit, the purge): an edit is made
+    /// on the version its author saw. Status changes and holds leave it, so they never void
+    /// an edit being typed elsewhere.
     pub version: i64,
 }
 
@@ -170,6 +171,9 @@ pub enum UnlockPurge {
     #[default]
     Nothing,
     Done(PurgeReport),
+    /// The store predates the centre's retention setting and no supervisor has stated it
+    /// yet: nothing is purged until one does.
+    RetentionNotSet,
     /// More than the centre's `purge_confirm_percent` of the store was due: nothing was
     /// wiped; a supervisor runs `permanence purge`. The report says what waits.
     AwaitingSupervisor(PurgeReport),

@@ -36,25 +36,29 @@ impl Setting {
     }
 }
 
+/// What a new store starts with: two years, the CNIL's social-sector referential.
+pub const DEFAULT_RETENTION_DAYS: u32 = 730;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CentreSettings {
-    pub retention_days: u32,
+    /// `None` in a store made before the setting existed, until a supervisor states it:
+    /// nothing is purged meanwhile (no period is guessed).
+    pub retention_days: Option<u32>,
     pub purge_confirm_percent: u32,
 }
 
 impl Default for CentreSettings {
-    /// What a new store starts with: two years (the CNIL's social-sector referential), and a
-    /// purge of more than a tenth of the store waits for a supervisor.
+    /// A purge of more than a tenth of the store waits for a supervisor.
     fn default() -> Self {
-        CentreSettings { retention_days: 730, purge_confirm_percent: 10 }
+        CentreSettings { retention_days: None, purge_confirm_percent: 10 }
     }
 }
 
 impl CentreSettings {
-    pub fn get(&self, setting: Setting) -> u32 {
+    pub fn get(&self, setting: Setting) -> Option<u32> {
         match setting {
             Setting::RetentionDays => self.retention_days,
-            Setting::PurgeConfirmPercent => self.purge_confirm_percent,
+            Setting::PurgeConfirmPercent => Some(self.purge_confirm_percent),
         }
     }
 
@@ -79,7 +83,7 @@ mod tests {
 
     #[test]
     fn a_purge_over_the_share_needs_a_supervisor() {
-        let settings = CentreSettings::default();
+        let settings = CentreSettings { retention_days: Some(DEFAULT_RETENTION_DAYS), ..Default::default() };
         assert!(!settings.purge_needs_a_supervisor(10, 100), "exactly the share");
         assert!(settings.purge_needs_a_supervisor(11, 100));
         assert!(!settings.purge_needs_a_supervisor(0, 0));

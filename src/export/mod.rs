@@ -65,6 +65,7 @@ pub fn write(out: Option<&Path>, db: &Path, bytes: &[u8]) -> Result<()> {
             bail!("give --out FILE: written to this terminal, the export would stay in its scrollback")
         }
         _ => {
+            crate::output_path::check_stdout(db)?;
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(bytes).and_then(|()| stdout.flush()).context("cannot write to standard output")
         }

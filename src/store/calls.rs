@@ -143,17 +143,30 @@ impl Store {
         })
     }
 
-    /// Rewrites a saved call's notes: the listener who took it, or a supervisor.
-    pub fn amend_call_notes(&mut self, id: CallId, notes: &str) -> StoreResult<()> {
+    /// Rewrites a saved call's notes: the listener who took it, or a supervisor. Made on the
+    /// notes its author saw (`seen`): if they changed since (the purge, another amendment),
+    /// nothing is written and the answer is [`StoreError::FileChanged`]. Notes written on a
+    /// purged file make it due for the purge again.
+    pub fn amend_call_notes(&mut self, id: CallId, seen: &str, notes: &str) -> StoreResult<()> {
         let call = self.call(id)?;
         if call.listener_id != self.actor.id {
             self.require_supervisor("change a call taken by another listener")?;
         }
         self.write(|tx, actor| {
-            tx.execute(
-                "UPDATE call SET notes = ?2, amended_at = ?3 WHERE id = ?1",
-                params![id.0, notes, to_secs(super::rows::now())],
+            let changed = tx.execute(
+                "UPDATE call SET notes = ?2, amended_at = ?3 WHERE id = ?1 AND notes = ?4",
+                params![id.0, notes, to_secs(super::rows::now()), seen],
             )?;
+            if changed == 0 {
+                return Err(StoreError::FileChanged);
+            }
+            if !notes.trim().is_empty() {
+                tx.execute(
+                    "UPDATE caller_file SET purged_at = NULL
+                     WHERE purged_at IS NOT NULL AND id = (SELECT caller_file_id FROM call WHERE id = ?1)",
+                    [id.0],
+                )?;
+            }
             audit::append(tx, Some(actor.id), AuditAction::CallAmended, ObjectKind::Call, Some(id.0))
         })
     }

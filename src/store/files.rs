@@ -121,8 +121,10 @@ impl Store {
     /// Opens a file to read it: audited.
     pub fn open_file(&mut self, id: FileId) -> StoreResult<CallerFile> {
         let file = self.file_unaudited(id)?;
-        // Read-only media or a full disk: reading goes on, unrecorded (the screen says why).
-        if self.access == super::Access::ReadWrite {
+        // Read-only media: reading goes on, unrecorded (the screen says so). A full disk is
+        // retried like any write, and refuses the opening while the audit cannot be written:
+        // filling the disk must not be a way to read files without a trace.
+        if self.access != super::Access::ReadOnly {
             self.write(|tx, actor| {
                 audit::append(tx, Some(actor.id), AuditAction::FileOpened, ObjectKind::CallerFile, Some(id.0))
             })?;
@@ -216,7 +218,7 @@ impl Store {
             }
             if let Some(status) = status {
                 tx.execute(
-                    "UPDATE caller_file SET status = ?2, version = version + 1 WHERE id = ?1 AND status != 'closed'",
+                    "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
                     params![id.0, status.as_str()],
                 )?;
             }
@@ -233,7 +235,7 @@ impl Store {
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
-                "UPDATE caller_file SET status = ?2, version = version + 1 WHERE id = ?1 AND status != 'closed'",
+                "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
                 params![id.0, status.as_str()],
             )?;
             if changed == 0 {
@@ -253,7 +255,7 @@ impl Store {
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
-                "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3, version = version + 1
+                "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3
                  WHERE id = ?1 AND status != 'closed'",
                 params![id.0, reason, closure.caller_agreed],
             )?;
@@ -281,7 +283,7 @@ impl Store {
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
-                "UPDATE caller_file SET status = 'follow_up', closed_reason = NULL, caller_agreed = NULL, version = version + 1
+                "UPDATE caller_file SET status = 'follow_up', closed_reason = NULL, caller_agreed = NULL
                  WHERE id = ?1 AND status = 'closed'",
                 [id.0],
             )?;
@@ -303,7 +305,7 @@ impl Store {
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
-                "UPDATE caller_file SET legal_hold = ?2, version = version + 1 WHERE id = ?1 AND legal_hold != ?2",
+                "UPDATE caller_file SET legal_hold = ?2 WHERE id = ?1 AND legal_hold != ?2",
                 params![id.0, hold],
             )?;
             if changed == 0 {

@@ -71,6 +71,7 @@ impl Store {
     pub fn add_listener(&mut self, account: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Listener> {
         self.require_supervisor("add an account")?;
         account.validate()?;
+        self.require_writable()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -140,6 +141,7 @@ impl Store {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
         check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.require_writable()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

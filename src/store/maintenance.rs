@@ -139,13 +139,15 @@ impl Store {
     /// `out.keys`), consistent even while another terminal writes, then reopens it to verify.
     pub fn backup(&mut self, out: &Path) -> StoreResult<BackupReport> {
         self.require_supervisor("take a backup")?;
+        self.require_writable()?;
         let out_keys = KeyFile::path_for(out);
         for path in [out, out_keys.as_path()] {
-            crate::output_path::check(path, &self.db_path).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            if path.exists() {
+            if std::fs::symlink_metadata(path).is_ok() {
                 return Err(StoreError::AlreadyExists(path.to_owned()));
             }
         }
+        // The copy's own key file is new and beside a new copy: checking the copy is enough.
+        crate::output_path::check(out, &self.db_path).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let temp = temp_path_for(out);
         let _ = std::fs::remove_file(&temp);
         super::create_private_file(&temp)?;

@@ -124,6 +124,7 @@ impl Store {
         schema::migrate(&mut conn)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = listeners::insert(&tx, &first, Utc::now())?;
+        settings::insert_default_retention(&tx)?;
         audit::append(&tx, None, AuditAction::DatabaseCreated, ObjectKind::Database, None)?;
         audit::append(&tx, Some(id), AuditAction::ListenerAdded, ObjectKind::Listener, Some(id.0))?;
         let mut key_file = KeyFile::empty(key_path.to_owned());

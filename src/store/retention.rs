@@ -38,7 +38,13 @@ impl Store {
         self.require_supervisor("run the retention purge")?;
         self.require_writable()?;
         let actor = self.actor.id;
-        let retention_days = self.settings()?.retention_days;
+        let retention_days = self.settings()?.retention_days.ok_or_else(|| {
+            StoreError::Invalid(
+                "the centre's retention period is not set yet: set it first with \
+                 `permanence settings set retention_days N`"
+                    .into(),
+            )
+        })?;
         let cutoff = cutoff(now, retention_days)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let report = purge_in(&tx, cutoff, now, Some(actor))?;
@@ -56,7 +62,8 @@ impl Store {
             return Ok(UnlockPurge::Nothing);
         }
         let settings = self.settings()?;
-        let cutoff = cutoff(now, settings.retention_days)?;
+        let Some(retention_days) = settings.retention_days else { return Ok(UnlockPurge::RetentionNotSet) };
+        let cutoff = cutoff(now, retention_days)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (files_due, notes_due) = due(&tx, cutoff)?;
         if files_due + notes_due > 0 {

@@ -15,13 +15,22 @@ pub(super) fn read(conn: &Connection) -> StoreResult<CentreSettings> {
         let (name, value) = row?;
         let value = u32::try_from(value).unwrap_or(0);
         match name.parse::<Setting>() {
-            Ok(Setting::RetentionDays) => settings.retention_days = value,
+            Ok(Setting::RetentionDays) => settings.retention_days = Some(value),
             Ok(Setting::PurgeConfirmPercent) => settings.purge_confirm_percent = value,
             // A setting of a newer version of the program: not ours to read.
             Err(_) => {}
         }
     }
     Ok(settings)
+}
+
+/// A new store's retention period (`init` may then set the one its config proposes).
+pub(super) fn insert_default_retention(conn: &Connection) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO centre_setting (name, value) VALUES ('retention_days', ?1)",
+        [crate::domain::settings::DEFAULT_RETENTION_DAYS],
+    )?;
+    Ok(())
 }
 
 impl Store {

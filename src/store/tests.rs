@@ -192,3 +192,24 @@ fn a_purge_of_years_rebuilds_the_index_without_the_wiped_words() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+/// A store made before the centre's retention setting existed: until then each terminal used
+/// its own config's period, so none is guessed. Nothing is purged until a supervisor states it.
+#[test]
+fn a_store_from_before_the_retention_setting_purges_nothing_until_a_supervisor_sets_it() {
+    use crate::domain::caller_file::UnlockPurge;
+    use crate::domain::settings::Setting;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    let mut store = create(&db);
+    assert_eq!(store.settings().unwrap().retention_days, Some(730), "a new store has it");
+    // What migration 7 leaves in an older store.
+    raw_connection(&store).execute("DELETE FROM centre_setting WHERE name = 'retention_days'", []).unwrap();
+    assert_eq!(store.settings().unwrap().retention_days, None);
+    assert_eq!(store.purge_at_unlock(Utc::now()).unwrap(), UnlockPurge::RetentionNotSet);
+    let err = store.purge(Utc::now(), true).unwrap_err();
+    assert!(err.to_string().contains("settings set retention_days"), "{err}");
+    store.set_setting(Setting::RetentionDays, 365).unwrap();
+    assert_eq!(store.settings().unwrap().retention_days, Some(365));
+    assert!(store.purge(Utc::now(), true).is_ok());
+}

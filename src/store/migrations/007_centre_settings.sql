@@ -9,4 +9,8 @@ CREATE TABLE centre_setting (
         OR (name = 'purge_confirm_percent' AND value BETWEEN 0 AND 100))
 ) WITHOUT ROWID;
 
-INSERT INTO centre_setting (name, value) VALUES ('retention_days', 730), ('purge_confirm_percent', 10);
+-- The retention period is not guessed for a store that existed before: until then each
+-- terminal used its own config's, so a supervisor states the centre's one
+-- (`permanence settings set retention_days N`) and nothing is purged until then. A new store
+-- gets it at creation.
+INSERT INTO centre_setting (name, value) VALUES ('purge_confirm_percent', 10);
