@@ -404,7 +404,9 @@ impl App {
                             ending: false,
                         }));
                     }
-                    Action::PickRud => session.modals.push(Modal::Rud { row: 0, rud: call.rud }),
+                    Action::PickRud => {
+                        session.modals.push(Modal::Rud { row: 0, rud: call.rud, ending: false })
+                    }
                     Action::PickSituations => {
                         let options: Vec<(String, String)> = Situation::ALL
                             .iter()
@@ -467,6 +469,15 @@ impl App {
         if call.life_risk_pending(&self.directory) {
             session.modals.push(Modal::Acknowledge(AckForm::default()));
             self.status = status(&strings.end_blocked_by_prompt, true);
+            return Vec::new();
+        }
+        // Suicidal ideation without a full grid: the grid once, on the first level not rated.
+        if call.asks_rud(&self.rules) && !call.call_type.is_some_and(CallType::is_quick) {
+            call.rud_asked = true;
+            let rud = call.rud;
+            let row = [rud.risk, rud.urgency, rud.danger].iter().position(Option::is_none).unwrap_or(0);
+            session.modals.push(Modal::Rud { row, rud, ending: true });
+            self.status = status(&strings.end_asks_rud, false);
             return Vec::new();
         }
         let offer_callback =
@@ -900,7 +911,7 @@ impl App {
                 }
                 _ => {}
             },
-            Modal::Rud { row, rud } => {
+            Modal::Rud { row, rud, ending } => {
                 let level = match *row {
                     0 => &mut rud.risk,
                     1 => &mut rud.urgency,
@@ -919,12 +930,15 @@ impl App {
                         session.modals.pop();
                     }
                     KeyCode::Enter => {
-                        let rud = *rud;
+                        let (rud, ending) = (*rud, *ending);
                         session.modals.pop();
                         if let Some(call) = session.call.as_mut() {
                             call.rud = rud;
                             call.raise_prompts(&self.rules, now);
                             session.mark_dirty(now);
+                            if ending {
+                                return self.end_call();
+                            }
                         }
                     }
                     _ => {}

@@ -24,6 +24,8 @@ pub enum Modal {
     Rud {
         row: usize,
         rud: Rud,
+        /// Opened by ending the call: Enter goes on ending it.
+        ending: bool,
     },
     FileSearch(FileSearch),
     /// The code of a file just opened, shown large so it can be read to the caller.
