@@ -84,6 +84,7 @@ const DEFAULT_THEMES: &[&str] = &[
     "deuil",
     "violences conjugales",
     "maltraitance",
+    "harcèlement",
     "addictions",
     "santé",
     "famille",
@@ -514,10 +515,19 @@ mod tests {
         let err = refused(text, 3, "when");
         assert!(err.contains("{ situation = \"act_in_progress\" }"), "{err}");
         // Adding one, in any order, is fine.
-        let wider = "[[emergency.rule]]\nname = \"suicidal_ideation\"\nwhen = [\
-                     { situation = \"suicidal_ideation\", urgency = [\"medium\", \"low\"] },\
-                     { situation = \"suicidal_ideation\" }]\n";
+        let wider = "[[emergency.rule]]\nname = \"life_at_risk\"\nwhen = [\
+                     { danger = [\"high\"] }, { situation = \"act_in_progress\" },\
+                     { urgency = [\"high\"] }, { urgency = [\"medium\"], danger = [\"medium\"] }]\n";
         assert!(Config::parse(wider).is_ok());
+        // A centre that renamed the theme keeps the built-in one and adds its own.
+        let renamed = "[[emergency.rule]]\nname = \"suicidal_ideation\"\nwhen = [\
+                       { theme = \"idées suicidaires\" }, { situation = \"suicidal_ideation\" },\
+                       { theme = \"crise suicidaire\" }]\n";
+        let (_, rules) = Config::parse(renamed).unwrap().emergency().unwrap();
+        assert_eq!(rules.get("suicidal_ideation").unwrap().when.len(), 3);
+        let text = "[[emergency.rule]]\nname = \"suicidal_ideation\"\nwhen = [{ situation = \"suicidal_ideation\" }]\n";
+        let err = refused(text, 3, "when");
+        assert!(err.contains("{ theme = \"idées suicidaires\" }"), "{err}");
     }
 
     #[test]

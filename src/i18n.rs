@@ -167,6 +167,7 @@ strings!(
     setup_creating,
     no_prompt_pending,
     end_blocked_by_prompt,
+    end_asks_rud,
     ack_needs_note,
     pick_situations,
     field_situations,

@@ -261,6 +261,23 @@ fn with_life_risk_prompt(language: Language) -> App {
     in_call_then(language, &[KeyCode::Char('r'), KeyCode::Down, KeyCode::Char('3'), KeyCode::Enter])
 }
 
+/// The caller cannot speak and violence is happening now: 17 and 114, whose advice and
+/// channel must be read whole (issue 14: a bare "114" at 80×24).
+fn with_114_prompt(language: Language) -> App {
+    let down = KeyCode::Down;
+    let tick = KeyCode::Char(' ');
+    in_call_then(language, &[KeyCode::Char('u'), down, tick, down, down, tick, KeyCode::Enter])
+}
+
+/// Every life-risk situation at once and the grid at urgency élevé: the longest banner.
+fn with_every_life_risk_prompt(language: Language) -> App {
+    let (down, tick) = (KeyCode::Down, KeyCode::Char(' '));
+    let mut app = with_life_risk_prompt(language);
+    let keys = [KeyCode::Char('u'), tick, down, tick, down, tick, down, tick, KeyCode::Enter];
+    keys.iter().for_each(|key| press(&mut app, *key));
+    app
+}
+
 /// `in_call` with the file pane focused, then these keys.
 fn in_file_pane_then(language: Language, keys: &[KeyCode]) -> App {
     let mut app = in_call(language);
@@ -514,6 +531,8 @@ fn scenarios() -> Vec<Scenario> {
         }),
         ("pick_themes", |l| in_call_then(l, &[KeyCode::Char('t')])),
         ("emergency_banner", with_life_risk_prompt),
+        ("emergency_banner_114", with_114_prompt),
+        ("emergency_banner_every_number", with_every_life_risk_prompt),
         ("acknowledge_prompts", |l| {
             let mut app = with_life_risk_prompt(l);
             ctrl(&mut app, 'o');
@@ -756,4 +775,60 @@ fn the_life_risk_banner_is_red_across_the_screen_in_the_next_frame() {
     let buffer = terminal.backend().buffer();
     let (x, y) = find(buffer, "!! ⚠ 15 · 112");
     assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED | Modifier::BOLD), "marked without colour");
+}
+
+/// The rows of the banner (under the status bar, down to the tabs or the first pane), joined
+/// with spaces: what the listener reads there.
+fn banner(buffer: &Buffer) -> String {
+    let mut rows = Vec::new();
+    for y in 1..buffer.area.height {
+        let row: String = (0..buffer.area.width).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
+        if !row.starts_with(" !! ") && !row.starts_with("    ") {
+            break;
+        }
+        rows.push(row.trim().to_owned());
+    }
+    rows.join(" ")
+}
+
+/// Issue 14: the advice of every life-risk number is on screen whole, at every size down to
+/// the smallest drawn, and "SMS" whenever 114 is prompted.
+#[test]
+fn the_banner_never_cuts_the_advice_and_114_always_says_sms() {
+    let smallest = (ui::MIN_WIDTH, ui::MIN_HEIGHT);
+    let builds: [Scenario; 3] = [
+        ("15 · 112", with_life_risk_prompt),
+        ("17 · 114", with_114_prompt),
+        ("15 · 112 · 17 · 18 · 114", with_every_life_risk_prompt),
+    ];
+    for (numbers, build) in builds {
+        for language in LANGUAGES {
+            for (width, height) in [smallest, SIZES[0], SIZES[1]] {
+                let app = build(language);
+                let terminal = render(&app, width, height);
+                let buffer = terminal.backend().buffer();
+                let banner = banner(buffer);
+                let at = format!("{numbers} in {} at {width}x{height}", language_name(language));
+                let call = app.session.as_ref().unwrap().call.as_ref().unwrap();
+                let mut pending: Vec<&str> = Vec::new();
+                for (_, prompt) in call.pending_prompts() {
+                    if app.directory.get(&prompt.number).is_some_and(|e| e.life_risk) {
+                        pending.push(&prompt.number);
+                        let rule = app.rules.get(&prompt.rule).unwrap();
+                        let advice = app.strings.advice(rule);
+                        assert!(banner.contains(advice), "{at}: {advice:?} not whole in {banner:?}");
+                    }
+                }
+                assert!(banner.contains(&format!("⚠ {}", pending.join(" · "))), "{at}: {banner:?}");
+                let prompts_114 = pending.contains(&"114");
+                assert_eq!(prompts_114, numbers.ends_with("114"), "{at}");
+                if prompts_114 {
+                    assert!(banner.contains("114 (") && banner.contains("SMS"), "{at}: {banner:?}");
+                }
+                // The panes are still drawn below it.
+                let screen = terminal.backend().to_string();
+                assert!(screen.contains("1 Appel") || screen.contains("1 Call"), "{at}\n{screen}");
+            }
+        }
+    }
 }

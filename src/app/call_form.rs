@@ -3,7 +3,7 @@
 use ratatui_textarea::TextArea;
 
 use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud};
-use crate::domain::emergency::{Directory, Rules, Situation};
+use crate::domain::emergency::{Directory, Recorded, Rules, Situation};
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{CallbackId, FileId, ShiftId, Timestamp};
 
@@ -24,6 +24,8 @@ pub struct CallForm {
     pub editing_notes: bool,
     /// The listener was already asked whether to schedule a callback.
     pub callback_offered: bool,
+    /// Ending already opened the RUD grid once for a situation that asks for it.
+    pub rud_asked: bool,
     /// The callback this call performs (the caller was reached): closed when it is saved.
     pub performs_callback: Option<CallbackId>,
     /// A file is being opened for this anonymous call so that it can be called back.
@@ -45,6 +47,7 @@ impl CallForm {
             notes: TextArea::default(),
             editing_notes: false,
             callback_offered: false,
+            rud_asked: false,
             performs_callback: None,
             callback_after_file: false,
         }
@@ -70,6 +73,7 @@ impl CallForm {
             notes,
             editing_notes: false,
             callback_offered: false,
+            rud_asked: false,
             performs_callback: record.performs_callback,
             callback_after_file: false,
         }
@@ -121,7 +125,8 @@ impl CallForm {
     /// once raised, stays until acknowledged, even if what raised it is untaken.
     pub fn raise_prompts(&mut self, rules: &Rules, now: Timestamp) -> usize {
         let mut raised = 0;
-        for rule in rules.firing(&self.situations, &self.rud) {
+        let recorded = Recorded { situations: &self.situations, themes: &self.themes, rud: &self.rud };
+        for rule in rules.firing(recorded) {
             for number in &rule.numbers {
                 if !self.prompts.iter().any(|p| p.number == *number && p.rule == rule.name) {
                     self.prompts.push(PromptRecord {
@@ -135,6 +140,17 @@ impl CallForm {
             }
         }
         raised
+    }
+
+    /// What the rules read.
+    pub fn recorded(&self) -> Recorded<'_> {
+        Recorded { situations: &self.situations, themes: &self.themes, rud: &self.rud }
+    }
+
+    /// Ending should open the RUD grid first: a situation calls for it (suicidal ideation), a
+    /// level is not rated, and the listener was not asked yet on this call.
+    pub fn asks_rud(&self, rules: &Rules) -> bool {
+        !self.rud_asked && rules.rud_missing(self.recorded())
     }
 
     /// Prompts not acknowledged yet, in the order raised.

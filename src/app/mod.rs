@@ -409,7 +409,9 @@ impl App {
                             ending: false,
                         }));
                     }
-                    Action::PickRud => session.modals.push(Modal::Rud { row: 0, rud: call.rud }),
+                    Action::PickRud => {
+                        session.modals.push(Modal::Rud { row: 0, rud: call.rud, ending: false })
+                    }
                     Action::PickSituations => {
                         let options: Vec<(String, String)> = Situation::ALL
                             .iter()
@@ -460,8 +462,10 @@ impl App {
         self.finish_call(None)
     }
 
-    /// `e`: ending a call is asked once, showing what will be saved; first, every prompted
-    /// number waits for what was done with it (a life-risk one cannot be left pending).
+    /// `e`: before a call ends, a life-risk number waiting blocks it; suicidal ideation without
+    /// a full grid opens the grid, once; every other prompted number waits for what was done
+    /// with it (Enter: given); then ending is asked once, showing what will be saved. Each step
+    /// leads to the next.
     fn ask_end_call(&mut self) -> Vec<Effect> {
         let strings = self.strings;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
@@ -470,14 +474,23 @@ impl App {
             return Vec::new();
         };
         call.editing_notes = false;
+        let ack = Modal::Acknowledge(AckForm { ending: true, ..AckForm::default() });
+        if call.life_risk_pending(&self.directory) {
+            session.modals.push(ack);
+            self.status = status(&strings.end_blocked_by_prompt, true);
+            return Vec::new();
+        }
+        if call.asks_rud(&self.rules) && !call.call_type.is_some_and(CallType::is_quick) {
+            call.rud_asked = true;
+            let rud = call.rud;
+            let row = [rud.risk, rud.urgency, rud.danger].iter().position(Option::is_none).unwrap_or(0);
+            session.modals.push(Modal::Rud { row, rud, ending: true });
+            self.status = status(&strings.end_asks_rud, false);
+            return Vec::new();
+        }
         if call.pending_prompts().next().is_some() {
-            session.modals.push(Modal::Acknowledge(AckForm::default()));
-            let why = if call.life_risk_pending(&self.directory) {
-                &strings.end_blocked_by_prompt
-            } else {
-                &strings.end_asks_prompt_outcome
-            };
-            self.status = status(why, true);
+            session.modals.push(ack);
+            self.status = status(&strings.end_asks_prompt_outcome, true);
             return Vec::new();
         }
         session.modals.push(Modal::ConfirmEndCall);
@@ -959,7 +972,7 @@ impl App {
                 }
                 _ => {}
             },
-            Modal::Rud { row, rud } => {
+            Modal::Rud { row, rud, ending } => {
                 let level = match *row {
                     0 => &mut rud.risk,
                     1 => &mut rud.urgency,
@@ -978,12 +991,15 @@ impl App {
                         session.modals.pop();
                     }
                     KeyCode::Enter => {
-                        let rud = *rud;
+                        let (rud, ending) = (*rud, *ending);
                         session.modals.pop();
                         if let Some(call) = session.call.as_mut() {
                             call.rud = rud;
                             call.raise_prompts(&self.rules, now);
                             session.mark_dirty(now);
+                            if ending {
+                                return self.ask_end_call();
+                            }
                         }
                     }
                     _ => {}
@@ -1059,11 +1075,16 @@ impl App {
                                 call.toggle_orientation(&number, &ordered);
                             }
                         }
-                        *form = AckForm::default();
-                        if call.pending_prompts().next().is_none() {
-                            session.modals.pop();
-                        }
+                        let ending = form.ending;
+                        *form = AckForm { ending, ..AckForm::default() };
+                        let done = call.pending_prompts().next().is_none();
                         session.mark_dirty(now);
+                        if done {
+                            session.modals.pop();
+                            if ending {
+                                return self.ask_end_call();
+                            }
+                        }
                     }
                     _ => {}
                 }

@@ -24,6 +24,8 @@ pub enum Modal {
     Rud {
         row: usize,
         rud: Rud,
+        /// Opened by ending the call: Enter goes on ending it.
+        ending: bool,
     },
     FileSearch(FileSearch),
     /// The code of a file just opened, shown large so it can be read to the caller.
@@ -128,6 +130,8 @@ pub struct AckForm {
     /// Required for "not relevant": a word on why.
     pub note: String,
     pub error: Option<String>,
+    /// Opened by ending the call: once nothing waits, ending goes on.
+    pub ending: bool,
 }
 
 /// What a list popup chooses.

@@ -174,10 +174,17 @@ fn a_whole_call_from_start_to_saved() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(call(&app).themes, ["isolement", "idées suicidaires"]);
 
-    // Ending is asked once, then asks for the type, then the outcome, then offers a callback.
+    // The theme of suicidal ideation, levels not rated: ending opens the grid first, once;
+    // then what was done with the 3114 it prompted (Enter: given); then ending is asked once.
     assert!(key(&mut app, KeyCode::Char('e')).is_empty());
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Rud { ending: true, .. })));
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Acknowledge(_))));
+    key(&mut app, KeyCode::Enter); // number given
     assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
     key(&mut app, KeyCode::Enter); // yes, end it
+
+    // Then it asks for the type, then the outcome, then offers a callback.
     key(&mut app, KeyCode::Enter); // Écoute
     assert_eq!(call(&app).call_type, Some(CallType::Listening));
     key(&mut app, KeyCode::Enter); // first outcome
@@ -731,6 +738,77 @@ fn ticking_situations_raises_their_numbers_without_blocking_for_orientations() {
     assert_eq!(call(&app).prompts.len(), 1);
     assert_eq!(call(&app).prompts[0].number, "119");
     assert!(!call(&app).life_risk_pending(&app.directory), "119 orients, it does not block");
+}
+
+/// Issue 14: the theme "idées suicidaires" prompted nothing, and nothing asked for the grid.
+#[test]
+fn suicidal_ideation_prompts_3114_and_ending_opens_the_rud_grid_once() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char('t'));
+    // "idées suicidaires" is the third default theme
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(call(&app).themes, ["idées suicidaires"]);
+    let numbers: Vec<&str> = call(&app).prompts.iter().map(|p| p.number.as_str()).collect();
+    assert_eq!(numbers, ["3114"]);
+
+    // Ending opens the grid on its first row not rated, before the type is asked.
+    assert!(key(&mut app, KeyCode::Char('e')).is_empty());
+    let modals = &app.session.as_ref().unwrap().modals;
+    assert!(matches!(modals.last(), Some(Modal::Rud { row: 0, ending: true, .. })), "{modals:?}");
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.end_asks_rud);
+    // Lethal means at hand: 15 and 112 now, and ending goes on to their acknowledgement.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Enter);
+    let numbers: Vec<&str> = call(&app).prompts.iter().map(|p| p.number.as_str()).collect();
+    assert_eq!(numbers, ["3114", "15", "112"]);
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Acknowledge(_))));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Char('2'));
+        key(&mut app, KeyCode::Enter);
+    }
+    // Nothing waits any more: ending goes on, asked once.
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
+    key(&mut app, KeyCode::Esc);
+
+    // The grid is asked once: risk still not rated, ending goes on to the type.
+    key(&mut app, KeyCode::Char('e'));
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::List(_))));
+}
+
+#[test]
+fn the_rud_grid_is_asked_at_the_end_only_for_suicidal_ideation_and_esc_keeps_the_call() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char('e'));
+    assert!(
+        matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)),
+        "no ideation"
+    );
+    key(&mut app, KeyCode::Esc);
+    // suicidal ideation is the fifth situation
+    key(&mut app, KeyCode::Char('u'));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(call(&app).situations, [Situation::SuicidalIdeation]);
+    key(&mut app, KeyCode::Char('e'));
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Rud { ending: true, .. })));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.session.as_ref().unwrap().modals.is_empty() && app.session.as_ref().unwrap().call.is_some());
+    // The grid is asked once; the 3114 still waits for what was done with it.
+    key(&mut app, KeyCode::Char('e'));
+    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Acknowledge(_))), "asked once");
 }
 
 #[test]

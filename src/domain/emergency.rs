@@ -73,41 +73,77 @@ stored_enum! {
 }
 
 /// One condition: every field given must hold.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     pub situation: Option<Situation>,
+    /// One of the call's themes, as the config names it ("idées suicidaires").
+    pub theme: Option<String>,
     /// The RUD urgency is one of these.
     #[serde(default)]
     pub urgency: Vec<RudLevel>,
+    /// The RUD danger (lethality and access to the means) is one of these.
+    #[serde(default)]
+    pub danger: Vec<RudLevel>,
 }
 
 impl Condition {
     /// As the config writes it, for messages: `{ situation = "act_in_progress" }`.
     fn describe(&self) -> String {
+        let levels = |levels: &[RudLevel]| {
+            let levels: Vec<String> = levels.iter().map(|u| format!("\"{u}\"")).collect();
+            format!("[{}]", levels.join(", "))
+        };
         let mut fields = Vec::new();
         if let Some(situation) = self.situation {
             fields.push(format!("situation = \"{situation}\""));
         }
+        if let Some(theme) = &self.theme {
+            fields.push(format!("theme = {theme:?}"));
+        }
         if !self.urgency.is_empty() {
-            let levels: Vec<String> = self.urgency.iter().map(|u| format!("\"{u}\"")).collect();
-            fields.push(format!("urgency = [{}]", levels.join(", ")));
+            fields.push(format!("urgency = {}", levels(&self.urgency)));
+        }
+        if !self.danger.is_empty() {
+            fields.push(format!("danger = {}", levels(&self.danger)));
         }
         format!("{{ {} }}", fields.join(", "))
     }
 
-    /// The same condition, whatever the order of its urgency levels.
+    /// The same condition, whatever the order of its levels.
     fn same_as(&self, other: &Condition) -> bool {
+        let same = |a: &[RudLevel], b: &[RudLevel]| a.len() == b.len() && a.iter().all(|l| b.contains(l));
         self.situation == other.situation
-            && self.urgency.len() == other.urgency.len()
-            && self.urgency.iter().all(|u| other.urgency.contains(u))
+            && self.theme == other.theme
+            && same(&self.urgency, &other.urgency)
+            && same(&self.danger, &other.danger)
     }
 
-    fn holds(&self, situations: &[Situation], rud: &Rud) -> bool {
-        let situation = self.situation.is_none_or(|s| situations.contains(&s));
-        let urgency = self.urgency.is_empty() || rud.urgency.is_some_and(|u| self.urgency.contains(&u));
-        situation && urgency && (self.situation.is_some() || !self.urgency.is_empty())
+    /// No field at all: such a condition never holds (it is refused in the config).
+    fn is_empty(&self) -> bool {
+        self.situation.is_none() && self.theme.is_none() && self.urgency.is_empty() && self.danger.is_empty()
     }
+
+    fn holds(&self, recorded: &Recorded) -> bool {
+        let level = |wanted: &[RudLevel], rated: Option<RudLevel>| {
+            wanted.is_empty() || rated.is_some_and(|l| wanted.contains(&l))
+        };
+        let situation = self.situation.is_none_or(|s| recorded.situations.contains(&s));
+        let theme = self.theme.as_ref().is_none_or(|t| recorded.themes.contains(t));
+        situation
+            && theme
+            && level(&self.urgency, recorded.rud.urgency)
+            && level(&self.danger, recorded.rud.danger)
+            && !self.is_empty()
+    }
+}
+
+/// What the listener recorded during a call that the rules read.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded<'a> {
+    pub situations: &'a [Situation],
+    pub themes: &'a [String],
+    pub rud: &'a Rud,
 }
 
 /// A rule: when any of its conditions holds, its numbers are prompted.
@@ -119,6 +155,10 @@ pub struct Rule {
     pub numbers: Vec<String>,
     pub advice_fr: String,
     pub advice_en: String,
+    /// The situation calls for the RUD grid: ending the call opens it once if a level is
+    /// not rated.
+    #[serde(default)]
+    pub asks_rud: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -134,8 +174,15 @@ impl Rules {
     }
 
     /// The rules that fire for what was recorded, in file order.
-    pub fn firing<'a>(&'a self, situations: &'a [Situation], rud: &'a Rud) -> impl Iterator<Item = &'a Rule> {
-        self.rules.iter().filter(move |rule| rule.when.iter().any(|c| c.holds(situations, rud)))
+    pub fn firing<'a>(&'a self, recorded: Recorded<'a>) -> impl Iterator<Item = &'a Rule> {
+        self.rules.iter().filter(move |rule| rule.when.iter().any(|c| c.holds(&recorded)))
+    }
+
+    /// Whether a rule that fires asks for the RUD grid and one of its levels is not rated.
+    pub fn rud_missing(&self, recorded: Recorded) -> bool {
+        let rud = recorded.rud;
+        let unrated = rud.risk.is_none() || rud.urgency.is_none() || rud.danger.is_none();
+        unrated && self.firing(recorded).any(|rule| rule.asks_rud)
     }
 
     pub fn get(&self, name: &str) -> Option<&Rule> {
@@ -171,6 +218,7 @@ pub struct RuleOverride {
     pub numbers: Option<Vec<String>>,
     pub advice_fr: Option<String>,
     pub advice_en: Option<String>,
+    pub asks_rud: Option<bool>,
 }
 
 /// A refused override: which entry of the config's list, which of its fields, and why (the
@@ -292,14 +340,16 @@ impl Rules {
                 numbers: at.merged(&o.numbers, old.map(|r| &r.numbers), "numbers")?,
                 advice_fr: at.merged(&o.advice_fr, old.map(|r| &r.advice_fr), "advice_fr")?,
                 advice_en: at.merged(&o.advice_en, old.map(|r| &r.advice_en), "advice_en")?,
+                asks_rud: o.asks_rud.or(old.map(|r| r.asks_rud)).unwrap_or(false),
             };
+            if old.is_some_and(|old| old.asks_rud && !rule.asks_rud) {
+                return Err(at.refuse("asks_rud", "asks for the RUD grid: it cannot be set to false"));
+            }
             if rule.when.is_empty() {
                 return Err(at.refuse("when", "needs at least one condition"));
             }
-            if rule.when.iter().any(|c| c.situation.is_none() && c.urgency.is_empty()) {
-                return Err(
-                    at.refuse("when", "has a condition with neither situation nor urgency: it never holds")
-                );
+            if rule.when.iter().any(Condition::is_empty) {
+                return Err(at.refuse("when", "has a condition with no field: it never holds"));
             }
             let kept = |c: &&Condition| rule.when.iter().any(|new| new.same_as(c));
             if let Some(dropped) = old.and_then(|old| old.when.iter().find(|c| !kept(c))) {
@@ -344,11 +394,20 @@ impl Rules {
 mod tests {
     use super::*;
 
+    /// The numbers the built-in rules prompt, sorted (not deduplicated: one number prompted by
+    /// two rules would be raised twice).
+    fn prompted(situations: &[Situation], themes: &[String], rud: &Rud) -> Vec<String> {
+        let recorded = Recorded { situations, themes, rud };
+        let mut numbers: Vec<String> =
+            Rules::builtin().firing(recorded).flat_map(|r| r.numbers.clone()).collect();
+        numbers.sort_by_key(|n| n.parse::<u32>().unwrap());
+        numbers
+    }
+
     /// Every rule, from what is recorded to exactly the numbers expected, nothing extra.
     #[test]
     fn rules_prompt_exactly_the_expected_numbers() {
         use Situation::*;
-        let rules = Rules::builtin();
         let rud = |urgency| Rud { urgency, ..Rud::default() };
         let cases: &[(&[Situation], Option<RudLevel>, &[&str])] = &[
             (&[], None, &[]),
@@ -359,10 +418,10 @@ mod tests {
             (&[ViolenceNow], None, &["17"]),
             (&[FireGasAccident], None, &["18"]),
             (&[CannotSpeak], None, &["114"]),
-            (&[SuicidalIdeation], None, &[]),
+            (&[SuicidalIdeation], None, &["3114"]),
             (&[SuicidalIdeation], Some(RudLevel::Low), &["3114"]),
             (&[SuicidalIdeation], Some(RudLevel::Medium), &["3114"]),
-            (&[SuicidalIdeation], Some(RudLevel::High), &["15", "112"]),
+            (&[SuicidalIdeation], Some(RudLevel::High), &["15", "112", "3114"]),
             (&[ChildInDanger], None, &["119"]),
             (&[ViolenceAgainstWoman], None, &["3919"]),
             (&[ElderAbuse], None, &["3977"]),
@@ -370,12 +429,87 @@ mod tests {
             (&[ViolenceAgainstWoman, ChildInDanger], Some(RudLevel::High), &["15", "112", "119", "3919"]),
         ];
         for (situations, urgency, expected) in cases {
-            let rud = rud(*urgency);
-            let mut numbers: Vec<&str> =
-                rules.firing(situations, &rud).flat_map(|r| r.numbers.iter().map(String::as_str)).collect();
-            numbers.sort_by_key(|n| n.parse::<u32>().unwrap());
+            let numbers = prompted(situations, &[], &rud(*urgency));
             assert_eq!(&numbers, expected, "{situations:?} with urgency {urgency:?}");
         }
+        // Issue 14: R élevé · U moyen · D élevé, lethal means at hand, prompted nothing.
+        let means_at_hand =
+            Rud { risk: Some(RudLevel::High), urgency: Some(RudLevel::Medium), danger: Some(RudLevel::High) };
+        assert_eq!(prompted(&[], &[], &means_at_hand), ["15", "112"]);
+        // The theme alone, without the situation ticked, prompted nothing either.
+        assert_eq!(prompted(&[], &["idées suicidaires".into()], &Rud::default()), ["3114"]);
+        assert_eq!(prompted(&[], &["isolement".into(), "deuil".into()], &Rud::default()), [] as [&str; 0]);
+    }
+
+    /// Every R × U × D (not rated, faible, moyen, élevé: 64) with nothing ticked, each situation
+    /// alone, and the theme "idées suicidaires": the numbers prompted, and whether ending asks for
+    /// the grid. Written out from the RUD grid and the directory, not from the rules.
+    #[test]
+    fn every_rud_and_situation_prompts_what_the_grid_says() {
+        // R U D (- not rated, f faible, m moyen, é élevé), then the numbers the grid alone calls
+        // for: urgency élevé or danger élevé is 15 and 112; risk alone, nothing.
+        #[rustfmt::skip]
+        const GRID: [&str; 64] = [
+            "- - -", "- - f", "- - m", "- - é 15 112",
+            "- f -", "- f f", "- f m", "- f é 15 112",
+            "- m -", "- m f", "- m m", "- m é 15 112",
+            "- é - 15 112", "- é f 15 112", "- é m 15 112", "- é é 15 112",
+            "f - -", "f - f", "f - m", "f - é 15 112",
+            "f f -", "f f f", "f f m", "f f é 15 112",
+            "f m -", "f m f", "f m m", "f m é 15 112",
+            "f é - 15 112", "f é f 15 112", "f é m 15 112", "f é é 15 112",
+            "m - -", "m - f", "m - m", "m - é 15 112",
+            "m f -", "m f f", "m f m", "m f é 15 112",
+            "m m -", "m m f", "m m m", "m m é 15 112",
+            "m é - 15 112", "m é f 15 112", "m é m 15 112", "m é é 15 112",
+            "é - -", "é - f", "é - m", "é - é 15 112",
+            "é f -", "é f f", "é f m", "é f é 15 112",
+            "é m -", "é m f", "é m m", "é m é 15 112",
+            "é é - 15 112", "é é f 15 112", "é é m 15 112", "é é é 15 112",
+        ];
+        // What is ticked, the numbers it adds whatever the grid, and whether it asks for the grid.
+        let ideation_theme = ["idées suicidaires".to_owned()];
+        type Ticked<'a> = (&'a [Situation], &'a [String], &'a [&'a str], bool);
+        let situations: [Ticked; 10] = [
+            (&[], &[], &[], false),
+            (&[Situation::ActInProgress], &[], &["15", "112"], false),
+            (&[Situation::ViolenceNow], &[], &["17"], false),
+            (&[Situation::FireGasAccident], &[], &["18"], false),
+            (&[Situation::CannotSpeak], &[], &["114"], false),
+            (&[Situation::SuicidalIdeation], &[], &["3114"], true),
+            (&[Situation::ChildInDanger], &[], &["119"], false),
+            (&[Situation::ViolenceAgainstWoman], &[], &["3919"], false),
+            (&[Situation::ElderAbuse], &[], &["3977"], false),
+            (&[], &ideation_theme, &["3114"], true),
+        ];
+        let level = |word: &str| match word {
+            "-" => None,
+            "f" => Some(RudLevel::Low),
+            "m" => Some(RudLevel::Medium),
+            "é" => Some(RudLevel::High),
+            other => panic!("{other:?} is not a level"),
+        };
+        let rules = Rules::builtin();
+        let mut checked = 0;
+        for row in GRID {
+            let words: Vec<&str> = row.split(' ').collect();
+            let rud = Rud { risk: level(words[0]), urgency: level(words[1]), danger: level(words[2]) };
+            let unrated = words[..3].contains(&"-");
+            for (ticked, themes, adds, asks_rud) in &situations {
+                let mut expected: Vec<&str> = words[3..].iter().chain(adds.iter()).copied().collect();
+                expected.sort_by_key(|n| n.parse::<u32>().unwrap());
+                expected.dedup();
+                assert_eq!(prompted(ticked, themes, &rud), expected, "{row:?} with {ticked:?} {themes:?}");
+                let recorded = Recorded { situations: ticked, themes, rud: &rud };
+                assert_eq!(
+                    rules.rud_missing(recorded),
+                    *asks_rud && unrated,
+                    "{row:?} with {ticked:?} {themes:?}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 640);
     }
 
     #[test]
@@ -496,7 +630,7 @@ mod tests {
         assert_eq!(field, "numbers");
         assert!(why.contains("must keep prompting \"15\""), "{why}");
         assert_eq!(rule_refused(RuleOverride { numbers: numbers(&[]), ..o("violence_now") }).0, "numbers");
-        let when = Some(vec![Condition { situation: Some(Situation::ActInProgress), urgency: vec![] }]);
+        let when = Some(vec![Condition { situation: Some(Situation::ActInProgress), ..Default::default() }]);
         assert_eq!(rule_refused(RuleOverride { when, ..o("life_at_risk") }).0, "when");
         let new = |numbers, when| RuleOverride {
             numbers,
@@ -505,11 +639,23 @@ mod tests {
             advice_en: Some("…".into()),
             ..o("new")
         };
-        let cannot_speak = vec![Condition { situation: Some(Situation::CannotSpeak), urgency: vec![] }];
+        let cannot_speak = vec![Condition { situation: Some(Situation::CannotSpeak), ..Default::default() }];
         assert_eq!(rule_refused(new(numbers(&[]), cannot_speak.clone())).0, "numbers");
         assert_eq!(rule_refused(new(numbers(&["114"]), vec![])).0, "when");
-        let never = vec![Condition { situation: None, urgency: vec![] }];
+        let never = vec![Condition::default()];
         assert_eq!(rule_refused(new(numbers(&["114"]), never)).0, "when");
+        let (field, why) = rule_refused(RuleOverride { asks_rud: Some(false), ..o("suicidal_ideation") });
+        assert_eq!(
+            (field, why.as_str()),
+            (
+                "asks_rud",
+                "emergency rule \"suicidal_ideation\" asks for the RUD grid: it cannot be set to false"
+            )
+        );
+        let theme = Condition { theme: Some("idées suicidaires".into()), ..Default::default() };
+        let (field, why) = rule_refused(RuleOverride { when: Some(vec![theme]), ..o("suicidal_ideation") });
+        assert_eq!(field, "when");
+        assert!(why.contains("drops its condition { situation = \"suicidal_ideation\" }"), "{why}");
         let advice = RuleOverride { advice_fr: Some(String::new()), ..o("elder_abuse") };
         assert_eq!(rule_refused(advice).0, "advice_fr");
         assert_eq!(

@@ -58,7 +58,9 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
 }
 
 fn main_screen(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
-    let banner_height = if emergency::banner_text(app, session).is_some() { 2 } else { 0 };
+    // As many rows as the advice needs at this width: emergency text is never cut.
+    let banner_lines = emergency::banner_lines(app, session, area.width);
+    let banner_height = u16::try_from(banner_lines.len()).unwrap_or(u16::MAX);
     let [status, banner, body, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner_height),
@@ -67,7 +69,7 @@ fn main_screen(frame: &mut Frame, app: &App, session: &Session, area: Rect, them
     ])
     .areas(area);
     status_bar::draw(frame, app, session, status, theme);
-    emergency::draw_banner(frame, app, session, banner, theme);
+    emergency::draw_banner(frame, banner_lines, banner, theme);
     if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);

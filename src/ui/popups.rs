@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             (s.card_title.clone(), card(app, *selected, compact, theme), 90)
         }
         Modal::List(list) => (list_title(app, list).to_owned(), list_lines(list, theme), 56),
-        Modal::Rud { row, rud } => (s.rud_title.clone(), rud_lines(app, *row, rud, theme), 60),
+        Modal::Rud { row, rud, .. } => (s.rud_title.clone(), rud_lines(app, *row, rud, theme), 60),
         Modal::NewFileCode(code) => {
             let spaced: String = code.as_str().chars().map(|c| format!("{c} ")).collect();
             let lines = vec![
