@@ -91,7 +91,7 @@ impl Invocation {
 
 /// The terminal interface; on a first run it walks the person through creating the database.
 pub fn open_terminal(invocation: Invocation) -> Result<ExitCode> {
-    crate::terminal::run(invocation.db, invocation.config, Vec::new())?;
+    crate::terminal::run(invocation.db, invocation.config, invocation.login, Vec::new())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -149,7 +149,7 @@ pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let accounts = demo::ACCOUNTS.iter().map(|a| (a.login.to_owned(), a.passphrase.to_owned())).collect();
-    crate::terminal::run(invocation.db, invocation.config, accounts)?;
+    crate::terminal::run(invocation.db, invocation.config, invocation.login, accounts)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -152,6 +152,7 @@ strings!(
     unlock_passphrase,
     unlock_hint,
     unlock_wait,
+    unlock_unknown_as,
     unlocking,
     handover_blocked,
     demo_accounts,

@@ -26,6 +26,7 @@ use crate::domain::caller_file::{FileProfile, FileStatus};
 use crate::domain::listener::Role;
 use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
+use crate::last_login;
 use crate::store::ScopeRequest;
 use crate::store::{KdfParams, NewAccount, Store, StoreError};
 use crate::ui;
@@ -159,6 +160,7 @@ impl Runner {
         };
         match gathered() {
             Ok(unlocked) => {
+                last_login::remember(&self.db, &unlocked.actor.login);
                 self.store = Some(store);
                 Reply::Unlocked(Box::new(unlocked))
             }
@@ -169,12 +171,7 @@ impl Runner {
 
 fn perform_unlocked(store: &mut Store, effect: Effect, now: Timestamp) -> Result<Reply, StoreError> {
     Ok(match effect {
-        Effect::StartShift { end_previous } => {
-            if let Some(previous) = end_previous {
-                store.end_shift(previous, "")?;
-            }
-            Reply::ShiftStarted(store.start_shift()?)
-        }
+        Effect::StartShift => Reply::ShiftStarted(store.start_shift()?),
         Effect::SaveCall { call, callback } => {
             store.save_call_with_callback(&call, callback.as_ref())?;
             Reply::CallSaved
@@ -300,8 +297,14 @@ pub fn message(s: &Strings, err: &StoreError) -> String {
     }
 }
 
-/// Opens the terminal interface on `db` until the person quits or a signal ends it.
-pub fn run(db: PathBuf, config: Config, demo_accounts: Vec<(String, String)>) -> Result<()> {
+/// Opens the terminal interface on `db` until the person quits or a signal ends it. The
+/// unlock screen starts on `login` (`--as`), else on the account last unlocked here.
+pub fn run(
+    db: PathBuf,
+    config: Config,
+    login: Option<String>,
+    demo_accounts: Vec<(String, String)>,
+) -> Result<()> {
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
         anyhow::bail!(
             "the terminal interface needs a terminal; for scripts, use the subcommands (see --help)"
@@ -318,6 +321,7 @@ pub fn run(db: PathBuf, config: Config, demo_accounts: Vec<(String, String)>) ->
     let mut app = App::new(config, strings, logins, Utc::now(), offset);
     app.colors = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.demo_accounts = demo_accounts;
+    app.preselect(login.as_deref(), last_login::read(&db).as_deref());
     let mut runner = Runner::new(db, &app.config, KdfParams::DEFAULT);
 
     // SIGTERM and SIGHUP (the terminal window closed) save the draft before leaving.

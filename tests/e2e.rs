@@ -144,7 +144,7 @@ fn after_kill_9_the_draft_comes_back() {
     let tmux = open_terminal(dir.path());
     unlock_as_camille(&tmux);
     tmux.wait_for("Votre permanence");
-    tmux.keys(&["r"]);
+    tmux.keys(&["Enter"]);
     tmux.wait_for("Appel non terminé");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Notes tapées avant le crash CANARY-KILL");
@@ -174,6 +174,31 @@ fn a_wrong_passphrase_then_the_right_one() {
     tmux.type_text(LISTENER_PASS);
     tmux.keys(&["Enter"]);
     tmux.wait_for("Pas d'appel en cours");
+}
+
+#[test]
+fn the_unlock_screen_starts_on_the_account_asked_with_as_then_on_the_last_one_used() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    add_listener(&mut create(&db));
+    // `--as camille`: the passphrase typed at once is Camille's.
+    let tmux = Tmux::start(dir.path(), &["--db", db.to_str().unwrap(), "--as", LISTENER], 100, 30);
+    tmux.wait_for("Qui êtes-vous ?");
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+    drop(tmux);
+    // Without `--as`: still Camille, the last one to unlock here.
+    let tmux = open_terminal(dir.path());
+    tmux.wait_for("Qui êtes-vous ?");
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Votre permanence commencée");
 }
 
 #[test]
@@ -340,11 +365,16 @@ fn a_caller_who_calls_again_on_another_shift_is_announced_first() {
     tmux.keys(&["C-q"]);
     tmux.wait_exit();
 
-    // Another process, another shift: the caller gives the code.
+    // Another process, another shift (the open one closed through the end of shift, `n`
+    // doing nothing there): the caller gives the code.
     let tmux = open_terminal(dir.path());
     unlock_as_camille(&tmux);
     tmux.wait_for("Votre permanence commencée");
     tmux.keys(&["n"]);
+    tmux.keys(&["F10"]);
+    tmux.wait_for("Note de passation");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("Permanence close");
     tmux.wait_for("Pas d'appel en cours");
     tmux.keys(&["n"]);
     tmux.wait_for("Appel en cours");
@@ -381,8 +411,9 @@ fn a_supervisor_reassigns_in_one_terminal_and_the_listener_sees_it_then_performs
     listener.wait_for("[4 Rappels]");
     listener.wait_for(&format!("{code} haute    tous"));
 
-    // The supervisor's own terminal, another process on the same file.
-    let supervisor = Tmux::start(dir.path(), &["--db", db.to_str().unwrap()], 130, 40);
+    // The supervisor's own terminal, another process on the same file; `--as`, since the
+    // account last unlocked on this database is Camille's.
+    let supervisor = Tmux::start(dir.path(), &["--db", db.to_str().unwrap(), "--as", SUPERVISOR], 130, 40);
     supervisor.wait_for("Qui êtes-vous ?");
     supervisor.type_text(SUPERVISOR_PASS);
     supervisor.keys(&["Enter"]);

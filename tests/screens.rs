@@ -317,6 +317,10 @@ fn summary() -> Summary {
     }
 }
 
+/// Longer than the notes editor is wide at 160 columns, and twice as long as at 80.
+const LONG_NOTE: &str = " Elle dit qu'elle n'a plus personne à qui parler le soir depuis que sa fille ne \
+    répond plus, qu'elle reste devant la fenêtre jusqu'à minuit et qu'elle n'ose pas appeler son médecin.";
+
 type Scenario = (&'static str, fn(Language) -> App);
 
 fn scenarios() -> Vec<Scenario> {
@@ -350,6 +354,12 @@ fn scenarios() -> Vec<Scenario> {
         ("main_idle", unlocked),
         ("main_call", in_call),
         ("main_call_typing", |l| in_call_then(l, &[KeyCode::Enter])),
+        // A line longer than the pane wraps: its start stays on screen, the cursor at its end.
+        ("notes_wrap", |l| {
+            let mut app = in_call_then(l, &[KeyCode::Enter]);
+            type_text(&mut app, LONG_NOTE);
+            app
+        }),
         ("file_pane", |l| {
             let mut app = in_call(l);
             app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
@@ -419,6 +429,17 @@ fn scenarios() -> Vec<Scenario> {
             let mut app = in_file_pane_then(l, &[KeyCode::Char('m')]);
             type_text(&mut app, " Corrigé.");
             press(&mut app, KeyCode::Esc);
+            app
+        }),
+        ("amend_notes_wrap", |l| {
+            let mut app = in_file_pane_then(l, &[KeyCode::Char('m')]);
+            type_text(&mut app, LONG_NOTE);
+            app
+        }),
+        ("file_pane_long_notes", |l| {
+            let mut app = in_file_pane_then(l, &[]);
+            let view = app.session.as_mut().unwrap().file.as_mut().unwrap();
+            view.history[0].record.notes = format!("Rappelle comme convenu.{LONG_NOTE}");
             app
         }),
         ("callback_from_file", |l| {
@@ -506,6 +527,13 @@ fn scenarios() -> Vec<Scenario> {
             press(&mut app, KeyCode::F(10));
             app.apply(Reply::Summary(Box::new(summary())));
             type_text(&mut app, "KAT-472 rappellera sans doute ce soir.");
+            app
+        }),
+        ("end_of_shift_long_handover", |l| {
+            let mut app = unlocked(l);
+            press(&mut app, KeyCode::F(10));
+            app.apply(Reply::Summary(Box::new(summary())));
+            type_text(&mut app, LONG_NOTE.trim_start());
             app
         }),
         ("emergency_pane", |l| {
@@ -829,6 +857,33 @@ fn the_banner_never_cuts_the_advice_and_114_always_says_sms() {
                 let screen = terminal.backend().to_string();
                 assert!(screen.contains("1 Appel") || screen.contains("1 Call"), "{at}\n{screen}");
             }
+        }
+    }
+}
+
+/// Whatever the length of the line being typed (one short of the width, the width exactly,
+/// one past it, and so on for several rows), the cursor is drawn inside the notes box and the
+/// start of the notes stays on screen.
+#[test]
+fn the_cursor_is_in_sight_at_the_end_of_a_long_wrapped_line() {
+    let words = "une phrase longue qui continue sans retour à la ligne ".repeat(8);
+    for (width, height) in SIZES {
+        for length in 1..=330 {
+            let mut app = in_call_then(Language::Fr, &[KeyCode::Enter, KeyCode::Home]);
+            // One line from its start: what `in_call` typed, then `length` more characters.
+            press(&mut app, KeyCode::End);
+            type_text(&mut app, &words.chars().take(length).collect::<String>());
+            let terminal = render(&app, width, height);
+            let buffer = terminal.backend().buffer();
+            let (_, title) = find(buffer, "Notes");
+            let cursor = (title + 1..height).find_map(|y| {
+                (0..width).find(|x| {
+                    let cell = &buffer[(*x, y)];
+                    cell.modifier.contains(Modifier::REVERSED) && !cell.modifier.contains(Modifier::BOLD)
+                })
+            });
+            assert!(cursor.is_some(), "no cursor after {length} more characters at {width}x{height}");
+            find(buffer, "Appelle depuis sa cuisine");
         }
     }
 }

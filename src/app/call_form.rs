@@ -1,6 +1,6 @@
 //! The call being taken: what the listener has entered so far, before it is saved.
 
-use ratatui_textarea::TextArea;
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud};
 use crate::domain::emergency::{Directory, Recorded, Rules, Situation};
@@ -44,7 +44,7 @@ impl CallForm {
             outcome: None,
             prompts: Vec::new(),
             situations: Vec::new(),
-            notes: TextArea::default(),
+            notes: notes_editor(""),
             editing_notes: false,
             callback_offered: false,
             rud_asked: false,
@@ -56,10 +56,7 @@ impl CallForm {
     /// The call as it was when its draft was last saved.
     pub fn from_draft(draft: &CallDraft) -> CallForm {
         let record = &draft.record;
-        let lines: Vec<String> = record.notes.split('\n').map(str::to_owned).collect();
-        let mut notes = TextArea::new(lines);
-        notes.move_cursor(ratatui_textarea::CursorMove::Bottom);
-        notes.move_cursor(ratatui_textarea::CursorMove::End);
+        let notes = notes_editor(&record.notes);
         CallForm {
             started_at: draft.started_at,
             call_type: draft.call_type,
@@ -198,6 +195,22 @@ impl CallForm {
     pub fn toggle_orientation(&mut self, number: &str, ordered: &[String]) {
         toggle_in_order(&mut self.orientations, number, ordered);
     }
+}
+
+/// An editor for free text (a call's notes, an amendment, a handover note) holding `text`, with
+/// the cursor at its end. It soft-wraps: a line longer than the pane continues on the next row
+/// instead of scrolling sideways, which hid the start of every line past the pane's width.
+/// ratatui-textarea 0.9 wraps by itself (`WrapMode`), cursor and Up/Down included, so no
+/// other widget is needed; the wrap is only drawn, the text keeps its own line breaks.
+pub fn notes_editor(text: &str) -> TextArea<'static> {
+    let mut editor = TextArea::new(text.split('\n').map(str::to_owned).collect());
+    // Words stay whole; a word longer than the pane (a pasted link) is cut where it must be.
+    editor.set_wrap_mode(WrapMode::WordOrGlyph);
+    // An underlined cursor line reads as a link or an error in a wrapped paragraph.
+    editor.set_cursor_line_style(ratatui::style::Style::default());
+    editor.move_cursor(CursorMove::Bottom);
+    editor.move_cursor(CursorMove::End);
+    editor
 }
 
 /// Adds or removes `item`, keeping the list in the order of `ordered` (unknown items last).

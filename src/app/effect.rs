@@ -30,10 +30,9 @@ pub enum Effect {
         display_name: String,
         passphrase: Zeroizing<String>,
     },
-    /// Start a shift, closing `end_previous` first when the listener chose a new one.
-    StartShift {
-        end_previous: Option<ShiftId>,
-    },
+    /// Start a shift. A shift left open is closed only through `EndShift` (figures, handover
+    /// note, summary), never on the way to a new one.
+    StartShift,
     SaveDraft(CallDraft),
     SaveCall {
         call: NewCall,

@@ -4,7 +4,6 @@
 //! so a refused change (full disk, a permission) loses nothing that was typed.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::TextArea;
 
 use super::action::Action;
 use super::effect::{Effect, FileChange};
@@ -84,9 +83,7 @@ impl App {
                     self.status = status(&s.not_your_call, true);
                     return Vec::new();
                 }
-                let mut notes = TextArea::new(call.record.notes.lines().map(str::to_owned).collect());
-                notes.move_cursor(ratatui_textarea::CursorMove::Bottom);
-                notes.move_cursor(ratatui_textarea::CursorMove::End);
+                let notes = super::call_form::notes_editor(&call.record.notes);
                 Modal::AmendNotes(Box::new(NotesForm {
                     file: file.id,
                     call: call.id,

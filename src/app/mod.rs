@@ -189,6 +189,27 @@ impl App {
         }
     }
 
+    /// Starts the unlock screen on `asked` (`--as`), else on `remembered` (the account last
+    /// unlocked here): whoever types at once types for that account. An unknown `--as` is
+    /// said, not silently replaced.
+    pub fn preselect(&mut self, asked: Option<&str>, remembered: Option<&str>) {
+        let s = self.strings;
+        let Some(Gate::Unlock(form)) = self.gate.as_mut() else { return };
+        let position = |login: &str| form.logins.iter().position(|l| l == login);
+        if let Some(asked) = asked {
+            match position(asked) {
+                Some(index) => {
+                    form.selected = index;
+                    return;
+                }
+                None => form.message = Some(s.fill(&s.unlock_unknown_as, &[("login", asked)])),
+            }
+        }
+        if let Some(index) = remembered.and_then(position) {
+            form.selected = index;
+        }
+    }
+
     /// Whether caller data may be drawn: only when unlocked.
     pub fn is_unlocked(&self) -> bool {
         self.gate.is_none() && self.session.is_some()
@@ -328,8 +349,9 @@ impl App {
                     return Vec::new();
                 }
                 session.modals.push(Modal::EndShift(Box::new(EndShiftForm {
+                    shift,
                     summary: None,
-                    handover: ratatui_textarea::TextArea::default(),
+                    handover: call_form::notes_editor(""),
                     closing: false,
                 })));
                 return vec![Effect::LoadSummary(shift)];
@@ -795,6 +817,13 @@ impl App {
                     Ok(path) => s.fill(&s.shift_ended, &[("path", &path.display().to_string())]),
                     Err(why) => s.fill(&s.shift_ended_no_export, &[("why", &why)]),
                 };
+                // The shift left open was closed from the unlock popup: the listener who just
+                // unlocked stays, on a new shift.
+                if matches!(session.modals.last(), Some(Modal::ShiftChoice(_))) {
+                    session.modals.pop();
+                    self.say(told);
+                    return vec![Effect::StartShift];
+                }
                 // The terminal goes to the next listener; the unlock screen says what happened.
                 let effects = self.lock();
                 if let Some(Gate::Unlock(form)) = self.gate.as_mut() {
@@ -815,7 +844,13 @@ impl App {
                 }
                 self.warn(message);
             }
-            Reply::Failed(message) => self.warn(message),
+            Reply::Failed(message) => {
+                // A shift that could not be closed stays on screen, its note kept, to try again.
+                if let Some(Modal::EndShift(form)) = self.session.as_mut().and_then(|s| s.modals.last_mut()) {
+                    form.closing = false;
+                }
+                self.warn(message)
+            }
         }
         Vec::new()
     }
@@ -832,7 +867,7 @@ impl App {
             session.access = unlocked.access;
             session.last_activity = now;
             if session.shift.is_none() {
-                return vec![Effect::StartShift { end_previous: None }];
+                return vec![Effect::StartShift];
             }
             return Vec::new();
         }
@@ -870,7 +905,7 @@ impl App {
         }
         match unlocked.open_shift {
             Some(shift) => session.modals.push(Modal::ShiftChoice(shift)),
-            None => effects.push(Effect::StartShift { end_previous: None }),
+            None => effects.push(Effect::StartShift),
         }
         self.session = Some(session);
         effects
@@ -1130,10 +1165,9 @@ impl App {
                 match code {
                     _ if form.closing => {}
                     KeyCode::Char('s') if control => {
-                        let Some(shift) = session.shift.as_ref().map(|s| s.id) else { return Vec::new() };
                         form.closing = true;
                         let handover = form.handover.lines().join("\n").trim().to_owned();
-                        return vec![Effect::EndShift { shift, handover }];
+                        return vec![Effect::EndShift { shift: form.shift, handover }];
                     }
                     KeyCode::Esc => {
                         session.modals.pop();
@@ -1156,15 +1190,24 @@ impl App {
             | Modal::Reassign(_)
             | Modal::Reschedule(_)
             | Modal::CancelCallback(_) => {}
+            // Closing a shift is never one letter away: `n` (take a call) closed it here once,
+            // pressed by habit. It takes the end-of-shift key, and goes through the end of
+            // shift (figures, handover note, summary); this popup stays under it, so Esc there
+            // comes back here. Enter or Esc resumes the shift.
             Modal::ShiftChoice(shift) => match code {
-                KeyCode::Enter | KeyCode::Char('r') => {
+                KeyCode::Enter | KeyCode::Esc => {
                     session.shift = Some(shift.clone());
                     session.modals.pop();
                 }
-                KeyCode::Char('n') => {
-                    let previous = shift.id;
-                    session.modals.pop();
-                    return vec![Effect::StartShift { end_previous: Some(previous) }];
+                _ if self.keymap.action(Context::Global, &key) == Some(Action::EndShift) => {
+                    let shift = shift.id;
+                    session.modals.push(Modal::EndShift(Box::new(EndShiftForm {
+                        shift,
+                        summary: None,
+                        handover: call_form::notes_editor(""),
+                        closing: false,
+                    })));
+                    return vec![Effect::LoadSummary(shift)];
                 }
                 _ => {}
             },
@@ -1191,8 +1234,9 @@ impl App {
                 KeyCode::Esc => form.passphrase.clear(),
                 KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => form.passphrase.push(c),
                 KeyCode::Enter => {
-                    if let Some(wait) = form.wait_left(now) {
-                        form.message = Some(s.fill(&s.unlock_wait, &[("seconds", &wait.to_string())]));
+                    // Too early: the screen already counts the wait down. A message written
+                    // here would be frozen at this second and outlive the wait.
+                    if form.wait_left(now).is_some() {
                         return Vec::new();
                     }
                     let Some(login) = form.login().map(str::to_owned) else { return Vec::new() };

@@ -12,7 +12,7 @@ use crate::domain::caller_file::{
 };
 use crate::domain::shift::Shift;
 use crate::domain::summary::Summary;
-use crate::domain::{CallId, FileId, ListenerId, Timestamp};
+use crate::domain::{CallId, FileId, ListenerId, ShiftId, Timestamp};
 
 #[derive(Debug, Clone)]
 pub enum Modal {
@@ -36,6 +36,8 @@ pub enum Modal {
     CallbackForm(CallbackForm),
     ConfirmQuit,
     DraftRecovery(CallDraft),
+    /// The listener's own shift, found still open at unlock: resumed (Enter, the default), or
+    /// closed through the end of shift (its `F10`) before a new one starts.
     ShiftChoice(Shift),
     /// The handover note left by the previous shift.
     Handover(String),
@@ -64,6 +66,8 @@ pub enum Modal {
 
 #[derive(Debug, Clone)]
 pub struct EndShiftForm {
+    /// The shift being closed: the session's, or the one found open at unlock.
+    pub shift: ShiftId,
     /// Filled when the store answers.
     pub summary: Option<Summary>,
     pub handover: TextArea<'static>,

@@ -58,7 +58,7 @@ fn unlocked_app() -> App {
         handover: None,
         queue: Vec::new(),
     })));
-    assert!(matches!(effects.as_slice(), [Effect::StartShift { end_previous: None }]));
+    assert!(matches!(effects.as_slice(), [Effect::StartShift]));
     app.apply(Reply::ShiftStarted(shift()));
     app
 }
@@ -532,7 +532,7 @@ fn a_draft_found_at_unlock_is_offered_back() {
         handover: None,
         queue: Vec::new(),
     })));
-    key(&mut app, KeyCode::Char('r')); // resume the open shift
+    key(&mut app, KeyCode::Enter); // resume the open shift
     key(&mut app, KeyCode::Enter); // resume the draft
     assert_eq!(call(&app).notes_text(), "notes d'avant le crash");
 }
@@ -561,7 +561,7 @@ fn another_listener_takes_over_the_terminal_without_restarting() {
         handover: None,
         queue: Vec::new(),
     })));
-    assert!(matches!(effects.as_slice(), [Effect::StartShift { end_previous: None }]), "Sacha's own shift");
+    assert!(matches!(effects.as_slice(), [Effect::StartShift]), "Sacha's own shift");
     assert_eq!(app.session.as_ref().unwrap().actor.login, "sacha");
     assert!(app.session.as_ref().unwrap().shift.is_none());
 }
@@ -1013,5 +1013,134 @@ fn ending_the_shift_closes_it_locks_for_the_next_listener_and_a_return_starts_a_
         handover: None,
         queue: Vec::new(),
     })));
-    assert!(matches!(effects.as_slice(), [Effect::StartShift { end_previous: None }]));
+    assert!(matches!(effects.as_slice(), [Effect::StartShift]));
+}
+
+/// Camille unlocks; her shift of three hours ago is still open.
+fn unlocked_with_open_shift() -> App {
+    let mut app = new_app(&["camille"]);
+    let open = Shift { id: ShiftId(6), started_at: now() - chrono::Duration::hours(3), ..shift() };
+    let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
+        purged: Default::default(),
+        access: crate::domain::Access::ReadWrite,
+        listeners: Vec::new(),
+        actor: actor(),
+        open_shift: Some(open),
+        draft: None,
+        handover: None,
+        queue: Vec::new(),
+    })));
+    assert!(effects.is_empty(), "nothing decided before she chooses");
+    assert!(matches!(top(&app), Some(Modal::ShiftChoice(_))));
+    app
+}
+
+#[test]
+fn a_shift_left_open_is_never_closed_by_a_letter_and_enter_resumes_it() {
+    let mut app = unlocked_with_open_shift();
+    // `n` takes a call on the main screen: pressed by habit, it once closed the shift here.
+    for letter in ['n', 'r', 'q', 'e', '1', 'o', 'y'] {
+        let effects = key(&mut app, KeyCode::Char(letter));
+        assert!(effects.is_empty(), "{letter:?} did {effects:?}");
+        assert!(matches!(top(&app), Some(Modal::ShiftChoice(_))), "{letter:?} answered the popup");
+    }
+    assert!(app.session.as_ref().unwrap().shift.is_none());
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty());
+    assert!(top(&app).is_none());
+    assert_eq!(app.session.as_ref().unwrap().shift.as_ref().map(|s| s.id), Some(ShiftId(6)));
+    // Esc too keeps the shift: the default is always to carry on.
+    let mut app = unlocked_with_open_shift();
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.session.as_ref().unwrap().shift.as_ref().map(|s| s.id), Some(ShiftId(6)));
+}
+
+#[test]
+fn closing_a_shift_left_open_goes_through_the_end_of_shift_then_starts_a_new_one() {
+    let mut app = unlocked_with_open_shift();
+    let effects = key(&mut app, KeyCode::F(10));
+    assert!(matches!(effects.as_slice(), [Effect::LoadSummary(ShiftId(6))]), "{effects:?}");
+    assert!(matches!(top(&app), Some(Modal::EndShift(_))), "the figures and the handover note");
+    // Esc there comes back to the choice, nothing closed.
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(matches!(top(&app), Some(Modal::ShiftChoice(_))));
+    key(&mut app, KeyCode::F(10));
+    type_text(&mut app, "Deux rappels pour demain");
+    let effects = ctrl(&mut app, 's');
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::EndShift { shift: ShiftId(6), handover }] if handover == "Deux rappels pour demain"
+    ));
+    // A refused close keeps the screen and the note, to try again.
+    app.apply(Reply::Failed("disque plein".into()));
+    let Some(Modal::EndShift(form)) = top(&app) else { panic!("still on the end of shift") };
+    assert!(!form.closing);
+    let effects = ctrl(&mut app, 's');
+    assert!(matches!(effects.as_slice(), [Effect::EndShift { shift: ShiftId(6), .. }]));
+    // Closed and summarised: Camille stays, on a new shift, told where the summary is.
+    let effects = app.apply(Reply::ShiftEnded(Ok("/tmp/exports/shift-6.md".into())));
+    assert!(matches!(effects.as_slice(), [Effect::StartShift]), "{effects:?}");
+    assert!(app.is_unlocked(), "not locked: the listener who just unlocked carries on");
+    assert!(top(&app).is_none());
+    assert!(app.status.as_ref().unwrap().text.contains("/tmp/exports/shift-6.md"));
+    app.apply(Reply::ShiftStarted(shift()));
+    assert_eq!(app.session.as_ref().unwrap().shift.as_ref().map(|s| s.id), Some(ShiftId(7)));
+}
+
+fn unlock_form(app: &App) -> &UnlockForm {
+    let Some(Gate::Unlock(form)) = &app.gate else { panic!("on the unlock screen") };
+    form
+}
+
+#[test]
+fn the_unlock_screen_starts_on_the_asked_account_else_the_last_one_used() {
+    let logins = ["coord", "camille", "sacha"];
+    // `--as sacha`: typing at once types Sacha's passphrase, whoever unlocked last.
+    let mut app = new_app(&logins);
+    app.preselect(Some("sacha"), Some("camille"));
+    assert_eq!(unlock_form(&app).login(), Some("sacha"));
+    type_text(&mut app, "phrase");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::Unlock { login, .. }] if login == "sacha"));
+    // No `--as`: the account last unlocked on this terminal.
+    let mut app = new_app(&logins);
+    app.preselect(None, Some("camille"));
+    assert_eq!(unlock_form(&app).login(), Some("camille"));
+    assert_eq!(unlock_form(&app).message, None);
+    // An unknown `--as` is said, and the remembered account still chosen.
+    let mut app = new_app(&logins);
+    app.preselect(Some("camile"), Some("camille"));
+    assert_eq!(unlock_form(&app).login(), Some("camille"));
+    assert!(unlock_form(&app).message.as_deref().is_some_and(|m| m.contains("camile")));
+    // A remembered account since removed: the first one, as before.
+    let mut app = new_app(&logins);
+    app.preselect(None, Some("alix"));
+    assert_eq!(unlock_form(&app).login(), Some("coord"));
+}
+
+#[test]
+fn an_early_enter_during_the_wait_leaves_no_frozen_countdown() {
+    let mut app = new_app(&["camille"]);
+    let wrong =
+        || Reply::UnlockFailed { message: "Mauvaise phrase de passe.".into(), wrong_passphrase: true };
+    for _ in 0..3 {
+        type_text(&mut app, "mauvaise");
+        key(&mut app, KeyCode::Enter);
+        app.apply(wrong());
+    }
+    assert_eq!(unlock_form(&app).wait_left(now()), Some(5));
+    // Enter one second into the wait: nothing is tried, and nothing about the wait is written
+    // down that would stay once the wait is over.
+    tick(&mut app, now() + chrono::Duration::seconds(1));
+    type_text(&mut app, "bonne");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let wait_prefix = app.strings.unlock_wait.split('{').next().unwrap().to_owned();
+    let shown = |app: &App| unlock_form(app).message.clone().unwrap_or_default();
+    assert!(!shown(&app).contains(&wait_prefix), "{}", shown(&app));
+    tick(&mut app, now() + chrono::Duration::seconds(6));
+    assert_eq!(unlock_form(&app).wait_left(app.now), None);
+    assert!(!shown(&app).contains(&wait_prefix), "{}", shown(&app));
+    assert_eq!(unlock_form(&app).passphrase.as_str(), "bonne", "what was typed waits for Enter");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::Unlock { .. }]));
 }

@@ -55,13 +55,9 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     let block = Block::bordered()
         .title(Span::styled(format!(" {notes_title} "), theme.pane_title(call.editing_notes)))
         .border_style(theme.border(call.editing_notes));
-    let mut notes = call.notes.clone();
-    notes.set_block(block);
-    notes.set_cursor_line_style(ratatui::style::Style::default());
-    if !call.editing_notes {
-        notes.set_cursor_style(ratatui::style::Style::default());
-    }
-    frame.render_widget(&notes, notes_area);
+    let inner = block.inner(notes_area);
+    frame.render_widget(block, notes_area);
+    super::draw_editor(frame, &call.notes, inner, call.editing_notes);
 }
 
 /// What the call holds so far, one labelled line a field: the pane shows it above the notes,

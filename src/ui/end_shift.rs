@@ -31,10 +31,8 @@ pub fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme
     let height = super::wrapped_height(&lines, inner.width) + 1;
     let [figures, note] = Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), figures);
-    let mut handover = form.handover.clone();
-    handover.set_block(
-        Block::bordered().title(Span::styled(format!(" {} ", s.end_shift_handover), theme.label())),
-    );
-    handover.set_cursor_line_style(ratatui::style::Style::default());
-    frame.render_widget(&handover, note);
+    let block = Block::bordered().title(Span::styled(format!(" {} ", s.end_shift_handover), theme.label()));
+    let inner = block.inner(note);
+    frame.render_widget(block, note);
+    super::draw_editor(frame, &form.handover, inner, !form.closing);
 }

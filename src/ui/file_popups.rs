@@ -193,7 +193,7 @@ pub fn reason<'a>(app: &'a App, form: &'a ReasonForm, theme: &Theme) -> Popup<'a
     (s.fill(title, &[("code", form.code.as_str())]), lines, 80)
 }
 
-/// The notes editor is a widget, not lines: drawn here whole.
+/// The notes editor is a widget, not lines: drawn here whole (wrapped, see `draw_editor`).
 pub fn draw_amend_notes(frame: &mut Frame, app: &App, form: &NotesForm, area: Rect, theme: &Theme) {
     let s = app.strings;
     let width = 90.min(area.width);
@@ -212,5 +212,5 @@ pub fn draw_amend_notes(frame: &mut Frame, app: &App, form: &NotesForm, area: Re
         .border_type(BorderType::Double);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    frame.render_widget(&form.notes, inner);
+    super::draw_editor(frame, &form.notes, inner, true);
 }

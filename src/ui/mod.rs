@@ -188,6 +188,33 @@ fn draw_hints(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme
     frame.render_widget(Paragraph::new(line).style(theme.muted()), area);
 }
 
+/// Draws a free-text editor (notes, handover) soft-wrapped in `area`, with its cursor when
+/// `cursor` is set. The editor is drawn itself, not a copy: it keeps where it scrolled and the
+/// width it wraps at (its render cache), so Up and Down follow the rows on screen.
+///
+/// The text wraps one column short of `area`: ratatui-textarea fills a row to the last column,
+/// so after a line exactly as long as a row its cursor would be drawn past the edge, out of
+/// sight. That spare column is where the cursor is drawn then.
+pub fn draw_editor(frame: &mut Frame, editor: &ratatui_textarea::TextArea, area: Rect, cursor: bool) {
+    let text = Rect { width: area.width.saturating_sub(1).max(1), ..area };
+    if !cursor {
+        let mut copy = editor.clone();
+        copy.set_cursor_style(ratatui::style::Style::default());
+        frame.render_widget(&copy, text);
+        return;
+    }
+    frame.render_widget(editor, text);
+    let at = editor.screen_cursor();
+    let row = at.row.checked_sub(usize::from(editor.scroll_offset().0));
+    if let Some(row) = row.filter(|r| *r < usize::from(text.height))
+        && at.col >= usize::from(text.width)
+        && text.width < area.width
+    {
+        let cell = (text.right(), text.y + row as u16);
+        frame.buffer_mut()[cell].set_symbol(" ").set_style(editor.cursor_style());
+    }
+}
+
 /// How many rows `lines` take once wrapped at `width` columns (what `Wrap` will do, give or
 /// take a word: a row of slack is added by callers where it matters).
 pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {

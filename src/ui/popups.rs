@@ -9,6 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::format::{clock, date_and_time};
 use super::theme::Theme;
 use super::{callback_popups, centered, end_shift, file_popups, help, supervisor};
+use crate::app::action::Action;
+use crate::app::keymap::Context;
 use crate::app::modal::{AckForm, ListModal, ListPurpose, Modal};
 use crate::app::{App, Session};
 use crate::domain::call::Rud;
@@ -81,7 +83,10 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         }
         Modal::ShiftChoice(shift) => {
             let body = s.fill(&s.shift_open_found, &[("time", &date_and_time(app, shift.started_at))]);
-            (s.shift_title.clone(), message_lines(body, &s.shift_choice, theme), 64)
+            let key =
+                app.keymap.key_for(Context::Global, Action::EndShift).map(|k| k.label(s)).unwrap_or_default();
+            let hint = s.fill(&s.shift_choice, &[("key", &key)]);
+            (s.shift_title.clone(), message_lines(body, &hint, theme), 64)
         }
         Modal::Acknowledge(form) => (s.ack_title.clone(), ack_lines(app, session, form, theme), 90),
         Modal::Handover(note) => {
