@@ -887,3 +887,22 @@ fn the_cursor_is_in_sight_at_the_end_of_a_long_wrapped_line() {
         }
     }
 }
+
+/// Issue 14: a due time typed in words shows the date it resolves to before it is saved.
+#[test]
+fn a_typed_due_time_shows_the_date_it_resolves_to() {
+    let mut app = in_call(Language::Fr);
+    for key in [KeyCode::Char('e'), KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Enter] {
+        press(&mut app, key);
+    }
+    type_text(&mut app, "demain 14h");
+    let terminal = render(&app, 160, 48);
+    find(terminal.backend().buffer(), "demain 14h");
+    find(terminal.backend().buffer(), "→ 24/11/2026 14:00");
+    let mut app = in_call(Language::Fr);
+    for key in [KeyCode::Char('e'), KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Enter] {
+        press(&mut app, key);
+    }
+    type_text(&mut app, "mardi gras");
+    find(render(&app, 80, 24).backend().buffer(), "→ ?");
+}

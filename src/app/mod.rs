@@ -97,6 +97,8 @@ pub struct Session {
     pub access: crate::domain::Access,
     /// A callback was just scheduled on this file: the next queue selects it.
     pub show_callback_of: Option<crate::domain::FileId>,
+    /// The notes were being typed when the screen locked: they open again at unlock.
+    pub notes_open_at_lock: bool,
 }
 
 impl Session {
@@ -121,6 +123,7 @@ impl Session {
             overview: Vec::new(),
             access: crate::domain::Access::ReadWrite,
             show_callback_of: None,
+            notes_open_at_lock: false,
         }
     }
 
@@ -581,7 +584,8 @@ impl App {
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         let mut effects: Vec<Effect> = session.draft_effect().into_iter().collect();
         if let Some(call) = session.call.as_mut() {
-            call.editing_notes = false;
+            // Back from the lock, the listener types on where they were.
+            session.notes_open_at_lock = std::mem::take(&mut call.editing_notes);
         }
         effects.push(Effect::Lock);
         self.gate =
@@ -866,6 +870,9 @@ impl App {
             session.listeners = unlocked.listeners;
             session.access = unlocked.access;
             session.last_activity = now;
+            if let Some(call) = session.call.as_mut().filter(|_| session.modals.is_empty()) {
+                call.editing_notes = std::mem::take(&mut session.notes_open_at_lock);
+            }
             if session.shift.is_none() {
                 return vec![Effect::StartShift];
             }

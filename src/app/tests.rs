@@ -1144,3 +1144,35 @@ fn an_early_enter_during_the_wait_leaves_no_frozen_countdown() {
     let effects = key(&mut app, KeyCode::Enter);
     assert!(matches!(effects.as_slice(), [Effect::Unlock { .. }]));
 }
+
+#[test]
+fn unlocking_during_a_call_opens_the_notes_again_if_they_were_being_typed() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "elle dit");
+    assert!(call(&app).editing_notes);
+    ctrl(&mut app, 'l');
+    assert!(!app.is_unlocked());
+    let back = |app: &mut App| {
+        app.apply(Reply::Unlocked(Box::new(Unlocked {
+            purged: Default::default(),
+            access: crate::domain::Access::ReadWrite,
+            listeners: Vec::new(),
+            actor: actor(),
+            open_shift: Some(shift()),
+            draft: None,
+            handover: None,
+            queue: Vec::new(),
+        })))
+    };
+    back(&mut app);
+    assert!(call(&app).editing_notes, "typing goes on where it was");
+    type_text(&mut app, " que");
+    assert_eq!(call(&app).notes_text(), "elle dit que");
+    // Out of the notes when the screen locked: still out after.
+    key(&mut app, KeyCode::Esc);
+    ctrl(&mut app, 'l');
+    back(&mut app);
+    assert!(!call(&app).editing_notes);
+}

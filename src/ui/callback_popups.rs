@@ -12,6 +12,7 @@ use crate::app::modal::{CallbackForm, CallbackTextForm, PerformForm, ReassignFor
 use crate::app::{App, Session};
 use crate::config::preset_label;
 use crate::domain::callback::{Assignee, Priority};
+use crate::domain::due::parse_due;
 
 /// How an assignee reads: "me", "anyone" or a name.
 pub fn assignee_label(app: &App, session: &Session, assignee: Assignee) -> String {
@@ -31,6 +32,11 @@ pub fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, them
     let assignee = assignee_options(session).get(form.assignee).copied().unwrap_or(Assignee::Anyone);
     let yes_no = |on: bool| if on { "[x]" } else { "[ ]" };
     let when = if form.when.is_empty() { format!("◀ {preset} ▶") } else { form.when.clone() };
+    // A typed time shows what it resolves to before anything is saved ("demain 14h" → the date).
+    let resolved = (!form.when.is_empty()).then(|| match parse_due(&form.when, app.now, app.offset) {
+        Ok(due) => format!("   → {}", date_and_time(app, due)),
+        Err(_) => "   → ?".to_owned(),
+    });
     let fields = [
         (&s.callback_when, when, true),
         (&s.callback_priority, format!("◀ {} ▶", s.priority(priority)), false),
@@ -48,6 +54,9 @@ pub fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, them
                 vec![Span::raw(format!("{} {label:<38} {value}", if chosen { "▶" } else { " " }))];
             if chosen && typed {
                 spans.push(cursor(theme));
+            }
+            if let (0, Some(resolved)) = (index, &resolved) {
+                spans.push(Span::styled(resolved.clone(), theme.muted()));
             }
             let line = Line::from(spans);
             if chosen { line.style(theme.selected()) } else { line }
