@@ -48,7 +48,6 @@ fn a_full_disk_is_reported_loses_nothing_committed_and_recovers() {
 
 #[test]
 fn read_only_media_open_for_reading_and_every_write_is_refused() {
-    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
     use permanence::store::{Access, ScopeRequest};
     let Some(disk) = SmallDisk::mount("4m") else {
         return;
@@ -57,18 +56,7 @@ fn read_only_media_open_for_reading_and_every_write_is_refused() {
     let mut store = create(&db);
     let shift = store.start_shift().unwrap();
     let file = store.create_file(&big_profile(1)).unwrap();
-    let callback = NewCallback::with_consent(
-        true,
-        file.id,
-        None,
-        chrono::Utc::now(),
-        Priority::Normal,
-        PhoneNumber::parse("0639980000").unwrap(),
-        Assignee::Anyone,
-        String::new(),
-    )
-    .unwrap();
-    store.schedule_callback(&callback).unwrap();
+    schedule_callback_now(&mut store, file.id);
     drop(store);
     disk.remount("ro");
 

@@ -286,24 +286,12 @@ fn odd_files_and_values_get_a_message_never_a_panic_or_a_hang() {
 /// `permanence queue | head -1`: the reader goes away; the command ends quietly.
 #[test]
 fn a_closed_pipe_ends_a_command_quietly() {
-    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
     let home = tempfile::tempdir().unwrap();
     let (db, _) = centre(home.path());
     let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     let file = store.create_file(&FileProfile::default()).unwrap();
     for _ in 0..200 {
-        let callback = NewCallback::with_consent(
-            true,
-            file.id,
-            None,
-            chrono::Utc::now(),
-            Priority::Normal,
-            PhoneNumber::parse("0639980000").unwrap(),
-            Assignee::Anyone,
-            String::new(),
-        )
-        .unwrap();
-        store.schedule_callback(&callback).unwrap();
+        schedule_callback_now(&mut store, file.id);
     }
     drop(store);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_permanence"))

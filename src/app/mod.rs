@@ -526,15 +526,10 @@ impl App {
     fn end_call(&mut self) -> Vec<Effect> {
         let strings = self.strings;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
-        let Some(call) = session.call.as_mut() else {
-            self.status = status(&strings.no_call_running, true);
-            return Vec::new();
-        };
-        call.editing_notes = false;
+        let Some(call) = session.call.as_mut() else { return Vec::new() };
+        // A life-risk number raised since the confirmation goes back through the checks.
         if call.life_risk_pending(&self.directory) {
-            session.modals.push(Modal::Acknowledge(AckForm::default()));
-            self.status = status(&strings.end_blocked_by_prompt, true);
-            return Vec::new();
+            return self.ask_end_call();
         }
         // Any call can be called back; an anonymous one gets a file for it (one key).
         let offer_callback = !call.callback_offered && !call.call_type.is_some_and(CallType::is_quick);

@@ -72,3 +72,20 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 pub mod cli;
 pub mod disk;
 pub mod tmux;
+
+/// A pending callback due now on `file`, with the caller's consent (a synthetic number).
+pub fn schedule_callback_now(store: &mut Store, file: permanence::domain::FileId) {
+    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+    let callback = NewCallback::with_consent(
+        true,
+        file,
+        None,
+        chrono::Utc::now(),
+        Priority::Normal,
+        PhoneNumber::parse("0639980000").unwrap(),
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    store.schedule_callback(&callback).unwrap();
+}
