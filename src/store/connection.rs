@@ -69,15 +69,20 @@ fn immutable_uri(path: &Path) -> String {
 
 /// Opens, keys and proves the key on a first read; the busy timeout set.
 fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult<Connection> {
-    let conn = keyed_connection(path, key, flags).or_else(|err| match err {
-        // Seen once in a loaded test run with several threads opening connections at the same
-        // moment: SQLCipher refused to set up its cipher context, and a fresh connection keyed
-        // fine. One more try on a new connection; a second failure is reported.
-        StoreError::Sqlite(ref inner) if inner.to_string().contains("PRAGMA key") => {
-            keyed_connection(path, key, flags)
+    // Seen in loaded test runs with several threads opening connections at the same moment:
+    // SQLCipher refuses to set up its cipher context ("An error occurred with PRAGMA key"), and
+    // a fresh connection a moment later keys fine (twice in a row once, so a single retry was
+    // not enough). A few tries on new connections, a little apart; then the failure is told.
+    let mut attempt = 0;
+    let conn = loop {
+        match keyed_connection(path, key, flags) {
+            Err(StoreError::Sqlite(ref inner)) if inner.to_string().contains("PRAGMA key") && attempt < 5 => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(10 * attempt));
+            }
+            other => break other?,
         }
-        other => Err(other),
-    })?;
+    };
     // The key was already proven right by its slot, so a first page that does not decrypt
     // is damage to the file (or a key file from another database), never a wrong passphrase.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
