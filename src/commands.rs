@@ -428,8 +428,14 @@ pub fn export(
     };
     let path =
         write_summary(&mut store, &invocation.config, &invocation.db, request, format, out, include_notes)?;
-    if path != Path::new(export::STDOUT) {
-        say!("Export written to {} (mode 0600).", path.display());
+    let recipients = invocation.config.export.recipients.len();
+    match (path != Path::new(export::STDOUT), recipients) {
+        (false, _) => {}
+        (true, 0) => say!("Export written to {} (mode 0600).", path.display()),
+        (true, n) => say!(
+            "Export written to {} (mode 0600), encrypted with age for {n} recipient(s) from the config.",
+            path.display()
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

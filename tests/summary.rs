@@ -226,6 +226,20 @@ fn an_encrypted_export_opens_with_the_identity_and_nothing_plain_touches_the_dis
     let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
     assert_eq!(json["summary"]["calls"], 3);
     assert!(found_in_dir(dir.path(), export::summary::FORMAT.as_bytes()).is_empty(), "no plaintext on disk");
+    // A plain name asked for gets `.age`: ciphertext is never left under `.md`.
+    let asked = dir.path().join("last.md");
+    let path = write_summary(
+        &mut store,
+        &config,
+        &db,
+        ScopeRequest::Shift(shift),
+        SummaryFormat::Markdown,
+        Some(&asked),
+        false,
+    )
+    .unwrap();
+    assert_eq!(path, dir.path().join("last.md.age"));
+    assert!(!asked.exists() && std::fs::read(&path).unwrap().starts_with(b"age-encryption.org/"));
 }
 
 #[test]

@@ -106,6 +106,16 @@ pub fn write_summary(
         bytes = encrypt(&bytes, &config.export.recipients)?;
     }
     let path = match out {
+        // Ciphertext is never left under a plain name: `last.md` becomes `last.md.age`.
+        Some(path)
+            if encrypted && path != Path::new(STDOUT) && path.extension().is_none_or(|e| e != "age") =>
+        {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".age");
+            let path = PathBuf::from(name);
+            crate::output_path::check(&path, db)?;
+            path
+        }
         Some(path) => path.to_owned(),
         None => {
             let folder = match &config.export.directory {

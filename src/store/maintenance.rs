@@ -157,27 +157,36 @@ impl Store {
             return Err(err);
         }
         let io = |e| StoreError::io(out.display().to_string(), e);
-        std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
+        // Verified under its temporary name: a backup killed midway, or one that does not
+        // verify, never stands under the name asked for.
+        let verified = (|| {
+            std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
+            let copy = connection::open(&temp, &self.key, false)?;
+            let report = check_connection(&copy)?;
+            if let Some(finding) = report.findings.first() {
+                return Err(StoreError::DatabaseDamaged(format!("the backup does not verify: {finding}")));
+            }
+            let count = |table: &str| -> StoreResult<i64> {
+                Ok(copy.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?)
+            };
+            Ok((count("call")?, count("caller_file")?))
+        })();
+        let (calls, files) = match verified {
+            Ok(counts) => counts,
+            Err(err) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
+                }
+                return Err(err);
+            }
+        };
         std::fs::rename(&temp, out).map_err(io)?;
         let key_file = std::fs::read(KeyFile::path_for(&self.db_path))
             .map_err(|e| StoreError::io(self.key_file_path().display().to_string(), e))?;
         write_atomically(&out_keys, &key_file).map_err(io)?;
         sync_parent(out).map_err(io)?;
-
-        let copy = connection::open(out, &self.key, false)?;
-        let report = check_connection(&copy)?;
-        if let Some(finding) = report.findings.first() {
-            return Err(StoreError::DatabaseDamaged(format!("the backup does not verify: {finding}")));
-        }
-        let count = |conn: &Connection, table: &str| -> StoreResult<i64> {
-            Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?)
-        };
-        let backup = BackupReport {
-            calls: count(&copy, "call")?,
-            files: count(&copy, "caller_file")?,
-            bytes: std::fs::metadata(out).map(|m| m.len()).unwrap_or(0),
-        };
-        drop(copy);
+        let backup =
+            BackupReport { calls, files, bytes: std::fs::metadata(out).map(|m| m.len()).unwrap_or(0) };
         self.write(|tx, actor| {
             audit::append(tx, Some(actor.id), AuditAction::BackedUp, ObjectKind::Database, None)
         })?;
