@@ -135,14 +135,39 @@ fn repeat_callers_are_told_from_the_history() {
     let shift = store.start_shift().unwrap();
     let file = file_with(&mut store, "Situation", "69");
     let record = store.file_with_history(file).unwrap();
-    assert_eq!(RepeatCaller::from_history(&record.file, &record.calls), None, "a first call");
+    let now = Utc::now();
+    assert_eq!(RepeatCaller::new(&record.file, &record.calls, &record.callbacks, now), None, "a first call");
     call_on(&mut store, shift.id, Some(file), 9, "premier");
     call_on(&mut store, shift.id, Some(file), 2, "second");
+    let schedule = |store: &mut Store, due, priority| {
+        let phone = PhoneNumber::parse("06 12 34 56 78").unwrap();
+        let callback = NewCallback::with_consent(
+            true,
+            file,
+            None,
+            due,
+            priority,
+            phone,
+            Assignee::Anyone,
+            String::new(),
+        );
+        store.schedule_callback(&callback.unwrap()).unwrap()
+    };
+    let later = schedule(&mut store, now + Duration::hours(2), Priority::Urgent);
+    let overdue = schedule(&mut store, now - Duration::hours(1), Priority::Urgent);
     let record = store.file_with_history(file).unwrap();
-    let repeat = RepeatCaller::from_history(&record.file, &record.calls).unwrap();
+    let repeat = RepeatCaller::new(&record.file, &record.calls, &record.callbacks, now).unwrap();
     assert_eq!(repeat.earlier_calls, 2);
-    assert_eq!(repeat.last_call_at, record.calls[0].started_at);
-    assert_eq!(repeat.last_rud.and_then(|r| r.urgency), Some(RudLevel::Medium));
+    assert_eq!(repeat.last_call.started_at, record.calls[0].started_at);
+    let rud = repeat.last_rud.unwrap();
+    assert_eq!(rud.rud.urgency, Some(RudLevel::Medium));
+    assert_eq!((rud.call_started_at, rud.on_last_call), (record.calls[0].started_at, true));
+    // The not-relevant reason comes back from the store for the banner to show.
+    let ack = repeat.last_call.record.prompts[0].acknowledgement.as_ref().unwrap();
+    assert_eq!(ack.outcome, PromptOutcome::NotRelevant);
+    assert!(ack.note.as_deref().unwrap().starts_with("déjà suivi·e"));
+    let order: Vec<_> = repeat.pending_callbacks.iter().map(|c| c.id).collect();
+    assert_eq!(order, [overdue, later], "the overdue one first");
     assert_eq!(repeat.instructions, "Ne pas rappeler après 20h.");
 }
 

@@ -149,6 +149,23 @@ fn file_view() -> FileView {
             performs_callback: None,
         },
     };
+    // The last call: violence against a woman, 3919 not relevant (and why), no RUD rated, so
+    // the banner's last RUD is the older call's.
+    let mut last =
+        call(2, 2, CallType::Listening, "Rappelle comme convenu, voix plus posée.", Rud::default());
+    last.record.outcome = Some(Outcome::Supported);
+    last.record.situations = vec![Situation::ViolenceAgainstWoman];
+    last.record.orientations = Vec::new();
+    last.record.prompts = vec![PromptRecord {
+        number: "3919".into(),
+        rule: "violence_against_woman".into(),
+        raised_at: now() - Duration::days(2),
+        acknowledgement: Some(Acknowledgement {
+            at: now() - Duration::days(2),
+            outcome: PromptOutcome::NotRelevant,
+            note: Some("déjà suivie par une association".into()),
+        }),
+    }];
     FileView {
         file: CallerFile {
             id: FileId(9),
@@ -170,13 +187,7 @@ fn file_view() -> FileView {
             version: 0,
         },
         history: vec![
-            call(
-                2,
-                2,
-                CallType::Listening,
-                "Rappelle comme convenu, voix plus posée.",
-                Rud { urgency: Some(RudLevel::Low), ..Rud::default() },
-            ),
+            last,
             call(
                 1,
                 12,
@@ -205,28 +216,48 @@ fn file_view() -> FileView {
                 caller_agreed: Some(true),
             },
         ],
-        callbacks: vec![Callback {
-            id: CallbackId(4),
-            caller_file_id: FileId(9),
-            origin_call_id: Some(CallId(2)),
-            due_at: now() + Duration::hours(20),
-            priority: Priority::High,
-            callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap()),
-            assignee: Assignee::Anyone,
-            status: CallbackStatus::Pending,
-            note: "En fin d'après-midi".into(),
-            created_at: now() - Duration::days(2),
-            closed_at: None,
-            closed_reason: None,
-            version: 2,
-            flagged: false,
-            attempts: vec![Attempt {
-                at: now() - Duration::hours(3),
-                listener_id: ListenerId(3),
-                result: AttemptResult::NoAnswer,
-                call_id: None,
-            }],
-        }],
+        callbacks: vec![
+            Callback {
+                id: CallbackId(4),
+                caller_file_id: FileId(9),
+                origin_call_id: Some(CallId(2)),
+                due_at: now() + Duration::hours(20),
+                priority: Priority::High,
+                callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap()),
+                assignee: Assignee::Anyone,
+                status: CallbackStatus::Pending,
+                note: "En fin d'après-midi".into(),
+                created_at: now() - Duration::days(2),
+                closed_at: None,
+                closed_reason: None,
+                version: 2,
+                flagged: false,
+                attempts: vec![Attempt {
+                    at: now() - Duration::hours(3),
+                    listener_id: ListenerId(3),
+                    result: AttemptResult::NoAnswer,
+                    call_id: None,
+                }],
+            },
+            // Overdue and urgent: the store lists it after the later one, the pane before.
+            Callback {
+                id: CallbackId(5),
+                caller_file_id: FileId(9),
+                origin_call_id: Some(CallId(2)),
+                due_at: now() - Duration::minutes(50),
+                priority: Priority::Urgent,
+                callback_number: Some(PhoneNumber::parse("06 00 00 00 01").unwrap()),
+                assignee: Assignee::Anyone,
+                status: CallbackStatus::Pending,
+                note: "Avant 15 h".into(),
+                created_at: now() - Duration::days(2),
+                closed_at: None,
+                closed_reason: None,
+                version: 0,
+                flagged: false,
+                attempts: Vec::new(),
+            },
+        ],
         authors: [(ListenerId(2), "Camille".to_owned()), (ListenerId(3), "Sacha".to_owned())].into(),
     }
 }
@@ -905,4 +936,34 @@ fn a_typed_due_time_shows_the_date_it_resolves_to() {
     }
     type_text(&mut app, "mardi gras");
     find(render(&app, 80, 24).backend().buffer(), "→ ?");
+}
+
+/// What a popup reads from `text` on over two rows (it may wrap), inside the popup's borders,
+/// spaces collapsed.
+fn rows_from(buffer: &Buffer, text: &str) -> String {
+    let (x, y) = find(buffer, text);
+    let border = |c: &u16| buffer[(*c, y)].symbol() == "║";
+    let left = (0..x).rev().find(border).unwrap() + 1;
+    let right = (x..buffer.area.width).find(border).unwrap();
+    let row = |y| (left..right).map(|c| buffer[(c, y)].symbol().to_owned()).collect::<String>();
+    format!("{} {}", row(y), row(y + 1)).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Issue 14: the last call had no RUD; the grid the banner shows is an older call's, and says
+/// so with that call's date rather than sitting under the last call's.
+#[test]
+fn the_repeat_caller_banner_dates_the_last_rud_from_its_own_call() {
+    for (width, height) in SIZES {
+        let mut app = unlocked(Language::Fr);
+        press(&mut app, KeyCode::Char('n'));
+        app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
+        let mut view = file_view();
+        view.history[0].record.rud = Rud::default();
+        app.apply(Reply::FileLoaded(Box::new(view)));
+        let terminal = render(&app, width, height);
+        let buffer = terminal.backend().buffer();
+        let row = rows_from(buffer, "R moyen · U moyen · D faible");
+        assert!(row.contains("11/11/2026 15:05"), "the older call's date at {width}x{height}: {row}");
+        assert!(!row.contains("21/11"), "not the last call's date at {width}x{height}: {row}");
+    }
 }

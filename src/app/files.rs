@@ -112,6 +112,7 @@ impl App {
     /// A file arrived from the store: when it is the one the call was just linked to and it
     /// has earlier calls, the repeat-caller popup goes on top of everything else.
     pub(super) fn file_arrived(&mut self) {
+        let now = self.now;
         let Some(session) = self.session.as_mut() else { return };
         let Some(view) = session.file.as_ref() else { return };
         let linked = session.call.as_ref().and_then(|c| c.file) == Some(view.file.id);
@@ -119,7 +120,7 @@ impl App {
             return;
         }
         session.announced = Some(view.file.id);
-        if let Some(repeat) = RepeatCaller::from_history(&view.file, &view.history) {
+        if let Some(repeat) = RepeatCaller::new(&view.file, &view.history, &view.callbacks, now) {
             session.modals.push(Modal::RepeatCaller(repeat));
         }
     }

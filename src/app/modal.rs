@@ -43,7 +43,8 @@ pub enum Modal {
     Handover(String),
     /// Recording what was done with the prompted numbers.
     Acknowledge(AckForm),
-    /// A known caller: earlier calls, last RUD, instructions — before anything else.
+    /// A known caller: earlier calls, the last one's record, the last RUD rated and its call,
+    /// pending callbacks, instructions — before anything else.
     RepeatCaller(RepeatCaller),
     FileForm(FileForm),
     Closure(ClosureForm),

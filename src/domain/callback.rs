@@ -121,6 +121,29 @@ impl NewCallback {
     }
 }
 
+impl Callback {
+    /// Pending and past its due time, as the queue marks it.
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.status == CallbackStatus::Pending && self.due_at < now
+    }
+
+    /// Pending and due within the next half hour, as the queue marks it.
+    pub fn is_due_soon(&self, now: Timestamp) -> bool {
+        self.status == CallbackStatus::Pending
+            && !self.is_overdue(now)
+            && self.due_at <= now + chrono::Duration::minutes(30)
+    }
+}
+
+/// A file's pending callbacks in the queue's order (`Store::callback_queue`): overdue first,
+/// then by priority (most urgent first), then soonest due.
+pub fn pending_in_queue_order(callbacks: &[Callback], now: Timestamp) -> Vec<&Callback> {
+    let mut pending: Vec<&Callback> =
+        callbacks.iter().filter(|c| c.status == CallbackStatus::Pending).collect();
+    pending.sort_by_key(|c| (!c.is_overdue(now), std::cmp::Reverse(c.priority), c.due_at, c.id));
+    pending
+}
+
 /// A French phone number to call back, kept as digits (with a leading + for international).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneNumber(String);

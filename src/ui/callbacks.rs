@@ -65,12 +65,23 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
 
 /// Flagged, overdue or due soon, in words (not by colour alone), with its style.
 pub(super) fn marker<'a>(app: &'a App, entry: &QueueEntry, theme: &Theme) -> (&'a str, Style) {
+    due_marker(app, entry.flagged, entry.is_overdue(app.now), entry.is_due_soon(app.now), theme)
+}
+
+/// The queue's marker for any callback, so a file and its banner use the queue's words.
+pub(super) fn due_marker<'a>(
+    app: &'a App,
+    flagged: bool,
+    overdue: bool,
+    due_soon: bool,
+    theme: &Theme,
+) -> (&'a str, Style) {
     let s = app.strings;
-    if entry.flagged {
+    if flagged {
         (&s.callback_flagged, theme.danger())
-    } else if entry.is_overdue(app.now) {
+    } else if overdue {
         (&s.callback_overdue, theme.danger())
-    } else if entry.is_due_soon(app.now) {
+    } else if due_soon {
         (&s.callback_due_soon, theme.warning())
     } else {
         ("", theme.muted())

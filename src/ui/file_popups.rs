@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Clear};
 
 use super::format::date_and_time;
 use super::theme::Theme;
+use super::{caller_file, hanging};
 use crate::app::App;
 use crate::app::modal::{
     ClosureForm, FileForm, FileSearch, NotesForm, ReasonForm, ReasonPurpose, SearchField, SearchPurpose,
@@ -87,33 +88,59 @@ pub fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Popup<
     (title.clone(), lines, 90)
 }
 
-pub fn repeat_caller<'a>(app: &'a App, repeat: &'a RepeatCaller, theme: &Theme) -> Popup<'a> {
+/// The repeat-caller banner: the last call (what it recorded), the last RUD rated with the
+/// call it comes from, the file's pending callbacks (overdue first) and its instructions.
+/// Laid out for `area_width`, so wrapped lines stay under their item.
+pub fn repeat_caller<'a>(
+    app: &'a App,
+    repeat: &'a RepeatCaller,
+    area_width: u16,
+    theme: &Theme,
+) -> Popup<'a> {
+    const WIDTH: u16 = 90;
+    let inner = WIDTH.min(area_width).saturating_sub(2);
     let s = app.strings;
-    let count = repeat.earlier_calls.to_string();
-    let date = date_and_time(app, repeat.last_call_at);
+    let last = &repeat.last_call;
+    let calls = s.fill(
+        &s.repeat_calls,
+        &[
+            ("count", &repeat.earlier_calls.to_string()),
+            ("date", &date_and_time(app, last.started_at)),
+            ("type", s.call_type(last.call_type)),
+        ],
+    );
+    let mut lines = hanging(vec![Span::styled(calls, theme.title())], 2, inner);
+    for detail in caller_file::call_details(app, last, false, theme) {
+        lines.extend(hanging(detail, 4, inner));
+    }
     let rud = match &repeat.last_rud {
-        Some(rud) => s.fill(&s.repeat_rud, &[("rud", &s.rud_text(rud))]),
+        Some(rated) => {
+            let template = if rated.on_last_call { &s.repeat_rud } else { &s.repeat_rud_older };
+            let date = date_and_time(app, rated.call_started_at);
+            s.fill(template, &[("rud", &s.rud_text(&rated.rud)), ("date", &date)])
+        }
         None => s.repeat_no_rud.clone(),
     };
-    let instructions = if repeat.instructions.is_empty() {
-        Line::from(Span::styled(s.repeat_no_instructions.clone(), theme.muted()))
+    lines.extend(hanging(vec![Span::raw(rud)], 2, inner));
+    if !repeat.pending_callbacks.is_empty() {
+        let count = repeat.pending_callbacks.len().to_string();
+        let title = s.fill(&s.repeat_callbacks, &[("count", &count)]);
+        lines.push(Line::from(Span::styled(title, theme.label())));
+        for callback in &repeat.pending_callbacks {
+            let mut spans = vec![Span::raw("  ")];
+            spans.extend(caller_file::callback_spans(app, callback, theme));
+            lines.extend(hanging(spans, 4, inner));
+        }
+    }
+    if repeat.instructions.is_empty() {
+        lines.push(Line::from(Span::styled(s.repeat_no_instructions.clone(), theme.muted())));
     } else {
-        Line::from(Span::styled(
-            format!("▶ {} : {}", s.file_instructions, repeat.instructions),
-            theme.instructions(),
-        ))
-    };
-    let lines = vec![
-        Line::from(Span::styled(
-            s.fill(&s.repeat_calls, &[("count", &count), ("date", &date)]),
-            theme.title(),
-        )),
-        Line::from(rud),
-        instructions,
-        Line::from(""),
-        Line::from(Span::styled(s.press_enter.clone(), theme.muted())),
-    ];
-    (s.repeat_title.clone(), lines, 80)
+        let instructions = format!("▶ {} : {}", s.file_instructions, repeat.instructions);
+        lines.extend(hanging(vec![Span::styled(instructions, theme.instructions())], 2, inner));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(s.press_enter.clone(), theme.muted())));
+    (s.repeat_title.clone(), lines, WIDTH)
 }
 
 pub fn file_form<'a>(app: &'a App, form: &'a FileForm, theme: &Theme) -> Popup<'a> {

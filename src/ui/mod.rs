@@ -222,9 +222,116 @@ pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     lines.iter().map(|line| line.width().max(1).div_ceil(width) as u16).sum()
 }
 
+/// Word-wraps `spans` to `width` columns, each line after the first starting with `indent`
+/// spaces, so that what wraps in a list stays under its item instead of running back to the
+/// margin. Every line fits, so `wrapped_height` counts them exactly. A word wider than a line
+/// is cut.
+pub fn hanging<'a>(spans: Vec<Span<'a>>, indent: usize, width: u16) -> Vec<Line<'a>> {
+    let width = usize::from(width.max(1));
+    let mut wrap = Hanging { width, indent: indent.min(width - 1), ..Hanging::default() };
+    for span in spans {
+        for piece in span.content.split_inclusive(' ') {
+            let word = piece.trim_end_matches(' ');
+            wrap.word(word, span.style);
+            wrap.spaces(piece.len() - word.len(), span.style);
+        }
+    }
+    if !wrap.line.is_empty() || wrap.lines.is_empty() {
+        wrap.lines.push(Line::from(wrap.line));
+    }
+    wrap.lines
+}
+
+#[derive(Default)]
+struct Hanging<'a> {
+    width: usize,
+    indent: usize,
+    lines: Vec<Line<'a>>,
+    line: Vec<Span<'a>>,
+    used: usize,
+    /// Whether a word is on the current line yet.
+    started: bool,
+    wrapped: bool,
+}
+
+impl<'a> Hanging<'a> {
+    fn new_line(&mut self) {
+        self.lines.push(Line::from(std::mem::take(&mut self.line)));
+        self.line.push(Span::raw(" ".repeat(self.indent)));
+        (self.used, self.started, self.wrapped) = (self.indent, false, true);
+    }
+
+    fn word(&mut self, word: &str, style: ratatui::style::Style) {
+        let width_of = |text: &str| Span::raw(text).width();
+        if word.is_empty() {
+            return;
+        }
+        if self.started && self.used + width_of(word) > self.width {
+            self.new_line();
+        }
+        let mut rest = word;
+        while self.used + width_of(rest) > self.width {
+            // Cut after as many characters as fit, at least one.
+            let mut cut = rest.chars().next().map_or(0, char::len_utf8);
+            let mut taken = width_of(&rest[..cut]);
+            for (at, c) in rest.char_indices().skip(1) {
+                let w = width_of(&rest[at..at + c.len_utf8()]);
+                if self.used + taken + w > self.width {
+                    break;
+                }
+                (cut, taken) = (at + c.len_utf8(), taken + w);
+            }
+            self.line.push(Span::styled(rest[..cut].to_owned(), style));
+            rest = &rest[cut..];
+            self.new_line();
+        }
+        if !rest.is_empty() {
+            self.line.push(Span::styled(rest.to_owned(), style));
+            self.used += width_of(rest);
+            self.started = true;
+        }
+    }
+
+    /// Spaces are kept where they fit, except at the start of a wrapped line.
+    fn spaces(&mut self, count: usize, style: ratatui::style::Style) {
+        let count = if self.wrapped && !self.started { 0 } else { count.min(self.width - self.used) };
+        if count > 0 {
+            self.line.push(Span::styled(" ".repeat(count), style));
+            self.used += count;
+        }
+    }
+}
+
 /// A rectangle of `width`×`height` (clamped) centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(lines: &[Line]) -> Vec<String> {
+        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+    }
+
+    #[test]
+    fn wrapped_lines_hang_under_their_item() {
+        let lines =
+            hanging(vec![Span::raw("  Numéros "), Span::raw("3919 (sans objet : déjà suivie)")], 4, 20);
+        assert_eq!(texts(&lines), ["  Numéros 3919 (sans", "    objet : déjà ", "    suivie)"]);
+        assert!(lines.iter().all(|l| l.width() <= 20));
+        assert_eq!(wrapped_height(&lines, 20), 3);
+    }
+
+    #[test]
+    fn a_word_wider_than_a_line_is_cut_and_short_text_is_kept_whole() {
+        let lines = hanging(vec![Span::raw("ab abcdefghijkl")], 2, 6);
+        assert_eq!(texts(&lines), ["ab ", "  abcd", "  efgh", "  ijkl"]);
+        assert_eq!(texts(&hanging(vec![Span::raw("  court")], 4, 20)), ["  court"]);
+        assert_eq!(texts(&hanging(Vec::new(), 4, 20)), [""]);
+        assert_eq!(texts(&hanging(vec![Span::raw("été")], 2, 1)), ["é", "t", "é"]);
+    }
 }

@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         Modal::Reschedule(form) => callback_popups::text(app, form, true, theme),
         Modal::CancelCallback(form) => callback_popups::text(app, form, false, theme),
         Modal::FileSearch(search) => file_popups::search(app, search, theme),
-        Modal::RepeatCaller(repeat) => file_popups::repeat_caller(app, repeat, theme),
+        Modal::RepeatCaller(repeat) => file_popups::repeat_caller(app, repeat, area.width, theme),
         Modal::FileForm(form) => file_popups::file_form(app, form, theme),
         Modal::Closure(form) => file_popups::closure(app, form, theme),
         Modal::Reason(form) => file_popups::reason(app, form, theme),
