@@ -89,7 +89,6 @@ pub fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Popup<
 
 pub fn repeat_caller<'a>(app: &'a App, repeat: &'a RepeatCaller, theme: &Theme) -> Popup<'a> {
     let s = app.strings;
-    let count = repeat.earlier_calls.to_string();
     let date = date_and_time(app, repeat.last_call_at);
     let rud = match &repeat.last_rud {
         Some(rud) => s.fill(&s.repeat_rud, &[("rud", &s.rud_text(rud))]),
@@ -105,7 +104,10 @@ pub fn repeat_caller<'a>(app: &'a App, repeat: &'a RepeatCaller, theme: &Theme) 
     };
     let lines = vec![
         Line::from(Span::styled(
-            s.fill(&s.repeat_calls, &[("count", &count), ("date", &date)]),
+            s.fill(
+                &s.count(repeat.earlier_calls as u64, &s.repeat_calls_one, &s.repeat_calls),
+                &[("date", &date)],
+            ),
             theme.title(),
         )),
         Line::from(rud),
