@@ -31,6 +31,17 @@ macro_rules! strings {
 
 strings!(
     language_name,
+    file_history_one,
+    callback_attempts_one,
+    repeat_calls_one,
+    end_call_notes_one,
+    supervisor_calls_one,
+    supervisor_prompts_one,
+    summary_calls_one,
+    count_files_one,
+    count_files,
+    count_calls_one,
+    count_calls,
     too_small,
     tabs_hint,
     hint_editing,
@@ -359,6 +370,18 @@ impl Strings {
             .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
     }
 
+    /// `one` or `many` as `count` asks: French reads 0 and 1 in the singular, English 1 only.
+    /// No "appel(s)": a count is read in a glance.
+    pub fn plural<'a>(&self, count: u64, one: &'a str, many: &'a str) -> &'a str {
+        let singular = if self.is_english() { count == 1 } else { count < 2 };
+        if singular { one } else { many }
+    }
+
+    /// `{count}` and its noun, in the right number: "1 dossier", "3 dossiers".
+    pub fn count(&self, count: u64, one: &str, many: &str) -> String {
+        self.fill(self.plural(count, one, many), &[("count", &count.to_string())])
+    }
+
     fn label<'a>(&'a self, kind: &str, word: &'a str) -> &'a str {
         self.labels.get(kind).and_then(|words| words.get(word)).map_or(word, String::as_str)
     }
@@ -498,6 +521,21 @@ mod tests {
                     s.language_name
                 );
             }
+        }
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        let fr = Strings::get(Language::Fr);
+        let en = Strings::get(Language::En);
+        assert_eq!(fr.count(0, &fr.count_calls_one, &fr.count_calls), "0 appel");
+        assert_eq!(fr.count(1, &fr.count_calls_one, &fr.count_calls), "1 appel");
+        assert_eq!(fr.count(2, &fr.count_calls_one, &fr.count_calls), "2 appels");
+        assert_eq!(en.count(0, &en.count_calls_one, &en.count_calls), "0 calls");
+        assert_eq!(en.count(1, &en.count_calls_one, &en.count_calls), "1 call");
+        for s in [fr, en] {
+            let templates = [&s.file_history, &s.callback_attempts, &s.repeat_calls, &s.supervisor_calls];
+            assert!(templates.iter().all(|t| !t.contains("(s)")), "{}", s.language_name);
         }
     }
 

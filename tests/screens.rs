@@ -383,6 +383,22 @@ fn scenarios() -> Vec<Scenario> {
             app
         }),
         ("main_idle", unlocked),
+        // A message too long for the line: its own row, shortened with "…" only past the
+        // whole width; the fields on the right stay apart, after "│".
+        ("status_long_message", |l| in_call_then(l, &[KeyCode::Char('2')])),
+        // A short one stays in the line, before the "│".
+        ("status_short_message", |l| {
+            let mut app = unlocked(l);
+            ctrl(&mut app, 'o');
+            app
+        }),
+        // A closed shift is good news on the unlock screen: ✓, not ✗.
+        ("shift_closed", |l| {
+            let mut app = unlocked(l);
+            press(&mut app, KeyCode::F(10));
+            app.apply(Reply::ShiftEnded(Ok("/srv/permanence/shift-7.md".into())));
+            app
+        }),
         ("main_call", in_call),
         ("main_call_typing", |l| in_call_then(l, &[KeyCode::Enter])),
         // A line longer than the pane wraps: its start stays on screen, the cursor at its end.
@@ -966,4 +982,82 @@ fn the_repeat_caller_banner_dates_the_last_rud_from_its_own_call() {
         assert!(row.contains("11/11/2026 15:05"), "the older call's date at {width}x{height}: {row}");
         assert!(!row.contains("21/11"), "not the last call's date at {width}x{height}: {row}");
     }
+}
+
+fn row(buffer: &Buffer, y: u16) -> String {
+    (0..buffer.area.width).map(|x| buffer[(x, y)].symbol().to_owned()).collect()
+}
+
+#[test]
+fn a_long_message_is_shortened_and_never_runs_into_the_right_hand_fields() {
+    let s = Strings::get(Language::Fr);
+    let long = &s.quick_needs_blank_call;
+    // Tall enough: its own row under the line, whole where it fits, else shortened.
+    for (width, height) in SIZES {
+        let app = in_call_then(Language::Fr, &[KeyCode::Char('2')]);
+        let terminal = render(&app, width, height);
+        let buffer = terminal.backend().buffer();
+        let (line, message) = (row(buffer, 0), row(buffer, 1));
+        assert!(line.contains(" │ rappels") && !line.contains(long.as_str()), "{line}");
+        if long.chars().count() < usize::from(width) {
+            assert!(message.contains(long.as_str()), "{message}");
+        } else {
+            assert!(message.trim_end().ends_with('…'), "{message}");
+            assert!(long.starts_with(message.trim().trim_end_matches('…')), "{message}");
+        }
+    }
+    // Too short to spare a row: shortened in the line, a blank and "│" before the right side.
+    let app = in_call_then(Language::Fr, &[KeyCode::Char('2')]);
+    let terminal = render(&app, 150, 20);
+    let line = row(terminal.backend().buffer(), 0);
+    let (left, right) = line.split_once('│').unwrap();
+    assert!(left.trim_end().ends_with('…') && left.ends_with(' '), "{line}");
+    assert!(left.contains("Un appel en cours"), "{line}");
+    assert!(right.starts_with(" rappels"), "{line}");
+}
+
+#[test]
+fn the_hints_show_only_keys_that_work_here() {
+    let hint = |key: &str, action: &str| format!("{key} {action}");
+    let during_a_call = [
+        hint("n", "prendre un appel"),
+        hint("q", "quitter"),
+        hint("1", "silencieux"),
+        hint("2", "raccroché"),
+        hint("5", "test"),
+    ];
+    for (width, height) in SIZES {
+        for pane in ['1', '2', '3', '4'] {
+            let mut app = in_call(Language::Fr);
+            app.handle_key(KeyEvent::new(KeyCode::Char(pane), KeyModifiers::ALT));
+            let terminal = render(&app, width, height);
+            let hints = row(terminal.backend().buffer(), height - 1);
+            for refused in &during_a_call {
+                assert!(!hints.contains(refused.as_str()), "{refused} during a call, pane {pane}: {hints}");
+            }
+            assert!(hints.contains("Ctrl-G urgences") && hints.contains("? aide"), "{hints}");
+            let end = hints.trim_end();
+            assert!(end.ends_with("? aide") || end.ends_with("Ctrl-L verrouiller"), "never cut: {hints}");
+        }
+        // A listener is not shown the supervisor's view; a supervisor is, where it fits.
+        let app = unlocked(Language::Fr);
+        let hints = row(render(&app, width, height).backend().buffer(), height - 1);
+        assert!(!hints.contains(&hint("v", "coordination")) && !hints.contains("F5"), "{hints}");
+        assert!(hints.contains(&hint("n", "prendre un appel")), "{hints}");
+    }
+    let mut app = unlocked(Language::Fr);
+    app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+    let hints = row(render(&app, 160, 48).backend().buffer(), 47);
+    assert!(hints.contains(&hint("v", "coordination")), "{hints}");
+}
+
+#[test]
+fn a_name_that_says_the_role_does_not_get_it_twice() {
+    let mut app = unlocked(Language::Fr);
+    let actor = &mut app.session.as_mut().unwrap().actor;
+    actor.display_name = "Dominique (coordination)".into();
+    actor.role = Role::Supervisor;
+    let line = row(render(&app, 160, 48).backend().buffer(), 0);
+    assert!(line.contains("Dominique (coordination) ·") && !line.contains("(coordination)("), "{line}");
+    assert_eq!(line.matches("coordination").count(), 1, "{line}");
 }

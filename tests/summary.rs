@@ -181,7 +181,7 @@ fn each_format_parses_back_and_no_note_leaves_without_asking() {
     let md_path =
         write_summary(&mut store, &config, &db, request, SummaryFormat::Markdown, None, false).unwrap();
     let md = std::fs::read_to_string(&md_path).unwrap();
-    assert!(md.contains("3 appel(s) · durée totale 31 min · médiane 10 min"), "{md}");
+    assert!(md.contains("3 appels · durée totale 31 min · médiane 10 min"), "{md}");
     assert!(md.contains("Rappels : 1 planifié(s)"), "{md}");
 
     // Statistics only: the notes are nowhere, neither in the files nor in any temp file.

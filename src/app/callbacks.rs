@@ -12,7 +12,7 @@ use super::modal::{
     CALLBACK_FORM_FIELDS, CallbackForm, CallbackTextForm, Modal, PerformForm, QueueFilter, ReassignForm,
     SupervisorView, type_into,
 };
-use super::{App, Pane, Session, status};
+use super::{App, Pane, Session, Until, status, status_until};
 use crate::domain::callback::{Assignee, AttemptResult, CallbackRequest, PhoneNumber, Priority, QueueEntry};
 use crate::domain::due::parse_due;
 use crate::domain::listener::Role;
@@ -84,9 +84,11 @@ impl App {
         let mine = entry.assignee == Assignee::Listener(session.actor.id);
         match action {
             Action::PerformCallback if session.call.is_some() => {
-                self.status = status(&s.call_already_running, true);
+                self.status = status_until(&s.call_already_running, true, Until::CallEnds);
             }
-            Action::PerformCallback if session.shift.is_none() => self.status = status(&s.no_shift_yet, true),
+            Action::PerformCallback if session.shift.is_none() => {
+                self.status = status_until(&s.no_shift_yet, true, Until::ShiftStarts)
+            }
             Action::PerformCallback => {
                 let (id, version) = (entry.id, entry.version);
                 session.modals.push(Modal::Perform(PerformForm { entry, callback: None }));

@@ -11,12 +11,41 @@ pub enum Gate {
     Unlock(UnlockForm),
 }
 
+/// A line on the unlock or setup screen. Its mark follows what it says: ✓ done, ✗ refused or
+/// failed, none while under way (a closed shift once came with a ✗).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub tone: Tone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Done,
+    Working,
+    Failed,
+}
+
+impl Notice {
+    pub fn done(text: impl Into<String>) -> Option<Notice> {
+        Some(Notice { text: text.into(), tone: Tone::Done })
+    }
+
+    pub fn working(text: impl Into<String>) -> Option<Notice> {
+        Some(Notice { text: text.into(), tone: Tone::Working })
+    }
+
+    pub fn failed(text: impl Into<String>) -> Option<Notice> {
+        Some(Notice { text: text.into(), tone: Tone::Failed })
+    }
+}
+
 #[derive(Debug)]
 pub struct UnlockForm {
     pub logins: Vec<String>,
     pub selected: usize,
     pub passphrase: Zeroizing<String>,
-    pub message: Option<String>,
+    pub message: Option<Notice>,
     pub failures: u32,
     /// After repeated wrong passphrases, no new try before this instant.
     pub retry_at: Option<Timestamp>,
@@ -40,6 +69,10 @@ impl UnlockForm {
             retry_at: None,
             locked,
         }
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_ref().map(|notice| notice.text.as_str())
     }
 
     pub fn login(&self) -> Option<&str> {
@@ -72,7 +105,7 @@ pub struct SetupForm {
     pub confirmation: Zeroizing<String>,
     /// 0 login, 1 display name, 2 passphrase, 3 confirmation.
     pub field: usize,
-    pub message: Option<String>,
+    pub message: Option<Notice>,
 }
 
 pub const SETUP_FIELDS: usize = 4;

@@ -18,10 +18,10 @@ use zeroize::Zeroizing;
 use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::call::{CallType, Outcome, RudLevel};
-use crate::domain::callback::{CallbackNow, CallbackRequest, QueueEntry};
-use crate::domain::caller_file::UnlockPurge;
+use crate::domain::callback::{Assignee, CallbackNow, CallbackRequest, QueueEntry};
+use crate::domain::caller_file::{FileStatus, UnlockPurge};
 use crate::domain::emergency::{Directory, Rules, Situation};
-use crate::domain::listener::validate_login;
+use crate::domain::listener::{Role, validate_login};
 use crate::domain::passphrase::check_passphrase;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::shift::Shift;
@@ -30,7 +30,7 @@ use crate::store::Actor;
 use action::Action;
 use call_form::{CallForm, Missing};
 use effect::{Effect, FileView, Reply, Unlocked};
-use gate::{Gate, SETUP_FIELDS, SetupForm, UnlockForm};
+use gate::{Gate, Notice, SETUP_FIELDS, SetupForm, UnlockForm};
 use keymap::{Context, Keymap};
 use modal::{AckForm, CallbackForm, EndShiftForm, FileSearch, ListModal, ListPurpose, Modal};
 
@@ -41,6 +41,10 @@ pub const AUTOSAVE_AFTER: Duration = Duration::seconds(1);
 pub const CHANGES_POLL: Duration = Duration::seconds(1);
 /// How many files the search popup lists.
 pub const SEARCH_LIMIT: usize = 20;
+/// How long a message stays in the status line: long enough to be read after a glance away,
+/// short enough not to be taken for news. Errors stay longer: they say why a key did nothing.
+pub const SAY_FOR: Duration = Duration::seconds(8);
+pub const WARN_FOR: Duration = Duration::seconds(20);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -59,10 +63,43 @@ impl Pane {
     }
 }
 
+/// A message in the status line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     pub text: String,
     pub error: bool,
+    /// When it was said: stamped at the end of the key, reply or tick that said it
+    /// (`App::settle_status`), with the time `tick` gave.
+    pub said_at: Option<Timestamp>,
+    /// What makes it untrue before it fades.
+    pub until: Until,
+}
+
+/// The change that makes a message untrue: it is dropped then, not left to fade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Nothing but time.
+    Faded,
+    /// "No call running", or the call just saved: a new call makes it false or confusing.
+    CallStarts,
+    /// About the call being taken.
+    CallEnds,
+    /// "No shift yet".
+    ShiftStarts,
+    /// The draft could not be saved.
+    Saved,
+}
+
+impl Until {
+    fn came(self, session: &Session) -> bool {
+        match self {
+            Until::Faded => false,
+            Until::CallStarts => session.call.is_some(),
+            Until::CallEnds => session.call.is_none(),
+            Until::ShiftStarts => session.shift.is_some(),
+            Until::Saved => !session.save_failed,
+        }
+    }
 }
 
 /// An unlocked listener's session. Kept while the screen is locked, so that unlocking
@@ -124,6 +161,19 @@ impl Session {
             access: crate::domain::Access::ReadWrite,
             show_callback_of: None,
             notes_open_at_lock: false,
+        }
+    }
+
+    /// The contexts whose keys work now besides the global ones, most specific first. Key
+    /// handling and the hint bar both read this, so a hint never names a key that does
+    /// something else; none while the notes are being typed in.
+    pub fn key_contexts(&self) -> &'static [Context] {
+        match self.focus {
+            Pane::Call if self.call.as_ref().is_some_and(|c| c.editing_notes) => &[],
+            Pane::Call if self.call.is_some() => &[Context::Call, Context::Main],
+            Pane::File if self.file.is_some() => &[Context::File, Context::Main],
+            Pane::Callbacks => &[Context::Callbacks, Context::Main],
+            _ => &[Context::Main],
         }
     }
 
@@ -205,11 +255,39 @@ impl App {
                     form.selected = index;
                     return;
                 }
-                None => form.message = Some(s.fill(&s.unlock_unknown_as, &[("login", asked)])),
+                None => form.message = Notice::failed(s.fill(&s.unlock_unknown_as, &[("login", asked)])),
             }
         }
         if let Some(index) = remembered.and_then(position) {
             form.selected = index;
+        }
+    }
+
+    /// Whether a key for `action` is worth showing in the hint bar now: one that would only be
+    /// refused (taking a call during a call, the supervisor's view for a listener) is not.
+    pub fn offers(&self, action: Action) -> bool {
+        let Some(session) = self.session.as_ref() else { return false };
+        let idle = session.call.is_none();
+        let on_shift = session.shift.is_some();
+        let supervisor = session.actor.role == Role::Supervisor;
+        let closed = session.file.as_ref().map(|view| view.file.status == FileStatus::Closed);
+        let selected = session.queue.get(session.queue_selected);
+        let mine = selected.is_some_and(|e| e.assignee == Assignee::Listener(session.actor.id));
+        match action {
+            // A call is ended with `e`, never left by a stray key.
+            Action::StartCall
+            | Action::QuickSilent
+            | Action::QuickHangUp
+            | Action::QuickWrongNumber
+            | Action::QuickAbusive
+            | Action::QuickTesting => idle && on_shift,
+            Action::Quit | Action::EndShift => idle,
+            Action::SupervisorView | Action::ReassignCallback | Action::LegalHold => supervisor,
+            Action::PerformCallback => idle && on_shift && selected.is_some(),
+            Action::RescheduleCallback | Action::CancelCallback => selected.is_some() && (supervisor || mine),
+            Action::CloseFile => closed == Some(false),
+            Action::ReopenFile => closed == Some(true),
+            _ => true,
         }
     }
 
@@ -219,16 +297,35 @@ impl App {
     }
 
     fn say(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: false });
+        self.status = status(&text.into(), false);
     }
 
     fn warn(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: true });
+        self.status = status(&text.into(), true);
+    }
+
+    /// Stamps a new message with the time it was said; drops one whose time is up or whose
+    /// situation is over. Runs after every key, reply and tick, so the next frame is true.
+    fn settle_status(&mut self) {
+        let now = self.now;
+        let Some(status) = self.status.as_mut() else { return };
+        let said = *status.said_at.get_or_insert(now);
+        let lasts = if status.error { WARN_FOR } else { SAY_FOR };
+        let over = self.session.as_ref().is_some_and(|session| status.until.came(session));
+        if over || now - said >= lasts {
+            self.status = None;
+        }
     }
 
     // ---- keys -------------------------------------------------------------------------
 
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let effects = self.on_key(key);
+        self.settle_status();
+        effects
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
@@ -259,18 +356,7 @@ impl App {
             }
             return Vec::new();
         }
-        let in_call_pane = session.focus == Pane::Call && session.call.is_some();
-        let in_file_pane = session.focus == Pane::File && session.file.is_some();
-        let contexts: &[Context] = if in_call_pane {
-            &[Context::Call, Context::Main]
-        } else if in_file_pane {
-            &[Context::File, Context::Main]
-        } else if session.focus == Pane::Callbacks {
-            &[Context::Callbacks, Context::Main]
-        } else {
-            &[Context::Main]
-        };
-        for context in contexts {
+        for context in session.key_contexts() {
             if let Some(action) = self.keymap.action(*context, &key) {
                 return self.update(action);
             }
@@ -344,11 +430,11 @@ impl App {
             | Action::ScheduleCallback => return self.callback_action(action),
             Action::EndShift => {
                 let Some(shift) = session.shift.as_ref().map(|s| s.id) else {
-                    self.status = status(&s.no_shift_yet, true);
+                    self.status = status_until(&s.no_shift_yet, true, Until::ShiftStarts);
                     return Vec::new();
                 };
                 if session.call.is_some() {
-                    self.status = status(&s.end_shift_call_running, true);
+                    self.status = status_until(&s.end_shift_call_running, true, Until::CallEnds);
                     return Vec::new();
                 }
                 session.modals.push(Modal::EndShift(Box::new(EndShiftForm {
@@ -361,9 +447,9 @@ impl App {
             }
             Action::StartCall => {
                 if session.call.is_some() {
-                    self.status = status(&s.call_already_running, true);
+                    self.status = status_until(&s.call_already_running, true, Until::CallEnds);
                 } else if session.shift.is_none() {
-                    self.status = status(&s.no_shift_yet, true);
+                    self.status = status_until(&s.no_shift_yet, true, Until::ShiftStarts);
                 } else {
                     session.call = Some(CallForm::new(now));
                     session.focus = Pane::Call;
@@ -389,7 +475,7 @@ impl App {
             _ => {
                 // The rest acts on the call being taken.
                 let Some(call) = session.call.as_mut() else {
-                    self.status = status(&s.no_call_running, true);
+                    self.status = status_until(&s.no_call_running, true, Until::CallStarts);
                     return Vec::new();
                 };
                 match action {
@@ -458,7 +544,7 @@ impl App {
                         call.file = None;
                         session.file = None;
                         session.mark_dirty(now);
-                        self.status = status(&s.call_kept_anonymous, false);
+                        self.status = status_until(&s.call_kept_anonymous, false, Until::CallEnds);
                     }
                     _ => {}
                 }
@@ -473,12 +559,12 @@ impl App {
         let now = self.now;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         if session.shift.is_none() {
-            self.status = status(&self.strings.no_shift_yet, true);
+            self.status = status_until(&self.strings.no_shift_yet, true, Until::ShiftStarts);
             return Vec::new();
         }
         // A call with anything in it is ended on purpose (`e`), never by a stray digit.
         if session.call.as_ref().is_some_and(|call| !call.is_blank()) {
-            self.status = status(&self.strings.quick_needs_blank_call, true);
+            self.status = status_until(&self.strings.quick_needs_blank_call, true, Until::CallEnds);
             return Vec::new();
         }
         let call = session.call.get_or_insert_with(|| CallForm::new(now));
@@ -495,14 +581,14 @@ impl App {
         let strings = self.strings;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         let Some(call) = session.call.as_mut() else {
-            self.status = status(&strings.no_call_running, true);
+            self.status = status_until(&strings.no_call_running, true, Until::CallStarts);
             return Vec::new();
         };
         call.editing_notes = false;
         let ack = Modal::Acknowledge(AckForm { ending: true, ..AckForm::default() });
         if call.life_risk_pending(&self.directory) {
             session.modals.push(ack);
-            self.status = status(&strings.end_blocked_by_prompt, true);
+            self.status = status_until(&strings.end_blocked_by_prompt, true, Until::CallEnds);
             return Vec::new();
         }
         if call.asks_rud(&self.rules) && !call.call_type.is_some_and(CallType::is_quick) {
@@ -510,12 +596,12 @@ impl App {
             let rud = call.rud;
             let row = [rud.risk, rud.urgency, rud.danger].iter().position(Option::is_none).unwrap_or(0);
             session.modals.push(Modal::Rud { row, rud, ending: true });
-            self.status = status(&strings.end_asks_rud, false);
+            self.status = status_until(&strings.end_asks_rud, false, Until::CallEnds);
             return Vec::new();
         }
         if call.pending_prompts().next().is_some() {
             session.modals.push(ack);
-            self.status = status(&strings.end_asks_prompt_outcome, true);
+            self.status = status_until(&strings.end_asks_prompt_outcome, true, Until::CallEnds);
             return Vec::new();
         }
         session.modals.push(Modal::ConfirmEndCall);
@@ -595,8 +681,14 @@ impl App {
 
     // ---- time -------------------------------------------------------------------------
 
-    /// Called several times a second: autosave, idle lock.
+    /// Called several times a second: autosave, idle lock, messages fading.
     pub fn tick(&mut self, now: Timestamp) -> Vec<Effect> {
+        let effects = self.on_tick(now);
+        self.settle_status();
+        effects
+    }
+
+    fn on_tick(&mut self, now: Timestamp) -> Vec<Effect> {
         let previous = std::mem::replace(&mut self.now, now);
         if self.gate.is_none() {
             self.announce_due(previous, now);
@@ -627,6 +719,12 @@ impl App {
     // ---- replies ----------------------------------------------------------------------
 
     pub fn apply(&mut self, reply: Reply) -> Vec<Effect> {
+        let effects = self.on_reply(reply);
+        self.settle_status();
+        effects
+    }
+
+    fn on_reply(&mut self, reply: Reply) -> Vec<Effect> {
         let s = self.strings;
         let now = self.now;
         match reply {
@@ -636,9 +734,9 @@ impl App {
                     if wrong_passphrase {
                         form.record_failure(now);
                     }
-                    form.message = Some(message);
+                    form.message = Notice::failed(message);
                 } else if let Some(Gate::Setup(form)) = self.gate.as_mut() {
-                    form.message = Some(message);
+                    form.message = Notice::failed(message);
                 }
             }
             Reply::ShiftStarted(shift) => {
@@ -658,7 +756,7 @@ impl App {
                 session.dirty_since = None;
                 session.last_saved = Some(now);
                 session.save_failed = false;
-                self.say(s.call_saved.clone());
+                self.status = status_until(&s.call_saved, false, Until::CallStarts);
                 let mut effects = vec![Effect::RefreshQueue];
                 effects.extend(file.map(|id| Effect::OpenFile { id, audited: false }));
                 return effects;
@@ -812,21 +910,21 @@ impl App {
                     session.modals.pop();
                 }
                 session.shift = None;
-                let told = match written {
-                    Ok(path) => s.fill(&s.shift_ended, &[("path", &path.display().to_string())]),
-                    Err(why) => s.fill(&s.shift_ended_no_export, &[("why", &why)]),
+                let (told, done) = match written {
+                    Ok(path) => (s.fill(&s.shift_ended, &[("path", &path.display().to_string())]), true),
+                    Err(why) => (s.fill(&s.shift_ended_no_export, &[("why", &why)]), false),
                 };
                 // The shift left open was closed from the unlock popup: the listener who just
                 // unlocked stays, on a new shift.
                 if matches!(session.modals.last(), Some(Modal::ShiftChoice(_))) {
                     session.modals.pop();
-                    self.say(told);
+                    self.status = status(&told, !done);
                     return vec![Effect::StartShift];
                 }
                 // The terminal goes to the next listener; the unlock screen says what happened.
                 let effects = self.lock();
                 if let Some(Gate::Unlock(form)) = self.gate.as_mut() {
-                    form.message = Some(told);
+                    form.message = if done { Notice::done(told) } else { Notice::failed(told) };
                 }
                 return effects;
             }
@@ -841,7 +939,7 @@ impl App {
                     session.dirty_since.get_or_insert(now);
                     session.save_failed = true;
                 }
-                self.warn(message);
+                self.status = status_until(&message, true, Until::Saved);
             }
             Reply::Failed(message) => {
                 // A shift that could not be closed stays on screen, its note kept, to try again.
@@ -896,7 +994,8 @@ impl App {
             UnlockPurge::AwaitingSupervisor(report) => Some((&s.purge_awaiting_supervisor, report)),
         };
         if let Some((template, report)) = purge {
-            let (files, calls) = (report.files.to_string(), report.calls.to_string());
+            let files = s.count(report.files as u64, &s.count_files_one, &s.count_files);
+            let calls = s.count(report.calls as u64, &s.count_calls_one, &s.count_calls);
             self.say(s.fill(template, &[("files", &files), ("calls", &calls)]));
         }
         if let Some(note) = unlocked.handover.and_then(|shift| shift.handover_note) {
@@ -959,7 +1058,8 @@ impl App {
                             }),
                         });
                         session.mark_dirty(now);
-                        self.status = status(&s.fill(&s.number_recorded, &[("number", &number)]), false);
+                        let recorded = s.fill(&s.number_recorded, &[("number", &number)]);
+                        self.status = status_until(&recorded, false, Until::CallEnds);
                     }
                 }
                 _ => {}
@@ -1153,7 +1253,7 @@ impl App {
                     session.modals.pop();
                     session.call = Some(form);
                     session.focus = Pane::Call;
-                    self.status = status(&s.draft_recovered, false);
+                    self.status = status_until(&s.draft_recovered, false, Until::CallEnds);
                     return file.map(|id| Effect::OpenFile { id, audited: true }).into_iter().collect();
                 }
                 KeyCode::Esc => {
@@ -1248,11 +1348,11 @@ impl App {
                         && session.call.is_some()
                         && session.dirty_since.is_some()
                     {
-                        form.message = Some(s.handover_blocked.clone());
+                        form.message = Notice::failed(s.handover_blocked.clone());
                         return Vec::new();
                     }
                     let passphrase = std::mem::replace(&mut form.passphrase, Zeroizing::new(String::new()));
-                    form.message = Some(s.unlocking.clone());
+                    form.message = Notice::working(s.unlocking.clone());
                     return vec![Effect::Unlock { login, passphrase }];
                 }
                 _ => {}
@@ -1279,10 +1379,10 @@ impl App {
                         check_passphrase(&form.passphrase, &login).err().map(|e| e.to_string())
                     };
                     if let Some(problem) = problem {
-                        form.message = Some(problem);
+                        form.message = Notice::failed(problem);
                         return Vec::new();
                     }
-                    form.message = Some(s.setup_creating.clone());
+                    form.message = Notice::working(s.setup_creating.clone());
                     let passphrase = std::mem::replace(&mut form.passphrase, Zeroizing::new(String::new()));
                     form.confirmation.clear();
                     return vec![Effect::CreateDatabase {
@@ -1320,7 +1420,11 @@ fn outcome_list(strings: &Strings, ending: bool) -> ListModal {
 }
 
 fn status(text: &str, error: bool) -> Option<Status> {
-    Some(Status { text: text.to_owned(), error })
+    status_until(text, error, Until::Faded)
+}
+
+fn status_until(text: &str, error: bool, until: Until) -> Option<Status> {
+    Some(Status { text: text.to_owned(), error, said_at: None, until })
 }
 
 fn single_list(purpose: ListPurpose, options: Vec<(String, String)>, ending: bool) -> ListModal {

@@ -578,7 +578,7 @@ fn handing_over_waits_for_an_unsaved_call_to_be_in_the_draft() {
     type_text(&mut app, "riviere calme douze");
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "no handover while the call would be lost");
     let Some(Gate::Unlock(form)) = &app.gate else { panic!() };
-    assert_eq!(form.message.as_deref(), Some(app.strings.handover_blocked.as_str()));
+    assert_eq!(form.message(), Some(app.strings.handover_blocked.as_str()));
 }
 
 #[test]
@@ -1001,7 +1001,7 @@ fn ending_the_shift_closes_it_locks_for_the_next_listener_and_a_return_starts_a_
     let effects = app.apply(Reply::ShiftEnded(Ok("/tmp/exports/shift-7.md".into())));
     assert!(effects.iter().any(|e| matches!(e, Effect::Lock)));
     let Some(Gate::Unlock(form)) = &app.gate else { panic!("locked for the next listener") };
-    assert!(form.message.as_deref().is_some_and(|m| m.contains("/tmp/exports/shift-7.md")));
+    assert!(form.message().is_some_and(|m| m.contains("/tmp/exports/shift-7.md")));
     // Camille comes back: a new shift starts.
     let effects = app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
@@ -1106,12 +1106,12 @@ fn the_unlock_screen_starts_on_the_asked_account_else_the_last_one_used() {
     let mut app = new_app(&logins);
     app.preselect(None, Some("camille"));
     assert_eq!(unlock_form(&app).login(), Some("camille"));
-    assert_eq!(unlock_form(&app).message, None);
+    assert_eq!(unlock_form(&app).message(), None);
     // An unknown `--as` is said, and the remembered account still chosen.
     let mut app = new_app(&logins);
     app.preselect(Some("camile"), Some("camille"));
     assert_eq!(unlock_form(&app).login(), Some("camille"));
-    assert!(unlock_form(&app).message.as_deref().is_some_and(|m| m.contains("camile")));
+    assert!(unlock_form(&app).message().is_some_and(|m| m.contains("camile")));
     // A remembered account since removed: the first one, as before.
     let mut app = new_app(&logins);
     app.preselect(None, Some("alix"));
@@ -1135,7 +1135,7 @@ fn an_early_enter_during_the_wait_leaves_no_frozen_countdown() {
     type_text(&mut app, "bonne");
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     let wait_prefix = app.strings.unlock_wait.split('{').next().unwrap().to_owned();
-    let shown = |app: &App| unlock_form(app).message.clone().unwrap_or_default();
+    let shown = |app: &App| unlock_form(app).message().unwrap_or_default().to_owned();
     assert!(!shown(&app).contains(&wait_prefix), "{}", shown(&app));
     tick(&mut app, now() + chrono::Duration::seconds(6));
     assert_eq!(unlock_form(&app).wait_left(app.now), None);
@@ -1175,4 +1175,95 @@ fn unlocking_during_a_call_opens_the_notes_again_if_they_were_being_typed() {
     ctrl(&mut app, 'l');
     back(&mut app);
     assert!(!call(&app).editing_notes);
+}
+
+#[test]
+fn messages_fade_successes_before_errors() {
+    let mut app = unlocked_app();
+    app.apply(Reply::FileChanged(Box::new(file_view(3))));
+    assert_eq!(app.status.as_ref().unwrap().said_at, Some(now()), "stamped with the tick's time");
+    tick(&mut app, now() + SAY_FOR - Duration::seconds(1));
+    assert!(app.status.is_some(), "still there just before its time");
+    tick(&mut app, now() + SAY_FOR);
+    assert_eq!(app.status, None, "a success fades after {SAY_FOR}");
+
+    let said = app.now;
+    app.apply(Reply::Failed("la recherche a échoué".into()));
+    tick(&mut app, said + SAY_FOR);
+    assert!(app.status.as_ref().is_some_and(|s| s.error), "an error stays longer");
+    tick(&mut app, said + WARN_FOR - Duration::seconds(1));
+    assert!(app.status.is_some());
+    tick(&mut app, said + WARN_FOR);
+    assert_eq!(app.status, None, "an error fades after {WARN_FOR}");
+}
+
+#[test]
+fn a_message_goes_once_what_it_says_is_no_longer_true() {
+    let mut app = unlocked_app();
+    // "No call running" goes as soon as one starts.
+    app.update(Action::PickCallType);
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.no_call_running);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.status, None);
+
+    // "A call is already running" goes when it ends.
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.call_already_running);
+    app.apply(Reply::CallSaved);
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.call_saved);
+    // "Call saved" goes when the next call starts: it is not about that one.
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.status, None);
+
+    // The draft that failed to save: the message goes once it is saved.
+    app.apply(Reply::DraftFailed("Disque plein".into()));
+    assert!(app.status.as_ref().is_some_and(|s| s.error));
+    app.apply(Reply::DraftSaved(now()));
+    assert_eq!(app.status, None);
+
+    // Other news stay until they fade.
+    app.apply(Reply::Failed("la recherche a échoué".into()));
+    app.apply(Reply::DraftSaved(now()));
+    key(&mut app, KeyCode::Char('c'));
+    assert!(app.status.as_ref().is_some_and(|s| s.text == "la recherche a échoué"));
+}
+
+#[test]
+fn a_closed_shift_is_told_as_done_a_refusal_as_failed() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::F(10));
+    app.apply(Reply::ShiftEnded(Ok("/tmp/exports/shift-7.md".into())));
+    let notice = unlock_form(&app).message.clone().unwrap();
+    assert_eq!(notice.tone, gate::Tone::Done, "{notice:?}");
+    app.apply(Reply::UnlockFailed { message: "mauvaise phrase".into(), wrong_passphrase: true });
+    assert_eq!(unlock_form(&app).message.as_ref().unwrap().tone, gate::Tone::Failed);
+}
+
+#[test]
+fn hints_offer_only_what_works_here() {
+    let mut app = unlocked_app();
+    let session = app.session.as_ref().unwrap();
+    assert_eq!(session.key_contexts(), &[Context::Main]);
+    for action in [Action::StartCall, Action::QuickSilent, Action::Quit] {
+        assert!(app.offers(action), "{action:?} when idle");
+    }
+    assert!(!app.offers(Action::SupervisorView), "a listener is refused the supervisor's view");
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.session.as_ref().unwrap().key_contexts(), &[Context::Call, Context::Main]);
+    for action in [
+        Action::StartCall,
+        Action::Quit,
+        Action::QuickSilent,
+        Action::QuickHangUp,
+        Action::QuickWrongNumber,
+        Action::QuickAbusive,
+        Action::QuickTesting,
+    ] {
+        assert!(!app.offers(action), "{action:?} during a call");
+    }
+    assert!(app.offers(Action::EndCall));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.session.as_ref().unwrap().key_contexts().is_empty(), "typing notes: global keys only");
+    app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+    assert!(app.offers(Action::SupervisorView));
 }

@@ -153,7 +153,7 @@ pub fn markdown(record: &FileRecord, generated_at: Timestamp, s: &Strings) -> St
         let _ = writeln!(out, "{line}");
     }
     let _ =
-        writeln!(out, "\n## {}\n", s.fill(&s.file_history, &[("count", &record.calls.len().to_string())]));
+        writeln!(out, "\n## {}\n", s.count(record.calls.len() as u64, &s.file_history_one, &s.file_history));
     for call in &record.calls {
         let r = &call.record;
         let minutes = (call.ended_at - call.started_at).num_minutes();

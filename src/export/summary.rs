@@ -89,7 +89,7 @@ fn minutes(seconds: i64) -> String {
 pub fn lines(summary: &Summary, s: &Strings) -> Vec<String> {
     let mut out = Vec::new();
     out.push(s.fill(
-        &s.summary_calls,
+        s.plural(u64::from(summary.calls), &s.summary_calls_one, &s.summary_calls),
         &[
             ("count", &summary.calls.to_string()),
             ("total", &minutes(summary.total_seconds)),

@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
                 line.push_span(Span::styled(
                     format!(
                         "  ({})",
-                        s.fill(&s.callback_attempts, &[("count", &entry.attempts.to_string())])
+                        s.count(u64::from(entry.attempts), &s.callback_attempts_one, &s.callback_attempts)
                     ),
                     theme.muted(),
                 ));

@@ -126,7 +126,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        s.fill(&s.file_history, &[("count", &view.history.len().to_string())]),
+        s.count(view.history.len() as u64, &s.file_history_one, &s.file_history),
         theme.label(),
     )));
     let mut selected_line = 0;

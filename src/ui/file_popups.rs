@@ -102,7 +102,7 @@ pub fn repeat_caller<'a>(
     let s = app.strings;
     let last = &repeat.last_call;
     let calls = s.fill(
-        &s.repeat_calls,
+        &s.count(repeat.earlier_calls as u64, &s.repeat_calls_one, &s.repeat_calls),
         &[
             ("count", &repeat.earlier_calls.to_string()),
             ("date", &date_and_time(app, last.started_at)),

@@ -10,7 +10,7 @@ use super::centered;
 use super::format::timer;
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::gate::{Gate, SetupForm, UnlockForm};
+use crate::app::gate::{Gate, Notice, SetupForm, Tone, UnlockForm};
 
 pub fn draw(frame: &mut Frame, app: &App, gate: &Gate, area: Rect, theme: &Theme) {
     frame.render_widget(Clear, area);
@@ -18,6 +18,16 @@ pub fn draw(frame: &mut Frame, app: &App, gate: &Gate, area: Rect, theme: &Theme
         Gate::Unlock(form) => unlock(frame, app, form, area, theme),
         Gate::Setup(form) => setup(frame, app, form, area, theme),
     }
+}
+
+/// The mark and colour follow what the notice says: a closed shift is not an error.
+fn notice_line<'a>(notice: &Notice, theme: &Theme) -> Line<'a> {
+    let (mark, style) = match notice.tone {
+        Tone::Done => ("✓ ", theme.ok()),
+        Tone::Working => ("", theme.muted()),
+        Tone::Failed => ("✗ ", theme.danger()),
+    };
+    Line::from(Span::styled(format!("{mark}{}", notice.text), style))
 }
 
 fn masked(text: &str) -> String {
@@ -57,8 +67,8 @@ fn unlock(frame: &mut Frame, app: &App, form: &UnlockForm, area: Rect, theme: &T
             s.fill(&s.unlock_wait, &[("seconds", &wait.to_string())]),
             theme.danger(),
         )));
-    } else if let Some(message) = &form.message {
-        lines.push(Line::from(Span::styled(format!("✗ {message}"), theme.danger())));
+    } else if let Some(notice) = &form.message {
+        lines.push(notice_line(notice, theme));
     }
     if !app.demo_accounts.is_empty() {
         lines.push(Line::from(""));
@@ -92,8 +102,8 @@ fn setup(frame: &mut Frame, app: &App, form: &SetupForm, area: Rect, theme: &The
         ]));
     }
     lines.push(Line::from(""));
-    if let Some(message) = &form.message {
-        lines.push(Line::from(Span::styled(format!("✗ {message}"), theme.danger())));
+    if let Some(notice) = &form.message {
+        lines.push(notice_line(notice, theme));
         lines.push(Line::from(""));
     }
     lines.push(Line::from(Span::styled(s.setup_hint.clone(), theme.muted())));

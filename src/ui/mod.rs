@@ -61,14 +61,16 @@ fn main_screen(frame: &mut Frame, app: &App, session: &Session, area: Rect, them
     // As many rows as the advice needs at this width: emergency text is never cut.
     let banner_lines = emergency::banner_lines(app, session, area.width);
     let banner_height = u16::try_from(banner_lines.len()).unwrap_or(u16::MAX);
-    let [status, banner, body, hints] = Layout::vertical([
+    let message_row = status_bar::message_row(app, session, area, theme);
+    let [status, message, banner, body, hints] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(u16::from(message_row)),
         Constraint::Length(banner_height),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
-    status_bar::draw(frame, app, session, status, theme);
+    status_bar::draw(frame, app, session, status, message_row.then_some(message), theme);
     emergency::draw_banner(frame, banner_lines, banner, theme);
     if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
         let [left, right] =
@@ -156,36 +158,108 @@ fn draw_tabs(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme:
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The keys that do something here, read from the live keymap.
+/// The keys that do something here: the contexts key handling uses (`Session::key_contexts`),
+/// read from the live keymap, without the keys that would only be refused (`App::offers`).
+/// What does not fit is dropped whole, least useful first (`hint_rank`); the emergency card
+/// and the help (which lists every key) always stay.
 fn draw_hints(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
-    let editing = session.call.as_ref().is_some_and(|c| c.editing_notes) && session.focus == Pane::Call;
-    let mut parts: Vec<String> = Vec::new();
-    if editing {
-        parts.push(s.hint_editing.clone());
+    // (text, rank), in the order shown.
+    let mut hints: Vec<(String, u8)> = Vec::new();
+    if session.key_contexts().is_empty() {
+        // Typing: what this is and how to leave stay; the editor's own keys may give way.
+        for (index, part) in s.hint_editing.split(" · ").enumerate() {
+            hints.push((part.to_owned(), if index < 2 { 0 } else { 3 }));
+        }
     }
+    const LAST: [Action; 3] = [Action::EmergencyCard, Action::Help, Action::Lock];
     let mut shown = Vec::new();
-    let mut add = |key: &crate::app::keymap::KeyChord, action: Action| {
-        // List navigation is shown once as arrows, not per key.
-        if !shown.contains(&action) && !matches!(action, Action::SelectNext | Action::SelectPrevious) {
-            shown.push(action);
-            parts.push(format!("{} {}", key.label(s), s.action_short(action)));
+    for context in session.key_contexts() {
+        for (key, action) in app.keymap.bindings(*context) {
+            // List navigation goes without saying; the last ones come last, below.
+            let skip = matches!(action, Action::SelectNext | Action::SelectPrevious) || LAST.contains(action);
+            if !skip && !shown.contains(action) && app.offers(*action) {
+                shown.push(*action);
+                hints.push((format!("{} {}", key.label(s), s.action_short(*action)), hint_rank(*action)));
+            }
         }
+    }
+    for action in LAST {
+        let contexts = session.key_contexts().iter().chain([&Context::Global]);
+        if let Some(key) = contexts.into_iter().find_map(|c| app.keymap.key_for(*c, action)) {
+            hints.push((format!("{} {}", key.label(s), s.action_short(action)), hint_rank(action)));
+        }
+    }
+    const SEPARATOR: &str = " · ";
+    let width = |hints: &[(String, u8)]| {
+        hints.iter().map(|(text, _)| Span::raw(text.as_str()).width()).sum::<usize>()
+            + Span::raw(SEPARATOR).width() * hints.len().saturating_sub(1)
     };
-    if !editing {
-        let context =
-            if session.focus == Pane::Call && session.call.is_some() { Context::Call } else { Context::Main };
-        for (key, action) in app.keymap.bindings(context) {
-            add(key, *action);
-        }
+    while width(&hints) > usize::from(area.width) {
+        // The least useful, the last of them first.
+        let Some((drop, _)) = hints
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, rank))| *rank > 0)
+            .max_by_key(|(index, (_, rank))| (*rank, *index))
+        else {
+            break;
+        };
+        hints.remove(drop);
     }
-    for action in [Action::EmergencyCard, Action::Help, Action::Lock] {
-        if let Some(key) = app.keymap.key_for(Context::Global, action) {
-            add(&key, action);
-        }
-    }
-    let line = parts.join(" · ");
+    let line = hints.into_iter().map(|(text, _)| text).collect::<Vec<_>>().join(SEPARATOR);
     frame.render_widget(Paragraph::new(line).style(theme.muted()), area);
+}
+
+/// How readily a hint gives way when the bar is short: 0 never; then the keys a shift cannot
+/// do without (end the call, write notes, take a call, call back); then the call's fields and
+/// what a pane does; then what has another way in (a global key, the help) or is rare.
+fn hint_rank(action: Action) -> u8 {
+    match action {
+        Action::EmergencyCard | Action::Help => 0,
+        Action::EndCall | Action::EditNotes | Action::StartCall | Action::PerformCallback => 1,
+        Action::LinkFile
+        | Action::NewFile
+        | Action::KeepAnonymous
+        | Action::SearchFiles
+        | Action::SupervisorView
+        | Action::Quit
+        | Action::Lock
+        | Action::QuickSilent
+        | Action::QuickHangUp
+        | Action::QuickWrongNumber
+        | Action::QuickAbusive
+        | Action::QuickTesting => 3,
+        _ => 2,
+    }
+}
+
+/// `spans` cut to `width` columns, ending in "…" where something was cut.
+pub fn shorten<'a>(spans: Vec<Span<'a>>, width: usize) -> Vec<Span<'a>> {
+    if spans.iter().map(Span::width).sum::<usize>() <= width {
+        return spans;
+    }
+    let mut left = width.saturating_sub(1);
+    let mut out = Vec::new();
+    for span in spans {
+        if span.width() <= left {
+            left -= span.width();
+            out.push(span);
+            continue;
+        }
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let c_width = Span::raw(c.to_string()).width();
+            if c_width > left {
+                break;
+            }
+            left -= c_width;
+            text.push(c);
+        }
+        out.push(Span::styled(format!("{}…", text.trim_end()), span.style));
+        break;
+    }
+    out
 }
 
 /// Draws a free-text editor (notes, handover) soft-wrapped in `area`, with its cursor when

@@ -129,7 +129,10 @@ fn end_call_lines<'a>(app: &App, session: &Session, theme: &Theme) -> Vec<Line<'
     let summary = if notes.is_empty() {
         s.end_call_no_notes.clone()
     } else {
-        s.fill(&s.end_call_notes, &[("words", &words.to_string())])
+        s.fill(
+            s.plural(words as u64, &s.end_call_notes_one, &s.end_call_notes),
+            &[("words", &words.to_string())],
+        )
     };
     lines.push(Line::from(vec![
         Span::styled(format!("{:<13}", s.field_notes), theme.label()),

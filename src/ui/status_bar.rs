@@ -1,4 +1,8 @@
-//! One line at the top: who, how long, what is due, whether the notes are saved.
+//! One line at the top: who, how long, what is due, whether the notes are saved, and the last
+//! message. A "│" always parts the fields on the right from the rest, and nothing runs into it:
+//! a message that does not fit whole beside the fields gets a row of its own under the line when
+//! the screen can spare one (a message cut to a few letters says nothing), else it is
+//! shortened with "…".
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -6,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format::{clock, length, timer};
+use super::shorten;
 use super::theme::Theme;
 use crate::app::action::Action;
 use crate::app::keymap::Context;
@@ -15,22 +20,111 @@ use crate::domain::listener::Role;
 
 /// Below this width the bar keeps only what cannot wait.
 const NARROW: u16 = 110;
+/// From this height a message too long for the line gets a row of its own; below, the panes
+/// cannot spare it.
+const MESSAGE_ROW_FROM: u16 = 24;
+/// Between the message and what comes before it.
+const BEFORE_MESSAGE: &str = " · ";
 
-pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+struct Bar {
+    /// Who; then how long the shift has lasted, the first thing left out where the line is
+    /// short (the call's timer and the store's state matter more); then the call and access.
+    who: Vec<Span<'static>>,
+    shift: Vec<Span<'static>>,
+    call_and_access: Vec<Span<'static>>,
+    message: Option<Span<'static>>,
+    /// Starts with the separator.
+    right: Vec<Span<'static>>,
+}
+
+impl Bar {
+    fn right_width(&self, width: u16) -> u16 {
+        (self.right.iter().map(Span::width).sum::<usize>() as u16).min(width)
+    }
+
+    /// Columns for the left side, one kept blank before the separator.
+    fn left_room(&self, width: u16) -> usize {
+        usize::from(width.saturating_sub(self.right_width(width)).saturating_sub(1))
+    }
+
+    /// The fields on the left at this width, with room for `message` (its width) if it is
+    /// drawn there: the shift's length gives way first.
+    fn fixed(&self, width: u16, message: usize) -> Vec<Span<'static>> {
+        let all: Vec<_> =
+            [&self.who, &self.shift, &self.call_and_access].into_iter().flatten().cloned().collect();
+        if all.iter().map(Span::width).sum::<usize>() + message <= self.left_room(width) {
+            return all;
+        }
+        self.who.iter().chain(&self.call_and_access).cloned().collect()
+    }
+
+    /// The message's width with what parts it from the fields before it.
+    fn message_width(&self) -> usize {
+        self.message.as_ref().map_or(0, |message| Span::raw(BEFORE_MESSAGE).width() + message.width())
+    }
+
+    fn message_fits(&self, width: u16) -> bool {
+        let left = self.fixed(width, 0).iter().map(Span::width).sum::<usize>();
+        left + self.message_width() <= self.left_room(width)
+    }
+}
+
+/// Whether the message is drawn on its own row under the status line on a screen of `area`.
+pub fn message_row(app: &App, session: &Session, area: Rect, theme: &Theme) -> bool {
+    area.height >= MESSAGE_ROW_FROM && !bar(app, session, area.width, theme).message_fits(area.width)
+}
+
+/// Draws the line in `area`, and the message in `message_area` when it has its own row.
+pub fn draw(
+    frame: &mut Frame,
+    app: &App,
+    session: &Session,
+    area: Rect,
+    message_area: Option<Rect>,
+    theme: &Theme,
+) {
+    let bar = bar(app, session, area.width, theme);
+    let (right_width, room) = (bar.right_width(area.width), bar.left_room(area.width));
+    let inline = if message_area.is_none() { bar.message_width() } else { 0 };
+    let mut left = bar.fixed(area.width, inline);
+    let Bar { message, right, .. } = bar;
+    match (message, message_area) {
+        (Some(message), Some(row)) => {
+            let line = shorten(vec![Span::raw(" "), message], usize::from(row.width));
+            frame.render_widget(Paragraph::new(Line::from(line)), row);
+        }
+        (Some(message), None) => {
+            left.push(Span::raw(BEFORE_MESSAGE));
+            left.push(message);
+        }
+        (None, _) => {}
+    }
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(shorten(left, room))), left_area);
+    frame.render_widget(Paragraph::new(Line::from(right)), right_area);
+}
+
+fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
     let s = app.strings;
-    let narrow = area.width < NARROW;
+    let narrow = width < NARROW;
 
-    let mut left = vec![Span::styled(format!(" {} ", session.actor.display_name), theme.title())];
-    if !narrow {
-        let role = match session.actor.role {
-            Role::Supervisor => &s.role_supervisor,
-            Role::Listener => &s.role_listener,
-        };
-        left.push(Span::raw(format!("({role})")));
+    let name = &session.actor.display_name;
+    let role = match session.actor.role {
+        Role::Supervisor => &s.role_supervisor,
+        Role::Listener => &s.role_listener,
+    };
+    // "Dominique (coordination)" already says it: the role is not said twice.
+    let who = if !narrow && !name.to_lowercase().contains(&role.to_lowercase()) {
+        vec![Span::styled(format!(" {name} "), theme.title()), Span::raw(format!("({role})"))]
+    } else {
+        vec![Span::styled(format!(" {name}"), theme.title())]
+    };
+    let mut shift = Vec::new();
+    if let Some(started) = session.shift.as_ref().map(|shift| shift.started_at) {
+        shift.push(Span::raw(format!(" · {} {}", s.status_shift, length(app.now - started))));
     }
-    if let Some(shift) = &session.shift {
-        left.push(Span::raw(format!(" · {} {}", s.status_shift, length(app.now - shift.started_at))));
-    }
+    let mut left = Vec::new();
     if let Some(call) = &session.call {
         left.push(Span::raw(" · "));
         left.push(Span::styled(
@@ -49,10 +143,9 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         left.push(Span::raw(" · "));
         left.push(Span::styled(access.clone(), theme.danger()));
     }
-    if let Some(status) = &app.status {
-        left.push(Span::raw(" · "));
-        left.push(Span::styled(status.text.clone(), if status.error { theme.danger() } else { theme.ok() }));
-    }
+    let message = app.status.as_ref().map(|status| {
+        Span::styled(status.text.clone(), if status.error { theme.danger() } else { theme.ok() })
+    });
 
     let overdue = session.queue.iter().filter(|e| e.is_overdue(app.now)).count();
     let soon = session.queue.iter().filter(|e| e.is_due_soon(app.now)).count();
@@ -60,6 +153,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     let callbacks =
         s.fill(callbacks_template, &[("soon", &soon.to_string()), ("overdue", &overdue.to_string())]);
     let mut right = vec![
+        Span::styled("│ ", theme.muted()),
         Span::styled(callbacks, if overdue > 0 { theme.danger() } else { theme.muted() }),
         Span::raw(" · "),
     ];
@@ -86,10 +180,5 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             theme.muted(),
         ));
     }
-
-    let right_width = right.iter().map(|span| span.width() as u16).sum::<u16>().min(area.width);
-    let [left_area, right_area] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
-    frame.render_widget(Paragraph::new(Line::from(left)), left_area);
-    frame.render_widget(Paragraph::new(Line::from(right)), right_area);
+    Bar { who, shift, call_and_access: left, message, right }
 }

@@ -42,7 +42,7 @@ pub fn draw(
             "  {:<14} {}  · {}",
             person.name,
             s.fill(&s.supervisor_since, &[("time", &clock(app, person.shift_started_at))]),
-            s.fill(&s.supervisor_calls, &[("count", &person.calls.to_string())])
+            s.count(u64::from(person.calls), &s.supervisor_calls_one, &s.supervisor_calls)
         ))];
         match person.on_call_since {
             Some(since) => spans.push(Span::styled(
@@ -53,7 +53,7 @@ pub fn draw(
         }
         spans.push(Span::raw(format!(
             "  · {}",
-            s.fill(&s.supervisor_prompts, &[("count", &person.prompts_raised.to_string())])
+            s.count(u64::from(person.prompts_raised), &s.supervisor_prompts_one, &s.supervisor_prompts)
         )));
         if person.prompts_waiting > 0 {
             spans.push(Span::styled(
@@ -96,7 +96,7 @@ pub fn draw(
                 entry.file_code,
                 s.priority(entry.priority),
                 assignee_label(app, session, entry.assignee),
-                s.fill(&s.callback_attempts, &[("count", &entry.attempts.to_string())]),
+                s.count(u64::from(entry.attempts), &s.callback_attempts_one, &s.callback_attempts),
             )),
             Span::styled(
                 if entry.note.is_empty() { String::new() } else { format!("  {}", entry.note) },
