@@ -1061,3 +1061,16 @@ fn a_name_that_says_the_role_does_not_get_it_twice() {
     assert!(line.contains("Dominique (coordination) ·") && !line.contains("(coordination)("), "{line}");
     assert_eq!(line.matches("coordination").count(), 1, "{line}");
 }
+
+/// Issue 14: quitting during a call names the prompted numbers still without an outcome.
+#[test]
+fn the_quit_dialog_names_a_pending_prompt() {
+    for (width, height) in SIZES {
+        let mut app = with_life_risk_prompt(Language::Fr);
+        ctrl(&mut app, 'q');
+        let terminal = render(&app, width, height);
+        let screen = terminal.backend().to_string();
+        assert!(screen.contains("Quitter") || screen.contains("quitter"), "{screen}");
+        find(terminal.backend().buffer(), "sans suite : 15, 112");
+    }
+}

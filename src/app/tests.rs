@@ -1267,3 +1267,31 @@ fn hints_offer_only_what_works_here() {
     app.session.as_mut().unwrap().actor.role = Role::Supervisor;
     assert!(app.offers(Action::SupervisorView));
 }
+
+#[test]
+fn the_callback_just_scheduled_is_selected_and_the_queue_stops_at_its_ends() {
+    let mut app = unlocked_app();
+    let mut others = entry(1, 0);
+    others.file_id = FileId(8);
+    let queue = |newest: i64| {
+        let mut scheduled = entry(newest, 0);
+        scheduled.due_at = now() + Duration::days(1);
+        vec![others.clone(), entry(2, 0), others.clone(), scheduled]
+    };
+    app.apply(Reply::Queue(queue(3)));
+    assert_eq!(app.session.as_ref().unwrap().queue_selected, 0);
+    app.apply(Reply::CallbackScheduled(FileId(3)));
+    app.apply(Reply::Queue(queue(9)));
+    assert_eq!(
+        app.session.as_ref().unwrap().queue_selected,
+        3,
+        "its file's newest callback, wherever it sorts"
+    );
+    // Only once: a later refresh leaves the selection where the listener puts it.
+    app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.session.as_ref().unwrap().queue_selected, 3, "stops at the end, no wrap");
+    key(&mut app, KeyCode::Up);
+    app.apply(Reply::Queue(queue(9)));
+    assert_eq!(app.session.as_ref().unwrap().queue_selected, 2);
+}
