@@ -255,6 +255,7 @@ strings!(
     closure_without_agreement,
     software,
     purged_at_unlock,
+    error_too_soon,
     retention_not_set,
     callback_offer_anonymous,
     end_call_title,

@@ -30,7 +30,8 @@ pub enum Refused {
 /// The names SQLite and this program give the database's companions: the key file, its lock,
 /// the last login used on it, the write-ahead log, the shared-memory index and a rollback
 /// journal.
-const COMPANIONS: &[&str] = &[".keys", ".keys.lock", ".last-login", "-wal", "-shm", "-journal"];
+const COMPANIONS: &[&str] =
+    &[".keys", ".keys.lock", ".keys.attempts", ".last-login", "-wal", "-shm", "-journal"];
 
 /// Refuses `out` if writing it could destroy the store at `db` or write anywhere but into a
 /// regular file of its own.

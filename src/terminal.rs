@@ -293,6 +293,7 @@ pub fn message(s: &Strings, err: &StoreError) -> String {
         StoreError::ReadOnly(_) => s.error_read_only.clone(),
         StoreError::DiskFull => s.error_disk_full.clone(),
         StoreError::Forbidden(_) => s.error_forbidden.clone(),
+        StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
         other => s.fill(&s.error_other, &[("detail", &other.to_string())]),
     }
 }

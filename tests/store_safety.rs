@@ -311,3 +311,29 @@ fn a_closed_pipe_ends_a_command_quietly() {
     assert_eq!(out.status.code(), Some(141), "ended as by SIGPIPE: {}", text(&out.stderr));
     assert!(text(&out.stderr).is_empty(), "quietly: {}", text(&out.stderr));
 }
+
+/// The wait after wrong passphrases is kept beside the key file: relaunching the program (or
+/// using the command line instead of the terminal) does not start the count again.
+#[test]
+fn the_wait_after_wrong_passphrases_survives_a_relaunch() {
+    let home = tempfile::tempdir().unwrap();
+    let (db, _) = centre(home.path());
+    let args = ["--db", db.to_str().unwrap(), "--as", SUPERVISOR, "--passphrase-stdin", "check"];
+    for _ in 0..3 {
+        let out = run_with(home.path(), &args, "pas la bonne phrase\n", &[], HANG);
+        assert!(text(&out.stderr).contains("wrong passphrase"), "{}", text(&out.stderr));
+    }
+    // A fresh process, the right passphrase: still made to wait.
+    let out = run_with(home.path(), &args, &format!("{SUPERVISOR_PASS}\n"), &[], HANG);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("wait 5 s") || text(&out.stderr).contains("wait 4 s"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_secs(5));
+    let out = run_with(home.path(), &args, &format!("{SUPERVISOR_PASS}\n"), &[], HANG);
+    assert!(out.status.success(), "after the wait: {}", text(&out.stderr));
+    let attempts = std::fs::read_to_string(format!("{}.keys.attempts", db.display())).unwrap();
+    assert!(!attempts.contains(SUPERVISOR), "the right passphrase starts the count again: {attempts}");
+}

@@ -1,6 +1,5 @@
 //! The screens before any caller data: first-run setup and unlock.
 
-use chrono::Duration;
 use zeroize::Zeroizing;
 
 use crate::domain::Timestamp;
@@ -53,10 +52,6 @@ pub struct UnlockForm {
     pub locked: bool,
 }
 
-/// Wrong passphrases allowed before the unlock screen starts making the person wait.
-pub const FREE_ATTEMPTS: u32 = 3;
-const MAX_WAIT_SECONDS: i64 = 300;
-
 impl UnlockForm {
     pub fn new(logins: Vec<String>, preselect: Option<&str>, locked: bool) -> UnlockForm {
         let selected = preselect.and_then(|login| logins.iter().position(|l| l == login)).unwrap_or(0);
@@ -79,14 +74,12 @@ impl UnlockForm {
         self.logins.get(self.selected).map(String::as_str)
     }
 
-    /// Counts a wrong passphrase; from the fourth, each further try waits twice as long
-    /// (5 s, 10 s, 20 s… up to 5 minutes), which makes guessing at the keyboard useless.
+    /// Counts a wrong passphrase and shows the wait it brings (`domain::passphrase::wait_after`;
+    /// the store enforces the same wait, across relaunches).
     pub fn record_failure(&mut self, now: Timestamp) {
         self.failures += 1;
-        if self.failures >= FREE_ATTEMPTS {
-            let exponent = (self.failures - FREE_ATTEMPTS).min(16);
-            let wait = (5i64 << exponent).min(MAX_WAIT_SECONDS);
-            self.retry_at = Some(now + Duration::seconds(wait));
+        if let Some(wait) = crate::domain::passphrase::wait_after(self.failures) {
+            self.retry_at = Some(now + wait);
         }
     }
 
@@ -124,7 +117,7 @@ impl SetupForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
+    use chrono::{Duration, Utc};
 
     #[test]
     fn repeated_wrong_passphrases_slow_down() {

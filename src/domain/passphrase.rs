@@ -58,6 +58,19 @@ pub fn check_passphrase(passphrase: &str, login: &str) -> Result<(), WeakPassphr
     Ok(())
 }
 
+/// Wrong passphrases allowed before each further try has to wait.
+pub const FREE_ATTEMPTS: u32 = 3;
+const MAX_WAIT_SECONDS: i64 = 300;
+
+/// How long the next try waits after `failures` wrong passphrases in a row: nothing for the
+/// first two, then 5 s, 10 s, 20 s… up to 5 minutes, which makes guessing by hand useless.
+pub fn wait_after(failures: u32) -> Option<chrono::Duration> {
+    (failures >= FREE_ATTEMPTS).then(|| {
+        let exponent = (failures - FREE_ATTEMPTS).min(16);
+        chrono::Duration::seconds((5i64 << exponent).min(MAX_WAIT_SECONDS))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

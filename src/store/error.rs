@@ -50,6 +50,8 @@ pub enum StoreError {
     /// Someone else changed the callback first (another terminal): nothing was changed.
     #[error("the callback was changed meanwhile ({0}); nothing was changed")]
     Conflict(crate::domain::callback::CallbackNow),
+    #[error("too many wrong passphrases for this account: wait {0} s before trying again")]
+    TooSoon(i64),
     #[error(
         "the file changed since it was shown (another person's edit, or the retention purge); nothing was written"
     )]

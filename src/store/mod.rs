@@ -23,6 +23,7 @@ mod shifts;
 mod summary;
 #[cfg(test)]
 mod tests;
+mod throttle;
 mod wal;
 
 use std::path::{Path, PathBuf};
@@ -153,7 +154,18 @@ impl Store {
             (true, true) => {}
         }
         let key_file = KeyFile::load(&key_path)?;
-        let (id, key) = key_file.unlock(login, passphrase)?;
+        let now = Utc::now();
+        if let Some(seconds) = throttle::wait_left(&key_path, login, now) {
+            return Err(StoreError::TooSoon(seconds));
+        }
+        let (id, key) = match key_file.unlock(login, passphrase) {
+            Err(StoreError::WrongPassphrase) => {
+                throttle::record_failure(&key_path, login, now);
+                return Err(StoreError::WrongPassphrase);
+            }
+            unlocked => unlocked?,
+        };
+        throttle::clear(&key_path, login);
         // SQLite would take an empty file for a new database and write a fresh schema into it.
         if std::fs::metadata(db_path).is_ok_and(|m| m.len() == 0) {
             return Err(StoreError::DatabaseDamaged("the database file is empty (0 bytes)".into()));
