@@ -437,12 +437,7 @@ impl App {
                     self.status = status_until(&s.end_shift_call_running, true, Until::CallEnds);
                     return Vec::new();
                 }
-                session.modals.push(Modal::EndShift(Box::new(EndShiftForm {
-                    shift,
-                    summary: None,
-                    handover: call_form::notes_editor(""),
-                    closing: false,
-                })));
+                session.modals.push(Modal::EndShift(Box::new(EndShiftForm::new(shift))));
                 return vec![Effect::LoadSummary(shift)];
             }
             Action::StartCall => {
@@ -1303,12 +1298,7 @@ impl App {
                 }
                 _ if self.keymap.action(Context::Global, &key) == Some(Action::EndShift) => {
                     let shift = shift.id;
-                    session.modals.push(Modal::EndShift(Box::new(EndShiftForm {
-                        shift,
-                        summary: None,
-                        handover: call_form::notes_editor(""),
-                        closing: false,
-                    })));
+                    session.modals.push(Modal::EndShift(Box::new(EndShiftForm::new(shift))));
                     return vec![Effect::LoadSummary(shift)];
                 }
                 _ => {}

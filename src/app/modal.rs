@@ -76,6 +76,13 @@ pub struct EndShiftForm {
     pub closing: bool,
 }
 
+impl EndShiftForm {
+    /// The end of `shift`, its figures asked of the store (`Effect::LoadSummary`).
+    pub fn new(shift: ShiftId) -> EndShiftForm {
+        EndShiftForm { shift, summary: None, handover: super::call_form::notes_editor(""), closing: false }
+    }
+}
+
 /// Typing in a one-line field: a character (without Ctrl) or Backspace. Whether the key was
 /// used.
 pub fn type_into(text: &mut String, key: &KeyEvent) -> bool {
