@@ -329,7 +329,7 @@ pub fn file_export(
     out: Option<&Path>,
 ) -> Result<ExitCode> {
     // Checked before the access is recorded: a refused path leaves no audit entry behind.
-    if let Some(path) = out.filter(|p| *p != Path::new(export::STDOUT)) {
+    if let Some(path) = export::out_file(out) {
         crate::output_path::check(path, &invocation.db)?;
     }
     let mut store = invocation.unlock()?;
@@ -343,7 +343,7 @@ pub fn file_export(
         export::access::markdown(&record, now, Strings::get(invocation.config.language)).into_bytes()
     };
     export::write(out, &invocation.db, &bytes)?;
-    if let Some(out) = out.filter(|p| *p != Path::new(export::STDOUT)) {
+    if let Some(out) = export::out_file(out) {
         say!("File {} written to {} ({} bytes, mode 0600).", record.file.code, out.display(), bytes.len());
     }
     Ok(ExitCode::SUCCESS)
@@ -429,7 +429,7 @@ pub fn export(
     let path =
         write_summary(&mut store, &invocation.config, &invocation.db, request, format, out, include_notes)?;
     let recipients = invocation.config.export.recipients.len();
-    match (path != Path::new(export::STDOUT), recipients) {
+    match (export::out_file(Some(&path)).is_some(), recipients) {
         (false, _) => {}
         (true, 0) => say!("Export written to {} (mode 0600).", path.display()),
         (true, n) => say!(

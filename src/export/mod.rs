@@ -1,5 +1,5 @@
-//! Documents that leave the encrypted store: the right-of-access export of one caller file
-//! (and, later, shift summaries). Rendering is pure; `write` puts the bytes where they go
+//! Documents that leave the encrypted store: the right-of-access export of one caller file,
+//! shift and period summaries. Rendering is pure; `write` puts the bytes where they go
 //! without ever leaving a half-written or world-readable file.
 
 pub mod access;
@@ -51,13 +51,18 @@ pub fn encrypt(bytes: &[u8], recipients: &[String]) -> Result<Vec<u8>> {
 /// `--out -`: standard output.
 pub const STDOUT: &str = "-";
 
+/// The file `--out` names, if it names one (`-` is standard output).
+pub fn out_file(out: Option<&Path>) -> Option<&Path> {
+    out.filter(|path| *path != Path::new(STDOUT))
+}
+
 /// Writes `bytes` to `out` (mode 0600, temp + fsync + rename), or to standard output for
 /// `-` or no path. Refuses the store's own files (`db`, its key file, log, lock…) and anything
 /// that is not a regular file, and never writes to a terminal: caller data would stay in its
 /// scrollback. The one writer of every export.
 pub fn write(out: Option<&Path>, db: &Path, bytes: &[u8]) -> Result<()> {
-    match out {
-        Some(path) if path != Path::new(STDOUT) => {
+    match out_file(out) {
+        Some(path) => {
             crate::output_path::check(path, db)?;
             write_atomically(path, bytes).with_context(|| format!("cannot write {}", path.display()))
         }
@@ -84,7 +89,7 @@ pub fn write_summary(
     include_notes: bool,
 ) -> Result<PathBuf> {
     // Checked before the audit entry is written: a refused path leaves no trace of an export.
-    if let Some(path) = out.filter(|p| *p != Path::new(STDOUT)) {
+    if let Some(path) = out_file(out) {
         crate::output_path::check(path, db)?;
     }
     let now = chrono::Utc::now();
@@ -107,9 +112,7 @@ pub fn write_summary(
     }
     let path = match out {
         // Ciphertext is never left under a plain name: `last.md` becomes `last.md.age`.
-        Some(path)
-            if encrypted && path != Path::new(STDOUT) && path.extension().is_none_or(|e| e != "age") =>
-        {
+        Some(path) if encrypted && out_file(out).is_some() && path.extension().is_none_or(|e| e != "age") => {
             let mut name = path.as_os_str().to_owned();
             name.push(".age");
             let path = PathBuf::from(name);

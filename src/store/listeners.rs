@@ -156,26 +156,21 @@ impl Store {
     /// Makes the key file agree with the accounts, under its lock: the slot of a deactivated
     /// account, or of an account that never committed (a crash mid-`listener add`), is removed.
     /// With the lock held no change is half-way, so whatever disagrees is a crash's leftover.
-    /// Returns the logins whose slot was removed.
-    pub(super) fn reconcile_key_slots(&self) -> StoreResult<Vec<String>> {
+    pub(super) fn reconcile_key_slots(&self) -> StoreResult<()> {
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
         let mut key_file = KeyFile::load(&key_path)?;
         let active: std::collections::HashSet<ListenerId> =
             self.listeners()?.into_iter().filter(|l| l.active).map(|l| l.id).collect();
-        let stale: Vec<(ListenerId, String)> = key_file
-            .slots()
-            .iter()
-            .filter(|slot| !active.contains(&slot.listener_id))
-            .map(|slot| (slot.listener_id, slot.login.clone()))
-            .collect();
-        for (id, _) in &stale {
+        let stale: Vec<ListenerId> =
+            key_file.slots().iter().map(|slot| slot.listener_id).filter(|id| !active.contains(id)).collect();
+        for id in &stale {
             key_file.remove_slot(*id);
         }
         if !stale.is_empty() {
             key_file.save()?;
         }
-        Ok(stale.into_iter().map(|(_, login)| login).collect())
+        Ok(())
     }
 
     /// What `permanence check` says of the key file: slots without an active account, and

@@ -98,17 +98,14 @@ fn main_screen(frame: &mut Frame, app: &App, session: &Session, area: Rect, them
 
 fn draw_pane(frame: &mut Frame, app: &App, session: &Session, pane: Pane, area: Rect, theme: &Theme) {
     let focused = session.focus == pane;
-    let mut title = format!(" {} {} ", pane_number(pane), pane_title(app, pane));
     // Where the selection is in the queue: moving through it never wraps around unseen.
-    if pane == Pane::Callbacks && !session.queue.is_empty() {
-        title = format!(
-            " {} {} · {}/{} ",
-            pane_number(pane),
-            pane_title(app, pane),
-            session.queue_selected + 1,
-            session.queue.len()
-        );
-    }
+    let position = match pane {
+        Pane::Callbacks if !session.queue.is_empty() => {
+            format!(" · {}/{}", session.queue_selected + 1, session.queue.len())
+        }
+        _ => String::new(),
+    };
+    let title = format!(" {} {}{position} ", pane_number(pane), pane_title(app, pane));
     let block = Block::bordered()
         .title(Line::from(Span::styled(title, theme.pane_title(focused))))
         .border_style(theme.border(focused))
