@@ -7,21 +7,29 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::domain::Timestamp;
 use crate::domain::summary::{CallRow, LevelCounts, Scope, Summary};
 use crate::i18n::Strings;
+use crate::local_time::Zone;
 use crate::store::AuditHead;
 
 pub const FORMAT: &str = "permanence-summary";
 pub const VERSION: u32 = 1;
 
-/// The file name an export gets when none is given: `shift-42-2026-11-23.md`.
-pub fn default_name(summary: &Summary, extension: &str) -> String {
+/// The file name an export gets when none is given: `shift-42-2026-11-23.md`, with local days
+/// (a night shift started at 00:30 in Paris is that day's, not the day before's in UTC).
+pub fn default_name(summary: &Summary, extension: &str, zone: Zone) -> String {
     match &summary.scope {
-        Scope::Shift { id, from, .. } => format!("shift-{}-{}.{extension}", id.0, from.format("%Y-%m-%d")),
+        Scope::Shift { id, from, .. } => format!("shift-{}-{}.{extension}", id.0, zone.today(*from)),
         Scope::Period { from, to } => {
-            format!("period-{}-{}.{extension}", from.format("%Y-%m-%d"), to.format("%Y-%m-%d"))
+            format!("period-{}-{}.{extension}", zone.today(*from), zone.today(last_instant(*to)))
         }
     }
+}
+
+/// A period ends before `to` (the next day's midnight): its last day is the one before.
+fn last_instant(to: Timestamp) -> Timestamp {
+    to - chrono::Duration::seconds(1)
 }
 
 pub fn json(summary: &Summary, calls: &[CallRow], head: &AuditHead) -> Value {
@@ -161,22 +169,30 @@ pub fn lines(summary: &Summary, s: &Strings) -> Vec<String> {
     out
 }
 
-pub fn title(summary: &Summary, s: &Strings) -> String {
-    let date = |at: crate::domain::Timestamp| at.format("%Y-%m-%d %H:%M UTC").to_string();
+/// "Permanence de Camille, 23/11/2026 13:30 → 15:05" (the end's date only when it is another
+/// day), "Statistiques du 01/11/2026 au 30/11/2026": local times, as the screen reads them.
+pub fn title(summary: &Summary, s: &Strings, zone: Zone) -> String {
     match &summary.scope {
-        Scope::Shift { listener, from, to, .. } => s.fill(
-            &s.summary_title_shift,
-            &[("listener", listener), ("from", &date(*from)), ("to", &date(*to))],
-        ),
-        Scope::Period { from, to } => {
-            s.fill(&s.summary_title_period, &[("from", &date(*from)), ("to", &date(*to))])
+        Scope::Shift { listener, from, to, .. } => {
+            let to =
+                if zone.today(*to) == zone.today(*from) { zone.clock(*to) } else { zone.date_and_time(*to) };
+            s.fill(
+                &s.summary_title_shift,
+                &[("listener", listener), ("from", &zone.date_and_time(*from)), ("to", &to)],
+            )
         }
+        Scope::Period { from, to } => s.fill(
+            &s.summary_title_period,
+            &[("from", &zone.date(*from)), ("to", &zone.date(last_instant(*to)))],
+        ),
     }
 }
 
-pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Strings) -> String {
+pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Strings, zone: Zone) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", title(summary, s));
+    let _ = writeln!(out, "# {}\n", title(summary, s, zone));
+    // Said once: a reader elsewhere, or a year later, knows which clock the times are on.
+    let _ = writeln!(out, "{}\n", s.fill(&s.export_times_in, &[("zone", &zone.to_string())]));
     for line in lines(summary, s) {
         let _ = writeln!(out, "- {line}");
     }
@@ -188,7 +204,7 @@ pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Stri
             let _ = writeln!(
                 out,
                 "### {} — {}\n",
-                call.started_at.format("%Y-%m-%d %H:%M UTC"),
+                zone.date_and_time(call.started_at),
                 s.call_type(call.call_type)
             );
             for line in call.notes.as_deref().unwrap_or_default().lines() {
