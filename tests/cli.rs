@@ -285,10 +285,10 @@ fn export_a_shift_and_a_month_from_the_shell() {
     let db = home.path().join("permanence.db");
     let db_str = db.to_str().unwrap();
     init(home.path(), db_str);
+    let now = chrono::Utc::now();
     {
         let mut store = permanence::store::Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
         let shift = store.start_shift().unwrap();
-        let now = chrono::Utc::now();
         let call = NewCall {
             shift_id: shift.id,
             started_at: now - chrono::Duration::minutes(5),
@@ -309,7 +309,8 @@ fn export_a_shift_and_a_month_from_the_shell() {
     assert_eq!(csv.lines().count(), 2, "a header and one call: {csv}");
     assert!(!csv.contains("CANARY-CLI-EXPORT"));
 
-    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    // The day of the call in the configured zone (Paris by default), not the machine's.
+    let today = permanence::local_time::Zone::default().today(now - chrono::Duration::minutes(5)).to_string();
     let month = home.path().join("month.json");
     let out = run(
         home.path(),
