@@ -124,7 +124,7 @@ impl App {
     pub(super) fn callback_modal_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
         let s = self.strings;
         let now = self.now;
-        let offset = self.offset;
+        let zone = self.zone();
         let policy = self.config.retry_policy();
         let session = self.session.as_mut()?;
         let code = key.code;
@@ -246,7 +246,7 @@ impl App {
                     KeyCode::Esc => {
                         session.modals.pop();
                     }
-                    KeyCode::Enter if rescheduling => match parse_due(&form.text, now, offset) {
+                    KeyCode::Enter if rescheduling => match parse_due(&form.text, now, zone) {
                         Ok(due_at) => {
                             let change = CallbackChange::Reschedule {
                                 id: form.entry.id,
@@ -280,6 +280,7 @@ impl App {
     fn callback_form_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let s = self.strings;
         let now = self.now;
+        let zone = self.zone();
         let presets = self.config.callback_presets.len();
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         let assignees = assignee_options(session);
@@ -346,9 +347,9 @@ impl App {
                     let Some(preset) = self.config.callback_presets.get(form.preset) else {
                         return Vec::new();
                     };
-                    crate::config::preset_due(preset, now, self.offset)
+                    crate::config::preset_due(preset, now, zone)
                 } else {
-                    match parse_due(&form.when, now, self.offset) {
+                    match parse_due(&form.when, now, zone) {
                         Ok(due) => due,
                         Err(_) => {
                             form.error = Some(s.callback_bad_when.clone());

@@ -11,7 +11,7 @@ pub mod gate;
 pub mod keymap;
 pub mod modal;
 
-use chrono::{Duration, FixedOffset};
+use chrono::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use zeroize::Zeroizing;
 
@@ -195,8 +195,6 @@ pub struct App {
     pub keymap: Keymap,
     pub directory: Directory,
     pub rules: Rules,
-    /// The local time zone's offset, for showing times (instants are kept in UTC).
-    pub offset: FixedOffset,
     pub now: Timestamp,
     /// The accounts that can unlock (from the key file: readable before unlocking).
     pub logins: Vec<String>,
@@ -211,13 +209,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(
-        config: Config,
-        strings: &'static Strings,
-        logins: Vec<String>,
-        now: Timestamp,
-        offset: FixedOffset,
-    ) -> App {
+    pub fn new(config: Config, strings: &'static Strings, logins: Vec<String>, now: Timestamp) -> App {
         let gate = if logins.is_empty() {
             Gate::Setup(SetupForm::default())
         } else {
@@ -230,7 +222,6 @@ impl App {
             config,
             directory,
             rules,
-            offset,
             now,
             logins,
             demo_accounts: Vec::new(),
@@ -240,6 +231,12 @@ impl App {
             quit: false,
             colors: true,
         }
+    }
+
+    /// The zone times are read and typed in (`timezone` in the config). Instants stay UTC;
+    /// each is converted as it is shown, so the offset is never a stale one from the start.
+    pub fn zone(&self) -> crate::local_time::Zone {
+        self.config.timezone
     }
 
     /// Starts the unlock screen on `asked` (`--as`), else on `remembered` (the account last

@@ -37,7 +37,6 @@ fn new_app(logins: &[&str]) -> App {
         Strings::get(Language::Fr),
         logins.iter().map(|l| (*l).to_owned()).collect(),
         now(),
-        FixedOffset::east_opt(3600).unwrap(),
     )
 }
 

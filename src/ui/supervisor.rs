@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::callback_popups::assignee_label;
-use super::format::{clock, day_and_time, length};
+use super::format::{length, short_date_and_time, time_or_date};
 use super::theme::Theme;
 use crate::app::callbacks::{filtered, listener_name};
 use crate::app::modal::{QueueFilter, SupervisorView};
@@ -41,7 +41,7 @@ pub fn draw(
         let mut spans = vec![Span::raw(format!(
             "  {:<14} {}  · {}",
             person.name,
-            s.fill(&s.supervisor_since, &[("time", &clock(app, person.shift_started_at))]),
+            s.fill(&s.supervisor_since, &[("time", &time_or_date(app, person.shift_started_at))]),
             s.count(u64::from(person.calls), &s.supervisor_calls_one, &s.supervisor_calls)
         ))];
         match person.on_call_since {
@@ -85,14 +85,17 @@ pub fn draw(
     let header = lines.len();
     let visible = (inner.height as usize).saturating_sub(header);
     let first = view.selected.saturating_sub(visible.saturating_sub(1));
+    // A date from another year is longer: the columns after it stay aligned.
+    let dates: Vec<String> = entries.iter().map(|e| short_date_and_time(app, e.due_at)).collect();
+    let width = dates.iter().map(|d| d.chars().count()).max().unwrap_or(0);
     for (index, entry) in entries.iter().enumerate().skip(first).take(visible) {
         let (marker, style) = super::callbacks::marker(app, entry, theme);
         let mut line = Line::from(vec![
             Span::raw(if index == view.selected { "▶ " } else { "  " }),
             Span::styled(format!("{marker:<12}"), style),
             Span::raw(format!(
-                "{}  {}  {:<8} {:<14} {}",
-                day_and_time(app, entry.due_at),
+                "{:<width$}  {}  {:<8} {:<14} {}",
+                dates[index],
                 entry.file_code,
                 s.priority(entry.priority),
                 assignee_label(app, session, entry.assignee),
