@@ -294,6 +294,20 @@ pub fn message(s: &Strings, err: &StoreError) -> String {
         StoreError::DiskFull => s.error_disk_full.clone(),
         StoreError::Forbidden(_) => s.error_forbidden.clone(),
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
+        StoreError::SlotRefused { login, problem } => {
+            use crate::store::SlotProblem;
+            let reason = match problem {
+                SlotProblem::NotEndorsed => return s.fill(&s.error_slot_not_endorsed, &[("login", login)]),
+                SlotProblem::LegacyAfterConversion => &s.slot_problem_legacy,
+                SlotProblem::NotPinned => &s.slot_problem_not_pinned,
+                SlotProblem::Role { .. } => &s.slot_problem_role,
+                SlotProblem::BadEndorsement => &s.slot_problem_endorsement,
+                SlotProblem::NoAccount | SlotProblem::Deactivated | SlotProblem::OtherLogin(_) => {
+                    &s.slot_problem_account
+                }
+            };
+            s.fill(&s.error_slot_refused, &[("reason", reason)])
+        }
         other => s.fill(&s.error_other, &[("detail", &other.to_string())]),
     }
 }
