@@ -316,6 +316,11 @@ strings!(
     supervisor_calls,
     supervisor_on_call,
     supervisor_free,
+    supervisor_left,
+    supervisor_left_detail,
+    supervisor_left_chosen,
+    supervisor_close_pick,
+    supervisor_close_still_there,
     supervisor_prompts,
     supervisor_waiting,
     queue_filter_all,
@@ -343,6 +348,9 @@ strings!(
     end_shift_handover,
     end_shift_hint,
     end_shift_closing,
+    end_shift_of_title,
+    shift_of_ended,
+    shift_of_ended_no_export,
 );
 
 impl Strings {

@@ -28,10 +28,10 @@ pub enum Refused {
 }
 
 /// The names SQLite and this program give the database's companions: the key file, its lock,
-/// the last login used on it, the write-ahead log, the shared-memory index and a rollback
-/// journal.
+/// the last login used on it, the terminals' presence, the write-ahead log, the shared-memory
+/// index and a rollback journal.
 const COMPANIONS: &[&str] =
-    &[".keys", ".keys.lock", ".keys.attempts", ".last-login", "-wal", "-shm", "-journal"];
+    &[".keys", ".keys.lock", ".keys.attempts", ".last-login", ".presence", "-wal", "-shm", "-journal"];
 
 /// Refuses `out` if writing it could destroy the store at `db` or write anywhere but into a
 /// regular file of its own.
@@ -183,6 +183,7 @@ mod tests {
             "permanence.db-shm",
             "permanence.db-journal",
             "permanence.db.keys.lock",
+            "permanence.db.presence",
             ".permanence.db.keys.tmp",
             ".permanence.db.keys.123-abcd.tmp",
         ] {
@@ -240,7 +241,9 @@ mod tests {
         let slots = other.join("slots.json");
         std::fs::write(&slots, br#"{"format":"permanence-keyslots","version":1}"#).unwrap();
         assert!(matches!(check(&slots, &db), Err(Refused::NotAnExport(_))), "a key file by another name");
-        for name in ["old.db.keys", "old.db-wal", "old.db-shm", "old.db-journal", "x.keys.lock"] {
+        for name in
+            ["old.db.keys", "old.db-wal", "old.db-shm", "old.db-journal", "x.keys.lock", "x.db.presence"]
+        {
             assert!(matches!(check(&other.join(name), &db), Err(Refused::CompanionName(_))), "{name}");
         }
     }

@@ -28,6 +28,7 @@ use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::last_login;
 use crate::store::ScopeRequest;
+use crate::store::presence::Presence;
 use crate::store::{KdfParams, NewAccount, Store, StoreError};
 use crate::ui;
 
@@ -44,12 +45,15 @@ pub struct Runner {
     config: Config,
     /// SQLite's `data_version` when last looked at: it changes when another connection commits.
     data_version: i64,
+    /// Says to other processes that this terminal is open for the account last unlocked here,
+    /// locked screen included, until another account unlocks it or the process ends.
+    presence: Option<Presence>,
 }
 
 impl Runner {
     pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
         let strings = Strings::get(config.language);
-        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0 }
+        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0, presence: None }
     }
 
     /// Performs `effects` and every effect the replies lead to.
@@ -161,6 +165,11 @@ impl Runner {
         match gathered() {
             Ok(unlocked) => {
                 last_login::remember(&self.db, &unlocked.actor.login);
+                let id = unlocked.actor.id;
+                if self.presence.as_ref().is_none_or(|p| p.listener() != id) {
+                    // Best effort: where it cannot be said (read-only media), no shift starts.
+                    self.presence = Presence::hold(&self.db, id).ok();
+                }
                 self.store = Some(store);
                 Reply::Unlocked(Box::new(unlocked))
             }
@@ -294,6 +303,7 @@ pub fn message(s: &Strings, err: &StoreError) -> String {
         StoreError::DiskFull => s.error_disk_full.clone(),
         StoreError::Forbidden(_) => s.error_forbidden.clone(),
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
+        StoreError::TerminalStillOpen(name) => s.fill(&s.supervisor_close_still_there, &[("name", name)]),
         other => s.fill(&s.error_other, &[("detail", &other.to_string())]),
     }
 }

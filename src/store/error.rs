@@ -56,6 +56,9 @@ pub enum StoreError {
         "the file changed since it was shown (another person's edit, or the retention purge); nothing was written"
     )]
     FileChanged,
+    /// A supervisor closing the shift of someone whose terminal is still open.
+    #[error("a terminal of {0}'s is still open: their shift is ended there")]
+    TerminalStillOpen(String),
     #[error("{0}")]
     Invalid(String),
     #[error("database error: {0}")]

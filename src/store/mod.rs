@@ -15,6 +15,7 @@ mod files;
 mod keyslots;
 mod listeners;
 mod maintenance;
+pub mod presence;
 mod retention;
 mod rows;
 mod schema;

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::callback_popups::assignee_label;
-use super::format::{clock, day_and_time, length};
+use super::format::{clock, day_and_time, length, local, short_date_and_time};
 use super::theme::Theme;
 use crate::app::callbacks::{filtered, listener_name};
 use crate::app::modal::{QueueFilter, SupervisorView};
@@ -44,12 +44,14 @@ pub fn draw(
             s.fill(&s.supervisor_since, &[("time", &clock(app, person.shift_started_at))]),
             s.count(u64::from(person.calls), &s.supervisor_calls_one, &s.supervisor_calls)
         ))];
-        match person.on_call_since {
-            Some(since) => spans.push(Span::styled(
+        match (person.left, person.on_call_since) {
+            // No terminal of theirs is open: not available, whatever their draft says.
+            (Some(_), _) => spans.push(Span::styled(format!("  · {}", s.supervisor_left), theme.danger())),
+            (None, Some(since)) => spans.push(Span::styled(
                 format!("  · {}", s.fill(&s.supervisor_on_call, &[("length", &length(app.now - since))])),
                 theme.warning(),
             )),
-            None => spans.push(Span::styled(format!("  · {}", s.supervisor_free), theme.muted())),
+            (None, None) => spans.push(Span::styled(format!("  · {}", s.supervisor_free), theme.muted())),
         }
         spans.push(Span::raw(format!(
             "  · {}",
@@ -65,6 +67,19 @@ pub fn draw(
             ));
         }
         lines.push(Line::from(spans));
+        if let Some(last) = person.left {
+            let chosen = view.listener == Some(person.listener_id);
+            let template = if chosen { &s.supervisor_left_chosen } else { &s.supervisor_left_detail };
+            let time = if local(app, last).date_naive() == local(app, app.now).date_naive() {
+                clock(app, last)
+            } else {
+                short_date_and_time(app, last)
+            };
+            lines.push(Line::from(Span::styled(
+                format!("  {:<14} {}", "", s.fill(template, &[("time", &time)])),
+                theme.danger(),
+            )));
+        }
     }
 
     let who = view.listener.and_then(|id| listener_name(session, id)).unwrap_or(&s.search_all);
