@@ -12,6 +12,7 @@ pub mod export;
 pub mod hardening;
 pub mod i18n;
 pub mod last_login;
+pub mod messages;
 pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;

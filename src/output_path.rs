@@ -8,6 +8,8 @@
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
+use crate::i18n::Phrase;
+
 /// Why a path was refused, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
@@ -25,6 +27,30 @@ pub enum Refused {
     CompanionName(PathBuf),
     #[error("{0} exists and is not a text file written by an export (a database?): refused")]
     NotAnExport(PathBuf),
+}
+
+impl Refused {
+    /// The refusal in the reader's language.
+    pub fn phrase(&self) -> Phrase {
+        match self {
+            Refused::StoreFile(path) => Phrase::new(|s| &s.cli.out_store_file).with("path", path.display()),
+            Refused::Link(path) => Phrase::new(|s| &s.cli.out_link).with("path", path.display()),
+            Refused::NotRegular(path, kind) => {
+                let kind = match *kind {
+                    "folder" => Phrase::new(|s| &s.cli.kind_folder),
+                    "named pipe (FIFO)" => Phrase::new(|s| &s.cli.kind_fifo),
+                    "device" => Phrase::new(|s| &s.cli.kind_device),
+                    _ => Phrase::new(|s| &s.cli.kind_socket),
+                };
+                Phrase::new(|s| &s.cli.out_not_regular).with("path", path.display()).with_phrase("kind", kind)
+            }
+            Refused::NoFolder(path) => Phrase::new(|s| &s.cli.out_no_folder).with("path", path.display()),
+            Refused::CompanionName(path) => {
+                Phrase::new(|s| &s.cli.out_companion).with("path", path.display())
+            }
+            Refused::NotAnExport(path) => Phrase::new(|s| &s.cli.out_not_export).with("path", path.display()),
+        }
+    }
 }
 
 /// The names SQLite and this program give the database's companions: the key file, its lock,

@@ -132,7 +132,7 @@ impl Runner {
                 );
                 Some(Reply::ShiftEnded(written.map_err(|err| match err.downcast_ref::<StoreError>() {
                     Some(err) => message(s, err),
-                    None => format!("{err:#}"),
+                    None => crate::messages::chain(s, &err),
                 })))
             }
             effect => {
@@ -304,7 +304,7 @@ pub fn message(s: &Strings, err: &StoreError) -> String {
         StoreError::Forbidden(_) => s.error_forbidden.clone(),
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
         StoreError::TerminalStillOpen(name) => s.fill(&s.supervisor_close_still_there, &[("name", name)]),
-        other => s.fill(&s.error_other, &[("detail", &other.to_string())]),
+        other => s.fill(&s.error_other, &[("detail", &crate::messages::store_error(s, other))]),
     }
 }
 
@@ -317,15 +317,18 @@ pub fn run(
     demo_accounts: Vec<(String, String)>,
 ) -> Result<()> {
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
-        anyhow::bail!(
-            "the terminal interface needs a terminal; for scripts, use the subcommands (see --help)"
-        );
+        return Err(crate::i18n::Phrase::new(|s| &s.cli.needs_a_terminal).into());
     }
     let logins = match Store::logins(&db) {
         Ok(logins) => logins,
         // No database yet: the interface walks the person through creating it.
         Err(StoreError::KeyFileMissing(_)) if !db.exists() => Vec::new(),
-        Err(err) => return Err(err).context(format!("cannot open {}", db.display())),
+        Err(err) => {
+            return Err(crate::i18n::Phrase::new(|s| &s.cli.cannot_open)
+                .with("path", db.display())
+                .because(err)
+                .into());
+        }
     };
     let strings = Strings::get(config.language);
     let offset = Local::now().offset().fix();

@@ -334,7 +334,7 @@ fn the_access_export_holds_everything_on_the_file_and_is_audited() {
         assert!(md.contains(expected), "{expected} missing from:\n{md}");
     }
     assert!(!md.contains("Dominique"));
-    assert!(matches!(store.file_for_access_request("ZZZ-999"), Err(StoreError::Invalid(_))));
+    assert!(matches!(store.file_for_access_request("ZZZ-999"), Err(StoreError::Refused(_))));
 }
 
 #[test]

@@ -11,6 +11,7 @@ use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::listener::Listener;
 use crate::domain::passphrase::check_passphrase;
 use crate::domain::{ListenerId, Timestamp};
+use crate::i18n::Phrase;
 
 const COLUMNS: &str = "id, login, display_name, role, active, created_at";
 
@@ -22,7 +23,7 @@ pub(super) fn insert(conn: &Connection, account: &NewAccount<'_>, at: Timestamp)
     match result {
         Ok(_) => Ok(ListenerId(conn.last_insert_rowid())),
         Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            Err(StoreError::Invalid(format!("the login {:?} is already taken", account.login)))
+            Err(StoreError::Refused(Phrase::new(|s| &s.cli.login_taken).with("login", account.login)))
         }
         Err(err) => Err(err.into()),
     }
@@ -69,7 +70,7 @@ impl Store {
     /// Adds an account and its key slot (supervisor only). The slot is written before the
     /// account commits, so a committed account can always unlock.
     pub fn add_listener(&mut self, account: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Listener> {
-        self.require_supervisor("add an account")?;
+        self.require_supervisor(|s| &s.cli.what_add_account)?;
         account.validate()?;
         self.require_writable()?;
         let key_path = self.key_file_path();
@@ -97,10 +98,10 @@ impl Store {
 
     /// Deactivates an account and removes its key slot (supervisor only).
     pub fn deactivate_listener(&mut self, login: &str) -> StoreResult<()> {
-        self.require_supervisor("deactivate an account")?;
+        self.require_supervisor(|s| &s.cli.what_deactivate)?;
         let target = self.listener_by_login(login)?;
         if target.id == self.actor.id {
-            return Err(StoreError::Invalid("you cannot deactivate your own account".into()));
+            return Err(StoreError::Refused(Phrase::new(|s| &s.cli.own_account)));
         }
         // Held across the commit and the slot's removal; a crash between the two leaves a slot
         // that the next unlock removes (`reconcile_key_slots`).
@@ -134,13 +135,13 @@ impl Store {
         let action = if target.id == self.actor.id {
             AuditAction::PassphraseChanged
         } else {
-            self.require_supervisor("reset another person's passphrase")?;
+            self.require_supervisor(|s| &s.cli.what_reset_passphrase)?;
             AuditAction::PassphraseReset
         };
         if !target.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
-        check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        check_passphrase(passphrase, login).map_err(|e| StoreError::Refused(Phrase::weak_passphrase(&e)))?;
         self.require_writable()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
@@ -175,30 +176,31 @@ impl Store {
 
     /// What `permanence check` says of the key file: slots without an active account, and
     /// active accounts without a slot (they cannot unlock).
-    pub(super) fn key_slot_findings(&self) -> StoreResult<Vec<String>> {
+    pub(super) fn key_slot_findings(&self) -> StoreResult<Vec<Phrase>> {
         let key_file = KeyFile::load(&self.key_file_path())?;
         let listeners = self.listeners()?;
         let mut findings = Vec::new();
         for slot in key_file.slots() {
             match listeners.iter().find(|l| l.id == slot.listener_id) {
                 Some(l) if l.active && l.login == slot.login => {}
-                Some(l) if l.active => findings.push(format!(
-                    "the key slot of {:?} names account {} whose login is {:?}",
-                    slot.login, slot.listener_id, l.login
-                )),
-                Some(_) => findings.push(format!(
-                    "the key slot of {:?} belongs to a deactivated account and still opens the database",
-                    slot.login
-                )),
-                None => findings.push(format!("the key slot of {:?} belongs to no account", slot.login)),
+                Some(l) if l.active => findings.push(
+                    Phrase::new(|s| &s.cli.slot_other_login)
+                        .with("slot", format!("{:?}", slot.login))
+                        .with("account", slot.listener_id)
+                        .with("login", format!("{:?}", l.login)),
+                ),
+                Some(_) => findings
+                    .push(Phrase::new(|s| &s.cli.slot_deactivated).with("slot", format!("{:?}", slot.login))),
+                None => findings
+                    .push(Phrase::new(|s| &s.cli.slot_no_account).with("slot", format!("{:?}", slot.login))),
             }
         }
         for listener in listeners.iter().filter(|l| l.active) {
             if !key_file.slots().iter().any(|s| s.listener_id == listener.id) {
-                findings.push(format!(
-                    "the active account {:?} has no key slot: it cannot unlock",
-                    listener.login
-                ));
+                findings.push(
+                    Phrase::new(|s| &s.cli.account_without_slot)
+                        .with("login", format!("{:?}", listener.login)),
+                );
             }
         }
         Ok(findings)

@@ -9,6 +9,7 @@ use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::CallDraft;
 use crate::domain::shift::{OnShift, Shift};
 use crate::domain::{ListenerId, ShiftId, Timestamp};
+use crate::i18n::Phrase;
 
 const COLUMNS: &str = "id, listener_id, started_at, ended_at, handover_note";
 
@@ -64,7 +65,7 @@ impl Store {
     pub fn end_shift(&mut self, id: ShiftId, handover_note: &str) -> StoreResult<()> {
         let shift = self.shift(id)?;
         if shift.listener_id != self.actor.id {
-            self.require_supervisor("close another listener's shift")?;
+            self.require_supervisor(|s| &s.cli.what_close_shift)?;
             if presence::is_present(&self.db_path, shift.listener_id) != Some(false) {
                 let name: String = self.conn.query_row(
                     "SELECT display_name FROM listener WHERE id = ?1",
@@ -91,7 +92,7 @@ impl Store {
         self.conn
             .query_row(&format!("SELECT {COLUMNS} FROM shift WHERE id = ?1"), [id.0], read)
             .optional()?
-            .ok_or_else(|| StoreError::Invalid(format!("no shift {id}")))
+            .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.no_shift).with("shift", id)))
     }
 
     /// The most recently closed shift, whose handover note the next listener reads first.
