@@ -182,7 +182,7 @@ pub fn listener_add(mut invocation: Invocation, login: &str, name: &str, role: R
             &[
                 ("login", &listener.login),
                 ("name", &listener.display_name),
-                ("role", role_name(s, listener.role))
+                ("role", self::role(s, listener.role))
             ]
         )
     );
@@ -237,7 +237,7 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
     }
     let report = store.check().map_err(|e| refuse(|s| &s.cli.check_running).because(e))?;
     for finding in &report.findings {
-        say!("{}", fault(&check_finding(s, finding)));
+        say!("{}", fault(&finding.phrase().say(s)));
     }
     if report.is_clean() {
         say!("{}", s.fill(&s.cli.check_ok, &[("entries", &report.audit_entries.to_string())]));
@@ -528,13 +528,4 @@ fn role(s: &Strings, role: Role) -> &str {
         Role::Listener => &s.role_listener,
         Role::Supervisor => &s.role_supervisor,
     }
-}
-
-fn role_name(s: &Strings, role: Role) -> &str {
-    self::role(s, role)
-}
-
-/// A finding of `check`, in words.
-fn check_finding(s: &Strings, finding: &crate::store::CheckFinding) -> String {
-    finding.phrase().say(s)
 }
