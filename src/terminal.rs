@@ -28,6 +28,7 @@ use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::last_login;
 use crate::store::ScopeRequest;
+use crate::store::presence::Presence;
 use crate::store::{KdfParams, NewAccount, Store, StoreError};
 use crate::ui;
 
@@ -44,12 +45,15 @@ pub struct Runner {
     config: Config,
     /// SQLite's `data_version` when last looked at: it changes when another connection commits.
     data_version: i64,
+    /// Says to other processes that this terminal is open for the account last unlocked here,
+    /// locked screen included, until another account unlocks it or the process ends.
+    presence: Option<Presence>,
 }
 
 impl Runner {
     pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
         let strings = Strings::get(config.language);
-        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0 }
+        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0, presence: None }
     }
 
     /// Performs `effects` and every effect the replies lead to.
@@ -128,7 +132,7 @@ impl Runner {
                 );
                 Some(Reply::ShiftEnded(written.map_err(|err| match err.downcast_ref::<StoreError>() {
                     Some(err) => message(s, err),
-                    None => format!("{err:#}"),
+                    None => crate::messages::chain(s, &err),
                 })))
             }
             effect => {
@@ -161,6 +165,11 @@ impl Runner {
         match gathered() {
             Ok(unlocked) => {
                 last_login::remember(&self.db, &unlocked.actor.login);
+                let id = unlocked.actor.id;
+                if self.presence.as_ref().is_none_or(|p| p.listener() != id) {
+                    // Best effort: where it cannot be said (read-only media), no shift starts.
+                    self.presence = Presence::hold(&self.db, id).ok();
+                }
                 self.store = Some(store);
                 Reply::Unlocked(Box::new(unlocked))
             }
@@ -308,7 +317,8 @@ pub fn message(s: &Strings, err: &StoreError) -> String {
             };
             s.fill(&s.error_slot_refused, &[("reason", reason)])
         }
-        other => s.fill(&s.error_other, &[("detail", &other.to_string())]),
+        StoreError::TerminalStillOpen(name) => s.fill(&s.supervisor_close_still_there, &[("name", name)]),
+        other => s.fill(&s.error_other, &[("detail", &crate::messages::store_error(s, other))]),
     }
 }
 
@@ -321,15 +331,18 @@ pub fn run(
     demo_accounts: Vec<(String, String)>,
 ) -> Result<()> {
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
-        anyhow::bail!(
-            "the terminal interface needs a terminal; for scripts, use the subcommands (see --help)"
-        );
+        return Err(crate::i18n::Phrase::new(|s| &s.cli.needs_a_terminal).into());
     }
     let logins = match Store::logins(&db) {
         Ok(logins) => logins,
         // No database yet: the interface walks the person through creating it.
         Err(StoreError::KeyFileMissing(_)) if !db.exists() => Vec::new(),
-        Err(err) => return Err(err).context(format!("cannot open {}", db.display())),
+        Err(err) => {
+            return Err(crate::i18n::Phrase::new(|s| &s.cli.cannot_open)
+                .with("path", db.display())
+                .because(err)
+                .into());
+        }
     };
     let strings = Strings::get(config.language);
     let mut app = App::new(config, strings, logins, Utc::now());

@@ -9,8 +9,8 @@ use super::action::Action;
 use super::call_form::CallForm;
 use super::effect::{CallbackChange, Effect};
 use super::modal::{
-    CALLBACK_FORM_FIELDS, CallbackForm, CallbackTextForm, Modal, PerformForm, QueueFilter, ReassignForm,
-    SupervisorView, type_into,
+    CALLBACK_FORM_FIELDS, CallbackForm, CallbackTextForm, EndShiftForm, Modal, PerformForm, QueueFilter,
+    ReassignForm, SupervisorView, type_into,
 };
 use super::{App, Pane, Session, Until, status, status_until};
 use crate::domain::callback::{Assignee, AttemptResult, CallbackRequest, PhoneNumber, Priority, QueueEntry};
@@ -194,6 +194,30 @@ impl App {
                     }
                     KeyCode::Esc | KeyCode::Char('q') => {
                         session.modals.pop();
+                    }
+                    KeyCode::Char('c') => {
+                        // The shift of the listener chosen with ←→, if they left without
+                        // ending it; a terminal still open closes its own.
+                        let person = view
+                            .listener
+                            .and_then(|id| session.overview.iter().find(|p| p.listener_id == id));
+                        match person {
+                            None => self.status = status(&s.supervisor_close_pick, true),
+                            Some(person) if person.left.is_none() => {
+                                self.status = status(
+                                    &s.fill(&s.supervisor_close_still_there, &[("name", &person.name)]),
+                                    true,
+                                )
+                            }
+                            Some(person) => {
+                                let (shift, form) = (
+                                    person.shift_id,
+                                    EndShiftForm::of_someone_gone(person.shift_id, &person.name),
+                                );
+                                session.modals.push(Modal::EndShift(Box::new(form)));
+                                return Some(vec![Effect::LoadSummary(shift)]);
+                            }
+                        }
                     }
                     KeyCode::Char(c @ ('a' | 'd' | 'x')) => {
                         let Some(entry) = supervisor_list.get(view.selected).cloned() else {

@@ -39,6 +39,8 @@ use modal::{AckForm, CallbackForm, EndShiftForm, FileSearch, ListModal, ListPurp
 pub const AUTOSAVE_AFTER: Duration = Duration::seconds(1);
 /// How often the terminal looks for changes made by another process on the same file.
 pub const CHANGES_POLL: Duration = Duration::seconds(1);
+/// How often the open supervisor's view asks who is still there.
+pub const OVERVIEW_POLL: Duration = Duration::seconds(5);
 /// How many files the search popup lists.
 pub const SEARCH_LIMIT: usize = 20;
 /// How long a message stays in the status line: long enough to be read after a glance away,
@@ -130,6 +132,9 @@ pub struct Session {
     pub listeners: Vec<(crate::domain::ListenerId, String)>,
     /// Who is on shift now (the supervisor's view).
     pub overview: Vec<crate::domain::shift::OnShift>,
+    /// When the overview was last asked for: a terminal that quits changes nothing in the
+    /// store, so the open view asks again every [`OVERVIEW_POLL`].
+    pub overview_at: Timestamp,
     /// How the store was opened: anything but read-write stays in the status bar.
     pub access: crate::domain::Access,
     /// A callback was just scheduled on this file: the next queue selects it.
@@ -158,6 +163,7 @@ impl Session {
             last_poll: now,
             listeners: Vec::new(),
             overview: Vec::new(),
+            overview_at: now,
             access: crate::domain::Access::ReadWrite,
             show_callback_of: None,
             notes_open_at_lock: false,
@@ -705,6 +711,12 @@ impl App {
             session.last_poll = now;
             effects.push(Effect::CheckForChanges);
         }
+        if matches!(session.modals.last(), Some(Modal::Supervisor(_)))
+            && now - session.overview_at >= OVERVIEW_POLL
+        {
+            session.overview_at = now;
+            effects.push(Effect::RefreshOverview);
+        }
         effects
     }
 
@@ -898,6 +910,22 @@ impl App {
             }
             Reply::ShiftEnded(written) => {
                 let Some(session) = self.session.as_mut() else { return Vec::new() };
+                // A supervisor closed the shift of someone who left: the supervisor stays, in
+                // the view, which now lists them no more.
+                if let Some(Modal::EndShift(form)) = session.modals.last()
+                    && let Some(name) = form.of.clone()
+                {
+                    session.modals.pop();
+                    let told = match written {
+                        Ok(path) => s.fill(
+                            &s.shift_of_ended,
+                            &[("name", &name), ("path", &path.display().to_string())],
+                        ),
+                        Err(why) => s.fill(&s.shift_of_ended_no_export, &[("name", &name), ("why", &why)]),
+                    };
+                    self.status = status(&told, false);
+                    return vec![Effect::RefreshOverview];
+                }
                 if matches!(session.modals.last(), Some(Modal::EndShift(_))) {
                     session.modals.pop();
                 }
@@ -923,6 +951,7 @@ impl App {
             Reply::Overview(overview) => {
                 if let Some(session) = self.session.as_mut() {
                     session.overview = overview;
+                    session.overview_at = now;
                 }
             }
             Reply::DraftFailed(message) => {
@@ -1363,7 +1392,9 @@ impl App {
                     } else if *form.passphrase != *form.confirmation {
                         Some(s.setup_passphrases_differ.clone())
                     } else {
-                        check_passphrase(&form.passphrase, &login).err().map(|e| e.to_string())
+                        check_passphrase(&form.passphrase, &login)
+                            .err()
+                            .map(|e| crate::i18n::Phrase::weak_passphrase(&e).say(s))
                     };
                     if let Some(problem) = problem {
                         form.message = Notice::failed(problem);

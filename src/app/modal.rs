@@ -74,12 +74,26 @@ pub struct EndShiftForm {
     pub handover: TextArea<'static>,
     /// Ctrl-S was pressed: waiting for the store to close the shift.
     pub closing: bool,
+    /// Whose shift, when a supervisor closes that of someone who left without ending it
+    /// (`None`: the session's own).
+    pub of: Option<String>,
 }
 
 impl EndShiftForm {
     /// The end of `shift`, its figures asked of the store (`Effect::LoadSummary`).
     pub fn new(shift: ShiftId) -> EndShiftForm {
-        EndShiftForm { shift, summary: None, handover: super::call_form::notes_editor(""), closing: false }
+        EndShiftForm {
+            shift,
+            summary: None,
+            handover: super::call_form::notes_editor(""),
+            closing: false,
+            of: None,
+        }
+    }
+
+    /// A supervisor closing the shift `name` left open.
+    pub fn of_someone_gone(shift: ShiftId, name: &str) -> EndShiftForm {
+        EndShiftForm { of: Some(name.to_owned()), ..EndShiftForm::new(shift) }
     }
 }
 

@@ -17,7 +17,13 @@ pub fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme
     frame.render_widget(Clear, area);
     let hint = if form.closing { &s.end_shift_closing } else { &s.end_shift_hint };
     let block = Block::bordered()
-        .title(Span::styled(format!(" {} ", s.end_shift_title), theme.title()))
+        .title(Span::styled(
+            match &form.of {
+                None => format!(" {} ", s.end_shift_title),
+                Some(name) => format!(" {} ", s.fill(&s.end_shift_of_title, &[("name", name)])),
+            },
+            theme.title(),
+        ))
         .title_bottom(Span::styled(format!(" {hint} "), theme.muted()))
         .border_type(BorderType::Double);
     let inner = block.inner(area);

@@ -20,11 +20,17 @@ use crate::domain::prompt::PromptOutcome;
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let Some(modal) = session.modals.last() else { return };
     let s = app.strings;
+    // The whole-screen views keep the status line above them, and the message's own row when it
+    // has one: what the last change did ("the shift is closed, its summary is in …") stays read.
+    let under_message = match super::status_bar::message_row(app, session, area, theme) {
+        true => Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area },
+        false => area,
+    };
     let (title, lines, width): (String, Vec<Line>, u16) = match modal {
         Modal::Help => return help::draw(frame, app, area, theme),
         Modal::AmendNotes(form) => return file_popups::draw_amend_notes(frame, app, form, area, theme),
-        Modal::Supervisor(view) => return supervisor::draw(frame, app, session, view, area, theme),
-        Modal::EndShift(form) => return end_shift::draw(frame, app, form, area, theme),
+        Modal::Supervisor(view) => return supervisor::draw(frame, app, session, view, under_message, theme),
+        Modal::EndShift(form) => return end_shift::draw(frame, app, form, under_message, theme),
         Modal::CallbackForm(form) => callback_popups::form(app, session, form, theme),
         Modal::Perform(form) => callback_popups::perform(app, form, theme),
         Modal::Reassign(form) => callback_popups::reassign(app, session, form, theme),

@@ -44,12 +44,14 @@ pub fn draw(
             s.fill(&s.supervisor_since, &[("time", &time_or_date(app, person.shift_started_at))]),
             s.count(u64::from(person.calls), &s.supervisor_calls_one, &s.supervisor_calls)
         ))];
-        match person.on_call_since {
-            Some(since) => spans.push(Span::styled(
+        match (person.left, person.on_call_since) {
+            // No terminal of theirs is open: not available, whatever their draft says.
+            (Some(_), _) => spans.push(Span::styled(format!("  · {}", s.supervisor_left), theme.danger())),
+            (None, Some(since)) => spans.push(Span::styled(
                 format!("  · {}", s.fill(&s.supervisor_on_call, &[("length", &length(app.now - since))])),
                 theme.warning(),
             )),
-            None => spans.push(Span::styled(format!("  · {}", s.supervisor_free), theme.muted())),
+            (None, None) => spans.push(Span::styled(format!("  · {}", s.supervisor_free), theme.muted())),
         }
         spans.push(Span::raw(format!(
             "  · {}",
@@ -65,6 +67,15 @@ pub fn draw(
             ));
         }
         lines.push(Line::from(spans));
+        if let Some(last) = person.left {
+            let chosen = view.listener == Some(person.listener_id);
+            let template = if chosen { &s.supervisor_left_chosen } else { &s.supervisor_left_detail };
+            let time = time_or_date(app, last);
+            lines.push(Line::from(Span::styled(
+                format!("  {:<14} {}", "", s.fill(template, &[("time", &time)])),
+                theme.danger(),
+            )));
+        }
     }
 
     let who = view.listener.and_then(|id| listener_name(session, id)).unwrap_or(&s.search_all);
