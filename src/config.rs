@@ -342,10 +342,13 @@ impl Config {
     }
 }
 
-/// `timezone`, refused with the key's name (serde's message gives the line).
+/// Starts serde's message for a `timezone` that names no zone, so that `toml_refusal` says it
+/// in the reader's language (serde's message gives the line).
+const NOT_A_ZONE: &str = "not a time zone: ";
+
 fn timezone<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Zone, D::Error> {
     let name = String::deserialize(deserializer)?;
-    name.parse().map_err(|why| serde::de::Error::custom(format!("key `timezone`: {why}")))
+    name.parse().map_err(|_| serde::de::Error::custom(format!("{NOT_A_ZONE}{name:?}")))
 }
 
 /// When a callback scheduled with `preset` at `now` falls due (next-day times are local).
@@ -424,7 +427,9 @@ fn toml_refusal(text: &str, err: &toml::de::Error) -> Phrase {
     // serde lists the choices "`a`, `b` or `c`".
     let choices = |text: String| text.replace(" or ", ", ");
     let after = |text: &str, word: &str| text.split_once(word).map(|(_, rest)| rest.trim().to_owned());
-    let (key, why) = if let Some(rest) = message.strip_prefix("unknown field ") {
+    let (key, why) = if let Some(name) = message.strip_prefix(NOT_A_ZONE) {
+        (Some("timezone".to_owned()), Phrase::new(|s| &s.cli.config_not_a_zone).with("name", name))
+    } else if let Some(rest) = message.strip_prefix("unknown field ") {
         let expected = after(rest, "expected").unwrap_or_default();
         let expected = expected.strip_prefix("one of ").unwrap_or(&expected).to_owned();
         (quoted(rest), Phrase::new(|s| &s.cli.config_unknown_key).with("expected", choices(expected)))
@@ -831,7 +836,7 @@ mod tests {
         assert_eq!(config.timezone.to_string(), "America/Montreal");
         let err = Config::parse("language = \"fr\"\ntimezone = \"Europe/Pari\"\n").unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("timezone"), "{err}");
-        assert!(err.contains("key `timezone`: \"Europe/Pari\" is not a time zone"), "{err}");
+        assert!(err.contains("\"Europe/Pari\" is not a time zone"), "{err}");
         let err = Config::parse("timezone = 1\n").unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("timezone"), "{err}");
     }

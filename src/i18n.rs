@@ -496,6 +496,7 @@ section!(
         config_wrong_type,
         config_bad_value,
         config_syntax,
+        config_not_a_zone,
         override_number,
         override_rule,
         override_number_blank,
