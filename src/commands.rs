@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::config::Config;
 use crate::demo;
-use crate::domain::listener::Role;
+use crate::domain::listener::{Role, validate_display_name};
 use crate::domain::settings::Setting;
 use crate::export::{self, SummaryFormat, write_summary};
 use crate::i18n::Strings;
@@ -18,9 +18,15 @@ use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
 
 /// `println!` that hands back an error instead of panicking when standard output is closed
 /// (`permanence queue | head -1`); `main` ends quietly on a broken pipe.
+/// Every line goes through `printable::for_terminal`: names, logins and messages quoting what
+/// is in the files are printed with their control characters escaped, never obeyed.
 macro_rules! say {
+    () => {
+        writeln!(std::io::stdout()).context("writing to standard output")?
+    };
     ($($arg:tt)*) => {
-        writeln!(std::io::stdout(), $($arg)*).context("writing to standard output")?
+        writeln!(std::io::stdout(), "{}", crate::printable::for_terminal(&format!($($arg)*)))
+            .context("writing to standard output")?
     };
 }
 
@@ -69,6 +75,13 @@ impl Invocation {
         })
     }
 
+    /// A new passphrase for `login` (shown as `name`), checked by the policy, refusals said in
+    /// the configured language.
+    fn ask_new_passphrase(&mut self, login: &str, name: &str) -> Result<crate::passphrase_input::Passphrase> {
+        let strings = Strings::get(self.config.language);
+        self.passphrases.ask_new(&format!("New passphrase for {login}: "), login, name, strings)
+    }
+
     /// Unlocks the database as `--as LOGIN`, or as its only account.
     fn unlock(&mut self) -> Result<Store> {
         let login = match &self.login {
@@ -84,7 +97,8 @@ impl Invocation {
                 }
             }
         };
-        let passphrase = self.passphrases.ask(&format!("Passphrase for {login}: "))?;
+        let passphrase =
+            self.passphrases.ask(&format!("Passphrase for {}: ", crate::printable::for_terminal(&login)))?;
         Ok(Store::open(&self.db, &login, &passphrase)?)
     }
 }
@@ -99,9 +113,11 @@ pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitC
     if invocation.db.exists() {
         return Err(StoreError::AlreadyExists(invocation.db.clone()).into());
     }
+    // Before any passphrase is asked: a name that cannot be kept is refused first.
+    validate_display_name(name)?;
     say!("Creating the database {}", invocation.db.display());
     say!("First supervisor account: {login} ({name})");
-    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
+    let passphrase = invocation.ask_new_passphrase(login, name)?;
     let account = NewAccount { login, display_name: name, role: Role::Supervisor, passphrase: &passphrase };
     let mut store = Store::create(&invocation.db, account, KdfParams::DEFAULT)?;
     // The config may propose the centre's retention period once, here; afterwards it is the
@@ -154,8 +170,9 @@ pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
 }
 
 pub fn listener_add(mut invocation: Invocation, login: &str, name: &str, role: Role) -> Result<ExitCode> {
+    validate_display_name(name)?;
     let mut store = invocation.unlock()?;
-    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
+    let passphrase = invocation.ask_new_passphrase(login, name)?;
     let account = NewAccount { login, display_name: name, role, passphrase: &passphrase };
     let listener = store.add_listener(account, KdfParams::DEFAULT)?;
     say!("Added {} ({}, {}).", listener.login, listener.display_name, listener.role);
@@ -181,7 +198,9 @@ pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<Ex
 pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Result<ExitCode> {
     let mut store = invocation.unlock()?;
     let login = login.unwrap_or(&store.actor().login).to_owned();
-    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), &login)?;
+    // The policy weighs the account's own name; an unknown login is refused by the store.
+    let name = store.listeners()?.into_iter().find(|l| l.login == login).map(|l| l.display_name);
+    let passphrase = invocation.ask_new_passphrase(&login, name.as_deref().unwrap_or_default())?;
     store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
     say!("The passphrase of {login} is changed (only its key slot was rewritten).");
     Ok(ExitCode::SUCCESS)
@@ -296,7 +315,9 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             .collect();
         let document =
             serde_json::json!({ "format": "permanence-queue", "version": 1, "callbacks": callbacks });
-        say!("{}", serde_json::to_string_pretty(&document)?);
+        let json = serde_json::to_string_pretty(&document)?;
+        writeln!(std::io::stdout(), "{}", crate::printable::json_for_terminal(&json))
+            .context("writing to standard output")?;
     } else if entries.is_empty() {
         say!("No pending callback.");
     } else {

@@ -12,6 +12,7 @@ use crate::domain::call::{CallType, Outcome, Rud, RudLevel};
 use crate::domain::callback::{AttemptResult, CallbackStatus, Priority};
 use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileStatus, Gender};
 use crate::domain::emergency::{Channel, Rule, Situation};
+use crate::domain::passphrase::{MIN_CHARS, WeakPassphrase};
 use crate::domain::prompt::PromptOutcome;
 
 macro_rules! strings {
@@ -175,8 +176,13 @@ strings!(
     setup_confirmation,
     setup_hint,
     setup_name_missing,
+    setup_name_control,
     setup_passphrases_differ,
     setup_creating,
+    weak_passphrase_too_short,
+    weak_passphrase_contains_login,
+    weak_passphrase_guessable,
+    weak_passphrase_advice,
     no_prompt_pending,
     end_blocked_by_prompt,
     end_asks_rud,
@@ -466,6 +472,31 @@ impl Strings {
         self.label("attempt_result", value.as_str())
     }
 
+    /// Why a passphrase is refused, in our words: at most three reasons, then what to do.
+    pub fn weak_passphrase(&self, weak: &WeakPassphrase) -> String {
+        match weak {
+            WeakPassphrase::TooShort => {
+                self.fill(&self.weak_passphrase_too_short, &[("min", &MIN_CHARS.to_string())])
+            }
+            WeakPassphrase::ContainsLogin => self.weak_passphrase_contains_login.clone(),
+            WeakPassphrase::Guessable(why) => {
+                let reasons: Vec<&str> =
+                    why.iter().take(3).map(|w| self.label("passphrase_weakness", w.as_str())).collect();
+                if reasons.is_empty() {
+                    return format!("{}. {}", self.weak_passphrase_guessable, self.weak_passphrase_advice);
+                }
+                // French puts a space before the colon and the semicolon.
+                let (colon, semicolon) = if self.is_english() { (": ", "; ") } else { (" : ", " ; ") };
+                format!(
+                    "{}{colon}{}. {}",
+                    self.weak_passphrase_guessable,
+                    reasons.join(semicolon),
+                    self.weak_passphrase_advice
+                )
+            }
+        }
+    }
+
     pub fn action_short(&self, action: Action) -> &str {
         self.actions.get(&action.name()).map_or("?", |texts| texts[0].as_str())
     }
@@ -515,6 +546,10 @@ mod tests {
             check("file_status", FileStatus::ALL.iter().map(|v| v.as_str()).collect());
             check("callback_status", CallbackStatus::ALL.iter().map(|v| v.as_str()).collect());
             check("attempt_result", AttemptResult::ALL.iter().map(|v| v.as_str()).collect());
+            check(
+                "passphrase_weakness",
+                crate::domain::passphrase::Weakness::ALL.iter().map(|v| v.as_str()).collect(),
+            );
             for action in all_actions() {
                 assert!(
                     s.actions.contains_key(&action.name()),
@@ -538,6 +573,28 @@ mod tests {
             let templates = [&s.file_history, &s.callback_attempts, &s.repeat_calls, &s.supervisor_calls];
             assert!(templates.iter().all(|t| !t.contains("(s)")), "{}", s.language_name);
         }
+    }
+
+    #[test]
+    fn a_weak_passphrase_is_explained_in_our_words_never_in_zxcvbns() {
+        use crate::domain::passphrase::check_passphrase;
+        let fr = Strings::get(Language::Fr);
+        let en = Strings::get(Language::En);
+        for passphrase in ["aaaaaaaaaaab", "abababababab", "1234567890123", "motdepasse12345"] {
+            let weak = check_passphrase(passphrase, "ana", "Ana").unwrap_err();
+            let text = fr.weak_passphrase(&weak);
+            assert!(text.starts_with("Phrase de passe trop facile à deviner : elle "), "{text}");
+            assert!(text.ends_with("aident peu."), "{text}");
+            let english = zxcvbn::zxcvbn(passphrase, &[]).feedback().expect("weak").to_string();
+            for sentence in english.split(". ").filter(|s| !s.is_empty()) {
+                assert!(!text.contains(sentence.trim_end_matches('.')), "{text} quotes {sentence}");
+            }
+            assert!(en.weak_passphrase(&weak).starts_with("This passphrase is too easy to guess: it "));
+        }
+        assert_eq!(
+            fr.weak_passphrase(&check_passphrase("court", "ana", "Ana").unwrap_err()),
+            "La phrase de passe doit compter au moins 12 caractères : quelques mots font l'affaire."
+        );
     }
 
     #[test]

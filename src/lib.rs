@@ -15,6 +15,7 @@ pub mod last_login;
 pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;
+pub mod printable;
 pub mod store;
 pub mod terminal;
 pub mod ui;

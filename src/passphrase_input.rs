@@ -1,12 +1,13 @@
 //! Asking for passphrases: on the terminal without echo, or one per line on standard input
 //! for scripts and tests (`--passphrase-stdin`). Passphrases are wiped from memory on drop.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 use anyhow::{Context, Result, bail};
 use zeroize::Zeroizing;
 
 use crate::domain::passphrase::check_passphrase;
+use crate::i18n::Strings;
 
 pub type Passphrase = Zeroizing<String>;
 
@@ -42,24 +43,32 @@ impl PassphraseSource {
         }
     }
 
-    /// Asks for a new passphrase that meets the policy; on a terminal, twice, and again
-    /// until both match (three tries).
-    pub fn ask_new(&mut self, prompt: &str, login: &str) -> Result<Passphrase> {
+    /// Asks for a new passphrase that meets the policy for the account `login` shown as
+    /// `display_name`; on a terminal, twice, and again until both match (three tries). A
+    /// refusal says why in `strings`' language (French by default).
+    pub fn ask_new(
+        &mut self,
+        prompt: &str,
+        login: &str,
+        display_name: &str,
+        strings: &Strings,
+    ) -> Result<Passphrase> {
         for _ in 0..3 {
             let first = self.ask(prompt)?;
-            if let Err(weak) = check_passphrase(&first, login) {
+            if let Err(weak) = check_passphrase(&first, login, display_name) {
+                let why = strings.weak_passphrase(&weak);
                 match self {
                     PassphraseSource::Terminal => {
-                        eprintln!("{weak}");
+                        let _ = writeln!(std::io::stderr(), "{why}");
                         continue;
                     }
-                    PassphraseSource::Stdin => bail!("{weak}"),
+                    PassphraseSource::Stdin => bail!("{why}"),
                 }
             }
             if let PassphraseSource::Terminal = self {
                 let again = self.ask("Same passphrase again: ")?;
                 if *again != *first {
-                    eprintln!("The two passphrases differ.");
+                    let _ = writeln!(std::io::stderr(), "The two passphrases differ.");
                     continue;
                 }
             }

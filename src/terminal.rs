@@ -294,6 +294,7 @@ pub fn message(s: &Strings, err: &StoreError) -> String {
         StoreError::DiskFull => s.error_disk_full.clone(),
         StoreError::Forbidden(_) => s.error_forbidden.clone(),
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
+        StoreError::WeakPassphrase(weak) => s.weak_passphrase(weak),
         other => s.fill(&s.error_other, &[("detail", &other.to_string())]),
     }
 }

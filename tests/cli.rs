@@ -58,8 +58,65 @@ fn a_weak_passphrase_is_refused_and_nothing_is_created() {
     let db = home.path().join("permanence.db");
     let out = run(home.path(), &["--db", db.to_str().unwrap(), "--passphrase-stdin", "init"], "motdepasse\n");
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("at least 12 characters"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("au moins 12 caractères"), "{}", text(&out.stderr));
     assert!(!db.exists());
+}
+
+/// The four easy guesses, refused with a French reason wherever a passphrase is
+/// chosen: at `init`, for a new account, for one's own change and for a supervisor's reset.
+#[test]
+fn easy_guesses_are_refused_in_french_at_init_new_account_change_and_reset() {
+    const EASY: [&str; 4] = ["aaaaaaaaaaab", "abababababab", "1234567890123", "motdepasse12345"];
+    let refused = |out: &std::process::Output, what: &str| {
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{what}: accepted");
+        assert!(stderr.contains("Phrase de passe trop facile à deviner : elle "), "{what}: {stderr}");
+        assert!(!stderr.contains("guess") && !stderr.contains("Add another word"), "{what}: {stderr}");
+    };
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let db = db.to_str().unwrap();
+    for easy in EASY {
+        let out = run(home.path(), &["--db", db, "--passphrase-stdin", "init"], &format!("{easy}\n"));
+        refused(&out, &format!("init with {easy}"));
+        assert!(!std::path::Path::new(db).exists(), "nothing created");
+    }
+    init(home.path(), db);
+    let add = |passphrase: &str| {
+        run(
+            home.path(),
+            &["--db", db, "--passphrase-stdin", "listener", "add", "croux", "--name", "Camille Roux"],
+            &format!("{SUPERVISOR_PASS}\n{passphrase}\n"),
+        )
+    };
+    for easy in EASY {
+        refused(&add(easy), &format!("listener add with {easy}"));
+    }
+    // Her own name is weighed too.
+    refused(&add("camilleroux1990"), "her own name");
+    let good = add("quatre poires jaunes");
+    assert!(good.status.success(), "{}", text(&good.stderr));
+    for easy in EASY {
+        let change = run(
+            home.path(),
+            &["--db", db, "--as", "croux", "--passphrase-stdin", "listener", "passwd"],
+            &format!("quatre poires jaunes\n{easy}\n"),
+        );
+        refused(&change, &format!("her own change to {easy}"));
+        let reset = run(
+            home.path(),
+            &["--db", db, "--as", SUPERVISOR, "--passphrase-stdin", "listener", "passwd", "croux"],
+            &format!("{SUPERVISOR_PASS}\n{easy}\n"),
+        );
+        refused(&reset, &format!("a reset to {easy}"));
+    }
+    // Nothing was changed: her passphrase still opens, and a good new one is taken.
+    let change = run(
+        home.path(),
+        &["--db", db, "--as", "croux", "--passphrase-stdin", "listener", "passwd"],
+        "quatre poires jaunes\ntrois pommes vertes sous la pluie\n",
+    );
+    assert!(change.status.success(), "{}", text(&change.stderr));
 }
 
 #[test]

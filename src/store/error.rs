@@ -56,6 +56,10 @@ pub enum StoreError {
         "the file changed since it was shown (another person's edit, or the retention purge); nothing was written"
     )]
     FileChanged,
+    /// Refused by the passphrase policy; said in French, the interface's default language
+    /// (the terminal and the command line word it in the configured one before it gets here).
+    #[error("{}", crate::i18n::Strings::get(crate::config::Language::Fr).weak_passphrase(.0))]
+    WeakPassphrase(crate::domain::passphrase::WeakPassphrase),
     #[error("{0}")]
     Invalid(String),
     #[error("database error: {0}")]

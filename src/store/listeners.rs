@@ -140,7 +140,7 @@ impl Store {
         if !target.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
-        check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        check_passphrase(passphrase, login, &target.display_name).map_err(StoreError::WeakPassphrase)?;
         self.require_writable()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;

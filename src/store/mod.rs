@@ -42,7 +42,7 @@ pub use summary::{AuditHead, ScopeRequest};
 
 use crate::domain::ListenerId;
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::listener::{Role, validate_login};
+use crate::domain::listener::{Role, validate_display_name, validate_login};
 use crate::domain::passphrase::check_passphrase;
 
 /// Who unlocked the store: every write is done, and audited, in their name.
@@ -66,10 +66,8 @@ pub struct NewAccount<'a> {
 impl NewAccount<'_> {
     fn validate(&self) -> StoreResult<()> {
         validate_login(self.login).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        if self.display_name.trim().is_empty() {
-            return Err(StoreError::Invalid("the display name is empty".into()));
-        }
-        check_passphrase(self.passphrase, self.login).map_err(|e| StoreError::Invalid(e.to_string()))
+        validate_display_name(self.display_name).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        check_passphrase(self.passphrase, self.login, self.display_name).map_err(StoreError::WeakPassphrase)
     }
 }
 
