@@ -4,6 +4,8 @@ mod common;
 
 use common::cli::{init, run, text};
 use common::{SUPERVISOR, SUPERVISOR_PASS};
+use permanence::domain::listener::Role;
+use permanence::store::{KdfParams, KeyFile, NewAccount};
 
 #[test]
 fn init_then_accounts_then_check() {
@@ -396,4 +398,91 @@ fn export_a_shift_and_a_month_from_the_shell() {
     let bad = run(home.path(), &["--db", db_str, "--passphrase-stdin", "export", "--shift", "soon"], &pass);
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("current, last or a number"), "{}", text(&bad.stderr));
+}
+
+/// Issue 16: a display name holding terminal escape sequences. Refused when an account is
+/// created; one already in the file (written there with the key and a SQL client, or before
+/// names were checked) is printed escaped by every command that shows it, never obeyed.
+#[test]
+fn escape_sequences_in_names_are_refused_and_never_printed_raw() {
+    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+    use permanence::domain::caller_file::FileProfile;
+    const TITLE: &str = "\u{1b}]0;pwned\u{7}";
+    const CLEAR: &str = "\u{1b}[2J";
+    let raw = |bytes: &[u8]| {
+        let text = text(bytes);
+        text.chars().find(|c| permanence::printable::is_unsafe(*c) && *c != '\n').map(|c| (c, text.clone()))
+    };
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let db_str = db.to_str().unwrap();
+    let pass = format!("{SUPERVISOR_PASS}\n");
+    init(home.path(), db_str);
+    for name in [format!("Eve{TITLE}"), format!("Eve{CLEAR}"), "Eve\u{202e}evE".to_owned()] {
+        let out = run(
+            home.path(),
+            &["--db", db_str, "--passphrase-stdin", "listener", "add", "eve", "--name", &name],
+            &format!("{pass}trois pommes vertes sous la pluie\n"),
+        );
+        assert!(!out.status.success(), "{name:?} accepted");
+        assert!(text(&out.stderr).contains("control character U+"), "{}", text(&out.stderr));
+        assert_eq!(raw(&out.stderr), None, "the refusal itself prints nothing raw");
+        assert_eq!(raw(&out.stdout), None);
+    }
+
+    // Eve's account, with a name planted in the database by someone holding the data key.
+    let evil = format!("Eve{TITLE}{CLEAR}\u{9b}31m\u{202e}evE");
+    {
+        let mut store = permanence::store::Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        let eve = NewAccount {
+            login: "eve",
+            display_name: "Eve",
+            role: Role::Listener,
+            passphrase: "trois pommes vertes sous la pluie",
+        };
+        let eve = store.add_listener(eve, KdfParams::MINIMUM).unwrap();
+        let file = store.create_file(&FileProfile::default()).unwrap();
+        let callback = NewCallback::with_consent(
+            true,
+            file.id,
+            None,
+            chrono::Utc::now() + chrono::Duration::hours(1),
+            Priority::High,
+            PhoneNumber::parse("06 12 34 56 78").unwrap(),
+            Assignee::Listener(eve.id),
+            String::new(),
+        )
+        .unwrap();
+        store.schedule_callback(&callback).unwrap();
+    }
+    let (_, key) =
+        KeyFile::load(&KeyFile::path_for(&db)).unwrap().unlock(SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str())).unwrap();
+    conn.execute("UPDATE listener SET display_name = ?1 WHERE login = 'eve'", [&evil]).unwrap();
+    drop(conn);
+
+    for args in [&["listener", "list"][..], &["queue"], &["check"]] {
+        let all: Vec<&str> = ["--db", db_str, "--as", SUPERVISOR, "--passphrase-stdin"]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        let out = run(home.path(), &all, &pass);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(raw(&out.stdout), None, "{args:?}");
+        assert_eq!(raw(&out.stderr), None, "{args:?}");
+        if args[0] != "check" {
+            assert!(
+                text(&out.stdout).contains("Eve\\u{1b}]0;pwned\\u{7}\\u{1b}[2J"),
+                "{}",
+                text(&out.stdout)
+            );
+        }
+    }
+    // For tools, the same name, in JSON that parses back to it.
+    let json = ["--db", db_str, "--as", SUPERVISOR, "--passphrase-stdin", "queue", "--format", "json"];
+    let out = run(home.path(), &json, &pass);
+    assert_eq!(raw(&out.stdout), None);
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(document["callbacks"][0]["assigned_to"], evil.as_str());
 }
