@@ -152,16 +152,18 @@ impl Store {
             (true, true) => {}
         }
         let key_file = KeyFile::load(&key_path)?;
-        let now = Utc::now();
-        if let Some(seconds) = throttle::wait_left(&key_path, login, now) {
-            return Err(StoreError::TooSoon(seconds));
+        if !key_file.slots().iter().any(|slot| slot.login == login) {
+            return Err(StoreError::UnknownListener(login.to_owned()));
         }
+        // Counted as a failure before it is tried (see `throttle::begin`), cleared if right.
+        throttle::begin(&key_path, login, Utc::now()).map_err(StoreError::TooSoon)?;
         let (id, key) = match key_file.unlock(login, passphrase) {
-            Err(StoreError::WrongPassphrase) => {
-                throttle::record_failure(&key_path, login, now);
-                return Err(StoreError::WrongPassphrase);
+            Err(StoreError::WrongPassphrase) => return Err(StoreError::WrongPassphrase),
+            Err(err) => {
+                throttle::cancel(&key_path, login);
+                return Err(err);
             }
-            unlocked => unlocked?,
+            Ok(unlocked) => unlocked,
         };
         throttle::clear(&key_path, login);
         // SQLite would take an empty file for a new database and write a fresh schema into it.
