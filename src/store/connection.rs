@@ -4,7 +4,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use zeroize::Zeroizing;
 
 use super::error::{StoreError, StoreResult};
 use super::keyslots::DataKey;
@@ -76,7 +75,7 @@ fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult<Connection
     let mut attempt = 0;
     let conn = loop {
         match keyed_connection(path, key, flags) {
-            Err(StoreError::Sqlite(ref inner)) if inner.to_string().contains("PRAGMA key") && attempt < 5 => {
+            Err(StoreError::Sqlite(ref inner)) if is_keying_failure(inner) && attempt < 5 => {
                 attempt += 1;
                 std::thread::sleep(Duration::from_millis(10 * attempt));
             }
@@ -95,10 +94,31 @@ fn keyed_connection(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult
     let conn = Connection::open_with_flags(path, flags).map_err(|err| classify(err, path))?;
     // SQLCipher otherwise logs HMAC failures to stderr, over the terminal interface.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    let keying = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
-    conn.execute_batch(&keying)?;
+    // Through SQLCipher's C call rather than `PRAGMA key`: a statement's text is copied by
+    // SQLite's parser (and kept with the statement) into memory freed without being wiped.
+    // SQLCipher copies the key into its own allocations, which it wipes when it frees them.
+    let literal = key.sqlcipher_literal();
+    let length = std::ffi::c_int::try_from(literal.len()).expect("a 67-byte literal");
+    let keyed = unsafe {
+        rusqlite::ffi::sqlite3_key_v2(conn.handle(), c"main".as_ptr(), literal.as_ptr().cast(), length)
+    };
+    if keyed != rusqlite::ffi::SQLITE_OK {
+        return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(keyed),
+            Some(KEYING.into()),
+        )));
+    }
     Ok(conn)
 }
+
+/// SQLCipher's "An error occurred with PRAGMA key" (its cipher context could not be set up),
+/// or the same refusal from `sqlite3_key_v2`.
+fn is_keying_failure(err: &rusqlite::Error) -> bool {
+    let text = err.to_string();
+    text.contains("PRAGMA key") || text.contains(KEYING)
+}
+
+const KEYING: &str = "keying the connection (sqlite3_key_v2)";
 
 /// SQLite says "cannot open" both for a missing file and for a folder where it cannot create
 /// its -wal and -shm files; tell the two apart for the person reading the message.

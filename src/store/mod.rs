@@ -78,6 +78,8 @@ pub struct Store {
     key: DataKey,
     actor: Actor,
     access: Access,
+    /// Files a search has shown with text since the unlock, already in the audit log.
+    shown_in_search: std::collections::HashSet<crate::domain::FileId>,
 }
 
 impl Store {
@@ -108,7 +110,14 @@ impl Store {
             }
         }
         let (conn, actor) = result?;
-        Ok(Store { conn, db_path: db_path.to_owned(), key, actor, access: Access::ReadWrite })
+        Ok(Store {
+            conn,
+            db_path: db_path.to_owned(),
+            key,
+            actor,
+            access: Access::ReadWrite,
+            shown_in_search: Default::default(),
+        })
     }
 
     fn create_with_key(
@@ -182,7 +191,14 @@ impl Store {
         }
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
-        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access };
+        let mut store = Store {
+            conn,
+            db_path: db_path.to_owned(),
+            key,
+            actor,
+            access,
+            shown_in_search: Default::default(),
+        };
         if access == Access::ReadWrite {
             store.record_unlock()?;
         }
@@ -211,6 +227,12 @@ impl Store {
     pub fn logins(db_path: &Path) -> StoreResult<Vec<String>> {
         let key_file = KeyFile::load(&KeyFile::path_for(db_path))?;
         Ok(key_file.slots().iter().map(|s| s.login.clone()).collect())
+    }
+
+    /// The data key, for tests that look for copies of it in memory.
+    #[cfg(test)]
+    pub(crate) fn data_key(&self) -> &DataKey {
+        &self.key
     }
 
     pub fn actor(&self) -> &Actor {
