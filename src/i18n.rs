@@ -13,7 +13,7 @@ use crate::domain::callback::{AttemptResult, CallbackStatus, Priority};
 use crate::domain::caller_file::BadFileCode;
 use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileStatus, Gender};
 use crate::domain::emergency::{Channel, Rule, Situation};
-use crate::domain::listener::LoginError;
+use crate::domain::listener::{DisplayNameError, LoginError};
 use crate::domain::passphrase::{MIN_CHARS, WeakPassphrase};
 use crate::domain::prompt::PromptOutcome;
 
@@ -192,8 +192,13 @@ strings!(
     setup_confirmation,
     setup_hint,
     setup_name_missing,
+    setup_name_control,
     setup_passphrases_differ,
     setup_creating,
+    weak_passphrase_too_short,
+    weak_passphrase_contains_login,
+    weak_passphrase_guessable,
+    weak_passphrase_advice,
     no_prompt_pending,
     end_blocked_by_prompt,
     end_asks_rud,
@@ -397,13 +402,10 @@ section!(
         stdin_unreadable,
         stdin_ended,
         stdout_unwritable,
-        passphrase_too_short,
-        passphrase_common,
-        passphrase_has_login,
-        passphrase_repetitive,
         login_length,
         login_character,
         empty_display_name,
+        control_in_display_name,
         login_taken,
         own_account,
         bad_file_code,
@@ -733,6 +735,31 @@ impl Strings {
         self.label("attempt_result", value.as_str())
     }
 
+    /// Why a passphrase is refused, in our words: at most three reasons, then what to do.
+    pub fn weak_passphrase(&self, weak: &WeakPassphrase) -> String {
+        match weak {
+            WeakPassphrase::TooShort => {
+                self.fill(&self.weak_passphrase_too_short, &[("min", &MIN_CHARS.to_string())])
+            }
+            WeakPassphrase::ContainsLogin => self.weak_passphrase_contains_login.clone(),
+            WeakPassphrase::Guessable(why) => {
+                let reasons: Vec<&str> =
+                    why.iter().take(3).map(|w| self.label("passphrase_weakness", w.as_str())).collect();
+                if reasons.is_empty() {
+                    return format!("{}. {}", self.weak_passphrase_guessable, self.weak_passphrase_advice);
+                }
+                // French puts a space before the colon and the semicolon.
+                let (colon, semicolon) = if self.is_english() { (": ", "; ") } else { (" : ", " ; ") };
+                format!(
+                    "{}{colon}{}. {}",
+                    self.weak_passphrase_guessable,
+                    reasons.join(semicolon),
+                    self.weak_passphrase_advice
+                )
+            }
+        }
+    }
+
     pub fn action_short(&self, action: Action) -> &str {
         self.actions.get(&action.name()).map_or("?", |texts| texts[0].as_str())
     }
@@ -805,12 +832,12 @@ impl Phrase {
 
 /// The domain's refusals, in words.
 impl Phrase {
-    pub fn weak_passphrase(weak: &WeakPassphrase) -> Phrase {
-        match weak {
-            WeakPassphrase::TooShort => Phrase::new(|s| &s.cli.passphrase_too_short).with("min", MIN_CHARS),
-            WeakPassphrase::Common => Phrase::new(|s| &s.cli.passphrase_common),
-            WeakPassphrase::ContainsLogin => Phrase::new(|s| &s.cli.passphrase_has_login),
-            WeakPassphrase::Repetitive => Phrase::new(|s| &s.cli.passphrase_repetitive),
+    pub fn bad_display_name(error: &DisplayNameError) -> Phrase {
+        match error {
+            DisplayNameError::Empty => Phrase::new(|s| &s.cli.empty_display_name),
+            DisplayNameError::Control(c) => {
+                Phrase::new(|s| &s.cli.control_in_display_name).with("code", format!("U+{:04X}", *c as u32))
+            }
         }
     }
 
@@ -886,6 +913,10 @@ mod tests {
             check("file_status", FileStatus::ALL.iter().map(|v| v.as_str()).collect());
             check("callback_status", CallbackStatus::ALL.iter().map(|v| v.as_str()).collect());
             check("attempt_result", AttemptResult::ALL.iter().map(|v| v.as_str()).collect());
+            check(
+                "passphrase_weakness",
+                crate::domain::passphrase::Weakness::ALL.iter().map(|v| v.as_str()).collect(),
+            );
             for action in all_actions() {
                 assert!(
                     s.actions.contains_key(&action.name()),
@@ -949,6 +980,28 @@ mod tests {
             "seule la coordination peut faire une sauvegarde"
         );
         assert_eq!(refused.to_string(), "only a supervisor can take a backup");
+    }
+
+    #[test]
+    fn a_weak_passphrase_is_explained_in_our_words_never_in_zxcvbns() {
+        use crate::domain::passphrase::check_passphrase;
+        let fr = Strings::get(Language::Fr);
+        let en = Strings::get(Language::En);
+        for passphrase in ["aaaaaaaaaaab", "abababababab", "1234567890123", "motdepasse12345"] {
+            let weak = check_passphrase(passphrase, "ana", "Ana").unwrap_err();
+            let text = fr.weak_passphrase(&weak);
+            assert!(text.starts_with("Phrase de passe trop facile à deviner : elle "), "{text}");
+            assert!(text.ends_with("aident peu."), "{text}");
+            let english = zxcvbn::zxcvbn(passphrase, &[]).feedback().expect("weak").to_string();
+            for sentence in english.split(". ").filter(|s| !s.is_empty()) {
+                assert!(!text.contains(sentence.trim_end_matches('.')), "{text} quotes {sentence}");
+            }
+            assert!(en.weak_passphrase(&weak).starts_with("This passphrase is too easy to guess: it "));
+        }
+        assert_eq!(
+            fr.weak_passphrase(&check_passphrase("court", "ana", "Ana").unwrap_err()),
+            "La phrase de passe doit compter au moins 12 caractères : quelques mots font l'affaire."
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod messages;
 pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;
+pub mod printable;
 pub mod store;
 pub mod terminal;
 pub mod ui;

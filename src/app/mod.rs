@@ -21,7 +21,7 @@ use crate::domain::call::{CallType, Outcome, RudLevel};
 use crate::domain::callback::{Assignee, CallbackNow, CallbackRequest, QueueEntry};
 use crate::domain::caller_file::{FileStatus, UnlockPurge};
 use crate::domain::emergency::{Directory, Rules, Situation};
-use crate::domain::listener::{Role, validate_login};
+use crate::domain::listener::{DisplayNameError, Role, validate_display_name, validate_login};
 use crate::domain::passphrase::check_passphrase;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::shift::Shift;
@@ -1387,14 +1387,19 @@ impl App {
                     let login = form.login.trim().to_owned();
                     let problem = if let Err(e) = validate_login(&login) {
                         Some(e.to_string())
-                    } else if form.display_name.trim().is_empty() {
-                        Some(s.setup_name_missing.clone())
+                    } else if let Err(e) = validate_display_name(&form.display_name) {
+                        Some(match e {
+                            DisplayNameError::Empty => s.setup_name_missing.clone(),
+                            DisplayNameError::Control(c) => {
+                                s.fill(&s.setup_name_control, &[("code", &format!("U+{:04X}", c as u32))])
+                            }
+                        })
                     } else if *form.passphrase != *form.confirmation {
                         Some(s.setup_passphrases_differ.clone())
                     } else {
-                        check_passphrase(&form.passphrase, &login)
+                        check_passphrase(&form.passphrase, &login, form.display_name.trim())
                             .err()
-                            .map(|e| crate::i18n::Phrase::weak_passphrase(&e).say(s))
+                            .map(|weak| s.weak_passphrase(&weak))
                     };
                     if let Some(problem) = problem {
                         form.message = Notice::failed(problem);
