@@ -213,16 +213,33 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         crate::store::Access::DiskFull => say!("The disk is full: opened for reading, nothing was written."),
         crate::store::Access::ReadWrite => {}
     }
-    let report = store.check().context("running the checks")?;
+    let report = {
+        let mut progress = Progress::on_stderr("Verifying the audit log's signatures");
+        let report = store.check_with_progress(&mut |done, total| progress.show(done, total));
+        progress.clear();
+        report.context("running the checks")?
+    };
     for finding in &report.findings {
         say!("FAULT: {finding}");
     }
     for note in &report.notes {
         say!("NOTE: {note}");
     }
+    // Said once, fault or not: entries from before signing began are no fault, but a reader
+    // should know they are protected by the chain alone.
+    let entries = |n: u64| if n == 1 { "1 entry".to_owned() } else { format!("{n} entries") };
+    match report.audit_predating {
+        0 => say!("Audit signatures: {} signed by their author.", entries(report.audit_signed)),
+        n => say!(
+            "Audit signatures: {} signed by their author; {} predate signatures \
+             (written before this version; the hash chain alone protects them).",
+            entries(report.audit_signed),
+            entries(n)
+        ),
+    }
     if report.is_clean() {
         say!(
-            "OK: structure, encrypted pages and audit log verified ({} audit entries).",
+            "OK: structure, encrypted pages, audit log and its signatures verified ({} audit entries).",
             report.audit_entries
         );
         if let Some(head) = report.audit_head {
@@ -250,6 +267,46 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
     } else {
         say!("{} fault(s) found in {}.", report.findings.len(), invocation.db.display());
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// A one-line progress report on standard error, redrawn in place, for what takes seconds on a
+/// large store; nothing when standard error is not a terminal (scripts, pipes, tests) or when
+/// the work is small.
+struct Progress {
+    what: &'static str,
+    on: bool,
+    shown: Option<u64>,
+}
+
+impl Progress {
+    /// Below this many items the work ends before a bar would be read.
+    const WORTH_SHOWING: u64 = 50_000;
+
+    fn on_stderr(what: &'static str) -> Progress {
+        Progress { what, on: std::io::stderr().is_terminal(), shown: None }
+    }
+
+    fn show(&mut self, done: u64, total: u64) {
+        if !self.on || total < Self::WORTH_SHOWING {
+            return;
+        }
+        let percent = done * 100 / total.max(1);
+        if self.shown == Some(percent) {
+            return;
+        }
+        self.shown = Some(percent);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r{}: {percent}% ({done} / {total})\x1b[K", self.what);
+        let _ = err.flush();
+    }
+
+    fn clear(&mut self) {
+        if self.shown.take().is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        }
     }
 }
 
