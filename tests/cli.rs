@@ -194,7 +194,11 @@ fn entries_from_before_signatures_are_counted_once_not_reported() {
     std::fs::copy(fixture.join("permanence.db.keys"), home.path().join("permanence.db.keys")).unwrap();
     let db = db.to_str().unwrap();
     let check = || {
-        run(home.path(), &["--db", db, "--as", SUPERVISOR, "--passphrase-stdin", "check"], &format!("{SUPERVISOR_PASS}\n"))
+        run(
+            home.path(),
+            &["--db", db, "--as", SUPERVISOR, "--passphrase-stdin", "check"],
+            &format!("{SUPERVISOR_PASS}\n"),
+        )
     };
     // The first unlock upgrades the store and converts coord's slot, then records the unlock.
     let first = check();

@@ -273,13 +273,16 @@ fn every_export_carries_the_signed_head_and_the_accounts_keys() {
     let shift = fixture(dir.path());
     let db = db_in(dir.path());
     let mut supervisor = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    supervisor.set_passphrase(LISTENER, "quatre poires jaunes", permanence::store::KdfParams::MINIMUM).unwrap();
+    supervisor
+        .set_passphrase(LISTENER, "quatre poires jaunes", permanence::store::KdfParams::MINIMUM)
+        .unwrap();
     let config = Config::default();
     let request = ScopeRequest::Shift(shift);
     let coord = supervisor.actor().id.0;
 
     let json_path = dir.path().join("shift.json");
-    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Json, Some(&json_path), false).unwrap();
+    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Json, Some(&json_path), false)
+        .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     let head = &json["audit_head"];
     assert_eq!(head["signed_by"], coord, "the export's own entry, signed by who exported");
@@ -294,14 +297,16 @@ fn every_export_carries_the_signed_head_and_the_accounts_keys() {
     // The head verifies with the exporter's key, from the export alone.
     let key_hex = keys[0]["signing_key"].as_str().unwrap();
     let key = VerifyingKey::from_bytes(&hex::decode(key_hex).unwrap().try_into().unwrap()).unwrap();
-    let signature = Signature::from_slice(&hex::decode(head["signature"].as_str().unwrap()).unwrap()).unwrap();
+    let signature =
+        Signature::from_slice(&hex::decode(head["signature"].as_str().unwrap()).unwrap()).unwrap();
     let message = documented_message(coord, head["entry"].as_i64().unwrap(), head["hash"].as_str().unwrap());
     key.verify(&message, &signature).expect("the head's signature verifies with the key in the export");
     let forged = documented_message(coord, head["entry"].as_i64().unwrap(), &"0".repeat(64));
     assert!(key.verify(&forged, &signature).is_err());
 
     let csv_path = dir.path().join("shift.csv");
-    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Csv, Some(&csv_path), false).unwrap();
+    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Csv, Some(&csv_path), false)
+        .unwrap();
     let mut reader = csv::Reader::from_path(&csv_path).unwrap();
     let headers = reader.headers().unwrap().clone();
     let row = reader.records().next().unwrap().unwrap();
@@ -313,11 +318,16 @@ fn every_export_carries_the_signed_head_and_the_accounts_keys() {
     key.verify(&documented_message(coord, entry, column("audit_hash")), &signature).unwrap();
 
     let md_path = dir.path().join("shift.md");
-    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Markdown, Some(&md_path), false).unwrap();
+    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Markdown, Some(&md_path), false)
+        .unwrap();
     let md = std::fs::read_to_string(&md_path).unwrap();
     assert!(md.contains(&format!("Signée par {SUPERVISOR} (compte n° {coord}), Ed25519 : ")), "{md}");
     assert!(md.contains("Clés de signature des comptes (Ed25519)"), "{md}");
     assert!(md.contains(&format!("- {SUPERVISOR} (compte n° {coord}) : {key_hex}, depuis le ")), "{md}");
-    assert_eq!(md.matches(&format!("- {LISTENER} (compte n° ")).count(), 2, "her old key and her new one: {md}");
+    assert_eq!(
+        md.matches(&format!("- {LISTENER} (compte n° ")).count(),
+        2,
+        "her old key and her new one: {md}"
+    );
     assert!(supervisor.check().unwrap().is_clean());
 }

@@ -157,11 +157,17 @@ pub struct SignatureVerifier {
 impl SignatureVerifier {
     /// Entries from `first_signed` on must be signed; those before it predate signatures.
     pub fn new(keys: SigningKeys, first_signed: AuditId) -> SignatureVerifier {
-        SignatureVerifier { keys, first_signed, pending: Vec::with_capacity(BATCH), report: Default::default() }
+        SignatureVerifier {
+            keys,
+            first_signed,
+            pending: Vec::with_capacity(BATCH),
+            report: Default::default(),
+        }
     }
 
     pub fn push(&mut self, entry: &AuditEntry, signature: Option<&EntrySignature>) {
-        let named = FaultyEntry { id: entry.id, actor: entry.actor, signed_by: signature.map(|s| s.signed_by) };
+        let named =
+            FaultyEntry { id: entry.id, actor: entry.actor, signed_by: signature.map(|s| s.signed_by) };
         let Some(signature) = signature else {
             if entry.id < self.first_signed {
                 self.report.predating += 1;
@@ -243,8 +249,15 @@ mod tests {
             .map(|i| {
                 let at = Utc.timestamp_opt(1000 + i, 0).unwrap();
                 let actor = Some(ListenerId(actors[(i as usize) % actors.len()]));
-                let hash =
-                    entry_hash(&prev, AuditId(i), at, actor, AuditAction::FileOpened, ObjectKind::CallerFile, Some(i));
+                let hash = entry_hash(
+                    &prev,
+                    AuditId(i),
+                    at,
+                    actor,
+                    AuditAction::FileOpened,
+                    ObjectKind::CallerFile,
+                    Some(i),
+                );
                 AuditEntry {
                     id: AuditId(i),
                     at,
@@ -274,7 +287,11 @@ mod tests {
         keys
     }
 
-    fn verify(keys: SigningKeys, first: i64, items: &[(AuditEntry, Option<EntrySignature>)]) -> SignatureReport {
+    fn verify(
+        keys: SigningKeys,
+        first: i64,
+        items: &[(AuditEntry, Option<EntrySignature>)],
+    ) -> SignatureReport {
         let mut verifier = SignatureVerifier::new(keys, AuditId(first));
         for (entry, signature) in items {
             verifier.push(entry, signature.as_ref());
@@ -334,12 +351,18 @@ mod tests {
         // Entries are at seconds 1001..=1004; the keys changed at 1002.5.
         let change = Utc.timestamp_opt(1002, 500_000_000).unwrap().timestamp_micros();
         let keys = || keys_of(&[(1, &old, 0, Some(change)), (1, &new, change, None)]);
-        let honest: Vec<_> =
-            log.iter().enumerate().map(|(i, e)| (e.clone(), Some(signed(e, 1, if i < 2 { &old } else { &new })))).collect();
+        let honest: Vec<_> = log
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.clone(), Some(signed(e, 1, if i < 2 { &old } else { &new }))))
+            .collect();
         assert_eq!(verify(keys(), 1, &honest).verified, 4);
         // The retired key signing after its retirement, or the new one before it existed.
-        let swapped: Vec<_> =
-            log.iter().enumerate().map(|(i, e)| (e.clone(), Some(signed(e, 1, if i < 2 { &new } else { &old })))).collect();
+        let swapped: Vec<_> = log
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.clone(), Some(signed(e, 1, if i < 2 { &new } else { &old }))))
+            .collect();
         let report = verify(keys(), 1, &swapped);
         assert_eq!(report.faults[&SignatureFault::Mismatch].count, 4);
     }

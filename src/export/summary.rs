@@ -240,7 +240,10 @@ pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Stri
         let _ = writeln!(out, "\n{}", s.summary_audit_unrecorded);
     }
     let login = |id: i64| {
-        head.signing_keys.iter().find(|k| k.listener_id == id).map_or_else(|| id.to_string(), |k| k.login.clone())
+        head.signing_keys
+            .iter()
+            .find(|k| k.listener_id == id)
+            .map_or_else(|| id.to_string(), |k| k.login.clone())
     };
     match (head.signed_by, &head.signature) {
         (Some(id), Some(signature)) => {

@@ -132,7 +132,8 @@ pub(super) fn verify_log(
     signatures: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> StoreResult<Verified> {
-    let total: u64 = conn.query_row("SELECT coalesce(max(id), 0) FROM audit", [], |row| row.get::<_, i64>(0))?
+    let total: u64 = conn
+        .query_row("SELECT coalesce(max(id), 0) FROM audit", [], |row| row.get::<_, i64>(0))?
         .max(0) as u64;
     let mut signature_verifier = match signatures {
         true => Some(SignatureVerifier::new(signing_keys(conn)?, first_signed(conn)?)),
@@ -148,12 +149,12 @@ pub(super) fn verify_log(
     let mut done = 0;
     while let Some(row) = rows.next()? {
         let entry = read_entry(row).map_err(|e| StoreError::DatabaseDamaged(e.to_string()))?;
-        if chain_break.is_none() {
-            if let Err(found) = chain.push(&entry) {
-                chain_break = Some(found);
-                if signature_verifier.is_none() {
-                    break;
-                }
+        if chain_break.is_none()
+            && let Err(found) = chain.push(&entry)
+        {
+            chain_break = Some(found);
+            if signature_verifier.is_none() {
+                break;
             }
         }
         if let Some(verifier) = &mut signature_verifier {
@@ -202,8 +203,8 @@ fn read_signature(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<EntrySigna
 /// Every signing key ever pinned and made current, with when it was current.
 fn signing_keys(conn: &Connection) -> StoreResult<SigningKeys> {
     let mut keys = SigningKeys::default();
-    let mut statement =
-        conn.prepare("SELECT listener_id, signing_key, since, until FROM listener_key WHERE since IS NOT NULL")?;
+    let mut statement = conn
+        .prepare("SELECT listener_id, signing_key, since, until FROM listener_key WHERE since IS NOT NULL")?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
         let key: Vec<u8> = row.get(1)?;
@@ -216,8 +217,9 @@ fn signing_keys(conn: &Connection) -> StoreResult<SigningKeys> {
 
 /// The first entry that must be signed. Without its row (removed by hand), every entry must.
 fn first_signed(conn: &Connection) -> StoreResult<AuditId> {
-    let first: Option<i64> =
-        conn.query_row("SELECT first_signed FROM audit_signing WHERE id = 1", [], |row| row.get(0)).optional()?;
+    let first: Option<i64> = conn
+        .query_row("SELECT first_signed FROM audit_signing WHERE id = 1", [], |row| row.get(0))
+        .optional()?;
     Ok(AuditId(first.unwrap_or(1)))
 }
 

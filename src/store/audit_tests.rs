@@ -19,11 +19,19 @@ const SUPERVISOR_PASS: &str = "lune verte soixante";
 const LISTENER_PASS: &str = "trois pommes bleues";
 
 fn create(db: &Path) -> Store {
-    let account =
-        NewAccount { login: "coord", display_name: "Dominique", role: Role::Supervisor, passphrase: SUPERVISOR_PASS };
+    let account = NewAccount {
+        login: "coord",
+        display_name: "Dominique",
+        role: Role::Supervisor,
+        passphrase: SUPERVISOR_PASS,
+    };
     let mut store = Store::create(db, account, KdfParams::MINIMUM).unwrap();
-    let camille =
-        NewAccount { login: "camille", display_name: "Camille", role: Role::Listener, passphrase: LISTENER_PASS };
+    let camille = NewAccount {
+        login: "camille",
+        display_name: "Camille",
+        role: Role::Listener,
+        passphrase: LISTENER_PASS,
+    };
     store.add_listener(camille, KdfParams::MINIMUM).unwrap();
     store
 }
@@ -82,12 +90,18 @@ fn recompute_chain_and_sign_own(raw: &Connection, own: ListenerId, key: &Signing
     let mut prev = GENESIS_HASH.to_owned();
     for row in rows(raw) {
         let hash = hash_of(&prev, &row);
-        raw.execute("UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE id = ?1", rusqlite::params![row.id, prev, hash])
-            .unwrap();
+        raw.execute(
+            "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE id = ?1",
+            rusqlite::params![row.id, prev, hash],
+        )
+        .unwrap();
         if row.signed_by == Some(own.0) {
             let signature = audit_signature::sign(key, own, AuditId(row.id), &hash);
-            raw.execute("UPDATE audit SET signature = ?2 WHERE id = ?1", rusqlite::params![row.id, signature.as_slice()])
-                .unwrap();
+            raw.execute(
+                "UPDATE audit SET signature = ?2 WHERE id = ?1",
+                rusqlite::params![row.id, signature.as_slice()],
+            )
+            .unwrap();
         }
         prev = hash;
     }
@@ -141,13 +155,18 @@ fn every_entry_of_an_honest_store_is_signed_by_whoever_wrote_it_across_a_reset()
     assert_eq!(report.audit_signed, report.audit_entries, "every entry verified");
     let raw = raw_connection(&listener);
     let purge: (Option<i64>, Option<i64>) = raw
-        .query_row("SELECT actor, signed_by FROM audit WHERE action = 'purged'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT actor, signed_by FROM audit WHERE action = 'purged'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!(purge, (None, Some(camille.0)), "the software's act is signed by the session's account");
-    let unsigned: i64 = raw.query_row("SELECT count(*) FROM audit WHERE signature IS NULL", [], |r| r.get(0)).unwrap();
+    let unsigned: i64 =
+        raw.query_row("SELECT count(*) FROM audit WHERE signature IS NULL", [], |r| r.get(0)).unwrap();
     assert_eq!(unsigned, 0);
     let mismatched: i64 = raw
-        .query_row("SELECT count(*) FROM audit WHERE actor IS NOT NULL AND actor != signed_by", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM audit WHERE actor IS NOT NULL AND actor != signed_by", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(mismatched, 0, "every entry is signed by its actor");
 }
@@ -184,8 +203,10 @@ fn a_log_rewritten_with_its_chain_recomputed_is_named_by_the_signatures_of_other
                 |r| r.get(0),
             )
             .unwrap();
-        raw.execute_batch("DROP TRIGGER audit_is_append_only_update; DROP TRIGGER audit_is_append_only_delete;")
-            .unwrap();
+        raw.execute_batch(
+            "DROP TRIGGER audit_is_append_only_update; DROP TRIGGER audit_is_append_only_delete;",
+        )
+        .unwrap();
         match tamper {
             "delete" => raw.execute("DELETE FROM audit WHERE id = ?1", [opened]).unwrap(),
             _ => raw.execute("UPDATE audit SET object_id = ?2 WHERE id = ?1", [opened, other.id.0]).unwrap(),
@@ -194,7 +215,8 @@ fn a_log_rewritten_with_its_chain_recomputed_is_named_by_the_signatures_of_other
 
         assert!(attacker.verify_audit_chain().unwrap().is_ok(), "{tamper}: the chain alone verifies");
         let report = attacker.check().unwrap();
-        let others_after: u64 = rows(&raw).iter().filter(|r| r.id > opened && r.signed_by == Some(coord.0)).count() as u64;
+        let others_after: u64 =
+            rows(&raw).iter().filter(|r| r.id > opened && r.signed_by == Some(coord.0)).count() as u64;
         assert!(others_after >= 2, "the supervisor wrote after the tampered entry");
         assert_eq!(
             signature_findings(&report),
@@ -229,7 +251,8 @@ fn an_entry_forged_in_the_supervisors_name_is_named() {
     ];
     for (claimed_signer, fault, named) in cases {
         let last = rows(&raw).pop().unwrap();
-        let prev: String = raw.query_row("SELECT hash FROM audit WHERE id = ?1", [last.id], |r| r.get(0)).unwrap();
+        let prev: String =
+            raw.query_row("SELECT hash FROM audit WHERE id = ?1", [last.id], |r| r.get(0)).unwrap();
         let forged = Row {
             id: last.id + 1,
             at: last.at + 1,
@@ -240,8 +263,9 @@ fn an_entry_forged_in_the_supervisors_name_is_named() {
             signed_by: claimed_signer.map(|s| s.0),
         };
         let hash = hash_of(&prev, &forged);
-        let signature = claimed_signer
-            .map(|s| audit_signature::sign(attacker.signer().unwrap(), s, AuditId(forged.id), &hash).to_vec());
+        let signature = claimed_signer.map(|s| {
+            audit_signature::sign(attacker.signer().unwrap(), s, AuditId(forged.id), &hash).to_vec()
+        });
         raw.execute(
             "INSERT INTO audit (id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",

@@ -124,7 +124,7 @@ impl Store {
         if let Err(err) = tx.commit() {
             key_file.remove_slot(id);
             let _ = key_file.save();
-            return Err(err.into());
+            return Err(err);
         }
         Ok(get(&self.conn, id)?.expect("the account just committed"))
     }

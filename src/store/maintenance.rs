@@ -23,7 +23,11 @@ pub enum CheckFinding {
     AuditChain(ChainBreak),
     /// Audit entries whose signature is missing, is not their actor's, or does not verify:
     /// how many, and the first few named (`entry 42 (actor coord, signed by camille)`).
-    AuditSignature { fault: SignatureFault, count: u64, named: Vec<String> },
+    AuditSignature {
+        fault: SignatureFault,
+        count: u64,
+        named: Vec<String>,
+    },
     /// The key file disagrees with the accounts.
     KeySlot(String),
 }
@@ -126,7 +130,8 @@ fn check_connection(
                 report.audit_signed = signed.verified;
                 report.audit_predating = signed.predating;
                 let logins = logins(conn)?;
-                let name = |id: ListenerId| logins.get(&id).cloned().unwrap_or_else(|| format!("account {id}"));
+                let name =
+                    |id: ListenerId| logins.get(&id).cloned().unwrap_or_else(|| format!("account {id}"));
                 for (fault, faulty) in signed.faults {
                     let named = faulty
                         .first

@@ -166,7 +166,7 @@ impl Store {
         key_file.save()?;
         if let Err(err) = tx.commit() {
             let _ = std::fs::remove_file(key_path);
-            return Err(err.into());
+            return Err(err);
         }
         let actor = Actor {
             id,

@@ -3,9 +3,9 @@
 
 use rusqlite::params_from_iter;
 
+use super::audit::ExportedKey;
 use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, to_secs, word, word_opt};
-use super::audit::ExportedKey;
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{Rud, RudLevel};
@@ -260,7 +260,8 @@ impl Store {
         }
         let action = if include_notes { AuditAction::ExportedWithNotes } else { AuditAction::Exported };
         let head = |conn: &rusqlite::Connection, recorded: bool| -> StoreResult<AuditHead> {
-            let head = audit::head(conn)?.ok_or_else(|| StoreError::Invalid("the audit log is empty".into()))?;
+            let head =
+                audit::head(conn)?.ok_or_else(|| StoreError::Invalid("the audit log is empty".into()))?;
             Ok(AuditHead {
                 entry: head.entry,
                 hash: head.hash,
