@@ -2,6 +2,7 @@
 //! Everything here is unit-tested beside the code.
 
 pub mod audit;
+pub mod audit_signature;
 pub mod call;
 pub mod callback;
 pub mod caller_file;
