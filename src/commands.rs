@@ -176,8 +176,11 @@ pub fn listener_list(mut invocation: Invocation) -> Result<ExitCode> {
 
 pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<ExitCode> {
     let mut store = invocation.unlock()?;
-    store.deactivate_listener(login)?;
+    let bar = RekeyBar::new();
+    let report = store.deactivate_listener_with(login, &|done, total| bar.show(done, total))?;
+    bar.finish();
     say!("Deactivated {login}: their key slot is removed, their past calls keep their name.");
+    say_rekeyed(&report)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -185,9 +188,67 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
     let mut store = invocation.unlock()?;
     let login = login.unwrap_or(&store.actor().login).to_owned();
     let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), &login)?;
-    store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
-    say!("The passphrase of {login} is changed (only its key slot was rewritten).");
+    let bar = RekeyBar::new();
+    let rekeyed = store
+        .set_passphrase_with(&login, &passphrase, KdfParams::DEFAULT, &|done, total| bar.show(done, total))?;
+    bar.finish();
+    match rekeyed {
+        None => say!("The passphrase of {login} is changed (only its key slot was rewritten)."),
+        Some(report) => {
+            say!("The passphrase of {login} is reset: new keys, endorsed by you.");
+            say_rekeyed(&report)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar for a re-key, on standard error when it is a terminal (silent otherwise).
+struct RekeyBar(Option<indicatif::ProgressBar>);
+
+impl RekeyBar {
+    fn new() -> RekeyBar {
+        if !std::io::stderr().is_terminal() {
+            return RekeyBar(None);
+        }
+        let bar = indicatif::ProgressBar::new(1);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "Re-encrypting the database {bar:40} {percent:>3}% ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        RekeyBar(Some(bar))
+    }
+
+    fn show(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn say_rekeyed(report: &crate::store::RekeyReport) -> Result<()> {
+    say!(
+        "The database is re-encrypted with a new key ({:.1} s), given to the {} remaining key slot(s): \
+         older copies of the key file, and backups' key files, open nothing of it any more.",
+        report.elapsed.as_secs_f64(),
+        report.slots
+    );
+    if !report.removed_version_1.is_empty() {
+        say!(
+            "Removed, as they could not receive the new key (version-1 slots whose owners never unlocked \
+             since the upgrade): {}. Reset their passphrases: permanence listener passwd LOGIN",
+            report.removed_version_1.join(", ")
+        );
+    }
+    Ok(())
 }
 
 pub fn listener_endorse(mut invocation: Invocation, login: &str) -> Result<ExitCode> {

@@ -28,10 +28,19 @@ pub enum Refused {
 }
 
 /// The names SQLite and this program give the database's companions: the key file, its lock,
-/// the last login used on it, the write-ahead log, the shared-memory index and a rollback
-/// journal.
-const COMPANIONS: &[&str] =
-    &[".keys", ".keys.lock", ".keys.attempts", ".last-login", "-wal", "-shm", "-journal"];
+/// the last login used on it, the write-ahead log, the shared-memory index, a rollback
+/// journal, and the new database and key file a re-key writes (`<db>.next`, `<db>.keys.next`).
+const COMPANIONS: &[&str] = &[
+    ".keys",
+    ".keys.lock",
+    ".keys.attempts",
+    ".last-login",
+    "-wal",
+    "-shm",
+    "-journal",
+    ".next",
+    ".keys.next",
+];
 
 /// Refuses `out` if writing it could destroy the store at `db` or write anywhere but into a
 /// regular file of its own.
@@ -183,6 +192,8 @@ mod tests {
             "permanence.db-shm",
             "permanence.db-journal",
             "permanence.db.keys.lock",
+            "permanence.db.next",
+            "permanence.db.keys.next",
             ".permanence.db.keys.tmp",
             ".permanence.db.keys.123-abcd.tmp",
         ] {

@@ -20,8 +20,21 @@ pub(super) fn append(
     object_kind: ObjectKind,
     object_id: Option<i64>,
 ) -> StoreResult<()> {
+    append_in(conn, "main", actor, action, object_kind, object_id)
+}
+
+/// [`append`] to the log of the database attached as `schema` (the re-keyed copy, whose
+/// changes land with its new key or not at all).
+pub(super) fn append_in(
+    conn: &Connection,
+    schema: &str,
+    actor: Option<ListenerId>,
+    action: AuditAction,
+    object_kind: ObjectKind,
+    object_id: Option<i64>,
+) -> StoreResult<()> {
     let (last_id, prev_hash) = conn
-        .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
+        .query_row(&format!("SELECT id, hash FROM {schema}.audit ORDER BY id DESC LIMIT 1"), [], |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })
         .optional()?
@@ -30,10 +43,10 @@ pub(super) fn append(
     let micros = Utc::now().timestamp_micros();
     let at = DateTime::from_timestamp_micros(micros).unwrap_or_default();
     let hash = entry_hash(&prev_hash, id, at, actor, action, object_kind, object_id);
-    conn.prepare_cached(
-        "INSERT INTO audit (id, at, actor, action, object_kind, object_id, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
+    conn.prepare_cached(&format!(
+        "INSERT INTO {schema}.audit (id, at, actor, action, object_kind, object_id, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    ))?
     .execute(rusqlite::params![
         id.0,
         micros,

@@ -22,7 +22,9 @@ impl Store {
     /// Starts a bulk load (supervisor only).
     pub fn bulk(&mut self) -> StoreResult<BulkWriter<'_>> {
         self.require_supervisor("load data in bulk")?;
+        self.follow_rekey()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        super::rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         Ok(BulkWriter { tx, actor: self.actor.id })
     }
 }

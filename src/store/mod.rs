@@ -16,6 +16,7 @@ mod keyslots;
 mod listeners;
 mod maintenance;
 mod pins;
+mod rekey;
 mod retention;
 mod rows;
 mod schema;
@@ -39,9 +40,10 @@ pub use crate::domain::Access;
 pub use audit::AuditReport;
 pub use bulk::BulkWriter;
 pub use error::{StoreError, StoreResult};
-pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, PublicKeys, Slot};
+pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, PublicKeys, Slot, Unwrapped};
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use pins::SlotProblem;
+pub use rekey::{RekeyReport, next_database_path, next_key_file_path};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use summary::{AuditHead, ScopeRequest};
 
@@ -90,6 +92,9 @@ pub struct Store {
     /// `None` only while the actor's slot is still version 1: it could not be converted at
     /// this unlock (read-only media, a full disk).
     keys: Option<AccountKeys>,
+    /// The salt of the file this connection opened: a re-key by another terminal puts a file
+    /// with another salt at the same path (`rekey`).
+    salt: [u8; keyslots::DATABASE_SALT_LEN],
 }
 
 impl Store {
@@ -121,6 +126,7 @@ impl Store {
             }
         }
         let (conn, actor) = result?;
+        let salt = keyslots::database_salt(db_path)?;
         Ok(Store {
             conn,
             db_path: db_path.to_owned(),
@@ -128,6 +134,7 @@ impl Store {
             actor,
             access: Access::ReadWrite,
             keys: Some(keys),
+            salt,
         })
     }
 
@@ -181,12 +188,13 @@ impl Store {
             (false, true) => return Err(StoreError::DatabaseMissing(db_path.to_owned())),
             (true, true) => {}
         }
+        recover_interrupted_rekey(db_path)?;
         let key_file = KeyFile::load(&key_path)?;
         let now = Utc::now();
         if let Some(seconds) = throttle::wait_left(&key_path, login, now) {
             return Err(StoreError::TooSoon(seconds));
         }
-        let (id, key, keys) = match key_file.unlock(login, passphrase) {
+        let (id, mut key, keys) = match key_file.unlock(login, passphrase) {
             Err(StoreError::WrongPassphrase) => {
                 throttle::record_failure(&key_path, login, now);
                 return Err(StoreError::WrongPassphrase);
@@ -200,9 +208,32 @@ impl Store {
         if std::fs::metadata(db_path).is_ok_and(|m| m.len() == 0) {
             return Err(StoreError::DatabaseDamaged("the database file is empty (0 bytes)".into()));
         }
+        // No re-key may replace the file while this connection is made (a terminal opening the
+        // database in the middle of one waits for it, then says "busy"); on read-only media
+        // there is no lock to take, and nobody re-keys there.
+        let no_rekey = match KeyFile::lock(&key_path) {
+            Ok(lock) => Some(lock),
+            Err(StoreError::Locked) => return Err(StoreError::Locked),
+            Err(_) => None,
+        };
+        if no_rekey.is_some() {
+            recover_interrupted_rekey_locked(db_path)?;
+            // Re-keyed since the slot was opened: the same account's slot holds the new key.
+            let now_file = KeyFile::load(&key_path)?;
+            if now_file.database_salt() != key_file.database_salt() {
+                key = match (now_file.slot(id), &keys) {
+                    (Some(KeySlot::Current(slot)), Some(keys)) if slot.keys == keys.public() => {
+                        keys.open_wrapped(slot).ok_or(StoreError::AccessRevoked)?
+                    }
+                    _ => return Err(StoreError::AccessRevoked),
+                };
+            }
+        }
         // Before SQLite replays the log and silently drops what follows a damaged frame.
         wal::check(db_path).map_err(StoreError::DatabaseDamaged)?;
         let (mut conn, access) = connect(db_path, &key)?;
+        let salt = keyslots::database_salt(db_path)?;
+        drop(no_rekey);
         prepare_schema(&mut conn, access, db_path)?;
         let listener = listeners::get(&conn, id)?
             .filter(|l| l.login == login)
@@ -218,7 +249,7 @@ impl Store {
         }
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
-        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access, keys };
+        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access, keys, salt };
         if access == Access::ReadWrite {
             store.record_unlock()?;
             if store.keys.is_none() {
@@ -268,8 +299,14 @@ impl Store {
         self.access
     }
 
-    /// Changes whenever another connection (another terminal) commits to the file.
-    pub fn data_version(&self) -> StoreResult<i64> {
+    /// Changes whenever another connection (another terminal) commits to the file. Polled by
+    /// the terminal: it is also where a re-key by another terminal is followed (the new file
+    /// opened with this account's own slot), or found to have withdrawn this account's access
+    /// (`StoreError::AccessRevoked`).
+    pub fn data_version(&mut self) -> StoreResult<i64> {
+        if self.access != Access::ReadOnly {
+            self.follow_rekey()?;
+        }
         Ok(self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
     }
 
@@ -313,11 +350,34 @@ impl Store {
         change: impl FnOnce(&Transaction<'_>, &Actor) -> StoreResult<T>,
     ) -> StoreResult<T> {
         self.require_writable()?;
+        self.follow_rekey()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)
     }
+}
+
+/// Finishes or undoes, under the key file's lock, a re-key a crash interrupted (`rekey`).
+/// Nothing to do, and nothing locked, when it left nothing behind.
+fn recover_interrupted_rekey(db_path: &Path) -> StoreResult<()> {
+    if !rekey_leftovers(db_path) {
+        return Ok(());
+    }
+    let _slots = KeyFile::lock(&KeyFile::path_for(db_path))?;
+    rekey::recover(db_path)
+}
+
+/// The same, for a caller that holds the lock.
+fn recover_interrupted_rekey_locked(db_path: &Path) -> StoreResult<()> {
+    if rekey_leftovers(db_path) { rekey::recover(db_path) } else { Ok(()) }
+}
+
+fn rekey_leftovers(db_path: &Path) -> bool {
+    [rekey::next_key_file_path(db_path), rekey::next_database_path(db_path)]
+        .iter()
+        .any(|path| std::fs::symlink_metadata(path).is_ok())
 }
 
 /// A connection for reading and writing where that is possible; otherwise, for reading only

@@ -46,7 +46,9 @@ impl Store {
             )
         })?;
         let cutoff = cutoff(now, retention_days)?;
+        self.follow_rekey()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        super::rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         let report = purge_in(&tx, cutoff, now, Some(actor))?;
         let committed = commit_unless(tx, &report, dry_run)?;
         self.finish_purge(committed);
@@ -64,7 +66,9 @@ impl Store {
         let settings = self.settings()?;
         let Some(retention_days) = settings.retention_days else { return Ok(UnlockPurge::RetentionNotSet) };
         let cutoff = cutoff(now, retention_days)?;
+        self.follow_rekey()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        super::rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         let (files_due, notes_due) = due(&tx, cutoff)?;
         if files_due + notes_due > 0 {
             let (files, calls) = tx.query_row(
