@@ -393,6 +393,12 @@ fn backup_is_an_encrypted_copy_that_opens_with_the_same_passphrases() {
     assert_eq!(report.files, 1);
     assert!(found_in_dir(out.parent().unwrap(), CANARY.as_bytes()).is_empty());
     assert!(matches!(store.backup(&out), Err(StoreError::AlreadyExists(_))));
+    let mut names: Vec<String> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["copy.db", "copy.db.keys"], "nothing else left beside the copy");
     drop(store);
     let copy = Store::open(&out, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     assert_eq!(copy.file_id_by_code(file.code.as_str()).unwrap(), Some(file.id));
