@@ -313,11 +313,24 @@ fn other_open_sessions_follow_a_rekey_or_lose_their_access() {
     let mut camille = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
     sacha.data_version().unwrap();
     camille.data_version().unwrap();
+    let profile = permanence::domain::caller_file::FileProfile::default();
+
+    // While a re-key is under way (its copy being written, the key file's lock held), a write
+    // elsewhere says "busy" at once instead of waiting for the old file's lock.
+    let next = permanence::store::next_database_path(&db);
+    std::fs::write(&next, b"").unwrap();
+    let rekeying = KeyFile::lock(&KeyFile::path_for(&db)).unwrap();
+    let asked = std::time::Instant::now();
+    assert!(matches!(sacha.create_file(&profile), Err(StoreError::Locked)));
+    assert!(asked.elapsed() < std::time::Duration::from_secs(1), "told at once");
+    // A re-key that died leaves its copy and no lock: cleared by the next write, which goes on.
+    drop(rekeying);
+    sacha.create_file(&profile).unwrap();
+    assert!(!next.exists());
 
     store.deactivate_listener(LISTENER).unwrap();
     // Sacha's terminal polls, follows, and writes into the new file.
     sacha.data_version().unwrap();
-    let profile = permanence::domain::caller_file::FileProfile::default();
     let code = sacha.create_file(&profile).unwrap().code;
     // Camille's terminal learns it at its next poll, or its next write.
     assert!(matches!(camille.data_version(), Err(StoreError::AccessRevoked)));

@@ -11,10 +11,11 @@
 //! key file, or the new ones: [`recover`] decides from which file the surviving database is
 //! (its salt), deterministically.
 //!
-//! Other terminals: during the re-key the old database's write lock is held, so their writes
-//! wait, then say "busy" and are retried (nothing is lost); every write checks first that the
-//! file is still the one its connection opened, and a terminal whose file was replaced opens the
-//! new one with its own slot ([`Store::follow_rekey`]), or is told its access changed.
+//! Other terminals: while `<db>.next` exists and the key file's lock is held, their writes are
+//! refused at once as "busy" and retried (nothing is lost); the old database's write lock, held
+//! from the copy to the swap, stops any write that came before. Every write checks first that
+//! the file is still the one its connection opened, and a terminal whose file was replaced opens
+//! the new one with its own slot ([`Store::follow_rekey`]), or is told its access changed.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -244,6 +245,14 @@ impl Store {
     /// memory). `AccessRevoked` if the new key file holds no slot with this session's keys (the
     /// account was deactivated, or its passphrase reset).
     pub(super) fn follow_rekey(&mut self) -> StoreResult<()> {
+        // A re-key under way: say "busy" at once rather than wait for the old file's write
+        // lock (a whole re-key can take a minute on a large store); leftovers of one that
+        // died are cleared here.
+        if std::fs::symlink_metadata(next_database_path(&self.db_path)).is_ok() {
+            let key_path = self.key_file_path();
+            let Some(_slots) = KeyFile::try_lock(&key_path)? else { return Err(StoreError::Locked) };
+            recover(&self.db_path)?;
+        }
         if database_salt(&self.db_path).is_ok_and(|salt| salt == self.salt) {
             return Ok(());
         }
