@@ -360,12 +360,15 @@ impl Store {
 }
 
 /// Finishes or undoes, under the key file's lock, a re-key a crash interrupted (`rekey`).
-/// Nothing to do, and nothing locked, when it left nothing behind.
+/// Nothing to do, and nothing locked, when it left nothing behind; "busy" at once, rather than
+/// a wait, when the lock is held: a re-key is under way.
 fn recover_interrupted_rekey(db_path: &Path) -> StoreResult<()> {
     if !rekey_leftovers(db_path) {
         return Ok(());
     }
-    let _slots = KeyFile::lock(&KeyFile::path_for(db_path))?;
+    let Some(_slots) = KeyFile::try_lock(&KeyFile::path_for(db_path))? else {
+        return Err(StoreError::Locked);
+    };
     rekey::recover(db_path)
 }
 
