@@ -53,6 +53,7 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         }
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
         StoreError::FileChanged => c.store_file_changed.clone(),
+        StoreError::AccessRevoked => c.store_access_revoked.clone(),
         StoreError::SlotRefused { login, problem } => s.fill(
             &c.store_slot_refused,
             &[("login", &format!("{login:?}")), ("problem", &problem.phrase().say(s))],

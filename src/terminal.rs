@@ -100,12 +100,17 @@ impl Runner {
                 let store = self.store.as_mut()?;
                 Some(match store.save_draft(&draft) {
                     Ok(()) => Reply::DraftSaved(now),
+                    Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
                     Err(err) => Reply::DraftFailed(message(s, &err)),
                 })
             }
             Effect::CheckForChanges => {
-                let store = self.store.as_ref()?;
-                let version = store.data_version().ok()?;
+                let store = self.store.as_mut()?;
+                let version = match store.data_version() {
+                    Ok(version) => version,
+                    Err(err @ StoreError::AccessRevoked) => return Some(self.revoked(&err)),
+                    Err(_) => return None,
+                };
                 if version == std::mem::replace(&mut self.data_version, version) {
                     return None;
                 }
@@ -137,12 +142,20 @@ impl Runner {
             }
             effect => {
                 let store = self.store.as_mut()?;
-                Some(
-                    perform_unlocked(store, effect, now)
-                        .unwrap_or_else(|err| Reply::Failed(message(s, &err))),
-                )
+                Some(match perform_unlocked(store, effect, now) {
+                    Ok(reply) => reply,
+                    Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
+                    Err(err) => Reply::Failed(message(s, &err)),
+                })
             }
         }
+    }
+
+    /// Another terminal re-keyed the database and this account's slot no longer opens it: the
+    /// store is closed (its key wiped) and the screen locks, saying why.
+    fn revoked(&mut self, err: &StoreError) -> Reply {
+        self.store = None;
+        Reply::Revoked(message(self.strings, err))
     }
 
     fn unlocked(&mut self, mut store: Store, now: Timestamp) -> Reply {
@@ -303,6 +316,7 @@ pub fn message(s: &Strings, err: &StoreError) -> String {
         StoreError::DiskFull => s.error_disk_full.clone(),
         StoreError::Forbidden(_) => s.error_forbidden.clone(),
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
+        StoreError::AccessRevoked => s.error_access_revoked.clone(),
         StoreError::SlotRefused { login, problem } => {
             use crate::store::SlotProblem;
             let reason = match problem {

@@ -969,6 +969,15 @@ impl App {
                 }
                 self.warn(message)
             }
+            Reply::Revoked(message) => {
+                // The store is already closed: what is typed stays in memory, and comes back if
+                // this account unlocks again (a passphrase reset); nothing else is shown.
+                let effects = self.lock();
+                if let Some(Gate::Unlock(form)) = self.gate.as_mut() {
+                    form.message = Notice::failed(message);
+                }
+                return effects;
+            }
         }
         Vec::new()
     }

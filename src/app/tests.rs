@@ -488,6 +488,19 @@ fn idle_lock_uses_the_wall_clock_and_waits_longer_during_a_call() {
     assert!(matches!(effects.as_slice(), [Effect::SaveDraft(_), Effect::Lock]));
 }
 
+/// Another terminal re-keyed the database and this account's slot no longer opens it: the
+/// screen locks at once, nothing of a caller is shown, and the unlock screen says why.
+#[test]
+fn access_withdrawn_by_a_rekey_locks_the_screen_and_says_why() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "en cours");
+    app.apply(Reply::Revoked("Votre accès a changé".into()));
+    assert!(!app.is_unlocked());
+    let Some(Gate::Unlock(form)) = &app.gate else { panic!("the unlock screen") };
+    assert!(form.message.as_ref().is_some_and(|m| format!("{m:?}").contains("Votre accès a changé")));
+}
+
 #[test]
 fn locking_and_unlocking_returns_to_the_same_place() {
     let mut app = unlocked_app();
