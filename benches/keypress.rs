@@ -18,9 +18,10 @@ use zeroize::Zeroizing;
 
 use permanence::app::App;
 use permanence::app::effect::Effect;
-use permanence::config::{Config, Language};
+use permanence::config::Config;
 use permanence::demo;
 use permanence::export::{SummaryFormat, write_summary};
+use permanence::i18n::Language;
 use permanence::i18n::Strings;
 use permanence::store::{KdfParams, KeyFile, ScopeRequest, Store};
 use permanence::terminal::Runner;

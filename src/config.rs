@@ -8,17 +8,9 @@ use serde::Deserialize;
 
 use crate::domain::Timestamp;
 use crate::domain::emergency::{Directory, NumberOverride, OverrideError, RuleOverride, Rules};
-use crate::i18n::Strings;
+use crate::i18n::{Language, Strings};
 
-use crate::app::keymap::{KeyOverrides, Keymap};
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    Fr,
-    En,
-}
+use crate::keymap::{KeyOverrides, Keymap};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -379,8 +371,8 @@ mod tests {
     #[test]
     fn key_bindings_are_checked_and_named_with_their_line() {
         let config = Config::parse("[keys.global]\nf9 = \"emergency_card\"\n").unwrap();
-        use crate::app::action::Action;
-        use crate::app::keymap::{Context, KeyChord};
+        use crate::keymap::Action;
+        use crate::keymap::{Context, KeyChord};
         use ratatui::crossterm::event::KeyEvent;
         let keymap = config.keymap();
         let press = |key: &str| {

@@ -6,13 +6,23 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::app::action::Action;
-use crate::config::Language;
-use crate::domain::call::{CallType, Outcome, Rud, RudLevel};
+use crate::domain::assessment::Situation;
+use crate::domain::assessment::{Rud, RudLevel};
+use crate::domain::call::{CallType, Outcome};
 use crate::domain::callback::{AttemptResult, CallbackStatus, Priority};
 use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileStatus, Gender};
-use crate::domain::emergency::{Channel, Rule, Situation};
+use crate::domain::emergency::{Channel, Rule};
 use crate::domain::prompt::PromptOutcome;
+use crate::keymap::Action;
+
+/// The interface's language: French unless the configuration says `language = "en"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Fr,
+    En,
+}
 
 macro_rules! strings {
     ($($field:ident),+ $(,)?) => {

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod export;
 pub mod hardening;
 pub mod i18n;
+pub mod keymap;
 pub mod last_login;
 pub mod output_path;
 pub mod passphrase_input;

@@ -10,8 +10,10 @@ use ratatui::style::{Color, Modifier};
 
 use permanence::app::App;
 use permanence::app::effect::{FileView, Reply, Unlocked};
-use permanence::config::{Config, Language};
-use permanence::domain::call::{Call, CallRecord, CallType, Outcome, Rud, RudLevel};
+use permanence::config::Config;
+use permanence::domain::assessment::Situation;
+use permanence::domain::assessment::{Rud, RudLevel};
+use permanence::domain::call::{Call, CallRecord, CallType, Outcome};
 use permanence::domain::callback::{
     Assignee, Attempt, AttemptResult, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry,
 };
@@ -19,8 +21,7 @@ use permanence::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, Closure, Departement, FileCode, FileEvent, FileEventKind,
     FileFilter, FileHit, FileProfile, FileStatus, Gender,
 };
-use permanence::domain::emergency::Situation;
-use permanence::domain::listener::Role;
+use permanence::domain::listener::{Actor, Role};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
@@ -28,8 +29,8 @@ use permanence::domain::summary::{
     CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
 };
 use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
+use permanence::i18n::Language;
 use permanence::i18n::Strings;
-use permanence::store::Actor;
 use permanence::ui;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];

@@ -5,7 +5,6 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Action;
 use super::call_form::CallForm;
 use super::effect::{CallbackChange, Effect};
 use super::modal::{
@@ -17,6 +16,7 @@ use crate::domain::callback::{Assignee, AttemptResult, CallbackRequest, PhoneNum
 use crate::domain::due::parse_due;
 use crate::domain::listener::Role;
 use crate::domain::{ListenerId, Timestamp};
+use crate::keymap::Action;
 
 /// The supervisor's view lists the pending callbacks this filter keeps.
 pub fn filtered<'a>(session: &'a Session, view: &SupervisorView, now: Timestamp) -> Vec<&'a QueueEntry> {

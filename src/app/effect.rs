@@ -12,10 +12,10 @@ use crate::domain::callback::{
 use crate::domain::caller_file::{
     CallerFile, Closure, FileEvent, FileFilter, FileHit, FileProfile, FileStatus, UnlockPurge,
 };
+use crate::domain::listener::Actor;
 use crate::domain::shift::{OnShift, Shift};
 use crate::domain::summary::Summary;
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
-use crate::store::Actor;
 
 #[derive(Debug)]
 pub enum Effect {

@@ -5,7 +5,6 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Action;
 use super::effect::{Effect, FileChange};
 use super::modal::{
     ClosureForm, FILE_FORM_FIELDS, FileForm, FileSearch, Modal, NotesForm, ReasonForm, ReasonPurpose,
@@ -13,9 +12,11 @@ use super::modal::{
 };
 use super::{App, Pane, status};
 use crate::domain::caller_file::{
-    AgeBand, CallerRelation, Closure, Departement, FileProfile, FileStatus, Gender, RepeatCaller,
+    AgeBand, CallerRelation, Closure, Departement, FileProfile, FileStatus, Gender,
 };
+use crate::domain::file_record::RepeatCaller;
 use crate::domain::listener::Role;
+use crate::keymap::Action;
 
 /// The status filter cycles through "all" and then each status.
 const STATUS_FILTERS: [Option<FileStatus>; 4] =

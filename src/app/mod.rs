@@ -2,13 +2,11 @@
 //! actions change state and return effects; the runtime performs the effects and feeds the
 //! replies back through `apply`. Nothing here does I/O.
 
-pub mod action;
 pub mod call_form;
 pub mod callbacks;
 pub mod effect;
 mod files;
 pub mod gate;
-pub mod keymap;
 pub mod modal;
 
 use chrono::{Duration, FixedOffset};
@@ -17,21 +15,23 @@ use zeroize::Zeroizing;
 
 use crate::config::Config;
 use crate::domain::Timestamp;
-use crate::domain::call::{CallType, Outcome, RudLevel};
+use crate::domain::assessment::RudLevel;
+use crate::domain::assessment::Situation;
+use crate::domain::call::{CallType, Outcome};
 use crate::domain::callback::{Assignee, CallbackNow, CallbackRequest, QueueEntry};
 use crate::domain::caller_file::{FileStatus, UnlockPurge};
-use crate::domain::emergency::{Directory, Rules, Situation};
+use crate::domain::emergency::{Directory, Rules};
+use crate::domain::listener::Actor;
 use crate::domain::listener::{Role, validate_login};
 use crate::domain::passphrase::check_passphrase;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::shift::Shift;
 use crate::i18n::Strings;
-use crate::store::Actor;
-use action::Action;
+use crate::keymap::Action;
+use crate::keymap::{Context, Keymap};
 use call_form::{CallForm, Missing};
 use effect::{Effect, FileView, Reply, Unlocked};
 use gate::{Gate, Notice, SETUP_FIELDS, SetupForm, UnlockForm};
-use keymap::{Context, Keymap};
 use modal::{AckForm, CallbackForm, EndShiftForm, FileSearch, ListModal, ListPurpose, Modal};
 
 /// An autosave waits this long after the first unsaved change, so a burst of typing is one

@@ -5,11 +5,13 @@ use zeroize::Zeroizing;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::domain::call::{CallDraft, Rud};
+use crate::domain::assessment::Rud;
+use crate::domain::call::CallDraft;
 use crate::domain::callback::{Callback, Priority, QueueEntry};
 use crate::domain::caller_file::{
-    AgeBand, CallerFile, CallerRelation, FileCode, FileFilter, FileHit, FileStatus, Gender, RepeatCaller,
+    AgeBand, CallerFile, CallerRelation, FileCode, FileFilter, FileHit, FileStatus, Gender,
 };
+use crate::domain::file_record::RepeatCaller;
 use crate::domain::shift::Shift;
 use crate::domain::summary::Summary;
 use crate::domain::{CallId, FileId, ListenerId, ShiftId, Timestamp};

@@ -5,13 +5,13 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::app::effect::FileChange;
-use crate::config::Language;
+use crate::domain::assessment::Situation;
 use crate::domain::callback::{Assignee, Priority};
 use crate::domain::caller_file::{CallerFile, FileCode, FileProfile, FileStatus};
-use crate::domain::emergency::Situation;
 use crate::domain::listener::Role;
 use crate::domain::prompt::PromptOutcome;
 use crate::domain::{FileId, ListenerId, ShiftId};
+use crate::i18n::Language;
 
 fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 23, 14, 0, 0).unwrap()

@@ -1,6 +1,6 @@
 //! Callbacks: calling a caller back, with their consent, to follow their situation.
 
-use super::call::{Rud, RudLevel};
+use super::assessment::{Rud, RudLevel};
 use super::{CallId, CallbackId, FileId, ListenerId, Timestamp, stored_enum};
 
 stored_enum! {

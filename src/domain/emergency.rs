@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::call::{Rud, RudLevel};
+use super::assessment::{Rud, RudLevel, Situation};
 use super::stored_enum;
 
 stored_enum! {
@@ -55,20 +55,6 @@ impl Directory {
 
     pub fn get(&self, number: &str) -> Option<&DirectoryEntry> {
         self.entries.iter().find(|e| e.number == number)
-    }
-}
-
-stored_enum! {
-    /// What the listener learns during a call that may call for a number.
-    Situation {
-        ActInProgress = "act_in_progress",
-        ViolenceNow = "violence_now",
-        FireGasAccident = "fire_gas_accident",
-        CannotSpeak = "cannot_speak",
-        SuicidalIdeation = "suicidal_ideation",
-        ChildInDanger = "child_in_danger",
-        ViolenceAgainstWoman = "violence_against_woman",
-        ElderAbuse = "elder_abuse",
     }
 }
 

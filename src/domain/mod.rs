@@ -1,12 +1,14 @@
 //! Plain types and rules of the helpline, with no I/O: no SQL, no files, no terminal.
 //! Everything here is unit-tested beside the code.
 
+pub mod assessment;
 pub mod audit;
 pub mod call;
 pub mod callback;
 pub mod caller_file;
 pub mod due;
 pub mod emergency;
+pub mod file_record;
 pub mod listener;
 pub mod passphrase;
 pub mod prompt;

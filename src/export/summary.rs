@@ -57,7 +57,7 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
     }
     header.extend(["audit_entry", "audit_hash"]);
     writer.write_record(&header)?;
-    let level = |l: Option<crate::domain::call::RudLevel>| l.map_or("", |l| l.as_str()).to_owned();
+    let level = |l: Option<crate::domain::assessment::RudLevel>| l.map_or("", |l| l.as_str()).to_owned();
     for call in calls {
         let mut record = vec![
             call.started_at.to_rfc3339(),

@@ -40,19 +40,9 @@ pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use summary::{AuditHead, ScopeRequest};
 
-use crate::domain::ListenerId;
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::listener::{Role, validate_login};
+use crate::domain::listener::{Actor, Role, validate_login};
 use crate::domain::passphrase::check_passphrase;
-
-/// Who unlocked the store: every write is done, and audited, in their name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub id: ListenerId,
-    pub login: String,
-    pub display_name: String,
-    pub role: Role,
-}
 
 /// An account to create, with the passphrase that will open its key slot.
 #[derive(Debug, Clone, Copy)]

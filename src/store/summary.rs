@@ -6,8 +6,8 @@ use rusqlite::{OptionalExtension, params_from_iter};
 use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, to_secs, word, word_opt};
 use super::{Store, audit};
+use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::call::{Rud, RudLevel};
 use crate::domain::summary::{
     CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary, median,
 };

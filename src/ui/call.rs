@@ -6,11 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::format::timer;
+use super::keys::label;
 use super::theme::Theme;
-use crate::app::action::Action;
 use crate::app::call_form::CallForm;
-use crate::app::keymap::Context;
 use crate::app::{App, Session};
+use crate::keymap::Action;
+use crate::keymap::Context;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
@@ -19,7 +20,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             app.keymap
                 .key_for(Context::Main, action)
                 .or(app.keymap.key_for(Context::Call, action))
-                .map(|k| k.label(s))
+                .map(|k| label(&k, s))
                 .unwrap_or_default()
         };
         let mut lines = vec![
@@ -31,7 +32,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         ];
         for (action, call_type) in quick_actions() {
             if let Some(k) = app.keymap.key_for(Context::Main, action) {
-                lines.push(Line::from(format!("  {}  {}", k.label(s), s.call_type(call_type))));
+                lines.push(Line::from(format!("  {}  {}", label(&k, s), s.call_type(call_type))));
             }
         }
         if session.shift.is_none() {

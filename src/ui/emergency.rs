@@ -6,11 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::format::clock;
+use super::keys::label;
 use super::theme::Theme;
-use crate::app::action::Action;
-use crate::app::keymap::Context;
 use crate::app::{App, Session};
 use crate::domain::emergency::{Channel, NumberKind};
+use crate::keymap::Action;
+use crate::keymap::Context;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
@@ -52,7 +53,8 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         lines.push(Line::from(spans));
     }
     if let Some(key) = app.keymap.key_for(Context::Global, Action::EmergencyCard) {
-        lines.push(Line::from(Span::styled(s.fill(&s.card_hint, &[("key", &key.label(s))]), theme.muted())));
+        lines
+            .push(Line::from(Span::styled(s.fill(&s.card_hint, &[("key", &label(&key, s))]), theme.muted())));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

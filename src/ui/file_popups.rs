@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::app::modal::{
     ClosureForm, FileForm, FileSearch, NotesForm, ReasonForm, ReasonPurpose, SearchField, SearchPurpose,
 };
-use crate::domain::caller_file::RepeatCaller;
+use crate::domain::file_record::RepeatCaller;
 
 /// A popup's title, lines and width; drawn by `popups::draw`.
 pub type Popup<'a> = (String, Vec<Line<'a>>, u16);

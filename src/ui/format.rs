@@ -60,7 +60,7 @@ mod tests {
     fn the_year_is_shown_only_when_it_is_not_this_one() {
         use chrono::TimeZone;
         let now = chrono::Utc.with_ymd_and_hms(2026, 1, 2, 10, 0, 0).unwrap();
-        let strings = crate::i18n::Strings::get(crate::config::Language::Fr);
+        let strings = crate::i18n::Strings::get(crate::i18n::Language::Fr);
         let paris = FixedOffset::east_opt(3600).unwrap();
         let app = App::new(crate::config::Config::default(), strings, Vec::new(), now, paris);
         assert_eq!(short_date_and_time(&app, now - Duration::hours(1)), "02/01 10:00");

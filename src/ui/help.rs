@@ -6,9 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::centered;
+use super::keys::label;
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::keymap::Context;
+use crate::keymap::Context;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let s = app.strings;
@@ -23,7 +24,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         };
         lines.push(Line::from(Span::styled(title.clone(), theme.label())));
         for (key, action) in app.keymap.bindings(context) {
-            lines.push(Line::from(format!("  {:<12} {}", key.label(s), s.action_long(*action))));
+            lines.push(Line::from(format!("  {:<12} {}", label(&key, s), s.action_long(*action))));
         }
         lines.push(Line::from(""));
     }

@@ -11,6 +11,7 @@ mod end_shift;
 mod file_popups;
 mod format;
 mod help;
+mod keys;
 mod lock;
 mod popups;
 mod status_bar;
@@ -22,9 +23,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::app::action::Action;
-use crate::app::keymap::Context;
 use crate::app::{App, Pane, Session};
+use crate::keymap::Action;
+use crate::keymap::Context;
+use keys::label;
 use theme::Theme;
 
 /// Below this the layout would break: a message asks for a larger window instead.
@@ -177,14 +179,14 @@ fn draw_hints(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme
             let skip = matches!(action, Action::SelectNext | Action::SelectPrevious) || LAST.contains(action);
             if !skip && !shown.contains(action) && app.offers(*action) {
                 shown.push(*action);
-                hints.push((format!("{} {}", key.label(s), s.action_short(*action)), hint_rank(*action)));
+                hints.push((format!("{} {}", label(key, s), s.action_short(*action)), hint_rank(*action)));
             }
         }
     }
     for action in LAST {
         let contexts = session.key_contexts().iter().chain([&Context::Global]);
         if let Some(key) = contexts.into_iter().find_map(|c| app.keymap.key_for(*c, action)) {
-            hints.push((format!("{} {}", key.label(s), s.action_short(action)), hint_rank(action)));
+            hints.push((format!("{} {}", label(&key, s), s.action_short(action)), hint_rank(action)));
         }
     }
     const SEPARATOR: &str = " · ";

@@ -7,15 +7,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::format::{clock, date_and_time};
+use super::keys::label;
 use super::theme::Theme;
 use super::{callback_popups, centered, end_shift, file_popups, help, supervisor};
-use crate::app::action::Action;
-use crate::app::keymap::Context;
 use crate::app::modal::{AckForm, ListModal, ListPurpose, Modal};
 use crate::app::{App, Session};
-use crate::domain::call::Rud;
+use crate::domain::assessment::Rud;
 use crate::domain::emergency::NumberKind;
 use crate::domain::prompt::PromptOutcome;
+use crate::keymap::Action;
+use crate::keymap::Context;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let Some(modal) = session.modals.last() else { return };
@@ -83,8 +84,11 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         }
         Modal::ShiftChoice(shift) => {
             let body = s.fill(&s.shift_open_found, &[("time", &date_and_time(app, shift.started_at))]);
-            let key =
-                app.keymap.key_for(Context::Global, Action::EndShift).map(|k| k.label(s)).unwrap_or_default();
+            let key = app
+                .keymap
+                .key_for(Context::Global, Action::EndShift)
+                .map(|k| label(&k, s))
+                .unwrap_or_default();
             let hint = s.fill(&s.shift_choice, &[("key", &key)]);
             (s.shift_title.clone(), message_lines(body, &hint, theme), 64)
         }

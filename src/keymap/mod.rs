@@ -1,14 +1,17 @@
 //! Keys to actions, per context. The defaults are `assets/keymap.toml`; the config's
 //! `[keys.<context>]` tables override them. An unknown context, key name or action is an
 //! error that names it. The help overlay is drawn from this live map, so it never lies.
+//! The bottom of the crate: it names keys and actions and depends on nothing of ours, so the
+//! configuration, the strings and the interface may all read it.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Action;
-use crate::i18n::Strings;
+mod action;
+
+pub use action::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
@@ -136,47 +139,6 @@ impl FromStr for KeyChord {
             other => other,
         };
         Ok(KeyChord { code, modifiers })
-    }
-}
-
-impl KeyChord {
-    /// The key as the help and hints name it, in the interface's language.
-    pub fn label(&self, strings: &Strings) -> String {
-        let mut label = String::new();
-        if self.modifiers.contains(KeyModifiers::CONTROL) {
-            label.push_str("Ctrl-");
-        }
-        if self.modifiers.contains(KeyModifiers::ALT) {
-            label.push_str("Alt-");
-        }
-        if self.modifiers.contains(KeyModifiers::SHIFT) {
-            label.push_str(&strings.key_shift);
-            label.push('-');
-        }
-        match self.code {
-            KeyCode::Char(' ') => label.push_str(&strings.key_space),
-            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
-                label.push(c.to_ascii_uppercase())
-            }
-            KeyCode::Char(c) => label.push(c),
-            KeyCode::F(n) => label.push_str(&format!("F{n}")),
-            KeyCode::Enter => label.push_str(&strings.key_enter),
-            KeyCode::Esc => label.push_str(&strings.key_esc),
-            KeyCode::Tab => label.push_str("Tab"),
-            KeyCode::BackTab => label.push_str(&format!("{}-Tab", strings.key_shift)),
-            KeyCode::Up => label.push('↑'),
-            KeyCode::Down => label.push('↓'),
-            KeyCode::Left => label.push('←'),
-            KeyCode::Right => label.push('→'),
-            KeyCode::Home => label.push_str(&strings.key_home),
-            KeyCode::End => label.push_str(&strings.key_end),
-            KeyCode::PageUp => label.push_str("PgUp"),
-            KeyCode::PageDown => label.push_str("PgDn"),
-            KeyCode::Backspace => label.push('⌫'),
-            KeyCode::Delete => label.push_str(&strings.key_delete),
-            other => label.push_str(&format!("{other:?}")),
-        }
-        label
     }
 }
 
@@ -432,16 +394,5 @@ mod tests {
         assert!(bad("global", "hyper-x", "lock").contains("\"hyper-x\""));
         assert!(bad("everywhere", "x", "lock").contains("everywhere"));
         assert!(bad("global", "f13", "lock").contains("f13"));
-    }
-
-    #[test]
-    fn chords_are_labelled_for_the_help() {
-        let fr = Strings::get(crate::config::Language::Fr);
-        let en = Strings::get(crate::config::Language::En);
-        assert_eq!("ctrl-g".parse::<KeyChord>().unwrap().label(fr), "Ctrl-G");
-        assert_eq!("alt-1".parse::<KeyChord>().unwrap().label(fr), "Alt-1");
-        assert_eq!("f1".parse::<KeyChord>().unwrap().label(en), "F1");
-        assert_eq!("enter".parse::<KeyChord>().unwrap().label(fr), "Entrée");
-        assert_eq!("enter".parse::<KeyChord>().unwrap().label(en), "Enter");
     }
 }
