@@ -194,7 +194,7 @@ fn main() {
         total.saturating_sub(kdf).as_secs_f64() * 1000.0
     );
     // Dismiss the start-up popups (shift, handover).
-    while app.session.as_ref().is_some_and(|s| !s.modals.is_empty()) {
+    while app.session.as_ref().is_some_and(|s| !s.popups.is_empty()) {
         let effects = app.handle_key(Bench::key(KeyCode::Enter));
         runner.run_all(&mut app, effects);
     }

@@ -33,7 +33,7 @@ pub struct Config {
     /// After this many failed attempts a callback is flagged for a supervisor.
     pub callback_max_attempts: u32,
     pub export: ExportConfig,
-    /// Key bindings over the built-in keymap: `[keys.global]`, `[keys.main]`, `[keys.call]`.
+    /// Key bindings over the built-in keymap, one `[keys.<context>]` table per `keymap::Context`.
     pub keys: KeyOverrides,
     /// Additions and changes to the emergency directory and prompting rules.
     pub emergency: EmergencyConfig,

@@ -46,8 +46,10 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         let code = without_tests(text);
         let mut named = BTreeSet::new();
         for (at, _) in code.match_indices("crate::") {
-            let path: String =
-                code[at + 7..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+            let path: String = code[at + 7..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
             let mut parts = path.split("::").filter(|p| !p.is_empty());
             match (parts.next(), parts.next()) {
                 (Some("domain"), Some(sub)) if sub.chars().all(|c| c.is_lowercase() || c == '_') => {

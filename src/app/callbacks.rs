@@ -7,8 +7,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::call_form::CallForm;
 use super::effect::{CallbackChange, Effect};
-use super::modal::{
-    CALLBACK_FORM_FIELDS, CallbackForm, CallbackTextForm, Modal, PerformForm, QueueFilter, ReassignForm,
+use super::popup::{
+    CALLBACK_FORM_FIELDS, CallbackForm, CallbackTextForm, PerformForm, Popup, QueueFilter, ReassignForm,
     SupervisorView, type_into,
 };
 use super::{App, Pane, Session, Until, status, status_until};
@@ -53,7 +53,7 @@ impl App {
         match action {
             Action::SupervisorView if !supervisor => self.status = status(&s.error_forbidden, true),
             Action::SupervisorView => {
-                session.modals.push(Modal::Supervisor(SupervisorView::default()));
+                session.popups.push(Popup::Supervisor(SupervisorView::default()));
                 return vec![Effect::RefreshOverview, Effect::RefreshQueue];
             }
             Action::ScheduleCallback => {
@@ -62,7 +62,7 @@ impl App {
                     return Vec::new();
                 };
                 let form = CallbackForm { file: Some(view.file.id), ..CallbackForm::default() };
-                session.modals.push(Modal::CallbackForm(form));
+                session.popups.push(Popup::CallbackForm(form));
             }
             _ => {
                 let Some(entry) = session.queue.get(session.queue_selected).cloned() else {
@@ -91,7 +91,7 @@ impl App {
             }
             Action::PerformCallback => {
                 let (id, version) = (entry.id, entry.version);
-                session.modals.push(Modal::Perform(PerformForm { entry, callback: None }));
+                session.popups.push(Popup::Perform(PerformForm { entry, callback: None }));
                 return vec![Effect::TakeCallback { id, version }];
             }
             Action::ReassignCallback if !supervisor => self.status = status(&s.error_forbidden, true),
@@ -102,18 +102,18 @@ impl App {
                         1 + session.listeners.iter().position(|(l, _)| *l == id).unwrap_or(0)
                     }
                 };
-                session.modals.push(Modal::Reassign(ReassignForm { entry, selected }));
+                session.popups.push(Popup::Reassign(ReassignForm { entry, selected }));
             }
             Action::RescheduleCallback | Action::CancelCallback if !supervisor && !mine => {
                 self.status = status(&s.error_forbidden, true)
             }
             Action::RescheduleCallback => {
                 let form = CallbackTextForm { entry, text: String::new(), error: None };
-                session.modals.push(Modal::Reschedule(form));
+                session.popups.push(Popup::Reschedule(form));
             }
             Action::CancelCallback => {
                 let form = CallbackTextForm { entry, text: String::new(), error: None };
-                session.modals.push(Modal::CancelCallback(form));
+                session.popups.push(Popup::CancelCallback(form));
             }
             _ => {}
         }
@@ -121,7 +121,7 @@ impl App {
     }
 
     /// Keys for the callback popups; `None` when the top popup is not one of them.
-    pub(super) fn callback_modal_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+    pub(super) fn callback_popup_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
         let s = self.strings;
         let now = self.now;
         let offset = self.offset;
@@ -129,16 +129,16 @@ impl App {
         let session = self.session.as_mut()?;
         let code = key.code;
         // The supervisor's view reads the session (its filtered list) before changing itself.
-        let supervisor_list = match session.modals.last() {
-            Some(Modal::Supervisor(view)) => filtered(session, view, now).into_iter().cloned().collect(),
+        let supervisor_list = match session.popups.last() {
+            Some(Popup::Supervisor(view)) => filtered(session, view, now).into_iter().cloned().collect(),
             _ => Vec::new(),
         };
-        match session.modals.last_mut()? {
-            Modal::Perform(form) => {
+        match session.popups.last_mut()? {
+            Popup::Perform(form) => {
                 let Some(callback) = form.callback.clone() else {
                     // Waiting for the store: only leaving is possible.
                     if code == KeyCode::Esc {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     return Some(Vec::new());
                 };
@@ -148,12 +148,12 @@ impl App {
                     KeyCode::Char('m') => Some(AttemptResult::MessageNotLeft),
                     KeyCode::Char('f') => Some(AttemptResult::WrongNumber),
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                         return Some(Vec::new());
                     }
                     _ => return Some(Vec::new()),
                 };
-                session.modals.pop();
+                session.popups.pop();
                 if let Some(result) = result {
                     return Some(vec![Effect::CallbackFailed { id: callback.id, result, policy }]);
                 }
@@ -167,7 +167,7 @@ impl App {
                 session.mark_dirty(now);
                 Some(vec![Effect::OpenFile { id: callback.caller_file_id, audited: true }])
             }
-            Modal::Supervisor(view) => {
+            Popup::Supervisor(view) => {
                 let count = supervisor_list.len();
                 let listeners: Vec<ListenerId> = session.listeners.iter().map(|(id, _)| *id).collect();
                 match code {
@@ -193,7 +193,7 @@ impl App {
                         view.selected = 0;
                     }
                     KeyCode::Esc | KeyCode::Char('q') => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Char(c @ ('a' | 'd' | 'x')) => {
                         let Some(entry) = supervisor_list.get(view.selected).cloned() else {
@@ -210,13 +210,13 @@ impl App {
                 }
                 Some(Vec::new())
             }
-            Modal::Reassign(form) => {
+            Popup::Reassign(form) => {
                 let options = session.listeners.len() + 1;
                 match code {
                     KeyCode::Up => form.selected = form.selected.saturating_sub(1),
                     KeyCode::Down => form.selected = (form.selected + 1).min(options - 1),
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Enter => {
                         let assignee = match form.selected.checked_sub(1) {
@@ -234,9 +234,9 @@ impl App {
                 }
                 Some(Vec::new())
             }
-            Modal::Reschedule(_) | Modal::CancelCallback(_) => {
-                let rescheduling = matches!(session.modals.last(), Some(Modal::Reschedule(_)));
-                let Some(Modal::Reschedule(form) | Modal::CancelCallback(form)) = session.modals.last_mut()
+            Popup::Reschedule(_) | Popup::CancelCallback(_) => {
+                let rescheduling = matches!(session.popups.last(), Some(Popup::Reschedule(_)));
+                let Some(Popup::Reschedule(form) | Popup::CancelCallback(form)) = session.popups.last_mut()
                 else {
                     return Some(Vec::new());
                 };
@@ -244,7 +244,7 @@ impl App {
                 match code {
                     _ if type_into(&mut form.text, &key) => {}
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Enter if rescheduling => match parse_due(&form.text, now, offset) {
                         Ok(due_at) => {
@@ -272,7 +272,7 @@ impl App {
                 }
                 Some(Vec::new())
             }
-            Modal::CallbackForm(_) => Some(self.callback_form_key(key)),
+            Popup::CallbackForm(_) => Some(self.callback_form_key(key)),
             _ => None,
         }
     }
@@ -284,7 +284,7 @@ impl App {
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         let assignees = assignee_options(session);
         let rud = session.call.as_ref().map(|c| c.rud).unwrap_or_default();
-        let Some(Modal::CallbackForm(form)) = session.modals.last_mut() else { return Vec::new() };
+        let Some(Popup::CallbackForm(form)) = session.popups.last_mut() else { return Vec::new() };
         let control = key.modifiers.contains(KeyModifiers::CONTROL);
         form.error = None;
         let cycle = |at: usize, len: usize, forward: bool| {
@@ -331,7 +331,7 @@ impl App {
                 _ => {}
             },
             KeyCode::Esc => {
-                session.modals.pop();
+                session.popups.pop();
             }
             KeyCode::Enter => {
                 if !form.consent {
@@ -367,7 +367,7 @@ impl App {
                     // From a file: kept open until the store confirms.
                     return vec![Effect::ScheduleCallback { file, request }];
                 }
-                session.modals.pop();
+                session.popups.pop();
                 if let Some(call) = session.call.as_mut() {
                     call.callback_offered = true;
                 }

@@ -4,10 +4,10 @@
 
 pub mod call_form;
 pub mod callbacks;
+mod caller_file;
 pub mod effect;
-mod files;
 pub mod gate;
-pub mod modal;
+pub mod popup;
 
 use chrono::{Duration, FixedOffset};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -32,7 +32,7 @@ use crate::keymap::{Context, Keymap};
 use call_form::{CallForm, Missing};
 use effect::{Effect, FileView, Reply, Unlocked};
 use gate::{Gate, Notice, SETUP_FIELDS, SetupForm, UnlockForm};
-use modal::{AckForm, CallbackForm, EndShiftForm, FileSearch, ListModal, ListPurpose, Modal};
+use popup::{AckForm, CallbackForm, EndShiftForm, FileSearch, ListPopup, ListPurpose, Popup};
 
 /// An autosave waits this long after the first unsaved change, so a burst of typing is one
 /// transaction, and a crash loses at most this much.
@@ -117,7 +117,7 @@ pub struct Session {
     pub file_selected: usize,
     /// The file whose repeat-caller popup was shown for the call being taken.
     pub announced: Option<crate::domain::FileId>,
-    pub modals: Vec<Modal>,
+    pub popups: Vec<Popup>,
     /// The first change not yet in the draft; `None` when the draft is up to date.
     pub dirty_since: Option<Timestamp>,
     pub last_saved: Option<Timestamp>,
@@ -150,7 +150,7 @@ impl Session {
             queue_selected: 0,
             file_selected: 0,
             announced: None,
-            modals: Vec::new(),
+            popups: Vec::new(),
             dirty_since: None,
             last_saved: None,
             save_failed: false,
@@ -334,16 +334,16 @@ impl App {
         }
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         session.last_activity = self.now;
-        let modal_open = !session.modals.is_empty();
+        let popup_open = !session.popups.is_empty();
         if let Some(action) = self.keymap.action(Context::Global, &key) {
             let over_popups =
                 matches!(action, Action::Help | Action::EmergencyCard | Action::Lock | Action::Quit);
-            if !modal_open || over_popups {
+            if !popup_open || over_popups {
                 return self.update(action);
             }
         }
-        if modal_open {
-            return self.modal_key(key);
+        if popup_open {
+            return self.popup_key(key);
         }
         let session = self.session.as_mut().expect("checked above");
         if session.focus == Pane::Call
@@ -372,11 +372,11 @@ impl App {
         }
         if let Some(session) = self.session.as_mut() {
             session.last_activity = now;
-            if let Some(Modal::AmendNotes(form)) = session.modals.last_mut() {
+            if let Some(Popup::AmendNotes(form)) = session.popups.last_mut() {
                 form.notes.insert_str(text);
-            } else if let Some(Modal::EndShift(form)) = session.modals.last_mut() {
+            } else if let Some(Popup::EndShift(form)) = session.popups.last_mut() {
                 form.handover.insert_str(text);
-            } else if session.modals.is_empty()
+            } else if session.popups.is_empty()
                 && session.focus == Pane::Call
                 && let Some(call) = session.call.as_mut().filter(|c| c.editing_notes)
             {
@@ -393,8 +393,8 @@ impl App {
         let now = self.now;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         match action {
-            Action::Help => toggle_modal(&mut session.modals, Modal::Help),
-            Action::EmergencyCard => toggle_modal(&mut session.modals, Modal::EmergencyCard { selected: 0 }),
+            Action::Help => toggle_popup(&mut session.popups, Popup::Help),
+            Action::EmergencyCard => toggle_popup(&mut session.popups, Popup::EmergencyCard { selected: 0 }),
             Action::Lock => return self.lock(),
             Action::Quit => return self.request_quit(),
             Action::FocusNext => session.focus = session.focus.step(1),
@@ -437,7 +437,7 @@ impl App {
                     self.status = status_until(&s.end_shift_call_running, true, Until::CallEnds);
                     return Vec::new();
                 }
-                session.modals.push(Modal::EndShift(Box::new(EndShiftForm::new(shift))));
+                session.popups.push(Popup::EndShift(Box::new(EndShiftForm::new(shift))));
                 return vec![Effect::LoadSummary(shift)];
             }
             Action::StartCall => {
@@ -463,8 +463,8 @@ impl App {
                 let pending = session.call.as_ref().is_some_and(|c| c.pending_prompts().next().is_some());
                 if !pending {
                     self.status = status(&s.no_prompt_pending, false);
-                } else if !matches!(session.modals.last(), Some(Modal::Acknowledge(_))) {
-                    session.modals.push(Modal::Acknowledge(AckForm::default()));
+                } else if !matches!(session.popups.last(), Some(Popup::Acknowledge(_))) {
+                    session.popups.push(Popup::Acknowledge(AckForm::default()));
                 }
             }
             _ => {
@@ -478,13 +478,13 @@ impl App {
                         session.focus = Pane::Call;
                         call.editing_notes = true;
                     }
-                    Action::PickCallType => session.modals.push(Modal::List(call_type_list(s, false))),
-                    Action::PickOutcome => session.modals.push(Modal::List(outcome_list(s, false))),
+                    Action::PickCallType => session.popups.push(Popup::List(call_type_list(s, false))),
+                    Action::PickOutcome => session.popups.push(Popup::List(outcome_list(s, false))),
                     Action::PickThemes => {
                         let options: Vec<(String, String)> =
                             self.config.themes.iter().map(|t| (t.clone(), t.clone())).collect();
                         let checked = options.iter().map(|(v, _)| call.themes.contains(v)).collect();
-                        session.modals.push(Modal::List(ListModal {
+                        session.popups.push(Popup::List(ListPopup {
                             purpose: ListPurpose::Themes,
                             options,
                             selected: 0,
@@ -506,7 +506,7 @@ impl App {
                             })
                             .collect();
                         let checked = options.iter().map(|(v, _)| call.orientations.contains(v)).collect();
-                        session.modals.push(Modal::List(ListModal {
+                        session.popups.push(Popup::List(ListPopup {
                             purpose: ListPurpose::Orientations,
                             options,
                             selected: 0,
@@ -516,7 +516,7 @@ impl App {
                         }));
                     }
                     Action::PickRud => {
-                        session.modals.push(Modal::Rud { row: 0, rud: call.rud, ending: false })
+                        session.popups.push(Popup::Rud { row: 0, rud: call.rud, ending: false })
                     }
                     Action::PickSituations => {
                         let options: Vec<(String, String)> = Situation::ALL
@@ -524,7 +524,7 @@ impl App {
                             .map(|v| (v.as_str().to_owned(), s.situation(*v).to_owned()))
                             .collect();
                         let checked = Situation::ALL.iter().map(|v| call.situations.contains(v)).collect();
-                        session.modals.push(Modal::List(ListModal {
+                        session.popups.push(Popup::List(ListPopup {
                             purpose: ListPurpose::Situations,
                             options,
                             selected: 0,
@@ -533,7 +533,7 @@ impl App {
                             ending: false,
                         }));
                     }
-                    Action::LinkFile => session.modals.push(Modal::FileSearch(FileSearch::default())),
+                    Action::LinkFile => session.popups.push(Popup::FileSearch(FileSearch::default())),
                     Action::NewFile => return vec![Effect::CreateFile],
                     Action::KeepAnonymous => {
                         call.file = None;
@@ -580,9 +580,9 @@ impl App {
             return Vec::new();
         };
         call.editing_notes = false;
-        let ack = Modal::Acknowledge(AckForm { ending: true, ..AckForm::default() });
+        let ack = Popup::Acknowledge(AckForm { ending: true, ..AckForm::default() });
         if call.life_risk_pending(&self.directory) {
-            session.modals.push(ack);
+            session.popups.push(ack);
             self.status = status_until(&strings.end_blocked_by_prompt, true, Until::CallEnds);
             return Vec::new();
         }
@@ -590,16 +590,16 @@ impl App {
             call.rud_asked = true;
             let rud = call.rud;
             let row = [rud.risk, rud.urgency, rud.danger].iter().position(Option::is_none).unwrap_or(0);
-            session.modals.push(Modal::Rud { row, rud, ending: true });
+            session.popups.push(Popup::Rud { row, rud, ending: true });
             self.status = status_until(&strings.end_asks_rud, false, Until::CallEnds);
             return Vec::new();
         }
         if call.pending_prompts().next().is_some() {
-            session.modals.push(ack);
+            session.popups.push(ack);
             self.status = status_until(&strings.end_asks_prompt_outcome, true, Until::CallEnds);
             return Vec::new();
         }
-        session.modals.push(Modal::ConfirmEndCall);
+        session.popups.push(Popup::ConfirmEndCall);
         Vec::new()
     }
 
@@ -615,9 +615,9 @@ impl App {
         // Any call can be called back; an anonymous one gets a file for it (one key).
         let offer_callback = !call.callback_offered && !call.call_type.is_some_and(CallType::is_quick);
         match call.missing() {
-            Some(Missing::CallType) => session.modals.push(Modal::List(call_type_list(strings, true))),
-            Some(Missing::Outcome) => session.modals.push(Modal::List(outcome_list(strings, true))),
-            None if offer_callback => session.modals.push(Modal::CallbackOffer),
+            Some(Missing::CallType) => session.popups.push(Popup::List(call_type_list(strings, true))),
+            Some(Missing::Outcome) => session.popups.push(Popup::List(outcome_list(strings, true))),
+            None if offer_callback => session.popups.push(Popup::CallbackOffer),
             None => return self.finish_call(None),
         }
         Vec::new()
@@ -644,8 +644,8 @@ impl App {
             return Vec::new();
         };
         if session.call.is_some() {
-            if !matches!(session.modals.last(), Some(Modal::ConfirmQuit)) {
-                session.modals.push(Modal::ConfirmQuit);
+            if !matches!(session.popups.last(), Some(Popup::ConfirmQuit)) {
+                session.popups.push(Popup::ConfirmQuit);
             }
             // Whatever is answered, what was typed is in the draft now.
             return session.draft_effect().into_iter().collect();
@@ -757,8 +757,8 @@ impl App {
                 return effects;
             }
             Reply::FileHits { query, filter, hits } => {
-                if let Some(Modal::FileSearch(search)) =
-                    self.session.as_mut().and_then(|s| s.modals.last_mut())
+                if let Some(Popup::FileSearch(search)) =
+                    self.session.as_mut().and_then(|s| s.popups.last_mut())
                     && search.query == query
                     && search.filter == filter
                 {
@@ -778,12 +778,12 @@ impl App {
             Reply::FileChanged(view) => {
                 if let Some(session) = self.session.as_mut() {
                     if matches!(
-                        session.modals.last(),
+                        session.popups.last(),
                         Some(
-                            Modal::FileForm(_) | Modal::Closure(_) | Modal::Reason(_) | Modal::AmendNotes(_)
+                            Popup::FileForm(_) | Popup::Closure(_) | Popup::Reason(_) | Popup::AmendNotes(_)
                         )
                     ) {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     session.file_selected = session.file_selected.min(view.history.len().saturating_sub(1));
                     session.file = Some(*view);
@@ -794,7 +794,7 @@ impl App {
                 // The form stays open with what was typed; it was made on an old version, so
                 // saving it again is refused until it is reopened from the file as it is now.
                 if let Some(session) = self.session.as_mut() {
-                    if let Some(Modal::FileForm(form)) = session.modals.last_mut() {
+                    if let Some(Popup::FileForm(form)) = session.popups.last_mut() {
                         form.error = Some(s.file_changed_meanwhile.clone());
                     }
                     session.file_selected = session.file_selected.min(view.history.len().saturating_sub(1));
@@ -809,10 +809,10 @@ impl App {
                         // Opened so that an anonymous caller could be called back: the
                         // callback form comes once the code has been read to them.
                         if std::mem::take(&mut call.callback_after_file) {
-                            session.modals.push(Modal::CallbackForm(CallbackForm::default()));
+                            session.popups.push(Popup::CallbackForm(CallbackForm::default()));
                         }
                     }
-                    session.modals.push(Modal::NewFileCode(view.file.code.clone()));
+                    session.popups.push(Popup::NewFileCode(view.file.code.clone()));
                     session.file = Some(*view);
                     session.mark_dirty(now);
                 }
@@ -831,13 +831,13 @@ impl App {
                         session.queue_selected = index;
                     }
                     session.queue = queue;
-                    if matches!(session.modals.last(), Some(Modal::Supervisor(_))) {
+                    if matches!(session.popups.last(), Some(Popup::Supervisor(_))) {
                         return vec![Effect::RefreshOverview];
                     }
                 }
             }
             Reply::CallbackTaken(callback) => {
-                if let Some(Modal::Perform(form)) = self.session.as_mut().and_then(|s| s.modals.last_mut()) {
+                if let Some(Popup::Perform(form)) = self.session.as_mut().and_then(|s| s.popups.last_mut()) {
                     form.callback = Some(*callback);
                 }
                 return vec![Effect::RefreshQueue];
@@ -848,8 +848,8 @@ impl App {
             }
             Reply::CallbackScheduled(file) => {
                 if let Some(session) = self.session.as_mut() {
-                    if matches!(session.modals.last(), Some(Modal::CallbackForm(_))) {
-                        session.modals.pop();
+                    if matches!(session.popups.last(), Some(Popup::CallbackForm(_))) {
+                        session.popups.pop();
                     }
                     session.show_callback_of = Some(file);
                 }
@@ -859,11 +859,11 @@ impl App {
             Reply::CallbackChanged => {
                 if let Some(session) = self.session.as_mut()
                     && matches!(
-                        session.modals.last(),
-                        Some(Modal::Reassign(_) | Modal::Reschedule(_) | Modal::CancelCallback(_))
+                        session.popups.last(),
+                        Some(Popup::Reassign(_) | Popup::Reschedule(_) | Popup::CancelCallback(_))
                     )
                 {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 self.say(s.callback_changed.clone());
                 return vec![Effect::RefreshQueue, Effect::RefreshOverview];
@@ -871,16 +871,16 @@ impl App {
             Reply::CallbackConflict(now) => {
                 if let Some(session) = self.session.as_mut()
                     && matches!(
-                        session.modals.last(),
+                        session.popups.last(),
                         Some(
-                            Modal::Perform(_)
-                                | Modal::Reassign(_)
-                                | Modal::Reschedule(_)
-                                | Modal::CancelCallback(_)
+                            Popup::Perform(_)
+                                | Popup::Reassign(_)
+                                | Popup::Reschedule(_)
+                                | Popup::CancelCallback(_)
                         )
                     )
                 {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 let detail = match &now {
                     CallbackNow::Closed(status) => {
@@ -895,14 +895,14 @@ impl App {
                 return vec![Effect::RefreshQueue];
             }
             Reply::Summary(summary) => {
-                if let Some(Modal::EndShift(form)) = self.session.as_mut().and_then(|s| s.modals.last_mut()) {
+                if let Some(Popup::EndShift(form)) = self.session.as_mut().and_then(|s| s.popups.last_mut()) {
                     form.summary = Some(*summary);
                 }
             }
             Reply::ShiftEnded(written) => {
                 let Some(session) = self.session.as_mut() else { return Vec::new() };
-                if matches!(session.modals.last(), Some(Modal::EndShift(_))) {
-                    session.modals.pop();
+                if matches!(session.popups.last(), Some(Popup::EndShift(_))) {
+                    session.popups.pop();
                 }
                 session.shift = None;
                 let (told, done) = match written {
@@ -911,8 +911,8 @@ impl App {
                 };
                 // The shift left open was closed from the unlock popup: the listener who just
                 // unlocked stays, on a new shift.
-                if matches!(session.modals.last(), Some(Modal::ShiftChoice(_))) {
-                    session.modals.pop();
+                if matches!(session.popups.last(), Some(Popup::ShiftChoice(_))) {
+                    session.popups.pop();
                     self.status = status(&told, !done);
                     return vec![Effect::StartShift];
                 }
@@ -938,7 +938,7 @@ impl App {
             }
             Reply::Failed(message) => {
                 // A shift that could not be closed stays on screen, its note kept, to try again.
-                if let Some(Modal::EndShift(form)) = self.session.as_mut().and_then(|s| s.modals.last_mut()) {
+                if let Some(Popup::EndShift(form)) = self.session.as_mut().and_then(|s| s.popups.last_mut()) {
                     form.closing = false;
                 }
                 self.warn(message)
@@ -958,7 +958,7 @@ impl App {
             session.listeners = unlocked.listeners;
             session.access = unlocked.access;
             session.last_activity = now;
-            if let Some(call) = session.call.as_mut().filter(|_| session.modals.is_empty()) {
+            if let Some(call) = session.call.as_mut().filter(|_| session.popups.is_empty()) {
                 call.editing_notes = std::mem::take(&mut session.notes_open_at_lock);
             }
             if session.shift.is_none() {
@@ -994,13 +994,13 @@ impl App {
             self.say(s.fill(template, &[("files", &files), ("calls", &calls)]));
         }
         if let Some(note) = unlocked.handover.and_then(|shift| shift.handover_note) {
-            session.modals.push(Modal::Handover(note));
+            session.popups.push(Popup::Handover(note));
         }
         if let Some(draft) = unlocked.draft {
-            session.modals.push(Modal::DraftRecovery(draft));
+            session.popups.push(Popup::DraftRecovery(draft));
         }
         match unlocked.open_shift {
-            Some(shift) => session.modals.push(Modal::ShiftChoice(shift)),
+            Some(shift) => session.popups.push(Popup::ShiftChoice(shift)),
             None => effects.push(Effect::StartShift),
         }
         self.session = Some(session);
@@ -1009,33 +1009,33 @@ impl App {
 
     // ---- popups -----------------------------------------------------------------------
 
-    fn modal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if let Some(effects) = self.file_modal_key(key) {
+    fn popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if let Some(effects) = self.file_popup_key(key) {
             return effects;
         }
-        if let Some(effects) = self.callback_modal_key(key) {
+        if let Some(effects) = self.callback_popup_key(key) {
             return effects;
         }
         let s = self.strings;
         let now = self.now;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
-        let Some(modal) = session.modals.last_mut() else { return Vec::new() };
+        let Some(popup) = session.popups.last_mut() else { return Vec::new() };
         let code = key.code;
-        match modal {
-            Modal::Help | Modal::NewFileCode(_) | Modal::Handover(_) => {
+        match popup {
+            Popup::Help | Popup::NewFileCode(_) | Popup::Handover(_) => {
                 if matches!(code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?')) {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
             }
-            Modal::EmergencyCard { selected } => match code {
+            Popup::EmergencyCard { selected } => match code {
                 KeyCode::Up => *selected = selected.saturating_sub(1),
                 KeyCode::Down => *selected = (*selected + 1).min(self.directory.entries.len() - 1),
                 KeyCode::Esc => {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 KeyCode::Enter => {
                     let number = self.directory.entries[*selected].number.clone();
-                    session.modals.pop();
+                    session.popups.pop();
                     if let Some(call) = session.call.as_mut() {
                         if !call.orientations.contains(&number) {
                             let ordered: Vec<String> =
@@ -1059,7 +1059,7 @@ impl App {
                 }
                 _ => {}
             },
-            Modal::List(list) => match code {
+            Popup::List(list) => match code {
                 KeyCode::Up => list.move_by(-1),
                 KeyCode::Down => list.move_by(1),
                 KeyCode::Char(' ') if list.multi => {
@@ -1067,10 +1067,10 @@ impl App {
                     list.checked[i] = !list.checked[i];
                 }
                 KeyCode::Esc => {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 KeyCode::Enter => {
-                    let Some(Modal::List(list)) = session.modals.pop() else { unreachable!() };
+                    let Some(Popup::List(list)) = session.popups.pop() else { unreachable!() };
                     let Some(call) = session.call.as_mut() else { return Vec::new() };
                     let chosen = || list.options[list.selected].0.as_str();
                     let checked: Vec<String> = list
@@ -1104,7 +1104,7 @@ impl App {
                 }
                 _ => {}
             },
-            Modal::Rud { row, rud, ending } => {
+            Popup::Rud { row, rud, ending } => {
                 let level = match *row {
                     0 => &mut rud.risk,
                     1 => &mut rud.urgency,
@@ -1120,11 +1120,11 @@ impl App {
                     KeyCode::Char('2') => *level = Some(RudLevel::Medium),
                     KeyCode::Char('3') => *level = Some(RudLevel::High),
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Enter => {
                         let (rud, ending) = (*rud, *ending);
-                        session.modals.pop();
+                        session.popups.pop();
                         if let Some(call) = session.call.as_mut() {
                             call.rud = rud;
                             call.raise_prompts(&self.rules, now);
@@ -1137,32 +1137,32 @@ impl App {
                     _ => {}
                 }
             }
-            Modal::CallbackOffer => match code {
+            Popup::CallbackOffer => match code {
                 KeyCode::Enter | KeyCode::Char('o') | KeyCode::Char('y') => {
-                    session.modals.pop();
+                    session.popups.pop();
                     match session.call.as_mut() {
                         Some(call) if call.file.is_none() => {
                             call.callback_after_file = true;
                             return vec![Effect::CreateFile];
                         }
-                        _ => session.modals.push(Modal::CallbackForm(CallbackForm::default())),
+                        _ => session.popups.push(Popup::CallbackForm(CallbackForm::default())),
                     }
                 }
                 KeyCode::Char('n') => {
-                    session.modals.pop();
+                    session.popups.pop();
                     if let Some(call) = session.call.as_mut() {
                         call.callback_offered = true;
                     }
                     return self.end_call();
                 }
                 KeyCode::Esc => {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 _ => {}
             },
-            Modal::Acknowledge(form) => {
+            Popup::Acknowledge(form) => {
                 let Some(call) = session.call.as_mut() else {
-                    session.modals.pop();
+                    session.popups.pop();
                     return Vec::new();
                 };
                 let pending: Vec<usize> = call.pending_prompts().map(|(index, _)| index).collect();
@@ -1187,7 +1187,7 @@ impl App {
                         form.outcome = (c as usize - '1' as usize).min(outcomes - 1)
                     }
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Enter => {
                         let Some(&index) = pending.get(form.selected) else { return Vec::new() };
@@ -1212,7 +1212,7 @@ impl App {
                         let done = call.pending_prompts().next().is_none();
                         session.mark_dirty(now);
                         if done {
-                            session.modals.pop();
+                            session.popups.pop();
                             if ending {
                                 return self.ask_end_call();
                             }
@@ -1221,31 +1221,31 @@ impl App {
                     _ => {}
                 }
             }
-            Modal::ConfirmEndCall => match code {
+            Popup::ConfirmEndCall => match code {
                 KeyCode::Enter => {
-                    session.modals.pop();
+                    session.popups.pop();
                     return self.end_call();
                 }
                 KeyCode::Esc => {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 _ => {}
             },
-            Modal::ConfirmQuit => match code {
+            Popup::ConfirmQuit => match code {
                 KeyCode::Enter | KeyCode::Char('o') | KeyCode::Char('y') => {
                     self.quit = true;
                     return session.draft_effect().into_iter().collect();
                 }
                 KeyCode::Esc | KeyCode::Char('n') => {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 _ => {}
             },
-            Modal::DraftRecovery(draft) => match code {
+            Popup::DraftRecovery(draft) => match code {
                 KeyCode::Enter => {
                     let form = CallForm::from_draft(draft);
                     let file = form.file;
-                    session.modals.pop();
+                    session.popups.pop();
                     session.call = Some(form);
                     session.focus = Pane::Call;
                     self.status = status_until(&s.draft_recovered, false, Until::CallEnds);
@@ -1253,11 +1253,11 @@ impl App {
                 }
                 KeyCode::Esc => {
                     // Kept in the store, offered again at the next unlock.
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 _ => {}
             },
-            Modal::EndShift(form) => {
+            Popup::EndShift(form) => {
                 let control = key.modifiers.contains(KeyModifiers::CONTROL);
                 match code {
                     _ if form.closing => {}
@@ -1267,38 +1267,38 @@ impl App {
                         return vec![Effect::EndShift { shift: form.shift, handover }];
                     }
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     _ => {
                         form.handover.input(key);
                     }
                 }
             }
-            // Handled by `file_modal_key`.
-            Modal::FileSearch(_)
-            | Modal::RepeatCaller(_)
-            | Modal::FileForm(_)
-            | Modal::Closure(_)
-            | Modal::Reason(_)
-            | Modal::AmendNotes(_)
-            | Modal::CallbackForm(_)
-            | Modal::Perform(_)
-            | Modal::Supervisor(_)
-            | Modal::Reassign(_)
-            | Modal::Reschedule(_)
-            | Modal::CancelCallback(_) => {}
+            // Handled by `file_popup_key`.
+            Popup::FileSearch(_)
+            | Popup::RepeatCaller(_)
+            | Popup::FileForm(_)
+            | Popup::Closure(_)
+            | Popup::Reason(_)
+            | Popup::AmendNotes(_)
+            | Popup::CallbackForm(_)
+            | Popup::Perform(_)
+            | Popup::Supervisor(_)
+            | Popup::Reassign(_)
+            | Popup::Reschedule(_)
+            | Popup::CancelCallback(_) => {}
             // Closing a shift is never one letter away: `n` (take a call) closed it here once,
             // pressed by habit. It takes the end-of-shift key, and goes through the end of
             // shift (figures, handover note, summary); this popup stays under it, so Esc there
             // comes back here. Enter or Esc resumes the shift.
-            Modal::ShiftChoice(shift) => match code {
+            Popup::ShiftChoice(shift) => match code {
                 KeyCode::Enter | KeyCode::Esc => {
                     session.shift = Some(shift.clone());
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 _ if self.keymap.action(Context::Global, &key) == Some(Action::EndShift) => {
                     let shift = shift.id;
-                    session.modals.push(Modal::EndShift(Box::new(EndShiftForm::new(shift))));
+                    session.popups.push(Popup::EndShift(Box::new(EndShiftForm::new(shift))));
                     return vec![Effect::LoadSummary(shift)];
                 }
                 _ => {}
@@ -1389,21 +1389,21 @@ impl App {
     }
 }
 
-fn toggle_modal(modals: &mut Vec<Modal>, modal: Modal) {
-    if modals.last().is_some_and(|top| std::mem::discriminant(top) == std::mem::discriminant(&modal)) {
-        modals.pop();
+fn toggle_popup(popups: &mut Vec<Popup>, popup: Popup) {
+    if popups.last().is_some_and(|top| std::mem::discriminant(top) == std::mem::discriminant(&popup)) {
+        popups.pop();
     } else {
-        modals.push(modal);
+        popups.push(popup);
     }
 }
 
-fn call_type_list(strings: &Strings, ending: bool) -> ListModal {
+fn call_type_list(strings: &Strings, ending: bool) -> ListPopup {
     let options =
         CallType::ALL.iter().map(|t| (t.as_str().to_owned(), strings.call_type(*t).to_owned())).collect();
     single_list(ListPurpose::CallType, options, ending)
 }
 
-fn outcome_list(strings: &Strings, ending: bool) -> ListModal {
+fn outcome_list(strings: &Strings, ending: bool) -> ListPopup {
     let options =
         Outcome::ALL.iter().map(|o| (o.as_str().to_owned(), strings.outcome(*o).to_owned())).collect();
     single_list(ListPurpose::Outcome, options, ending)
@@ -1417,9 +1417,9 @@ fn status_until(text: &str, error: bool, until: Until) -> Option<Status> {
     Some(Status { text: text.to_owned(), error, said_at: None, until })
 }
 
-fn single_list(purpose: ListPurpose, options: Vec<(String, String)>, ending: bool) -> ListModal {
+fn single_list(purpose: ListPurpose, options: Vec<(String, String)>, ending: bool) -> ListPopup {
     let checked = vec![false; options.len()];
-    ListModal { purpose, options, selected: 0, multi: false, checked, ending }
+    ListPopup { purpose, options, selected: 0, multi: false, checked, ending }
 }
 
 /// Cycles not assessed -> low -> medium -> high.

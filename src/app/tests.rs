@@ -177,18 +177,18 @@ fn a_whole_call_from_start_to_saved() {
     // The theme of suicidal ideation, levels not rated: ending opens the grid first, once;
     // then what was done with the 3114 it prompted (Enter: given); then ending is asked once.
     assert!(key(&mut app, KeyCode::Char('e')).is_empty());
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Rud { ending: true, .. })));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Rud { ending: true, .. })));
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Acknowledge(_))));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Acknowledge(_))));
     key(&mut app, KeyCode::Enter); // number given
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)));
     key(&mut app, KeyCode::Enter); // yes, end it
 
     // Then it asks for the type, then the outcome, then offers a callback.
     key(&mut app, KeyCode::Enter); // Écoute
     assert_eq!(call(&app).call_type, Some(CallType::Listening));
     key(&mut app, KeyCode::Enter); // first outcome
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::CallbackOffer)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::CallbackOffer)));
     let effects = key(&mut app, KeyCode::Char('n'));
     let [Effect::SaveCall { call: saved, callback: None }] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -237,7 +237,7 @@ fn a_callback_needs_consent_and_a_valid_number() {
     let mut app = unlocked_app();
     key(&mut app, KeyCode::Char('n'));
     app.apply(Reply::FileCreated(Box::new(file_view(3))));
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::NewFileCode(_))));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::NewFileCode(_))));
     key(&mut app, KeyCode::Enter);
     call_type_and_outcome(&mut app);
     key(&mut app, KeyCode::Enter); // yes, a callback
@@ -278,7 +278,7 @@ fn a_callback_from_a_file_with_a_typed_time_a_priority_a_named_listener_and_a_no
     key(&mut app, KeyCode::Down); // note
     type_text(&mut app, "plutôt le matin");
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "25h is no time");
-    let Some(Modal::CallbackForm(form)) = app.session.as_ref().unwrap().modals.last() else { panic!() };
+    let Some(Popup::CallbackForm(form)) = app.session.as_ref().unwrap().popups.last() else { panic!() };
     assert_eq!(form.error.as_deref(), Some(app.strings.callback_bad_when.as_str()));
     for _ in 0..5 {
         key(&mut app, KeyCode::Up);
@@ -296,7 +296,7 @@ fn a_callback_from_a_file_with_a_typed_time_a_priority_a_named_listener_and_a_no
     assert_eq!(request.priority, Priority::Urgent);
     assert_eq!(request.assignee, Assignee::Listener(ListenerId(3)));
     assert_eq!(request.note, "plutôt le matin");
-    assert!(matches!(top(&app), Some(Modal::CallbackForm(_))), "kept until the store confirms");
+    assert!(matches!(top(&app), Some(Popup::CallbackForm(_))), "kept until the store confirms");
     let effects = app.apply(Reply::CallbackScheduled(FileId(3)));
     assert!(top(&app).is_none());
     assert!(matches!(
@@ -346,7 +346,7 @@ fn performing_a_callback_takes_it_shows_the_number_then_starts_the_linked_call()
         attempts: Vec::new(),
     };
     app.apply(Reply::CallbackTaken(Box::new(callback)));
-    assert!(matches!(top(&app), Some(Modal::Perform(f)) if f.callback.is_some()));
+    assert!(matches!(top(&app), Some(Popup::Perform(f)) if f.callback.is_some()));
     let effects = key(&mut app, KeyCode::Char('j'));
     assert!(matches!(effects.as_slice(), [Effect::OpenFile { id: FileId(3), audited: true }]));
     assert_eq!(call(&app).file, Some(FileId(3)));
@@ -381,7 +381,7 @@ fn the_supervisor_view_filters_and_reassigns_on_the_version_seen() {
     key(&mut app, KeyCode::Char('f')); // overdue only
     key(&mut app, KeyCode::Char('f')); // flagged only
     key(&mut app, KeyCode::Char('a'));
-    let Some(Modal::Reassign(form)) = top(&app) else { panic!("{:?}", top(&app)) };
+    let Some(Popup::Reassign(form)) = top(&app) else { panic!("{:?}", top(&app)) };
     assert_eq!(form.entry.id, crate::domain::CallbackId(7));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
@@ -395,7 +395,7 @@ fn the_supervisor_view_filters_and_reassigns_on_the_version_seen() {
         })]
     ));
     app.apply(Reply::CallbackChanged);
-    assert!(matches!(top(&app), Some(Modal::Supervisor(_))), "back to the view");
+    assert!(matches!(top(&app), Some(Popup::Supervisor(_))), "back to the view");
 
     // A listener has no supervisor's view.
     let mut app = unlocked_app();
@@ -488,7 +488,7 @@ fn the_emergency_card_opens_while_typing_and_records_the_number() {
     key(&mut app, KeyCode::Char('n'));
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 'g');
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::EmergencyCard { .. })));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::EmergencyCard { .. })));
     for _ in 0..5 {
         key(&mut app, KeyCode::Down);
     }
@@ -596,7 +596,7 @@ fn a_life_risk_prompt_is_raised_blocks_the_end_and_is_acknowledged() {
 
     // The call cannot end, nor be logged as a quick call, while they wait.
     assert!(key(&mut app, KeyCode::Char('e')).is_empty());
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Acknowledge(_))));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Acknowledge(_))));
     key(&mut app, KeyCode::Esc);
     assert!(key(&mut app, KeyCode::Char('1')).is_empty());
     key(&mut app, KeyCode::Esc);
@@ -611,7 +611,7 @@ fn a_life_risk_prompt_is_raised_blocks_the_end_and_is_acknowledged() {
     type_text(&mut app, "15 déjà");
     key(&mut app, KeyCode::Enter);
     assert!(!call(&app).life_risk_pending(&app.directory));
-    assert!(app.session.as_ref().unwrap().modals.is_empty(), "the popup closes when nothing waits");
+    assert!(app.session.as_ref().unwrap().popups.is_empty(), "the popup closes when nothing waits");
     let acks: Vec<_> =
         call(&app).prompts.iter().map(|p| p.acknowledgement.as_ref().unwrap().outcome).collect();
     assert_eq!(acks, [PromptOutcome::ServiceContacted, PromptOutcome::NotRelevant]);
@@ -624,13 +624,13 @@ fn a_life_risk_prompt_is_raised_blocks_the_end_and_is_acknowledged() {
     assert_eq!(call(&app).prompts.len(), 2);
     let effects = key(&mut app, KeyCode::Char('e'));
     assert!(effects.is_empty(), "asks once, then for the type");
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)));
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::List(_))));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::List(_))));
 }
 
-fn top_modal(app: &App) -> Option<&Modal> {
-    app.session.as_ref().unwrap().modals.last()
+fn top_popup(app: &App) -> Option<&Popup> {
+    app.session.as_ref().unwrap().popups.last()
 }
 
 #[test]
@@ -641,7 +641,7 @@ fn no_single_key_ends_a_call_from_inside_the_notes_nor_a_stray_digit_a_call_with
     type_text(&mut app, "la dame");
     // Ctrl-E is "end of line" to anyone used to a shell: here it stays in the notes.
     assert!(ctrl(&mut app, 'e').is_empty());
-    assert!(top_modal(&app).is_none() && call(&app).editing_notes);
+    assert!(top_popup(&app).is_none() && call(&app).editing_notes);
     type_text(&mut app, " ok 1");
     assert_eq!(call(&app).notes_text(), "la dame ok 1");
     key(&mut app, KeyCode::Esc);
@@ -651,9 +651,9 @@ fn no_single_key_ends_a_call_from_inside_the_notes_nor_a_stray_digit_a_call_with
     assert_eq!(call(&app).call_type, None, "not logged as hung up");
     // `e` asks once, and Esc goes back to the call as it was.
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(top_modal(&app), Some(Modal::ConfirmEndCall)));
+    assert!(matches!(top_popup(&app), Some(Popup::ConfirmEndCall)));
     key(&mut app, KeyCode::Esc);
-    assert!(top_modal(&app).is_none());
+    assert!(top_popup(&app).is_none());
     assert_eq!(call(&app).notes_text(), "la dame ok 1");
     // A call just taken, still blank, may still be logged in one key.
     let mut app = unlocked_app();
@@ -679,20 +679,20 @@ fn a_pending_orientation_is_asked_at_the_end_and_giving_it_as_an_orientation_ack
     key(&mut app, KeyCode::Char('n'));
     tick_child_in_danger(&mut app);
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(top_modal(&app), Some(Modal::Acknowledge(_))), "asked before anything else");
+    assert!(matches!(top_popup(&app), Some(Popup::Acknowledge(_))), "asked before anything else");
     key(&mut app, KeyCode::Enter); // one key: number given
     let ack = call(&app).prompts[0].acknowledgement.as_ref().unwrap();
     assert_eq!(ack.outcome, PromptOutcome::NumberGiven);
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(top_modal(&app), Some(Modal::ConfirmEndCall)));
+    assert!(matches!(top_popup(&app), Some(Popup::ConfirmEndCall)));
 
     // Ticking 119 among the orientations is giving it.
     let mut app = unlocked_app();
     key(&mut app, KeyCode::Char('n'));
     tick_child_in_danger(&mut app);
     key(&mut app, KeyCode::Char('o'));
-    let list = match top_modal(&app) {
-        Some(Modal::List(list)) => list.clone(),
+    let list = match top_popup(&app) {
+        Some(Popup::List(list)) => list.clone(),
         other => panic!("{other:?}"),
     };
     let at = list.options.iter().position(|(number, _)| number == "119").unwrap();
@@ -713,14 +713,14 @@ fn an_anonymous_call_can_be_called_back_through_a_file_opened_for_it() {
     key(&mut app, KeyCode::Enter); // yes, end it
     key(&mut app, KeyCode::Enter); // type
     key(&mut app, KeyCode::Enter); // outcome
-    assert!(matches!(top_modal(&app), Some(Modal::CallbackOffer)), "offered although anonymous");
+    assert!(matches!(top_popup(&app), Some(Popup::CallbackOffer)), "offered although anonymous");
     let effects = key(&mut app, KeyCode::Enter);
     assert!(matches!(effects.as_slice(), [Effect::CreateFile]), "{effects:?}");
     app.apply(Reply::FileCreated(Box::new(file_view(5))));
     assert_eq!(call(&app).file, Some(FileId(5)));
-    assert!(matches!(top_modal(&app), Some(Modal::NewFileCode(_))), "its code first, to read it out");
+    assert!(matches!(top_popup(&app), Some(Popup::NewFileCode(_))), "its code first, to read it out");
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(top_modal(&app), Some(Modal::CallbackForm(_))), "then the callback");
+    assert!(matches!(top_popup(&app), Some(Popup::CallbackForm(_))), "then the callback");
 }
 
 #[test]
@@ -757,8 +757,8 @@ fn suicidal_ideation_prompts_3114_and_ending_opens_the_rud_grid_once() {
 
     // Ending opens the grid on its first row not rated, before the type is asked.
     assert!(key(&mut app, KeyCode::Char('e')).is_empty());
-    let modals = &app.session.as_ref().unwrap().modals;
-    assert!(matches!(modals.last(), Some(Modal::Rud { row: 0, ending: true, .. })), "{modals:?}");
+    let popups = &app.session.as_ref().unwrap().popups;
+    assert!(matches!(popups.last(), Some(Popup::Rud { row: 0, ending: true, .. })), "{popups:?}");
     assert_eq!(app.status.as_ref().unwrap().text, app.strings.end_asks_rud);
     // Lethal means at hand: 15 and 112 now, and ending goes on to their acknowledgement.
     key(&mut app, KeyCode::Down);
@@ -768,20 +768,20 @@ fn suicidal_ideation_prompts_3114_and_ending_opens_the_rud_grid_once() {
     key(&mut app, KeyCode::Enter);
     let numbers: Vec<&str> = call(&app).prompts.iter().map(|p| p.number.as_str()).collect();
     assert_eq!(numbers, ["3114", "15", "112"]);
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Acknowledge(_))));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Acknowledge(_))));
     for _ in 0..3 {
         key(&mut app, KeyCode::Char('2'));
         key(&mut app, KeyCode::Enter);
     }
     // Nothing waits any more: ending goes on, asked once.
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)));
     key(&mut app, KeyCode::Esc);
 
     // The grid is asked once: risk still not rated, ending goes on to the type.
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)));
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::List(_))));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::List(_))));
 }
 
 #[test]
@@ -790,7 +790,7 @@ fn the_rud_grid_is_asked_at_the_end_only_for_suicidal_ideation_and_esc_keeps_the
     key(&mut app, KeyCode::Char('n'));
     key(&mut app, KeyCode::Char('e'));
     assert!(
-        matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::ConfirmEndCall)),
+        matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)),
         "no ideation"
     );
     key(&mut app, KeyCode::Esc);
@@ -803,12 +803,12 @@ fn the_rud_grid_is_asked_at_the_end_only_for_suicidal_ideation_and_esc_keeps_the
     key(&mut app, KeyCode::Enter);
     assert_eq!(call(&app).situations, [Situation::SuicidalIdeation]);
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Rud { ending: true, .. })));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Rud { ending: true, .. })));
     key(&mut app, KeyCode::Esc);
-    assert!(app.session.as_ref().unwrap().modals.is_empty() && app.session.as_ref().unwrap().call.is_some());
+    assert!(app.session.as_ref().unwrap().popups.is_empty() && app.session.as_ref().unwrap().call.is_some());
     // The grid is asked once; the 3114 still waits for what was done with it.
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(app.session.as_ref().unwrap().modals.last(), Some(Modal::Acknowledge(_))), "asked once");
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Acknowledge(_))), "asked once");
 }
 
 #[test]
@@ -847,8 +847,8 @@ fn with_history(id: i64, calls: Vec<crate::domain::call::Call>) -> FileView {
     FileView { history: calls, ..file_view(id) }
 }
 
-fn top(app: &App) -> Option<&Modal> {
-    app.session.as_ref().unwrap().modals.last()
+fn top(app: &App) -> Option<&Popup> {
+    app.session.as_ref().unwrap().popups.last()
 }
 
 #[test]
@@ -857,7 +857,7 @@ fn a_known_caller_is_announced_once_before_anything_else() {
     key(&mut app, KeyCode::Char('n'));
     app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
     app.apply(Reply::FileLoaded(Box::new(with_history(9, vec![past_call(1, ListenerId(3))]))));
-    assert!(matches!(top(&app), Some(Modal::RepeatCaller(r)) if r.earlier_calls == 1));
+    assert!(matches!(top(&app), Some(Popup::RepeatCaller(r)) if r.earlier_calls == 1));
     key(&mut app, KeyCode::Enter);
     assert!(top(&app).is_none());
     // Reloaded after an edit or a refresh: not announced again for this call.
@@ -892,7 +892,7 @@ fn an_edit_is_made_on_the_version_shown_and_a_conflict_keeps_what_was_typed() {
     app.apply(Reply::FileConflict(Box::new(purged)));
     let s = Strings::get(Language::Fr);
     assert!(
-        matches!(top(&app), Some(Modal::FileForm(f)) if f.version == 4 && f.error.as_ref() == Some(&s.file_changed_meanwhile)),
+        matches!(top(&app), Some(Popup::FileForm(f)) if f.version == 4 && f.error.as_ref() == Some(&s.file_changed_meanwhile)),
         "the form stays, on its old version, and says why"
     );
     assert_eq!(
@@ -919,9 +919,9 @@ fn closing_a_file_needs_a_reason_and_the_callers_answer_and_stays_open_until_sav
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(top(&app), Some(Modal::Closure(_))), "kept until the store confirms");
+    assert!(matches!(top(&app), Some(Popup::Closure(_))), "kept until the store confirms");
     app.apply(Reply::Failed("disque plein".into()));
-    assert!(matches!(top(&app), Some(Modal::Closure(c)) if c.reason == "Résolu"), "nothing typed is lost");
+    assert!(matches!(top(&app), Some(Popup::Closure(c)) if c.reason == "Résolu"), "nothing typed is lost");
     app.apply(Reply::FileChanged(Box::new(file_view(9))));
     assert!(top(&app).is_none());
 }
@@ -941,7 +941,7 @@ fn a_listener_amends_only_their_own_calls_and_no_legal_holds() {
     key(&mut app, KeyCode::Char('m'));
     type_text(&mut app, " et après");
     key(&mut app, KeyCode::Esc);
-    assert!(matches!(top(&app), Some(Modal::AmendNotes(f)) if f.discard_armed), "one Esc does not discard");
+    assert!(matches!(top(&app), Some(Popup::AmendNotes(f)) if f.discard_armed), "one Esc does not discard");
     let effects = ctrl(&mut app, 's');
     assert!(matches!(
         effects.as_slice(),
@@ -1031,7 +1031,7 @@ fn unlocked_with_open_shift() -> App {
         queue: Vec::new(),
     })));
     assert!(effects.is_empty(), "nothing decided before she chooses");
-    assert!(matches!(top(&app), Some(Modal::ShiftChoice(_))));
+    assert!(matches!(top(&app), Some(Popup::ShiftChoice(_))));
     app
 }
 
@@ -1042,7 +1042,7 @@ fn a_shift_left_open_is_never_closed_by_a_letter_and_enter_resumes_it() {
     for letter in ['n', 'r', 'q', 'e', '1', 'o', 'y'] {
         let effects = key(&mut app, KeyCode::Char(letter));
         assert!(effects.is_empty(), "{letter:?} did {effects:?}");
-        assert!(matches!(top(&app), Some(Modal::ShiftChoice(_))), "{letter:?} answered the popup");
+        assert!(matches!(top(&app), Some(Popup::ShiftChoice(_))), "{letter:?} answered the popup");
     }
     assert!(app.session.as_ref().unwrap().shift.is_none());
     let effects = key(&mut app, KeyCode::Enter);
@@ -1060,10 +1060,10 @@ fn closing_a_shift_left_open_goes_through_the_end_of_shift_then_starts_a_new_one
     let mut app = unlocked_with_open_shift();
     let effects = key(&mut app, KeyCode::F(10));
     assert!(matches!(effects.as_slice(), [Effect::LoadSummary(ShiftId(6))]), "{effects:?}");
-    assert!(matches!(top(&app), Some(Modal::EndShift(_))), "the figures and the handover note");
+    assert!(matches!(top(&app), Some(Popup::EndShift(_))), "the figures and the handover note");
     // Esc there comes back to the choice, nothing closed.
     assert!(key(&mut app, KeyCode::Esc).is_empty());
-    assert!(matches!(top(&app), Some(Modal::ShiftChoice(_))));
+    assert!(matches!(top(&app), Some(Popup::ShiftChoice(_))));
     key(&mut app, KeyCode::F(10));
     type_text(&mut app, "Deux rappels pour demain");
     let effects = ctrl(&mut app, 's');
@@ -1073,7 +1073,7 @@ fn closing_a_shift_left_open_goes_through_the_end_of_shift_then_starts_a_new_one
     ));
     // A refused close keeps the screen and the note, to try again.
     app.apply(Reply::Failed("disque plein".into()));
-    let Some(Modal::EndShift(form)) = top(&app) else { panic!("still on the end of shift") };
+    let Some(Popup::EndShift(form)) = top(&app) else { panic!("still on the end of shift") };
     assert!(!form.closing);
     let effects = ctrl(&mut app, 's');
     assert!(matches!(effects.as_slice(), [Effect::EndShift { shift: ShiftId(6), .. }]));

@@ -7,11 +7,11 @@
 mod audit;
 mod bulk;
 mod callbacks;
+mod caller_files;
 mod calls;
 mod connection;
 mod drafts;
 mod error;
-mod files;
 mod keyslots;
 mod listeners;
 mod maintenance;

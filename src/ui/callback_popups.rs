@@ -4,11 +4,11 @@
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use super::file_popups::{Popup, cursor, error_and_hint};
+use super::file_popups::{Drawn, cursor, error_and_hint};
 use super::format::date_and_time;
 use super::theme::Theme;
 use crate::app::callbacks::{assignee_options, listener_name};
-use crate::app::modal::{CallbackForm, CallbackTextForm, PerformForm, ReassignForm};
+use crate::app::popup::{CallbackForm, CallbackTextForm, PerformForm, ReassignForm};
 use crate::app::{App, Session};
 use crate::config::preset_label;
 use crate::domain::callback::{Assignee, Priority};
@@ -24,7 +24,7 @@ pub fn assignee_label(app: &App, session: &Session, assignee: Assignee) -> Strin
     }
 }
 
-pub fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &Theme) -> Popup<'a> {
+pub fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &Theme) -> Drawn<'a> {
     let s = app.strings;
     let preset = app.config.callback_presets.get(form.preset).map(|p| preset_label(p, s)).unwrap_or_default();
     let rud = session.call.as_ref().map(|c| c.rud).unwrap_or_default();
@@ -66,7 +66,7 @@ pub fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, them
     (s.callback_form_title.clone(), lines, 90)
 }
 
-pub fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Popup<'a> {
+pub fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Drawn<'a> {
     let s = app.strings;
     let entry = &form.entry;
     let title = s.fill(&s.perform_title, &[("code", entry.file_code.as_str())]);
@@ -103,7 +103,7 @@ pub fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Popup<
     (title, lines, 80)
 }
 
-pub fn reassign<'a>(app: &'a App, session: &'a Session, form: &'a ReassignForm, theme: &Theme) -> Popup<'a> {
+pub fn reassign<'a>(app: &'a App, session: &'a Session, form: &'a ReassignForm, theme: &Theme) -> Drawn<'a> {
     let s = app.strings;
     let options =
         std::iter::once(s.callback_anyone.clone()).chain(session.listeners.iter().map(|(_, n)| n.clone()));
@@ -118,7 +118,7 @@ pub fn reassign<'a>(app: &'a App, session: &'a Session, form: &'a ReassignForm, 
     (s.fill(&s.reassign_title, &[("code", form.entry.file_code.as_str())]), lines, 60)
 }
 
-pub fn text<'a>(app: &'a App, form: &'a CallbackTextForm, rescheduling: bool, theme: &Theme) -> Popup<'a> {
+pub fn text<'a>(app: &'a App, form: &'a CallbackTextForm, rescheduling: bool, theme: &Theme) -> Drawn<'a> {
     let s = app.strings;
     let (title, label, hint) = if rescheduling {
         (&s.reschedule_title, &s.reschedule_label, &s.reschedule_hint)

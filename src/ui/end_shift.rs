@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::modal::EndShiftForm;
+use crate::app::popup::EndShiftForm;
 use crate::export::summary;
 
 pub fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme: &Theme) {

@@ -10,13 +10,13 @@ use super::format::date_and_time;
 use super::theme::Theme;
 use super::{caller_file, hanging};
 use crate::app::App;
-use crate::app::modal::{
+use crate::app::popup::{
     ClosureForm, FileForm, FileSearch, NotesForm, ReasonForm, ReasonPurpose, SearchField, SearchPurpose,
 };
 use crate::domain::file_record::RepeatCaller;
 
 /// A popup's title, lines and width; drawn by `popups::draw`.
-pub type Popup<'a> = (String, Vec<Line<'a>>, u16);
+pub type Drawn<'a> = (String, Vec<Line<'a>>, u16);
 
 pub(super) fn cursor(theme: &Theme) -> Span<'static> {
     Span::styled("▏", theme.title())
@@ -35,7 +35,7 @@ pub(super) fn error_and_hint<'a>(
     lines.push(Line::from(Span::styled(hint.to_owned(), theme.muted())));
 }
 
-pub fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Popup<'a> {
+pub fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Drawn<'a> {
     let s = app.strings;
     let marker = |field: SearchField| if search.field == field { "▶" } else { " " };
     let status = search.filter.status.map_or(s.search_all.as_str(), |st| s.file_status(st));
@@ -96,7 +96,7 @@ pub fn repeat_caller<'a>(
     repeat: &'a RepeatCaller,
     area_width: u16,
     theme: &Theme,
-) -> Popup<'a> {
+) -> Drawn<'a> {
     const WIDTH: u16 = 90;
     let inner = WIDTH.min(area_width).saturating_sub(2);
     let s = app.strings;
@@ -143,7 +143,7 @@ pub fn repeat_caller<'a>(
     (s.repeat_title.clone(), lines, WIDTH)
 }
 
-pub fn file_form<'a>(app: &'a App, form: &'a FileForm, theme: &Theme) -> Popup<'a> {
+pub fn file_form<'a>(app: &'a App, form: &'a FileForm, theme: &Theme) -> Drawn<'a> {
     let s = app.strings;
     let unset = s.file_unset.as_str();
     let choice = |text: &str| format!("◀ {text} ▶");
@@ -177,7 +177,7 @@ pub fn file_form<'a>(app: &'a App, form: &'a FileForm, theme: &Theme) -> Popup<'
     (s.fill(&s.file_form_title, &[("code", form.code.as_str())]), lines, 90)
 }
 
-pub fn closure<'a>(app: &'a App, form: &'a ClosureForm, theme: &Theme) -> Popup<'a> {
+pub fn closure<'a>(app: &'a App, form: &'a ClosureForm, theme: &Theme) -> Drawn<'a> {
     let s = app.strings;
     let answer = match form.caller_agreed {
         Some(true) => s.answer_yes.as_str(),
@@ -204,7 +204,7 @@ pub fn closure<'a>(app: &'a App, form: &'a ClosureForm, theme: &Theme) -> Popup<
     (s.fill(&s.closure_title, &[("code", form.code.as_str())]), lines, 80)
 }
 
-pub fn reason<'a>(app: &'a App, form: &'a ReasonForm, theme: &Theme) -> Popup<'a> {
+pub fn reason<'a>(app: &'a App, form: &'a ReasonForm, theme: &Theme) -> Drawn<'a> {
     let s = app.strings;
     let title = match form.purpose {
         ReasonPurpose::Reopen => &s.reopen_title,

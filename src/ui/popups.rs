@@ -10,7 +10,7 @@ use super::format::{clock, date_and_time};
 use super::keys::label;
 use super::theme::Theme;
 use super::{callback_popups, centered, end_shift, file_popups, help, supervisor};
-use crate::app::modal::{AckForm, ListModal, ListPurpose, Modal};
+use crate::app::popup::{AckForm, ListPopup, ListPurpose, Popup};
 use crate::app::{App, Session};
 use crate::domain::assessment::Rud;
 use crate::domain::emergency::NumberKind;
@@ -19,31 +19,31 @@ use crate::keymap::Action;
 use crate::keymap::Context;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
-    let Some(modal) = session.modals.last() else { return };
+    let Some(popup) = session.popups.last() else { return };
     let s = app.strings;
-    let (title, lines, width): (String, Vec<Line>, u16) = match modal {
-        Modal::Help => return help::draw(frame, app, area, theme),
-        Modal::AmendNotes(form) => return file_popups::draw_amend_notes(frame, app, form, area, theme),
-        Modal::Supervisor(view) => return supervisor::draw(frame, app, session, view, area, theme),
-        Modal::EndShift(form) => return end_shift::draw(frame, app, form, area, theme),
-        Modal::CallbackForm(form) => callback_popups::form(app, session, form, theme),
-        Modal::Perform(form) => callback_popups::perform(app, form, theme),
-        Modal::Reassign(form) => callback_popups::reassign(app, session, form, theme),
-        Modal::Reschedule(form) => callback_popups::text(app, form, true, theme),
-        Modal::CancelCallback(form) => callback_popups::text(app, form, false, theme),
-        Modal::FileSearch(search) => file_popups::search(app, search, theme),
-        Modal::RepeatCaller(repeat) => file_popups::repeat_caller(app, repeat, area.width, theme),
-        Modal::FileForm(form) => file_popups::file_form(app, form, theme),
-        Modal::Closure(form) => file_popups::closure(app, form, theme),
-        Modal::Reason(form) => file_popups::reason(app, form, theme),
-        Modal::EmergencyCard { selected } => {
+    let (title, lines, width): (String, Vec<Line>, u16) = match popup {
+        Popup::Help => return help::draw(frame, app, area, theme),
+        Popup::AmendNotes(form) => return file_popups::draw_amend_notes(frame, app, form, area, theme),
+        Popup::Supervisor(view) => return supervisor::draw(frame, app, session, view, area, theme),
+        Popup::EndShift(form) => return end_shift::draw(frame, app, form, area, theme),
+        Popup::CallbackForm(form) => callback_popups::form(app, session, form, theme),
+        Popup::Perform(form) => callback_popups::perform(app, form, theme),
+        Popup::Reassign(form) => callback_popups::reassign(app, session, form, theme),
+        Popup::Reschedule(form) => callback_popups::text(app, form, true, theme),
+        Popup::CancelCallback(form) => callback_popups::text(app, form, false, theme),
+        Popup::FileSearch(search) => file_popups::search(app, search, theme),
+        Popup::RepeatCaller(repeat) => file_popups::repeat_caller(app, repeat, area.width, theme),
+        Popup::FileForm(form) => file_popups::file_form(app, form, theme),
+        Popup::Closure(form) => file_popups::closure(app, form, theme),
+        Popup::Reason(form) => file_popups::reason(app, form, theme),
+        Popup::EmergencyCard { selected } => {
             // On a short screen, only the chosen number says what it is for.
             let compact = area.height < super::WIDE_HEIGHT;
             (s.card_title.clone(), card(app, *selected, compact, theme), 90)
         }
-        Modal::List(list) => (list_title(app, list).to_owned(), list_lines(list, theme), 56),
-        Modal::Rud { row, rud, .. } => (s.rud_title.clone(), rud_lines(app, *row, rud, theme), 60),
-        Modal::NewFileCode(code) => {
+        Popup::List(list) => (list_title(app, list).to_owned(), list_lines(list, theme), 56),
+        Popup::Rud { row, rud, .. } => (s.rud_title.clone(), rud_lines(app, *row, rud, theme), 60),
+        Popup::NewFileCode(code) => {
             let spaced: String = code.as_str().chars().map(|c| format!("{c} ")).collect();
             let lines = vec![
                 Line::from(""),
@@ -58,13 +58,13 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             ];
             (s.new_file_title.clone(), lines, 56)
         }
-        Modal::CallbackOffer => {
+        Popup::CallbackOffer => {
             let anonymous = session.call.as_ref().is_some_and(|call| call.file.is_none());
             let offer = if anonymous { &s.callback_offer_anonymous } else { &s.callback_offer };
             (s.callback_offer_title.clone(), vec![Line::from(offer.clone())], 60)
         }
-        Modal::ConfirmEndCall => (s.end_call_title.clone(), end_call_lines(app, session, theme), 72),
-        Modal::ConfirmQuit => {
+        Popup::ConfirmEndCall => (s.end_call_title.clone(), end_call_lines(app, session, theme), 72),
+        Popup::ConfirmQuit => {
             let mut lines = vec![Line::from(s.quit_confirm.clone())];
             let pending: Vec<&str> = session
                 .call
@@ -78,11 +78,11 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             }
             (s.quit_title.clone(), lines, 60)
         }
-        Modal::DraftRecovery(draft) => {
+        Popup::DraftRecovery(draft) => {
             let body = s.fill(&s.draft_found, &[("time", &date_and_time(app, draft.started_at))]);
             (s.draft_title.clone(), message_lines(body, &s.draft_choice, theme), 64)
         }
-        Modal::ShiftChoice(shift) => {
+        Popup::ShiftChoice(shift) => {
             let body = s.fill(&s.shift_open_found, &[("time", &date_and_time(app, shift.started_at))]);
             let key = app
                 .keymap
@@ -92,8 +92,8 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             let hint = s.fill(&s.shift_choice, &[("key", &key)]);
             (s.shift_title.clone(), message_lines(body, &hint, theme), 64)
         }
-        Modal::Acknowledge(form) => (s.ack_title.clone(), ack_lines(app, session, form, theme), 90),
-        Modal::Handover(note) => {
+        Popup::Acknowledge(form) => (s.ack_title.clone(), ack_lines(app, session, form, theme), 90),
+        Popup::Handover(note) => {
             (s.handover_title.clone(), message_lines(note.clone(), &s.press_enter, theme), 70)
         }
     };
@@ -187,7 +187,7 @@ fn card<'a>(app: &'a App, selected: usize, compact: bool, theme: &Theme) -> Vec<
     lines
 }
 
-fn list_title<'a>(app: &'a App, list: &ListModal) -> &'a str {
+fn list_title<'a>(app: &'a App, list: &ListPopup) -> &'a str {
     let s = app.strings;
     match list.purpose {
         ListPurpose::CallType => &s.pick_call_type,
@@ -198,7 +198,7 @@ fn list_title<'a>(app: &'a App, list: &ListModal) -> &'a str {
     }
 }
 
-fn list_lines<'a>(list: &'a ListModal, theme: &Theme) -> Vec<Line<'a>> {
+fn list_lines<'a>(list: &'a ListPopup, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = list
         .options
         .iter()

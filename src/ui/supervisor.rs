@@ -11,7 +11,7 @@ use super::callback_popups::assignee_label;
 use super::format::{clock, day_and_time, length};
 use super::theme::Theme;
 use crate::app::callbacks::{filtered, listener_name};
-use crate::app::modal::{QueueFilter, SupervisorView};
+use crate::app::popup::{QueueFilter, SupervisorView};
 use crate::app::{App, Session};
 
 pub fn draw(

@@ -6,8 +6,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::effect::{Effect, FileChange};
-use super::modal::{
-    ClosureForm, FILE_FORM_FIELDS, FileForm, FileSearch, Modal, NotesForm, ReasonForm, ReasonPurpose,
+use super::popup::{
+    ClosureForm, FILE_FORM_FIELDS, FileForm, FileSearch, NotesForm, Popup, ReasonForm, ReasonPurpose,
     SearchField, SearchPurpose, type_into,
 };
 use super::{App, Pane, status};
@@ -29,7 +29,7 @@ impl App {
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         if action == Action::SearchFiles {
             let search = FileSearch { purpose: SearchPurpose::Open, ..FileSearch::default() };
-            session.modals.push(Modal::FileSearch(search));
+            session.popups.push(Popup::FileSearch(search));
             return Vec::new();
         }
         let Some(view) = session.file.as_ref() else {
@@ -39,13 +39,13 @@ impl App {
         let file = &view.file;
         let closed = file.status == FileStatus::Closed;
         let supervisor = session.actor.role == Role::Supervisor;
-        let modal = match action {
-            Action::EditFile => Modal::FileForm(FileForm::of(file)),
+        let popup = match action {
+            Action::EditFile => Popup::FileForm(FileForm::of(file)),
             Action::CloseFile if closed => {
                 self.status = status(&s.file_already_closed, true);
                 return Vec::new();
             }
-            Action::CloseFile => Modal::Closure(ClosureForm {
+            Action::CloseFile => Popup::Closure(ClosureForm {
                 id: file.id,
                 code: file.code.clone(),
                 field: 0,
@@ -67,7 +67,7 @@ impl App {
                     _ if file.legal_hold => ReasonPurpose::LiftHold,
                     _ => ReasonPurpose::SetHold,
                 };
-                Modal::Reason(ReasonForm {
+                Popup::Reason(ReasonForm {
                     id: file.id,
                     code: file.code.clone(),
                     purpose,
@@ -85,7 +85,7 @@ impl App {
                     return Vec::new();
                 }
                 let notes = super::call_form::notes_editor(&call.record.notes);
-                Modal::AmendNotes(Box::new(NotesForm {
+                Popup::AmendNotes(Box::new(NotesForm {
                     file: file.id,
                     call: call.id,
                     started_at: call.started_at,
@@ -96,7 +96,7 @@ impl App {
             }
             _ => return Vec::new(),
         };
-        session.modals.push(modal);
+        session.popups.push(popup);
         Vec::new()
     }
 
@@ -122,20 +122,20 @@ impl App {
         }
         session.announced = Some(view.file.id);
         if let Some(repeat) = RepeatCaller::new(&view.file, &view.history, &view.callbacks, now) {
-            session.modals.push(Modal::RepeatCaller(repeat));
+            session.popups.push(Popup::RepeatCaller(repeat));
         }
     }
 
     /// Keys for the file popups; `None` when the top popup is not one of them.
-    pub(super) fn file_modal_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+    pub(super) fn file_popup_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
         let s = self.strings;
         let now = self.now;
         let session = self.session.as_mut()?;
-        let modal = session.modals.last_mut()?;
+        let popup = session.popups.last_mut()?;
         let code = key.code;
         let control = key.modifiers.contains(KeyModifiers::CONTROL);
-        let effects = match modal {
-            Modal::FileSearch(search) => {
+        let effects = match popup {
+            Popup::FileSearch(search) => {
                 match code {
                     KeyCode::Up => search.selected = search.selected.saturating_sub(1),
                     KeyCode::Down => {
@@ -155,12 +155,12 @@ impl App {
                         return Some(vec![search_effect(search)]);
                     }
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Enter => {
                         let Some(hit) = search.hits.get(search.selected) else { return Some(Vec::new()) };
                         let (id, purpose) = (hit.id, search.purpose);
-                        session.modals.pop();
+                        session.popups.pop();
                         match purpose {
                             SearchPurpose::Link => {
                                 if let Some(call) = session.call.as_mut() {
@@ -192,13 +192,13 @@ impl App {
                 }
                 Vec::new()
             }
-            Modal::RepeatCaller(_) => {
+            Popup::RepeatCaller(_) => {
                 if matches!(code, KeyCode::Enter | KeyCode::Esc | KeyCode::Char(' ')) {
-                    session.modals.pop();
+                    session.popups.pop();
                 }
                 Vec::new()
             }
-            Modal::FileForm(form) => {
+            Popup::FileForm(form) => {
                 form.error = None;
                 let step = |forward: bool| if forward { 1 } else { -1 };
                 match code {
@@ -233,7 +233,7 @@ impl App {
                         }
                     }
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Enter => {
                         let departement = form.departement.trim();
@@ -268,7 +268,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Modal::Closure(form) => {
+            Popup::Closure(form) => {
                 form.error = None;
                 match code {
                     KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
@@ -286,7 +286,7 @@ impl App {
                     }
                     KeyCode::Char(c) if form.field == 0 && !control => form.reason.push(c),
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Enter => {
                         let reason = form.reason.trim().to_owned();
@@ -307,12 +307,12 @@ impl App {
                 }
                 Vec::new()
             }
-            Modal::Reason(form) => {
+            Popup::Reason(form) => {
                 form.error = None;
                 match code {
                     _ if type_into(&mut form.text, &key) => {}
                     KeyCode::Esc => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Enter => {
                         let reason = form.text.trim().to_owned();
@@ -333,7 +333,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Modal::AmendNotes(form) => {
+            Popup::AmendNotes(form) => {
                 let text = || form.notes.lines().join("\n");
                 match code {
                     KeyCode::Char('s') if control => {
@@ -345,7 +345,7 @@ impl App {
                         })]);
                     }
                     KeyCode::Esc if form.discard_armed || text() == form.original => {
-                        session.modals.pop();
+                        session.popups.pop();
                     }
                     KeyCode::Esc => form.discard_armed = true,
                     _ => {

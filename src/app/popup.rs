@@ -17,12 +17,12 @@ use crate::domain::summary::Summary;
 use crate::domain::{CallId, FileId, ListenerId, ShiftId, Timestamp};
 
 #[derive(Debug, Clone)]
-pub enum Modal {
+pub enum Popup {
     Help,
     EmergencyCard {
         selected: usize,
     },
-    List(ListModal),
+    List(ListPopup),
     Rud {
         row: usize,
         rud: Rud,
@@ -159,7 +159,7 @@ pub enum ListPurpose {
 }
 
 #[derive(Debug, Clone)]
-pub struct ListModal {
+pub struct ListPopup {
     pub purpose: ListPurpose,
     /// (stored value, label shown)
     pub options: Vec<(String, String)>,
@@ -171,7 +171,7 @@ pub struct ListModal {
     pub ending: bool,
 }
 
-impl ListModal {
+impl ListPopup {
     pub fn move_by(&mut self, delta: isize) {
         let len = self.options.len() as isize;
         if len > 0 {
