@@ -1,6 +1,7 @@
 //! Opening a connection on the encrypted file, with the same pragmas every time.
 
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -69,20 +70,7 @@ fn immutable_uri(path: &Path) -> String {
 
 /// Opens, keys and proves the key on a first read; the busy timeout set.
 fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult<Connection> {
-    // Seen in loaded test runs with several threads opening connections at the same moment:
-    // SQLCipher refuses to set up its cipher context ("An error occurred with PRAGMA key"), and
-    // a fresh connection a moment later keys fine (twice in a row once, so a single retry was
-    // not enough). A few tries on new connections, a little apart; then the failure is told.
-    let mut attempt = 0;
-    let conn = loop {
-        match keyed_connection(path, key, flags) {
-            Err(StoreError::Sqlite(ref inner)) if inner.to_string().contains("PRAGMA key") && attempt < 5 => {
-                attempt += 1;
-                std::thread::sleep(Duration::from_millis(10 * attempt));
-            }
-            other => break other?,
-        }
-    };
+    let conn = keyed_connection(path, key, flags)?;
     // The key was already proven right by its slot, so a first page that does not decrypt
     // is damage to the file (or a key file from another database), never a wrong passphrase.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
@@ -91,7 +79,40 @@ fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult<Connection
     Ok(conn)
 }
 
+/// SQLite marks itself initialised, and lets other threads open connections, a moment before
+/// SQLCipher's own start-up (its private heap, its random mask from OpenSSL) has run: a
+/// connection keyed in that window is refused with "An error occurred with PRAGMA key" (SQLite
+/// 3.54's `sqlite3_initialize` sets `isInit` before it calls `SQLITE_EXTRA_INIT`, and
+/// `sqlcipherCodecAttach` refuses keys while SQLCipher is not started). Only the first
+/// connections of a process opened by several threads at once can meet it, as in a test run.
+/// So no connection is keyed before a keyed probe has succeeded once in this process; the
+/// probe retries only while the start-up it waits for is under way in another thread.
+fn sqlcipher_started() -> StoreResult<()> {
+    static STARTED: OnceLock<Result<(), String>> = OnceLock::new();
+    let probe = || -> Result<(), String> {
+        let memory = Connection::open_in_memory().map_err(|e| e.to_string())?;
+        memory
+            .execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA key = 'start-up probe';")
+            .map_err(|e| e.to_string())
+    };
+    STARTED
+        .get_or_init(|| {
+            let mut outcome = probe();
+            for _ in 0..200 {
+                if outcome.is_ok() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+                outcome = probe();
+            }
+            outcome
+        })
+        .clone()
+        .map_err(|e| StoreError::Invalid(format!("SQLCipher did not start: {e}")))
+}
+
 fn keyed_connection(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult<Connection> {
+    sqlcipher_started()?;
     let conn = Connection::open_with_flags(path, flags).map_err(|err| classify(err, path))?;
     // SQLCipher otherwise logs HMAC failures to stderr, over the terminal interface.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -109,5 +130,51 @@ fn classify(err: rusqlite::Error, path: &Path) -> StoreError {
         }
         Some(rusqlite::ErrorCode::CannotOpen) => StoreError::NotFound(path.to_owned()),
         _ => err.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHILD_TEST: &str = "store::connection::tests::first_connections_of_a_process_key_at_once";
+
+    /// Several threads key their first connections at the same instant, as the test harness
+    /// does: each must be keyed, none refused. Run alone in fresh processes by the test below,
+    /// since only the first connections of a process meet SQLCipher's start-up.
+    #[test]
+    #[ignore = "run in fresh processes by sqlcipher_start_up_never_refuses_a_key"]
+    fn first_connections_of_a_process_key_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = std::sync::Arc::new(DataKey::generate().unwrap());
+        let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let (path, key, start) = (dir.path().join(format!("{i}.db")), key.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    open(&path, &key, true).map(drop).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        let refused: Vec<String> = threads.into_iter().filter_map(|t| t.join().unwrap().err()).collect();
+        assert!(refused.is_empty(), "refused: {refused:?}");
+    }
+
+    #[test]
+    fn sqlcipher_start_up_never_refuses_a_key() {
+        let exe = std::env::current_exe().unwrap();
+        for run in 0..30 {
+            let out = std::process::Command::new(&exe)
+                .args(["--ignored", "--exact", CHILD_TEST, "--test-threads", "1"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+                "run {run}:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
 }
