@@ -23,8 +23,8 @@ use permanence::demo;
 use permanence::export::{SummaryFormat, write_summary};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
+use permanence::runner::Runner;
 use permanence::store::{KdfParams, KeyFile, ScopeRequest, Store};
-use permanence::terminal::Runner;
 use permanence::ui;
 
 struct Options {

@@ -14,6 +14,7 @@ use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileSta
 use crate::domain::emergency::{Channel, Rule};
 use crate::domain::prompt::PromptOutcome;
 use crate::keymap::Action;
+use crate::store::StoreError;
 
 /// The interface's language: French unless the configuration says `language = "en"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -476,6 +477,28 @@ impl Strings {
         self.label("attempt_result", value.as_str())
     }
 
+    /// What a person reads for a store error: each case its own sentence, in the interface's
+    /// language (a wrong passphrase, a damaged database and a full disk are never confused).
+    pub fn store_error(&self, err: &StoreError) -> String {
+        match err {
+            StoreError::WrongPassphrase => self.error_wrong_passphrase.clone(),
+            StoreError::UnknownListener(_) => self.error_unknown_listener.clone(),
+            StoreError::Deactivated(_) => self.error_deactivated.clone(),
+            StoreError::DatabaseDamaged(_) | StoreError::DatabaseMissing(_) | StoreError::TooNew { .. } => {
+                self.error_damaged.clone()
+            }
+            StoreError::KeyFileDamaged { .. } | StoreError::KeyFileMissing(_) => self.error_key_file.clone(),
+            StoreError::Locked => self.error_busy.clone(),
+            StoreError::ReadOnly(_) => self.error_read_only.clone(),
+            StoreError::DiskFull => self.error_disk_full.clone(),
+            StoreError::Forbidden(_) => self.error_forbidden.clone(),
+            StoreError::TooSoon(seconds) => {
+                self.fill(&self.error_too_soon, &[("seconds", &seconds.to_string())])
+            }
+            other => self.fill(&self.error_other, &[("detail", &other.to_string())]),
+        }
+    }
+
     pub fn action_short(&self, action: Action) -> &str {
         self.actions.get(&action.name()).map_or("?", |texts| texts[0].as_str())
     }
@@ -548,6 +571,33 @@ mod tests {
             let templates = [&s.file_history, &s.callback_attempts, &s.repeat_calls, &s.supervisor_calls];
             assert!(templates.iter().all(|t| !t.contains("(s)")), "{}", s.language_name);
         }
+    }
+
+    #[test]
+    fn each_store_error_is_its_own_sentence_in_each_language() {
+        for language in [Language::Fr, Language::En] {
+            let s = Strings::get(language);
+            let errors = [
+                StoreError::WrongPassphrase,
+                StoreError::UnknownListener("ana".into()),
+                StoreError::Deactivated("ana".into()),
+                StoreError::DatabaseDamaged("bad page".into()),
+                StoreError::KeyFileMissing("keys".into()),
+                StoreError::Locked,
+                StoreError::ReadOnly("the database".into()),
+                StoreError::DiskFull,
+                StoreError::Forbidden("purge"),
+                StoreError::TooSoon(30),
+            ];
+            let told: Vec<String> = errors.iter().map(|e| s.store_error(e)).collect();
+            let distinct: std::collections::BTreeSet<&String> = told.iter().collect();
+            assert_eq!(distinct.len(), errors.len(), "{}: {told:?}", s.language_name);
+            assert!(told[9].contains("30"), "{}", told[9]);
+            let other = s.store_error(&StoreError::Invalid("no such call".into()));
+            assert!(other.contains("no such call"), "{other}");
+        }
+        let fr = Strings::get(Language::Fr);
+        assert_eq!(fr.store_error(&StoreError::WrongPassphrase), "Phrase de passe incorrecte.");
     }
 
     #[test]

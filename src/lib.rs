@@ -16,6 +16,7 @@ pub mod last_login;
 pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;
+pub mod runner;
 pub mod store;
 pub mod terminal;
 pub mod ui;

@@ -61,13 +61,15 @@ fn fixture(dir: &std::path::Path) -> permanence::domain::ShiftId {
             ..CallRecord::default()
         },
     );
-    let callback = CallbackRequest {
-        due_at: Utc::now() + Duration::hours(2),
-        priority: Priority::High,
-        callback_number: PhoneNumber::parse("0612345678").unwrap(),
-        assignee: Assignee::Anyone,
-        note: String::new(),
-    };
+    let callback = CallbackRequest::with_consent(
+        true,
+        Utc::now() + Duration::hours(2),
+        Priority::High,
+        PhoneNumber::parse("0612345678").unwrap(),
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
     store.save_call_with_callback(&first, Some(&callback)).unwrap();
     store
         .save_call(&call(

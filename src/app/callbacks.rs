@@ -356,12 +356,16 @@ impl App {
                         }
                     }
                 };
-                let request = CallbackRequest {
+                let Some(request) = CallbackRequest::with_consent(
+                    form.consent,
                     due_at,
-                    priority: form.priority.unwrap_or(Priority::suggested(&rud)),
-                    callback_number: number,
-                    assignee: assignees.get(form.assignee).copied().unwrap_or(Assignee::Anyone),
-                    note: form.note.trim().to_owned(),
+                    form.priority.unwrap_or(Priority::suggested(&rud)),
+                    number,
+                    assignees.get(form.assignee).copied().unwrap_or(Assignee::Anyone),
+                    form.note.trim().to_owned(),
+                ) else {
+                    form.error = Some(s.callback_needs_consent.clone());
+                    return Vec::new();
                 };
                 if let Some(file) = form.file {
                     // From a file: kept open until the store confirms.

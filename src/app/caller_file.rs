@@ -257,10 +257,12 @@ impl App {
                             situation_summary: form.summary.trim().to_owned(),
                             instructions: form.instructions.trim().to_owned(),
                         };
+                        // A closed file is reopened with a reason, never from its form.
+                        let status = Some(form.status).filter(|s| *s != FileStatus::Closed);
                         return Some(vec![Effect::ChangeFile(FileChange::Profile {
                             id: form.id,
                             version: form.version,
-                            status: form.status,
+                            status,
                             profile,
                         })]);
                     }

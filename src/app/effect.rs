@@ -95,11 +95,12 @@ pub enum CallbackChange {
 /// The changes a listener (or a supervisor) makes to a file from its pane.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileChange {
-    /// Made on `version`, the one the form was filled from.
+    /// Made on `version`, the one the form was filled from; `status` is `None` on a closed
+    /// file, which only a reopening (with its reason) changes.
     Profile {
         id: FileId,
         version: i64,
-        status: FileStatus,
+        status: Option<FileStatus>,
         profile: FileProfile,
     },
     Close {

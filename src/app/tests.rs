@@ -903,6 +903,24 @@ fn an_edit_is_made_on_the_version_shown_and_a_conflict_keeps_what_was_typed() {
 }
 
 #[test]
+fn a_closed_files_form_changes_its_profile_never_its_status() {
+    let mut app = unlocked_app();
+    for (status, sent) in [(FileStatus::FollowUp, Some(FileStatus::FollowUp)), (FileStatus::Closed, None)] {
+        let mut view = file_view(9);
+        view.file.status = status;
+        app.apply(Reply::FileLoaded(Box::new(view)));
+        app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+        key(&mut app, KeyCode::Char('e'));
+        let effects = key(&mut app, KeyCode::Enter);
+        match effects.as_slice() {
+            [Effect::ChangeFile(FileChange::Profile { status, .. })] => assert_eq!(*status, sent),
+            other => panic!("{other:?}"),
+        }
+        app.apply(Reply::FileChanged(Box::new(file_view(9))));
+    }
+}
+
+#[test]
 fn closing_a_file_needs_a_reason_and_the_callers_answer_and_stays_open_until_saved() {
     let mut app = unlocked_app();
     app.apply(Reply::FileLoaded(Box::new(file_view(9))));

@@ -1,0 +1,241 @@
+//! Effects carried out against the store: the one place that holds the unlocked store and
+//! turns what `App::update` asks for into store calls and the replies fed back to `App::apply`.
+//! One `match` over every `Effect`; no rule of its own (those are the app's and the domain's)
+//! and no sentence of its own (a store error is told by `Strings::store_error`).
+
+use std::path::PathBuf;
+
+use crate::app::effect::{CallbackChange, Effect, FileChange, FileView, Reply, Unlocked};
+use crate::app::{App, SEARCH_LIMIT};
+use crate::config::Config;
+use crate::domain::callback::NewCallback;
+use crate::domain::caller_file::FileProfile;
+use crate::domain::listener::Role;
+use crate::domain::{FileId, Timestamp};
+use crate::export::{SummaryFormat, write_summary};
+use crate::i18n::Strings;
+use crate::last_login;
+use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
+
+/// Carries out effects against the store it holds while unlocked.
+pub struct Runner {
+    db: PathBuf,
+    store: Option<Store>,
+    strings: &'static Strings,
+    kdf: KdfParams,
+    /// Retention, export folder and recipients, language of exports.
+    config: Config,
+    /// SQLite's `data_version` when last looked at: it changes when another connection commits.
+    data_version: i64,
+}
+
+impl Runner {
+    pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
+        let strings = Strings::get(config.language);
+        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0 }
+    }
+
+    /// Performs `effects` and every effect the replies lead to.
+    pub fn run_all(&mut self, app: &mut App, mut effects: Vec<Effect>) {
+        while !effects.is_empty() {
+            let mut next = Vec::new();
+            for effect in effects {
+                if let Some(reply) = self.perform(effect, app.now) {
+                    next.extend(app.apply(reply));
+                }
+            }
+            effects = next;
+        }
+    }
+
+    /// The reply to `effect`; `None` when there is nothing to say (locking, no change seen)
+    /// or no store to say it with (the screen was locked meanwhile).
+    pub fn perform(&mut self, effect: Effect, now: Timestamp) -> Option<Reply> {
+        let done: Result<Reply, StoreError> = match effect {
+            Effect::Unlock { login, passphrase } => {
+                return Some(match Store::open(&self.db, &login, &passphrase) {
+                    Ok(store) => self.unlocked(store, now),
+                    Err(err) => Reply::UnlockFailed {
+                        message: self.strings.store_error(&err),
+                        wrong_passphrase: matches!(err, StoreError::WrongPassphrase),
+                    },
+                });
+            }
+            Effect::CreateDatabase { login, display_name, passphrase } => {
+                let account = NewAccount {
+                    login: &login,
+                    display_name: &display_name,
+                    role: Role::Supervisor,
+                    passphrase: &passphrase,
+                };
+                return Some(match Store::create(&self.db, account, self.kdf) {
+                    Ok(store) => self.unlocked(store, now),
+                    Err(err) => Reply::UnlockFailed {
+                        message: self.strings.store_error(&err),
+                        wrong_passphrase: false,
+                    },
+                });
+            }
+            Effect::Lock => {
+                // Dropping the store closes it and wipes the data key from memory.
+                self.store = None;
+                return None;
+            }
+            Effect::SaveDraft(draft) => {
+                return Some(match self.store.as_mut()?.save_draft(&draft) {
+                    Ok(()) => Reply::DraftSaved(now),
+                    Err(err) => Reply::DraftFailed(self.strings.store_error(&err)),
+                });
+            }
+            Effect::CheckForChanges => {
+                let store = self.store.as_ref()?;
+                let version = store.data_version().ok()?;
+                if version == std::mem::replace(&mut self.data_version, version) {
+                    return None;
+                }
+                store.callback_queue(now).map(Reply::Queue)
+            }
+            Effect::EndShift { shift, handover } => return self.end_shift(shift, &handover),
+            Effect::StartShift => self.store.as_mut()?.start_shift().map(Reply::ShiftStarted),
+            Effect::SaveCall { call, callback } => self
+                .store
+                .as_mut()?
+                .save_call_with_callback(&call, callback.as_ref())
+                .map(|_| Reply::CallSaved),
+            Effect::SearchFiles { query, filter } => {
+                let hits = self.store.as_mut()?.search_files(&query, &filter, SEARCH_LIMIT);
+                hits.map(|hits| Reply::FileHits { query, filter, hits })
+            }
+            Effect::ChangeFile(change) => change_file(self.store.as_mut()?, change),
+            Effect::OpenFile { id, audited } => {
+                let store = self.store.as_mut()?;
+                // Audited when the listener opens it, not on a refresh.
+                let opened = if audited { store.open_file(id).map(drop) } else { Ok(()) };
+                opened.and_then(|()| file_view(store, id)).map(|view| Reply::FileLoaded(Box::new(view)))
+            }
+            Effect::CreateFile => {
+                let store = self.store.as_mut()?;
+                store
+                    .create_file(&FileProfile::default())
+                    .and_then(|file| file_view(store, file.id))
+                    .map(|view| Reply::FileCreated(Box::new(view)))
+            }
+            Effect::RefreshQueue => self.store.as_mut()?.callback_queue(now).map(Reply::Queue),
+            Effect::RefreshOverview => self.store.as_mut()?.shift_overview().map(Reply::Overview),
+            Effect::LoadSummary(shift) => {
+                let summary = self.store.as_mut()?.summary(ScopeRequest::Shift(shift), now);
+                summary.map(|summary| Reply::Summary(Box::new(summary)))
+            }
+            Effect::TakeCallback { id, version } => match self.store.as_mut()?.take_callback(id, version) {
+                Ok(callback) => Ok(Reply::CallbackTaken(Box::new(callback))),
+                Err(StoreError::Conflict(detail)) => Ok(Reply::CallbackConflict(detail)),
+                Err(err) => Err(err),
+            },
+            Effect::CallbackFailed { id, result, policy } => {
+                let flagged = self.store.as_mut()?.callback_attempt_failed(id, result, policy);
+                flagged.map(|flagged| Reply::AttemptRecorded { flagged })
+            }
+            Effect::ScheduleCallback { file, request } => {
+                let callback = NewCallback::from_request(file, None, &request);
+                self.store.as_mut()?.schedule_callback(&callback).map(|_| Reply::CallbackScheduled(file))
+            }
+            Effect::ChangeCallback(change) => change_callback(self.store.as_mut()?, change),
+        };
+        Some(done.unwrap_or_else(|err| Reply::Failed(self.strings.store_error(&err))))
+    }
+
+    /// Closes the shift with its handover note, then writes its summary: a summary that
+    /// cannot be written does not reopen the shift, it is said.
+    fn end_shift(&mut self, shift: crate::domain::ShiftId, handover: &str) -> Option<Reply> {
+        let s = self.strings;
+        let store = self.store.as_mut()?;
+        if let Err(err) = store.end_shift(shift, handover) {
+            return Some(Reply::Failed(s.store_error(&err)));
+        }
+        let written = write_summary(
+            store,
+            &self.config,
+            &self.db,
+            ScopeRequest::Shift(shift),
+            SummaryFormat::Markdown,
+            None,
+            false,
+        );
+        Some(Reply::ShiftEnded(written.map_err(|err| match err.downcast_ref::<StoreError>() {
+            Some(err) => s.store_error(err),
+            None => format!("{err:#}"),
+        })))
+    }
+
+    fn unlocked(&mut self, mut store: Store, now: Timestamp) -> Reply {
+        let mut gathered = || -> Result<Unlocked, StoreError> {
+            let purged = store.purge_at_unlock(now)?;
+            let mut listeners: Vec<_> =
+                store.listeners()?.into_iter().filter(|l| l.active).map(|l| (l.id, l.display_name)).collect();
+            listeners.sort_by_key(|(_, name)| name.to_lowercase());
+            Ok(Unlocked {
+                listeners,
+                purged,
+                actor: store.actor().clone(),
+                open_shift: store.open_shift()?,
+                draft: store.draft()?,
+                handover: store.last_closed_shift()?,
+                queue: store.callback_queue(now)?,
+                access: store.access(),
+            })
+        };
+        match gathered() {
+            Ok(unlocked) => {
+                last_login::remember(&self.db, &unlocked.actor.login);
+                self.store = Some(store);
+                Reply::Unlocked(Box::new(unlocked))
+            }
+            Err(err) => {
+                Reply::UnlockFailed { message: self.strings.store_error(&err), wrong_passphrase: false }
+            }
+        }
+    }
+}
+
+fn change_file(store: &mut Store, change: FileChange) -> Result<Reply, StoreError> {
+    let id = change.file();
+    let changed = match change {
+        FileChange::Profile { id, version, status, profile } => {
+            store.update_file(id, version, status, &profile)
+        }
+        FileChange::Close { id, closure } => store.close_file(id, &closure),
+        FileChange::Reopen { id, reason } => store.reopen_file(id, &reason),
+        FileChange::LegalHold { id, hold, reason } => store.set_legal_hold(id, hold, &reason),
+        FileChange::AmendNotes { call, seen, notes, .. } => store.amend_call_notes(call, &seen, &notes),
+    };
+    match changed {
+        Ok(()) => Ok(Reply::FileChanged(Box::new(file_view(store, id)?))),
+        // Made on a view the purge or another person has overtaken: nothing written.
+        Err(StoreError::FileChanged) => Ok(Reply::FileConflict(Box::new(file_view(store, id)?))),
+        Err(err) => Err(err),
+    }
+}
+
+fn change_callback(store: &mut Store, change: CallbackChange) -> Result<Reply, StoreError> {
+    let result = match change {
+        CallbackChange::Reassign { id, version, assignee } => store.reassign_callback(id, version, assignee),
+        CallbackChange::Reschedule { id, version, due_at } => store.reschedule_callback(id, version, due_at),
+        CallbackChange::Cancel { id, version, reason } => store.cancel_callback(id, Some(version), &reason),
+    };
+    match result {
+        Ok(()) => Ok(Reply::CallbackChanged),
+        Err(StoreError::Conflict(detail)) => Ok(Reply::CallbackConflict(detail)),
+        Err(err) => Err(err),
+    }
+}
+
+fn file_view(store: &Store, id: FileId) -> Result<FileView, StoreError> {
+    let record = store.file_with_history(id)?;
+    Ok(FileView {
+        file: record.file,
+        history: record.calls,
+        events: record.events,
+        callbacks: record.callbacks,
+        authors: store.listener_names()?,
+    })
+}
