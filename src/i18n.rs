@@ -354,6 +354,9 @@ strings!(
     end_shift_handover,
     end_shift_hint,
     end_shift_closing,
+    help_notes,
+    help_popup,
+    help_supervisor,
 );
 
 impl Strings {

@@ -5,13 +5,13 @@
 
 use std::path::PathBuf;
 
-use crate::app::effect::{CallbackChange, Effect, FileChange, FileView, Reply, Unlocked};
+use crate::app::effect::{AfterShift, CallbackChange, Effect, FileChange, FileView, Reply, Unlocked};
 use crate::app::{App, SEARCH_LIMIT};
 use crate::config::Config;
 use crate::domain::callback::NewCallback;
 use crate::domain::caller_file::FileProfile;
 use crate::domain::listener::Role;
-use crate::domain::{FileId, Timestamp};
+use crate::domain::{FileId, ShiftId, Timestamp};
 use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::last_login;
@@ -95,7 +95,7 @@ impl Runner {
                 }
                 store.callback_queue(now).map(Reply::Queue)
             }
-            Effect::EndShift { shift, handover } => return self.end_shift(shift, &handover),
+            Effect::EndShift { shift, handover, after } => return self.end_shift(shift, &handover, after),
             Effect::StartShift => self.store.as_mut()?.start_shift().map(Reply::ShiftStarted),
             Effect::SaveCall { call, callback } => self
                 .store
@@ -146,7 +146,7 @@ impl Runner {
 
     /// Closes the shift with its handover note, then writes its summary: a summary that
     /// cannot be written does not reopen the shift, it is said.
-    fn end_shift(&mut self, shift: crate::domain::ShiftId, handover: &str) -> Option<Reply> {
+    fn end_shift(&mut self, shift: ShiftId, handover: &str, after: AfterShift) -> Option<Reply> {
         let s = self.strings;
         let store = self.store.as_mut()?;
         if let Err(err) = store.end_shift(shift, handover) {
@@ -161,10 +161,11 @@ impl Runner {
             None,
             false,
         );
-        Some(Reply::ShiftEnded(written.map_err(|err| match err.downcast_ref::<StoreError>() {
+        let written = written.map_err(|err| match err.downcast_ref::<StoreError>() {
             Some(err) => s.store_error(err),
             None => format!("{err:#}"),
-        })))
+        });
+        Some(Reply::ShiftEnded { written, after })
     }
 
     fn unlocked(&mut self, mut store: Store, now: Timestamp) -> Reply {

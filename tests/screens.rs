@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 
 use permanence::app::App;
-use permanence::app::effect::{FileView, Reply, Unlocked};
+use permanence::app::effect::{AfterShift, FileView, Reply, Unlocked};
 use permanence::config::Config;
 use permanence::domain::assessment::Situation;
 use permanence::domain::assessment::{Rud, RudLevel};
@@ -397,7 +397,10 @@ fn scenarios() -> Vec<Scenario> {
         ("shift_closed", |l| {
             let mut app = unlocked(l);
             press(&mut app, KeyCode::F(10));
-            app.apply(Reply::ShiftEnded(Ok("/srv/permanence/shift-7.md".into())));
+            app.apply(Reply::ShiftEnded {
+                written: Ok("/srv/permanence/shift-7.md".into()),
+                after: AfterShift::Lock,
+            });
             app
         }),
         ("main_call", in_call),

@@ -75,12 +75,24 @@ pub enum Effect {
     EndShift {
         shift: ShiftId,
         handover: String,
+        /// Said back with `Reply::ShiftEnded`.
+        after: AfterShift,
     },
     RefreshQueue,
     /// Refresh the queue if another process (a supervisor's terminal) committed a change.
     CheckForChanges,
     /// Close the store: the data key is wiped from memory until the next unlock.
     Lock,
+}
+
+/// What comes once a shift is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterShift {
+    /// The terminal goes to the next listener: locked, the unlock screen saying what happened.
+    Lock,
+    /// The shift closed was one left open, found at unlock: the listener who just unlocked
+    /// stays, on a new shift.
+    NewShift,
 }
 
 /// A supervisor's (or the assigned listener's) change to a pending callback, made on the
@@ -202,7 +214,10 @@ pub enum Reply {
     Overview(Vec<OnShift>),
     Summary(Box<Summary>),
     /// The shift is closed; where its summary was written, or why it could not be.
-    ShiftEnded(Result<std::path::PathBuf, String>),
+    ShiftEnded {
+        written: Result<std::path::PathBuf, String>,
+        after: AfterShift,
+    },
     Queue(Vec<QueueEntry>),
     /// A store operation failed; the message is for the listener. Nothing in memory is lost.
     Failed(String),

@@ -4,14 +4,29 @@ use chrono::{TimeZone, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::app::call_form::CallForm;
+use crate::app::effect::AfterShift;
 use crate::app::effect::FileChange;
+use crate::app::effect::{FileView, Reply, Unlocked};
+use crate::app::keys::KeyRoute;
+use crate::app::popup::{self, Popup};
+use crate::app::status::{SAY_FOR, WARN_FOR};
+use crate::domain::Timestamp;
+use crate::domain::assessment::RudLevel;
 use crate::domain::assessment::Situation;
+use crate::domain::call::{CallType, Outcome};
+use crate::domain::callback::QueueEntry;
 use crate::domain::callback::{Assignee, Priority};
 use crate::domain::caller_file::{CallerFile, FileCode, FileProfile, FileStatus};
+use crate::domain::listener::Actor;
 use crate::domain::listener::Role;
 use crate::domain::prompt::PromptOutcome;
+use crate::domain::shift::Shift;
 use crate::domain::{FileId, ListenerId, ShiftId};
 use crate::i18n::Language;
+use crate::keymap::Action;
+use crate::keymap::Context;
+use chrono::FixedOffset;
 
 fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 23, 14, 0, 0).unwrap()
@@ -177,18 +192,21 @@ fn a_whole_call_from_start_to_saved() {
     // The theme of suicidal ideation, levels not rated: ending opens the grid first, once;
     // then what was done with the 3114 it prompted (Enter: given); then ending is asked once.
     assert!(key(&mut app, KeyCode::Char('e')).is_empty());
-    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Rud { ending: true, .. })));
+    assert!(matches!(
+        app.session.as_ref().unwrap().popups.last(),
+        Some(Popup::Rud(popup::RudGrid { ending: true, .. }))
+    ));
     key(&mut app, KeyCode::Enter);
     assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Acknowledge(_))));
     key(&mut app, KeyCode::Enter); // number given
-    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall(_))));
     key(&mut app, KeyCode::Enter); // yes, end it
 
     // Then it asks for the type, then the outcome, then offers a callback.
     key(&mut app, KeyCode::Enter); // Écoute
     assert_eq!(call(&app).call_type, Some(CallType::Listening));
     key(&mut app, KeyCode::Enter); // first outcome
-    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::CallbackOffer)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::CallbackOffer(_))));
     let effects = key(&mut app, KeyCode::Char('n'));
     let [Effect::SaveCall { call: saved, callback: None }] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -488,7 +506,7 @@ fn the_emergency_card_opens_while_typing_and_records_the_number() {
     key(&mut app, KeyCode::Char('n'));
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 'g');
-    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::EmergencyCard { .. })));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::EmergencyCard(_))));
     for _ in 0..5 {
         key(&mut app, KeyCode::Down);
     }
@@ -624,7 +642,7 @@ fn a_life_risk_prompt_is_raised_blocks_the_end_and_is_acknowledged() {
     assert_eq!(call(&app).prompts.len(), 2);
     let effects = key(&mut app, KeyCode::Char('e'));
     assert!(effects.is_empty(), "asks once, then for the type");
-    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall(_))));
     key(&mut app, KeyCode::Enter);
     assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::List(_))));
 }
@@ -651,7 +669,7 @@ fn no_single_key_ends_a_call_from_inside_the_notes_nor_a_stray_digit_a_call_with
     assert_eq!(call(&app).call_type, None, "not logged as hung up");
     // `e` asks once, and Esc goes back to the call as it was.
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(top_popup(&app), Some(Popup::ConfirmEndCall)));
+    assert!(matches!(top_popup(&app), Some(Popup::ConfirmEndCall(_))));
     key(&mut app, KeyCode::Esc);
     assert!(top_popup(&app).is_none());
     assert_eq!(call(&app).notes_text(), "la dame ok 1");
@@ -684,7 +702,7 @@ fn a_pending_orientation_is_asked_at_the_end_and_giving_it_as_an_orientation_ack
     let ack = call(&app).prompts[0].acknowledgement.as_ref().unwrap();
     assert_eq!(ack.outcome, PromptOutcome::NumberGiven);
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(top_popup(&app), Some(Popup::ConfirmEndCall)));
+    assert!(matches!(top_popup(&app), Some(Popup::ConfirmEndCall(_))));
 
     // Ticking 119 among the orientations is giving it.
     let mut app = unlocked_app();
@@ -713,7 +731,7 @@ fn an_anonymous_call_can_be_called_back_through_a_file_opened_for_it() {
     key(&mut app, KeyCode::Enter); // yes, end it
     key(&mut app, KeyCode::Enter); // type
     key(&mut app, KeyCode::Enter); // outcome
-    assert!(matches!(top_popup(&app), Some(Popup::CallbackOffer)), "offered although anonymous");
+    assert!(matches!(top_popup(&app), Some(Popup::CallbackOffer(_))), "offered although anonymous");
     let effects = key(&mut app, KeyCode::Enter);
     assert!(matches!(effects.as_slice(), [Effect::CreateFile]), "{effects:?}");
     app.apply(Reply::FileCreated(Box::new(file_view(5))));
@@ -758,7 +776,10 @@ fn suicidal_ideation_prompts_3114_and_ending_opens_the_rud_grid_once() {
     // Ending opens the grid on its first row not rated, before the type is asked.
     assert!(key(&mut app, KeyCode::Char('e')).is_empty());
     let popups = &app.session.as_ref().unwrap().popups;
-    assert!(matches!(popups.last(), Some(Popup::Rud { row: 0, ending: true, .. })), "{popups:?}");
+    assert!(
+        matches!(popups.last(), Some(Popup::Rud(popup::RudGrid { row: 0, ending: true, .. }))),
+        "{popups:?}"
+    );
     assert_eq!(app.status.as_ref().unwrap().text, app.strings.end_asks_rud);
     // Lethal means at hand: 15 and 112 now, and ending goes on to their acknowledgement.
     key(&mut app, KeyCode::Down);
@@ -774,12 +795,12 @@ fn suicidal_ideation_prompts_3114_and_ending_opens_the_rud_grid_once() {
         key(&mut app, KeyCode::Enter);
     }
     // Nothing waits any more: ending goes on, asked once.
-    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall(_))));
     key(&mut app, KeyCode::Esc);
 
     // The grid is asked once: risk still not rated, ending goes on to the type.
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)));
+    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall(_))));
     key(&mut app, KeyCode::Enter);
     assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::List(_))));
 }
@@ -790,7 +811,7 @@ fn the_rud_grid_is_asked_at_the_end_only_for_suicidal_ideation_and_esc_keeps_the
     key(&mut app, KeyCode::Char('n'));
     key(&mut app, KeyCode::Char('e'));
     assert!(
-        matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall)),
+        matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::ConfirmEndCall(_))),
         "no ideation"
     );
     key(&mut app, KeyCode::Esc);
@@ -803,7 +824,10 @@ fn the_rud_grid_is_asked_at_the_end_only_for_suicidal_ideation_and_esc_keeps_the
     key(&mut app, KeyCode::Enter);
     assert_eq!(call(&app).situations, [Situation::SuicidalIdeation]);
     key(&mut app, KeyCode::Char('e'));
-    assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::Rud { ending: true, .. })));
+    assert!(matches!(
+        app.session.as_ref().unwrap().popups.last(),
+        Some(Popup::Rud(popup::RudGrid { ending: true, .. }))
+    ));
     key(&mut app, KeyCode::Esc);
     assert!(app.session.as_ref().unwrap().popups.is_empty() && app.session.as_ref().unwrap().call.is_some());
     // The grid is asked once; the 3114 still waits for what was done with it.
@@ -1014,9 +1038,10 @@ fn ending_the_shift_closes_it_locks_for_the_next_listener_and_a_return_starts_a_
     let effects = ctrl(&mut app, 's');
     assert!(matches!(
         effects.as_slice(),
-        [Effect::EndShift { shift: ShiftId(7), handover }] if handover == "Rien à signaler"
+        [Effect::EndShift { shift: ShiftId(7), handover, after: AfterShift::Lock }] if handover == "Rien à signaler"
     ));
-    let effects = app.apply(Reply::ShiftEnded(Ok("/tmp/exports/shift-7.md".into())));
+    let effects = app
+        .apply(Reply::ShiftEnded { written: Ok("/tmp/exports/shift-7.md".into()), after: AfterShift::Lock });
     assert!(effects.iter().any(|e| matches!(e, Effect::Lock)));
     let Some(Gate::Unlock(form)) = &app.gate else { panic!("locked for the next listener") };
     assert!(form.message().is_some_and(|m| m.contains("/tmp/exports/shift-7.md")));
@@ -1087,7 +1112,8 @@ fn closing_a_shift_left_open_goes_through_the_end_of_shift_then_starts_a_new_one
     let effects = ctrl(&mut app, 's');
     assert!(matches!(
         effects.as_slice(),
-        [Effect::EndShift { shift: ShiftId(6), handover }] if handover == "Deux rappels pour demain"
+        [Effect::EndShift { shift: ShiftId(6), handover, after: AfterShift::NewShift }]
+            if handover == "Deux rappels pour demain"
     ));
     // A refused close keeps the screen and the note, to try again.
     app.apply(Reply::Failed("disque plein".into()));
@@ -1096,7 +1122,10 @@ fn closing_a_shift_left_open_goes_through_the_end_of_shift_then_starts_a_new_one
     let effects = ctrl(&mut app, 's');
     assert!(matches!(effects.as_slice(), [Effect::EndShift { shift: ShiftId(6), .. }]));
     // Closed and summarised: Camille stays, on a new shift, told where the summary is.
-    let effects = app.apply(Reply::ShiftEnded(Ok("/tmp/exports/shift-6.md".into())));
+    let effects = app.apply(Reply::ShiftEnded {
+        written: Ok("/tmp/exports/shift-6.md".into()),
+        after: AfterShift::NewShift,
+    });
     assert!(matches!(effects.as_slice(), [Effect::StartShift]), "{effects:?}");
     assert!(app.is_unlocked(), "not locked: the listener who just unlocked carries on");
     assert!(top(&app).is_none());
@@ -1250,7 +1279,7 @@ fn a_message_goes_once_what_it_says_is_no_longer_true() {
 fn a_closed_shift_is_told_as_done_a_refusal_as_failed() {
     let mut app = unlocked_app();
     key(&mut app, KeyCode::F(10));
-    app.apply(Reply::ShiftEnded(Ok("/tmp/exports/shift-7.md".into())));
+    app.apply(Reply::ShiftEnded { written: Ok("/tmp/exports/shift-7.md".into()), after: AfterShift::Lock });
     let notice = unlock_form(&app).message.clone().unwrap();
     assert_eq!(notice.tone, gate::Tone::Done, "{notice:?}");
     app.apply(Reply::UnlockFailed { message: "mauvaise phrase".into(), wrong_passphrase: true });
@@ -1260,14 +1289,13 @@ fn a_closed_shift_is_told_as_done_a_refusal_as_failed() {
 #[test]
 fn hints_offer_only_what_works_here() {
     let mut app = unlocked_app();
-    let session = app.session.as_ref().unwrap();
-    assert_eq!(session.key_contexts(), &[Context::Main]);
+    assert_eq!(app.key_route(), KeyRoute::Panes(&[Context::Main]));
     for action in [Action::StartCall, Action::QuickSilent, Action::Quit] {
         assert!(app.offers(action), "{action:?} when idle");
     }
     assert!(!app.offers(Action::SupervisorView), "a listener is refused the supervisor's view");
     key(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.session.as_ref().unwrap().key_contexts(), &[Context::Call, Context::Main]);
+    assert_eq!(app.key_route(), KeyRoute::Panes(&[Context::Call, Context::Main]));
     for action in [
         Action::StartCall,
         Action::Quit,
@@ -1281,7 +1309,7 @@ fn hints_offer_only_what_works_here() {
     }
     assert!(app.offers(Action::EndCall));
     key(&mut app, KeyCode::Enter);
-    assert!(app.session.as_ref().unwrap().key_contexts().is_empty(), "typing notes: global keys only");
+    assert_eq!(app.key_route(), KeyRoute::Notes, "typing notes: global keys, then the notes'");
     app.session.as_mut().unwrap().actor.role = Role::Supervisor;
     assert!(app.offers(Action::SupervisorView));
 }

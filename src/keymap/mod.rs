@@ -25,11 +25,26 @@ pub enum Context {
     File,
     /// The callback queue pane.
     Callbacks,
+    /// While the call's notes are being typed: only keys that type nothing.
+    Notes,
+    /// Popups: forms, lists, questions. In a text field a character is typed, so a key here
+    /// that is a character acts only outside text fields.
+    Popup,
+    /// The supervisor's view, before the popup keys.
+    Supervisor,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] =
-        [Context::Global, Context::Main, Context::Call, Context::File, Context::Callbacks];
+    pub const ALL: [Context; 8] = [
+        Context::Global,
+        Context::Main,
+        Context::Call,
+        Context::File,
+        Context::Callbacks,
+        Context::Notes,
+        Context::Popup,
+        Context::Supervisor,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +53,9 @@ impl Context {
             Context::Call => "call",
             Context::File => "file",
             Context::Callbacks => "callbacks",
+            Context::Notes => "notes",
+            Context::Popup => "popup",
+            Context::Supervisor => "supervisor",
         }
     }
 
@@ -258,6 +276,15 @@ impl Keymap {
                 return Err(refuse(format!(
                     "{key_name:?} is needed to type or edit notes, so it cannot be a global key \
                      (global keys work while typing): use a ctrl- or alt- chord or an F key"
+                )));
+            }
+            // Keys that act while text is being typed must not be what is typed.
+            let while_typing = context == Context::Notes
+                || (context == Context::Popup && matches!(action, Action::Save | Action::Cancel));
+            if while_typing && needed_by_text_fields(chord) && chord.code != KeyCode::Esc {
+                return Err(refuse(format!(
+                    "{key_name:?} is needed to type or edit text, and [keys.{context_name}] {action_name:?} \
+                     works while typing: use a ctrl- or alt- chord, an F key or esc"
                 )));
             }
             if context == Context::Global && chord == EMERGENCY_CARD_KEY && action != Action::EmergencyCard {

@@ -7,21 +7,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::callback_popups::assignee_label;
-use super::format::{clock, day_and_time, length};
-use super::theme::Theme;
-use crate::app::callbacks::{filtered, listener_name};
-use crate::app::popup::{QueueFilter, SupervisorView};
+use super::{Draw, assignee_label, highlight, marker};
+use crate::app::popup::{QueueFilter, SupervisorView, filtered};
 use crate::app::{App, Session};
+use crate::ui::format::{clock, day_and_time, length};
+use crate::ui::theme::Theme;
 
-pub fn draw(
-    frame: &mut Frame,
-    app: &App,
-    session: &Session,
-    view: &SupervisorView,
-    area: Rect,
-    theme: &Theme,
-) {
+impl Draw for SupervisorView {
+    fn draw(&self, frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+        draw(frame, app, session, self, area, theme)
+    }
+}
+
+fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, area: Rect, theme: &Theme) {
     let s = app.strings;
     // Below the status bar, which keeps saying what the last change did.
     let area = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
@@ -67,7 +65,7 @@ pub fn draw(
         lines.push(Line::from(spans));
     }
 
-    let who = view.listener.and_then(|id| listener_name(session, id)).unwrap_or(&s.search_all);
+    let who = view.listener.and_then(|id| session.listener_name(id)).unwrap_or(&s.search_all);
     let which = match view.filter {
         QueueFilter::All => &s.queue_filter_all,
         QueueFilter::Overdue => &s.queue_filter_overdue,
@@ -86,10 +84,11 @@ pub fn draw(
     let visible = (inner.height as usize).saturating_sub(header);
     let first = view.selected.saturating_sub(visible.saturating_sub(1));
     for (index, entry) in entries.iter().enumerate().skip(first).take(visible) {
-        let (marker, style) = super::callbacks::marker(app, entry, theme);
-        let mut line = Line::from(vec![
-            Span::raw(if index == view.selected { "▶ " } else { "  " }),
-            Span::styled(format!("{marker:<12}"), style),
+        let chosen = index == view.selected;
+        let (due, style) = crate::ui::callbacks::marker(app, entry, theme);
+        let line = Line::from(vec![
+            Span::raw(marker(chosen)),
+            Span::styled(format!("{due:<12}"), style),
             Span::raw(format!(
                 "{}  {}  {:<8} {:<14} {}",
                 day_and_time(app, entry.due_at),
@@ -103,10 +102,7 @@ pub fn draw(
                 theme.muted(),
             ),
         ]);
-        if index == view.selected {
-            line = line.style(theme.selected());
-        }
-        lines.push(line);
+        lines.push(highlight(line, chosen, theme));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
