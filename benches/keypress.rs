@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chrono::{Local, Offset, Utc};
+use chrono::Utc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -162,13 +162,7 @@ fn main() {
     let config = Config::default();
     let mut unlocks = Vec::new();
     let (mut app, mut runner, terminal) = loop {
-        let mut app = App::new(
-            config.clone(),
-            strings,
-            vec![account.login.to_owned()],
-            Utc::now(),
-            Local::now().offset().fix(),
-        );
+        let mut app = App::new(config.clone(), strings, vec![account.login.to_owned()], Utc::now());
         let mut runner = Runner::new(db.clone(), &config, KdfParams::DEFAULT);
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
         let start = Instant::now();

@@ -308,7 +308,7 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             } else {
                 ""
             };
-            let due = e.due_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M");
+            let due = invocation.config.timezone.iso_minute(e.due_at);
             let assignee = e.assignee_name.as_deref().unwrap_or("anyone");
             say!(
                 "{state:<9} {due}  {}  {:<7} {assignee}  ({} attempts)",
@@ -340,7 +340,8 @@ pub fn file_export(
         text.push('\n');
         text.into_bytes()
     } else {
-        export::access::markdown(&record, now, Strings::get(invocation.config.language)).into_bytes()
+        let config = &invocation.config;
+        export::access::markdown(&record, now, Strings::get(config.language), config.timezone).into_bytes()
     };
     export::write(out, &invocation.db, &bytes)?;
     if let Some(out) = export::out_file(out) {
@@ -377,19 +378,14 @@ pub fn purge(mut invocation: Invocation, dry_run: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A local calendar day as the instant of its midnight. Years outside 1900–9999 are refused:
-/// no call is recorded there, and the arithmetic on such instants would overflow.
-fn local_midnight(day: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    use chrono::{Datelike, TimeZone};
-    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+/// A calendar day of the configured zone (`--from`, `--to`). Years outside 1900–9999 are
+/// refused: no call is recorded there, and the arithmetic on such instants would overflow.
+fn local_day(day: &str) -> Result<chrono::NaiveDate> {
+    use chrono::Datelike;
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .ok()
         .filter(|d| (1900..=9999).contains(&d.year()))
-        .with_context(|| format!("{day:?} is not a date like 2026-11-01 (years 1900 to 9999)"))?;
-    let local = chrono::Local
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
-        .earliest()
-        .with_context(|| format!("{day} has no midnight in this time zone"))?;
-    Ok(local.with_timezone(&chrono::Utc))
+        .with_context(|| format!("{day:?} is not a date like 2026-11-01 (years 1900 to 9999)"))
 }
 
 pub fn export(
@@ -404,8 +400,11 @@ pub fn export(
     let request = match (shift, period) {
         (_, Some((from, to))) => {
             let (from_day, to_day) = (from, to);
-            let from = local_midnight(&from_day)?;
-            let to = local_midnight(&to_day)? + chrono::Duration::days(1);
+            // Local midnights, so a period holding a change of time is 23 or 25 hours longer
+            // than whole days of 24, not one hour off at an end.
+            let zone = invocation.config.timezone;
+            let from = zone.start_of_day(local_day(&from_day)?);
+            let to = zone.start_of_day(local_day(&to_day)? + chrono::Duration::days(1));
             if to <= from {
                 bail!("--to {to_day} comes before --from {from_day}");
             }

@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Duration, FixedOffset, NaiveTime, TimeZone};
+use chrono::{Duration, NaiveTime};
 use serde::Deserialize;
 
 use crate::domain::Timestamp;
 use crate::domain::emergency::{Directory, NumberOverride, OverrideError, RuleOverride, Rules};
 use crate::i18n::{Language, Strings};
+use crate::local_time::Zone;
 
 use crate::keymap::{KeyOverrides, Keymap};
 
@@ -18,6 +19,10 @@ pub struct Config {
     /// The database file; `--db` wins over it, the platform data folder is the default.
     pub database: Option<PathBuf>,
     pub language: Language,
+    /// The IANA zone every time a person reads or types is in (`Europe/Paris`); instants are
+    /// kept in UTC and converted as they are shown (`local_time`).
+    #[serde(deserialize_with = "timezone")]
+    pub timezone: Zone,
     /// Minutes without a key before the screen locks, outside a call.
     pub idle_lock_minutes: u32,
     /// The same during a call: a listener may listen a long time without typing.
@@ -51,6 +56,7 @@ impl Default for Config {
         Config {
             database: None,
             language: Language::Fr,
+            timezone: Zone::default(),
             idle_lock_minutes: 5,
             idle_lock_minutes_in_call: 45,
             retention_days: 730,
@@ -255,8 +261,14 @@ impl Config {
     }
 }
 
+/// `timezone`, refused with the key's name (serde's message gives the line).
+fn timezone<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Zone, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    name.parse().map_err(|why| serde::de::Error::custom(format!("key `timezone`: {why}")))
+}
+
 /// When a callback scheduled with `preset` at `now` falls due (next-day times are local).
-pub fn preset_due(preset: &CallbackPreset, now: Timestamp, offset: FixedOffset) -> Timestamp {
+pub fn preset_due(preset: &CallbackPreset, now: Timestamp, zone: Zone) -> Timestamp {
     if let Some(minutes) = preset.in_minutes {
         return now + Duration::minutes(minutes.into());
     }
@@ -265,11 +277,8 @@ pub fn preset_due(preset: &CallbackPreset, now: Timestamp, offset: FixedOffset) 
         .as_deref()
         .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
         .unwrap_or(NaiveTime::MIN);
-    let tomorrow = now.with_timezone(&offset).date_naive() + Duration::days(1);
-    offset
-        .from_local_datetime(&tomorrow.and_time(time))
-        .single()
-        .map_or(now + Duration::days(1), |local| local.with_timezone(&chrono::Utc))
+    let tomorrow = zone.today(now) + Duration::days(1);
+    zone.instant(tomorrow.and_time(time))
 }
 
 /// How a preset reads in the callback form: "dans 30 min", "demain à 09:00".
@@ -544,16 +553,39 @@ mod tests {
 
     #[test]
     fn presets_fall_due_in_local_time() {
-        use chrono::Utc;
-        let offset = FixedOffset::east_opt(3600).unwrap();
+        use chrono::{TimeZone, Utc};
+        let paris = Zone::default();
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 22, 30, 0).unwrap(); // 23:30 in Paris
         let in_half_hour = CallbackPreset { in_minutes: Some(30), next_day_at: None };
-        assert_eq!(preset_due(&in_half_hour, now, offset), now + Duration::minutes(30));
+        assert_eq!(preset_due(&in_half_hour, now, paris), now + Duration::minutes(30));
         let tomorrow_nine = CallbackPreset { in_minutes: None, next_day_at: Some("09:00".into()) };
         assert_eq!(
-            preset_due(&tomorrow_nine, now, offset),
+            preset_due(&tomorrow_nine, now, paris),
             Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).unwrap()
         );
+        // Scheduled in winter time the night before the spring change, due in summer time.
+        let night = Utc.with_ymd_and_hms(2026, 3, 28, 22, 30, 0).unwrap(); // 23:30 CET
+        assert_eq!(
+            preset_due(&tomorrow_nine, night, paris),
+            Utc.with_ymd_and_hms(2026, 3, 29, 7, 0, 0).unwrap() // 09:00 CEST
+        );
+        let noumea: Zone = "Pacific/Noumea".parse().unwrap();
+        assert_eq!(
+            preset_due(&tomorrow_nine, now, noumea), // already 09:30 on the 24th there
+            Utc.with_ymd_and_hms(2026, 11, 24, 22, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_time_zone_is_an_iana_name_checked_with_its_line() {
+        assert_eq!(Config::default().timezone.to_string(), "Europe/Paris");
+        let config = Config::parse("timezone = \"America/Montreal\"\n").unwrap();
+        assert_eq!(config.timezone.to_string(), "America/Montreal");
+        let err = Config::parse("language = \"fr\"\ntimezone = \"Europe/Pari\"\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("timezone"), "{err}");
+        assert!(err.contains("key `timezone`: \"Europe/Pari\" is not a time zone"), "{err}");
+        let err = Config::parse("timezone = 1\n").unwrap_err();
+        assert!(err.contains("line 1") && err.contains("timezone"), "{err}");
     }
 
     #[test]

@@ -346,6 +346,7 @@ strings!(
     summary_title_period,
     summary_notes,
     summary_audit,
+    export_times_in,
     end_shift_call_running,
     shift_ended,
     shift_ended_no_export,

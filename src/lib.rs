@@ -13,6 +13,7 @@ pub mod hardening;
 pub mod i18n;
 pub mod keymap;
 pub mod last_login;
+pub mod local_time;
 pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;

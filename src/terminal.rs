@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use chrono::{Local, Offset, Utc};
+use chrono::Utc;
 use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
@@ -47,8 +47,7 @@ pub fn run(
         Err(err) => return Err(err).context(format!("cannot open {}", db.display())),
     };
     let strings = Strings::get(config.language);
-    let offset = Local::now().offset().fix();
-    let mut app = App::new(config, strings, logins, Utc::now(), offset);
+    let mut app = App::new(config, strings, logins, Utc::now());
     app.colors = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.demo_accounts = demo_accounts;
     app.preselect(login.as_deref(), last_login::read(&db).as_deref());

@@ -331,10 +331,16 @@ fn the_access_export_holds_everything_on_the_file_and_is_audited() {
     assert_eq!(back["events"][0]["kind"], "closed");
     assert!(!text.contains("Dominique"), "listeners are not named");
 
-    let md = access::markdown(&record, now, Strings::get(permanence::i18n::Language::Fr));
+    let paris = permanence::local_time::Zone::default();
+    let md = access::markdown(&record, now, Strings::get(permanence::i18n::Language::Fr), paris);
     for expected in [code.as_str(), SUMMARY_CANARY, NOTE_CANARY, "0612345678", "Résolu", "après 18h"] {
         assert!(md.contains(expected), "{expected} missing from:\n{md}");
     }
+    // A person reads local times, with the zone said once; JSON keeps UTC instants.
+    let started = record.calls[0].started_at;
+    assert!(md.contains(&format!("### {} —", paris.date_and_time(started))), "{md}");
+    assert!(md.contains("Heures locales (Europe/Paris)") && !md.contains("UTC"), "{md}");
+    assert_eq!(back["calls"][0]["started_at"], started.to_rfc3339());
     assert!(!md.contains("Dominique"));
     assert!(matches!(store.file_for_access_request("ZZZ-999"), Err(StoreError::Invalid(_))));
 }

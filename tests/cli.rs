@@ -285,10 +285,10 @@ fn export_a_shift_and_a_month_from_the_shell() {
     let db = home.path().join("permanence.db");
     let db_str = db.to_str().unwrap();
     init(home.path(), db_str);
+    let now = chrono::Utc::now();
     {
         let mut store = permanence::store::Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
         let shift = store.start_shift().unwrap();
-        let now = chrono::Utc::now();
         let call = NewCall {
             shift_id: shift.id,
             started_at: now - chrono::Duration::minutes(5),
@@ -309,7 +309,8 @@ fn export_a_shift_and_a_month_from_the_shell() {
     assert_eq!(csv.lines().count(), 2, "a header and one call: {csv}");
     assert!(!csv.contains("CANARY-CLI-EXPORT"));
 
-    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    // The day of the call in the configured zone (Paris by default), not the machine's.
+    let today = permanence::local_time::Zone::default().today(now - chrono::Duration::minutes(5)).to_string();
     let month = home.path().join("month.json");
     let out = run(
         home.path(),
@@ -339,4 +340,124 @@ fn export_a_shift_and_a_month_from_the_shell() {
     let bad = run(home.path(), &["--db", db_str, "--passphrase-stdin", "export", "--shift", "soon"], &pass);
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("current, last or a number"), "{}", text(&bad.stderr));
+}
+
+/// Issue 15: what the command line prints for people, its Markdown summaries and the
+/// right-of-access export read the configured zone (Europe/Paris by default), whatever the
+/// machine's `TZ`, with the year; a period's days are that zone's (23 hours on 29 March 2026
+/// in Paris); JSON keeps UTC instants.
+#[test]
+fn times_people_read_are_in_the_configured_zone_whatever_the_machine_s() {
+    use chrono::{TimeZone, Utc};
+    use permanence::domain::call::{CallRecord, CallType, NewCall};
+    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+    use permanence::domain::caller_file::FileProfile;
+
+    let home = tempfile::tempdir().unwrap();
+    let db = common::db_in(home.path());
+    let utc = |y, m, d, h, min| Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap();
+    let mut store = common::create(&db);
+    let shift = store.start_shift().unwrap();
+    let file = store.create_file(&FileProfile::default()).unwrap();
+    // 01:30 winter time and 23:30 summer time on 29 March in Paris, then 00:30 on the 30th.
+    for (started, notes) in [
+        (utc(2026, 3, 29, 0, 30), "appel de la nuit"),
+        (utc(2026, 3, 29, 21, 30), "appel du soir"),
+        (utc(2026, 3, 29, 22, 30), "appel du lendemain"),
+    ] {
+        let record =
+            CallRecord { caller_file_id: Some(file.id), notes: notes.into(), ..CallRecord::default() };
+        let ended_at = started + chrono::Duration::minutes(10);
+        let call = NewCall {
+            shift_id: shift.id,
+            started_at: started,
+            ended_at,
+            call_type: CallType::Listening,
+            record,
+        };
+        store.save_call(&call).unwrap();
+    }
+    let callback = NewCallback::with_consent(
+        true,
+        file.id,
+        None,
+        utc(2023, 11, 25, 9, 0),
+        Priority::Normal,
+        PhoneNumber::parse("0639980000").unwrap(),
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    store.schedule_callback(&callback).unwrap();
+    drop(store);
+
+    let db = db.to_str().unwrap();
+    let noumea = home.path().join("noumea.toml");
+    std::fs::write(&noumea, "timezone = \"Pacific/Noumea\"\n").unwrap();
+    let noumea = noumea.to_str().unwrap();
+    let pass = format!("{SUPERVISOR_PASS}\n");
+    // (the machine's TZ, the config, the zone read, a call's and the callback's local times,
+    // the period's bounds in UTC, the calls in it)
+    let cases = [
+        (
+            "America/Montreal",
+            None,
+            "Europe/Paris",
+            ["01:30", "23:30"],
+            "10:00",
+            ["2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"],
+            2,
+        ),
+        (
+            "Europe/Paris",
+            Some(noumea),
+            "Pacific/Noumea",
+            ["11:30", "08:30"],
+            "20:00",
+            ["2026-03-28T13:00:00Z", "2026-03-29T13:00:00Z"],
+            1,
+        ),
+    ];
+    for (tz, config, zone, call_times, due_time, bounds, calls) in cases {
+        let run = |args: &[&str]| {
+            let mut all = vec!["--db", db, "--passphrase-stdin"];
+            if let Some(config) = config {
+                all.extend(["--config", config]);
+            }
+            all.extend(args);
+            let out = common::cli::run_with(home.path(), &all, &pass, &[("TZ", tz)], common::cli::HANG);
+            assert!(out.status.success(), "{all:?}: {}", text(&out.stderr));
+            text(&out.stdout)
+        };
+        let read = |name: &str| std::fs::read_to_string(home.path().join(name)).unwrap();
+
+        let queue = run(&["queue"]);
+        assert!(queue.contains(&format!("2023-11-25 {due_time}")), "TZ={tz}, {zone}: {queue}");
+        let queue = run(&["queue", "--format", "json"]);
+        assert!(queue.contains("\"due_at\": \"2023-11-25T09:00:00+00:00\""), "{queue}");
+
+        let json = format!("period-{tz}.json").replace('/', "-");
+        run(&["export", "--from", "2026-03-29", "--to", "2026-03-29", "--format", "json", "--out", &json]);
+        let json: serde_json::Value = serde_json::from_str(&read(&json)).unwrap();
+        let scope = &json["summary"]["scope"];
+        assert_eq!([&scope["from"], &scope["to"]], bounds, "TZ={tz}, {zone}");
+        assert_eq!(json["summary"]["calls"], calls, "TZ={tz}, {zone}");
+        assert_eq!(json["calls"][0]["started_at"], "2026-03-29T00:30:00Z");
+
+        let md = format!("period-{tz}.md").replace('/', "-");
+        run(&["export", "--from", "2026-03-29", "--to", "2026-03-29", "--include-notes", "--out", &md]);
+        let md = read(&md);
+        assert!(md.contains("# Statistiques du 29/03/2026 au 29/03/2026"), "{md}");
+        assert!(md.contains(&format!("Heures locales ({zone})")), "{md}");
+        assert!(md.contains(&format!("### 29/03/2026 {} — ", call_times[0])), "{md}");
+        assert!(!md.contains("UTC"), "{md}");
+
+        let access = format!("access-{tz}.md").replace('/', "-");
+        run(&["file", "export", file.code.as_str(), "--out", &access]);
+        let access = read(&access);
+        assert!(access.contains(&format!("### 29/03/2026 {} — ", call_times[0])), "{access}");
+        assert!(access.contains(&format!(" {} — ", call_times[1])), "{access}");
+        assert!(access.contains(&format!("25/11/2023 {due_time}")), "{access}");
+        assert!(access.contains(&format!("Heures locales ({zone})")) && !access.contains("UTC"), "{access}");
+    }
 }

@@ -20,6 +20,10 @@ use permanence::store::{KeyFile, Store};
 
 const CHILD: &str = "PERMANENCE_CRASH_CHILD_DB";
 const PURGE_CHILD: &str = "PERMANENCE_PURGE_CHILD_DB";
+/// The instant every purge of the loop takes as "now" (microseconds since the epoch): with the
+/// wall clock, files crossing the retention cutoff during the loop made a finished purge look
+/// like half a purge, or left a few files due that the check's own purge then took.
+const PURGE_AT: &str = "PERMANENCE_PURGE_AT_MICROS";
 const THEMES: [&str; 2] = ["deuil", "isolement"];
 
 /// The child's side, started by the parent (this test binary, `--ignored --exact`, with
@@ -149,8 +153,10 @@ fn purge_child() {
         record,
     };
     println!("call {}", store.save_call(&call).unwrap().0);
+    let at = std::env::var(PURGE_AT).expect("the parent gives the purge's instant");
+    let at = chrono::DateTime::from_timestamp_micros(at.parse().unwrap()).unwrap();
     println!("purging");
-    let report = store.purge(Utc::now(), false).unwrap();
+    let report = store.purge(at, false).unwrap();
     println!("purged {}", report.files);
 }
 
@@ -180,15 +186,17 @@ fn copy_store(from: &std::path::Path, to: &std::path::Path) {
 fn run_purge_kills(iterations: usize) {
     let dir = tempfile::tempdir().unwrap();
     let pristine = store_due_for_a_large_purge(dir.path(), 60_000);
+    let purge_at = Utc::now();
     let (calls_before, due) = {
         let mut store = Store::open(&pristine, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-        (store.counts().unwrap().calls, store.purge(Utc::now(), true).unwrap().files)
+        (store.counts().unwrap().calls, store.purge(purge_at, true).unwrap().files)
     };
     let db = dir.path().join("permanence.db");
     let spawn = || {
         Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "purge_child", "--ignored", "--nocapture", "--test-threads", "1"])
             .env(PURGE_CHILD, &db)
+            .env(PURGE_AT, purge_at.timestamp_micros().to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -243,7 +251,7 @@ fn run_purge_kills(iterations: usize) {
         assert_eq!(store.counts().unwrap().calls, calls_before + 1, "iteration {iteration}");
         // The purge is one transaction: all of it, or none of it. (Asked as at an unlock: what is
         // due is more than the share a purge at unlock may take, so it is only counted.)
-        let left = match store.purge_at_unlock(Utc::now()).unwrap() {
+        let left = match store.purge_at_unlock(purge_at).unwrap() {
             UnlockPurge::AwaitingSupervisor(report) => report.files,
             UnlockPurge::Nothing => 0,
             UnlockPurge::RetentionNotSet => panic!("iteration {iteration}: the centre's retention was lost"),

@@ -478,3 +478,51 @@ fn ending_a_shift_in_the_terminal_writes_its_summary_and_hands_over() {
     let last = store.last_closed_shift().unwrap().expect("the shift is closed");
     assert_eq!(last.handover_note.as_deref(), Some("Rien de particulier, CANARY-HANDOVER."));
 }
+
+/// Issue 15: the real terminal reads the configured zone, not the machine's `TZ`: its clock,
+/// and the summary it writes at the end of a shift (once in UTC).
+#[test]
+fn the_terminal_reads_the_configured_zone_not_the_machine_s() {
+    if !available() {
+        return;
+    }
+    for (tz, timezone) in [("America/Montreal", None), ("Europe/Paris", Some("Pacific/Noumea"))] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db_in(dir.path());
+        let mut store = create(&db);
+        add_listener(&mut store);
+        drop(store);
+        let mut args = vec!["--db".to_owned(), db.to_str().unwrap().to_owned()];
+        let mut zone = permanence::local_time::Zone::default();
+        if let Some(timezone) = timezone {
+            let config = dir.path().join("config.toml");
+            std::fs::write(&config, format!("timezone = \"{timezone}\"\n")).unwrap();
+            args.extend(["--config".to_owned(), config.to_str().unwrap().to_owned()]);
+            zone = timezone.parse().unwrap();
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let tmux = Tmux::start_with_env(dir.path(), &args, &[("TZ", tz)], 100, 30);
+        unlock_as_camille(&tmux);
+        tmux.wait_for("Pas d'appel en cours");
+        // The clock shows one of the minutes the screen was read in, on the zone's clock.
+        let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+        let top = tmux.screen().lines().next().unwrap_or_default().to_owned();
+        let after = chrono::Utc::now();
+        let shown = [zone.clock(before), zone.clock(after)];
+        assert!(shown.iter().any(|clock| top.trim_end().ends_with(clock.as_str())), "{shown:?} in {top}");
+
+        tmux.keys(&["F10"]);
+        tmux.wait_for("0 appel");
+        tmux.keys(&["C-s"]);
+        tmux.wait_for("✓ Permanence close");
+        tmux.keys(&["C-q"]);
+        tmux.wait_exit();
+        let store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+        let shift = store.last_closed_shift().unwrap().expect("the shift is closed");
+        let name = format!("shift-{}-{}.md", shift.id.0, zone.today(shift.started_at));
+        let text = std::fs::read_to_string(dir.path().join("exports").join(&name)).unwrap();
+        let title = format!("# Permanence de Camille, {} → ", zone.date_and_time(shift.started_at));
+        assert!(text.contains(&title), "TZ={tz}, {zone}: {title} in\n{text}");
+        assert!(text.contains(&format!("Heures locales ({zone})")) && !text.contains("UTC"), "{text}");
+    }
+}

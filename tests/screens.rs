@@ -1,7 +1,7 @@
 //! Every screen and popup drawn on ratatui's TestBackend, at 80×24 and 160×48, in French and
 //! English, kept as insta snapshots; and the styles that carry meaning, asserted on cells.
 
-use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -41,12 +41,15 @@ fn now() -> DateTime<Utc> {
 }
 
 fn app(language: Language, logins: &[&str]) -> App {
+    app_at(language, logins, now())
+}
+
+fn app_at(language: Language, logins: &[&str], at: DateTime<Utc>) -> App {
     let mut app = App::new(
         Config { language, ..Config::default() },
         Strings::get(language),
         logins.iter().map(|l| (*l).to_owned()).collect(),
-        now(),
-        FixedOffset::east_opt(3600).unwrap(),
+        at,
     );
     app.colors = true;
     app
@@ -95,7 +98,12 @@ fn unlocked(language: Language) -> App {
 }
 
 fn unlocked_with(language: Language, access: Access) -> App {
-    let mut app = app(language, &["coord", "camille"]);
+    unlocked_at(language, access, now())
+}
+
+/// Camille unlocked at `at`, her shift open for 95 minutes, with the queue.
+fn unlocked_at(language: Language, access: Access, at: DateTime<Utc>) -> App {
+    let mut app = app_at(language, &["coord", "camille"], at);
     app.apply(Reply::Unlocked(Box::new(Unlocked {
         purged: Default::default(),
         access,
@@ -113,7 +121,7 @@ fn unlocked_with(language: Language, access: Access) -> App {
     app.apply(Reply::ShiftStarted(Shift {
         id: ShiftId(7),
         listener_id: ListenerId(2),
-        started_at: now() - Duration::minutes(95),
+        started_at: at - Duration::minutes(95),
         ended_at: None,
         handover_note: None,
     }));
@@ -1076,5 +1084,89 @@ fn the_quit_dialog_names_a_pending_prompt() {
         let screen = terminal.backend().to_string();
         assert!(screen.contains("Quitter") || screen.contains("quitter"), "{screen}");
         find(terminal.backend().buffer(), "sans suite : 15, 112");
+    }
+}
+
+/// Camille's queue with a callback left over from 2023 first, read in `zone`; Sacha on a
+/// shift begun the evening before, Camille on hers since this morning.
+fn in_zone(zone: &str) -> App {
+    let mut app = unlocked(Language::Fr);
+    app.config.timezone = zone.parse().unwrap();
+    let old = QueueEntry {
+        id: CallbackId(9),
+        version: 0,
+        file_id: FileId(30),
+        flagged: false,
+        note: String::new(),
+        file_code: FileCode::parse("VEH-283").unwrap(),
+        due_at: Utc.with_ymd_and_hms(2023, 11, 25, 9, 0, 0).unwrap(),
+        priority: Priority::Normal,
+        assignee: Assignee::Anyone,
+        assignee_name: None,
+        attempts: 2,
+    };
+    app.apply(Reply::Queue(std::iter::once(old).chain(queue()).collect()));
+    app.apply(Reply::Overview(vec![
+        OnShift {
+            listener_id: ListenerId(2),
+            name: "Camille".into(),
+            shift_started_at: now() - Duration::minutes(95),
+            calls: 4,
+            prompts_raised: 0,
+            on_call_since: None,
+            prompts_waiting: 0,
+        },
+        OnShift {
+            listener_id: ListenerId(3),
+            name: "Sacha".into(),
+            shift_started_at: Utc.with_ymd_and_hms(2026, 11, 22, 21, 10, 0).unwrap(),
+            calls: 7,
+            prompts_raised: 1,
+            on_call_since: None,
+            prompts_waiting: 0,
+        },
+    ]));
+    app
+}
+
+/// Issue 15: times are the configured zone's (not UTC, not the machine's `TZ`), and a date of
+/// another year says its year ("25/11/2023", never "25/11", which reads as this year's).
+#[test]
+fn times_are_read_in_the_configured_zone_with_their_year() {
+    for (zone, name) in [("Europe/Paris", "paris"), ("America/Montreal", "montreal")] {
+        let mut app = in_zone(zone);
+        app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+        let screen = render(&app, 80, 24).backend().to_string();
+        insta::assert_snapshot!(format!("times_callbacks_pane_{name}_80x24"), screen);
+        app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+        press(&mut app, KeyCode::F(5));
+        let screen = render(&app, 80, 24).backend().to_string();
+        insta::assert_snapshot!(format!("times_supervisor_view_{name}_80x24"), screen);
+    }
+
+    // The end of the shift, read in Montreal: its start and its end on Montreal's clock.
+    let mut app = in_zone("America/Montreal");
+    press(&mut app, KeyCode::F(10));
+    app.apply(Reply::Summary(Box::new(summary())));
+    let screen = render(&app, 80, 24).backend().to_string();
+    assert!(screen.contains("Permanence de Camille, 23/11/2026 07:30 → 09:05"), "{screen}");
+    assert!(!screen.contains("UTC"), "{screen}");
+}
+
+/// Issue 15: a terminal left open across a change of time shows the new hour at the next tick
+/// (the offset was once read at start), while durations, counted on instants, do not jump.
+#[test]
+fn the_clock_on_screen_follows_a_change_of_time_while_the_terminal_stays_open() {
+    let utc = |m: u32, d: u32, h: u32, min: u32| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+    // Autumn: 03:00 summer time becomes 02:00 winter time at 01:00 UTC. Spring: 02:00 becomes 03:00.
+    for (before, shown_before, shown_after) in
+        [(utc(10, 25, 0, 58), "02:58", "02:00"), (utc(3, 29, 0, 58), "01:58", "03:00")]
+    {
+        let mut app = unlocked_at(Language::Fr, Access::ReadWrite, before);
+        let top = row(render(&app, 80, 24).backend().buffer(), 0);
+        assert!(top.contains(&format!("· {shown_before} ")) && top.contains("1 h 35"), "{top}");
+        app.tick(before + Duration::minutes(2));
+        let top = row(render(&app, 80, 24).backend().buffer(), 0);
+        assert!(top.contains(&format!("· {shown_after} ")) && top.contains("1 h 37"), "{top}");
     }
 }

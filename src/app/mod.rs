@@ -20,7 +20,7 @@ mod session;
 pub mod status;
 mod update;
 
-use chrono::{Duration, FixedOffset};
+use chrono::Duration;
 
 use crate::config::Config;
 use crate::domain::Timestamp;
@@ -48,8 +48,6 @@ pub struct App {
     pub keymap: Keymap,
     pub directory: Directory,
     pub rules: Rules,
-    /// The local time zone's offset, for showing times (instants are kept in UTC).
-    pub offset: FixedOffset,
     pub now: Timestamp,
     /// The accounts that can unlock (from the key file: readable before unlocking).
     pub logins: Vec<String>,
@@ -64,13 +62,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(
-        config: Config,
-        strings: &'static Strings,
-        logins: Vec<String>,
-        now: Timestamp,
-        offset: FixedOffset,
-    ) -> App {
+    pub fn new(config: Config, strings: &'static Strings, logins: Vec<String>, now: Timestamp) -> App {
         let gate = if logins.is_empty() {
             Gate::Setup(SetupForm::default())
         } else {
@@ -83,7 +75,6 @@ impl App {
             config,
             directory,
             rules,
-            offset,
             now,
             logins,
             demo_accounts: Vec::new(),
@@ -93,6 +84,12 @@ impl App {
             quit: false,
             colors: true,
         }
+    }
+
+    /// The zone times are read and typed in (`timezone` in the config). Instants stay UTC;
+    /// each is converted as it is shown, so the offset is never a stale one from the start.
+    pub fn zone(&self) -> crate::local_time::Zone {
+        self.config.timezone
     }
 
     /// Starts the unlock screen on `asked` (`--as`), else on `remembered` (the account last
@@ -140,7 +137,7 @@ impl App {
             directory: &self.directory,
             rules: &self.rules,
             now: self.now,
-            offset: self.offset,
+            zone: self.config.timezone,
             session,
         };
         let outcome = act(&mut popup, &mut cx);

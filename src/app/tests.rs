@@ -26,7 +26,6 @@ use crate::domain::{FileId, ListenerId, ShiftId};
 use crate::i18n::Language;
 use crate::keymap::Action;
 use crate::keymap::Context;
-use chrono::FixedOffset;
 
 fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 23, 14, 0, 0).unwrap()
@@ -52,7 +51,6 @@ fn new_app(logins: &[&str]) -> App {
         Strings::get(Language::Fr),
         logins.iter().map(|l| (*l).to_owned()).collect(),
         now(),
-        FixedOffset::east_opt(3600).unwrap(),
     )
 }
 

@@ -1,11 +1,13 @@
 //! A callback's due time as a listener types it, in French or in ISO form:
 //! `2026-11-24 14:30`, `2026-11-24T14:30`, `24/11 14h30`, `24/11/2026 9h`, `demain 9h`,
 //! `aujourd'hui 18:00`, `dans 2h`, `dans 45 min` (and `tomorrow`, `today`, `in 2h`).
-//! Times are local (the terminal's offset); the result is an instant in UTC.
+//! Times are local (the configured zone, with the offset in force on that day); the result is
+//! an instant in UTC.
 
-use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::Timestamp;
+use crate::local_time::Zone;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -15,10 +17,10 @@ pub struct BadDue(pub String);
 
 /// Reads `text` relative to `now`. A time already past today, or a date without a year
 /// already past this year, is refused rather than guessed.
-pub fn parse_due(text: &str, now: Timestamp, offset: FixedOffset) -> Result<Timestamp, BadDue> {
+pub fn parse_due(text: &str, now: Timestamp, zone: Zone) -> Result<Timestamp, BadDue> {
     let bad = || BadDue(text.to_owned());
     let lower = text.trim().to_lowercase().replace('’', "'");
-    let today = now.with_timezone(&offset).date_naive();
+    let today = zone.today(now);
     if let Some(rest) = lower.strip_prefix("dans ").or_else(|| lower.strip_prefix("in ")) {
         return relative(rest.trim()).map(|d| now + d).ok_or_else(bad);
     }
@@ -34,8 +36,7 @@ pub fn parse_due(text: &str, now: Timestamp, offset: FixedOffset) -> Result<Time
         _ => date(day, today).ok_or_else(bad)?,
     };
     let time = clock(time).ok_or_else(bad)?;
-    let local = offset.from_local_datetime(&NaiveDateTime::new(date, time)).single().ok_or_else(bad)?;
-    let due = local.with_timezone(&chrono::Utc);
+    let due = zone.instant(NaiveDateTime::new(date, time));
     if due < now - Duration::minutes(1) {
         return Err(bad());
     }
@@ -82,18 +83,18 @@ fn clock(text: &str) -> Option<NaiveTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
+    use chrono::{TimeZone, Utc};
 
     fn now() -> Timestamp {
         Utc.with_ymd_and_hms(2026, 11, 23, 13, 0, 0).unwrap() // 14:00 in Paris (UTC+1)
     }
 
-    fn paris() -> FixedOffset {
-        FixedOffset::east_opt(3600).unwrap()
+    fn paris() -> Zone {
+        Zone::default()
     }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> Timestamp {
-        paris().with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+        chrono_tz::Europe::Paris.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
     }
 
     #[test]
@@ -132,5 +133,23 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn times_typed_across_a_change_of_time_are_read_with_that_day_s_offset() {
+        let utc = |d: u32, m: u32, h: u32, min: u32| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+        // Typed in winter time for a day in summer time, and the other way round.
+        let march = utc(28, 3, 20, 0); // 21:00 CET
+        assert_eq!(parse_due("demain 9h", march, paris()), Ok(utc(29, 3, 7, 0)));
+        assert_eq!(parse_due("dans 12h", march, paris()), Ok(march + Duration::hours(12)));
+        // 02:30 does not exist that night: the same wall time after the change, 03:30 CEST.
+        assert_eq!(parse_due("demain 2h30", march, paris()), Ok(utc(29, 3, 1, 30)));
+        let october = utc(24, 10, 20, 0); // 22:00 CEST
+        assert_eq!(parse_due("demain 9h", october, paris()), Ok(utc(25, 10, 8, 0)));
+        // 02:30 happens twice that night: the first one.
+        assert_eq!(parse_due("25/10 2h30", october, paris()), Ok(utc(25, 10, 0, 30)));
+        // Another zone reads its own wall clock.
+        let montreal: Zone = "America/Montreal".parse().unwrap();
+        assert_eq!(parse_due("demain 9h", now(), montreal), Ok(utc(24, 11, 14, 0)));
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::callback::Callback;
 use crate::domain::caller_file::{CallerFile, FileEvent};
 use crate::domain::file_record::FileRecord;
 use crate::i18n::Strings;
+use crate::local_time::Zone;
 
 pub const FORMAT: &str = "permanence-file-access";
 pub const VERSION: u32 = 1;
@@ -108,14 +109,15 @@ pub fn json(record: &FileRecord, generated_at: Timestamp) -> Value {
 }
 
 /// The same content as `json`, for the person who asked.
-pub fn markdown(record: &FileRecord, generated_at: Timestamp, s: &Strings) -> String {
+pub fn markdown(record: &FileRecord, generated_at: Timestamp, s: &Strings, zone: Zone) -> String {
     let file = &record.file;
     let p = &file.profile;
-    let date = |at: Timestamp| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let date = |at: Timestamp| zone.date_and_time(at);
     let none = &s.file_unset;
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", s.fill(&s.access_title, &[("code", file.code.as_str())]));
-    let _ = writeln!(out, "{}\n", s.fill(&s.access_generated, &[("date", &date(generated_at))]));
+    let _ = writeln!(out, "{}", s.fill(&s.access_generated, &[("date", &date(generated_at))]));
+    let _ = writeln!(out, "{}\n", s.fill(&s.export_times_in, &[("zone", &zone.to_string())]));
     let _ = writeln!(out, "## {}\n", s.pane_file);
     let mut row = |label: &str, value: String| {
         let _ = writeln!(out, "- **{label}** : {value}");

@@ -98,7 +98,9 @@ pub fn write_summary(
     let head = store.record_export(request, include_notes)?;
     let strings = Strings::get(config.language);
     let mut bytes = match format {
-        SummaryFormat::Markdown => summary::markdown(&summary, &calls, &head, strings).into_bytes(),
+        SummaryFormat::Markdown => {
+            summary::markdown(&summary, &calls, &head, strings, config.timezone).into_bytes()
+        }
         SummaryFormat::Json => {
             let mut text = serde_json::to_string_pretty(&summary::json(&summary, &calls, &head))?;
             text.push('\n');
@@ -126,7 +128,7 @@ pub fn write_summary(
                 None => db.parent().unwrap_or(Path::new(".")).join("exports"),
             };
             create_private_folder(&folder)?;
-            let mut name = summary::default_name(&summary, format.extension());
+            let mut name = summary::default_name(&summary, format.extension(), config.timezone);
             if encrypted {
                 name.push_str(".age");
             }

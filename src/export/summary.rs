@@ -7,21 +7,29 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::domain::Timestamp;
 use crate::domain::summary::{CallRow, LevelCounts, Scope, Summary};
 use crate::i18n::Strings;
+use crate::local_time::Zone;
 use crate::store::AuditHead;
 
 pub const FORMAT: &str = "permanence-summary";
 pub const VERSION: u32 = 1;
 
-/// The file name an export gets when none is given: `shift-42-2026-11-23.md`.
-pub fn default_name(summary: &Summary, extension: &str) -> String {
+/// The file name an export gets when none is given: `shift-42-2026-11-23.md`, with local days
+/// (a night shift started at 00:30 in Paris is that day's, not the day before's in UTC).
+pub fn default_name(summary: &Summary, extension: &str, zone: Zone) -> String {
     match &summary.scope {
-        Scope::Shift { id, from, .. } => format!("shift-{}-{}.{extension}", id.0, from.format("%Y-%m-%d")),
+        Scope::Shift { id, from, .. } => format!("shift-{}-{}.{extension}", id.0, zone.today(*from)),
         Scope::Period { from, to } => {
-            format!("period-{}-{}.{extension}", from.format("%Y-%m-%d"), to.format("%Y-%m-%d"))
+            format!("period-{}-{}.{extension}", zone.today(*from), zone.today(last_instant(*to)))
         }
     }
+}
+
+/// A period ends before `to` (the next day's midnight): its last day is the one before.
+fn last_instant(to: Timestamp) -> Timestamp {
+    to - chrono::Duration::seconds(1)
 }
 
 pub fn json(summary: &Summary, calls: &[CallRow], head: &AuditHead) -> Value {
@@ -161,22 +169,30 @@ pub fn lines(summary: &Summary, s: &Strings) -> Vec<String> {
     out
 }
 
-pub fn title(summary: &Summary, s: &Strings) -> String {
-    let date = |at: crate::domain::Timestamp| at.format("%Y-%m-%d %H:%M UTC").to_string();
+/// "Permanence de Camille, 23/11/2026 13:30 → 15:05" (the end's date only when it is another
+/// day), "Statistiques du 01/11/2026 au 30/11/2026": local times, as the screen reads them.
+pub fn title(summary: &Summary, s: &Strings, zone: Zone) -> String {
     match &summary.scope {
-        Scope::Shift { listener, from, to, .. } => s.fill(
-            &s.summary_title_shift,
-            &[("listener", listener), ("from", &date(*from)), ("to", &date(*to))],
-        ),
-        Scope::Period { from, to } => {
-            s.fill(&s.summary_title_period, &[("from", &date(*from)), ("to", &date(*to))])
+        Scope::Shift { listener, from, to, .. } => {
+            let to =
+                if zone.today(*to) == zone.today(*from) { zone.clock(*to) } else { zone.date_and_time(*to) };
+            s.fill(
+                &s.summary_title_shift,
+                &[("listener", listener), ("from", &zone.date_and_time(*from)), ("to", &to)],
+            )
         }
+        Scope::Period { from, to } => s.fill(
+            &s.summary_title_period,
+            &[("from", &zone.date(*from)), ("to", &zone.date(last_instant(*to)))],
+        ),
     }
 }
 
-pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Strings) -> String {
+pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Strings, zone: Zone) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", title(summary, s));
+    let _ = writeln!(out, "# {}\n", title(summary, s, zone));
+    // Said once: a reader elsewhere, or a year later, knows which clock the times are on.
+    let _ = writeln!(out, "{}\n", s.fill(&s.export_times_in, &[("zone", &zone.to_string())]));
     for line in lines(summary, s) {
         let _ = writeln!(out, "- {line}");
     }
@@ -188,7 +204,7 @@ pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Stri
             let _ = writeln!(
                 out,
                 "### {} — {}\n",
-                call.started_at.format("%Y-%m-%d %H:%M UTC"),
+                zone.date_and_time(call.started_at),
                 s.call_type(call.call_type)
             );
             for line in call.notes.as_deref().unwrap_or_default().lines() {
@@ -206,4 +222,89 @@ pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Stri
         let _ = writeln!(out, "\n{}", s.summary_audit_unrecorded);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::domain::{ListenerId, ShiftId};
+
+    fn with_scope(scope: Scope) -> Summary {
+        Summary {
+            scope,
+            generated_at: Utc::now(),
+            calls: 0,
+            total_seconds: 0,
+            median_seconds: 0,
+            by_type: Default::default(),
+            by_theme: Default::default(),
+            by_outcome: Default::default(),
+            rud: Default::default(),
+            prompts: Vec::new(),
+            callbacks: Default::default(),
+            files: Default::default(),
+        }
+    }
+
+    #[test]
+    fn titles_and_file_names_use_local_days_and_times() {
+        let s = Strings::get(crate::i18n::Language::Fr);
+        let paris = Zone::default();
+        let utc = |m, d, h, min| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+        // A night shift from 22:30 on 24 October (summer time) to 06:15 on the 25th (winter
+        // time), which starts on the 24th in Paris (and on the 24th in UTC too: 20:30).
+        let night = with_scope(Scope::Shift {
+            id: ShiftId(42),
+            listener_id: ListenerId(2),
+            listener: "Camille".into(),
+            from: utc(10, 24, 20, 30),
+            to: utc(10, 25, 5, 15),
+        });
+        assert_eq!(title(&night, s, paris), "Permanence de Camille, 24/10/2026 22:30 → 25/10/2026 06:15");
+        assert_eq!(default_name(&night, "md", paris), "shift-42-2026-10-24.md");
+        // Begun at 00:30 in Paris: that day's shift, though it is still the day before in UTC.
+        let after_midnight = with_scope(Scope::Shift {
+            id: ShiftId(43),
+            listener_id: ListenerId(2),
+            listener: "Camille".into(),
+            from: utc(11, 23, 23, 30),
+            to: utc(11, 24, 3, 0),
+        });
+        assert_eq!(title(&after_midnight, s, paris), "Permanence de Camille, 24/11/2026 00:30 → 04:00");
+        assert_eq!(default_name(&after_midnight, "json", paris), "shift-43-2026-11-24.json");
+        // March in Paris: from its first midnight (winter time) to 1 April's (summer time).
+        let march = with_scope(Scope::Period {
+            from: paris.start_of_day(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
+            to: paris.start_of_day(chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()),
+        });
+        assert_eq!(title(&march, s, paris), "Statistiques du 01/03/2026 au 31/03/2026");
+        assert_eq!(default_name(&march, "csv", paris), "period-2026-03-01-2026-03-31.csv");
+    }
+
+    #[test]
+    fn markdown_says_its_zone_and_reads_it() {
+        let s = Strings::get(crate::i18n::Language::En);
+        let montreal: Zone = "America/Montreal".parse().unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 7, 14, 2, 0, 0).unwrap();
+        let summary = with_scope(Scope::Period { from: at, to: at + chrono::Duration::days(1) });
+        let row = CallRow {
+            started_at: at,
+            seconds: 60,
+            call_type: crate::domain::call::CallType::Listening,
+            linked_to_file: false,
+            themes: Vec::new(),
+            rud: Default::default(),
+            prompts: Vec::new(),
+            orientations: Vec::new(),
+            outcome: None,
+            notes: Some("a note".into()),
+        };
+        let head = AuditHead { entry: 1, hash: "00".into(), recorded: true };
+        let text = markdown(&summary, &[row], &head, s, montreal);
+        assert!(text.contains("Local times (America/Montreal)."), "{text}");
+        assert!(text.contains("### 13/07/2026 22:00 — "), "the evening before in Montreal: {text}");
+        assert!(!text.contains("UTC"), "{text}");
+    }
 }

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::day_and_time;
+use super::format::short_date_and_time;
 use super::theme::Theme;
 use crate::app::{App, Pane, Session};
 use crate::domain::callback::{Assignee, QueueEntry};
@@ -22,6 +22,9 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     let visible = area.height as usize;
     // Keep the selection in view.
     let first = session.queue_selected.saturating_sub(visible.saturating_sub(1));
+    // A date from another year is longer: the columns after it stay aligned.
+    let dates: Vec<String> = session.queue.iter().map(|e| short_date_and_time(app, e.due_at)).collect();
+    let width = dates.iter().map(|d| d.chars().count()).max().unwrap_or(0);
     let lines: Vec<Line> = session
         .queue
         .iter()
@@ -38,8 +41,8 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             let mut line = Line::from(vec![
                 Span::styled(format!("{marker:<11}"), marker_style),
                 Span::raw(format!(
-                    "{}  {:<8} {:<8} {}",
-                    day_and_time(app, entry.due_at),
+                    "{:<width$}  {:<8} {:<8} {}",
+                    dates[index],
                     entry.file_code,
                     s.priority(entry.priority),
                     assignee

@@ -1,34 +1,29 @@
-//! Times and durations as a listener reads them, in local time.
+//! Times and durations as a listener reads them: instants in the configured zone
+//! (`local_time`), converted at each frame, compared with the app's `now`.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset};
+use chrono::Duration;
 
 use crate::app::App;
 use crate::domain::Timestamp;
 
-pub fn local(app: &App, at: Timestamp) -> DateTime<FixedOffset> {
-    at.with_timezone(&app.offset)
-}
-
+/// `15:05`.
 pub fn clock(app: &App, at: Timestamp) -> String {
-    local(app, at).format("%H:%M").to_string()
+    app.zone().clock(at)
 }
 
-pub fn day_and_time(app: &App, at: Timestamp) -> String {
-    local(app, at).format("%d/%m %H:%M").to_string()
-}
-
+/// `23/11/2026 15:05`.
 pub fn date_and_time(app: &App, at: Timestamp) -> String {
-    local(app, at).format("%d/%m/%Y %H:%M").to_string()
+    app.zone().date_and_time(at)
 }
 
-/// `21/11 15:05`, with the year when it is not the current one (`21/11/2025 15:05`): a file's
-/// history spans years, and a date without its year would pass for this year's.
+/// `21/11 15:05`, with the year when it is not the current one (`21/11/2025 15:05`).
 pub fn short_date_and_time(app: &App, at: Timestamp) -> String {
-    if local(app, at).year() == local(app, app.now).year() {
-        day_and_time(app, at)
-    } else {
-        date_and_time(app, at)
-    }
+    app.zone().short_date_and_time(at, app.now)
+}
+
+/// `15:05` today, else the date too.
+pub fn time_or_date(app: &App, at: Timestamp) -> String {
+    app.zone().time_or_date(at, app.now)
 }
 
 /// `mm:ss`, or `h:mm:ss` past an hour.
@@ -47,6 +42,7 @@ pub fn length(elapsed: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn timers() {
@@ -56,17 +52,29 @@ mod tests {
         assert_eq!(length(Duration::minutes(12)), "12 min");
     }
 
-    #[test]
-    fn the_year_is_shown_only_when_it_is_not_this_one() {
-        use chrono::TimeZone;
-        let now = chrono::Utc.with_ymd_and_hms(2026, 1, 2, 10, 0, 0).unwrap();
+    fn app(timezone: &str, now: Timestamp) -> App {
+        let config = crate::config::Config { timezone: timezone.parse().unwrap(), ..Default::default() };
         let strings = crate::i18n::Strings::get(crate::i18n::Language::Fr);
-        let paris = FixedOffset::east_opt(3600).unwrap();
-        let app = App::new(crate::config::Config::default(), strings, Vec::new(), now, paris);
-        assert_eq!(short_date_and_time(&app, now - Duration::hours(1)), "02/01 10:00");
-        assert_eq!(short_date_and_time(&app, now - Duration::days(3)), "30/12/2025 11:00");
-        // 23:30 UTC on 31 December is already the new year in local time.
-        let new_year = chrono::Utc.with_ymd_and_hms(2025, 12, 31, 23, 30, 0).unwrap();
-        assert_eq!(short_date_and_time(&app, new_year), "01/01 00:30");
+        App::new(config, strings, Vec::new(), now)
+    }
+
+    #[test]
+    fn times_are_read_in_the_configured_zone_with_the_year_when_not_this_one() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 1, 2, 10, 0, 0).unwrap();
+        let paris = app("Europe/Paris", now);
+        assert_eq!(short_date_and_time(&paris, now - Duration::hours(1)), "02/01 10:00");
+        assert_eq!(short_date_and_time(&paris, now - Duration::days(3)), "30/12/2025 11:00");
+        let noumea = app("Pacific/Noumea", now);
+        assert_eq!(clock(&noumea, now), "21:00");
+        assert_eq!(time_or_date(&noumea, now - Duration::hours(12)), "09:00");
+        assert_eq!(time_or_date(&noumea, now - Duration::hours(24)), "01/01 21:00");
+    }
+
+    #[test]
+    fn the_clock_moves_with_a_change_of_time_in_a_running_app() {
+        let mut app = app("Europe/Paris", chrono::Utc.with_ymd_and_hms(2026, 10, 25, 0, 59, 0).unwrap());
+        assert_eq!(clock(&app, app.now), "02:59");
+        app.tick(app.now + Duration::minutes(1));
+        assert_eq!(clock(&app, app.now), "02:00");
     }
 }

@@ -22,13 +22,19 @@ pub fn available() -> bool {
 impl Tmux {
     /// Starts `permanence` with `args`, a private HOME, at `width`×`height`.
     pub fn start(home: &Path, args: &[&str], width: u16, height: u16) -> Tmux {
+        Tmux::start_with_env(home, args, &[], width, height)
+    }
+
+    /// The same with extra environment (`TZ`…).
+    pub fn start_with_env(home: &Path, args: &[&str], env: &[(&str, &str)], width: u16, height: u16) -> Tmux {
         // A private temp folder too, so a test can check nothing was written there.
         std::fs::create_dir_all(home.join("tmp")).unwrap();
         let home = home.display();
         let socket = format!("permanence-test-{}-{}", std::process::id(), unique());
         let tmux = Tmux { socket };
         let command = format!(
-            "exec env HOME='{home}' TMPDIR='{home}/tmp' TERM=xterm-256color '{}' {}",
+            "exec env HOME='{home}' TMPDIR='{home}/tmp' TERM=xterm-256color {}'{}' {}",
+            env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect::<String>(),
             env!("CARGO_BIN_EXE_permanence"),
             args.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
         );

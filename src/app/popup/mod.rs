@@ -24,7 +24,6 @@ mod rud;
 mod search;
 mod supervisor;
 
-use chrono::FixedOffset;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::Session;
@@ -169,7 +168,7 @@ pub struct Ctx<'a> {
     pub directory: &'a Directory,
     pub rules: &'a Rules,
     pub now: Timestamp,
-    pub offset: FixedOffset,
+    pub zone: crate::local_time::Zone,
     pub session: &'a mut Session,
 }
 

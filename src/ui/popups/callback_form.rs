@@ -38,7 +38,7 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
     let yes_no = |on: bool| if on { "[x]" } else { "[ ]" };
     let when = if form.when.is_empty() { format!("◀ {preset} ▶") } else { form.when.clone() };
     // A typed time shows what it resolves to before anything is saved ("demain 14h" → the date).
-    let resolved = (!form.when.is_empty()).then(|| match parse_due(&form.when, app.now, app.offset) {
+    let resolved = (!form.when.is_empty()).then(|| match parse_due(&form.when, app.now, app.zone()) {
         Ok(due) => format!("   → {}", date_and_time(app, due)),
         Err(_) => "   → ?".to_owned(),
     });

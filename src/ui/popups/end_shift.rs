@@ -31,9 +31,11 @@ fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme: &T
     frame.render_widget(block, area);
     let lines: Vec<Line> = match &form.summary {
         None => vec![Line::from(Span::styled(s.end_shift_loading.clone(), theme.muted()))],
-        Some(figures) => std::iter::once(Line::from(Span::styled(summary::title(figures, s), theme.title())))
-            .chain(summary::lines(figures, s).into_iter().map(Line::from))
-            .collect(),
+        Some(figures) => {
+            std::iter::once(Line::from(Span::styled(summary::title(figures, s, app.zone()), theme.title())))
+                .chain(summary::lines(figures, s).into_iter().map(Line::from))
+                .collect()
+        }
     };
     let height = crate::ui::wrapped_height(&lines, inner.width) + 1;
     let [figures, note] = Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(inner);

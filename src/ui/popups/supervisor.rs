@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use super::{Draw, assignee_label, highlight, marker};
 use crate::app::popup::{QueueFilter, SupervisorView, filtered};
 use crate::app::{App, Session};
-use crate::ui::format::{clock, day_and_time, length};
+use crate::ui::format::{length, short_date_and_time, time_or_date};
 use crate::ui::theme::Theme;
 
 impl Draw for SupervisorView {
@@ -39,7 +39,7 @@ fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, 
         let mut spans = vec![Span::raw(format!(
             "  {:<14} {}  · {}",
             person.name,
-            s.fill(&s.supervisor_since, &[("time", &clock(app, person.shift_started_at))]),
+            s.fill(&s.supervisor_since, &[("time", &time_or_date(app, person.shift_started_at))]),
             s.count(u64::from(person.calls), &s.supervisor_calls_one, &s.supervisor_calls)
         ))];
         match person.on_call_since {
@@ -83,6 +83,9 @@ fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, 
     let header = lines.len();
     let visible = (inner.height as usize).saturating_sub(header);
     let first = view.selected.saturating_sub(visible.saturating_sub(1));
+    // A date from another year is longer: the columns after it stay aligned.
+    let dates: Vec<String> = entries.iter().map(|e| short_date_and_time(app, e.due_at)).collect();
+    let width = dates.iter().map(|d| d.chars().count()).max().unwrap_or(0);
     for (index, entry) in entries.iter().enumerate().skip(first).take(visible) {
         let chosen = index == view.selected;
         let (due, style) = crate::ui::callbacks::marker(app, entry, theme);
@@ -90,8 +93,8 @@ fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, 
             Span::raw(marker(chosen)),
             Span::styled(format!("{due:<12}"), style),
             Span::raw(format!(
-                "{}  {}  {:<8} {:<14} {}",
-                day_and_time(app, entry.due_at),
+                "{:<width$}  {}  {:<8} {:<14} {}",
+                dates[index],
                 entry.file_code,
                 s.priority(entry.priority),
                 assignee_label(app, session, entry.assignee),
