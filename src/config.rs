@@ -398,6 +398,15 @@ mod tests {
     }
 
     #[test]
+    fn the_example_names_every_key_context() {
+        let example = include_str!("../config.example.toml");
+        let (contexts, _) = example.split_once("Key names:").unwrap();
+        for context in crate::keymap::Context::ALL {
+            assert!(contexts.contains(&format!(" {} (", context.name())), "{}", context.name());
+        }
+    }
+
+    #[test]
     fn the_emergency_directory_and_rules_come_from_the_config_too() {
         let text = "[[emergency.number]]\nnumber = \"3977\"\nhours_fr = \"lun-sam\"\n\n[[emergency.rule]]\nname = \"violence_now\"\nnumbers = [\"17\", \"3919\"]\n";
         let (directory, rules) = Config::parse(text).unwrap().emergency().unwrap();

@@ -604,6 +604,54 @@ mod tests {
         assert_eq!(fr.store_error(&StoreError::WrongPassphrase), "Phrase de passe incorrecte.");
     }
 
+    /// Keys are named through `{key:<action>}` templates filled from the live keymap
+    /// (`ui::keys::fill`), so a rebinding shows everywhere; a string that names a key itself
+    /// would lie once it is rebound.
+    #[test]
+    fn no_string_names_a_key_itself_and_every_template_names_an_action() {
+        // The notes editor's own keys are ratatui-textarea's: they cannot be rebound. And the
+        // `key_*` strings are the names labels are made of.
+        const EDITOR: [&str; 2] = ["hint_editing", "help_editor"];
+        let named = [
+            "Entrée", "Échap", "Espace", "Enter", "Esc", "Space", "Tab", "Ctrl-", "Alt-", "Maj-", "Shift-",
+            "↑", "↓", "←→", "←/→",
+        ];
+        let is_key = |token: &str| {
+            let mut chars = token.chars();
+            matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '?')
+        };
+        for text in [include_str!("../assets/strings.fr.toml"), include_str!("../assets/strings.en.toml")] {
+            let table: toml::Table = toml::from_str(text).unwrap();
+            for (name, value) in &table {
+                let exempt = EDITOR.contains(&name.as_str()) || name.starts_with("key_");
+                let Some(value) = value.as_str().filter(|_| !exempt) else { continue };
+                let mut rest = value;
+                let mut plain = String::new();
+                while let Some(at) = rest.find("{key:") {
+                    plain.push_str(&rest[..at]);
+                    let end = rest[at..].find('}').map(|e| at + e).unwrap_or(rest.len() - 1);
+                    let action = &rest[at + 5..end];
+                    assert!(Action::parse(action).is_some(), "{name}: no action {action:?}");
+                    plain.push('■');
+                    rest = &rest[end + 1..];
+                }
+                plain.push_str(rest);
+                for key in named {
+                    assert!(!plain.contains(key), "{name} names {key:?}: {value}");
+                }
+                assert!(!(1..=12).any(|n| plain.contains(&format!("F{n} "))), "{name}: {value}");
+                let tokens: Vec<&str> = plain.split([' ', '(', ')', ',']).filter(|t| !t.is_empty()).collect();
+                for (at, token) in tokens.iter().enumerate() {
+                    let before = at.checked_sub(1).map(|b| tokens[b]);
+                    let after = tokens.get(at + 1).copied();
+                    let by_itself = is_key(token) && (after == Some(":") || before == Some("·") || at == 0);
+                    let paired = token.split('/').count() > 1 && token.split('/').any(is_key);
+                    assert!(!by_itself && !paired, "{name} names the key {token:?}: {value}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn templates_are_filled() {
         let s = Strings::get(Language::Fr);

@@ -9,7 +9,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 
 use permanence::app::App;
-use permanence::app::effect::{AfterShift, FileView, Reply, Unlocked};
+use permanence::app::effect::{AfterShift, Effect, FileView, Reply, Unlocked};
+use permanence::app::popup::Popup;
 use permanence::config::Config;
 use permanence::domain::assessment::Situation;
 use permanence::domain::assessment::{Rud, RudLevel};
@@ -1003,10 +1004,11 @@ fn row(buffer: &Buffer, y: u16) -> String {
 #[test]
 fn a_long_message_is_shortened_and_never_runs_into_the_right_hand_fields() {
     let s = Strings::get(Language::Fr);
-    let long = &s.quick_needs_blank_call;
     // Tall enough: its own row under the line, whole where it fits, else shortened.
     for (width, height) in SIZES {
         let app = in_call_then(Language::Fr, &[KeyCode::Char('2')]);
+        let long = &ui::keys::fill(&app, &s.quick_needs_blank_call);
+        assert!(long.contains("terminez-le avec e (les touches 1 à 5"), "{long}");
         let terminal = render(&app, width, height);
         let buffer = terminal.backend().buffer();
         let (line, message) = (row(buffer, 0), row(buffer, 1));
@@ -1168,5 +1170,46 @@ fn the_clock_on_screen_follows_a_change_of_time_while_the_terminal_stays_open() 
         app.tick(before + Duration::minutes(2));
         let top = row(render(&app, 80, 24).backend().buffer(), 0);
         assert!(top.contains(&format!("· {shown_after} ")) && top.contains("1 h 37"), "{top}");
+    }
+}
+
+/// Issue 17: popup keys are the keymap's `[popup]` context; a key the configuration binds is
+/// the one the popup's hint line and the help name, and it works.
+#[test]
+fn a_popup_key_rebound_in_the_config_shows_in_its_hint_and_the_help_and_works() {
+    let config = Config::parse("[keys.popup]\nf2 = \"save\"\n").unwrap();
+    let mut app = in_file_pane_then(Language::Fr, &[]);
+    app.keymap = config.keymap();
+    press(&mut app, KeyCode::Char('m'));
+    let buffer = render(&app, 160, 48).backend().buffer().clone();
+    let (_, y) = find(&buffer, "F2 enregistrer");
+    assert!(row(&buffer, y).contains("F2 enregistrer · Échap annuler"), "{}", row(&buffer, y));
+    type_text(&mut app, " Corrigé.");
+    let effects = app.handle_key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE));
+    assert!(matches!(effects.as_slice(), [Effect::ChangeFile(_)]), "{effects:?}");
+
+    // The help lists it in the popups' keys, with Ctrl-S (still bound).
+    press(&mut app, KeyCode::F(1));
+    let buffer = render(&app, 120, 140).backend().buffer().clone();
+    let (_, popups) = find(&buffer, &Strings::get(Language::Fr).help_popup);
+    let below: Vec<String> = (popups..buffer.area.height).map(|y| row(&buffer, y)).collect();
+    let save = Strings::get(Language::Fr).action_long(permanence::keymap::Action::Save);
+    assert!(below.iter().any(|r| r.contains(&format!("F2           {save}"))), "{below:#?}");
+    assert!(below.iter().any(|r| r.contains(&format!("Ctrl-S       {save}"))), "{below:#?}");
+}
+
+/// Yes and no are shown as the language's own initials (both are bound).
+#[test]
+fn yes_and_no_read_as_the_languages_initials() {
+    for (language, offer) in
+        [(Language::Fr, "Entrée/o : oui · n : non"), (Language::En, "Enter/y: yes · n: no")]
+    {
+        let mut app = in_call_then(language, &[KeyCode::Char('e'), KeyCode::Enter]);
+        // The type and the outcome are asked first: the first of each.
+        while !matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::CallbackOffer(_))) {
+            press(&mut app, KeyCode::Enter);
+        }
+        let shown = ui::keys::fill(&app, &Strings::get(language).callback_offer);
+        assert!(shown.contains(offer), "{shown}");
     }
 }

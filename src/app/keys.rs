@@ -30,10 +30,11 @@ pub enum KeyRoute {
 }
 
 impl KeyRoute {
-    /// The contexts whose keys work now besides the global ones, most specific first.
+    /// The contexts whose keys work now besides the global ones, most specific first (the
+    /// gate's forms read the popup keys).
     pub fn contexts(self) -> &'static [Context] {
         match self {
-            KeyRoute::Gate => &[],
+            KeyRoute::Gate => &[Context::Popup],
             KeyRoute::Popup(contexts) | KeyRoute::Panes(contexts) => contexts,
             KeyRoute::Notes => &[Context::Notes],
         }

@@ -220,6 +220,8 @@ fn needed_by_text_fields(chord: KeyChord) -> bool {
 pub struct Keymap {
     /// Per context, in the order they were written (the help lists them so).
     bindings: BTreeMap<Context, Vec<(KeyChord, Action)>>,
+    /// The keys the configuration bound: hints show them first (a key chosen is a key seen).
+    configured: Vec<(Context, KeyChord)>,
 }
 
 impl Keymap {
@@ -231,16 +233,16 @@ impl Keymap {
         // Read in file order: the help and the hints list bindings as the file does.
         let defaults: toml::Table = toml::from_str(include_str!("../../assets/keymap.toml"))
             .map_err(|e| builtin(format!("built-in keymap: {e}")))?;
-        let mut keymap = Keymap { bindings: BTreeMap::new() };
+        let mut keymap = Keymap { bindings: BTreeMap::new(), configured: Vec::new() };
         for (context, keys) in &defaults {
             let keys = keys
                 .as_table()
                 .ok_or_else(|| builtin(format!("built-in keymap: [{context}] is not a table")))?;
             let keys = keys.iter().map(|(key, action)| (key.as_str(), action.as_str().unwrap_or_default()));
-            keymap.apply(context, keys)?;
+            keymap.apply(context, keys, false)?;
         }
         for (context, keys) in overrides {
-            keymap.apply(context, keys.iter().map(|(key, action)| (key.as_str(), action.as_str())))?;
+            keymap.apply(context, keys.iter().map(|(key, action)| (key.as_str(), action.as_str())), true)?;
         }
         let card = KeyEvent::new(EMERGENCY_CARD_KEY.code, EMERGENCY_CARD_KEY.modifiers);
         if keymap.action(Context::Global, &card) != Some(Action::EmergencyCard) {
@@ -253,6 +255,7 @@ impl Keymap {
         &mut self,
         context_name: &str,
         keys: impl Iterator<Item = (&'a str, &'a str)>,
+        configured: bool,
     ) -> Result<(), KeymapError> {
         let context = Context::parse(context_name).ok_or_else(|| KeymapError {
             context: context_name.to_owned(),
@@ -295,6 +298,9 @@ impl Keymap {
             }
             bindings.retain(|(bound, _)| *bound != chord);
             bindings.push((chord, action));
+            if configured {
+                self.configured.push((context, chord));
+            }
         }
         Ok(())
     }
@@ -308,9 +314,13 @@ impl Keymap {
         self.bindings.get(&context).map(Vec::as_slice).unwrap_or_default()
     }
 
-    /// The first key bound to `action` in `context`, to show in hints.
+    /// The key to show in hints for `action` in `context`: one the configuration bound, else
+    /// the first bound.
     pub fn key_for(&self, context: Context, action: Action) -> Option<KeyChord> {
-        self.bindings(context).iter().find(|(_, a)| *a == action).map(|(key, _)| *key)
+        let mut bound = self.bindings(context).iter().filter(|(_, a)| *a == action).map(|(key, _)| *key);
+        let first = bound.next()?;
+        let configured = |key: &KeyChord| self.configured.contains(&(context, *key));
+        Some(std::iter::once(first).chain(bound).find(configured).unwrap_or(first))
     }
 }
 
@@ -415,11 +425,45 @@ mod tests {
     }
 
     #[test]
+    fn keys_that_act_while_typing_are_never_what_is_typed() {
+        for (context, key, action) in [
+            ("popup", "s", "save"),
+            ("popup", "space", "cancel"),
+            ("notes", "q", "stop_editing"),
+            ("notes", "enter", "stop_editing"),
+        ] {
+            let err = refused(context, key, action);
+            assert_eq!(err.key.as_deref(), Some(key));
+            assert!(err.why.contains("typing"), "{err}");
+        }
+        for (context, key, action) in [
+            ("popup", "f2", "save"),
+            ("popup", "ctrl-e", "cancel"),
+            ("notes", "f4", "stop_editing"),
+            ("popup", "x", "confirm"),
+        ] {
+            assert!(Keymap::new(&one(context, key, action)).is_ok(), "{context} {key}");
+        }
+    }
+
+    #[test]
+    fn the_key_the_configuration_binds_is_the_one_shown() {
+        let builtin = Keymap::new(&KeyOverrides::new()).unwrap();
+        assert_eq!(builtin.key_for(Context::Popup, Action::Save), Some("ctrl-s".parse().unwrap()));
+        let keymap = Keymap::new(&one("popup", "f2", "save")).unwrap();
+        assert_eq!(keymap.key_for(Context::Popup, Action::Save), Some("f2".parse().unwrap()));
+        let ctrl_s = event(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(keymap.action(Context::Popup, &ctrl_s), Some(Action::Save), "the built-in key stays");
+    }
+
+    #[test]
     fn unknown_names_are_errors_that_name_them() {
         let bad = |context: &str, key: &str, action: &str| refused(context, key, action).to_string();
         assert!(bad("global", "ctrl-g", "make_coffee").contains("\"make_coffee\""));
         assert!(bad("global", "hyper-x", "lock").contains("\"hyper-x\""));
         assert!(bad("everywhere", "x", "lock").contains("everywhere"));
+        let known = bad("everywhere", "x", "lock");
+        assert!(Context::ALL.iter().all(|c| known.contains(c.name())), "{known}");
         assert!(bad("global", "f13", "lock").contains("f13"));
     }
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::format::timer;
-use super::keys::label;
+use super::keys::{fill, label};
 use super::theme::Theme;
 use crate::app::call_form::CallForm;
 use crate::app::{App, Session};
@@ -16,17 +16,10 @@ use crate::keymap::Context;
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
     let Some(call) = &session.call else {
-        let key = |action| {
-            app.keymap
-                .key_for(Context::Main, action)
-                .or(app.keymap.key_for(Context::Call, action))
-                .map(|k| label(&k, s))
-                .unwrap_or_default()
-        };
         let mut lines = vec![
             Line::from(Span::styled(s.no_call.clone(), theme.title())),
             Line::from(""),
-            Line::from(s.fill(&s.start_call_hint, &[("key", &key(Action::StartCall))])),
+            Line::from(fill(app, &s.start_call_hint)),
             Line::from(""),
             Line::from(Span::styled(s.quick_calls_title.clone(), theme.label())),
         ];
@@ -52,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(3)]).areas(area);
     frame.render_widget(Paragraph::new(lines), fields_area);
 
-    let notes_title = if call.editing_notes { &s.notes_editing } else { &s.notes_idle };
+    let notes_title = fill(app, if call.editing_notes { &s.notes_editing } else { &s.notes_idle });
     let block = Block::bordered()
         .title(Span::styled(format!(" {notes_title} "), theme.pane_title(call.editing_notes)))
         .border_style(theme.border(call.editing_notes));

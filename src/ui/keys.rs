@@ -3,8 +3,47 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
+use crate::app::App;
 use crate::i18n::Strings;
-use crate::keymap::KeyChord;
+use crate::keymap::{Action, Context, KeyChord};
+
+/// `text` with each `{key:<action>}` replaced by the key that does it now (`chord_for`); an
+/// action no key is bound to reads "—".
+pub fn fill(app: &App, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("{key:") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 5..];
+        let Some(end) = after.find('}') else { break };
+        let key = Action::parse(&after[..end]).and_then(|action| chord_for(app, action));
+        out.push_str(&key.map_or_else(|| "—".to_owned(), |key| label(&key, app.strings)));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The key shown for `action`: looked for where keys go now (`App::key_route`), then among
+/// the global keys, then anywhere. A yes or a no is shown as its word's initial in the
+/// interface's language when that key is bound (o/n in French, y/n in English).
+pub fn chord_for(app: &App, action: Action) -> Option<KeyChord> {
+    let route = app.key_route().contexts();
+    let contexts = route.iter().chain(&[Context::Global]).chain(&Context::ALL);
+    let s = app.strings;
+    let word = match action {
+        Action::Yes => Some(&s.answer_yes),
+        Action::No => Some(&s.answer_no),
+        _ => None,
+    };
+    if let Some(initial) = word.and_then(|w| w.chars().next()) {
+        let chord = KeyChord { code: KeyCode::Char(initial), modifiers: KeyModifiers::NONE };
+        if contexts.clone().any(|c| app.keymap.bindings(*c).contains(&(chord, action))) {
+            return Some(chord);
+        }
+    }
+    contexts.into_iter().find_map(|c| app.keymap.key_for(*c, action))
+}
 
 /// The key as the help and hints name it, in the interface's language.
 pub fn label(chord: &KeyChord, strings: &Strings) -> String {

@@ -78,7 +78,7 @@ fn unlock(frame: &mut Frame, app: &App, form: &UnlockForm, area: Rect, theme: &T
         }
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(s.unlock_hint.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(super::keys::fill(app, &s.unlock_hint), theme.muted())));
     let width = 64.min(area.width);
     let box_area = centered(area, width, super::wrapped_height(&lines, width - 2) + 2);
     let block = Block::bordered().title(Span::styled(format!(" permanence — {title} "), theme.title()));
@@ -106,7 +106,7 @@ fn setup(frame: &mut Frame, app: &App, form: &SetupForm, area: Rect, theme: &The
         lines.push(notice_line(notice, theme));
         lines.push(Line::from(""));
     }
-    lines.push(Line::from(Span::styled(s.setup_hint.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(super::keys::fill(app, &s.setup_hint), theme.muted())));
     let width = 72.min(area.width);
     let box_area = centered(area, width, super::wrapped_height(&lines, width - 2) + 2);
     let block =

@@ -7,7 +7,7 @@ mod callbacks;
 mod caller_file;
 mod emergency;
 mod format;
-mod keys;
+pub mod keys;
 mod lock;
 mod popups;
 mod status_bar;
@@ -149,7 +149,7 @@ fn draw_tabs(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme:
         spans.push(Span::styled(label, theme.tab(focused)));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(app.strings.tabs_hint.clone(), theme.muted()));
+    spans.push(Span::styled(keys::fill(app, &app.strings.tabs_hint), theme.muted()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -165,7 +165,7 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let mut hints: Vec<(String, u8)> = Vec::new();
     if route == KeyRoute::Notes {
         // Typing: what this is and how to leave stay; the editor's own keys may give way.
-        for (index, part) in s.hint_editing.split(" · ").enumerate() {
+        for (index, part) in keys::fill(app, &s.hint_editing).split(" · ").enumerate() {
             hints.push((part.to_owned(), if index < 2 { 0 } else { 3 }));
         }
     }

@@ -145,7 +145,10 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         left.push(Span::styled(access.clone(), theme.danger()));
     }
     let message = app.status.as_ref().map(|status| {
-        Span::styled(status.text.clone(), if status.error { theme.danger() } else { theme.ok() })
+        Span::styled(
+            super::keys::fill(app, &status.text),
+            if status.error { theme.danger() } else { theme.ok() },
+        )
     });
 
     let overdue = session.queue.iter().filter(|e| e.is_overdue(app.now)).count();

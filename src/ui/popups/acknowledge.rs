@@ -10,6 +10,7 @@ use crate::app::popup::AckForm;
 use crate::app::{App, Session};
 use crate::domain::prompt::PromptOutcome;
 use crate::ui::format::clock;
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for AckForm {
@@ -53,6 +54,6 @@ fn ack_lines<'a>(app: &'a App, session: &'a Session, form: &'a AckForm, theme: &
         lines.push(Line::from(Span::styled(format!("✗ {error}"), theme.danger())));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(s.ack_hint.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(fill(app, &s.ack_hint), theme.muted())));
     lines
 }

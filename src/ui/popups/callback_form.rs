@@ -67,6 +67,6 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
             if chosen { line.style(theme.selected()) } else { line }
         })
         .collect();
-    error_and_hint(&mut lines, &form.error, &s.callback_form_hint, theme);
+    error_and_hint(app, &mut lines, &form.error, &s.callback_form_hint, theme);
     (s.callback_form_title.clone(), lines, 90)
 }

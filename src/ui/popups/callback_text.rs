@@ -27,6 +27,6 @@ fn text<'a>(app: &'a App, form: &'a CallbackTextForm, theme: &Theme) -> Boxed<'a
         Span::raw(form.text.clone()),
         cursor(theme),
     ])];
-    error_and_hint(&mut lines, &form.error, hint, theme);
+    error_and_hint(app, &mut lines, &form.error, hint, theme);
     (s.fill(title, &[("code", form.entry.file_code.as_str())]), lines, 80)
 }

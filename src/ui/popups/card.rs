@@ -8,6 +8,7 @@ use super::{Draw, boxed, highlight};
 use crate::app::popup::EmergencyCard;
 use crate::app::{App, Session};
 use crate::domain::emergency::NumberKind;
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for EmergencyCard {
@@ -43,6 +44,6 @@ fn card<'a>(app: &'a App, selected: usize, compact: bool, theme: &Theme) -> Vec<
         }
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(s.card_hint_popup.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(fill(app, &s.card_hint_popup), theme.muted())));
     lines
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use super::{Boxed, Draw, boxed, cursor, error_and_hint};
 use crate::app::popup::ClosureForm;
 use crate::app::{App, Session};
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for ClosureForm {
@@ -18,9 +19,9 @@ impl Draw for ClosureForm {
 fn closure<'a>(app: &'a App, form: &'a ClosureForm, theme: &Theme) -> Boxed<'a> {
     let s = app.strings;
     let answer = match form.caller_agreed {
-        Some(true) => s.answer_yes.as_str(),
-        Some(false) => s.answer_no.as_str(),
-        None => s.answer_unset.as_str(),
+        Some(true) => s.answer_yes.clone(),
+        Some(false) => s.answer_no.clone(),
+        None => fill(app, &s.answer_unset),
     };
     let mut reason = vec![
         Span::raw(if form.field == 0 { "▶ " } else { "  " }),
@@ -35,9 +36,9 @@ fn closure<'a>(app: &'a App, form: &'a ClosureForm, theme: &Theme) -> Boxed<'a> 
         Line::from(vec![
             Span::raw(if form.field == 1 { "▶ " } else { "  " }),
             Span::styled(format!("{} ", s.closure_agreed), theme.label()),
-            Span::raw(answer.to_owned()),
+            Span::raw(answer),
         ]),
     ];
-    error_and_hint(&mut lines, &form.error, &s.closure_hint, theme);
+    error_and_hint(app, &mut lines, &form.error, &s.closure_hint, theme);
     (s.fill(&s.closure_title, &[("code", form.code.as_str())]), lines, 80)
 }

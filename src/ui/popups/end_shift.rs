@@ -22,7 +22,8 @@ fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme: &T
     let s = app.strings;
     let area = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     frame.render_widget(Clear, area);
-    let hint = if form.closing { &s.end_shift_closing } else { &s.end_shift_hint };
+    let hint =
+        crate::ui::keys::fill(app, if form.closing { &s.end_shift_closing } else { &s.end_shift_hint });
     let block = Block::bordered()
         .title(Span::styled(format!(" {} ", s.end_shift_title), theme.title()))
         .title_bottom(Span::styled(format!(" {hint} "), theme.muted()))

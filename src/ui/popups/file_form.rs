@@ -45,6 +45,6 @@ fn file_form<'a>(app: &'a App, form: &'a FileForm, theme: &Theme) -> Boxed<'a> {
             if chosen { line.style(theme.selected()) } else { line }
         })
         .collect();
-    error_and_hint(&mut lines, &form.error, &s.file_form_hint, theme);
+    error_and_hint(app, &mut lines, &form.error, &s.file_form_hint, theme);
     (s.fill(&s.file_form_title, &[("code", form.code.as_str())]), lines, 90)
 }

@@ -42,6 +42,7 @@ fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     lines.push(Line::from(Span::styled(s.help_editor.clone(), theme.muted())));
     let popup = centered(area, 76, area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
-    let block = Block::bordered().title(Span::styled(format!(" {} ", s.help_title), theme.title()));
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {} ", crate::ui::keys::fill(app, &s.help_title)), theme.title()));
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
 }

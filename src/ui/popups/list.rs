@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use super::{Draw, boxed, highlight, marker};
 use crate::app::popup::{ListPopup, ListPurpose};
 use crate::app::{App, Session};
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for ListPopup {
@@ -35,6 +36,6 @@ impl Draw for ListPopup {
             })
             .collect();
         lines.push(Line::from(""));
-        boxed(frame, area, theme, (title.clone(), lines, 56));
+        boxed(frame, area, theme, (fill(app, title), lines, 56));
     }
 }

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use super::{Draw, boxed, message_lines};
 use crate::app::popup::{Handover, NewFileCode};
 use crate::app::{App, Session};
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for NewFileCode {
@@ -23,7 +24,7 @@ impl Draw for NewFileCode {
             Line::from(""),
             Line::from(s.new_file_give_code.clone()),
             Line::from(""),
-            Line::from(Span::styled(s.press_enter.clone(), theme.muted())),
+            Line::from(Span::styled(fill(app, &s.press_enter), theme.muted())),
         ];
         boxed(frame, area, theme, (s.new_file_title.clone(), lines, 56));
     }
@@ -32,7 +33,7 @@ impl Draw for NewFileCode {
 impl Draw for Handover {
     fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
         let s = app.strings;
-        let lines = message_lines(self.note.clone(), &s.press_enter, theme);
+        let lines = message_lines(app, self.note.clone(), &s.press_enter, theme);
         boxed(frame, area, theme, (s.handover_title.clone(), lines, 70));
     }
 }

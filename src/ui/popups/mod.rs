@@ -27,6 +27,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use super::centered;
+use super::keys::fill;
 use super::theme::Theme;
 use crate::app::popup::with_popup;
 use crate::app::{App, Session};
@@ -74,16 +75,22 @@ pub fn highlight<'a>(line: Line<'a>, chosen: bool, theme: &Theme) -> Line<'a> {
     if chosen { line.style(theme.selected()) } else { line }
 }
 
-/// A blank line, the error if there is one, then what the keys do.
-pub fn error_and_hint<'a>(lines: &mut Vec<Line<'a>>, error: &Option<String>, hint: &str, theme: &Theme) {
+/// A blank line, the error if there is one, then what the keys do (both may name keys).
+pub fn error_and_hint<'a>(
+    app: &App,
+    lines: &mut Vec<Line<'a>>,
+    error: &Option<String>,
+    hint: &str,
+    theme: &Theme,
+) {
     lines.push(Line::from(""));
     if let Some(error) = error {
-        lines.push(Line::from(Span::styled(format!("✗ {error}"), theme.danger())));
+        lines.push(Line::from(Span::styled(format!("✗ {}", fill(app, error)), theme.danger())));
     }
-    lines.push(Line::from(Span::styled(hint.to_owned(), theme.muted())));
+    lines.push(Line::from(Span::styled(fill(app, hint), theme.muted())));
 }
 
 /// A message, a blank line, and what the keys do.
-pub fn message_lines<'a>(body: String, keys: &str, theme: &Theme) -> Vec<Line<'a>> {
-    vec![Line::from(body), Line::from(""), Line::from(Span::styled(keys.to_owned(), theme.muted()))]
+pub fn message_lines<'a>(app: &App, body: String, keys: &str, theme: &Theme) -> Vec<Line<'a>> {
+    vec![Line::from(body), Line::from(""), Line::from(Span::styled(fill(app, keys), theme.muted()))]
 }

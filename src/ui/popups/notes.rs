@@ -9,6 +9,7 @@ use super::Draw;
 use crate::app::popup::NotesForm;
 use crate::app::{App, Session};
 use crate::ui::format::date_and_time;
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for NotesForm {
@@ -26,9 +27,9 @@ fn draw_amend_notes(frame: &mut Frame, app: &App, form: &NotesForm, area: Rect, 
     frame.render_widget(Clear, popup);
     let title = s.fill(&s.amend_title, &[("date", &date_and_time(app, form.started_at))]);
     let bottom = if form.discard_armed {
-        Span::styled(format!(" {} ", s.amend_discard_armed), theme.danger())
+        Span::styled(format!(" {} ", fill(app, &s.amend_discard_armed)), theme.danger())
     } else {
-        Span::styled(format!(" {} ", s.amend_hint), theme.muted())
+        Span::styled(format!(" {} ", fill(app, &s.amend_hint)), theme.muted())
     };
     let block = Block::bordered()
         .title(Span::styled(format!(" {title} "), theme.title()))

@@ -9,6 +9,7 @@ use super::{Boxed, Draw, boxed};
 use crate::app::popup::PerformForm;
 use crate::app::{App, Session};
 use crate::ui::format::date_and_time;
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for PerformForm {
@@ -50,6 +51,6 @@ fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> 
         lines.push(Line::from(format!("{} : {}", s.perform_earlier, tries.join(", "))));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(s.perform_hint.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(fill(app, &s.perform_hint), theme.muted())));
     (title, lines, 80)
 }

@@ -8,9 +8,8 @@ use ratatui::text::{Line, Span};
 use super::{Draw, boxed, message_lines};
 use crate::app::popup::{CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice};
 use crate::app::{App, Session};
-use crate::keymap::{Action, Context};
 use crate::ui::format::date_and_time;
-use crate::ui::keys::label;
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for CallbackOffer {
@@ -18,7 +17,7 @@ impl Draw for CallbackOffer {
         let s = app.strings;
         let anonymous = session.call.as_ref().is_some_and(|call| call.file.is_none());
         let offer = if anonymous { &s.callback_offer_anonymous } else { &s.callback_offer };
-        boxed(frame, area, theme, (s.callback_offer_title.clone(), vec![Line::from(offer.clone())], 60));
+        boxed(frame, area, theme, (s.callback_offer_title.clone(), vec![Line::from(fill(app, offer))], 60));
     }
 }
 
@@ -32,7 +31,7 @@ impl Draw for ConfirmEndCall {
 impl Draw for ConfirmQuit {
     fn draw(&self, frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
         let s = app.strings;
-        let mut lines = vec![Line::from(s.quit_confirm.clone())];
+        let mut lines = vec![Line::from(fill(app, &s.quit_confirm))];
         let pending: Vec<&str> = session
             .call
             .iter()
@@ -51,7 +50,12 @@ impl Draw for DraftRecovery {
     fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
         let s = app.strings;
         let body = s.fill(&s.draft_found, &[("time", &date_and_time(app, self.draft.started_at))]);
-        boxed(frame, area, theme, (s.draft_title.clone(), message_lines(body, &s.draft_choice, theme), 64));
+        boxed(
+            frame,
+            area,
+            theme,
+            (s.draft_title.clone(), message_lines(app, body, &s.draft_choice, theme), 64),
+        );
     }
 }
 
@@ -59,10 +63,12 @@ impl Draw for ShiftChoice {
     fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
         let s = app.strings;
         let body = s.fill(&s.shift_open_found, &[("time", &date_and_time(app, self.shift.started_at))]);
-        let key =
-            app.keymap.key_for(Context::Global, Action::EndShift).map(|k| label(&k, s)).unwrap_or_default();
-        let hint = s.fill(&s.shift_choice, &[("key", &key)]);
-        boxed(frame, area, theme, (s.shift_title.clone(), message_lines(body, &hint, theme), 64));
+        boxed(
+            frame,
+            area,
+            theme,
+            (s.shift_title.clone(), message_lines(app, body, &s.shift_choice, theme), 64),
+        );
     }
 }
 
@@ -106,6 +112,6 @@ fn end_call_lines<'a>(app: &App, session: &Session, theme: &Theme) -> Vec<Line<'
         lines.push(Line::from(s.end_call_still_asked.clone()));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(s.end_call_keys.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(fill(app, &s.end_call_keys), theme.muted())));
     lines
 }

@@ -27,6 +27,6 @@ fn reason<'a>(app: &'a App, form: &'a ReasonForm, theme: &Theme) -> Boxed<'a> {
         Span::raw(form.text.clone()),
         cursor(theme),
     ])];
-    error_and_hint(&mut lines, &form.error, &s.reason_hint, theme);
+    error_and_hint(app, &mut lines, &form.error, &s.reason_hint, theme);
     (s.fill(title, &[("code", form.code.as_str())]), lines, 80)
 }

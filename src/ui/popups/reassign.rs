@@ -26,6 +26,6 @@ fn reassign<'a>(app: &'a App, session: &'a Session, form: &'a ReassignForm, them
             if index == form.selected { line.style(theme.selected()) } else { line }
         })
         .collect();
-    error_and_hint(&mut lines, &None, &s.reassign_hint, theme);
+    error_and_hint(app, &mut lines, &None, &s.reassign_hint, theme);
     (s.fill(&s.reassign_title, &[("code", form.entry.file_code.as_str())]), lines, 60)
 }

@@ -9,6 +9,7 @@ use super::{Boxed, Draw, boxed};
 use crate::app::{App, Session};
 use crate::domain::file_record::RepeatCaller;
 use crate::ui::format::date_and_time;
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for RepeatCaller {
@@ -63,6 +64,6 @@ fn repeat_caller<'a>(app: &'a App, repeat: &'a RepeatCaller, area_width: u16, th
         lines.extend(crate::ui::hanging(vec![Span::styled(instructions, theme.instructions())], 2, inner));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(s.press_enter.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(fill(app, &s.press_enter), theme.muted())));
     (s.repeat_title.clone(), lines, WIDTH)
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use super::{Draw, boxed, highlight};
 use crate::app::popup::RudGrid;
 use crate::app::{App, Session};
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for RudGrid {
@@ -28,7 +29,7 @@ impl Draw for RudGrid {
             })
             .collect();
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(s.rud_hint.clone(), theme.muted())));
+        lines.push(Line::from(Span::styled(fill(app, &s.rud_hint), theme.muted())));
         boxed(frame, area, theme, (s.rud_title.clone(), lines, 60));
     }
 }

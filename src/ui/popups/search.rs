@@ -65,6 +65,6 @@ fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Boxed<'a> 
         SearchPurpose::Link => (&s.search_title, format!("{} · {}", s.search_hint, s.search_filters_hint)),
         SearchPurpose::Open => (&s.search_title_open, s.search_hint_open.clone()),
     };
-    error_and_hint(&mut lines, &None, &hint, theme);
+    error_and_hint(app, &mut lines, &None, &hint, theme);
     (title.clone(), lines, 90)
 }

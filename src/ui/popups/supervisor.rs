@@ -11,6 +11,7 @@ use super::{Draw, assignee_label, highlight, marker};
 use crate::app::popup::{QueueFilter, SupervisorView, filtered};
 use crate::app::{App, Session};
 use crate::ui::format::{length, short_date_and_time, time_or_date};
+use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
 
 impl Draw for SupervisorView {
@@ -26,7 +27,7 @@ fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, 
     frame.render_widget(Clear, area);
     let block = Block::bordered()
         .title(Span::styled(format!(" {} ", s.supervisor_title), theme.title()))
-        .title_bottom(Span::styled(format!(" {} ", s.supervisor_hint), theme.muted()))
+        .title_bottom(Span::styled(format!(" {} ", fill(app, &s.supervisor_hint)), theme.muted()))
         .border_type(BorderType::Double);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -75,7 +76,11 @@ fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, 
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
         Span::styled(s.fill(&s.supervisor_queue, &[("count", &entries.len().to_string())]), theme.label()),
-        Span::raw(format!("   {} ◀ {who} ▶   {} {which}", s.supervisor_listener, s.supervisor_filter)),
+        Span::raw(format!(
+            "   {} ◀ {who} ▶   {} {which}",
+            s.supervisor_listener,
+            fill(app, &s.supervisor_filter)
+        )),
     ]));
     if entries.is_empty() {
         lines.push(Line::from(Span::styled(format!("  {}", s.no_callbacks), theme.muted())));
