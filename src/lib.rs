@@ -20,4 +20,6 @@ pub mod paths;
 pub mod runner;
 pub mod store;
 pub mod terminal;
+#[doc(hidden)]
+pub mod test_support;
 pub mod ui;

@@ -25,8 +25,12 @@ fn without_tests(text: &str) -> &str {
 }
 
 /// The module a file belongs to: its top-level module, or `domain::<name>` inside `domain`.
+/// Test code (`tests.rs`, a `tests/` folder, `test_support`) may build fixtures from anywhere.
 fn module_of(relative: &str) -> Option<String> {
     let parts: Vec<&str> = relative.trim_end_matches(".rs").split('/').collect();
+    if parts.iter().any(|p| *p == "tests" || *p == "test_support") {
+        return None;
+    }
     match parts.as_slice() {
         ["lib" | "main"] => None,
         ["domain", "mod"] => Some("domain".into()),

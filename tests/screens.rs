@@ -22,7 +22,7 @@ use permanence::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, Closure, Departement, FileCode, FileEvent, FileEventKind,
     FileFilter, FileHit, FileProfile, FileStatus, Gender,
 };
-use permanence::domain::listener::{Actor, Role};
+use permanence::domain::listener::Role;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
@@ -32,6 +32,7 @@ use permanence::domain::summary::{
 use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
+use permanence::test_support::{self, camille};
 use permanence::ui;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -70,17 +71,13 @@ fn type_text(app: &mut App, text: &str) {
 
 fn queue() -> Vec<QueueEntry> {
     let entry = |id, code: &str, minutes, priority, assignee, name: Option<&str>, attempts| QueueEntry {
-        id: CallbackId(id),
-        version: 0,
-        file_id: FileId(id + 20),
         flagged: attempts >= 3,
         note: if id == 1 { "Après 18h de préférence".into() } else { String::new() },
-        file_code: FileCode::parse(code).unwrap(),
-        due_at: now() + Duration::minutes(minutes),
         priority,
         assignee,
         assignee_name: name.map(str::to_owned),
         attempts,
+        ..test_support::queue_entry(id, id + 20, code, now() + Duration::minutes(minutes))
     };
     vec![
         entry(1, "NNU-557", -50, Priority::Urgent, Assignee::Anyone, None, 1),
@@ -88,10 +85,6 @@ fn queue() -> Vec<QueueEntry> {
         entry(3, "TEP-476", 600, Priority::Normal, Assignee::Listener(ListenerId(3)), Some("Sacha"), 0),
         entry(4, "RAM-338", 1400, Priority::High, Assignee::Listener(ListenerId(3)), Some("Sacha"), 3),
     ]
-}
-
-fn camille(role: Role) -> Actor {
-    Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role }
 }
 
 fn unlocked(language: Language) -> App {
@@ -105,27 +98,9 @@ fn unlocked_with(language: Language, access: Access) -> App {
 /// Camille unlocked at `at`, her shift open for 95 minutes, with the queue.
 fn unlocked_at(language: Language, access: Access, at: DateTime<Utc>) -> App {
     let mut app = app_at(language, &["coord", "camille"], at);
-    app.apply(Reply::Unlocked(Box::new(Unlocked {
-        purged: Default::default(),
-        access,
-        listeners: vec![
-            (ListenerId(1), "Dominique".into()),
-            (ListenerId(2), "Camille".into()),
-            (ListenerId(3), "Sacha".into()),
-        ],
-        actor: camille(Role::Listener),
-        open_shift: None,
-        draft: None,
-        handover: None,
-        queue: queue(),
-    })));
-    app.apply(Reply::ShiftStarted(Shift {
-        id: ShiftId(7),
-        listener_id: ListenerId(2),
-        started_at: at - Duration::minutes(95),
-        ended_at: None,
-        handover_note: None,
-    }));
+    let unlocked = Unlocked { access, queue: queue(), ..test_support::unlocked(camille(Role::Listener)) };
+    app.apply(Reply::Unlocked(Box::new(unlocked)));
+    app.apply(Reply::ShiftStarted(test_support::shift(7, at - Duration::minutes(95))));
     app
 }
 
@@ -178,10 +153,7 @@ fn file_view() -> FileView {
     }];
     FileView {
         file: CallerFile {
-            id: FileId(9),
-            code: FileCode::parse("KAT-472").unwrap(),
             status: FileStatus::FollowUp,
-            closure: None,
             profile: FileProfile {
                 age_band: Some(AgeBand::From40To59),
                 gender: Some(Gender::Woman),
@@ -190,11 +162,8 @@ fn file_view() -> FileView {
                 situation_summary: "Personne isolée, appels réguliers en soirée.".into(),
                 instructions: "Préfère parler à une écoutante.".into(),
             },
-            created_at: now() - Duration::days(40),
             last_contact_at: Some(now() - Duration::days(2)),
-            legal_hold: false,
-            purged_at: None,
-            version: 0,
+            ..test_support::caller_file(9, "KAT-472", now() - Duration::days(40))
         },
         history: vec![
             last,
@@ -450,11 +419,9 @@ fn scenarios() -> Vec<Scenario> {
                 },
                 query: "isol".into(),
                 hits: vec![FileHit {
-                    id: FileId(9),
-                    code: FileCode::parse("KAT-472").unwrap(),
-                    status: FileStatus::FollowUp,
                     last_contact_at: Some(now() - Duration::days(2)),
                     summary: "Personne isolée, appels réguliers en soirée.".into(),
+                    ..test_support::file_hit(9, "KAT-472", FileStatus::FollowUp)
                 }],
             });
             app
@@ -636,11 +603,9 @@ fn scenarios() -> Vec<Scenario> {
                 filter: Default::default(),
                 query: "kat".into(),
                 hits: vec![FileHit {
-                    id: FileId(9),
-                    code: FileCode::parse("KAT-472").unwrap(),
-                    status: FileStatus::FollowUp,
                     last_contact_at: Some(now() - Duration::days(2)),
                     summary: "Personne isolée, appels réguliers en soirée.".into(),
+                    ..test_support::file_hit(9, "KAT-472", FileStatus::FollowUp)
                 }],
             });
             app
@@ -676,50 +641,25 @@ fn scenarios() -> Vec<Scenario> {
             let mut app = app(l, &["camille"]);
             let mut call = permanence::app::call_form::CallForm::new(now() - Duration::hours(20));
             call.notes.insert_str("notes d'avant");
+            let handover = Shift {
+                listener_id: ListenerId(3),
+                ended_at: Some(now() - Duration::hours(4)),
+                handover_note: Some("Deux rappels prévus demain matin.".into()),
+                ..test_support::shift(6, now() - Duration::hours(8))
+            };
             app.apply(Reply::Unlocked(Box::new(Unlocked {
-                purged: Default::default(),
-                access: Access::ReadWrite,
-                listeners: vec![
-                    (ListenerId(1), "Dominique".into()),
-                    (ListenerId(2), "Camille".into()),
-                    (ListenerId(3), "Sacha".into()),
-                ],
-                actor: camille(Role::Listener),
-                open_shift: None,
                 draft: Some(call.draft(ShiftId(6))),
-                handover: Some(Shift {
-                    id: ShiftId(6),
-                    listener_id: ListenerId(3),
-                    started_at: now() - Duration::hours(8),
-                    ended_at: Some(now() - Duration::hours(4)),
-                    handover_note: Some("Deux rappels prévus demain matin.".into()),
-                }),
+                handover: Some(handover),
                 queue: queue(),
+                ..test_support::unlocked(camille(Role::Listener))
             })));
             app
         }),
         ("shift_choice", |l| {
             let mut app = app(l, &["camille"]);
-            app.apply(Reply::Unlocked(Box::new(Unlocked {
-                purged: Default::default(),
-                access: Access::ReadWrite,
-                listeners: vec![
-                    (ListenerId(1), "Dominique".into()),
-                    (ListenerId(2), "Camille".into()),
-                    (ListenerId(3), "Sacha".into()),
-                ],
-                actor: camille(Role::Supervisor),
-                open_shift: Some(Shift {
-                    id: ShiftId(6),
-                    listener_id: ListenerId(2),
-                    started_at: now() - Duration::hours(3),
-                    ended_at: None,
-                    handover_note: None,
-                }),
-                draft: None,
-                handover: None,
-                queue: Vec::new(),
-            })));
+            let open_shift = Some(test_support::shift(6, now() - Duration::hours(3)));
+            let unlocked = Unlocked { open_shift, ..test_support::unlocked(camille(Role::Supervisor)) };
+            app.apply(Reply::Unlocked(Box::new(unlocked)));
             app
         }),
     ]
