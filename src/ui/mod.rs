@@ -379,6 +379,16 @@ impl<'a> Hanging<'a> {
     }
 }
 
+/// "▶ " before the chosen line of a list or a form, two spaces before the others.
+pub fn marker(chosen: bool) -> &'static str {
+    if chosen { "▶ " } else { "  " }
+}
+
+/// The chosen line of a list or a form, highlighted.
+pub fn highlight<'a>(line: Line<'a>, chosen: bool, theme: &Theme) -> Line<'a> {
+    if chosen { line.style(theme.selected()) } else { line }
+}
+
 /// A rectangle of `width`×`height` (clamped) centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);

@@ -55,8 +55,7 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
         .enumerate()
         .map(|(index, (label, value, typed))| {
             let chosen = index == form.field;
-            let mut spans =
-                vec![Span::raw(format!("{} {label:<38} {value}", if chosen { "▶" } else { " " }))];
+            let mut spans = vec![Span::raw(format!("{}{label:<38} {value}", super::marker(chosen)))];
             if chosen && typed {
                 spans.push(cursor(theme));
             }
@@ -64,7 +63,7 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
                 spans.push(Span::styled(resolved.clone(), theme.muted()));
             }
             let line = Line::from(spans);
-            if chosen { line.style(theme.selected()) } else { line }
+            super::highlight(line, chosen, theme)
         })
         .collect();
     error_and_hint(app, &mut lines, &form.error, &s.callback_form_hint, theme);

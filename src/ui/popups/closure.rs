@@ -24,7 +24,7 @@ fn closure<'a>(app: &'a App, form: &'a ClosureForm, theme: &Theme) -> Boxed<'a> 
         None => fill(app, &s.answer_unset),
     };
     let mut reason = vec![
-        Span::raw(if form.field == 0 { "▶ " } else { "  " }),
+        Span::raw(super::marker(form.field == 0)),
         Span::styled(format!("{} ", s.closure_reason), theme.label()),
         Span::raw(form.reason.clone()),
     ];
@@ -34,7 +34,7 @@ fn closure<'a>(app: &'a App, form: &'a ClosureForm, theme: &Theme) -> Boxed<'a> 
     let mut lines = vec![
         Line::from(reason),
         Line::from(vec![
-            Span::raw(if form.field == 1 { "▶ " } else { "  " }),
+            Span::raw(super::marker(form.field == 1)),
             Span::styled(format!("{} ", s.closure_agreed), theme.label()),
             Span::raw(answer),
         ]),

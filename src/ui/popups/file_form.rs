@@ -34,7 +34,7 @@ fn file_form<'a>(app: &'a App, form: &'a FileForm, theme: &Theme) -> Boxed<'a> {
         .map(|(index, (label, value))| {
             let chosen = index == form.field;
             let mut spans = vec![
-                Span::raw(if chosen { "▶ " } else { "  " }),
+                Span::raw(super::marker(chosen)),
                 Span::styled(format!("{:<16}", label.trim_end_matches([' ', ':'])), theme.label()),
                 Span::raw(value),
             ];
@@ -42,7 +42,7 @@ fn file_form<'a>(app: &'a App, form: &'a FileForm, theme: &Theme) -> Boxed<'a> {
                 spans.push(cursor(theme));
             }
             let line = Line::from(spans);
-            if chosen { line.style(theme.selected()) } else { line }
+            super::highlight(line, chosen, theme)
         })
         .collect();
     error_and_hint(app, &mut lines, &form.error, &s.file_form_hint, theme);

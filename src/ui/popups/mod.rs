@@ -29,6 +29,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use super::centered;
 use super::keys::fill;
 use super::theme::Theme;
+pub use super::{highlight, marker};
 use crate::app::popup::with_popup;
 use crate::app::{App, Session};
 
@@ -64,15 +65,6 @@ pub fn boxed(frame: &mut Frame, area: Rect, theme: &Theme, (title, lines, width)
 /// Where typing goes.
 pub fn cursor(theme: &Theme) -> Span<'static> {
     Span::styled("▏", theme.title())
-}
-
-/// "▶ " before the chosen line, and its highlight.
-pub fn marker(chosen: bool) -> &'static str {
-    if chosen { "▶ " } else { "  " }
-}
-
-pub fn highlight<'a>(line: Line<'a>, chosen: bool, theme: &Theme) -> Line<'a> {
-    if chosen { line.style(theme.selected()) } else { line }
 }
 
 /// A blank line, the error if there is one, then what the keys do (both may name keys).

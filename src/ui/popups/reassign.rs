@@ -22,8 +22,8 @@ fn reassign<'a>(app: &'a App, session: &'a Session, form: &'a ReassignForm, them
     let mut lines: Vec<Line> = options
         .enumerate()
         .map(|(index, name)| {
-            let line = Line::from(format!("{} {name}", if index == form.selected { "▶" } else { " " }));
-            if index == form.selected { line.style(theme.selected()) } else { line }
+            let chosen = index == form.selected;
+            super::highlight(Line::from(format!("{}{name}", super::marker(chosen))), chosen, theme)
         })
         .collect();
     error_and_hint(app, &mut lines, &None, &s.reassign_hint, theme);

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{Draw, boxed, highlight};
+use super::{Draw, boxed, highlight, marker};
 use crate::app::popup::RudGrid;
 use crate::app::{App, Session};
 use crate::ui::keys::fill;
@@ -23,8 +23,7 @@ impl Draw for RudGrid {
             .enumerate()
             .map(|(index, (label, level))| {
                 let chosen = index == self.row;
-                let marker = if chosen { "▶" } else { " " };
-                let line = Line::from(format!("{marker} {label:<28} ◀ {} ▶", s.rud_level(level)));
+                let line = Line::from(format!("{}{label:<28} ◀ {} ▶", marker(chosen), s.rud_level(level)));
                 highlight(line, chosen, theme)
             })
             .collect();

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{Boxed, Draw, boxed, cursor, error_and_hint};
+use super::{Boxed, Draw, boxed, cursor, error_and_hint, highlight, marker};
 use crate::app::popup::{FileSearch, SearchField, SearchPurpose};
 use crate::app::{App, Session};
 use crate::ui::format::date_and_time;
@@ -18,16 +18,16 @@ impl Draw for FileSearch {
 
 fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Boxed<'a> {
     let s = app.strings;
-    let marker = |field: SearchField| if search.field == field { "▶" } else { " " };
+    let on = |field: SearchField| marker(search.field == field);
     let status = search.filter.status.map_or(s.search_all.as_str(), |st| s.file_status(st));
     let mut query = vec![
-        Span::raw(marker(SearchField::Query)),
-        Span::styled(format!(" {} ", s.search_prompt), theme.label()),
+        Span::raw(on(SearchField::Query)),
+        Span::styled(format!("{} ", s.search_prompt), theme.label()),
         Span::raw(search.query.clone()),
     ];
     let mut departement = vec![
-        Span::raw(marker(SearchField::Departement)),
-        Span::styled(format!(" {} ", s.search_departement), theme.label()),
+        Span::raw(on(SearchField::Departement)),
+        Span::styled(format!("{} ", s.search_departement), theme.label()),
         Span::raw(search.departement.clone()),
     ];
     match search.field {
@@ -38,8 +38,8 @@ fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Boxed<'a> 
     let mut lines = vec![
         Line::from(query),
         Line::from(vec![
-            Span::raw(marker(SearchField::Status)),
-            Span::styled(format!(" {} ", s.search_status), theme.label()),
+            Span::raw(on(SearchField::Status)),
+            Span::styled(format!("{} ", s.search_status), theme.label()),
             Span::raw(format!("◀ {status} ▶")),
         ]),
         Line::from(departement),
@@ -52,14 +52,15 @@ fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Boxed<'a> 
     for (index, hit) in search.hits.iter().enumerate() {
         let last = hit.last_contact_at.map(|at| date_and_time(app, at)).unwrap_or_default();
         let summary: String = hit.summary.chars().take(36).collect();
+        let chosen = index == search.selected;
         let line = Line::from(format!(
-            "{} {}  {:<9} {:<16} {summary}",
-            if index == search.selected { "▶" } else { " " },
+            "{}{}  {:<9} {:<16} {summary}",
+            marker(chosen),
             hit.code,
             s.file_status(hit.status),
             last
         ));
-        lines.push(if index == search.selected { line.style(theme.selected()) } else { line });
+        lines.push(highlight(line, chosen, theme));
     }
     let (title, hint) = match search.purpose {
         SearchPurpose::Link => (&s.search_title, format!("{} · {}", s.search_hint, s.search_filters_hint)),
