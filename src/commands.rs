@@ -111,6 +111,9 @@ pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitC
         store.set_setting(Setting::RetentionDays, retention)?;
     }
     say!("Created. Key file: {}", store.key_file_path().display());
+    if let Some((_, fingerprint)) = store.centre_root()? {
+        say!("Centre root key (note it down; `permanence check` shows it): {fingerprint}");
+    }
     say!("Retention period: {retention} days (change it with `permanence settings set retention_days N`).");
     say!("Back up both files together: one without the other cannot be opened.");
     Ok(ExitCode::SUCCESS)
@@ -187,6 +190,14 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn listener_endorse(mut invocation: Invocation, login: &str) -> Result<ExitCode> {
+    let mut store = invocation.unlock()?;
+    let fingerprint = store.endorse_slot(login)?;
+    say!("The key slot of {login} is endorsed: it may unlock.");
+    say!("Its signing key's fingerprint: {fingerprint}");
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
     let store = match invocation.unlock() {
         Ok(store) => store,
@@ -206,6 +217,9 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
     for finding in &report.findings {
         say!("FAULT: {finding}");
     }
+    for note in &report.notes {
+        say!("NOTE: {note}");
+    }
     if report.is_clean() {
         say!(
             "OK: structure, encrypted pages and audit log verified ({} audit entries).",
@@ -213,6 +227,12 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         );
         if let Some(head) = report.audit_head {
             say!("Audit chain head: {head}");
+        }
+        match store.centre_root()? {
+            Some((login, fingerprint)) => say!("Centre root key: {fingerprint} (held by {login})"),
+            None => {
+                say!("Centre root key: none yet (set when a supervisor's version-1 key slot is converted)")
+            }
         }
         let settings = store.settings()?;
         match settings.retention_days {

@@ -212,6 +212,13 @@ strings!(
     error_disk_full,
     error_forbidden,
     error_other,
+    error_slot_not_endorsed,
+    error_slot_refused,
+    slot_problem_legacy,
+    slot_problem_not_pinned,
+    slot_problem_role,
+    slot_problem_endorsement,
+    slot_problem_account,
     search_title_open,
     search_status,
     search_departement,
@@ -498,6 +505,22 @@ impl Strings {
             StoreError::Forbidden(_) => self.error_forbidden.clone(),
             StoreError::TooSoon(seconds) => {
                 self.fill(&self.error_too_soon, &[("seconds", &seconds.to_string())])
+            }
+            StoreError::SlotRefused { login, problem } => {
+                use crate::store::SlotProblem;
+                let reason = match problem {
+                    SlotProblem::NotEndorsed => {
+                        return self.fill(&self.error_slot_not_endorsed, &[("login", login)]);
+                    }
+                    SlotProblem::LegacyAfterConversion => &self.slot_problem_legacy,
+                    SlotProblem::NotPinned => &self.slot_problem_not_pinned,
+                    SlotProblem::Role { .. } => &self.slot_problem_role,
+                    SlotProblem::BadEndorsement => &self.slot_problem_endorsement,
+                    SlotProblem::NoAccount | SlotProblem::Deactivated | SlotProblem::OtherLogin(_) => {
+                        &self.slot_problem_account
+                    }
+                };
+                self.fill(&self.error_slot_refused, &[("reason", reason)])
             }
             other => self.fill(&self.error_other, &[("detail", &other.to_string())]),
         }

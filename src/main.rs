@@ -125,6 +125,9 @@ enum ListenerCommand {
     Deactivate { login: String },
     /// Change your passphrase, or reset another account's (supervisor only)
     Passwd { login: Option<String> },
+    /// Sign another account's key slot so that it may unlock (supervisor only): a slot
+    /// converted from an older key file, or one whose endorser has left
+    Endorse { login: String },
 }
 
 #[derive(Subcommand)]
@@ -217,6 +220,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Listener(ListenerCommand::Passwd { login })) => {
             commands::listener_passwd(invocation, login.as_deref())
+        }
+        Some(Command::Listener(ListenerCommand::Endorse { login })) => {
+            commands::listener_endorse(invocation, &login)
         }
         Some(Command::Check) => commands::check(invocation),
         Some(Command::Settings { change: None }) => commands::settings(invocation, None),

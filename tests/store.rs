@@ -282,7 +282,7 @@ fn changing_a_passphrase_rewraps_one_slot_only() {
     add_listener(&mut store);
     let slot_of = |login: &str| {
         let keys = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
-        keys.slots().iter().find(|s| s.login == login).cloned().unwrap()
+        keys.slots().iter().find(|s| s.login() == login).cloned().unwrap()
     };
     let (supervisor_before, listener_before) = (slot_of(SUPERVISOR), slot_of(LISTENER));
     store

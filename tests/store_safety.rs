@@ -138,8 +138,12 @@ fn concurrent_account_changes_never_lose_a_key_slot() {
     });
     assert!(add.status.success(), "{}", text(&add.stderr));
     assert!(deactivate.status.success(), "{}", text(&deactivate.stderr));
-    let logins: Vec<String> =
-        KeyFile::load(&KeyFile::path_for(&db)).unwrap().slots().iter().map(|s| s.login.clone()).collect();
+    let logins: Vec<String> = KeyFile::load(&KeyFile::path_for(&db))
+        .unwrap()
+        .slots()
+        .iter()
+        .map(|s| s.login().to_owned())
+        .collect();
     assert!(logins.contains(&"sacha".to_owned()), "the new account's slot survived: {logins:?}");
     assert!(!logins.contains(&LISTENER.to_owned()), "the deactivated account's slot is gone: {logins:?}");
     Store::open(&db, "sacha", "quatre poires jaunes").expect("the new account unlocks");
@@ -180,7 +184,7 @@ fn a_slot_left_by_a_crash_is_removed_at_the_next_unlock_and_a_missing_one_is_rep
     child.kill().unwrap();
     child.wait().unwrap();
     let slots = |db: &Path| -> Vec<String> {
-        KeyFile::load(&KeyFile::path_for(db)).unwrap().slots().iter().map(|s| s.login.clone()).collect()
+        KeyFile::load(&KeyFile::path_for(db)).unwrap().slots().iter().map(|s| s.login().to_owned()).collect()
     };
     assert!(slots(&db).contains(&LISTENER.to_owned()), "the crash left the slot behind");
 

@@ -37,6 +37,13 @@ stored_enum! {
         BackedUp = "backed_up",
         DemoFilled = "demo_filled",
         SettingChanged = "setting_changed",
+        /// A version-1 key slot given its key pairs at its owner's unlock.
+        KeysConverted = "keys_converted",
+        /// New keys that a crash had left pending, made current at the next unlock.
+        KeysChanged = "keys_changed",
+        SlotEndorsed = "slot_endorsed",
+        /// The centre's root key passed to the supervisor who retired the previous one.
+        RootPassed = "root_passed",
     }
 }
 

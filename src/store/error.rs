@@ -30,6 +30,10 @@ pub enum StoreError {
     UnknownListener(String),
     #[error("the account {0:?} is deactivated")]
     Deactivated(String),
+    /// The passphrase opened the slot, but the slot is not one this account may use
+    /// (docs/keyslots.md, "Who may unlock").
+    #[error("the key slot of {login:?} is refused: {problem}")]
+    SlotRefused { login: String, problem: super::pins::SlotProblem },
     #[error(
         "the database is damaged ({0}); nothing was changed. \
          Run `permanence check` and restore from a backup"

@@ -1,14 +1,15 @@
 //! Accounts and their key slots. An account is never deleted: deactivating it removes its
-//! key slot, and its past calls keep their author.
+//! key slot, and its past calls keep their author. Every slot a supervisor writes for someone
+//! else carries that supervisor's endorsement (docs/keyslots.md, "Who may unlock").
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::error::{StoreError, StoreResult};
-use super::keyslots::{KdfParams, KeyFile};
+use super::keyslots::{AccountKeys, KdfParams, KeyFile, KeySlot, Slot};
 use super::rows::{from_secs, now, to_secs, word};
-use super::{NewAccount, Store, audit};
+use super::{NewAccount, Store, audit, pins};
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::listener::Listener;
+use crate::domain::listener::{Listener, Role};
 use crate::domain::passphrase::check_passphrase;
 use crate::domain::{ListenerId, Timestamp};
 
@@ -28,6 +29,13 @@ pub(super) fn insert(conn: &Connection, account: &NewAccount<'_>, at: Timestamp)
     }
 }
 
+/// Every account, active or not.
+pub(super) fn all(conn: &Connection) -> StoreResult<Vec<Listener>> {
+    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM listener ORDER BY login"))?;
+    let listeners = statement.query_map([], read)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(listeners)
+}
+
 pub(super) fn get(conn: &Connection, id: ListenerId) -> StoreResult<Option<Listener>> {
     Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM listener WHERE id = ?1"), [id.0], read).optional()?)
 }
@@ -45,9 +53,7 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listener> {
 
 impl Store {
     pub fn listeners(&self) -> StoreResult<Vec<Listener>> {
-        let mut statement = self.conn.prepare(&format!("SELECT {COLUMNS} FROM listener ORDER BY login"))?;
-        let listeners = statement.query_map([], read)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(listeners)
+        all(&self.conn)
     }
 
     /// Display names by id, to show the author of each call.
@@ -66,12 +72,34 @@ impl Store {
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))
     }
 
-    /// Adds an account and its key slot (supervisor only). The slot is written before the
-    /// account commits, so a committed account can always unlock.
+    /// The centre's root: the login holding it and its signing key's fingerprint. `init`
+    /// prints it and `check` shows it, so that a root rewritten by someone holding the data key
+    /// shows as a fingerprint that changed without a `root_passed` entry.
+    pub fn centre_root(&self) -> StoreResult<Option<(String, String)>> {
+        let Some(root) = pins::root(&self.conn)? else { return Ok(None) };
+        let login = get(&self.conn, root.listener_id)?.map(|l| l.login).unwrap_or_default();
+        Ok(Some((login, fingerprint(&root.signing_key))))
+    }
+
+    /// The actor's signing key, to endorse a slot; refused while their own slot is still
+    /// version 1 (it is converted at their next writable unlock).
+    fn endorsing_key(&self) -> StoreResult<&ed25519_dalek::SigningKey> {
+        self.signer().ok_or_else(|| {
+            StoreError::Invalid(
+                "your own key slot is still version 1: unlock once where the store can be written, then try again"
+                    .into(),
+            )
+        })
+    }
+
+    /// Adds an account and its key slot (supervisor only), the slot endorsed by the actor. The
+    /// slot is written before the account commits, so a committed account can always unlock.
     pub fn add_listener(&mut self, account: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Listener> {
         self.require_supervisor("add an account")?;
         account.validate()?;
         self.require_writable()?;
+        self.endorsing_key()?;
+        let keys = AccountKeys::generate()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -83,9 +111,15 @@ impl Store {
             ObjectKind::Listener,
             Some(id.0),
         )?;
+        pins::insert_current(&tx, id, &keys.public())?;
         // Reloaded under the write lock: another terminal may have changed slots since.
         let mut key_file = KeyFile::load(&key_path)?;
-        key_file.set_slot(id, account.login, account.passphrase, &self.key, kdf)?;
+        let mut slot =
+            Slot::seal(id, account.login, account.role, account.passphrase, kdf, &keys, &self.key)?;
+        let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
+        slot.endorse(self.actor.id, signer);
+        key_file.set_slot(slot);
+        bind(&mut key_file, &self.db_path)?;
         key_file.save()?;
         if let Err(err) = tx.commit() {
             key_file.remove_slot(id);
@@ -95,16 +129,38 @@ impl Store {
         Ok(get(&self.conn, id)?.expect("the account just committed"))
     }
 
-    /// Deactivates an account and removes its key slot (supervisor only).
+    /// Deactivates an account and removes its key slot (supervisor only). Slots the departing
+    /// account had endorsed (a supervisor's) are endorsed again by the actor.
     pub fn deactivate_listener(&mut self, login: &str) -> StoreResult<()> {
         self.require_supervisor("deactivate an account")?;
         let target = self.listener_by_login(login)?;
         if target.id == self.actor.id {
             return Err(StoreError::Invalid("you cannot deactivate your own account".into()));
         }
+        self.require_writable()?;
         // Held across the commit and the slot's removal; a crash between the two leaves a slot
         // that the next unlock removes (`reconcile_key_slots`).
         let _slots = KeyFile::lock(&self.key_file_path())?;
+        let mut key_file = KeyFile::load(&self.key_file_path())?;
+        // Slots the departing key vouched for are endorsed again, and saved, while it still
+        // counts: a crash at any point leaves every other slot endorsed by someone who counts.
+        let taken_over = self.take_over_endorsements(&mut key_file, &target)?;
+        if let Some(signing_key) = taken_over.root {
+            self.write(|tx, actor| {
+                pins::set_root(tx, actor.id, &signing_key)?;
+                audit::append(
+                    tx,
+                    Some(actor.id),
+                    AuditAction::RootPassed,
+                    ObjectKind::Listener,
+                    Some(actor.id.0),
+                )
+            })?;
+        }
+        if taken_over.slots > 0 {
+            bind(&mut key_file, &self.db_path)?;
+            key_file.save()?;
+        }
         self.write(|tx, actor| {
             let changed =
                 tx.execute("UPDATE listener SET active = 0 WHERE id = ?1 AND active = 1", [target.id.0])?;
@@ -120,87 +176,213 @@ impl Store {
             )
         })?;
         // After the commit: even if removing the slot failed, the account is refused at unlock.
-        let mut key_file = KeyFile::load(&self.key_file_path())?;
-        if key_file.remove_slot(target.id) {
-            key_file.save()?;
-        }
+        key_file.remove_slot(target.id);
+        key_file.save()?;
         Ok(())
     }
 
-    /// Sets the passphrase of `login`: one's own, or anyone's for a supervisor (a reset).
-    /// Only that slot is rewrapped; the database is never re-encrypted.
+    /// Sets the passphrase of `login`: one's own (the same keys, resealed; the endorsement
+    /// stays), or anyone's for a supervisor (a reset: new key pairs, endorsed by the actor; the
+    /// old public keys stay pinned as history).
     pub fn set_passphrase(&mut self, login: &str, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
         let target = self.listener_by_login(login)?;
-        let action = if target.id == self.actor.id {
-            AuditAction::PassphraseChanged
-        } else {
+        let own = target.id == self.actor.id;
+        if !own {
             self.require_supervisor("reset another person's passphrase")?;
-            AuditAction::PassphraseReset
-        };
+        }
         if !target.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
         check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.require_writable()?;
+        if own {
+            self.change_own_passphrase(passphrase, kdf)
+        } else {
+            self.reset_passphrase(&target, passphrase, kdf)
+        }
+    }
+
+    fn change_own_passphrase(&mut self, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
+        self.endorsing_key()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::append(&tx, Some(self.actor.id), action, ObjectKind::Listener, Some(target.id.0))?;
         let mut key_file = KeyFile::load(&key_path)?;
-        key_file.set_slot(target.id, login, passphrase, &self.key, kdf)?;
+        let keys = self.keys.as_ref().expect("checked above");
+        let slot = match key_file.slot(self.actor.id) {
+            Some(KeySlot::Current(slot)) if slot.keys == keys.public() => {
+                slot.reseal(passphrase, kdf, keys)?
+            }
+            _ => {
+                return Err(StoreError::Invalid(
+                    "your key slot changed since you unlocked: unlock again".into(),
+                ));
+            }
+        };
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &tx,
+            Some(self.actor.id),
+            AuditAction::PassphraseChanged,
+            ObjectKind::Listener,
+            Some(self.actor.id.0),
+        )?;
+        key_file.set_slot(slot);
+        bind(&mut key_file, &self.db_path)?;
         key_file.save()?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Makes the key file agree with the accounts, under its lock: the slot of a deactivated
-    /// account, or of an account that never committed (a crash mid-`listener add`), is removed.
-    /// With the lock held no change is half-way, so whatever disagrees is a crash's leftover.
-    pub(super) fn reconcile_key_slots(&self) -> StoreResult<()> {
+    /// New keys for `target`, in three steps so that a crash at any point leaves a slot that
+    /// opens: the new public keys pinned as pending, then the key file, then the keys made
+    /// current (a crash before that is finished by the next unlock).
+    fn reset_passphrase(&mut self, target: &Listener, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
+        self.endorsing_key()?;
+        let keys = AccountKeys::generate()?;
+        let public = keys.public();
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
         let mut key_file = KeyFile::load(&key_path)?;
-        let active: std::collections::HashSet<ListenerId> =
-            self.listeners()?.into_iter().filter(|l| l.active).map(|l| l.id).collect();
-        let stale: Vec<ListenerId> =
-            key_file.slots().iter().map(|slot| slot.listener_id).filter(|id| !active.contains(id)).collect();
-        for id in &stale {
-            key_file.remove_slot(*id);
-        }
-        if !stale.is_empty() {
-            key_file.save()?;
-        }
-        Ok(())
+        let taken_over = self.take_over_endorsements(&mut key_file, target)?;
+        self.write(|tx, actor| {
+            pins::remove_pending(tx, target.id)?;
+            pins::insert_pending(tx, target.id, &public)?;
+            if let Some(signing_key) = taken_over.root {
+                pins::set_root(tx, actor.id, &signing_key)?;
+                audit::append(
+                    tx,
+                    Some(actor.id),
+                    AuditAction::RootPassed,
+                    ObjectKind::Listener,
+                    Some(actor.id.0),
+                )?;
+            }
+            Ok(())
+        })?;
+        let mut slot = Slot::seal(target.id, &target.login, target.role, passphrase, kdf, &keys, &self.key)?;
+        let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
+        slot.endorse(self.actor.id, signer);
+        key_file.set_slot(slot);
+        bind(&mut key_file, &self.db_path)?;
+        key_file.save()?;
+        self.write(|tx, actor| {
+            pins::make_current(tx, target.id, &public)?;
+            audit::append(
+                tx,
+                Some(actor.id),
+                AuditAction::PassphraseReset,
+                ObjectKind::Listener,
+                Some(target.id.0),
+            )
+        })
     }
 
-    /// What `permanence check` says of the key file: slots without an active account, and
-    /// active accounts without a slot (they cannot unlock).
-    pub(super) fn key_slot_findings(&self) -> StoreResult<Vec<String>> {
-        let key_file = KeyFile::load(&self.key_file_path())?;
-        let listeners = self.listeners()?;
-        let mut findings = Vec::new();
-        for slot in key_file.slots() {
-            match listeners.iter().find(|l| l.id == slot.listener_id) {
-                Some(l) if l.active && l.login == slot.login => {}
-                Some(l) if l.active => findings.push(format!(
-                    "the key slot of {:?} names account {} whose login is {:?}",
-                    slot.login, slot.listener_id, l.login
-                )),
-                Some(_) => findings.push(format!(
-                    "the key slot of {:?} belongs to a deactivated account and still opens the database",
-                    slot.login
-                )),
-                None => findings.push(format!("the key slot of {:?} belongs to no account", slot.login)),
-            }
+    /// A supervisor vouches for the slot of `login` as it is: a slot converted from version 1
+    /// (its owner unlocked once and it got its key pairs), or one whose endorser has gone.
+    /// Say which keys you endorse: compare the fingerprint with the person first.
+    pub fn endorse_slot(&mut self, login: &str) -> StoreResult<String> {
+        self.require_supervisor("endorse a key slot")?;
+        let target = self.listener_by_login(login)?;
+        if target.id == self.actor.id {
+            return Err(StoreError::Invalid("a supervisor cannot endorse their own key slot".into()));
         }
-        for listener in listeners.iter().filter(|l| l.active) {
-            if !key_file.slots().iter().any(|s| s.listener_id == listener.id) {
-                findings.push(format!(
-                    "the active account {:?} has no key slot: it cannot unlock",
-                    listener.login
-                ));
-            }
+        if !target.active {
+            return Err(StoreError::Deactivated(login.to_owned()));
         }
-        Ok(findings)
+        self.require_writable()?;
+        self.endorsing_key()?;
+        let key_path = self.key_file_path();
+        let _slots = KeyFile::lock(&key_path)?;
+        let mut key_file = KeyFile::load(&key_path)?;
+        let Some(KeySlot::Current(slot)) = key_file.slot(target.id) else {
+            return Err(StoreError::Invalid(format!(
+                "the key slot of {login:?} is still version 1: it gets its keys when {login} next unlocks"
+            )));
+        };
+        let mut slot = slot.clone();
+        let accounts = pins::accounts_by_id(self.listeners()?);
+        match pins::verify(&self.conn, &KeySlot::Current(slot.clone()), &accounts)? {
+            Ok(()) => {
+                return Err(StoreError::Invalid(format!("the key slot of {login:?} is already endorsed")));
+            }
+            Err(pins::SlotProblem::NotEndorsed | pins::SlotProblem::BadEndorsement) => {}
+            Err(problem) => return Err(StoreError::SlotRefused { login: login.to_owned(), problem }),
+        }
+        let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
+        slot.endorse(self.actor.id, signer);
+        let fingerprint = fingerprint(&slot.keys.signing_key);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &tx,
+            Some(self.actor.id),
+            AuditAction::SlotEndorsed,
+            ObjectKind::Listener,
+            Some(target.id.0),
+        )?;
+        key_file.set_slot(slot);
+        bind(&mut key_file, &self.db_path)?;
+        key_file.save()?;
+        tx.commit()?;
+        Ok(fingerprint)
     }
+
+    /// When `departing`'s current signing key stops counting (the account is deactivated or
+    /// gets new keys), the actor endorses again, in `key_file`, every slot that key vouched
+    /// for. If it was the centre's root, the root passes to the actor (its signing key is
+    /// returned, to record as the new root). Refused if the actor's own slot was vouched for
+    /// by that key and the root does not pass: another supervisor must endorse it first.
+    fn take_over_endorsements(&self, key_file: &mut KeyFile, departing: &Listener) -> StoreResult<TakenOver> {
+        let mut taken_over = TakenOver { root: None, slots: 0 };
+        let Some(old) = pins::current(&self.conn, departing.id)? else { return Ok(taken_over) };
+        if departing.role != Role::Supervisor {
+            return Ok(taken_over);
+        }
+        let signer = self.endorsing_key()?;
+        let actor_key = signer.verifying_key().to_bytes();
+        let root_passes = pins::root(&self.conn)?
+            .is_some_and(|root| root.listener_id == departing.id && root.signing_key == old.keys.signing_key);
+        for slot in key_file.slots_mut() {
+            let KeySlot::Current(slot) = slot else { continue };
+            let vouched = slot.endorsement.as_ref().is_some_and(|e| e.signed_by == departing.id)
+                && slot.endorsement_verifies(&old.keys.signing_key);
+            if !vouched || slot.listener_id == departing.id {
+                continue;
+            }
+            if slot.listener_id == self.actor.id && !root_passes {
+                return Err(StoreError::Invalid(format!(
+                    "your own key slot is endorsed by {:?}: ask another supervisor to endorse it \
+                     (`permanence listener endorse {}`) before {:?} loses that right",
+                    departing.login, self.actor.login, departing.login
+                )));
+            }
+            // The root's holder endorses its own slot; anyone else's, the actor endorses.
+            slot.endorse(self.actor.id, signer);
+            taken_over.slots += 1;
+        }
+        taken_over.root = root_passes.then_some(actor_key);
+        Ok(taken_over)
+    }
+}
+
+/// What [`Store::take_over_endorsements`] changed.
+struct TakenOver {
+    /// The actor's signing key, to record as the centre's new root.
+    root: Option<[u8; 32]>,
+    /// How many slots the actor endorsed again.
+    slots: usize,
+}
+
+/// Names, in `key_file`, the database file it opens (a version-1 file named none).
+pub(super) fn bind(key_file: &mut KeyFile, db_path: &std::path::Path) -> StoreResult<()> {
+    if key_file.database_salt().is_none() {
+        key_file.bind_to(super::keyslots::database_salt(db_path)?);
+    }
+    Ok(())
+}
+
+/// A signing key's fingerprint, to read aloud: the first 16 bytes of its SHA-256, in groups.
+pub fn fingerprint(signing_key: &[u8; 32]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(signing_key);
+    digest[..16].chunks(2).map(hex::encode).collect::<Vec<_>>().join(" ")
 }

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use super::error::{StoreError, StoreResult};
 use super::keyslots::KeyFile;
 use super::{Store, audit, connection};
-use crate::atomic_file::{sync_parent, temp_path_for, write_atomically};
+use crate::atomic_file::{sync_parent, temp_path_for};
 use crate::domain::audit::{AuditAction, ChainBreak, ObjectKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,8 @@ pub struct CheckReport {
     pub findings: Vec<CheckFinding>,
     pub audit_entries: u64,
     pub audit_head: Option<String>,
+    /// What is worth knowing and is not a fault (a version-1 key slot not converted yet).
+    pub notes: Vec<String>,
 }
 
 impl CheckReport {
@@ -93,7 +95,7 @@ fn check_connection(conn: &Connection) -> StoreResult<CheckReport> {
             (0, None)
         }
     };
-    Ok(CheckReport { findings, audit_entries, audit_head })
+    Ok(CheckReport { findings, audit_entries, audit_head, notes: Vec::new() })
 }
 
 /// What a verified backup holds.
@@ -129,7 +131,10 @@ impl Store {
     pub fn check(&self) -> StoreResult<CheckReport> {
         let mut report = check_connection(&self.conn)?;
         match self.key_slot_findings() {
-            Ok(findings) => report.findings.extend(findings.into_iter().map(CheckFinding::KeySlot)),
+            Ok(slots) => {
+                report.findings.extend(slots.faults.into_iter().map(CheckFinding::KeySlot));
+                report.notes.extend(slots.notes);
+            }
             Err(err) => report.findings.push(CheckFinding::KeySlot(err.to_string())),
         }
         Ok(report)
@@ -171,8 +176,10 @@ impl Store {
             };
             Ok((count("call")?, count("caller_file")?))
         })();
-        let (calls, files) = match verified {
-            Ok(counts) => counts,
+        // The copy has its own salt, which its key file names.
+        let verified = verified.and_then(|counts| Ok((counts, super::keyslots::database_salt(&temp)?)));
+        let ((calls, files), salt) = match verified {
+            Ok(verified) => verified,
             Err(err) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
@@ -181,9 +188,7 @@ impl Store {
             }
         };
         std::fs::rename(&temp, out).map_err(io)?;
-        let key_file = std::fs::read(KeyFile::path_for(&self.db_path))
-            .map_err(|e| StoreError::io(self.key_file_path().display().to_string(), e))?;
-        write_atomically(&out_keys, &key_file).map_err(io)?;
+        KeyFile::load(&self.key_file_path())?.copy_to(out_keys, salt).save()?;
         sync_parent(out).map_err(io)?;
         let backup =
             BackupReport { calls, files, bytes: std::fs::metadata(out).map(|m| m.len()).unwrap_or(0) };

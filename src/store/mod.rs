@@ -15,11 +15,15 @@ mod error;
 mod keyslots;
 mod listeners;
 mod maintenance;
+mod pins;
 mod retention;
 mod rows;
 mod schema;
 mod settings;
 mod shifts;
+#[cfg(test)]
+mod slot_tests;
+mod slot_upkeep;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -35,8 +39,9 @@ pub use crate::domain::Access;
 pub use audit::AuditReport;
 pub use bulk::BulkWriter;
 pub use error::{StoreError, StoreResult};
-pub use keyslots::{DataKey, KdfParams, KeyFile};
+pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, PublicKeys, Slot};
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
+pub use pins::SlotProblem;
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use summary::{AuditHead, ScopeRequest};
 
@@ -63,13 +68,18 @@ impl NewAccount<'_> {
     }
 }
 
-/// An unlocked database. Holds the data key (wiped on drop) to wrap new key slots.
+/// An unlocked database. Holds the data key (wiped on drop) to wrap new key slots, and the
+/// actor's own secret keys (wiped on drop, so on lock too): its signing key endorses slots and
+/// signs in the actor's name.
 pub struct Store {
     conn: Connection,
     db_path: PathBuf,
     key: DataKey,
     actor: Actor,
     access: Access,
+    /// `None` only while the actor's slot is still version 1: it could not be converted at
+    /// this unlock (read-only media, a full disk).
+    keys: Option<AccountKeys>,
 }
 
 impl Store {
@@ -90,7 +100,8 @@ impl Store {
             create_private_dir(parent)?;
         }
         let key = DataKey::generate()?;
-        let result = Self::create_with_key(db_path, &key_path, first, kdf, &key);
+        let keys = AccountKeys::generate()?;
+        let result = Self::create_with_key(db_path, &key_path, first, kdf, &key, &keys);
         if result.is_err() {
             // Leave nothing half-made behind: the next `init` must find a clean place.
             for suffix in ["", "-wal", "-shm"] {
@@ -100,7 +111,14 @@ impl Store {
             }
         }
         let (conn, actor) = result?;
-        Ok(Store { conn, db_path: db_path.to_owned(), key, actor, access: Access::ReadWrite })
+        Ok(Store {
+            conn,
+            db_path: db_path.to_owned(),
+            key,
+            actor,
+            access: Access::ReadWrite,
+            keys: Some(keys),
+        })
     }
 
     fn create_with_key(
@@ -109,17 +127,27 @@ impl Store {
         first: NewAccount<'_>,
         kdf: KdfParams,
         key: &DataKey,
+        keys: &AccountKeys,
     ) -> StoreResult<(Connection, Actor)> {
         create_private_file(db_path)?;
         let mut conn = connection::open(db_path, key, true)?;
         schema::migrate(&mut conn)?;
+        // The salt is in the file's first page, which the log may still hold.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let salt = keyslots::database_salt(db_path)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = listeners::insert(&tx, &first, Utc::now())?;
         settings::insert_default_retention(&tx)?;
         audit::append(&tx, None, AuditAction::DatabaseCreated, ObjectKind::Database, None)?;
         audit::append(&tx, Some(id), AuditAction::ListenerAdded, ObjectKind::Listener, Some(id.0))?;
-        let mut key_file = KeyFile::empty(key_path.to_owned());
-        key_file.set_slot(id, first.login, first.passphrase, key, kdf)?;
+        // The founding supervisor's signing key is the centre's root: it endorses its own slot.
+        let public = keys.public();
+        pins::insert_current(&tx, id, &public)?;
+        pins::set_root(&tx, id, &public.signing_key)?;
+        let mut slot = Slot::seal(id, first.login, first.role, first.passphrase, kdf, keys, key)?;
+        slot.endorse(id, keys.signer());
+        let mut key_file = KeyFile::empty(key_path.to_owned(), salt);
+        key_file.set_slot(slot);
         key_file.save()?;
         if let Err(err) = tx.commit() {
             let _ = std::fs::remove_file(key_path);
@@ -148,12 +176,14 @@ impl Store {
         if let Some(seconds) = throttle::wait_left(&key_path, login, now) {
             return Err(StoreError::TooSoon(seconds));
         }
-        let (id, key) = match key_file.unlock(login, passphrase) {
+        let (id, key, keys) = match key_file.unlock(login, passphrase) {
             Err(StoreError::WrongPassphrase) => {
                 throttle::record_failure(&key_path, login, now);
                 return Err(StoreError::WrongPassphrase);
             }
-            unlocked => unlocked?,
+            Ok(keyslots::Unwrapped::Legacy { id, key }) => (id, key, None),
+            Ok(keyslots::Unwrapped::Current { id, key, keys }) => (id, key, Some(*keys)),
+            Err(err) => return Err(err),
         };
         throttle::clear(&key_path, login);
         // SQLite would take an empty file for a new database and write a fresh schema into it.
@@ -170,13 +200,29 @@ impl Store {
         if !listener.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
+        // The passphrase opened the slot; the slot must also be one this account may use.
+        let slot = key_file.slot(id).expect("the slot just opened");
+        let accounts = pins::accounts_by_id(listeners::all(&conn)?);
+        if let Err(problem) = pins::verify(&conn, slot, &accounts)? {
+            return Err(StoreError::SlotRefused { login: login.to_owned(), problem });
+        }
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
-        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access };
+        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access, keys };
         if access == Access::ReadWrite {
             store.record_unlock()?;
+            if store.keys.is_none() {
+                // Best effort: a slot left at version 1 still opens, and `check` names it.
+                let _ = store.convert_legacy_slot(passphrase);
+            }
         }
         Ok(store)
+    }
+
+    /// The actor's signing key; `None` only while their slot is still version 1 (it could not
+    /// be converted at this unlock: read-only media or a full disk).
+    pub(super) fn signer(&self) -> Option<&ed25519_dalek::SigningKey> {
+        self.keys.as_ref().map(AccountKeys::signer)
     }
 
     /// Makes the key file agree with the accounts and records the unlock. A full disk does not
@@ -200,7 +246,7 @@ impl Store {
     /// nothing inside the database is visible before unlocking.
     pub fn logins(db_path: &Path) -> StoreResult<Vec<String>> {
         let key_file = KeyFile::load(&KeyFile::path_for(db_path))?;
-        Ok(key_file.slots().iter().map(|s| s.login.clone()).collect())
+        Ok(key_file.slots().iter().map(|s| s.login().to_owned()).collect())
     }
 
     pub fn actor(&self) -> &Actor {

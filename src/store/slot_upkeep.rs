@@ -1,0 +1,152 @@
+//! Keeping the key file and the accounts in agreement: a version-1 slot converted at its
+//! owner's unlock, what a crash left half-way finished at the next unlock, and what `check`
+//! says of each slot.
+
+use super::error::{StoreError, StoreResult};
+use super::keyslots::{AccountKeys, KeyFile, KeySlot, Slot};
+use super::{Store, audit, pins};
+use crate::domain::ListenerId;
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::listener::Role;
+
+/// What `check` says of the key file.
+#[derive(Debug, Default)]
+pub(super) struct SlotFindings {
+    /// Slots that cannot unlock or should not, and accounts that cannot unlock.
+    pub faults: Vec<String>,
+    /// Version-1 slots waiting for their owner's unlock: not a fault.
+    pub notes: Vec<String>,
+}
+
+impl Store {
+    /// Gives the actor's version-1 slot its key pairs, in three steps so that a crash at any
+    /// point leaves a slot that opens: the public keys pinned as pending, the key file, the
+    /// keys made current. The first supervisor converted in a store made before schema 9
+    /// becomes the centre's root and endorses their own slot; anyone else's converted slot
+    /// waits for a supervisor's endorsement (`permanence listener endorse`).
+    pub(super) fn convert_legacy_slot(&mut self, passphrase: &str) -> StoreResult<()> {
+        let key_path = self.key_file_path();
+        let _slots = KeyFile::lock(&key_path)?;
+        let mut key_file = KeyFile::load(&key_path)?;
+        let id = self.actor.id;
+        let Some(KeySlot::Legacy(legacy)) = key_file.slot(id).cloned() else {
+            // Converted meanwhile by another terminal: it is used from the next unlock.
+            return Ok(());
+        };
+        if pins::current(&self.conn, id)?.is_some() {
+            return Err(StoreError::SlotRefused {
+                login: self.actor.login.clone(),
+                problem: pins::SlotProblem::LegacyAfterConversion,
+            });
+        }
+        let keys = AccountKeys::generate()?;
+        let public = keys.public();
+        // The root of a store made before schema 9, or a conversion of the root that a crash
+        // interrupted (the root names this account, which has no current keys).
+        let becomes_root = self.actor.role == Role::Supervisor
+            && pins::root(&self.conn)?.is_none_or(|root| root.listener_id == id);
+        self.write(|tx, _| {
+            pins::remove_pending(tx, id)?;
+            pins::insert_pending(tx, id, &public)?;
+            if becomes_root {
+                pins::set_root(tx, id, &public.signing_key)?;
+            }
+            Ok(())
+        })?;
+        let mut slot =
+            Slot::seal(id, &self.actor.login, self.actor.role, passphrase, legacy.kdf, &keys, &self.key)?;
+        if becomes_root {
+            slot.endorse(id, keys.signer());
+        }
+        key_file.set_slot(slot);
+        super::listeners::bind(&mut key_file, &self.db_path)?;
+        key_file.save()?;
+        self.write(|tx, actor| {
+            pins::make_current(tx, id, &public)?;
+            audit::append(tx, Some(actor.id), AuditAction::KeysConverted, ObjectKind::Listener, Some(id.0))
+        })?;
+        self.keys = Some(keys);
+        Ok(())
+    }
+
+    /// Makes the key file and the accounts agree, under the key file's lock: the slot of a
+    /// deactivated account, or of an account that never committed (a crash mid-`listener add`),
+    /// is removed; keys a crash left pending are made current if the slot carries them, removed
+    /// if it does not. With the lock held no change is half-way, so whatever disagrees is a
+    /// crash's leftover.
+    pub(super) fn reconcile_key_slots(&mut self) -> StoreResult<()> {
+        let key_path = self.key_file_path();
+        let _slots = KeyFile::lock(&key_path)?;
+        let mut key_file = KeyFile::load(&key_path)?;
+        let active: std::collections::HashSet<ListenerId> =
+            self.listeners()?.into_iter().filter(|l| l.active).map(|l| l.id).collect();
+        let stale: Vec<ListenerId> =
+            key_file.slots().iter().map(KeySlot::listener_id).filter(|id| !active.contains(id)).collect();
+        for id in &stale {
+            key_file.remove_slot(*id);
+        }
+        // The key file opened this database: it names it (a version-1 file, or one copied by
+        // hand beside another copy of the database, names none or another).
+        let salt = super::keyslots::database_salt(&self.db_path)?;
+        let rebind = key_file.database_salt() != Some(salt);
+        key_file.bind_to(salt);
+        if !stale.is_empty() || rebind {
+            key_file.save()?;
+        }
+        let pending: Vec<ListenerId> = self
+            .conn
+            .prepare("SELECT DISTINCT listener_id FROM listener_key WHERE since IS NULL")?
+            .query_map([], |row| Ok(ListenerId(row.get(0)?)))?
+            .collect::<Result<_, _>>()?;
+        for id in pending {
+            let in_slot = match key_file.slot(id) {
+                Some(KeySlot::Current(slot)) => Some(slot.keys),
+                _ => None,
+            };
+            self.write(|tx, _| {
+                let completed = match &in_slot {
+                    Some(keys) => pins::make_current(tx, id, keys)?,
+                    None => false,
+                };
+                if completed {
+                    audit::append(tx, None, AuditAction::KeysChanged, ObjectKind::Listener, Some(id.0))
+                } else {
+                    pins::remove_pending(tx, id).map(drop)
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// What `permanence check` says of the key file: every slot that does not verify (no
+    /// active account, keys not the account's, no valid endorsement, …), every active account
+    /// without a slot, and, as notes, version-1 slots not converted yet.
+    pub(super) fn key_slot_findings(&self) -> StoreResult<SlotFindings> {
+        let key_file = KeyFile::load(&self.key_file_path())?;
+        let listeners = self.listeners()?;
+        let mut findings = SlotFindings::default();
+        let accounts = pins::accounts_by_id(listeners.clone());
+        for slot in key_file.slots() {
+            match pins::verify(&self.conn, slot, &accounts)? {
+                Err(problem) => {
+                    findings.faults.push(format!("the key slot of {:?}: {problem}", slot.login()))
+                }
+                Ok(()) if matches!(slot, KeySlot::Legacy(_)) => findings.notes.push(format!(
+                    "the key slot of {:?} is still version 1: it gets its keys at its owner's next unlock \
+                     (a re-key before that removes it)",
+                    slot.login()
+                )),
+                Ok(()) => {}
+            }
+        }
+        for listener in listeners.iter().filter(|l| l.active) {
+            if key_file.slot(listener.id).is_none() {
+                findings.faults.push(format!(
+                    "the active account {:?} has no key slot: it cannot unlock",
+                    listener.login
+                ));
+            }
+        }
+        Ok(findings)
+    }
+}
