@@ -144,4 +144,15 @@ fn hints_offer_only_what_works_here() {
     assert_eq!(app.key_route(), KeyRoute::Notes, "typing notes: global keys, then the notes'");
     app.session.as_mut().unwrap().actor.role = Role::Supervisor;
     assert!(app.offers(Action::SupervisorView));
+    // Over a popup, its keys; over the supervisor's view, its own first. One place decides,
+    // for the keys and the hints alike.
+    key(&mut app, KeyCode::F(3));
+    ctrl(&mut app, 'g');
+    assert_eq!(app.key_route(), KeyRoute::Popup(&[Context::Popup]));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::F(5));
+    assert_eq!(app.key_route(), KeyRoute::Popup(&[Context::Supervisor, Context::Popup]));
+    ctrl(&mut app, 'l');
+    assert_eq!(app.key_route(), KeyRoute::Gate);
 }
