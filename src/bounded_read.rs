@@ -5,11 +5,13 @@
 use std::io::{self, Read};
 use std::path::Path;
 
+use crate::i18n::Phrase;
+
 /// Reads `path` whole if it is a regular file (links are followed) of at most `limit` bytes.
 pub fn read_regular_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, Phrase::new(|s| &s.cli.not_a_regular_file)));
     }
     // Checked again while reading: the file may grow between the two.
     let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
@@ -17,7 +19,7 @@ pub fn read_regular_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     if bytes.len() as u64 > limit {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("larger than {} KiB: not a file of ours", limit / 1024),
+            Phrase::new(|s| &s.cli.too_large).with("kib", limit / 1024),
         ));
     }
     Ok(bytes)

@@ -4,14 +4,14 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 
 use crate::config::Config;
 use crate::demo;
 use crate::domain::listener::Role;
 use crate::domain::settings::Setting;
 use crate::export::{self, SummaryFormat, write_summary};
-use crate::i18n::Strings;
+use crate::i18n::{Phrase, Strings};
 use crate::passphrase_input::PassphraseSource;
 use crate::paths;
 use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
@@ -20,8 +20,14 @@ use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
 /// (`permanence queue | head -1`); `main` ends quietly on a broken pipe.
 macro_rules! say {
     ($($arg:tt)*) => {
-        writeln!(std::io::stdout(), $($arg)*).context("writing to standard output")?
+        writeln!(std::io::stdout(), $($arg)*)
+            .map_err(|e| Phrase::new(|s| &s.cli.stdout_unwritable).because(e))?
     };
+}
+
+/// A refusal of the command line, in the reader's language.
+fn refuse(template: fn(&Strings) -> &String) -> Phrase {
+    Phrase::new(template)
 }
 
 /// What every command needs: the database path, the configuration, who acts and how their
@@ -30,6 +36,8 @@ pub struct Invocation {
     pub db: PathBuf,
     pub config: Config,
     pub config_file: Option<PathBuf>,
+    /// What the command line says, in the configured language.
+    pub strings: &'static Strings,
     login: Option<String>,
     passphrases: PassphraseSource,
 }
@@ -46,6 +54,7 @@ impl Invocation {
     ) -> Result<Invocation> {
         let default_config = paths::default_config_file().ok();
         let (config, config_file) = Config::load(config, default_config.as_deref())?;
+        let strings = Strings::get(config.language);
         let db = match (db, &config.database, demo) {
             (Some(db), _, _) => db,
             (None, _, true) => paths::default_demo_database()?,
@@ -54,18 +63,18 @@ impl Invocation {
         };
         // A URL taken for a path would create a folder named `postgresql:` and a new empty store.
         if let Some(scheme) = db.to_str().and_then(|d| d.split_once("://")).map(|(scheme, _)| scheme) {
-            bail!(
-                "{}: this version opens a database file only, not a {scheme}:// server; \
-                 give the path of the file",
-                db.display()
-            );
+            return Err(refuse(|s| &s.cli.not_a_file_url)
+                .with("path", db.display())
+                .with("scheme", scheme)
+                .into());
         }
         Ok(Invocation {
             db,
             config,
             config_file,
+            strings,
             login,
-            passphrases: PassphraseSource::new(passphrase_stdin),
+            passphrases: PassphraseSource::new(passphrase_stdin, strings),
         })
     }
 
@@ -77,14 +86,16 @@ impl Invocation {
                 let logins = Store::logins(&self.db)?;
                 match logins.as_slice() {
                     [only] => only.clone(),
-                    _ => bail!(
-                        "this database has several accounts: say which with --as LOGIN ({})",
-                        logins.join(", ")
-                    ),
+                    _ => {
+                        return Err(refuse(|s| &s.cli.which_account)
+                            .with("logins", logins.join(", "))
+                            .into());
+                    }
                 }
             }
         };
-        let passphrase = self.passphrases.ask(&format!("Passphrase for {login}: "))?;
+        let s = self.strings;
+        let passphrase = self.passphrases.ask(&s.fill(&s.cli.passphrase_for, &[("login", &login)]))?;
         Ok(Store::open(&self.db, &login, &passphrase)?)
     }
 }
@@ -96,12 +107,14 @@ pub fn open_terminal(invocation: Invocation) -> Result<ExitCode> {
 }
 
 pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitCode> {
+    let s = invocation.strings;
     if invocation.db.exists() {
         return Err(StoreError::AlreadyExists(invocation.db.clone()).into());
     }
-    say!("Creating the database {}", invocation.db.display());
-    say!("First supervisor account: {login} ({name})");
-    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
+    say!("{}", s.fill(&s.cli.init_creating, &[("path", &invocation.db.display().to_string())]));
+    say!("{}", s.fill(&s.cli.init_first_account, &[("login", login), ("name", name)]));
+    let passphrase =
+        invocation.passphrases.ask_new(&s.fill(&s.cli.new_passphrase_for, &[("login", login)]), login)?;
     let account = NewAccount { login, display_name: name, role: Role::Supervisor, passphrase: &passphrase };
     let mut store = Store::create(&invocation.db, account, KdfParams::DEFAULT)?;
     // The config may propose the centre's retention period once, here; afterwards it is the
@@ -110,45 +123,47 @@ pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitC
     if Some(retention) != store.settings()?.retention_days {
         store.set_setting(Setting::RetentionDays, retention)?;
     }
-    say!("Created. Key file: {}", store.key_file_path().display());
+    say!("{}", s.fill(&s.cli.init_created, &[("path", &store.key_file_path().display().to_string())]));
     if let Some((_, fingerprint)) = store.centre_root()? {
-        say!("Centre root key (note it down; `permanence check` shows it): {fingerprint}");
+        say!("{}", s.fill(&s.cli.init_root_key, &[("fingerprint", &fingerprint)]));
     }
-    say!("Retention period: {retention} days (change it with `permanence settings set retention_days N`).");
-    say!("Back up both files together: one without the other cannot be opened.");
+    say!("{}", s.fill(&s.cli.init_retention, &[("days", &retention.to_string())]));
+    say!("{}", s.cli.init_back_up_both);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
+    let s = invocation.strings;
+    let db = invocation.db.display().to_string();
     let created = if invocation.db.exists() {
-        say!("The demo database {} already exists; it is reopened as it is.", invocation.db.display());
-        say!("(Delete it and its .keys file to build it again, e.g. with another --calls.)");
+        say!("{}", s.fill(&s.cli.demo_exists, &[("path", &db)]));
+        say!("{}", s.cli.demo_rebuild);
         demo::verify(&invocation.db)?
     } else {
-        say!("Building a demo database of {calls} synthetic calls in {}…", invocation.db.display());
+        say!("{}", s.fill(&s.cli.demo_building, &[("calls", &calls.to_string()), ("path", &db)]));
         demo::build(&invocation.db, calls, &invocation.config.themes, invocation.config.retention_days)?
     };
     say!();
-    say!("Demo database: {}", invocation.db.display());
-    say!(
-        "  {} calls, {} caller files, {} pending callbacks",
-        created.calls,
-        created.files,
-        created.pending_callbacks
-    );
-    say!("Demo accounts (synthetic; never use these passphrases for real):");
+    say!("{}", s.fill(&s.cli.demo_database, &[("path", &db)]));
+    let counts = [
+        s.count(created.calls, &s.count_calls_one, &s.count_calls),
+        s.count(created.files, &s.count_files_one, &s.count_files),
+        s.count(created.pending_callbacks, &s.cli.count_pending_one, &s.cli.count_pending),
+    ];
+    say!("  {}", counts.join(", "));
+    say!("{}", s.cli.demo_accounts);
     for account in demo::ACCOUNTS {
         say!(
-            "  {:<8} {:<11} {:<28} passphrase: {}",
+            "  {:<8} {:<12} {:<28} {}",
             account.login,
-            account.role.as_str(),
+            role(s, account.role),
             account.display_name,
-            account.passphrase
+            s.fill(&s.cli.demo_passphrase, &[("passphrase", account.passphrase)])
         );
     }
     say!();
     if !std::io::stdout().is_terminal() {
-        say!("Open it with: permanence --db {}", invocation.db.display());
+        say!("{}", s.fill(&s.cli.demo_open_with, &[("path", &db)]));
         return Ok(ExitCode::SUCCESS);
     }
     let accounts = demo::ACCOUNTS.iter().map(|a| (a.login.to_owned(), a.passphrase.to_owned())).collect();
@@ -157,109 +172,134 @@ pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
 }
 
 pub fn listener_add(mut invocation: Invocation, login: &str, name: &str, role: Role) -> Result<ExitCode> {
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
-    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), login)?;
+    let passphrase =
+        invocation.passphrases.ask_new(&s.fill(&s.cli.new_passphrase_for, &[("login", login)]), login)?;
     let account = NewAccount { login, display_name: name, role, passphrase: &passphrase };
     let listener = store.add_listener(account, KdfParams::DEFAULT)?;
-    say!("Added {} ({}, {}).", listener.login, listener.display_name, listener.role);
+    say!(
+        "{}",
+        s.fill(
+            &s.cli.listener_added,
+            &[
+                ("login", &listener.login),
+                ("name", &listener.display_name),
+                ("role", self::role(s, listener.role))
+            ]
+        )
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn listener_list(mut invocation: Invocation) -> Result<ExitCode> {
+    let s = invocation.strings;
     let store = invocation.unlock()?;
     for listener in store.listeners()? {
-        let state = if listener.active { "active" } else { "deactivated" };
-        say!("{:<16} {:<11} {:<12} {}", listener.login, listener.role.as_str(), state, listener.display_name);
+        let state = if listener.active { &s.cli.account_active } else { &s.cli.account_deactivated };
+        say!("{:<16} {:<12} {:<12} {}", listener.login, role(s, listener.role), state, listener.display_name);
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<ExitCode> {
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
     store.deactivate_listener(login)?;
-    say!("Deactivated {login}: their key slot is removed, their past calls keep their name.");
+    say!("{}", s.fill(&s.cli.listener_deactivated, &[("login", login)]));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Result<ExitCode> {
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
     let login = login.unwrap_or(&store.actor().login).to_owned();
-    let passphrase = invocation.passphrases.ask_new(&format!("New passphrase for {login}: "), &login)?;
+    let passphrase =
+        invocation.passphrases.ask_new(&s.fill(&s.cli.new_passphrase_for, &[("login", &login)]), &login)?;
     store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
-    say!("The passphrase of {login} is changed (only its key slot was rewritten).");
+    say!("{}", s.fill(&s.cli.passphrase_changed, &[("login", &login)]));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn listener_endorse(mut invocation: Invocation, login: &str) -> Result<ExitCode> {
     let mut store = invocation.unlock()?;
     let fingerprint = store.endorse_slot(login)?;
-    say!("The key slot of {login} is endorsed: it may unlock.");
-    say!("Its signing key's fingerprint: {fingerprint}");
+    let s = invocation.strings;
+    say!("{}", s.fill(&s.cli.endorsed, &[("login", login)]));
+    say!("{}", s.fill(&s.cli.endorsed_fingerprint, &[("fingerprint", &fingerprint)]));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
+    let s = invocation.strings;
+    let fault = |what: &str| s.fill(&s.cli.check_fault, &[("what", what)]);
     let store = match invocation.unlock() {
         Ok(store) => store,
         // Damage that prevents unlocking is the verdict itself, not a failure to check.
         Err(err) if err.downcast_ref::<StoreError>().is_some_and(StoreError::is_damage) => {
-            say!("FAULT: {err:#}");
+            say!("{}", fault(&crate::messages::chain(s, &err)));
             return Ok(ExitCode::FAILURE);
         }
         Err(err) => return Err(err),
     };
     match store.access() {
-        crate::store::Access::ReadOnly => say!("Opened read-only: nothing was written."),
-        crate::store::Access::DiskFull => say!("The disk is full: opened for reading, nothing was written."),
+        crate::store::Access::ReadOnly => say!("{}", s.cli.check_read_only),
+        crate::store::Access::DiskFull => say!("{}", s.cli.check_disk_full),
         crate::store::Access::ReadWrite => {}
     }
-    let report = store.check().context("running the checks")?;
+    let report = store.check().map_err(|e| refuse(|s| &s.cli.check_running).because(e))?;
     for finding in &report.findings {
-        say!("FAULT: {finding}");
+        say!("{}", fault(&finding.phrase().say(s)));
     }
     for note in &report.notes {
-        say!("NOTE: {note}");
+        say!("{}", s.fill(&s.cli.check_note, &[("what", &note.say(s))]));
     }
     if report.is_clean() {
-        say!(
-            "OK: structure, encrypted pages and audit log verified ({} audit entries).",
-            report.audit_entries
-        );
+        say!("{}", s.fill(&s.cli.check_ok, &[("entries", &report.audit_entries.to_string())]));
         if let Some(head) = report.audit_head {
-            say!("Audit chain head: {head}");
+            say!("{}", s.fill(&s.cli.check_audit_head, &[("head", &head.to_string())]));
         }
         match store.centre_root()? {
-            Some((login, fingerprint)) => say!("Centre root key: {fingerprint} (held by {login})"),
-            None => {
-                say!("Centre root key: none yet (set when a supervisor's version-1 key slot is converted)")
+            Some((login, fingerprint)) => {
+                say!("{}", s.fill(&s.cli.check_root_key, &[("fingerprint", &fingerprint), ("login", &login)]))
             }
+            None => say!("{}", s.cli.check_no_root_key),
         }
         let settings = store.settings()?;
         match settings.retention_days {
             Some(days) => say!(
-                "Centre settings: retention {days} days; a purge at unlock over {}% of the store waits \
-                 for a supervisor.",
-                settings.purge_confirm_percent
+                "{}",
+                s.fill(
+                    &s.cli.check_settings,
+                    &[("days", &days.to_string()), ("percent", &settings.purge_confirm_percent.to_string())]
+                )
             ),
-            None => say!(
-                "Centre settings: the retention period is not set, so nothing is purged: a supervisor \
-                 sets it with `permanence settings set retention_days N`."
-            ),
+            None => say!("{}", s.cli.check_retention_not_set),
         }
         Ok(ExitCode::SUCCESS)
     } else {
-        say!("{} fault(s) found in {}.", report.findings.len(), invocation.db.display());
+        let faults = s.count(report.findings.len() as u64, &s.cli.count_faults_one, &s.cli.count_faults);
+        say!(
+            "{}",
+            s.fill(
+                &s.cli.check_faults,
+                &[("faults", &faults), ("path", &invocation.db.display().to_string())]
+            )
+        );
         Ok(ExitCode::FAILURE)
     }
 }
 
 /// Prints the centre's settings, or changes one (supervisor only, audited).
 pub fn settings(mut invocation: Invocation, change: Option<(&str, u32)>) -> Result<ExitCode> {
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
     if let Some((name, value)) = change {
         let setting: Setting = name.parse().map_err(|_| {
             let known: Vec<&str> = Setting::ALL.iter().map(|s| s.as_str()).collect();
-            anyhow::anyhow!("unknown setting {name:?}: the settings are {}", known.join(", "))
+            refuse(|s| &s.cli.unknown_setting)
+                .with("name", format!("{name:?}"))
+                .with("known", known.join(", "))
         })?;
         store.set_setting(setting, value)?;
     }
@@ -267,35 +307,39 @@ pub fn settings(mut invocation: Invocation, change: Option<(&str, u32)>) -> Resu
     for setting in Setting::ALL {
         match settings.get(*setting) {
             Some(value) => say!("{setting} = {value}"),
-            None => say!("{setting} = (not set: nothing is purged until a supervisor sets it)"),
+            None => say!("{setting} = {}", s.cli.setting_not_set),
         }
     }
     if Some(invocation.config.retention_days) != settings.retention_days {
-        let _ = writeln!(
-            std::io::stderr(),
-            "Note: the config file says retention_days = {}; the centre's setting above is what applies.",
-            invocation.config.retention_days
-        );
+        let days = invocation.config.retention_days.to_string();
+        let _ = writeln!(std::io::stderr(), "{}", s.fill(&s.cli.setting_config_differs, &[("days", &days)]));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn backup(mut invocation: Invocation, out: &Path) -> Result<ExitCode> {
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
     let report = store.backup(out)?;
     say!(
-        "Backup written and verified: {} ({} bytes, {} calls, {} files), key file {}",
-        out.display(),
-        report.bytes,
-        report.calls,
-        report.files,
-        crate::store::KeyFile::path_for(out).display()
+        "{}",
+        s.fill(
+            &s.cli.backup_written,
+            &[
+                ("path", &out.display().to_string()),
+                ("bytes", &report.bytes.to_string()),
+                ("calls", &s.count(report.calls.unsigned_abs(), &s.count_calls_one, &s.count_calls)),
+                ("files", &s.count(report.files.unsigned_abs(), &s.count_files_one, &s.count_files)),
+                ("keys", &crate::store::KeyFile::path_for(out).display().to_string()),
+            ]
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
 
 /// The pending callbacks, for a supervisor at another terminal or a script (`--format json`).
 pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
+    let s = invocation.strings;
     let store = invocation.unlock()?;
     let now = chrono::Utc::now();
     let entries = store.callback_queue(now)?;
@@ -318,23 +362,27 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             serde_json::json!({ "format": "permanence-queue", "version": 1, "callbacks": callbacks });
         say!("{}", serde_json::to_string_pretty(&document)?);
     } else if entries.is_empty() {
-        say!("No pending callback.");
+        say!("{}", s.no_callbacks);
     } else {
+        // As wide as the longest word in this language, so the columns line up.
+        let state_width =
+            [&s.cli.queue_overdue, &s.cli.queue_due_soon].iter().map(|w| w.chars().count()).max();
+        let state_width = state_width.unwrap_or(0);
         for e in &entries {
             let state = if e.is_overdue(now) {
-                "OVERDUE"
+                s.cli.queue_overdue.as_str()
             } else if e.is_due_soon(now) {
-                "due soon"
+                s.cli.queue_due_soon.as_str()
             } else {
                 ""
             };
             let due = invocation.config.timezone.iso_minute(e.due_at);
-            let assignee = e.assignee_name.as_deref().unwrap_or("anyone");
+            let assignee = e.assignee_name.as_deref().unwrap_or(&s.callback_anyone);
+            let attempts = s.count(u64::from(e.attempts), &s.callback_attempts_one, &s.callback_attempts);
             say!(
-                "{state:<9} {due}  {}  {:<7} {assignee}  ({} attempts)",
+                "{state:<state_width$} {due}  {}  {:<8} {assignee}  ({attempts})",
                 e.file_code,
-                e.priority.as_str(),
-                e.attempts
+                s.priority(e.priority),
             );
         }
     }
@@ -352,6 +400,7 @@ pub fn file_export(
     if let Some(path) = export::out_file(out) {
         crate::output_path::check(path, &invocation.db)?;
     }
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
     let record = store.file_for_access_request(code)?;
     let now = chrono::Utc::now();
@@ -365,47 +414,73 @@ pub fn file_export(
     };
     export::write(out, &invocation.db, &bytes)?;
     if let Some(out) = export::out_file(out) {
-        say!("File {} written to {} ({} bytes, mode 0600).", record.file.code, out.display(), bytes.len());
+        say!(
+            "{}",
+            s.fill(
+                &s.cli.file_written,
+                &[
+                    ("code", record.file.code.as_str()),
+                    ("path", &out.display().to_string()),
+                    ("bytes", &bytes.len().to_string())
+                ]
+            )
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Sets or lifts a legal hold (supervisor only, audited).
 pub fn file_hold(mut invocation: Invocation, code: &str, hold: bool, reason: &str) -> Result<ExitCode> {
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
-    let id = store.file_id_by_code(code)?.with_context(|| format!("no caller file with the code {code}"))?;
+    let id = store
+        .file_id_by_code(code)?
+        .ok_or_else(|| refuse(|s| &s.cli.no_file_code).with("code", code.to_uppercase()))?;
     store.set_legal_hold(id, hold, reason)?;
-    let state = if hold { "is now under legal hold" } else { "is no longer under legal hold" };
-    say!("File {} {state}.", code.to_uppercase());
+    let said = if hold { &s.cli.hold_set } else { &s.cli.hold_lifted };
+    say!("{}", s.fill(said, &[("code", &code.to_uppercase())]));
     Ok(ExitCode::SUCCESS)
 }
 
 /// The retention purge on demand (supervisor only, audited); `--dry-run` only counts.
 pub fn purge(mut invocation: Invocation, dry_run: bool) -> Result<ExitCode> {
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
     let report = store.purge(chrono::Utc::now(), dry_run)?;
     let days = store.settings()?.retention_days.unwrap_or_default();
-    let (verb, cancelled) = if dry_run { ("Would wipe", "to cancel") } else { ("Wiped", "cancelled") };
+    let count = |n: usize, one: &String, many: &String| s.count(n as u64, one, many);
+    let template = if dry_run { &s.cli.purge_would } else { &s.cli.purge_done };
     say!(
-        "{verb} the free text of {} file(s) and the notes of {} call(s), {} handover note(s); \
-         {} pending callback(s) {cancelled}; {} file(s) kept under legal hold (retention: {days} days).",
-        report.files,
-        report.calls,
-        report.handover_notes,
-        report.callbacks_cancelled,
-        report.held
+        "{}",
+        s.fill(
+            template,
+            &[
+                ("files", &count(report.files, &s.count_files_one, &s.count_files)),
+                ("calls", &count(report.calls, &s.count_calls_one, &s.count_calls)),
+                (
+                    "handovers",
+                    &count(report.handover_notes, &s.cli.count_handovers_one, &s.cli.count_handovers)
+                ),
+                (
+                    "callbacks",
+                    &count(report.callbacks_cancelled, &s.cli.count_pending_one, &s.cli.count_pending)
+                ),
+                ("held", &count(report.held, &s.count_files_one, &s.count_files)),
+                ("days", &days.to_string()),
+            ]
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
 
 /// A calendar day of the configured zone (`--from`, `--to`). Years outside 1900–9999 are
 /// refused: no call is recorded there, and the arithmetic on such instants would overflow.
-fn local_day(day: &str) -> Result<chrono::NaiveDate> {
+fn local_day(day: &str) -> Result<chrono::NaiveDate, Phrase> {
     use chrono::Datelike;
     chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .ok()
         .filter(|d| (1900..=9999).contains(&d.year()))
-        .with_context(|| format!("{day:?} is not a date like 2026-11-01 (years 1900 to 9999)"))
+        .ok_or_else(|| refuse(|s| &s.cli.bad_date).with("day", format!("{day:?}")))
 }
 
 pub fn export(
@@ -416,6 +491,7 @@ pub fn export(
     out: Option<&Path>,
     include_notes: bool,
 ) -> Result<ExitCode> {
+    let s = invocation.strings;
     let mut store = invocation.unlock()?;
     let request = match (shift, period) {
         (_, Some((from, to))) => {
@@ -426,35 +502,50 @@ pub fn export(
             let from = zone.start_of_day(local_day(&from_day)?);
             let to = zone.start_of_day(local_day(&to_day)? + chrono::Duration::days(1));
             if to <= from {
-                bail!("--to {to_day} comes before --from {from_day}");
+                return Err(refuse(|s| &s.cli.period_backwards_days)
+                    .with("to", to_day)
+                    .with("from", from_day)
+                    .into());
             }
             ScopeRequest::Period { from, to }
         }
         (None | Some("current"), None) => {
-            let shift =
-                store.open_shift()?.context("you have no open shift (try --shift last or a number)")?;
+            let shift = store.open_shift()?.ok_or_else(|| refuse(|s| &s.cli.no_open_shift))?;
             ScopeRequest::Shift(shift.id)
         }
         (Some("last"), None) => {
-            let shift = store.last_closed_shift()?.context("no shift has been closed yet")?;
+            let shift = store.last_closed_shift()?.ok_or_else(|| refuse(|s| &s.cli.no_closed_shift))?;
             ScopeRequest::Shift(shift.id)
         }
         (Some(number), None) => {
-            let id: i64 =
-                number.parse().with_context(|| format!("--shift {number:?}: current, last or a number"))?;
+            let id: i64 = number
+                .parse()
+                .map_err(|_| refuse(|s| &s.cli.bad_shift_arg).with("value", format!("{number:?}")))?;
             ScopeRequest::Shift(crate::domain::ShiftId(id))
         }
     };
     let path =
         write_summary(&mut store, &invocation.config, &invocation.db, request, format, out, include_notes)?;
     let recipients = invocation.config.export.recipients.len();
+    let shown = path.display().to_string();
     match (export::out_file(Some(&path)).is_some(), recipients) {
         (false, _) => {}
-        (true, 0) => say!("Export written to {} (mode 0600).", path.display()),
-        (true, n) => say!(
-            "Export written to {} (mode 0600), encrypted with age for {n} recipient(s) from the config.",
-            path.display()
-        ),
+        (true, 0) => say!("{}", s.fill(&s.cli.export_written, &[("path", &shown)])),
+        (true, n) => {
+            let recipients = s.count(n as u64, &s.cli.count_recipients_one, &s.cli.count_recipients);
+            say!(
+                "{}",
+                s.fill(&s.cli.export_written_encrypted, &[("path", &shown), ("recipients", &recipients)])
+            )
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A role as a person reads it.
+fn role(s: &Strings, role: Role) -> &str {
+    match role {
+        Role::Listener => &s.role_listener,
+        Role::Supervisor => &s.role_supervisor,
+    }
 }

@@ -7,11 +7,13 @@ use chrono::{Duration, NaiveTime};
 use serde::Deserialize;
 
 use crate::domain::Timestamp;
-use crate::domain::emergency::{Directory, NumberOverride, OverrideError, RuleOverride, Rules};
-use crate::i18n::{Language, Strings};
+use crate::domain::emergency::{
+    Directory, NumberOverride, OverrideError, OverrideRefusal, OverrideSubject, RuleOverride, Rules,
+};
+use crate::i18n::{Language, Phrase, Strings};
 use crate::local_time::Zone;
 
-use crate::keymap::{KeyOverrides, Keymap};
+use crate::keymap::{KeyOverrides, Keymap, KeymapRefusal};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -125,12 +127,48 @@ pub struct ExportConfig {
     pub recipients: Vec<String>,
 }
 
+/// A configuration that cannot be used: said in the reader's language, naming the file, and
+/// the key and its line when one is at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read the config file {path}: {source}")]
+    #[error("{}", Phrase::new(|s| &s.cli.config_unreadable).with("path", path.display()))]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("config file {path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("{}", Phrase::new(|s| &s.cli.config_file).with("path", path.display()).with_phrase("why", message.clone()))]
+    Invalid { path: PathBuf, message: Phrase },
+}
+
+impl ConfigError {
+    /// What is wrong, in words.
+    pub fn phrase(&self) -> Phrase {
+        match self {
+            ConfigError::Read { path, source } => {
+                let source = std::io::Error::new(source.kind(), source.to_string());
+                Phrase::new(|s| &s.cli.config_unreadable).with("path", path.display()).because(source)
+            }
+            ConfigError::Invalid { path, message } => Phrase::new(|s| &s.cli.config_file)
+                .with("path", path.display())
+                .with_phrase("why", message.clone()),
+        }
+    }
+
+    /// The language the file asks for, when it says so even though it is refused: its errors
+    /// are then said in it.
+    pub fn language(text: &str) -> Option<Language> {
+        let from_line = |line: &str| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "language").then(|| value.trim().trim_matches(['"', '\'']).to_owned())
+        };
+        // A whole table when the file parses; otherwise the line that sets it, outside tables.
+        let value = match text.parse::<toml::Table>() {
+            Ok(table) => table.get("language")?.as_str()?.to_owned(),
+            Err(_) => text.lines().take_while(|l| !l.trim_start().starts_with('[')).find_map(from_line)?,
+        };
+        match value.as_str() {
+            "fr" => Some(Language::Fr),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
 }
 
 impl Config {
@@ -155,80 +193,106 @@ impl Config {
         };
         let read = |source| ConfigError::Read { path: path.clone(), source };
         let bytes = crate::bounded_read::read_regular_file(&path, 1 << 20).map_err(read)?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| read(std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text")))?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::Invalid {
+            path: path.clone(),
+            message: Phrase::new(|s| &s.cli.config_not_utf8),
+        })?;
         let config =
             Config::parse(&text).map_err(|message| ConfigError::Invalid { path: path.clone(), message })?;
         Ok((config, Some(path)))
     }
 
-    /// Parses and validates; the error message names the key and its line.
-    pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+    /// The language a configuration file asks for, read leniently: the errors of a file that is
+    /// refused are said in the language it asks for, when it says so. French otherwise.
+    pub fn language_of(explicit: Option<&Path>, default_path: Option<&Path>) -> Language {
+        let path = match (explicit, default_path) {
+            (Some(path), _) => path,
+            (None, Some(path)) => path,
+            (None, None) => return Language::default(),
+        };
+        crate::bounded_read::read_regular_file(path, 1 << 20)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| ConfigError::language(&text))
+            .unwrap_or_default()
+    }
+
+    /// Parses and validates; the error names the key and its line.
+    pub fn parse(text: &str) -> Result<Config, Phrase> {
+        let config: Config = toml::from_str(text).map_err(|e| toml_refusal(text, &e))?;
         config.validate(text)?;
         Ok(config)
     }
 
-    fn validate(&self, text: &str) -> Result<(), String> {
-        let fail = |key: &str, why: &str| Err(format!("{}key `{key}`: {why}", line_of(text, key)));
+    fn validate(&self, text: &str) -> Result<(), Phrase> {
+        let fail = |key: &str, why: Phrase| Err(at(line_of(text, key), key, why));
         let bounded = |key: &str, value: u32, (min, max): (u32, u32)| match value {
-            v if v < min => fail(key, &format!("must be at least {min}")),
-            v if v > max => fail(key, &format!("must be at most {max}")),
+            v if v < min => fail(key, Phrase::new(|s| &s.cli.config_at_least).with("min", min)),
+            v if v > max => fail(key, Phrase::new(|s| &s.cli.config_at_most).with("max", max)),
             _ => Ok(()),
         };
         bounded("idle_lock_minutes", self.idle_lock_minutes, IDLE_LOCK_MINUTES)?;
         if self.idle_lock_minutes_in_call < self.idle_lock_minutes {
-            return fail("idle_lock_minutes_in_call", "must not be shorter than idle_lock_minutes");
+            return fail("idle_lock_minutes_in_call", Phrase::new(|s| &s.cli.config_in_call_shorter));
         }
         bounded("idle_lock_minutes_in_call", self.idle_lock_minutes_in_call, IDLE_LOCK_MINUTES_IN_CALL)?;
         bounded("retention_days", self.retention_days, RETENTION_DAYS)?;
         bounded("callback_retry_minutes", self.callback_retry_minutes, CALLBACK_RETRY_MINUTES)?;
         bounded("callback_max_attempts", self.callback_max_attempts, CALLBACK_MAX_ATTEMPTS)?;
         if self.themes.is_empty() {
-            return fail("themes", "needs at least one theme");
+            return fail("themes", Phrase::new(|s| &s.cli.config_no_theme));
         }
         let mut seen = std::collections::HashSet::new();
         for theme in &self.themes {
             if theme.trim().is_empty() {
-                return fail("themes", "a theme is empty");
+                return fail("themes", Phrase::new(|s| &s.cli.config_empty_theme));
             }
             if !seen.insert(theme) {
-                return fail("themes", &format!("{theme:?} is listed twice"));
+                return fail(
+                    "themes",
+                    Phrase::new(|s| &s.cli.config_theme_twice).with("theme", format!("{theme:?}")),
+                );
             }
         }
         for (index, preset) in self.callback_presets.iter().enumerate() {
-            let fail = |key: &str, why: &str| {
-                let line = line_in_table(text, "[[callback_presets]]", index, key);
-                Err(format!("{line}key `{key}`: {why}"))
+            let fail = |key: &str, why: Phrase| {
+                Err(at(line_in_table(text, "[[callback_presets]]", index, key), key, why))
             };
             match (preset.in_minutes, &preset.next_day_at) {
                 (Some(minutes), None) if minutes < PRESET_IN_MINUTES.0 => {
-                    return fail("in_minutes", &format!("must be at least {}", PRESET_IN_MINUTES.0));
+                    return fail(
+                        "in_minutes",
+                        Phrase::new(|s| &s.cli.config_at_least).with("min", PRESET_IN_MINUTES.0),
+                    );
                 }
                 (Some(minutes), None) if minutes > PRESET_IN_MINUTES.1 => {
-                    return fail("in_minutes", &format!("must be at most {}", PRESET_IN_MINUTES.1));
+                    return fail(
+                        "in_minutes",
+                        Phrase::new(|s| &s.cli.config_at_most).with("max", PRESET_IN_MINUTES.1),
+                    );
                 }
                 (Some(_), None) => {}
                 (None, Some(time)) => {
                     if NaiveTime::parse_from_str(time, "%H:%M").is_err() {
-                        return fail("next_day_at", &format!("{time:?} is not a time like \"09:00\""));
+                        return fail(
+                            "next_day_at",
+                            Phrase::new(|s| &s.cli.config_bad_time).with("time", format!("{time:?}")),
+                        );
                     }
                 }
-                _ => {
-                    return fail(
-                        "callback_presets",
-                        "each preset sets exactly one of in_minutes or next_day_at",
-                    );
-                }
+                _ => return fail("callback_presets", Phrase::new(|s| &s.cli.config_preset_one_of)),
             }
         }
         for recipient in &self.export.recipients {
             if recipient.parse::<age::x25519::Recipient>().is_err() {
-                return fail("recipients", &format!("{recipient:?} is not an age X25519 public key (age1…)"));
+                return fail(
+                    "recipients",
+                    Phrase::new(|s| &s.cli.config_bad_recipient).with("recipient", format!("{recipient:?}")),
+                );
             }
         }
         let refused = |table: &str, e: OverrideError| {
-            format!("{}key `{}`: {}", line_in_table(text, table, e.index, e.field), e.field, e.why)
+            at(line_in_table(text, table, e.index, e.field), e.field, override_refusal(&e))
         };
         let directory = Directory::builtin()
             .with_overrides(&self.emergency.number)
@@ -238,9 +302,18 @@ impl Config {
             .map_err(|e| refused("[[emergency.rule]]", e))?;
         if let Err(e) = Keymap::new(&self.keys) {
             let table = format!("[keys.{}]", e.context);
+            let why = keymap_refusal(&e.why);
             return Err(match &e.key {
-                Some(key) => format!("{}key `{key}`: {}", line_in_table(text, &table, 0, key), e.why),
-                None => format!("{}{table}: {}", table_line(text, &table, 0).unwrap_or_default(), e.why),
+                Some(key) => at(line_in_table(text, &table, 0, key), key, why),
+                None => match table_start(text, &table, 0) {
+                    Some(line) => Phrase::new(|s| &s.cli.config_at_table)
+                        .with("line", line + 1)
+                        .with("table", &table)
+                        .with_phrase("why", why),
+                    None => {
+                        Phrase::new(|s| &s.cli.config_in_table).with("table", &table).with_phrase("why", why)
+                    }
+                },
             });
         }
         Ok(())
@@ -261,10 +334,13 @@ impl Config {
     }
 }
 
-/// `timezone`, refused with the key's name (serde's message gives the line).
+/// Starts serde's message for a `timezone` that names no zone, so that `toml_refusal` says it
+/// in the reader's language (serde's message gives the line).
+const NOT_A_ZONE: &str = "not a time zone: ";
+
 fn timezone<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Zone, D::Error> {
     let name = String::deserialize(deserializer)?;
-    name.parse().map_err(|why| serde::de::Error::custom(format!("key `timezone`: {why}")))
+    name.parse().map_err(|_| serde::de::Error::custom(format!("{NOT_A_ZONE}{name:?}")))
 }
 
 /// When a callback scheduled with `preset` at `now` falls due (next-day times are local).
@@ -293,33 +369,203 @@ pub fn preset_label(preset: &CallbackPreset, strings: &Strings) -> String {
     }
 }
 
-/// "line N, " for the first line that sets `key`, to point a person at it.
-fn line_of(text: &str, key: &str) -> String {
-    text.lines()
-        .position(|line| sets(line, key))
-        .map(|index| format!("line {}, ", index + 1))
-        .unwrap_or_default()
+/// "line N, key `k`: why", or without the line when no line sets the key (a default that
+/// another key contradicts).
+fn at(line: Option<usize>, key: &str, why: Phrase) -> Phrase {
+    let key = key.to_owned();
+    match line {
+        Some(line) => {
+            Phrase::new(|s| &s.cli.config_at).with("line", line).with("key", key).with_phrase("why", why)
+        }
+        None => Phrase::new(|s| &s.cli.config_at_key).with("key", key).with_phrase("why", why),
+    }
 }
 
-/// "line N, " for `key` in the `nth` table headed `header` (`[keys.global]`,
-/// `[[emergency.number]]`), else for that table's header, else for `key` anywhere (a table
+/// The line (from 1) that first sets `key`, to point a person at it.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines().position(|line| sets(line, key)).map(|index| index + 1)
+}
+
+/// The line of `key` in the `nth` table headed `header` (`[keys.global]`,
+/// `[[emergency.number]]`), else of that table's header, else of `key` anywhere (a table
 /// written inline).
-fn line_in_table(text: &str, header: &str, nth: usize, key: &str) -> String {
+fn line_in_table(text: &str, header: &str, nth: usize, key: &str) -> Option<usize> {
     let Some(start) = table_start(text, header, nth) else { return line_of(text, key) };
     let mut body =
         text.lines().enumerate().skip(start + 1).take_while(|(_, line)| !line.trim_start().starts_with('['));
     let index = body.find(|(_, line)| sets(line, key)).map_or(start, |(index, _)| index);
-    format!("line {}, ", index + 1)
-}
-
-/// "line N, " for the `nth` table headed `header`.
-fn table_line(text: &str, header: &str, nth: usize) -> Option<String> {
-    table_start(text, header, nth).map(|index| format!("line {}, ", index + 1))
+    Some(index + 1)
 }
 
 fn table_start(text: &str, header: &str, nth: usize) -> Option<usize> {
     let is_header = |line: &str| line.split('#').next().is_some_and(|line| line.trim() == header);
     text.lines().enumerate().filter(|(_, line)| is_header(line)).nth(nth).map(|(index, _)| index)
+}
+
+/// What TOML or the shape of the configuration refuses, with the line and key at fault. The
+/// messages of serde (the shape) are recognised and said in words; anything else (a syntax
+/// error) keeps the parser's own words after the line.
+fn toml_refusal(text: &str, err: &toml::de::Error) -> Phrase {
+    let message = err.message().trim();
+    let line = err.span().map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    // The key written on that line, for a value at fault.
+    let key_on_line = || {
+        let line = text.lines().nth(line? - 1)?;
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim().trim_matches(['"', '\'']);
+        (!key.is_empty()).then(|| key.to_owned())
+    };
+    let quoted = |text: &str| text.split('`').nth(1).map(str::to_owned);
+    // serde lists the choices "`a`, `b` or `c`".
+    let choices = |text: String| text.replace(" or ", ", ");
+    let after = |text: &str, word: &str| text.split_once(word).map(|(_, rest)| rest.trim().to_owned());
+    let (key, why) = if let Some(name) = message.strip_prefix(NOT_A_ZONE) {
+        (Some("timezone".to_owned()), Phrase::new(|s| &s.cli.config_not_a_zone).with("name", name))
+    } else if let Some(rest) = message.strip_prefix("unknown field ") {
+        let expected = after(rest, "expected").unwrap_or_default();
+        let expected = expected.strip_prefix("one of ").unwrap_or(&expected).to_owned();
+        (quoted(rest), Phrase::new(|s| &s.cli.config_unknown_key).with("expected", choices(expected)))
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let value = quoted(rest).unwrap_or_default();
+        let expected = after(rest, "expected").unwrap_or_default();
+        let expected = expected.strip_prefix("one of ").unwrap_or(&expected).to_owned();
+        (
+            key_on_line(),
+            Phrase::new(|s| &s.cli.config_unknown_value)
+                .with("value", value)
+                .with("expected", choices(expected)),
+        )
+    } else if let Some(rest) = message.strip_prefix("missing field ") {
+        (quoted(rest), Phrase::new(|s| &s.cli.config_missing_key))
+    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = found_and_expected(rest);
+        (
+            key_on_line(),
+            Phrase::new(|s| &s.cli.config_wrong_type)
+                .with_phrase("found", found)
+                .with_phrase("expected", expected),
+        )
+    } else if let Some(number) =
+        message.strip_prefix("invalid value: integer `").and_then(|rest| rest.split('`').next())
+    {
+        (key_on_line(), Phrase::new(|s| &s.cli.config_out_of_range).with("value", number))
+    } else if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let (found, expected) = found_and_expected(rest);
+        (
+            key_on_line(),
+            Phrase::new(|s| &s.cli.config_bad_value)
+                .with_phrase("found", found)
+                .with_phrase("expected", expected),
+        )
+    } else {
+        (None, Phrase::new(|s| &s.cli.config_syntax).with("detail", message))
+    };
+    match (line, key) {
+        (line, Some(key)) => at(line, &key, why),
+        (Some(line), None) => {
+            Phrase::new(|s| &s.cli.config_at_line).with("line", line).with_phrase("why", why)
+        }
+        (None, None) => why,
+    }
+}
+
+/// serde's "string \"two years\", expected u32" in words: what was found and what was expected,
+/// by kind of value (a number, text, a list…), the value itself kept as written.
+fn found_and_expected(detail: &str) -> (Phrase, Phrase) {
+    let (found, expected) = detail.split_once(", expected ").unwrap_or((detail, ""));
+    let kind = |text: &str| -> Option<fn(&Strings) -> &String> {
+        let text = text.trim_start_matches("a ").trim_start_matches("an ");
+        let word = text.split([' ', '`']).next().unwrap_or_default();
+        Some(match word {
+            "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "usize" | "integer" => {
+                |s| &s.cli.kind_integer
+            }
+            "f32" | "f64" | "floating" => |s| &s.cli.kind_number,
+            "string" | "str" | "char" => |s| &s.cli.kind_text,
+            "boolean" | "bool" => |s| &s.cli.kind_boolean,
+            "sequence" | "array" => |s| &s.cli.kind_list,
+            "map" | "struct" | "table" => |s| &s.cli.kind_table,
+            "datetime" => |s| &s.cli.kind_date,
+            _ => return None,
+        })
+    };
+    // The value as written: what follows the kind ("string \"two years\"" → "\"two years\"").
+    let value =
+        found.split_once(' ').map(|(_, value)| value.trim_matches('`').to_owned()).unwrap_or_default();
+    let found = match kind(found) {
+        Some(kind) if value.is_empty() => Phrase::new(kind),
+        Some(kind) => Phrase::new(|s| &s.cli.kind_with_value)
+            .with_phrase("kind", Phrase::new(kind))
+            .with("value", value),
+        None => Phrase::new(|s| &s.cli.as_written).with("text", found),
+    };
+    let expected = match kind(expected) {
+        Some(kind) => Phrase::new(kind),
+        None => Phrase::new(|s| &s.cli.as_written).with("text", expected),
+    };
+    (found, expected)
+}
+
+/// An override of the emergency directory or rules, refused.
+fn override_refusal(e: &OverrideError) -> Phrase {
+    let subject = match &e.subject {
+        OverrideSubject::Number(number) => {
+            Phrase::new(|s| &s.cli.override_number).with("number", format!("{number:?}"))
+        }
+        OverrideSubject::Rule(rule) => {
+            Phrase::new(|s| &s.cli.override_rule).with("rule", format!("{rule:?}"))
+        }
+    };
+    let why = match &e.why {
+        OverrideRefusal::NumberBlank => Phrase::new(|s| &s.cli.override_number_blank),
+        OverrideRefusal::Needs(field) => Phrase::new(|s| &s.cli.override_needs).with("field", field),
+        OverrideRefusal::LifeRiskStays => Phrase::new(|s| &s.cli.override_life_risk_stays),
+        OverrideRefusal::KindStays => Phrase::new(|s| &s.cli.override_kind_stays),
+        OverrideRefusal::ChannelStays => Phrase::new(|s| &s.cli.override_channel_stays),
+        OverrideRefusal::Empty => Phrase::new(|s| &s.cli.override_empty),
+        OverrideRefusal::AsksRudStays => Phrase::new(|s| &s.cli.override_asks_rud_stays),
+        OverrideRefusal::NoCondition => Phrase::new(|s| &s.cli.override_no_condition),
+        OverrideRefusal::ConditionNeverHolds => Phrase::new(|s| &s.cli.override_never_holds),
+        OverrideRefusal::DropsCondition(condition) => {
+            Phrase::new(|s| &s.cli.override_drops_condition).with("condition", condition)
+        }
+        OverrideRefusal::NoNumber => Phrase::new(|s| &s.cli.override_no_number),
+        OverrideRefusal::UnknownNumber(number) => {
+            Phrase::new(|s| &s.cli.override_unknown_number).with("number", format!("{number:?}"))
+        }
+        OverrideRefusal::KeepsNumber(number) => {
+            Phrase::new(|s| &s.cli.override_keeps_number).with("number", format!("{number:?}"))
+        }
+    };
+    why.with_phrase("subject", subject)
+}
+
+/// A key binding, refused.
+fn keymap_refusal(why: &KeymapRefusal) -> Phrase {
+    match why {
+        KeymapRefusal::UnknownContext { context, known } => {
+            Phrase::new(|s| &s.cli.keys_unknown_context).with("context", context).with("known", known)
+        }
+        KeymapRefusal::UnknownKey(key) => {
+            Phrase::new(|s| &s.cli.keys_unknown_key).with("key", format!("{key:?}"))
+        }
+        KeymapRefusal::UnknownAction { action, key } => Phrase::new(|s| &s.cli.keys_unknown_action)
+            .with("action", format!("{action:?}"))
+            .with("key", format!("{key:?}")),
+        KeymapRefusal::NeededByNotes(key) => {
+            Phrase::new(|s| &s.cli.keys_needed_by_notes).with("key", format!("{key:?}"))
+        }
+        KeymapRefusal::CardKeyStays { key, action } => Phrase::new(|s| &s.cli.keys_card_stays)
+            .with("key", format!("{key:?}"))
+            .with("action", format!("{action:?}")),
+        KeymapRefusal::ActsWhileTyping { key, context, action } => {
+            Phrase::new(|s| &s.cli.keys_acts_while_typing)
+                .with("key", format!("{key:?}"))
+                .with("context", context)
+                .with("action", format!("{action:?}"))
+        }
+        KeymapRefusal::Builtin(detail) => Phrase::new(|s| &s.cli.keys_builtin).with("detail", detail),
+    }
 }
 
 /// Whether `line` sets `key`, written bare or quoted.

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{Duration, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -18,6 +18,7 @@ use crate::domain::caller_file::{AgeBand, CallerRelation, Closure, Departement, 
 use crate::domain::listener::Role;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{FileId, ListenerId, Timestamp};
+use crate::i18n::Phrase;
 use crate::store::{KdfParams, NewAccount, Store};
 
 pub struct DemoAccount {
@@ -136,12 +137,12 @@ pub fn build(db_path: &Path, calls: u64, themes: &[String], retention_days: u32)
         )?;
         listeners.push(added.id);
     }
-    let summary = fill(&mut store, &listeners, calls, themes).context("filling the demo database")?;
+    let summary = fill(&mut store, &listeners, calls, themes)?;
     // The demo's "init": the config proposes the centre's retention period.
     store
         .set_setting(crate::domain::settings::Setting::RetentionDays, retention_days)
-        .context("setting the retention period")?;
-    store.purge(Utc::now(), false).context("applying the retention period")?;
+        .map_err(|e| Phrase::new(|s| &s.cli.demo_retention).because(e))?;
+    store.purge(Utc::now(), false).map_err(|e| Phrase::new(|s| &s.cli.demo_retention).because(e))?;
     Ok(summary)
 }
 
@@ -149,7 +150,7 @@ pub fn build(db_path: &Path, calls: u64, themes: &[String], retention_days: u32)
 pub fn verify(db_path: &Path) -> Result<DemoSummary> {
     let supervisor = &ACCOUNTS[0];
     let store = Store::open(db_path, supervisor.login, supervisor.passphrase)
-        .context("this does not look like a demo database (its supervisor passphrase does not open it)")?;
+        .map_err(|e| Phrase::new(|s| &s.cli.demo_not_demo).because(e))?;
     let counts = store.counts()?;
     Ok(DemoSummary { calls: counts.calls, files: counts.files, pending_callbacks: counts.pending_callbacks })
 }

@@ -14,7 +14,6 @@ use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileSta
 use crate::domain::emergency::{Channel, Rule};
 use crate::domain::prompt::PromptOutcome;
 use crate::keymap::Action;
-use crate::store::StoreError;
 
 /// The interface's language: French unless the configuration says `language = "en"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -36,9 +35,29 @@ macro_rules! strings {
             labels: BTreeMap<String, BTreeMap<String, String>>,
             /// Per action: `[short, long]` descriptions for hints and the help.
             actions: BTreeMap<String, [String; 2]>,
+            /// What the command line prints, and the errors a person reads wherever they come
+            /// from (the store, the configuration, the export writer): the `[cli]` table.
+            pub cli: CliStrings,
         }
     };
 }
+
+macro_rules! section {
+    ($(#[$doc:meta])* $name:ident { $($field:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $(pub $field: String,)+
+        }
+    };
+}
+
+mod cli;
+mod phrase;
+
+pub use cli::CliStrings;
+pub use phrase::Phrase;
 
 strings!(
     language_name,
@@ -334,6 +353,11 @@ strings!(
     supervisor_calls,
     supervisor_on_call,
     supervisor_free,
+    supervisor_left,
+    supervisor_left_detail,
+    supervisor_left_chosen,
+    supervisor_close_pick,
+    supervisor_close_still_there,
     supervisor_prompts,
     supervisor_waiting,
     queue_filter_all,
@@ -365,6 +389,9 @@ strings!(
     help_notes,
     help_popup,
     help_supervisor,
+    end_shift_of_title,
+    shift_of_ended,
+    shift_of_ended_no_export,
 );
 
 impl Strings {
@@ -486,44 +513,6 @@ impl Strings {
 
     pub fn attempt_result(&self, value: AttemptResult) -> &str {
         self.label("attempt_result", value.as_str())
-    }
-
-    /// What a person reads for a store error: each case its own sentence, in the interface's
-    /// language (a wrong passphrase, a damaged database and a full disk are never confused).
-    pub fn store_error(&self, err: &StoreError) -> String {
-        match err {
-            StoreError::WrongPassphrase => self.error_wrong_passphrase.clone(),
-            StoreError::UnknownListener(_) => self.error_unknown_listener.clone(),
-            StoreError::Deactivated(_) => self.error_deactivated.clone(),
-            StoreError::DatabaseDamaged(_) | StoreError::DatabaseMissing(_) | StoreError::TooNew { .. } => {
-                self.error_damaged.clone()
-            }
-            StoreError::KeyFileDamaged { .. } | StoreError::KeyFileMissing(_) => self.error_key_file.clone(),
-            StoreError::Locked => self.error_busy.clone(),
-            StoreError::ReadOnly(_) => self.error_read_only.clone(),
-            StoreError::DiskFull => self.error_disk_full.clone(),
-            StoreError::Forbidden(_) => self.error_forbidden.clone(),
-            StoreError::TooSoon(seconds) => {
-                self.fill(&self.error_too_soon, &[("seconds", &seconds.to_string())])
-            }
-            StoreError::SlotRefused { login, problem } => {
-                use crate::store::SlotProblem;
-                let reason = match problem {
-                    SlotProblem::NotEndorsed => {
-                        return self.fill(&self.error_slot_not_endorsed, &[("login", login)]);
-                    }
-                    SlotProblem::LegacyAfterConversion => &self.slot_problem_legacy,
-                    SlotProblem::NotPinned => &self.slot_problem_not_pinned,
-                    SlotProblem::Role { .. } => &self.slot_problem_role,
-                    SlotProblem::BadEndorsement => &self.slot_problem_endorsement,
-                    SlotProblem::NoAccount | SlotProblem::Deactivated | SlotProblem::OtherLogin(_) => {
-                        &self.slot_problem_account
-                    }
-                };
-                self.fill(&self.error_slot_refused, &[("reason", reason)])
-            }
-            other => self.fill(&self.error_other, &[("detail", &other.to_string())]),
-        }
     }
 
     pub fn action_short(&self, action: Action) -> &str {

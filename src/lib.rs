@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod keymap;
 pub mod last_login;
 pub mod local_time;
+pub mod messages;
 pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;

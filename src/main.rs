@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use permanence::commands::{self, Invocation};
+use permanence::config::Config;
 use permanence::domain::listener::Role;
+use permanence::i18n::{Phrase, Strings};
+use permanence::messages;
 
 #[derive(Parser)]
 #[command(
@@ -197,16 +200,23 @@ impl From<RoleArg> for Role {
 }
 
 fn main() -> ExitCode {
-    if let Err(err) = permanence::hardening::harden_process() {
-        return fail(anyhow::anyhow!("cannot disable core dumps: {err}"));
-    }
+    // Options and their help stay as clap writes them (English); everything else the command
+    // line says follows the configuration's `language`, read first, leniently, so that even a
+    // refused configuration is said in the language it asks for.
     let cli = Cli::parse();
+    let default_config = permanence::paths::default_config_file().ok();
+    let language = Config::language_of(cli.config.as_deref(), default_config.as_deref());
+    let strings = Strings::get(language);
+    if let Err(err) = permanence::hardening::harden_process() {
+        return fail(strings, Phrase::new(|s| &s.cli.no_hardening).because(err).into());
+    }
     let demo = matches!(cli.command, Some(Command::Demo { .. }));
     let invocation =
         match Invocation::new(cli.db, cli.config.as_deref(), cli.as_login, cli.passphrase_stdin, demo) {
             Ok(invocation) => invocation,
-            Err(err) => return fail(err),
+            Err(err) => return fail(strings, err),
         };
+    let strings = invocation.strings;
     let result = match cli.command {
         None => commands::open_terminal(invocation),
         Some(Command::Init { login, name }) => commands::init(invocation, &login, &name),
@@ -253,11 +263,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(err) => fail(err),
+        Err(err) => fail(strings, err),
     }
 }
 
-fn fail(err: anyhow::Error) -> ExitCode {
+fn fail(strings: &Strings, err: anyhow::Error) -> ExitCode {
     // The reader went away (`permanence queue | head -1`): end quietly, with the status of a
     // process ended by SIGPIPE as other tools do, so that a script can tell a cut output.
     let broken_pipe = err.chain().any(|cause| {
@@ -267,6 +277,6 @@ fn fail(err: anyhow::Error) -> ExitCode {
         return ExitCode::from(128 + libc::SIGPIPE as u8);
     }
     // Not `eprintln!`: it would panic if the terminal is already gone.
-    let _ = writeln!(std::io::stderr(), "permanence: {err:#}");
+    let _ = writeln!(std::io::stderr(), "permanence: {}", messages::chain(strings, &err));
     ExitCode::FAILURE
 }

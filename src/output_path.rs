@@ -8,6 +8,8 @@
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
+use crate::i18n::Phrase;
+
 /// Why a path was refused, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
@@ -27,11 +29,35 @@ pub enum Refused {
     NotAnExport(PathBuf),
 }
 
+impl Refused {
+    /// The refusal in the reader's language.
+    pub fn phrase(&self) -> Phrase {
+        match self {
+            Refused::StoreFile(path) => Phrase::new(|s| &s.cli.out_store_file).with("path", path.display()),
+            Refused::Link(path) => Phrase::new(|s| &s.cli.out_link).with("path", path.display()),
+            Refused::NotRegular(path, kind) => {
+                let kind = match *kind {
+                    "folder" => Phrase::new(|s| &s.cli.kind_folder),
+                    "named pipe (FIFO)" => Phrase::new(|s| &s.cli.kind_fifo),
+                    "device" => Phrase::new(|s| &s.cli.kind_device),
+                    _ => Phrase::new(|s| &s.cli.kind_socket),
+                };
+                Phrase::new(|s| &s.cli.out_not_regular).with("path", path.display()).with_phrase("kind", kind)
+            }
+            Refused::NoFolder(path) => Phrase::new(|s| &s.cli.out_no_folder).with("path", path.display()),
+            Refused::CompanionName(path) => {
+                Phrase::new(|s| &s.cli.out_companion).with("path", path.display())
+            }
+            Refused::NotAnExport(path) => Phrase::new(|s| &s.cli.out_not_export).with("path", path.display()),
+        }
+    }
+}
+
 /// The names SQLite and this program give the database's companions: the key file, its lock,
-/// the last login used on it, the write-ahead log, the shared-memory index and a rollback
-/// journal.
+/// the last login used on it, the terminals' presence, the write-ahead log, the shared-memory
+/// index and a rollback journal.
 const COMPANIONS: &[&str] =
-    &[".keys", ".keys.lock", ".keys.attempts", ".last-login", "-wal", "-shm", "-journal"];
+    &[".keys", ".keys.lock", ".keys.attempts", ".last-login", ".presence", "-wal", "-shm", "-journal"];
 
 /// Refuses `out` if writing it could destroy the store at `db` or write anywhere but into a
 /// regular file of its own.
@@ -183,6 +209,7 @@ mod tests {
             "permanence.db-shm",
             "permanence.db-journal",
             "permanence.db.keys.lock",
+            "permanence.db.presence",
             ".permanence.db.keys.tmp",
             ".permanence.db.keys.123-abcd.tmp",
         ] {
@@ -240,7 +267,9 @@ mod tests {
         let slots = other.join("slots.json");
         std::fs::write(&slots, br#"{"format":"permanence-keyslots","version":1}"#).unwrap();
         assert!(matches!(check(&slots, &db), Err(Refused::NotAnExport(_))), "a key file by another name");
-        for name in ["old.db.keys", "old.db-wal", "old.db-shm", "old.db-journal", "x.keys.lock"] {
+        for name in
+            ["old.db.keys", "old.db-wal", "old.db-shm", "old.db-journal", "x.keys.lock", "x.db.presence"]
+        {
             assert!(matches!(check(&other.join(name), &db), Err(Refused::CompanionName(_))), "{name}");
         }
     }

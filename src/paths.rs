@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use directories::ProjectDirs;
 
+use crate::i18n::Phrase;
+
 fn project_dirs() -> Result<ProjectDirs> {
-    ProjectDirs::from("fr", "permanence", "permanence")
-        .context("no home directory to keep the database in: pass --db PATH")
+    Ok(ProjectDirs::from("fr", "permanence", "permanence").ok_or_else(|| Phrase::new(|s| &s.cli.no_home))?)
 }
 
 /// The database of the association's terminal.

@@ -1,7 +1,7 @@
 //! Effects carried out against the store: the one place that holds the unlocked store and
 //! turns what `App::update` asks for into store calls and the replies fed back to `App::apply`.
 //! One `match` over every `Effect`; no rule of its own (those are the app's and the domain's)
-//! and no sentence of its own (a store error is told by `Strings::store_error`).
+//! and no sentence of its own (a store error is told by `messages::store_error_brief`).
 
 use std::path::PathBuf;
 
@@ -15,6 +15,8 @@ use crate::domain::{FileId, ShiftId, Timestamp};
 use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::last_login;
+use crate::messages::store_error_brief;
+use crate::store::presence::Presence;
 use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
 
 /// Carries out effects against the store it holds while unlocked.
@@ -27,12 +29,15 @@ pub struct Runner {
     config: Config,
     /// SQLite's `data_version` when last looked at: it changes when another connection commits.
     data_version: i64,
+    /// Says to other processes that this terminal is open for the account last unlocked here,
+    /// locked screen included, until another account unlocks it or the process ends.
+    presence: Option<Presence>,
 }
 
 impl Runner {
     pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
         let strings = Strings::get(config.language);
-        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0 }
+        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0, presence: None }
     }
 
     /// Performs `effects` and every effect the replies lead to.
@@ -56,7 +61,7 @@ impl Runner {
                 return Some(match Store::open(&self.db, &login, &passphrase) {
                     Ok(store) => self.unlocked(store, now),
                     Err(err) => Reply::UnlockFailed {
-                        message: self.strings.store_error(&err),
+                        message: store_error_brief(self.strings, &err),
                         wrong_passphrase: matches!(err, StoreError::WrongPassphrase),
                     },
                 });
@@ -71,7 +76,7 @@ impl Runner {
                 return Some(match Store::create(&self.db, account, self.kdf) {
                     Ok(store) => self.unlocked(store, now),
                     Err(err) => Reply::UnlockFailed {
-                        message: self.strings.store_error(&err),
+                        message: store_error_brief(self.strings, &err),
                         wrong_passphrase: false,
                     },
                 });
@@ -84,7 +89,7 @@ impl Runner {
             Effect::SaveDraft(draft) => {
                 return Some(match self.store.as_mut()?.save_draft(&draft) {
                     Ok(()) => Reply::DraftSaved(now),
-                    Err(err) => Reply::DraftFailed(self.strings.store_error(&err)),
+                    Err(err) => Reply::DraftFailed(store_error_brief(self.strings, &err)),
                 });
             }
             Effect::CheckForChanges => {
@@ -141,7 +146,7 @@ impl Runner {
             }
             Effect::ChangeCallback(change) => change_callback(self.store.as_mut()?, change),
         };
-        Some(done.unwrap_or_else(|err| Reply::Failed(self.strings.store_error(&err))))
+        Some(done.unwrap_or_else(|err| Reply::Failed(store_error_brief(self.strings, &err))))
     }
 
     /// Closes the shift with its handover note, then writes its summary: a summary that
@@ -150,7 +155,7 @@ impl Runner {
         let s = self.strings;
         let store = self.store.as_mut()?;
         if let Err(err) = store.end_shift(shift, handover) {
-            return Some(Reply::Failed(s.store_error(&err)));
+            return Some(Reply::Failed(store_error_brief(s, &err)));
         }
         let written = write_summary(
             store,
@@ -162,8 +167,8 @@ impl Runner {
             false,
         );
         let written = written.map_err(|err| match err.downcast_ref::<StoreError>() {
-            Some(err) => s.store_error(err),
-            None => format!("{err:#}"),
+            Some(err) => store_error_brief(s, err),
+            None => crate::messages::chain(s, &err),
         });
         Some(Reply::ShiftEnded { written, after })
     }
@@ -188,12 +193,18 @@ impl Runner {
         match gathered() {
             Ok(unlocked) => {
                 last_login::remember(&self.db, &unlocked.actor.login);
+                let id = unlocked.actor.id;
+                if self.presence.as_ref().is_none_or(|p| p.listener() != id) {
+                    // Best effort: where it cannot be said (read-only media), no shift starts.
+                    self.presence = Presence::hold(&self.db, id).ok();
+                }
                 self.store = Some(store);
                 Reply::Unlocked(Box::new(unlocked))
             }
-            Err(err) => {
-                Reply::UnlockFailed { message: self.strings.store_error(&err), wrong_passphrase: false }
-            }
+            Err(err) => Reply::UnlockFailed {
+                message: store_error_brief(self.strings, &err),
+                wrong_passphrase: false,
+            },
         }
     }
 }

@@ -36,15 +36,18 @@ pub fn run(
     demo_accounts: Vec<(String, String)>,
 ) -> Result<()> {
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
-        anyhow::bail!(
-            "the terminal interface needs a terminal; for scripts, use the subcommands (see --help)"
-        );
+        return Err(crate::i18n::Phrase::new(|s| &s.cli.needs_a_terminal).into());
     }
     let logins = match Store::logins(&db) {
         Ok(logins) => logins,
         // No database yet: the interface walks the person through creating it.
         Err(StoreError::KeyFileMissing(_)) if !db.exists() => Vec::new(),
-        Err(err) => return Err(err).context(format!("cannot open {}", db.display())),
+        Err(err) => {
+            return Err(crate::i18n::Phrase::new(|s| &s.cli.cannot_open)
+                .with("path", db.display())
+                .because(err)
+                .into());
+        }
     };
     let strings = Strings::get(config.language);
     let mut app = App::new(config, strings, logins, Utc::now());

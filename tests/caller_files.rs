@@ -342,7 +342,7 @@ fn the_access_export_holds_everything_on_the_file_and_is_audited() {
     assert!(md.contains("Heures locales (Europe/Paris)") && !md.contains("UTC"), "{md}");
     assert_eq!(back["calls"][0]["started_at"], started.to_rfc3339());
     assert!(!md.contains("Dominique"));
-    assert!(matches!(store.file_for_access_request("ZZZ-999"), Err(StoreError::Invalid(_))));
+    assert!(matches!(store.file_for_access_request("ZZZ-999"), Err(StoreError::Refused(_))));
 }
 
 #[test]

@@ -19,7 +19,7 @@ fn init_then_accounts_then_check() {
 
     let again = run(home.path(), &["--db", db, "--passphrase-stdin", "init"], "une autre phrase longue\n");
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("already exists"), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("une base existe déjà"), "{}", text(&again.stderr));
 
     let add = run(
         home.path(),
@@ -35,13 +35,13 @@ fn init_then_accounts_then_check() {
     assert!(list.status.success(), "{}", text(&list.stderr));
     let listing = text(&list.stdout);
     assert!(
-        listing.contains("camille") && listing.contains("coord") && listing.contains("supervisor"),
+        listing.contains("camille") && listing.contains("coord") && listing.contains("coordination"),
         "{listing}"
     );
 
     // Two accounts now: the command must be told who acts.
     let ambiguous = run(home.path(), &["--db", db, "--passphrase-stdin", "check"], "x\n");
-    assert!(text(&ambiguous.stderr).contains("--as LOGIN"), "{}", text(&ambiguous.stderr));
+    assert!(text(&ambiguous.stderr).contains("--as IDENTIFIANT"), "{}", text(&ambiguous.stderr));
 
     let check = run(
         home.path(),
@@ -49,7 +49,7 @@ fn init_then_accounts_then_check() {
         &format!("{SUPERVISOR_PASS}\n"),
     );
     assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
-    assert!(text(&check.stdout).starts_with("OK"));
+    assert!(text(&check.stdout).starts_with("OK : structure, pages chiffrées"), "{}", text(&check.stdout));
 }
 
 #[test]
@@ -58,7 +58,7 @@ fn a_weak_passphrase_is_refused_and_nothing_is_created() {
     let db = home.path().join("permanence.db");
     let out = run(home.path(), &["--db", db.to_str().unwrap(), "--passphrase-stdin", "init"], "motdepasse\n");
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("at least 12 characters"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("au moins 12 caractères"), "{}", text(&out.stderr));
     assert!(!db.exists());
 }
 
@@ -71,7 +71,7 @@ fn a_wrong_passphrase_is_told_plainly() {
     let out =
         run(home.path(), &["--db", db, "--passphrase-stdin", "listener", "list"], "pas la bonne phrase\n");
     assert!(!out.status.success());
-    assert_eq!(text(&out.stderr), "permanence: wrong passphrase\n");
+    assert_eq!(text(&out.stderr), "permanence: phrase de passe incorrecte\n");
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn check_names_damage_and_sqlcipher_stays_quiet() {
     let out = run(home.path(), &["--db", db, "--passphrase-stdin", "check"], &format!("{SUPERVISOR_PASS}\n"));
     let stdout = text(&out.stdout);
     assert!(!out.status.success(), "{stdout}");
-    assert!(stdout.contains("FAULT"), "{stdout}");
+    assert!(stdout.contains("DÉFAUT"), "{stdout}");
     assert_eq!(text(&out.stderr), "", "no SQLCipher log over the terminal");
 
     // A damaged key file is named as such, not taken for a wrong passphrase.
@@ -98,7 +98,7 @@ fn check_names_damage_and_sqlcipher_stays_quiet() {
     std::fs::write(&keys, &slots[..slots.len() / 2]).unwrap();
     let out = run(home.path(), &["--db", db, "--passphrase-stdin", "check"], &format!("{SUPERVISOR_PASS}\n"));
     assert!(!out.status.success());
-    assert!(text(&out.stdout).contains("FAULT: the key file"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("DÉFAUT : le fichier de clés"), "{}", text(&out.stdout));
     std::fs::write(&keys, &slots).unwrap();
 
     // Damage the first page: the database cannot even be opened, and says so.
@@ -106,7 +106,7 @@ fn check_names_damage_and_sqlcipher_stays_quiet() {
     std::fs::write(&path, &bytes).unwrap();
     let out = run(home.path(), &["--db", db, "--passphrase-stdin", "check"], &format!("{SUPERVISOR_PASS}\n"));
     assert!(!out.status.success());
-    assert!(text(&out.stdout).contains("FAULT: the database is damaged"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("DÉFAUT : la base est endommagée"), "{}", text(&out.stdout));
     assert_eq!(text(&out.stderr), "");
 }
 
@@ -118,7 +118,7 @@ fn a_config_error_names_the_key_and_the_line() {
     let out = run(home.path(), &["--config", config.to_str().unwrap(), "--db", "/nonexistent/p.db"], "");
     let stderr = text(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("line 3") && stderr.contains("colour"), "{stderr}");
+    assert!(stderr.contains("ligne 3, clé `colour` : clé inconnue"), "{stderr}");
 }
 
 #[test]
@@ -164,10 +164,10 @@ fn demo_builds_then_reopens() {
     let out = run(home.path(), &["--db", db, "demo", "--calls", "400"], "");
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(stdout.contains("400 calls"), "{stdout}");
+    assert!(stdout.contains("400 appels"), "{stdout}");
     assert!(stdout.contains("lune verte soixante"), "the demo passphrases are shown");
     let again = run(home.path(), &["--db", db, "demo"], "");
-    assert!(text(&again.stdout).contains("already exists") && text(&again.stdout).contains("400 calls"));
+    assert!(text(&again.stdout).contains("existe déjà") && text(&again.stdout).contains("400 appels"));
     let check = run(
         home.path(),
         &["--db", db, "--as", "coord", "--passphrase-stdin", "check"],
@@ -181,7 +181,7 @@ fn the_terminal_needs_a_terminal() {
     let home = tempfile::tempdir().unwrap();
     let out = run(home.path(), &["--db", home.path().join("none.db").to_str().unwrap()], "");
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("needs a terminal"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("a besoin d'un terminal"), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn the_queue_for_another_terminal_in_text_and_json() {
         &["--db", db, "--as", "coord", "--passphrase-stdin", "queue"],
         "lune verte soixante\n",
     );
-    assert!(text(&out.stdout).contains("OVERDUE"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("EN RETARD"), "{}", text(&out.stdout));
 }
 
 #[test]
@@ -249,11 +249,7 @@ fn right_of_access_export_holds_and_purge_from_the_shell() {
     let unknown =
         run(home.path(), &["--db", db_str, "--passphrase-stdin", "file", "export", "WWW-999"], &pass);
     assert!(!unknown.status.success());
-    assert!(
-        text(&unknown.stderr).contains("no caller file with the code WWW-999"),
-        "{}",
-        text(&unknown.stderr)
-    );
+    assert!(text(&unknown.stderr).contains("aucun dossier n'a le code WWW-999"), "{}", text(&unknown.stderr));
 
     let hold = run(
         home.path(),
@@ -261,12 +257,12 @@ fn right_of_access_export_holds_and_purge_from_the_shell() {
         &pass,
     );
     assert!(hold.status.success(), "{}", text(&hold.stderr));
-    assert!(text(&hold.stdout).contains("is now under legal hold"));
+    assert!(text(&hold.stdout).contains("est désormais en conservation légale"), "{}", text(&hold.stdout));
 
     let purge = run(home.path(), &["--db", db_str, "--passphrase-stdin", "purge", "--dry-run"], &pass);
     assert!(purge.status.success(), "{}", text(&purge.stderr));
     assert!(
-        text(&purge.stdout).starts_with("Would wipe the free text of 0 file(s)"),
+        text(&purge.stdout).starts_with("Effacerait le texte libre de 0 dossier, les notes de 0 appel"),
         "{}",
         text(&purge.stdout)
     );
@@ -303,7 +299,7 @@ fn export_a_shift_and_a_month_from_the_shell() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
     let path =
-        said.trim().strip_prefix("Export written to ").and_then(|r| r.strip_suffix(" (mode 0600).")).unwrap();
+        said.trim().strip_prefix("Export écrit dans ").and_then(|r| r.strip_suffix(" (mode 0600).")).unwrap();
     assert!(path.starts_with(home.path().join("exports").to_str().unwrap()), "{path}");
     let csv = std::fs::read_to_string(path).unwrap();
     assert_eq!(csv.lines().count(), 2, "a header and one call: {csv}");
@@ -339,7 +335,91 @@ fn export_a_shift_and_a_month_from_the_shell() {
 
     let bad = run(home.path(), &["--db", db_str, "--passphrase-stdin", "export", "--shift", "soon"], &pass);
     assert!(!bad.status.success());
-    assert!(text(&bad.stderr).contains("current, last or a number"), "{}", text(&bad.stderr));
+    assert!(text(&bad.stderr).contains("current, last ou un numéro"), "{}", text(&bad.stderr));
+}
+
+/// Everything the command line says to a person follows the configuration's `language`:
+/// French by default, English with `language = "en"`; machine-readable output is the same in
+/// both (JSON keys and words, exit codes).
+#[test]
+fn the_command_line_speaks_the_configured_language() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let db = db.to_str().unwrap();
+    let english = home.path().join("en.toml");
+    std::fs::write(&english, "language = \"en\"\n").unwrap();
+    let en = english.to_str().unwrap();
+    let pass = format!("{SUPERVISOR_PASS}\n");
+    let said = |args: &[&str], stdin: &str| {
+        let out = run(home.path(), args, stdin);
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+
+    // Creating the store, then confirmations.
+    let (code, fr, _) = said(&["--db", db, "--passphrase-stdin", "init", "--login", SUPERVISOR], &pass);
+    assert_eq!(code, Some(0));
+    assert!(
+        fr.starts_with(&format!("Création de la base {db}\nPremier compte de coordination : coord")),
+        "{fr}"
+    );
+    assert!(fr.contains("Sauvegardez les deux fichiers ensemble"), "{fr}");
+    let (_, en_said, _) = said(&["--db", db, "--config", en, "--passphrase-stdin", "queue"], &pass);
+    assert_eq!(en_said, "No pending callback.\n");
+    let (_, fr, _) = said(&["--db", db, "--passphrase-stdin", "queue"], &pass);
+    assert_eq!(fr, "Aucun rappel en attente.\n");
+
+    // Errors from the store, with their advice.
+    let (code, _, fr) = said(&["--db", db, "--passphrase-stdin", "check"], "pas la bonne phrase\n");
+    assert_eq!((code, fr.as_str()), (Some(1), "permanence: phrase de passe incorrecte\n"));
+    let (code, _, en_said) =
+        said(&["--db", db, "--config", en, "--passphrase-stdin", "check"], "not the one\n");
+    assert_eq!((code, en_said.as_str()), (Some(1), "permanence: wrong passphrase\n"));
+    let missing = home.path().join("missing.db");
+    let missing = missing.to_str().unwrap();
+    let (_, fr, _) = said(&["--db", missing, "check"], "");
+    assert!(fr.starts_with("DÉFAUT : le fichier de clés"), "{fr}");
+    let (_, en_said, _) = said(&["--db", missing, "--config", en, "check"], "");
+    assert!(en_said.starts_with("FAULT: the key file"), "{en_said}");
+
+    // A refusal of the store: a setting out of its bounds.
+    let args = ["--db", db, "--passphrase-stdin", "settings", "set", "retention_days", "0"];
+    let (_, _, fr) = said(&args, &pass);
+    assert_eq!(fr, "permanence: retention_days doit être entre 1 et 36500, pas 0\n");
+    let args = ["--db", db, "--config", en, "--passphrase-stdin", "settings", "set", "retention_days", "0"];
+    let (_, _, en_said) = said(&args, &pass);
+    assert_eq!(en_said, "permanence: retention_days must be between 1 and 36500, not 0\n");
+
+    // A path refused before anything is written, the system's own error in words.
+    let keys = format!("{db}.keys");
+    let (_, _, fr) = said(&["--db", db, "--passphrase-stdin", "backup", "--out", &keys], &pass);
+    assert!(fr.contains("existe déjà"), "{fr}");
+    let nowhere = home.path().join("no/such/folder/x.md");
+    let nowhere = nowhere.to_str().unwrap();
+    let (_, _, fr) =
+        said(&["--db", db, "--passphrase-stdin", "file", "export", "KAT-472", "--out", nowhere], &pass);
+    assert!(fr.contains("le dossier de") && fr.contains("n'existe pas"), "{fr}");
+
+    // The config's own errors name the key and its line, in the language the file asks for
+    // (French when it does not say).
+    let bad = home.path().join("bad.toml");
+    std::fs::write(&bad, "idle_lock_minutes = 0\n").unwrap();
+    let (code, _, fr) = said(&["--config", bad.to_str().unwrap(), "check"], "");
+    assert_eq!(code, Some(1));
+    assert!(fr.ends_with("ligne 1, clé `idle_lock_minutes` : doit valoir au moins 1\n"), "{fr}");
+    std::fs::write(&bad, "language = \"en\"\nidle_lock_minutes = 0\n").unwrap();
+    let (_, _, en_said) = said(&["--config", bad.to_str().unwrap(), "check"], "");
+    assert!(en_said.ends_with("line 2, key `idle_lock_minutes`: must be at least 1\n"), "{en_said}");
+    std::fs::write(&bad, "retention_days = \"deux ans\"\n").unwrap();
+    let (_, _, fr) = said(&["--config", bad.to_str().unwrap(), "check"], "");
+    assert!(fr.contains("ligne 1, clé `retention_days` : valeur du mauvais type"), "{fr}");
+    assert!(fr.contains("il faut un nombre entier"), "{fr}");
+
+    // Machine-readable output is the same whatever the language.
+    let (_, fr, _) = said(&["--db", db, "--passphrase-stdin", "queue", "--format", "json"], &pass);
+    let (_, en_said, _) =
+        said(&["--db", db, "--config", en, "--passphrase-stdin", "queue", "--format", "json"], &pass);
+    assert_eq!(fr, en_said);
+    assert!(fr.contains("\"format\": \"permanence-queue\""), "{fr}");
 }
 
 /// Issue 15: what the command line prints for people, its Markdown summaries and the

@@ -526,3 +526,50 @@ fn the_terminal_reads_the_configured_zone_not_the_machine_s() {
         assert!(text.contains(&format!("Heures locales ({zone})")) && !text.contains("UTC"), "{text}");
     }
 }
+
+#[test]
+fn a_listener_gone_without_ending_her_shift_is_told_and_a_supervisor_closes_it() {
+    let Some((dir, listener)) = fresh_terminal() else { return };
+    let db = db_in(dir.path());
+    unlock_as_camille(&listener);
+    listener.wait_for("Pas d'appel en cours");
+
+    let supervisor = Tmux::start(dir.path(), &["--db", db.to_str().unwrap(), "--as", SUPERVISOR], 130, 40);
+    supervisor.wait_for("Qui êtes-vous ?");
+    supervisor.type_text(SUPERVISOR_PASS);
+    supervisor.keys(&["Enter"]);
+    supervisor.wait_for("Pas d'appel en cours");
+    supervisor.keys(&["F5"]);
+    // Her terminal is open: she is there, even though nothing of hers changes.
+    let screen = supervisor.wait_for("Camille ");
+    let line = screen.lines().find(|l| l.contains("Camille ") && l.contains("depuis")).unwrap();
+    assert!(line.contains("disponible"), "{screen}");
+
+    // Her terminal goes, however it goes (here, killed): the open view notices by itself.
+    send_signal(listener.pid(), "KILL");
+    listener.wait_exit();
+    let screen = supervisor.wait_for("parti·e sans clore");
+    assert!(screen.contains("dernière activité"), "{screen}");
+    supervisor.keys(&["Right"]); // Camille (then Dominique)
+    supervisor.wait_for("c : clore sa permanence");
+    supervisor.keys(&["c"]);
+    supervisor.wait_for("Fin de permanence de Camille");
+    supervisor.wait_for("0 appel");
+    supervisor.type_text("Camille partie sans clore CANARY-GONE.");
+    supervisor.keys(&["C-s"]);
+    let screen = supervisor.wait_for("Permanence de Camille close");
+    assert!(screen.contains("Personne") || !screen.contains("parti·e sans clore"), "{screen}");
+    supervisor.keys(&["Escape"]);
+    supervisor.wait_for("Pas d'appel en cours");
+    supervisor.keys(&["C-q"]);
+    supervisor.wait_exit();
+
+    let store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    assert_eq!(store.open_shift().unwrap(), None, "her shift is closed");
+    let last = store.last_closed_shift().unwrap().unwrap();
+    assert_eq!(last.handover_note.as_deref(), Some("Camille partie sans clore CANARY-GONE."));
+    let exports: Vec<_> =
+        std::fs::read_dir(dir.path().join("exports")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert!(std::fs::read_to_string(&exports[0]).unwrap().contains("# Permanence de Camille"));
+}

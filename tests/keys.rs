@@ -159,7 +159,7 @@ fn a_store_made_with_key_file_version_1_opens_and_each_slot_converts_at_its_owne
     );
     let (clean, said) = check(home.path(), &db);
     assert!(clean, "{said}");
-    assert!(said.contains("NOTE: the key slot of \"camille\" is still version 1"), "{said}");
+    assert!(said.contains("NOTE : l'emplacement de clé de \"camille\" est encore en version 1"), "{said}");
     Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
 
     // Version 1 took the passphrase as typed: decomposed accents do not open alex's slot yet.
@@ -171,7 +171,7 @@ fn a_store_made_with_key_file_version_1_opens_and_each_slot_converts_at_its_owne
     assert_eq!(refusal(&db, "alex", "forêt été café"), SlotProblem::NotEndorsed);
     let (clean, said) = check(home.path(), &db);
     assert!(!clean);
-    assert!(said.contains("\"alex\": no supervisor has endorsed it yet"), "{said}");
+    assert!(said.contains("\"alex\" : aucun·e superviseur·e ne l'a encore contresigné"), "{said}");
 
     let out = run(
         home.path(),
@@ -188,7 +188,7 @@ fn a_store_made_with_key_file_version_1_opens_and_each_slot_converts_at_its_owne
         &format!("{SUPERVISOR_PASS}\n"),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("fingerprint"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("Empreinte de sa clé de signature"), "{}", text(&out.stdout));
     // Version 2 normalises: now either way of typing the accents opens it.
     drop(Store::open(&db, "alex", decomposed).unwrap());
     drop(Store::open(&db, "alex", "forêt été café").unwrap());
@@ -205,7 +205,12 @@ fn a_store_made_with_key_file_version_1_opens_and_each_slot_converts_at_its_owne
 
     // What the terminal says to each refusal, in French by default.
     let strings = permanence::i18n::Strings::get(permanence::i18n::Language::Fr);
-    let said = |problem| strings.store_error(&StoreError::SlotRefused { login: "alex".into(), problem });
+    let said = |problem| {
+        permanence::messages::store_error_brief(
+            strings,
+            &StoreError::SlotRefused { login: "alex".into(), problem },
+        )
+    };
     assert!(said(SlotProblem::NotEndorsed).contains("attend la signature d'un·e superviseur·e"));
     assert!(said(SlotProblem::NotEndorsed).contains("permanence listener endorse alex"));
     assert!(said(SlotProblem::BadEndorsement).contains("n'est signé par aucun·e superviseur·e"));
@@ -226,5 +231,5 @@ fn a_store_made_with_key_file_version_1_opens_and_each_slot_converts_at_its_owne
     std::fs::write(&path, serde_json::to_vec_pretty(&current).unwrap()).unwrap();
     assert_eq!(refusal(&db, LISTENER, LISTENER_PASS), SlotProblem::LegacyAfterConversion);
     let (clean, said) = check(home.path(), &db);
-    assert!(!clean && said.contains("\"camille\": it is a version-1 slot"), "{said}");
+    assert!(!clean && said.contains("\"camille\" : c'est un emplacement de version 1"), "{said}");
 }

@@ -109,7 +109,7 @@ proptest! {
         let extra = if key == "idle_lock_minutes" { "idle_lock_minutes_in_call = 480\n" } else { "" };
         let text = format!("language = \"fr\"\n{extra}{table}{key} = {value}\n");
         let line = text.lines().count();
-        match Config::parse(&text) {
+        match Config::parse(&text).map_err(|e| e.to_string()) {
             Ok(config) => {
                 prop_assert!((min..=max).contains(&value), "{key} = {value} was accepted");
                 prop_assert_eq!(value_of(&config, key), value);
@@ -139,7 +139,7 @@ proptest! {
             })
             .map(|((_, key, _, _), _)| *key)
             .collect();
-        match Config::parse(&text) {
+        match Config::parse(&text).map_err(|e| e.to_string()) {
             Ok(config) => {
                 prop_assert!(out_of_bounds.is_empty(), "{out_of_bounds:?} accepted");
                 for ((_, key, _, _), value) in NUMERIC_KEYS.iter().zip(&values) {
@@ -155,7 +155,7 @@ proptest! {
 
     #[test]
     fn config_text_gives_a_config_or_a_message(text in tomlish()) {
-        if let Err(message) = Config::parse(&text) {
+        if let Err(message) = Config::parse(&text).map_err(|e| e.to_string()) {
             prop_assert!(!message.is_empty());
         }
     }

@@ -500,6 +500,7 @@ fn scenarios() -> Vec<Scenario> {
             press(&mut app, KeyCode::F(5));
             app.apply(Reply::Overview(vec![
                 OnShift {
+                    shift_id: ShiftId(7),
                     listener_id: ListenerId(2),
                     name: "Camille".into(),
                     shift_started_at: now() - Duration::minutes(95),
@@ -507,8 +508,10 @@ fn scenarios() -> Vec<Scenario> {
                     prompts_raised: 1,
                     on_call_since: None,
                     prompts_waiting: 0,
+                    left: None,
                 },
                 OnShift {
+                    shift_id: ShiftId(6),
                     listener_id: ListenerId(3),
                     name: "Sacha".into(),
                     shift_started_at: now() - Duration::hours(3),
@@ -516,9 +519,75 @@ fn scenarios() -> Vec<Scenario> {
                     prompts_raised: 3,
                     on_call_since: Some(now() - Duration::minutes(18)),
                     prompts_waiting: 1,
+                    left: None,
                 },
             ]));
             press(&mut app, KeyCode::Down);
+            app
+        }),
+        // Sacha quit without ending her shift (her terminal is gone), in the middle of a call
+        // whose draft is kept: not "available", not "on a call"; chosen with ←→ to close it.
+        ("supervisor_view_someone_left", |l| {
+            let mut app = unlocked(l);
+            app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+            press(&mut app, KeyCode::F(5));
+            app.apply(Reply::Overview(vec![
+                OnShift {
+                    shift_id: ShiftId(7),
+                    listener_id: ListenerId(2),
+                    name: "Camille".into(),
+                    shift_started_at: now() - Duration::minutes(95),
+                    calls: 4,
+                    prompts_raised: 1,
+                    on_call_since: None,
+                    prompts_waiting: 0,
+                    left: None,
+                },
+                OnShift {
+                    shift_id: ShiftId(6),
+                    listener_id: ListenerId(3),
+                    name: "Sacha".into(),
+                    shift_started_at: now() - Duration::hours(3),
+                    calls: 7,
+                    prompts_raised: 2,
+                    on_call_since: Some(now() - Duration::minutes(58)),
+                    prompts_waiting: 0,
+                    left: Some(now() - Duration::minutes(41)),
+                },
+            ]));
+            for key in [KeyCode::Right, KeyCode::Right, KeyCode::Right] {
+                press(&mut app, key);
+            }
+            app
+        }),
+        ("end_of_shift_of_someone_gone", |l| {
+            let mut app = unlocked(l);
+            app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+            press(&mut app, KeyCode::F(5));
+            app.apply(Reply::Overview(vec![OnShift {
+                shift_id: ShiftId(6),
+                listener_id: ListenerId(3),
+                name: "Sacha".into(),
+                shift_started_at: now() - Duration::hours(3),
+                calls: 7,
+                prompts_raised: 2,
+                on_call_since: None,
+                prompts_waiting: 0,
+                left: Some(now() - Duration::minutes(41)),
+            }]));
+            for key in [KeyCode::Right, KeyCode::Right, KeyCode::Right, KeyCode::Char('c')] {
+                press(&mut app, key);
+            }
+            let mut figures = summary();
+            figures.scope = Scope::Shift {
+                id: ShiftId(6),
+                listener_id: ListenerId(3),
+                listener: "Sacha".into(),
+                from: now() - Duration::hours(3),
+                to: now(),
+            };
+            app.apply(Reply::Summary(Box::new(figures)));
+            type_text(&mut app, "Sacha partie sans clore, rien d'urgent.");
             app
         }),
         ("supervisor_view_flagged_for_sacha", |l| {
@@ -1050,6 +1119,7 @@ fn in_zone(zone: &str) -> App {
     app.apply(Reply::Queue(std::iter::once(old).chain(queue()).collect()));
     app.apply(Reply::Overview(vec![
         OnShift {
+            shift_id: ShiftId(7),
             listener_id: ListenerId(2),
             name: "Camille".into(),
             shift_started_at: now() - Duration::minutes(95),
@@ -1057,8 +1127,10 @@ fn in_zone(zone: &str) -> App {
             prompts_raised: 0,
             on_call_since: None,
             prompts_waiting: 0,
+            left: None,
         },
         OnShift {
+            shift_id: ShiftId(6),
             listener_id: ListenerId(3),
             name: "Sacha".into(),
             shift_started_at: Utc.with_ymd_and_hms(2026, 11, 22, 21, 10, 0).unwrap(),
@@ -1066,6 +1138,7 @@ fn in_zone(zone: &str) -> App {
             prompts_raised: 1,
             on_call_since: None,
             prompts_waiting: 0,
+            left: None,
         },
     ]));
     app

@@ -78,9 +78,9 @@ fn out_never_names_the_store_nor_anything_but_a_regular_file() {
             let stderr = text(&out.stderr);
             assert!(!out.status.success(), "{args:?} was accepted: {}", text(&out.stdout));
             assert!(
-                stderr.contains("refused")
-                    || stderr.contains("symbolic link")
-                    || stderr.contains("already exists"),
+                stderr.contains("refusé")
+                    || stderr.contains("lien symbolique")
+                    || stderr.contains("existe déjà"),
                 "{args:?}: {stderr}"
             );
         }
@@ -205,7 +205,7 @@ fn a_slot_left_by_a_crash_is_removed_at_the_next_unlock_and_a_missing_one_is_rep
     key_file.save().unwrap();
     let out = supervisor(home.path(), &db, &["check"]);
     assert!(!out.status.success());
-    assert!(text(&out.stdout).contains("\"sacha\" has no key slot"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("\"sacha\" n'a pas d'emplacement de clé"), "{}", text(&out.stdout));
 }
 
 fn add_listener_named(store: &mut Store, login: &str) {
@@ -236,17 +236,17 @@ fn odd_files_and_values_get_a_message_never_a_panic_or_a_hang() {
         let said = format!("{}{}", text(&out.stderr), text(&out.stdout));
         assert!(said.contains(says), "{all:?} should say {says:?}: {said}");
     };
-    expect_refusal(&["export", "--from", "2026-01-01", "--to", "+262142-12-31"], &[], "years 1900 to 9999");
-    expect_refusal(&["export", "--from", "2026-12-01", "--to", "2026-01-01"], &[], "comes before");
-    expect_refusal(&["settings", "set", "retention_days", "100000000"], &[], "between 1 and 36500");
-    expect_refusal(&["settings", "set", "colour", "3"], &[], "unknown setting");
+    expect_refusal(&["export", "--from", "2026-01-01", "--to", "+262142-12-31"], &[], "années 1900 à 9999");
+    expect_refusal(&["export", "--from", "2026-12-01", "--to", "2026-01-01"], &[], "vient avant");
+    expect_refusal(&["settings", "set", "retention_days", "100000000"], &[], "entre 1 et 36500");
+    expect_refusal(&["settings", "set", "colour", "3"], &[], "réglage \"colour\" inconnu");
     let fifo = home.path().join("config.toml");
     mkfifo(&fifo);
-    expect_refusal(&["--config", fifo.to_str().unwrap(), "check"], &[], "not a regular file");
-    expect_refusal(&["--config", "/dev/zero", "check"], &[], "not a regular file");
+    expect_refusal(&["--config", fifo.to_str().unwrap(), "check"], &[], "pas un fichier ordinaire");
+    expect_refusal(&["--config", "/dev/zero", "check"], &[], "pas un fichier ordinaire");
     let big = home.path().join("big.toml");
     std::fs::write(&big, "#".repeat(2 << 20)).unwrap();
-    expect_refusal(&["--config", big.to_str().unwrap(), "check"], &[], "larger than");
+    expect_refusal(&["--config", big.to_str().unwrap(), "check"], &[], "plus de 1024 Kio");
 
     // A URL is not a path: no folder named `postgresql:` appears.
     let out = run_with(
@@ -264,10 +264,10 @@ fn odd_files_and_values_get_a_message_never_a_panic_or_a_hang() {
     let saved = home.path().join("saved.keys");
     std::fs::rename(&keys, &saved).unwrap();
     mkfifo(&keys);
-    expect_refusal(&["check"], &[], "not a regular file");
+    expect_refusal(&["check"], &[], "pas un fichier ordinaire");
     std::fs::remove_file(&keys).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &keys).unwrap();
-    expect_refusal(&["check"], &[], "not a regular file");
+    expect_refusal(&["check"], &[], "pas un fichier ordinaire");
     std::fs::remove_file(&keys).unwrap();
     std::fs::rename(&saved, &keys).unwrap();
 
@@ -280,7 +280,7 @@ fn odd_files_and_values_get_a_message_never_a_panic_or_a_hang() {
     assert_no_panic(&all, &out);
     assert!(!out.status.success());
     assert!(
-        text(&out.stdout).contains("FAULT") && text(&out.stdout).contains("empty"),
+        text(&out.stdout).contains("DÉFAUT") && text(&out.stdout).contains("empty"),
         "{}",
         text(&out.stdout)
     );
@@ -325,13 +325,13 @@ fn the_wait_after_wrong_passphrases_survives_a_relaunch() {
     let args = ["--db", db.to_str().unwrap(), "--as", SUPERVISOR, "--passphrase-stdin", "check"];
     for _ in 0..3 {
         let out = run_with(home.path(), &args, "pas la bonne phrase\n", &[], HANG);
-        assert!(text(&out.stderr).contains("wrong passphrase"), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("phrase de passe incorrecte"), "{}", text(&out.stderr));
     }
     // A fresh process, the right passphrase: still made to wait.
     let out = run_with(home.path(), &args, &format!("{SUPERVISOR_PASS}\n"), &[], HANG);
     assert!(!out.status.success());
     assert!(
-        text(&out.stderr).contains("wait 5 s") || text(&out.stderr).contains("wait 4 s"),
+        text(&out.stderr).contains("attendez 5 s") || text(&out.stderr).contains("attendez 4 s"),
         "{}",
         text(&out.stderr)
     );

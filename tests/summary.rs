@@ -247,6 +247,6 @@ fn an_encrypted_export_opens_with_the_identity_and_nothing_plain_touches_the_dis
 
 #[test]
 fn a_bad_recipient_in_the_config_names_the_key_and_its_line() {
-    let err = Config::parse("[export]\nrecipients = [\"age1notakey\"]\n").unwrap_err();
+    let err = Config::parse("[export]\nrecipients = [\"age1notakey\"]\n").unwrap_err().to_string();
     assert!(err.contains("line 2") && err.contains("recipients"), "{err}");
 }

@@ -93,6 +93,9 @@ pub enum AfterShift {
     /// The shift closed was one left open, found at unlock: the listener who just unlocked
     /// stays, on a new shift.
     NewShift,
+    /// A supervisor closed the shift of someone who left without ending it: nothing changes
+    /// for the supervisor's own session (the popup says it, and asks the view again).
+    Stay,
 }
 
 /// A supervisor's (or the assigned listener's) change to a pending callback, made on the

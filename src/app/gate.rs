@@ -201,7 +201,9 @@ impl App {
         } else if *form.passphrase != *form.confirmation {
             Some(s.setup_passphrases_differ.clone())
         } else {
-            check_passphrase(&form.passphrase, &login).err().map(|e| e.to_string())
+            check_passphrase(&form.passphrase, &login)
+                .err()
+                .map(|e| crate::i18n::Phrase::weak_passphrase(&e).say(s))
         };
         if let Some(problem) = problem {
             form.message = Notice::failed(problem);

@@ -39,6 +39,8 @@ pub use session::{Pane, Session};
 pub const AUTOSAVE_AFTER: Duration = Duration::seconds(1);
 /// How often the terminal looks for changes made by another process on the same file.
 pub const CHANGES_POLL: Duration = Duration::seconds(1);
+/// How often the open supervisor's view asks who is still there.
+pub const OVERVIEW_POLL: Duration = Duration::seconds(5);
 /// How many files the search popup lists.
 pub const SEARCH_LIMIT: usize = 20;
 
@@ -237,6 +239,12 @@ impl App {
         if now - session.last_poll >= CHANGES_POLL {
             session.last_poll = now;
             effects.push(Effect::CheckForChanges);
+        }
+        if matches!(session.popups.last(), Some(Popup::Supervisor(_)))
+            && now - session.overview_at >= OVERVIEW_POLL
+        {
+            session.overview_at = now;
+            effects.push(Effect::RefreshOverview);
         }
         effects
     }

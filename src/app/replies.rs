@@ -139,7 +139,10 @@ impl App {
                 self.warn(s.fill(&s.callback_conflict, &[("detail", &detail)]));
                 return vec![Effect::RefreshQueue];
             }
-            Reply::Overview(overview) => session.overview = overview,
+            Reply::Overview(overview) => {
+                session.overview = overview;
+                session.overview_at = now;
+            }
             Reply::FileHits { .. }
             | Reply::Summary(_)
             | Reply::Unlocked(_)
@@ -155,6 +158,9 @@ impl App {
     /// closed from the unlock popup, the listener who just unlocked stays, on a new shift.
     fn shift_ended(&mut self, written: Result<std::path::PathBuf, String>, after: AfterShift) -> Vec<Effect> {
         let s = self.strings;
+        if after == AfterShift::Stay {
+            return Vec::new();
+        }
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         session.shift = None;
         let (told, done) = match written {

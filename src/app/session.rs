@@ -52,6 +52,9 @@ pub struct Session {
     pub listeners: Vec<(ListenerId, String)>,
     /// Who is on shift now (the supervisor's view).
     pub overview: Vec<OnShift>,
+    /// When the overview was last asked for: a terminal that quits changes nothing in the
+    /// store, so the open view asks again every [`super::OVERVIEW_POLL`].
+    pub overview_at: Timestamp,
     /// How the store was opened: anything but read-write stays in the status bar.
     pub access: Access,
     /// A callback was just scheduled on this file: the next queue selects it.
@@ -80,6 +83,7 @@ impl Session {
             last_poll: now,
             listeners: Vec::new(),
             overview: Vec::new(),
+            overview_at: now,
             access: Access::ReadWrite,
             show_callback_of: None,
             notes_open_at_lock: false,

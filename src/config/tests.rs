@@ -13,32 +13,32 @@ fn the_example_file_parses_to_the_defaults() {
 
 #[test]
 fn unknown_key_is_named_with_its_line() {
-    let err = Config::parse("language = \"en\"\n\nidle_lock_minute = 3\n").unwrap_err();
+    let err = Config::parse("language = \"en\"\n\nidle_lock_minute = 3\n").unwrap_err().to_string();
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains("idle_lock_minute"), "{err}");
 }
 
 #[test]
 fn unknown_key_in_a_table_is_named_with_its_line() {
-    let err = Config::parse("[export]\ndirectory = \"/tmp\"\nrecipient = []\n").unwrap_err();
+    let err = Config::parse("[export]\ndirectory = \"/tmp\"\nrecipient = []\n").unwrap_err().to_string();
     assert!(err.contains("line 3") && err.contains("recipient"), "{err}");
 }
 
 #[test]
 fn wrong_type_is_named_with_its_line() {
-    let err = Config::parse("retention_days = \"two years\"\n").unwrap_err();
+    let err = Config::parse("retention_days = \"two years\"\n").unwrap_err().to_string();
     assert!(err.contains("line 1") && err.contains("retention_days"), "{err}");
-    let err = Config::parse("language = \"de\"\n").unwrap_err();
+    let err = Config::parse("language = \"de\"\n").unwrap_err().to_string();
     assert!(err.contains("line 1") && err.contains("de"), "{err}");
 }
 
 #[test]
 fn invalid_values_are_named_with_their_line() {
-    let err = Config::parse("language = \"en\"\nidle_lock_minutes = 0\n").unwrap_err();
+    let err = Config::parse("language = \"en\"\nidle_lock_minutes = 0\n").unwrap_err().to_string();
     assert_eq!(err, "line 2, key `idle_lock_minutes`: must be at least 1");
-    let err = Config::parse("[[callback_presets]]\nnext_day_at = \"9h\"\n").unwrap_err();
+    let err = Config::parse("[[callback_presets]]\nnext_day_at = \"9h\"\n").unwrap_err().to_string();
     assert!(err.starts_with("line 2, key `next_day_at`"), "{err}");
-    let err = Config::parse("themes = [\"deuil\", \"deuil\"]\n").unwrap_err();
+    let err = Config::parse("themes = [\"deuil\", \"deuil\"]\n").unwrap_err().to_string();
     assert!(err.contains("listed twice"), "{err}");
 }
 
@@ -55,19 +55,12 @@ fn key_bindings_are_checked_and_named_with_their_line() {
     };
     assert_eq!(press("f9"), Some(Action::EmergencyCard));
     assert_eq!(press("ctrl-g"), Some(Action::EmergencyCard), "the defaults stay");
-    let err = Config::parse("[keys.global]\nf9 = \"emergency_card\"\nctrl-x = \"brew_tea\"\n").unwrap_err();
+    let err = Config::parse("[keys.global]\nf9 = \"emergency_card\"\nctrl-x = \"brew_tea\"\n")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("line 3") && err.contains("brew_tea"), "{err}");
-    let err = Config::parse("[keys.call]\n\"hyper-q\" = \"lock\"\n").unwrap_err();
+    let err = Config::parse("[keys.call]\n\"hyper-q\" = \"lock\"\n").unwrap_err().to_string();
     assert!(err.contains("line 2") && err.contains("hyper-q"), "{err}");
-}
-
-#[test]
-fn the_example_names_every_key_context() {
-    let example = include_str!("../../config.example.toml");
-    let (contexts, _) = example.split_once("Key names:").unwrap();
-    for context in crate::keymap::Context::ALL {
-        assert!(contexts.contains(&format!(" {} (", context.name())), "{}", context.name());
-    }
 }
 
 #[test]
@@ -76,15 +69,17 @@ fn the_emergency_directory_and_rules_come_from_the_config_too() {
     let (directory, rules) = Config::parse(text).unwrap().emergency().unwrap();
     assert_eq!(directory.get("3977").unwrap().hours_fr, "lun-sam");
     assert_eq!(rules.get("violence_now").unwrap().numbers, ["17", "3919"]);
-    let err = Config::parse("[[emergency.rule]]\nname = \"new\"\nnumbers = [\"17\"]\n").unwrap_err();
+    let err =
+        Config::parse("[[emergency.rule]]\nname = \"new\"\nnumbers = [\"17\"]\n").unwrap_err().to_string();
     assert!(err.contains("\"new\" needs `when`"), "{err}");
-    let err = Config::parse("[[emergency.number]]\nnumber = \"15\"\ncolour = \"red\"\n").unwrap_err();
+    let err =
+        Config::parse("[[emergency.number]]\nnumber = \"15\"\ncolour = \"red\"\n").unwrap_err().to_string();
     assert!(err.contains("line 3") && err.contains("colour"), "{err}");
 }
 
 /// Every refusal reads "line N, key `k`: why".
 fn refused(text: &str, line: usize, key: &str) -> String {
-    let err = Config::parse(text).unwrap_err();
+    let err = Config::parse(text).unwrap_err().to_string();
     assert!(err.starts_with(&format!("line {line}, key `{key}`: ")), "{err}");
     err
 }
@@ -101,7 +96,7 @@ fn every_number_is_bounded() {
         let err = refused(&format!("language = \"fr\"\n{key} = {too_big}\n"), 2, key);
         assert!(err.contains(&format!("at most {}", too_big - 1)), "{err}");
         refused(&format!("{key} = 0\n"), 1, key);
-        let err = Config::parse(&format!("{key} = 4294967296\n")).unwrap_err();
+        let err = Config::parse(&format!("{key} = 4294967296\n")).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains(key), "{err}");
     }
     let err = refused("idle_lock_minutes = 4294967295\n", 1, "idle_lock_minutes");
@@ -248,10 +243,10 @@ fn the_time_zone_is_an_iana_name_checked_with_its_line() {
     assert_eq!(Config::default().timezone.to_string(), "Europe/Paris");
     let config = Config::parse("timezone = \"America/Montreal\"\n").unwrap();
     assert_eq!(config.timezone.to_string(), "America/Montreal");
-    let err = Config::parse("language = \"fr\"\ntimezone = \"Europe/Pari\"\n").unwrap_err();
+    let err = Config::parse("language = \"fr\"\ntimezone = \"Europe/Pari\"\n").unwrap_err().to_string();
     assert!(err.contains("line 2") && err.contains("timezone"), "{err}");
-    assert!(err.contains("key `timezone`: \"Europe/Pari\" is not a time zone"), "{err}");
-    let err = Config::parse("timezone = 1\n").unwrap_err();
+    assert!(err.contains("\"Europe/Pari\" is not a time zone"), "{err}");
+    let err = Config::parse("timezone = 1\n").unwrap_err().to_string();
     assert!(err.contains("line 1") && err.contains("timezone"), "{err}");
 }
 
@@ -268,4 +263,13 @@ fn load_prefers_the_explicit_file_and_requires_it() {
     let (config, used) = Config::load(Some(&file), None).unwrap();
     assert_eq!(config.language, Language::En);
     assert_eq!(used, Some(file));
+}
+
+#[test]
+fn the_example_names_every_key_context() {
+    let example = include_str!("../../config.example.toml");
+    let (contexts, _) = example.split_once("Key names:").unwrap();
+    for context in crate::keymap::Context::ALL {
+        assert!(contexts.contains(&format!(" {} (", context.name())), "{}", context.name());
+    }
 }

@@ -207,26 +207,69 @@ pub struct RuleOverride {
     pub asks_rud: Option<bool>,
 }
 
-/// A refused override: which entry of the config's list, which of its fields, and why (the
-/// config turns the entry and field into a line).
+/// A refused override: which entry of the config's list, which of its fields, what it names
+/// and why (the config turns the entry and field into a line, and says it in the reader's
+/// language).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{why}")]
+#[error("{subject} {why}")]
 pub struct OverrideError {
     /// The entry's place in `[[emergency.number]]` or `[[emergency.rule]]`, from 0.
     pub index: usize,
     pub field: &'static str,
-    pub why: String,
+    pub subject: OverrideSubject,
+    pub why: OverrideRefusal,
+}
+
+/// The number or rule an override names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideSubject {
+    #[error("emergency number {0:?}")]
+    Number(String),
+    #[error("emergency rule {0:?}")]
+    Rule(String),
+}
+
+/// Why an override is refused: it would weaken a protection, or leave a blank.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideRefusal {
+    #[error("must not be empty or have spaces around it")]
+    NumberBlank,
+    #[error("needs `{0}`")]
+    Needs(&'static str),
+    #[error("is a life-risk number: it cannot be set to false")]
+    LifeRiskStays,
+    #[error("is an emergency number: its kind cannot change")]
+    KindStays,
+    #[error("is a life-risk number: its channel cannot change")]
+    ChannelStays,
+    #[error("must not be empty")]
+    Empty,
+    #[error("asks for the RUD grid: it cannot be set to false")]
+    AsksRudStays,
+    #[error("needs at least one condition")]
+    NoCondition,
+    #[error("has a condition with no field: it never holds")]
+    ConditionNeverHolds,
+    /// The condition, as it is written in the configuration.
+    #[error("drops its condition {0}: conditions may be added, not removed")]
+    DropsCondition(String),
+    #[error("needs at least one number")]
+    NoNumber,
+    #[error("prompts {0:?}, which is not in the directory")]
+    UnknownNumber(String),
+    #[error("must keep prompting {0:?}, an emergency number: numbers may be added, not removed")]
+    KeepsNumber(String),
 }
 
 /// One override being applied: refusals name it ("emergency number \"15\" …").
 struct Entry {
     index: usize,
-    what: String,
+    subject: OverrideSubject,
 }
 
 impl Entry {
-    fn refuse(&self, field: &'static str, why: &str) -> OverrideError {
-        OverrideError { index: self.index, field, why: format!("{} {why}", self.what) }
+    fn refuse(&self, field: &'static str, why: OverrideRefusal) -> OverrideError {
+        OverrideError { index: self.index, field, subject: self.subject.clone(), why }
     }
 
     /// Takes `field` from the override, else from the existing value, else fails naming it.
@@ -236,14 +279,14 @@ impl Entry {
         old: Option<&T>,
         field: &'static str,
     ) -> Result<T, OverrideError> {
-        new.clone().or_else(|| old.cloned()).ok_or_else(|| self.refuse(field, &format!("needs `{field}`")))
+        new.clone().or_else(|| old.cloned()).ok_or_else(|| self.refuse(field, OverrideRefusal::Needs(field)))
     }
 
     /// A listener reads these during a call: an empty one would show a blank where the
     /// help should be.
     fn non_empty(&self, fields: &[(&'static str, &str)]) -> Result<(), OverrideError> {
         match fields.iter().find(|(_, value)| value.trim().is_empty()) {
-            Some((field, _)) => Err(self.refuse(field, "must not be empty")),
+            Some((field, _)) => Err(self.refuse(field, OverrideRefusal::Empty)),
             None => Ok(()),
         }
     }
@@ -256,22 +299,22 @@ impl Directory {
     /// voice).
     pub fn with_overrides(mut self, overrides: &[NumberOverride]) -> Result<Directory, OverrideError> {
         for (index, o) in overrides.iter().enumerate() {
-            let at = Entry { index, what: format!("emergency number {:?}", o.number) };
+            let at = Entry { index, subject: OverrideSubject::Number(o.number.clone()) };
             // Spaces around it would make a new entry beside the built-in one, not change it.
             if o.number.trim().is_empty() || o.number.trim() != o.number {
-                return Err(at.refuse("number", "must not be empty or have spaces around it"));
+                return Err(at.refuse("number", OverrideRefusal::NumberBlank));
             }
             let old = self.get(&o.number).cloned();
             let old = old.as_ref();
             if let Some(old) = old {
                 if old.life_risk && o.life_risk == Some(false) {
-                    return Err(at.refuse("life_risk", "is a life-risk number: it cannot be set to false"));
+                    return Err(at.refuse("life_risk", OverrideRefusal::LifeRiskStays));
                 }
                 if old.kind == NumberKind::Emergency && o.kind.is_some_and(|k| k != NumberKind::Emergency) {
-                    return Err(at.refuse("kind", "is an emergency number: its kind cannot change"));
+                    return Err(at.refuse("kind", OverrideRefusal::KindStays));
                 }
                 if old.life_risk && o.channel.is_some_and(|c| c != old.channel) {
-                    return Err(at.refuse("channel", "is a life-risk number: its channel cannot change"));
+                    return Err(at.refuse("channel", OverrideRefusal::ChannelStays));
                 }
             }
             let entry = DirectoryEntry {
@@ -316,7 +359,7 @@ impl Rules {
         directory: &Directory,
     ) -> Result<Rules, OverrideError> {
         for (index, o) in overrides.iter().enumerate() {
-            let at = Entry { index, what: format!("emergency rule {:?}", o.name) };
+            let at = Entry { index, subject: OverrideSubject::Rule(o.name.clone()) };
             at.non_empty(&[("name", &o.name)])?;
             let old = self.get(&o.name).cloned();
             let old = old.as_ref();
@@ -329,31 +372,23 @@ impl Rules {
                 asks_rud: o.asks_rud.or(old.map(|r| r.asks_rud)).unwrap_or(false),
             };
             if old.is_some_and(|old| old.asks_rud && !rule.asks_rud) {
-                return Err(at.refuse("asks_rud", "asks for the RUD grid: it cannot be set to false"));
+                return Err(at.refuse("asks_rud", OverrideRefusal::AsksRudStays));
             }
             if rule.when.is_empty() {
-                return Err(at.refuse("when", "needs at least one condition"));
+                return Err(at.refuse("when", OverrideRefusal::NoCondition));
             }
             if rule.when.iter().any(Condition::is_empty) {
-                return Err(at.refuse("when", "has a condition with no field: it never holds"));
+                return Err(at.refuse("when", OverrideRefusal::ConditionNeverHolds));
             }
             let kept = |c: &&Condition| rule.when.iter().any(|new| new.same_as(c));
             if let Some(dropped) = old.and_then(|old| old.when.iter().find(|c| !kept(c))) {
-                return Err(at.refuse(
-                    "when",
-                    &format!(
-                        "drops its condition {}: conditions may be added, not removed",
-                        dropped.describe()
-                    ),
-                ));
+                return Err(at.refuse("when", OverrideRefusal::DropsCondition(dropped.describe())));
             }
             if rule.numbers.is_empty() {
-                return Err(at.refuse("numbers", "needs at least one number"));
+                return Err(at.refuse("numbers", OverrideRefusal::NoNumber));
             }
             if let Some(number) = rule.numbers.iter().find(|n| directory.get(n).is_none()) {
-                return Err(
-                    at.refuse("numbers", &format!("prompts {number:?}, which is not in the directory"))
-                );
+                return Err(at.refuse("numbers", OverrideRefusal::UnknownNumber(number.clone())));
             }
             let protected = |n: &&String| {
                 directory.get(n).is_some_and(|e| e.life_risk || e.kind == NumberKind::Emergency)
@@ -361,10 +396,7 @@ impl Rules {
             if let Some(number) =
                 old.and_then(|old| old.numbers.iter().filter(protected).find(|n| !rule.numbers.contains(n)))
             {
-                return Err(at.refuse(
-                    "numbers",
-                    &format!("must keep prompting {number:?}, an emergency number: numbers may be added, not removed"),
-                ));
+                return Err(at.refuse("numbers", OverrideRefusal::KeepsNumber(number.clone())));
             }
             at.non_empty(&[("advice_fr", &rule.advice_fr), ("advice_en", &rule.advice_en)])?;
             match self.rules.iter_mut().find(|r| r.name == o.name) {

@@ -21,6 +21,7 @@ impl Shift {
 /// A listener on shift now, as the supervisor's view shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OnShift {
+    pub shift_id: ShiftId,
     pub listener_id: ListenerId,
     pub name: String,
     pub shift_started_at: Timestamp,
@@ -32,4 +33,7 @@ pub struct OnShift {
     pub on_call_since: Option<Timestamp>,
     /// Prompts of the call being taken that wait for an acknowledgement.
     pub prompts_waiting: u32,
+    /// No terminal of theirs is open any more: they quit without ending the shift. Then, the
+    /// time of their last activity (`Store::shift_overview` says what counts).
+    pub left: Option<Timestamp>,
 }

@@ -8,11 +8,11 @@ pub mod summary;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 
 use crate::atomic_file::write_atomically;
 use crate::config::Config;
-use crate::i18n::Strings;
+use crate::i18n::{Phrase, Strings};
 use crate::store::{ScopeRequest, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +37,21 @@ impl SummaryFormat {
 pub fn encrypt(bytes: &[u8], recipients: &[String]) -> Result<Vec<u8>> {
     let parsed: Vec<age::x25519::Recipient> = recipients
         .iter()
-        .map(|r| r.parse().map_err(|e| anyhow::anyhow!("export recipient {r:?}: {e}")))
-        .collect::<Result<_>>()?;
+        .map(|r| {
+            r.parse().map_err(|e: &str| {
+                Phrase::new(|s| &s.cli.config_bad_recipient)
+                    .with("recipient", format!("{r:?}"))
+                    .with("detail", e)
+            })
+        })
+        .collect::<Result<_, Phrase>>()?;
     let encryptor = age::Encryptor::with_recipients(parsed.iter().map(|r| r as &dyn age::Recipient))
-        .context("no export recipient")?;
+        .map_err(|e| Phrase::new(|s| &s.cli.encrypting).because(e))?;
+    let encrypting = |e: std::io::Error| Phrase::new(|s| &s.cli.encrypting).because(e);
     let mut out = Vec::with_capacity(bytes.len() + 512);
-    let mut writer = encryptor.wrap_output(&mut out).context("encrypting the export")?;
-    writer.write_all(bytes).context("encrypting the export")?;
-    writer.finish().context("encrypting the export")?;
+    let mut writer = encryptor.wrap_output(&mut out).map_err(encrypting)?;
+    writer.write_all(bytes).map_err(encrypting)?;
+    writer.finish().map_err(encrypting)?;
     Ok(out)
 }
 
@@ -64,15 +71,18 @@ pub fn write(out: Option<&Path>, db: &Path, bytes: &[u8]) -> Result<()> {
     match out_file(out) {
         Some(path) => {
             crate::output_path::check(path, db)?;
-            write_atomically(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+            write_atomically(path, bytes).map_err(|e| {
+                Phrase::new(|s| &s.cli.cannot_write).with("path", path.display()).because(e).into()
+            })
         }
-        _ if std::io::stdout().is_terminal() => {
-            bail!("give --out FILE: written to this terminal, the export would stay in its scrollback")
-        }
+        _ if std::io::stdout().is_terminal() => Err(Phrase::new(|s| &s.cli.out_terminal).into()),
         _ => {
             crate::output_path::check_stdout(db)?;
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(bytes).and_then(|()| stdout.flush()).context("cannot write to standard output")
+            stdout
+                .write_all(bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Phrase::new(|s| &s.cli.stdout_unwritable).because(e).into())
         }
     }
 }
@@ -146,7 +156,7 @@ fn create_private_folder(folder: &Path) -> Result<()> {
             .recursive(true)
             .mode(0o700)
             .create(folder)
-            .with_context(|| format!("cannot create the export folder {}", folder.display()))?;
+            .map_err(|e| Phrase::new(|s| &s.cli.export_folder).with("path", folder.display()).because(e))?;
     }
     Ok(())
 }

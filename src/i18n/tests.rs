@@ -57,33 +57,6 @@ fn counts_agree_with_their_noun() {
     }
 }
 
-#[test]
-fn each_store_error_is_its_own_sentence_in_each_language() {
-    for language in [Language::Fr, Language::En] {
-        let s = Strings::get(language);
-        let errors = [
-            StoreError::WrongPassphrase,
-            StoreError::UnknownListener("ana".into()),
-            StoreError::Deactivated("ana".into()),
-            StoreError::DatabaseDamaged("bad page".into()),
-            StoreError::KeyFileMissing("keys".into()),
-            StoreError::Locked,
-            StoreError::ReadOnly("the database".into()),
-            StoreError::DiskFull,
-            StoreError::Forbidden("purge"),
-            StoreError::TooSoon(30),
-        ];
-        let told: Vec<String> = errors.iter().map(|e| s.store_error(e)).collect();
-        let distinct: std::collections::BTreeSet<&String> = told.iter().collect();
-        assert_eq!(distinct.len(), errors.len(), "{}: {told:?}", s.language_name);
-        assert!(told[9].contains("30"), "{}", told[9]);
-        let other = s.store_error(&StoreError::Invalid("no such call".into()));
-        assert!(other.contains("no such call"), "{other}");
-    }
-    let fr = Strings::get(Language::Fr);
-    assert_eq!(fr.store_error(&StoreError::WrongPassphrase), "Phrase de passe incorrecte.");
-}
-
 /// Keys are named through `{key:<action>}` templates filled from the live keymap
 /// (`ui::keys::fill`), so a rebinding shows everywhere; a string that names a key itself
 /// would lie once it is rebound.
@@ -136,4 +109,36 @@ fn no_string_names_a_key_itself_and_every_template_names_an_action() {
 fn templates_are_filled() {
     let s = Strings::get(Language::Fr);
     assert_eq!(s.fill("{a} et {b}", &[("a", "un"), ("b", "deux")]), "un et deux");
+}
+
+/// Both languages fill the same `{names}` in each sentence: a name missing from one would
+/// show as "{path}" to its readers, or leave out what the other says.
+#[test]
+fn both_languages_use_the_same_placeholders() {
+    fn names(text: &str) -> std::collections::BTreeSet<String> {
+        text.split('{').skip(1).filter_map(|rest| rest.split_once('}')).map(|(n, _)| n.to_owned()).collect()
+    }
+    fn strings_of(table: &toml::Table, prefix: &str, out: &mut BTreeMap<String, String>) {
+        for (key, value) in table {
+            match value {
+                toml::Value::String(text) => drop(out.insert(format!("{prefix}{key}"), text.clone())),
+                toml::Value::Table(inner) => strings_of(inner, &format!("{prefix}{key}."), out),
+                _ => {}
+            }
+        }
+    }
+    let mut fr = BTreeMap::new();
+    let mut en = BTreeMap::new();
+    strings_of(&include_str!("../../assets/strings.fr.toml").parse().unwrap(), "", &mut fr);
+    strings_of(&include_str!("../../assets/strings.en.toml").parse().unwrap(), "", &mut en);
+    assert_eq!(fr.keys().collect::<Vec<_>>(), en.keys().collect::<Vec<_>>(), "the same sentences");
+    let differ: Vec<&String> = fr.keys().filter(|key| names(&fr[*key]) != names(&en[*key])).collect();
+    assert!(differ.is_empty(), "placeholders differ in {differ:?}");
+}
+
+#[test]
+fn a_phrase_is_said_in_the_language_asked_with_its_parts() {
+    let refused = Phrase::new(|s| &s.cli.forbidden).with_phrase("what", Phrase::new(|s| &s.cli.what_backup));
+    assert_eq!(refused.say(Strings::get(Language::Fr)), "seule la coordination peut faire une sauvegarde");
+    assert_eq!(refused.to_string(), "only a supervisor can take a backup");
 }

@@ -70,6 +70,8 @@ pub enum Action {
     AttemptWrongNumber,
     // In the supervisor's view.
     FilterCallbacks,
+    /// Closes the shift of someone who left without ending it.
+    CloseShift,
 }
 
 impl Action {

@@ -170,7 +170,36 @@ pub type KeyOverrides = BTreeMap<String, BTreeMap<String, String>>;
 pub struct KeymapError {
     pub context: String,
     pub key: Option<String>,
-    pub why: String,
+    pub why: KeymapRefusal,
+}
+
+/// Why a binding is refused (the config says it in the reader's language).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapRefusal {
+    #[error("unknown key context [keys.{context}] (known: {known})")]
+    UnknownContext { context: String, known: String },
+    #[error("unknown key name {0:?}")]
+    UnknownKey(String),
+    #[error("unknown action {action:?} for key {key:?}")]
+    UnknownAction { action: String, key: String },
+    #[error(
+        "{0:?} is needed to type or edit notes, so it cannot be a global key (global keys work while \
+         typing): use a ctrl- or alt- chord or an F key"
+    )]
+    NeededByNotes(String),
+    #[error(
+        "{key:?} opens the emergency card while typing notes and stays so: bind {action:?} to another \
+         key (the card may have more keys, not fewer)"
+    )]
+    CardKeyStays { key: String, action: String },
+    #[error(
+        "{key:?} is needed to type or edit text, and [keys.{context}] {action:?} works while typing: use a \
+         ctrl- or alt- chord, an F key or esc"
+    )]
+    ActsWhileTyping { key: String, context: String, action: String },
+    /// The keymap built into the program is wrong: a fault of the program, not of a config.
+    #[error("built-in keymap: {0}")]
+    Builtin(String),
 }
 
 /// The key that opens the emergency card wherever the listener is, even typing notes.
@@ -229,15 +258,14 @@ impl Keymap {
     /// bindings, except that the global context never takes a key text fields need, and
     /// Ctrl-G stays on the emergency card (other keys may be added for it).
     pub fn new(overrides: &KeyOverrides) -> Result<Keymap, KeymapError> {
-        let builtin = |why: String| KeymapError { context: String::new(), key: None, why };
+        let builtin =
+            |why: String| KeymapError { context: String::new(), key: None, why: KeymapRefusal::Builtin(why) };
         // Read in file order: the help and the hints list bindings as the file does.
-        let defaults: toml::Table = toml::from_str(include_str!("../../assets/keymap.toml"))
-            .map_err(|e| builtin(format!("built-in keymap: {e}")))?;
+        let defaults: toml::Table =
+            toml::from_str(include_str!("../../assets/keymap.toml")).map_err(|e| builtin(e.to_string()))?;
         let mut keymap = Keymap { bindings: BTreeMap::new(), configured: Vec::new() };
         for (context, keys) in &defaults {
-            let keys = keys
-                .as_table()
-                .ok_or_else(|| builtin(format!("built-in keymap: [{context}] is not a table")))?;
+            let keys = keys.as_table().ok_or_else(|| builtin(format!("[{context}] is not a table")))?;
             let keys = keys.iter().map(|(key, action)| (key.as_str(), action.as_str().unwrap_or_default()));
             keymap.apply(context, keys, false)?;
         }
@@ -246,7 +274,7 @@ impl Keymap {
         }
         let card = KeyEvent::new(EMERGENCY_CARD_KEY.code, EMERGENCY_CARD_KEY.modifiers);
         if keymap.action(Context::Global, &card) != Some(Action::EmergencyCard) {
-            return Err(builtin("built-in keymap: ctrl-g must open the emergency card".into()));
+            return Err(builtin("ctrl-g must open the emergency card".into()));
         }
         Ok(keymap)
     }
@@ -260,41 +288,44 @@ impl Keymap {
         let context = Context::parse(context_name).ok_or_else(|| KeymapError {
             context: context_name.to_owned(),
             key: None,
-            why: format!(
-                "unknown key context [keys.{context_name}] (known: {})",
-                Context::ALL.map(Context::name).join(", ")
-            ),
+            why: KeymapRefusal::UnknownContext {
+                context: context_name.to_owned(),
+                known: Context::ALL.map(Context::name).join(", "),
+            },
         })?;
         let bindings = self.bindings.entry(context).or_default();
         for (key_name, action_name) in keys {
-            let refuse = |why: String| KeymapError {
+            let refuse = |why: KeymapRefusal| KeymapError {
                 context: context_name.to_owned(),
                 key: Some(key_name.to_owned()),
                 why,
             };
-            let chord: KeyChord = key_name.parse().map_err(refuse)?;
-            let action = Action::parse(action_name)
-                .ok_or_else(|| refuse(format!("unknown action {action_name:?} for key {key_name:?}")))?;
+            let chord: KeyChord =
+                key_name.parse().map_err(|_| refuse(KeymapRefusal::UnknownKey(key_name.to_owned())))?;
+            let action = Action::parse(action_name).ok_or_else(|| {
+                refuse(KeymapRefusal::UnknownAction {
+                    action: action_name.to_owned(),
+                    key: key_name.to_owned(),
+                })
+            })?;
             if context == Context::Global && needed_by_text_fields(chord) {
-                return Err(refuse(format!(
-                    "{key_name:?} is needed to type or edit notes, so it cannot be a global key \
-                     (global keys work while typing): use a ctrl- or alt- chord or an F key"
-                )));
+                return Err(refuse(KeymapRefusal::NeededByNotes(key_name.to_owned())));
             }
             // Keys that act while text is being typed must not be what is typed.
             let while_typing = context == Context::Notes
                 || (context == Context::Popup && matches!(action, Action::Save | Action::Cancel));
             if while_typing && needed_by_text_fields(chord) && chord.code != KeyCode::Esc {
-                return Err(refuse(format!(
-                    "{key_name:?} is needed to type or edit text, and [keys.{context_name}] {action_name:?} \
-                     works while typing: use a ctrl- or alt- chord, an F key or esc"
-                )));
+                return Err(refuse(KeymapRefusal::ActsWhileTyping {
+                    key: key_name.to_owned(),
+                    context: context_name.to_owned(),
+                    action: action_name.to_owned(),
+                }));
             }
             if context == Context::Global && chord == EMERGENCY_CARD_KEY && action != Action::EmergencyCard {
-                return Err(refuse(format!(
-                    "{key_name:?} opens the emergency card while typing notes and stays so: \
-                     bind {action_name:?} to another key (the card may have more keys, not fewer)"
-                )));
+                return Err(refuse(KeymapRefusal::CardKeyStays {
+                    key: key_name.to_owned(),
+                    action: action_name.to_owned(),
+                }));
             }
             bindings.retain(|(bound, _)| *bound != chord);
             bindings.push((chord, action));
@@ -399,7 +430,7 @@ mod tests {
         ] {
             let err = refused("global", key, "quit");
             assert_eq!((err.context.as_str(), err.key.as_deref()), ("global", Some(key)));
-            assert!(err.why.contains(&format!("{key:?}")) && err.why.contains("notes"), "{err}");
+            assert_eq!(err.why, KeymapRefusal::NeededByNotes(key.to_owned()), "{err}");
         }
         // The same keys are fine where no text is typed, and chords and F keys are fine globally.
         for (context, key) in
@@ -414,7 +445,8 @@ mod tests {
         for key in ["ctrl-g", "ctrl-G", "ctrl-shift-g"] {
             let err = refused("global", key, "lock");
             assert_eq!(err.key.as_deref(), Some(key));
-            assert!(err.why.contains(&format!("{key:?}")) && err.why.contains("emergency card"), "{err}");
+            assert_eq!(err.why, KeymapRefusal::CardKeyStays { key: key.to_owned(), action: "lock".into() });
+            assert!(err.to_string().contains("emergency card"), "{err}");
         }
         // Another key may be added for the card; Ctrl-G keeps it.
         let keymap = Keymap::new(&one("global", "ctrl-y", "emergency_card")).unwrap();
@@ -434,7 +466,8 @@ mod tests {
         ] {
             let err = refused(context, key, action);
             assert_eq!(err.key.as_deref(), Some(key));
-            assert!(err.why.contains("typing"), "{err}");
+            assert!(matches!(err.why, KeymapRefusal::ActsWhileTyping { .. }), "{err}");
+            assert!(err.to_string().contains("typing"), "{err}");
         }
         for (context, key, action) in [
             ("popup", "f2", "save"),

@@ -21,7 +21,7 @@ pub struct BulkWriter<'a> {
 impl Store {
     /// Starts a bulk load (supervisor only).
     pub fn bulk(&mut self) -> StoreResult<BulkWriter<'_>> {
-        self.require_supervisor("load data in bulk")?;
+        self.require_supervisor(|s| &s.cli.what_bulk)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         Ok(BulkWriter { tx, actor: self.actor.id })
     }

@@ -199,7 +199,7 @@ impl Store {
     /// Gives a callback to another listener, or to anyone (supervisors). Clears the flag: the
     /// supervisor has looked at it.
     pub fn reassign_callback(&mut self, id: CallbackId, version: i64, assignee: Assignee) -> StoreResult<()> {
-        self.require_supervisor("reassign a callback")?;
+        self.require_supervisor(|s| &s.cli.what_reassign)?;
         self.write(|tx, actor| {
             expect_version(tx, id, version)?;
             tx.execute(
@@ -219,7 +219,7 @@ impl Store {
     ) -> StoreResult<()> {
         let callback = self.callback(id)?;
         if callback.assignee != Assignee::Listener(self.actor.id) {
-            self.require_supervisor("reschedule a callback assigned to someone else")?;
+            self.require_supervisor(|s| &s.cli.what_reschedule_other)?;
         }
         self.write(|tx, actor| {
             expect_version(tx, id, version)?;

@@ -12,6 +12,7 @@ use crate::domain::caller_file::{
 };
 use crate::domain::file_record::FileRecord;
 use crate::domain::{FileId, ListenerId, Timestamp};
+use crate::i18n::Phrase;
 
 const COLUMNS: &str = "id, code, status, closed_reason, caller_agreed, age_band, gender, departement, \
                        relation, situation_summary, instructions, created_at, last_contact_at, legal_hold, \
@@ -135,10 +136,10 @@ impl Store {
 
     /// Everything held on a file, for a caller's right of access: supervisors only, audited.
     pub fn file_for_access_request(&mut self, code: &str) -> StoreResult<FileRecord> {
-        self.require_supervisor("export a caller file")?;
+        self.require_supervisor(|s| &s.cli.what_export_file)?;
         let id = self
             .file_id_by_code(code)?
-            .ok_or_else(|| StoreError::Invalid(format!("no caller file with the code {code}")))?;
+            .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.no_file_code).with("code", code)))?;
         let record = self.file_with_history(id)?;
         self.write(|tx, actor| {
             audit::append(tx, Some(actor.id), AuditAction::Exported, ObjectKind::CallerFile, Some(id.0))
@@ -148,7 +149,7 @@ impl Store {
 
     /// Finds a file by the code the caller gives (any case, with or without the dash).
     pub fn file_id_by_code(&self, code: &str) -> StoreResult<Option<FileId>> {
-        let code = FileCode::parse(code).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let code = FileCode::parse(code).map_err(|e| StoreError::Refused(Phrase::bad_file_code(&e)))?;
         Ok(self
             .conn
             .query_row("SELECT id FROM caller_file WHERE code = ?1", [code.as_str()], |row| {
@@ -299,10 +300,10 @@ impl Store {
     /// Sets or lifts a legal hold (supervisors only): while held, the retention purge keeps
     /// the file's free text.
     pub fn set_legal_hold(&mut self, id: FileId, hold: bool, reason: &str) -> StoreResult<()> {
-        self.require_supervisor("set or lift a legal hold")?;
+        self.require_supervisor(|s| &s.cli.what_legal_hold)?;
         let reason = reason.trim();
         if hold && reason.is_empty() {
-            return Err(StoreError::Invalid("a legal hold needs a reason".into()));
+            return Err(StoreError::Refused(Phrase::new(|s| &s.cli.hold_needs_reason)));
         }
         self.write(|tx, actor| {
             let changed = tx.execute(
@@ -310,8 +311,12 @@ impl Store {
                 params![id.0, hold],
             )?;
             if changed == 0 {
-                let state = if hold { "already held" } else { "not held" };
-                return Err(StoreError::Invalid(format!("caller file {id} is missing or {state}")));
+                let state = if hold {
+                    Phrase::new(|s| &s.cli.hold_already)
+                } else {
+                    Phrase::new(|s| &s.cli.hold_none)
+                };
+                return Err(StoreError::Refused(state));
             }
             let (kind, action) = if hold {
                 (FileEventKind::HoldSet, AuditAction::LegalHoldSet)

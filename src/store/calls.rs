@@ -91,7 +91,7 @@ impl Store {
         call.validate().map_err(|e| StoreError::Invalid(e.to_string()))?;
         let shift = self.shift(call.shift_id)?;
         if shift.listener_id != self.actor.id {
-            self.require_supervisor("record a call on another listener's shift")?;
+            self.require_supervisor(|s| &s.cli.what_call_on_other_shift)?;
         }
         self.write(|tx, actor| {
             let id = insert(tx, actor.id, call)?;
@@ -140,7 +140,7 @@ impl Store {
     pub fn amend_call_notes(&mut self, id: CallId, seen: &str, notes: &str) -> StoreResult<()> {
         let call = self.call(id)?;
         if call.listener_id != self.actor.id {
-            self.require_supervisor("change a call taken by another listener")?;
+            self.require_supervisor(|s| &s.cli.what_change_other_call)?;
         }
         self.write(|tx, actor| {
             let changed = tx.execute(

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use rusqlite::ErrorCode;
 
+use crate::i18n::Phrase;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("no database at {0}: create one with `permanence init` (or try `permanence demo`)")]
@@ -49,8 +51,9 @@ pub enum StoreError {
     ReadOnly(String),
     #[error("the disk is full: nothing was saved. Free some space and try again (nothing was lost)")]
     DiskFull,
-    #[error("only a supervisor can {0}")]
-    Forbidden(&'static str),
+    /// What only a supervisor may do, as "only a supervisor can …" completes it.
+    #[error("{}", Phrase::new(|s| &s.cli.forbidden).with_phrase("what", .0.clone()))]
+    Forbidden(Phrase),
     /// Someone else changed the callback first (another terminal): nothing was changed.
     #[error("the callback was changed meanwhile ({0}); nothing was changed")]
     Conflict(crate::domain::callback::CallbackNow),
@@ -60,6 +63,15 @@ pub enum StoreError {
         "the file changed since it was shown (another person's edit, or the retention purge); nothing was written"
     )]
     FileChanged,
+    /// A supervisor closing the shift of someone whose terminal is still open.
+    #[error("a terminal of {0}'s is still open: their shift is ended there")]
+    TerminalStillOpen(String),
+    /// Something a person asked that cannot be done as asked (a code that names no file, a
+    /// login taken, a legal hold without a reason…), said in the reader's language.
+    #[error("{0}")]
+    Refused(Phrase),
+    /// A fault inside the program or the system (no randomness, a setting SQLite refused),
+    /// which no person can act on: its detail is technical.
     #[error("{0}")]
     Invalid(String),
     #[error("database error: {0}")]
@@ -70,12 +82,15 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What `ReadOnly` names when SQLite refuses a write without saying which file.
+pub const THE_DATABASE: &str = "the database";
+
 impl From<rusqlite::Error> for StoreError {
     fn from(err: rusqlite::Error) -> Self {
         match err.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
             Some(ErrorCode::DiskFull) => StoreError::DiskFull,
-            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly("the database".into()),
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(THE_DATABASE.into()),
             Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
                 StoreError::DatabaseDamaged(err.to_string())
             }

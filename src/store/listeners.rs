@@ -12,6 +12,7 @@ use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::listener::{Listener, Role};
 use crate::domain::passphrase::check_passphrase;
 use crate::domain::{ListenerId, Timestamp};
+use crate::i18n::Phrase;
 
 const COLUMNS: &str = "id, login, display_name, role, active, created_at";
 
@@ -23,7 +24,7 @@ pub(super) fn insert(conn: &Connection, account: &NewAccount<'_>, at: Timestamp)
     match result {
         Ok(_) => Ok(ListenerId(conn.last_insert_rowid())),
         Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            Err(StoreError::Invalid(format!("the login {:?} is already taken", account.login)))
+            Err(StoreError::Refused(Phrase::new(|s| &s.cli.login_taken).with("login", account.login)))
         }
         Err(err) => Err(err.into()),
     }
@@ -95,7 +96,7 @@ impl Store {
     /// Adds an account and its key slot (supervisor only), the slot endorsed by the actor. The
     /// slot is written before the account commits, so a committed account can always unlock.
     pub fn add_listener(&mut self, account: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Listener> {
-        self.require_supervisor("add an account")?;
+        self.require_supervisor(|s| &s.cli.what_add_account)?;
         account.validate()?;
         self.require_writable()?;
         self.endorsing_key()?;
@@ -132,10 +133,10 @@ impl Store {
     /// Deactivates an account and removes its key slot (supervisor only). Slots the departing
     /// account had endorsed (a supervisor's) are endorsed again by the actor.
     pub fn deactivate_listener(&mut self, login: &str) -> StoreResult<()> {
-        self.require_supervisor("deactivate an account")?;
+        self.require_supervisor(|s| &s.cli.what_deactivate)?;
         let target = self.listener_by_login(login)?;
         if target.id == self.actor.id {
-            return Err(StoreError::Invalid("you cannot deactivate your own account".into()));
+            return Err(StoreError::Refused(Phrase::new(|s| &s.cli.own_account)));
         }
         self.require_writable()?;
         // Held across the commit and the slot's removal; a crash between the two leaves a slot
@@ -188,12 +189,12 @@ impl Store {
         let target = self.listener_by_login(login)?;
         let own = target.id == self.actor.id;
         if !own {
-            self.require_supervisor("reset another person's passphrase")?;
+            self.require_supervisor(|s| &s.cli.what_reset_passphrase)?;
         }
         if !target.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
-        check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        check_passphrase(passphrase, login).map_err(|e| StoreError::Refused(Phrase::weak_passphrase(&e)))?;
         self.require_writable()?;
         if own {
             self.change_own_passphrase(passphrase, kdf)
@@ -281,7 +282,7 @@ impl Store {
     /// (its owner unlocked once and it got its key pairs), or one whose endorser has gone.
     /// Say which keys you endorse: compare the fingerprint with the person first.
     pub fn endorse_slot(&mut self, login: &str) -> StoreResult<String> {
-        self.require_supervisor("endorse a key slot")?;
+        self.require_supervisor(|s| &s.cli.what_endorse_slot)?;
         let target = self.listener_by_login(login)?;
         if target.id == self.actor.id {
             return Err(StoreError::Invalid("a supervisor cannot endorse their own key slot".into()));

@@ -10,8 +10,9 @@ use super::keyslots::KeyFile;
 use super::{Store, audit, connection};
 use crate::atomic_file::{sync_parent, temp_path_for};
 use crate::domain::audit::{AuditAction, ChainBreak, ObjectKind};
+use crate::i18n::Phrase;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum CheckFinding {
     /// `PRAGMA integrity_check` found a structural fault.
     Integrity(String),
@@ -20,28 +21,44 @@ pub enum CheckFinding {
     ForeignKey(String),
     AuditChain(ChainBreak),
     /// The key file disagrees with the accounts.
-    KeySlot(String),
+    KeySlot(Phrase),
 }
 
-impl std::fmt::Display for CheckFinding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl CheckFinding {
+    /// The finding in words; what SQLite reports is kept as it says it.
+    pub fn phrase(&self) -> Phrase {
         match self {
-            CheckFinding::Integrity(detail) => write!(f, "database structure: {detail}"),
-            CheckFinding::Cipher(detail) => write!(f, "encrypted pages: {detail}"),
-            CheckFinding::ForeignKey(detail) => write!(f, "broken reference: {detail}"),
-            CheckFinding::AuditChain(chain_break) => write!(f, "audit log: {chain_break}"),
-            CheckFinding::KeySlot(detail) => write!(f, "key file: {detail}"),
+            CheckFinding::Integrity(detail) => Phrase::new(|s| &s.cli.check_integrity).with("detail", detail),
+            CheckFinding::Cipher(detail) => Phrase::new(|s| &s.cli.check_cipher).with("detail", detail),
+            CheckFinding::ForeignKey(detail) => {
+                Phrase::new(|s| &s.cli.check_foreign_key).with("detail", detail)
+            }
+            CheckFinding::AuditChain(ChainBreak::Altered(id)) => {
+                Phrase::new(|s| &s.cli.check_audit_altered).with("id", id)
+            }
+            CheckFinding::AuditChain(ChainBreak::Unlinked(id)) => {
+                Phrase::new(|s| &s.cli.check_audit_unlinked).with("id", id)
+            }
+            CheckFinding::KeySlot(detail) => {
+                Phrase::new(|s| &s.cli.check_key_file).with_phrase("detail", detail.clone())
+            }
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl std::fmt::Display for CheckFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.phrase().fmt(f)
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct CheckReport {
     pub findings: Vec<CheckFinding>,
     pub audit_entries: u64,
     pub audit_head: Option<String>,
     /// What is worth knowing and is not a fault (a version-1 key slot not converted yet).
-    pub notes: Vec<String>,
+    pub notes: Vec<Phrase>,
 }
 
 impl CheckReport {
@@ -135,7 +152,9 @@ impl Store {
                 report.findings.extend(slots.faults.into_iter().map(CheckFinding::KeySlot));
                 report.notes.extend(slots.notes);
             }
-            Err(err) => report.findings.push(CheckFinding::KeySlot(err.to_string())),
+            Err(err) => report.findings.push(CheckFinding::KeySlot(
+                Phrase::new(|s| &s.cli.check_key_file_unreadable).with("detail", err),
+            )),
         }
         Ok(report)
     }
@@ -143,7 +162,7 @@ impl Store {
     /// Writes an encrypted copy of the database to `out` (with its key file beside it, as
     /// `out.keys`), consistent even while another terminal writes, then reopens it to verify.
     pub fn backup(&mut self, out: &Path) -> StoreResult<BackupReport> {
-        self.require_supervisor("take a backup")?;
+        self.require_supervisor(|s| &s.cli.what_backup)?;
         self.require_writable()?;
         let out_keys = KeyFile::path_for(out);
         for path in [out, out_keys.as_path()] {
@@ -152,7 +171,7 @@ impl Store {
             }
         }
         // The copy's own key file is new and beside a new copy: checking the copy is enough.
-        crate::output_path::check(out, &self.db_path).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        crate::output_path::check(out, &self.db_path).map_err(|e| StoreError::Refused(e.phrase()))?;
         let temp = temp_path_for(out);
         let _ = std::fs::remove_file(&temp);
         super::create_private_file(&temp)?;

@@ -16,6 +16,7 @@ mod keyslots;
 mod listeners;
 mod maintenance;
 mod pins;
+pub mod presence;
 mod retention;
 mod rows;
 mod schema;
@@ -38,7 +39,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 pub use crate::domain::Access;
 pub use audit::AuditReport;
 pub use bulk::BulkWriter;
-pub use error::{StoreError, StoreResult};
+pub use error::{StoreError, StoreResult, THE_DATABASE};
 pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, PublicKeys, Slot};
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use pins::SlotProblem;
@@ -48,6 +49,7 @@ pub use summary::{AuditHead, ScopeRequest};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::listener::{Actor, Role, validate_login};
 use crate::domain::passphrase::check_passphrase;
+use crate::i18n::{Phrase, Strings};
 
 /// An account to create, with the passphrase that will open its key slot.
 #[derive(Debug, Clone, Copy)]
@@ -60,11 +62,12 @@ pub struct NewAccount<'a> {
 
 impl NewAccount<'_> {
     fn validate(&self) -> StoreResult<()> {
-        validate_login(self.login).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        validate_login(self.login).map_err(|e| StoreError::Refused(Phrase::bad_login(&e)))?;
         if self.display_name.trim().is_empty() {
-            return Err(StoreError::Invalid("the display name is empty".into()));
+            return Err(StoreError::Refused(Phrase::new(|s| &s.cli.empty_display_name)));
         }
-        check_passphrase(self.passphrase, self.login).map_err(|e| StoreError::Invalid(e.to_string()))
+        check_passphrase(self.passphrase, self.login)
+            .map_err(|e| StoreError::Refused(Phrase::weak_passphrase(&e)))
     }
 }
 
@@ -290,10 +293,11 @@ impl Store {
         }
     }
 
-    fn require_supervisor(&self, what: &'static str) -> StoreResult<()> {
+    /// `what` completes "only a supervisor can …".
+    fn require_supervisor(&self, what: fn(&Strings) -> &String) -> StoreResult<()> {
         match self.actor.role {
             Role::Supervisor => Ok(()),
-            Role::Listener => Err(StoreError::Forbidden(what)),
+            Role::Listener => Err(StoreError::Forbidden(Phrase::new(what))),
         }
     }
 

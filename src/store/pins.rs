@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::i18n::Phrase;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::StoreResult;
@@ -155,30 +156,29 @@ pub enum SlotProblem {
     BadEndorsement,
 }
 
+impl SlotProblem {
+    /// The problem in words, for the terminal, the command line and `check`.
+    pub fn phrase(&self) -> Phrase {
+        match self {
+            SlotProblem::NoAccount => Phrase::new(|s| &s.cli.slot_no_account),
+            SlotProblem::Deactivated => Phrase::new(|s| &s.cli.slot_deactivated),
+            SlotProblem::OtherLogin(login) => {
+                Phrase::new(|s| &s.cli.slot_other_login).with("login", format!("{login:?}"))
+            }
+            SlotProblem::LegacyAfterConversion => Phrase::new(|s| &s.cli.slot_legacy_after_conversion),
+            SlotProblem::NotPinned => Phrase::new(|s| &s.cli.slot_not_pinned),
+            SlotProblem::Role { slot, account } => {
+                Phrase::new(|s| &s.cli.slot_role).with("slot", slot).with("account", account)
+            }
+            SlotProblem::NotEndorsed => Phrase::new(|s| &s.cli.slot_not_endorsed),
+            SlotProblem::BadEndorsement => Phrase::new(|s| &s.cli.slot_bad_endorsement),
+        }
+    }
+}
+
 impl std::fmt::Display for SlotProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SlotProblem::NoAccount => write!(f, "it belongs to no account"),
-            SlotProblem::Deactivated => {
-                write!(f, "it belongs to a deactivated account and still opens the database")
-            }
-            SlotProblem::OtherLogin(login) => write!(f, "its account's login is {login:?}"),
-            SlotProblem::LegacyAfterConversion => write!(
-                f,
-                "it is a version-1 slot although its account already has keys: an old or forged slot"
-            ),
-            SlotProblem::NotPinned => write!(f, "its keys are not the ones recorded for its account"),
-            SlotProblem::Role { slot, account } => {
-                write!(f, "it says {slot} while the account is {account}")
-            }
-            SlotProblem::NotEndorsed => write!(
-                f,
-                "no supervisor has endorsed it yet (a supervisor runs `permanence listener endorse LOGIN`)"
-            ),
-            SlotProblem::BadEndorsement => {
-                write!(f, "its endorsement is not the signature of an active supervisor")
-            }
-        }
+        self.phrase().fmt(f)
     }
 }
 

@@ -17,6 +17,7 @@ use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::caller_file::{FileEventKind, PurgeReport, UnlockPurge};
 use crate::domain::settings::Setting;
 use crate::domain::{FileId, ListenerId, Timestamp};
+use crate::i18n::Phrase;
 
 /// Above this many notes to wipe at once (the first purge of a store that has years of
 /// history), removing each note's words from the full-text index in place ('secure-delete')
@@ -35,16 +36,13 @@ impl Store {
     /// `permanence purge`: supervisors only, with the centre's retention period. A dry run
     /// counts and changes nothing.
     pub fn purge(&mut self, now: Timestamp, dry_run: bool) -> StoreResult<PurgeReport> {
-        self.require_supervisor("run the retention purge")?;
+        self.require_supervisor(|s| &s.cli.what_purge)?;
         self.require_writable()?;
         let actor = self.actor.id;
-        let retention_days = self.settings()?.retention_days.ok_or_else(|| {
-            StoreError::Invalid(
-                "the centre's retention period is not set yet: set it first with \
-                 `permanence settings set retention_days N`"
-                    .into(),
-            )
-        })?;
+        let retention_days = self
+            .settings()?
+            .retention_days
+            .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.retention_not_set)))?;
         let cutoff = cutoff(now, retention_days)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let report = purge_in(&tx, cutoff, now, Some(actor))?;

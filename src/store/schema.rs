@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_centre_settings.sql"),
     include_str!("migrations/008_file_versions.sql"),
     include_str!("migrations/009_account_keys.sql"),
+    include_str!("migrations/010_audit_by_actor.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

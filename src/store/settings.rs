@@ -6,6 +6,7 @@ use super::error::{StoreError, StoreResult};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::settings::{CentreSettings, Setting};
+use crate::i18n::Phrase;
 
 pub(super) fn read(conn: &Connection) -> StoreResult<CentreSettings> {
     let mut settings = CentreSettings::default();
@@ -40,8 +41,17 @@ impl Store {
 
     /// Changes one of the centre's settings (supervisor only, audited).
     pub fn set_setting(&mut self, setting: Setting, value: u32) -> StoreResult<()> {
-        self.require_supervisor("change the centre's settings")?;
-        let value = setting.check(value).map_err(StoreError::Invalid)?;
+        self.require_supervisor(|s| &s.cli.what_settings)?;
+        if !setting.bounds().contains(&value) {
+            let bounds = setting.bounds();
+            return Err(StoreError::Refused(
+                Phrase::new(|s| &s.cli.setting_out_of_bounds)
+                    .with("setting", setting)
+                    .with("min", bounds.start())
+                    .with("max", bounds.end())
+                    .with("value", value),
+            ));
+        }
         self.write(|tx, actor| {
             tx.execute(
                 "INSERT INTO centre_setting (name, value) VALUES (?1, ?2)

@@ -4,11 +4,12 @@ use rusqlite::{OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, from_secs_opt, now, to_secs};
-use super::{Store, audit};
+use super::{Store, audit, presence};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::CallDraft;
 use crate::domain::shift::{OnShift, Shift};
-use crate::domain::{ListenerId, ShiftId};
+use crate::domain::{ListenerId, ShiftId, Timestamp};
+use crate::i18n::Phrase;
 
 const COLUMNS: &str = "id, listener_id, started_at, ended_at, handover_note";
 
@@ -58,11 +59,21 @@ impl Store {
         Ok(Shift { id, listener_id: self.actor.id, started_at, ended_at: None, handover_note: None })
     }
 
-    /// Ends a shift of the actor's (or anyone's, for a supervisor) with its handover note.
+    /// Ends a shift of the actor's with its handover note; or, for a supervisor, the shift of
+    /// someone who left without ending it, but never one whose terminal is still open (a call
+    /// may be being typed there: it is closed there).
     pub fn end_shift(&mut self, id: ShiftId, handover_note: &str) -> StoreResult<()> {
         let shift = self.shift(id)?;
         if shift.listener_id != self.actor.id {
-            self.require_supervisor("close another listener's shift")?;
+            self.require_supervisor(|s| &s.cli.what_close_shift)?;
+            if presence::is_present(&self.db_path, shift.listener_id) != Some(false) {
+                let name: String = self.conn.query_row(
+                    "SELECT display_name FROM listener WHERE id = ?1",
+                    [shift.listener_id.0],
+                    |row| row.get(0),
+                )?;
+                return Err(StoreError::TerminalStillOpen(name));
+            }
         }
         if !shift.is_open() {
             return Err(StoreError::Invalid(format!("shift {id} is already closed")));
@@ -81,7 +92,7 @@ impl Store {
         self.conn
             .query_row(&format!("SELECT {COLUMNS} FROM shift WHERE id = ?1"), [id.0], read)
             .optional()?
-            .ok_or_else(|| StoreError::Invalid(format!("no shift {id}")))
+            .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.no_shift).with("shift", id)))
     }
 
     /// The most recently closed shift, whose handover note the next listener reads first.
@@ -99,14 +110,18 @@ impl Store {
             .optional()?)
     }
 
-    /// Everyone on shift now: their calls so far, their prompts, and the call being taken
-    /// (read from its draft), for the supervisor's view.
+    /// Everyone on shift now: their calls so far, their prompts, the call being taken (read
+    /// from its draft), and whether a terminal of theirs is still open, for the supervisor's
+    /// view. For someone whose terminal is gone, their last activity: the last thing they did
+    /// that the store keeps — their last audited action (an unlock, a file opened, a call
+    /// saved, a callback taken…) or the last autosave of the call they were typing — and at
+    /// least the start of the shift.
     pub fn shift_overview(&self) -> StoreResult<Vec<OnShift>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT s.listener_id, l.display_name, s.started_at,
+            "SELECT s.id, s.listener_id, l.display_name, s.started_at,
                     (SELECT count(*) FROM call c WHERE c.shift_id = s.id),
                     (SELECT count(*) FROM emergency_prompt p JOIN call c ON c.id = p.call_id WHERE c.shift_id = s.id),
-                    d.body
+                    d.body, d.saved_at
              FROM shift s
              JOIN listener l ON l.id = s.listener_id
              LEFT JOIN call_draft d ON d.listener_id = s.listener_id
@@ -115,17 +130,27 @@ impl Store {
         )?;
         let rows = statement.query_map([], |row| {
             Ok((
-                ListenerId(row.get(0)?),
-                row.get::<_, String>(1)?,
-                from_secs(row.get(2)?),
-                row.get::<_, u32>(3)?,
+                ShiftId(row.get(0)?),
+                ListenerId(row.get(1)?),
+                row.get::<_, String>(2)?,
+                from_secs(row.get(3)?),
                 row.get::<_, u32>(4)?,
-                row.get::<_, Option<String>>(5)?,
+                row.get::<_, u32>(5)?,
+                row.get::<_, Option<String>>(6)?,
+                from_secs_opt(row.get(7)?),
             ))
         })?;
         let mut overview = Vec::new();
         for row in rows {
-            let (listener_id, name, shift_started_at, calls, prompts, draft) = row?;
+            let (shift_id, listener_id, name, shift_started_at, calls, prompts, draft, draft_saved_at) = row?;
+            let left = match presence::is_present(&self.db_path, listener_id) {
+                Some(false) => {
+                    let audited = self.last_audited_action(listener_id)?;
+                    Some(audited.into_iter().chain(draft_saved_at).fold(shift_started_at, |a, b| a.max(b)))
+                }
+                // Open, or it cannot be told: nobody is called gone on a guess.
+                _ => None,
+            };
             // A draft that cannot be read says nothing about a call; unlock reports it.
             let draft: Option<CallDraft> = draft.and_then(|body| serde_json::from_str(&body).ok());
             let prompts_in_call = draft.as_ref().map_or(0, |d| d.record.prompts.len() as u32);
@@ -133,6 +158,7 @@ impl Store {
                 d.record.prompts.iter().filter(|p| p.acknowledgement.is_none()).count() as u32
             });
             overview.push(OnShift {
+                shift_id,
                 listener_id,
                 name,
                 shift_started_at,
@@ -140,8 +166,18 @@ impl Store {
                 prompts_raised: prompts + prompts_in_call,
                 on_call_since: draft.map(|d| d.started_at),
                 prompts_waiting,
+                left,
             });
         }
         Ok(overview)
+    }
+
+    /// When `listener` last did something the audit log records (index `audit_by_actor`).
+    fn last_audited_action(&self, listener: ListenerId) -> StoreResult<Option<Timestamp>> {
+        let micros: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(at) FROM audit WHERE actor = ?1")?
+            .query_row([listener.0], |row| row.get(0))?;
+        Ok(micros.and_then(chrono::DateTime::from_timestamp_micros))
     }
 }

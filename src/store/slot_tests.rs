@@ -207,7 +207,9 @@ fn a_slot_forged_for_the_supervisor_with_the_data_key_is_refused_and_named_by_ch
         );
         let findings = store.check().unwrap().findings;
         assert!(
-            findings.iter().any(|f| matches!(f, CheckFinding::KeySlot(text) if text.contains("\"coord\""))),
+            findings
+                .iter()
+                .any(|f| matches!(f, CheckFinding::KeySlot(text) if text.to_string().contains("\"coord\""))),
             "{how}: check names the slot: {findings:?}"
         );
     }

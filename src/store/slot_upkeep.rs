@@ -8,14 +8,15 @@ use super::{Store, audit, pins};
 use crate::domain::ListenerId;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::listener::Role;
+use crate::i18n::Phrase;
 
 /// What `check` says of the key file.
 #[derive(Debug, Default)]
 pub(super) struct SlotFindings {
     /// Slots that cannot unlock or should not, and accounts that cannot unlock.
-    pub faults: Vec<String>,
+    pub faults: Vec<Phrase>,
     /// Version-1 slots waiting for their owner's unlock: not a fault.
-    pub notes: Vec<String>,
+    pub notes: Vec<Phrase>,
 }
 
 impl Store {
@@ -128,23 +129,23 @@ impl Store {
         let accounts = pins::accounts_by_id(listeners.clone());
         for slot in key_file.slots() {
             match pins::verify(&self.conn, slot, &accounts)? {
-                Err(problem) => {
-                    findings.faults.push(format!("the key slot of {:?}: {problem}", slot.login()))
-                }
-                Ok(()) if matches!(slot, KeySlot::Legacy(_)) => findings.notes.push(format!(
-                    "the key slot of {:?} is still version 1: it gets its keys at its owner's next unlock \
-                     (a re-key before that removes it)",
-                    slot.login()
-                )),
+                Err(problem) => findings.faults.push(
+                    Phrase::new(|s| &s.cli.slot_fault)
+                        .with("slot", format!("{:?}", slot.login()))
+                        .with_phrase("problem", problem.phrase()),
+                ),
+                Ok(()) if matches!(slot, KeySlot::Legacy(_)) => findings.notes.push(
+                    Phrase::new(|s| &s.cli.slot_legacy_note).with("slot", format!("{:?}", slot.login())),
+                ),
                 Ok(()) => {}
             }
         }
         for listener in listeners.iter().filter(|l| l.active) {
             if key_file.slot(listener.id).is_none() {
-                findings.faults.push(format!(
-                    "the active account {:?} has no key slot: it cannot unlock",
-                    listener.login
-                ));
+                findings.faults.push(
+                    Phrase::new(|s| &s.cli.account_without_slot)
+                        .with("login", format!("{:?}", listener.login)),
+                );
             }
         }
         Ok(findings)

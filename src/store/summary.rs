@@ -12,6 +12,7 @@ use crate::domain::summary::{
     CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary, median,
 };
 use crate::domain::{ShiftId, Timestamp};
+use crate::i18n::Phrase;
 
 /// What to make figures of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,7 @@ impl Store {
             }
             ScopeRequest::Period { from, to } => {
                 if to <= from {
-                    return Err(StoreError::Invalid("the period ends before it starts".into()));
+                    return Err(StoreError::Refused(Phrase::new(|s| &s.cli.period_backwards)));
                 }
                 Scope::Period { from, to }
             }
@@ -237,18 +238,18 @@ impl Store {
     pub fn record_export(&mut self, request: ScopeRequest, include_notes: bool) -> StoreResult<AuditHead> {
         let object = match request {
             ScopeRequest::Period { .. } => {
-                self.require_supervisor("export a period's figures")?;
+                self.require_supervisor(|s| &s.cli.what_export_period)?;
                 (ObjectKind::Database, None)
             }
             ScopeRequest::Shift(id) => {
                 if self.shift(id)?.listener_id != self.actor.id {
-                    self.require_supervisor("export another listener's shift")?;
+                    self.require_supervisor(|s| &s.cli.what_export_other_shift)?;
                 }
                 (ObjectKind::Shift, Some(id.0))
             }
         };
         if include_notes {
-            self.require_supervisor("export call notes")?;
+            self.require_supervisor(|s| &s.cli.what_export_notes)?;
         }
         let action = if include_notes { AuditAction::ExportedWithNotes } else { AuditAction::Exported };
         let head = |conn: &rusqlite::Connection, recorded: bool| -> StoreResult<AuditHead> {

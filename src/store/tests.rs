@@ -213,3 +213,85 @@ fn a_store_from_before_the_retention_setting_purges_nothing_until_a_supervisor_s
     assert_eq!(store.settings().unwrap().retention_days, Some(365));
     assert!(store.purge(Utc::now(), true).is_ok());
 }
+
+#[test]
+fn someone_gone_without_ending_their_shift_is_told_apart_and_a_supervisor_closes_it() {
+    use crate::domain::call::{CallDraft, CallRecord};
+    use presence::Presence;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut supervisor = create(&db);
+    let account =
+        NewAccount { login: "camille", display_name: "Camille", role: Role::Listener, passphrase: PASS };
+    let camille = supervisor.add_listener(account, KdfParams::MINIMUM).unwrap().id;
+    let file = supervisor.create_file(&FileProfile::default()).unwrap().id;
+
+    // Camille's terminal: unlocked, a shift, a file opened; it says it is open.
+    let terminal = Presence::hold(&db, camille).unwrap();
+    let mut listener = Store::open(&db, "camille", PASS).unwrap();
+    let shift = listener.start_shift().unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    let before = chrono::Utc::now();
+    listener.open_file(file).unwrap();
+    let after = chrono::Utc::now();
+    let overview = supervisor.shift_overview().unwrap();
+    assert_eq!(overview.len(), 1);
+    assert_eq!((overview[0].shift_id, overview[0].left), (shift.id, None), "open: not gone");
+    assert!(
+        matches!(supervisor.end_shift(shift.id, ""), Err(StoreError::TerminalStillOpen(name)) if name == "Camille"),
+        "a shift whose terminal is open is closed there"
+    );
+
+    // The terminal is gone (the process ended): Camille left without ending her shift. Her
+    // last activity is her last audited action, not the supervisor's, nor the shift's start.
+    drop(listener);
+    drop(terminal);
+    supervisor.create_file(&FileProfile::default()).unwrap();
+    let left = supervisor.shift_overview().unwrap()[0].left.expect("gone");
+    assert!(left >= before && left <= after, "{left} not between {before} and {after}");
+
+    // The draft of the call she was typing counts too: it is autosaved as she types.
+    let mut listener = Store::open(&db, "camille", PASS).unwrap();
+    let unlocked = chrono::Utc::now();
+    std::thread::sleep(Duration::from_millis(1100));
+    let draft =
+        CallDraft { shift_id: shift.id, started_at: after, call_type: None, record: CallRecord::default() };
+    listener.save_draft(&draft).unwrap();
+    let saved = chrono::Utc::now();
+    drop(listener);
+    let left = supervisor.shift_overview().unwrap()[0].left.expect("gone");
+    assert!(left > unlocked && left <= saved, "the draft's autosave, after her unlock: {left}");
+
+    // The supervisor closes it: closed, audited in the supervisor's name; the draft is kept
+    // for her next unlock (nothing she wrote is lost).
+    supervisor.end_shift(shift.id, "Camille partie sans clore.").unwrap();
+    assert!(supervisor.shift_overview().unwrap().is_empty());
+    assert_eq!(supervisor.last_closed_shift().unwrap().unwrap().id, shift.id);
+    let (actor, object): (i64, i64) = supervisor
+        .conn
+        .query_row(
+            "SELECT actor, object_id FROM audit WHERE action = 'shift_ended' ORDER BY id DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((actor, object), (supervisor.actor().id.0, shift.id.0));
+    let listener = Store::open(&db, "camille", PASS).unwrap();
+    assert_eq!(listener.draft().unwrap(), Some(draft));
+    assert_eq!(listener.open_shift().unwrap(), None);
+}
+
+#[test]
+fn the_last_activity_is_found_through_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = create(&dir.path().join("p.db"));
+    let plan: Vec<String> = store
+        .conn
+        .prepare("EXPLAIN QUERY PLAN SELECT max(at) FROM audit WHERE actor = 1")
+        .unwrap()
+        .query_map([], |row| row.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(plan.iter().any(|step| step.contains("audit_by_actor")), "{plan:?}");
+}

@@ -6,6 +6,7 @@ use ratatui_textarea::TextArea;
 
 use super::{Behaviour, Ctx, Outcome, Popup, ShiftChoice, Then};
 use crate::app::effect::{AfterShift, Effect, Reply};
+use crate::app::status::status;
 use crate::domain::ShiftId;
 use crate::domain::shift::Shift;
 use crate::domain::summary::Summary;
@@ -18,6 +19,9 @@ pub struct EndShiftForm {
     /// The shift found open at unlock, when it is the one being closed: cancelling goes back
     /// to the choice, and the listener stays on a new shift once it is closed.
     pub left_open: Option<Shift>,
+    /// Whose shift, when a supervisor closes that of someone who left without ending it
+    /// (`None`: the session's own).
+    pub of: Option<String>,
     /// Filled when the store answers.
     pub summary: Option<Summary>,
     pub handover: TextArea<'static>,
@@ -31,10 +35,16 @@ impl EndShiftForm {
         EndShiftForm {
             shift,
             left_open: None,
+            of: None,
             summary: None,
             handover: crate::app::call_form::notes_editor(""),
             closing: false,
         }
+    }
+
+    /// A supervisor closing the shift `name` left open.
+    pub fn of_someone_gone(shift: ShiftId, name: &str) -> EndShiftForm {
+        EndShiftForm { of: Some(name.to_owned()), ..EndShiftForm::new(shift) }
     }
 
     /// The end of a shift found open at unlock.
@@ -52,7 +62,11 @@ impl Behaviour for EndShiftForm {
             Some(Action::Save) => {
                 self.closing = true;
                 let handover = self.handover.lines().join("\n").trim().to_owned();
-                let after = if self.left_open.is_some() { AfterShift::NewShift } else { AfterShift::Lock };
+                let after = match (&self.of, &self.left_open) {
+                    (Some(_), _) => AfterShift::Stay,
+                    (None, Some(_)) => AfterShift::NewShift,
+                    (None, None) => AfterShift::Lock,
+                };
                 Outcome::effect(Effect::EndShift { shift: self.shift, handover, after })
             }
             Some(Action::Cancel) => match self.left_open.take() {
@@ -66,9 +80,21 @@ impl Behaviour for EndShiftForm {
         }
     }
 
-    fn on_reply(&mut self, reply: &Reply, _cx: &mut Ctx) -> Outcome {
+    fn on_reply(&mut self, reply: &Reply, cx: &mut Ctx) -> Outcome {
         match reply {
             Reply::Summary(summary) => self.summary = Some((**summary).clone()),
+            // A supervisor closed the shift of someone who left: the supervisor stays, in the
+            // view, asked again (it lists them no more).
+            Reply::ShiftEnded { written, .. } if let Some(name) = &self.of => {
+                let s = cx.strings;
+                let told = match written {
+                    Ok(path) => {
+                        s.fill(&s.shift_of_ended, &[("name", name), ("path", &path.display().to_string())])
+                    }
+                    Err(why) => s.fill(&s.shift_of_ended_no_export, &[("name", name), ("why", why)]),
+                };
+                return Outcome::effect(Effect::RefreshOverview).closing().with_status(status(&told, false));
+            }
             Reply::ShiftEnded { .. } => return Outcome::close(),
             // A shift that could not be closed stays on screen, its note kept, to try again.
             Reply::Failed(_) => self.closing = false,

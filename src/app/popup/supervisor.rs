@@ -4,9 +4,10 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::{Behaviour, Ctx, Outcome, Then, move_in, step};
+use super::{Behaviour, Ctx, EndShiftForm, Outcome, Popup, Then, move_in, step};
 use crate::app::Session;
 use crate::app::effect::{Effect, Reply};
+use crate::app::status::status;
 use crate::domain::ListenerId;
 use crate::domain::Timestamp;
 use crate::domain::callback::{Assignee, QueueEntry};
@@ -69,6 +70,25 @@ impl Behaviour for SupervisorView {
                 self.selected = 0;
             }
             Some(Action::Cancel | Action::Close) => return Outcome::close(),
+            // The shift of the listener chosen with the choice keys, if they left without
+            // ending it; a terminal still open closes its own.
+            Some(Action::CloseShift) => {
+                let s = cx.strings;
+                let person =
+                    self.listener.and_then(|id| cx.session.overview.iter().find(|p| p.listener_id == id));
+                return match person {
+                    None => Outcome::stay().with_status(status(&s.supervisor_close_pick, true)),
+                    Some(person) if person.left.is_none() => {
+                        let told = s.fill(&s.supervisor_close_still_there, &[("name", &person.name)]);
+                        Outcome::stay().with_status(status(&told, true))
+                    }
+                    Some(person) => {
+                        let form = EndShiftForm::of_someone_gone(person.shift_id, &person.name);
+                        Outcome::effect(Effect::LoadSummary(person.shift_id))
+                            .then(Then::Open(Popup::EndShift(Box::new(form))))
+                    }
+                };
+            }
             Some(
                 action @ (Action::ReassignCallback | Action::RescheduleCallback | Action::CancelCallback),
             ) => {

@@ -201,3 +201,76 @@ fn the_callback_just_scheduled_is_selected_and_the_queue_stops_at_its_ends() {
     app.apply(Reply::Queue(queue(9)));
     assert_eq!(app.session.as_ref().unwrap().queue_selected, 2);
 }
+
+fn on_shift(id: i64, name: &str, left: Option<Timestamp>) -> crate::domain::shift::OnShift {
+    crate::domain::shift::OnShift {
+        shift_id: ShiftId(100 + id),
+        listener_id: ListenerId(id),
+        name: name.into(),
+        shift_started_at: now() - Duration::hours(3),
+        calls: 2,
+        prompts_raised: 0,
+        on_call_since: None,
+        prompts_waiting: 0,
+        left,
+    }
+}
+
+#[test]
+fn a_supervisor_closes_the_shift_of_someone_gone_and_stays_in_the_view() {
+    let mut app = unlocked_app();
+    app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+    key(&mut app, KeyCode::F(5));
+    let gone_at = now() - Duration::minutes(40);
+    app.apply(Reply::Overview(vec![on_shift(1, "Dominique", None), on_shift(3, "Sacha", Some(gone_at))]));
+
+    // Nobody chosen yet, then someone whose terminal is open: nothing to close.
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty());
+    let said = crate::ui::keys::fill(&app, &app.status.as_ref().unwrap().text);
+    assert!(said.contains("←→"), "{said}");
+    key(&mut app, KeyCode::Right); // Dominique
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty());
+    assert!(app.status.as_ref().unwrap().text.contains("Un terminal de Dominique est ouvert"));
+    assert!(matches!(top(&app), Some(Popup::Supervisor(_))));
+
+    // Sacha left without ending hers: her end of shift, figures first, then a note.
+    key(&mut app, KeyCode::Right); // Camille
+    key(&mut app, KeyCode::Right); // Sacha
+    let effects = key(&mut app, KeyCode::Char('c'));
+    assert!(matches!(effects.as_slice(), [Effect::LoadSummary(ShiftId(103))]), "{effects:?}");
+    let Some(Popup::EndShift(form)) = top(&app) else { panic!("{:?}", top(&app)) };
+    assert_eq!(form.of.as_deref(), Some("Sacha"));
+    type_text(&mut app, "Sacha partie à 13h20.");
+    let effects = ctrl(&mut app, 's');
+    let [Effect::EndShift { shift, handover, after }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(
+        (*shift, handover.as_str(), *after),
+        (ShiftId(103), "Sacha partie à 13h20.", AfterShift::Stay)
+    );
+
+    // Closed: the supervisor stays, on her own shift, in the view asked again.
+    let effects = app.apply(Reply::ShiftEnded {
+        written: Ok("/tmp/exports/permanence-103.md".into()),
+        after: AfterShift::Stay,
+    });
+    assert!(matches!(effects.as_slice(), [Effect::RefreshOverview]), "{effects:?}");
+    assert!(matches!(top(&app), Some(Popup::Supervisor(_))), "back to the view");
+    assert!(app.gate.is_none(), "not locked: the supervisor's own shift goes on");
+    assert_eq!(app.session.as_ref().unwrap().shift.as_ref().map(|s| s.id), Some(ShiftId(7)));
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        "Permanence de Sacha close. Résumé écrit dans /tmp/exports/permanence-103.md"
+    );
+}
+
+#[test]
+fn the_open_supervisor_view_asks_who_is_still_there_every_few_seconds() {
+    let mut app = unlocked_app();
+    app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+    assert!(tick(&mut app, now() + Duration::seconds(6)).is_empty(), "not while the view is closed");
+    key(&mut app, KeyCode::F(5));
+    app.apply(Reply::Overview(Vec::new()));
+    assert!(tick(&mut app, now() + Duration::seconds(8)).is_empty());
+    let effects = tick(&mut app, now() + Duration::seconds(12));
+    assert!(matches!(effects.as_slice(), [Effect::RefreshOverview]), "{effects:?}");
+}

@@ -187,7 +187,8 @@ fn the_config_adds_numbers_and_overrides_fields_and_rules() {
             &directory,
         )
         .unwrap_err();
-    assert!(unknown.why.contains("\"0899\"") && unknown.field == "numbers", "{unknown}");
+    assert_eq!(unknown.why, OverrideRefusal::UnknownNumber("0899".into()), "{unknown}");
+    assert_eq!(unknown.field, "numbers");
 }
 
 /// The field refused and the message, for one number override.
@@ -197,7 +198,7 @@ fn number_refused(o: NumberOverride) -> (&'static str, String) {
         NumberOverride { number: "3977".into(), hours_fr: Some("lun-sam".into()), ..Default::default() };
     let err = Directory::builtin().with_overrides(&[reword, o]).unwrap_err();
     assert_eq!(err.index, 1);
-    (err.field, err.why)
+    (err.field, err.to_string())
 }
 
 #[test]
@@ -222,7 +223,7 @@ fn number_overrides_never_weaken_protection() {
 
 fn rule_refused(o: RuleOverride) -> (&'static str, String) {
     let err = Rules::builtin().with_overrides(&[o], &Directory::builtin()).unwrap_err();
-    (err.field, err.why)
+    (err.field, err.to_string())
 }
 
 #[test]

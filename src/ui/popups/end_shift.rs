@@ -13,8 +13,8 @@ use crate::export::summary;
 use crate::ui::theme::Theme;
 
 impl Draw for EndShiftForm {
-    fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
-        draw(frame, app, self, area, theme)
+    fn draw(&self, frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+        draw(frame, app, self, super::below_message(app, session, area, theme), theme)
     }
 }
 
@@ -25,7 +25,13 @@ fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme: &T
     let hint =
         crate::ui::keys::fill(app, if form.closing { &s.end_shift_closing } else { &s.end_shift_hint });
     let block = Block::bordered()
-        .title(Span::styled(format!(" {} ", s.end_shift_title), theme.title()))
+        .title(Span::styled(
+            match &form.of {
+                None => format!(" {} ", s.end_shift_title),
+                Some(name) => format!(" {} ", s.fill(&s.end_shift_of_title, &[("name", name)])),
+            },
+            theme.title(),
+        ))
         .title_bottom(Span::styled(format!(" {hint} "), theme.muted()))
         .border_type(BorderType::Double);
     let inner = block.inner(area);

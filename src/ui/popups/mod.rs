@@ -46,6 +46,15 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     }
 }
 
+/// The whole-screen views keep the status line above them, and the message's own row when it
+/// has one: what the last change did ("the shift is closed, its summary is in …") stays read.
+pub fn below_message(app: &App, session: &Session, area: Rect, theme: &Theme) -> Rect {
+    match super::status_bar::message_row(app, session, area, theme) {
+        true => Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area },
+        false => area,
+    }
+}
+
 /// A boxed popup's title, lines and width.
 pub type Boxed<'a> = (String, Vec<Line<'a>>, u16);
 

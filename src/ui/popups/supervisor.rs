@@ -16,7 +16,7 @@ use crate::ui::theme::Theme;
 
 impl Draw for SupervisorView {
     fn draw(&self, frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
-        draw(frame, app, session, self, area, theme)
+        draw(frame, app, session, self, super::below_message(app, session, area, theme), theme)
     }
 }
 
@@ -43,12 +43,14 @@ fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, 
             s.fill(&s.supervisor_since, &[("time", &time_or_date(app, person.shift_started_at))]),
             s.count(u64::from(person.calls), &s.supervisor_calls_one, &s.supervisor_calls)
         ))];
-        match person.on_call_since {
-            Some(since) => spans.push(Span::styled(
+        match (person.left, person.on_call_since) {
+            // No terminal of theirs is open: not available, whatever their draft says.
+            (Some(_), _) => spans.push(Span::styled(format!("  · {}", s.supervisor_left), theme.danger())),
+            (None, Some(since)) => spans.push(Span::styled(
                 format!("  · {}", s.fill(&s.supervisor_on_call, &[("length", &length(app.now - since))])),
                 theme.warning(),
             )),
-            None => spans.push(Span::styled(format!("  · {}", s.supervisor_free), theme.muted())),
+            (None, None) => spans.push(Span::styled(format!("  · {}", s.supervisor_free), theme.muted())),
         }
         spans.push(Span::raw(format!(
             "  · {}",
@@ -64,6 +66,15 @@ fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, 
             ));
         }
         lines.push(Line::from(spans));
+        if let Some(last) = person.left {
+            let chosen = view.listener == Some(person.listener_id);
+            let template = if chosen { &s.supervisor_left_chosen } else { &s.supervisor_left_detail };
+            let time = time_or_date(app, last);
+            lines.push(Line::from(Span::styled(
+                format!("  {:<14} {}", "", fill(app, &s.fill(template, &[("time", &time)]))),
+                theme.danger(),
+            )));
+        }
     }
 
     let who = view.listener.and_then(|id| session.listener_name(id)).unwrap_or(&s.search_all);

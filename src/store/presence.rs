@@ -1,0 +1,113 @@
+//! Whether a listener's terminal is open, told across processes on one machine: the supervisor's
+//! view must not call "available" someone who quit without ending their shift, nor "gone" someone
+//! whose terminal is open (perhaps locked, the listener away from the keyboard).
+//!
+//! Each running terminal holds a read lock on one byte of `<db>.presence` (empty, 0600), at the
+//! offset of the account it was last unlocked by, for as long as the process lives (locked
+//! screen included); another process asks the kernel whether anyone holds that byte. The kernel
+//! drops the lock when the process ends, however it ends (`Ctrl-Q`, a closed window, `kill -9`,
+//! a crash), so nothing stale is ever left to clean up, and nothing needs refreshing: no
+//! heartbeat written to the database every minute, which a locked terminal (its store closed)
+//! could not write anyway. Open-file-description locks (`F_OFD_*`, Linux) rather than classic
+//! POSIX ones: those are dropped when the process closes any descriptor of the file, which the
+//! probe itself would do.
+//!
+//! One machine only: a terminal on another machine (the PostgreSQL backend to come) needs a
+//! presence kept by the server.
+
+use std::fs::File;
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use crate::domain::ListenerId;
+
+pub fn path_for(db: &Path) -> PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(".presence");
+    db.with_file_name(name)
+}
+
+/// A terminal's presence for one account: held until dropped (or the process ends).
+#[derive(Debug)]
+pub struct Presence {
+    listener: ListenerId,
+    _file: File,
+}
+
+impl Presence {
+    /// Says that a terminal is open for `listener`. Best effort for the caller: where the file
+    /// cannot be made (read-only media), no shift can be started either.
+    pub fn hold(db: &Path, listener: ListenerId) -> std::io::Result<Presence> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path_for(db))?;
+        let mut lock = byte_of(listener, libc::F_RDLCK);
+        // A read lock: two terminals of the same account may both hold it.
+        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &mut lock) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Presence { listener, _file: file })
+    }
+
+    pub fn listener(&self) -> ListenerId {
+        self.listener
+    }
+}
+
+/// Whether a terminal holds `listener`'s presence now; `None` when it cannot be told (the file
+/// cannot be read), which callers take as "present": nobody is called gone on a guess.
+pub fn is_present(db: &Path, listener: ListenerId) -> Option<bool> {
+    let file = match File::open(path_for(db)) {
+        Ok(file) => file,
+        // No terminal ever opened here since the file exists only once one has.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Some(false),
+        Err(_) => return None,
+    };
+    let mut probe = byte_of(listener, libc::F_WRLCK);
+    // Asks, takes nothing: a write lock would conflict with any holder's read lock.
+    if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_GETLK, &mut probe) } != 0 {
+        return None;
+    }
+    Some(probe.l_type != libc::F_UNLCK as libc::c_short)
+}
+
+fn byte_of(listener: ListenerId, kind: libc::c_int) -> libc::flock {
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = kind as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    lock.l_start = listener.0 as libc::off_t;
+    lock.l_len = 1;
+    // Open-file-description locks require l_pid = 0.
+    lock.l_pid = 0;
+    lock
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_while_the_handle_lives_and_per_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("permanence.db");
+        assert_eq!(is_present(&db, ListenerId(2)), Some(false), "no file: nobody");
+        let two = Presence::hold(&db, ListenerId(2)).unwrap();
+        // Asked from the same process, as the supervisor's own terminal asks: still seen.
+        assert_eq!(is_present(&db, ListenerId(2)), Some(true));
+        assert_eq!(is_present(&db, ListenerId(3)), Some(false), "another account is not");
+        let again = Presence::hold(&db, ListenerId(2)).unwrap();
+        drop(two);
+        assert_eq!(is_present(&db, ListenerId(2)), Some(true), "a second terminal still holds it");
+        drop(again);
+        assert_eq!(is_present(&db, ListenerId(2)), Some(false));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path_for(&db)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(path_for(&db)).unwrap().len(), 0, "it holds nothing");
+    }
+}
