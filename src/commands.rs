@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::config::Config;
 use crate::demo;
-use crate::domain::listener::Role;
+use crate::domain::listener::{Role, validate_display_name};
 use crate::domain::settings::Setting;
 use crate::export::{self, SummaryFormat, write_summary};
 use crate::i18n::{Phrase, Strings};
@@ -18,9 +18,14 @@ use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
 
 /// `println!` that hands back an error instead of panicking when standard output is closed
 /// (`permanence queue | head -1`); `main` ends quietly on a broken pipe.
+/// Every line goes through `printable::for_terminal`: names, logins and messages quoting what
+/// is in the files are printed with their control characters escaped, never obeyed.
 macro_rules! say {
+    () => {
+        writeln!(std::io::stdout()).map_err(|e| Phrase::new(|s| &s.cli.stdout_unwritable).because(e))?
+    };
     ($($arg:tt)*) => {
-        writeln!(std::io::stdout(), $($arg)*)
+        writeln!(std::io::stdout(), "{}", crate::printable::for_terminal(&format!($($arg)*)))
             .map_err(|e| Phrase::new(|s| &s.cli.stdout_unwritable).because(e))?
     };
 }
@@ -78,6 +83,14 @@ impl Invocation {
         })
     }
 
+    /// A new passphrase for `login` (shown as `name`), checked by the policy, refusals said in
+    /// the configured language.
+    fn ask_new_passphrase(&mut self, login: &str, name: &str) -> Result<crate::passphrase_input::Passphrase> {
+        let s = self.strings;
+        let prompt = s.fill(&s.cli.new_passphrase_for, &[("login", &crate::printable::for_terminal(login))]);
+        self.passphrases.ask_new(&prompt, login, name)
+    }
+
     /// Unlocks the database as `--as LOGIN`, or as its only account.
     fn unlock(&mut self) -> Result<Store> {
         let login = match &self.login {
@@ -95,7 +108,9 @@ impl Invocation {
             }
         };
         let s = self.strings;
-        let passphrase = self.passphrases.ask(&s.fill(&s.cli.passphrase_for, &[("login", &login)]))?;
+        let passphrase = self
+            .passphrases
+            .ask(&s.fill(&s.cli.passphrase_for, &[("login", &crate::printable::for_terminal(&login))]))?;
         Ok(Store::open(&self.db, &login, &passphrase)?)
     }
 }
@@ -111,10 +126,11 @@ pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitC
     if invocation.db.exists() {
         return Err(StoreError::AlreadyExists(invocation.db.clone()).into());
     }
+    // Before any passphrase is asked: a name that cannot be kept is refused first.
+    validate_display_name(name).map_err(|e| Phrase::bad_display_name(&e))?;
     say!("{}", s.fill(&s.cli.init_creating, &[("path", &invocation.db.display().to_string())]));
     say!("{}", s.fill(&s.cli.init_first_account, &[("login", login), ("name", name)]));
-    let passphrase =
-        invocation.passphrases.ask_new(&s.fill(&s.cli.new_passphrase_for, &[("login", login)]), login)?;
+    let passphrase = invocation.ask_new_passphrase(login, name)?;
     let account = NewAccount { login, display_name: name, role: Role::Supervisor, passphrase: &passphrase };
     let mut store = Store::create(&invocation.db, account, KdfParams::DEFAULT)?;
     // The config may propose the centre's retention period once, here; afterwards it is the
@@ -173,9 +189,9 @@ pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
 
 pub fn listener_add(mut invocation: Invocation, login: &str, name: &str, role: Role) -> Result<ExitCode> {
     let s = invocation.strings;
+    validate_display_name(name).map_err(|e| Phrase::bad_display_name(&e))?;
     let mut store = invocation.unlock()?;
-    let passphrase =
-        invocation.passphrases.ask_new(&s.fill(&s.cli.new_passphrase_for, &[("login", login)]), login)?;
+    let passphrase = invocation.ask_new_passphrase(login, name)?;
     let account = NewAccount { login, display_name: name, role, passphrase: &passphrase };
     let listener = store.add_listener(account, KdfParams::DEFAULT)?;
     say!(
@@ -214,8 +230,9 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
     let s = invocation.strings;
     let mut store = invocation.unlock()?;
     let login = login.unwrap_or(&store.actor().login).to_owned();
-    let passphrase =
-        invocation.passphrases.ask_new(&s.fill(&s.cli.new_passphrase_for, &[("login", &login)]), &login)?;
+    // The policy weighs the account's own name; an unknown login is refused by the store.
+    let name = store.listeners()?.into_iter().find(|l| l.login == login).map(|l| l.display_name);
+    let passphrase = invocation.ask_new_passphrase(&login, name.as_deref().unwrap_or_default())?;
     store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
     say!("{}", s.fill(&s.cli.passphrase_changed, &[("login", &login)]));
     Ok(ExitCode::SUCCESS)
@@ -360,7 +377,9 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             .collect();
         let document =
             serde_json::json!({ "format": "permanence-queue", "version": 1, "callbacks": callbacks });
-        say!("{}", serde_json::to_string_pretty(&document)?);
+        let json = serde_json::to_string_pretty(&document)?;
+        writeln!(std::io::stdout(), "{}", crate::printable::json_for_terminal(&json))
+            .map_err(|e| Phrase::new(|s| &s.cli.stdout_unwritable).because(e))?;
     } else if entries.is_empty() {
         say!("{}", s.no_callbacks);
     } else {

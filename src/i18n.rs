@@ -12,6 +12,8 @@ use crate::domain::call::{CallType, Outcome};
 use crate::domain::callback::{AttemptResult, CallbackStatus, Priority};
 use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileStatus, Gender};
 use crate::domain::emergency::{Channel, Rule};
+
+use crate::domain::passphrase::{MIN_CHARS, WeakPassphrase};
 use crate::domain::prompt::PromptOutcome;
 use crate::keymap::Action;
 
@@ -205,8 +207,13 @@ strings!(
     setup_confirmation,
     setup_hint,
     setup_name_missing,
+    setup_name_control,
     setup_passphrases_differ,
     setup_creating,
+    weak_passphrase_too_short,
+    weak_passphrase_contains_login,
+    weak_passphrase_guessable,
+    weak_passphrase_advice,
     no_prompt_pending,
     end_blocked_by_prompt,
     end_asks_rud,
@@ -513,6 +520,31 @@ impl Strings {
 
     pub fn attempt_result(&self, value: AttemptResult) -> &str {
         self.label("attempt_result", value.as_str())
+    }
+
+    /// Why a passphrase is refused, in our words: at most three reasons, then what to do.
+    pub fn weak_passphrase(&self, weak: &WeakPassphrase) -> String {
+        match weak {
+            WeakPassphrase::TooShort => {
+                self.fill(&self.weak_passphrase_too_short, &[("min", &MIN_CHARS.to_string())])
+            }
+            WeakPassphrase::ContainsLogin => self.weak_passphrase_contains_login.clone(),
+            WeakPassphrase::Guessable(why) => {
+                let reasons: Vec<&str> =
+                    why.iter().take(3).map(|w| self.label("passphrase_weakness", w.as_str())).collect();
+                if reasons.is_empty() {
+                    return format!("{}. {}", self.weak_passphrase_guessable, self.weak_passphrase_advice);
+                }
+                // French puts a space before the colon and the semicolon.
+                let (colon, semicolon) = if self.is_english() { (": ", "; ") } else { (" : ", " ; ") };
+                format!(
+                    "{}{colon}{}. {}",
+                    self.weak_passphrase_guessable,
+                    reasons.join(semicolon),
+                    self.weak_passphrase_advice
+                )
+            }
+        }
     }
 
     pub fn action_short(&self, action: Action) -> &str {

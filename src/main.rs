@@ -277,6 +277,11 @@ fn fail(strings: &Strings, err: anyhow::Error) -> ExitCode {
         return ExitCode::from(128 + libc::SIGPIPE as u8);
     }
     // Not `eprintln!`: it would panic if the terminal is already gone.
-    let _ = writeln!(std::io::stderr(), "permanence: {}", messages::chain(strings, &err));
+    // Errors quote logins, paths and what the files hold: escaped, never obeyed by the terminal.
+    let _ = writeln!(
+        std::io::stderr(),
+        "permanence: {}",
+        permanence::printable::for_terminal(&messages::chain(strings, &err))
+    );
     ExitCode::FAILURE
 }

@@ -59,6 +59,7 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         ),
         StoreError::TerminalStillOpen(name) => s.fill(&s.supervisor_close_still_there, &[("name", name)]),
         StoreError::Refused(phrase) => phrase.say(s),
+        StoreError::WeakPassphrase(weak) => s.weak_passphrase(weak),
         StoreError::Invalid(detail) => s.fill(&c.internal_error, &[("detail", detail)]),
         StoreError::Sqlite(err) => s.fill(&c.store_sqlite, &[("detail", &err.to_string())]),
         StoreError::Io { context, source } => format!("{context}: {}", io_error(s, source)),
@@ -118,6 +119,7 @@ pub fn store_error_brief(s: &Strings, err: &StoreError) -> String {
             s.fill(&s.error_slot_refused, &[("reason", reason)])
         }
         StoreError::TerminalStillOpen(name) => s.fill(&s.supervisor_close_still_there, &[("name", name)]),
+        StoreError::WeakPassphrase(weak) => s.weak_passphrase(weak),
         other => s.fill(&s.error_other, &[("detail", &store_error(s, other))]),
     }
 }

@@ -51,21 +51,21 @@ impl PassphraseSource {
         }
     }
 
-    /// Asks for a new passphrase that meets the policy; on a terminal, twice, and again
-    /// until both match (three tries).
-    pub fn ask_new(&mut self, prompt: &str, login: &str) -> Result<Passphrase> {
+    /// Asks for a new passphrase that meets the policy for the account `login` shown as
+    /// `display_name`; on a terminal, twice, and again until both match (three tries).
+    pub fn ask_new(&mut self, prompt: &str, login: &str, display_name: &str) -> Result<Passphrase> {
         let s = self.strings;
         for _ in 0..3 {
             let first = self.ask(prompt)?;
-            if let Err(weak) = check_passphrase(&first, login) {
-                let weak = Phrase::weak_passphrase(&weak);
+            if let Err(weak) = check_passphrase(&first, login, display_name) {
+                let why = s.weak_passphrase(&weak);
                 match self.from {
                     From::Terminal => {
                         // Not `eprintln!`: it would panic if the terminal is already gone.
-                        let _ = writeln!(std::io::stderr(), "{}", weak.say(s));
+                        let _ = writeln!(std::io::stderr(), "{why}");
                         continue;
                     }
-                    From::Stdin => return Err(weak.into()),
+                    From::Stdin => return Err(anyhow::anyhow!(why)),
                 }
             }
             if let From::Terminal = self.from {

@@ -251,3 +251,140 @@ fn file_view(store: &Store, id: FileId) -> Result<FileView, StoreError> {
         authors: store.listener_names()?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use ratatui::crossterm::event;
+
+    /// What to look for without holding a copy of it: a pattern's length, its first four bytes
+    /// (a fragment is no key) and a hash of the whole (FNV-1a), computed from the key in place.
+    struct Fingerprint {
+        what: &'static str,
+        len: usize,
+        prefix: [u8; 4],
+        hash: u64,
+    }
+
+    fn fnv(bytes: impl Iterator<Item = u8>) -> u64 {
+        bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    }
+
+    fn hex_digits(key: &[u8], upper: bool) -> impl Iterator<Item = u8> + '_ {
+        let digits: &'static [u8; 16] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
+        key.iter().flat_map(move |b| [digits[usize::from(b >> 4)], digits[usize::from(b & 15)]])
+    }
+
+    fn fingerprints(key: &[u8]) -> Vec<Fingerprint> {
+        let first = |mut bytes: Box<dyn Iterator<Item = u8> + '_>| {
+            [0; 4].map(|_| bytes.next().expect("a 32-byte key"))
+        };
+        vec![
+            Fingerprint {
+                what: "raw bytes",
+                len: 32,
+                prefix: first(Box::new(key.iter().copied())),
+                hash: fnv(key.iter().copied()),
+            },
+            Fingerprint {
+                what: "hex",
+                len: 64,
+                prefix: first(Box::new(hex_digits(key, false))),
+                hash: fnv(hex_digits(key, false)),
+            },
+            Fingerprint {
+                what: "HEX",
+                len: 64,
+                prefix: first(Box::new(hex_digits(key, true))),
+                hash: fnv(hex_digits(key, true)),
+            },
+        ]
+    }
+
+    /// Every place in this process's writable memory (heap, stacks of every thread, globals,
+    /// anonymous mappings) holding one of the patterns, read through /proc/self/mem.
+    fn occurrences(patterns: &[Fingerprint]) -> Vec<String> {
+        use std::os::unix::fs::FileExt;
+        const CHUNK: usize = 1 << 20;
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        let mem = std::fs::File::open("/proc/self/mem").unwrap();
+        let mut buffer = vec![0u8; CHUNK + 64];
+        let mut found = Vec::new();
+        let here = &found as *const Vec<String> as u64;
+        for line in maps.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (range, perms) = (fields[0], fields[1]);
+            let name = fields.get(5).copied().unwrap_or("[anonymous]");
+            if !perms.starts_with("rw") || name.starts_with("[vvar") || name == "[vsyscall]" {
+                continue;
+            }
+            let (start, end) = range.split_once('-').unwrap();
+            let (start, end) =
+                (u64::from_str_radix(start, 16).unwrap(), u64::from_str_radix(end, 16).unwrap());
+            let name = if (start..end).contains(&here) { "this thread's stack" } else { name };
+            let mut at = start;
+            while at < end {
+                // Chunks overlap by 63 bytes, so a pattern across a boundary is seen once.
+                let len = ((end - at) as usize).min(CHUNK + 63);
+                let Ok(read) = mem.read_at(&mut buffer[..len], at) else { break };
+                let bytes = &buffer[..read];
+                for i in 0..read.saturating_sub(3) {
+                    for pattern in patterns {
+                        if bytes[i..i + 4] == pattern.prefix
+                            && i + pattern.len <= read
+                            && fnv(bytes[i..i + pattern.len].iter().copied()) == pattern.hash
+                        {
+                            found.push(format!("{} at {:#x} in {name}", pattern.what, at + i as u64));
+                        }
+                    }
+                }
+                if read < len || len < CHUNK + 63 {
+                    break;
+                }
+                at += CHUNK as u64;
+            }
+        }
+        found
+    }
+
+    /// Issue 16: after Ctrl-L no copy of the data key is left in the process — not on a stack
+    /// (the key was moved by value through unlocking), not in freed heap (its hex for
+    /// SQLCipher, the keying statement), nowhere writable. The key of a store made for the
+    /// test, unlocked and locked through the terminal's own runtime.
+    #[test]
+    fn after_lock_no_copy_of_the_data_key_is_left_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("p.db");
+        let pass = "trois pommes vertes sous la pluie";
+        let account = NewAccount {
+            login: "coord",
+            display_name: "Dominique",
+            role: Role::Supervisor,
+            passphrase: pass,
+        };
+        drop(Store::create(&db, account, KdfParams::MINIMUM).unwrap());
+        let config = Config::default();
+        let mut app =
+            App::new(config.clone(), Strings::get(config.language), vec!["coord".into()], Utc::now());
+        let mut runner = Runner::new(db, &config, KdfParams::MINIMUM);
+        let unlocked = runner.perform(
+            Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) },
+            app.now,
+        );
+        assert!(matches!(unlocked, Some(Reply::Unlocked(_))), "unlocked");
+        let effects = app.apply(unlocked.unwrap());
+        runner.run_all(&mut app, effects);
+        let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
+        let while_unlocked = occurrences(&patterns);
+        assert!(!while_unlocked.is_empty(), "the scan finds the key while it is in use");
+        // Ctrl-L, as the terminal handles it.
+        let effects =
+            app.handle_key(event::KeyEvent::new(event::KeyCode::Char('l'), event::KeyModifiers::CONTROL));
+        assert!(effects.iter().any(|e| matches!(e, Effect::Lock)), "{effects:?}");
+        runner.run_all(&mut app, effects);
+        assert!(runner.store.is_none(), "locked");
+        let left = occurrences(&patterns);
+        assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
+    }
+}

@@ -77,26 +77,26 @@ fn search_filters_by_status_and_departement_and_folds_accents_both_ways() {
     let lyon = file_with(&mut store, "Besoin d'écoute le soir", "69");
     let paris = file_with(&mut store, "Besoin d'ecoute la nuit", "75");
     store.set_file_status(paris, FileStatus::FollowUp).unwrap();
-    let ids = |store: &Store, query: &str, filter: FileFilter| -> Vec<FileId> {
+    let ids = |store: &mut Store, query: &str, filter: FileFilter| -> Vec<FileId> {
         store.search_files(query, &filter, 20).unwrap().into_iter().map(|h| h.id).collect()
     };
     let all = FileFilter::default();
-    let mut both = ids(&store, "écoute", all.clone());
+    let mut both = ids(&mut store, "écoute", all.clone());
     both.sort();
     assert_eq!(both, [lyon, paris], "the accented word finds the plain one too");
-    let mut both = ids(&store, "ecoute", all.clone());
+    let mut both = ids(&mut store, "ecoute", all.clone());
     both.sort();
     assert_eq!(both, [lyon, paris], "and the reverse");
     let in_75 = FileFilter { departement: Some(Departement::parse("75").unwrap()), ..FileFilter::default() };
-    assert_eq!(ids(&store, "ecoute", in_75.clone()), [paris]);
+    assert_eq!(ids(&mut store, "ecoute", in_75.clone()), [paris]);
     let open = FileFilter { status: Some(FileStatus::Open), ..FileFilter::default() };
-    assert_eq!(ids(&store, "ecoute", open.clone()), [lyon]);
-    assert_eq!(ids(&store, "", open), [lyon], "a filter alone lists the files it keeps");
-    assert_eq!(ids(&store, "", in_75), [paris]);
-    assert!(ids(&store, "", all).is_empty(), "nothing typed, nothing listed");
+    assert_eq!(ids(&mut store, "ecoute", open.clone()), [lyon]);
+    assert_eq!(ids(&mut store, "", open), [lyon], "a filter alone lists the files it keeps");
+    assert_eq!(ids(&mut store, "", in_75), [paris]);
+    assert!(ids(&mut store, "", all).is_empty(), "nothing typed, nothing listed");
     let code = store.file_with_history(lyon).unwrap().file.code;
     let closed = FileFilter { status: Some(FileStatus::Closed), ..FileFilter::default() };
-    assert!(ids(&store, code.as_str(), closed).is_empty(), "codes are filtered too");
+    assert!(ids(&mut store, code.as_str(), closed).is_empty(), "codes are filtered too");
 }
 
 #[test]

@@ -4,6 +4,8 @@ mod common;
 
 use common::cli::{init, run, text};
 use common::{SUPERVISOR, SUPERVISOR_PASS};
+use permanence::domain::listener::Role;
+use permanence::store::{KdfParams, KeyFile, NewAccount};
 
 #[test]
 fn init_then_accounts_then_check() {
@@ -60,6 +62,63 @@ fn a_weak_passphrase_is_refused_and_nothing_is_created() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("au moins 12 caractères"), "{}", text(&out.stderr));
     assert!(!db.exists());
+}
+
+/// The issue's four easy guesses, refused with a French reason wherever a passphrase is
+/// chosen: at `init`, for a new account, for one's own change and for a supervisor's reset.
+#[test]
+fn easy_guesses_are_refused_in_french_at_init_new_account_change_and_reset() {
+    const EASY: [&str; 4] = ["aaaaaaaaaaab", "abababababab", "1234567890123", "motdepasse12345"];
+    let refused = |out: &std::process::Output, what: &str| {
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{what}: accepted");
+        assert!(stderr.contains("Phrase de passe trop facile à deviner : elle "), "{what}: {stderr}");
+        assert!(!stderr.contains("guess") && !stderr.contains("Add another word"), "{what}: {stderr}");
+    };
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let db = db.to_str().unwrap();
+    for easy in EASY {
+        let out = run(home.path(), &["--db", db, "--passphrase-stdin", "init"], &format!("{easy}\n"));
+        refused(&out, &format!("init with {easy}"));
+        assert!(!std::path::Path::new(db).exists(), "nothing created");
+    }
+    init(home.path(), db);
+    let add = |passphrase: &str| {
+        run(
+            home.path(),
+            &["--db", db, "--passphrase-stdin", "listener", "add", "croux", "--name", "Camille Roux"],
+            &format!("{SUPERVISOR_PASS}\n{passphrase}\n"),
+        )
+    };
+    for easy in EASY {
+        refused(&add(easy), &format!("listener add with {easy}"));
+    }
+    // Her own name is weighed too.
+    refused(&add("camilleroux1990"), "her own name");
+    let good = add("quatre poires jaunes");
+    assert!(good.status.success(), "{}", text(&good.stderr));
+    for easy in EASY {
+        let change = run(
+            home.path(),
+            &["--db", db, "--as", "croux", "--passphrase-stdin", "listener", "passwd"],
+            &format!("quatre poires jaunes\n{easy}\n"),
+        );
+        refused(&change, &format!("her own change to {easy}"));
+        let reset = run(
+            home.path(),
+            &["--db", db, "--as", SUPERVISOR, "--passphrase-stdin", "listener", "passwd", "croux"],
+            &format!("{SUPERVISOR_PASS}\n{easy}\n"),
+        );
+        refused(&reset, &format!("a reset to {easy}"));
+    }
+    // Nothing was changed: her passphrase still opens, and a good new one is taken.
+    let change = run(
+        home.path(),
+        &["--db", db, "--as", "croux", "--passphrase-stdin", "listener", "passwd"],
+        "quatre poires jaunes\ntrois pommes vertes sous la pluie\n",
+    );
+    assert!(change.status.success(), "{}", text(&change.stderr));
 }
 
 #[test]
@@ -540,4 +599,92 @@ fn times_people_read_are_in_the_configured_zone_whatever_the_machine_s() {
         assert!(access.contains(&format!("25/11/2023 {due_time}")), "{access}");
         assert!(access.contains(&format!("Heures locales ({zone})")) && !access.contains("UTC"), "{access}");
     }
+}
+
+/// Issue 16: a display name holding terminal escape sequences. Refused when an account is
+/// created; one already in the file (written there with the key and a SQL client, or before
+/// names were checked) is printed escaped by every command that shows it, never obeyed.
+#[test]
+fn escape_sequences_in_names_are_refused_and_never_printed_raw() {
+    use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+    use permanence::domain::caller_file::FileProfile;
+    const TITLE: &str = "\u{1b}]0;pwned\u{7}";
+    const CLEAR: &str = "\u{1b}[2J";
+    let raw = |bytes: &[u8]| {
+        let text = text(bytes);
+        text.chars().find(|c| permanence::printable::is_unsafe(*c) && *c != '\n').map(|c| (c, text.clone()))
+    };
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("permanence.db");
+    let db_str = db.to_str().unwrap();
+    let pass = format!("{SUPERVISOR_PASS}\n");
+    init(home.path(), db_str);
+    for name in [format!("Eve{TITLE}"), format!("Eve{CLEAR}"), "Eve\u{202e}evE".to_owned()] {
+        let out = run(
+            home.path(),
+            &["--db", db_str, "--passphrase-stdin", "listener", "add", "eve", "--name", &name],
+            &format!("{pass}trois pommes vertes sous la pluie\n"),
+        );
+        assert!(!out.status.success(), "{name:?} accepted");
+        assert!(text(&out.stderr).contains("caractère de contrôle U+"), "{}", text(&out.stderr));
+        assert_eq!(raw(&out.stderr), None, "the refusal itself prints nothing raw");
+        assert_eq!(raw(&out.stdout), None);
+    }
+
+    // Eve's account, with a name planted in the database by someone holding the data key.
+    let evil = format!("Eve{TITLE}{CLEAR}\u{9b}31m\u{202e}evE");
+    {
+        let mut store = permanence::store::Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        let eve = NewAccount {
+            login: "eve",
+            display_name: "Eve",
+            role: Role::Listener,
+            passphrase: "trois pommes vertes sous la pluie",
+        };
+        let eve = store.add_listener(eve, KdfParams::MINIMUM).unwrap();
+        let file = store.create_file(&FileProfile::default()).unwrap();
+        let callback = NewCallback::with_consent(
+            true,
+            file.id,
+            None,
+            chrono::Utc::now() + chrono::Duration::hours(1),
+            Priority::High,
+            PhoneNumber::parse("06 12 34 56 78").unwrap(),
+            Assignee::Listener(eve.id),
+            String::new(),
+        )
+        .unwrap();
+        store.schedule_callback(&callback).unwrap();
+    }
+    let unwrapped =
+        KeyFile::load(&KeyFile::path_for(&db)).unwrap().unlock(SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let key = unwrapped.data_key().sqlcipher_literal();
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str())).unwrap();
+    conn.execute("UPDATE listener SET display_name = ?1 WHERE login = 'eve'", [&evil]).unwrap();
+    drop(conn);
+
+    for args in [&["listener", "list"][..], &["queue"], &["check"]] {
+        let all: Vec<&str> = ["--db", db_str, "--as", SUPERVISOR, "--passphrase-stdin"]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        let out = run(home.path(), &all, &pass);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(raw(&out.stdout), None, "{args:?}");
+        assert_eq!(raw(&out.stderr), None, "{args:?}");
+        if args[0] != "check" {
+            assert!(
+                text(&out.stdout).contains("Eve\\u{1b}]0;pwned\\u{7}\\u{1b}[2J"),
+                "{}",
+                text(&out.stdout)
+            );
+        }
+    }
+    // For tools, the same name, in JSON that parses back to it.
+    let json = ["--db", db_str, "--as", SUPERVISOR, "--passphrase-stdin", "queue", "--format", "json"];
+    let out = run(home.path(), &json, &pass);
+    assert_eq!(raw(&out.stdout), None);
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(document["callbacks"][0]["assigned_to"], evil.as_str());
 }

@@ -1226,3 +1226,38 @@ fn yes_and_no_read_as_the_languages_initials() {
         assert!(shown.contains(offer), "{shown}");
     }
 }
+
+/// Issue 16: a display name (stored before names were checked, or written into the file with
+/// the key) and notes pasted with escape sequences or bidirectional overrides: no cell of any
+/// frame holds a character the terminal would obey.
+#[test]
+fn escape_sequences_in_names_and_notes_reach_no_cell() {
+    let evil = "Eve\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}nommoc\u{2066}";
+    let mut app = in_call(Language::Fr);
+    let session = app.session.as_mut().unwrap();
+    session.actor.display_name = evil.into();
+    session.actor.role = Role::Supervisor;
+    for entry in session.queue.iter_mut() {
+        entry.assignee_name = Some(evil.into());
+    }
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, " Collé : \u{202e}enohpelet\u{202c} \u{1b}[31m fin.");
+    press(&mut app, KeyCode::Esc);
+    let alt = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
+    for (width, height) in SIZES {
+        for pane in ['1', '2', '3', '4'] {
+            app.handle_key(alt(pane));
+            let terminal = render(&app, width, height);
+            let buffer = terminal.backend().buffer();
+            for (index, cell) in buffer.content.iter().enumerate() {
+                assert!(
+                    !cell.symbol().chars().any(permanence::printable::is_unsafe),
+                    "{width}×{height}, pane {pane}, cell {index}: {:?}",
+                    cell.symbol()
+                );
+            }
+            let screen = terminal.backend().to_string();
+            assert!(screen.contains("Eve]0;pwned"), "the name is shown, harmless: {screen}");
+        }
+    }
+}

@@ -415,21 +415,21 @@ fn search_by_code_prefix_words_and_notes_with_accents_folded() {
             },
         })
         .unwrap();
-    let ids = |store: &Store, query: &str| -> Vec<_> {
+    let ids = |store: &mut Store, query: &str| -> Vec<_> {
         store.search_files(query, &FileFilter::default(), 20).unwrap().into_iter().map(|h| h.id).collect()
     };
 
-    assert_eq!(ids(&store, a.code.as_str()), [a.id], "exact code");
-    assert_eq!(ids(&store, &a.code.as_str().to_lowercase().replace('-', " ")), [a.id], "as heard");
-    assert!(ids(&store, &a.code.as_str()[..2]).contains(&a.id), "prefix");
-    assert_eq!(ids(&store, "ecoute"), [a.id], "no accent finds the accented word");
-    assert_eq!(ids(&store, "ÉCOUTE soir"), [a.id], "accents and case folded, every word");
-    assert_eq!(ids(&store, "écou"), [a.id], "a word as a prefix, as you type");
-    assert_eq!(ids(&store, "éco"), [a.id], "three letters are enough");
-    assert!(ids(&store, "é").is_empty(), "shorter words are not searched (too costly, too vague)");
-    assert_eq!(ids(&store, "helene"), [b.id], "words in call notes find the file");
-    assert!(ids(&store, "absent").is_empty());
-    assert!(ids(&store, "\"").is_empty(), "quotes are not FTS syntax errors");
+    assert_eq!(ids(&mut store, a.code.as_str()), [a.id], "exact code");
+    assert_eq!(ids(&mut store, &a.code.as_str().to_lowercase().replace('-', " ")), [a.id], "as heard");
+    assert!(ids(&mut store, &a.code.as_str()[..2]).contains(&a.id), "prefix");
+    assert_eq!(ids(&mut store, "ecoute"), [a.id], "no accent finds the accented word");
+    assert_eq!(ids(&mut store, "ÉCOUTE soir"), [a.id], "accents and case folded, every word");
+    assert_eq!(ids(&mut store, "écou"), [a.id], "a word as a prefix, as you type");
+    assert_eq!(ids(&mut store, "éco"), [a.id], "three letters are enough");
+    assert!(ids(&mut store, "é").is_empty(), "shorter words are not searched (too costly, too vague)");
+    assert_eq!(ids(&mut store, "helene"), [b.id], "words in call notes find the file");
+    assert!(ids(&mut store, "absent").is_empty());
+    assert!(ids(&mut store, "\"").is_empty(), "quotes are not FTS syntax errors");
 
     // A changed summary is searched by its new words only.
     store
@@ -439,8 +439,8 @@ fn search_by_code_prefix_words_and_notes_with_accents_folded() {
             &FileProfile { situation_summary: "Solitude".into(), ..FileProfile::default() },
         )
         .unwrap();
-    assert!(ids(&store, "ecoute").is_empty());
-    assert_eq!(ids(&store, "solitude"), [a.id]);
+    assert!(ids(&mut store, "ecoute").is_empty());
+    assert_eq!(ids(&mut store, "solitude"), [a.id]);
 }
 
 #[test]

@@ -341,3 +341,69 @@ fn the_wait_after_wrong_passphrases_survives_a_relaunch() {
     let attempts = std::fs::read_to_string(format!("{}.keys.attempts", db.display())).unwrap();
     assert!(!attempts.contains(SUPERVISOR), "the right passphrase starts the count again: {attempts}");
 }
+
+/// Issue 16: wrong passphrases through `--passphrase-stdin` are held to the terminal's wait,
+/// even fired from many processes at once (the check and the count are one step, under the
+/// key file's lock: no process passes the check while others are still trying); the count is
+/// kept in the file, so the next process, and the one after the wait, see it.
+#[test]
+fn wrong_guesses_fired_at_once_from_the_command_line_wait_like_the_terminal() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    const AT_ONCE: usize = 8;
+    let home = tempfile::tempdir().unwrap();
+    let (db, _) = centre(home.path());
+    let args = ["--db", db.to_str().unwrap(), "--as", SUPERVISOR, "--passphrase-stdin", "check"];
+    let children: Vec<_> = (0..AT_ONCE)
+        .map(|_| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_permanence"))
+                .args(args)
+                .env("HOME", home.path())
+                .env_remove("XDG_CONFIG_HOME")
+                .env_remove("XDG_DATA_HOME")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(b"pas la bonne phrase\n").unwrap();
+            child
+        })
+        .collect();
+    let (mut wrong, mut too_soon) = (0, 0);
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        // ("too many wrong passphrases" also contains "wrong passphrase")
+        if stderr.contains("too many wrong passphrases for this account: wait") {
+            too_soon += 1;
+        } else if stderr.contains("wrong passphrase") {
+            wrong += 1;
+        } else {
+            panic!("neither wrong nor too soon: {stderr}");
+        }
+    }
+    assert!(wrong <= 3, "{wrong} of {AT_ONCE} guesses tried at once; the terminal allows 3 before waiting");
+    assert_eq!(wrong + too_soon, AT_ONCE);
+
+    // A new process, with the right passphrase this time: the count on file makes it wait.
+    let attempts_path = format!("{}.keys.attempts", db.display());
+    let right = format!("{SUPERVISOR_PASS}\n");
+    let out = run_with(home.path(), &args, &right, &[], HANG);
+    assert!(text(&out.stderr).contains("too many wrong passphrases"), "{}", text(&out.stderr));
+    // The wait runs out (its start moved 6 s back rather than sleeping); one more wrong guess,
+    // and the count it adds to, kept across processes, doubles the wait.
+    let mut counts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&attempts_path).unwrap()).unwrap();
+    assert_eq!(counts["accounts"][SUPERVISOR][0], wrong, "only the guesses tried are counted");
+    let started = counts["accounts"][SUPERVISOR][1].as_i64().unwrap();
+    counts["accounts"][SUPERVISOR][1] = (started - 6).into();
+    std::fs::write(&attempts_path, counts.to_string()).unwrap();
+    let out = run_with(home.path(), &args, "encore une mauvaise phrase\n", &[], HANG);
+    assert_eq!(text(&out.stderr), "permanence: wrong passphrase\n");
+    let out = run_with(home.path(), &args, &right, &[], HANG);
+    let stderr = text(&out.stderr);
+    let expected = if wrong == 3 { ["wait 10 s", "wait 9 s"] } else { ["wait 5 s", "wait 4 s"] };
+    assert!(expected.iter().any(|e| stderr.contains(e)), "{stderr}");
+}

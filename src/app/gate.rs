@@ -8,7 +8,7 @@ use super::App;
 use super::effect::Effect;
 use super::popup::{move_in, step, type_into};
 use crate::domain::Timestamp;
-use crate::domain::listener::validate_login;
+use crate::domain::listener::{DisplayNameError, validate_display_name, validate_login};
 use crate::domain::passphrase::check_passphrase;
 use crate::keymap::{Action, Context};
 
@@ -196,14 +196,19 @@ impl App {
         let login = form.login.trim().to_owned();
         let problem = if let Err(e) = validate_login(&login) {
             Some(e.to_string())
-        } else if form.display_name.trim().is_empty() {
-            Some(s.setup_name_missing.clone())
+        } else if let Err(e) = validate_display_name(&form.display_name) {
+            Some(match e {
+                DisplayNameError::Empty => s.setup_name_missing.clone(),
+                DisplayNameError::Control(c) => {
+                    s.fill(&s.setup_name_control, &[("code", &format!("U+{:04X}", c as u32))])
+                }
+            })
         } else if *form.passphrase != *form.confirmation {
             Some(s.setup_passphrases_differ.clone())
         } else {
-            check_passphrase(&form.passphrase, &login)
+            check_passphrase(&form.passphrase, &login, form.display_name.trim())
                 .err()
-                .map(|e| crate::i18n::Phrase::weak_passphrase(&e).say(s))
+                .map(|weak| s.weak_passphrase(&weak))
         };
         if let Some(problem) = problem {
             form.message = Notice::failed(problem);

@@ -18,6 +18,8 @@ stored_enum! {
         ShiftEnded = "shift_ended",
         FileCreated = "file_created",
         FileOpened = "file_opened",
+        /// A search listed the file with text: its summary, or words found in its text.
+        FileShownInSearch = "file_shown_in_search",
         FileChanged = "file_changed",
         FileClosed = "file_closed",
         FileReopened = "file_reopened",

@@ -53,6 +53,31 @@ pub struct Actor {
     pub role: Role,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DisplayNameError {
+    #[error("the display name is empty")]
+    Empty,
+    /// Named by its code point: printing the character itself would do what it does.
+    #[error(
+        "the display name contains the control character U+{:04X}, which a terminal would obey; \
+         type the name without it",
+        *.0 as u32
+    )]
+    Control(char),
+}
+
+/// A display name is printed on screens and by the command line: no control characters
+/// (escape sequences, bidirectional overrides; see `printable`), and not empty.
+pub fn validate_display_name(name: &str) -> Result<(), DisplayNameError> {
+    if let Some(c) = name.chars().find(|c| crate::printable::is_unsafe(*c)) {
+        return Err(DisplayNameError::Control(c));
+    }
+    if name.trim().is_empty() {
+        return Err(DisplayNameError::Empty);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +90,18 @@ mod tests {
         assert_eq!(validate_login("Camille"), Err(LoginError::Character('C')));
         assert_eq!(validate_login("élise"), Err(LoginError::Character('é')));
         assert_eq!(validate_login("a b"), Err(LoginError::Character(' ')));
+    }
+
+    #[test]
+    fn display_names_hold_no_control_character() {
+        assert_eq!(validate_display_name("Élise Martin-Ngô"), Ok(()));
+        assert_eq!(validate_display_name("  "), Err(DisplayNameError::Empty));
+        assert_eq!(validate_display_name("Eve\u{1b}]0;pwned\u{7}"), Err(DisplayNameError::Control('\u{1b}')));
+        assert_eq!(validate_display_name("Eve\u{1b}[2J"), Err(DisplayNameError::Control('\u{1b}')));
+        assert_eq!(validate_display_name("Eve\u{202e}tseb"), Err(DisplayNameError::Control('\u{202e}')));
+        assert_eq!(validate_display_name("Eve\u{9b}2J"), Err(DisplayNameError::Control('\u{9b}')));
+        assert_eq!(validate_display_name("Eve\nBob"), Err(DisplayNameError::Control('\n')));
+        let message = DisplayNameError::Control('\u{1b}').to_string();
+        assert!(message.contains("U+001B") && !message.contains('\u{1b}'), "{message}");
     }
 }

@@ -2,8 +2,7 @@
 
 use super::{Language, Strings};
 use crate::domain::caller_file::BadFileCode;
-use crate::domain::listener::LoginError;
-use crate::domain::passphrase::{MIN_CHARS, WeakPassphrase};
+use crate::domain::listener::{DisplayNameError, LoginError};
 
 /// A sentence of [`Strings`] with its values, said in the reader's language when it is shown.
 /// Errors made where the language is not known (the store, the export writer, the
@@ -68,12 +67,12 @@ impl Phrase {
 
 /// The domain's refusals, in words.
 impl Phrase {
-    pub fn weak_passphrase(weak: &WeakPassphrase) -> Phrase {
-        match weak {
-            WeakPassphrase::TooShort => Phrase::new(|s| &s.cli.passphrase_too_short).with("min", MIN_CHARS),
-            WeakPassphrase::Common => Phrase::new(|s| &s.cli.passphrase_common),
-            WeakPassphrase::ContainsLogin => Phrase::new(|s| &s.cli.passphrase_has_login),
-            WeakPassphrase::Repetitive => Phrase::new(|s| &s.cli.passphrase_repetitive),
+    pub fn bad_display_name(error: &DisplayNameError) -> Phrase {
+        match error {
+            DisplayNameError::Empty => Phrase::new(|s| &s.cli.empty_display_name),
+            DisplayNameError::Control(c) => {
+                Phrase::new(|s| &s.cli.control_in_display_name).with("code", format!("U+{:04X}", *c as u32))
+            }
         }
     }
 

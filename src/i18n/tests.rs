@@ -32,6 +32,10 @@ fn both_languages_label_every_word_and_action() {
         check("file_status", FileStatus::ALL.iter().map(|v| v.as_str()).collect());
         check("callback_status", CallbackStatus::ALL.iter().map(|v| v.as_str()).collect());
         check("attempt_result", AttemptResult::ALL.iter().map(|v| v.as_str()).collect());
+        check(
+            "passphrase_weakness",
+            crate::domain::passphrase::Weakness::ALL.iter().map(|v| v.as_str()).collect(),
+        );
         for action in all_actions() {
             assert!(
                 s.actions.contains_key(&action.name()),
@@ -141,4 +145,26 @@ fn a_phrase_is_said_in_the_language_asked_with_its_parts() {
     let refused = Phrase::new(|s| &s.cli.forbidden).with_phrase("what", Phrase::new(|s| &s.cli.what_backup));
     assert_eq!(refused.say(Strings::get(Language::Fr)), "seule la coordination peut faire une sauvegarde");
     assert_eq!(refused.to_string(), "only a supervisor can take a backup");
+}
+
+#[test]
+fn a_weak_passphrase_is_explained_in_our_words_never_in_zxcvbns() {
+    use crate::domain::passphrase::check_passphrase;
+    let fr = Strings::get(Language::Fr);
+    let en = Strings::get(Language::En);
+    for passphrase in ["aaaaaaaaaaab", "abababababab", "1234567890123", "motdepasse12345"] {
+        let weak = check_passphrase(passphrase, "ana", "Ana").unwrap_err();
+        let text = fr.weak_passphrase(&weak);
+        assert!(text.starts_with("Phrase de passe trop facile à deviner : elle "), "{text}");
+        assert!(text.ends_with("aident peu."), "{text}");
+        let english = zxcvbn::zxcvbn(passphrase, &[]).feedback().expect("weak").to_string();
+        for sentence in english.split(". ").filter(|s| !s.is_empty()) {
+            assert!(!text.contains(sentence.trim_end_matches('.')), "{text} quotes {sentence}");
+        }
+        assert!(en.weak_passphrase(&weak).starts_with("This passphrase is too easy to guess: it "));
+    }
+    assert_eq!(
+        fr.weak_passphrase(&check_passphrase("court", "ana", "Ana").unwrap_err()),
+        "La phrase de passe doit compter au moins 12 caractères : quelques mots font l'affaire."
+    );
 }

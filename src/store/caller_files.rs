@@ -364,7 +364,51 @@ impl Store {
     /// prefix); most recently contacted first. Without words, the files the filter keeps, most
     /// recently contacted first. Each scan walks its index newest first and stops at `limit`
     /// matches, so a keypress costs the same on a store of years.
-    pub fn search_files(&self, query: &str, filter: &FileFilter, limit: usize) -> StoreResult<Vec<FileHit>> {
+    ///
+    /// Audited like opening a file: a list showing files' summaries, or files found by words
+    /// in their text, says what those files hold. Each such file gets an entry (its id, never
+    /// the query or the text) the first time a search shows it since the unlock, so searching
+    /// as one types records each file once rather than at every key. Files listed by their
+    /// code alone, with no summary, show no text and are not recorded. On read-only media the
+    /// search goes on unrecorded (the screen says so); on a full disk it is refused while the
+    /// entry cannot be written.
+    pub fn search_files(
+        &mut self,
+        query: &str,
+        filter: &FileFilter,
+        limit: usize,
+    ) -> StoreResult<Vec<FileHit>> {
+        let found = self.find_files(query, filter, limit)?;
+        let unrecorded: Vec<FileId> = found
+            .iter()
+            .filter(|(by_words, hit)| *by_words || !hit.summary.trim().is_empty())
+            .map(|(_, hit)| hit.id)
+            .filter(|id| !self.shown_in_search.contains(id))
+            .collect();
+        if !unrecorded.is_empty() && self.access != super::Access::ReadOnly {
+            self.write(|tx, actor| {
+                unrecorded.iter().try_for_each(|id| {
+                    audit::append(
+                        tx,
+                        Some(actor.id),
+                        AuditAction::FileShownInSearch,
+                        ObjectKind::CallerFile,
+                        Some(id.0),
+                    )
+                })
+            })?;
+            self.shown_in_search.extend(unrecorded);
+        }
+        Ok(found.into_iter().map(|(_, hit)| hit).collect())
+    }
+
+    /// The search itself: each hit with whether it was found by words in the file's text.
+    fn find_files(
+        &self,
+        query: &str,
+        filter: &FileFilter,
+        limit: usize,
+    ) -> StoreResult<Vec<(bool, FileHit)>> {
         let status = filter.status.map(|s| s.as_str());
         let departement = filter.departement.as_ref().map(|d| d.as_str());
         let mut ids: Vec<i64> = Vec::new();
@@ -455,7 +499,7 @@ impl Store {
         hits.sort_by(|(a_text, a), (b_text, b)| {
             a_text.cmp(b_text).then(b.last_contact_at.cmp(&a.last_contact_at))
         });
-        Ok(hits.into_iter().take(limit).map(|(_, hit)| hit).collect())
+        Ok(hits.into_iter().take(limit).collect())
     }
 
     /// The file with the most calls (benchmarks open it as the worst case).

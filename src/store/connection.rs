@@ -5,7 +5,6 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use zeroize::Zeroizing;
 
 use super::error::{StoreError, StoreResult};
 use super::keyslots::DataKey;
@@ -116,10 +115,24 @@ fn keyed_connection(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult
     let conn = Connection::open_with_flags(path, flags).map_err(|err| classify(err, path))?;
     // SQLCipher otherwise logs HMAC failures to stderr, over the terminal interface.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    let keying = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
-    conn.execute_batch(&keying)?;
+    // Through SQLCipher's C call rather than `PRAGMA key`: a statement's text is copied by
+    // SQLite's parser (and kept with the statement) into memory freed without being wiped.
+    // SQLCipher copies the key into its own allocations, which it wipes when it frees them.
+    let literal = key.sqlcipher_literal();
+    let length = std::ffi::c_int::try_from(literal.len()).expect("a 67-byte literal");
+    let keyed = unsafe {
+        rusqlite::ffi::sqlite3_key_v2(conn.handle(), c"main".as_ptr(), literal.as_ptr().cast(), length)
+    };
+    if keyed != rusqlite::ffi::SQLITE_OK {
+        return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(keyed),
+            Some(KEYING.into()),
+        )));
+    }
     Ok(conn)
 }
+
+const KEYING: &str = "keying the connection (sqlite3_key_v2)";
 
 /// SQLite says "cannot open" both for a missing file and for a folder where it cannot create
 /// its -wal and -shm files; tell the two apart for the person reading the message.

@@ -194,7 +194,7 @@ impl Store {
         if !target.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
-        check_passphrase(passphrase, login).map_err(|e| StoreError::Refused(Phrase::weak_passphrase(&e)))?;
+        check_passphrase(passphrase, login, &target.display_name).map_err(StoreError::WeakPassphrase)?;
         self.require_writable()?;
         if own {
             self.change_own_passphrase(passphrase, kdf)

@@ -219,10 +219,9 @@ impl Store {
 
     fn export_to(&mut self, temp: &Path) -> StoreResult<()> {
         let version = super::schema::user_version(&self.conn)?;
-        self.conn.execute(
-            "ATTACH DATABASE ?1 AS backup KEY ?2",
-            rusqlite::params![temp.to_string_lossy(), self.key.sqlcipher_literal().as_str()],
-        )?;
+        // Without a KEY clause SQLCipher gives the attached copy the main database's key from
+        // its own (wiped) memory: the key is never bound as an SQL value, which SQLite copies.
+        self.conn.execute("ATTACH DATABASE ?1 AS backup", rusqlite::params![temp.to_string_lossy()])?;
         // One read transaction: the copy is the snapshot of one instant.
         let exported = self.conn.execute_batch(&format!(
             "BEGIN;

@@ -47,7 +47,7 @@ pub use schema::LATEST as SCHEMA_VERSION;
 pub use summary::{AuditHead, ScopeRequest};
 
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::listener::{Actor, Role, validate_login};
+use crate::domain::listener::{Actor, Role, validate_display_name, validate_login};
 use crate::domain::passphrase::check_passphrase;
 use crate::i18n::{Phrase, Strings};
 
@@ -63,11 +63,9 @@ pub struct NewAccount<'a> {
 impl NewAccount<'_> {
     fn validate(&self) -> StoreResult<()> {
         validate_login(self.login).map_err(|e| StoreError::Refused(Phrase::bad_login(&e)))?;
-        if self.display_name.trim().is_empty() {
-            return Err(StoreError::Refused(Phrase::new(|s| &s.cli.empty_display_name)));
-        }
-        check_passphrase(self.passphrase, self.login)
-            .map_err(|e| StoreError::Refused(Phrase::weak_passphrase(&e)))
+        validate_display_name(self.display_name)
+            .map_err(|e| StoreError::Refused(Phrase::bad_display_name(&e)))?;
+        check_passphrase(self.passphrase, self.login, self.display_name).map_err(StoreError::WeakPassphrase)
     }
 }
 
@@ -83,6 +81,8 @@ pub struct Store {
     /// `None` only while the actor's slot is still version 1: it could not be converted at
     /// this unlock (read-only media, a full disk).
     keys: Option<AccountKeys>,
+    /// Files a search has shown with text since the unlock, already in the audit log.
+    shown_in_search: std::collections::HashSet<crate::domain::FileId>,
 }
 
 impl Store {
@@ -121,6 +121,7 @@ impl Store {
             actor,
             access: Access::ReadWrite,
             keys: Some(keys),
+            shown_in_search: Default::default(),
         })
     }
 
@@ -175,18 +176,19 @@ impl Store {
             (true, true) => {}
         }
         let key_file = KeyFile::load(&key_path)?;
-        let now = Utc::now();
-        if let Some(seconds) = throttle::wait_left(&key_path, login, now) {
-            return Err(StoreError::TooSoon(seconds));
+        if !key_file.slots().iter().any(|slot| slot.login() == login) {
+            return Err(StoreError::UnknownListener(login.to_owned()));
         }
+        // Counted as a failure before it is tried (see `throttle::begin`), cleared if right.
+        throttle::begin(&key_path, login, Utc::now()).map_err(StoreError::TooSoon)?;
         let (id, key, keys) = match key_file.unlock(login, passphrase) {
-            Err(StoreError::WrongPassphrase) => {
-                throttle::record_failure(&key_path, login, now);
-                return Err(StoreError::WrongPassphrase);
-            }
+            Err(StoreError::WrongPassphrase) => return Err(StoreError::WrongPassphrase),
             Ok(keyslots::Unwrapped::Legacy { id, key }) => (id, key, None),
             Ok(keyslots::Unwrapped::Current { id, key, keys }) => (id, key, Some(*keys)),
-            Err(err) => return Err(err),
+            Err(err) => {
+                throttle::cancel(&key_path, login);
+                return Err(err);
+            }
         };
         throttle::clear(&key_path, login);
         // SQLite would take an empty file for a new database and write a fresh schema into it.
@@ -211,7 +213,15 @@ impl Store {
         }
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
-        let mut store = Store { conn, db_path: db_path.to_owned(), key, actor, access, keys };
+        let mut store = Store {
+            conn,
+            db_path: db_path.to_owned(),
+            key,
+            actor,
+            access,
+            keys,
+            shown_in_search: Default::default(),
+        };
         if access == Access::ReadWrite {
             store.record_unlock()?;
             if store.keys.is_none() {
@@ -250,6 +260,12 @@ impl Store {
     pub fn logins(db_path: &Path) -> StoreResult<Vec<String>> {
         let key_file = KeyFile::load(&KeyFile::path_for(db_path))?;
         Ok(key_file.slots().iter().map(|s| s.login().to_owned()).collect())
+    }
+
+    /// The data key, for tests that look for copies of it in memory.
+    #[cfg(test)]
+    pub(crate) fn data_key(&self) -> &DataKey {
+        &self.key
     }
 
     pub fn actor(&self) -> &Actor {

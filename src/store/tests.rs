@@ -169,11 +169,11 @@ fn a_purge_of_years_rebuilds_the_index_without_the_wiped_words() {
         }
         bulk.commit().unwrap();
     }
-    let found = |store: &Store| store.search_files("motsecret", &Default::default(), 5).unwrap().len();
-    assert_eq!(found(&store), 1);
+    let found = |store: &mut Store| store.search_files("motsecret", &Default::default(), 5).unwrap().len();
+    assert_eq!(found(&mut store), 1);
     let report = store.purge(chrono::Utc::now(), false).unwrap();
     assert_eq!((report.files, report.calls), (1, old_notes));
-    assert_eq!(found(&store), 0);
+    assert_eq!(found(&mut store), 0);
     for table in ["call_fts", "caller_file_fts"] {
         let secure: i64 = store
             .conn
@@ -294,4 +294,73 @@ fn the_last_activity_is_found_through_an_index() {
         .map(Result::unwrap)
         .collect();
     assert!(plan.iter().any(|step| step.contains("audit_by_actor")), "{plan:?}");
+}
+
+/// Issue 16: a search listing files with their summaries, or found by words in their notes,
+/// is audited with the files' ids (once per file and unlock); never the query nor the text.
+#[test]
+fn a_search_that_shows_text_is_audited_with_the_files_ids_only() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let with_summary =
+        |summary: &str| FileProfile { situation_summary: summary.into(), ..FileProfile::default() };
+    let a = store.create_file(&with_summary("Isolée le soir, CANARYSUMMARY")).unwrap();
+    let b = store.create_file(&FileProfile::default()).unwrap();
+    let c = store.create_file(&FileProfile::default()).unwrap();
+    let shift = store.start_shift().unwrap();
+    let record =
+        CallRecord { caller_file_id: Some(b.id), notes: "parle de CANARYNOTE".into(), ..Default::default() };
+    let now = chrono::Utc::now();
+    store
+        .save_call(&NewCall {
+            shift_id: shift.id,
+            started_at: now,
+            ended_at: now,
+            call_type: CallType::Listening,
+            record,
+        })
+        .unwrap();
+    let shown = |store: &Store| -> Vec<i64> {
+        let mut statement = store
+            .conn
+            .prepare("SELECT object_id FROM audit WHERE action = 'file_shown_in_search' AND object_kind = 'caller_file' ORDER BY id")
+            .unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    };
+    let search =
+        |store: &mut Store, query: &str| store.search_files(query, &Default::default(), 20).unwrap().len();
+
+    // Its code alone, no summary: nothing of its text shown, nothing recorded.
+    assert_eq!(search(&mut store, c.code.as_str()), 1);
+    assert_eq!(shown(&store), Vec::<i64>::new());
+    // A summary shown: recorded, once, however often it is shown again (typing a query).
+    assert_eq!(search(&mut store, "isol"), 1);
+    assert_eq!(search(&mut store, "isolée"), 1);
+    assert_eq!(search(&mut store, "isolée soir"), 1);
+    assert_eq!(shown(&store), [a.id.0]);
+    // Found by words in its notes, with no summary: the list itself says what it holds.
+    assert_eq!(search(&mut store, "canarynote"), 1);
+    assert_eq!(shown(&store), [a.id.0, b.id.0]);
+    // The next unlock records again what it is shown.
+    drop(store);
+    let mut store = Store::open(&db, "coord", PASS).unwrap();
+    assert_eq!(search(&mut store, "canarysummary"), 1);
+    assert_eq!(shown(&store), [a.id.0, b.id.0, a.id.0]);
+    // Ids only: neither the queries nor the text are anywhere in the log.
+    let log: String = store
+        .conn
+        .prepare("SELECT * FROM audit")
+        .unwrap()
+        .query_map([], |row| Ok((0..8).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect::<String>()))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+        .concat()
+        .to_lowercase();
+    for secret in ["isol", "canary", "soir"] {
+        assert!(!log.contains(secret), "{secret} in the audit log");
+    }
+    assert!(store.verify_audit_chain().unwrap().is_ok());
 }

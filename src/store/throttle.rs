@@ -37,37 +37,75 @@ fn load(key_path: &Path) -> Attempts {
 
 /// Seconds before `login` may try again, if it must wait.
 pub fn wait_left(key_path: &Path, login: &str, now: Timestamp) -> Option<i64> {
-    let (failures, last) = *load(key_path).accounts.get(login)?;
+    left_in(&load(key_path), login, now)
+}
+
+fn left_in(attempts: &Attempts, login: &str, now: Timestamp) -> Option<i64> {
+    let (failures, last) = *attempts.accounts.get(login)?;
     let until = last + wait_after(failures)?.num_seconds();
     let left = until - now.timestamp();
     (left > 0).then_some(left)
 }
 
-/// Counts a wrong passphrase for `login` (best effort: a read-only folder keeps no count).
-pub fn record_failure(key_path: &Path, login: &str, now: Timestamp) {
-    change(key_path, |attempts| {
+/// Before a passphrase is tried: `Err(seconds)` if `login` must wait; otherwise the try is
+/// counted as a failure now, in the same step as the check (under the key file's lock), and
+/// [`clear`]ed if the passphrase is right. Checking first and counting after the key
+/// derivation let a script start many processes at once that all passed the check before any
+/// of them had failed; now at most the free tries run together. A process killed mid-try
+/// keeps its try counted. Where nothing can be written (read-only media), the count on file
+/// is still enforced.
+pub fn begin(key_path: &Path, login: &str, now: Timestamp) -> Result<(), i64> {
+    let mut refused = None;
+    let counted = change(key_path, |attempts| {
+        refused = left_in(attempts, login, now);
+        if refused.is_some() {
+            return false;
+        }
         let entry = attempts.accounts.entry(login.to_owned()).or_insert((0, 0));
         *entry = (entry.0.saturating_add(1), now.timestamp());
+        true
     });
+    if !counted {
+        refused = wait_left(key_path, login, now);
+    }
+    refused.map_or(Ok(()), Err)
+}
+
+/// The try counted by [`begin`] never tested the passphrase (a damaged key file): uncounted.
+pub fn cancel(key_path: &Path, login: &str) {
+    change(key_path, |attempts| match attempts.accounts.get_mut(login) {
+        Some((failures, _)) if *failures > 1 => {
+            *failures -= 1;
+            true
+        }
+        Some(_) => attempts.accounts.remove(login).is_some(),
+        None => false,
+    });
+}
+
+/// Counts a wrong passphrase for `login` (best effort: a read-only folder keeps no count).
+#[cfg(test)]
+pub fn record_failure(key_path: &Path, login: &str, now: Timestamp) {
+    let _ = begin(key_path, login, now);
 }
 
 /// The right passphrase: the count starts again.
 pub fn clear(key_path: &Path, login: &str) {
     if load(key_path).accounts.contains_key(login) {
-        change(key_path, |attempts| {
-            attempts.accounts.remove(login);
-        });
+        change(key_path, |attempts| attempts.accounts.remove(login).is_some());
     }
 }
 
-fn change(key_path: &Path, edit: impl FnOnce(&mut Attempts)) {
-    // Under the key file's lock: two processes counting at once lose no failure.
-    let Ok(_lock) = KeyFile::lock(key_path) else { return };
+/// Reads, edits and writes back the counts under the key file's lock, so that two processes
+/// counting at once lose no failure; `edit` says whether it changed anything. Whether the
+/// edit was made and written: a read-only folder keeps no count.
+fn change(key_path: &Path, edit: impl FnOnce(&mut Attempts) -> bool) -> bool {
+    let Ok(_lock) = KeyFile::lock(key_path) else { return false };
     let mut attempts = load(key_path);
-    edit(&mut attempts);
-    if let Ok(json) = serde_json::to_vec(&attempts) {
-        let _ = write_atomically(&path_for(key_path), &json);
+    if !edit(&mut attempts) {
+        return true;
     }
+    serde_json::to_vec(&attempts).is_ok_and(|json| write_atomically(&path_for(key_path), &json).is_ok())
 }
 
 #[cfg(test)]
@@ -99,5 +137,26 @@ mod tests {
             std::fs::read_to_string(path_for(&keys)).unwrap()
         };
         assert!(text.contains("camille") && !text.contains("pass"), "logins and counts only: {text}");
+    }
+
+    #[test]
+    fn a_try_is_counted_before_it_is_made_and_refused_once_the_free_ones_are_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("p.db.keys");
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        // Three tries begun, none finished yet (three processes at once): the fourth waits.
+        for _ in 0..3 {
+            assert_eq!(begin(&keys, "camille", t0), Ok(()));
+        }
+        assert_eq!(begin(&keys, "camille", t0), Err(5));
+        assert_eq!(load(&keys).accounts["camille"].0, 3, "a refused try is not counted");
+        // A try that never tested the passphrase (a damaged key file) is taken back.
+        cancel(&keys, "camille");
+        assert_eq!(begin(&keys, "camille", t0), Ok(()), "back to two, a third is free");
+        // The right passphrase clears the count.
+        clear(&keys, "camille");
+        assert!(!load(&keys).accounts.contains_key("camille"));
+        cancel(&keys, "camille");
+        assert!(!load(&keys).accounts.contains_key("camille"), "nothing to take back");
     }
 }

@@ -37,12 +37,26 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme::new(app.colors);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, app, area, &theme);
-        return;
+    } else {
+        match (&app.gate, &app.session) {
+            (Some(gate), _) => lock::draw(frame, app, gate, area, &theme),
+            (None, Some(session)) => main_screen(frame, app, session, area, &theme),
+            (None, None) => {}
+        }
     }
-    match (&app.gate, &app.session) {
-        (Some(gate), _) => lock::draw(frame, app, gate, area, &theme),
-        (None, Some(session)) => main_screen(frame, app, session, area, &theme),
-        (None, None) => {}
+    strip_unsafe(frame.buffer_mut());
+}
+
+/// The frame's last pass: nothing a terminal would obey reaches it. ratatui drops C0 and C1
+/// controls from text, but keeps bidirectional overrides and isolates (zero-width, appended
+/// to the cell before them), which make a name or a note read differently from what it holds.
+/// Names are refused with them at creation; notes, and names stored before, may hold them.
+fn strip_unsafe(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        if cell.symbol().chars().any(crate::printable::is_unsafe) {
+            let kept: String = cell.symbol().chars().filter(|c| !crate::printable::is_unsafe(*c)).collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
     }
 }
 
@@ -402,6 +416,24 @@ mod tests {
 
     fn texts(lines: &[Line]) -> Vec<String> {
         lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+    }
+
+    #[test]
+    fn the_last_pass_removes_what_ratatui_lets_through() {
+        use ratatui::buffer::Buffer;
+        use ratatui::widgets::Widget;
+        // A block title is a Line: ratatui appends a zero-width override to the cell before it.
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 30, 3));
+        Block::bordered().title(" Eve\u{202e}nommoc\u{2066} ").render(buffer.area, &mut buffer);
+        Line::from("ok\u{200f}\u{1b}[2J").render(Rect::new(1, 1, 20, 1), &mut buffer);
+        let unsafe_cells = |b: &Buffer| {
+            b.content.iter().filter(|c| c.symbol().chars().any(crate::printable::is_unsafe)).count()
+        };
+        assert!(unsafe_cells(&buffer) > 0, "ratatui keeps bidirectional controls");
+        strip_unsafe(&mut buffer);
+        assert_eq!(unsafe_cells(&buffer), 0);
+        let text: String = buffer.content.iter().map(|c| c.symbol()).collect();
+        assert!(text.contains("Evenommoc") && text.contains("ok[2J"), "{text}");
     }
 
     #[test]

@@ -156,3 +156,39 @@ fn unlocking_during_a_call_opens_the_notes_again_if_they_were_being_typed() {
     back(&mut app);
     assert!(!call(&app).editing_notes);
 }
+
+/// Fills the first-run form (login, name, passphrase twice) and presses Enter on the last.
+fn submit_setup(app: &mut App, login: &str, name: &str, passphrase: &str) -> Vec<Effect> {
+    let Some(Gate::Setup(form)) = app.gate.as_mut() else { panic!("the setup form") };
+    *form = SetupForm::default();
+    let fields = [login, name, passphrase, passphrase];
+    let mut effects = Vec::new();
+    for field in fields {
+        type_text(app, field);
+        effects = key(app, KeyCode::Enter);
+    }
+    effects
+}
+
+fn setup_message(app: &App) -> String {
+    let Some(Gate::Setup(form)) = &app.gate else { panic!("still on the setup form") };
+    form.message.as_ref().map(|n| n.text.clone()).unwrap_or_default()
+}
+
+#[test]
+fn the_first_run_form_refuses_easy_passphrases_and_control_characters_in_french() {
+    let mut app = new_app(&[]);
+    for easy in ["aaaaaaaaaaab", "abababababab", "1234567890123", "motdepasse12345"] {
+        assert!(submit_setup(&mut app, "coord", "Coordination", easy).is_empty(), "{easy} accepted");
+        let message = setup_message(&app);
+        assert!(message.starts_with("Phrase de passe trop facile à deviner : elle "), "{easy}: {message}");
+    }
+    for name in ["Eve\u{1b}]0;pwned\u{7}", "Eve\u{1b}[2J", "Eve\u{202e}"] {
+        assert!(submit_setup(&mut app, "coord", name, "trois pommes vertes sous la pluie").is_empty());
+        let message = setup_message(&app);
+        assert!(message.starts_with("Le nom affiché contient un caractère de contrôle (U+"), "{message}");
+        assert!(!message.chars().any(crate::printable::is_unsafe), "{message:?}");
+    }
+    let effects = submit_setup(&mut app, "coord", "Coordination", "trois pommes vertes sous la pluie");
+    assert!(matches!(effects.as_slice(), [Effect::CreateDatabase { .. }]), "{effects:?}");
+}

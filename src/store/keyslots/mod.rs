@@ -71,26 +71,47 @@ fn normalised(passphrase: &str) -> Zeroizing<String> {
 }
 
 /// The random 256-bit key that encrypts the database, handed to SQLCipher as a raw key.
-/// Wiped from memory when dropped.
-pub struct DataKey(Zeroizing<[u8; KEY_LEN]>);
+/// Wiped from memory when dropped. It lives on the heap, written there in place: moving a
+/// `DataKey` (into a `Store`, out of a function) copies a pointer, where an array moved by
+/// value would leave a copy of the key in each stack frame it passed through, which nothing
+/// wipes.
+pub struct DataKey(Box<Zeroizing<[u8; KEY_LEN]>>);
 
 impl DataKey {
+    /// An all-zero key on the heap, to be filled in place.
+    fn zeroed() -> DataKey {
+        DataKey(Box::new(Zeroizing::new([0u8; KEY_LEN])))
+    }
+
     pub fn generate() -> StoreResult<DataKey> {
-        Ok(DataKey(Zeroizing::new(random().map_err(StoreError::Invalid)?)))
+        let mut key = DataKey::zeroed();
+        getrandom::fill(key.0.as_mut_slice())
+            .map_err(|e| StoreError::Invalid(format!("no randomness from the system: {e}")))?;
+        Ok(key)
     }
 
     fn from_slice(bytes: &[u8]) -> DataKey {
-        let mut key = Zeroizing::new([0u8; KEY_LEN]);
-        key.copy_from_slice(bytes);
-        DataKey(key)
+        let mut key = DataKey::zeroed();
+        key.0.copy_from_slice(bytes);
+        key
     }
 
-    /// The SQLCipher raw-key literal, `x'…'`.
+    /// The SQLCipher raw-key literal, `x'…'`, written digit by digit into a buffer of its
+    /// exact size: no intermediate string (as `hex::encode` or `format!` would leave in freed
+    /// memory), no reallocation.
     pub fn sqlcipher_literal(&self) -> Zeroizing<String> {
-        Zeroizing::new(format!("x'{}'", hex::encode(self.0.as_slice())))
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut literal = Zeroizing::new(String::with_capacity(2 * KEY_LEN + 3));
+        literal.push_str("x'");
+        for byte in self.0.iter() {
+            literal.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            literal.push(char::from(DIGITS[usize::from(byte & 15)]));
+        }
+        literal.push('\'');
+        literal
     }
 
-    pub(in crate::store) fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         self.0.as_slice()
     }
 }
@@ -435,6 +456,13 @@ impl Unwrapped {
     pub fn listener_id(&self) -> ListenerId {
         match self {
             Unwrapped::Legacy { id, .. } | Unwrapped::Current { id, .. } => *id,
+        }
+    }
+
+    /// The data key the slot opened.
+    pub fn data_key(&self) -> &DataKey {
+        match self {
+            Unwrapped::Legacy { key, .. } | Unwrapped::Current { key, .. } => key,
         }
     }
 }
