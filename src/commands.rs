@@ -264,12 +264,33 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         crate::store::Access::DiskFull => say!("{}", s.cli.check_disk_full),
         crate::store::Access::ReadWrite => {}
     }
-    let report = store.check().map_err(|e| refuse(|s| &s.cli.check_running).because(e))?;
+    let report = {
+        let mut progress = Progress::on_stderr(s.cli.check_progress_signatures.clone());
+        let report = store.check_with_progress(&mut |done, total| progress.show(done, total));
+        progress.clear();
+        report.map_err(|e| refuse(|s| &s.cli.check_running).because(e))?
+    };
     for finding in &report.findings {
         say!("{}", fault(&finding.phrase().say(s)));
     }
     for note in &report.notes {
         say!("{}", s.fill(&s.cli.check_note, &[("what", &note.say(s))]));
+    }
+    // Said once, fault or not: entries from before signing began are no fault, but a reader
+    // should know they are protected by the chain alone.
+    let entries = |n: u64| s.count(n, &s.cli.check_entries_one, &s.cli.check_entries);
+    match report.audit_predating {
+        0 => say!("{}", s.fill(&s.cli.check_signatures_all, &[("signed", &entries(report.audit_signed))])),
+        n => {
+            let predating = s.count(n, &s.cli.check_predating_one, &s.cli.check_predating);
+            say!(
+                "{}",
+                s.fill(
+                    &s.cli.check_signatures_predating,
+                    &[("signed", &entries(report.audit_signed)), ("predating", &predating)]
+                )
+            )
+        }
     }
     if report.is_clean() {
         say!("{}", s.fill(&s.cli.check_ok, &[("entries", &report.audit_entries.to_string())]));
@@ -304,6 +325,46 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
             )
         );
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// A one-line progress report on standard error, redrawn in place, for what takes seconds on a
+/// large store; nothing when standard error is not a terminal (scripts, pipes, tests) or when
+/// the work is small.
+struct Progress {
+    what: String,
+    on: bool,
+    shown: Option<u64>,
+}
+
+impl Progress {
+    /// Below this many items the work ends before a bar would be read.
+    const WORTH_SHOWING: u64 = 50_000;
+
+    fn on_stderr(what: String) -> Progress {
+        Progress { what, on: std::io::stderr().is_terminal(), shown: None }
+    }
+
+    fn show(&mut self, done: u64, total: u64) {
+        if !self.on || total < Self::WORTH_SHOWING {
+            return;
+        }
+        let percent = done * 100 / total.max(1);
+        if self.shown == Some(percent) {
+            return;
+        }
+        self.shown = Some(percent);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r{}: {percent}% ({done} / {total})\x1b[K", self.what);
+        let _ = err.flush();
+    }
+
+    fn clear(&mut self) {
+        if self.shown.take().is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        }
     }
 }
 

@@ -51,7 +51,14 @@ fn init_then_accounts_then_check() {
         &format!("{SUPERVISOR_PASS}\n"),
     );
     assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
-    assert!(text(&check.stdout).starts_with("OK : structure, pages chiffrées"), "{}", text(&check.stdout));
+    let said = text(&check.stdout);
+    assert!(
+        said.contains("OK : structure, pages chiffrées, journal d'audit et ses signatures vérifiés"),
+        "{said}"
+    );
+    // Every entry so far (creation, accounts, unlocks) signed by whoever wrote it.
+    assert!(said.contains("entrées signées par leur auteur·rice.") && !said.contains("antérieure"), "{said}");
+    assert!(text(&check.stderr).is_empty(), "no progress on a pipe: {}", text(&check.stderr));
 }
 
 #[test]
@@ -233,6 +240,49 @@ fn demo_builds_then_reopens() {
         "lune verte soixante\n",
     );
     assert!(check.status.success(), "{}", text(&check.stdout));
+    let said = text(&check.stdout);
+    assert!(said.contains("entrées signées par leur auteur·rice.") && !said.contains("antérieure"), "{said}");
+}
+
+/// A store made before audit entries were signed (`tests/fixtures/keyfile-v1`, schema 8): its
+/// old entries are counted once as predating signatures, not reported; what is written from
+/// the upgrade on is signed.
+#[test]
+fn entries_from_before_signatures_are_counted_once_not_reported() {
+    let home = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keyfile-v1");
+    let db = home.path().join("permanence.db");
+    std::fs::copy(fixture.join("permanence.db"), &db).unwrap();
+    std::fs::copy(fixture.join("permanence.db.keys"), home.path().join("permanence.db.keys")).unwrap();
+    let db = db.to_str().unwrap();
+    let check = || {
+        run(
+            home.path(),
+            &["--db", db, "--as", SUPERVISOR, "--passphrase-stdin", "check"],
+            &format!("{SUPERVISOR_PASS}\n"),
+        )
+    };
+    // The first unlock upgrades the store and converts coord's slot, then records the unlock.
+    let first = check();
+    let said = text(&first.stdout);
+    assert!(first.status.success(), "{said}");
+    let predating = said
+        .lines()
+        .find_map(|l| l.strip_prefix("Signatures d'audit : "))
+        .and_then(|l| l.split("; ").nth(1))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no count of entries predating signatures: {said}"));
+    assert!(predating >= 5, "the fixture's own entries: {said}");
+    assert!(!said.contains("FAULT"), "{said}");
+    // Signed from the upgrade on: the conversion and each unlock; the old ones are still old.
+    let second = text(&check().stdout);
+    assert!(second.contains(&format!("; {predating} entrées antérieures aux signatures")), "{second}");
+    let signed = |said: &str| -> u64 {
+        said.split("Signatures d'audit : ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(signed(&second), signed(&said) + 1, "the second check's unlock, signed: {said}{second}");
+    assert!(signed(&said) >= 2, "the conversion and the unlock: {said}");
 }
 
 #[test]

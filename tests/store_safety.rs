@@ -375,10 +375,9 @@ fn wrong_guesses_fired_at_once_from_the_command_line_wait_like_the_terminal() {
         let out = child.wait_with_output().unwrap();
         let stderr = text(&out.stderr);
         assert!(!out.status.success(), "{stderr}");
-        // ("too many wrong passphrases" also contains "wrong passphrase")
-        if stderr.contains("too many wrong passphrases for this account: wait") {
+        if stderr.contains("Trop de phrases de passe erronées pour ce compte : attendez") {
             too_soon += 1;
-        } else if stderr.contains("wrong passphrase") {
+        } else if stderr.contains("phrase de passe incorrecte") {
             wrong += 1;
         } else {
             panic!("neither wrong nor too soon: {stderr}");
@@ -391,7 +390,7 @@ fn wrong_guesses_fired_at_once_from_the_command_line_wait_like_the_terminal() {
     let attempts_path = format!("{}.keys.attempts", db.display());
     let right = format!("{SUPERVISOR_PASS}\n");
     let out = run_with(home.path(), &args, &right, &[], HANG);
-    assert!(text(&out.stderr).contains("too many wrong passphrases"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Trop de phrases de passe erronées"), "{}", text(&out.stderr));
     // The wait runs out (its start moved 6 s back rather than sleeping); one more wrong guess,
     // and the count it adds to, kept across processes, doubles the wait.
     let mut counts: serde_json::Value =
@@ -401,9 +400,10 @@ fn wrong_guesses_fired_at_once_from_the_command_line_wait_like_the_terminal() {
     counts["accounts"][SUPERVISOR][1] = (started - 6).into();
     std::fs::write(&attempts_path, counts.to_string()).unwrap();
     let out = run_with(home.path(), &args, "encore une mauvaise phrase\n", &[], HANG);
-    assert_eq!(text(&out.stderr), "permanence: wrong passphrase\n");
+    assert_eq!(text(&out.stderr), "permanence: phrase de passe incorrecte\n");
     let out = run_with(home.path(), &args, &right, &[], HANG);
     let stderr = text(&out.stderr);
-    let expected = if wrong == 3 { ["wait 10 s", "wait 9 s"] } else { ["wait 5 s", "wait 4 s"] };
+    let expected =
+        if wrong == 3 { ["attendez 10 s", "attendez 9 s"] } else { ["attendez 5 s", "attendez 4 s"] };
     assert!(expected.iter().any(|e| stderr.contains(e)), "{stderr}");
 }

@@ -250,3 +250,87 @@ fn a_bad_recipient_in_the_config_names_the_key_and_its_line() {
     let err = Config::parse("[export]\nrecipients = [\"age1notakey\"]\n").unwrap_err().to_string();
     assert!(err.contains("line 2") && err.contains("recipients"), "{err}");
 }
+
+/// The signature over an audit entry as docs/export-format.md describes it, built here from the
+/// documentation (not from the program's code): `text(tag) ‖ i64(signer) ‖ i64(entry) ‖ text(hash)`.
+fn documented_message(signed_by: i64, entry: i64, hash: &str) -> Vec<u8> {
+    let text = |out: &mut Vec<u8>, s: &str| {
+        out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+        out.extend_from_slice(s.as_bytes());
+    };
+    let mut out = Vec::new();
+    text(&mut out, "permanence-audit-entry v1");
+    out.extend_from_slice(&signed_by.to_be_bytes());
+    out.extend_from_slice(&entry.to_be_bytes());
+    text(&mut out, hash);
+    out
+}
+
+/// Issue 16: every export carries its audit head signed by the exporter, and every account's
+/// signing keys (with their history: a reset retires a key, kept), so that the head verifies
+/// from the export alone and a log or keys rewritten later contradict it.
+#[test]
+fn every_export_carries_the_signed_head_and_the_accounts_keys() {
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    let dir = tempfile::tempdir().unwrap();
+    let shift = fixture(dir.path());
+    let db = db_in(dir.path());
+    let mut supervisor = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    supervisor
+        .set_passphrase(LISTENER, "quatre poires jaunes", permanence::store::KdfParams::MINIMUM)
+        .unwrap();
+    let config = Config::default();
+    let request = ScopeRequest::Shift(shift);
+    let coord = supervisor.actor().id.0;
+
+    let json_path = dir.path().join("shift.json");
+    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Json, Some(&json_path), false)
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let head = &json["audit_head"];
+    assert_eq!(head["signed_by"], coord, "the export's own entry, signed by who exported");
+    let keys = head["signing_keys"].as_array().unwrap();
+    let logins: Vec<(&str, bool)> =
+        keys.iter().map(|k| (k["login"].as_str().unwrap(), k["valid_until"].is_null())).collect();
+    assert_eq!(logins, [(SUPERVISOR, true), (LISTENER, false), (LISTENER, true)], "{keys:?}");
+    for key in keys {
+        assert!(key["valid_from"].as_str().unwrap().ends_with('Z'), "UTC, RFC 3339: {key}");
+        assert_eq!(key["signing_key"].as_str().unwrap().len(), 64);
+    }
+    // The head verifies with the exporter's key, from the export alone.
+    let key_hex = keys[0]["signing_key"].as_str().unwrap();
+    let key = VerifyingKey::from_bytes(&hex::decode(key_hex).unwrap().try_into().unwrap()).unwrap();
+    let signature =
+        Signature::from_slice(&hex::decode(head["signature"].as_str().unwrap()).unwrap()).unwrap();
+    let message = documented_message(coord, head["entry"].as_i64().unwrap(), head["hash"].as_str().unwrap());
+    key.verify(&message, &signature).expect("the head's signature verifies with the key in the export");
+    let forged = documented_message(coord, head["entry"].as_i64().unwrap(), &"0".repeat(64));
+    assert!(key.verify(&forged, &signature).is_err());
+
+    let csv_path = dir.path().join("shift.csv");
+    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Csv, Some(&csv_path), false)
+        .unwrap();
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let column = |name: &str| &row[headers.iter().position(|h| h == name).unwrap()];
+    assert_eq!(column("audit_signed_by"), coord.to_string());
+    assert_eq!(column("audit_signing_key"), key_hex, "the key that signed the head");
+    let signature = Signature::from_slice(&hex::decode(column("audit_signature")).unwrap()).unwrap();
+    let entry: i64 = column("audit_entry").parse().unwrap();
+    key.verify(&documented_message(coord, entry, column("audit_hash")), &signature).unwrap();
+
+    let md_path = dir.path().join("shift.md");
+    write_summary(&mut supervisor, &config, &db, request, SummaryFormat::Markdown, Some(&md_path), false)
+        .unwrap();
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(md.contains(&format!("Signée par {SUPERVISOR} (compte n° {coord}), Ed25519 : ")), "{md}");
+    assert!(md.contains("Clés de signature des comptes (Ed25519)"), "{md}");
+    assert!(md.contains(&format!("- {SUPERVISOR} (compte n° {coord}) : {key_hex}, depuis le ")), "{md}");
+    assert_eq!(
+        md.matches(&format!("- {LISTENER} (compte n° ")).count(),
+        2,
+        "her old key and her new one: {md}"
+    );
+    assert!(supervisor.check().unwrap().is_clean());
+}

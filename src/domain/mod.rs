@@ -3,6 +3,7 @@
 
 pub mod assessment;
 pub mod audit;
+pub mod audit_signature;
 pub mod call;
 pub mod callback;
 pub mod caller_file;

@@ -43,7 +43,9 @@ pub fn json(summary: &Summary, calls: &[CallRow], head: &AuditHead) -> Value {
 }
 
 /// One row per call; lists are joined with `;`. The audit head is repeated on every row, so
-/// that any extract of the sheet still says where it came from.
+/// that any extract of the sheet still says where it came from, with its signature and the key
+/// that made it (the whole list of keys is in the JSON and Markdown exports: repeated on every
+/// row it would outweigh the figures).
 pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
     let with_notes = calls.iter().any(|c| c.notes.is_some());
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -63,7 +65,14 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
     if with_notes {
         header.push("notes");
     }
-    header.extend(["audit_entry", "audit_hash"]);
+    header.extend(["audit_entry", "audit_hash", "audit_signed_by", "audit_signature", "audit_signing_key"]);
+    let head_columns = [
+        head.entry.to_string(),
+        head.hash.clone(),
+        head.signed_by.map(|id| id.to_string()).unwrap_or_default(),
+        head.signature.clone().unwrap_or_default(),
+        head_signing_key(head).unwrap_or_default(),
+    ];
     writer.write_record(&header)?;
     let level = |l: Option<crate::domain::assessment::RudLevel>| l.map_or("", |l| l.as_str()).to_owned();
     for call in calls {
@@ -83,10 +92,19 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
         if with_notes {
             record.push(call.notes.clone().unwrap_or_default());
         }
-        record.extend([head.entry.to_string(), head.hash.clone()]);
+        record.extend(head_columns.iter().cloned());
         writer.write_record(&record)?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The key that signed the head: its signer's current one (the head is the newest entry).
+fn head_signing_key(head: &AuditHead) -> Option<String> {
+    let signer = head.signed_by?;
+    head.signing_keys
+        .iter()
+        .find(|k| k.listener_id == signer && k.valid_until.is_none())
+        .map(|k| k.signing_key.clone())
 }
 
 fn minutes(seconds: i64) -> String {
@@ -221,6 +239,51 @@ pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Stri
     if !head.recorded {
         let _ = writeln!(out, "\n{}", s.summary_audit_unrecorded);
     }
+    let login = |id: i64| {
+        head.signing_keys
+            .iter()
+            .find(|k| k.listener_id == id)
+            .map_or_else(|| id.to_string(), |k| k.login.clone())
+    };
+    match (head.signed_by, &head.signature) {
+        (Some(id), Some(signature)) => {
+            let _ = writeln!(
+                out,
+                "\n{}",
+                s.fill(
+                    &s.summary_audit_signed,
+                    &[("login", &login(id)), ("id", &id.to_string()), ("signature", signature)]
+                )
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "\n{}", s.summary_audit_unsigned);
+        }
+    }
+    if !head.signing_keys.is_empty() {
+        let _ = writeln!(out, "\n{}\n", s.summary_audit_keys);
+        for key in &head.signing_keys {
+            let id = key.listener_id.to_string();
+            let from = zone.date_and_time(key.valid_from);
+            let line = match key.valid_until {
+                None => s.fill(
+                    &s.summary_audit_key,
+                    &[("login", &key.login), ("id", &id), ("key", &key.signing_key), ("from", &from)],
+                ),
+                Some(until) => s.fill(
+                    &s.summary_audit_key_retired,
+                    &[
+                        ("login", &key.login),
+                        ("id", &id),
+                        ("key", &key.signing_key),
+                        ("from", &from),
+                        ("until", &zone.date_and_time(until)),
+                    ],
+                ),
+            };
+            let _ = writeln!(out, "- {line}");
+        }
+    }
     out
 }
 
@@ -301,7 +364,14 @@ mod tests {
             outcome: None,
             notes: Some("a note".into()),
         };
-        let head = AuditHead { entry: 1, hash: "00".into(), recorded: true };
+        let head = AuditHead {
+            entry: 1,
+            hash: "00".into(),
+            recorded: true,
+            signed_by: None,
+            signature: None,
+            signing_keys: Vec::new(),
+        };
         let text = markdown(&summary, &[row], &head, s, montreal);
         assert!(text.contains("Local times (America/Montreal)."), "{text}");
         assert!(text.contains("### 13/07/2026 22:00 — "), "the evening before in Montreal: {text}");

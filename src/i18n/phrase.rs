@@ -1,6 +1,7 @@
 //! `Phrase`: a sentence with its values, said in the reader's language when it is shown.
 
 use super::{Language, Strings};
+use crate::domain::audit_signature::SignatureFault;
 use crate::domain::caller_file::BadFileCode;
 use crate::domain::listener::{DisplayNameError, LoginError};
 
@@ -105,5 +106,22 @@ impl std::fmt::Debug for Phrase {
 impl std::error::Error for Phrase {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.cause.as_deref().map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// An audit entry's signature fault in words, for `check` (the domain names no words).
+impl Phrase {
+    pub fn signature_fault(fault: SignatureFault) -> Phrase {
+        match fault {
+            SignatureFault::NotItsActor => Phrase::new(|s| &s.cli.signature_not_its_actor),
+            SignatureFault::Mismatch => Phrase::new(|s| &s.cli.signature_mismatch),
+            SignatureFault::Unsigned => Phrase::new(|s| &s.cli.signature_missing),
+        }
+    }
+}
+
+impl std::fmt::Display for SignatureFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Phrase::signature_fault(*self).fmt(f)
     }
 }

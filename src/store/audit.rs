@@ -1,26 +1,72 @@
-//! Appending to and verifying the hash-chained audit log.
+//! Appending to and verifying the hash-chained, signed audit log.
+
+use std::ops::Deref;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use ed25519_dalek::SigningKey;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::Store;
 use super::error::{StoreError, StoreResult};
 use super::rows::word;
 use crate::domain::audit::{
     AuditAction, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, ObjectKind, entry_hash,
 };
-use crate::domain::{AuditId, ListenerId};
+use crate::domain::audit_signature::{
+    self, EntrySignature, SIGNATURE_LEN, SignatureReport, SignatureVerifier, SigningKeys,
+};
+use crate::domain::{AuditId, ListenerId, Timestamp};
 
-/// Appends one entry. Called inside the transaction of the change it records, so the change
-/// and its entry commit or vanish together.
+/// Who signs the audit entries of a transaction: the account whose session writes them.
+#[derive(Clone, Copy)]
+pub(super) struct Signer<'k> {
+    pub id: ListenerId,
+    pub key: &'k SigningKey,
+}
+
+/// A write transaction that knows who signs its audit entries. Everything that writes an
+/// audit entry goes through one, so no entry can be written unsigned by forgetting to sign it;
+/// `signer` is `None` only in a session whose key slot is still version 1 (it has no signing
+/// key) and could not be converted, and `check` names what such a session wrote.
+pub(super) struct Tx<'c> {
+    tx: Transaction<'c>,
+    pub signer: Option<Signer<'c>>,
+}
+
+impl<'c> Tx<'c> {
+    /// Takes the write lock at once (IMMEDIATE), like every write of the store.
+    pub fn begin(conn: &'c mut Connection, signer: Option<Signer<'c>>) -> StoreResult<Tx<'c>> {
+        Ok(Tx { tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, signer })
+    }
+
+    pub fn commit(self) -> StoreResult<()> {
+        Ok(self.tx.commit()?)
+    }
+
+    pub fn rollback(self) -> StoreResult<()> {
+        Ok(self.tx.rollback()?)
+    }
+}
+
+impl<'c> Deref for Tx<'c> {
+    type Target = Transaction<'c>;
+
+    fn deref(&self) -> &Transaction<'c> {
+        &self.tx
+    }
+}
+
+/// Appends one entry, signed by the transaction's signer. Called inside the transaction of
+/// the change it records, so the change and its entry commit or vanish together.
 pub(super) fn append(
-    conn: &Connection,
+    tx: &Tx<'_>,
     actor: Option<ListenerId>,
     action: AuditAction,
     object_kind: ObjectKind,
     object_id: Option<i64>,
 ) -> StoreResult<()> {
-    let (last_id, prev_hash) = conn
+    // An entry is written in its actor's own session: `check` reports any other signer.
+    debug_assert!(actor.is_none_or(|actor| tx.signer.is_none_or(|s| s.id == actor)));
+    let (last_id, prev_hash) = tx
         .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })
@@ -30,9 +76,10 @@ pub(super) fn append(
     let micros = Utc::now().timestamp_micros();
     let at = DateTime::from_timestamp_micros(micros).unwrap_or_default();
     let hash = entry_hash(&prev_hash, id, at, actor, action, object_kind, object_id);
-    conn.prepare_cached(
-        "INSERT INTO audit (id, at, actor, action, object_kind, object_id, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    let signature = tx.signer.map(|s| (s.id.0, audit_signature::sign(s.key, s.id, id, &hash)));
+    tx.prepare_cached(
+        "INSERT INTO audit (id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(rusqlite::params![
         id.0,
@@ -42,7 +89,9 @@ pub(super) fn append(
         object_kind.as_str(),
         object_id,
         prev_hash,
-        hash
+        hash,
+        signature.map(|(by, _)| by),
+        signature.as_ref().map(|(_, sig)| sig.as_slice()),
     ])?;
     Ok(())
 }
@@ -55,27 +104,74 @@ pub struct AuditReport {
     pub head_hash: String,
 }
 
-impl Store {
+/// The whole log verified: its chain, and its signatures when asked for.
+#[derive(Debug)]
+pub(super) struct Verified {
+    pub chain: Result<AuditReport, ChainBreak>,
+    pub signatures: Option<SignatureReport>,
+}
+
+impl super::Store {
     /// Walks the whole chain in id order. `Ok(Err(break))` when the chain is broken.
     pub fn verify_audit_chain(&self) -> StoreResult<Result<AuditReport, ChainBreak>> {
         verify(&self.conn)
     }
 }
 
+/// The hash chain alone (a backup's copy is checked this way).
 pub(super) fn verify(conn: &Connection) -> StoreResult<Result<AuditReport, ChainBreak>> {
+    Ok(verify_log(conn, false, &mut |_, _| {})?.chain)
+}
+
+/// Walks the log once, in id order: the hash chain, and with `signatures` every entry's
+/// signature against the key its signer had at that instant. `progress(done, total)` is called
+/// every few thousand entries. A broken chain stops the chain's verification at the break,
+/// not the signatures'.
+pub(super) fn verify_log(
+    conn: &Connection,
+    signatures: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> StoreResult<Verified> {
+    let total: u64 = conn
+        .query_row("SELECT coalesce(max(id), 0) FROM audit", [], |row| row.get::<_, i64>(0))?
+        .max(0) as u64;
+    let mut signature_verifier = match signatures {
+        true => Some(SignatureVerifier::new(signing_keys(conn)?, first_signed(conn)?)),
+        false => None,
+    };
     let mut statement = conn.prepare(
-        "SELECT id, at, actor, action, object_kind, object_id, prev_hash, hash
+        "SELECT id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature
          FROM audit ORDER BY id",
     )?;
     let mut rows = statement.query([])?;
-    let mut verifier = ChainVerifier::default();
+    let mut chain = ChainVerifier::default();
+    let mut chain_break = None;
+    let mut done = 0;
     while let Some(row) = rows.next()? {
         let entry = read_entry(row).map_err(|e| StoreError::DatabaseDamaged(e.to_string()))?;
-        if let Err(chain_break) = verifier.push(&entry) {
-            return Ok(Err(chain_break));
+        if chain_break.is_none()
+            && let Err(found) = chain.push(&entry)
+        {
+            chain_break = Some(found);
+            if signature_verifier.is_none() {
+                break;
+            }
+        }
+        if let Some(verifier) = &mut signature_verifier {
+            let signature = read_signature(row).map_err(|e| StoreError::DatabaseDamaged(e.to_string()))?;
+            verifier.push(&entry, signature.as_ref());
+        }
+        done += 1;
+        if done % 4096 == 0 {
+            progress(done, total.max(done));
         }
     }
-    Ok(Ok(AuditReport { entries: verifier.count(), head_hash: verifier.head().to_owned() }))
+    progress(done, total.max(done));
+    let chain = match chain_break {
+        Some(found) => Err(found),
+        None => Ok(AuditReport { entries: chain.count(), head_hash: chain.head().to_owned() }),
+    };
+    Ok(Verified { chain, signatures: signature_verifier.map(SignatureVerifier::finish) })
 }
 
 fn read_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
@@ -89,4 +185,95 @@ fn read_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
         prev_hash: row.get(6)?,
         hash: row.get(7)?,
     })
+}
+
+/// An entry's signature; one of the wrong length (the constraint dropped) can verify nothing.
+fn read_signature(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<EntrySignature>> {
+    let signed_by: Option<i64> = row.get(8)?;
+    let signature: Option<Vec<u8>> = row.get(9)?;
+    Ok(match (signed_by, signature) {
+        (Some(by), Some(bytes)) => Some(EntrySignature {
+            signed_by: ListenerId(by),
+            signature: bytes.try_into().unwrap_or([0; SIGNATURE_LEN]),
+        }),
+        _ => None,
+    })
+}
+
+/// Every signing key ever pinned and made current, with when it was current.
+fn signing_keys(conn: &Connection) -> StoreResult<SigningKeys> {
+    let mut keys = SigningKeys::default();
+    let mut statement = conn
+        .prepare("SELECT listener_id, signing_key, since, until FROM listener_key WHERE since IS NOT NULL")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let key: Vec<u8> = row.get(1)?;
+        if let Ok(key) = <[u8; 32]>::try_from(key) {
+            keys.add(ListenerId(row.get(0)?), &key, row.get(2)?, row.get(3)?);
+        }
+    }
+    Ok(keys)
+}
+
+/// The first entry that must be signed. Without its row (removed by hand), every entry must.
+fn first_signed(conn: &Connection) -> StoreResult<AuditId> {
+    let first: Option<i64> = conn
+        .query_row("SELECT first_signed FROM audit_signing WHERE id = 1", [], |row| row.get(0))
+        .optional()?;
+    Ok(AuditId(first.unwrap_or(1)))
+}
+
+/// The last entry, its signature and who made it: what an export carries.
+pub(super) struct Head {
+    pub entry: i64,
+    pub hash: String,
+    pub signed_by: Option<ListenerId>,
+    pub signature: Option<Vec<u8>>,
+}
+
+pub(super) fn head(conn: &Connection) -> StoreResult<Option<Head>> {
+    Ok(conn
+        .query_row("SELECT id, hash, signed_by, signature FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
+            Ok(Head {
+                entry: row.get(0)?,
+                hash: row.get(1)?,
+                signed_by: row.get::<_, Option<i64>>(2)?.map(ListenerId),
+                signature: row.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+/// One account's signing key as an export carries it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportedKey {
+    pub listener_id: i64,
+    pub login: String,
+    /// Ed25519 public key, hexadecimal.
+    pub signing_key: String,
+    pub valid_from: Timestamp,
+    /// `None` while it is the account's current key.
+    pub valid_until: Option<Timestamp>,
+}
+
+/// Every account's signing keys that were ever current, oldest first within an account.
+pub(super) fn exported_keys(conn: &Connection) -> StoreResult<Vec<ExportedKey>> {
+    let instant = |micros: i64| DateTime::from_timestamp_micros(micros).unwrap_or_default();
+    let mut statement = conn.prepare(
+        "SELECT k.listener_id, l.login, k.signing_key, k.since, k.until
+         FROM listener_key k JOIN listener l ON l.id = k.listener_id
+         WHERE k.since IS NOT NULL ORDER BY k.listener_id, k.id",
+    )?;
+    let keys = statement
+        .query_map([], |row| {
+            Ok(ExportedKey {
+                listener_id: row.get(0)?,
+                login: row.get(1)?,
+                signing_key: hex::encode(row.get::<_, Vec<u8>>(2)?),
+                valid_from: instant(row.get(3)?),
+                valid_until: row.get::<_, Option<i64>>(4)?.map(instant),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(keys)
 }

@@ -1,7 +1,7 @@
 //! Writing many rows in one transaction, for the demo and benchmark stores
 //! (`permanence demo --calls 1000000`). Uses the same inserts as the interface.
 
-use rusqlite::{Transaction, TransactionBehavior, params};
+use rusqlite::params;
 
 use super::error::StoreResult;
 use super::rows::to_secs;
@@ -14,7 +14,7 @@ use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
 
 /// An open write transaction with the bulk inserts. Nothing is visible until `commit`.
 pub struct BulkWriter<'a> {
-    tx: Transaction<'a>,
+    tx: audit::Tx<'a>,
     actor: ListenerId,
 }
 
@@ -22,8 +22,8 @@ impl Store {
     /// Starts a bulk load (supervisor only).
     pub fn bulk(&mut self) -> StoreResult<BulkWriter<'_>> {
         self.require_supervisor(|s| &s.cli.what_bulk)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(BulkWriter { tx, actor: self.actor.id })
+        let actor = self.actor.id;
+        Ok(BulkWriter { tx: self.begin()?, actor })
     }
 }
 

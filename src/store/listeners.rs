@@ -2,7 +2,7 @@
 //! key slot, and its past calls keep their author. Every slot a supervisor writes for someone
 //! else carries that supervisor's endorsement (docs/keyslots.md, "Who may unlock").
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
 use super::keyslots::{AccountKeys, KdfParams, KeyFile, KeySlot, Slot};
@@ -103,7 +103,7 @@ impl Store {
         let keys = AccountKeys::generate()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         let id = insert(&tx, &account, now())?;
         audit::append(
             &tx,
@@ -125,7 +125,7 @@ impl Store {
         if let Err(err) = tx.commit() {
             key_file.remove_slot(id);
             let _ = key_file.save();
-            return Err(err.into());
+            return Err(err);
         }
         Ok(get(&self.conn, id)?.expect("the account just committed"))
     }
@@ -219,7 +219,7 @@ impl Store {
                 ));
             }
         };
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         audit::append(
             &tx,
             Some(self.actor.id),
@@ -312,7 +312,7 @@ impl Store {
         let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
         slot.endorse(self.actor.id, signer);
         let fingerprint = fingerprint(&slot.keys.signing_key);
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         audit::append(
             &tx,
             Some(self.actor.id),

@@ -9,7 +9,9 @@ use super::error::{StoreError, StoreResult};
 use super::keyslots::KeyFile;
 use super::{Store, audit, connection};
 use crate::atomic_file::{sync_parent, temp_path_for};
+use crate::domain::ListenerId;
 use crate::domain::audit::{AuditAction, ChainBreak, ObjectKind};
+use crate::domain::audit_signature::SignatureFault;
 use crate::i18n::Phrase;
 
 #[derive(Debug, Clone)]
@@ -20,6 +22,13 @@ pub enum CheckFinding {
     Cipher(String),
     ForeignKey(String),
     AuditChain(ChainBreak),
+    /// Audit entries whose signature is missing, is not their actor's, or does not verify:
+    /// how many, and the first few named (`entry 42 (actor coord, signed by camille)`).
+    AuditSignature {
+        fault: SignatureFault,
+        count: u64,
+        named: Vec<String>,
+    },
     /// The key file disagrees with the accounts.
     KeySlot(Phrase),
 }
@@ -39,6 +48,13 @@ impl CheckFinding {
             CheckFinding::AuditChain(ChainBreak::Unlinked(id)) => {
                 Phrase::new(|s| &s.cli.check_audit_unlinked).with("id", id)
             }
+            CheckFinding::AuditSignature { fault, count, named } => {
+                let more = if (named.len() as u64) < *count { ", …" } else { "" };
+                Phrase::new(|s| &s.cli.check_audit_signature)
+                    .with("count", count)
+                    .with_phrase("fault", Phrase::signature_fault(*fault))
+                    .with("named", format!("{}{more}", named.join(", ")))
+            }
             CheckFinding::KeySlot(detail) => {
                 Phrase::new(|s| &s.cli.check_key_file).with_phrase("detail", detail.clone())
             }
@@ -57,6 +73,10 @@ pub struct CheckReport {
     pub findings: Vec<CheckFinding>,
     pub audit_entries: u64,
     pub audit_head: Option<String>,
+    /// Entries whose signature verified, and entries written before signing began (not
+    /// faults: said once). Zero when only the chain was verified (a backup's copy).
+    pub audit_signed: u64,
+    pub audit_predating: u64,
     /// What is worth knowing and is not a fault (a version-1 key slot not converted yet).
     pub notes: Vec<Phrase>,
 }
@@ -94,25 +114,71 @@ fn pragma_messages(conn: &Connection, pragma: &str) -> Vec<String> {
     }
 }
 
-fn check_connection(conn: &Connection) -> StoreResult<CheckReport> {
+/// Structure, encrypted pages, references and the audit chain; with `signatures`, every audit
+/// entry's signature too (`progress(done, total)` follows the log, the long part on a large
+/// store).
+fn check_connection(
+    conn: &Connection,
+    signatures: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> StoreResult<CheckReport> {
     let mut findings = Vec::new();
     findings
         .extend(pragma_messages(conn, "PRAGMA cipher_integrity_check").into_iter().map(CheckFinding::Cipher));
     findings.extend(pragma_messages(conn, "PRAGMA integrity_check").into_iter().map(CheckFinding::Integrity));
     findings
         .extend(pragma_messages(conn, "PRAGMA foreign_key_check").into_iter().map(CheckFinding::ForeignKey));
-    let (audit_entries, audit_head) = match audit::verify(conn) {
-        Ok(Ok(report)) => (report.entries, Some(report.head_hash)),
-        Ok(Err(chain_break)) => {
-            findings.push(CheckFinding::AuditChain(chain_break));
-            (0, None)
-        }
-        Err(err) => {
-            findings.push(CheckFinding::Integrity(err.to_string()));
-            (0, None)
-        }
+    let mut report = CheckReport {
+        findings: Vec::new(),
+        audit_entries: 0,
+        audit_head: None,
+        audit_signed: 0,
+        audit_predating: 0,
+        notes: Vec::new(),
     };
-    Ok(CheckReport { findings, audit_entries, audit_head, notes: Vec::new() })
+    match audit::verify_log(conn, signatures, progress) {
+        Ok(verified) => {
+            match verified.chain {
+                Ok(chain) => {
+                    report.audit_entries = chain.entries;
+                    report.audit_head = Some(chain.head_hash);
+                }
+                Err(chain_break) => findings.push(CheckFinding::AuditChain(chain_break)),
+            }
+            if let Some(signed) = verified.signatures {
+                report.audit_signed = signed.verified;
+                report.audit_predating = signed.predating;
+                let logins = logins(conn)?;
+                let name =
+                    |id: ListenerId| logins.get(&id).cloned().unwrap_or_else(|| format!("account {id}"));
+                for (fault, faulty) in signed.faults {
+                    let named = faulty
+                        .first
+                        .iter()
+                        .map(|e| {
+                            let actor = e.actor.map_or_else(|| "the software".to_owned(), name);
+                            match e.signed_by {
+                                Some(by) => format!("entry {} (actor {actor}, signed by {})", e.id, name(by)),
+                                None => format!("entry {} (actor {actor})", e.id),
+                            }
+                        })
+                        .collect();
+                    findings.push(CheckFinding::AuditSignature { fault, count: faulty.count, named });
+                }
+            }
+        }
+        Err(err) => findings.push(CheckFinding::Integrity(err.to_string())),
+    }
+    report.findings = findings;
+    Ok(report)
+}
+
+fn logins(conn: &Connection) -> StoreResult<std::collections::HashMap<ListenerId, String>> {
+    let mut statement = conn.prepare("SELECT id, login FROM listener")?;
+    let logins = statement
+        .query_map([], |row| Ok((ListenerId(row.get(0)?), row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(logins)
 }
 
 /// What a verified backup holds.
@@ -146,7 +212,12 @@ impl Store {
     }
 
     pub fn check(&self) -> StoreResult<CheckReport> {
-        let mut report = check_connection(&self.conn)?;
+        self.check_with_progress(&mut |_, _| {})
+    }
+
+    /// [`Store::check`], calling `progress(done, total)` as the audit log is verified.
+    pub fn check_with_progress(&self, progress: &mut dyn FnMut(u64, u64)) -> StoreResult<CheckReport> {
+        let mut report = check_connection(&self.conn, true, progress)?;
         match self.key_slot_findings() {
             Ok(slots) => {
                 report.findings.extend(slots.faults.into_iter().map(CheckFinding::KeySlot));
@@ -186,7 +257,9 @@ impl Store {
         let verified = (|| {
             std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
             let copy = connection::open(&temp, &self.key, false)?;
-            let report = check_connection(&copy)?;
+            // Whole is what a copy must be (its chain included); its signatures are the
+            // original's, which `check` verifies.
+            let report = check_connection(&copy, false, &mut |_, _| {})?;
             if let Some(finding) = report.findings.first() {
                 return Err(StoreError::DatabaseDamaged(format!("the backup does not verify: {finding}")));
             }

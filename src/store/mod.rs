@@ -5,6 +5,8 @@
 //! method returns only after COMMIT did, so "saved" in the interface means saved.
 
 mod audit;
+#[cfg(test)]
+mod audit_tests;
 mod bulk;
 mod callbacks;
 mod caller_files;
@@ -34,10 +36,10 @@ mod wal;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
 
 pub use crate::domain::Access;
-pub use audit::AuditReport;
+pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
 pub use error::{StoreError, StoreResult, THE_DATABASE};
 pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, PublicKeys, Slot};
@@ -139,15 +141,18 @@ impl Store {
         // The salt is in the file's first page, which the log may still hold.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         let salt = keyslots::database_salt(db_path)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tx = audit::Tx::begin(&mut conn, None)?;
         let id = listeners::insert(&tx, &first, Utc::now())?;
         settings::insert_default_retention(&tx)?;
-        audit::append(&tx, None, AuditAction::DatabaseCreated, ObjectKind::Database, None)?;
-        audit::append(&tx, Some(id), AuditAction::ListenerAdded, ObjectKind::Listener, Some(id.0))?;
         // The founding supervisor's signing key is the centre's root: it endorses its own slot.
+        // Pinned before the first entries, which it signs: a key verifies what was signed
+        // while it was current.
         let public = keys.public();
         pins::insert_current(&tx, id, &public)?;
         pins::set_root(&tx, id, &public.signing_key)?;
+        tx.signer = Some(audit::Signer { id, key: keys.signer() });
+        audit::append(&tx, None, AuditAction::DatabaseCreated, ObjectKind::Database, None)?;
+        audit::append(&tx, Some(id), AuditAction::ListenerAdded, ObjectKind::Listener, Some(id.0))?;
         let mut slot = Slot::seal(id, first.login, first.role, first.passphrase, kdf, keys, key)?;
         slot.endorse(id, keys.signer());
         let mut key_file = KeyFile::empty(key_path.to_owned(), salt);
@@ -155,7 +160,7 @@ impl Store {
         key_file.save()?;
         if let Err(err) = tx.commit() {
             let _ = std::fs::remove_file(key_path);
-            return Err(err.into());
+            return Err(err);
         }
         let actor = Actor {
             id,
@@ -223,11 +228,12 @@ impl Store {
             shown_in_search: Default::default(),
         };
         if access == Access::ReadWrite {
-            store.record_unlock()?;
             if store.keys.is_none() {
-                // Best effort: a slot left at version 1 still opens, and `check` names it.
+                // First, so that the unlock's own entry is signed with the new keys. Best
+                // effort: a slot left at version 1 still opens, and `check` names it.
                 let _ = store.convert_legacy_slot(passphrase);
             }
+            store.record_unlock()?;
         }
         Ok(store)
     }
@@ -317,17 +323,27 @@ impl Store {
         }
     }
 
-    /// Runs `change` in one IMMEDIATE transaction and returns after COMMIT.
-    fn write<T>(
-        &mut self,
-        change: impl FnOnce(&Transaction<'_>, &Actor) -> StoreResult<T>,
-    ) -> StoreResult<T> {
+    /// Runs `change` in one IMMEDIATE transaction and returns after COMMIT. Its audit entries
+    /// are signed by the actor.
+    fn write<T>(&mut self, change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>) -> StoreResult<T> {
         self.require_writable()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)
     }
+
+    /// An IMMEDIATE transaction whose audit entries the actor signs, for a change that must
+    /// also do something else (write the key file) before it commits.
+    fn begin(&mut self) -> StoreResult<audit::Tx<'_>> {
+        audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))
+    }
+}
+
+/// The actor signs what their session writes; a session whose slot is still version 1 has no
+/// signing key yet.
+fn signer_of<'k>(actor: &Actor, keys: Option<&'k AccountKeys>) -> Option<audit::Signer<'k>> {
+    keys.map(|keys| audit::Signer { id: actor.id, key: keys.signer() })
 }
 
 /// A connection for reading and writing where that is possible; otherwise, for reading only

@@ -7,7 +7,7 @@
 //! so that no page image of the wiped text stays in the WAL.
 
 use chrono::Duration;
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 
 use super::caller_files::add_event;
 use super::error::{StoreError, StoreResult};
@@ -44,7 +44,7 @@ impl Store {
             .retention_days
             .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.retention_not_set)))?;
         let cutoff = cutoff(now, retention_days)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.begin()?;
         let report = purge_in(&tx, cutoff, now, Some(actor))?;
         let committed = commit_unless(tx, &report, dry_run)?;
         self.finish_purge(committed);
@@ -62,7 +62,7 @@ impl Store {
         let settings = self.settings()?;
         let Some(retention_days) = settings.retention_days else { return Ok(UnlockPurge::RetentionNotSet) };
         let cutoff = cutoff(now, retention_days)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.begin()?;
         let (files_due, notes_due) = due(&tx, cutoff)?;
         if files_due + notes_due > 0 {
             let (files, calls) = tx.query_row(
@@ -95,7 +95,7 @@ impl Store {
 }
 
 /// Commits `tx` unless it is a dry run or changed nothing; says whether it committed.
-fn commit_unless(tx: rusqlite::Transaction<'_>, report: &PurgeReport, dry_run: bool) -> StoreResult<bool> {
+fn commit_unless(tx: audit::Tx<'_>, report: &PurgeReport, dry_run: bool) -> StoreResult<bool> {
     if dry_run || report.is_empty() {
         tx.rollback()?;
         return Ok(false);
@@ -129,7 +129,7 @@ fn due(conn: &Connection, cutoff: i64) -> StoreResult<(usize, usize)> {
 }
 
 fn purge_in(
-    conn: &Connection,
+    conn: &audit::Tx<'_>,
     cutoff: i64,
     now: Timestamp,
     actor: Option<ListenerId>,

@@ -62,12 +62,17 @@ impl Store {
         key_file.set_slot(slot);
         super::listeners::bind(&mut key_file, &self.db_path)?;
         key_file.save()?;
-        self.write(|tx, actor| {
+        // The entry recording the conversion is the first one signed with the new keys.
+        self.keys = Some(keys);
+        let converted = self.write(|tx, actor| {
             pins::make_current(tx, id, &public)?;
             audit::append(tx, Some(actor.id), AuditAction::KeysConverted, ObjectKind::Listener, Some(id.0))
-        })?;
-        self.keys = Some(keys);
-        Ok(())
+        });
+        if converted.is_err() {
+            // Still pending: the next unlock makes them current; until then nothing signs.
+            self.keys = None;
+        }
+        converted
     }
 
     /// Makes the key file and the accounts agree, under the key file's lock: the slot of a

@@ -1,8 +1,9 @@
 //! The figures of a shift or a period, from SQL aggregates over the store: the summary screen
 //! and every export read them here, so they cannot disagree.
 
-use rusqlite::{OptionalExtension, params_from_iter};
+use rusqlite::params_from_iter;
 
+use super::audit::ExportedKey;
 use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, to_secs, word, word_opt};
 use super::{Store, audit};
@@ -22,7 +23,9 @@ pub enum ScopeRequest {
 }
 
 /// The last entry of the audit chain when an export was made (the export's own entry):
-/// a later truncation of the log shows as a missing entry with this hash.
+/// a later truncation of the log shows as a missing entry with this hash. With it, its
+/// signature and every account's signing keys: a log or keys rewritten later contradict the
+/// export.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditHead {
     pub entry: i64,
@@ -30,6 +33,11 @@ pub struct AuditHead {
     /// False when the store was read-only: the export is not in the log, and the head is
     /// the last entry before it.
     pub recorded: bool,
+    /// Who signed the head entry (a listener id), and the Ed25519 signature in hexadecimal;
+    /// `None` for an entry written before signing began.
+    pub signed_by: Option<i64>,
+    pub signature: Option<String>,
+    pub signing_keys: Vec<ExportedKey>,
 }
 
 /// The separator of lists built by `group_concat` (themes may contain commas).
@@ -253,11 +261,16 @@ impl Store {
         }
         let action = if include_notes { AuditAction::ExportedWithNotes } else { AuditAction::Exported };
         let head = |conn: &rusqlite::Connection, recorded: bool| -> StoreResult<AuditHead> {
-            conn.query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
-                Ok(AuditHead { entry: row.get(0)?, hash: row.get(1)?, recorded })
+            let head =
+                audit::head(conn)?.ok_or_else(|| StoreError::Invalid("the audit log is empty".into()))?;
+            Ok(AuditHead {
+                entry: head.entry,
+                hash: head.hash,
+                recorded,
+                signed_by: head.signed_by.map(|id| id.0),
+                signature: head.signature.map(hex::encode),
+                signing_keys: audit::exported_keys(conn)?,
             })
-            .optional()?
-            .ok_or_else(|| StoreError::Invalid("the audit log is empty".into()))
         };
         // On read-only media figures may leave unrecorded (the export says so); notes never.
         if self.access == super::Access::ReadOnly && !include_notes {
