@@ -221,8 +221,11 @@ pub fn listener_list(mut invocation: Invocation) -> Result<ExitCode> {
 pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<ExitCode> {
     let s = invocation.strings;
     let mut store = invocation.unlock()?;
-    store.deactivate_listener(login)?;
+    let bar = RekeyBar::new(&s.cli.rekey_progress);
+    let report = store.deactivate_listener_with(login, &|done, total| bar.show(done, total))?;
+    bar.finish();
     say!("{}", s.fill(&s.cli.listener_deactivated, &[("login", login)]));
+    say_rekeyed(s, &report)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -233,9 +236,60 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
     // The policy weighs the account's own name; an unknown login is refused by the store.
     let name = store.listeners()?.into_iter().find(|l| l.login == login).map(|l| l.display_name);
     let passphrase = invocation.ask_new_passphrase(&login, name.as_deref().unwrap_or_default())?;
-    store.set_passphrase(&login, &passphrase, KdfParams::DEFAULT)?;
-    say!("{}", s.fill(&s.cli.passphrase_changed, &[("login", &login)]));
+    let bar = RekeyBar::new(&s.cli.rekey_progress);
+    let rekeyed = store
+        .set_passphrase_with(&login, &passphrase, KdfParams::DEFAULT, &|done, total| bar.show(done, total))?;
+    bar.finish();
+    match rekeyed {
+        None => say!("{}", s.fill(&s.cli.passphrase_changed, &[("login", &login)])),
+        Some(report) => {
+            say!("{}", s.fill(&s.cli.passphrase_reset, &[("login", &login)]));
+            say_rekeyed(s, &report)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar for a re-key, on standard error when it is a terminal (silent otherwise).
+struct RekeyBar(Option<indicatif::ProgressBar>);
+
+impl RekeyBar {
+    fn new(what: &str) -> RekeyBar {
+        if !std::io::stderr().is_terminal() {
+            return RekeyBar(None);
+        }
+        let bar = indicatif::ProgressBar::new(1);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!("{what} {{bar:40}} {{percent:>3}}% ({{eta}})"))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        RekeyBar(Some(bar))
+    }
+
+    fn show(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn say_rekeyed(s: &Strings, report: &crate::store::RekeyReport) -> Result<()> {
+    let seconds = format!("{:.1}", report.elapsed.as_secs_f64());
+    say!("{}", s.fill(&s.cli.rekeyed, &[("seconds", &seconds), ("slots", &report.slots.to_string())]));
+    if !report.removed_version_1.is_empty() {
+        say!(
+            "{}",
+            s.fill(&s.cli.rekey_removed_version_1, &[("logins", &report.removed_version_1.join(", "))])
+        );
+    }
+    Ok(())
 }
 
 pub fn listener_endorse(mut invocation: Invocation, login: &str) -> Result<ExitCode> {

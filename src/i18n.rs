@@ -239,6 +239,7 @@ strings!(
     error_forbidden,
     error_other,
     error_slot_not_endorsed,
+    error_access_revoked,
     error_slot_refused,
     slot_problem_legacy,
     slot_problem_not_pinned,

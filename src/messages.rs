@@ -53,6 +53,7 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         }
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
         StoreError::FileChanged => c.store_file_changed.clone(),
+        StoreError::AccessRevoked => c.store_access_revoked.clone(),
         StoreError::SlotRefused { login, problem } => s.fill(
             &c.store_slot_refused,
             &[("login", &format!("{login:?}")), ("problem", &problem.phrase().say(s))],
@@ -120,6 +121,7 @@ pub fn store_error_brief(s: &Strings, err: &StoreError) -> String {
         }
         StoreError::TerminalStillOpen(name) => s.fill(&s.supervisor_close_still_there, &[("name", name)]),
         StoreError::WeakPassphrase(weak) => s.weak_passphrase(weak),
+        StoreError::AccessRevoked => s.error_access_revoked.clone(),
         other => s.fill(&s.error_other, &[("detail", &store_error(s, other))]),
     }
 }

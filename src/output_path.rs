@@ -55,9 +55,20 @@ impl Refused {
 
 /// The names SQLite and this program give the database's companions: the key file, its lock,
 /// the last login used on it, the terminals' presence, the write-ahead log, the shared-memory
-/// index and a rollback journal.
-const COMPANIONS: &[&str] =
-    &[".keys", ".keys.lock", ".keys.attempts", ".last-login", ".presence", "-wal", "-shm", "-journal"];
+/// index, a rollback journal, and the new database and key file a re-key writes (`<db>.next`,
+/// `<db>.keys.next`).
+const COMPANIONS: &[&str] = &[
+    ".keys",
+    ".keys.lock",
+    ".keys.attempts",
+    ".last-login",
+    ".presence",
+    "-wal",
+    "-shm",
+    "-journal",
+    ".next",
+    ".keys.next",
+];
 
 /// Refuses `out` if writing it could destroy the store at `db` or write anywhere but into a
 /// regular file of its own.
@@ -210,6 +221,8 @@ mod tests {
             "permanence.db-journal",
             "permanence.db.keys.lock",
             "permanence.db.presence",
+            "permanence.db.next",
+            "permanence.db.keys.next",
             ".permanence.db.keys.tmp",
             ".permanence.db.keys.123-abcd.tmp",
         ] {

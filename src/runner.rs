@@ -89,12 +89,17 @@ impl Runner {
             Effect::SaveDraft(draft) => {
                 return Some(match self.store.as_mut()?.save_draft(&draft) {
                     Ok(()) => Reply::DraftSaved(now),
+                    Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
                     Err(err) => Reply::DraftFailed(store_error_brief(self.strings, &err)),
                 });
             }
             Effect::CheckForChanges => {
-                let store = self.store.as_ref()?;
-                let version = store.data_version().ok()?;
+                let store = self.store.as_mut()?;
+                let version = match store.data_version() {
+                    Ok(version) => version,
+                    Err(err @ StoreError::AccessRevoked) => return Some(self.revoked(&err)),
+                    Err(_) => return None,
+                };
                 if version == std::mem::replace(&mut self.data_version, version) {
                     return None;
                 }
@@ -146,7 +151,18 @@ impl Runner {
             }
             Effect::ChangeCallback(change) => change_callback(self.store.as_mut()?, change),
         };
-        Some(done.unwrap_or_else(|err| Reply::Failed(store_error_brief(self.strings, &err))))
+        Some(match done {
+            Ok(reply) => reply,
+            Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
+            Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
+        })
+    }
+
+    /// Another terminal re-keyed the database and this account's slot no longer opens it: the
+    /// store is closed (its key wiped) and the screen locks, saying why.
+    fn revoked(&mut self, err: &StoreError) -> Reply {
+        self.store = None;
+        Reply::Revoked(store_error_brief(self.strings, err))
     }
 
     /// Closes the shift with its handover note, then writes its summary: a summary that

@@ -2,7 +2,8 @@
 //! parent kills it with SIGKILL at a random moment, reopens the database and checks that
 //! every acknowledged write is there, whole, and that the file verifies. One loop writes
 //! calls (with their themes), callbacks and drafts; the other kills the retention purge, one
-//! large transaction, on a store of 60,000 calls. `--ignored` runs the long variants.
+//! large transaction, on a store of 60,000 calls; another kills a re-key (a passphrase reset)
+//! while a second terminal saves calls. `--ignored` runs the long variants.
 
 mod common;
 
@@ -329,4 +330,204 @@ fn a_backup_killed_at_any_moment_never_leaves_an_unverified_copy_under_its_name(
             .unwrap_or_else(|e| panic!("iteration {iteration}: {e}"));
         assert!(copy.check().unwrap().is_clean(), "iteration {iteration}");
     }
+}
+
+const WRITER_CHILD: &str = "PERMANENCE_REKEY_WRITER_DB";
+const REKEY_PAUSE: &str = "PERMANENCE_TEST_REKEY_PAUSE_MS";
+const RESETS: [&str; 2] = ["quatre poires jaunes", "cinq cerises rouges"];
+
+/// A second terminal during re-keys: saves calls one after another, printing each id once
+/// COMMIT has returned. A write that meets a re-key waits, is told "busy", and is tried again;
+/// after a re-key the session follows the new file with its own slot.
+#[test]
+#[ignore = "the writer side of the re-key crash loop, started by the parent"]
+fn rekey_writer_child() {
+    let Some(db) = std::env::var_os(WRITER_CHILD) else { return };
+    let mut store = Store::open(std::path::Path::new(&db), SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let shift = loop {
+        match store.open_shift().and_then(|s| s.map_or_else(|| store.start_shift(), Ok)) {
+            Ok(shift) => break shift,
+            Err(permanence::store::StoreError::Locked) => std::thread::sleep(Duration::from_millis(20)),
+            Err(err) => panic!("{err}"),
+        }
+    };
+    for n in 0.. {
+        let now = Utc::now();
+        let record = CallRecord {
+            themes: THEMES.iter().map(|t| (*t).to_owned()).collect(),
+            notes: format!("appel {n}"),
+            ..CallRecord::default()
+        };
+        let call = NewCall {
+            shift_id: shift.id,
+            started_at: now,
+            ended_at: now,
+            call_type: CallType::Listening,
+            record,
+        };
+        let id = loop {
+            match store.save_call_with_callback(&call, None) {
+                Ok(id) => break id,
+                Err(permanence::store::StoreError::Locked) => std::thread::sleep(Duration::from_millis(20)),
+                Err(err) => panic!("{err}"),
+            }
+        };
+        println!("call {}", id.0);
+        // A terminal writes about once a second (the draft); twenty times as often here.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Which of `RESETS` opens Camille's slot now; exactly one must.
+fn camille_passphrase(db: &std::path::Path, iteration: usize) -> &'static str {
+    let attempts = format!("{}.attempts", KeyFile::path_for(db).display());
+    let tries: Vec<_> = RESETS
+        .iter()
+        .map(|passphrase| {
+            // The wait after wrong passphrases is not what is tested here.
+            let _ = std::fs::remove_file(&attempts);
+            (*passphrase, Store::open(db, LISTENER, passphrase).map(drop))
+        })
+        .collect();
+    let opens: Vec<&str> = tries.iter().filter(|(_, r)| r.is_ok()).map(|(p, _)| *p).collect();
+    assert_eq!(opens.len(), 1, "iteration {iteration}: Camille's tries: {tries:?}");
+    opens[0]
+}
+
+/// A supervisor resets Camille's passphrase (a re-key: the database copied under a new key,
+/// every slot given it, the files swapped) while another terminal saves calls; the re-key is
+/// killed at a random moment. Every time, the store opens with the right passphrases (the old
+/// one if the swap had not happened, the new one if it had, never neither), holds every
+/// acknowledged call, verifies, and leaves nothing of the re-key behind.
+fn run_rekey_kills(iterations: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    store.start_shift().unwrap();
+    store
+        .add_listener(
+            permanence::store::NewAccount {
+                login: LISTENER,
+                display_name: "Camille",
+                role: permanence::domain::listener::Role::Listener,
+                passphrase: RESETS[0],
+            },
+            permanence::store::KdfParams::MINIMUM,
+        )
+        .unwrap();
+    drop(store);
+    let reset = |new: &str| {
+        Command::new(env!("CARGO_BIN_EXE_permanence"))
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "--as",
+                SUPERVISOR,
+                "--passphrase-stdin",
+                "listener",
+                "passwd",
+            ])
+            .arg(LISTENER)
+            .env("HOME", dir.path())
+            .env(REKEY_PAUSE, "60")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(|mut child| {
+                use std::io::Write;
+                let input = format!("{SUPERVISOR_PASS}\n{new}\n");
+                child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+                child
+            })
+            .unwrap()
+    };
+    let writer = || {
+        let mut writer = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "rekey_writer_child", "--ignored", "--nocapture", "--test-threads", "1"])
+            .env(WRITER_CHILD, &db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(writer.stdout.take().unwrap()).lines();
+        let reader = std::thread::spawn(move || {
+            lines
+                .map_while(Result::ok)
+                .filter_map(|line| {
+                    line.strip_prefix("call ").map(|id| (Instant::now(), CallId(id.parse().unwrap())))
+                })
+                .collect::<Vec<_>>()
+        });
+        (writer, reader)
+    };
+    // How long one whole reset takes here, with the other terminal writing, to kill anywhere
+    // within it.
+    let (mut first_writer, first_reader) = writer();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    assert!(reset(RESETS[1]).wait().unwrap().success());
+    let whole = started.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    first_writer.kill().unwrap();
+    first_writer.wait().unwrap();
+    let first: Vec<(Instant, CallId)> = first_reader.join().unwrap();
+    assert!(
+        first.iter().any(|(at, _)| *at > started + whole),
+        "the other terminal goes on writing after the re-key, in the new file"
+    );
+    let mut acknowledged: Vec<CallId> = first.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(camille_passphrase(&db, 0), RESETS[1]);
+
+    let mut completed = 0;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for iteration in 1..=iterations {
+        let (mut writer, reader) = writer();
+        let before = camille_passphrase(&db, iteration);
+        let after = if before == RESETS[0] { RESETS[1] } else { RESETS[0] };
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut rekeyer = reset(after);
+        std::thread::sleep(whole.mul_f64((seed % 1200) as f64 / 1000.0));
+        let _ = rekeyer.kill();
+        let finished = rekeyer.wait().unwrap().success();
+        // The writer goes on a little after the kill, then is killed too.
+        std::thread::sleep(Duration::from_millis(150));
+        writer.kill().unwrap();
+        writer.wait().unwrap();
+        acknowledged.extend(reader.join().unwrap().into_iter().map(|(_, id)| id));
+
+        let now = camille_passphrase(&db, iteration);
+        if finished {
+            assert_eq!(now, after, "iteration {iteration}: a reset that returned is in place");
+        }
+        completed += usize::from(now == after);
+        let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS)
+            .unwrap_or_else(|e| panic!("iteration {iteration}: the supervisor cannot open: {e}"));
+        let report = store.check().unwrap();
+        assert!(report.is_clean(), "iteration {iteration}: {:?}", report.findings);
+        for path in [permanence::store::next_database_path(&db), permanence::store::next_key_file_path(&db)] {
+            assert!(!path.exists(), "iteration {iteration}: {} left behind", path.display());
+        }
+        for id in &acknowledged {
+            let call =
+                store.call(*id).unwrap_or_else(|e| panic!("iteration {iteration}: call {id} lost: {e}"));
+            assert_eq!(call.record.themes, THEMES);
+        }
+    }
+    // The kills fell on both sides of the swap.
+    assert!(completed > 0 && completed < iterations, "{completed} of {iterations} resets completed");
+    assert!(!acknowledged.is_empty());
+}
+
+#[test]
+fn a_rekey_killed_at_any_moment_leaves_the_old_key_or_the_new_never_neither() {
+    run_rekey_kills(20);
+}
+
+#[test]
+#[ignore = "long variant: cargo test --test crash -- --ignored"]
+fn a_rekey_killed_at_any_moment_leaves_the_old_key_or_the_new_never_neither_long() {
+    run_rekey_kills(300);
 }

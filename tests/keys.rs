@@ -233,3 +233,228 @@ fn a_store_made_with_key_file_version_1_opens_and_each_slot_converts_at_its_owne
     let (clean, said) = check(home.path(), &db);
     assert!(!clean && said.contains("\"camille\" : c'est un emplacement de version 1"), "{said}");
 }
+
+/// Opens `db` with a raw SQLCipher key, as someone who kept it would with any SQLCipher client.
+fn opens_with(db: &Path, key: &permanence::store::DataKey) -> bool {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str())).unwrap();
+    conn.query_row("SELECT count(*) FROM listener", [], |row| row.get::<_, i64>(0)).is_ok()
+}
+
+fn data_key_of(key_file: &[u8], login: &str, passphrase: &str) -> permanence::store::DataKey {
+    let file = KeyFile::parse(Path::new("kept.keys"), key_file).unwrap();
+    match file.unlock(login, passphrase).unwrap() {
+        permanence::store::Unwrapped::Current { key, .. }
+        | permanence::store::Unwrapped::Legacy { key, .. } => key,
+    }
+}
+
+/// Camille keeps a copy of the key file (or a backup's) before she is deactivated: after the
+/// deactivation it opens nothing of the database, neither through the program nor as a raw
+/// SQLCipher key. The same for an old slot after a supervisor resets a passphrase.
+#[test]
+fn an_old_key_file_opens_nothing_of_the_database_after_a_deactivation_or_a_reset() {
+    let home = tempfile::tempdir().unwrap();
+    let db = db_in(home.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    store.create_file(&permanence::domain::caller_file::FileProfile::default()).unwrap();
+    let backup = home.path().join("backup.db");
+    store.backup(&backup).unwrap();
+    let kept = std::fs::read(KeyFile::path_for(&db)).unwrap();
+    let kept_backup_keys = std::fs::read(KeyFile::path_for(&backup)).unwrap();
+    let old_key = data_key_of(&kept, LISTENER, LISTENER_PASS);
+    assert!(opens_with(&db, &old_key), "before: her key opens the database");
+
+    let report = store.deactivate_listener(LISTENER).unwrap();
+    assert_eq!(report.slots, 1, "the supervisor's slot got the new key");
+    assert!(!opens_with(&db, &old_key), "her copy of the data key opens nothing now");
+    assert!(!opens_with(&db, &data_key_of(&kept_backup_keys, LISTENER, LISTENER_PASS)));
+    assert_eq!(store.counts().unwrap().files, 1, "the data is all there, under the new key");
+    drop(store);
+    // Her old key file put back in place: its slot opens, the database does not decrypt.
+    std::fs::write(KeyFile::path_for(&db), &kept).unwrap();
+    let err = Store::open(&db, LISTENER, LISTENER_PASS).err().expect("refused");
+    assert!(err.is_damage(), "{err}");
+
+    // A reset: the old slot of the person reset opens nothing either.
+    let home = tempfile::tempdir().unwrap();
+    let db = db_in(home.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    let before = std::fs::read(KeyFile::path_for(&db)).unwrap();
+    store.set_passphrase(LISTENER, "quatre poires jaunes", permanence::store::KdfParams::MINIMUM).unwrap();
+    assert!(!opens_with(&db, &data_key_of(&before, LISTENER, LISTENER_PASS)));
+    drop(store);
+    assert!(matches!(Store::open(&db, LISTENER, LISTENER_PASS), Err(StoreError::WrongPassphrase)));
+    Store::open(&db, LISTENER, "quatre poires jaunes").unwrap();
+    let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert!(store.check().unwrap().is_clean(), "{:?}", store.check().unwrap());
+}
+
+/// Three terminals open, one supervisor deactivates Camille: the supervisor's other session
+/// follows the new file without a passphrase and goes on writing; Camille's session is told
+/// its access changed and can do nothing more.
+#[test]
+fn other_open_sessions_follow_a_rekey_or_lose_their_access() {
+    let home = tempfile::tempdir().unwrap();
+    let db = db_in(home.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    store
+        .add_listener(
+            permanence::store::NewAccount {
+                login: "sacha",
+                display_name: "Sacha",
+                role: permanence::domain::listener::Role::Listener,
+                passphrase: "quatre poires jaunes",
+            },
+            permanence::store::KdfParams::MINIMUM,
+        )
+        .unwrap();
+    let mut sacha = Store::open(&db, "sacha", "quatre poires jaunes").unwrap();
+    let mut camille = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    sacha.data_version().unwrap();
+    camille.data_version().unwrap();
+    let profile = permanence::domain::caller_file::FileProfile::default();
+
+    // While a re-key is under way (its copy being written, the key file's lock held), a write
+    // elsewhere says "busy" at once instead of waiting for the old file's lock.
+    let next = permanence::store::next_database_path(&db);
+    std::fs::write(&next, b"").unwrap();
+    let rekeying = KeyFile::lock(&KeyFile::path_for(&db)).unwrap();
+    let asked = std::time::Instant::now();
+    assert!(matches!(sacha.create_file(&profile), Err(StoreError::Locked)));
+    assert!(matches!(Store::open(&db, "sacha", "quatre poires jaunes"), Err(StoreError::Locked)));
+    assert!(asked.elapsed() < std::time::Duration::from_secs(2), "told at once");
+    // A re-key that died leaves its copy and no lock: cleared by the next write, which goes on.
+    drop(rekeying);
+    sacha.create_file(&profile).unwrap();
+    assert!(!next.exists());
+
+    store.deactivate_listener(LISTENER).unwrap();
+    // Sacha's terminal polls, follows, and writes into the new file.
+    sacha.data_version().unwrap();
+    let code = sacha.create_file(&profile).unwrap().code;
+    // Camille's terminal learns it at its next poll, or its next write.
+    assert!(matches!(camille.data_version(), Err(StoreError::AccessRevoked)));
+    assert!(matches!(camille.create_file(&profile), Err(StoreError::AccessRevoked)));
+    drop((sacha, camille));
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert!(
+        store.search_files(code.as_str(), &Default::default(), 5).unwrap().len() == 1,
+        "Sacha's file is in"
+    );
+    assert!(store.check().unwrap().is_clean(), "{:?}", store.check().unwrap());
+}
+
+/// A re-key cannot give its new key to a version-1 slot (it has no public key): those slots are
+/// removed, the re-key names them, `check` lists their accounts, a supervisor resets them.
+#[test]
+fn a_rekey_removes_the_version_1_slots_and_names_them() {
+    let home = tempfile::tempdir().unwrap();
+    let db = fixture_copy(home.path());
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let report = store.deactivate_listener(LISTENER).unwrap();
+    assert_eq!(report.removed_version_1, ["alex"], "camille's own slot goes with her account");
+    assert_eq!(report.slots, 1);
+    assert_eq!(versions(&db), [(SUPERVISOR.to_owned(), 2)]);
+    assert!(matches!(Store::open(&db, "alex", "forêt été café"), Err(StoreError::UnknownListener(_))));
+    let (clean, said) = check(home.path(), &db);
+    assert!(!clean && said.contains("\"alex\" n'a pas d'emplacement de clé"), "{said}");
+    store.set_passphrase("alex", "quatre poires jaunes", permanence::store::KdfParams::MINIMUM).unwrap();
+    drop(store);
+    drop(Store::open(&db, "alex", "quatre poires jaunes").unwrap());
+    let (clean, said) = check(home.path(), &db);
+    assert!(clean, "{said}");
+}
+
+/// Camille, a listener, unwraps the data key with her own passphrase and writes herself a slot
+/// for the supervisor's login with keys of her own, signed with her own key; with
+/// `rewrite_pins`, she also rewrites the supervisor's pinned keys to match (dropping the guard
+/// on their history). Returns the store's folder and database.
+fn forge_supervisor_slot(rewrite_pins: bool) -> (tempfile::TempDir, PathBuf) {
+    let home = tempfile::tempdir().unwrap();
+    let db = db_in(home.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    let coord = store.actor().id;
+    let camille = store.listener_by_login(LISTENER).unwrap().id;
+    drop(store);
+    let key_file = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
+    let permanence::store::Unwrapped::Current { key, keys: camille_keys, .. } =
+        key_file.unlock(LISTENER, LISTENER_PASS).unwrap()
+    else {
+        panic!("a version-2 slot")
+    };
+    let forged_keys = permanence::store::AccountKeys::generate().unwrap();
+    if rewrite_pins {
+        let public = forged_keys.public();
+        let raw = rusqlite::Connection::open(&db).unwrap();
+        raw.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str())).unwrap();
+        raw.execute_batch("DROP TRIGGER listener_key_history_is_kept_update;").unwrap();
+        raw.execute(
+            "UPDATE listener_key SET signing_key = ?2, box_key = ?3 WHERE listener_id = ?1",
+            rusqlite::params![coord.0, public.signing_key.as_slice(), public.box_key.as_slice()],
+        )
+        .unwrap();
+    }
+    let mut slot = permanence::store::Slot::seal(
+        coord,
+        SUPERVISOR,
+        permanence::domain::listener::Role::Supervisor,
+        FORGER,
+        permanence::store::KdfParams::MINIMUM,
+        &forged_keys,
+        &key,
+    )
+    .unwrap();
+    slot.endorse(camille, camille_keys.signer());
+    let mut forged_file = key_file.clone();
+    forged_file.set_slot(slot);
+    forged_file.save().unwrap();
+    (home, db)
+}
+
+const FORGER: &str = "phrase de la faussaire";
+
+fn as_account(
+    home: &Path,
+    db: &Path,
+    login: &str,
+    passphrase: &str,
+    args: &[&str],
+) -> (bool, String, String) {
+    let mut all = vec!["--db", db.to_str().unwrap(), "--as", login, "--passphrase-stdin"];
+    all.extend_from_slice(args);
+    let out = run(home, &all, &format!("{passphrase}\n"));
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}
+
+/// Without a supervisor's signing secret, a slot forged with the data key is refused by the
+/// binary and named by `check`; rewriting the supervisor's pinned keys as well only makes it
+/// louder: every slot that supervisor vouched for stops opening.
+#[test]
+fn a_supervisor_slot_forged_by_a_listener_is_refused_by_the_binary_and_named_by_check() {
+    let (home, db) = forge_supervisor_slot(false);
+    let (opened, _, said) = as_account(home.path(), &db, SUPERVISOR, FORGER, &["listener", "list"]);
+    assert!(!opened && said.contains("ses clés ne sont pas celles enregistrées pour son compte"), "{said}");
+    let (clean, said, _) = as_account(home.path(), &db, LISTENER, LISTENER_PASS, &["check"]);
+    assert!(!clean);
+    assert!(
+        said.contains("DÉFAUT : fichier de clés : l'emplacement de clé de \"coord\" : ses clés ne sont pas celles enregistrées"),
+        "{said}"
+    );
+
+    let (home, db) = forge_supervisor_slot(true);
+    let (opened, _, said) = as_account(home.path(), &db, SUPERVISOR, FORGER, &["listener", "list"]);
+    assert!(
+        !opened && said.contains("son contreseing n'est pas la signature d'un·e superviseur·e actif·ve"),
+        "{said}"
+    );
+    let (opened, _, said) = as_account(home.path(), &db, LISTENER, LISTENER_PASS, &["check"]);
+    assert!(
+        !opened && said.contains("l'emplacement de clé de \"camille\" est refusé"),
+        "the slots the real supervisor signed no longer open: {said}"
+    );
+}

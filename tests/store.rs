@@ -275,26 +275,37 @@ fn deactivating_a_listener_removes_their_slot_and_keeps_their_calls() {
 }
 
 #[test]
-fn changing_a_passphrase_rewraps_one_slot_only() {
+fn changing_ones_own_passphrase_rewraps_one_slot_only_and_a_reset_rekeys() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(dir.path());
     let mut store = create(&db);
     add_listener(&mut store);
+    drop(store);
     let slot_of = |login: &str| {
         let keys = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
         keys.slots().iter().find(|s| s.login() == login).cloned().unwrap()
     };
-    let (supervisor_before, listener_before) = (slot_of(SUPERVISOR), slot_of(LISTENER));
-    store
-        .set_passphrase(LISTENER, "nouvelle phrase de passe", permanence::store::KdfParams::MINIMUM)
-        .unwrap();
-    drop(store);
+    let salt = || std::fs::read(&db).unwrap()[..16].to_vec();
+    let (supervisor_before, listener_before, salt_before) = (slot_of(SUPERVISOR), slot_of(LISTENER), salt());
+    let mut own = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    own.set_passphrase(LISTENER, "nouvelle phrase de passe", permanence::store::KdfParams::MINIMUM).unwrap();
+    drop(own);
     assert!(matches!(Store::open(&db, LISTENER, LISTENER_PASS), Err(StoreError::WrongPassphrase)));
     Store::open(&db, LISTENER, "nouvelle phrase de passe").unwrap();
     Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     // The other slot is untouched and still opens the database: the data key is the same.
     assert_eq!(slot_of(SUPERVISOR), supervisor_before);
     assert_ne!(slot_of(LISTENER), listener_before);
+    assert_eq!(salt(), salt_before, "the database is the same file");
+
+    // A supervisor's reset re-keys: the database is a new file, every slot holds the new key.
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    store.set_passphrase(LISTENER, "encore une autre phrase", permanence::store::KdfParams::MINIMUM).unwrap();
+    drop(store);
+    assert_ne!(salt(), salt_before);
+    assert_ne!(slot_of(SUPERVISOR), supervisor_before);
+    Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    Store::open(&db, LISTENER, "encore une autre phrase").unwrap();
 }
 
 #[test]
@@ -383,6 +394,12 @@ fn backup_is_an_encrypted_copy_that_opens_with_the_same_passphrases() {
     assert_eq!(report.files, 1);
     assert!(found_in_dir(out.parent().unwrap(), CANARY.as_bytes()).is_empty());
     assert!(matches!(store.backup(&out), Err(StoreError::AlreadyExists(_))));
+    let mut names: Vec<String> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["copy.db", "copy.db.keys"], "nothing else left beside the copy");
     drop(store);
     let copy = Store::open(&out, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     assert_eq!(copy.file_id_by_code(file.code.as_str()).unwrap(), Some(file.id));

@@ -150,10 +150,12 @@ fn concurrent_account_changes_never_lose_a_key_slot() {
     assert!(matches!(Store::open(&db, LISTENER, LISTENER_PASS), Err(StoreError::UnknownListener(_))));
 }
 
-/// `kill -9` after a deactivation committed and before its slot was removed: the next unlock
-/// removes the slot; an active account without a slot is told by `check`.
+/// `kill -9` in the middle of a deactivation (it re-keys: the new database is written, its key
+/// file not yet): nothing changed, and nothing of it is left after the next unlock. A slot of a
+/// deactivated account put back in the key file is removed at the next unlock; an active
+/// account without a slot is told by `check`.
 #[test]
-fn a_slot_left_by_a_crash_is_removed_at_the_next_unlock_and_a_missing_one_is_reported() {
+fn a_deactivation_killed_midway_changes_nothing_and_slots_are_reconciled_at_unlock() {
     let home = tempfile::tempdir().unwrap();
     let db = db_in(home.path());
     let mut store = create(&db);
@@ -179,18 +181,39 @@ fn a_slot_left_by_a_crash_is_removed_at_the_next_unlock_and_a_missing_one_is_rep
         .unwrap();
     use std::io::Write;
     child.stdin.take().unwrap().write_all(format!("{SUPERVISOR_PASS}\n").as_bytes()).unwrap();
-    // The deactivation commits at once, then the key-file write waits 30 s: killed in between.
-    std::thread::sleep(Duration::from_secs(4));
+    // The re-encrypted copy is written at once, then the new key file's write waits 30 s.
+    let next = permanence::store::next_database_path(&db);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !next.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(1));
     child.kill().unwrap();
     child.wait().unwrap();
+    assert!(next.exists(), "killed in the middle: the copy is there");
     let slots = |db: &Path| -> Vec<String> {
         KeyFile::load(&KeyFile::path_for(db)).unwrap().slots().iter().map(|s| s.login().to_owned()).collect()
     };
-    assert!(slots(&db).contains(&LISTENER.to_owned()), "the crash left the slot behind");
+    let before_deactivation = std::fs::read(KeyFile::path_for(&db)).unwrap();
 
-    let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert!(!next.exists(), "the half-made copy is removed");
     let camille = store.listeners().unwrap().into_iter().find(|l| l.login == LISTENER).unwrap();
-    assert!(!camille.active, "the deactivation had committed (the machine was not too slow)");
+    assert!(camille.active, "nothing changed");
+    Store::open(&db, LISTENER, LISTENER_PASS).expect("Camille still opens");
+    assert!(store.check().unwrap().is_clean(), "{:?}", store.check().unwrap().findings);
+
+    // Deactivated for good; her old slot put back beside the others is removed at the next unlock.
+    store.deactivate_listener(LISTENER).unwrap();
+    drop(store);
+    let old: serde_json::Value = serde_json::from_slice(&before_deactivation).unwrap();
+    let her_slot = old["slots"].as_array().unwrap().iter().find(|s| s["login"] == LISTENER).unwrap().clone();
+    let mut now: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(KeyFile::path_for(&db)).unwrap()).unwrap();
+    now["slots"].as_array_mut().unwrap().push(her_slot);
+    std::fs::write(KeyFile::path_for(&db), serde_json::to_vec_pretty(&now).unwrap()).unwrap();
+    assert!(slots(&db).contains(&LISTENER.to_owned()));
+    let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
     assert!(!slots(&db).contains(&LISTENER.to_owned()), "removed at the next unlock");
     assert!(store.check().unwrap().is_clean(), "{:?}", store.check().unwrap().findings);
     drop(store);

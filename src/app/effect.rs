@@ -224,4 +224,7 @@ pub enum Reply {
     Queue(Vec<QueueEntry>),
     /// A store operation failed; the message is for the listener. Nothing in memory is lost.
     Failed(String),
+    /// The database was re-keyed by another terminal and this account's slot no longer opens
+    /// it (deactivated, or its passphrase reset): the store is closed; the screen locks.
+    Revoked(String),
 }

@@ -33,6 +33,16 @@ impl App {
                 None => {}
             },
             Reply::Failed(message) => self.warn(message),
+            // Another terminal re-keyed the database and this account's slot no longer opens
+            // it. The store is already closed: what is typed stays in memory, and comes back if
+            // this account unlocks again (a passphrase reset); nothing else is shown.
+            Reply::Revoked(message) => {
+                let effects = self.lock();
+                if let Some(Gate::Unlock(form)) = self.gate.as_mut() {
+                    form.message = Notice::failed(message);
+                }
+                return effects;
+            }
             Reply::ShiftEnded { written, after } => return self.shift_ended(written, after),
             reply => return self.session_reply(reply),
         }
@@ -148,7 +158,8 @@ impl App {
             | Reply::Unlocked(_)
             | Reply::UnlockFailed { .. }
             | Reply::ShiftEnded { .. }
-            | Reply::Failed(_) => {}
+            | Reply::Failed(_)
+            | Reply::Revoked(_) => {}
         }
         Vec::new()
     }

@@ -46,6 +46,8 @@ stored_enum! {
         SlotEndorsed = "slot_endorsed",
         /// The centre's root key passed to the supervisor who retired the previous one.
         RootPassed = "root_passed",
+        /// The database encrypted again with a new data key (a deactivation, a reset).
+        Rekeyed = "rekeyed",
     }
 }
 

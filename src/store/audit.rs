@@ -64,10 +64,24 @@ pub(super) fn append(
     object_kind: ObjectKind,
     object_id: Option<i64>,
 ) -> StoreResult<()> {
+    append_in(tx, "main", tx.signer, actor, action, object_kind, object_id)
+}
+
+/// [`append`] to the log of the database attached as `schema` (the re-keyed copy, whose
+/// changes land with its new key or not at all), signed by `signer`.
+pub(super) fn append_in(
+    conn: &Connection,
+    schema: &str,
+    signer: Option<Signer<'_>>,
+    actor: Option<ListenerId>,
+    action: AuditAction,
+    object_kind: ObjectKind,
+    object_id: Option<i64>,
+) -> StoreResult<()> {
     // An entry is written in its actor's own session: `check` reports any other signer.
-    debug_assert!(actor.is_none_or(|actor| tx.signer.is_none_or(|s| s.id == actor)));
-    let (last_id, prev_hash) = tx
-        .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
+    debug_assert!(actor.is_none_or(|actor| signer.is_none_or(|s| s.id == actor)));
+    let (last_id, prev_hash) = conn
+        .query_row(&format!("SELECT id, hash FROM {schema}.audit ORDER BY id DESC LIMIT 1"), [], |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })
         .optional()?
@@ -76,11 +90,11 @@ pub(super) fn append(
     let micros = Utc::now().timestamp_micros();
     let at = DateTime::from_timestamp_micros(micros).unwrap_or_default();
     let hash = entry_hash(&prev_hash, id, at, actor, action, object_kind, object_id);
-    let signature = tx.signer.map(|s| (s.id.0, audit_signature::sign(s.key, s.id, id, &hash)));
-    tx.prepare_cached(
-        "INSERT INTO audit (id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
+    let signature = signer.map(|s| (s.id.0, audit_signature::sign(s.key, s.id, id, &hash)));
+    conn.prepare_cached(&format!(
+        "INSERT INTO {schema}.audit (id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    ))?
     .execute(rusqlite::params![
         id.0,
         micros,

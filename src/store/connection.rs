@@ -24,13 +24,38 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> StoreResult<Connection>
             "the database could not switch to WAL journaling (it stays in {journal})"
         )));
     }
+    // The log is emptied, never deleted, when the last connection closes (see `keep_log_files`).
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA secure_delete = ON;",
+         PRAGMA secure_delete = ON;
+         PRAGMA journal_size_limit = 0;",
     )?;
     Ok(conn)
+}
+
+/// SQLite's last connection to close deletes the `-wal` and `-shm` files *by name*. After a
+/// re-key has put a new file at the database's path, a terminal still holding the old file
+/// would delete the new file's live log that way. Told to keep them (`PERSIST_WAL`), SQLite
+/// empties the log through its own descriptor instead (`journal_size_limit = 0`).
+fn keep_log_files(conn: &Connection) -> StoreResult<()> {
+    let mut on: std::ffi::c_int = 1;
+    // SAFETY: a valid open handle, the "main" database, and a pointer to an int, as
+    // SQLITE_FCNTL_PERSIST_WAL documents.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&mut on as *mut std::ffi::c_int).cast(),
+        )
+    };
+    if rc == rusqlite::ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!("the database could not keep its log files (code {rc})")))
+    }
 }
 
 /// A connection that never writes, for a database on read-only media or in a folder this
@@ -74,6 +99,7 @@ fn keyed(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult<Connection
     // is damage to the file (or a key file from another database), never a wrong passphrase.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))
         .map_err(|err| classify(err, path))?;
+    keep_log_files(&conn)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }

@@ -36,6 +36,10 @@ pub enum StoreError {
     /// (docs/keyslots.md, "Who may unlock").
     #[error("the key slot of {login:?} is refused: {problem}")]
     SlotRefused { login: String, problem: super::pins::SlotProblem },
+    /// The database was re-keyed while this session was open, and this account's slot does not
+    /// open the new key (deactivated, or its passphrase reset): unlock again.
+    #[error("your access to this database changed (account deactivated or passphrase reset): unlock again")]
+    AccessRevoked,
     #[error(
         "the database is damaged ({0}); nothing was changed. \
          Run `permanence check` and restore from a backup"

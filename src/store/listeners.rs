@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
 use super::keyslots::{AccountKeys, KdfParams, KeyFile, KeySlot, Slot};
+use super::rekey::{Progress, RekeyReport, still_the_opened_file};
 use super::rows::{from_secs, now, to_secs, word};
 use super::{NewAccount, Store, audit, pins};
 use crate::domain::audit::{AuditAction, ObjectKind};
@@ -100,10 +101,13 @@ impl Store {
         account.validate()?;
         self.require_writable()?;
         self.endorsing_key()?;
+        self.follow_rekey()?;
         let keys = AccountKeys::generate()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        self.follow_rekey()?;
         let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
+        still_the_opened_file(&self.db_path, &self.salt)?;
         let id = insert(&tx, &account, now())?;
         audit::append(
             &tx,
@@ -130,62 +134,88 @@ impl Store {
         Ok(get(&self.conn, id)?.expect("the account just committed"))
     }
 
-    /// Deactivates an account and removes its key slot (supervisor only). Slots the departing
-    /// account had endorsed (a supervisor's) are endorsed again by the actor.
-    pub fn deactivate_listener(&mut self, login: &str) -> StoreResult<()> {
+    /// Deactivates an account and removes its key slot (supervisor only), and re-keys the
+    /// database: a copy of that slot, of the key file, or of any backup's opens nothing of the
+    /// file from now on. Slots the departing account had endorsed (a supervisor's) are endorsed
+    /// again by the actor, in the same step.
+    pub fn deactivate_listener(&mut self, login: &str) -> StoreResult<RekeyReport> {
+        self.deactivate_listener_with(login, &|_, _| {})
+    }
+
+    /// [`Store::deactivate_listener`], telling `progress` how far the re-encryption is.
+    pub fn deactivate_listener_with(
+        &mut self,
+        login: &str,
+        progress: Progress<'_>,
+    ) -> StoreResult<RekeyReport> {
         self.require_supervisor(|s| &s.cli.what_deactivate)?;
         let target = self.listener_by_login(login)?;
         if target.id == self.actor.id {
             return Err(StoreError::Refused(Phrase::new(|s| &s.cli.own_account)));
         }
+        if !target.active {
+            return Err(StoreError::Deactivated(login.to_owned()));
+        }
         self.require_writable()?;
-        // Held across the commit and the slot's removal; a crash between the two leaves a slot
-        // that the next unlock removes (`reconcile_key_slots`).
+        self.endorsing_key()?;
+        self.follow_rekey()?;
         let _slots = KeyFile::lock(&self.key_file_path())?;
         let mut key_file = KeyFile::load(&self.key_file_path())?;
-        // Slots the departing key vouched for are endorsed again, and saved, while it still
-        // counts: a crash at any point leaves every other slot endorsed by someone who counts.
         let taken_over = self.take_over_endorsements(&mut key_file, &target)?;
-        if let Some(signing_key) = taken_over.root {
-            self.write(|tx, actor| {
-                pins::set_root(tx, actor.id, &signing_key)?;
-                audit::append(
-                    tx,
-                    Some(actor.id),
-                    AuditAction::RootPassed,
-                    ObjectKind::Listener,
-                    Some(actor.id.0),
-                )
-            })?;
-        }
-        if taken_over.slots > 0 {
-            bind(&mut key_file, &self.db_path)?;
-            key_file.save()?;
-        }
-        self.write(|tx, actor| {
-            let changed =
-                tx.execute("UPDATE listener SET active = 0 WHERE id = ?1 AND active = 1", [target.id.0])?;
-            if changed == 0 {
-                return Err(StoreError::Deactivated(login.to_owned()));
-            }
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::ListenerDeactivated,
-                ObjectKind::Listener,
-                Some(target.id.0),
-            )
-        })?;
-        // After the commit: even if removing the slot failed, the account is refused at unlock.
         key_file.remove_slot(target.id);
-        key_file.save()?;
-        Ok(())
+        let actor = self.actor.id;
+        self.rekey(
+            key_file,
+            |conn, schema, signer| {
+                let changed = conn.execute(
+                    &format!("UPDATE {schema}.listener SET active = 0 WHERE id = ?1 AND active = 1"),
+                    [target.id.0],
+                )?;
+                if changed == 0 {
+                    return Err(StoreError::Deactivated(target.login.clone()));
+                }
+                pass_root(conn, schema, signer, actor, taken_over.root)?;
+                let deactivated = AuditAction::ListenerDeactivated;
+                audit::append_in(
+                    conn,
+                    schema,
+                    signer,
+                    Some(actor),
+                    deactivated,
+                    ObjectKind::Listener,
+                    Some(target.id.0),
+                )?;
+                audit::append_in(
+                    conn,
+                    schema,
+                    signer,
+                    Some(actor),
+                    AuditAction::Rekeyed,
+                    ObjectKind::Database,
+                    None,
+                )
+            },
+            progress,
+        )
     }
 
     /// Sets the passphrase of `login`: one's own (the same keys, resealed; the endorsement
-    /// stays), or anyone's for a supervisor (a reset: new key pairs, endorsed by the actor; the
-    /// old public keys stay pinned as history).
+    /// stays), or anyone's for a supervisor (a reset: new key pairs, endorsed by the actor, the
+    /// old public keys kept as history, and the database re-keyed so that the old slot, kept
+    /// anywhere, opens nothing of it).
     pub fn set_passphrase(&mut self, login: &str, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
+        self.set_passphrase_with(login, passphrase, kdf, &|_, _| {}).map(drop)
+    }
+
+    /// [`Store::set_passphrase`]; a reset tells `progress` how far the re-encryption is and
+    /// returns what its re-key did.
+    pub fn set_passphrase_with(
+        &mut self,
+        login: &str,
+        passphrase: &str,
+        kdf: KdfParams,
+        progress: Progress<'_>,
+    ) -> StoreResult<Option<RekeyReport>> {
         let target = self.listener_by_login(login)?;
         let own = target.id == self.actor.id;
         if !own {
@@ -196,10 +226,11 @@ impl Store {
         }
         check_passphrase(passphrase, login, &target.display_name).map_err(StoreError::WeakPassphrase)?;
         self.require_writable()?;
+        self.follow_rekey()?;
         if own {
-            self.change_own_passphrase(passphrase, kdf)
+            self.change_own_passphrase(passphrase, kdf).map(|()| None)
         } else {
-            self.reset_passphrase(&target, passphrase, kdf)
+            self.reset_passphrase(&target, passphrase, kdf, progress).map(Some)
         }
     }
 
@@ -219,7 +250,9 @@ impl Store {
                 ));
             }
         };
+        self.follow_rekey()?;
         let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
+        still_the_opened_file(&self.db_path, &self.salt)?;
         audit::append(
             &tx,
             Some(self.actor.id),
@@ -234,10 +267,15 @@ impl Store {
         Ok(())
     }
 
-    /// New keys for `target`, in three steps so that a crash at any point leaves a slot that
-    /// opens: the new public keys pinned as pending, then the key file, then the keys made
-    /// current (a crash before that is finished by the next unlock).
-    fn reset_passphrase(&mut self, target: &Listener, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
+    /// New keys for `target`, endorsed by the actor, pinned in the re-keyed copy of the
+    /// database in the same step as the new data key.
+    fn reset_passphrase(
+        &mut self,
+        target: &Listener,
+        passphrase: &str,
+        kdf: KdfParams,
+        progress: Progress<'_>,
+    ) -> StoreResult<RekeyReport> {
         self.endorsing_key()?;
         let keys = AccountKeys::generate()?;
         let public = keys.public();
@@ -245,37 +283,38 @@ impl Store {
         let _slots = KeyFile::lock(&key_path)?;
         let mut key_file = KeyFile::load(&key_path)?;
         let taken_over = self.take_over_endorsements(&mut key_file, target)?;
-        self.write(|tx, actor| {
-            pins::remove_pending(tx, target.id)?;
-            pins::insert_pending(tx, target.id, &public)?;
-            if let Some(signing_key) = taken_over.root {
-                pins::set_root(tx, actor.id, &signing_key)?;
-                audit::append(
-                    tx,
-                    Some(actor.id),
-                    AuditAction::RootPassed,
-                    ObjectKind::Listener,
-                    Some(actor.id.0),
-                )?;
-            }
-            Ok(())
-        })?;
         let mut slot = Slot::seal(target.id, &target.login, target.role, passphrase, kdf, &keys, &self.key)?;
         let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
         slot.endorse(self.actor.id, signer);
         key_file.set_slot(slot);
-        bind(&mut key_file, &self.db_path)?;
-        key_file.save()?;
-        self.write(|tx, actor| {
-            pins::make_current(tx, target.id, &public)?;
-            audit::append(
-                tx,
-                Some(actor.id),
-                AuditAction::PassphraseReset,
-                ObjectKind::Listener,
-                Some(target.id.0),
-            )
-        })
+        let actor = self.actor.id;
+        self.rekey(
+            key_file,
+            |conn, schema, signer| {
+                pins::replace_current_in(conn, schema, target.id, &public)?;
+                pass_root(conn, schema, signer, actor, taken_over.root)?;
+                let reset = AuditAction::PassphraseReset;
+                audit::append_in(
+                    conn,
+                    schema,
+                    signer,
+                    Some(actor),
+                    reset,
+                    ObjectKind::Listener,
+                    Some(target.id.0),
+                )?;
+                audit::append_in(
+                    conn,
+                    schema,
+                    signer,
+                    Some(actor),
+                    AuditAction::Rekeyed,
+                    ObjectKind::Database,
+                    None,
+                )
+            },
+            progress,
+        )
     }
 
     /// A supervisor vouches for the slot of `login` as it is: a slot converted from version 1
@@ -292,6 +331,7 @@ impl Store {
         }
         self.require_writable()?;
         self.endorsing_key()?;
+        self.follow_rekey()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
         let mut key_file = KeyFile::load(&key_path)?;
@@ -312,7 +352,9 @@ impl Store {
         let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
         slot.endorse(self.actor.id, signer);
         let fingerprint = fingerprint(&slot.keys.signing_key);
+        self.follow_rekey()?;
         let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
+        still_the_opened_file(&self.db_path, &self.salt)?;
         audit::append(
             &tx,
             Some(self.actor.id),
@@ -363,6 +405,27 @@ impl Store {
         taken_over.root = root_passes.then_some(actor_key);
         Ok(taken_over)
     }
+}
+
+/// Records, in the database attached as `schema`, that the root passed to `actor`.
+fn pass_root(
+    conn: &Connection,
+    schema: &str,
+    signer: Option<audit::Signer<'_>>,
+    actor: ListenerId,
+    signing_key: Option<[u8; 32]>,
+) -> StoreResult<()> {
+    let Some(signing_key) = signing_key else { return Ok(()) };
+    pins::set_root_in(conn, schema, actor, &signing_key)?;
+    audit::append_in(
+        conn,
+        schema,
+        signer,
+        Some(actor),
+        AuditAction::RootPassed,
+        ObjectKind::Listener,
+        Some(actor.0),
+    )
 }
 
 /// What [`Store::take_over_endorsements`] changed.

@@ -270,12 +270,14 @@ impl Store {
         })();
         // The copy has its own salt, which its key file names.
         let verified = verified.and_then(|counts| Ok((counts, super::keyslots::database_salt(&temp)?)));
+        // The copy's connection is closed: its log, emptied into it, and its index are not kept.
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
+        }
         let ((calls, files), salt) = match verified {
             Ok(verified) => verified,
             Err(err) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
-                }
+                let _ = std::fs::remove_file(&temp);
                 return Err(err);
             }
         };

@@ -19,6 +19,7 @@ mod listeners;
 mod maintenance;
 mod pins;
 pub mod presence;
+mod rekey;
 mod retention;
 mod rows;
 mod schema;
@@ -42,9 +43,10 @@ pub use crate::domain::Access;
 pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
 pub use error::{StoreError, StoreResult, THE_DATABASE};
-pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, PublicKeys, Slot};
+pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, PublicKeys, Slot, Unwrapped};
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use pins::SlotProblem;
+pub use rekey::{RekeyReport, next_database_path, next_key_file_path};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use summary::{AuditHead, ScopeRequest};
 
@@ -85,6 +87,9 @@ pub struct Store {
     keys: Option<AccountKeys>,
     /// Files a search has shown with text since the unlock, already in the audit log.
     shown_in_search: std::collections::HashSet<crate::domain::FileId>,
+    /// The salt of the file this connection opened: a re-key by another terminal puts a file
+    /// with another salt at the same path (`rekey`).
+    salt: [u8; keyslots::DATABASE_SALT_LEN],
 }
 
 impl Store {
@@ -116,6 +121,7 @@ impl Store {
             }
         }
         let (conn, actor) = result?;
+        let salt = keyslots::database_salt(db_path)?;
         Ok(Store {
             conn,
             db_path: db_path.to_owned(),
@@ -124,6 +130,7 @@ impl Store {
             access: Access::ReadWrite,
             keys: Some(keys),
             shown_in_search: Default::default(),
+            salt,
         })
     }
 
@@ -180,13 +187,14 @@ impl Store {
             (false, true) => return Err(StoreError::DatabaseMissing(db_path.to_owned())),
             (true, true) => {}
         }
+        recover_interrupted_rekey(db_path)?;
         let key_file = KeyFile::load(&key_path)?;
         if !key_file.slots().iter().any(|slot| slot.login() == login) {
             return Err(StoreError::UnknownListener(login.to_owned()));
         }
         // Counted as a failure before it is tried (see `throttle::begin`), cleared if right.
         throttle::begin(&key_path, login, Utc::now()).map_err(StoreError::TooSoon)?;
-        let (id, key, keys) = match key_file.unlock(login, passphrase) {
+        let (id, mut key, keys) = match key_file.unlock(login, passphrase) {
             Err(StoreError::WrongPassphrase) => return Err(StoreError::WrongPassphrase),
             Ok(keyslots::Unwrapped::Legacy { id, key }) => (id, key, None),
             Ok(keyslots::Unwrapped::Current { id, key, keys }) => (id, key, Some(*keys)),
@@ -200,9 +208,32 @@ impl Store {
         if std::fs::metadata(db_path).is_ok_and(|m| m.len() == 0) {
             return Err(StoreError::DatabaseDamaged("the database file is empty (0 bytes)".into()));
         }
+        // No re-key may replace the file while this connection is made (a terminal opening the
+        // database in the middle of one waits for it, then says "busy"); on read-only media
+        // there is no lock to take, and nobody re-keys there.
+        let no_rekey = match KeyFile::lock(&key_path) {
+            Ok(lock) => Some(lock),
+            Err(StoreError::Locked) => return Err(StoreError::Locked),
+            Err(_) => None,
+        };
+        if no_rekey.is_some() {
+            recover_interrupted_rekey_locked(db_path)?;
+            // Re-keyed since the slot was opened: the same account's slot holds the new key.
+            let now_file = KeyFile::load(&key_path)?;
+            if now_file.database_salt() != key_file.database_salt() {
+                key = match (now_file.slot(id), &keys) {
+                    (Some(KeySlot::Current(slot)), Some(keys)) if slot.keys == keys.public() => {
+                        keys.open_wrapped(slot).ok_or(StoreError::AccessRevoked)?
+                    }
+                    _ => return Err(StoreError::AccessRevoked),
+                };
+            }
+        }
         // Before SQLite replays the log and silently drops what follows a damaged frame.
         wal::check(db_path).map_err(StoreError::DatabaseDamaged)?;
         let (mut conn, access) = connect(db_path, &key)?;
+        let salt = keyslots::database_salt(db_path)?;
+        drop(no_rekey);
         prepare_schema(&mut conn, access, db_path)?;
         let listener = listeners::get(&conn, id)?
             .filter(|l| l.login == login)
@@ -226,6 +257,7 @@ impl Store {
             access,
             keys,
             shown_in_search: Default::default(),
+            salt,
         };
         if access == Access::ReadWrite {
             if store.keys.is_none() {
@@ -283,8 +315,14 @@ impl Store {
         self.access
     }
 
-    /// Changes whenever another connection (another terminal) commits to the file.
-    pub fn data_version(&self) -> StoreResult<i64> {
+    /// Changes whenever another connection (another terminal) commits to the file. Polled by
+    /// the terminal: it is also where a re-key by another terminal is followed (the new file
+    /// opened with this account's own slot), or found to have withdrawn this account's access
+    /// (`StoreError::AccessRevoked`).
+    pub fn data_version(&mut self) -> StoreResult<i64> {
+        if self.access != Access::ReadOnly {
+            self.follow_rekey()?;
+        }
         Ok(self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
     }
 
@@ -327,7 +365,9 @@ impl Store {
     /// are signed by the actor.
     fn write<T>(&mut self, change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>) -> StoreResult<T> {
         self.require_writable()?;
+        self.follow_rekey()?;
         let tx = audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
+        rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)
@@ -335,8 +375,13 @@ impl Store {
 
     /// An IMMEDIATE transaction whose audit entries the actor signs, for a change that must
     /// also do something else (write the key file) before it commits.
+    /// A write transaction signed by the actor, on the file this session opened: after another
+    /// terminal's re-key, this one follows it first (or says "busy" while it runs).
     fn begin(&mut self) -> StoreResult<audit::Tx<'_>> {
-        audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))
+        self.follow_rekey()?;
+        let tx = audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
+        rekey::still_the_opened_file(&self.db_path, &self.salt)?;
+        Ok(tx)
     }
 }
 
@@ -344,6 +389,30 @@ impl Store {
 /// signing key yet.
 fn signer_of<'k>(actor: &Actor, keys: Option<&'k AccountKeys>) -> Option<audit::Signer<'k>> {
     keys.map(|keys| audit::Signer { id: actor.id, key: keys.signer() })
+}
+
+/// Finishes or undoes, under the key file's lock, a re-key a crash interrupted (`rekey`).
+/// Nothing to do, and nothing locked, when it left nothing behind; "busy" at once, rather than
+/// a wait, when the lock is held: a re-key is under way.
+fn recover_interrupted_rekey(db_path: &Path) -> StoreResult<()> {
+    if !rekey_leftovers(db_path) {
+        return Ok(());
+    }
+    let Some(_slots) = KeyFile::try_lock(&KeyFile::path_for(db_path))? else {
+        return Err(StoreError::Locked);
+    };
+    rekey::recover(db_path)
+}
+
+/// The same, for a caller that holds the lock.
+fn recover_interrupted_rekey_locked(db_path: &Path) -> StoreResult<()> {
+    if rekey_leftovers(db_path) { rekey::recover(db_path) } else { Ok(()) }
+}
+
+fn rekey_leftovers(db_path: &Path) -> bool {
+    [rekey::next_key_file_path(db_path), rekey::next_database_path(db_path)]
+        .iter()
+        .any(|path| std::fs::symlink_metadata(path).is_ok())
 }
 
 /// A connection for reading and writing where that is possible; otherwise, for reading only

@@ -119,6 +119,36 @@ pub(super) fn remove_pending(conn: &Connection, listener: ListenerId) -> StoreRe
     Ok(conn.execute("DELETE FROM listener_key WHERE listener_id = ?1 AND since IS NULL", [listener.0])?)
 }
 
+/// In the database attached as `schema` (a re-key's new copy), in one step: `listener`'s
+/// current keys retired, `keys` current from now.
+pub(super) fn replace_current_in(
+    conn: &Connection,
+    schema: &str,
+    listener: ListenerId,
+    keys: &PublicKeys,
+) -> StoreResult<()> {
+    let now = now_micros();
+    conn.execute(
+        &format!("DELETE FROM {schema}.listener_key WHERE listener_id = ?1 AND since IS NULL"),
+        [listener.0],
+    )?;
+    conn.execute(
+        &format!(
+            "UPDATE {schema}.listener_key SET until = ?2
+             WHERE listener_id = ?1 AND since IS NOT NULL AND until IS NULL"
+        ),
+        params![listener.0, now],
+    )?;
+    conn.execute(
+        &format!(
+            "INSERT INTO {schema}.listener_key (listener_id, signing_key, box_key, created_at, since)
+             VALUES (?1, ?2, ?3, ?4, ?4)"
+        ),
+        params![listener.0, keys.signing_key.as_slice(), keys.box_key.as_slice(), now],
+    )?;
+    Ok(())
+}
+
 pub(super) fn root(conn: &Connection) -> StoreResult<Option<Root>> {
     Ok(conn
         .prepare_cached("SELECT listener_id, signing_key FROM centre_root ORDER BY id DESC LIMIT 1")?
@@ -127,8 +157,17 @@ pub(super) fn root(conn: &Connection) -> StoreResult<Option<Root>> {
 }
 
 pub(super) fn set_root(conn: &Connection, listener: ListenerId, signing_key: &[u8; 32]) -> StoreResult<()> {
+    set_root_in(conn, "main", listener, signing_key)
+}
+
+pub(super) fn set_root_in(
+    conn: &Connection,
+    schema: &str,
+    listener: ListenerId,
+    signing_key: &[u8; 32],
+) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO centre_root (listener_id, signing_key, since) VALUES (?1, ?2, ?3)",
+        &format!("INSERT INTO {schema}.centre_root (listener_id, signing_key, since) VALUES (?1, ?2, ?3)"),
         params![listener.0, signing_key.as_slice(), now_micros()],
     )?;
     Ok(())

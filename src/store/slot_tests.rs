@@ -104,10 +104,11 @@ fn a_reset_gives_new_keys_keeps_the_old_ones_as_history_and_ones_own_change_keep
     Store::open(&db, "camille", "cinq cerises rouges").unwrap();
 }
 
-/// A reset stopped after the key file was written, before its keys were made current: the
-/// next unlock opens with the new passphrase and finishes it.
+/// New keys for an existing account without a re-key (a version-1 slot's conversion) go
+/// pending, key file, current. Stopped after either of the first two steps, the next unlock
+/// finishes the change or drops it, and the slot in the key file opens.
 #[test]
-fn a_reset_stopped_at_any_step_leaves_a_slot_that_opens() {
+fn new_keys_stopped_at_any_step_leave_a_slot_that_opens() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.db");
     let mut store = create(&db);

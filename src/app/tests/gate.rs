@@ -192,3 +192,16 @@ fn the_first_run_form_refuses_easy_passphrases_and_control_characters_in_french(
     let effects = submit_setup(&mut app, "coord", "Coordination", "trois pommes vertes sous la pluie");
     assert!(matches!(effects.as_slice(), [Effect::CreateDatabase { .. }]), "{effects:?}");
 }
+
+/// Another terminal re-keyed the database and this account's slot no longer opens it: the
+/// screen locks at once, nothing of a caller is shown, and the unlock screen says why.
+#[test]
+fn access_withdrawn_by_a_rekey_locks_the_screen_and_says_why() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "en cours");
+    app.apply(Reply::Revoked("Votre accès a changé".into()));
+    assert!(!app.is_unlocked());
+    let Some(Gate::Unlock(form)) = &app.gate else { panic!("the unlock screen") };
+    assert!(form.message.as_ref().is_some_and(|m| format!("{m:?}").contains("Votre accès a changé")));
+}

@@ -30,6 +30,19 @@ impl KeyFile {
     /// Waits for the key file's lock (at most [`LOCK_WAIT`]), for a change to slots that
     /// belongs with a change to the database: the caller holds it across both.
     pub fn lock(key_path: &Path) -> StoreResult<KeyFileLock> {
+        Self::lock_within(key_path, LOCK_WAIT)
+    }
+
+    /// The key file's lock if nobody holds it now, without waiting.
+    pub fn try_lock(key_path: &Path) -> StoreResult<Option<KeyFileLock>> {
+        match Self::lock_within(key_path, std::time::Duration::ZERO) {
+            Ok(lock) => Ok(Some(lock)),
+            Err(StoreError::Locked) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn lock_within(key_path: &Path, wait: std::time::Duration) -> StoreResult<KeyFileLock> {
         use std::os::unix::fs::OpenOptionsExt;
         use std::os::unix::io::AsRawFd;
         let path = Self::lock_path_for(key_path);
@@ -41,7 +54,7 @@ impl KeyFile {
             .mode(0o600)
             .open(&path)
             .map_err(|e| StoreError::io(path.display().to_string(), e))?;
-        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        let deadline = std::time::Instant::now() + wait;
         loop {
             // Released by the kernel when the file is closed, including by a killed process.
             if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
@@ -51,7 +64,7 @@ impl KeyFile {
             if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
                 return Err(StoreError::io(path.display().to_string(), err));
             }
-            if std::time::Instant::now() > deadline {
+            if std::time::Instant::now() >= deadline {
                 return Err(StoreError::Locked);
             }
             std::thread::sleep(std::time::Duration::from_millis(20));

@@ -210,6 +210,13 @@ impl AccountKeys {
         &self.signing
     }
 
+    /// The data key that `slot` (this account's) wraps: how a session follows a re-key made
+    /// by another terminal without asking for the passphrase again.
+    pub(in crate::store) fn open_wrapped(&self, slot: &Slot) -> Option<DataKey> {
+        let key = self.unseal(&slot.wrapped_key).filter(|key| key.len() == KEY_LEN)?;
+        Some(DataKey::from_slice(&key))
+    }
+
     /// Opens a sealed box addressed to this account.
     fn unseal(&self, sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         with_box_secret(&self.box_secret, |secret| secret.unseal(sealed).ok().map(Zeroizing::new))
