@@ -18,12 +18,13 @@ use zeroize::Zeroizing;
 
 use permanence::app::App;
 use permanence::app::effect::Effect;
-use permanence::config::{Config, Language};
+use permanence::config::Config;
 use permanence::demo;
 use permanence::export::{SummaryFormat, write_summary};
+use permanence::i18n::Language;
 use permanence::i18n::Strings;
+use permanence::runner::Runner;
 use permanence::store::{KdfParams, KeyFile, ScopeRequest, Store};
-use permanence::terminal::Runner;
 use permanence::ui;
 
 struct Options {
@@ -187,7 +188,7 @@ fn main() {
         total.saturating_sub(kdf).as_secs_f64() * 1000.0
     );
     // Dismiss the start-up popups (shift, handover).
-    while app.session.as_ref().is_some_and(|s| !s.modals.is_empty()) {
+    while app.session.as_ref().is_some_and(|s| !s.popups.is_empty()) {
         let effects = app.handle_key(Bench::key(KeyCode::Enter));
         runner.run_all(&mut app, effects);
     }

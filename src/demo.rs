@@ -10,10 +10,11 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::domain::call::{CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
+use crate::domain::assessment::Situation;
+use crate::domain::assessment::{Rud, RudLevel};
+use crate::domain::call::{CallRecord, CallType, NewCall, Outcome};
 use crate::domain::callback::{Assignee, Attempt, AttemptResult, NewCallback, PhoneNumber, Priority};
 use crate::domain::caller_file::{AgeBand, CallerRelation, Closure, Departement, FileProfile, Gender};
-use crate::domain::emergency::Situation;
 use crate::domain::listener::Role;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{FileId, ListenerId, Timestamp};

@@ -6,16 +6,25 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::app::action::Action;
-use crate::config::Language;
-use crate::domain::call::{CallType, Outcome, Rud, RudLevel};
+use crate::domain::assessment::Situation;
+use crate::domain::assessment::{Rud, RudLevel};
+use crate::domain::call::{CallType, Outcome};
 use crate::domain::callback::{AttemptResult, CallbackStatus, Priority};
-use crate::domain::caller_file::BadFileCode;
 use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileStatus, Gender};
-use crate::domain::emergency::{Channel, Rule, Situation};
-use crate::domain::listener::{DisplayNameError, LoginError};
+use crate::domain::emergency::{Channel, Rule};
+
 use crate::domain::passphrase::{MIN_CHARS, WeakPassphrase};
 use crate::domain::prompt::PromptOutcome;
+use crate::keymap::Action;
+
+/// The interface's language: French unless the configuration says `language = "en"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Fr,
+    En,
+}
 
 macro_rules! strings {
     ($($field:ident),+ $(,)?) => {
@@ -45,6 +54,12 @@ macro_rules! section {
         }
     };
 }
+
+mod cli;
+mod phrase;
+
+pub use cli::CliStrings;
+pub use phrase::Phrase;
 
 strings!(
     language_name,
@@ -384,256 +399,12 @@ strings!(
     end_shift_handover,
     end_shift_hint,
     end_shift_closing,
+    help_notes,
+    help_popup,
+    help_supervisor,
     end_shift_of_title,
     shift_of_ended,
     shift_of_ended_no_export,
-);
-
-section!(
-    /// What the command line says and every error a person reads, from the `[cli]` table.
-    CliStrings {
-        cause_separator,
-        no_hardening,
-        no_home,
-        needs_a_terminal,
-        cannot_open,
-        not_a_file_url,
-        which_account,
-        passphrase_for,
-        new_passphrase_for,
-        passphrase_again,
-        passphrases_differ,
-        no_passphrase_chosen,
-        passphrase_unreadable,
-        stdin_unreadable,
-        stdin_ended,
-        stdout_unwritable,
-        login_length,
-        login_character,
-        empty_display_name,
-        control_in_display_name,
-        login_taken,
-        own_account,
-        bad_file_code,
-        no_file_code,
-        no_shift,
-        hold_needs_reason,
-        hold_already,
-        hold_none,
-        period_backwards,
-        retention_not_set,
-        setting_out_of_bounds,
-        forbidden,
-        what_close_shift,
-        what_call_on_other_shift,
-        what_change_other_call,
-        what_export_file,
-        what_legal_hold,
-        what_export_period,
-        what_export_other_shift,
-        what_export_notes,
-        what_add_account,
-        what_deactivate,
-        what_reset_passphrase,
-        what_backup,
-        what_purge,
-        what_reassign,
-        what_reschedule_other,
-        what_bulk,
-        what_settings,
-        what_endorse_slot,
-        store_not_found,
-        store_already_exists,
-        store_key_file_missing,
-        store_database_missing,
-        store_key_file_damaged,
-        store_wrong_passphrase,
-        store_unknown_account,
-        store_deactivated,
-        store_damaged,
-        store_too_new,
-        store_busy,
-        store_read_only,
-        store_disk_full,
-        store_conflict,
-        store_file_changed,
-        store_slot_refused,
-        store_access_revoked,
-        store_sqlite,
-        internal_error,
-        io_not_found,
-        io_permission,
-        io_exists,
-        io_disk_full,
-        io_read_only,
-        io_is_a_folder,
-        io_invalid,
-        cannot_write,
-        out_terminal,
-        export_folder,
-        encrypting,
-        out_store_file,
-        out_link,
-        out_not_regular,
-        kind_folder,
-        kind_fifo,
-        kind_device,
-        kind_socket,
-        out_no_folder,
-        out_companion,
-        out_not_export,
-        config_unreadable,
-        config_file,
-        config_not_utf8,
-        config_at,
-        config_at_key,
-        config_at_table,
-        config_in_table,
-        config_at_line,
-        config_at_least,
-        config_at_most,
-        config_in_call_shorter,
-        config_no_theme,
-        config_empty_theme,
-        config_theme_twice,
-        config_bad_time,
-        config_preset_one_of,
-        config_bad_recipient,
-        config_unknown_key,
-        config_unknown_value,
-        config_missing_key,
-        config_wrong_type,
-        config_bad_value,
-        config_syntax,
-        config_not_a_zone,
-        override_number,
-        override_rule,
-        override_number_blank,
-        override_needs,
-        override_life_risk_stays,
-        override_kind_stays,
-        override_channel_stays,
-        override_empty,
-        override_asks_rud_stays,
-        override_no_condition,
-        override_never_holds,
-        override_drops_condition,
-        override_no_number,
-        override_unknown_number,
-        override_keeps_number,
-        keys_unknown_context,
-        keys_unknown_key,
-        keys_unknown_action,
-        keys_needed_by_notes,
-        keys_card_stays,
-        keys_builtin,
-        init_creating,
-        init_first_account,
-        init_created,
-        init_retention,
-        init_back_up_both,
-        demo_exists,
-        demo_rebuild,
-        demo_building,
-        demo_database,
-        demo_accounts,
-        demo_passphrase,
-        demo_open_with,
-        demo_retention,
-        demo_not_demo,
-        count_pending,
-        count_pending_one,
-        count_handovers,
-        count_handovers_one,
-        count_faults,
-        count_faults_one,
-        count_recipients,
-        count_recipients_one,
-        listener_added,
-        account_active,
-        account_deactivated,
-        listener_deactivated,
-        passphrase_changed,
-        rekey_progress,
-        passphrase_reset,
-        rekeyed,
-        rekey_removed_version_1,
-        check_fault,
-        check_running,
-        check_read_only,
-        check_disk_full,
-        check_ok,
-        check_audit_head,
-        init_root_key,
-        endorsed,
-        endorsed_fingerprint,
-        check_note,
-        check_root_key,
-        check_no_root_key,
-        check_settings,
-        check_retention_not_set,
-        check_faults,
-        check_integrity,
-        check_cipher,
-        check_foreign_key,
-        check_progress_signatures,
-        check_entries,
-        check_entries_one,
-        check_predating,
-        check_predating_one,
-        check_signatures_all,
-        check_signatures_predating,
-        check_audit_signature,
-        signature_not_its_actor,
-        signature_mismatch,
-        signature_missing,
-        check_audit_altered,
-        check_audit_unlinked,
-        check_key_file,
-        check_key_file_unreadable,
-        slot_fault,
-        slot_legacy_note,
-        slot_no_account,
-        slot_deactivated,
-        slot_other_login,
-        slot_legacy_after_conversion,
-        slot_not_pinned,
-        slot_role,
-        slot_not_endorsed,
-        slot_bad_endorsement,
-        account_without_slot,
-        unknown_setting,
-        setting_not_set,
-        setting_config_differs,
-        backup_written,
-        queue_overdue,
-        queue_due_soon,
-        file_written,
-        hold_set,
-        hold_lifted,
-        purge_would,
-        purge_done,
-        bad_date,
-        period_backwards_days,
-        no_open_shift,
-        no_closed_shift,
-        bad_shift_arg,
-        export_written,
-        export_written_encrypted,
-        kind_integer,
-        kind_number,
-        kind_text,
-        kind_boolean,
-        kind_list,
-        kind_table,
-        kind_date,
-        kind_with_value,
-        as_written,
-        config_out_of_range,
-        not_a_regular_file,
-        too_large,
-        the_database,
-    }
 );
 
 impl Strings {
@@ -791,244 +562,9 @@ impl Strings {
     }
 }
 
-/// A sentence of [`Strings`] with its values, said in the reader's language when it is shown.
-/// Errors made where the language is not known (the store, the export writer, the
-/// configuration being read) carry one; the command line and the terminal say it in the
-/// configured language. Its `Display` is the English sentence (for tests and `Debug`).
-#[derive(Clone)]
-pub struct Phrase {
-    template: fn(&Strings) -> &String,
-    values: Vec<(&'static str, Part)>,
-    /// What went wrong beneath, when the phrase says what could not be done ("cannot write
-    /// FILE" because the disk is full): said after it.
-    cause: Option<std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>>,
-}
-
-#[derive(Clone)]
-enum Part {
-    Text(String),
-    Phrase(Phrase),
-}
-
-impl Phrase {
-    /// `Phrase::new(|s| &s.cli.no_shift).with("shift", id)`.
-    pub fn new(template: fn(&Strings) -> &String) -> Phrase {
-        Phrase { template, values: Vec::new(), cause: None }
-    }
-
-    /// Fills `{name}` with `value` as it is (a path, a login, a number).
-    pub fn with(mut self, name: &'static str, value: impl std::fmt::Display) -> Phrase {
-        self.values.push((name, Part::Text(value.to_string())));
-        self
-    }
-
-    /// Fills `{name}` with another sentence, said in the same language.
-    pub fn with_phrase(mut self, name: &'static str, value: Phrase) -> Phrase {
-        self.values.push((name, Part::Phrase(value)));
-        self
-    }
-
-    /// The failure beneath this one.
-    pub fn because(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Phrase {
-        self.cause = Some(std::sync::Arc::new(cause));
-        self
-    }
-
-    /// The sentence alone, without its cause.
-    pub fn say(&self, s: &Strings) -> String {
-        let values: Vec<(&str, String)> = self
-            .values
-            .iter()
-            .map(|(name, part)| {
-                let value = match part {
-                    Part::Text(text) => text.clone(),
-                    Part::Phrase(phrase) => phrase.say(s),
-                };
-                (*name, value)
-            })
-            .collect();
-        let values: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        s.fill((self.template)(s), &values)
-    }
-}
-
-/// The domain's refusals, in words.
-impl Phrase {
-    pub fn bad_display_name(error: &DisplayNameError) -> Phrase {
-        match error {
-            DisplayNameError::Empty => Phrase::new(|s| &s.cli.empty_display_name),
-            DisplayNameError::Control(c) => {
-                Phrase::new(|s| &s.cli.control_in_display_name).with("code", format!("U+{:04X}", *c as u32))
-            }
-        }
-    }
-
-    pub fn bad_login(error: &LoginError) -> Phrase {
-        match error {
-            LoginError::Length(length) => Phrase::new(|s| &s.cli.login_length).with("length", length),
-            LoginError::Character(c) => {
-                Phrase::new(|s| &s.cli.login_character).with("found", format!("{c:?}"))
-            }
-        }
-    }
-
-    pub fn bad_file_code(error: &BadFileCode) -> Phrase {
-        Phrase::new(|s| &s.cli.bad_file_code).with("code", format!("{:?}", error.0))
-    }
-}
-
-impl std::fmt::Display for Phrase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.say(Strings::get(Language::En)))
-    }
-}
-
-impl std::fmt::Debug for Phrase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Phrase({self})")
-    }
-}
-
-impl std::error::Error for Phrase {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.cause.as_deref().map(|cause| cause as &(dyn std::error::Error + 'static))
-    }
-}
-
 fn parse(text: &str) -> Strings {
     toml::from_str(text).unwrap_or_else(|e| panic!("built-in UI strings: {e}"))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn all_actions() -> Vec<Action> {
-        let keymap: BTreeMap<String, BTreeMap<String, String>> =
-            toml::from_str(include_str!("../assets/keymap.toml")).unwrap();
-        keymap.values().flat_map(|keys| keys.values()).filter_map(|a| Action::parse(a)).collect()
-    }
-
-    #[test]
-    fn both_languages_label_every_word_and_action() {
-        for language in [Language::Fr, Language::En] {
-            let s = Strings::get(language);
-            let check = |kind: &str, words: Vec<&str>| {
-                for word in words {
-                    assert!(
-                        s.labels.get(kind).is_some_and(|w| w.contains_key(word)),
-                        "{}: no label for {kind}.{word}",
-                        s.language_name
-                    );
-                }
-            };
-            check("call_type", CallType::ALL.iter().map(|v| v.as_str()).collect());
-            check("outcome", Outcome::ALL.iter().map(|v| v.as_str()).collect());
-            check("priority", Priority::ALL.iter().map(|v| v.as_str()).collect());
-            check("age_band", AgeBand::ALL.iter().map(|v| v.as_str()).collect());
-            check("gender", Gender::ALL.iter().map(|v| v.as_str()).collect());
-            check("relation", CallerRelation::ALL.iter().map(|v| v.as_str()).collect());
-            check("channel", Channel::ALL.iter().map(|v| v.as_str()).collect());
-            check("situation", Situation::ALL.iter().map(|v| v.as_str()).collect());
-            check("prompt_outcome", PromptOutcome::ALL.iter().map(|v| v.as_str()).collect());
-            check("file_event", FileEventKind::ALL.iter().map(|v| v.as_str()).collect());
-            check("file_status", FileStatus::ALL.iter().map(|v| v.as_str()).collect());
-            check("callback_status", CallbackStatus::ALL.iter().map(|v| v.as_str()).collect());
-            check("attempt_result", AttemptResult::ALL.iter().map(|v| v.as_str()).collect());
-            check(
-                "passphrase_weakness",
-                crate::domain::passphrase::Weakness::ALL.iter().map(|v| v.as_str()).collect(),
-            );
-            for action in all_actions() {
-                assert!(
-                    s.actions.contains_key(&action.name()),
-                    "{}: no text for action {action:?}",
-                    s.language_name
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn counts_agree_with_their_noun() {
-        let fr = Strings::get(Language::Fr);
-        let en = Strings::get(Language::En);
-        assert_eq!(fr.count(0, &fr.count_calls_one, &fr.count_calls), "0 appel");
-        assert_eq!(fr.count(1, &fr.count_calls_one, &fr.count_calls), "1 appel");
-        assert_eq!(fr.count(2, &fr.count_calls_one, &fr.count_calls), "2 appels");
-        assert_eq!(en.count(0, &en.count_calls_one, &en.count_calls), "0 calls");
-        assert_eq!(en.count(1, &en.count_calls_one, &en.count_calls), "1 call");
-        for s in [fr, en] {
-            let templates = [&s.file_history, &s.callback_attempts, &s.repeat_calls, &s.supervisor_calls];
-            assert!(templates.iter().all(|t| !t.contains("(s)")), "{}", s.language_name);
-        }
-    }
-
-    /// Both languages fill the same `{names}` in each sentence: a name missing from one would
-    /// show as "{path}" to its readers, or leave out what the other says.
-    #[test]
-    fn both_languages_use_the_same_placeholders() {
-        fn names(text: &str) -> std::collections::BTreeSet<String> {
-            text.split('{')
-                .skip(1)
-                .filter_map(|rest| rest.split_once('}'))
-                .map(|(n, _)| n.to_owned())
-                .collect()
-        }
-        fn strings_of(table: &toml::Table, prefix: &str, out: &mut BTreeMap<String, String>) {
-            for (key, value) in table {
-                match value {
-                    toml::Value::String(text) => drop(out.insert(format!("{prefix}{key}"), text.clone())),
-                    toml::Value::Table(inner) => strings_of(inner, &format!("{prefix}{key}."), out),
-                    _ => {}
-                }
-            }
-        }
-        let mut fr = BTreeMap::new();
-        let mut en = BTreeMap::new();
-        strings_of(&include_str!("../assets/strings.fr.toml").parse().unwrap(), "", &mut fr);
-        strings_of(&include_str!("../assets/strings.en.toml").parse().unwrap(), "", &mut en);
-        assert_eq!(fr.keys().collect::<Vec<_>>(), en.keys().collect::<Vec<_>>(), "the same sentences");
-        let differ: Vec<&String> = fr.keys().filter(|key| names(&fr[*key]) != names(&en[*key])).collect();
-        assert!(differ.is_empty(), "placeholders differ in {differ:?}");
-    }
-
-    #[test]
-    fn a_phrase_is_said_in_the_language_asked_with_its_parts() {
-        let refused =
-            Phrase::new(|s| &s.cli.forbidden).with_phrase("what", Phrase::new(|s| &s.cli.what_backup));
-        assert_eq!(
-            refused.say(Strings::get(Language::Fr)),
-            "seule la coordination peut faire une sauvegarde"
-        );
-        assert_eq!(refused.to_string(), "only a supervisor can take a backup");
-    }
-
-    #[test]
-    fn a_weak_passphrase_is_explained_in_our_words_never_in_zxcvbns() {
-        use crate::domain::passphrase::check_passphrase;
-        let fr = Strings::get(Language::Fr);
-        let en = Strings::get(Language::En);
-        for passphrase in ["aaaaaaaaaaab", "abababababab", "1234567890123", "motdepasse12345"] {
-            let weak = check_passphrase(passphrase, "ana", "Ana").unwrap_err();
-            let text = fr.weak_passphrase(&weak);
-            assert!(text.starts_with("Phrase de passe trop facile à deviner : elle "), "{text}");
-            assert!(text.ends_with("aident peu."), "{text}");
-            let english = zxcvbn::zxcvbn(passphrase, &[]).feedback().expect("weak").to_string();
-            for sentence in english.split(". ").filter(|s| !s.is_empty()) {
-                assert!(!text.contains(sentence.trim_end_matches('.')), "{text} quotes {sentence}");
-            }
-            assert!(en.weak_passphrase(&weak).starts_with("This passphrase is too easy to guess: it "));
-        }
-        assert_eq!(
-            fr.weak_passphrase(&check_passphrase("court", "ana", "Ana").unwrap_err()),
-            "La phrase de passe doit compter au moins 12 caractères : quelques mots font l'affaire."
-        );
-    }
-
-    #[test]
-    fn templates_are_filled() {
-        let s = Strings::get(Language::Fr);
-        assert_eq!(s.fill("{a} et {b}", &[("a", "un"), ("b", "deux")]), "un et deux");
-    }
-}
+mod tests;

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod export;
 pub mod hardening;
 pub mod i18n;
+pub mod keymap;
 pub mod last_login;
 pub mod local_time;
 pub mod messages;
@@ -18,6 +19,9 @@ pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;
 pub mod printable;
+pub mod runner;
 pub mod store;
 pub mod terminal;
+#[doc(hidden)]
+pub mod test_support;
 pub mod ui;

@@ -1,7 +1,7 @@
 //! What a person reads about a failure, in the configured language: the store's typed errors,
 //! the configuration's, a refused `--out`, the system's (a file missing, no permission), each
 //! said from `i18n`'s `[cli]` sentences. The command line prints these whole; the terminal says
-//! store errors its own shorter way (`terminal::message`) and falls back on these.
+//! store errors its own shorter way (`store_error_brief`) and falls back on these.
 
 use std::io;
 
@@ -86,6 +86,46 @@ pub fn io_error(s: &Strings, err: &io::Error) -> String {
     }
 }
 
+/// A store error as the terminal says it, in one sentence for the unlock screen or the status
+/// line: each case its own (a wrong passphrase, a damaged database and a full disk are never
+/// confused), in the interface's language; the rest said whole (`store_error`).
+pub fn store_error_brief(s: &Strings, err: &StoreError) -> String {
+    match err {
+        StoreError::WrongPassphrase => s.error_wrong_passphrase.clone(),
+        StoreError::UnknownListener(_) => s.error_unknown_listener.clone(),
+        StoreError::Deactivated(_) => s.error_deactivated.clone(),
+        StoreError::DatabaseDamaged(_) | StoreError::DatabaseMissing(_) | StoreError::TooNew { .. } => {
+            s.error_damaged.clone()
+        }
+        StoreError::KeyFileDamaged { .. } | StoreError::KeyFileMissing(_) => s.error_key_file.clone(),
+        StoreError::Locked => s.error_busy.clone(),
+        StoreError::ReadOnly(_) => s.error_read_only.clone(),
+        StoreError::DiskFull => s.error_disk_full.clone(),
+        StoreError::Forbidden(_) => s.error_forbidden.clone(),
+        StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
+        StoreError::SlotRefused { login, problem } => {
+            use crate::store::SlotProblem;
+            let reason = match problem {
+                SlotProblem::NotEndorsed => {
+                    return s.fill(&s.error_slot_not_endorsed, &[("login", login)]);
+                }
+                SlotProblem::LegacyAfterConversion => &s.slot_problem_legacy,
+                SlotProblem::NotPinned => &s.slot_problem_not_pinned,
+                SlotProblem::Role { .. } => &s.slot_problem_role,
+                SlotProblem::BadEndorsement => &s.slot_problem_endorsement,
+                SlotProblem::NoAccount | SlotProblem::Deactivated | SlotProblem::OtherLogin(_) => {
+                    &s.slot_problem_account
+                }
+            };
+            s.fill(&s.error_slot_refused, &[("reason", reason)])
+        }
+        StoreError::TerminalStillOpen(name) => s.fill(&s.supervisor_close_still_there, &[("name", name)]),
+        StoreError::WeakPassphrase(weak) => s.weak_passphrase(weak),
+        StoreError::AccessRevoked => s.error_access_revoked.clone(),
+        other => s.fill(&s.error_other, &[("detail", &store_error(s, other))]),
+    }
+}
+
 /// An error of the command line and everything beneath it, said in one line: each layer in
 /// words ("cannot write FILE: the disk is full"), in the reader's language where it is ours.
 pub fn chain(s: &Strings, err: &anyhow::Error) -> String {
@@ -125,7 +165,7 @@ pub fn chain(s: &Strings, err: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Language;
+    use crate::i18n::Language;
 
     #[test]
     fn a_chain_is_said_layer_by_layer_in_the_language_asked() {
@@ -139,5 +179,32 @@ mod tests {
         assert_eq!(chain(Strings::get(Language::En), &err), "cannot write /tmp/x.md: the disk is full");
         let store = anyhow::Error::new(StoreError::WrongPassphrase);
         assert_eq!(chain(Strings::get(Language::Fr), &store), "phrase de passe incorrecte");
+    }
+
+    #[test]
+    fn each_store_error_is_its_own_sentence_in_each_language() {
+        for language in [Language::Fr, Language::En] {
+            let s = Strings::get(language);
+            let errors = [
+                StoreError::WrongPassphrase,
+                StoreError::UnknownListener("ana".into()),
+                StoreError::Deactivated("ana".into()),
+                StoreError::DatabaseDamaged("bad page".into()),
+                StoreError::KeyFileMissing("keys".into()),
+                StoreError::Locked,
+                StoreError::ReadOnly("the database".into()),
+                StoreError::DiskFull,
+                StoreError::Forbidden(Phrase::new(|s| &s.cli.what_purge)),
+                StoreError::TooSoon(30),
+            ];
+            let told: Vec<String> = errors.iter().map(|e| store_error_brief(s, e)).collect();
+            let distinct: std::collections::BTreeSet<&String> = told.iter().collect();
+            assert_eq!(distinct.len(), errors.len(), "{}: {told:?}", s.language_name);
+            assert!(told[9].contains("30"), "{}", told[9]);
+            let other = store_error_brief(s, &StoreError::Invalid("no such call".into()));
+            assert!(other.contains("no such call"), "{other}");
+        }
+        let fr = Strings::get(Language::Fr);
+        assert_eq!(store_error_brief(fr, &StoreError::WrongPassphrase), "Phrase de passe incorrecte.");
     }
 }

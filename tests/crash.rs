@@ -48,13 +48,15 @@ fn crash_child() {
             CallDraft { shift_id: shift.id, started_at: now, call_type: None, record: record.clone() };
         store.save_draft(&draft).unwrap();
         println!("draft {n}");
-        let callback = CallbackRequest {
-            due_at: now,
-            priority: Priority::Normal,
-            callback_number: PhoneNumber::parse("0639980000").unwrap(),
-            assignee: Assignee::Anyone,
-            note: String::new(),
-        };
+        let callback = CallbackRequest::with_consent(
+            true,
+            now,
+            Priority::Normal,
+            PhoneNumber::parse("0639980000").unwrap(),
+            Assignee::Anyone,
+            String::new(),
+        )
+        .unwrap();
         let call = NewCall {
             shift_id: shift.id,
             started_at: now,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use common::tmux::{Tmux, available};
 use common::*;
-use permanence::domain::call::RudLevel;
+use permanence::domain::assessment::RudLevel;
 use permanence::store::Store;
 
 fn send_signal(pid: i32, signal: &str) {

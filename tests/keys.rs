@@ -204,9 +204,12 @@ fn a_store_made_with_key_file_version_1_opens_and_each_slot_converts_at_its_owne
     assert!(clean && !said.contains("NOTE"), "{said}");
 
     // What the terminal says to each refusal, in French by default.
-    let strings = permanence::i18n::Strings::get(permanence::config::Language::Fr);
+    let strings = permanence::i18n::Strings::get(permanence::i18n::Language::Fr);
     let said = |problem| {
-        permanence::terminal::message(strings, &StoreError::SlotRefused { login: "alex".into(), problem })
+        permanence::messages::store_error_brief(
+            strings,
+            &StoreError::SlotRefused { login: "alex".into(), problem },
+        )
     };
     assert!(said(SlotProblem::NotEndorsed).contains("attend la signature d'un·e superviseur·e"));
     assert!(said(SlotProblem::NotEndorsed).contains("permanence listener endorse alex"));

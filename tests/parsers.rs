@@ -5,10 +5,10 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use permanence::app::keymap::{KeyChord, KeyOverrides, Keymap};
 use permanence::config::Config;
 use permanence::domain::callback::PhoneNumber;
 use permanence::domain::caller_file::{Departement, FileCode};
+use permanence::keymap::{KeyChord, KeyOverrides, Keymap};
 use permanence::store::KeyFile;
 
 /// TOML-ish text: the keys and punctuation the config uses, so that inputs get past the first

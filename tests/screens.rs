@@ -9,9 +9,12 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 
 use permanence::app::App;
-use permanence::app::effect::{FileView, Reply, Unlocked};
-use permanence::config::{Config, Language};
-use permanence::domain::call::{Call, CallRecord, CallType, Outcome, Rud, RudLevel};
+use permanence::app::effect::{AfterShift, Effect, FileView, Reply, Unlocked};
+use permanence::app::popup::Popup;
+use permanence::config::Config;
+use permanence::domain::assessment::Situation;
+use permanence::domain::assessment::{Rud, RudLevel};
+use permanence::domain::call::{Call, CallRecord, CallType, Outcome};
 use permanence::domain::callback::{
     Assignee, Attempt, AttemptResult, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry,
 };
@@ -19,7 +22,6 @@ use permanence::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, Closure, Departement, FileCode, FileEvent, FileEventKind,
     FileFilter, FileHit, FileProfile, FileStatus, Gender,
 };
-use permanence::domain::emergency::Situation;
 use permanence::domain::listener::Role;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
@@ -28,8 +30,9 @@ use permanence::domain::summary::{
     CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
 };
 use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
+use permanence::i18n::Language;
 use permanence::i18n::Strings;
-use permanence::store::Actor;
+use permanence::test_support::{self, camille};
 use permanence::ui;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -68,17 +71,13 @@ fn type_text(app: &mut App, text: &str) {
 
 fn queue() -> Vec<QueueEntry> {
     let entry = |id, code: &str, minutes, priority, assignee, name: Option<&str>, attempts| QueueEntry {
-        id: CallbackId(id),
-        version: 0,
-        file_id: FileId(id + 20),
         flagged: attempts >= 3,
         note: if id == 1 { "Après 18h de préférence".into() } else { String::new() },
-        file_code: FileCode::parse(code).unwrap(),
-        due_at: now() + Duration::minutes(minutes),
         priority,
         assignee,
         assignee_name: name.map(str::to_owned),
         attempts,
+        ..test_support::queue_entry(id, id + 20, code, now() + Duration::minutes(minutes))
     };
     vec![
         entry(1, "NNU-557", -50, Priority::Urgent, Assignee::Anyone, None, 1),
@@ -86,10 +85,6 @@ fn queue() -> Vec<QueueEntry> {
         entry(3, "TEP-476", 600, Priority::Normal, Assignee::Listener(ListenerId(3)), Some("Sacha"), 0),
         entry(4, "RAM-338", 1400, Priority::High, Assignee::Listener(ListenerId(3)), Some("Sacha"), 3),
     ]
-}
-
-fn camille(role: Role) -> Actor {
-    Actor { id: ListenerId(2), login: "camille".into(), display_name: "Camille".into(), role }
 }
 
 fn unlocked(language: Language) -> App {
@@ -103,27 +98,9 @@ fn unlocked_with(language: Language, access: Access) -> App {
 /// Camille unlocked at `at`, her shift open for 95 minutes, with the queue.
 fn unlocked_at(language: Language, access: Access, at: DateTime<Utc>) -> App {
     let mut app = app_at(language, &["coord", "camille"], at);
-    app.apply(Reply::Unlocked(Box::new(Unlocked {
-        purged: Default::default(),
-        access,
-        listeners: vec![
-            (ListenerId(1), "Dominique".into()),
-            (ListenerId(2), "Camille".into()),
-            (ListenerId(3), "Sacha".into()),
-        ],
-        actor: camille(Role::Listener),
-        open_shift: None,
-        draft: None,
-        handover: None,
-        queue: queue(),
-    })));
-    app.apply(Reply::ShiftStarted(Shift {
-        id: ShiftId(7),
-        listener_id: ListenerId(2),
-        started_at: at - Duration::minutes(95),
-        ended_at: None,
-        handover_note: None,
-    }));
+    let unlocked = Unlocked { access, queue: queue(), ..test_support::unlocked(camille(Role::Listener)) };
+    app.apply(Reply::Unlocked(Box::new(unlocked)));
+    app.apply(Reply::ShiftStarted(test_support::shift(7, at - Duration::minutes(95))));
     app
 }
 
@@ -176,10 +153,7 @@ fn file_view() -> FileView {
     }];
     FileView {
         file: CallerFile {
-            id: FileId(9),
-            code: FileCode::parse("KAT-472").unwrap(),
             status: FileStatus::FollowUp,
-            closure: None,
             profile: FileProfile {
                 age_band: Some(AgeBand::From40To59),
                 gender: Some(Gender::Woman),
@@ -188,11 +162,8 @@ fn file_view() -> FileView {
                 situation_summary: "Personne isolée, appels réguliers en soirée.".into(),
                 instructions: "Préfère parler à une écoutante.".into(),
             },
-            created_at: now() - Duration::days(40),
             last_contact_at: Some(now() - Duration::days(2)),
-            legal_hold: false,
-            purged_at: None,
-            version: 0,
+            ..test_support::caller_file(9, "KAT-472", now() - Duration::days(40))
         },
         history: vec![
             last,
@@ -404,7 +375,10 @@ fn scenarios() -> Vec<Scenario> {
         ("shift_closed", |l| {
             let mut app = unlocked(l);
             press(&mut app, KeyCode::F(10));
-            app.apply(Reply::ShiftEnded(Ok("/srv/permanence/shift-7.md".into())));
+            app.apply(Reply::ShiftEnded {
+                written: Ok("/srv/permanence/shift-7.md".into()),
+                after: AfterShift::Lock,
+            });
             app
         }),
         ("main_call", in_call),
@@ -445,11 +419,9 @@ fn scenarios() -> Vec<Scenario> {
                 },
                 query: "isol".into(),
                 hits: vec![FileHit {
-                    id: FileId(9),
-                    code: FileCode::parse("KAT-472").unwrap(),
-                    status: FileStatus::FollowUp,
                     last_contact_at: Some(now() - Duration::days(2)),
                     summary: "Personne isolée, appels réguliers en soirée.".into(),
+                    ..test_support::file_hit(9, "KAT-472", FileStatus::FollowUp)
                 }],
             });
             app
@@ -700,11 +672,9 @@ fn scenarios() -> Vec<Scenario> {
                 filter: Default::default(),
                 query: "kat".into(),
                 hits: vec![FileHit {
-                    id: FileId(9),
-                    code: FileCode::parse("KAT-472").unwrap(),
-                    status: FileStatus::FollowUp,
                     last_contact_at: Some(now() - Duration::days(2)),
                     summary: "Personne isolée, appels réguliers en soirée.".into(),
+                    ..test_support::file_hit(9, "KAT-472", FileStatus::FollowUp)
                 }],
             });
             app
@@ -740,50 +710,25 @@ fn scenarios() -> Vec<Scenario> {
             let mut app = app(l, &["camille"]);
             let mut call = permanence::app::call_form::CallForm::new(now() - Duration::hours(20));
             call.notes.insert_str("notes d'avant");
+            let handover = Shift {
+                listener_id: ListenerId(3),
+                ended_at: Some(now() - Duration::hours(4)),
+                handover_note: Some("Deux rappels prévus demain matin.".into()),
+                ..test_support::shift(6, now() - Duration::hours(8))
+            };
             app.apply(Reply::Unlocked(Box::new(Unlocked {
-                purged: Default::default(),
-                access: Access::ReadWrite,
-                listeners: vec![
-                    (ListenerId(1), "Dominique".into()),
-                    (ListenerId(2), "Camille".into()),
-                    (ListenerId(3), "Sacha".into()),
-                ],
-                actor: camille(Role::Listener),
-                open_shift: None,
                 draft: Some(call.draft(ShiftId(6))),
-                handover: Some(Shift {
-                    id: ShiftId(6),
-                    listener_id: ListenerId(3),
-                    started_at: now() - Duration::hours(8),
-                    ended_at: Some(now() - Duration::hours(4)),
-                    handover_note: Some("Deux rappels prévus demain matin.".into()),
-                }),
+                handover: Some(handover),
                 queue: queue(),
+                ..test_support::unlocked(camille(Role::Listener))
             })));
             app
         }),
         ("shift_choice", |l| {
             let mut app = app(l, &["camille"]);
-            app.apply(Reply::Unlocked(Box::new(Unlocked {
-                purged: Default::default(),
-                access: Access::ReadWrite,
-                listeners: vec![
-                    (ListenerId(1), "Dominique".into()),
-                    (ListenerId(2), "Camille".into()),
-                    (ListenerId(3), "Sacha".into()),
-                ],
-                actor: camille(Role::Supervisor),
-                open_shift: Some(Shift {
-                    id: ShiftId(6),
-                    listener_id: ListenerId(2),
-                    started_at: now() - Duration::hours(3),
-                    ended_at: None,
-                    handover_note: None,
-                }),
-                draft: None,
-                handover: None,
-                queue: Vec::new(),
-            })));
+            let open_shift = Some(test_support::shift(6, now() - Duration::hours(3)));
+            let unlocked = Unlocked { open_shift, ..test_support::unlocked(camille(Role::Supervisor)) };
+            app.apply(Reply::Unlocked(Box::new(unlocked)));
             app
         }),
     ]
@@ -1068,10 +1013,11 @@ fn row(buffer: &Buffer, y: u16) -> String {
 #[test]
 fn a_long_message_is_shortened_and_never_runs_into_the_right_hand_fields() {
     let s = Strings::get(Language::Fr);
-    let long = &s.quick_needs_blank_call;
     // Tall enough: its own row under the line, whole where it fits, else shortened.
     for (width, height) in SIZES {
         let app = in_call_then(Language::Fr, &[KeyCode::Char('2')]);
+        let long = &ui::keys::fill(&app, &s.quick_needs_blank_call);
+        assert!(long.contains("terminez-le avec e (les touches 1 à 5"), "{long}");
         let terminal = render(&app, width, height);
         let buffer = terminal.backend().buffer();
         let (line, message) = (row(buffer, 0), row(buffer, 1));
@@ -1237,6 +1183,47 @@ fn the_clock_on_screen_follows_a_change_of_time_while_the_terminal_stays_open() 
         app.tick(before + Duration::minutes(2));
         let top = row(render(&app, 80, 24).backend().buffer(), 0);
         assert!(top.contains(&format!("· {shown_after} ")) && top.contains("1 h 37"), "{top}");
+    }
+}
+
+/// Issue 17: popup keys are the keymap's `[popup]` context; a key the configuration binds is
+/// the one the popup's hint line and the help name, and it works.
+#[test]
+fn a_popup_key_rebound_in_the_config_shows_in_its_hint_and_the_help_and_works() {
+    let config = Config::parse("[keys.popup]\nf2 = \"save\"\n").unwrap();
+    let mut app = in_file_pane_then(Language::Fr, &[]);
+    app.keymap = config.keymap();
+    press(&mut app, KeyCode::Char('m'));
+    let buffer = render(&app, 160, 48).backend().buffer().clone();
+    let (_, y) = find(&buffer, "F2 enregistrer");
+    assert!(row(&buffer, y).contains("F2 enregistrer · Échap annuler"), "{}", row(&buffer, y));
+    type_text(&mut app, " Corrigé.");
+    let effects = app.handle_key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE));
+    assert!(matches!(effects.as_slice(), [Effect::ChangeFile(_)]), "{effects:?}");
+
+    // The help lists it in the popups' keys, with Ctrl-S (still bound).
+    press(&mut app, KeyCode::F(1));
+    let buffer = render(&app, 120, 140).backend().buffer().clone();
+    let (_, popups) = find(&buffer, &Strings::get(Language::Fr).help_popup);
+    let below: Vec<String> = (popups..buffer.area.height).map(|y| row(&buffer, y)).collect();
+    let save = Strings::get(Language::Fr).action_long(permanence::keymap::Action::Save);
+    assert!(below.iter().any(|r| r.contains(&format!("F2           {save}"))), "{below:#?}");
+    assert!(below.iter().any(|r| r.contains(&format!("Ctrl-S       {save}"))), "{below:#?}");
+}
+
+/// Yes and no are shown as the language's own initials (both are bound).
+#[test]
+fn yes_and_no_read_as_the_languages_initials() {
+    for (language, offer) in
+        [(Language::Fr, "Entrée/o : oui · n : non"), (Language::En, "Enter/y: yes · n: no")]
+    {
+        let mut app = in_call_then(language, &[KeyCode::Char('e'), KeyCode::Enter]);
+        // The type and the outcome are asked first: the first of each.
+        while !matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::CallbackOffer(_))) {
+            press(&mut app, KeyCode::Enter);
+        }
+        let shown = ui::keys::fill(&app, &Strings::get(language).callback_offer);
+        assert!(shown.contains(offer), "{shown}");
     }
 }
 

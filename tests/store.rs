@@ -4,12 +4,13 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::*;
-use permanence::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
+use permanence::domain::assessment::Situation;
+use permanence::domain::assessment::{Rud, RudLevel};
+use permanence::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome};
 use permanence::domain::callback::{
     Assignee, AttemptResult, CallbackStatus, NewCallback, PhoneNumber, Priority,
 };
 use permanence::domain::caller_file::{AgeBand, Closure, Departement, FileFilter, FileProfile, FileStatus};
-use permanence::domain::emergency::Situation;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::store::{KeyFile, SCHEMA_VERSION, Store, StoreError};
 

@@ -7,7 +7,8 @@ mod common;
 use chrono::{Duration, Utc};
 use common::*;
 use permanence::config::{Config, ExportConfig};
-use permanence::domain::call::{CallRecord, CallType, NewCall, Outcome, Rud, RudLevel};
+use permanence::domain::assessment::{Rud, RudLevel};
+use permanence::domain::call::{CallRecord, CallType, NewCall, Outcome};
 use permanence::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority};
 use permanence::domain::caller_file::{Closure, FileProfile};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
@@ -60,13 +61,15 @@ fn fixture(dir: &std::path::Path) -> permanence::domain::ShiftId {
             ..CallRecord::default()
         },
     );
-    let callback = CallbackRequest {
-        due_at: Utc::now() + Duration::hours(2),
-        priority: Priority::High,
-        callback_number: PhoneNumber::parse("0612345678").unwrap(),
-        assignee: Assignee::Anyone,
-        note: String::new(),
-    };
+    let callback = CallbackRequest::with_consent(
+        true,
+        Utc::now() + Duration::hours(2),
+        Priority::High,
+        PhoneNumber::parse("0612345678").unwrap(),
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
     store.save_call_with_callback(&first, Some(&callback)).unwrap();
     store
         .save_call(&call(

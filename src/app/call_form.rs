@@ -2,8 +2,10 @@
 
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
-use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, Rud};
-use crate::domain::emergency::{Directory, Recorded, Rules, Situation};
+use crate::domain::assessment::Rud;
+use crate::domain::assessment::Situation;
+use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome};
+use crate::domain::emergency::{Directory, Recorded, Rules};
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{CallbackId, FileId, ShiftId, Timestamp};
 

@@ -12,10 +12,10 @@ use crate::domain::callback::{
 use crate::domain::caller_file::{
     CallerFile, Closure, FileEvent, FileFilter, FileHit, FileProfile, FileStatus, UnlockPurge,
 };
+use crate::domain::listener::Actor;
 use crate::domain::shift::{OnShift, Shift};
 use crate::domain::summary::Summary;
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
-use crate::store::Actor;
 
 #[derive(Debug)]
 pub enum Effect {
@@ -75,12 +75,27 @@ pub enum Effect {
     EndShift {
         shift: ShiftId,
         handover: String,
+        /// Said back with `Reply::ShiftEnded`.
+        after: AfterShift,
     },
     RefreshQueue,
     /// Refresh the queue if another process (a supervisor's terminal) committed a change.
     CheckForChanges,
     /// Close the store: the data key is wiped from memory until the next unlock.
     Lock,
+}
+
+/// What comes once a shift is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterShift {
+    /// The terminal goes to the next listener: locked, the unlock screen saying what happened.
+    Lock,
+    /// The shift closed was one left open, found at unlock: the listener who just unlocked
+    /// stays, on a new shift.
+    NewShift,
+    /// A supervisor closed the shift of someone who left without ending it: nothing changes
+    /// for the supervisor's own session (the popup says it, and asks the view again).
+    Stay,
 }
 
 /// A supervisor's (or the assigned listener's) change to a pending callback, made on the
@@ -95,11 +110,12 @@ pub enum CallbackChange {
 /// The changes a listener (or a supervisor) makes to a file from its pane.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileChange {
-    /// Made on `version`, the one the form was filled from.
+    /// Made on `version`, the one the form was filled from; `status` is `None` on a closed
+    /// file, which only a reopening (with its reason) changes.
     Profile {
         id: FileId,
         version: i64,
-        status: FileStatus,
+        status: Option<FileStatus>,
         profile: FileProfile,
     },
     Close {
@@ -201,7 +217,10 @@ pub enum Reply {
     Overview(Vec<OnShift>),
     Summary(Box<Summary>),
     /// The shift is closed; where its summary was written, or why it could not be.
-    ShiftEnded(Result<std::path::PathBuf, String>),
+    ShiftEnded {
+        written: Result<std::path::PathBuf, String>,
+        after: AfterShift,
+    },
     Queue(Vec<QueueEntry>),
     /// A store operation failed; the message is for the listener. Nothing in memory is lost.
     Failed(String),

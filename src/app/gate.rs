@@ -1,8 +1,16 @@
-//! The screens before any caller data: first-run setup and unlock.
+//! The screens before any caller data: first-run setup and unlock, and their keys (the
+//! popup keys of the keymap: these are forms too; the global quit key leaves).
 
+use ratatui::crossterm::event::KeyEvent;
 use zeroize::Zeroizing;
 
+use super::App;
+use super::effect::Effect;
+use super::popup::{move_in, step, type_into};
 use crate::domain::Timestamp;
+use crate::domain::listener::{DisplayNameError, validate_display_name, validate_login};
+use crate::domain::passphrase::check_passphrase;
+use crate::keymap::{Action, Context};
 
 #[derive(Debug)]
 pub enum Gate {
@@ -111,6 +119,105 @@ impl SetupForm {
             2 => &mut self.passphrase,
             _ => &mut self.confirmation,
         }
+    }
+}
+
+impl App {
+    pub(super) fn gate_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if self.keymap.action(Context::Global, key) == Some(Action::Quit) {
+            self.quit = true;
+            return Vec::new();
+        }
+        let action = self.keymap.action(Context::Popup, key);
+        match self.gate.as_mut() {
+            Some(Gate::Unlock(form)) => {
+                if type_into(&mut form.passphrase, key) {
+                    return Vec::new();
+                }
+                match action {
+                    Some(Action::SelectPrevious) => {
+                        form.selected = move_in(form.selected, form.logins.len(), false)
+                    }
+                    Some(Action::SelectNext) => {
+                        form.selected = move_in(form.selected, form.logins.len(), true)
+                    }
+                    Some(Action::Cancel) => form.passphrase.clear(),
+                    Some(Action::Confirm) => return self.unlock(),
+                    _ => {}
+                }
+            }
+            Some(Gate::Setup(form)) => {
+                if type_into(form.field_mut(), key) {
+                    return Vec::new();
+                }
+                match action {
+                    Some(Action::SelectPrevious | Action::PreviousField) => {
+                        form.field = step(form.field, SETUP_FIELDS, false)
+                    }
+                    Some(Action::SelectNext | Action::NextField) => {
+                        form.field = step(form.field, SETUP_FIELDS, true)
+                    }
+                    Some(Action::Confirm) if form.field + 1 < SETUP_FIELDS => form.field += 1,
+                    Some(Action::Confirm) => return self.create_database(),
+                    _ => {}
+                }
+            }
+            None => {}
+        }
+        Vec::new()
+    }
+
+    fn unlock(&mut self) -> Vec<Effect> {
+        let s = self.strings;
+        let Some(Gate::Unlock(form)) = self.gate.as_mut() else { return Vec::new() };
+        // Too early: the screen already counts the wait down. A message written here would
+        // be frozen at this second and outlive the wait.
+        if form.wait_left(self.now).is_some() {
+            return Vec::new();
+        }
+        let Some(login) = form.login().map(str::to_owned) else { return Vec::new() };
+        // Handing over while a call is open needs its draft safely saved first.
+        if let Some(session) = self.session.as_ref()
+            && session.actor.login != login
+            && session.call.is_some()
+            && session.dirty_since.is_some()
+        {
+            form.message = Notice::failed(s.handover_blocked.clone());
+            return Vec::new();
+        }
+        let passphrase = std::mem::replace(&mut form.passphrase, Zeroizing::new(String::new()));
+        form.message = Notice::working(s.unlocking.clone());
+        vec![Effect::Unlock { login, passphrase }]
+    }
+
+    fn create_database(&mut self) -> Vec<Effect> {
+        let s = self.strings;
+        let Some(Gate::Setup(form)) = self.gate.as_mut() else { return Vec::new() };
+        let login = form.login.trim().to_owned();
+        let problem = if let Err(e) = validate_login(&login) {
+            Some(e.to_string())
+        } else if let Err(e) = validate_display_name(&form.display_name) {
+            Some(match e {
+                DisplayNameError::Empty => s.setup_name_missing.clone(),
+                DisplayNameError::Control(c) => {
+                    s.fill(&s.setup_name_control, &[("code", &format!("U+{:04X}", c as u32))])
+                }
+            })
+        } else if *form.passphrase != *form.confirmation {
+            Some(s.setup_passphrases_differ.clone())
+        } else {
+            check_passphrase(&form.passphrase, &login, form.display_name.trim())
+                .err()
+                .map(|weak| s.weak_passphrase(&weak))
+        };
+        if let Some(problem) = problem {
+            form.message = Notice::failed(problem);
+            return Vec::new();
+        }
+        form.message = Notice::working(s.setup_creating.clone());
+        let passphrase = std::mem::replace(&mut form.passphrase, Zeroizing::new(String::new()));
+        form.confirmation.clear();
+        vec![Effect::CreateDatabase { login, display_name: form.display_name.trim().to_owned(), passphrase }]
     }
 }
 

@@ -101,24 +101,6 @@ pub enum SignatureFault {
     Unsigned,
 }
 
-impl SignatureFault {
-    /// The fault in words, for `check`.
-    pub fn phrase(&self) -> crate::i18n::Phrase {
-        use crate::i18n::Phrase;
-        match self {
-            SignatureFault::NotItsActor => Phrase::new(|s| &s.cli.signature_not_its_actor),
-            SignatureFault::Mismatch => Phrase::new(|s| &s.cli.signature_mismatch),
-            SignatureFault::Unsigned => Phrase::new(|s| &s.cli.signature_missing),
-        }
-    }
-}
-
-impl std::fmt::Display for SignatureFault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.phrase().fmt(f)
-    }
-}
-
 /// One faulty entry, named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultyEntry {

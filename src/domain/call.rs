@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::emergency::Situation;
+use super::assessment::{Rud, Situation};
 use super::prompt::PromptRecord;
 use super::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp, stored_enum};
 
@@ -31,23 +31,6 @@ impl CallType {
                 | CallType::Testing
         )
     }
-}
-
-stored_enum! {
-    /// One level of the RUD grid (faible / moyen / élevé).
-    RudLevel {
-        Low = "low",
-        Medium = "medium",
-        High = "high",
-    }
-}
-
-/// The French suicide-crisis grid: Risque, Urgence, Dangerosité. `None` is "not assessed".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rud {
-    pub risk: Option<RudLevel>,
-    pub urgency: Option<RudLevel>,
-    pub danger: Option<RudLevel>,
 }
 
 stored_enum! {
@@ -138,6 +121,7 @@ impl NewCall {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::assessment::RudLevel;
     use chrono::{Duration, Utc};
 
     #[test]

@@ -1,6 +1,6 @@
 //! Callbacks: calling a caller back, with their consent, to follow their situation.
 
-use super::call::{Rud, RudLevel};
+use super::assessment::{Rud, RudLevel};
 use super::{CallId, CallbackId, FileId, ListenerId, Timestamp, stored_enum};
 
 stored_enum! {
@@ -118,6 +118,25 @@ impl NewCallback {
             note,
             consent: ConsentGiven,
         })
+    }
+
+    /// The callback `request` asks for on `file`, from the call `origin_call_id` when it is
+    /// scheduled at the end of one. The request holds the caller's consent already.
+    pub fn from_request(
+        caller_file_id: FileId,
+        origin_call_id: Option<CallId>,
+        request: &CallbackRequest,
+    ) -> NewCallback {
+        NewCallback {
+            caller_file_id,
+            origin_call_id,
+            due_at: request.due_at,
+            priority: request.priority,
+            callback_number: request.callback_number.clone(),
+            assignee: request.assignee,
+            note: request.note.clone(),
+            consent: request.consent,
+        }
     }
 }
 
@@ -243,8 +262,10 @@ impl RetryPolicy {
     }
 }
 
-/// What the listener filled in to schedule a callback at the end of a call; the store turns
-/// it into a [`NewCallback`] bound to the call it saves in the same transaction.
+/// What the listener filled in to schedule a callback, before the file (and, at the end of a
+/// call, the call) it belongs to is known. Like [`NewCallback`], it carries the caller's
+/// consent and can only be built with it ([`CallbackRequest::with_consent`]), so the callback
+/// made from it needs no second asking ([`NewCallback::from_request`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackRequest {
     pub due_at: Timestamp,
@@ -252,11 +273,63 @@ pub struct CallbackRequest {
     pub callback_number: PhoneNumber,
     pub assignee: Assignee,
     pub note: String,
+    consent: ConsentGiven,
+}
+
+impl CallbackRequest {
+    /// `caller_agreed` is what the caller said when asked; `None` comes back without it.
+    pub fn with_consent(
+        caller_agreed: bool,
+        due_at: Timestamp,
+        priority: Priority,
+        callback_number: PhoneNumber,
+        assignee: Assignee,
+        note: String,
+    ) -> Option<CallbackRequest> {
+        caller_agreed.then_some(CallbackRequest {
+            due_at,
+            priority,
+            callback_number,
+            assignee,
+            note,
+            consent: ConsentGiven,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_needs_the_callers_consent_and_the_callback_made_from_it_keeps_it() {
+        let number = PhoneNumber::parse("0612345678").unwrap();
+        let due = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+        let ask = |agreed| {
+            CallbackRequest::with_consent(
+                agreed,
+                due,
+                Priority::High,
+                number.clone(),
+                Assignee::Anyone,
+                "".into(),
+            )
+        };
+        assert_eq!(ask(false), None, "no consent, no request");
+        let request = ask(true).unwrap();
+        let callback = NewCallback::from_request(FileId(9), Some(CallId(3)), &request);
+        let asked_directly = NewCallback::with_consent(
+            true,
+            FileId(9),
+            Some(CallId(3)),
+            due,
+            Priority::High,
+            number.clone(),
+            Assignee::Anyone,
+            String::new(),
+        );
+        assert_eq!(Some(callback), asked_directly);
+    }
 
     #[test]
     fn phone_numbers() {

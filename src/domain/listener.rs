@@ -43,6 +43,16 @@ pub fn validate_login(login: &str) -> Result<(), LoginError> {
     }
 }
 
+/// Who unlocked the store: every write is done, and audited, in their name; the interface
+/// shows and checks their role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: ListenerId,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DisplayNameError {
     #[error("the display name is empty")]

@@ -1,6 +1,7 @@
 //! Plain types and rules of the helpline, with no I/O: no SQL, no files, no terminal.
 //! Everything here is unit-tested beside the code.
 
+pub mod assessment;
 pub mod audit;
 pub mod audit_signature;
 pub mod call;
@@ -8,6 +9,7 @@ pub mod callback;
 pub mod caller_file;
 pub mod due;
 pub mod emergency;
+pub mod file_record;
 pub mod listener;
 pub mod passphrase;
 pub mod prompt;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::call::{CallType, Outcome, Rud};
+use super::assessment::Rud;
+use super::call::{CallType, Outcome};
 use super::{ListenerId, ShiftId, Timestamp};
 
 /// What the figures cover.

@@ -7,9 +7,11 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::domain::Timestamp;
-use crate::domain::call::{Call, Rud};
+use crate::domain::assessment::Rud;
+use crate::domain::call::Call;
 use crate::domain::callback::Callback;
-use crate::domain::caller_file::{CallerFile, FileEvent, FileRecord};
+use crate::domain::caller_file::{CallerFile, FileEvent};
+use crate::domain::file_record::FileRecord;
 use crate::i18n::Strings;
 use crate::local_time::Zone;
 

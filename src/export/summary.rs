@@ -74,7 +74,7 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
         head_signing_key(head).unwrap_or_default(),
     ];
     writer.write_record(&header)?;
-    let level = |l: Option<crate::domain::call::RudLevel>| l.map_or("", |l| l.as_str()).to_owned();
+    let level = |l: Option<crate::domain::assessment::RudLevel>| l.map_or("", |l| l.as_str()).to_owned();
     for call in calls {
         let mut record = vec![
             call.started_at.to_rfc3339(),
@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn titles_and_file_names_use_local_days_and_times() {
-        let s = Strings::get(crate::config::Language::Fr);
+        let s = Strings::get(crate::i18n::Language::Fr);
         let paris = Zone::default();
         let utc = |m, d, h, min| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
         // A night shift from 22:30 on 24 October (summer time) to 06:15 on the 25th (winter
@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn markdown_says_its_zone_and_reads_it() {
-        let s = Strings::get(crate::config::Language::En);
+        let s = Strings::get(crate::i18n::Language::En);
         let montreal: Zone = "America/Montreal".parse().unwrap();
         let at = Utc.with_ymd_and_hms(2026, 7, 14, 2, 0, 0).unwrap();
         let summary = with_scope(Scope::Period { from: at, to: at + chrono::Duration::days(1) });

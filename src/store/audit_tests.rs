@@ -10,6 +10,7 @@ use rand::SeedableRng;
 
 use super::*;
 use crate::domain::AuditId;
+use crate::domain::ListenerId;
 use crate::domain::audit::{GENESIS_HASH, entry_hash};
 use crate::domain::audit_signature::{self, SignatureFault};
 use crate::domain::caller_file::{FileProfile, UnlockPurge};

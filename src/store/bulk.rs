@@ -5,7 +5,7 @@ use rusqlite::params;
 
 use super::error::StoreResult;
 use super::rows::to_secs;
-use super::{Store, audit, callbacks, calls, files};
+use super::{Store, audit, callbacks, caller_files, calls};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::NewCall;
 use crate::domain::callback::{Attempt, NewCallback};
@@ -49,7 +49,7 @@ impl BulkWriter<'_> {
         profile: &FileProfile,
         created_at: Timestamp,
     ) -> StoreResult<(FileId, FileCode)> {
-        files::insert(&self.tx, rng, profile, created_at)
+        caller_files::insert(&self.tx, rng, profile, created_at)
     }
 
     pub fn close_file(&self, id: FileId, closure: &Closure) -> StoreResult<()> {
@@ -58,7 +58,7 @@ impl BulkWriter<'_> {
                 "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3 WHERE id = ?1",
             )?
             .execute(params![id.0, closure.reason, closure.caller_agreed])?;
-        files::add_event(
+        caller_files::add_event(
             &self.tx,
             id,
             super::rows::now(),

@@ -6,8 +6,9 @@ use rusqlite::{Connection, params};
 use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, from_secs_opt, to_secs, word, word_opt};
 use super::{Store, audit};
+use crate::domain::assessment::Rud;
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::call::{Call, CallRecord, NewCall, Rud};
+use crate::domain::call::{Call, CallRecord, NewCall};
 use crate::domain::callback::{Attempt, AttemptResult, CallbackRequest, NewCallback};
 use crate::domain::prompt::{Acknowledgement, PromptRecord};
 use crate::domain::{CallId, FileId, ListenerId, ShiftId};
@@ -118,18 +119,7 @@ impl Store {
                 let file = call.record.caller_file_id.ok_or_else(|| {
                     StoreError::Invalid("a callback needs the call to be linked to a file".into())
                 })?;
-                // A request exists only once the caller agreed (the form requires it).
-                let new = NewCallback::with_consent(
-                    true,
-                    file,
-                    Some(id),
-                    request.due_at,
-                    request.priority,
-                    request.callback_number.clone(),
-                    request.assignee,
-                    request.note.clone(),
-                )
-                .expect("consent given");
+                let new = NewCallback::from_request(file, Some(id), request);
                 let callback_id = super::callbacks::insert(tx, &new, call.ended_at)?;
                 audit::append(
                     tx,

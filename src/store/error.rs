@@ -76,7 +76,7 @@ pub enum StoreError {
     Refused(Phrase),
     /// Refused by the passphrase policy; said in French, the interface's default language
     /// (the terminal and the command line word it in the configured one before it gets here).
-    #[error("{}", crate::i18n::Strings::get(crate::config::Language::Fr).weak_passphrase(.0))]
+    #[error("{}", crate::i18n::Strings::get(crate::i18n::Language::Fr).weak_passphrase(.0))]
     WeakPassphrase(crate::domain::passphrase::WeakPassphrase),
     /// A fault inside the program or the system (no randomness, a setting SQLite refused),
     /// which no person can act on: its detail is technical.

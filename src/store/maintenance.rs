@@ -52,7 +52,7 @@ impl CheckFinding {
                 let more = if (named.len() as u64) < *count { ", …" } else { "" };
                 Phrase::new(|s| &s.cli.check_audit_signature)
                     .with("count", count)
-                    .with_phrase("fault", fault.phrase())
+                    .with_phrase("fault", Phrase::signature_fault(*fault))
                     .with("named", format!("{}{more}", named.join(", ")))
             }
             CheckFinding::KeySlot(detail) => {

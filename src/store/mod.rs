@@ -9,11 +9,11 @@ mod audit;
 mod audit_tests;
 mod bulk;
 mod callbacks;
+mod caller_files;
 mod calls;
 mod connection;
 mod drafts;
 mod error;
-mod files;
 mod keyslots;
 mod listeners;
 mod maintenance;
@@ -50,20 +50,10 @@ pub use rekey::{RekeyReport, next_database_path, next_key_file_path};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use summary::{AuditHead, ScopeRequest};
 
-use crate::domain::ListenerId;
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::listener::{Role, validate_display_name, validate_login};
+use crate::domain::listener::{Actor, Role, validate_display_name, validate_login};
 use crate::domain::passphrase::check_passphrase;
 use crate::i18n::{Phrase, Strings};
-
-/// Who unlocked the store: every write is done, and audited, in their name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub id: ListenerId,
-    pub login: String,
-    pub display_name: String,
-    pub role: Role,
-}
 
 /// An account to create, with the passphrase that will open its key slot.
 #[derive(Debug, Clone, Copy)]

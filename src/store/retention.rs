@@ -9,8 +9,8 @@
 use chrono::Duration;
 use rusqlite::{Connection, params};
 
+use super::caller_files::add_event;
 use super::error::{StoreError, StoreResult};
-use super::files::add_event;
 use super::rows::to_secs;
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};

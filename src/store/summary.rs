@@ -7,8 +7,8 @@ use super::audit::ExportedKey;
 use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, to_secs, word, word_opt};
 use super::{Store, audit};
+use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::call::{Rud, RudLevel};
 use crate::domain::summary::{
     CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary, median,
 };

@@ -6,32 +6,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::format::timer;
+use super::keys::{fill, label};
 use super::theme::Theme;
-use crate::app::action::Action;
 use crate::app::call_form::CallForm;
-use crate::app::keymap::Context;
 use crate::app::{App, Session};
+use crate::keymap::Action;
+use crate::keymap::Context;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
     let Some(call) = &session.call else {
-        let key = |action| {
-            app.keymap
-                .key_for(Context::Main, action)
-                .or(app.keymap.key_for(Context::Call, action))
-                .map(|k| k.label(s))
-                .unwrap_or_default()
-        };
         let mut lines = vec![
             Line::from(Span::styled(s.no_call.clone(), theme.title())),
             Line::from(""),
-            Line::from(s.fill(&s.start_call_hint, &[("key", &key(Action::StartCall))])),
+            Line::from(fill(app, &s.start_call_hint)),
             Line::from(""),
             Line::from(Span::styled(s.quick_calls_title.clone(), theme.label())),
         ];
         for (action, call_type) in quick_actions() {
             if let Some(k) = app.keymap.key_for(Context::Main, action) {
-                lines.push(Line::from(format!("  {}  {}", k.label(s), s.call_type(call_type))));
+                lines.push(Line::from(format!("  {}  {}", label(&k, s), s.call_type(call_type))));
             }
         }
         if session.shift.is_none() {
@@ -51,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(3)]).areas(area);
     frame.render_widget(Paragraph::new(lines), fields_area);
 
-    let notes_title = if call.editing_notes { &s.notes_editing } else { &s.notes_idle };
+    let notes_title = fill(app, if call.editing_notes { &s.notes_editing } else { &s.notes_idle });
     let block = Block::bordered()
         .title(Span::styled(format!(" {notes_title} "), theme.pane_title(call.editing_notes)))
         .border_style(theme.border(call.editing_notes));

@@ -57,10 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
                     theme.muted(),
                 ));
             }
-            if focused && index == session.queue_selected {
-                line = line.style(theme.selected());
-            }
-            line
+            super::highlight(line, focused && index == session.queue_selected, theme)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), area);

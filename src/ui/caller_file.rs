@@ -9,7 +9,8 @@ use super::format::{date_and_time, length, short_date_and_time};
 use super::hanging;
 use super::theme::Theme;
 use crate::app::{App, Pane, Session};
-use crate::domain::call::{Call, Rud};
+use crate::domain::assessment::Rud;
+use crate::domain::call::Call;
 use crate::domain::callback::{Callback, CallbackStatus, pending_in_queue_order};
 use crate::domain::caller_file::FileEventKind;
 use crate::i18n::Strings;
@@ -20,7 +21,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         let lines = vec![
             Line::from(Span::styled(s.no_file.clone(), theme.title())),
             Line::from(""),
-            Line::from(s.no_file_hint.clone()),
+            Line::from(super::keys::fill(app, &s.no_file_hint)),
         ];
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
         return;
@@ -79,7 +80,8 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     // the hint when the pane has the focus.
     let body = if focused && area.height > 2 {
         let [body, hint] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-        frame.render_widget(Paragraph::new(Span::styled(s.file_hint.clone(), theme.muted())), hint);
+        let keys = super::keys::fill(app, &s.file_hint);
+        frame.render_widget(Paragraph::new(Span::styled(keys, theme.muted())), hint);
         body
     } else {
         area

@@ -7,10 +7,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::format::clock;
 use super::theme::Theme;
-use crate::app::action::Action;
-use crate::app::keymap::Context;
 use crate::app::{App, Session};
 use crate::domain::emergency::{Channel, NumberKind};
+use crate::keymap::Action;
+use crate::keymap::Context;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
@@ -51,8 +51,8 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         }
         lines.push(Line::from(spans));
     }
-    if let Some(key) = app.keymap.key_for(Context::Global, Action::EmergencyCard) {
-        lines.push(Line::from(Span::styled(s.fill(&s.card_hint, &[("key", &key.label(s))]), theme.muted())));
+    if app.keymap.key_for(Context::Global, Action::EmergencyCard).is_some() {
+        lines.push(Line::from(Span::styled(super::keys::fill(app, &s.card_hint), theme.muted())));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
@@ -85,7 +85,8 @@ fn banner_text(app: &App, session: &Session) -> Option<(Vec<String>, Vec<String>
 /// Empty when no life-risk number waits.
 pub fn banner_lines(app: &App, session: &Session, width: u16) -> Vec<String> {
     let Some((numbers, advice)) = banner_text(app, session) else { return Vec::new() };
-    let head = format!("⚠ {} — {} !!", numbers.join(" · "), app.strings.banner_ack_hint);
+    let head =
+        format!("⚠ {} — {} !!", numbers.join(" · "), super::keys::fill(app, &app.strings.banner_ack_hint));
     // "!!" starts each paragraph, so that it reads as an alarm without colour too.
     let text_width = usize::from(width).saturating_sub(4).max(1);
     let mut lines = Vec::new();

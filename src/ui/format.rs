@@ -54,7 +54,7 @@ mod tests {
 
     fn app(timezone: &str, now: Timestamp) -> App {
         let config = crate::config::Config { timezone: timezone.parse().unwrap(), ..Default::default() };
-        let strings = crate::i18n::Strings::get(crate::config::Language::Fr);
+        let strings = crate::i18n::Strings::get(crate::i18n::Language::Fr);
         App::new(config, strings, Vec::new(), now)
     }
 

@@ -49,7 +49,7 @@ fn unlock(frame: &mut Frame, app: &App, form: &UnlockForm, area: Rect, theme: &T
     lines.push(Line::from(Span::styled(s.unlock_who.clone(), theme.label())));
     for (index, login) in form.logins.iter().enumerate() {
         let selected = index == form.selected;
-        let text = format!("{} {login}", if selected { "▶" } else { " " });
+        let text = format!("{}{login}", super::marker(selected));
         lines.push(Line::from(Span::styled(
             text,
             if selected { theme.selected() } else { Default::default() },
@@ -59,7 +59,7 @@ fn unlock(frame: &mut Frame, app: &App, form: &UnlockForm, area: Rect, theme: &T
     lines.push(Line::from(vec![
         Span::styled(format!("{} ", s.unlock_passphrase), theme.label()),
         Span::raw(masked(&form.passphrase)),
-        Span::styled("▏", theme.title()),
+        super::popups::cursor(theme),
     ]));
     lines.push(Line::from(""));
     if let Some(wait) = form.wait_left(app.now) {
@@ -78,7 +78,7 @@ fn unlock(frame: &mut Frame, app: &App, form: &UnlockForm, area: Rect, theme: &T
         }
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(s.unlock_hint.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(super::keys::fill(app, &s.unlock_hint), theme.muted())));
     let width = 64.min(area.width);
     let box_area = centered(area, width, super::wrapped_height(&lines, width - 2) + 2);
     let block = Block::bordered().title(Span::styled(format!(" permanence — {title} "), theme.title()));
@@ -97,7 +97,7 @@ fn setup(frame: &mut Frame, app: &App, form: &SetupForm, area: Rect, theme: &The
     for (index, (label, value)) in fields.into_iter().enumerate() {
         let active = index == form.field;
         lines.push(Line::from(vec![
-            Span::styled(format!("{} {label:<24}", if active { "▶" } else { " " }), theme.label()),
+            Span::styled(format!("{}{label:<24}", super::marker(active)), theme.label()),
             Span::styled(value, if active { theme.selected() } else { Default::default() }),
         ]));
     }
@@ -106,7 +106,7 @@ fn setup(frame: &mut Frame, app: &App, form: &SetupForm, area: Rect, theme: &The
         lines.push(notice_line(notice, theme));
         lines.push(Line::from(""));
     }
-    lines.push(Line::from(Span::styled(s.setup_hint.clone(), theme.muted())));
+    lines.push(Line::from(Span::styled(super::keys::fill(app, &s.setup_hint), theme.muted())));
     let width = 72.min(area.width);
     let box_area = centered(area, width, super::wrapped_height(&lines, width - 2) + 2);
     let block =

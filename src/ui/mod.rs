@@ -3,18 +3,14 @@
 //! no caller data can reach the screen.
 
 mod call;
-mod callback_popups;
 mod callbacks;
 mod caller_file;
 mod emergency;
-mod end_shift;
-mod file_popups;
 mod format;
-mod help;
+pub mod keys;
 mod lock;
 mod popups;
 mod status_bar;
-mod supervisor;
 pub mod theme;
 
 use ratatui::Frame;
@@ -22,9 +18,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::app::action::Action;
-use crate::app::keymap::Context;
+use crate::app::keys::KeyRoute;
 use crate::app::{App, Pane, Session};
+use crate::keymap::Action;
+use crate::keymap::Context;
+use keys::label;
 use theme::Theme;
 
 /// Below this the layout would break: a message asks for a larger window instead.
@@ -106,7 +104,7 @@ fn main_screen(frame: &mut Frame, app: &App, session: &Session, area: Rect, them
         draw_tabs(frame, app, session, tabs, theme);
         draw_pane(frame, app, session, session.focus, pane_area, theme);
     }
-    draw_hints(frame, app, session, hints, theme);
+    draw_hints(frame, app, hints, theme);
     popups::draw(frame, app, session, area, theme);
 }
 
@@ -165,40 +163,48 @@ fn draw_tabs(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme:
         spans.push(Span::styled(label, theme.tab(focused)));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(app.strings.tabs_hint.clone(), theme.muted()));
+    spans.push(Span::styled(keys::fill(app, &app.strings.tabs_hint), theme.muted()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The keys that do something here: the contexts key handling uses (`Session::key_contexts`),
-/// read from the live keymap, without the keys that would only be refused (`App::offers`).
-/// What does not fit is dropped whole, least useful first (`hint_rank`); the emergency card
-/// and the help (which lists every key) always stay.
-fn draw_hints(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+/// The keys that do something here: where a key goes now (`App::key_route`, which key
+/// handling reads too), read from the live keymap, without the keys that would only be refused
+/// (`App::offers`). Over a popup, which says its own keys, only the global keys that still work
+/// there. What does not fit is dropped whole, least useful first (`hint_rank`); the emergency
+/// card and the help (which lists every key) always stay.
+fn draw_hints(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let s = app.strings;
+    let route = app.key_route();
     // (text, rank), in the order shown.
     let mut hints: Vec<(String, u8)> = Vec::new();
-    if session.key_contexts().is_empty() {
+    if route == KeyRoute::Notes {
         // Typing: what this is and how to leave stay; the editor's own keys may give way.
-        for (index, part) in s.hint_editing.split(" · ").enumerate() {
+        for (index, part) in keys::fill(app, &s.hint_editing).split(" · ").enumerate() {
             hints.push((part.to_owned(), if index < 2 { 0 } else { 3 }));
         }
     }
     const LAST: [Action; 3] = [Action::EmergencyCard, Action::Help, Action::Lock];
+    const OVER_POPUPS: [Action; 4] = [Action::EmergencyCard, Action::Help, Action::Lock, Action::Quit];
+    let (listed, last): (&[Context], &[Action]) = match route {
+        KeyRoute::Panes(contexts) => (contexts, &LAST),
+        KeyRoute::Popup(_) => (&[], &OVER_POPUPS),
+        KeyRoute::Notes | KeyRoute::Gate => (&[], &LAST),
+    };
     let mut shown = Vec::new();
-    for context in session.key_contexts() {
+    for context in listed {
         for (key, action) in app.keymap.bindings(*context) {
             // List navigation goes without saying; the last ones come last, below.
-            let skip = matches!(action, Action::SelectNext | Action::SelectPrevious) || LAST.contains(action);
+            let skip = matches!(action, Action::SelectNext | Action::SelectPrevious) || last.contains(action);
             if !skip && !shown.contains(action) && app.offers(*action) {
                 shown.push(*action);
-                hints.push((format!("{} {}", key.label(s), s.action_short(*action)), hint_rank(*action)));
+                hints.push((format!("{} {}", label(key, s), s.action_short(*action)), hint_rank(*action)));
             }
         }
     }
-    for action in LAST {
-        let contexts = session.key_contexts().iter().chain([&Context::Global]);
+    for action in last.iter().copied().filter(|a| app.offers(*a)) {
+        let contexts = listed.iter().chain([&Context::Global]);
         if let Some(key) = contexts.into_iter().find_map(|c| app.keymap.key_for(*c, action)) {
-            hints.push((format!("{} {}", key.label(s), s.action_short(action)), hint_rank(action)));
+            hints.push((format!("{} {}", label(&key, s), s.action_short(action)), hint_rank(action)));
         }
     }
     const SEPARATOR: &str = " · ";
@@ -385,6 +391,16 @@ impl<'a> Hanging<'a> {
             self.used += count;
         }
     }
+}
+
+/// "▶ " before the chosen line of a list or a form, two spaces before the others.
+pub fn marker(chosen: bool) -> &'static str {
+    if chosen { "▶ " } else { "  " }
+}
+
+/// The chosen line of a list or a form, highlighted.
+pub fn highlight<'a>(line: Line<'a>, chosen: bool, theme: &Theme) -> Line<'a> {
+    if chosen { line.style(theme.selected()) } else { line }
 }
 
 /// A rectangle of `width`×`height` (clamped) centred in `area`.

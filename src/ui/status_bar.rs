@@ -10,13 +10,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format::{clock, length, timer};
+use super::keys::label;
 use super::shorten;
 use super::theme::Theme;
-use crate::app::action::Action;
-use crate::app::keymap::Context;
 use crate::app::{App, Session};
 use crate::domain::Access;
 use crate::domain::listener::Role;
+use crate::keymap::Action;
+use crate::keymap::Context;
 
 /// Below this width the bar keeps only what cannot wait.
 const NARROW: u16 = 110;
@@ -144,7 +145,10 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         left.push(Span::styled(access.clone(), theme.danger()));
     }
     let message = app.status.as_ref().map(|status| {
-        Span::styled(status.text.clone(), if status.error { theme.danger() } else { theme.ok() })
+        Span::styled(
+            super::keys::fill(app, &status.text),
+            if status.error { theme.danger() } else { theme.ok() },
+        )
     });
 
     let overdue = session.queue.iter().filter(|e| e.is_overdue(app.now)).count();
@@ -176,7 +180,7 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
     right.push(Span::styled(format!("{} ", clock(app, app.now)), theme.title()));
     if let Some(key) = app.keymap.key_for(Context::Global, Action::Lock).filter(|_| !narrow) {
         right.push(Span::styled(
-            format!("· {} {} ", key.label(s), s.action_short(Action::Lock)),
+            format!("· {} {} ", label(&key, s), s.action_short(Action::Lock)),
             theme.muted(),
         ));
     }

@@ -48,6 +48,30 @@ pub enum Action {
     SupervisorView,
     ScheduleCallback,
     EndShift,
+    // In the notes editor.
+    StopEditing,
+    // In popups (`[popup]`): forms, lists and questions.
+    Confirm,
+    Cancel,
+    /// Closes what only shows something (the help, the supervisor's view).
+    Close,
+    NextField,
+    PreviousField,
+    ChoicePrevious,
+    ChoiceNext,
+    Toggle,
+    Yes,
+    No,
+    /// Saves an editor's text (amended notes, the end of a shift): works while typing.
+    Save,
+    AttemptReached,
+    AttemptNoAnswer,
+    AttemptMessageNotLeft,
+    AttemptWrongNumber,
+    // In the supervisor's view.
+    FilterCallbacks,
+    /// Closes the shift of someone who left without ending it.
+    CloseShift,
 }
 
 impl Action {

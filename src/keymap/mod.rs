@@ -1,14 +1,17 @@
 //! Keys to actions, per context. The defaults are `assets/keymap.toml`; the config's
 //! `[keys.<context>]` tables override them. An unknown context, key name or action is an
 //! error that names it. The help overlay is drawn from this live map, so it never lies.
+//! The bottom of the crate: it names keys and actions and depends on nothing of ours, so the
+//! configuration, the strings and the interface may all read it.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Action;
-use crate::i18n::Strings;
+mod action;
+
+pub use action::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
@@ -22,11 +25,26 @@ pub enum Context {
     File,
     /// The callback queue pane.
     Callbacks,
+    /// While the call's notes are being typed: only keys that type nothing.
+    Notes,
+    /// Popups: forms, lists, questions. In a text field a character is typed, so a key here
+    /// that is a character acts only outside text fields.
+    Popup,
+    /// The supervisor's view, before the popup keys.
+    Supervisor,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] =
-        [Context::Global, Context::Main, Context::Call, Context::File, Context::Callbacks];
+    pub const ALL: [Context; 8] = [
+        Context::Global,
+        Context::Main,
+        Context::Call,
+        Context::File,
+        Context::Callbacks,
+        Context::Notes,
+        Context::Popup,
+        Context::Supervisor,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -35,6 +53,9 @@ impl Context {
             Context::Call => "call",
             Context::File => "file",
             Context::Callbacks => "callbacks",
+            Context::Notes => "notes",
+            Context::Popup => "popup",
+            Context::Supervisor => "supervisor",
         }
     }
 
@@ -139,47 +160,6 @@ impl FromStr for KeyChord {
     }
 }
 
-impl KeyChord {
-    /// The key as the help and hints name it, in the interface's language.
-    pub fn label(&self, strings: &Strings) -> String {
-        let mut label = String::new();
-        if self.modifiers.contains(KeyModifiers::CONTROL) {
-            label.push_str("Ctrl-");
-        }
-        if self.modifiers.contains(KeyModifiers::ALT) {
-            label.push_str("Alt-");
-        }
-        if self.modifiers.contains(KeyModifiers::SHIFT) {
-            label.push_str(&strings.key_shift);
-            label.push('-');
-        }
-        match self.code {
-            KeyCode::Char(' ') => label.push_str(&strings.key_space),
-            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
-                label.push(c.to_ascii_uppercase())
-            }
-            KeyCode::Char(c) => label.push(c),
-            KeyCode::F(n) => label.push_str(&format!("F{n}")),
-            KeyCode::Enter => label.push_str(&strings.key_enter),
-            KeyCode::Esc => label.push_str(&strings.key_esc),
-            KeyCode::Tab => label.push_str("Tab"),
-            KeyCode::BackTab => label.push_str(&format!("{}-Tab", strings.key_shift)),
-            KeyCode::Up => label.push('↑'),
-            KeyCode::Down => label.push('↓'),
-            KeyCode::Left => label.push('←'),
-            KeyCode::Right => label.push('→'),
-            KeyCode::Home => label.push_str(&strings.key_home),
-            KeyCode::End => label.push_str(&strings.key_end),
-            KeyCode::PageUp => label.push_str("PgUp"),
-            KeyCode::PageDown => label.push_str("PgDn"),
-            KeyCode::Backspace => label.push('⌫'),
-            KeyCode::Delete => label.push_str(&strings.key_delete),
-            other => label.push_str(&format!("{other:?}")),
-        }
-        label
-    }
-}
-
 /// Overrides as written in the config: context name -> key name -> action name.
 pub type KeyOverrides = BTreeMap<String, BTreeMap<String, String>>;
 
@@ -212,6 +192,11 @@ pub enum KeymapRefusal {
          key (the card may have more keys, not fewer)"
     )]
     CardKeyStays { key: String, action: String },
+    #[error(
+        "{key:?} is needed to type or edit text, and [keys.{context}] {action:?} works while typing: use a \
+         ctrl- or alt- chord, an F key or esc"
+    )]
+    ActsWhileTyping { key: String, context: String, action: String },
     /// The keymap built into the program is wrong: a fault of the program, not of a config.
     #[error("built-in keymap: {0}")]
     Builtin(String),
@@ -264,6 +249,8 @@ fn needed_by_text_fields(chord: KeyChord) -> bool {
 pub struct Keymap {
     /// Per context, in the order they were written (the help lists them so).
     bindings: BTreeMap<Context, Vec<(KeyChord, Action)>>,
+    /// The keys the configuration bound: hints show them first (a key chosen is a key seen).
+    configured: Vec<(Context, KeyChord)>,
 }
 
 impl Keymap {
@@ -276,14 +263,14 @@ impl Keymap {
         // Read in file order: the help and the hints list bindings as the file does.
         let defaults: toml::Table =
             toml::from_str(include_str!("../../assets/keymap.toml")).map_err(|e| builtin(e.to_string()))?;
-        let mut keymap = Keymap { bindings: BTreeMap::new() };
+        let mut keymap = Keymap { bindings: BTreeMap::new(), configured: Vec::new() };
         for (context, keys) in &defaults {
             let keys = keys.as_table().ok_or_else(|| builtin(format!("[{context}] is not a table")))?;
             let keys = keys.iter().map(|(key, action)| (key.as_str(), action.as_str().unwrap_or_default()));
-            keymap.apply(context, keys)?;
+            keymap.apply(context, keys, false)?;
         }
         for (context, keys) in overrides {
-            keymap.apply(context, keys.iter().map(|(key, action)| (key.as_str(), action.as_str())))?;
+            keymap.apply(context, keys.iter().map(|(key, action)| (key.as_str(), action.as_str())), true)?;
         }
         let card = KeyEvent::new(EMERGENCY_CARD_KEY.code, EMERGENCY_CARD_KEY.modifiers);
         if keymap.action(Context::Global, &card) != Some(Action::EmergencyCard) {
@@ -296,6 +283,7 @@ impl Keymap {
         &mut self,
         context_name: &str,
         keys: impl Iterator<Item = (&'a str, &'a str)>,
+        configured: bool,
     ) -> Result<(), KeymapError> {
         let context = Context::parse(context_name).ok_or_else(|| KeymapError {
             context: context_name.to_owned(),
@@ -323,6 +311,16 @@ impl Keymap {
             if context == Context::Global && needed_by_text_fields(chord) {
                 return Err(refuse(KeymapRefusal::NeededByNotes(key_name.to_owned())));
             }
+            // Keys that act while text is being typed must not be what is typed.
+            let while_typing = context == Context::Notes
+                || (context == Context::Popup && matches!(action, Action::Save | Action::Cancel));
+            if while_typing && needed_by_text_fields(chord) && chord.code != KeyCode::Esc {
+                return Err(refuse(KeymapRefusal::ActsWhileTyping {
+                    key: key_name.to_owned(),
+                    context: context_name.to_owned(),
+                    action: action_name.to_owned(),
+                }));
+            }
             if context == Context::Global && chord == EMERGENCY_CARD_KEY && action != Action::EmergencyCard {
                 return Err(refuse(KeymapRefusal::CardKeyStays {
                     key: key_name.to_owned(),
@@ -331,6 +329,9 @@ impl Keymap {
             }
             bindings.retain(|(bound, _)| *bound != chord);
             bindings.push((chord, action));
+            if configured {
+                self.configured.push((context, chord));
+            }
         }
         Ok(())
     }
@@ -344,9 +345,13 @@ impl Keymap {
         self.bindings.get(&context).map(Vec::as_slice).unwrap_or_default()
     }
 
-    /// The first key bound to `action` in `context`, to show in hints.
+    /// The key to show in hints for `action` in `context`: one the configuration bound, else
+    /// the first bound.
     pub fn key_for(&self, context: Context, action: Action) -> Option<KeyChord> {
-        self.bindings(context).iter().find(|(_, a)| *a == action).map(|(key, _)| *key)
+        let mut bound = self.bindings(context).iter().filter(|(_, a)| *a == action).map(|(key, _)| *key);
+        let first = bound.next()?;
+        let configured = |key: &KeyChord| self.configured.contains(&(context, *key));
+        Some(std::iter::once(first).chain(bound).find(configured).unwrap_or(first))
     }
 }
 
@@ -452,22 +457,46 @@ mod tests {
     }
 
     #[test]
+    fn keys_that_act_while_typing_are_never_what_is_typed() {
+        for (context, key, action) in [
+            ("popup", "s", "save"),
+            ("popup", "space", "cancel"),
+            ("notes", "q", "stop_editing"),
+            ("notes", "enter", "stop_editing"),
+        ] {
+            let err = refused(context, key, action);
+            assert_eq!(err.key.as_deref(), Some(key));
+            assert!(matches!(err.why, KeymapRefusal::ActsWhileTyping { .. }), "{err}");
+            assert!(err.to_string().contains("typing"), "{err}");
+        }
+        for (context, key, action) in [
+            ("popup", "f2", "save"),
+            ("popup", "ctrl-e", "cancel"),
+            ("notes", "f4", "stop_editing"),
+            ("popup", "x", "confirm"),
+        ] {
+            assert!(Keymap::new(&one(context, key, action)).is_ok(), "{context} {key}");
+        }
+    }
+
+    #[test]
+    fn the_key_the_configuration_binds_is_the_one_shown() {
+        let builtin = Keymap::new(&KeyOverrides::new()).unwrap();
+        assert_eq!(builtin.key_for(Context::Popup, Action::Save), Some("ctrl-s".parse().unwrap()));
+        let keymap = Keymap::new(&one("popup", "f2", "save")).unwrap();
+        assert_eq!(keymap.key_for(Context::Popup, Action::Save), Some("f2".parse().unwrap()));
+        let ctrl_s = event(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(keymap.action(Context::Popup, &ctrl_s), Some(Action::Save), "the built-in key stays");
+    }
+
+    #[test]
     fn unknown_names_are_errors_that_name_them() {
         let bad = |context: &str, key: &str, action: &str| refused(context, key, action).to_string();
         assert!(bad("global", "ctrl-g", "make_coffee").contains("\"make_coffee\""));
         assert!(bad("global", "hyper-x", "lock").contains("\"hyper-x\""));
         assert!(bad("everywhere", "x", "lock").contains("everywhere"));
+        let known = bad("everywhere", "x", "lock");
+        assert!(Context::ALL.iter().all(|c| known.contains(c.name())), "{known}");
         assert!(bad("global", "f13", "lock").contains("f13"));
-    }
-
-    #[test]
-    fn chords_are_labelled_for_the_help() {
-        let fr = Strings::get(crate::config::Language::Fr);
-        let en = Strings::get(crate::config::Language::En);
-        assert_eq!("ctrl-g".parse::<KeyChord>().unwrap().label(fr), "Ctrl-G");
-        assert_eq!("alt-1".parse::<KeyChord>().unwrap().label(fr), "Alt-1");
-        assert_eq!("f1".parse::<KeyChord>().unwrap().label(en), "F1");
-        assert_eq!("enter".parse::<KeyChord>().unwrap().label(fr), "Entrée");
-        assert_eq!("enter".parse::<KeyChord>().unwrap().label(en), "Enter");
     }
 }

@@ -6,12 +6,14 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::*;
-use permanence::domain::call::{CallRecord, CallType, NewCall, Rud, RudLevel};
+use permanence::domain::assessment::{Rud, RudLevel};
+use permanence::domain::call::{CallRecord, CallType, NewCall};
 use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
 use permanence::domain::caller_file::{
     Closure, Departement, FileEventKind, FileFilter, FileProfile, FileStatus, Gender, PurgeReport,
-    RepeatCaller, UnlockPurge,
+    UnlockPurge,
 };
+use permanence::domain::file_record::RepeatCaller;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::settings::Setting;
 use permanence::domain::{FileId, ShiftId};
@@ -330,7 +332,7 @@ fn the_access_export_holds_everything_on_the_file_and_is_audited() {
     assert!(!text.contains("Dominique"), "listeners are not named");
 
     let paris = permanence::local_time::Zone::default();
-    let md = access::markdown(&record, now, Strings::get(permanence::config::Language::Fr), paris);
+    let md = access::markdown(&record, now, Strings::get(permanence::i18n::Language::Fr), paris);
     for expected in [code.as_str(), SUMMARY_CANARY, NOTE_CANARY, "0612345678", "Résolu", "après 18h"] {
         assert!(md.contains(expected), "{expected} missing from:\n{md}");
     }

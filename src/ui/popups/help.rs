@@ -5,12 +5,21 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::centered;
-use super::theme::Theme;
-use crate::app::App;
-use crate::app::keymap::Context;
+use super::Draw;
+use crate::app::popup::Help;
+use crate::app::{App, Session};
+use crate::keymap::Context;
+use crate::ui::centered;
+use crate::ui::keys::label;
+use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
+impl Draw for Help {
+    fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
+        draw(frame, app, area, theme)
+    }
+}
+
+fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let s = app.strings;
     let mut lines = Vec::new();
     for context in Context::ALL {
@@ -20,16 +29,20 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
             Context::Call => &s.help_call,
             Context::File => &s.help_file,
             Context::Callbacks => &s.help_callbacks,
+            Context::Notes => &s.help_notes,
+            Context::Popup => &s.help_popup,
+            Context::Supervisor => &s.help_supervisor,
         };
         lines.push(Line::from(Span::styled(title.clone(), theme.label())));
         for (key, action) in app.keymap.bindings(context) {
-            lines.push(Line::from(format!("  {:<12} {}", key.label(s), s.action_long(*action))));
+            lines.push(Line::from(format!("  {:<12} {}", label(key, s), s.action_long(*action))));
         }
         lines.push(Line::from(""));
     }
     lines.push(Line::from(Span::styled(s.help_editor.clone(), theme.muted())));
     let popup = centered(area, 76, area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
-    let block = Block::bordered().title(Span::styled(format!(" {} ", s.help_title), theme.title()));
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {} ", crate::ui::keys::fill(app, &s.help_title)), theme.title()));
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
 }

@@ -6,16 +6,24 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
-use super::theme::Theme;
-use crate::app::App;
-use crate::app::modal::EndShiftForm;
+use super::Draw;
+use crate::app::popup::EndShiftForm;
+use crate::app::{App, Session};
 use crate::export::summary;
+use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme: &Theme) {
+impl Draw for EndShiftForm {
+    fn draw(&self, frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+        draw(frame, app, self, super::below_message(app, session, area, theme), theme)
+    }
+}
+
+fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme: &Theme) {
     let s = app.strings;
     let area = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     frame.render_widget(Clear, area);
-    let hint = if form.closing { &s.end_shift_closing } else { &s.end_shift_hint };
+    let hint =
+        crate::ui::keys::fill(app, if form.closing { &s.end_shift_closing } else { &s.end_shift_hint });
     let block = Block::bordered()
         .title(Span::styled(
             match &form.of {
@@ -36,11 +44,11 @@ pub fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme
                 .collect()
         }
     };
-    let height = super::wrapped_height(&lines, inner.width) + 1;
+    let height = crate::ui::wrapped_height(&lines, inner.width) + 1;
     let [figures, note] = Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), figures);
     let block = Block::bordered().title(Span::styled(format!(" {} ", s.end_shift_handover), theme.label()));
     let inner = block.inner(note);
     frame.render_widget(block, note);
-    super::draw_editor(frame, &form.handover, inner, !form.closing);
+    crate::ui::draw_editor(frame, &form.handover, inner, !form.closing);
 }

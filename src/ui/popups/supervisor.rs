@@ -7,28 +7,27 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::callback_popups::assignee_label;
-use super::format::{length, short_date_and_time, time_or_date};
-use super::theme::Theme;
-use crate::app::callbacks::{filtered, listener_name};
-use crate::app::modal::{QueueFilter, SupervisorView};
+use super::{Draw, assignee_label, highlight, marker};
+use crate::app::popup::{QueueFilter, SupervisorView, filtered};
 use crate::app::{App, Session};
+use crate::ui::format::{length, short_date_and_time, time_or_date};
+use crate::ui::keys::fill;
+use crate::ui::theme::Theme;
 
-pub fn draw(
-    frame: &mut Frame,
-    app: &App,
-    session: &Session,
-    view: &SupervisorView,
-    area: Rect,
-    theme: &Theme,
-) {
+impl Draw for SupervisorView {
+    fn draw(&self, frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+        draw(frame, app, session, self, super::below_message(app, session, area, theme), theme)
+    }
+}
+
+fn draw(frame: &mut Frame, app: &App, session: &Session, view: &SupervisorView, area: Rect, theme: &Theme) {
     let s = app.strings;
     // Below the status bar, which keeps saying what the last change did.
     let area = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     frame.render_widget(Clear, area);
     let block = Block::bordered()
         .title(Span::styled(format!(" {} ", s.supervisor_title), theme.title()))
-        .title_bottom(Span::styled(format!(" {} ", s.supervisor_hint), theme.muted()))
+        .title_bottom(Span::styled(format!(" {} ", fill(app, &s.supervisor_hint)), theme.muted()))
         .border_type(BorderType::Double);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -72,13 +71,13 @@ pub fn draw(
             let template = if chosen { &s.supervisor_left_chosen } else { &s.supervisor_left_detail };
             let time = time_or_date(app, last);
             lines.push(Line::from(Span::styled(
-                format!("  {:<14} {}", "", s.fill(template, &[("time", &time)])),
+                format!("  {:<14} {}", "", fill(app, &s.fill(template, &[("time", &time)]))),
                 theme.danger(),
             )));
         }
     }
 
-    let who = view.listener.and_then(|id| listener_name(session, id)).unwrap_or(&s.search_all);
+    let who = view.listener.and_then(|id| session.listener_name(id)).unwrap_or(&s.search_all);
     let which = match view.filter {
         QueueFilter::All => &s.queue_filter_all,
         QueueFilter::Overdue => &s.queue_filter_overdue,
@@ -88,7 +87,11 @@ pub fn draw(
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
         Span::styled(s.fill(&s.supervisor_queue, &[("count", &entries.len().to_string())]), theme.label()),
-        Span::raw(format!("   {} ◀ {who} ▶   {} {which}", s.supervisor_listener, s.supervisor_filter)),
+        Span::raw(format!(
+            "   {} ◀ {who} ▶   {} {which}",
+            s.supervisor_listener,
+            fill(app, &s.supervisor_filter)
+        )),
     ]));
     if entries.is_empty() {
         lines.push(Line::from(Span::styled(format!("  {}", s.no_callbacks), theme.muted())));
@@ -100,10 +103,11 @@ pub fn draw(
     let dates: Vec<String> = entries.iter().map(|e| short_date_and_time(app, e.due_at)).collect();
     let width = dates.iter().map(|d| d.chars().count()).max().unwrap_or(0);
     for (index, entry) in entries.iter().enumerate().skip(first).take(visible) {
-        let (marker, style) = super::callbacks::marker(app, entry, theme);
-        let mut line = Line::from(vec![
-            Span::raw(if index == view.selected { "▶ " } else { "  " }),
-            Span::styled(format!("{marker:<12}"), style),
+        let chosen = index == view.selected;
+        let (due, style) = crate::ui::callbacks::marker(app, entry, theme);
+        let line = Line::from(vec![
+            Span::raw(marker(chosen)),
+            Span::styled(format!("{due:<12}"), style),
             Span::raw(format!(
                 "{:<width$}  {}  {:<8} {:<14} {}",
                 dates[index],
@@ -117,10 +121,7 @@ pub fn draw(
                 theme.muted(),
             ),
         ]);
-        if index == view.selected {
-            line = line.style(theme.selected());
-        }
-        lines.push(line);
+        lines.push(highlight(line, chosen, theme));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -8,8 +8,9 @@ use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::caller_file::{
     CallerFile, Closure, Departement, FileCode, FileEvent, FileEventKind, FileFilter, FileHit, FileProfile,
-    FileRecord, FileStatus,
+    FileStatus,
 };
+use crate::domain::file_record::FileRecord;
 use crate::domain::{FileId, ListenerId, Timestamp};
 use crate::i18n::Phrase;
 

@@ -1,0 +1,163 @@
+//! Caller files: the repeat-caller popup, edits on the version seen, closure, amending
+//! notes, search from anywhere.
+
+use super::*;
+
+fn past_call(id: i64, listener: ListenerId) -> crate::domain::call::Call {
+    crate::domain::call::Call {
+        id: crate::domain::CallId(id),
+        shift_id: ShiftId(3),
+        listener_id: listener,
+        started_at: now() - Duration::days(id),
+        ended_at: now() - Duration::days(id) + Duration::minutes(10),
+        call_type: CallType::Listening,
+        record: crate::domain::call::CallRecord { notes: "avant".into(), ..Default::default() },
+    }
+}
+
+fn with_history(id: i64, calls: Vec<crate::domain::call::Call>) -> FileView {
+    FileView { history: calls, ..file_view(id) }
+}
+
+#[test]
+fn a_known_caller_is_announced_once_before_anything_else() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
+    app.apply(Reply::FileLoaded(Box::new(with_history(9, vec![past_call(1, ListenerId(3))]))));
+    assert!(matches!(top(&app), Some(Popup::RepeatCaller(r)) if r.earlier_calls == 1));
+    key(&mut app, KeyCode::Enter);
+    assert!(top(&app).is_none());
+    // Reloaded after an edit or a refresh: not announced again for this call.
+    app.apply(Reply::FileLoaded(Box::new(with_history(9, vec![past_call(1, ListenerId(3))]))));
+    assert!(top(&app).is_none());
+    // A first call on a file: nothing to announce.
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
+    app.apply(Reply::FileLoaded(Box::new(file_view(9))));
+    assert!(top(&app).is_none());
+}
+
+#[test]
+fn an_edit_is_made_on_the_version_shown_and_a_conflict_keeps_what_was_typed() {
+    let mut app = unlocked_app();
+    let mut view = file_view(9);
+    view.file.version = 4;
+    app.apply(Reply::FileLoaded(Box::new(view)));
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    key(&mut app, KeyCode::Char('e'));
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::ChangeFile(FileChange::Profile { id: FileId(9), version: 4, .. })]
+        ),
+        "{effects:?}"
+    );
+    let mut purged = file_view(9);
+    purged.file.version = 5;
+    app.apply(Reply::FileConflict(Box::new(purged)));
+    let s = Strings::get(Language::Fr);
+    assert!(
+        matches!(top(&app), Some(Popup::FileForm(f)) if f.version == 4 && f.error.as_ref() == Some(&s.file_changed_meanwhile)),
+        "the form stays, on its old version, and says why"
+    );
+    assert_eq!(
+        app.session.as_ref().unwrap().file.as_ref().unwrap().file.version,
+        5,
+        "the pane shows the file as it is"
+    );
+}
+
+#[test]
+fn a_closed_files_form_changes_its_profile_never_its_status() {
+    let mut app = unlocked_app();
+    for (status, sent) in [(FileStatus::FollowUp, Some(FileStatus::FollowUp)), (FileStatus::Closed, None)] {
+        let mut view = file_view(9);
+        view.file.status = status;
+        app.apply(Reply::FileLoaded(Box::new(view)));
+        app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+        key(&mut app, KeyCode::Char('e'));
+        let effects = key(&mut app, KeyCode::Enter);
+        match effects.as_slice() {
+            [Effect::ChangeFile(FileChange::Profile { status, .. })] => assert_eq!(*status, sent),
+            other => panic!("{other:?}"),
+        }
+        app.apply(Reply::FileChanged(Box::new(file_view(9))));
+    }
+}
+
+#[test]
+fn closing_a_file_needs_a_reason_and_the_callers_answer_and_stays_open_until_saved() {
+    let mut app = unlocked_app();
+    app.apply(Reply::FileLoaded(Box::new(file_view(9))));
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    key(&mut app, KeyCode::Char('x'));
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "no reason yet");
+    type_text(&mut app, "Résolu");
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "the caller's answer is missing");
+    key(&mut app, KeyCode::Char('n'));
+    let effects = key(&mut app, KeyCode::Enter);
+    match effects.as_slice() {
+        [Effect::ChangeFile(FileChange::Close { id: FileId(9), closure })] => {
+            assert_eq!((closure.reason.as_str(), closure.caller_agreed), ("Résolu", false));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(top(&app), Some(Popup::Closure(_))), "kept until the store confirms");
+    app.apply(Reply::Failed("disque plein".into()));
+    assert!(matches!(top(&app), Some(Popup::Closure(c)) if c.reason == "Résolu"), "nothing typed is lost");
+    app.apply(Reply::FileChanged(Box::new(file_view(9))));
+    assert!(top(&app).is_none());
+}
+
+#[test]
+fn a_listener_amends_only_their_own_calls_and_no_legal_holds() {
+    let mut app = unlocked_app();
+    let calls = vec![past_call(1, ListenerId(3)), past_call(2, ListenerId(2))];
+    app.apply(Reply::FileLoaded(Box::new(with_history(9, calls))));
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    key(&mut app, KeyCode::Char('m'));
+    assert!(top(&app).is_none(), "the newest call is Sacha's");
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.not_your_call);
+    key(&mut app, KeyCode::Char('h'));
+    assert!(top(&app).is_none(), "legal holds are for supervisors");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('m'));
+    type_text(&mut app, " et après");
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(top(&app), Some(Popup::AmendNotes(f)) if f.discard_armed), "one Esc does not discard");
+    let effects = ctrl(&mut app, 's');
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::ChangeFile(FileChange::AmendNotes { call: crate::domain::CallId(2), notes, .. })]
+            if notes == "avant et après"
+    ));
+}
+
+#[test]
+fn search_from_anywhere_sends_its_filters_and_opens_without_linking() {
+    let mut app = unlocked_app();
+    ctrl(&mut app, 'f');
+    key(&mut app, KeyCode::Tab);
+    let effects = key(&mut app, KeyCode::Right);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::SearchFiles { filter, .. }] if filter.status == Some(FileStatus::Open)
+    ));
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "2");
+    let effects = key(&mut app, KeyCode::Char('A'));
+    let Some(Effect::SearchFiles { filter, .. }) = effects.first() else { panic!("{effects:?}") };
+    assert_eq!(filter.departement.as_ref().map(|d| d.as_str()), Some("2A"));
+    let filter = filter.clone();
+    app.apply(Reply::FileHits {
+        query: String::new(),
+        filter,
+        hits: vec![test_support::file_hit(4, "KAT-472", FileStatus::Open)],
+    });
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::OpenFile { id: FileId(4), audited: true }]));
+    assert_eq!(app.session.as_ref().unwrap().focus, Pane::File);
+}

@@ -1,0 +1,158 @@
+//! The session over time: autosave, idle lock, quitting, other terminals' changes, the
+//! status line's messages, the hints offered.
+
+use super::*;
+
+#[test]
+fn changes_are_autosaved_within_two_seconds() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "mot");
+    assert!(tick(&mut app, now() + Duration::milliseconds(500)).is_empty());
+    let effects = tick(&mut app, now() + Duration::milliseconds(1100));
+    let [Effect::SaveDraft(draft)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(draft.record.notes, "mot");
+    assert!(tick(&mut app, now() + Duration::milliseconds(1400)).is_empty(), "nothing new to save");
+}
+
+#[test]
+fn idle_lock_uses_the_wall_clock_and_waits_longer_during_a_call() {
+    let mut app = unlocked_app();
+    let idle = i64::from(app.config.idle_lock_minutes);
+    let effects = tick(&mut app, now() + Duration::minutes(idle));
+    assert!(matches!(effects.as_slice(), [Effect::Lock]));
+    assert!(!app.is_unlocked());
+
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    tick(&mut app, now() + Duration::seconds(2)); // autosave
+    assert!(tick(&mut app, now() + Duration::minutes(idle)).is_empty(), "a listener listens without typing");
+    let in_call = i64::from(app.config.idle_lock_minutes_in_call);
+    let effects = tick(&mut app, now() + Duration::minutes(in_call));
+    assert!(matches!(effects.as_slice(), [Effect::SaveDraft(_), Effect::Lock]));
+}
+
+#[test]
+fn quitting_during_a_call_asks_and_saves_the_draft() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    let effects = ctrl(&mut app, 'q');
+    assert!(matches!(effects.as_slice(), [Effect::SaveDraft(_)]));
+    assert!(!app.quit);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.quit);
+    ctrl(&mut app, 'q');
+    key(&mut app, KeyCode::Enter);
+    assert!(app.quit);
+}
+
+#[test]
+fn the_store_is_asked_for_other_terminals_changes_every_second() {
+    let mut app = unlocked_app();
+    assert!(!app.tick(now()).iter().any(|e| matches!(e, Effect::CheckForChanges)));
+    assert!(app.tick(now() + CHANGES_POLL).iter().any(|e| matches!(e, Effect::CheckForChanges)));
+    assert!(!app.tick(now() + CHANGES_POLL).iter().any(|e| matches!(e, Effect::CheckForChanges)));
+}
+
+#[test]
+fn only_a_failed_draft_says_not_saved() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    app.apply(Reply::DraftSaved(now()));
+    app.apply(Reply::Failed("la recherche a échoué".into()));
+    assert!(!app.session.as_ref().unwrap().save_failed, "a failed search says nothing of the draft");
+    app.apply(Reply::DraftFailed("Disque plein".into()));
+    assert!(app.session.as_ref().unwrap().save_failed);
+    assert!(app.session.as_ref().unwrap().dirty_since.is_some(), "retried at the next tick");
+}
+
+#[test]
+fn messages_fade_successes_before_errors() {
+    let mut app = unlocked_app();
+    app.apply(Reply::FileChanged(Box::new(file_view(3))));
+    assert_eq!(app.status.as_ref().unwrap().said_at, Some(now()), "stamped with the tick's time");
+    tick(&mut app, now() + SAY_FOR - Duration::seconds(1));
+    assert!(app.status.is_some(), "still there just before its time");
+    tick(&mut app, now() + SAY_FOR);
+    assert_eq!(app.status, None, "a success fades after {SAY_FOR}");
+
+    let said = app.now;
+    app.apply(Reply::Failed("la recherche a échoué".into()));
+    tick(&mut app, said + SAY_FOR);
+    assert!(app.status.as_ref().is_some_and(|s| s.error), "an error stays longer");
+    tick(&mut app, said + WARN_FOR - Duration::seconds(1));
+    assert!(app.status.is_some());
+    tick(&mut app, said + WARN_FOR);
+    assert_eq!(app.status, None, "an error fades after {WARN_FOR}");
+}
+
+#[test]
+fn a_message_goes_once_what_it_says_is_no_longer_true() {
+    let mut app = unlocked_app();
+    // "No call running" goes as soon as one starts.
+    app.update(Action::PickCallType);
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.no_call_running);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.status, None);
+
+    // "A call is already running" goes when it ends.
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.call_already_running);
+    app.apply(Reply::CallSaved);
+    assert_eq!(app.status.as_ref().unwrap().text, app.strings.call_saved);
+    // "Call saved" goes when the next call starts: it is not about that one.
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.status, None);
+
+    // The draft that failed to save: the message goes once it is saved.
+    app.apply(Reply::DraftFailed("Disque plein".into()));
+    assert!(app.status.as_ref().is_some_and(|s| s.error));
+    app.apply(Reply::DraftSaved(now()));
+    assert_eq!(app.status, None);
+
+    // Other news stay until they fade.
+    app.apply(Reply::Failed("la recherche a échoué".into()));
+    app.apply(Reply::DraftSaved(now()));
+    key(&mut app, KeyCode::Char('c'));
+    assert!(app.status.as_ref().is_some_and(|s| s.text == "la recherche a échoué"));
+}
+
+#[test]
+fn hints_offer_only_what_works_here() {
+    let mut app = unlocked_app();
+    assert_eq!(app.key_route(), KeyRoute::Panes(&[Context::Main]));
+    for action in [Action::StartCall, Action::QuickSilent, Action::Quit] {
+        assert!(app.offers(action), "{action:?} when idle");
+    }
+    assert!(!app.offers(Action::SupervisorView), "a listener is refused the supervisor's view");
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.key_route(), KeyRoute::Panes(&[Context::Call, Context::Main]));
+    for action in [
+        Action::StartCall,
+        Action::Quit,
+        Action::QuickSilent,
+        Action::QuickHangUp,
+        Action::QuickWrongNumber,
+        Action::QuickAbusive,
+        Action::QuickTesting,
+    ] {
+        assert!(!app.offers(action), "{action:?} during a call");
+    }
+    assert!(app.offers(Action::EndCall));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.key_route(), KeyRoute::Notes, "typing notes: global keys, then the notes'");
+    app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+    assert!(app.offers(Action::SupervisorView));
+    // Over a popup, its keys; over the supervisor's view, its own first. One place decides,
+    // for the keys and the hints alike.
+    key(&mut app, KeyCode::F(3));
+    ctrl(&mut app, 'g');
+    assert_eq!(app.key_route(), KeyRoute::Popup(&[Context::Popup]));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::F(5));
+    assert_eq!(app.key_route(), KeyRoute::Popup(&[Context::Supervisor, Context::Popup]));
+    ctrl(&mut app, 'l');
+    assert_eq!(app.key_route(), KeyRoute::Gate);
+}

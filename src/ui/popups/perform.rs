@@ -1,0 +1,56 @@
+//! Performing a callback: the number, large, what is known of it, and what the keys record.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+
+use super::{Boxed, Draw, boxed};
+use crate::app::popup::PerformForm;
+use crate::app::{App, Session};
+use crate::ui::format::date_and_time;
+use crate::ui::keys::fill;
+use crate::ui::theme::Theme;
+
+impl Draw for PerformForm {
+    fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
+        boxed(frame, area, theme, perform(app, self, theme));
+    }
+}
+
+fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> {
+    let s = app.strings;
+    let entry = &form.entry;
+    let title = s.fill(&s.perform_title, &[("code", entry.file_code.as_str())]);
+    let Some(callback) = &form.callback else {
+        return (title, vec![Line::from(Span::styled(s.perform_taking.clone(), theme.muted()))], 70);
+    };
+    let number = callback.callback_number.as_ref().map_or("—", |n| n.as_str());
+    let spaced: String = number
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .map(|p| p.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut lines = vec![
+        Line::from(Span::styled(format!("{} ", s.callback_number), theme.label())),
+        Line::from(Span::styled(format!("   {spaced}   "), theme.title().add_modifier(Modifier::REVERSED))),
+        Line::from(""),
+        Line::from(format!("{} : {}", s.access_due, date_and_time(app, callback.due_at))),
+    ];
+    if !callback.note.is_empty() {
+        lines.push(Line::from(format!("{} : {}", s.callback_note, callback.note)));
+    }
+    if !callback.attempts.is_empty() {
+        let tries: Vec<String> = callback
+            .attempts
+            .iter()
+            .map(|a| format!("{} ({})", date_and_time(app, a.at), s.attempt_result(a.result)))
+            .collect();
+        lines.push(Line::from(format!("{} : {}", s.perform_earlier, tries.join(", "))));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(fill(app, &s.perform_hint), theme.muted())));
+    (title, lines, 80)
+}
