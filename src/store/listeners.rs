@@ -175,25 +175,7 @@ impl Store {
                     return Err(StoreError::Deactivated(target.login.clone()));
                 }
                 pass_root(conn, schema, signer, actor, taken_over.root)?;
-                let deactivated = AuditAction::ListenerDeactivated;
-                audit::append_in(
-                    conn,
-                    schema,
-                    signer,
-                    Some(actor),
-                    deactivated,
-                    ObjectKind::Listener,
-                    Some(target.id.0),
-                )?;
-                audit::append_in(
-                    conn,
-                    schema,
-                    signer,
-                    Some(actor),
-                    AuditAction::Rekeyed,
-                    ObjectKind::Database,
-                    None,
-                )
+                record_rekeyed(conn, schema, signer, actor, AuditAction::ListenerDeactivated, target.id)
             },
             progress,
         )
@@ -293,25 +275,7 @@ impl Store {
             |conn, schema, signer| {
                 pins::replace_current_in(conn, schema, target.id, &public)?;
                 pass_root(conn, schema, signer, actor, taken_over.root)?;
-                let reset = AuditAction::PassphraseReset;
-                audit::append_in(
-                    conn,
-                    schema,
-                    signer,
-                    Some(actor),
-                    reset,
-                    ObjectKind::Listener,
-                    Some(target.id.0),
-                )?;
-                audit::append_in(
-                    conn,
-                    schema,
-                    signer,
-                    Some(actor),
-                    AuditAction::Rekeyed,
-                    ObjectKind::Database,
-                    None,
-                )
+                record_rekeyed(conn, schema, signer, actor, AuditAction::PassphraseReset, target.id)
             },
             progress,
         )
@@ -405,6 +369,20 @@ impl Store {
         taken_over.root = root_passes.then_some(actor_key);
         Ok(taken_over)
     }
+}
+
+/// Records, in the database attached as `schema`, what `actor` did to the account `target`
+/// and the re-key it took.
+fn record_rekeyed(
+    conn: &Connection,
+    schema: &str,
+    signer: Option<audit::Signer<'_>>,
+    actor: ListenerId,
+    action: AuditAction,
+    target: ListenerId,
+) -> StoreResult<()> {
+    audit::append_in(conn, schema, signer, Some(actor), action, ObjectKind::Listener, Some(target.0))?;
+    audit::append_in(conn, schema, signer, Some(actor), AuditAction::Rekeyed, ObjectKind::Database, None)
 }
 
 /// Records, in the database attached as `schema`, that the root passed to `actor`.
