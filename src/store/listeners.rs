@@ -100,10 +100,10 @@ impl Store {
         account.validate()?;
         self.require_writable()?;
         self.endorsing_key()?;
-        self.follow_rekey()?;
         let keys = AccountKeys::generate()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        self.follow_rekey_locked()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         still_the_opened_file(&self.db_path, &self.salt)?;
         let id = insert(&tx, &account, now())?;
@@ -156,8 +156,8 @@ impl Store {
         }
         self.require_writable()?;
         self.endorsing_key()?;
-        self.follow_rekey()?;
         let _slots = KeyFile::lock(&self.key_file_path())?;
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&self.key_file_path())?;
         let taken_over = self.take_over_endorsements(&mut key_file, &target)?;
         key_file.remove_slot(target.id);
@@ -215,7 +215,6 @@ impl Store {
         }
         check_passphrase(passphrase, login).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.require_writable()?;
-        self.follow_rekey()?;
         if own {
             self.change_own_passphrase(passphrase, kdf).map(|()| None)
         } else {
@@ -227,6 +226,7 @@ impl Store {
         self.endorsing_key()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
         let keys = self.keys.as_ref().expect("checked above");
         let slot = match key_file.slot(self.actor.id) {
@@ -269,6 +269,7 @@ impl Store {
         let public = keys.public();
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
         let taken_over = self.take_over_endorsements(&mut key_file, target)?;
         let mut slot = Slot::seal(target.id, &target.login, target.role, passphrase, kdf, &keys, &self.key)?;
@@ -303,9 +304,9 @@ impl Store {
         }
         self.require_writable()?;
         self.endorsing_key()?;
-        self.follow_rekey()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
         let Some(KeySlot::Current(slot)) = key_file.slot(target.id) else {
             return Err(StoreError::Invalid(format!(
