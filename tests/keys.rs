@@ -325,7 +325,6 @@ fn other_open_sessions_follow_a_rekey_or_lose_their_access() {
     let rekeying = KeyFile::lock(&KeyFile::path_for(&db)).unwrap();
     let asked = std::time::Instant::now();
     assert!(matches!(sacha.create_file(&profile), Err(StoreError::Locked)));
-    assert!(matches!(Store::open(&db, "sacha", "quatre poires jaunes"), Err(StoreError::Locked)));
     assert!(asked.elapsed() < std::time::Duration::from_secs(2), "told at once");
     // A re-key that died leaves its copy and no lock: cleared by the next write, which goes on.
     drop(rekeying);

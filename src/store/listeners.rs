@@ -101,11 +101,10 @@ impl Store {
         account.validate()?;
         self.require_writable()?;
         self.endorsing_key()?;
-        self.follow_rekey()?;
         let keys = AccountKeys::generate()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
-        self.follow_rekey()?;
+        self.follow_rekey_locked()?;
         let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         still_the_opened_file(&self.db_path, &self.salt)?;
         let id = insert(&tx, &account, now())?;
@@ -158,8 +157,8 @@ impl Store {
         }
         self.require_writable()?;
         self.endorsing_key()?;
-        self.follow_rekey()?;
         let _slots = KeyFile::lock(&self.key_file_path())?;
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&self.key_file_path())?;
         let taken_over = self.take_over_endorsements(&mut key_file, &target)?;
         key_file.remove_slot(target.id);
@@ -208,7 +207,6 @@ impl Store {
         }
         check_passphrase(passphrase, login, &target.display_name).map_err(StoreError::WeakPassphrase)?;
         self.require_writable()?;
-        self.follow_rekey()?;
         if own {
             self.change_own_passphrase(passphrase, kdf).map(|()| None)
         } else {
@@ -220,6 +218,7 @@ impl Store {
         self.endorsing_key()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
         let keys = self.keys.as_ref().expect("checked above");
         let slot = match key_file.slot(self.actor.id) {
@@ -232,7 +231,6 @@ impl Store {
                 ));
             }
         };
-        self.follow_rekey()?;
         let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         still_the_opened_file(&self.db_path, &self.salt)?;
         audit::append(
@@ -263,6 +261,7 @@ impl Store {
         let public = keys.public();
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
         let taken_over = self.take_over_endorsements(&mut key_file, target)?;
         let mut slot = Slot::seal(target.id, &target.login, target.role, passphrase, kdf, &keys, &self.key)?;
@@ -295,9 +294,9 @@ impl Store {
         }
         self.require_writable()?;
         self.endorsing_key()?;
-        self.follow_rekey()?;
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
         let Some(KeySlot::Current(slot)) = key_file.slot(target.id) else {
             return Err(StoreError::Invalid(format!(
@@ -316,7 +315,6 @@ impl Store {
         let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
         slot.endorse(self.actor.id, signer);
         let fingerprint = fingerprint(&slot.keys.signing_key);
-        self.follow_rekey()?;
         let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         still_the_opened_file(&self.db_path, &self.salt)?;
         audit::append(

@@ -392,15 +392,13 @@ fn signer_of<'k>(actor: &Actor, keys: Option<&'k AccountKeys>) -> Option<audit::
 }
 
 /// Finishes or undoes, under the key file's lock, a re-key a crash interrupted (`rekey`).
-/// Nothing to do, and nothing locked, when it left nothing behind; "busy" at once, rather than
-/// a wait, when the lock is held: a re-key is under way.
+/// Nothing to do, and nothing locked, when it left nothing behind. A re-key under way is waited
+/// for (`KeyFile::lock`: at most 10 s, then "busy"), so that a command run meanwhile goes on.
 fn recover_interrupted_rekey(db_path: &Path) -> StoreResult<()> {
     if !rekey_leftovers(db_path) {
         return Ok(());
     }
-    let Some(_slots) = KeyFile::try_lock(&KeyFile::path_for(db_path))? else {
-        return Err(StoreError::Locked);
-    };
+    let _slots = KeyFile::lock(&KeyFile::path_for(db_path))?;
     rekey::recover(db_path)
 }
 

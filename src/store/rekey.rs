@@ -244,25 +244,32 @@ impl Store {
     /// If another terminal re-keyed the database since this session opened it, opens the new
     /// file with this account's own slot (no passphrase needed: the slot's X25519 secret is in
     /// memory). `AccessRevoked` if the new key file holds no slot with this session's keys (the
-    /// account was deactivated, or its passphrase reset).
+    /// account was deactivated, or its passphrase reset). While a re-key is under way, "busy" at
+    /// once rather than a wait for the old file's write lock (a whole re-key can take a few
+    /// seconds on a large store, and a terminal saves its draft every second).
     pub(super) fn follow_rekey(&mut self) -> StoreResult<()> {
-        // A re-key under way: say "busy" at once rather than wait for the old file's write
-        // lock (a whole re-key can take a minute on a large store); leftovers of one that
-        // died are cleared here.
+        let key_path = self.key_file_path();
         if std::fs::symlink_metadata(next_database_path(&self.db_path)).is_ok() {
-            let key_path = self.key_file_path();
             let Some(_slots) = KeyFile::try_lock(&key_path)? else { return Err(StoreError::Locked) };
-            recover(&self.db_path)?;
+            return self.follow_rekey_locked();
         }
         if database_salt(&self.db_path).is_ok_and(|salt| salt == self.salt) {
             return Ok(());
         }
-        let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
-        // The re-key may have been interrupted after the database was replaced.
+        self.follow_rekey_locked()
+    }
+
+    /// [`Store::follow_rekey`], for a caller that holds the key file's lock (an account change,
+    /// which waits for a re-key under way rather than say "busy").
+    pub(super) fn follow_rekey_locked(&mut self) -> StoreResult<()> {
+        // A re-key that died is finished or undone first.
         recover(&self.db_path)?;
         let salt = database_salt(&self.db_path)?;
-        let key_file = KeyFile::load(&key_path)?;
+        if salt == self.salt {
+            return Ok(());
+        }
+        let key_file = KeyFile::load(&self.key_file_path())?;
         let keys = self.keys.as_ref().ok_or(StoreError::AccessRevoked)?;
         let key = match key_file.slot(self.actor.id) {
             Some(KeySlot::Current(slot)) if slot.keys == keys.public() => {
