@@ -30,11 +30,6 @@ macro_rules! say {
     };
 }
 
-/// A refusal of the command line, in the reader's language.
-fn refuse(template: fn(&Strings) -> &String) -> Phrase {
-    Phrase::new(template)
-}
-
 /// What every command needs: the database path, the configuration, who acts and how their
 /// passphrases are read.
 pub struct Invocation {
@@ -68,7 +63,7 @@ impl Invocation {
         };
         // A URL taken for a path would create a folder named `postgresql:` and a new empty store.
         if let Some(scheme) = db.to_str().and_then(|d| d.split_once("://")).map(|(scheme, _)| scheme) {
-            return Err(refuse(|s| &s.cli.not_a_file_url)
+            return Err(Phrase::new(|s| &s.cli.not_a_file_url)
                 .with("path", db.display())
                 .with("scheme", scheme)
                 .into());
@@ -100,7 +95,7 @@ impl Invocation {
                 match logins.as_slice() {
                     [only] => only.clone(),
                     _ => {
-                        return Err(refuse(|s| &s.cli.which_account)
+                        return Err(Phrase::new(|s| &s.cli.which_account)
                             .with("logins", logins.join(", "))
                             .into());
                     }
@@ -172,7 +167,7 @@ pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
         say!(
             "  {:<8} {:<12} {:<28} {}",
             account.login,
-            role(s, account.role),
+            s.role(account.role),
             account.display_name,
             s.fill(&s.cli.demo_passphrase, &[("passphrase", account.passphrase)])
         );
@@ -198,11 +193,7 @@ pub fn listener_add(mut invocation: Invocation, login: &str, name: &str, role: R
         "{}",
         s.fill(
             &s.cli.listener_added,
-            &[
-                ("login", &listener.login),
-                ("name", &listener.display_name),
-                ("role", self::role(s, listener.role))
-            ]
+            &[("login", &listener.login), ("name", &listener.display_name), ("role", s.role(listener.role))]
         )
     );
     Ok(ExitCode::SUCCESS)
@@ -213,7 +204,7 @@ pub fn listener_list(mut invocation: Invocation) -> Result<ExitCode> {
     let store = invocation.unlock()?;
     for listener in store.listeners()? {
         let state = if listener.active { &s.cli.account_active } else { &s.cli.account_deactivated };
-        say!("{:<16} {:<12} {:<12} {}", listener.login, role(s, listener.role), state, listener.display_name);
+        say!("{:<16} {:<12} {:<12} {}", listener.login, s.role(listener.role), state, listener.display_name);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -221,7 +212,7 @@ pub fn listener_list(mut invocation: Invocation) -> Result<ExitCode> {
 pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<ExitCode> {
     let s = invocation.strings;
     let mut store = invocation.unlock()?;
-    let bar = RekeyBar::new(&s.cli.rekey_progress);
+    let bar = Bar::new(&s.cli.rekey_progress, 0);
     let report = store.deactivate_listener_with(login, &|done, total| bar.show(done, total))?;
     bar.finish();
     say!("{}", s.fill(&s.cli.listener_deactivated, &[("login", login)]));
@@ -236,7 +227,7 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
     // The policy weighs the account's own name; an unknown login is refused by the store.
     let name = store.listeners()?.into_iter().find(|l| l.login == login).map(|l| l.display_name);
     let passphrase = invocation.ask_new_passphrase(&login, name.as_deref().unwrap_or_default())?;
-    let bar = RekeyBar::new(&s.cli.rekey_progress);
+    let bar = Bar::new(&s.cli.rekey_progress, 0);
     let rekeyed = store
         .set_passphrase_with(&login, &passphrase, KdfParams::DEFAULT, &|done, total| bar.show(done, total))?;
     bar.finish();
@@ -250,31 +241,38 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// A progress bar for a re-key, on standard error when it is a terminal (silent otherwise).
-struct RekeyBar(Option<indicatif::ProgressBar>);
+/// A progress bar on standard error for what takes seconds on a large store (a re-key, a
+/// check): silent when standard error is not a terminal (scripts, pipes, tests), and for work
+/// of fewer than `worth_showing` items, which ends before a bar would be read.
+struct Bar {
+    bar: Option<indicatif::ProgressBar>,
+    worth_showing: u64,
+}
 
-impl RekeyBar {
-    fn new(what: &str) -> RekeyBar {
-        if !std::io::stderr().is_terminal() {
-            return RekeyBar(None);
-        }
-        let bar = indicatif::ProgressBar::new(1);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(&format!("{what} {{bar:40}} {{percent:>3}}% ({{eta}})"))
+impl Bar {
+    fn new(what: &str, worth_showing: u64) -> Bar {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(1);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{what} {{bar:40}} {{percent:>3}}% ({{eta}})"
+                ))
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        RekeyBar(Some(bar))
+            );
+            bar
+        });
+        Bar { bar, worth_showing }
     }
 
     fn show(&self, done: u64, total: u64) {
-        if let Some(bar) = &self.0 {
+        if let Some(bar) = self.bar.as_ref().filter(|_| total >= self.worth_showing) {
             bar.set_length(total);
             bar.set_position(done);
         }
     }
 
     fn finish(&self) {
-        if let Some(bar) = &self.0 {
+        if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
     }
@@ -319,10 +317,11 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         crate::store::Access::ReadWrite => {}
     }
     let report = {
-        let mut progress = Progress::on_stderr(s.cli.check_progress_signatures.clone());
-        let report = store.check_with_progress(&mut |done, total| progress.show(done, total));
-        progress.clear();
-        report.map_err(|e| refuse(|s| &s.cli.check_running).because(e))?
+        // Below 50,000 audit entries the check ends before a bar would be read.
+        let bar = Bar::new(&s.cli.check_progress_signatures, 50_000);
+        let report = store.check_with_progress(&mut |done, total| bar.show(done, total));
+        bar.finish();
+        report.map_err(|e| Phrase::new(|s| &s.cli.check_running).because(e))?
     };
     for finding in &report.findings {
         say!("{}", fault(&finding.phrase().say(s)));
@@ -382,46 +381,6 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
     }
 }
 
-/// A one-line progress report on standard error, redrawn in place, for what takes seconds on a
-/// large store; nothing when standard error is not a terminal (scripts, pipes, tests) or when
-/// the work is small.
-struct Progress {
-    what: String,
-    on: bool,
-    shown: Option<u64>,
-}
-
-impl Progress {
-    /// Below this many items the work ends before a bar would be read.
-    const WORTH_SHOWING: u64 = 50_000;
-
-    fn on_stderr(what: String) -> Progress {
-        Progress { what, on: std::io::stderr().is_terminal(), shown: None }
-    }
-
-    fn show(&mut self, done: u64, total: u64) {
-        if !self.on || total < Self::WORTH_SHOWING {
-            return;
-        }
-        let percent = done * 100 / total.max(1);
-        if self.shown == Some(percent) {
-            return;
-        }
-        self.shown = Some(percent);
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r{}: {percent}% ({done} / {total})\x1b[K", self.what);
-        let _ = err.flush();
-    }
-
-    fn clear(&mut self) {
-        if self.shown.take().is_some() {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[K");
-            let _ = err.flush();
-        }
-    }
-}
-
 /// Prints the centre's settings, or changes one (supervisor only, audited).
 pub fn settings(mut invocation: Invocation, change: Option<(&str, u32)>) -> Result<ExitCode> {
     let s = invocation.strings;
@@ -429,7 +388,7 @@ pub fn settings(mut invocation: Invocation, change: Option<(&str, u32)>) -> Resu
     if let Some((name, value)) = change {
         let setting: Setting = name.parse().map_err(|_| {
             let known: Vec<&str> = Setting::ALL.iter().map(|s| s.as_str()).collect();
-            refuse(|s| &s.cli.unknown_setting)
+            Phrase::new(|s| &s.cli.unknown_setting)
                 .with("name", format!("{name:?}"))
                 .with("known", known.join(", "))
         })?;
@@ -569,7 +528,7 @@ pub fn file_hold(mut invocation: Invocation, code: &str, hold: bool, reason: &st
     let mut store = invocation.unlock()?;
     let id = store
         .file_id_by_code(code)?
-        .ok_or_else(|| refuse(|s| &s.cli.no_file_code).with("code", code.to_uppercase()))?;
+        .ok_or_else(|| Phrase::new(|s| &s.cli.no_file_code).with("code", code.to_uppercase()))?;
     store.set_legal_hold(id, hold, reason)?;
     let said = if hold { &s.cli.hold_set } else { &s.cli.hold_lifted };
     say!("{}", s.fill(said, &[("code", &code.to_uppercase())]));
@@ -614,7 +573,7 @@ fn local_day(day: &str) -> Result<chrono::NaiveDate, Phrase> {
     chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .ok()
         .filter(|d| (1900..=9999).contains(&d.year()))
-        .ok_or_else(|| refuse(|s| &s.cli.bad_date).with("day", format!("{day:?}")))
+        .ok_or_else(|| Phrase::new(|s| &s.cli.bad_date).with("day", format!("{day:?}")))
 }
 
 pub fn export(
@@ -636,7 +595,7 @@ pub fn export(
             let from = zone.start_of_day(local_day(&from_day)?);
             let to = zone.start_of_day(local_day(&to_day)? + chrono::Duration::days(1));
             if to <= from {
-                return Err(refuse(|s| &s.cli.period_backwards_days)
+                return Err(Phrase::new(|s| &s.cli.period_backwards_days)
                     .with("to", to_day)
                     .with("from", from_day)
                     .into());
@@ -644,17 +603,17 @@ pub fn export(
             ScopeRequest::Period { from, to }
         }
         (None | Some("current"), None) => {
-            let shift = store.open_shift()?.ok_or_else(|| refuse(|s| &s.cli.no_open_shift))?;
+            let shift = store.open_shift()?.ok_or_else(|| Phrase::new(|s| &s.cli.no_open_shift))?;
             ScopeRequest::Shift(shift.id)
         }
         (Some("last"), None) => {
-            let shift = store.last_closed_shift()?.ok_or_else(|| refuse(|s| &s.cli.no_closed_shift))?;
+            let shift = store.last_closed_shift()?.ok_or_else(|| Phrase::new(|s| &s.cli.no_closed_shift))?;
             ScopeRequest::Shift(shift.id)
         }
         (Some(number), None) => {
             let id: i64 = number
                 .parse()
-                .map_err(|_| refuse(|s| &s.cli.bad_shift_arg).with("value", format!("{number:?}")))?;
+                .map_err(|_| Phrase::new(|s| &s.cli.bad_shift_arg).with("value", format!("{number:?}")))?;
             ScopeRequest::Shift(crate::domain::ShiftId(id))
         }
     };
@@ -674,12 +633,4 @@ pub fn export(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A role as a person reads it.
-fn role(s: &Strings, role: Role) -> &str {
-    match role {
-        Role::Listener => &s.role_listener,
-        Role::Supervisor => &s.role_supervisor,
-    }
 }

@@ -131,9 +131,10 @@ pub struct ExportConfig {
 /// the key and its line when one is at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    // Without its cause, which `source` carries (an error chain says it once).
     #[error("{}", Phrase::new(|s| &s.cli.config_unreadable).with("path", path.display()))]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("{}", Phrase::new(|s| &s.cli.config_file).with("path", path.display()).with_phrase("why", message.clone()))]
+    #[error("{}", self.phrase())]
     Invalid { path: PathBuf, message: Phrase },
 }
 

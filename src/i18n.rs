@@ -12,6 +12,7 @@ use crate::domain::call::{CallType, Outcome};
 use crate::domain::callback::{AttemptResult, CallbackStatus, Priority};
 use crate::domain::caller_file::{AgeBand, CallerRelation, FileEventKind, FileStatus, Gender};
 use crate::domain::emergency::{Channel, Rule};
+use crate::domain::listener::Role;
 
 use crate::domain::passphrase::{MIN_CHARS, WeakPassphrase};
 use crate::domain::prompt::PromptOutcome;
@@ -455,6 +456,13 @@ impl Strings {
 
     pub fn outcome(&self, value: Outcome) -> &str {
         self.label("outcome", value.as_str())
+    }
+
+    pub fn role(&self, role: Role) -> &str {
+        match role {
+            Role::Listener => &self.role_listener,
+            Role::Supervisor => &self.role_supervisor,
+        }
     }
 
     pub fn priority(&self, value: Priority) -> &str {

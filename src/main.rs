@@ -204,17 +204,21 @@ fn main() -> ExitCode {
     // line says follows the configuration's `language`, read first, leniently, so that even a
     // refused configuration is said in the language it asks for.
     let cli = Cli::parse();
-    let default_config = permanence::paths::default_config_file().ok();
-    let language = Config::language_of(cli.config.as_deref(), default_config.as_deref());
-    let strings = Strings::get(language);
+    // The language of a failure before the configuration is loaded (or of a refused one).
+    let early_strings = |config: Option<&std::path::Path>| {
+        let default_config = permanence::paths::default_config_file().ok();
+        Strings::get(Config::language_of(config, default_config.as_deref()))
+    };
     if let Err(err) = permanence::hardening::harden_process() {
+        let strings = early_strings(cli.config.as_deref());
         return fail(strings, Phrase::new(|s| &s.cli.no_hardening).because(err).into());
     }
     let demo = matches!(cli.command, Some(Command::Demo { .. }));
+    let config = cli.config.clone();
     let invocation =
         match Invocation::new(cli.db, cli.config.as_deref(), cli.as_login, cli.passphrase_stdin, demo) {
             Ok(invocation) => invocation,
-            Err(err) => return fail(strings, err),
+            Err(err) => return fail(early_strings(config.as_deref()), err),
         };
     let strings = invocation.strings;
     let result = match cli.command {

@@ -10,24 +10,28 @@ use std::path::{Path, PathBuf};
 
 use crate::i18n::Phrase;
 
-/// Why a path was refused, in words a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a path was refused, in words a person can act on (said by [`Refused::phrase`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refused {
-    #[error("{0} is the database or one of its own files (key file, log, lock, temporary file): refused")]
+    /// The database or one of its own files (key file, log, lock, temporary file).
     StoreFile(PathBuf),
-    #[error("{0} is a symbolic link: give the real path of a new or regular file")]
     Link(PathBuf),
-    #[error("{0} is a {1}, not a regular file: refused")]
+    /// Not a regular file: a folder, a named pipe (FIFO), a device or a socket.
     NotRegular(PathBuf, &'static str),
-    #[error("the folder of {0} does not exist")]
     NoFolder(PathBuf),
-    #[error(
-        "{0} is the kind of file a database keeps beside it (key file, log, lock): refused, whatever store it belongs to"
-    )]
+    /// A name a database keeps beside it, whatever store it belongs to.
     CompanionName(PathBuf),
-    #[error("{0} exists and is not a text file written by an export (a database?): refused")]
+    /// An existing file that is not a text file written by an export (a database?).
     NotAnExport(PathBuf),
 }
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.phrase().fmt(f)
+    }
+}
+
+impl std::error::Error for Refused {}
 
 impl Refused {
     /// The refusal in the reader's language.

@@ -192,11 +192,8 @@ impl Runner {
     fn unlocked(&mut self, mut store: Store, now: Timestamp) -> Reply {
         let mut gathered = || -> Result<Unlocked, StoreError> {
             let purged = store.purge_at_unlock(now)?;
-            let mut listeners: Vec<_> =
-                store.listeners()?.into_iter().filter(|l| l.active).map(|l| (l.id, l.display_name)).collect();
-            listeners.sort_by_key(|(_, name)| name.to_lowercase());
             Ok(Unlocked {
-                listeners,
+                listeners: store.active_listeners_by_name()?,
                 purged,
                 actor: store.actor().clone(),
                 open_shift: store.open_shift()?,

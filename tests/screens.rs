@@ -1219,9 +1219,13 @@ fn yes_and_no_read_as_the_languages_initials() {
     {
         let mut app = in_call_then(language, &[KeyCode::Char('e'), KeyCode::Enter]);
         // The type and the outcome are asked first: the first of each.
-        while !matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::CallbackOffer(_))) {
+        for _ in 0..10 {
+            if matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::CallbackOffer(_))) {
+                break;
+            }
             press(&mut app, KeyCode::Enter);
         }
+        assert!(matches!(app.session.as_ref().unwrap().popups.last(), Some(Popup::CallbackOffer(_))));
         let shown = ui::keys::fill(&app, &Strings::get(language).callback_offer);
         assert!(shown.contains(offer), "{shown}");
     }

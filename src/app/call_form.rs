@@ -197,6 +197,14 @@ impl CallForm {
     pub fn toggle_orientation(&mut self, number: &str, ordered: &[String]) {
         toggle_in_order(&mut self.orientations, number, ordered);
     }
+
+    /// Records that the caller was given `number`, kept in the directory's order; once.
+    pub fn add_orientation(&mut self, number: &str, directory: &Directory) {
+        if !self.orientations.iter().any(|n| n == number) {
+            let ordered: Vec<String> = directory.entries.iter().map(|e| e.number.clone()).collect();
+            self.toggle_orientation(number, &ordered);
+        }
+    }
 }
 
 /// An editor for free text (a call's notes, an amendment, a handover note) holding `text`, with

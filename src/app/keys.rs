@@ -13,8 +13,8 @@ use crate::domain::caller_file::FileStatus;
 use crate::domain::listener::Role;
 use crate::keymap::{Action, Context};
 
-/// The global actions that still work while a popup is open.
-pub const OVER_POPUPS: [Action; 4] = [Action::Help, Action::EmergencyCard, Action::Lock, Action::Quit];
+/// The global actions that still work while a popup is open, in the order the hints show them.
+pub const OVER_POPUPS: [Action; 4] = [Action::EmergencyCard, Action::Help, Action::Lock, Action::Quit];
 
 /// Where a key goes now, besides the global keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

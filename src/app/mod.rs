@@ -139,7 +139,6 @@ impl App {
             directory: &self.directory,
             rules: &self.rules,
             now: self.now,
-            zone: self.config.timezone,
             session,
         };
         let outcome = act(&mut popup, &mut cx);

@@ -16,17 +16,13 @@ use crate::domain::audit_signature::{self, SignatureFault};
 use crate::domain::caller_file::{FileProfile, UnlockPurge};
 use crate::domain::settings::Setting;
 
-const SUPERVISOR_PASS: &str = "lune verte soixante";
+use super::tests::{PASS as SUPERVISOR_PASS, raw_connection};
+
 const LISTENER_PASS: &str = "trois pommes bleues";
 
+/// The supervisor's store with one listener, Camille.
 fn create(db: &Path) -> Store {
-    let account = NewAccount {
-        login: "coord",
-        display_name: "Dominique",
-        role: Role::Supervisor,
-        passphrase: SUPERVISOR_PASS,
-    };
-    let mut store = Store::create(db, account, KdfParams::MINIMUM).unwrap();
+    let mut store = super::tests::create(db);
     let camille = NewAccount {
         login: "camille",
         display_name: "Camille",
@@ -35,12 +31,6 @@ fn create(db: &Path) -> Store {
     };
     store.add_listener(camille, KdfParams::MINIMUM).unwrap();
     store
-}
-
-fn raw_connection(store: &Store) -> Connection {
-    let conn = Connection::open(&store.db_path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", store.key.sqlcipher_literal().as_str())).unwrap();
-    conn
 }
 
 /// A row of the log as the attacker reads it.

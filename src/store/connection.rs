@@ -141,13 +141,19 @@ fn keyed_connection(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult
     let conn = Connection::open_with_flags(path, flags).map_err(|err| classify(err, path))?;
     // SQLCipher otherwise logs HMAC failures to stderr, over the terminal interface.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    // Through SQLCipher's C call rather than `PRAGMA key`: a statement's text is copied by
-    // SQLite's parser (and kept with the statement) into memory freed without being wiped.
-    // SQLCipher copies the key into its own allocations, which it wipes when it frees them.
+    key_schema(&conn, c"main", key)?;
+    Ok(conn)
+}
+
+/// Keys the database `schema` of `conn` (`main`, or one just attached without a KEY clause)
+/// through SQLCipher's C call rather than `PRAGMA key` or `ATTACH … KEY`: a statement's text or
+/// bound value is copied by SQLite into memory freed without being wiped, while SQLCipher
+/// copies the key into its own allocations, which it wipes when it frees them.
+pub(super) fn key_schema(conn: &Connection, schema: &std::ffi::CStr, key: &DataKey) -> StoreResult<()> {
     let literal = key.sqlcipher_literal();
     let length = std::ffi::c_int::try_from(literal.len()).expect("a 67-byte literal");
     let keyed = unsafe {
-        rusqlite::ffi::sqlite3_key_v2(conn.handle(), c"main".as_ptr(), literal.as_ptr().cast(), length)
+        rusqlite::ffi::sqlite3_key_v2(conn.handle(), schema.as_ptr(), literal.as_ptr().cast(), length)
     };
     if keyed != rusqlite::ffi::SQLITE_OK {
         return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
@@ -155,7 +161,7 @@ fn keyed_connection(path: &Path, key: &DataKey, flags: OpenFlags) -> StoreResult
             Some(KEYING.into()),
         )));
     }
-    Ok(conn)
+    Ok(())
 }
 
 const KEYING: &str = "keying the connection (sqlite3_key_v2)";
@@ -192,7 +198,14 @@ mod tests {
                 let (path, key, start) = (dir.path().join(format!("{i}.db")), key.clone(), start.clone());
                 std::thread::spawn(move || {
                     start.wait();
-                    open(&path, &key, true).map(drop).map_err(|e| e.to_string())
+                    // The keying itself, as it stood before (it then retried in `keyed`).
+                    keyed_connection(
+                        &path,
+                        &key,
+                        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+                    )
+                    .map(drop)
+                    .map_err(|e| e.to_string())
                 })
             })
             .collect();

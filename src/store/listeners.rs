@@ -67,6 +67,14 @@ impl Store {
         Ok(names)
     }
 
+    /// The active accounts, by display name (case aside): whom a callback can be given to.
+    pub fn active_listeners_by_name(&self) -> StoreResult<Vec<(ListenerId, String)>> {
+        let mut active: Vec<_> =
+            self.listeners()?.into_iter().filter(|l| l.active).map(|l| (l.id, l.display_name)).collect();
+        active.sort_by_key(|(_, name)| name.to_lowercase());
+        Ok(active)
+    }
+
     pub fn listener_by_login(&self, login: &str) -> StoreResult<Listener> {
         self.conn
             .query_row(&format!("SELECT {COLUMNS} FROM listener WHERE login = ?1"), [login], read)
@@ -337,7 +345,7 @@ impl Store {
     /// returned, to record as the new root). Refused if the actor's own slot was vouched for
     /// by that key and the root does not pass: another supervisor must endorse it first.
     fn take_over_endorsements(&self, key_file: &mut KeyFile, departing: &Listener) -> StoreResult<TakenOver> {
-        let mut taken_over = TakenOver { root: None, slots: 0 };
+        let mut taken_over = TakenOver { root: None };
         let Some(old) = pins::current(&self.conn, departing.id)? else { return Ok(taken_over) };
         if departing.role != Role::Supervisor {
             return Ok(taken_over);
@@ -362,7 +370,6 @@ impl Store {
             }
             // The root's holder endorses its own slot; anyone else's, the actor endorses.
             slot.endorse(self.actor.id, signer);
-            taken_over.slots += 1;
         }
         taken_over.root = root_passes.then_some(actor_key);
         Ok(taken_over)
@@ -408,8 +415,6 @@ fn pass_root(
 struct TakenOver {
     /// The actor's signing key, to record as the centre's new root.
     root: Option<[u8; 32]>,
-    /// How many slots the actor endorsed again.
-    slots: usize,
 }
 
 /// Names, in `key_file`, the database file it opens (a version-1 file named none).

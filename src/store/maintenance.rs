@@ -148,7 +148,8 @@ fn check_connection(
             if let Some(signed) = verified.signatures {
                 report.audit_signed = signed.verified;
                 report.audit_predating = signed.predating;
-                let logins = logins(conn)?;
+                let logins: std::collections::HashMap<ListenerId, String> =
+                    super::listeners::all(conn)?.into_iter().map(|l| (l.id, l.login)).collect();
                 let name =
                     |id: ListenerId| logins.get(&id).cloned().unwrap_or_else(|| format!("account {id}"));
                 for (fault, faulty) in signed.faults {
@@ -171,14 +172,6 @@ fn check_connection(
     }
     report.findings = findings;
     Ok(report)
-}
-
-fn logins(conn: &Connection) -> StoreResult<std::collections::HashMap<ListenerId, String>> {
-    let mut statement = conn.prepare("SELECT id, login FROM listener")?;
-    let logins = statement
-        .query_map([], |row| Ok((ListenerId(row.get(0)?), row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    Ok(logins)
 }
 
 /// What a verified backup holds.

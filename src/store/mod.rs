@@ -43,7 +43,7 @@ pub use crate::domain::Access;
 pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
 pub use error::{StoreError, StoreResult, THE_DATABASE};
-pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, PublicKeys, Slot, Unwrapped};
+pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, Slot, Unwrapped};
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use pins::SlotProblem;
 pub use rekey::{RekeyReport, next_database_path, next_key_file_path};

@@ -30,6 +30,7 @@ use crate::atomic_file::sync_parent;
 
 /// The attached name of the new copy while it is made.
 pub(super) const NEXT: &str = "next";
+const NEXT_C: &std::ffi::CStr = c"next";
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -179,10 +180,10 @@ impl Store {
         // file's lock, which the caller holds.
         let version = schema::user_version(&hold)?;
         let copier = connection::open(&self.db_path, &self.key, false)?;
-        copier.execute(
-            &format!("ATTACH DATABASE ?1 AS {NEXT} KEY ?2"),
-            rusqlite::params![next.to_string_lossy(), new_key.sqlcipher_literal().as_str()],
-        )?;
+        // Attached without a KEY clause (which would bind the new key as an SQL value, copied
+        // by SQLite into memory freed unwiped), then keyed the way every connection is.
+        copier.execute(&format!("ATTACH DATABASE ?1 AS {NEXT}"), [next.to_string_lossy()])?;
+        connection::key_schema(&copier, NEXT_C, new_key)?;
         let expected = [String::new(), "-wal".into()]
             .iter()
             .filter_map(|suffix| std::fs::metadata(with_suffix(&self.db_path, suffix)).ok())

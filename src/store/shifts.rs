@@ -67,12 +67,8 @@ impl Store {
         if shift.listener_id != self.actor.id {
             self.require_supervisor(|s| &s.cli.what_close_shift)?;
             if presence::is_present(&self.db_path, shift.listener_id) != Some(false) {
-                let name: String = self.conn.query_row(
-                    "SELECT display_name FROM listener WHERE id = ?1",
-                    [shift.listener_id.0],
-                    |row| row.get(0),
-                )?;
-                return Err(StoreError::TerminalStillOpen(name));
+                let name = super::listeners::get(&self.conn, shift.listener_id)?.map(|l| l.display_name);
+                return Err(StoreError::TerminalStillOpen(name.unwrap_or_default()));
             }
         }
         if !shift.is_open() {

@@ -7,28 +7,13 @@ use std::path::Path;
 use super::keyslots::{AccountKeys, KeySlot, Slot};
 use super::*;
 
-const SUPERVISOR_PASS: &str = "lune verte soixante";
-const LISTENER_PASS: &str = "trois pommes bleues";
+use super::tests::{PASS as SUPERVISOR_PASS, create, raw_connection};
 
-fn create(db: &Path) -> Store {
-    let account = NewAccount {
-        login: "coord",
-        display_name: "Dominique",
-        role: Role::Supervisor,
-        passphrase: SUPERVISOR_PASS,
-    };
-    Store::create(db, account, KdfParams::MINIMUM).unwrap()
-}
+const LISTENER_PASS: &str = "trois pommes bleues";
 
 fn add(store: &mut Store, login: &str, role: Role) {
     let account = NewAccount { login, display_name: login, role, passphrase: LISTENER_PASS };
     store.add_listener(account, KdfParams::MINIMUM).unwrap();
-}
-
-fn raw_connection(store: &Store) -> Connection {
-    let conn = Connection::open(&store.db_path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", store.key.sqlcipher_literal().as_str())).unwrap();
-    conn
 }
 
 fn slot_of(store: &Store, login: &str) -> Slot {

@@ -9,16 +9,17 @@ use super::*;
 use crate::domain::audit::ChainBreak;
 use crate::domain::caller_file::FileProfile;
 
-const PASS: &str = "lune verte soixante";
+pub(super) const PASS: &str = "lune verte soixante";
 
-fn create(db: &Path) -> Store {
+/// A new store whose only account is the supervisor `coord` (passphrase [`PASS`]).
+pub(super) fn create(db: &Path) -> Store {
     let account =
         NewAccount { login: "coord", display_name: "Dominique", role: Role::Supervisor, passphrase: PASS };
     Store::create(db, account, KdfParams::MINIMUM).unwrap()
 }
 
 /// A second connection with the raw key: what someone holding the key could do.
-fn raw_connection(store: &Store) -> Connection {
+pub(super) fn raw_connection(store: &Store) -> Connection {
     let conn = Connection::open(&store.db_path).unwrap();
     conn.execute_batch(&format!("PRAGMA key = \"{}\";", store.key.sqlcipher_literal().as_str())).unwrap();
     conn

@@ -184,10 +184,9 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         }
     }
     const LAST: [Action; 3] = [Action::EmergencyCard, Action::Help, Action::Lock];
-    const OVER_POPUPS: [Action; 4] = [Action::EmergencyCard, Action::Help, Action::Lock, Action::Quit];
     let (listed, last): (&[Context], &[Action]) = match route {
         KeyRoute::Panes(contexts) => (contexts, &LAST),
-        KeyRoute::Popup(_) => (&[], &OVER_POPUPS),
+        KeyRoute::Popup(_) => (&[], &crate::app::keys::OVER_POPUPS),
         KeyRoute::Notes | KeyRoute::Gate => (&[], &LAST),
     };
     let mut shown = Vec::new();

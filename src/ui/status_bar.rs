@@ -15,7 +15,6 @@ use super::shorten;
 use super::theme::Theme;
 use crate::app::{App, Session};
 use crate::domain::Access;
-use crate::domain::listener::Role;
 use crate::keymap::Action;
 use crate::keymap::Context;
 
@@ -111,10 +110,7 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
     let narrow = width < NARROW;
 
     let name = &session.actor.display_name;
-    let role = match session.actor.role {
-        Role::Supervisor => &s.role_supervisor,
-        Role::Listener => &s.role_listener,
-    };
+    let role = s.role(session.actor.role);
     // "Dominique (coordination)" already says it: the role is not said twice.
     let who = if !narrow && !name.to_lowercase().contains(&role.to_lowercase()) {
         vec![Span::styled(format!(" {name} "), theme.title()), Span::raw(format!("({role})"))]

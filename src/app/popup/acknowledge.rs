@@ -70,11 +70,7 @@ impl Behaviour for AckForm {
                 call.prompts[index].acknowledgement = Some(Acknowledgement { at: now, outcome, note });
                 if outcome != PromptOutcome::NotRelevant {
                     let number = call.prompts[index].number.clone();
-                    if !call.orientations.contains(&number) {
-                        let ordered: Vec<String> =
-                            cx.directory.entries.iter().map(|e| e.number.clone()).collect();
-                        call.toggle_orientation(&number, &ordered);
-                    }
+                    call.add_orientation(&number, cx.directory);
                 }
                 *self = AckForm { ending: self.ending, ..AckForm::default() };
                 let done = call.pending_prompts().next().is_none();

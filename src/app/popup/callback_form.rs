@@ -102,9 +102,9 @@ impl CallbackForm {
         let Ok(number) = PhoneNumber::parse(&self.number) else { return Err(s.callback_bad_number.clone()) };
         let due_at = if self.when.trim().is_empty() {
             let Some(preset) = cx.config.callback_presets.get(self.preset) else { return Ok(None) };
-            crate::config::preset_due(preset, cx.now, cx.zone)
+            crate::config::preset_due(preset, cx.now, cx.zone())
         } else {
-            parse_due(&self.when, cx.now, cx.zone).map_err(|_| s.callback_bad_when.clone())?
+            parse_due(&self.when, cx.now, cx.zone()).map_err(|_| s.callback_bad_when.clone())?
         };
         let assignee = assignee_options(cx.session).get(self.assignee).copied().unwrap_or(Assignee::Anyone);
         let priority = self.priority.unwrap_or(Priority::suggested(&rud(cx.session)));

@@ -32,7 +32,7 @@ impl CallbackTextForm {
     fn change(&self, cx: &Ctx) -> Result<CallbackChange, String> {
         let (id, version) = (self.entry.id, self.entry.version);
         match self.purpose {
-            TextPurpose::Reschedule => match parse_due(&self.text, cx.now, cx.zone) {
+            TextPurpose::Reschedule => match parse_due(&self.text, cx.now, cx.zone()) {
                 Ok(due_at) => Ok(CallbackChange::Reschedule { id, version, due_at }),
                 Err(_) => Err(cx.strings.callback_bad_when.clone()),
             },

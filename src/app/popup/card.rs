@@ -24,10 +24,7 @@ impl Behaviour for EmergencyCard {
                 let number = entries[self.selected].number.clone();
                 let Some(call) = cx.session.call.as_mut() else { return Outcome::close() };
                 let now = cx.now;
-                if !call.orientations.contains(&number) {
-                    let ordered: Vec<String> = entries.iter().map(|e| e.number.clone()).collect();
-                    call.toggle_orientation(&number, &ordered);
-                }
+                call.add_orientation(&number, cx.directory);
                 call.prompts.push(PromptRecord {
                     number: number.clone(),
                     rule: "card".into(),

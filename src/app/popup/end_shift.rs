@@ -87,13 +87,14 @@ impl Behaviour for EndShiftForm {
             // view, asked again (it lists them no more).
             Reply::ShiftEnded { written, .. } if let Some(name) = &self.of => {
                 let s = cx.strings;
-                let told = match written {
-                    Ok(path) => {
-                        s.fill(&s.shift_of_ended, &[("name", name), ("path", &path.display().to_string())])
-                    }
-                    Err(why) => s.fill(&s.shift_of_ended_no_export, &[("name", name), ("why", why)]),
+                let (told, error) = match written {
+                    Ok(path) => (
+                        s.fill(&s.shift_of_ended, &[("name", name), ("path", &path.display().to_string())]),
+                        false,
+                    ),
+                    Err(why) => (s.fill(&s.shift_of_ended_no_export, &[("name", name), ("why", why)]), true),
                 };
-                return Outcome::effect(Effect::RefreshOverview).closing().with_status(status(&told, false));
+                return Outcome::effect(Effect::RefreshOverview).closing().with_status(status(&told, error));
             }
             Reply::ShiftEnded { .. } => return Outcome::close(),
             // A shift that could not be closed stays on screen, its note kept, to try again.

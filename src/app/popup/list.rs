@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::{Behaviour, Ctx, Outcome, Then};
+use super::{Behaviour, Ctx, Outcome, Then, step};
 use crate::keymap::Action;
 
 /// What a list popup chooses.
@@ -40,20 +40,13 @@ impl ListPopup {
     pub fn multi(purpose: ListPurpose, options: Vec<(String, String)>, checked: Vec<bool>) -> ListPopup {
         ListPopup { purpose, options, selected: 0, multi: true, checked, ending: false }
     }
-
-    pub fn move_by(&mut self, delta: isize) {
-        let len = self.options.len() as isize;
-        if len > 0 {
-            self.selected = (self.selected as isize + delta).rem_euclid(len) as usize;
-        }
-    }
 }
 
 impl Behaviour for ListPopup {
     fn key(&mut self, key: &KeyEvent, cx: &mut Ctx) -> Outcome {
         match cx.action(key) {
-            Some(Action::SelectPrevious) => self.move_by(-1),
-            Some(Action::SelectNext) => self.move_by(1),
+            Some(Action::SelectPrevious) => self.selected = step(self.selected, self.options.len(), false),
+            Some(Action::SelectNext) => self.selected = step(self.selected, self.options.len(), true),
             Some(Action::Toggle) if self.multi => {
                 let i = self.selected;
                 self.checked[i] = !self.checked[i];

@@ -168,11 +168,15 @@ pub struct Ctx<'a> {
     pub directory: &'a Directory,
     pub rules: &'a Rules,
     pub now: Timestamp,
-    pub zone: crate::local_time::Zone,
     pub session: &'a mut Session,
 }
 
 impl Ctx<'_> {
+    /// The configured zone, in which typed times are read.
+    pub fn zone(&self) -> crate::local_time::Zone {
+        self.config.timezone
+    }
+
     /// The popup action `key` stands for.
     pub fn action(&self, key: &KeyEvent) -> Option<Action> {
         self.keymap.action(Context::Popup, key)

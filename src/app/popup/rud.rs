@@ -2,7 +2,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::{Behaviour, Ctx, Outcome, Then, move_in};
+use super::{Behaviour, Ctx, Outcome, Then, cycle, move_in};
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::keymap::Action;
 
@@ -42,8 +42,8 @@ impl Behaviour for RudGrid {
         match cx.action(key) {
             Some(Action::SelectPrevious) => self.row = move_in(self.row, 3, false),
             Some(Action::SelectNext) => self.row = move_in(self.row, 3, true),
-            Some(Action::ChoicePrevious) => *level = step_level(*level, -1),
-            Some(Action::ChoiceNext) => *level = step_level(*level, 1),
+            Some(Action::ChoicePrevious) => *level = cycle(RudLevel::ALL, *level, false),
+            Some(Action::ChoiceNext) => *level = cycle(RudLevel::ALL, *level, true),
             Some(Action::Cancel) => return Outcome::close(),
             Some(Action::Confirm) => {
                 let now = cx.now;
@@ -58,12 +58,4 @@ impl Behaviour for RudGrid {
         }
         Outcome::stay()
     }
-}
-
-/// Cycles not assessed -> low -> medium -> high.
-fn step_level(level: Option<RudLevel>, delta: i32) -> Option<RudLevel> {
-    const LEVELS: [Option<RudLevel>; 4] =
-        [None, Some(RudLevel::Low), Some(RudLevel::Medium), Some(RudLevel::High)];
-    let index = LEVELS.iter().position(|l| *l == level).unwrap_or(0) as i32;
-    LEVELS[(index + delta).rem_euclid(4) as usize]
 }

@@ -48,10 +48,10 @@ pub fn filtered<'a>(session: &'a Session, view: &SupervisorView, now: Timestamp)
 impl Behaviour for SupervisorView {
     fn key(&mut self, key: &KeyEvent, cx: &mut Ctx) -> Outcome {
         let action = cx.keymap.action(Context::Supervisor, key).or_else(|| cx.action(key));
-        let list: Vec<QueueEntry> = filtered(cx.session, self, cx.now).into_iter().cloned().collect();
+        let len = filtered(cx.session, self, cx.now).len();
         match action {
-            Some(Action::SelectPrevious) => self.selected = move_in(self.selected, list.len(), false),
-            Some(Action::SelectNext) => self.selected = move_in(self.selected, list.len(), true),
+            Some(Action::SelectPrevious) => self.selected = move_in(self.selected, len, false),
+            Some(Action::SelectNext) => self.selected = move_in(self.selected, len, true),
             Some(action @ (Action::ChoicePrevious | Action::ChoiceNext)) => {
                 // Everyone, then each listener.
                 let listeners: Vec<ListenerId> = cx.session.listeners.iter().map(|(id, _)| *id).collect();
@@ -92,8 +92,8 @@ impl Behaviour for SupervisorView {
             Some(
                 action @ (Action::ReassignCallback | Action::RescheduleCallback | Action::CancelCallback),
             ) => {
-                if let Some(entry) = list.get(self.selected).cloned() {
-                    return Outcome::stay().then(Then::OnQueueEntry(action, entry));
+                if let Some(entry) = filtered(cx.session, self, cx.now).get(self.selected) {
+                    return Outcome::stay().then(Then::OnQueueEntry(action, (*entry).clone()));
                 }
             }
             _ => {}

@@ -336,13 +336,7 @@ impl Slot {
             wrapped_key: Vec::new(),
             endorsement: None,
         };
-        let kek = kdf.derive(normalised(passphrase).as_bytes(), &slot.salt).map_err(StoreError::Invalid)?;
-        slot.sealed_secrets = XChaCha20Poly1305::new(kek.as_slice().into())
-            .encrypt(
-                XNonce::from_slice(&slot.nonce),
-                Payload { msg: keys.secrets().as_slice(), aad: &slot.public_part() },
-            )
-            .map_err(|_| StoreError::Invalid("sealing the key slot failed".into()))?;
+        slot.seal_secrets(passphrase, keys)?;
         slot.rewrap(data_key)?;
         Ok(slot)
     }
@@ -410,14 +404,22 @@ impl Slot {
             sealed_secrets: Vec::new(),
             ..self.clone()
         };
-        let kek = kdf.derive(normalised(passphrase).as_bytes(), &slot.salt).map_err(StoreError::Invalid)?;
-        slot.sealed_secrets = XChaCha20Poly1305::new(kek.as_slice().into())
+        slot.seal_secrets(passphrase, keys)?;
+        Ok(slot)
+    }
+
+    /// Seals `keys`' secrets under `passphrase` with this slot's KDF, salt and nonce, its public
+    /// part as associated data.
+    fn seal_secrets(&mut self, passphrase: &str, keys: &AccountKeys) -> StoreResult<()> {
+        let kek =
+            self.kdf.derive(normalised(passphrase).as_bytes(), &self.salt).map_err(StoreError::Invalid)?;
+        self.sealed_secrets = XChaCha20Poly1305::new(kek.as_slice().into())
             .encrypt(
-                XNonce::from_slice(&slot.nonce),
-                Payload { msg: keys.secrets().as_slice(), aad: &slot.public_part() },
+                XNonce::from_slice(&self.nonce),
+                Payload { msg: keys.secrets().as_slice(), aad: &self.public_part() },
             )
             .map_err(|_| StoreError::Invalid("sealing the key slot failed".into()))?;
-        Ok(slot)
+        Ok(())
     }
 }
 
@@ -460,12 +462,6 @@ pub enum Unwrapped {
 }
 
 impl Unwrapped {
-    pub fn listener_id(&self) -> ListenerId {
-        match self {
-            Unwrapped::Legacy { id, .. } | Unwrapped::Current { id, .. } => *id,
-        }
-    }
-
     /// The data key the slot opened.
     pub fn data_key(&self) -> &DataKey {
         match self {
