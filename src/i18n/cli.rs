@@ -74,6 +74,7 @@ section!(
         store_slot_refused,
         store_access_revoked,
         store_sqlite,
+        store_server,
         internal_error,
         io_not_found,
         io_permission,

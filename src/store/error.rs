@@ -84,6 +84,10 @@ pub enum StoreError {
     Invalid(String),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// The centre's PostgreSQL server refused or failed (its cases get their own errors as
+    /// they are told apart: unreachable, wrong password, TLS refused…).
+    #[error("database server error: {0}")]
+    Server(::postgres::Error),
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
 }
@@ -104,6 +108,12 @@ impl From<rusqlite::Error> for StoreError {
             }
             _ => StoreError::Sqlite(err),
         }
+    }
+}
+
+impl From<::postgres::Error> for StoreError {
+    fn from(err: ::postgres::Error) -> Self {
+        StoreError::Server(err)
     }
 }
 

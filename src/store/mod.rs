@@ -18,6 +18,7 @@ mod keyslots;
 mod listeners;
 mod maintenance;
 mod pins;
+pub mod postgres;
 pub mod presence;
 mod rekey;
 mod retention;

@@ -103,3 +103,5 @@ pub fn queue_entry(id: i64, file: i64, code: &str, due_at: Timestamp) -> QueueEn
         note: String::new(),
     }
 }
+
+pub mod postgres;

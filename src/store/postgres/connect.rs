@@ -1,0 +1,193 @@
+//! Reaching the centre's server: a `postgresql://` URL, its `sslmode` honoured as libpq does.
+//!
+//! rust-postgres knows `disable`, `prefer` and `require` and verifies nothing by itself; libpq's
+//! `verify-ca` and `verify-full` (the one to use in production: the server's certificate signed
+//! by the expected authority *and* naming the host) are done here with OpenSSL, already built
+//! into the program for SQLCipher. `sslrootcert` names the authority's certificate; without it,
+//! `~/.postgresql/root.crt` as libpq, else the system's authorities.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+use postgres_openssl::MakeTlsConnector;
+
+use crate::store::error::{StoreError, StoreResult};
+
+/// Whether a `--db` names a server rather than a file.
+pub fn is_server_url(db: &str) -> bool {
+    db.starts_with("postgresql://") || db.starts_with("postgres://")
+}
+
+/// How much of TLS is required of the server, as libpq's `sslmode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    /// TLS if the server offers it, unverified (libpq's default).
+    Prefer,
+    /// TLS, unverified.
+    Require,
+    /// TLS, the certificate signed by a trusted authority.
+    VerifyCa,
+    /// TLS, the certificate signed by a trusted authority and naming the host.
+    VerifyFull,
+}
+
+/// A parsed server URL: rust-postgres's configuration, and what it does not know of TLS.
+#[derive(Clone)]
+pub struct ServerUrl {
+    config: ::postgres::Config,
+    pub ssl_mode: SslMode,
+    root_cert: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for ServerUrl {
+    /// Never the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerUrl")
+            .field("hosts", &self.config.get_hosts())
+            .field("dbname", &self.config.get_dbname())
+            .field("user", &self.config.get_user())
+            .field("ssl_mode", &self.ssl_mode)
+            .finish()
+    }
+}
+
+impl ServerUrl {
+    pub fn parse(url: &str) -> StoreResult<ServerUrl> {
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut ssl_mode = SslMode::Prefer;
+        let mut root_cert = None;
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match name {
+                "sslmode" => {
+                    ssl_mode = match value {
+                        "disable" => SslMode::Disable,
+                        "allow" | "prefer" => SslMode::Prefer,
+                        "require" => SslMode::Require,
+                        "verify-ca" => SslMode::VerifyCa,
+                        "verify-full" => SslMode::VerifyFull,
+                        other => return Err(StoreError::Invalid(format!("unknown sslmode {other:?}"))),
+                    }
+                }
+                "sslrootcert" => root_cert = Some(PathBuf::from(percent_decode(value))),
+                _ => kept.push(pair),
+            }
+        }
+        let rest = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+        let mut config = ::postgres::Config::from_str(&rest)
+            .map_err(|e| StoreError::Invalid(format!("the server address is not understood: {e}")))?;
+        config.ssl_mode(match ssl_mode {
+            SslMode::Disable => ::postgres::config::SslMode::Disable,
+            SslMode::Prefer => ::postgres::config::SslMode::Prefer,
+            _ => ::postgres::config::SslMode::Require,
+        });
+        config.application_name("permanence");
+        Ok(ServerUrl { config, ssl_mode, root_cert })
+    }
+
+    /// The same server, another database (the tests make one per test).
+    pub fn with_dbname(&self, name: &str) -> ServerUrl {
+        let mut other = self.clone();
+        other.config.dbname(name);
+        other
+    }
+
+    pub fn dbname(&self) -> Option<&str> {
+        self.config.get_dbname()
+    }
+
+    /// Connects, with TLS as `sslmode` asks.
+    pub fn connect(&self) -> StoreResult<::postgres::Client> {
+        let tls = self.tls()?;
+        self.config.connect(tls).map_err(StoreError::from)
+    }
+
+    fn tls(&self) -> StoreResult<MakeTlsConnector> {
+        let tls_error =
+            |e: openssl::error::ErrorStack| StoreError::Invalid(format!("TLS could not be set up: {e}"));
+        let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(tls_error)?;
+        let verify = matches!(self.ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull);
+        if verify {
+            builder.set_verify(SslVerifyMode::PEER);
+            match self.authority() {
+                Some(path) => builder.set_ca_file(&path).map_err(|e| {
+                    StoreError::Invalid(format!(
+                        "the authority's certificate {} is unreadable: {e}",
+                        path.display()
+                    ))
+                })?,
+                None => builder.set_default_verify_paths().map_err(tls_error)?,
+            }
+        } else {
+            builder.set_verify(SslVerifyMode::NONE);
+        }
+        let mut connector = MakeTlsConnector::new(builder.build());
+        let full = self.ssl_mode == SslMode::VerifyFull;
+        connector.set_callback(move |config, _| {
+            config.set_verify_hostname(full);
+            Ok(())
+        });
+        Ok(connector)
+    }
+
+    /// `sslrootcert`, else libpq's `~/.postgresql/root.crt`, else Debian's bundle of the
+    /// system's authorities (the vendored OpenSSL does not know where the system keeps them).
+    fn authority(&self) -> Option<PathBuf> {
+        if let Some(path) = &self.root_cert {
+            return Some(path.clone());
+        }
+        let home = std::env::var_os("HOME").map(|h| Path::new(&h).join(".postgresql/root.crt"));
+        home.into_iter().chain([PathBuf::from("/etc/ssl/certs/ca-certificates.crt")]).find(|p| p.is_file())
+    }
+}
+
+/// `%2F` and the like in a URL's value.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = value.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sslmode_is_read_as_libpq_reads_it_and_the_rest_handed_on() {
+        let url = ServerUrl::parse(
+            "postgresql://ecoute:secret@db.centre.example:5433/permanence?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.crt&connect_timeout=5",
+        )
+        .unwrap();
+        assert_eq!(url.ssl_mode, SslMode::VerifyFull);
+        assert_eq!(url.root_cert.as_deref(), Some(Path::new("/etc/ca.crt")));
+        assert_eq!(url.dbname(), Some("permanence"));
+        assert_eq!(url.config.get_connect_timeout(), Some(&std::time::Duration::from_secs(5)));
+        assert_eq!(ServerUrl::parse("postgresql://h/db").unwrap().ssl_mode, SslMode::Prefer);
+        assert_eq!(ServerUrl::parse("postgres://h/db?sslmode=disable").unwrap().ssl_mode, SslMode::Disable);
+        assert!(ServerUrl::parse("postgresql://h/db?sslmode=sometimes").is_err());
+        assert!(!format!("{url:?}").contains("secret"));
+    }
+
+    #[test]
+    fn a_server_url_is_told_from_a_path() {
+        assert!(is_server_url("postgresql://centre/permanence"));
+        assert!(is_server_url("postgres://centre/permanence"));
+        assert!(!is_server_url("/home/camille/permanence.db"));
+        assert!(!is_server_url("postgresql:/relative"));
+    }
+}

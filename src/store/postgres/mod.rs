@@ -1,0 +1,6 @@
+//! The centre's PostgreSQL server, the store's second backend (issue 18; its state in
+//! docs/postgres-status.md).
+
+pub mod connect;
+
+pub use connect::{ServerUrl, SslMode, is_server_url};
