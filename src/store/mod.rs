@@ -12,6 +12,7 @@ mod callbacks;
 mod caller_files;
 mod calls;
 mod connection;
+pub mod db;
 mod drafts;
 mod error;
 mod keyslots;

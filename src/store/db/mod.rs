@@ -1,0 +1,254 @@
+//! The store's executor: one small rusqlite-like surface (execute, query, transactions) over
+//! either backend, with our own values and rows, so that a statement the two dialects agree on
+//! is written once. What differs between them (full-text search against a blind index, the key
+//! file against a key-slot table, the write-ahead log, the re-key, the backup) is written per
+//! backend, reaching the connection itself through `Db::sqlite` or `Db::postgres`.
+//!
+//! Writes serialize on both: SQLite's IMMEDIATE transaction takes the file's write lock;
+//! on the server every write transaction first takes one advisory lock held until it ends
+//! (`WRITE_LOCK`), so the audit chain's head is read and extended by one writer at a time, as
+//! in the file.
+
+mod sql;
+#[cfg(test)]
+mod tests;
+mod value;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+pub use value::{FromValue, Value};
+
+use super::error::{StoreError, StoreResult};
+
+/// The advisory lock every write transaction on the server holds until it ends ("perm" in
+/// ASCII): the server's equivalent of SQLite's write lock.
+pub const WRITE_LOCK: i64 = 0x7065_726d;
+
+/// A connection to the file or to the server.
+pub enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<RefCell<Server>>),
+}
+
+/// A server connection and its prepared statements, kept for the connection's life so that a
+/// keypress costs one round trip, not a prepare and an execute.
+pub struct Server {
+    client: ::postgres::Client,
+    statements: HashMap<String, ::postgres::Statement>,
+}
+
+/// A row read, whatever the backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    values: Vec<Value>,
+}
+
+impl Row {
+    pub fn get<T: FromValue>(&self, column: usize) -> StoreResult<T> {
+        let value = self.values.get(column).ok_or_else(|| {
+            StoreError::Invalid(format!("no column {column} in a row of {}", self.values.len()))
+        })?;
+        T::from_value(value, column)
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// What a transaction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxKind {
+    /// Takes the write lock at once (SQLite's IMMEDIATE, the server's advisory lock), so that
+    /// what it reads is not changed by another writer before it commits.
+    Write,
+    /// A consistent view for reading only (SQLite's DEFERRED, the server's REPEATABLE READ).
+    Read,
+}
+
+impl Db {
+    pub fn postgres(client: ::postgres::Client) -> Db {
+        Db::Postgres(Box::new(RefCell::new(Server { client, statements: HashMap::new() })))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
+    /// The SQLite connection, for what only the file has (pragmas, attach, the log).
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match self {
+            Db::Sqlite(conn) => Some(conn),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Runs statements without parameters (migrations, transaction control).
+    pub fn execute_batch(&self, sql: &str) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Db::Postgres(server) => Ok(server.borrow_mut().client.batch_execute(sql)?),
+        }
+    }
+
+    /// Runs one statement; the number of rows it changed.
+    pub fn execute(&self, sql: &str, params: &[Value]) -> StoreResult<usize> {
+        match self {
+            Db::Sqlite(conn) => Ok(conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params))?),
+            Db::Postgres(server) => {
+                let mut server = server.borrow_mut();
+                let statement = server.prepare(sql)?;
+                let changed = server.client.execute(&statement, &pg_params(params))?;
+                Ok(changed as usize)
+            }
+        }
+    }
+
+    /// Every row of a query, each turned into a value by `each`.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        mut each: impl FnMut(&Row) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        match self {
+            Db::Sqlite(conn) => {
+                let mut statement = conn.prepare_cached(sql)?;
+                let columns = statement.column_count();
+                let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    let values = (0..columns)
+                        .map(|i| Value::from_sqlite(row.get_ref(i)?))
+                        .collect::<StoreResult<Vec<Value>>>()?;
+                    out.push(each(&Row { values })?);
+                }
+                Ok(out)
+            }
+            Db::Postgres(server) => {
+                let rows = {
+                    let mut server = server.borrow_mut();
+                    let statement = server.prepare(sql)?;
+                    server.client.query(&statement, &pg_params(params))?
+                };
+                rows.iter()
+                    .map(|row| {
+                        let values = (0..row.len())
+                            .map(|i| row.try_get::<_, Value>(i))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        each(&Row { values })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The first row of a query, if there is one.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        each: impl FnOnce(&Row) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        let mut each = Some(each);
+        let mut first = None;
+        // Rows after the first are read and dropped, as rusqlite's `query_row` does.
+        self.query_map(sql, params, |row| {
+            if let Some(each) = each.take() {
+                first = Some(each(row)?);
+            }
+            Ok(())
+        })?;
+        Ok(first)
+    }
+
+    /// The first row of a query, which must have one.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        each: impl FnOnce(&Row) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.query_opt(sql, params, each)?.ok_or_else(|| {
+            StoreError::Invalid(format!("no row where one was expected: {}", first_words(sql)))
+        })
+    }
+
+    /// Begins a transaction, rolled back unless committed.
+    pub fn transaction(&self, kind: TxKind) -> StoreResult<Tx<'_>> {
+        let begin = match (self, kind) {
+            (Db::Sqlite(_), TxKind::Write) => "BEGIN IMMEDIATE",
+            (Db::Sqlite(_), TxKind::Read) => "BEGIN DEFERRED",
+            (Db::Postgres(_), TxKind::Write) => "BEGIN ISOLATION LEVEL READ COMMITTED",
+            (Db::Postgres(_), TxKind::Read) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        self.execute_batch(begin)?;
+        let tx = Tx { db: self, done: false };
+        if self.is_postgres() && kind == TxKind::Write {
+            tx.execute("SELECT pg_advisory_xact_lock(?1)", crate::db_params![WRITE_LOCK])?;
+        }
+        Ok(tx)
+    }
+}
+
+impl Server {
+    fn prepare(&mut self, sql: &str) -> StoreResult<::postgres::Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(&sql::to_postgres(sql))?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
+fn pg_params(params: &[Value]) -> Vec<&(dyn ::postgres::types::ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ::postgres::types::ToSql + Sync)).collect()
+}
+
+/// A statement named in an error by its first words (never its parameters).
+fn first_words(sql: &str) -> String {
+    sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ")
+}
+
+/// A transaction on either backend: read and write through it as through the `Db`; dropped
+/// without `commit`, it rolls back.
+pub struct Tx<'d> {
+    db: &'d Db,
+    done: bool,
+}
+
+impl Tx<'_> {
+    /// A COMMIT that fails leaves the transaction to the rollback of `drop`.
+    pub fn commit(mut self) -> StoreResult<()> {
+        self.db.execute_batch("COMMIT")?;
+        self.done = true;
+        Ok(())
+    }
+
+    pub fn rollback(mut self) -> StoreResult<()> {
+        self.done = true;
+        self.db.execute_batch("ROLLBACK")
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Db;
+
+    fn deref(&self) -> &Db {
+        self.db
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.db.execute_batch("ROLLBACK");
+        }
+    }
+}

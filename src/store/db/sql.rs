@@ -1,0 +1,64 @@
+//! One SQL text for both backends: statements are written with SQLite's numbered parameters
+//! (`?1`, `?2`, or `?` in order), which PostgreSQL spells `$1`, `$2`. Rewritten once per
+//! statement (then cached with it), outside quoted strings, identifiers and comments.
+
+pub fn to_postgres(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut next = 1u32;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push(c);
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+            }
+            '?' => {
+                let mut number = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    number.push(d);
+                    chars.next();
+                }
+                out.push('$');
+                if number.is_empty() {
+                    out.push_str(&next.to_string());
+                    next += 1;
+                } else {
+                    out.push_str(&number);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_postgres;
+
+    #[test]
+    fn numbered_and_bare_parameters_become_dollars_outside_quotes_and_comments() {
+        assert_eq!(
+            to_postgres("SELECT a FROM t WHERE b = ?1 AND c = ?12 -- is it ?\n AND d = '?3' AND \"e?\" = ?2"),
+            "SELECT a FROM t WHERE b = $1 AND c = $12 -- is it ?\n AND d = '?3' AND \"e?\" = $2"
+        );
+        assert_eq!(
+            to_postgres("INSERT INTO t VALUES (?, ?, 'it''s ?')"),
+            "INSERT INTO t VALUES ($1, $2, 'it''s ?')"
+        );
+    }
+}
