@@ -63,7 +63,7 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         StoreError::WeakPassphrase(weak) => s.weak_passphrase(weak),
         StoreError::Invalid(detail) => s.fill(&c.internal_error, &[("detail", detail)]),
         StoreError::Sqlite(err) => s.fill(&c.store_sqlite, &[("detail", &err.to_string())]),
-        StoreError::Server(err) => s.fill(&c.store_server, &[("detail", &err.to_string())]),
+        StoreError::Server(err) => s.fill(&c.store_server, &[("detail", &crate::store::server_detail(err))]),
         StoreError::Io { context, source } => format!("{context}: {}", io_error(s, source)),
     }
 }

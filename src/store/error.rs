@@ -86,7 +86,7 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     /// The centre's PostgreSQL server refused or failed (its cases get their own errors as
     /// they are told apart: unreachable, wrong password, TLS refused…).
-    #[error("database server error: {0}")]
+    #[error("database server error: {}", server_detail(.0))]
     Server(::postgres::Error),
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
@@ -108,6 +108,15 @@ impl From<rusqlite::Error> for StoreError {
             }
             _ => StoreError::Sqlite(err),
         }
+    }
+}
+
+/// What the server said: its message (rust-postgres's own display is only "db error"), never
+/// its DETAIL, which may quote a row's values.
+pub fn server_detail(err: &::postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => err.to_string(),
     }
 }
 

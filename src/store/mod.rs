@@ -44,7 +44,7 @@ use rusqlite::Connection;
 pub use crate::domain::Access;
 pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
-pub use error::{StoreError, StoreResult, THE_DATABASE};
+pub use error::{StoreError, StoreResult, THE_DATABASE, server_detail};
 pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, Slot, Unwrapped};
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use pins::SlotProblem;

@@ -2,5 +2,6 @@
 //! docs/postgres-status.md).
 
 pub mod connect;
+pub mod schema;
 
 pub use connect::{ServerUrl, SslMode, is_server_url};
