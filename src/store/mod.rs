@@ -7,6 +7,7 @@
 mod audit;
 #[cfg(test)]
 mod audit_tests;
+pub mod blind_index;
 mod bulk;
 mod callbacks;
 mod caller_files;
@@ -25,6 +26,7 @@ mod rekey;
 mod retention;
 mod rows;
 mod schema;
+pub mod seal;
 mod settings;
 mod shifts;
 #[cfg(test)]
