@@ -4,7 +4,9 @@ use std::ops::Deref;
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::db::{self, Db, TxKind};
 
 use super::error::{StoreError, StoreResult};
 use super::rows::word;
@@ -28,30 +30,38 @@ pub(super) struct Signer<'k> {
 /// `signer` is `None` only in a session whose key slot is still version 1 (it has no signing
 /// key) and could not be converted, and `check` names what such a session wrote.
 pub(super) struct Tx<'c> {
-    tx: Transaction<'c>,
+    tx: db::Tx<'c>,
     pub signer: Option<Signer<'c>>,
 }
 
 impl<'c> Tx<'c> {
-    /// Takes the write lock at once (IMMEDIATE), like every write of the store.
-    pub fn begin(conn: &'c mut Connection, signer: Option<Signer<'c>>) -> StoreResult<Tx<'c>> {
-        Ok(Tx { tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?, signer })
+    /// Takes the write lock at once (IMMEDIATE, the server's advisory lock), like every write
+    /// of the store.
+    pub fn begin(db: &'c Db, signer: Option<Signer<'c>>) -> StoreResult<Tx<'c>> {
+        Ok(Tx { tx: db.transaction(TxKind::Write)?, signer })
+    }
+
+    /// The transaction on either backend, for the statements written for both.
+    pub fn db(&self) -> &Db {
+        &self.tx
     }
 
     pub fn commit(self) -> StoreResult<()> {
-        Ok(self.tx.commit()?)
+        self.tx.commit()
     }
 
     pub fn rollback(self) -> StoreResult<()> {
-        Ok(self.tx.rollback()?)
+        self.tx.rollback()
     }
 }
 
-impl<'c> Deref for Tx<'c> {
-    type Target = Transaction<'c>;
+/// The file's connection, inside the transaction, for the statements not yet written for both
+/// backends (docs/postgres-status.md).
+impl Deref for Tx<'_> {
+    type Target = Connection;
 
-    fn deref(&self) -> &Transaction<'c> {
-        &self.tx
+    fn deref(&self) -> &Connection {
+        self.tx.sqlite().expect("only the SQLite backend is wired yet")
     }
 }
 
@@ -128,7 +138,7 @@ pub(super) struct Verified {
 impl super::Store {
     /// Walks the whole chain in id order. `Ok(Err(break))` when the chain is broken.
     pub fn verify_audit_chain(&self) -> StoreResult<Result<AuditReport, ChainBreak>> {
-        verify(&self.conn)
+        verify(self.sql())
     }
 }
 

@@ -253,7 +253,7 @@ impl Store {
 
     /// Every pending callback, soonest due first.
     pub fn pending_callbacks(&self) -> StoreResult<Vec<Callback>> {
-        let mut statement = self.conn.prepare_cached(&format!(
+        let mut statement = self.sql().prepare_cached(&format!(
             "SELECT {COLUMNS} FROM callback WHERE status = 'pending' ORDER BY due_at, id"
         ))?;
         let callbacks = statement.query_map([], read)?.collect::<Result<Vec<_>, _>>()?;
@@ -262,7 +262,7 @@ impl Store {
 
     pub fn callback(&self, id: CallbackId) -> StoreResult<Callback> {
         let mut callback = self
-            .conn
+            .sql()
             .query_row(&format!("SELECT {COLUMNS} FROM callback WHERE id = ?1"), [id.0], read)
             .optional()?
             .ok_or_else(|| StoreError::Invalid(format!("no callback {id}")))?;
@@ -272,7 +272,7 @@ impl Store {
 
     /// Every callback of a file with its attempts: pending first, then newest first.
     pub fn callbacks_of_file(&self, file: FileId) -> StoreResult<Vec<Callback>> {
-        let mut statement = self.conn.prepare_cached(&format!(
+        let mut statement = self.sql().prepare_cached(&format!(
             "SELECT {COLUMNS} FROM callback WHERE caller_file_id = ?1
              ORDER BY status = 'pending' DESC, due_at DESC, id DESC"
         ))?;
@@ -284,7 +284,7 @@ impl Store {
     }
 
     fn attempts(&self, id: CallbackId) -> StoreResult<Vec<Attempt>> {
-        let mut statement = self.conn.prepare_cached(
+        let mut statement = self.sql().prepare_cached(
             "SELECT attempted_at, listener_id, result, call_id FROM callback_attempt
              WHERE callback_id = ?1 ORDER BY attempted_at, id",
         )?;
@@ -346,7 +346,7 @@ impl Store {
     /// The pending callbacks as the queue shows them: overdue first, then by priority
     /// (most urgent first), then soonest due.
     pub fn callback_queue(&self, now: Timestamp) -> StoreResult<Vec<QueueEntry>> {
-        let mut statement = self.conn.prepare_cached(
+        let mut statement = self.sql().prepare_cached(
             "SELECT cb.id, f.code, cb.due_at, cb.priority, cb.assigned_listener_id, l.display_name,
                     (SELECT count(*) FROM callback_attempt a WHERE a.callback_id = cb.id),
                     cb.version, cb.caller_file_id, cb.flagged, cb.note

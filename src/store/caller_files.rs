@@ -151,7 +151,7 @@ impl Store {
     pub fn file_id_by_code(&self, code: &str) -> StoreResult<Option<FileId>> {
         let code = FileCode::parse(code).map_err(|e| StoreError::Refused(Phrase::bad_file_code(&e)))?;
         Ok(self
-            .conn
+            .sql()
             .query_row("SELECT id FROM caller_file WHERE code = ?1", [code.as_str()], |row| {
                 row.get(0).map(FileId)
             })
@@ -159,7 +159,7 @@ impl Store {
     }
 
     fn file_unaudited(&self, id: FileId) -> StoreResult<CallerFile> {
-        self.conn
+        self.sql()
             .query_row(&format!("SELECT {COLUMNS} FROM caller_file WHERE id = ?1"), [id.0], read)
             .optional()?
             .ok_or_else(|| StoreError::Invalid(format!("no caller file {id}")))
@@ -330,7 +330,7 @@ impl Store {
 
     /// A file's history besides its calls, newest first.
     pub fn file_events(&self, id: FileId) -> StoreResult<Vec<FileEvent>> {
-        let mut statement = self.conn.prepare_cached(
+        let mut statement = self.sql().prepare_cached(
             "SELECT at, listener_id, kind, reason, caller_agreed FROM file_event
              WHERE caller_file_id = ?1 ORDER BY at DESC, id DESC",
         )?;
@@ -413,7 +413,7 @@ impl Store {
         let departement = filter.departement.as_ref().map(|d| d.as_str());
         let mut ids: Vec<i64> = Vec::new();
         if let Some(prefix) = code_prefix(query) {
-            let mut statement = self.conn.prepare_cached(
+            let mut statement = self.sql().prepare_cached(
                 "SELECT id FROM caller_file
                  WHERE code >= ?1 AND code < ?1 || char(127)
                    AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR departement = ?3)
@@ -453,7 +453,7 @@ impl Store {
                 )
             };
             for (sql, wanted) in [(files_sql, limit), (notes_sql, limit * 4)] {
-                let mut statement = self.conn.prepare_cached(sql)?;
+                let mut statement = self.sql().prepare_cached(sql)?;
                 // SQLite binds by index: the unfiltered statements skip ?2 and ?3, harmlessly.
                 let read = |row: &rusqlite::Row<'_>| row.get::<_, i64>(0);
                 let found: rusqlite::Result<Vec<i64>> = if filter.is_empty() {
@@ -467,7 +467,7 @@ impl Store {
                 ids.extend(found);
             }
         } else if code_prefix(query).is_none() && query.trim().is_empty() && !filter.is_empty() {
-            let mut statement = self.conn.prepare_cached(
+            let mut statement = self.sql().prepare_cached(
                 "SELECT id FROM caller_file
                  WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR departement = ?2)
                  ORDER BY last_contact_at DESC LIMIT ?3",
@@ -477,7 +477,7 @@ impl Store {
         }
         let mut seen = std::collections::HashSet::new();
         let mut hits = Vec::new();
-        let mut statement = self.conn.prepare_cached(
+        let mut statement = self.sql().prepare_cached(
             "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
         )?;
         for (index, id) in ids.into_iter().enumerate() {
@@ -505,7 +505,7 @@ impl Store {
     /// The file with the most calls (benchmarks open it as the worst case).
     pub fn busiest_file(&self) -> StoreResult<Option<FileId>> {
         Ok(self
-            .conn
+            .sql()
             .query_row(
                 "SELECT caller_file_id FROM call WHERE caller_file_id IS NOT NULL
                  GROUP BY caller_file_id ORDER BY count(*) DESC LIMIT 1",

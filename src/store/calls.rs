@@ -175,7 +175,7 @@ impl Store {
     }
 
     fn calls_where(&self, condition: &str, value: i64) -> StoreResult<Vec<Call>> {
-        let mut statement = self.conn.prepare_cached(&format!(
+        let mut statement = self.sql().prepare_cached(&format!(
             "SELECT c.id, c.shift_id, c.listener_id, c.caller_file_id, c.started_at, c.ended_at,
                     c.call_type, c.notes, c.rud_risk, c.rud_urgency, c.rud_danger, c.outcome
              FROM call c WHERE {condition} ORDER BY c.started_at DESC, c.id DESC"
@@ -213,14 +213,14 @@ impl Store {
                  WHERE {condition} ORDER BY t.call_id, {order}"
             )
         };
-        let mut statement = self.conn.prepare_cached(&joined("call_theme", "t.theme", "t.theme"))?;
+        let mut statement = self.sql().prepare_cached(&joined("call_theme", "t.theme", "t.theme"))?;
         let mut rows = statement.query([value])?;
         while let Some(row) = rows.next()? {
             if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
                 calls[i].record.themes.push(row.get(1)?);
             }
         }
-        let mut statement = self.conn.prepare_cached(&joined("call_orientation", "t.number", "t.number"))?;
+        let mut statement = self.sql().prepare_cached(&joined("call_orientation", "t.number", "t.number"))?;
         let mut rows = statement.query([value])?;
         while let Some(row) = rows.next()? {
             if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
@@ -228,14 +228,14 @@ impl Store {
             }
         }
         let mut statement =
-            self.conn.prepare_cached(&joined("call_situation", "t.situation", "t.situation"))?;
+            self.sql().prepare_cached(&joined("call_situation", "t.situation", "t.situation"))?;
         let mut rows = statement.query([value])?;
         while let Some(row) = rows.next()? {
             if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
                 calls[i].record.situations.push(word(1, row.get(1)?)?);
             }
         }
-        let mut statement = self.conn.prepare_cached(&joined(
+        let mut statement = self.sql().prepare_cached(&joined(
             "emergency_prompt",
             "t.number, t.rule, t.raised_at, t.acknowledged_at, t.outcome, t.outcome_note",
             "t.raised_at, t.id",

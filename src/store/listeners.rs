@@ -55,12 +55,12 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listener> {
 
 impl Store {
     pub fn listeners(&self) -> StoreResult<Vec<Listener>> {
-        all(&self.conn)
+        all(self.sql())
     }
 
     /// Display names by id, to show the author of each call.
     pub fn listener_names(&self) -> StoreResult<std::collections::HashMap<ListenerId, String>> {
-        let mut statement = self.conn.prepare_cached("SELECT id, display_name FROM listener")?;
+        let mut statement = self.sql().prepare_cached("SELECT id, display_name FROM listener")?;
         let names = statement
             .query_map([], |row| Ok((ListenerId(row.get(0)?), row.get(1)?)))?
             .collect::<Result<_, _>>()?;
@@ -76,7 +76,7 @@ impl Store {
     }
 
     pub fn listener_by_login(&self, login: &str) -> StoreResult<Listener> {
-        self.conn
+        self.sql()
             .query_row(&format!("SELECT {COLUMNS} FROM listener WHERE login = ?1"), [login], read)
             .optional()?
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))
@@ -86,8 +86,8 @@ impl Store {
     /// prints it and `check` shows it, so that a root rewritten by someone holding the data key
     /// shows as a fingerprint that changed without a `root_passed` entry.
     pub fn centre_root(&self) -> StoreResult<Option<(String, String)>> {
-        let Some(root) = pins::root(&self.conn)? else { return Ok(None) };
-        let login = get(&self.conn, root.listener_id)?.map(|l| l.login).unwrap_or_default();
+        let Some(root) = pins::root(self.sql())? else { return Ok(None) };
+        let login = get(self.sql(), root.listener_id)?.map(|l| l.login).unwrap_or_default();
         Ok(Some((login, fingerprint(&root.signing_key))))
     }
 
@@ -113,7 +113,7 @@ impl Store {
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
         self.follow_rekey_locked()?;
-        let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
+        let tx = audit::Tx::begin(&self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         still_the_opened_file(&self.db_path, &self.salt)?;
         let id = insert(&tx, &account, now())?;
         audit::append(
@@ -138,7 +138,7 @@ impl Store {
             let _ = key_file.save();
             return Err(err);
         }
-        Ok(get(&self.conn, id)?.expect("the account just committed"))
+        Ok(get(self.sql(), id)?.expect("the account just committed"))
     }
 
     /// Deactivates an account and removes its key slot (supervisor only), and re-keys the
@@ -239,7 +239,7 @@ impl Store {
                 ));
             }
         };
-        let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
+        let tx = audit::Tx::begin(&self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         still_the_opened_file(&self.db_path, &self.salt)?;
         audit::append(
             &tx,
@@ -313,7 +313,7 @@ impl Store {
         };
         let mut slot = slot.clone();
         let accounts = pins::accounts_by_id(self.listeners()?);
-        match pins::verify(&self.conn, &KeySlot::Current(slot.clone()), &accounts)? {
+        match pins::verify(self.sql(), &KeySlot::Current(slot.clone()), &accounts)? {
             Ok(()) => {
                 return Err(StoreError::Invalid(format!("the key slot of {login:?} is already endorsed")));
             }
@@ -323,7 +323,7 @@ impl Store {
         let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
         slot.endorse(self.actor.id, signer);
         let fingerprint = fingerprint(&slot.keys.signing_key);
-        let tx = audit::Tx::begin(&mut self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
+        let tx = audit::Tx::begin(&self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         still_the_opened_file(&self.db_path, &self.salt)?;
         audit::append(
             &tx,
@@ -346,13 +346,13 @@ impl Store {
     /// by that key and the root does not pass: another supervisor must endorse it first.
     fn take_over_endorsements(&self, key_file: &mut KeyFile, departing: &Listener) -> StoreResult<TakenOver> {
         let mut taken_over = TakenOver { root: None };
-        let Some(old) = pins::current(&self.conn, departing.id)? else { return Ok(taken_over) };
+        let Some(old) = pins::current(self.sql(), departing.id)? else { return Ok(taken_over) };
         if departing.role != Role::Supervisor {
             return Ok(taken_over);
         }
         let signer = self.endorsing_key()?;
         let actor_key = signer.verifying_key().to_bytes();
-        let root_passes = pins::root(&self.conn)?
+        let root_passes = pins::root(self.sql())?
             .is_some_and(|root| root.listener_id == departing.id && root.signing_key == old.keys.signing_key);
         for slot in key_file.slots_mut() {
             let KeySlot::Current(slot) = slot else { continue };

@@ -193,7 +193,7 @@ pub struct Counts {
 
 impl Store {
     pub fn counts(&self) -> StoreResult<Counts> {
-        Ok(self.conn.query_row(
+        Ok(self.sql().query_row(
             "SELECT (SELECT count(*) FROM call), (SELECT count(*) FROM caller_file),
                     (SELECT count(*) FROM callback WHERE status = 'pending'), (SELECT count(*) FROM callback)",
             [],
@@ -210,7 +210,7 @@ impl Store {
 
     /// [`Store::check`], calling `progress(done, total)` as the audit log is verified.
     pub fn check_with_progress(&self, progress: &mut dyn FnMut(u64, u64)) -> StoreResult<CheckReport> {
-        let mut report = check_connection(&self.conn, true, progress)?;
+        let mut report = check_connection(self.sql(), true, progress)?;
         match self.key_slot_findings() {
             Ok(slots) => {
                 report.findings.extend(slots.faults.into_iter().map(CheckFinding::KeySlot));
@@ -286,21 +286,21 @@ impl Store {
     }
 
     fn export_to(&mut self, temp: &Path) -> StoreResult<()> {
-        let version = super::schema::user_version(&self.conn)?;
+        let version = super::schema::user_version(self.sql())?;
         // Without a KEY clause SQLCipher gives the attached copy the main database's key from
         // its own (wiped) memory: the key is never bound as an SQL value, which SQLite copies.
-        self.conn.execute("ATTACH DATABASE ?1 AS backup", rusqlite::params![temp.to_string_lossy()])?;
+        self.sql().execute("ATTACH DATABASE ?1 AS backup", rusqlite::params![temp.to_string_lossy()])?;
         // One read transaction: the copy is the snapshot of one instant.
-        let exported = self.conn.execute_batch(&format!(
+        let exported = self.sql().execute_batch(&format!(
             "BEGIN;
              SELECT sqlcipher_export('backup');
              PRAGMA backup.user_version = {version};
              COMMIT;"
         ));
         if exported.is_err() {
-            let _ = self.conn.execute_batch("ROLLBACK;");
+            let _ = self.sql().execute_batch("ROLLBACK;");
         }
-        let detached = self.conn.execute_batch("DETACH DATABASE backup;");
+        let detached = self.sql().execute_batch("DETACH DATABASE backup;");
         exported?;
         detached?;
         Ok(())

@@ -41,6 +41,7 @@ mod wal;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
+use db::Db;
 use rusqlite::Connection;
 
 pub use crate::domain::Access;
@@ -81,7 +82,7 @@ impl NewAccount<'_> {
 /// actor's own secret keys (wiped on drop, so on lock too): its signing key endorses slots and
 /// signs in the actor's name.
 pub struct Store {
-    conn: Connection,
+    conn: Db,
     db_path: PathBuf,
     key: DataKey,
     actor: Actor,
@@ -127,7 +128,7 @@ impl Store {
         let (conn, actor) = result?;
         let salt = keyslots::database_salt(db_path)?;
         Ok(Store {
-            conn,
+            conn: Db::Sqlite(conn),
             db_path: db_path.to_owned(),
             key,
             actor,
@@ -152,9 +153,10 @@ impl Store {
         // The salt is in the file's first page, which the log may still hold.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         let salt = keyslots::database_salt(db_path)?;
-        let mut tx = audit::Tx::begin(&mut conn, None)?;
+        let db = Db::Sqlite(conn);
+        let mut tx = audit::Tx::begin(&db, None)?;
         let id = listeners::insert(&tx, &first, Utc::now())?;
-        settings::insert_default_retention(&tx)?;
+        settings::insert_default_retention(tx.db())?;
         // The founding supervisor's signing key is the centre's root: it endorses its own slot.
         // Pinned before the first entries, which it signs: a key verifies what was signed
         // while it was current.
@@ -173,6 +175,7 @@ impl Store {
             let _ = std::fs::remove_file(key_path);
             return Err(err);
         }
+        let Db::Sqlite(conn) = db else { unreachable!("a file's connection") };
         let actor = Actor {
             id,
             login: first.login.to_owned(),
@@ -254,7 +257,7 @@ impl Store {
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
         let mut store = Store {
-            conn,
+            conn: Db::Sqlite(conn),
             db_path: db_path.to_owned(),
             key,
             actor,
@@ -272,6 +275,12 @@ impl Store {
             store.record_unlock()?;
         }
         Ok(store)
+    }
+
+    /// The file's connection, for the statements not yet written for both backends
+    /// (docs/postgres-status.md); never reached on a server.
+    fn sql(&self) -> &Connection {
+        self.conn.sqlite().expect("only the SQLite backend is wired yet")
     }
 
     /// The actor's signing key; `None` only while their slot is still version 1 (it could not
@@ -327,11 +336,11 @@ impl Store {
         if self.access != Access::ReadOnly {
             self.follow_rekey()?;
         }
-        Ok(self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+        Ok(self.sql().query_row("PRAGMA data_version", [], |row| row.get(0))?)
     }
 
     pub fn schema_version(&self) -> StoreResult<i64> {
-        schema::user_version(&self.conn)
+        schema::user_version(self.sql())
     }
 
     pub fn key_file_path(&self) -> PathBuf {
@@ -347,7 +356,7 @@ impl Store {
             Access::ReadOnly => Err(StoreError::ReadOnly(self.db_path.display().to_string())),
             Access::DiskFull => match connection::open(&self.db_path, &self.key, false) {
                 Ok(conn) => {
-                    self.conn = conn;
+                    self.conn = Db::Sqlite(conn);
                     self.access = Access::ReadWrite;
                     Ok(())
                 }
@@ -370,7 +379,7 @@ impl Store {
     fn write<T>(&mut self, change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>) -> StoreResult<T> {
         self.require_writable()?;
         self.follow_rekey()?;
-        let tx = audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
+        let tx = audit::Tx::begin(&self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
         rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
@@ -383,7 +392,7 @@ impl Store {
     /// terminal's re-key, this one follows it first (or says "busy" while it runs).
     fn begin(&mut self) -> StoreResult<audit::Tx<'_>> {
         self.follow_rekey()?;
-        let tx = audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
+        let tx = audit::Tx::begin(&self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
         rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         Ok(tx)
     }

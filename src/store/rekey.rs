@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 use super::audit;
+use super::db::Db;
 use super::error::{StoreError, StoreResult};
 use super::keyslots::{DATABASE_SALT_LEN, DataKey, KeyFile, KeySlot, database_salt};
 use super::{Store, connection, schema};
@@ -155,7 +156,7 @@ impl Store {
         let new_salt = result?;
         // This session goes on with the new file. (The old connection, closing, keeps the log
         // files at the path, which are the new file's now: `connection::keep_log_files`.)
-        self.conn = connection::open(&self.db_path, &new_key, false)?;
+        self.conn = Db::Sqlite(connection::open(&self.db_path, &new_key, false)?);
         self.key = new_key;
         self.salt = new_salt;
         Ok(RekeyReport { slots, removed_version_1, elapsed: started.elapsed() })
@@ -175,10 +176,10 @@ impl Store {
         };
         // The old database's write lock, held until the new file has taken its place: no other
         // terminal writes meanwhile (they wait, then say "busy"; nothing is lost).
-        let hold = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let hold = self.conn.transaction(super::db::TxKind::Write)?;
         // Nobody can have re-keyed between our last check and this lock: re-keys hold the key
         // file's lock, which the caller holds.
-        let version = schema::user_version(&hold)?;
+        let version = schema::user_version(hold.sqlite().expect("a re-key is the file's"))?;
         let copier = connection::open(&self.db_path, &self.key, false)?;
         // Attached without a KEY clause (which would bind the new key as an SQL value, copied
         // by SQLite into memory freed unwiped), then keyed the way every connection is.
@@ -284,7 +285,7 @@ impl Store {
         if !still {
             return Err(StoreError::AccessRevoked);
         }
-        self.conn = conn;
+        self.conn = Db::Sqlite(conn);
         self.key = key;
         self.salt = salt;
         Ok(())

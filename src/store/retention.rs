@@ -89,7 +89,7 @@ impl Store {
         if committed {
             // Best effort: the text is already gone from the database; this only shortens the
             // time its old page images stay in the (encrypted) log.
-            let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            let _ = self.sql().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
     }
 }

@@ -1,19 +1,18 @@
 //! The centre's settings (`domain::settings`), in the encrypted store.
 
-use rusqlite::{Connection, params};
-
+use super::db::Db;
 use super::error::{StoreError, StoreResult};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::settings::{CentreSettings, Setting};
 use crate::i18n::Phrase;
 
-pub(super) fn read(conn: &Connection) -> StoreResult<CentreSettings> {
+pub(super) fn read(db: &Db) -> StoreResult<CentreSettings> {
     let mut settings = CentreSettings::default();
-    let mut statement = conn.prepare_cached("SELECT name, value FROM centre_setting")?;
-    let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
-    for row in rows {
-        let (name, value) = row?;
+    let rows = db.query_map("SELECT name, value FROM centre_setting", crate::db_params![], |row| {
+        Ok((row.get::<String>(0)?, row.get::<i64>(1)?))
+    })?;
+    for (name, value) in rows {
         let value = u32::try_from(value).unwrap_or(0);
         match name.parse::<Setting>() {
             Ok(Setting::RetentionDays) => settings.retention_days = Some(value),
@@ -26,10 +25,10 @@ pub(super) fn read(conn: &Connection) -> StoreResult<CentreSettings> {
 }
 
 /// A new store's retention period (`init` may then set the one its config proposes).
-pub(super) fn insert_default_retention(conn: &Connection) -> StoreResult<()> {
-    conn.execute(
+pub(super) fn insert_default_retention(db: &Db) -> StoreResult<()> {
+    db.execute(
         "INSERT INTO centre_setting (name, value) VALUES ('retention_days', ?1)",
-        [crate::domain::settings::DEFAULT_RETENTION_DAYS],
+        crate::db_params![crate::domain::settings::DEFAULT_RETENTION_DAYS],
     )?;
     Ok(())
 }
@@ -53,10 +52,10 @@ impl Store {
             ));
         }
         self.write(|tx, actor| {
-            tx.execute(
+            tx.db().execute(
                 "INSERT INTO centre_setting (name, value) VALUES (?1, ?2)
                  ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                params![setting.as_str(), value],
+                crate::db_params![setting.as_str(), value],
             )?;
             audit::append(tx, Some(actor.id), AuditAction::SettingChanged, ObjectKind::Database, None)
         })

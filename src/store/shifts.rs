@@ -27,7 +27,7 @@ impl Store {
     /// The actor's shift still open (after a crash, or a lock), if any.
     pub fn open_shift(&self) -> StoreResult<Option<Shift>> {
         Ok(self
-            .conn
+            .sql()
             .query_row(
                 &format!(
                     "SELECT {COLUMNS} FROM shift WHERE listener_id = ?1 AND ended_at IS NULL
@@ -67,7 +67,7 @@ impl Store {
         if shift.listener_id != self.actor.id {
             self.require_supervisor(|s| &s.cli.what_close_shift)?;
             if presence::is_present(&self.db_path, shift.listener_id) != Some(false) {
-                let name = super::listeners::get(&self.conn, shift.listener_id)?.map(|l| l.display_name);
+                let name = super::listeners::get(self.sql(), shift.listener_id)?.map(|l| l.display_name);
                 return Err(StoreError::TerminalStillOpen(name.unwrap_or_default()));
             }
         }
@@ -85,7 +85,7 @@ impl Store {
     }
 
     pub fn shift(&self, id: ShiftId) -> StoreResult<Shift> {
-        self.conn
+        self.sql()
             .query_row(&format!("SELECT {COLUMNS} FROM shift WHERE id = ?1"), [id.0], read)
             .optional()?
             .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.no_shift).with("shift", id)))
@@ -94,7 +94,7 @@ impl Store {
     /// The most recently closed shift, whose handover note the next listener reads first.
     pub fn last_closed_shift(&self) -> StoreResult<Option<Shift>> {
         Ok(self
-            .conn
+            .sql()
             .query_row(
                 &format!(
                     "SELECT {COLUMNS} FROM shift WHERE ended_at IS NOT NULL
@@ -113,7 +113,7 @@ impl Store {
     /// saved, a callback taken…) or the last autosave of the call they were typing — and at
     /// least the start of the shift.
     pub fn shift_overview(&self) -> StoreResult<Vec<OnShift>> {
-        let mut statement = self.conn.prepare_cached(
+        let mut statement = self.sql().prepare_cached(
             "SELECT s.id, s.listener_id, l.display_name, s.started_at,
                     (SELECT count(*) FROM call c WHERE c.shift_id = s.id),
                     (SELECT count(*) FROM emergency_prompt p JOIN call c ON c.id = p.call_id WHERE c.shift_id = s.id),
@@ -171,7 +171,7 @@ impl Store {
     /// When `listener` last did something the audit log records (index `audit_by_actor`).
     fn last_audited_action(&self, listener: ListenerId) -> StoreResult<Option<Timestamp>> {
         let micros: Option<i64> = self
-            .conn
+            .sql()
             .prepare_cached("SELECT max(at) FROM audit WHERE actor = ?1")?
             .query_row([listener.0], |row| row.get(0))?;
         Ok(micros.and_then(chrono::DateTime::from_timestamp_micros))

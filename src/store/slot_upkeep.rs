@@ -34,7 +34,7 @@ impl Store {
             // Converted meanwhile by another terminal: it is used from the next unlock.
             return Ok(());
         };
-        if pins::current(&self.conn, id)?.is_some() {
+        if pins::current(self.sql(), id)?.is_some() {
             return Err(StoreError::SlotRefused {
                 login: self.actor.login.clone(),
                 problem: pins::SlotProblem::LegacyAfterConversion,
@@ -45,7 +45,7 @@ impl Store {
         // The root of a store made before schema 9, or a conversion of the root that a crash
         // interrupted (the root names this account, which has no current keys).
         let becomes_root = self.actor.role == Role::Supervisor
-            && pins::root(&self.conn)?.is_none_or(|root| root.listener_id == id);
+            && pins::root(self.sql())?.is_none_or(|root| root.listener_id == id);
         self.write(|tx, _| {
             pins::remove_pending(tx, id)?;
             pins::insert_pending(tx, id, &public)?;
@@ -100,7 +100,7 @@ impl Store {
             key_file.save()?;
         }
         let pending: Vec<ListenerId> = self
-            .conn
+            .sql()
             .prepare("SELECT DISTINCT listener_id FROM listener_key WHERE since IS NULL")?
             .query_map([], |row| Ok(ListenerId(row.get(0)?)))?
             .collect::<Result<_, _>>()?;
@@ -133,7 +133,7 @@ impl Store {
         let mut findings = SlotFindings::default();
         let accounts = pins::accounts_by_id(listeners.clone());
         for slot in key_file.slots() {
-            match pins::verify(&self.conn, slot, &accounts)? {
+            match pins::verify(self.sql(), slot, &accounts)? {
                 Err(problem) => findings.faults.push(
                     Phrase::new(|s| &s.cli.slot_fault)
                         .with("slot", format!("{:?}", slot.login()))

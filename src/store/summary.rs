@@ -81,7 +81,7 @@ impl Store {
         let (from, to) = match &scope {
             Scope::Shift { from, to, .. } | Scope::Period { from, to } => (to_secs(*from), to_secs(*to)),
         };
-        let conn = &self.conn;
+        let conn = self.sql();
         let query =
             |sql: &str| -> StoreResult<rusqlite::CachedStatement<'_>> { Ok(conn.prepare_cached(sql)?) };
 
@@ -205,7 +205,7 @@ impl Store {
                 ("c.started_at >= ?1 AND c.started_at < ?2", vec![to_secs(from), to_secs(to)])
             }
         };
-        let mut statement = self.conn.prepare_cached(&format!(
+        let mut statement = self.sql().prepare_cached(&format!(
             "SELECT c.started_at, c.ended_at - c.started_at, c.call_type, c.caller_file_id IS NOT NULL,
                     (SELECT group_concat(theme, char(31)) FROM call_theme WHERE call_id = c.id),
                     c.rud_risk, c.rud_urgency, c.rud_danger,
@@ -274,7 +274,7 @@ impl Store {
         };
         // On read-only media figures may leave unrecorded (the export says so); notes never.
         if self.access == super::Access::ReadOnly && !include_notes {
-            return head(&self.conn, false);
+            return head(self.sql(), false);
         }
         self.write(|tx, actor| {
             audit::append(tx, Some(actor.id), action, object.0, object.1)?;

@@ -20,6 +20,8 @@ use std::collections::HashMap;
 pub use value::{FromValue, Value};
 
 use super::error::{StoreError, StoreResult};
+use super::keyslots::DataKey;
+use super::seal::{Field, Sealer};
 
 /// The advisory lock every write transaction on the server holds until it ends ("perm" in
 /// ASCII): the server's equivalent of SQLite's write lock.
@@ -36,6 +38,8 @@ pub enum Db {
 pub struct Server {
     client: ::postgres::Client,
     statements: HashMap<String, ::postgres::Statement>,
+    /// Set once the data key is known (after the key slot opened): free text is sealed with it.
+    sealer: Option<Sealer>,
 }
 
 /// A row read, whatever the backend.
@@ -73,7 +77,42 @@ pub enum TxKind {
 
 impl Db {
     pub fn postgres(client: ::postgres::Client) -> Db {
-        Db::Postgres(Box::new(RefCell::new(Server { client, statements: HashMap::new() })))
+        Db::Postgres(Box::new(RefCell::new(Server { client, statements: HashMap::new(), sealer: None })))
+    }
+
+    /// Gives the server connection the data key's sealing key; the file needs none.
+    pub fn set_key(&self, key: &DataKey) {
+        if let Db::Postgres(server) = self {
+            server.borrow_mut().sealer = Some(Sealer::for_server(key));
+        }
+    }
+
+    /// What to store for the free text `text` of `field` in row `id`: the text itself in the
+    /// file (encrypted whole), sealed on the server (`seal`).
+    pub fn seal(&self, field: Field, id: i64, text: &str) -> StoreResult<Value> {
+        match self {
+            Db::Sqlite(_) => Sealer::Clear.seal(field, id, text),
+            Db::Postgres(server) => server.borrow().sealer()?.seal(field, id, text),
+        }
+    }
+
+    pub fn seal_opt(&self, field: Field, id: i64, text: Option<&str>) -> StoreResult<Value> {
+        text.map_or(Ok(Value::Null), |text| self.seal(field, id, text))
+    }
+
+    /// The free text stored in `field` of row `id`.
+    pub fn unseal(&self, field: Field, id: i64, value: &Value) -> StoreResult<String> {
+        match self {
+            Db::Sqlite(_) => Sealer::Clear.open(field, id, value),
+            Db::Postgres(server) => server.borrow().sealer()?.open(field, id, value),
+        }
+    }
+
+    pub fn unseal_opt(&self, field: Field, id: i64, value: &Value) -> StoreResult<Option<String>> {
+        match value {
+            Value::Null => Ok(None),
+            value => self.unseal(field, id, value).map(Some),
+        }
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -82,6 +121,13 @@ impl Db {
 
     /// The SQLite connection, for what only the file has (pragmas, attach, the log).
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match self {
+            Db::Sqlite(conn) => Some(conn),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    pub fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
         match self {
             Db::Sqlite(conn) => Some(conn),
             Db::Postgres(_) => None,
@@ -197,6 +243,10 @@ impl Db {
 }
 
 impl Server {
+    fn sealer(&self) -> StoreResult<&Sealer> {
+        self.sealer.as_ref().ok_or_else(|| StoreError::Invalid("free text met before the data key".into()))
+    }
+
     fn prepare(&mut self, sql: &str) -> StoreResult<::postgres::Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
