@@ -49,17 +49,21 @@ impl BulkWriter<'_> {
         profile: &FileProfile,
         created_at: Timestamp,
     ) -> StoreResult<(FileId, FileCode)> {
-        caller_files::insert(&self.tx, rng, profile, created_at)
+        caller_files::insert(self.tx.db(), rng, profile, created_at)
     }
 
     pub fn close_file(&self, id: FileId, closure: &Closure) -> StoreResult<()> {
-        self.tx
-            .prepare_cached(
-                "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3 WHERE id = ?1",
-            )?
-            .execute(params![id.0, closure.reason, closure.caller_agreed])?;
+        let db = self.tx.db();
+        db.execute(
+            "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3 WHERE id = ?1",
+            crate::db_params![
+                id.0,
+                db.seal(super::seal::Field::FILE_CLOSED_REASON, id.0, &closure.reason)?,
+                closure.caller_agreed
+            ],
+        )?;
         caller_files::add_event(
-            &self.tx,
+            db,
             id,
             super::rows::now(),
             Some(self.actor),
@@ -70,11 +74,11 @@ impl BulkWriter<'_> {
     }
 
     pub fn call(&self, listener: ListenerId, call: &NewCall) -> StoreResult<CallId> {
-        calls::insert(&self.tx, listener, call)
+        calls::insert(self.tx.db(), listener, call)
     }
 
     pub fn callback(&self, callback: &NewCallback, created_at: Timestamp) -> StoreResult<CallbackId> {
-        callbacks::insert(&self.tx, callback, created_at)
+        callbacks::insert(self.tx.db(), callback, created_at)
     }
 
     pub fn attempt(
@@ -83,7 +87,7 @@ impl BulkWriter<'_> {
         attempt: &Attempt,
         reschedule_to: Option<Timestamp>,
     ) -> StoreResult<()> {
-        callbacks::insert_attempt(&self.tx, id, attempt, reschedule_to)
+        callbacks::insert_attempt(self.tx.db(), id, attempt, reschedule_to)
     }
 
     /// Commits everything, with one audit entry for the whole load.

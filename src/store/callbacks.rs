@@ -1,11 +1,12 @@
 //! Callbacks and their attempts. The callback number is wiped in the same transaction that
 //! closes the callback (and a CHECK constraint refuses a closed callback that keeps one).
 
-use rusqlite::{Connection, OptionalExtension, params};
-
+use super::db::{Db, Row, Value};
 use super::error::{StoreError, StoreResult};
-use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word};
+use super::rows::{code_at, from_secs, from_secs_opt, now, parse_word, to_secs};
+use super::seal::Field;
 use super::{Store, audit};
+use crate::db_params;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
     Assignee, Attempt, AttemptResult, Callback, CallbackNow, CallbackStatus, NewCallback, PhoneNumber,
@@ -16,24 +17,25 @@ use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
 const COLUMNS: &str = "id, caller_file_id, origin_call_id, due_at, priority, callback_number, \
                        assigned_listener_id, status, note, created_at, closed_at, closed_reason, version, flagged";
 
-fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
-    let number: Option<String> = row.get(5)?;
+fn read(db: &Db, row: &Row) -> StoreResult<Callback> {
+    let id = row.get(0)?;
+    let number = db.unseal_opt(Field::CALLBACK_NUMBER, id, &row.get(5)?)?;
     Ok(Callback {
-        id: CallbackId(row.get(0)?),
+        id: CallbackId(id),
         caller_file_id: FileId(row.get(1)?),
-        origin_call_id: row.get::<_, Option<i64>>(2)?.map(CallId),
+        origin_call_id: row.get::<Option<i64>>(2)?.map(CallId),
         due_at: from_secs(row.get(3)?),
-        priority: word(4, row.get(4)?)?,
+        priority: parse_word(4, row.get(4)?)?,
         callback_number: number.and_then(|n| PhoneNumber::parse(&n).ok()),
-        assignee: match row.get::<_, Option<i64>>(6)? {
+        assignee: match row.get::<Option<i64>>(6)? {
             Some(id) => Assignee::Listener(ListenerId(id)),
             None => Assignee::Anyone,
         },
-        status: word(7, row.get(7)?)?,
-        note: row.get(8)?,
+        status: parse_word(7, row.get(7)?)?,
+        note: db.unseal(Field::CALLBACK_NOTE, id, &row.get(8)?)?,
         created_at: from_secs(row.get(9)?),
         closed_at: from_secs_opt(row.get(10)?),
-        closed_reason: row.get(11)?,
+        closed_reason: db.unseal_opt(Field::CALLBACK_CLOSED_REASON, id, &row.get::<Value>(11)?)?,
         version: row.get(12)?,
         flagged: row.get(13)?,
         attempts: Vec::new(),
@@ -41,73 +43,74 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
 }
 
 /// Inserts a pending callback; shared by the interface and the demo filler.
-pub(super) fn insert(
-    conn: &Connection,
-    callback: &NewCallback,
-    created_at: Timestamp,
-) -> StoreResult<CallbackId> {
-    conn.prepare_cached(
-        "INSERT INTO callback (caller_file_id, origin_call_id, due_at, priority, consent, callback_number,
+pub(super) fn insert(db: &Db, callback: &NewCallback, created_at: Timestamp) -> StoreResult<CallbackId> {
+    let id = db.next_id("callback")?;
+    db.execute(
+        "INSERT INTO callback (id, caller_file_id, origin_call_id, due_at, priority, consent, callback_number,
                                assigned_listener_id, status, note, created_at)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, 'pending', ?7, ?8)",
-    )?
-    .execute(params![
-        callback.caller_file_id.0,
-        callback.origin_call_id.map(|c| c.0),
-        to_secs(callback.due_at),
-        callback.priority.as_str(),
-        callback.callback_number.as_str(),
-        match callback.assignee {
-            Assignee::Anyone => None,
-            Assignee::Listener(id) => Some(id.0),
-        },
-        callback.note,
-        to_secs(created_at),
-    ])?;
-    Ok(CallbackId(conn.last_insert_rowid()))
+         VALUES (?9, ?1, ?2, ?3, ?4, 1, ?5, ?6, 'pending', ?7, ?8)",
+        db_params![
+            callback.caller_file_id.0,
+            callback.origin_call_id.map(|c| c.0),
+            to_secs(callback.due_at),
+            callback.priority.as_str(),
+            db.seal(Field::CALLBACK_NUMBER, id, callback.callback_number.as_str())?,
+            assignee_id(callback.assignee),
+            db.seal(Field::CALLBACK_NOTE, id, &callback.note)?,
+            to_secs(created_at),
+            id,
+        ],
+    )?;
+    Ok(CallbackId(id))
 }
 
 /// Records an attempt and, when it reached the caller, closes the callback and wipes the number.
 pub(super) fn insert_attempt(
-    conn: &Connection,
+    db: &Db,
     id: CallbackId,
     attempt: &Attempt,
     reschedule_to: Option<Timestamp>,
 ) -> StoreResult<()> {
-    conn.prepare_cached(
+    db.execute(
         "INSERT INTO callback_attempt (callback_id, attempted_at, listener_id, result, call_id)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        id.0,
-        to_secs(attempt.at),
-        attempt.listener_id.0,
-        attempt.result.as_str(),
-        attempt.call_id.map(|c| c.0)
-    ])?;
+        db_params![
+            id.0,
+            to_secs(attempt.at),
+            attempt.listener_id.0,
+            attempt.result.as_str(),
+            attempt.call_id.map(|c| c.0)
+        ],
+    )?;
     if attempt.result == AttemptResult::Reached {
-        close(conn, id, CallbackStatus::Done, None, attempt.at)?;
+        close(db, id, CallbackStatus::Done, None, attempt.at)?;
     } else if let Some(due) = reschedule_to {
-        conn.prepare_cached("UPDATE callback SET due_at = ?2, version = version + 1 WHERE id = ?1")?
-            .execute(params![id.0, to_secs(due)])?;
+        db.execute(
+            "UPDATE callback SET due_at = ?2, version = version + 1 WHERE id = ?1",
+            db_params![id.0, to_secs(due)],
+        )?;
     }
     Ok(())
 }
 
 fn close(
-    conn: &Connection,
+    db: &Db,
     id: CallbackId,
     status: CallbackStatus,
     reason: Option<&str>,
     at: Timestamp,
 ) -> StoreResult<()> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE callback SET status = ?2, callback_number = NULL, closed_at = ?3, closed_reason = ?4,
-                                 version = version + 1
-             WHERE id = ?1 AND status = 'pending'",
-        )?
-        .execute(params![id.0, status.as_str(), to_secs(at), reason])?;
+    let changed = db.execute(
+        "UPDATE callback SET status = ?2, callback_number = NULL, closed_at = ?3, closed_reason = ?4,
+                             version = version + 1
+         WHERE id = ?1 AND status = 'pending'",
+        db_params![
+            id.0,
+            status.as_str(),
+            to_secs(at),
+            db.seal_opt(Field::CALLBACK_CLOSED_REASON, id.0, reason)?
+        ],
+    )?;
     if changed == 0 {
         return Err(StoreError::Invalid(format!("callback {id} is missing or already closed")));
     }
@@ -116,19 +119,17 @@ fn close(
 
 /// Refuses a change made on an outdated view of a callback (another terminal changed it, or
 /// it is no longer pending), saying what it is now.
-fn expect_version(conn: &Connection, id: CallbackId, version: i64) -> StoreResult<()> {
-    let current: Option<(i64, String, Option<String>)> = conn
-        .query_row(
-            "SELECT cb.version, cb.status, l.display_name FROM callback cb
-             LEFT JOIN listener l ON l.id = cb.assigned_listener_id WHERE cb.id = ?1",
-            [id.0],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
+fn expect_version(db: &Db, id: CallbackId, version: i64) -> StoreResult<()> {
+    let current: Option<(i64, String, Option<String>)> = db.query_opt(
+        "SELECT cb.version, cb.status, l.display_name FROM callback cb
+         LEFT JOIN listener l ON l.id = cb.assigned_listener_id WHERE cb.id = ?1",
+        db_params![id.0],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
     match current {
         None => Err(StoreError::Invalid(format!("no callback {id}"))),
         Some((_, status, _)) if status != "pending" => {
-            Err(StoreError::Conflict(CallbackNow::Closed(word(1, status)?)))
+            Err(StoreError::Conflict(CallbackNow::Closed(parse_word(1, status)?)))
         }
         Some((now, _, assignee)) if now != version => {
             Err(StoreError::Conflict(CallbackNow::AssignedTo(assignee)))
@@ -150,10 +151,10 @@ impl Store {
     /// `version` was read (a supervisor reassigned it, another listener took it).
     pub fn take_callback(&mut self, id: CallbackId, version: i64) -> StoreResult<Callback> {
         self.write(|tx, actor| {
-            expect_version(tx, id, version)?;
-            tx.execute(
+            expect_version(tx.db(), id, version)?;
+            tx.db().execute(
                 "UPDATE callback SET assigned_listener_id = ?2, version = version + 1 WHERE id = ?1",
-                params![id.0, actor.id.0],
+                db_params![id.0, actor.id.0],
             )?;
             audit::append(tx, Some(actor.id), AuditAction::CallbackTaken, ObjectKind::Callback, Some(id.0))
         })?;
@@ -175,15 +176,15 @@ impl Store {
         self.write(|tx, actor| {
             let at = now();
             let attempt = Attempt { at, listener_id: actor.id, result, call_id: None };
-            insert_attempt(tx, id, &attempt, Some(at + policy.retry_after))?;
-            let failed: u32 = tx.query_row(
+            insert_attempt(tx.db(), id, &attempt, Some(at + policy.retry_after))?;
+            let failed: u32 = tx.db().query_row(
                 "SELECT count(*) FROM callback_attempt WHERE callback_id = ?1 AND result != 'reached'",
-                [id.0],
+                db_params![id.0],
                 |row| row.get(0),
             )?;
             let flagged = policy.flags(failed, result);
             if flagged {
-                tx.execute("UPDATE callback SET flagged = 1 WHERE id = ?1", [id.0])?;
+                tx.db().execute("UPDATE callback SET flagged = 1 WHERE id = ?1", db_params![id.0])?;
             }
             audit::append(
                 tx,
@@ -201,10 +202,10 @@ impl Store {
     pub fn reassign_callback(&mut self, id: CallbackId, version: i64, assignee: Assignee) -> StoreResult<()> {
         self.require_supervisor(|s| &s.cli.what_reassign)?;
         self.write(|tx, actor| {
-            expect_version(tx, id, version)?;
-            tx.execute(
+            expect_version(tx.db(), id, version)?;
+            tx.db().execute(
                 "UPDATE callback SET assigned_listener_id = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
-                params![id.0, assignee_id(assignee)],
+                db_params![id.0, assignee_id(assignee)],
             )?;
             audit::append(tx, Some(actor.id), AuditAction::CallbackReassigned, ObjectKind::Callback, Some(id.0))
         })
@@ -222,10 +223,10 @@ impl Store {
             self.require_supervisor(|s| &s.cli.what_reschedule_other)?;
         }
         self.write(|tx, actor| {
-            expect_version(tx, id, version)?;
-            tx.execute(
+            expect_version(tx.db(), id, version)?;
+            tx.db().execute(
                 "UPDATE callback SET due_at = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
-                params![id.0, to_secs(due_at)],
+                db_params![id.0, to_secs(due_at)],
             )?;
             audit::append(
                 tx,
@@ -239,7 +240,7 @@ impl Store {
 
     pub fn schedule_callback(&mut self, callback: &NewCallback) -> StoreResult<CallbackId> {
         self.write(|tx, actor| {
-            let id = insert(tx, callback, now())?;
+            let id = insert(tx.db(), callback, now())?;
             audit::append(
                 tx,
                 Some(actor.id),
@@ -253,18 +254,19 @@ impl Store {
 
     /// Every pending callback, soonest due first.
     pub fn pending_callbacks(&self) -> StoreResult<Vec<Callback>> {
-        let mut statement = self.sql().prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM callback WHERE status = 'pending' ORDER BY due_at, id"
-        ))?;
-        let callbacks = statement.query_map([], read)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(callbacks)
+        self.conn.query_map(
+            &format!("SELECT {COLUMNS} FROM callback WHERE status = 'pending' ORDER BY due_at, id"),
+            db_params![],
+            |row| read(&self.conn, row),
+        )
     }
 
     pub fn callback(&self, id: CallbackId) -> StoreResult<Callback> {
         let mut callback = self
-            .sql()
-            .query_row(&format!("SELECT {COLUMNS} FROM callback WHERE id = ?1"), [id.0], read)
-            .optional()?
+            .conn
+            .query_opt(&format!("SELECT {COLUMNS} FROM callback WHERE id = ?1"), db_params![id.0], |row| {
+                read(&self.conn, row)
+            })?
             .ok_or_else(|| StoreError::Invalid(format!("no callback {id}")))?;
         callback.attempts = self.attempts(id)?;
         Ok(callback)
@@ -272,11 +274,14 @@ impl Store {
 
     /// Every callback of a file with its attempts: pending first, then newest first.
     pub fn callbacks_of_file(&self, file: FileId) -> StoreResult<Vec<Callback>> {
-        let mut statement = self.sql().prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM callback WHERE caller_file_id = ?1
-             ORDER BY status = 'pending' DESC, due_at DESC, id DESC"
-        ))?;
-        let mut callbacks = statement.query_map([file.0], read)?.collect::<Result<Vec<_>, _>>()?;
+        let mut callbacks = self.conn.query_map(
+            &format!(
+                "SELECT {COLUMNS} FROM callback WHERE caller_file_id = ?1
+                 ORDER BY status = 'pending' DESC, due_at DESC, id DESC"
+            ),
+            db_params![file.0],
+            |row| read(&self.conn, row),
+        )?;
         for callback in &mut callbacks {
             callback.attempts = self.attempts(callback.id)?;
         }
@@ -284,21 +289,19 @@ impl Store {
     }
 
     fn attempts(&self, id: CallbackId) -> StoreResult<Vec<Attempt>> {
-        let mut statement = self.sql().prepare_cached(
+        self.conn.query_map(
             "SELECT attempted_at, listener_id, result, call_id FROM callback_attempt
              WHERE callback_id = ?1 ORDER BY attempted_at, id",
-        )?;
-        let attempts = statement
-            .query_map([id.0], |row| {
+            db_params![id.0],
+            |row| {
                 Ok(Attempt {
                     at: from_secs(row.get(0)?),
                     listener_id: ListenerId(row.get(1)?),
-                    result: word(2, row.get(2)?)?,
-                    call_id: row.get::<_, Option<i64>>(3)?.map(CallId),
+                    result: parse_word(2, row.get(2)?)?,
+                    call_id: row.get::<Option<i64>>(3)?.map(CallId),
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(attempts)
+            },
+        )
     }
 
     /// Logs an attempt by the actor; a reached caller closes the callback and wipes the number,
@@ -311,7 +314,7 @@ impl Store {
     ) -> StoreResult<()> {
         self.write(|tx, actor| {
             let attempt = Attempt { at: now(), listener_id: actor.id, result, call_id: None };
-            insert_attempt(tx, id, &attempt, reschedule_to)?;
+            insert_attempt(tx.db(), id, &attempt, reschedule_to)?;
             audit::append(
                 tx,
                 Some(actor.id),
@@ -330,9 +333,9 @@ impl Store {
         }
         self.write(|tx, actor| {
             if let Some(version) = version {
-                expect_version(tx, id, version)?;
+                expect_version(tx.db(), id, version)?;
             }
-            close(tx, id, CallbackStatus::Cancelled, Some(reason.trim()), now())?;
+            close(tx.db(), id, CallbackStatus::Cancelled, Some(reason.trim()), now())?;
             audit::append(
                 tx,
                 Some(actor.id),
@@ -346,7 +349,8 @@ impl Store {
     /// The pending callbacks as the queue shows them: overdue first, then by priority
     /// (most urgent first), then soonest due.
     pub fn callback_queue(&self, now: Timestamp) -> StoreResult<Vec<QueueEntry>> {
-        let mut statement = self.sql().prepare_cached(
+        let db = &self.conn;
+        db.query_map(
             "SELECT cb.id, f.code, cb.due_at, cb.priority, cb.assigned_listener_id, l.display_name,
                     (SELECT count(*) FROM callback_attempt a WHERE a.callback_id = cb.id),
                     cb.version, cb.caller_file_id, cb.flagged, cb.note
@@ -357,15 +361,15 @@ impl Store {
              ORDER BY cb.due_at < ?1 DESC,
                       CASE cb.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
                       cb.due_at, cb.id",
-        )?;
-        let entries = statement
-            .query_map([to_secs(now)], |row| {
+            db_params![to_secs(now)],
+            |row| {
+                let id = row.get(0)?;
                 Ok(QueueEntry {
-                    id: CallbackId(row.get(0)?),
-                    file_code: file_code(row, 1)?,
+                    id: CallbackId(id),
+                    file_code: code_at(row, 1)?,
                     due_at: from_secs(row.get(2)?),
-                    priority: word(3, row.get(3)?)?,
-                    assignee: match row.get::<_, Option<i64>>(4)? {
+                    priority: parse_word(3, row.get(3)?)?,
+                    assignee: match row.get::<Option<i64>>(4)? {
                         Some(id) => Assignee::Listener(ListenerId(id)),
                         None => Assignee::Anyone,
                     },
@@ -374,10 +378,9 @@ impl Store {
                     version: row.get(7)?,
                     file_id: FileId(row.get(8)?),
                     flagged: row.get(9)?,
-                    note: row.get(10)?,
+                    note: db.unseal(Field::CALLBACK_NOTE, id, &row.get(10)?)?,
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(entries)
+            },
+        )
     }
 }

@@ -1,10 +1,15 @@
 //! Caller files. Every opening, change, closure and reopening is audited (ids only).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::params;
 
+use super::db::{Db, Row, Value};
 use super::error::{StoreError, StoreResult};
-use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word, word_opt};
+use super::rows::{
+    code_at, file_code, from_secs, from_secs_opt, now, parse_word, parse_word_opt, to_secs, word,
+};
+use super::seal::Field;
 use super::{Store, audit};
+use crate::db_params;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::caller_file::{
     CallerFile, Closure, Departement, FileCode, FileEvent, FileEventKind, FileFilter, FileHit, FileProfile,
@@ -22,24 +27,26 @@ const COLUMNS: &str = "id, code, status, closed_reason, caller_agreed, age_band,
 /// rare even with 100,000 files; ten in a row means something else is wrong.
 const CODE_ATTEMPTS: usize = 10;
 
-fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallerFile> {
+fn read(db: &Db, row: &Row) -> StoreResult<CallerFile> {
+    let id = row.get(0)?;
     let departement: Option<String> = row.get(7)?;
-    let closure = match (row.get::<_, Option<String>>(3)?, row.get::<_, Option<bool>>(4)?) {
+    let reason = db.unseal_opt(Field::FILE_CLOSED_REASON, id, &row.get::<Value>(3)?)?;
+    let closure = match (reason, row.get::<Option<bool>>(4)?) {
         (Some(reason), Some(caller_agreed)) => Some(Closure { reason, caller_agreed }),
         _ => None,
     };
     Ok(CallerFile {
-        id: FileId(row.get(0)?),
-        code: file_code(row, 1)?,
-        status: word(2, row.get(2)?)?,
+        id: FileId(id),
+        code: code_at(row, 1)?,
+        status: parse_word(2, row.get(2)?)?,
         closure,
         profile: FileProfile {
-            age_band: word_opt(5, row.get(5)?)?,
-            gender: word_opt(6, row.get(6)?)?,
+            age_band: parse_word_opt(5, row.get(5)?)?,
+            gender: parse_word_opt(6, row.get(6)?)?,
             departement: departement.and_then(|d| Departement::parse(&d).ok()),
-            relation: word_opt(8, row.get(8)?)?,
-            situation_summary: row.get(9)?,
-            instructions: row.get(10)?,
+            relation: parse_word_opt(8, row.get(8)?)?,
+            situation_summary: db.unseal(Field::FILE_SUMMARY, id, &row.get(9)?)?,
+            instructions: db.unseal(Field::FILE_INSTRUCTIONS, id, &row.get(10)?)?,
         },
         created_at: from_secs(row.get(11)?),
         last_contact_at: from_secs_opt(row.get(12)?),
@@ -49,36 +56,38 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallerFile> {
     })
 }
 
-/// Inserts a file with a fresh random code; shared by the interface and the demo filler.
+/// Inserts a file with a fresh random code; shared by the interface and the demo filler. A
+/// code already taken inserts nothing (ON CONFLICT: on the server a failed statement would
+/// abort the whole transaction) and another is drawn.
 pub(super) fn insert(
-    conn: &Connection,
+    db: &Db,
     rng: &mut impl rand::Rng,
     profile: &FileProfile,
     created_at: Timestamp,
 ) -> StoreResult<(FileId, FileCode)> {
-    let mut statement = conn.prepare_cached(
-        "INSERT INTO caller_file (code, status, age_band, gender, departement, relation,
-                                  situation_summary, instructions, created_at)
-         VALUES (?1, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
     for _ in 0..CODE_ATTEMPTS {
+        let id = db.next_id("caller_file")?;
         let code = FileCode::generate(rng);
-        let result = statement.execute(params![
-            code.as_str(),
-            profile.age_band.map(|a| a.as_str()),
-            profile.gender.map(|g| g.as_str()),
-            profile.departement.as_ref().map(|d| d.as_str()),
-            profile.relation.map(|r| r.as_str()),
-            profile.situation_summary,
-            profile.instructions,
-            to_secs(created_at),
-        ]);
-        match result {
-            Ok(_) => return Ok((FileId(conn.last_insert_rowid()), code)),
-            Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                continue;
-            }
-            Err(err) => return Err(err.into()),
+        let inserted = db.query_opt(
+            "INSERT INTO caller_file (id, code, status, age_band, gender, departement, relation,
+                                      situation_summary, instructions, created_at)
+             VALUES (?9, ?1, 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (code) DO NOTHING RETURNING id",
+            db_params![
+                code.as_str(),
+                profile.age_band.map(|a| a.as_str()),
+                profile.gender.map(|g| g.as_str()),
+                profile.departement.as_ref().map(|d| d.as_str()),
+                profile.relation.map(|r| r.as_str()),
+                db.seal(Field::FILE_SUMMARY, id, &profile.situation_summary)?,
+                db.seal(Field::FILE_INSTRUCTIONS, id, &profile.instructions)?,
+                to_secs(created_at),
+                id,
+            ],
+            |row| row.get::<i64>(0),
+        )?;
+        if let Some(id) = inserted {
+            return Ok((FileId(id), code));
         }
     }
     Err(StoreError::Invalid("no free file code found; try again".into()))
@@ -86,7 +95,7 @@ pub(super) fn insert(
 
 /// Appends to a file's history (in the caller's transaction).
 pub(super) fn add_event(
-    conn: &Connection,
+    db: &Db,
     file: FileId,
     at: Timestamp,
     listener: Option<ListenerId>,
@@ -94,18 +103,20 @@ pub(super) fn add_event(
     reason: &str,
     caller_agreed: Option<bool>,
 ) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO file_event (caller_file_id, at, listener_id, kind, reason, caller_agreed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        file.0,
-        to_secs(at),
-        listener.map(|l| l.0),
-        kind.as_str(),
-        reason,
-        caller_agreed
-    ])?;
+    let id = db.next_id("file_event")?;
+    db.execute(
+        "INSERT INTO file_event (id, caller_file_id, at, listener_id, kind, reason, caller_agreed)
+         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+        db_params![
+            file.0,
+            to_secs(at),
+            listener.map(|l| l.0),
+            kind.as_str(),
+            db.seal(Field::EVENT_REASON, id, reason)?,
+            caller_agreed,
+            id,
+        ],
+    )?;
     Ok(())
 }
 
@@ -113,7 +124,7 @@ impl Store {
     /// Opens a new file; its code is generated and returned to be given to the caller.
     pub fn create_file(&mut self, profile: &FileProfile) -> StoreResult<CallerFile> {
         let id = self.write(|tx, actor| {
-            let (id, _) = insert(tx, &mut rand::thread_rng(), profile, now())?;
+            let (id, _) = insert(tx.db(), &mut rand::thread_rng(), profile, now())?;
             audit::append(tx, Some(actor.id), AuditAction::FileCreated, ObjectKind::CallerFile, Some(id.0))?;
             Ok(id)
         })?;
@@ -150,18 +161,18 @@ impl Store {
     /// Finds a file by the code the caller gives (any case, with or without the dash).
     pub fn file_id_by_code(&self, code: &str) -> StoreResult<Option<FileId>> {
         let code = FileCode::parse(code).map_err(|e| StoreError::Refused(Phrase::bad_file_code(&e)))?;
-        Ok(self
-            .sql()
-            .query_row("SELECT id FROM caller_file WHERE code = ?1", [code.as_str()], |row| {
-                row.get(0).map(FileId)
-            })
-            .optional()?)
+        self.conn.query_opt("SELECT id FROM caller_file WHERE code = ?1", db_params![code.as_str()], |row| {
+            row.get(0).map(FileId)
+        })
     }
 
     fn file_unaudited(&self, id: FileId) -> StoreResult<CallerFile> {
-        self.sql()
-            .query_row(&format!("SELECT {COLUMNS} FROM caller_file WHERE id = ?1"), [id.0], read)
-            .optional()?
+        self.conn
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM caller_file WHERE id = ?1"),
+                db_params![id.0],
+                |row| read(&self.conn, row),
+            )?
             .ok_or_else(|| StoreError::Invalid(format!("no caller file {id}")))
     }
 
@@ -190,27 +201,29 @@ impl Store {
             return Err(StoreError::Invalid("closing a file needs a reason and the caller's answer".into()));
         }
         self.write(|tx, actor| {
+            let db = tx.db();
             // Text written on a purged file is due again: it is as old as the file's last contact.
-            let changed = tx.execute(
+            let no_text = profile.situation_summary.is_empty() && profile.instructions.is_empty();
+            let changed = db.execute(
                 "UPDATE caller_file SET age_band = ?3, gender = ?4, departement = ?5, relation = ?6,
                         situation_summary = ?7, instructions = ?8, version = version + 1,
-                        purged_at = CASE WHEN ?7 = '' AND ?8 = '' THEN purged_at END
+                        purged_at = CASE WHEN ?9 = 1 THEN purged_at END
                  WHERE id = ?1 AND version = ?2",
-                params![
+                db_params![
                     id.0,
                     version,
                     profile.age_band.map(|a| a.as_str()),
                     profile.gender.map(|g| g.as_str()),
                     profile.departement.as_ref().map(|d| d.as_str()),
                     profile.relation.map(|r| r.as_str()),
-                    profile.situation_summary,
-                    profile.instructions,
+                    db.seal(Field::FILE_SUMMARY, id.0, &profile.situation_summary)?,
+                    db.seal(Field::FILE_INSTRUCTIONS, id.0, &profile.instructions)?,
+                    no_text,
                 ],
             )?;
             if changed == 0 {
-                let exists = tx
-                    .query_row("SELECT 1 FROM caller_file WHERE id = ?1", [id.0], |_| Ok(()))
-                    .optional()?
+                let exists = db
+                    .query_opt("SELECT 1 FROM caller_file WHERE id = ?1", db_params![id.0], |_| Ok(()))?
                     .is_some();
                 return Err(if exists {
                     StoreError::FileChanged
@@ -219,12 +232,12 @@ impl Store {
                 });
             }
             if let Some(status) = status {
-                tx.execute(
+                db.execute(
                     "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
-                    params![id.0, status.as_str()],
+                    db_params![id.0, status.as_str()],
                 )?;
             }
-            add_event(tx, id, now(), Some(actor.id), FileEventKind::Changed, "", None)?;
+            add_event(db, id, now(), Some(actor.id), FileEventKind::Changed, "", None)?;
             audit::append(tx, Some(actor.id), AuditAction::FileChanged, ObjectKind::CallerFile, Some(id.0))
         })
     }
@@ -236,14 +249,14 @@ impl Store {
             return Err(StoreError::Invalid("closing a file needs a reason and the caller's answer".into()));
         }
         self.write(|tx, actor| {
-            let changed = tx.execute(
+            let changed = tx.db().execute(
                 "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
-                params![id.0, status.as_str()],
+                db_params![id.0, status.as_str()],
             )?;
             if changed == 0 {
                 return Err(StoreError::Invalid(format!("caller file {id} is missing or closed")));
             }
-            add_event(tx, id, now(), Some(actor.id), FileEventKind::Changed, "", None)?;
+            add_event(tx.db(), id, now(), Some(actor.id), FileEventKind::Changed, "", None)?;
             audit::append(tx, Some(actor.id), AuditAction::FileChanged, ObjectKind::CallerFile, Some(id.0))
         })
     }
@@ -256,16 +269,17 @@ impl Store {
             return Err(StoreError::Invalid("a closure needs a reason".into()));
         }
         self.write(|tx, actor| {
-            let changed = tx.execute(
+            let db = tx.db();
+            let changed = db.execute(
                 "UPDATE caller_file SET status = 'closed', closed_reason = ?2, caller_agreed = ?3
                  WHERE id = ?1 AND status != 'closed'",
-                params![id.0, reason, closure.caller_agreed],
+                db_params![id.0, db.seal(Field::FILE_CLOSED_REASON, id.0, reason)?, closure.caller_agreed],
             )?;
             if changed == 0 {
                 return Err(StoreError::Invalid(format!("caller file {id} is missing or already closed")));
             }
             add_event(
-                tx,
+                db,
                 id,
                 now(),
                 Some(actor.id),
@@ -284,15 +298,15 @@ impl Store {
             return Err(StoreError::Invalid("reopening a file needs a reason".into()));
         }
         self.write(|tx, actor| {
-            let changed = tx.execute(
+            let changed = tx.db().execute(
                 "UPDATE caller_file SET status = 'follow_up', closed_reason = NULL, caller_agreed = NULL
                  WHERE id = ?1 AND status = 'closed'",
-                [id.0],
+                db_params![id.0],
             )?;
             if changed == 0 {
                 return Err(StoreError::Invalid(format!("caller file {id} is missing or not closed")));
             }
-            add_event(tx, id, now(), Some(actor.id), FileEventKind::Reopened, reason, None)?;
+            add_event(tx.db(), id, now(), Some(actor.id), FileEventKind::Reopened, reason, None)?;
             audit::append(tx, Some(actor.id), AuditAction::FileReopened, ObjectKind::CallerFile, Some(id.0))
         })
     }
@@ -306,9 +320,9 @@ impl Store {
             return Err(StoreError::Refused(Phrase::new(|s| &s.cli.hold_needs_reason)));
         }
         self.write(|tx, actor| {
-            let changed = tx.execute(
+            let changed = tx.db().execute(
                 "UPDATE caller_file SET legal_hold = ?2 WHERE id = ?1 AND legal_hold != ?2",
-                params![id.0, hold],
+                db_params![id.0, hold],
             )?;
             if changed == 0 {
                 let state = if hold {
@@ -323,29 +337,28 @@ impl Store {
             } else {
                 (FileEventKind::HoldLifted, AuditAction::LegalHoldLifted)
             };
-            add_event(tx, id, now(), Some(actor.id), kind, reason, None)?;
+            add_event(tx.db(), id, now(), Some(actor.id), kind, reason, None)?;
             audit::append(tx, Some(actor.id), action, ObjectKind::CallerFile, Some(id.0))
         })
     }
 
     /// A file's history besides its calls, newest first.
     pub fn file_events(&self, id: FileId) -> StoreResult<Vec<FileEvent>> {
-        let mut statement = self.sql().prepare_cached(
-            "SELECT at, listener_id, kind, reason, caller_agreed FROM file_event
+        let db = &self.conn;
+        db.query_map(
+            "SELECT at, listener_id, kind, reason, caller_agreed, id FROM file_event
              WHERE caller_file_id = ?1 ORDER BY at DESC, id DESC",
-        )?;
-        let events = statement
-            .query_map([id.0], |row| {
+            db_params![id.0],
+            |row| {
                 Ok(FileEvent {
                     at: from_secs(row.get(0)?),
-                    listener_id: row.get::<_, Option<i64>>(1)?.map(ListenerId),
-                    kind: word(2, row.get(2)?)?,
-                    reason: row.get(3)?,
+                    listener_id: row.get::<Option<i64>>(1)?.map(ListenerId),
+                    kind: parse_word(2, row.get(2)?)?,
+                    reason: db.unseal(Field::EVENT_REASON, row.get(5)?, &row.get(3)?)?,
                     caller_agreed: row.get(4)?,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(events)
+            },
+        )
     }
 
     /// A file with its calls, events and callbacks, newest first, without auditing: for
@@ -504,15 +517,12 @@ impl Store {
 
     /// The file with the most calls (benchmarks open it as the worst case).
     pub fn busiest_file(&self) -> StoreResult<Option<FileId>> {
-        Ok(self
-            .sql()
-            .query_row(
-                "SELECT caller_file_id FROM call WHERE caller_file_id IS NOT NULL
-                 GROUP BY caller_file_id ORDER BY count(*) DESC LIMIT 1",
-                [],
-                |row| row.get(0).map(FileId),
-            )
-            .optional()?)
+        self.conn.query_opt(
+            "SELECT caller_file_id FROM call WHERE caller_file_id IS NOT NULL
+             GROUP BY caller_file_id ORDER BY count(*) DESC LIMIT 1",
+            db_params![],
+            |row| row.get(0).map(FileId),
+        )
     }
 }
 

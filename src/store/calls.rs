@@ -1,11 +1,12 @@
 //! Calls: saved in one transaction with their themes, orientations and prompts, the file's
 //! last contact, the removal of the draft and the audit entry.
 
-use rusqlite::{Connection, params};
-
+use super::db::{Db, Value};
 use super::error::{StoreError, StoreResult};
-use super::rows::{from_secs, from_secs_opt, to_secs, word, word_opt};
+use super::rows::{from_secs, from_secs_opt, parse_word, parse_word_opt, to_secs};
+use super::seal::Field;
 use super::{Store, audit};
+use crate::db_params;
 use crate::domain::assessment::Rud;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{Call, CallRecord, NewCall};
@@ -13,64 +14,71 @@ use crate::domain::callback::{Attempt, AttemptResult, CallbackRequest, NewCallba
 use crate::domain::prompt::{Acknowledgement, PromptRecord};
 use crate::domain::{CallId, FileId, ListenerId, ShiftId};
 
-/// Inserts a call and what hangs off it; shared by the interface and the demo filler.
-pub(super) fn insert(conn: &Connection, listener_id: ListenerId, call: &NewCall) -> StoreResult<CallId> {
+/// Inserts a call and what hangs off it; shared by the interface and the demo filler. Inside
+/// a write transaction (its id is drawn first, for its sealed notes).
+pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreResult<CallId> {
     let record = &call.record;
-    conn.prepare_cached(
-        "INSERT INTO call (shift_id, listener_id, caller_file_id, started_at, ended_at, call_type,
+    let id = CallId(db.next_id("call")?);
+    db.execute(
+        "INSERT INTO call (id, shift_id, listener_id, caller_file_id, started_at, ended_at, call_type,
                            notes, rud_risk, rud_urgency, rud_danger, outcome)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
-    .execute(params![
-        call.shift_id.0,
-        listener_id.0,
-        record.caller_file_id.map(|f| f.0),
-        to_secs(call.started_at),
-        to_secs(call.ended_at),
-        call.call_type.as_str(),
-        record.notes,
-        record.rud.risk.map(|l| l.as_str()),
-        record.rud.urgency.map(|l| l.as_str()),
-        record.rud.danger.map(|l| l.as_str()),
-        record.outcome.map(|o| o.as_str()),
-    ])?;
-    let id = CallId(conn.last_insert_rowid());
-    let mut theme = conn.prepare_cached("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)")?;
-    for t in &record.themes {
-        theme.execute(params![id.0, t])?;
-    }
-    let mut orientation =
-        conn.prepare_cached("INSERT INTO call_orientation (call_id, number) VALUES (?1, ?2)")?;
-    for number in &record.orientations {
-        orientation.execute(params![id.0, number])?;
-    }
-    let mut situation =
-        conn.prepare_cached("INSERT INTO call_situation (call_id, situation) VALUES (?1, ?2)")?;
-    for s in &record.situations {
-        situation.execute(params![id.0, s.as_str()])?;
-    }
-    let mut prompt = conn.prepare_cached(
-        "INSERT INTO emergency_prompt (call_id, number, rule, raised_at, acknowledged_at, outcome, outcome_note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        db_params![
+            call.shift_id.0,
+            listener_id.0,
+            record.caller_file_id.map(|f| f.0),
+            to_secs(call.started_at),
+            to_secs(call.ended_at),
+            call.call_type.as_str(),
+            db.seal(Field::CALL_NOTES, id.0, &record.notes)?,
+            record.rud.risk.map(|l| l.as_str()),
+            record.rud.urgency.map(|l| l.as_str()),
+            record.rud.danger.map(|l| l.as_str()),
+            record.outcome.map(|o| o.as_str()),
+            id.0,
+        ],
     )?;
+    for t in &record.themes {
+        db.execute("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)", db_params![id.0, t])?;
+    }
+    for number in &record.orientations {
+        db.execute(
+            "INSERT INTO call_orientation (call_id, number) VALUES (?1, ?2)",
+            db_params![id.0, number],
+        )?;
+    }
+    for s in &record.situations {
+        db.execute(
+            "INSERT INTO call_situation (call_id, situation) VALUES (?1, ?2)",
+            db_params![id.0, s.as_str()],
+        )?;
+    }
     for p in &record.prompts {
         let ack = p.acknowledgement.as_ref();
-        prompt.execute(params![
-            id.0,
-            p.number,
-            p.rule,
-            to_secs(p.raised_at),
-            ack.map(|a| to_secs(a.at)),
-            ack.map(|a| a.outcome.as_str()),
-            ack.and_then(|a| a.note.as_deref()),
-        ])?;
+        let prompt_id = db.next_id("emergency_prompt")?;
+        db.execute(
+            "INSERT INTO emergency_prompt (id, call_id, number, rule, raised_at, acknowledged_at, outcome, outcome_note)
+             VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            db_params![
+                id.0,
+                p.number.as_str(),
+                p.rule.as_str(),
+                to_secs(p.raised_at),
+                ack.map(|a| to_secs(a.at)),
+                ack.map(|a| a.outcome.as_str()),
+                db.seal_opt(Field::PROMPT_NOTE, prompt_id, ack.and_then(|a| a.note.as_deref()))?,
+                prompt_id,
+            ],
+        )?;
     }
     if let Some(file) = record.caller_file_id {
-        conn.prepare_cached(
-            "UPDATE caller_file SET last_contact_at = max(coalesce(last_contact_at, 0), ?2), purged_at = NULL
+        // CASE rather than SQLite's two-argument max(), which the server spells greatest().
+        db.execute(
+            "UPDATE caller_file SET purged_at = NULL,
+                    last_contact_at = CASE WHEN coalesce(last_contact_at, 0) > ?2 THEN last_contact_at ELSE ?2 END
              WHERE id = ?1",
-        )?
-        .execute(params![file.0, to_secs(call.ended_at)])?;
+            db_params![file.0, to_secs(call.ended_at)],
+        )?;
     }
     Ok(id)
 }
@@ -94,8 +102,8 @@ impl Store {
             self.require_supervisor(|s| &s.cli.what_call_on_other_shift)?;
         }
         self.write(|tx, actor| {
-            let id = insert(tx, actor.id, call)?;
-            tx.execute("DELETE FROM call_draft WHERE listener_id = ?1", [actor.id.0])?;
+            let id = insert(tx.db(), actor.id, call)?;
+            tx.db().execute("DELETE FROM call_draft WHERE listener_id = ?1", db_params![actor.id.0])?;
             audit::append(tx, Some(actor.id), AuditAction::CallSaved, ObjectKind::Call, Some(id.0))?;
             if let Some(performed) = call.record.performs_callback {
                 // The caller was reached: the attempt, the closure and the number's wiping
@@ -106,7 +114,7 @@ impl Store {
                     result: AttemptResult::Reached,
                     call_id: Some(id),
                 };
-                super::callbacks::insert_attempt(tx, performed, &attempt, None)?;
+                super::callbacks::insert_attempt(tx.db(), performed, &attempt, None)?;
                 audit::append(
                     tx,
                     Some(actor.id),
@@ -120,7 +128,7 @@ impl Store {
                     StoreError::Invalid("a callback needs the call to be linked to a file".into())
                 })?;
                 let new = NewCallback::from_request(file, Some(id), request);
-                let callback_id = super::callbacks::insert(tx, &new, call.ended_at)?;
+                let callback_id = super::callbacks::insert(tx.db(), &new, call.ended_at)?;
                 audit::append(
                     tx,
                     Some(actor.id),
@@ -143,18 +151,24 @@ impl Store {
             self.require_supervisor(|s| &s.cli.what_change_other_call)?;
         }
         self.write(|tx, actor| {
-            let changed = tx.execute(
-                "UPDATE call SET notes = ?2, amended_at = ?3 WHERE id = ?1 AND notes = ?4",
-                params![id.0, notes, to_secs(super::rows::now()), seen],
-            )?;
-            if changed == 0 {
+            let db = tx.db();
+            // Compared here, opened: sealed notes never compare equal in SQL. The write
+            // transaction keeps anyone from changing them between this read and the update.
+            let now = db.query_opt("SELECT notes FROM call WHERE id = ?1", db_params![id.0], |row| {
+                db.unseal(Field::CALL_NOTES, id.0, &row.get(0)?)
+            })?;
+            if now.as_deref() != Some(seen) {
                 return Err(StoreError::FileChanged);
             }
+            db.execute(
+                "UPDATE call SET notes = ?2, amended_at = ?3 WHERE id = ?1",
+                db_params![id.0, db.seal(Field::CALL_NOTES, id.0, notes)?, to_secs(super::rows::now())],
+            )?;
             if !notes.trim().is_empty() {
-                tx.execute(
+                db.execute(
                     "UPDATE caller_file SET purged_at = NULL
                      WHERE purged_at IS NOT NULL AND id = (SELECT caller_file_id FROM call WHERE id = ?1)",
-                    [id.0],
+                    db_params![id.0],
                 )?;
             }
             audit::append(tx, Some(actor.id), AuditAction::CallAmended, ObjectKind::Call, Some(id.0))
@@ -175,34 +189,37 @@ impl Store {
     }
 
     fn calls_where(&self, condition: &str, value: i64) -> StoreResult<Vec<Call>> {
-        let mut statement = self.sql().prepare_cached(&format!(
-            "SELECT c.id, c.shift_id, c.listener_id, c.caller_file_id, c.started_at, c.ended_at,
-                    c.call_type, c.notes, c.rud_risk, c.rud_urgency, c.rud_danger, c.outcome
-             FROM call c WHERE {condition} ORDER BY c.started_at DESC, c.id DESC"
-        ))?;
-        let mut calls = statement
-            .query_map([value], |row| {
+        let db = &self.conn;
+        let mut calls = db.query_map(
+            &format!(
+                "SELECT c.id, c.shift_id, c.listener_id, c.caller_file_id, c.started_at, c.ended_at,
+                        c.call_type, c.notes, c.rud_risk, c.rud_urgency, c.rud_danger, c.outcome
+                 FROM call c WHERE {condition} ORDER BY c.started_at DESC, c.id DESC"
+            ),
+            db_params![value],
+            |row| {
+                let id = row.get(0)?;
                 Ok(Call {
-                    id: CallId(row.get(0)?),
+                    id: CallId(id),
                     shift_id: ShiftId(row.get(1)?),
                     listener_id: ListenerId(row.get(2)?),
                     started_at: from_secs(row.get(4)?),
                     ended_at: from_secs(row.get(5)?),
-                    call_type: word(6, row.get(6)?)?,
+                    call_type: parse_word(6, row.get(6)?)?,
                     record: CallRecord {
-                        caller_file_id: row.get::<_, Option<i64>>(3)?.map(FileId),
-                        notes: row.get(7)?,
+                        caller_file_id: row.get::<Option<i64>>(3)?.map(FileId),
+                        notes: db.unseal(Field::CALL_NOTES, id, &row.get(7)?)?,
                         rud: Rud {
-                            risk: word_opt(8, row.get(8)?)?,
-                            urgency: word_opt(9, row.get(9)?)?,
-                            danger: word_opt(10, row.get(10)?)?,
+                            risk: parse_word_opt(8, row.get(8)?)?,
+                            urgency: parse_word_opt(9, row.get(9)?)?,
+                            danger: parse_word_opt(10, row.get(10)?)?,
                         },
-                        outcome: word_opt(11, row.get(11)?)?,
+                        outcome: parse_word_opt(11, row.get(11)?)?,
                         ..CallRecord::default()
                     },
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+            },
+        )?;
         // What hangs off the calls, one query per table for all of them (a file's history is
         // tens of calls: one query per call and table cost a millisecond per opening).
         let index: std::collections::HashMap<i64, usize> =
@@ -213,49 +230,56 @@ impl Store {
                  WHERE {condition} ORDER BY t.call_id, {order}"
             )
         };
-        let mut statement = self.sql().prepare_cached(&joined("call_theme", "t.theme", "t.theme"))?;
-        let mut rows = statement.query([value])?;
-        while let Some(row) = rows.next()? {
-            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
-                calls[i].record.themes.push(row.get(1)?);
+        let pairs = |table: &str, column: &str| {
+            db.query_map(
+                &joined(table, &format!("t.{column}"), &format!("t.{column}")),
+                db_params![value],
+                |row| Ok((row.get::<i64>(0)?, row.get::<String>(1)?)),
+            )
+        };
+        for (call, theme) in pairs("call_theme", "theme")? {
+            if let Some(&i) = index.get(&call) {
+                calls[i].record.themes.push(theme);
             }
         }
-        let mut statement = self.sql().prepare_cached(&joined("call_orientation", "t.number", "t.number"))?;
-        let mut rows = statement.query([value])?;
-        while let Some(row) = rows.next()? {
-            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
-                calls[i].record.orientations.push(row.get(1)?);
+        for (call, number) in pairs("call_orientation", "number")? {
+            if let Some(&i) = index.get(&call) {
+                calls[i].record.orientations.push(number);
             }
         }
-        let mut statement =
-            self.sql().prepare_cached(&joined("call_situation", "t.situation", "t.situation"))?;
-        let mut rows = statement.query([value])?;
-        while let Some(row) = rows.next()? {
-            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
-                calls[i].record.situations.push(word(1, row.get(1)?)?);
+        for (call, situation) in pairs("call_situation", "situation")? {
+            if let Some(&i) = index.get(&call) {
+                calls[i].record.situations.push(parse_word(1, situation)?);
             }
         }
-        let mut statement = self.sql().prepare_cached(&joined(
-            "emergency_prompt",
-            "t.number, t.rule, t.raised_at, t.acknowledged_at, t.outcome, t.outcome_note",
-            "t.raised_at, t.id",
-        ))?;
-        let mut rows = statement.query([value])?;
-        while let Some(row) = rows.next()? {
-            let Some(&i) = index.get(&row.get::<_, i64>(0)?) else { continue };
-            let acknowledged_at = from_secs_opt(row.get(4)?);
-            let outcome = word_opt(5, row.get(5)?)?;
-            let note: Option<String> = row.get(6)?;
-            calls[i].record.prompts.push(PromptRecord {
-                number: row.get(1)?,
-                rule: row.get(2)?,
-                raised_at: from_secs(row.get(3)?),
-                acknowledgement: acknowledged_at.zip(outcome).map(|(at, outcome)| Acknowledgement {
-                    at,
-                    outcome,
-                    note,
-                }),
-            });
+        let prompts = db.query_map(
+            &joined(
+                "emergency_prompt",
+                "t.number, t.rule, t.raised_at, t.acknowledged_at, t.outcome, t.outcome_note, t.id",
+                "t.raised_at, t.id",
+            ),
+            db_params![value],
+            |row| {
+                let acknowledged_at = from_secs_opt(row.get(4)?);
+                let outcome = parse_word_opt(5, row.get(5)?)?;
+                let note = db.unseal_opt(Field::PROMPT_NOTE, row.get(7)?, &row.get::<Value>(6)?)?;
+                let prompt = PromptRecord {
+                    number: row.get(1)?,
+                    rule: row.get(2)?,
+                    raised_at: from_secs(row.get(3)?),
+                    acknowledgement: acknowledged_at.zip(outcome).map(|(at, outcome)| Acknowledgement {
+                        at,
+                        outcome,
+                        note,
+                    }),
+                };
+                Ok((row.get::<i64>(0)?, prompt))
+            },
+        )?;
+        for (call, prompt) in prompts {
+            if let Some(&i) = index.get(&call) {
+                calls[i].record.prompts.push(prompt);
+            }
         }
         Ok(calls)
     }

@@ -187,7 +187,7 @@ fn purge_in(
              WHERE caller_file_id = ?1 AND closed_reason IS NOT ?2",
         )?
         .execute(params![file.0, RETENTION_REASON])?;
-        add_event(conn, file, now, actor, FileEventKind::Purged, "", None)?;
+        add_event(conn.db(), file, now, actor, FileEventKind::Purged, "", None)?;
         audit::append(conn, actor, AuditAction::Purged, ObjectKind::CallerFile, Some(file.0))?;
     }
     report.files = files.len();

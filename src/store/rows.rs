@@ -5,6 +5,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
 
+use super::error::{StoreError, StoreResult};
 use crate::domain::caller_file::FileCode;
 use crate::domain::{Timestamp, UnknownWord};
 
@@ -43,4 +44,25 @@ pub fn file_code(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Fil
     let text: String = row.get(column)?;
     FileCode::parse(&text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, e.into()))
+}
+
+// The same for rows read through `store::db` (both backends); the functions above go with
+// the last statements written for the file alone.
+
+/// Reads a stored word into its enum; an unknown word names its column.
+pub fn parse_word<T: FromStr<Err = UnknownWord>>(column: usize, text: String) -> StoreResult<T> {
+    text.parse().map_err(|e: UnknownWord| StoreError::DatabaseDamaged(format!("column {column}: {e}")))
+}
+
+pub fn parse_word_opt<T: FromStr<Err = UnknownWord>>(
+    column: usize,
+    text: Option<String>,
+) -> StoreResult<Option<T>> {
+    text.map(|t| parse_word(column, t)).transpose()
+}
+
+/// Reads a stored file code; a malformed one names its column.
+pub fn code_at(row: &super::db::Row, column: usize) -> StoreResult<FileCode> {
+    let text: String = row.get(column)?;
+    FileCode::parse(&text).map_err(|e| StoreError::DatabaseDamaged(format!("column {column}: {e}")))
 }

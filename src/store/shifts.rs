@@ -1,10 +1,11 @@
 //! Shifts: opened at unlock, closed with a handover note.
 
-use rusqlite::{OptionalExtension, params};
-
+use super::db::{Db, Row, Value};
 use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, from_secs_opt, now, to_secs};
+use super::seal::Field;
 use super::{Store, audit, presence};
+use crate::db_params;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::CallDraft;
 use crate::domain::shift::{OnShift, Shift};
@@ -13,30 +14,28 @@ use crate::i18n::Phrase;
 
 const COLUMNS: &str = "id, listener_id, started_at, ended_at, handover_note";
 
-fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Shift> {
+fn read(db: &Db, row: &Row) -> StoreResult<Shift> {
+    let id = row.get(0)?;
     Ok(Shift {
-        id: ShiftId(row.get(0)?),
+        id: ShiftId(id),
         listener_id: ListenerId(row.get(1)?),
         started_at: from_secs(row.get(2)?),
         ended_at: from_secs_opt(row.get(3)?),
-        handover_note: row.get(4)?,
+        handover_note: db.unseal_opt(Field::HANDOVER_NOTE, id, &row.get(4)?)?,
     })
 }
 
 impl Store {
     /// The actor's shift still open (after a crash, or a lock), if any.
     pub fn open_shift(&self) -> StoreResult<Option<Shift>> {
-        Ok(self
-            .sql()
-            .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM shift WHERE listener_id = ?1 AND ended_at IS NULL
-                     ORDER BY started_at DESC LIMIT 1"
-                ),
-                [self.actor.id.0],
-                read,
-            )
-            .optional()?)
+        self.conn.query_opt(
+            &format!(
+                "SELECT {COLUMNS} FROM shift WHERE listener_id = ?1 AND ended_at IS NULL
+                 ORDER BY started_at DESC LIMIT 1"
+            ),
+            db_params![self.actor.id.0],
+            |row| read(&self.conn, row),
+        )
     }
 
     pub fn start_shift(&mut self) -> StoreResult<Shift> {
@@ -48,11 +47,11 @@ impl Store {
         }
         let started_at = now();
         let id = self.write(|tx, actor| {
-            tx.execute(
-                "INSERT INTO shift (listener_id, started_at) VALUES (?1, ?2)",
-                params![actor.id.0, to_secs(started_at)],
-            )?;
-            let id = ShiftId(tx.last_insert_rowid());
+            let id = ShiftId(tx.db().query_row(
+                "INSERT INTO shift (listener_id, started_at) VALUES (?1, ?2) RETURNING id",
+                db_params![actor.id.0, to_secs(started_at)],
+                |row| row.get(0),
+            )?);
             audit::append(tx, Some(actor.id), AuditAction::ShiftStarted, ObjectKind::Shift, Some(id.0))?;
             Ok(id)
         })?;
@@ -76,34 +75,33 @@ impl Store {
         }
         let note = Some(handover_note.trim()).filter(|n| !n.is_empty());
         self.write(|tx, actor| {
-            tx.execute(
+            let db = tx.db();
+            db.execute(
                 "UPDATE shift SET ended_at = ?2, handover_note = ?3 WHERE id = ?1",
-                params![id.0, to_secs(now()), note],
+                db_params![id.0, to_secs(now()), db.seal_opt(Field::HANDOVER_NOTE, id.0, note)?],
             )?;
             audit::append(tx, Some(actor.id), AuditAction::ShiftEnded, ObjectKind::Shift, Some(id.0))
         })
     }
 
     pub fn shift(&self, id: ShiftId) -> StoreResult<Shift> {
-        self.sql()
-            .query_row(&format!("SELECT {COLUMNS} FROM shift WHERE id = ?1"), [id.0], read)
-            .optional()?
+        self.conn
+            .query_opt(&format!("SELECT {COLUMNS} FROM shift WHERE id = ?1"), db_params![id.0], |row| {
+                read(&self.conn, row)
+            })?
             .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.no_shift).with("shift", id)))
     }
 
     /// The most recently closed shift, whose handover note the next listener reads first.
     pub fn last_closed_shift(&self) -> StoreResult<Option<Shift>> {
-        Ok(self
-            .sql()
-            .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM shift WHERE ended_at IS NOT NULL
-                     ORDER BY ended_at DESC, id DESC LIMIT 1"
-                ),
-                [],
-                read,
-            )
-            .optional()?)
+        self.conn.query_opt(
+            &format!(
+                "SELECT {COLUMNS} FROM shift WHERE ended_at IS NOT NULL
+                 ORDER BY ended_at DESC, id DESC LIMIT 1"
+            ),
+            db_params![],
+            |row| read(&self.conn, row),
+        )
     }
 
     /// Everyone on shift now: their calls so far, their prompts, the call being taken (read
@@ -113,7 +111,7 @@ impl Store {
     /// saved, a callback taken…) or the last autosave of the call they were typing — and at
     /// least the start of the shift.
     pub fn shift_overview(&self) -> StoreResult<Vec<OnShift>> {
-        let mut statement = self.sql().prepare_cached(
+        let rows = self.conn.query_map(
             "SELECT s.id, s.listener_id, l.display_name, s.started_at,
                     (SELECT count(*) FROM call c WHERE c.shift_id = s.id),
                     (SELECT count(*) FROM emergency_prompt p JOIN call c ON c.id = p.call_id WHERE c.shift_id = s.id),
@@ -123,22 +121,22 @@ impl Store {
              LEFT JOIN call_draft d ON d.listener_id = s.listener_id
              WHERE s.ended_at IS NULL
              ORDER BY s.started_at",
+            db_params![],
+            |row| {
+                Ok((
+                    ShiftId(row.get(0)?),
+                    ListenerId(row.get(1)?),
+                    row.get::<String>(2)?,
+                    from_secs(row.get(3)?),
+                    row.get::<u32>(4)?,
+                    row.get::<u32>(5)?,
+                    row.get::<Value>(6)?,
+                    from_secs_opt(row.get(7)?),
+                ))
+            },
         )?;
-        let rows = statement.query_map([], |row| {
-            Ok((
-                ShiftId(row.get(0)?),
-                ListenerId(row.get(1)?),
-                row.get::<_, String>(2)?,
-                from_secs(row.get(3)?),
-                row.get::<_, u32>(4)?,
-                row.get::<_, u32>(5)?,
-                row.get::<_, Option<String>>(6)?,
-                from_secs_opt(row.get(7)?),
-            ))
-        })?;
         let mut overview = Vec::new();
-        for row in rows {
-            let (shift_id, listener_id, name, shift_started_at, calls, prompts, draft, draft_saved_at) = row?;
+        for (shift_id, listener_id, name, shift_started_at, calls, prompts, draft, draft_saved_at) in rows {
             let left = match presence::is_present(&self.db_path, listener_id) {
                 Some(false) => {
                     let audited = self.last_audited_action(listener_id)?;
@@ -148,6 +146,7 @@ impl Store {
                 _ => None,
             };
             // A draft that cannot be read says nothing about a call; unlock reports it.
+            let draft = self.conn.unseal_opt(Field::DRAFT_BODY, listener_id.0, &draft).ok().flatten();
             let draft: Option<CallDraft> = draft.and_then(|body| serde_json::from_str(&body).ok());
             let prompts_in_call = draft.as_ref().map_or(0, |d| d.record.prompts.len() as u32);
             let prompts_waiting = draft.as_ref().map_or(0, |d| {
@@ -170,10 +169,11 @@ impl Store {
 
     /// When `listener` last did something the audit log records (index `audit_by_actor`).
     fn last_audited_action(&self, listener: ListenerId) -> StoreResult<Option<Timestamp>> {
-        let micros: Option<i64> = self
-            .sql()
-            .prepare_cached("SELECT max(at) FROM audit WHERE actor = ?1")?
-            .query_row([listener.0], |row| row.get(0))?;
+        let micros: Option<i64> = self.conn.query_row(
+            "SELECT max(at) FROM audit WHERE actor = ?1",
+            db_params![listener.0],
+            |row| row.get(0),
+        )?;
         Ok(micros.and_then(chrono::DateTime::from_timestamp_micros))
     }
 }

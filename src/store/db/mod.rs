@@ -225,6 +225,25 @@ impl Db {
         })
     }
 
+    /// The id the next row of `table` will have, drawn before the insert so that its sealed
+    /// text can name it. On the server a sequence's next value (never given twice); in the file,
+    /// one past the largest, as SQLite itself would choose, which holds because the caller is in
+    /// a write transaction (nobody else inserts meanwhile).
+    pub fn next_id(&self, table: &'static str) -> StoreResult<i64> {
+        match self {
+            Db::Sqlite(_) => {
+                self.query_row(&format!("SELECT coalesce(max(id), 0) + 1 FROM {table}"), &[], |row| {
+                    row.get(0)
+                })
+            }
+            Db::Postgres(_) => self.query_row(
+                &format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id'))"),
+                &[],
+                |row| row.get(0),
+            ),
+        }
+    }
+
     /// Begins a transaction, rolled back unless committed.
     pub fn transaction(&self, kind: TxKind) -> StoreResult<Tx<'_>> {
         let begin = match (self, kind) {
