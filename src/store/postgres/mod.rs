@@ -3,5 +3,7 @@
 
 pub mod connect;
 pub mod schema;
+#[cfg(test)]
+mod tests;
 
 pub use connect::{ServerUrl, SslMode, is_server_url};

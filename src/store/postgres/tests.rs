@@ -1,0 +1,129 @@
+//! The statements written for both backends, run on a real server: they are valid in its
+//! dialect, and what they send of a caller's words is ciphertext, even to `pg_dump`.
+
+use chrono::Utc;
+
+use crate::db_params;
+use crate::domain::call::{CallRecord, CallType, NewCall};
+use crate::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+use crate::domain::caller_file::{FileEventKind, FileProfile};
+use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
+use crate::domain::{ListenerId, ShiftId};
+use crate::store::db::{Db, TxKind, Value};
+use crate::store::keyslots::DataKey;
+use crate::store::seal::Field;
+use crate::store::{callbacks, caller_files, calls};
+use crate::test_support::postgres::fresh_database;
+
+/// Sentences that must never reach the server in clear.
+const CANARIES: [&str; 6] = [
+    "canari-notes elle a peur de rentrer ce soir",
+    "canari-prompt pas pertinent, déjà suivie",
+    "canari-summary suivie depuis mars par le CMP",
+    "canari-instructions ne pas rappeler avant 18 h",
+    "canari-note rappeler sur le portable",
+    "canari-reason situation apaisée",
+];
+
+#[test]
+fn shared_writes_run_on_the_server_and_send_only_ciphertext() {
+    let Some(database) = fresh_database("shared_writes_run_on_the_server_and_send_only_ciphertext") else {
+        return;
+    };
+    let db = Db::postgres(database.connect());
+    super::schema::migrate(&db).unwrap();
+    let key = DataKey::generate().unwrap();
+    db.set_key(&key);
+    db.execute_batch(
+        "INSERT INTO listener (id, login, display_name, role, created_at) VALUES (1, 'coord', 'Dominique', 'supervisor', 0);
+         INSERT INTO shift (id, listener_id, started_at) VALUES (1, 1, 0);",
+    )
+    .unwrap();
+    let tx = db.transaction(TxKind::Write).unwrap();
+    let profile = FileProfile {
+        situation_summary: CANARIES[2].into(),
+        instructions: CANARIES[3].into(),
+        ..FileProfile::default()
+    };
+    let (file, _code) = caller_files::insert(&tx, &mut rand::thread_rng(), &profile, Utc::now()).unwrap();
+    let now = Utc::now();
+    let call = NewCall {
+        shift_id: ShiftId(1),
+        started_at: now,
+        ended_at: now,
+        call_type: CallType::ALL[0],
+        record: CallRecord {
+            caller_file_id: Some(file),
+            notes: CANARIES[0].into(),
+            themes: vec!["isolement".into()],
+            prompts: vec![PromptRecord {
+                number: "3114".into(),
+                rule: "card".into(),
+                raised_at: now,
+                acknowledgement: Some(Acknowledgement {
+                    at: now,
+                    outcome: PromptOutcome::NotRelevant,
+                    note: Some(CANARIES[1].into()),
+                }),
+            }],
+            ..CallRecord::default()
+        },
+    };
+    let call_id = calls::insert(&tx, ListenerId(1), &call).unwrap();
+    let callback = NewCallback::with_consent(
+        true,
+        file,
+        Some(call_id),
+        now,
+        Priority::Normal,
+        PhoneNumber::parse("0639980000").unwrap(),
+        Assignee::Anyone,
+        CANARIES[4].into(),
+    )
+    .unwrap();
+    let callback_id = callbacks::insert(&tx, &callback, now).unwrap();
+    caller_files::add_event(&tx, file, now, Some(ListenerId(1)), FileEventKind::Changed, CANARIES[5], None)
+        .unwrap();
+    tx.commit().unwrap();
+
+    // Read back in the terminal, each in its place.
+    let notes: Value =
+        db.query_row("SELECT notes FROM call WHERE id = ?1", db_params![call_id.0], |r| r.get(0)).unwrap();
+    assert_eq!(db.unseal(Field::CALL_NOTES, call_id.0, &notes).unwrap(), CANARIES[0]);
+    let number: Value = db
+        .query_row("SELECT callback_number FROM callback WHERE id = ?1", db_params![callback_id.0], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(db.unseal(Field::CALLBACK_NUMBER, callback_id.0, &number).unwrap(), "0639980000");
+    // Moved by the server's administrator to another row, the notes do not open.
+    db.execute_batch(&format!(
+        "INSERT INTO call (id, shift_id, listener_id, started_at, ended_at, call_type, notes)
+         SELECT 999, shift_id, listener_id, started_at, ended_at, call_type, notes FROM call WHERE id = {}",
+        call_id.0
+    ))
+    .unwrap();
+    let moved: Value =
+        db.query_row("SELECT notes FROM call WHERE id = 999", db_params![], |r| r.get(0)).unwrap();
+    assert_eq!(moved, notes, "the same bytes");
+    assert!(db.unseal(Field::CALL_NOTES, 999, &moved).is_err(), "in another row they do not open");
+
+    // What the server holds, as its administrator's backup has it.
+    let dump = std::process::Command::new("pg_dump").args(["--dbname", database.url()]).output();
+    let dump = match dump {
+        Ok(out) if out.status.success() => out.stdout,
+        Ok(out) => panic!("pg_dump failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => {
+            assert!(std::env::var_os("CI").is_none(), "CI installs pg_dump with the server: {e}");
+            eprintln!("pg_dump not found: the dump half of this test is skipped");
+            return;
+        }
+    };
+    let dump = String::from_utf8_lossy(&dump);
+    assert!(dump.contains("COPY public.call "), "the dump holds the calls");
+    for canary in CANARIES {
+        let word = canary.split(' ').next().unwrap();
+        assert!(!dump.contains(word), "{word} is readable in pg_dump");
+    }
+    assert!(!dump.contains("0639980000"), "the callback number is readable in pg_dump");
+}
