@@ -66,7 +66,9 @@ impl Deref for Tx<'_> {
 }
 
 /// Appends one entry, signed by the transaction's signer. Called inside the transaction of
-/// the change it records, so the change and its entry commit or vanish together.
+/// the change it records, so the change and its entry commit or vanish together. The head is
+/// read and extended under the write lock (the file's, or the server's advisory lock), so
+/// concurrent writers keep one chain.
 pub(super) fn append(
     tx: &Tx<'_>,
     actor: Option<ListenerId>,
@@ -74,11 +76,63 @@ pub(super) fn append(
     object_kind: ObjectKind,
     object_id: Option<i64>,
 ) -> StoreResult<()> {
-    append_in(tx, "main", tx.signer, actor, action, object_kind, object_id)
+    let db = tx.db();
+    let last =
+        db.query_opt("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", crate::db_params![], |row| {
+            Ok((row.get::<i64>(0)?, row.get::<String>(1)?))
+        })?;
+    let entry = Entry::next(last, tx.signer, actor, action, object_kind, object_id);
+    db.execute(
+        "INSERT INTO audit (id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        crate::db_params![
+            entry.id.0,
+            entry.micros,
+            actor.map(|a| a.0),
+            action.as_str(),
+            object_kind.as_str(),
+            object_id,
+            entry.prev_hash,
+            entry.hash,
+            entry.signature.map(|(by, _)| by),
+            entry.signature.as_ref().map(|(_, sig)| sig.as_slice()),
+        ],
+    )?;
+    Ok(())
 }
 
-/// [`append`] to the log of the database attached as `schema` (the re-keyed copy, whose
-/// changes land with its new key or not at all), signed by `signer`.
+/// An entry about to be appended after `last` (id and hash), hashed and signed.
+struct Entry {
+    id: AuditId,
+    micros: i64,
+    prev_hash: String,
+    hash: String,
+    signature: Option<(i64, [u8; SIGNATURE_LEN])>,
+}
+
+impl Entry {
+    fn next(
+        last: Option<(i64, String)>,
+        signer: Option<Signer<'_>>,
+        actor: Option<ListenerId>,
+        action: AuditAction,
+        object_kind: ObjectKind,
+        object_id: Option<i64>,
+    ) -> Entry {
+        // An entry is written in its actor's own session: `check` reports any other signer.
+        debug_assert!(actor.is_none_or(|actor| signer.is_none_or(|s| s.id == actor)));
+        let (last_id, prev_hash) = last.unwrap_or((0, GENESIS_HASH.to_owned()));
+        let id = AuditId(last_id + 1);
+        let micros = Utc::now().timestamp_micros();
+        let at = DateTime::from_timestamp_micros(micros).unwrap_or_default();
+        let hash = entry_hash(&prev_hash, id, at, actor, action, object_kind, object_id);
+        let signature = signer.map(|s| (s.id.0, audit_signature::sign(s.key, s.id, id, &hash)));
+        Entry { id, micros, prev_hash, hash, signature }
+    }
+}
+
+/// [`append`] to the log of the database attached as `schema` of a file's connection (the
+/// re-keyed copy, whose changes land with its new key or not at all), signed by `signer`.
 pub(super) fn append_in(
     conn: &Connection,
     schema: &str,
@@ -88,34 +142,27 @@ pub(super) fn append_in(
     object_kind: ObjectKind,
     object_id: Option<i64>,
 ) -> StoreResult<()> {
-    // An entry is written in its actor's own session: `check` reports any other signer.
-    debug_assert!(actor.is_none_or(|actor| signer.is_none_or(|s| s.id == actor)));
-    let (last_id, prev_hash) = conn
+    let last = conn
         .query_row(&format!("SELECT id, hash FROM {schema}.audit ORDER BY id DESC LIMIT 1"), [], |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })
-        .optional()?
-        .unwrap_or((0, GENESIS_HASH.to_owned()));
-    let id = AuditId(last_id + 1);
-    let micros = Utc::now().timestamp_micros();
-    let at = DateTime::from_timestamp_micros(micros).unwrap_or_default();
-    let hash = entry_hash(&prev_hash, id, at, actor, action, object_kind, object_id);
-    let signature = signer.map(|s| (s.id.0, audit_signature::sign(s.key, s.id, id, &hash)));
+        .optional()?;
+    let entry = Entry::next(last, signer, actor, action, object_kind, object_id);
     conn.prepare_cached(&format!(
         "INSERT INTO {schema}.audit (id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     ))?
     .execute(rusqlite::params![
-        id.0,
-        micros,
+        entry.id.0,
+        entry.micros,
         actor.map(|a| a.0),
         action.as_str(),
         object_kind.as_str(),
         object_id,
-        prev_hash,
-        hash,
-        signature.map(|(by, _)| by),
-        signature.as_ref().map(|(_, sig)| sig.as_slice()),
+        entry.prev_hash,
+        entry.hash,
+        entry.signature.map(|(by, _)| by),
+        entry.signature.as_ref().map(|(_, sig)| sig.as_slice()),
     ])?;
     Ok(())
 }

@@ -127,3 +127,44 @@ fn shared_writes_run_on_the_server_and_send_only_ciphertext() {
     }
     assert!(!dump.contains("0639980000"), "the callback number is readable in pg_dump");
 }
+
+/// Terminals appending to the audit log at once on the server keep one chain: each entry's
+/// `prev_hash` is the hash of the entry before it, ids without a gap or a repeat.
+#[test]
+fn concurrent_writers_on_the_server_keep_one_audit_chain() {
+    use crate::domain::audit::{AuditAction, ObjectKind};
+    use crate::store::audit;
+    let Some(database) = fresh_database("concurrent_writers_on_the_server_keep_one_audit_chain") else {
+        return;
+    };
+    let db = Db::postgres(database.connect());
+    super::schema::migrate(&db).unwrap();
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let url = database.url().to_owned();
+            std::thread::spawn(move || {
+                let db = Db::postgres(super::ServerUrl::parse(&url).unwrap().connect().unwrap());
+                for _ in 0..25 {
+                    let tx = audit::Tx::begin(&db, None).unwrap();
+                    audit::append(&tx, None, AuditAction::Unlocked, ObjectKind::Database, None).unwrap();
+                    tx.commit().unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let rows = db
+        .query_map("SELECT id, prev_hash, hash FROM audit ORDER BY id", db_params![], |row| {
+            Ok((row.get::<i64>(0)?, row.get::<String>(1)?, row.get::<String>(2)?))
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 100);
+    let mut previous = crate::domain::audit::GENESIS_HASH.to_owned();
+    for (i, (id, prev_hash, hash)) in rows.into_iter().enumerate() {
+        assert_eq!(id, i as i64 + 1);
+        assert_eq!(prev_hash, previous, "entry {id}");
+        previous = hash;
+    }
+}
