@@ -86,7 +86,7 @@ impl Store {
     /// prints it and `check` shows it, so that a root rewritten by someone holding the data key
     /// shows as a fingerprint that changed without a `root_passed` entry.
     pub fn centre_root(&self) -> StoreResult<Option<(String, String)>> {
-        let Some(root) = pins::root(self.sql())? else { return Ok(None) };
+        let Some(root) = pins::root(&self.conn)? else { return Ok(None) };
         let login = get(self.sql(), root.listener_id)?.map(|l| l.login).unwrap_or_default();
         Ok(Some((login, fingerprint(&root.signing_key))))
     }
@@ -123,7 +123,7 @@ impl Store {
             ObjectKind::Listener,
             Some(id.0),
         )?;
-        pins::insert_current(&tx, id, &keys.public())?;
+        pins::insert_current(tx.db(), id, &keys.public())?;
         // Reloaded under the write lock: another terminal may have changed slots since.
         let mut key_file = KeyFile::load(&key_path)?;
         let mut slot =
@@ -313,7 +313,7 @@ impl Store {
         };
         let mut slot = slot.clone();
         let accounts = pins::accounts_by_id(self.listeners()?);
-        match pins::verify(self.sql(), &KeySlot::Current(slot.clone()), &accounts)? {
+        match pins::verify(&self.conn, &KeySlot::Current(slot.clone()), &accounts)? {
             Ok(()) => {
                 return Err(StoreError::Invalid(format!("the key slot of {login:?} is already endorsed")));
             }
@@ -346,13 +346,13 @@ impl Store {
     /// by that key and the root does not pass: another supervisor must endorse it first.
     fn take_over_endorsements(&self, key_file: &mut KeyFile, departing: &Listener) -> StoreResult<TakenOver> {
         let mut taken_over = TakenOver { root: None };
-        let Some(old) = pins::current(self.sql(), departing.id)? else { return Ok(taken_over) };
+        let Some(old) = pins::current(&self.conn, departing.id)? else { return Ok(taken_over) };
         if departing.role != Role::Supervisor {
             return Ok(taken_over);
         }
         let signer = self.endorsing_key()?;
         let actor_key = signer.verifying_key().to_bytes();
-        let root_passes = pins::root(self.sql())?
+        let root_passes = pins::root(&self.conn)?
             .is_some_and(|root| root.listener_id == departing.id && root.signing_key == old.keys.signing_key);
         for slot in key_file.slots_mut() {
             let KeySlot::Current(slot) = slot else { continue };

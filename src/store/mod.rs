@@ -161,8 +161,8 @@ impl Store {
         // Pinned before the first entries, which it signs: a key verifies what was signed
         // while it was current.
         let public = keys.public();
-        pins::insert_current(&tx, id, &public)?;
-        pins::set_root(&tx, id, &public.signing_key)?;
+        pins::insert_current(tx.db(), id, &public)?;
+        pins::set_root(tx.db(), id, &public.signing_key)?;
         tx.signer = Some(audit::Signer { id, key: keys.signer() });
         audit::append(&tx, None, AuditAction::DatabaseCreated, ObjectKind::Database, None)?;
         audit::append(&tx, Some(id), AuditAction::ListenerAdded, ObjectKind::Listener, Some(id.0))?;
@@ -251,13 +251,14 @@ impl Store {
         // The passphrase opened the slot; the slot must also be one this account may use.
         let slot = key_file.slot(id).expect("the slot just opened");
         let accounts = pins::accounts_by_id(listeners::all(&conn)?);
+        let conn = Db::Sqlite(conn);
         if let Err(problem) = pins::verify(&conn, slot, &accounts)? {
             return Err(StoreError::SlotRefused { login: login.to_owned(), problem });
         }
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
         let mut store = Store {
-            conn: Db::Sqlite(conn),
+            conn,
             db_path: db_path.to_owned(),
             key,
             actor,

@@ -6,10 +6,12 @@
 use std::collections::HashMap;
 
 use crate::i18n::Phrase;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
-use super::error::StoreResult;
+use super::db::{Db, Row};
+use super::error::{StoreError, StoreResult};
 use super::keyslots::{KeySlot, PublicKeys, Slot};
+use crate::db_params;
 use crate::domain::ListenerId;
 use crate::domain::listener::{Listener, Role};
 
@@ -35,12 +37,14 @@ pub(super) fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-fn key32(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<[u8; 32]> {
+fn key32(row: &Row, i: usize) -> StoreResult<[u8; 32]> {
     let bytes: Vec<u8> = row.get(i)?;
-    bytes.try_into().map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, 32))
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::DatabaseDamaged(format!("column {i}: a public key is not 32 bytes")))
 }
 
-fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Pin> {
+fn read(row: &Row) -> StoreResult<Pin> {
     Ok(Pin {
         id: row.get(0)?,
         listener_id: ListenerId(row.get(1)?),
@@ -54,39 +58,39 @@ const COLUMNS: &str = "id, listener_id, signing_key, box_key, since, until";
 
 /// The account's current keys, if it has any (an account whose slot is still version 1 has
 /// none).
-pub(super) fn current(conn: &Connection, listener: ListenerId) -> StoreResult<Option<Pin>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM listener_key WHERE listener_id = ?1 AND since IS NOT NULL AND until IS NULL"
-        ))?
-        .query_row([listener.0], read)
-        .optional()?)
+pub(super) fn current(db: &Db, listener: ListenerId) -> StoreResult<Option<Pin>> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM listener_key WHERE listener_id = ?1 AND since IS NOT NULL AND until IS NULL"),
+        db_params![listener.0],
+        read,
+    )
 }
 
 /// Every key the account ever had or is about to have, oldest first.
-pub(super) fn history(conn: &Connection, listener: ListenerId) -> StoreResult<Vec<Pin>> {
-    let mut statement = conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM listener_key WHERE listener_id = ?1 ORDER BY id"))?;
-    let pins = statement.query_map([listener.0], read)?.collect::<Result<Vec<_>, _>>()?;
-    Ok(pins)
+pub(super) fn history(db: &Db, listener: ListenerId) -> StoreResult<Vec<Pin>> {
+    db.query_map(
+        &format!("SELECT {COLUMNS} FROM listener_key WHERE listener_id = ?1 ORDER BY id"),
+        db_params![listener.0],
+        read,
+    )
 }
 
 /// New keys for an account that has none yet, current at once (a new account: its slot is
 /// written before the transaction commits, so the two land together).
-pub(super) fn insert_current(conn: &Connection, listener: ListenerId, keys: &PublicKeys) -> StoreResult<()> {
+pub(super) fn insert_current(db: &Db, listener: ListenerId, keys: &PublicKeys) -> StoreResult<()> {
     let now = now_micros();
-    conn.execute(
+    db.execute(
         "INSERT INTO listener_key (listener_id, signing_key, box_key, created_at, since) VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![listener.0, keys.signing_key.as_slice(), keys.box_key.as_slice(), now],
+        db_params![listener.0, keys.signing_key.as_slice(), keys.box_key.as_slice(), now],
     )?;
     Ok(())
 }
 
 /// New keys written before the key file that carries them; see [`make_current`].
-pub(super) fn insert_pending(conn: &Connection, listener: ListenerId, keys: &PublicKeys) -> StoreResult<()> {
-    conn.execute(
+pub(super) fn insert_pending(db: &Db, listener: ListenerId, keys: &PublicKeys) -> StoreResult<()> {
+    db.execute(
         "INSERT INTO listener_key (listener_id, signing_key, box_key, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![listener.0, keys.signing_key.as_slice(), keys.box_key.as_slice(), now_micros()],
+        db_params![listener.0, keys.signing_key.as_slice(), keys.box_key.as_slice(), now_micros()],
     )?;
     Ok(())
 }
@@ -94,29 +98,27 @@ pub(super) fn insert_pending(conn: &Connection, listener: ListenerId, keys: &Pub
 /// Once the key file carries `keys`: they become the account's current keys, the former ones
 /// are retired (kept), and any other pending keys of the account are removed. `false` if no
 /// pending pin holds `keys`.
-pub(super) fn make_current(conn: &Connection, listener: ListenerId, keys: &PublicKeys) -> StoreResult<bool> {
+pub(super) fn make_current(db: &Db, listener: ListenerId, keys: &PublicKeys) -> StoreResult<bool> {
     let now = now_micros();
-    let pending: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM listener_key WHERE listener_id = ?1 AND since IS NULL
-             AND signing_key = ?2 AND box_key = ?3",
-            params![listener.0, keys.signing_key.as_slice(), keys.box_key.as_slice()],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let Some(pending) = pending else { return Ok(false) };
-    conn.execute(
-        "UPDATE listener_key SET until = ?2 WHERE listener_id = ?1 AND since IS NOT NULL AND until IS NULL",
-        params![listener.0, now],
+    let pending: Option<i64> = db.query_opt(
+        "SELECT id FROM listener_key WHERE listener_id = ?1 AND since IS NULL
+         AND signing_key = ?2 AND box_key = ?3",
+        db_params![listener.0, keys.signing_key.as_slice(), keys.box_key.as_slice()],
+        |row| row.get(0),
     )?;
-    conn.execute("UPDATE listener_key SET since = ?2 WHERE id = ?1", params![pending, now])?;
-    remove_pending(conn, listener)?;
+    let Some(pending) = pending else { return Ok(false) };
+    db.execute(
+        "UPDATE listener_key SET until = ?2 WHERE listener_id = ?1 AND since IS NOT NULL AND until IS NULL",
+        db_params![listener.0, now],
+    )?;
+    db.execute("UPDATE listener_key SET since = ?2 WHERE id = ?1", db_params![pending, now])?;
+    remove_pending(db, listener)?;
     Ok(true)
 }
 
 /// Removes pending keys of `listener` that never became current (a crash's leftover).
-pub(super) fn remove_pending(conn: &Connection, listener: ListenerId) -> StoreResult<usize> {
-    Ok(conn.execute("DELETE FROM listener_key WHERE listener_id = ?1 AND since IS NULL", [listener.0])?)
+pub(super) fn remove_pending(db: &Db, listener: ListenerId) -> StoreResult<usize> {
+    db.execute("DELETE FROM listener_key WHERE listener_id = ?1 AND since IS NULL", db_params![listener.0])
 }
 
 /// In the database attached as `schema` (a re-key's new copy), in one step: `listener`'s
@@ -149,15 +151,20 @@ pub(super) fn replace_current_in(
     Ok(())
 }
 
-pub(super) fn root(conn: &Connection) -> StoreResult<Option<Root>> {
-    Ok(conn
-        .prepare_cached("SELECT listener_id, signing_key FROM centre_root ORDER BY id DESC LIMIT 1")?
-        .query_row([], |row| Ok(Root { listener_id: ListenerId(row.get(0)?), signing_key: key32(row, 1)? }))
-        .optional()?)
+pub(super) fn root(db: &Db) -> StoreResult<Option<Root>> {
+    db.query_opt(
+        "SELECT listener_id, signing_key FROM centre_root ORDER BY id DESC LIMIT 1",
+        db_params![],
+        |row| Ok(Root { listener_id: ListenerId(row.get(0)?), signing_key: key32(row, 1)? }),
+    )
 }
 
-pub(super) fn set_root(conn: &Connection, listener: ListenerId, signing_key: &[u8; 32]) -> StoreResult<()> {
-    set_root_in(conn, "main", listener, signing_key)
+pub(super) fn set_root(db: &Db, listener: ListenerId, signing_key: &[u8; 32]) -> StoreResult<()> {
+    db.execute(
+        "INSERT INTO centre_root (listener_id, signing_key, since) VALUES (?1, ?2, ?3)",
+        db_params![listener.0, signing_key.as_slice(), now_micros()],
+    )?;
+    Ok(())
 }
 
 pub(super) fn set_root_in(
@@ -224,7 +231,7 @@ impl std::fmt::Display for SlotProblem {
 /// Checks one slot against the accounts and their pinned keys. A version-1 slot of an account
 /// with no keys yet passes: it is converted at its owner's unlock.
 pub(super) fn verify(
-    conn: &Connection,
+    conn: &Db,
     slot: &KeySlot,
     accounts: &HashMap<ListenerId, Listener>,
 ) -> StoreResult<Result<(), SlotProblem>> {
@@ -257,7 +264,7 @@ pub(super) fn verify(
 }
 
 fn endorsed(
-    conn: &Connection,
+    conn: &Db,
     slot: &Slot,
     accounts: &HashMap<ListenerId, Listener>,
 ) -> StoreResult<Result<(), SlotProblem>> {

@@ -40,14 +40,14 @@ fn the_founder_is_the_root_and_every_account_gets_pinned_keys_endorsed_by_a_supe
     add(&mut store, "camille", Role::Listener);
     let coord = slot_of(&store, "coord");
     let camille = slot_of(&store, "camille");
-    let root = pins::root(store.sql()).unwrap().unwrap();
+    let root = pins::root(&store.conn).unwrap().unwrap();
     assert_eq!((root.listener_id, root.signing_key), (store.actor.id, coord.keys.signing_key));
     assert_eq!(coord.endorsement.as_ref().unwrap().signed_by, store.actor.id, "the root endorses itself");
     assert!(coord.endorsement_verifies(&coord.keys.signing_key));
     assert_eq!(camille.endorsement.as_ref().unwrap().signed_by, store.actor.id);
     assert!(camille.endorsement_verifies(&coord.keys.signing_key));
     for slot in [&coord, &camille] {
-        assert_eq!(pins::current(store.sql(), slot.listener_id).unwrap().unwrap().keys, slot.keys);
+        assert_eq!(pins::current(&store.conn, slot.listener_id).unwrap().unwrap().keys, slot.keys);
     }
     assert_eq!(store.signer().unwrap().verifying_key().to_bytes(), coord.keys.signing_key);
     assert!(store.check().unwrap().is_clean());
@@ -66,7 +66,7 @@ fn a_reset_gives_new_keys_keeps_the_old_ones_as_history_and_ones_own_change_keep
     store.set_passphrase("camille", "quatre poires jaunes", KdfParams::MINIMUM).unwrap();
     let after = slot_of(&store, "camille");
     assert_ne!(after.keys, before.keys, "a reset gives new key pairs");
-    let history = pins::history(store.sql(), after.listener_id).unwrap();
+    let history = pins::history(&store.conn, after.listener_id).unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].keys, before.keys);
     assert!(history[0].until.is_some(), "the old keys are retired, kept");
@@ -103,15 +103,15 @@ fn new_keys_stopped_at_any_step_leave_a_slot_that_opens() {
 
     // Stopped after the first step: new keys pending, the key file untouched.
     let keys = AccountKeys::generate().unwrap();
-    store.write(|tx, _| pins::insert_pending(tx, camille.id, &keys.public())).unwrap();
+    store.write(|tx, _| pins::insert_pending(tx.db(), camille.id, &keys.public())).unwrap();
     drop(store);
     let store = Store::open(&db, "camille", LISTENER_PASS).unwrap();
-    assert_eq!(pins::history(store.sql(), camille.id).unwrap().len(), 1, "the leftover is removed");
+    assert_eq!(pins::history(&store.conn, camille.id).unwrap().len(), 1, "the leftover is removed");
     drop(store);
 
     // Stopped after the second step: the key file carries keys still pending.
     let mut store = Store::open(&db, "coord", SUPERVISOR_PASS).unwrap();
-    store.write(|tx, _| pins::insert_pending(tx, camille.id, &keys.public())).unwrap();
+    store.write(|tx, _| pins::insert_pending(tx.db(), camille.id, &keys.public())).unwrap();
     let mut slot = Slot::seal(
         camille.id,
         "camille",
@@ -129,9 +129,9 @@ fn new_keys_stopped_at_any_step_leave_a_slot_that_opens() {
     drop(store);
     assert!(matches!(Store::open(&db, "camille", LISTENER_PASS), Err(StoreError::WrongPassphrase)));
     let store = Store::open(&db, "camille", "quatre poires jaunes").unwrap();
-    let current = pins::current(store.sql(), camille.id).unwrap().unwrap();
+    let current = pins::current(&store.conn, camille.id).unwrap().unwrap();
     assert_eq!(current.keys, keys.public(), "made current at the unlock");
-    let history = pins::history(store.sql(), camille.id).unwrap();
+    let history = pins::history(&store.conn, camille.id).unwrap();
     assert_eq!(history.iter().map(|p| p.keys).collect::<Vec<_>>(), [old.keys, keys.public()]);
     assert!(store.check().unwrap().is_clean(), "{:?}", store.check().unwrap());
 }
@@ -246,7 +246,7 @@ fn a_departing_supervisors_endorsements_are_taken_over() {
     assert!(alex.check().unwrap().is_clean(), "{:?}", alex.check().unwrap());
     // Alex removes the founder, who held the root: the root passes to Alex.
     alex.deactivate_listener("coord").unwrap();
-    let root = pins::root(alex.sql()).unwrap().unwrap();
+    let root = pins::root(&alex.conn).unwrap().unwrap();
     assert_eq!(root.listener_id, alex.actor.id);
     let own = slot_of(&alex, "alex");
     assert_eq!(own.endorsement.as_ref().unwrap().signed_by, alex.actor.id, "Alex's own slot, as root");

@@ -34,7 +34,7 @@ impl Store {
             // Converted meanwhile by another terminal: it is used from the next unlock.
             return Ok(());
         };
-        if pins::current(self.sql(), id)?.is_some() {
+        if pins::current(&self.conn, id)?.is_some() {
             return Err(StoreError::SlotRefused {
                 login: self.actor.login.clone(),
                 problem: pins::SlotProblem::LegacyAfterConversion,
@@ -45,12 +45,12 @@ impl Store {
         // The root of a store made before schema 9, or a conversion of the root that a crash
         // interrupted (the root names this account, which has no current keys).
         let becomes_root = self.actor.role == Role::Supervisor
-            && pins::root(self.sql())?.is_none_or(|root| root.listener_id == id);
+            && pins::root(&self.conn)?.is_none_or(|root| root.listener_id == id);
         self.write(|tx, _| {
-            pins::remove_pending(tx, id)?;
-            pins::insert_pending(tx, id, &public)?;
+            pins::remove_pending(tx.db(), id)?;
+            pins::insert_pending(tx.db(), id, &public)?;
             if becomes_root {
-                pins::set_root(tx, id, &public.signing_key)?;
+                pins::set_root(tx.db(), id, &public.signing_key)?;
             }
             Ok(())
         })?;
@@ -65,7 +65,7 @@ impl Store {
         // The entry recording the conversion is the first one signed with the new keys.
         self.keys = Some(keys);
         let converted = self.write(|tx, actor| {
-            pins::make_current(tx, id, &public)?;
+            pins::make_current(tx.db(), id, &public)?;
             audit::append(tx, Some(actor.id), AuditAction::KeysConverted, ObjectKind::Listener, Some(id.0))
         });
         if converted.is_err() {
@@ -111,13 +111,13 @@ impl Store {
             };
             self.write(|tx, _| {
                 let completed = match &in_slot {
-                    Some(keys) => pins::make_current(tx, id, keys)?,
+                    Some(keys) => pins::make_current(tx.db(), id, keys)?,
                     None => false,
                 };
                 if completed {
                     audit::append(tx, None, AuditAction::KeysChanged, ObjectKind::Listener, Some(id.0))
                 } else {
-                    pins::remove_pending(tx, id).map(drop)
+                    pins::remove_pending(tx.db(), id).map(drop)
                 }
             })?;
         }
@@ -133,7 +133,7 @@ impl Store {
         let mut findings = SlotFindings::default();
         let accounts = pins::accounts_by_id(listeners.clone());
         for slot in key_file.slots() {
-            match pins::verify(self.sql(), slot, &accounts)? {
+            match pins::verify(&self.conn, slot, &accounts)? {
                 Err(problem) => findings.faults.push(
                     Phrase::new(|s| &s.cli.slot_fault)
                         .with("slot", format!("{:?}", slot.login()))
