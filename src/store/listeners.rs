@@ -2,13 +2,15 @@
 //! key slot, and its past calls keep their author. Every slot a supervisor writes for someone
 //! else carries that supervisor's endorsement (docs/keyslots.md, "Who may unlock").
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
+use super::db::{Db, Row};
 use super::error::{StoreError, StoreResult};
 use super::keyslots::{AccountKeys, KdfParams, KeyFile, KeySlot, Slot};
 use super::rekey::{Progress, RekeyReport, still_the_opened_file};
-use super::rows::{from_secs, now, to_secs, word};
+use super::rows::{from_secs, now, parse_word, to_secs};
 use super::{NewAccount, Store, audit, pins};
+use crate::db_params;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::listener::{Listener, Role};
 use crate::domain::passphrase::check_passphrase;
@@ -17,37 +19,34 @@ use crate::i18n::Phrase;
 
 const COLUMNS: &str = "id, login, display_name, role, active, created_at";
 
-pub(super) fn insert(conn: &Connection, account: &NewAccount<'_>, at: Timestamp) -> StoreResult<ListenerId> {
-    let result = conn.execute(
-        "INSERT INTO listener (login, display_name, role, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
-        params![account.login, account.display_name.trim(), account.role.as_str(), to_secs(at)],
-    );
-    match result {
-        Ok(_) => Ok(ListenerId(conn.last_insert_rowid())),
-        Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            Err(StoreError::Refused(Phrase::new(|s| &s.cli.login_taken).with("login", account.login)))
-        }
-        Err(err) => Err(err.into()),
-    }
+/// A taken login inserts nothing (ON CONFLICT: on the server a failed statement would abort
+/// the whole transaction) and is refused.
+pub(super) fn insert(db: &Db, account: &NewAccount<'_>, at: Timestamp) -> StoreResult<ListenerId> {
+    let id = db.query_opt(
+        "INSERT INTO listener (login, display_name, role, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)
+         ON CONFLICT (login) DO NOTHING RETURNING id",
+        db_params![account.login, account.display_name.trim(), account.role.as_str(), to_secs(at)],
+        |row| row.get(0),
+    )?;
+    id.map(ListenerId)
+        .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.login_taken).with("login", account.login)))
 }
 
 /// Every account, active or not.
-pub(super) fn all(conn: &Connection) -> StoreResult<Vec<Listener>> {
-    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM listener ORDER BY login"))?;
-    let listeners = statement.query_map([], read)?.collect::<Result<Vec<_>, _>>()?;
-    Ok(listeners)
+pub(super) fn all(db: &Db) -> StoreResult<Vec<Listener>> {
+    db.query_map(&format!("SELECT {COLUMNS} FROM listener ORDER BY login"), db_params![], read)
 }
 
-pub(super) fn get(conn: &Connection, id: ListenerId) -> StoreResult<Option<Listener>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM listener WHERE id = ?1"), [id.0], read).optional()?)
+pub(super) fn get(db: &Db, id: ListenerId) -> StoreResult<Option<Listener>> {
+    db.query_opt(&format!("SELECT {COLUMNS} FROM listener WHERE id = ?1"), db_params![id.0], read)
 }
 
-fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listener> {
+fn read(row: &Row) -> StoreResult<Listener> {
     Ok(Listener {
         id: ListenerId(row.get(0)?),
         login: row.get(1)?,
         display_name: row.get(2)?,
-        role: word(3, row.get(3)?)?,
+        role: parse_word(3, row.get(3)?)?,
         active: row.get(4)?,
         created_at: from_secs(row.get(5)?),
     })
@@ -55,16 +54,15 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Listener> {
 
 impl Store {
     pub fn listeners(&self) -> StoreResult<Vec<Listener>> {
-        all(self.sql())
+        all(&self.conn)
     }
 
     /// Display names by id, to show the author of each call.
     pub fn listener_names(&self) -> StoreResult<std::collections::HashMap<ListenerId, String>> {
-        let mut statement = self.sql().prepare_cached("SELECT id, display_name FROM listener")?;
-        let names = statement
-            .query_map([], |row| Ok((ListenerId(row.get(0)?), row.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        Ok(names)
+        let names = self.conn.query_map("SELECT id, display_name FROM listener", db_params![], |row| {
+            Ok((ListenerId(row.get(0)?), row.get(1)?))
+        })?;
+        Ok(names.into_iter().collect())
     }
 
     /// The active accounts, by display name (case aside): whom a callback can be given to.
@@ -76,9 +74,8 @@ impl Store {
     }
 
     pub fn listener_by_login(&self, login: &str) -> StoreResult<Listener> {
-        self.sql()
-            .query_row(&format!("SELECT {COLUMNS} FROM listener WHERE login = ?1"), [login], read)
-            .optional()?
+        self.conn
+            .query_opt(&format!("SELECT {COLUMNS} FROM listener WHERE login = ?1"), db_params![login], read)?
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))
     }
 
@@ -87,7 +84,7 @@ impl Store {
     /// shows as a fingerprint that changed without a `root_passed` entry.
     pub fn centre_root(&self) -> StoreResult<Option<(String, String)>> {
         let Some(root) = pins::root(&self.conn)? else { return Ok(None) };
-        let login = get(self.sql(), root.listener_id)?.map(|l| l.login).unwrap_or_default();
+        let login = get(&self.conn, root.listener_id)?.map(|l| l.login).unwrap_or_default();
         Ok(Some((login, fingerprint(&root.signing_key))))
     }
 
@@ -115,7 +112,7 @@ impl Store {
         self.follow_rekey_locked()?;
         let tx = audit::Tx::begin(&self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
         still_the_opened_file(&self.db_path, &self.salt)?;
-        let id = insert(&tx, &account, now())?;
+        let id = insert(tx.db(), &account, now())?;
         audit::append(
             &tx,
             Some(self.actor.id),
@@ -138,7 +135,7 @@ impl Store {
             let _ = key_file.save();
             return Err(err);
         }
-        Ok(get(self.sql(), id)?.expect("the account just committed"))
+        Ok(get(&self.conn, id)?.expect("the account just committed"))
     }
 
     /// Deactivates an account and removes its key slot (supervisor only), and re-keys the

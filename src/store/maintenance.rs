@@ -148,8 +148,11 @@ fn check_connection(
             if let Some(signed) = verified.signatures {
                 report.audit_signed = signed.verified;
                 report.audit_predating = signed.predating;
-                let logins: std::collections::HashMap<ListenerId, String> =
-                    super::listeners::all(conn)?.into_iter().map(|l| (l.id, l.login)).collect();
+                // Read from this connection, which may be a backup's copy.
+                let logins: std::collections::HashMap<ListenerId, String> = conn
+                    .prepare("SELECT id, login FROM listener")?
+                    .query_map([], |row| Ok((ListenerId(row.get(0)?), row.get(1)?)))?
+                    .collect::<Result<_, _>>()?;
                 let name =
                     |id: ListenerId| logins.get(&id).cloned().unwrap_or_else(|| format!("account {id}"));
                 for (fault, faulty) in signed.faults {

@@ -155,7 +155,7 @@ impl Store {
         let salt = keyslots::database_salt(db_path)?;
         let db = Db::Sqlite(conn);
         let mut tx = audit::Tx::begin(&db, None)?;
-        let id = listeners::insert(&tx, &first, Utc::now())?;
+        let id = listeners::insert(tx.db(), &first, Utc::now())?;
         settings::insert_default_retention(tx.db())?;
         // The founding supervisor's signing key is the centre's root: it endorses its own slot.
         // Pinned before the first entries, which it signs: a key verifies what was signed
@@ -242,6 +242,7 @@ impl Store {
         let salt = keyslots::database_salt(db_path)?;
         drop(no_rekey);
         prepare_schema(&mut conn, access, db_path)?;
+        let conn = Db::Sqlite(conn);
         let listener = listeners::get(&conn, id)?
             .filter(|l| l.login == login)
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
@@ -251,7 +252,6 @@ impl Store {
         // The passphrase opened the slot; the slot must also be one this account may use.
         let slot = key_file.slot(id).expect("the slot just opened");
         let accounts = pins::accounts_by_id(listeners::all(&conn)?);
-        let conn = Db::Sqlite(conn);
         if let Err(problem) = pins::verify(&conn, slot, &accounts)? {
             return Err(StoreError::SlotRefused { login: login.to_owned(), problem });
         }

@@ -279,13 +279,13 @@ impl Store {
             }
             _ => return Err(StoreError::AccessRevoked),
         };
-        let conn = connection::open(&self.db_path, &key, false)?;
+        let conn = Db::Sqlite(connection::open(&self.db_path, &key, false)?);
         let still = super::listeners::get(&conn, self.actor.id)?
             .is_some_and(|l| l.active && l.role == self.actor.role && l.login == self.actor.login);
         if !still {
             return Err(StoreError::AccessRevoked);
         }
-        self.conn = Db::Sqlite(conn);
+        self.conn = conn;
         self.key = key;
         self.salt = salt;
         Ok(())

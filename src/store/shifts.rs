@@ -66,7 +66,7 @@ impl Store {
         if shift.listener_id != self.actor.id {
             self.require_supervisor(|s| &s.cli.what_close_shift)?;
             if presence::is_present(&self.db_path, shift.listener_id) != Some(false) {
-                let name = super::listeners::get(self.sql(), shift.listener_id)?.map(|l| l.display_name);
+                let name = super::listeners::get(&self.conn, shift.listener_id)?.map(|l| l.display_name);
                 return Err(StoreError::TerminalStillOpen(name.unwrap_or_default()));
             }
         }

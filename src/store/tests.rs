@@ -365,3 +365,20 @@ fn a_search_that_shows_text_is_audited_with_the_files_ids_only() {
     }
     assert!(store.verify_audit_chain().unwrap().is_ok());
 }
+
+#[test]
+fn a_taken_login_is_refused_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = create(&dir.path().join("p.db"));
+    let account = |name| NewAccount {
+        login: "camille",
+        display_name: name,
+        role: Role::Listener,
+        passphrase: "trois pommes bleues vertes",
+    };
+    store.add_listener(account("Camille"), KdfParams::MINIMUM).unwrap();
+    let again = store.add_listener(account("Autre"), KdfParams::MINIMUM);
+    assert!(matches!(again, Err(StoreError::Refused(_))), "{again:?}");
+    let names: Vec<String> = store.listeners().unwrap().into_iter().map(|l| l.display_name).collect();
+    assert_eq!(names, ["Camille", "Dominique"]);
+}

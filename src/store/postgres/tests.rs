@@ -168,3 +168,26 @@ fn concurrent_writers_on_the_server_keep_one_audit_chain() {
         previous = hash;
     }
 }
+
+/// A login or a file code already taken inserts nothing, and the transaction goes on: on the
+/// server a failed statement would abort it (and the account's slot write with it).
+#[test]
+fn a_taken_login_is_refused_and_the_transaction_goes_on() {
+    use crate::domain::listener::Role;
+    use crate::store::{NewAccount, StoreError, listeners};
+    let Some(database) = fresh_database("a_taken_login_is_refused_and_the_transaction_goes_on") else {
+        return;
+    };
+    let db = Db::postgres(database.connect());
+    super::schema::migrate(&db).unwrap();
+    let account =
+        NewAccount { login: "camille", display_name: "Camille", role: Role::Listener, passphrase: "" };
+    let tx = db.transaction(TxKind::Write).unwrap();
+    let first = listeners::insert(&tx, &account, Utc::now()).unwrap();
+    let again = listeners::insert(&tx, &NewAccount { display_name: "Autre", ..account }, Utc::now());
+    assert!(matches!(again, Err(StoreError::Refused(_))), "{again:?}");
+    let other = listeners::insert(&tx, &NewAccount { login: "sacha", ..account }, Utc::now()).unwrap();
+    tx.commit().unwrap();
+    let names = listeners::all(&db).unwrap().into_iter().map(|l| (l.id, l.display_name)).collect::<Vec<_>>();
+    assert_eq!(names, [(first, "Camille".to_owned()), (other, "Camille".to_owned())]);
+}
