@@ -302,17 +302,19 @@ pub(super) struct Head {
     pub signature: Option<Vec<u8>>,
 }
 
-pub(super) fn head(conn: &Connection) -> StoreResult<Option<Head>> {
-    Ok(conn
-        .query_row("SELECT id, hash, signed_by, signature FROM audit ORDER BY id DESC LIMIT 1", [], |row| {
+pub(super) fn head(db: &Db) -> StoreResult<Option<Head>> {
+    db.query_opt(
+        "SELECT id, hash, signed_by, signature FROM audit ORDER BY id DESC LIMIT 1",
+        crate::db_params![],
+        |row| {
             Ok(Head {
                 entry: row.get(0)?,
                 hash: row.get(1)?,
-                signed_by: row.get::<_, Option<i64>>(2)?.map(ListenerId),
+                signed_by: row.get::<Option<i64>>(2)?.map(ListenerId),
                 signature: row.get(3)?,
             })
-        })
-        .optional()?)
+        },
+    )
 }
 
 /// One account's signing key as an export carries it.
@@ -328,23 +330,21 @@ pub struct ExportedKey {
 }
 
 /// Every account's signing keys that were ever current, oldest first within an account.
-pub(super) fn exported_keys(conn: &Connection) -> StoreResult<Vec<ExportedKey>> {
+pub(super) fn exported_keys(db: &Db) -> StoreResult<Vec<ExportedKey>> {
     let instant = |micros: i64| DateTime::from_timestamp_micros(micros).unwrap_or_default();
-    let mut statement = conn.prepare(
+    db.query_map(
         "SELECT k.listener_id, l.login, k.signing_key, k.since, k.until
          FROM listener_key k JOIN listener l ON l.id = k.listener_id
          WHERE k.since IS NOT NULL ORDER BY k.listener_id, k.id",
-    )?;
-    let keys = statement
-        .query_map([], |row| {
+        crate::db_params![],
+        |row| {
             Ok(ExportedKey {
                 listener_id: row.get(0)?,
                 login: row.get(1)?,
-                signing_key: hex::encode(row.get::<_, Vec<u8>>(2)?),
+                signing_key: hex::encode(row.get::<Vec<u8>>(2)?),
                 valid_from: instant(row.get(3)?),
-                valid_until: row.get::<_, Option<i64>>(4)?.map(instant),
+                valid_until: row.get::<Option<i64>>(4)?.map(instant),
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(keys)
+        },
+    )
 }

@@ -27,13 +27,6 @@ pub fn word<T: FromStr<Err = UnknownWord>>(column: usize, text: String) -> rusql
         .map_err(|e: UnknownWord| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, e.into()))
 }
 
-pub fn word_opt<T: FromStr<Err = UnknownWord>>(
-    column: usize,
-    text: Option<String>,
-) -> rusqlite::Result<Option<T>> {
-    text.map(|t| word(column, t)).transpose()
-}
-
 /// The current instant, truncated to what the store keeps (seconds).
 pub fn now() -> Timestamp {
     from_secs(Utc::now().timestamp())

@@ -1,12 +1,13 @@
 //! The figures of a shift or a period, from SQL aggregates over the store: the summary screen
 //! and every export read them here, so they cannot disagree.
 
-use rusqlite::params_from_iter;
-
 use super::audit::ExportedKey;
+use super::db::{Db, Value};
 use super::error::{StoreError, StoreResult};
-use super::rows::{from_secs, to_secs, word, word_opt};
+use super::rows::{from_secs, parse_word as word, parse_word_opt as word_opt, to_secs};
+use super::seal::Field;
 use super::{Store, audit};
+use crate::db_params;
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::summary::{
@@ -81,102 +82,117 @@ impl Store {
         let (from, to) = match &scope {
             Scope::Shift { from, to, .. } | Scope::Period { from, to } => (to_secs(*from), to_secs(*to)),
         };
-        let conn = self.sql();
-        let query =
-            |sql: &str| -> StoreResult<rusqlite::CachedStatement<'_>> { Ok(conn.prepare_cached(sql)?) };
+        let db = &self.conn;
+        let args: Vec<Value> = args.into_iter().map(Value::from).collect();
 
-        let durations: Vec<i64> =
-            query(&format!("SELECT c.ended_at - c.started_at FROM call c WHERE {calls_where} ORDER BY 1"))?
-                .query_map(params_from_iter(&args), |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
-        let by_type =
-            query(&format!("SELECT c.call_type, count(*) FROM call c WHERE {calls_where} GROUP BY 1"))?
-                .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        let by_outcome = query(&format!(
-            "SELECT c.outcome, count(*) FROM call c WHERE {calls_where} AND c.outcome IS NOT NULL GROUP BY 1"
-        ))?
-        .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-        let by_theme = query(&format!(
-            "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
-        ))?
-        .query_map(params_from_iter(&args), |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+        let durations: Vec<i64> = db.query_map(
+            &format!("SELECT c.ended_at - c.started_at FROM call c WHERE {calls_where} ORDER BY 1"),
+            &args,
+            |row| row.get(0),
+        )?;
+        let by_type = db
+            .query_map(
+                &format!("SELECT c.call_type, count(*) FROM call c WHERE {calls_where} GROUP BY 1"),
+                &args,
+                |row| Ok((word(0, row.get(0)?)?, row.get(1)?)),
+            )?
+            .into_iter()
+            .collect();
+        let by_outcome = db
+            .query_map(
+                &format!(
+                    "SELECT c.outcome, count(*) FROM call c WHERE {calls_where} AND c.outcome IS NOT NULL GROUP BY 1"
+                ),
+                &args,
+                |row| Ok((word(0, row.get(0)?)?, row.get(1)?)),
+            )?
+            .into_iter()
+            .collect();
+        let by_theme = db
+            .query_map(
+                &format!(
+                    "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
+                ),
+                &args,
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?
+            .into_iter()
+            .collect();
         let mut rud = RudCounts::default();
-        let mut rows = query(&format!(
-            "SELECT c.rud_risk, c.rud_urgency, c.rud_danger, count(*) FROM call c WHERE {calls_where} GROUP BY 1, 2, 3"
-        ))?;
-        let mut rows = rows.query(params_from_iter(&args))?;
-        while let Some(row) = rows.next()? {
-            let count: u32 = row.get(3)?;
-            for (axis, column) in [(&mut rud.risk, 0), (&mut rud.urgency, 1), (&mut rud.danger, 2)] {
-                let level: Option<RudLevel> = word_opt(column, row.get(column)?)?;
-                add_level(axis, level, count);
-            }
+        let levels = db.query_map(
+            &format!(
+                "SELECT c.rud_risk, c.rud_urgency, c.rud_danger, count(*) FROM call c WHERE {calls_where} GROUP BY 1, 2, 3"
+            ),
+            &args,
+            |row| {
+                let levels: [Option<RudLevel>; 3] =
+                    [word_opt(0, row.get(0)?)?, word_opt(1, row.get(1)?)?, word_opt(2, row.get(2)?)?];
+                Ok((levels, row.get::<u32>(3)?))
+            },
+        )?;
+        for ([risk, urgency, danger], count) in levels {
+            add_level(&mut rud.risk, risk, count);
+            add_level(&mut rud.urgency, urgency, count);
+            add_level(&mut rud.danger, danger, count);
         }
-        let prompts = query(&format!(
-            "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
-             WHERE {calls_where} GROUP BY 1, 2 ORDER BY 1, 2"
-        ))?
-        .query_map(params_from_iter(&args), |row| {
-            Ok(PromptCount { number: row.get(0)?, outcome: row.get(1)?, count: row.get(2)? })
-        })?
-        .collect::<Result<_, _>>()?;
+        let prompts = db.query_map(
+            &format!(
+                "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
+                 WHERE {calls_where} GROUP BY 1, 2 ORDER BY 1, 2"
+            ),
+            &args,
+            |row| Ok(PromptCount { number: row.get(0)?, outcome: row.get(1)?, count: row.get(2)? }),
+        )?;
 
+        let count =
+            |sql: &str, params: &[Value]| -> StoreResult<u32> { db.query_row(sql, params, |row| row.get(0)) };
         let (created, done, opened, closed) = match &scope {
             Scope::Shift { id, listener_id, .. } => (
-                conn.query_row(
+                count(
                     "SELECT count(*) FROM call c JOIN callback cb ON cb.origin_call_id = c.id WHERE c.shift_id = ?1",
-                    [id.0],
-                    |row| row.get(0),
+                    db_params![id.0],
                 )?,
-                conn.query_row(
+                count(
                     "SELECT count(*) FROM callback_attempt WHERE result = 'reached' AND listener_id = ?1
                      AND attempted_at >= ?2 AND attempted_at <= ?3",
-                    [listener_id.0, from, to],
-                    |row| row.get(0),
+                    db_params![listener_id.0, from, to],
                 )?,
-                conn.query_row(
+                count(
                     "SELECT count(*) FROM caller_file f WHERE f.created_at >= ?2 AND f.created_at <= ?3
                      AND EXISTS (SELECT 1 FROM call c WHERE c.caller_file_id = f.id AND c.shift_id = ?1)",
-                    [id.0, from, to],
-                    |row| row.get(0),
+                    db_params![id.0, from, to],
                 )?,
-                conn.query_row(
+                count(
                     "SELECT count(*) FROM file_event WHERE kind = 'closed' AND listener_id = ?1
                      AND at >= ?2 AND at <= ?3",
-                    [listener_id.0, from, to],
-                    |row| row.get(0),
+                    db_params![listener_id.0, from, to],
                 )?,
             ),
             Scope::Period { .. } => (
-                conn.query_row(
+                count(
                     "SELECT count(*) FROM callback WHERE created_at >= ?1 AND created_at < ?2",
-                    [from, to],
-                    |row| row.get(0),
+                    db_params![from, to],
                 )?,
-                conn.query_row(
+                count(
                     "SELECT count(*) FROM callback_attempt WHERE result = 'reached'
                      AND attempted_at >= ?1 AND attempted_at < ?2",
-                    [from, to],
-                    |row| row.get(0),
+                    db_params![from, to],
                 )?,
-                conn.query_row(
+                count(
                     "SELECT count(*) FROM caller_file WHERE created_at >= ?1 AND created_at < ?2",
-                    [from, to],
-                    |row| row.get(0),
+                    db_params![from, to],
                 )?,
-                conn.query_row(
+                count(
                     "SELECT count(*) FROM file_event WHERE kind = 'closed' AND at >= ?1 AND at < ?2",
-                    [from, to],
-                    |row| row.get(0),
+                    db_params![from, to],
                 )?,
             ),
         };
-        let (pending, overdue): (u32, Option<u32>) = conn.query_row(
-            "SELECT count(*), sum(due_at < ?1) FROM callback WHERE status = 'pending'",
-            [to_secs(now)],
+        // CASE, not sum() of a comparison: the server's comparisons are booleans, which it does
+        // not add up.
+        let (pending, overdue): (u32, Option<u32>) = db.query_row(
+            "SELECT count(*), sum(CASE WHEN due_at < ?1 THEN 1 ELSE 0 END) FROM callback WHERE status = 'pending'",
+            db_params![to_secs(now)],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
 
@@ -205,40 +221,45 @@ impl Store {
                 ("c.started_at >= ?1 AND c.started_at < ?2", vec![to_secs(from), to_secs(to)])
             }
         };
-        let mut statement = self.sql().prepare_cached(&format!(
+        let db = &self.conn;
+        let args: Vec<Value> = args.into_iter().map(Value::from).collect();
+        let joined = |expr: &str| joined(db, expr);
+        let sql = format!(
             "SELECT c.started_at, c.ended_at - c.started_at, c.call_type, c.caller_file_id IS NOT NULL,
-                    (SELECT group_concat(theme, char(31)) FROM call_theme WHERE call_id = c.id),
+                    (SELECT {} FROM call_theme WHERE call_id = c.id),
                     c.rud_risk, c.rud_urgency, c.rud_danger,
-                    (SELECT group_concat(number || ':' || coalesce(outcome, 'waiting'), char(31))
-                       FROM emergency_prompt WHERE call_id = c.id),
-                    (SELECT group_concat(number, char(31)) FROM call_orientation WHERE call_id = c.id),
-                    c.outcome, c.notes
-             FROM call c WHERE {calls_where} ORDER BY c.started_at, c.id"
-        ))?;
+                    (SELECT {} FROM emergency_prompt WHERE call_id = c.id),
+                    (SELECT {} FROM call_orientation WHERE call_id = c.id),
+                    c.outcome, c.notes, c.id
+             FROM call c WHERE {calls_where} ORDER BY c.started_at, c.id",
+            joined("theme"),
+            joined("number || ':' || coalesce(outcome, 'waiting')"),
+            joined("number"),
+        );
         let list = |text: Option<String>| -> Vec<String> {
             text.map(|t| t.split(SEP).map(str::to_owned).collect()).unwrap_or_default()
         };
-        let rows = statement
-            .query_map(params_from_iter(&args), |row| {
-                Ok(CallRow {
-                    started_at: from_secs(row.get(0)?),
-                    seconds: row.get(1)?,
-                    call_type: word(2, row.get(2)?)?,
-                    linked_to_file: row.get(3)?,
-                    themes: list(row.get(4)?),
-                    rud: Rud {
-                        risk: word_opt(5, row.get(5)?)?,
-                        urgency: word_opt(6, row.get(6)?)?,
-                        danger: word_opt(7, row.get(7)?)?,
-                    },
-                    prompts: list(row.get(8)?),
-                    orientations: list(row.get(9)?),
-                    outcome: word_opt(10, row.get(10)?)?,
-                    notes: if include_notes { Some(row.get(11)?) } else { None },
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        db.query_map(&sql, &args, |row| {
+            Ok(CallRow {
+                started_at: from_secs(row.get(0)?),
+                seconds: row.get(1)?,
+                call_type: word(2, row.get(2)?)?,
+                linked_to_file: row.get(3)?,
+                themes: list(row.get(4)?),
+                rud: Rud {
+                    risk: word_opt(5, row.get(5)?)?,
+                    urgency: word_opt(6, row.get(6)?)?,
+                    danger: word_opt(7, row.get(7)?)?,
+                },
+                prompts: list(row.get(8)?),
+                orientations: list(row.get(9)?),
+                outcome: word_opt(10, row.get(10)?)?,
+                notes: match include_notes {
+                    true => Some(db.unseal(Field::CALL_NOTES, row.get(12)?, &row.get(11)?)?),
+                    false => None,
+                },
+            })
+        })
     }
 
     /// Records an export in the audit log and returns the chain's head — that very entry — for
@@ -260,7 +281,7 @@ impl Store {
             self.require_supervisor(|s| &s.cli.what_export_notes)?;
         }
         let action = if include_notes { AuditAction::ExportedWithNotes } else { AuditAction::Exported };
-        let head = |conn: &rusqlite::Connection, recorded: bool| -> StoreResult<AuditHead> {
+        let head = |conn: &Db, recorded: bool| -> StoreResult<AuditHead> {
             let head =
                 audit::head(conn)?.ok_or_else(|| StoreError::Invalid("the audit log is empty".into()))?;
             Ok(AuditHead {
@@ -274,11 +295,11 @@ impl Store {
         };
         // On read-only media figures may leave unrecorded (the export says so); notes never.
         if self.access == super::Access::ReadOnly && !include_notes {
-            return head(self.sql(), false);
+            return head(&self.conn, false);
         }
         self.write(|tx, actor| {
             audit::append(tx, Some(actor.id), action, object.0, object.1)?;
-            head(tx, true)
+            head(tx.db(), true)
         })
     }
 }
@@ -289,5 +310,14 @@ fn add_level(counts: &mut LevelCounts, level: Option<RudLevel>, n: u32) {
         Some(RudLevel::Low) => counts.low += n,
         Some(RudLevel::Medium) => counts.medium += n,
         Some(RudLevel::High) => counts.high += n,
+    }
+}
+
+/// `expr` of every row joined with `SEP`, in each backend's words.
+fn joined(db: &Db, expr: &str) -> String {
+    if db.is_postgres() {
+        format!("string_agg({expr}, chr(31))")
+    } else {
+        format!("group_concat({expr}, char(31))")
     }
 }
