@@ -22,7 +22,10 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 use zeroize::Zeroizing;
 
+use super::db::Db;
+use super::error::StoreResult;
 use super::keyslots::DataKey;
+use crate::db_params;
 
 /// Words shorter than this are not searched (as in the file, `caller_files::MIN_WORD`).
 pub const MIN_WORD: usize = 3;
@@ -75,6 +78,23 @@ impl BlindIndex {
         tags.dedup();
         Some(tags)
     }
+}
+
+/// Gives a call's row its tags, on the server (the file's FTS5 follows its table by itself).
+/// In the write transaction that wrote its notes.
+pub(super) fn index_call(db: &Db, id: i64, notes: &str) -> StoreResult<()> {
+    if let Some(tags) = db.search_tags(&[notes])? {
+        db.execute("UPDATE call SET search_tags = ?2 WHERE id = ?1", db_params![id, tags])?;
+    }
+    Ok(())
+}
+
+/// The same for a file's summary and instructions, which are searched together.
+pub(super) fn index_file(db: &Db, id: i64, summary: &str, instructions: &str) -> StoreResult<()> {
+    if let Some(tags) = db.search_tags(&[summary, instructions])? {
+        db.execute("UPDATE caller_file SET search_tags = ?2 WHERE id = ?1", db_params![id, tags])?;
+    }
+    Ok(())
 }
 
 /// Lower case, accents removed, as FTS5's `unicode61 remove_diacritics 2`.

@@ -1,12 +1,8 @@
 //! Caller files. Every opening, change, closure and reopening is audited (ids only).
 
-use rusqlite::params;
-
 use super::db::{Db, Row, Value};
 use super::error::{StoreError, StoreResult};
-use super::rows::{
-    code_at, file_code, from_secs, from_secs_opt, now, parse_word, parse_word_opt, to_secs, word,
-};
+use super::rows::{code_at, from_secs, from_secs_opt, now, parse_word, parse_word_opt, to_secs};
 use super::seal::Field;
 use super::{Store, audit};
 use crate::db_params;
@@ -87,6 +83,7 @@ pub(super) fn insert(
             |row| row.get::<i64>(0),
         )?;
         if let Some(id) = inserted {
+            super::blind_index::index_file(db, id, &profile.situation_summary, &profile.instructions)?;
             return Ok((FileId(id), code));
         }
     }
@@ -231,6 +228,7 @@ impl Store {
                     StoreError::Invalid(format!("no caller file {id}"))
                 });
             }
+            super::blind_index::index_file(db, id.0, &profile.situation_summary, &profile.instructions)?;
             if let Some(status) = status {
                 db.execute(
                     "UPDATE caller_file SET status = ?2 WHERE id = ?1 AND status != 'closed'",
@@ -416,96 +414,72 @@ impl Store {
     }
 
     /// The search itself: each hit with whether it was found by words in the file's text.
-    fn find_files(
+    pub(super) fn find_files(
         &self,
         query: &str,
         filter: &FileFilter,
         limit: usize,
     ) -> StoreResult<Vec<(bool, FileHit)>> {
+        let db = &self.conn;
         let status = filter.status.map(|s| s.as_str());
         let departement = filter.departement.as_ref().map(|d| d.as_str());
         let mut ids: Vec<i64> = Vec::new();
         if let Some(prefix) = code_prefix(query) {
-            let mut statement = self.sql().prepare_cached(
+            // The server's codes are compared as text patterns (index `caller_file_code_prefix`),
+            // whatever the database's collation.
+            let sql = if db.is_postgres() {
+                "SELECT id FROM caller_file
+                 WHERE code LIKE ?1 || '%'
+                   AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR departement = ?3)
+                 ORDER BY code LIMIT ?4"
+            } else {
                 "SELECT id FROM caller_file
                  WHERE code >= ?1 AND code < ?1 || char(127)
-                   AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR departement = ?3)
-                 ORDER BY code LIMIT ?4",
-            )?;
-            let found =
-                statement.query_map(params![prefix, status, departement, limit as i64], |row| row.get(0))?;
-            ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
+                   AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR departement = ?3)
+                 ORDER BY code LIMIT ?4"
+            };
+            ids.extend(db.query_map(sql, db_params![prefix, status, departement, limit as i64], |row| {
+                row.get::<i64>(0)
+            })?);
         }
         let by_code = ids.len();
-        if let Some(words) = fts_query(query) {
-            // With a filter, only the newest FILTERED_SCAN matches of each index are looked at:
-            // a selective filter (a small département) would otherwise walk most of a common
-            // word's matches on years of notes (13 ms measured on 1,000,000 calls).
-            let (files_sql, notes_sql) = if filter.is_empty() {
-                (
-                    "SELECT rowid FROM caller_file_fts WHERE caller_file_fts MATCH ?1
-                     ORDER BY rowid DESC LIMIT ?4",
-                    "SELECT c.caller_file_id FROM call_fts JOIN call c ON c.id = call_fts.rowid
-                     WHERE call_fts MATCH ?1 AND c.caller_file_id IS NOT NULL
-                     ORDER BY call_fts.rowid DESC LIMIT ?4",
-                )
-            } else {
-                (
-                    "SELECT f.id FROM
-                       (SELECT rowid AS id FROM caller_file_fts WHERE caller_file_fts MATCH ?1
-                        ORDER BY rowid DESC LIMIT ?5) m
-                     JOIN caller_file f ON f.id = m.id
-                     WHERE (?2 IS NULL OR f.status = ?2) AND (?3 IS NULL OR f.departement = ?3)
-                     ORDER BY m.id DESC LIMIT ?4",
-                    "SELECT c.caller_file_id FROM
-                       (SELECT rowid AS id FROM call_fts WHERE call_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?5) m
-                     JOIN call c ON c.id = m.id
-                     JOIN caller_file f ON f.id = c.caller_file_id
-                     WHERE (?2 IS NULL OR f.status = ?2) AND (?3 IS NULL OR f.departement = ?3)
-                     ORDER BY m.id DESC LIMIT ?4",
-                )
-            };
-            for (sql, wanted) in [(files_sql, limit), (notes_sql, limit * 4)] {
-                let mut statement = self.sql().prepare_cached(sql)?;
-                // SQLite binds by index: the unfiltered statements skip ?2 and ?3, harmlessly.
-                let read = |row: &rusqlite::Row<'_>| row.get::<_, i64>(0);
-                let found: rusqlite::Result<Vec<i64>> = if filter.is_empty() {
-                    statement.query_map(params![words, status, departement, wanted as i64], read)?.collect()
-                } else {
-                    statement
-                        .query_map(params![words, status, departement, wanted as i64, FILTERED_SCAN], read)?
-                        .collect()
-                };
-                let found = found?;
-                ids.extend(found);
-            }
-        } else if code_prefix(query).is_none() && query.trim().is_empty() && !filter.is_empty() {
-            let mut statement = self.sql().prepare_cached(
+        if db.is_postgres() {
+            ids.extend(files_by_tags(db, query, status, departement, limit)?);
+        } else if let Some(words) = fts_query(query) {
+            ids.extend(files_by_fts(db, &words, filter, status, departement, limit)?);
+        }
+        if fts_query(query).is_none()
+            && code_prefix(query).is_none()
+            && query.trim().is_empty()
+            && !filter.is_empty()
+        {
+            ids.extend(db.query_map(
                 "SELECT id FROM caller_file
-                 WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR departement = ?2)
-                 ORDER BY last_contact_at DESC LIMIT ?3",
-            )?;
-            let found = statement.query_map(params![status, departement, limit as i64], |row| row.get(0))?;
-            ids.extend(found.collect::<Result<Vec<i64>, _>>()?);
+                 WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) AND (CAST(?2 AS TEXT) IS NULL OR departement = ?2)
+                 ORDER BY last_contact_at DESC NULLS LAST LIMIT ?3",
+                db_params![status, departement, limit as i64],
+                |row| row.get::<i64>(0),
+            )?);
         }
         let mut seen = std::collections::HashSet::new();
         let mut hits = Vec::new();
-        let mut statement = self.sql().prepare_cached(
-            "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
-        )?;
         for (index, id) in ids.into_iter().enumerate() {
             if !seen.insert(id) {
                 continue;
             }
-            let hit = statement.query_row([id], |row| {
-                Ok(FileHit {
-                    id: FileId(row.get(0)?),
-                    code: file_code(row, 1)?,
-                    status: word(2, row.get(2)?)?,
-                    last_contact_at: from_secs_opt(row.get(3)?),
-                    summary: row.get(4)?,
-                })
-            })?;
+            let hit = db.query_row(
+                "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
+                db_params![id],
+                |row| {
+                    Ok(FileHit {
+                        id: FileId(row.get(0)?),
+                        code: code_at(row, 1)?,
+                        status: parse_word(2, row.get(2)?)?,
+                        last_contact_at: from_secs_opt(row.get(3)?),
+                        summary: db.unseal(Field::FILE_SUMMARY, id, &row.get(4)?)?,
+                    })
+                },
+            )?;
             hits.push((index >= by_code, hit));
         }
         // Code matches first; then the most recent contact first.
@@ -524,6 +498,90 @@ impl Store {
             |row| row.get(0).map(FileId),
         )
     }
+}
+
+/// Files whose text holds every word of `words` (an FTS5 query), through the file's indexes:
+/// the files' own, then their calls' notes. With a filter, only the newest FILTERED_SCAN
+/// matches of each index are looked at: a selective filter (a small département) would
+/// otherwise walk most of a common word's matches on years of notes (13 ms measured on
+/// 1,000,000 calls).
+fn files_by_fts(
+    db: &Db,
+    words: &str,
+    filter: &FileFilter,
+    status: Option<&str>,
+    departement: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<i64>> {
+    let (files_sql, notes_sql) = if filter.is_empty() {
+        (
+            "SELECT rowid FROM caller_file_fts WHERE caller_file_fts MATCH ?1
+             ORDER BY rowid DESC LIMIT ?4",
+            "SELECT c.caller_file_id FROM call_fts JOIN call c ON c.id = call_fts.rowid
+             WHERE call_fts MATCH ?1 AND c.caller_file_id IS NOT NULL
+             ORDER BY call_fts.rowid DESC LIMIT ?4",
+        )
+    } else {
+        (
+            "SELECT f.id FROM
+               (SELECT rowid AS id FROM caller_file_fts WHERE caller_file_fts MATCH ?1
+                ORDER BY rowid DESC LIMIT ?5) m
+             JOIN caller_file f ON f.id = m.id
+             WHERE (CAST(?2 AS TEXT) IS NULL OR f.status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR f.departement = ?3)
+             ORDER BY m.id DESC LIMIT ?4",
+            "SELECT c.caller_file_id FROM
+               (SELECT rowid AS id FROM call_fts WHERE call_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?5) m
+             JOIN call c ON c.id = m.id
+             JOIN caller_file f ON f.id = c.caller_file_id
+             WHERE (CAST(?2 AS TEXT) IS NULL OR f.status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR f.departement = ?3)
+             ORDER BY m.id DESC LIMIT ?4",
+        )
+    };
+    let mut ids = Vec::new();
+    for (sql, wanted) in [(files_sql, limit), (notes_sql, limit * 4)] {
+        // SQLite binds by index: the unfiltered statements skip ?2 and ?3, harmlessly, but
+        // refuse a parameter past their last (?4).
+        let params = db_params![words, status, departement, wanted as i64, FILTERED_SCAN];
+        let params = if filter.is_empty() { &params[..4] } else { params };
+        ids.extend(db.query_map(sql, params, |row| row.get::<i64>(0))?);
+    }
+    Ok(ids)
+}
+
+/// The same on the server: rows whose blind-index tags hold the query's (GIN index), checked
+/// in the terminal on their opened text, so that a query word longer than the indexed
+/// prefixes finds what FTS5 finds (`blind_index`).
+fn files_by_tags(
+    db: &Db,
+    query: &str,
+    status: Option<&str>,
+    departement: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<i64>> {
+    let Some(tags) = db.query_tags(query)? else { return Ok(Vec::new()) };
+    let files = db.query_map(
+        "SELECT id, situation_summary, instructions FROM caller_file
+         WHERE search_tags @> ?1 AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR departement = ?3)
+         ORDER BY id DESC LIMIT ?4",
+        db_params![tags.clone(), status, departement, limit as i64],
+        |row| {
+            let id: i64 = row.get(0)?;
+            let summary = db.unseal(Field::FILE_SUMMARY, id, &row.get(1)?)?;
+            let instructions = db.unseal(Field::FILE_INSTRUCTIONS, id, &row.get(2)?)?;
+            Ok(super::blind_index::matches(query, &[&summary, &instructions]).then_some(id))
+        },
+    )?;
+    let notes = db.query_map(
+        "SELECT c.id, c.caller_file_id, c.notes FROM call c JOIN caller_file f ON f.id = c.caller_file_id
+         WHERE c.search_tags @> ?1 AND (CAST(?2 AS TEXT) IS NULL OR f.status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR f.departement = ?3)
+         ORDER BY c.id DESC LIMIT ?4",
+        db_params![tags, status, departement, (limit * 4) as i64],
+        |row| {
+            let notes = db.unseal(Field::CALL_NOTES, row.get(0)?, &row.get(2)?)?;
+            Ok(super::blind_index::matches(query, &[&notes]).then_some(row.get::<i64>(1)?))
+        },
+    )?;
+    Ok(files.into_iter().chain(notes).flatten().collect())
 }
 
 /// The start of a file code as typed or heard ("kat 4" -> "KAT-4"), if the query can be one.

@@ -38,6 +38,7 @@ pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreR
             id.0,
         ],
     )?;
+    super::blind_index::index_call(db, id.0, &record.notes)?;
     for t in &record.themes {
         db.execute("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)", db_params![id.0, t])?;
     }
@@ -164,6 +165,7 @@ impl Store {
                 "UPDATE call SET notes = ?2, amended_at = ?3 WHERE id = ?1",
                 db_params![id.0, db.seal(Field::CALL_NOTES, id.0, notes)?, to_secs(super::rows::now())],
             )?;
+            super::blind_index::index_call(db, id.0, notes)?;
             if !notes.trim().is_empty() {
                 db.execute(
                     "UPDATE caller_file SET purged_at = NULL

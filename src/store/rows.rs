@@ -32,13 +32,6 @@ pub fn now() -> Timestamp {
     from_secs(Utc::now().timestamp())
 }
 
-/// Reads a stored file code; a malformed one is a conversion error on that column.
-pub fn file_code(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<FileCode> {
-    let text: String = row.get(column)?;
-    FileCode::parse(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, e.into()))
-}
-
 // The same for rows read through `store::db` (both backends); the functions above go with
 // the last statements written for the file alone.
 

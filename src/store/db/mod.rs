@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 pub use value::{FromValue, Value};
 
+use super::blind_index::BlindIndex;
 use super::error::{StoreError, StoreResult};
 use super::keyslots::DataKey;
 use super::seal::{Field, Sealer};
@@ -40,6 +41,8 @@ pub struct Server {
     statements: HashMap<String, ::postgres::Statement>,
     /// Set once the data key is known (after the key slot opened): free text is sealed with it.
     sealer: Option<Sealer>,
+    /// Set with the sealer: the key of the blind index words are searched through.
+    index: Option<BlindIndex>,
 }
 
 /// A row read, whatever the backend.
@@ -77,13 +80,20 @@ pub enum TxKind {
 
 impl Db {
     pub fn postgres(client: ::postgres::Client) -> Db {
-        Db::Postgres(Box::new(RefCell::new(Server { client, statements: HashMap::new(), sealer: None })))
+        Db::Postgres(Box::new(RefCell::new(Server {
+            client,
+            statements: HashMap::new(),
+            sealer: None,
+            index: None,
+        })))
     }
 
     /// Gives the server connection the data key's sealing key; the file needs none.
     pub fn set_key(&self, key: &DataKey) {
         if let Db::Postgres(server) = self {
-            server.borrow_mut().sealer = Some(Sealer::for_server(key));
+            let mut server = server.borrow_mut();
+            server.sealer = Some(Sealer::for_server(key));
+            server.index = Some(BlindIndex::new(key));
         }
     }
 
@@ -98,6 +108,23 @@ impl Db {
 
     pub fn seal_opt(&self, field: Field, id: i64, text: Option<&str>) -> StoreResult<Value> {
         text.map_or(Ok(Value::Null), |text| self.seal(field, id, text))
+    }
+
+    /// The blind-index tags of a row whose words are `texts`, to store in its `search_tags`:
+    /// `None` in the file, where FTS5 indexes the text itself.
+    pub fn search_tags(&self, texts: &[&str]) -> StoreResult<Option<Value>> {
+        match self {
+            Db::Sqlite(_) => Ok(None),
+            Db::Postgres(server) => Ok(Some(Value::BlobList(server.borrow().index()?.row_tags(texts)))),
+        }
+    }
+
+    /// The tags a row must hold to match `query` (`search_tags @> …`); `None` without words.
+    pub fn query_tags(&self, query: &str) -> StoreResult<Option<Value>> {
+        match self {
+            Db::Sqlite(_) => Ok(None),
+            Db::Postgres(server) => Ok(server.borrow().index()?.query_tags(query).map(Value::BlobList)),
+        }
     }
 
     /// The free text stored in `field` of row `id`.
@@ -262,6 +289,10 @@ impl Db {
 }
 
 impl Server {
+    fn index(&self) -> StoreResult<&BlindIndex> {
+        self.index.as_ref().ok_or_else(|| StoreError::Invalid("a search before the data key".into()))
+    }
+
     fn sealer(&self) -> StoreResult<&Sealer> {
         self.sealer.as_ref().ok_or_else(|| StoreError::Invalid("free text met before the data key".into()))
     }

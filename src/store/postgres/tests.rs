@@ -191,3 +191,142 @@ fn a_taken_login_is_refused_and_the_transaction_goes_on() {
     let names = listeners::all(&db).unwrap().into_iter().map(|l| (l.id, l.display_name)).collect::<Vec<_>>();
     assert_eq!(names, [(first, "Camille".to_owned()), (other, "Camille".to_owned())]);
 }
+
+/// A store over `db` for the statements that need no file (no re-key to follow, no key
+/// file): what the search conformance below runs on, for both backends.
+fn store_over(db: Db, key: DataKey) -> crate::store::Store {
+    use crate::domain::listener::{Actor, Role};
+    crate::store::Store {
+        conn: db,
+        db_path: std::path::PathBuf::new(),
+        key,
+        actor: Actor {
+            id: ListenerId(1),
+            login: "coord".into(),
+            display_name: "Dominique".into(),
+            role: Role::Supervisor,
+        },
+        access: crate::domain::Access::ReadWrite,
+        keys: None,
+        shown_in_search: Default::default(),
+        salt: [0; crate::store::keyslots::DATABASE_SALT_LEN],
+    }
+}
+
+/// The same files and calls, searched the same ways, find the same files in the same order
+/// on the file (FTS5) and on the server (blind index): accents folded both ways, prefixes,
+/// long words, codes, filters.
+#[test]
+fn search_finds_the_same_files_on_both_backends() {
+    use crate::domain::caller_file::{FileFilter, FileStatus};
+    let Some(database) = fresh_database("search_finds_the_same_files_on_both_backends") else { return };
+    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    let mut sqlite = sqlite;
+    crate::store::schema::migrate(&mut sqlite).unwrap();
+    let server = Db::postgres(database.connect());
+    super::schema::migrate(&server).unwrap();
+    let summaries = [
+        "Appel de soutien : elle se sent très isolée depuis le déménagement.",
+        "ÉCOUTE active, idées noires évoquées ; orientation vers le 3114.",
+        "Il parle de son cœur brisé et de l'hôpital de jour.",
+        "",
+        "Accompagnement régulier, la sœur l'appelle chaque soir.",
+    ];
+    let notes = [
+        (0, "Rappel prévu : situation stable, sommeil amélioré."),
+        (2, "Violences conjugales, hébergement d'urgence évoqué avec le 3919."),
+        (3, "inquiétude pour sa fille, harcèlement scolaire (3018)"),
+        (4, "anticonstitutionnellement long mot pour tester les préfixes"),
+    ];
+    let mut stores = Vec::new();
+    for db in [Db::Sqlite(sqlite), server] {
+        let key = DataKey::generate().unwrap();
+        db.set_key(&key);
+        db.execute_batch(
+            "INSERT INTO listener (id, login, display_name, role, created_at) VALUES (1, 'coord', 'Dominique', 'supervisor', 0);
+             INSERT INTO shift (id, listener_id, started_at) VALUES (1, 1, 0);",
+        )
+        .unwrap();
+        let tx = db.transaction(TxKind::Write).unwrap();
+        // The same codes on both: drawn from the same seed.
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(7);
+        let mut files = Vec::new();
+        for (i, summary) in summaries.iter().enumerate() {
+            let profile = FileProfile { situation_summary: (*summary).into(), ..FileProfile::default() };
+            let created = chrono::DateTime::from_timestamp(1_700_000_000 + i as i64 * 3600, 0).unwrap();
+            files.push(caller_files::insert(&tx, &mut rng, &profile, created).unwrap().0);
+        }
+        for (i, (file, text)) in notes.iter().enumerate() {
+            let at = chrono::DateTime::from_timestamp(1_710_000_000 + i as i64 * 3600, 0).unwrap();
+            let call = NewCall {
+                shift_id: ShiftId(1),
+                started_at: at,
+                ended_at: at,
+                call_type: CallType::ALL[0],
+                record: CallRecord {
+                    caller_file_id: Some(files[*file]),
+                    notes: (*text).into(),
+                    ..CallRecord::default()
+                },
+            };
+            calls::insert(&tx, ListenerId(1), &call).unwrap();
+        }
+        tx.execute("UPDATE caller_file SET status = 'follow_up' WHERE id IN (2, 3)", db_params![]).unwrap();
+        tx.commit().unwrap();
+        stores.push(store_over(db, key));
+    }
+    let code = stores[0].file_with_history(crate::domain::FileId(3)).unwrap().file.code;
+    let code_start = code.as_str()[..5].to_owned();
+    let follow_up = FileFilter { status: Some(FileStatus::FollowUp), ..FileFilter::default() };
+    let no_filter = FileFilter::default();
+    let queries: Vec<(&str, &FileFilter)> = [
+        "ecoute",
+        "écou",
+        "ÉCOU",
+        "isol",
+        "isolee",
+        "rappel",
+        "rap",
+        "hopital",
+        "hôp",
+        "coeur",
+        "cœur",
+        "soeur",
+        "3114",
+        "311",
+        "violence urgence",
+        "viol urg",
+        "demenag",
+        "idées noires",
+        "harcelement scol",
+        "accompagnements",
+        "accompagnement",
+        "anticonstitutionnel",
+        "anticonstitutionnelles",
+        "l'hôpital",
+        "xyz",
+        "",
+        "appel",
+        &code_start,
+    ]
+    .into_iter()
+    .flat_map(|q| [(q, &no_filter), (q, &follow_up)])
+    .collect();
+    let mut found_any = 0;
+    for (query, filter) in queries {
+        let found: Vec<Vec<(bool, i64)>> = stores
+            .iter()
+            .map(|store| {
+                store
+                    .find_files(query, filter, 20)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(by_words, hit)| (by_words, hit.id.0))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(found[1], found[0], "{query:?} {filter:?}: server, then file");
+        found_any += usize::from(!found[0].is_empty());
+    }
+    assert!(found_any > 20, "the queries find something: {found_any}");
+}
