@@ -7,12 +7,14 @@
 //! so that no page image of the wiped text stays in the WAL.
 
 use chrono::Duration;
-use rusqlite::{Connection, params};
 
 use super::caller_files::add_event;
+use super::db::{Db, Value};
 use super::error::{StoreError, StoreResult};
 use super::rows::to_secs;
+use super::seal::Field;
 use super::{Store, audit};
+use crate::db_params;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::caller_file::{FileEventKind, PurgeReport, UnlockPurge};
 use crate::domain::settings::Setting;
@@ -63,12 +65,12 @@ impl Store {
         let Some(retention_days) = settings.retention_days else { return Ok(UnlockPurge::RetentionNotSet) };
         let cutoff = cutoff(now, retention_days)?;
         let tx = self.begin()?;
-        let (files_due, notes_due) = due(&tx, cutoff)?;
+        let (files_due, notes_due) = due(tx.db(), cutoff)?;
         if files_due + notes_due > 0 {
-            let (files, calls) = tx.query_row(
+            let (files, calls) = tx.db().query_row(
                 "SELECT (SELECT count(*) FROM caller_file), (SELECT count(*) FROM call)",
-                [],
-                |row| Ok((row.get::<_, i64>(0)? as usize, row.get::<_, i64>(1)? as usize)),
+                db_params![],
+                |row| Ok((row.get::<usize>(0)?, row.get::<usize>(1)?)),
             )?;
             if settings.purge_needs_a_supervisor(files_due, files)
                 || settings.purge_needs_a_supervisor(notes_due, calls)
@@ -89,7 +91,9 @@ impl Store {
         if committed {
             // Best effort: the text is already gone from the database; this only shortens the
             // time its old page images stay in the (encrypted) log.
-            let _ = self.sql().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            if let Some(conn) = self.conn.sqlite() {
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            }
         }
     }
 }
@@ -113,9 +117,10 @@ fn cutoff(now: Timestamp, retention_days: u32) -> StoreResult<i64> {
 }
 
 /// Files due (not under hold) and notes due (theirs and anonymous calls'), counted on the
-/// partial indexes: cheap enough for every unlock.
-fn due(conn: &Connection, cutoff: i64) -> StoreResult<(usize, usize)> {
-    Ok(conn.query_row(
+/// partial indexes: cheap enough for every unlock. (`notes != ''` holds on both backends: the
+/// server keeps empty text as empty bytes.)
+fn due(db: &Db, cutoff: i64) -> StoreResult<(usize, usize)> {
+    db.query_row(
         &format!(
             "SELECT (SELECT count(*) FROM caller_file WHERE legal_hold = 0 AND {DUE}),
                     (SELECT count(*) FROM call WHERE notes != '' AND caller_file_id IN
@@ -123,102 +128,135 @@ fn due(conn: &Connection, cutoff: i64) -> StoreResult<(usize, usize)> {
                   + (SELECT count(*) FROM call
                      WHERE caller_file_id IS NULL AND notes != '' AND started_at < ?1)"
         ),
-        [cutoff],
-        |row| Ok((row.get::<_, i64>(0)? as usize, row.get::<_, i64>(1)? as usize)),
-    )?)
+        db_params![cutoff],
+        |row| Ok((row.get::<usize>(0)?, row.get::<usize>(1)?)),
+    )
 }
 
-fn purge_in(
-    conn: &audit::Tx<'_>,
+/// Written for both backends: text is wiped with `substr(x, 1, 0)` (empty text in the file,
+/// empty bytes on the server, NULL kept NULL); a reason compared or written is opened or
+/// sealed in the terminal, row by row; on the server the wiped rows' blind-index tags go too.
+pub(super) fn purge_in(
+    tx: &audit::Tx<'_>,
     cutoff: i64,
     now: Timestamp,
     actor: Option<ListenerId>,
 ) -> StoreResult<PurgeReport> {
-    let held = conn.query_row(
+    let db = tx.db();
+    let held: usize = db.query_row(
         &format!("SELECT count(*) FROM caller_file WHERE legal_hold = 1 AND {DUE}"),
-        [cutoff],
-        |row| row.get::<_, i64>(0),
-    )? as usize;
+        db_params![cutoff],
+        |row| row.get(0),
+    )?;
     let mut report = PurgeReport { held, ..PurgeReport::default() };
-    let files: Vec<FileId> = conn
-        .prepare(&format!("SELECT id FROM caller_file WHERE legal_hold = 0 AND {DUE} ORDER BY id"))?
-        .query_map([cutoff], |row| row.get(0).map(FileId))?
-        .collect::<Result<_, _>>()?;
+    let files: Vec<FileId> = db.query_map(
+        &format!("SELECT id FROM caller_file WHERE legal_hold = 0 AND {DUE} ORDER BY id"),
+        db_params![cutoff],
+        |row| row.get(0).map(FileId),
+    )?;
     let at = to_secs(now);
-    let notes_due: i64 = conn.query_row(
+    let notes_due: i64 = db.query_row(
         &format!(
             "SELECT count(*) FROM call WHERE notes != '' AND caller_file_id IN
                (SELECT id FROM caller_file WHERE legal_hold = 0 AND {DUE})"
         ),
-        [cutoff],
+        db_params![cutoff],
         |row| row.get(0),
     )?;
-    let bulk = notes_due > BULK_NOTES;
+    let bulk = notes_due > BULK_NOTES && !db.is_postgres();
     if bulk {
-        set_secure_delete(conn, false)?;
+        set_secure_delete(tx, false)?;
     }
     for &file in &files {
-        conn.prepare_cached(
-            "UPDATE caller_file SET situation_summary = '', instructions = '',
-                    closed_reason = CASE WHEN closed_reason IS NULL THEN NULL ELSE '' END, purged_at = ?2,
-                    version = version + 1
+        db.execute(
+            "UPDATE caller_file SET situation_summary = substr(situation_summary, 1, 0),
+                    instructions = substr(instructions, 1, 0), closed_reason = substr(closed_reason, 1, 0),
+                    purged_at = ?2, version = version + 1
              WHERE id = ?1",
-        )?
-        .execute(params![file.0, at])?;
-        conn.prepare_cached("UPDATE file_event SET reason = '' WHERE caller_file_id = ?1 AND reason != ''")?
-            .execute([file.0])?;
-        report.calls += conn
-            .prepare_cached("UPDATE call SET notes = '' WHERE caller_file_id = ?1 AND notes != ''")?
-            .execute([file.0])?;
-        conn.prepare_cached(
+            db_params![file.0, at],
+        )?;
+        db.execute(
+            "UPDATE file_event SET reason = substr(reason, 1, 0) WHERE caller_file_id = ?1 AND reason != ''",
+            db_params![file.0],
+        )?;
+        report.calls += db.execute(
+            "UPDATE call SET notes = substr(notes, 1, 0) WHERE caller_file_id = ?1 AND notes != ''",
+            db_params![file.0],
+        )?;
+        db.execute(
             "UPDATE emergency_prompt SET outcome_note = NULL
              WHERE outcome_note IS NOT NULL AND call_id IN (SELECT id FROM call WHERE caller_file_id = ?1)",
-        )?
-        .execute([file.0])?;
-        report.callbacks_cancelled += conn
-            .prepare_cached(
-                "UPDATE callback SET status = 'cancelled', closed_at = ?2, closed_reason = ?3,
-                        callback_number = NULL, note = '', version = version + 1
-                 WHERE caller_file_id = ?1 AND status = 'pending'",
-            )?
-            .execute(params![file.0, at, RETENTION_REASON])?;
-        conn.prepare_cached(
-            "UPDATE callback SET note = '', closed_reason = CASE WHEN closed_reason IS NULL THEN NULL ELSE '' END
-             WHERE caller_file_id = ?1 AND closed_reason IS NOT ?2",
-        )?
-        .execute(params![file.0, RETENTION_REASON])?;
-        add_event(conn.db(), file, now, actor, FileEventKind::Purged, "", None)?;
-        audit::append(conn, actor, AuditAction::Purged, ObjectKind::CallerFile, Some(file.0))?;
+            db_params![file.0],
+        )?;
+        if db.is_postgres() {
+            db.execute("UPDATE caller_file SET search_tags = '{}' WHERE id = ?1", db_params![file.0])?;
+            db.execute("UPDATE call SET search_tags = '{}' WHERE caller_file_id = ?1", db_params![file.0])?;
+        }
+        let callbacks = db.query_map(
+            "SELECT id, status, closed_reason FROM callback WHERE caller_file_id = ?1",
+            db_params![file.0],
+            |row| Ok((row.get::<i64>(0)?, row.get::<String>(1)?, row.get::<Value>(2)?)),
+        )?;
+        for (callback, status, reason) in callbacks {
+            if status == "pending" {
+                report.callbacks_cancelled += db.execute(
+                    "UPDATE callback SET status = 'cancelled', closed_at = ?2, closed_reason = ?3,
+                            callback_number = NULL, note = substr(note, 1, 0), version = version + 1
+                     WHERE id = ?1",
+                    db_params![
+                        callback,
+                        at,
+                        db.seal(Field::CALLBACK_CLOSED_REASON, callback, RETENTION_REASON)?
+                    ],
+                )?;
+            } else if db.unseal_opt(Field::CALLBACK_CLOSED_REASON, callback, &reason)?.as_deref()
+                != Some(RETENTION_REASON)
+            {
+                db.execute(
+                    "UPDATE callback SET note = substr(note, 1, 0), closed_reason = substr(closed_reason, 1, 0)
+                     WHERE id = ?1",
+                    db_params![callback],
+                )?;
+            }
+        }
+        add_event(db, file, now, actor, FileEventKind::Purged, "", None)?;
+        audit::append(tx, actor, AuditAction::Purged, ObjectKind::CallerFile, Some(file.0))?;
     }
     report.files = files.len();
-    let anonymous = conn.execute(
-        "UPDATE call SET notes = '' WHERE caller_file_id IS NULL AND notes != '' AND started_at < ?1",
-        [cutoff],
+    let anonymous = db.execute(
+        "UPDATE call SET notes = substr(notes, 1, 0) WHERE caller_file_id IS NULL AND notes != '' AND started_at < ?1",
+        db_params![cutoff],
     )?;
-    conn.execute(
+    if db.is_postgres() {
+        db.execute(
+            "UPDATE call SET search_tags = '{}' WHERE caller_file_id IS NULL AND started_at < ?1",
+            db_params![cutoff],
+        )?;
+    }
+    db.execute(
         "UPDATE emergency_prompt SET outcome_note = NULL WHERE outcome_note IS NOT NULL
          AND EXISTS (SELECT 1 FROM call c WHERE c.id = call_id AND c.caller_file_id IS NULL AND c.started_at < ?1)",
-        [cutoff],
+        db_params![cutoff],
     )?;
     report.calls += anonymous;
-    report.handover_notes = conn.execute(
+    report.handover_notes = db.execute(
         "UPDATE shift SET handover_note = NULL
          WHERE ended_at < ?1 AND handover_note IS NOT NULL",
-        [cutoff],
+        db_params![cutoff],
     )?;
     if anonymous + report.handover_notes > 0 {
-        audit::append(conn, actor, AuditAction::Purged, ObjectKind::Database, None)?;
+        audit::append(tx, actor, AuditAction::Purged, ObjectKind::Database, None)?;
     }
     if bulk {
         for table in ["caller_file_fts", "call_fts"] {
-            conn.execute(&format!("INSERT INTO {table}({table}) VALUES ('optimize')"), [])?;
+            tx.execute(&format!("INSERT INTO {table}({table}) VALUES ('optimize')"), [])?;
         }
-        set_secure_delete(conn, true)?;
+        set_secure_delete(tx, true)?;
     }
     Ok(report)
 }
 
-fn set_secure_delete(conn: &Connection, on: bool) -> StoreResult<()> {
+fn set_secure_delete(conn: &rusqlite::Connection, on: bool) -> StoreResult<()> {
     for table in ["caller_file_fts", "call_fts"] {
         conn.execute(
             &format!("INSERT INTO {table}({table}, rank) VALUES ('secure-delete', ?1)"),

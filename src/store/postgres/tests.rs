@@ -330,3 +330,75 @@ fn search_finds_the_same_files_on_both_backends() {
     }
     assert!(found_any > 20, "the queries find something: {found_any}");
 }
+
+/// The retention purge on the server: the text is gone (empty bytes), its blind-index tags
+/// with it, a pending callback is cancelled with a sealed reason that opens in its row, and
+/// what was already closed for retention keeps its reason.
+#[test]
+fn the_purge_on_the_server_wipes_text_and_tags_and_seals_its_reason() {
+    use crate::store::{audit, retention};
+    let Some(database) = fresh_database("the_purge_on_the_server_wipes_text_and_tags_and_seals_its_reason")
+    else {
+        return;
+    };
+    let db = Db::postgres(database.connect());
+    super::schema::migrate(&db).unwrap();
+    let key = DataKey::generate().unwrap();
+    db.set_key(&key);
+    db.execute_batch(
+        "INSERT INTO listener (id, login, display_name, role, created_at) VALUES (1, 'coord', 'Dominique', 'supervisor', 0);
+         INSERT INTO shift (id, listener_id, started_at) VALUES (1, 1, 0);",
+    )
+    .unwrap();
+    let long_ago = chrono::DateTime::from_timestamp(1_600_000_000, 0).unwrap();
+    let tx = audit::Tx::begin(&db, None).unwrap();
+    let profile = FileProfile { situation_summary: CANARIES[2].into(), ..FileProfile::default() };
+    let (file, _) = caller_files::insert(tx.db(), &mut rand::thread_rng(), &profile, long_ago).unwrap();
+    let call = NewCall {
+        shift_id: ShiftId(1),
+        started_at: long_ago,
+        ended_at: long_ago,
+        call_type: CallType::ALL[0],
+        record: CallRecord { caller_file_id: Some(file), notes: CANARIES[0].into(), ..CallRecord::default() },
+    };
+    let call_id = calls::insert(tx.db(), ListenerId(1), &call).unwrap();
+    let callback = NewCallback::with_consent(
+        true,
+        file,
+        Some(call_id),
+        long_ago,
+        Priority::Normal,
+        PhoneNumber::parse("0639980000").unwrap(),
+        Assignee::Anyone,
+        CANARIES[4].into(),
+    )
+    .unwrap();
+    let pending = callbacks::insert(tx.db(), &callback, long_ago).unwrap();
+    let report = retention::purge_in(&tx, 1_700_000_000, Utc::now(), Some(ListenerId(1))).unwrap();
+    tx.commit().unwrap();
+    assert_eq!((report.files, report.calls, report.callbacks_cancelled), (1, 1, 1));
+    let (summary, file_tags): (Vec<u8>, i64) = db
+        .query_row(
+            "SELECT situation_summary, cardinality(search_tags)::bigint FROM caller_file WHERE id = ?1",
+            db_params![file.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let (notes, call_tags): (Vec<u8>, i64) = db
+        .query_row(
+            "SELECT notes, cardinality(search_tags)::bigint FROM call WHERE id = ?1",
+            db_params![call_id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((summary, file_tags, notes, call_tags), (vec![], 0, vec![], 0));
+    let (status, number, note, reason): (String, Option<Vec<u8>>, Vec<u8>, Value) = db
+        .query_row(
+            "SELECT status, callback_number, note, closed_reason FROM callback WHERE id = ?1",
+            db_params![pending.0],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!((status.as_str(), number, note), ("cancelled", None, vec![]));
+    assert_eq!(db.unseal(Field::CALLBACK_CLOSED_REASON, pending.0, &reason).unwrap(), "retention");
+}
