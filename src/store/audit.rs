@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::db::{self, Db, TxKind};
 
 use super::error::{StoreError, StoreResult};
-use super::rows::word;
+use super::rows::parse_word;
 use crate::domain::audit::{
     AuditAction, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, ObjectKind, entry_hash,
 };
@@ -185,58 +185,66 @@ pub(super) struct Verified {
 impl super::Store {
     /// Walks the whole chain in id order. `Ok(Err(break))` when the chain is broken.
     pub fn verify_audit_chain(&self) -> StoreResult<Result<AuditReport, ChainBreak>> {
-        verify(self.sql())
+        verify(&self.conn)
     }
 }
 
 /// The hash chain alone (a backup's copy is checked this way).
-pub(super) fn verify(conn: &Connection) -> StoreResult<Result<AuditReport, ChainBreak>> {
-    Ok(verify_log(conn, false, &mut |_, _| {})?.chain)
+pub(super) fn verify(db: &Db) -> StoreResult<Result<AuditReport, ChainBreak>> {
+    Ok(verify_log(db, false, &mut |_, _| {})?.chain)
 }
 
-/// Walks the log once, in id order: the hash chain, and with `signatures` every entry's
-/// signature against the key its signer had at that instant. `progress(done, total)` is called
-/// every few thousand entries. A broken chain stops the chain's verification at the break,
-/// not the signatures'.
+/// Walks the log once, in id order, streaming: the hash chain, and with `signatures` every
+/// entry's signature against the key its signer had at that instant. `progress(done, total)` is
+/// called every few thousand entries. A broken chain stops the chain's verification at the
+/// break, not the signatures'.
 pub(super) fn verify_log(
-    conn: &Connection,
+    db: &Db,
     signatures: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> StoreResult<Verified> {
-    let total: u64 = conn
-        .query_row("SELECT coalesce(max(id), 0) FROM audit", [], |row| row.get::<_, i64>(0))?
+    let total: u64 = db
+        .query_row("SELECT coalesce(max(id), 0) FROM audit", crate::db_params![], |row| row.get::<i64>(0))?
         .max(0) as u64;
     let mut signature_verifier = match signatures {
-        true => Some(SignatureVerifier::new(signing_keys(conn)?, first_signed(conn)?)),
+        true => Some(SignatureVerifier::new(signing_keys(db)?, first_signed(db)?)),
         false => None,
     };
-    let mut statement = conn.prepare(
-        "SELECT id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature
-         FROM audit ORDER BY id",
-    )?;
-    let mut rows = statement.query([])?;
     let mut chain = ChainVerifier::default();
     let mut chain_break = None;
     let mut done = 0;
-    while let Some(row) = rows.next()? {
-        let entry = read_entry(row).map_err(|e| StoreError::DatabaseDamaged(e.to_string()))?;
-        if chain_break.is_none()
-            && let Err(found) = chain.push(&entry)
-        {
-            chain_break = Some(found);
-            if signature_verifier.is_none() {
-                break;
+    let damaged = |e: StoreError| match e {
+        StoreError::DatabaseDamaged(_) => e,
+        other => StoreError::DatabaseDamaged(other.to_string()),
+    };
+    db.for_each(
+        "SELECT id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature
+         FROM audit ORDER BY id",
+        crate::db_params![],
+        |row| {
+            if chain_break.is_some() && signature_verifier.is_none() {
+                return Ok(());
             }
-        }
-        if let Some(verifier) = &mut signature_verifier {
-            let signature = read_signature(row).map_err(|e| StoreError::DatabaseDamaged(e.to_string()))?;
-            verifier.push(&entry, signature.as_ref());
-        }
-        done += 1;
-        if done % 4096 == 0 {
-            progress(done, total.max(done));
-        }
-    }
+            let entry = read_entry(row).map_err(damaged)?;
+            if chain_break.is_none()
+                && let Err(found) = chain.push(&entry)
+            {
+                chain_break = Some(found);
+                if signature_verifier.is_none() {
+                    return Ok(());
+                }
+            }
+            if let Some(verifier) = &mut signature_verifier {
+                let signature = read_signature(row).map_err(damaged)?;
+                verifier.push(&entry, signature.as_ref());
+            }
+            done += 1;
+            if done % 4096 == 0 {
+                progress(done, total.max(done));
+            }
+            Ok(())
+        },
+    )?;
     progress(done, total.max(done));
     let chain = match chain_break {
         Some(found) => Err(found),
@@ -245,13 +253,13 @@ pub(super) fn verify_log(
     Ok(Verified { chain, signatures: signature_verifier.map(SignatureVerifier::finish) })
 }
 
-fn read_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+fn read_entry(row: &db::Row) -> StoreResult<AuditEntry> {
     Ok(AuditEntry {
         id: AuditId(row.get(0)?),
         at: DateTime::from_timestamp_micros(row.get(1)?).unwrap_or_default(),
-        actor: row.get::<_, Option<i64>>(2)?.map(ListenerId),
-        action: word(3, row.get(3)?)?,
-        object_kind: word(4, row.get(4)?)?,
+        actor: row.get::<Option<i64>>(2)?.map(ListenerId),
+        action: parse_word(3, row.get(3)?)?,
+        object_kind: parse_word(4, row.get(4)?)?,
         object_id: row.get(5)?,
         prev_hash: row.get(6)?,
         hash: row.get(7)?,
@@ -259,7 +267,7 @@ fn read_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 /// An entry's signature; one of the wrong length (the constraint dropped) can verify nothing.
-fn read_signature(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<EntrySignature>> {
+fn read_signature(row: &db::Row) -> StoreResult<Option<EntrySignature>> {
     let signed_by: Option<i64> = row.get(8)?;
     let signature: Option<Vec<u8>> = row.get(9)?;
     Ok(match (signed_by, signature) {
@@ -272,25 +280,29 @@ fn read_signature(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<EntrySigna
 }
 
 /// Every signing key ever pinned and made current, with when it was current.
-fn signing_keys(conn: &Connection) -> StoreResult<SigningKeys> {
+fn signing_keys(db: &Db) -> StoreResult<SigningKeys> {
     let mut keys = SigningKeys::default();
-    let mut statement = conn
-        .prepare("SELECT listener_id, signing_key, since, until FROM listener_key WHERE since IS NOT NULL")?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        let key: Vec<u8> = row.get(1)?;
+    let rows = db.query_map(
+        "SELECT listener_id, signing_key, since, until FROM listener_key WHERE since IS NOT NULL",
+        crate::db_params![],
+        |row| {
+            Ok((row.get::<i64>(0)?, row.get::<Vec<u8>>(1)?, row.get::<i64>(2)?, row.get::<Option<i64>>(3)?))
+        },
+    )?;
+    for (listener, key, since, until) in rows {
         if let Ok(key) = <[u8; 32]>::try_from(key) {
-            keys.add(ListenerId(row.get(0)?), &key, row.get(2)?, row.get(3)?);
+            keys.add(ListenerId(listener), &key, since, until);
         }
     }
     Ok(keys)
 }
 
 /// The first entry that must be signed. Without its row (removed by hand), every entry must.
-fn first_signed(conn: &Connection) -> StoreResult<AuditId> {
-    let first: Option<i64> = conn
-        .query_row("SELECT first_signed FROM audit_signing WHERE id = 1", [], |row| row.get(0))
-        .optional()?;
+fn first_signed(db: &Db) -> StoreResult<AuditId> {
+    let first: Option<i64> =
+        db.query_opt("SELECT first_signed FROM audit_signing WHERE id = 1", crate::db_params![], |row| {
+            row.get(0)
+        })?;
     Ok(AuditId(first.unwrap_or(1)))
 }
 

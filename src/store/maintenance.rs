@@ -5,6 +5,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+use super::db::Db;
 use super::error::{StoreError, StoreResult};
 use super::keyslots::KeyFile;
 use super::{Store, audit, connection};
@@ -118,16 +119,22 @@ fn pragma_messages(conn: &Connection, pragma: &str) -> Vec<String> {
 /// entry's signature too (`progress(done, total)` follows the log, the long part on a large
 /// store).
 fn check_connection(
-    conn: &Connection,
+    db: &Db,
     signatures: bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> StoreResult<CheckReport> {
     let mut findings = Vec::new();
-    findings
-        .extend(pragma_messages(conn, "PRAGMA cipher_integrity_check").into_iter().map(CheckFinding::Cipher));
-    findings.extend(pragma_messages(conn, "PRAGMA integrity_check").into_iter().map(CheckFinding::Integrity));
-    findings
-        .extend(pragma_messages(conn, "PRAGMA foreign_key_check").into_iter().map(CheckFinding::ForeignKey));
+    // The file's own checks; a server keeps its pages and references itself.
+    if let Some(conn) = db.sqlite() {
+        findings.extend(
+            pragma_messages(conn, "PRAGMA cipher_integrity_check").into_iter().map(CheckFinding::Cipher),
+        );
+        findings
+            .extend(pragma_messages(conn, "PRAGMA integrity_check").into_iter().map(CheckFinding::Integrity));
+        findings.extend(
+            pragma_messages(conn, "PRAGMA foreign_key_check").into_iter().map(CheckFinding::ForeignKey),
+        );
+    }
     let mut report = CheckReport {
         findings: Vec::new(),
         audit_entries: 0,
@@ -136,7 +143,7 @@ fn check_connection(
         audit_predating: 0,
         notes: Vec::new(),
     };
-    match audit::verify_log(conn, signatures, progress) {
+    match audit::verify_log(db, signatures, progress) {
         Ok(verified) => {
             match verified.chain {
                 Ok(chain) => {
@@ -148,11 +155,8 @@ fn check_connection(
             if let Some(signed) = verified.signatures {
                 report.audit_signed = signed.verified;
                 report.audit_predating = signed.predating;
-                // Read from this connection, which may be a backup's copy.
-                let logins: std::collections::HashMap<ListenerId, String> = conn
-                    .prepare("SELECT id, login FROM listener")?
-                    .query_map([], |row| Ok((ListenerId(row.get(0)?), row.get(1)?)))?
-                    .collect::<Result<_, _>>()?;
+                let logins: std::collections::HashMap<ListenerId, String> =
+                    super::listeners::all(db)?.into_iter().map(|l| (l.id, l.login)).collect();
                 let name =
                     |id: ListenerId| logins.get(&id).cloned().unwrap_or_else(|| format!("account {id}"));
                 for (fault, faulty) in signed.faults {
@@ -196,15 +200,12 @@ pub struct Counts {
 
 impl Store {
     pub fn counts(&self) -> StoreResult<Counts> {
-        Ok(self.sql().query_row(
+        self.conn.query_row(
             "SELECT (SELECT count(*) FROM call), (SELECT count(*) FROM caller_file),
                     (SELECT count(*) FROM callback WHERE status = 'pending'), (SELECT count(*) FROM callback)",
-            [],
-            |row| {
-                let count = |i| row.get::<_, i64>(i).map(|n| n as u64);
-                Ok(Counts { calls: count(0)?, files: count(1)?, pending_callbacks: count(2)?, callbacks: count(3)? })
-            },
-        )?)
+            crate::db_params![],
+            |row| Ok(Counts { calls: row.get(0)?, files: row.get(1)?, pending_callbacks: row.get(2)?, callbacks: row.get(3)? }),
+        )
     }
 
     pub fn check(&self) -> StoreResult<CheckReport> {
@@ -213,7 +214,7 @@ impl Store {
 
     /// [`Store::check`], calling `progress(done, total)` as the audit log is verified.
     pub fn check_with_progress(&self, progress: &mut dyn FnMut(u64, u64)) -> StoreResult<CheckReport> {
-        let mut report = check_connection(self.sql(), true, progress)?;
+        let mut report = check_connection(&self.conn, true, progress)?;
         match self.key_slot_findings() {
             Ok(slots) => {
                 report.findings.extend(slots.faults.into_iter().map(CheckFinding::KeySlot));
@@ -252,7 +253,7 @@ impl Store {
         // verify, never stands under the name asked for.
         let verified = (|| {
             std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
-            let copy = connection::open(&temp, &self.key, false)?;
+            let copy = Db::Sqlite(connection::open(&temp, &self.key, false)?);
             // Whole is what a copy must be (its chain included); its signatures are the
             // original's, which `check` verifies.
             let report = check_connection(&copy, false, &mut |_, _| {})?;
@@ -260,7 +261,9 @@ impl Store {
                 return Err(StoreError::DatabaseDamaged(format!("the backup does not verify: {finding}")));
             }
             let count = |table: &str| -> StoreResult<i64> {
-                Ok(copy.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?)
+                copy.query_row(&format!("SELECT count(*) FROM {table}"), crate::db_params![], |row| {
+                    row.get(0)
+                })
             };
             Ok((count("call")?, count("caller_file")?))
         })();

@@ -3,7 +3,6 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
 
 use super::error::{StoreError, StoreResult};
 use crate::domain::caller_file::FileCode;
@@ -19,12 +18,6 @@ pub fn from_secs(secs: i64) -> Timestamp {
 
 pub fn from_secs_opt(secs: Option<i64>) -> Option<Timestamp> {
     secs.map(from_secs)
-}
-
-/// Reads a stored word into its enum; an unknown word is a conversion error on that column.
-pub fn word<T: FromStr<Err = UnknownWord>>(column: usize, text: String) -> rusqlite::Result<T> {
-    text.parse()
-        .map_err(|e: UnknownWord| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, e.into()))
 }
 
 /// The current instant, truncated to what the store keeps (seconds).

@@ -99,11 +99,11 @@ impl Store {
         if !stale.is_empty() || rebind {
             key_file.save()?;
         }
-        let pending: Vec<ListenerId> = self
-            .sql()
-            .prepare("SELECT DISTINCT listener_id FROM listener_key WHERE since IS NULL")?
-            .query_map([], |row| Ok(ListenerId(row.get(0)?)))?
-            .collect::<Result<_, _>>()?;
+        let pending: Vec<ListenerId> = self.conn.query_map(
+            "SELECT DISTINCT listener_id FROM listener_key WHERE since IS NULL",
+            crate::db_params![],
+            |row| Ok(ListenerId(row.get(0)?)),
+        )?;
         for id in pending {
             let in_slot = match key_file.slot(id) {
                 Some(KeySlot::Current(slot)) => Some(slot.keys),

@@ -221,6 +221,43 @@ impl Db {
         }
     }
 
+    /// Every row of a query, handed to `each` as it arrives, without holding them all: for
+    /// the long walks (the audit log's millions of entries). `each` must not use this `Db`
+    /// (the server's connection is busy streaming).
+    pub fn for_each(
+        &self,
+        sql: &str,
+        params: &[Value],
+        mut each: impl FnMut(&Row) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(conn) => {
+                let mut statement = conn.prepare(sql)?;
+                let columns = statement.column_count();
+                let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+                while let Some(row) = rows.next()? {
+                    let values = (0..columns)
+                        .map(|i| Value::from_sqlite(row.get_ref(i)?))
+                        .collect::<StoreResult<Vec<Value>>>()?;
+                    each(&Row { values })?;
+                }
+                Ok(())
+            }
+            Db::Postgres(server) => {
+                use ::postgres::fallible_iterator::FallibleIterator;
+                let mut server = server.borrow_mut();
+                let statement = server.prepare(sql)?;
+                let mut rows = server.client.query_raw(&statement, pg_params(params))?;
+                while let Some(row) = rows.next()? {
+                    let values =
+                        (0..row.len()).map(|i| row.try_get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()?;
+                    each(&Row { values })?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// The first row of a query, if there is one.
     pub fn query_opt<T>(
         &self,
