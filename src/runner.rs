@@ -62,7 +62,10 @@ impl Runner {
                     Ok(store) => self.unlocked(store, now),
                     Err(err) => Reply::UnlockFailed {
                         message: store_error_brief(self.strings, &err),
-                        wrong_passphrase: matches!(err, StoreError::WrongPassphrase),
+                        retry_in: match err {
+                            StoreError::TooSoon(seconds) => Some(seconds),
+                            _ => Store::unlock_wait(&self.db, &login),
+                        },
                     },
                 });
             }
@@ -75,10 +78,9 @@ impl Runner {
                 };
                 return Some(match Store::create(&self.db, account, self.kdf) {
                     Ok(store) => self.unlocked(store, now),
-                    Err(err) => Reply::UnlockFailed {
-                        message: store_error_brief(self.strings, &err),
-                        wrong_passphrase: false,
-                    },
+                    Err(err) => {
+                        Reply::UnlockFailed { message: store_error_brief(self.strings, &err), retry_in: None }
+                    }
                 });
             }
             Effect::Lock => {
@@ -214,10 +216,9 @@ impl Runner {
                 self.store = Some(store);
                 Reply::Unlocked(Box::new(unlocked))
             }
-            Err(err) => Reply::UnlockFailed {
-                message: store_error_brief(self.strings, &err),
-                wrong_passphrase: false,
-            },
+            Err(err) => {
+                Reply::UnlockFailed { message: store_error_brief(self.strings, &err), retry_in: None }
+            }
         }
     }
 }
@@ -399,5 +400,38 @@ mod tests {
         assert!(runner.store.is_none(), "locked");
         let left = occurrences(&patterns);
         assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
+    }
+
+    /// The unlock form shows the wait the store imposes, which counts the account's wrong
+    /// passphrases from anywhere: two given on the command line (a relaunch, another terminal)
+    /// make this terminal's first one wait.
+    #[test]
+    fn the_unlock_form_waits_as_the_store_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("p.db");
+        let account = NewAccount {
+            login: "coord",
+            display_name: "Dominique",
+            role: Role::Supervisor,
+            passphrase: "trois pommes vertes sous la pluie",
+        };
+        drop(Store::create(&db, account, KdfParams::MINIMUM).unwrap());
+        for _ in 0..2 {
+            assert!(matches!(Store::open(&db, "coord", "mauvaise"), Err(StoreError::WrongPassphrase)));
+        }
+        let config = Config::default();
+        let mut app =
+            App::new(config.clone(), Strings::get(config.language), vec!["coord".into()], Utc::now());
+        let mut runner = Runner::new(db, &config, KdfParams::MINIMUM);
+        let wrong =
+            || Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new("non".into()) };
+        let reply = runner.perform(wrong(), app.now).unwrap();
+        assert!(matches!(reply, Reply::UnlockFailed { retry_in: Some(5), .. }), "{reply:?}");
+        app.apply(reply);
+        let Some(crate::app::gate::Gate::Unlock(form)) = &app.gate else { panic!("the unlock form") };
+        assert_eq!(form.wait_left(app.now), Some(5));
+        // Tried again at once: refused without a try, the wait still said.
+        let reply = runner.perform(wrong(), app.now).unwrap();
+        assert!(matches!(reply, Reply::UnlockFailed { retry_in: Some(1..=5), .. }), "{reply:?}");
     }
 }

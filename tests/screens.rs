@@ -342,7 +342,7 @@ fn scenarios() -> Vec<Scenario> {
             type_text(&mut app, "mauvaise");
             app.apply(Reply::UnlockFailed {
                 message: Strings::get(l).error_wrong_passphrase.clone(),
-                wrong_passphrase: true,
+                retry_in: None,
             });
             type_text(&mut app, "trois");
             app

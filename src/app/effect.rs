@@ -186,7 +186,9 @@ pub enum Reply {
     Unlocked(Box<Unlocked>),
     UnlockFailed {
         message: String,
-        wrong_passphrase: bool,
+        /// Seconds before the store lets this account try again, as its count of wrong
+        /// passphrases (kept beside the key file, across terminals and relaunches) says.
+        retry_in: Option<i64>,
     },
     ShiftStarted(Shift),
     DraftSaved(Timestamp),

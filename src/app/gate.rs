@@ -53,8 +53,7 @@ pub struct UnlockForm {
     pub selected: usize,
     pub passphrase: Zeroizing<String>,
     pub message: Option<Notice>,
-    pub failures: u32,
-    /// After repeated wrong passphrases, no new try before this instant.
+    /// After repeated wrong passphrases, no new try before this instant (the store's count).
     pub retry_at: Option<Timestamp>,
     /// Set when the screen was locked during a session (rather than at start).
     pub locked: bool,
@@ -68,7 +67,6 @@ impl UnlockForm {
             selected,
             passphrase: Zeroizing::new(String::new()),
             message: None,
-            failures: 0,
             retry_at: None,
             locked,
         }
@@ -82,13 +80,10 @@ impl UnlockForm {
         self.logins.get(self.selected).map(String::as_str)
     }
 
-    /// Counts a wrong passphrase and shows the wait it brings (`domain::passphrase::wait_after`;
-    /// the store enforces the same wait, across relaunches).
-    pub fn record_failure(&mut self, now: Timestamp) {
-        self.failures += 1;
-        if let Some(wait) = crate::domain::passphrase::wait_after(self.failures) {
-            self.retry_at = Some(now + wait);
-        }
+    /// Shows the wait the store now imposes: it counts every wrong passphrase of the account,
+    /// this terminal's, another's and the command line's, so the form keeps no count of its own.
+    pub fn must_wait(&mut self, now: Timestamp, seconds: Option<i64>) {
+        self.retry_at = seconds.filter(|s| *s > 0).map(|s| now + chrono::Duration::seconds(s));
     }
 
     /// Seconds left before another try is allowed.
@@ -227,21 +222,16 @@ mod tests {
     use chrono::{Duration, Utc};
 
     #[test]
-    fn repeated_wrong_passphrases_slow_down() {
+    fn the_wait_is_the_stores() {
         let now = Utc::now();
         let mut form = UnlockForm::new(vec!["ana".into()], None, false);
-        form.record_failure(now);
-        form.record_failure(now);
-        assert_eq!(form.wait_left(now), None, "two mistakes are free");
-        form.record_failure(now);
+        form.must_wait(now, None);
+        assert_eq!(form.wait_left(now), None);
+        form.must_wait(now, Some(5));
         assert_eq!(form.wait_left(now), Some(5));
         assert_eq!(form.wait_left(now + Duration::seconds(4)), Some(1));
         assert_eq!(form.wait_left(now + Duration::seconds(5)), None);
-        form.record_failure(now);
-        assert_eq!(form.wait_left(now), Some(10));
-        for _ in 0..20 {
-            form.record_failure(now);
-        }
-        assert_eq!(form.wait_left(now), Some(300), "capped at five minutes");
+        form.must_wait(now, Some(0));
+        assert_eq!(form.wait_left(now), None);
     }
 }

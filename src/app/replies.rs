@@ -22,11 +22,9 @@ impl App {
         let now = self.now;
         match reply {
             Reply::Unlocked(unlocked) => return self.unlocked(*unlocked),
-            Reply::UnlockFailed { message, wrong_passphrase } => match self.gate.as_mut() {
+            Reply::UnlockFailed { message, retry_in } => match self.gate.as_mut() {
                 Some(Gate::Unlock(form)) => {
-                    if wrong_passphrase {
-                        form.record_failure(now);
-                    }
+                    form.must_wait(now, retry_in);
                     form.message = Notice::failed(message);
                 }
                 Some(Gate::Setup(form)) => form.message = Notice::failed(message),

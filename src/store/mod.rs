@@ -179,6 +179,13 @@ impl Store {
     }
 
     /// Unlocks the database at `db_path` as `login`.
+    /// Seconds before `login` may try a passphrase again, if the wrong ones it was given (from
+    /// any terminal or the command line) make it wait.
+    /// Measured on the clock `open` counts them with.
+    pub fn unlock_wait(db_path: &Path, login: &str) -> Option<i64> {
+        throttle::wait_left(&KeyFile::path_for(db_path), login, Utc::now())
+    }
+
     pub fn open(db_path: &Path, login: &str, passphrase: &str) -> StoreResult<Store> {
         let key_path = KeyFile::path_for(db_path);
         match (db_path.exists(), key_path.exists()) {
