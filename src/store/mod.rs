@@ -373,6 +373,25 @@ impl Store {
     fn write<T>(&mut self, change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>) -> StoreResult<T> {
         self.require_writable()?;
         self.follow_rekey()?;
+        self.write_on_this_file(change)
+    }
+
+    /// [`Store::write`] for a caller that holds the key file's lock: following a re-key takes
+    /// that lock, which this process cannot take twice (it would wait for itself, then say busy).
+    fn write_holding_slots<T>(
+        &mut self,
+        _slots: &keyslots::KeyFileLock,
+        change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.require_writable()?;
+        self.follow_rekey_locked()?;
+        self.write_on_this_file(change)
+    }
+
+    fn write_on_this_file<T>(
+        &mut self,
+        change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let tx = audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
         rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         let value = change(&tx, &self.actor)?;
