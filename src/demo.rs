@@ -233,7 +233,14 @@ impl Generator<'_> {
         if call_type.is_quick() {
             let ended_at = started_at + Duration::seconds(self.rng.gen_range(5..120));
             let call =
-                NewCall { shift_id: shift, started_at, ended_at, call_type, record: CallRecord::default() };
+                NewCall {
+                shift_id: shift,
+                started_at,
+                ended_at,
+                call_type,
+                time_spent: None,
+                record: CallRecord::default(),
+            };
             bulk.call(listener, &call)?;
             return Ok(());
         }
@@ -291,7 +298,9 @@ impl Generator<'_> {
             started_at,
             ended_at,
             call_type,
+            time_spent: None,
             record: CallRecord {
+                channel: crate::domain::channel::PHONE.to_owned(),
                 caller_file_id,
                 themes,
                 notes,

@@ -1115,6 +1115,7 @@ fn in_zone(zone: &str) -> App {
         assignee: Assignee::Anyone,
         assignee_name: None,
         attempts: 2,
+        channel: "phone".into(),
     };
     app.apply(Reply::Queue(std::iter::once(old).chain(queue()).collect()));
     app.apply(Reply::Overview(vec![

@@ -179,7 +179,7 @@ impl App {
         if callback.is_some() {
             session.show_callback_of = call.file;
         }
-        match call.finish(shift.id, now) {
+        match call.finish(shift.id, now, self.channels.kind(&call.channel)) {
             Some(call) => vec![Effect::SaveCall { call, callback }],
             None => Vec::new(),
         }

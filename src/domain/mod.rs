@@ -6,6 +6,7 @@ pub mod audit;
 pub mod audit_signature;
 pub mod call;
 pub mod callback;
+pub mod channel;
 pub mod caller_file;
 pub mod due;
 pub mod emergency;
