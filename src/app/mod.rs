@@ -142,6 +142,7 @@ impl App {
             keymap: &self.keymap,
             directory: &self.directory,
             rules: &self.rules,
+            channels: &self.channels,
             now: self.now,
             session,
         };

@@ -1,6 +1,7 @@
 //! The callback queue: overdue first, then by priority, then soonest due. Overdue and
 //! due-soon are marked in text, not by colour alone.
 
+use crate::domain::channel::PHONE;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -48,6 +49,10 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
                     assignee
                 )),
             ]);
+            if entry.channel != PHONE {
+                let channel = app.channels.label(&entry.channel, s.is_english());
+                line.push_span(Span::raw(format!("  {}", s.fill(&s.reply_by, &[("channel", channel)]))));
+            }
             if entry.attempts > 0 {
                 line.push_span(Span::styled(
                     format!(

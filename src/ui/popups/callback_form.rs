@@ -1,5 +1,6 @@
 //! Scheduling a callback: when, priority, number, consent, who, a note.
 
+use crate::domain::channel::PHONE;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -42,10 +43,19 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
         Ok(due) => format!("   → {}", date_and_time(app, due)),
         Err(_) => "   → ?".to_owned(),
     });
+    // The phone's number reads as it always did; another channel says where the reply goes,
+    // and that left/right changes it.
+    let (number_label, number) = match form.channel.as_str() {
+        PHONE => (s.callback_number.clone(), form.number.to_string()),
+        other => (
+            s.fill(&s.reply_address, &[("channel", app.channels.label(other, s.is_english()))]),
+            form.number.to_string(),
+        ),
+    };
     let fields = [
         (&s.callback_when, when, true),
         (&s.callback_priority, format!("◀ {} ▶", s.priority(priority)), false),
-        (&s.callback_number, form.number.to_string(), true),
+        (&number_label, number, true),
         (&s.callback_consent, yes_no(form.consent).to_owned(), false),
         (&s.callback_assignee, format!("◀ {} ▶", assignee_label(app, session, assignee)), false),
         (&s.callback_note, form.note.clone(), true),
@@ -61,6 +71,10 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
             }
             if let (0, Some(resolved)) = (index, &resolved) {
                 spans.push(Span::styled(resolved.clone(), theme.muted()));
+            }
+            if index == 2 && chosen {
+                let channel = app.channels.label(&form.channel, s.is_english());
+                spans.push(Span::styled(format!("   ◀ {channel} ▶"), theme.muted()));
             }
             let line = Line::from(spans);
             super::highlight(line, chosen, theme)

@@ -1,5 +1,6 @@
 //! Performing a callback: the number, large, what is known of it, and what the keys record.
 
+use crate::domain::channel::{AddressKind, PHONE};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -26,15 +27,24 @@ fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> 
         return (title, vec![Line::from(Span::styled(s.perform_taking.clone(), theme.muted()))], 70);
     };
     let number = callback.callback_number.as_ref().map_or("—", |n| n.as_str());
-    let spaced: String = number
-        .chars()
-        .collect::<Vec<_>>()
-        .chunks(2)
-        .map(|p| p.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ");
+    // A number is read in pairs; an address (a reply due in writing) as it was typed.
+    let address = app.channels.address(&callback.channel);
+    let spaced: String = match address {
+        AddressKind::Phone => number
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .map(|p| p.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" "),
+        AddressKind::Email | AddressKind::Text => number.to_owned(),
+    };
+    let label = match callback.channel.as_str() {
+        PHONE => s.callback_number.clone(),
+        other => s.fill(&s.reply_address, &[("channel", app.channels.label(other, s.is_english()))]),
+    };
     let mut lines = vec![
-        Line::from(Span::styled(format!("{} ", s.callback_number), theme.label())),
+        Line::from(Span::styled(format!("{label} "), theme.label())),
         Line::from(Span::styled(format!("   {spaced}   "), theme.title().add_modifier(Modifier::REVERSED))),
         Line::from(""),
         Line::from(format!("{} : {}", s.access_due, date_and_time(app, callback.due_at))),
