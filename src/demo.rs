@@ -232,8 +232,7 @@ impl Generator<'_> {
         };
         if call_type.is_quick() {
             let ended_at = started_at + Duration::seconds(self.rng.gen_range(5..120));
-            let call =
-                NewCall {
+            let call = NewCall {
                 shift_id: shift,
                 started_at,
                 ended_at,

@@ -399,6 +399,7 @@ fn export_a_shift_and_a_month_from_the_shell() {
             started_at: now - chrono::Duration::minutes(5),
             ended_at: now,
             call_type: CallType::Listening,
+            time_spent: None,
             record: CallRecord { notes: "CANARY-CLI-EXPORT".into(), ..CallRecord::default() },
         };
         store.save_call(&call).unwrap();
@@ -562,6 +563,7 @@ fn times_people_read_are_in_the_configured_zone_whatever_the_machine_s() {
             started_at: started,
             ended_at,
             call_type: CallType::Listening,
+            time_spent: None,
             record,
         };
         store.save_call(&call).unwrap();

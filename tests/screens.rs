@@ -27,7 +27,8 @@ use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
 use permanence::domain::summary::{
-    CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+    CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+    WrittenCounts,
 };
 use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Language;
@@ -113,7 +114,9 @@ fn file_view() -> FileView {
         started_at: now() - Duration::days(days),
         ended_at: now() - Duration::days(days) + Duration::minutes(25),
         call_type,
+        time_spent: None,
         record: CallRecord {
+            channel: "phone".into(),
             caller_file_id: Some(FileId(9)),
             themes: vec!["isolement".into()],
             notes: notes.into(),
@@ -197,12 +200,13 @@ fn file_view() -> FileView {
         ],
         callbacks: vec![
             Callback {
+                channel: "phone".into(),
                 id: CallbackId(4),
                 caller_file_id: FileId(9),
                 origin_call_id: Some(CallId(2)),
                 due_at: now() + Duration::hours(20),
                 priority: Priority::High,
-                callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap()),
+                callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap().into()),
                 assignee: Assignee::Anyone,
                 status: CallbackStatus::Pending,
                 note: "En fin d'après-midi".into(),
@@ -220,12 +224,13 @@ fn file_view() -> FileView {
             },
             // Overdue and urgent: the store lists it after the later one, the pane before.
             Callback {
+                channel: "phone".into(),
                 id: CallbackId(5),
                 caller_file_id: FileId(9),
                 origin_call_id: Some(CallId(2)),
                 due_at: now() - Duration::minutes(50),
                 priority: Priority::Urgent,
-                callback_number: Some(PhoneNumber::parse("06 00 00 00 01").unwrap()),
+                callback_number: Some(PhoneNumber::parse("06 00 00 00 01").unwrap().into()),
                 assignee: Assignee::Anyone,
                 status: CallbackStatus::Pending,
                 note: "Avant 15 h".into(),
@@ -310,6 +315,14 @@ fn summary() -> Summary {
         calls: 6,
         total_seconds: 4380,
         median_seconds: 540,
+        // One e-mail answered (25 minutes spent, counted apart) and one chat among the calls.
+        by_channel: [
+            ("phone".to_owned(), ChannelCounts { contacts: 4, seconds: 3180 }),
+            ("chat".to_owned(), ChannelCounts { contacts: 1, seconds: 1200 }),
+            ("email".to_owned(), ChannelCounts { contacts: 1, seconds: 1500 }),
+        ]
+        .into(),
+        written: WrittenCounts { contacts: 1, total_seconds: 1500, median_seconds: 1500 },
         by_type: [(CallType::Listening, 3), (CallType::Crisis, 1), (CallType::Silent, 2)].into(),
         by_theme: [("isolement".to_owned(), 3), ("deuil".to_owned(), 1)].into(),
         by_outcome: [(Outcome::Supported, 2), (Outcome::Oriented, 2)].into(),

@@ -44,6 +44,7 @@ fn fixture(dir: &std::path::Path) -> permanence::domain::ShiftId {
         started_at: start + Duration::minutes(minutes_in),
         ended_at: start + Duration::minutes(minutes_in + length),
         call_type,
+        time_spent: None,
         record,
     };
     let first = call(

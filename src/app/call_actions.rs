@@ -39,7 +39,9 @@ impl App {
                 } else if session.shift.is_none() {
                     self.status = status_until(&s.no_shift_yet, true, Until::ShiftStarts);
                 } else {
-                    session.popups.push(Popup::ChannelPicker(ChannelPicker::new(&self.channels, s.is_english())));
+                    session
+                        .popups
+                        .push(Popup::ChannelPicker(ChannelPicker::new(&self.channels, s.is_english())));
                 }
                 return Vec::new();
             }

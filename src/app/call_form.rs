@@ -4,8 +4,8 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use crate::domain::assessment::Rud;
 use crate::domain::assessment::Situation;
-use crate::domain::channel::{ChannelKind, PHONE};
 use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome};
+use crate::domain::channel::{ChannelKind, PHONE};
 use crate::domain::emergency::{Directory, Recorded, Rules};
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{CallbackId, FileId, ShiftId, Timestamp};

@@ -404,7 +404,9 @@ mod tests {
         assert_eq!(parse(AddressKind::Phone, "06 12 34 56 78").unwrap(), "0612345678");
         assert!(parse(AddressKind::Phone, "camille@example.org").is_err());
         assert_eq!(parse(AddressKind::Email, " camille@example.org ").unwrap(), "camille@example.org");
-        for bad in ["", "camille", "camille@", "@example.org", "a@b", "a b@example.org", "a@b@c.org", "a@.org"] {
+        for bad in
+            ["", "camille", "camille@", "@example.org", "a@b", "a b@example.org", "a@b@c.org", "a@.org"]
+        {
             assert!(parse(AddressKind::Email, bad).is_err(), "{bad}");
         }
         assert_eq!(parse(AddressKind::Text, "  pseudo_42 ").unwrap(), "pseudo_42");

@@ -160,6 +160,9 @@ mod tests {
         assert_eq!(refused(added("email")), (1, ChannelRefusal::Exists));
         assert_eq!(refused(added("Visio")), (1, ChannelRefusal::BadId));
         assert_eq!(refused(added("")), (1, ChannelRefusal::BadId));
-        assert_eq!(refused(ChannelEntry { label_en: " ".into(), ..added("visio") }), (1, ChannelRefusal::NoLabel));
+        assert_eq!(
+            refused(ChannelEntry { label_en: " ".into(), ..added("visio") }),
+            (1, ChannelRefusal::NoLabel)
+        );
     }
 }

@@ -164,6 +164,7 @@ fn a_purge_of_years_rebuilds_the_index_without_the_wiped_words() {
                 started_at: long_ago,
                 ended_at: long_ago,
                 call_type: CallType::Listening,
+                time_spent: None,
                 record,
             };
             bulk.call(me, &call).unwrap();
@@ -320,6 +321,7 @@ fn a_search_that_shows_text_is_audited_with_the_files_ids_only() {
             started_at: now,
             ended_at: now,
             call_type: CallType::Listening,
+            time_spent: None,
             record,
         })
         .unwrap();

@@ -77,26 +77,28 @@ pub fn fields(app: &App, session: &Session, call: &CallForm, theme: &Theme) -> V
     // A call says nothing of its channel: the phone is the default, and its pane stays as it was.
     let channel = (call.channel != PHONE)
         .then(|| field(&s.field_channel, app.channels.label(&call.channel, s.is_english()).to_owned()));
-    channel.into_iter().chain([
-        field(&s.field_type, call.call_type.map(|t| s.call_type(t).to_owned()).unwrap_or_else(dash)),
-        field(&s.field_file, file_code),
-        field(&s.field_themes, if call.themes.is_empty() { dash() } else { call.themes.join(", ") }),
-        field(&s.field_rud, s.rud_text(&call.rud)),
-        field(
-            &s.field_situations,
-            if call.situations.is_empty() {
-                dash()
-            } else {
-                call.situations.iter().map(|v| s.situation(*v)).collect::<Vec<_>>().join(", ")
-            },
-        ),
-        field(
-            &s.field_orientations,
-            if call.orientations.is_empty() { dash() } else { call.orientations.join(", ") },
-        ),
-        field(&s.field_outcome, call.outcome.map(|o| s.outcome(o).to_owned()).unwrap_or_else(dash)),
-    ])
-    .collect()
+    channel
+        .into_iter()
+        .chain([
+            field(&s.field_type, call.call_type.map(|t| s.call_type(t).to_owned()).unwrap_or_else(dash)),
+            field(&s.field_file, file_code),
+            field(&s.field_themes, if call.themes.is_empty() { dash() } else { call.themes.join(", ") }),
+            field(&s.field_rud, s.rud_text(&call.rud)),
+            field(
+                &s.field_situations,
+                if call.situations.is_empty() {
+                    dash()
+                } else {
+                    call.situations.iter().map(|v| s.situation(*v)).collect::<Vec<_>>().join(", ")
+                },
+            ),
+            field(
+                &s.field_orientations,
+                if call.orientations.is_empty() { dash() } else { call.orientations.join(", ") },
+            ),
+            field(&s.field_outcome, call.outcome.map(|o| s.outcome(o).to_owned()).unwrap_or_else(dash)),
+        ])
+        .collect()
 }
 
 fn quick_actions() -> [(Action, crate::domain::call::CallType); 5] {

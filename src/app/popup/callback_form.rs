@@ -117,8 +117,9 @@ impl CallbackForm {
             return Err(s.callback_needs_consent.clone());
         }
         let number = match cx.channels.address(&self.channel) {
-            AddressKind::Phone => Address::parse(AddressKind::Phone, &self.number)
-                .map_err(|_| s.callback_bad_number.clone())?,
+            AddressKind::Phone => {
+                Address::parse(AddressKind::Phone, &self.number).map_err(|_| s.callback_bad_number.clone())?
+            }
             kind => Address::parse(kind, &self.number).map_err(|_| s.callback_bad_address.clone())?,
         };
         let due_at = if self.when.trim().is_empty() {
@@ -130,8 +131,9 @@ impl CallbackForm {
         let assignee = assignee_options(cx.session).get(self.assignee).copied().unwrap_or(Assignee::Anyone);
         let priority = self.priority.unwrap_or(Priority::suggested(&rud(cx.session)));
         let note = self.note.trim().to_owned();
-        let mut request = CallbackRequest::with_consent(self.consent, due_at, priority, number, assignee, note)
-            .ok_or_else(|| s.callback_needs_consent.clone())?;
+        let mut request =
+            CallbackRequest::with_consent(self.consent, due_at, priority, number, assignee, note)
+                .ok_or_else(|| s.callback_needs_consent.clone())?;
         request.channel = self.channel.clone();
         Ok(Some(request))
     }
