@@ -178,6 +178,7 @@ strings!(
     callback_when,
     callback_number,
     reply_by,
+    reply_form_title,
     reply_address,
     callback_bad_address,
     callback_consent,

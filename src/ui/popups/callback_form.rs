@@ -81,5 +81,6 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
         })
         .collect();
     error_and_hint(app, &mut lines, &form.error, &s.callback_form_hint, theme);
-    (s.callback_form_title.clone(), lines, 90)
+    let title = if form.channel == PHONE { &s.callback_form_title } else { &s.reply_form_title };
+    (title.clone(), lines, 90)
 }
