@@ -1,5 +1,5 @@
 //! End-of-shift and period summaries: Markdown for people, JSON for tools
-//! (`format: permanence-summary`, `version: 1`, documented in `docs/export-format.md`), CSV
+//! (`format: permanence-summary`, `version: 2`, documented in `docs/export-format.md`), CSV
 //! with one row per call for spreadsheets. Statistics only unless notes were asked for (a
 //! supervisor's choice, audited by the store). Each carries the audit chain's head.
 
