@@ -283,7 +283,9 @@ fn channels_are_added_never_changed_and_a_refusal_names_its_line() {
     let config = Config::parse(visio).unwrap();
     assert_eq!(config.channels().label("visio", false), "visioconférence");
     assert_eq!(config.channels().written().count(), 5);
-    let again = format!("{visio}\n[[channels]]\nid = \"email\"\nkind = \"written\"\naddress = \"email\"\nlabel_fr = \"courriel\"\nlabel_en = \"mail\"\n");
+    let again = format!(
+        "{visio}\n[[channels]]\nid = \"email\"\nkind = \"written\"\naddress = \"email\"\nlabel_fr = \"courriel\"\nlabel_en = \"mail\"\n"
+    );
     let err = Config::parse(&again).unwrap_err().to_string();
     assert_eq!(err, "line 9, key `id`: this channel exists already: channels are added, never changed");
     let err = Config::parse(&visio.replace("\"visio\"", "\"Visio Conf\"")).unwrap_err().to_string();

@@ -139,7 +139,7 @@ popups! {
     Reason(ReasonForm),
     AmendNotes(Box<NotesForm>),
     /// A callback being performed: taken from the queue, its number shown, its result asked.
-    Perform(PerformForm),
+    Perform(Box<PerformForm>),
     /// The supervisor's view of the shift: who is on a call, every pending callback.
     Supervisor(SupervisorView),
     /// Choosing who a callback goes to.
