@@ -367,6 +367,8 @@ strings!(
     perform_taking,
     perform_earlier,
     perform_hint,
+    perform_reply_title,
+    perform_reply_hint,
     reassign_title,
     reassign_hint,
     reschedule_title,

@@ -204,15 +204,14 @@ fn file_view() -> FileView {
             },
         ],
         callbacks: vec![
-            // A reply due by e-mail, to the address the person wrote from.
             Callback {
-                channel: "email".into(),
+                channel: "phone".into(),
                 id: CallbackId(4),
                 caller_file_id: FileId(9),
                 origin_call_id: Some(CallId(2)),
                 due_at: now() + Duration::hours(20),
                 priority: Priority::High,
-                callback_number: Some(Address::parse(AddressKind::Email, "personne@exemple.fr").unwrap()),
+                callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap().into()),
                 assignee: Assignee::Anyone,
                 status: CallbackStatus::Pending,
                 note: "En fin d'après-midi".into(),
@@ -228,15 +227,16 @@ fn file_view() -> FileView {
                     call_id: None,
                 }],
             },
-            // Overdue and urgent: the store lists it after the later one, the pane before.
+            // Overdue and urgent: the store lists it after the later one, the pane before. A
+            // reply due by e-mail, to the address the person wrote from.
             Callback {
-                channel: "phone".into(),
+                channel: "email".into(),
                 id: CallbackId(5),
                 caller_file_id: FileId(9),
                 origin_call_id: Some(CallId(2)),
                 due_at: now() - Duration::minutes(50),
                 priority: Priority::Urgent,
-                callback_number: Some(PhoneNumber::parse("06 00 00 00 01").unwrap().into()),
+                callback_number: Some(Address::parse(AddressKind::Email, "personne@exemple.fr").unwrap()),
                 assignee: Assignee::Anyone,
                 status: CallbackStatus::Pending,
                 note: "Avant 15 h".into(),
@@ -529,6 +529,13 @@ fn scenarios() -> Vec<Scenario> {
             let mut callback = file_view().callbacks.remove(0);
             callback.due_at = now() - Duration::minutes(50);
             app.apply(Reply::CallbackTaken(Box::new(callback)));
+            app
+        }),
+        ("perform_reply", |l| {
+            let mut app = unlocked(l);
+            app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+            press(&mut app, KeyCode::Enter);
+            app.apply(Reply::CallbackTaken(Box::new(file_view().callbacks.remove(1))));
             app
         }),
         ("supervisor_view", |l| {

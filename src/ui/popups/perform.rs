@@ -22,7 +22,11 @@ impl Draw for PerformForm {
 fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> {
     let s = app.strings;
     let entry = &form.entry;
-    let title = s.fill(&s.perform_title, &[("code", entry.file_code.as_str())]);
+    // A reply due in writing is told as one: its title, its address, what its keys do.
+    let channel = form.callback.as_ref().map_or(&entry.channel, |c| &c.channel);
+    let reply = channel != PHONE;
+    let title = if reply { &s.perform_reply_title } else { &s.perform_title };
+    let title = s.fill(title, &[("code", entry.file_code.as_str())]);
     let Some(callback) = &form.callback else {
         return (title, vec![Line::from(Span::styled(s.perform_taking.clone(), theme.muted()))], 70);
     };
@@ -61,6 +65,9 @@ fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> 
         lines.push(Line::from(format!("{} : {}", s.perform_earlier, tries.join(", "))));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(fill(app, &s.perform_hint), theme.muted())));
+    lines.push(Line::from(Span::styled(
+        fill(app, if reply { &s.perform_reply_hint } else { &s.perform_hint }),
+        theme.muted(),
+    )));
     (title, lines, 80)
 }
