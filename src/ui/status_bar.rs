@@ -4,6 +4,7 @@
 //! the screen can spare one (a message cut to a few letters says nothing), else it is
 //! shortened with "…".
 
+use crate::domain::channel::PHONE;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -125,7 +126,15 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
     if let Some(call) = &session.call {
         left.push(Span::raw(" · "));
         left.push(Span::styled(
-            format!("{} {}", s.status_call, timer(app.now - call.started_at)),
+            // A written contact is named by its channel ("e-mail 12:00"), a call as a call.
+            format!(
+                "{} {}",
+                match call.channel.as_str() {
+                    PHONE => s.status_call.as_str(),
+                    other => app.channels.label(other, s.is_english()),
+                },
+                timer(app.now - call.started_at)
+            ),
             theme.warning(),
         ));
     }
