@@ -1,7 +1,6 @@
 //! The callback queue: overdue first, then by priority, then soonest due. Overdue and
 //! due-soon are marked in text, not by colour alone.
 
-use crate::domain::channel::PHONE;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -12,6 +11,7 @@ use super::format::short_date_and_time;
 use super::theme::Theme;
 use crate::app::{App, Pane, Session};
 use crate::domain::callback::{Assignee, QueueEntry};
+use crate::domain::channel::PHONE;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;

@@ -1,6 +1,5 @@
 //! The caller file pane: the linked file, its instructions first, then its history.
 
-use crate::domain::channel::PHONE;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -14,6 +13,7 @@ use crate::domain::assessment::Rud;
 use crate::domain::call::Call;
 use crate::domain::callback::{Callback, CallbackStatus, pending_in_queue_order};
 use crate::domain::caller_file::FileEventKind;
+use crate::domain::channel::PHONE;
 use crate::i18n::Strings;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {

@@ -4,7 +4,6 @@
 //! the screen can spare one (a message cut to a few letters says nothing), else it is
 //! shortened with "…".
 
-use crate::domain::channel::PHONE;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -16,6 +15,7 @@ use super::shorten;
 use super::theme::Theme;
 use crate::app::{App, Session};
 use crate::domain::Access;
+use crate::domain::channel::PHONE;
 use crate::keymap::Action;
 use crate::keymap::Context;
 

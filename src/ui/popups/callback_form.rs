@@ -1,6 +1,5 @@
 //! Scheduling a callback: when, priority, number, consent, who, a note.
 
-use crate::domain::channel::PHONE;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -10,6 +9,7 @@ use crate::app::popup::{CallbackForm, assignee_options};
 use crate::app::{App, Session};
 use crate::config::preset_label;
 use crate::domain::callback::{Assignee, Priority};
+use crate::domain::channel::PHONE;
 use crate::domain::due::parse_due;
 use crate::ui::format::date_and_time;
 use crate::ui::theme::Theme;
@@ -45,17 +45,14 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
     });
     // The phone's number reads as it always did; another channel says where the reply goes,
     // and that left/right changes it.
-    let (number_label, number) = match form.channel.as_str() {
-        PHONE => (s.callback_number.clone(), form.number.to_string()),
-        other => (
-            s.fill(&s.reply_address, &[("channel", app.channels.label(other, s.is_english()))]),
-            form.number.to_string(),
-        ),
+    let number_label = match form.channel.as_str() {
+        PHONE => s.callback_number.clone(),
+        other => s.fill(&s.reply_address, &[("channel", app.channels.label(other, s.is_english()))]),
     };
     let fields = [
         (&s.callback_when, when, true),
         (&s.callback_priority, format!("◀ {} ▶", s.priority(priority)), false),
-        (&number_label, number, true),
+        (&number_label, form.number.to_string(), true),
         (&s.callback_consent, yes_no(form.consent).to_owned(), false),
         (&s.callback_assignee, format!("◀ {} ▶", assignee_label(app, session, assignee)), false),
         (&s.callback_note, form.note.clone(), true),

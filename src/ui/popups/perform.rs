@@ -1,6 +1,5 @@
 //! Performing a callback: the number, large, what is known of it, and what the keys record.
 
-use crate::domain::channel::{AddressKind, PHONE};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -9,6 +8,7 @@ use ratatui::text::{Line, Span};
 use super::{Boxed, Draw, boxed};
 use crate::app::popup::PerformForm;
 use crate::app::{App, Session};
+use crate::domain::channel::{AddressKind, PHONE};
 use crate::ui::format::date_and_time;
 use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
