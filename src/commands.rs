@@ -434,6 +434,7 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
     let store = invocation.unlock()?;
     let now = chrono::Utc::now();
     let entries = store.callback_queue(now)?;
+    let channels = invocation.config.channels();
     if json {
         let callbacks: Vec<serde_json::Value> = entries
             .iter()
@@ -446,6 +447,7 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
                     "priority": e.priority.as_str(),
                     "assigned_to": e.assignee_name,
                     "attempts": e.attempts,
+                    "channel": e.channel,
                 })
             })
             .collect();
@@ -472,8 +474,16 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             let due = invocation.config.timezone.iso_minute(e.due_at);
             let assignee = e.assignee_name.as_deref().unwrap_or(&s.callback_anyone);
             let attempts = s.count(u64::from(e.attempts), &s.callback_attempts_one, &s.callback_attempts);
+            // A reply due in writing says its channel; a callback goes without saying.
+            let reply = match e.channel.as_str() {
+                crate::domain::channel::PHONE => String::new(),
+                other => format!(
+                    "  {}",
+                    s.fill(&s.reply_by, &[("channel", channels.label(other, s.is_english()))])
+                ),
+            };
             say!(
-                "{state:<state_width$} {due}  {}  {:<8} {assignee}  ({attempts})",
+                "{state:<state_width$} {due}  {}  {:<8} {assignee}  ({attempts}){reply}",
                 e.file_code,
                 s.priority(e.priority),
             );

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveTime};
 use serde::Deserialize;
 
 use crate::domain::Timestamp;
+use crate::domain::channel::{ChannelEntry, ChannelRefusal, Channels};
 use crate::domain::emergency::{
     Directory, NumberOverride, OverrideError, OverrideRefusal, OverrideSubject, RuleOverride, Rules,
 };
@@ -44,6 +45,8 @@ pub struct Config {
     pub keys: KeyOverrides,
     /// Additions and changes to the emergency directory and prompting rules.
     pub emergency: EmergencyConfig,
+    /// Channels added to `assets/channels.toml` (`[[channels]]`): added only, never changed.
+    pub channels: Vec<ChannelEntry>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -73,6 +76,7 @@ impl Default for Config {
             export: ExportConfig::default(),
             keys: KeyOverrides::new(),
             emergency: EmergencyConfig::default(),
+            channels: Vec::new(),
         }
     }
 }
@@ -292,6 +296,14 @@ impl Config {
                 );
             }
         }
+        if let Err((index, why)) = Channels::builtin().with_additions(&self.channels) {
+            let (field, why) = match why {
+                ChannelRefusal::BadId => ("id", Phrase::new(|s| &s.cli.config_channel_bad_id)),
+                ChannelRefusal::Exists => ("id", Phrase::new(|s| &s.cli.config_channel_exists)),
+                ChannelRefusal::NoLabel => ("label_fr", Phrase::new(|s| &s.cli.config_channel_no_label)),
+            };
+            return Err(at(line_in_table(text, "[[channels]]", index, field), field, why));
+        }
         let refused = |table: &str, e: OverrideError| {
             at(line_in_table(text, table, e.index, e.field), e.field, override_refusal(&e))
         };
@@ -327,6 +339,12 @@ impl Config {
         let rules =
             Rules::builtin().with_overrides(&self.emergency.rule, &directory).map_err(|e| e.to_string())?;
         Ok((directory, rules))
+    }
+
+    /// The channels of `assets/channels.toml` and those this configuration adds (validated
+    /// when the file was parsed).
+    pub fn channels(&self) -> Channels {
+        Channels::builtin().with_additions(&self.channels).expect("validated with the configuration")
     }
 
     /// The keymap this configuration asks for (validated when the file was parsed).

@@ -101,5 +101,6 @@ pub fn queue_entry(id: i64, file: i64, code: &str, due_at: Timestamp) -> QueueEn
         attempts: 0,
         flagged: false,
         note: String::new(),
+        channel: crate::domain::channel::PHONE.to_owned(),
     }
 }

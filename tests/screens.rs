@@ -16,18 +16,20 @@ use permanence::domain::assessment::Situation;
 use permanence::domain::assessment::{Rud, RudLevel};
 use permanence::domain::call::{Call, CallRecord, CallType, Outcome};
 use permanence::domain::callback::{
-    Assignee, Attempt, AttemptResult, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry,
+    Address, Assignee, Attempt, AttemptResult, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry,
 };
 use permanence::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, Closure, Departement, FileCode, FileEvent, FileEventKind,
     FileFilter, FileHit, FileProfile, FileStatus, Gender,
 };
+use permanence::domain::channel::AddressKind;
 use permanence::domain::listener::Role;
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
 use permanence::domain::summary::{
-    CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+    CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+    WrittenCounts,
 };
 use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Language;
@@ -77,6 +79,8 @@ fn queue() -> Vec<QueueEntry> {
         assignee,
         assignee_name: name.map(str::to_owned),
         attempts,
+        // A reply due by SMS among the callbacks.
+        channel: if id == 3 { "sms".into() } else { "phone".into() },
         ..test_support::queue_entry(id, id + 20, code, now() + Duration::minutes(minutes))
     };
     vec![
@@ -113,7 +117,9 @@ fn file_view() -> FileView {
         started_at: now() - Duration::days(days),
         ended_at: now() - Duration::days(days) + Duration::minutes(25),
         call_type,
+        time_spent: None,
         record: CallRecord {
+            channel: "phone".into(),
             caller_file_id: Some(FileId(9)),
             themes: vec!["isolement".into()],
             notes: notes.into(),
@@ -136,8 +142,10 @@ fn file_view() -> FileView {
     };
     // The last call: violence against a woman, 3919 not relevant (and why), no RUD rated, so
     // the banner's last RUD is the older call's.
-    let mut last =
-        call(2, 2, CallType::Listening, "Rappelle comme convenu, voix plus posée.", Rud::default());
+    // It came by e-mail: 40 minutes spent on the reply, shown in the history.
+    let mut last = call(2, 2, CallType::Listening, "Écrit comme convenu, ton plus posé.", Rud::default());
+    last.record.channel = "email".into();
+    last.time_spent = Some(40 * 60);
     last.record.outcome = Some(Outcome::Supported);
     last.record.situations = vec![Situation::ViolenceAgainstWoman];
     last.record.orientations = Vec::new();
@@ -197,12 +205,13 @@ fn file_view() -> FileView {
         ],
         callbacks: vec![
             Callback {
+                channel: "phone".into(),
                 id: CallbackId(4),
                 caller_file_id: FileId(9),
                 origin_call_id: Some(CallId(2)),
                 due_at: now() + Duration::hours(20),
                 priority: Priority::High,
-                callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap()),
+                callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap().into()),
                 assignee: Assignee::Anyone,
                 status: CallbackStatus::Pending,
                 note: "En fin d'après-midi".into(),
@@ -218,14 +227,16 @@ fn file_view() -> FileView {
                     call_id: None,
                 }],
             },
-            // Overdue and urgent: the store lists it after the later one, the pane before.
+            // Overdue and urgent: the store lists it after the later one, the pane before. A
+            // reply due by e-mail, to the address the person wrote from.
             Callback {
+                channel: "email".into(),
                 id: CallbackId(5),
                 caller_file_id: FileId(9),
                 origin_call_id: Some(CallId(2)),
                 due_at: now() - Duration::minutes(50),
                 priority: Priority::Urgent,
-                callback_number: Some(PhoneNumber::parse("06 00 00 00 01").unwrap()),
+                callback_number: Some(Address::parse(AddressKind::Email, "personne@exemple.fr").unwrap()),
                 assignee: Assignee::Anyone,
                 status: CallbackStatus::Pending,
                 note: "Avant 15 h".into(),
@@ -255,6 +266,24 @@ fn in_call(language: Language) -> App {
     app.session.as_mut().unwrap().call.as_mut().unwrap().rud =
         Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None };
     app.session.as_mut().unwrap().call.as_mut().unwrap().themes = vec!["isolement".into(), "famille".into()];
+    app.apply(Reply::DraftSaved(now()));
+    app
+}
+
+/// Camille answering an e-mail (`w`, the first written channel) for 12 minutes, linked to
+/// KAT-472, with notes and themes.
+fn in_written_contact(language: Language) -> App {
+    let mut app = unlocked(language);
+    app.now = now() - Duration::minutes(12);
+    press(&mut app, KeyCode::Char('w'));
+    press(&mut app, KeyCode::Enter);
+    app.now = now();
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Écrit la nuit, ne veut pas téléphoner. Réponse rédigée avec elle.");
+    press(&mut app, KeyCode::Esc);
+    app.apply(Reply::FileLoaded(Box::new(file_view())));
+    app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
+    app.session.as_mut().unwrap().call.as_mut().unwrap().themes = vec!["isolement".into()];
     app.apply(Reply::DraftSaved(now()));
     app
 }
@@ -310,6 +339,14 @@ fn summary() -> Summary {
         calls: 6,
         total_seconds: 4380,
         median_seconds: 540,
+        // One e-mail answered (25 minutes spent, counted apart) and one chat among the calls.
+        by_channel: [
+            ("phone".to_owned(), ChannelCounts { contacts: 4, seconds: 3180 }),
+            ("chat".to_owned(), ChannelCounts { contacts: 1, seconds: 1200 }),
+            ("email".to_owned(), ChannelCounts { contacts: 1, seconds: 1500 }),
+        ]
+        .into(),
+        written: WrittenCounts { contacts: 1, total_seconds: 1500, median_seconds: 1500 },
         by_type: [(CallType::Listening, 3), (CallType::Crisis, 1), (CallType::Silent, 2)].into(),
         by_theme: [("isolement".to_owned(), 3), ("deuil".to_owned(), 1)].into(),
         by_outcome: [(Outcome::Supported, 2), (Outcome::Oriented, 2)].into(),
@@ -492,6 +529,13 @@ fn scenarios() -> Vec<Scenario> {
             let mut callback = file_view().callbacks.remove(0);
             callback.due_at = now() - Duration::minutes(50);
             app.apply(Reply::CallbackTaken(Box::new(callback)));
+            app
+        }),
+        ("perform_reply", |l| {
+            let mut app = unlocked(l);
+            app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+            press(&mut app, KeyCode::Enter);
+            app.apply(Reply::CallbackTaken(Box::new(file_view().callbacks.remove(1))));
             app
         }),
         ("supervisor_view", |l| {
@@ -699,6 +743,34 @@ fn scenarios() -> Vec<Scenario> {
             press(&mut app, KeyCode::Down);
             type_text(&mut app, "06 39 98");
             press(&mut app, KeyCode::Enter);
+            app
+        }),
+        ("written_contact_channel", |l| {
+            let mut app = unlocked(l);
+            press(&mut app, KeyCode::Char('w'));
+            press(&mut app, KeyCode::Down);
+            app
+        }),
+        ("written_contact_running", in_written_contact),
+        ("written_contact_end", |l| {
+            let mut app = in_written_contact(l);
+            press(&mut app, KeyCode::Char('e'));
+            app
+        }),
+        ("written_contact_end_typed", |l| {
+            let mut app = in_written_contact(l);
+            press(&mut app, KeyCode::Char('e'));
+            type_text(&mut app, "40");
+            app
+        }),
+        ("written_contact_reply_form", |l| {
+            let mut app = in_written_contact(l);
+            for key in [KeyCode::Char('e'), KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Enter] {
+                press(&mut app, key);
+            }
+            press(&mut app, KeyCode::Down);
+            press(&mut app, KeyCode::Down);
+            type_text(&mut app, "personne@exemple.fr");
             app
         }),
         ("confirm_quit", |l| {
@@ -1115,6 +1187,7 @@ fn in_zone(zone: &str) -> App {
         assignee: Assignee::Anyone,
         assignee_name: None,
         attempts: 2,
+        channel: "phone".into(),
     };
     app.apply(Reply::Queue(std::iter::once(old).chain(queue()).collect()));
     app.apply(Reply::Overview(vec![

@@ -61,7 +61,7 @@ impl App {
             }
             Action::PerformCallback => {
                 let (id, version) = (entry.id, entry.version);
-                session.popups.push(Popup::Perform(PerformForm::new(entry)));
+                session.popups.push(Popup::Perform(Box::new(PerformForm::new(entry))));
                 return vec![Effect::TakeCallback { id, version }];
             }
             Action::ReassignCallback if supervisor => Popup::Reassign(ReassignForm::new(entry, session)),

@@ -142,6 +142,7 @@ impl App {
         match action {
             // A call is ended with `e`, never left by a stray key.
             Action::StartCall
+            | Action::StartWrittenContact
             | Action::QuickSilent
             | Action::QuickHangUp
             | Action::QuickWrongNumber

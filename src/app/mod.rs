@@ -24,6 +24,7 @@ use chrono::Duration;
 
 use crate::config::Config;
 use crate::domain::Timestamp;
+use crate::domain::channel::Channels;
 use crate::domain::emergency::{Directory, Rules};
 use crate::i18n::Strings;
 use crate::keymap::Keymap;
@@ -50,6 +51,8 @@ pub struct App {
     pub keymap: Keymap,
     pub directory: Directory,
     pub rules: Rules,
+    /// The channels a contact can come in by (built in, and the config's).
+    pub channels: Channels,
     pub now: Timestamp,
     /// The accounts that can unlock (from the key file: readable before unlocking).
     pub logins: Vec<String>,
@@ -74,6 +77,7 @@ impl App {
         App {
             strings,
             keymap: config.keymap(),
+            channels: config.channels(),
             config,
             directory,
             rules,
@@ -138,6 +142,7 @@ impl App {
             keymap: &self.keymap,
             directory: &self.directory,
             rules: &self.rules,
+            channels: &self.channels,
             now: self.now,
             session,
         };

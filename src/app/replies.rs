@@ -99,7 +99,7 @@ impl App {
                     // Opened so that an anonymous caller could be called back: the callback
                     // form comes once the code has been read to them.
                     if std::mem::take(&mut call.callback_after_file) {
-                        session.popups.push(Popup::CallbackForm(CallbackForm::default()));
+                        session.popups.push(Popup::CallbackForm(CallbackForm::replying_on(&call.channel)));
                     }
                 }
                 session.popups.push(Popup::NewFileCode(NewFileCode { code: view.file.code.clone() }));

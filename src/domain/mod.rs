@@ -7,6 +7,7 @@ pub mod audit_signature;
 pub mod call;
 pub mod callback;
 pub mod caller_file;
+pub mod channel;
 pub mod due;
 pub mod emergency;
 pub mod file_record;

@@ -61,13 +61,36 @@ pub struct FileCounts {
     pub closed: u32,
 }
 
+/// The contacts of one channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelCounts {
+    pub contacts: u32,
+    /// Their length: from start to end, or the time spent on a written contact.
+    pub seconds: i64,
+}
+
+/// Written contacts (e-mail, letter): timed by the time spent on them, counted apart from the
+/// length of calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WrittenCounts {
+    pub contacts: u32,
+    pub total_seconds: i64,
+    pub median_seconds: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub scope: Scope,
     pub generated_at: Timestamp,
+    /// Every contact, whatever its channel.
     pub calls: u32,
+    /// The length of the contacts with a start and an end (calls, chats, SMS exchanges):
+    /// written ones are in `written`.
     pub total_seconds: i64,
     pub median_seconds: i64,
+    /// Contacts by channel id (`phone`, `email`…; an id the config added, or no longer knows).
+    pub by_channel: BTreeMap<String, ChannelCounts>,
+    pub written: WrittenCounts,
     pub by_type: BTreeMap<CallType, u32>,
     pub by_theme: BTreeMap<String, u32>,
     pub by_outcome: BTreeMap<Outcome, u32>,
@@ -82,7 +105,11 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallRow {
     pub started_at: Timestamp,
+    /// From start to end (for a written contact, the time it was open).
     pub seconds: i64,
+    pub channel: String,
+    /// The time spent on a written contact; `None` for the others.
+    pub time_spent: Option<i64>,
     pub call_type: CallType,
     pub linked_to_file: bool,
     pub themes: Vec<String>,

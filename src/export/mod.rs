@@ -109,7 +109,8 @@ pub fn write_summary(
     let strings = Strings::get(config.language);
     let mut bytes = match format {
         SummaryFormat::Markdown => {
-            summary::markdown(&summary, &calls, &head, strings, config.timezone).into_bytes()
+            summary::markdown(&summary, &calls, &head, strings, config.timezone, &config.channels())
+                .into_bytes()
         }
         SummaryFormat::Json => {
             let mut text = serde_json::to_string_pretty(&summary::json(&summary, &calls, &head))?;

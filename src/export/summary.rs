@@ -1,5 +1,5 @@
 //! End-of-shift and period summaries: Markdown for people, JSON for tools
-//! (`format: permanence-summary`, `version: 1`, documented in `docs/export-format.md`), CSV
+//! (`format: permanence-summary`, `version: 2`, documented in `docs/export-format.md`), CSV
 //! with one row per call for spreadsheets. Statistics only unless notes were asked for (a
 //! supervisor's choice, audited by the store). Each carries the audit chain's head.
 
@@ -8,13 +8,16 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::domain::Timestamp;
+use crate::domain::channel::Channels;
 use crate::domain::summary::{CallRow, LevelCounts, Scope, Summary};
 use crate::i18n::Strings;
 use crate::local_time::Zone;
 use crate::store::AuditHead;
 
 pub const FORMAT: &str = "permanence-summary";
-pub const VERSION: u32 = 1;
+/// 2: contacts have a channel and written ones a time spent (`by_channel`, `written`, and
+/// `channel`, `time_spent` on each call).
+pub const VERSION: u32 = 2;
 
 /// The file name an export gets when none is given: `shift-42-2026-11-23.md`, with local days
 /// (a night shift started at 00:30 in Paris is that day's, not the day before's in UTC).
@@ -52,6 +55,8 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
     let mut header = vec![
         "started_at",
         "seconds",
+        "channel",
+        "time_spent",
         "type",
         "linked_to_file",
         "themes",
@@ -79,6 +84,8 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
         let mut record = vec![
             call.started_at.to_rfc3339(),
             call.seconds.to_string(),
+            call.channel.clone(),
+            call.time_spent.map(|t| t.to_string()).unwrap_or_default(),
             call.call_type.as_str().to_owned(),
             call.linked_to_file.to_string(),
             call.themes.join(";"),
@@ -111,8 +118,9 @@ fn minutes(seconds: i64) -> String {
     format!("{} min", (seconds + 30) / 60)
 }
 
-/// The summary as the screen and the Markdown export word it, line by line.
-pub fn lines(summary: &Summary, s: &Strings) -> Vec<String> {
+/// The summary as the screen and the Markdown export word it, line by line; channels are
+/// named from `channels` (an id it does not know, as itself).
+pub fn lines(summary: &Summary, s: &Strings, channels: &Channels) -> Vec<String> {
     let mut out = Vec::new();
     out.push(s.fill(
         s.plural(u64::from(summary.calls), &s.summary_calls_one, &s.summary_calls),
@@ -129,6 +137,28 @@ pub fn lines(summary: &Summary, s: &Strings) -> Vec<String> {
             pairs.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(" · ")
         }
     };
+    let w = &summary.written;
+    if w.contacts > 0 {
+        out.push(s.fill(
+            s.plural(u64::from(w.contacts), &s.summary_written_one, &s.summary_written),
+            &[
+                ("count", &w.contacts.to_string()),
+                ("total", &minutes(w.total_seconds)),
+                ("median", &minutes(w.median_seconds)),
+            ],
+        ));
+    }
+    out.push(format!(
+        "{} : {}",
+        s.summary_by_channel,
+        list(
+            summary
+                .by_channel
+                .iter()
+                .map(|(id, c)| (channels.label(id, s.is_english()).to_owned(), c.contacts))
+                .collect()
+        )
+    ));
     out.push(format!(
         "{} : {}",
         s.summary_by_type,
@@ -206,12 +236,19 @@ pub fn title(summary: &Summary, s: &Strings, zone: Zone) -> String {
     }
 }
 
-pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Strings, zone: Zone) -> String {
+pub fn markdown(
+    summary: &Summary,
+    calls: &[CallRow],
+    head: &AuditHead,
+    s: &Strings,
+    zone: Zone,
+    channels: &Channels,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", title(summary, s, zone));
     // Said once: a reader elsewhere, or a year later, knows which clock the times are on.
     let _ = writeln!(out, "{}\n", s.fill(&s.export_times_in, &[("zone", &zone.to_string())]));
-    for line in lines(summary, s) {
+    for line in lines(summary, s, channels) {
         let _ = writeln!(out, "- {line}");
     }
     let noted: Vec<&CallRow> =
@@ -301,6 +338,8 @@ mod tests {
             calls: 0,
             total_seconds: 0,
             median_seconds: 0,
+            by_channel: Default::default(),
+            written: Default::default(),
             by_type: Default::default(),
             by_theme: Default::default(),
             by_outcome: Default::default(),
@@ -355,6 +394,8 @@ mod tests {
         let row = CallRow {
             started_at: at,
             seconds: 60,
+            channel: "phone".into(),
+            time_spent: None,
             call_type: crate::domain::call::CallType::Listening,
             linked_to_file: false,
             themes: Vec::new(),
@@ -372,7 +413,7 @@ mod tests {
             signature: None,
             signing_keys: Vec::new(),
         };
-        let text = markdown(&summary, &[row], &head, s, montreal);
+        let text = markdown(&summary, &[row], &head, s, montreal, &Channels::builtin());
         assert!(text.contains("Local times (America/Montreal)."), "{text}");
         assert!(text.contains("### 13/07/2026 22:00 — "), "the evening before in Montreal: {text}");
         assert!(!text.contains("UTC"), "{text}");

@@ -18,6 +18,7 @@ pub enum Action {
     SelectNext,
     SelectPrevious,
     StartCall,
+    StartWrittenContact,
     EditNotes,
     PickCallType,
     PickThemes,

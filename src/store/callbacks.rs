@@ -8,13 +8,13 @@ use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
-    Assignee, Attempt, AttemptResult, Callback, CallbackNow, CallbackStatus, NewCallback, PhoneNumber,
+    Address, Assignee, Attempt, AttemptResult, Callback, CallbackNow, CallbackStatus, NewCallback,
     QueueEntry, RetryPolicy,
 };
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, caller_file_id, origin_call_id, due_at, priority, callback_number, \
-                       assigned_listener_id, status, note, created_at, closed_at, closed_reason, version, flagged";
+                       assigned_listener_id, status, note, created_at, closed_at, closed_reason, version, flagged, channel";
 
 fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
     let number: Option<String> = row.get(5)?;
@@ -24,7 +24,8 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
         origin_call_id: row.get::<_, Option<i64>>(2)?.map(CallId),
         due_at: from_secs(row.get(3)?),
         priority: word(4, row.get(4)?)?,
-        callback_number: number.and_then(|n| PhoneNumber::parse(&n).ok()),
+        channel: row.get(14)?,
+        callback_number: number.map(Address::stored),
         assignee: match row.get::<_, Option<i64>>(6)? {
             Some(id) => Assignee::Listener(ListenerId(id)),
             None => Assignee::Anyone,
@@ -48,8 +49,8 @@ pub(super) fn insert(
 ) -> StoreResult<CallbackId> {
     conn.prepare_cached(
         "INSERT INTO callback (caller_file_id, origin_call_id, due_at, priority, consent, callback_number,
-                               assigned_listener_id, status, note, created_at)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, 'pending', ?7, ?8)",
+                               assigned_listener_id, status, note, created_at, channel)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, 'pending', ?7, ?8, ?9)",
     )?
     .execute(params![
         callback.caller_file_id.0,
@@ -63,6 +64,7 @@ pub(super) fn insert(
         },
         callback.note,
         to_secs(created_at),
+        callback.channel,
     ])?;
     Ok(CallbackId(conn.last_insert_rowid()))
 }
@@ -349,7 +351,7 @@ impl Store {
         let mut statement = self.conn.prepare_cached(
             "SELECT cb.id, f.code, cb.due_at, cb.priority, cb.assigned_listener_id, l.display_name,
                     (SELECT count(*) FROM callback_attempt a WHERE a.callback_id = cb.id),
-                    cb.version, cb.caller_file_id, cb.flagged, cb.note
+                    cb.version, cb.caller_file_id, cb.flagged, cb.note, cb.channel
              FROM callback cb
              JOIN caller_file f ON f.id = cb.caller_file_id
              LEFT JOIN listener l ON l.id = cb.assigned_listener_id
@@ -375,6 +377,7 @@ impl Store {
                     file_id: FileId(row.get(8)?),
                     flagged: row.get(9)?,
                     note: row.get(10)?,
+                    channel: row.get(11)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

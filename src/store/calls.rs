@@ -18,8 +18,8 @@ pub(super) fn insert(conn: &Connection, listener_id: ListenerId, call: &NewCall)
     let record = &call.record;
     conn.prepare_cached(
         "INSERT INTO call (shift_id, listener_id, caller_file_id, started_at, ended_at, call_type,
-                           notes, rud_risk, rud_urgency, rud_danger, outcome)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           notes, rud_risk, rud_urgency, rud_danger, outcome, channel, time_spent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         call.shift_id.0,
@@ -33,6 +33,8 @@ pub(super) fn insert(conn: &Connection, listener_id: ListenerId, call: &NewCall)
         record.rud.urgency.map(|l| l.as_str()),
         record.rud.danger.map(|l| l.as_str()),
         record.outcome.map(|o| o.as_str()),
+        record.channel,
+        call.time_spent,
     ])?;
     let id = CallId(conn.last_insert_rowid());
     let mut theme = conn.prepare_cached("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)")?;
@@ -177,7 +179,8 @@ impl Store {
     fn calls_where(&self, condition: &str, value: i64) -> StoreResult<Vec<Call>> {
         let mut statement = self.conn.prepare_cached(&format!(
             "SELECT c.id, c.shift_id, c.listener_id, c.caller_file_id, c.started_at, c.ended_at,
-                    c.call_type, c.notes, c.rud_risk, c.rud_urgency, c.rud_danger, c.outcome
+                    c.call_type, c.notes, c.rud_risk, c.rud_urgency, c.rud_danger, c.outcome,
+                    c.channel, c.time_spent
              FROM call c WHERE {condition} ORDER BY c.started_at DESC, c.id DESC"
         ))?;
         let mut calls = statement
@@ -189,7 +192,9 @@ impl Store {
                     started_at: from_secs(row.get(4)?),
                     ended_at: from_secs(row.get(5)?),
                     call_type: word(6, row.get(6)?)?,
+                    time_spent: row.get(13)?,
                     record: CallRecord {
+                        channel: row.get(12)?,
                         caller_file_id: row.get::<_, Option<i64>>(3)?.map(FileId),
                         notes: row.get(7)?,
                         rud: Rud {

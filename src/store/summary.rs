@@ -10,7 +10,8 @@ use super::{Store, audit};
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::summary::{
-    CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary, median,
+    CallRow, CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+    WrittenCounts, median,
 };
 use crate::domain::{ShiftId, Timestamp};
 use crate::i18n::Phrase;
@@ -85,10 +86,30 @@ impl Store {
         let query =
             |sql: &str| -> StoreResult<rusqlite::CachedStatement<'_>> { Ok(conn.prepare_cached(sql)?) };
 
-        let durations: Vec<i64> =
-            query(&format!("SELECT c.ended_at - c.started_at FROM call c WHERE {calls_where} ORDER BY 1"))?
-                .query_map(params_from_iter(&args), |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
+        // Calls, chats and SMS last from start to end; written contacts (a time spent) are
+        // counted apart, so an e-mail answered over a day does not stretch the calls' median.
+        let mut durations: Vec<i64> = Vec::new();
+        let mut spent: Vec<i64> = Vec::new();
+        let mut rows = query(&format!(
+            "SELECT c.time_spent, c.ended_at - c.started_at FROM call c WHERE {calls_where} ORDER BY 1, 2"
+        ))?;
+        let mut rows = rows.query(params_from_iter(&args))?;
+        while let Some(row) = rows.next()? {
+            match row.get::<_, Option<i64>>(0)? {
+                Some(seconds) => spent.push(seconds),
+                None => durations.push(row.get(1)?),
+            }
+        }
+        durations.sort_unstable();
+        let contacts = (durations.len() + spent.len()) as u32;
+        let by_channel = query(&format!(
+            "SELECT c.channel, count(*), sum(coalesce(c.time_spent, c.ended_at - c.started_at))
+             FROM call c WHERE {calls_where} GROUP BY 1"
+        ))?
+        .query_map(params_from_iter(&args), |row| {
+            Ok((row.get(0)?, ChannelCounts { contacts: row.get(1)?, seconds: row.get(2)? }))
+        })?
+        .collect::<Result<_, _>>()?;
         let by_type =
             query(&format!("SELECT c.call_type, count(*) FROM call c WHERE {calls_where} GROUP BY 1"))?
                 .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
@@ -183,9 +204,15 @@ impl Store {
         Ok(Summary {
             scope,
             generated_at: now,
-            calls: durations.len() as u32,
+            calls: contacts,
             total_seconds: durations.iter().sum(),
             median_seconds: median(&durations),
+            by_channel,
+            written: WrittenCounts {
+                contacts: spent.len() as u32,
+                total_seconds: spent.iter().sum(),
+                median_seconds: median(&spent),
+            },
             by_type,
             by_theme,
             by_outcome,
@@ -212,7 +239,7 @@ impl Store {
                     (SELECT group_concat(number || ':' || coalesce(outcome, 'waiting'), char(31))
                        FROM emergency_prompt WHERE call_id = c.id),
                     (SELECT group_concat(number, char(31)) FROM call_orientation WHERE call_id = c.id),
-                    c.outcome, c.notes
+                    c.outcome, c.notes, c.channel, c.time_spent
              FROM call c WHERE {calls_where} ORDER BY c.started_at, c.id"
         ))?;
         let list = |text: Option<String>| -> Vec<String> {
@@ -223,6 +250,8 @@ impl Store {
                 Ok(CallRow {
                     started_at: from_secs(row.get(0)?),
                     seconds: row.get(1)?,
+                    channel: row.get(12)?,
+                    time_spent: row.get(13)?,
                     call_type: word(2, row.get(2)?)?,
                     linked_to_file: row.get(3)?,
                     themes: list(row.get(4)?),

@@ -10,6 +10,7 @@ mod acknowledge;
 mod callback_form;
 mod callback_text;
 mod card;
+mod channel;
 mod closure;
 mod end_shift;
 mod file_form;
@@ -32,6 +33,7 @@ use super::status::Status;
 use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::callback::{CallbackRequest, QueueEntry};
+use crate::domain::channel::Channels;
 use crate::domain::emergency::{Directory, Rules};
 use crate::domain::file_record::RepeatCaller;
 use crate::i18n::Strings;
@@ -41,6 +43,7 @@ pub use acknowledge::AckForm;
 pub use callback_form::{CALLBACK_FORM_FIELDS, CallbackForm, assignee_options};
 pub use callback_text::{CallbackTextForm, TextPurpose};
 pub use card::EmergencyCard;
+pub use channel::ChannelPicker;
 pub use closure::ClosureForm;
 pub use end_shift::EndShiftForm;
 pub use file_form::{FILE_FORM_FIELDS, FileForm};
@@ -109,6 +112,8 @@ popups! {
     Help(Help),
     EmergencyCard(EmergencyCard),
     List(ListPopup),
+    /// Starting a written contact: its channel.
+    ChannelPicker(ChannelPicker),
     Rud(RudGrid),
     FileSearch(FileSearch),
     /// The code of a file just opened, shown large so it can be read to the caller.
@@ -134,7 +139,7 @@ popups! {
     Reason(ReasonForm),
     AmendNotes(Box<NotesForm>),
     /// A callback being performed: taken from the queue, its number shown, its result asked.
-    Perform(PerformForm),
+    Perform(Box<PerformForm>),
     /// The supervisor's view of the shift: who is on a call, every pending callback.
     Supervisor(SupervisorView),
     /// Choosing who a callback goes to.
@@ -167,6 +172,7 @@ pub struct Ctx<'a> {
     pub keymap: &'a Keymap,
     pub directory: &'a Directory,
     pub rules: &'a Rules,
+    pub channels: &'a Channels,
     pub now: Timestamp,
     pub session: &'a mut Session,
 }

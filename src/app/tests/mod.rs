@@ -4,6 +4,7 @@
 mod callbacks;
 mod caller_files;
 mod calls;
+mod channels;
 mod ending;
 mod gate;
 mod session;

@@ -5,6 +5,7 @@ mod acknowledge;
 mod callback_form;
 mod callback_text;
 mod card;
+mod channel;
 mod closure;
 mod end_shift;
 mod file_form;

@@ -79,6 +79,14 @@ fn end_call_lines<'a>(app: &App, session: &Session, theme: &Theme) -> Vec<Line<'
     let mut lines =
         vec![Line::from(Span::styled(s.end_call_will_save.clone(), theme.label())), Line::from("")];
     lines.extend(crate::ui::call::fields(app, session, call, theme));
+    if let Some(spent) = call.time_spent(app.channels.kind(&call.channel), app.now) {
+        let minutes = ((spent + 30) / 60).to_string();
+        let said = if call.minutes_spent.is_some() { &s.time_spent_typed } else { &s.time_spent_timed };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<13}", s.field_time_spent), theme.label()),
+            Span::raw(s.fill(said, &[("minutes", &minutes)])),
+        ]));
+    }
     let given: Vec<String> = call
         .prompts
         .iter()
