@@ -25,6 +25,7 @@ mod rows;
 mod schema;
 mod settings;
 mod shifts;
+mod statistics;
 #[cfg(test)]
 mod slot_tests;
 mod slot_upkeep;

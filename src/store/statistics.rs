@@ -1,0 +1,104 @@
+//! The statistics of a period (the statistics screen, the activity report): `Store::summary`'s
+//! figures and the raw counts `domain::statistics` makes local-time charts of. Aggregates
+//! only, each query over the index on the column it ranges on (`call_by_start`,
+//! `callback_by_created`, `shift_by_start`), so a year reads that year's rows on a store of
+//! ten.
+
+use rusqlite::params;
+
+use super::Store;
+use super::error::StoreResult;
+use super::rows::to_secs;
+use super::summary::ScopeRequest;
+use crate::domain::Timestamp;
+use crate::domain::statistics::{
+    BUCKET_SECONDS, CallbackRow, CallbackState, Listening, RawCounts, Statistics, StatsPeriod,
+};
+use crate::local_time::Zone;
+
+impl Store {
+    /// The figures of the local days of `period`, hours and days read in `zone`.
+    pub fn statistics(&self, period: StatsPeriod, zone: Zone, now: Timestamp) -> StoreResult<Statistics> {
+        let (from, to) = period.bounds(zone);
+        let summary = self.summary(ScopeRequest::Period { from, to }, now)?;
+        let (from, to) = (to_secs(from), to_secs(to));
+        let (before_from, before_to) = period.a_year_before().bounds(zone);
+        let conn = &self.conn;
+
+        // Calls per UTC quarter hour: `call_by_start` covers it, no row is read.
+        let quarters = |from: i64, to: i64| -> StoreResult<Vec<(i64, u32)>> {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT started_at / ?3, count(*) FROM call
+                     WHERE started_at >= ?1 AND started_at < ?2 GROUP BY 1",
+                )?
+                .query_map(params![from, to, BUCKET_SECONDS], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        };
+        let lengths = conn
+            .prepare_cached(
+                "SELECT call_type, ended_at - started_at, count(*) FROM call
+                 WHERE started_at >= ?1 AND started_at < ?2 GROUP BY 1, 2",
+            )?
+            .query_map(params![from, to], |row| {
+                Ok((super::rows::word(0, row.get(0)?)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        // The file's profile as it is now (a file's age band is not kept per call).
+        let profiles = conn
+            .prepare_cached(
+                "SELECT f.age_band, f.gender, f.relation, count(*) FROM call c
+                 LEFT JOIN caller_file f ON f.id = c.caller_file_id
+                 WHERE c.started_at >= ?1 AND c.started_at < ?2 GROUP BY 1, 2, 3",
+            )?
+            .query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<Result<_, _>>()?;
+        let themes = conn
+            .prepare_cached(
+                "SELECT t.theme, f.gender, count(*) FROM call c
+                 JOIN call_theme t ON t.call_id = c.id
+                 LEFT JOIN caller_file f ON f.id = c.caller_file_id
+                 WHERE c.started_at >= ?1 AND c.started_at < ?2 GROUP BY 1, 2",
+            )?
+            .query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let callbacks = conn
+            .prepare_cached(
+                "SELECT cb.status, cb.flagged, cb.status = 'pending' AND cb.due_at < ?3,
+                        (SELECT min(a.attempted_at) FROM callback_attempt a WHERE a.callback_id = cb.id)
+                          - cb.due_at
+                 FROM callback cb WHERE cb.created_at >= ?1 AND cb.created_at < ?2",
+            )?
+            .query_map(params![from, to, to_secs(now)], |row| {
+                let status = match row.get::<_, String>(0)?.as_str() {
+                    "pending" => CallbackState::Pending,
+                    "done" => CallbackState::Done,
+                    _ => CallbackState::Cancelled,
+                };
+                Ok(CallbackRow {
+                    status,
+                    flagged: row.get(1)?,
+                    overdue: row.get(2)?,
+                    first_attempt_after: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        // Shifts clipped to the period; one still open counts up to now.
+        let listening = conn.query_row(
+            "SELECT count(*), coalesce(sum(min(coalesce(ended_at, ?3), ?2) - max(started_at, ?1)), 0)
+             FROM shift WHERE started_at < ?2 AND coalesce(ended_at, ?3) > ?1",
+            params![from, to, to_secs(now)],
+            |row| Ok(Listening { shifts: row.get(0)?, seconds: row.get(1)? }),
+        )?;
+        let raw = RawCounts {
+            quarters: quarters(from, to)?,
+            previous_quarters: quarters(to_secs(before_from), to_secs(before_to))?,
+            lengths,
+            profiles,
+            themes,
+            callbacks,
+            listening,
+        };
+        Ok(Statistics::build(period, zone, summary, raw))
+    }
+}
