@@ -17,7 +17,8 @@ use permanence::store::{KeyFile, Store};
 
 /// A plain SQLCipher connection with the data key, as any SQLCipher client would open it.
 pub fn raw_connection(db: &std::path::Path) -> rusqlite::Connection {
-    let unwrapped = KeyFile::load(&KeyFile::path_for(db)).unwrap().unlock(SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let unwrapped =
+        KeyFile::load(&KeyFile::path_for(db)).unwrap().unlock(SUPERVISOR, SUPERVISOR_PASS).unwrap();
     let conn = rusqlite::Connection::open(db).unwrap();
     let key = unwrapped.data_key().sqlcipher_literal();
     conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str())).unwrap();
@@ -112,18 +113,22 @@ fn a_periods_figures_match_independent_sql_and_survive_the_purge_of_its_free_tex
 
     // Purge every free text older than 30 days: the period's notes are gone, its figures stay.
     let notes_before: i64 = conn
-        .query_row("SELECT count(*) FROM call WHERE notes <> '' AND started_at < ?1", [to.timestamp()], |row| {
-            row.get(0)
-        })
+        .query_row(
+            "SELECT count(*) FROM call WHERE notes <> '' AND started_at < ?1",
+            [to.timestamp()],
+            |row| row.get(0),
+        )
         .unwrap();
     assert!(notes_before > 0);
     store.set_setting(Setting::RetentionDays, 30).unwrap();
     let purged = store.purge(now, false).unwrap();
     assert!(purged.files > 0 && purged.calls > 0, "{purged:?}");
     let notes_after: i64 = conn
-        .query_row("SELECT count(*) FROM call WHERE notes <> '' AND started_at < ?1", [to.timestamp()], |row| {
-            row.get(0)
-        })
+        .query_row(
+            "SELECT count(*) FROM call WHERE notes <> '' AND started_at < ?1",
+            [to.timestamp()],
+            |row| row.get(0),
+        )
         .unwrap();
     // What is left is the notes of files still in contact since (their last call is recent).
     let left_on_purged: i64 = conn
@@ -134,7 +139,10 @@ fn a_periods_figures_match_independent_sql_and_survive_the_purge_of_its_free_tex
             |row| row.get(0),
         )
         .unwrap();
-    assert!(notes_after < notes_before, "notes of the period were purged: {notes_after} of {notes_before} left");
+    assert!(
+        notes_after < notes_before,
+        "notes of the period were purged: {notes_after} of {notes_before} left"
+    );
     assert_eq!(left_on_purged, 0);
     // The summary's "pending now" is the whole store's queue at this instant, not the period's:
     // the purge cancels the pending callbacks of the files it wipes (documented), so it is

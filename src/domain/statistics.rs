@@ -275,7 +275,8 @@ impl Statistics {
         let mut lengths = vec![lengths_of(None, raw.lengths.iter().map(|&(_, s, n)| (s, n)))];
         let mut length_bars = [0u32; 6];
         for &(_, seconds, calls) in &raw.lengths {
-            let bar = LENGTH_BARS_MINUTES.iter().position(|&max| seconds < max.saturating_mul(60)).unwrap_or(5);
+            let bar =
+                LENGTH_BARS_MINUTES.iter().position(|&max| seconds < max.saturating_mul(60)).unwrap_or(5);
             length_bars[bar] += calls;
         }
         for &call_type in CallType::ALL {
@@ -438,10 +439,10 @@ mod tests {
         let period = StatsPeriod::year(2026);
         let raw = RawCounts {
             quarters: vec![
-                (quarter(2026, 7, 1, 19, 0), 1),   // Wednesday 21:00 local
-                (quarter(2026, 1, 7, 19, 0), 2),   // Wednesday 20:00 local
-                (quarter(2026, 10, 25, 0, 15), 4), // Sunday 02:15 CEST (first 02:xx)
-                (quarter(2026, 10, 25, 1, 15), 8), // Sunday 02:15 CET (the hour lived twice)
+                (quarter(2026, 7, 1, 19, 0), 1),     // Wednesday 21:00 local
+                (quarter(2026, 1, 7, 19, 0), 2),     // Wednesday 20:00 local
+                (quarter(2026, 10, 25, 0, 15), 4),   // Sunday 02:15 CEST (first 02:xx)
+                (quarter(2026, 10, 25, 1, 15), 8),   // Sunday 02:15 CET (the hour lived twice)
                 (quarter(2026, 12, 31, 23, 30), 16), // 1 January 2027 00:30 local: outside
             ],
             ..RawCounts::default()
@@ -551,7 +552,10 @@ mod tests {
         assert_eq!(stats.themes_by_gender["deuil"]["woman"], 2);
         assert_eq!(stats.themes_by_gender["deuil"][UNKNOWN], 1);
         let cb = &stats.callbacks;
-        assert_eq!((cb.created, cb.done, cb.pending, cb.cancelled, cb.overdue, cb.flagged), (3, 1, 1, 1, 1, 1));
+        assert_eq!(
+            (cb.created, cb.done, cb.pending, cb.cancelled, cb.overdue, cb.flagged),
+            (3, 1, 1, 1, 1, 1)
+        );
         assert_eq!(cb.attempted, 2);
         assert_eq!(cb.first_attempt_median_minutes, Some(5));
         assert_eq!(cb.first_attempt_p90_minutes, Some(10));

@@ -25,10 +25,10 @@ mod rows;
 mod schema;
 mod settings;
 mod shifts;
-mod statistics;
 #[cfg(test)]
 mod slot_tests;
 mod slot_upkeep;
+mod statistics;
 mod summary;
 #[cfg(test)]
 mod tests;
