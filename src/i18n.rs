@@ -41,6 +41,8 @@ macro_rules! strings {
             /// What the command line prints, and the errors a person reads wherever they come
             /// from (the store, the configuration, the export writer): the `[cli]` table.
             pub cli: CliStrings,
+            /// The yearly activity report's words: the `[report]` table.
+            pub report: ReportStrings,
         }
     };
 }
@@ -58,9 +60,11 @@ macro_rules! section {
 
 mod cli;
 mod phrase;
+mod report;
 
 pub use cli::CliStrings;
 pub use phrase::Phrase;
+pub use report::ReportStrings;
 
 strings!(
     language_name,
