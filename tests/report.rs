@@ -235,3 +235,50 @@ fn the_yearly_report_reads_right_in_a_browser_and_prints_on_seven_a4_pages() {
     assert_eq!(html.matches("<section").count(), 7);
     assert_eq!(pages, 7, "one printed page per part");
 }
+
+/// `--format json`, encrypted to the configured recipients: the same figures as the store's,
+/// nothing plain on disk, the export in the audit log; a listener is refused.
+#[test]
+fn the_json_report_is_encrypted_audited_and_holds_the_stores_figures() {
+    use permanence::config::ExportConfig;
+    use permanence::domain::statistics::StatsPeriod;
+    use permanence::export::{ReportFormat, write_report};
+
+    let home = tempfile::tempdir().unwrap();
+    let db = db_in(home.path());
+    let mut store = create(&db);
+    add_listener(&mut store);
+    let identity = age::x25519::Identity::generate();
+    let config = Config {
+        export: ExportConfig { directory: None, recipients: vec![identity.to_public().to_string()] },
+        ..Config::default()
+    };
+    let path = write_report(&mut store, &config, &db, 2026, ReportFormat::Json, None).unwrap();
+    assert!(path.to_string_lossy().ends_with("report-2026.json.age"), "{}", path.display());
+    let encrypted = std::fs::read(&path).unwrap();
+    let decryptor = age::Decryptor::new(&encrypted[..]).unwrap();
+    let mut reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut plain).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(json["format"], permanence::export::report::FORMAT);
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["year"], 2026);
+    let figures = store.statistics(StatsPeriod::year(2026), config.timezone, Utc::now()).unwrap();
+    assert_eq!(json["current"]["by_weekday_hour"], serde_json::to_value(figures.by_weekday_hour).unwrap());
+    assert_eq!(json["current"]["period"]["first"], "2026-01-01");
+    assert_eq!(json["previous"]["period"]["last"], "2025-12-31");
+    assert!(json["current"]["phone"].is_null() && json["current"]["by_channel"].is_null());
+    assert!(
+        found_in_dir(home.path(), permanence::export::report::FORMAT.as_bytes()).is_empty(),
+        "no plaintext"
+    );
+    let head = json["audit_head"]["entry"].as_i64().unwrap();
+    assert!(json["audit_head"]["recorded"].as_bool().unwrap());
+    drop(store);
+
+    let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    let refused = write_report(&mut listener, &Config::default(), &db, 2026, ReportFormat::Html, None);
+    assert!(refused.is_err(), "a listener writes no yearly report");
+    assert!(head > 0);
+}
