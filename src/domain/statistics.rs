@@ -233,6 +233,9 @@ pub struct Statistics {
     pub phone: Option<PhoneFigures>,
 }
 
+/// Calls with one (age band, gender, relation); `None` where unknown.
+pub type ProfileCount = (Option<String>, Option<String>, Option<String>, u32);
+
 /// The raw counts the store reads for a period, before they become figures.
 #[derive(Debug, Clone, Default)]
 pub struct RawCounts {
@@ -242,7 +245,7 @@ pub struct RawCounts {
     /// (type, length in seconds, calls).
     pub lengths: Vec<(CallType, i64, u32)>,
     /// (age band, gender, relation, calls); `None` where unknown.
-    pub profiles: Vec<(Option<String>, Option<String>, Option<String>, u32)>,
+    pub profiles: Vec<ProfileCount>,
     /// (theme, gender, calls).
     pub themes: Vec<(String, Option<String>, u32)>,
     pub callbacks: Vec<CallbackRow>,

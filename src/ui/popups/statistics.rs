@@ -25,10 +25,12 @@ impl Draw for StatisticsView {
     }
 }
 
+type DrawSection<'a> = Box<dyn Fn(&mut Frame, Rect) + 'a>;
+
 /// One section: its height at a width, and how it draws itself there.
 struct Section<'a> {
     height: u16,
-    draw: Box<dyn Fn(&mut Frame, Rect) + 'a>,
+    draw: DrawSection<'a>,
 }
 
 fn period_label(s: &Strings, view: &StatisticsView) -> String {
