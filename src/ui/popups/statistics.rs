@@ -74,7 +74,7 @@ fn draw(frame: &mut Frame, app: &App, view: &StatisticsView, area: Rect, theme: 
     // The first line: the dates being typed, or the state of the figures.
     let first = match (&view.typing, &view.error, view.loading) {
         (Some(text), error, _) => {
-            let mut spans = vec![Span::styled(s.statistics_dates_prompt.clone(), theme.label())];
+            let mut spans = vec![Span::styled(fill(app, &s.statistics_dates_prompt), theme.label())];
             spans.push(Span::raw(text.clone()));
             spans.push(cursor(theme));
             if let Some(error) = error {
