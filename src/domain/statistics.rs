@@ -348,7 +348,7 @@ fn instant(quarter: i64) -> Timestamp {
 
 /// Median (the mean of the two middle values for an even count, like `summary::median`),
 /// nearest-rank 90th percentile and mean of counted values, sorted or not.
-fn lengths_of(call_type: Option<CallType>, values: impl Iterator<Item = (i64, u32)>) -> Lengths {
+pub fn lengths_of(call_type: Option<CallType>, values: impl Iterator<Item = (i64, u32)>) -> Lengths {
     let mut values: Vec<(i64, u32)> = values.collect();
     values.sort_unstable();
     let calls: u64 = values.iter().map(|&(_, n)| u64::from(n)).sum();

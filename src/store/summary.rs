@@ -9,11 +9,13 @@ use super::rows::{from_secs, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::call::{CallType, Outcome};
 use crate::domain::summary::{
-    CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary, median,
+    CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
 };
 use crate::domain::{ShiftId, Timestamp};
 use crate::i18n::Phrase;
+use std::collections::BTreeMap;
 
 /// What to make figures of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,18 @@ impl Store {
 
     /// The figures of a shift (its own calls) or of a period (calls started in it).
     pub fn summary(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Summary> {
+        Ok(self.summary_parts(request, now, true)?.0)
+    }
+
+    /// The summary, and its calls counted by (type, length) for whoever wants lengths by
+    /// type (the statistics). Without `themes`, `by_theme` is left empty for the caller to
+    /// fill from its own themes query (the statistics count them by gender too).
+    pub(super) fn summary_parts(
+        &self,
+        request: ScopeRequest,
+        now: Timestamp,
+        themes: bool,
+    ) -> StoreResult<(Summary, Vec<(CallType, i64, u32)>)> {
         let scope = self.scope(request, now)?;
         let (calls_where, args): (&str, Vec<i64>) = match &scope {
             Scope::Shift { id, .. } => ("c.shift_id = ?1", vec![id.0]),
@@ -85,36 +99,43 @@ impl Store {
         let query =
             |sql: &str| -> StoreResult<rusqlite::CachedStatement<'_>> { Ok(conn.prepare_cached(sql)?) };
 
-        let durations: Vec<i64> =
-            query(&format!("SELECT c.ended_at - c.started_at FROM call c WHERE {calls_where} ORDER BY 1"))?
-                .query_map(params_from_iter(&args), |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
-        let by_type =
-            query(&format!("SELECT c.call_type, count(*) FROM call c WHERE {calls_where} GROUP BY 1"))?
-                .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        let by_outcome = query(&format!(
-            "SELECT c.outcome, count(*) FROM call c WHERE {calls_where} AND c.outcome IS NOT NULL GROUP BY 1"
-        ))?
-        .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-        let by_theme = query(&format!(
-            "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
-        ))?
-        .query_map(params_from_iter(&args), |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+        // One pass over the calls: type, outcome, RUD and length together (the covering index
+        // `call_statistics` holds them all), folded here into each breakdown.
+        let mut by_type = BTreeMap::new();
+        let mut by_outcome = BTreeMap::new();
         let mut rud = RudCounts::default();
+        let mut lengths: BTreeMap<(CallType, i64), u32> = BTreeMap::new();
         let mut rows = query(&format!(
-            "SELECT c.rud_risk, c.rud_urgency, c.rud_danger, count(*) FROM call c WHERE {calls_where} GROUP BY 1, 2, 3"
+            "SELECT c.call_type, c.outcome, c.rud_risk, c.rud_urgency, c.rud_danger, c.ended_at - c.started_at,
+                    count(*)
+             FROM call c WHERE {calls_where} GROUP BY 1, 2, 3, 4, 5, 6"
         ))?;
         let mut rows = rows.query(params_from_iter(&args))?;
         while let Some(row) = rows.next()? {
-            let count: u32 = row.get(3)?;
-            for (axis, column) in [(&mut rud.risk, 0), (&mut rud.urgency, 1), (&mut rud.danger, 2)] {
+            let call_type: CallType = word(0, row.get(0)?)?;
+            let outcome: Option<Outcome> = word_opt(1, row.get(1)?)?;
+            let count: u32 = row.get(6)?;
+            *by_type.entry(call_type).or_insert(0) += count;
+            if let Some(outcome) = outcome {
+                *by_outcome.entry(outcome).or_insert(0) += count;
+            }
+            for (axis, column) in [(&mut rud.risk, 2), (&mut rud.urgency, 3), (&mut rud.danger, 4)] {
                 let level: Option<RudLevel> = word_opt(column, row.get(column)?)?;
                 add_level(axis, level, count);
             }
+            *lengths.entry((call_type, row.get(5)?)).or_insert(0) += count;
         }
+        let lengths: Vec<(CallType, i64, u32)> = lengths.into_iter().map(|((t, s), n)| (t, s, n)).collect();
+        let all = crate::domain::statistics::lengths_of(None, lengths.iter().map(|&(_, s, n)| (s, n)));
+        let by_theme = if themes {
+            query(&format!(
+                "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
+            ))?
+            .query_map(params_from_iter(&args), |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?
+        } else {
+            BTreeMap::new()
+        };
         let prompts = query(&format!(
             "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
              WHERE {calls_where} GROUP BY 1, 2 ORDER BY 1, 2"
@@ -180,12 +201,12 @@ impl Store {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
 
-        Ok(Summary {
+        let summary = Summary {
             scope,
             generated_at: now,
-            calls: durations.len() as u32,
-            total_seconds: durations.iter().sum(),
-            median_seconds: median(&durations),
+            calls: all.calls,
+            total_seconds: lengths.iter().map(|&(_, s, n)| s * i64::from(n)).sum(),
+            median_seconds: all.median_seconds,
             by_type,
             by_theme,
             by_outcome,
@@ -193,7 +214,8 @@ impl Store {
             prompts,
             callbacks: CallbackCounts { created, done, pending, overdue: overdue.unwrap_or(0) },
             files: FileCounts { opened, closed },
-        })
+        };
+        Ok((summary, lengths))
     }
 
     /// The calls of a scope, one row each with their categories (and their notes when asked
