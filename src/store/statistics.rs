@@ -50,10 +50,12 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let themes: Vec<(String, Option<String>, u32)> = conn
             .prepare_cached(
-                "SELECT t.theme, f.gender, count(*) FROM call c
-                 JOIN call_theme t ON t.call_id = c.id
-                 LEFT JOIN caller_file f ON f.id = c.caller_file_id
-                 WHERE c.started_at >= ?1 AND c.started_at < ?2 GROUP BY 1, 2",
+                // Counted per file and theme first: one look-up per file, not per call.
+                "SELECT g.theme, f.gender, sum(g.calls)
+                 FROM (SELECT c.caller_file_id AS file, t.theme AS theme, count(*) AS calls
+                       FROM call c JOIN call_theme t ON t.call_id = c.id
+                       WHERE c.started_at >= ?1 AND c.started_at < ?2 GROUP BY 1, 2) g
+                 LEFT JOIN caller_file f ON f.id = g.file GROUP BY 1, 2",
             )?
             .query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<Result<_, _>>()?;
