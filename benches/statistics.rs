@@ -21,6 +21,7 @@ use permanence::app::effect::Effect;
 use permanence::config::Config;
 use permanence::demo;
 use permanence::domain::statistics::StatsPeriod;
+use permanence::export::{ReportFormat, write_report};
 use permanence::i18n::{Language, Strings};
 use permanence::runner::Runner;
 use permanence::store::{KdfParams, Store};
@@ -86,6 +87,24 @@ fn main() {
             .collect();
         print(&format!("{name} ({calls} calls)"), samples);
     }
+    drop(store);
+
+    // The yearly report (both years' figures, the audit entry, rendering, the atomic write).
+    let mut store = Store::open(&db, supervisor.login, supervisor.passphrase).unwrap();
+    let out = std::env::temp_dir().join(format!("permanence-bench-report-{}", std::process::id()));
+    for (name, format) in
+        [("yearly report, HTML", ReportFormat::Html), ("yearly report, JSON", ReportFormat::Json)]
+    {
+        let samples = (0..iterations.min(5))
+            .map(|_| {
+                let start = Instant::now();
+                write_report(&mut store, &config, &db, today.year() - 1, format, Some(&out)).unwrap();
+                start.elapsed()
+            })
+            .collect();
+        print(&format!("{name} of last year"), samples);
+    }
+    let _ = std::fs::remove_file(&out);
     drop(store);
 
     // The keypress: the supervisor's terminal, the statistics screen open, → to the next period.
