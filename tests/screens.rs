@@ -1384,3 +1384,25 @@ fn escape_sequences_in_names_and_notes_reach_no_cell() {
         }
     }
 }
+
+/// The statistics screen without colour: not one coloured cell, and the heat map still tells
+/// the busiest hours (the evening) from the quiet ones by its patterns alone.
+#[test]
+fn the_statistics_screen_reads_without_colour() {
+    let mut app = statistics_screen(Language::Fr, &[KeyCode::Down]);
+    app.colors = false;
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    for y in 0..24 {
+        for x in 0..80 {
+            let cell = &buffer[(x, y)];
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "colour at {x},{y}");
+        }
+    }
+    let (x, y) = find(buffer, "lun  ");
+    let row: String = (x..80).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
+    // Monday: quiet at night, busiest in the evening (the fixture's peak).
+    assert!(row.contains('░') && row.contains('█'), "{row}");
+    let evening = row.find('█').unwrap();
+    assert!(evening > row.find('░').unwrap(), "{row}");
+}
