@@ -465,3 +465,66 @@ fn lengths_chart(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::statistics::{RawCounts, StatsPeriod};
+    use crate::i18n::Language;
+
+    fn report() -> (Report, AuditHead) {
+        let zone = Zone::default();
+        let figures = |year| {
+            Statistics::build(
+                StatsPeriod::year(year),
+                zone,
+                crate::test_support::empty_summary(),
+                RawCounts::default(),
+            )
+        };
+        let head = AuditHead {
+            entry: 12,
+            hash: "ab".repeat(32),
+            recorded: true,
+            signed_by: None,
+            signature: None,
+            signing_keys: Vec::new(),
+        };
+        (
+            Report {
+                year: 2026,
+                current: figures(2026),
+                previous: figures(2025),
+                generated_at: chrono::Utc::now(),
+            },
+            head,
+        )
+    }
+
+    #[test]
+    fn french_by_default_english_with_the_config_language() {
+        let (report, head) = report();
+        let fr = html(&report, &head, Strings::get(Language::Fr), Zone::default()).unwrap();
+        assert!(fr.contains("<html lang=\"fr\">") && fr.contains("activité 2026") && fr.contains("Méthode"));
+        let en = html(&report, &head, Strings::get(Language::En), Zone::default()).unwrap();
+        assert!(
+            en.contains("<html lang=\"en\">")
+                && en.contains("Activity report 2026")
+                && en.contains("Methods")
+        );
+        assert!(!en.contains("Rapport"), "no French left in the English report");
+        // Charts are there even for an empty year, and nothing is fetched.
+        assert_eq!(en.matches("<svg").count(), 3);
+        assert!(!en.contains("<script"));
+    }
+
+    #[test]
+    fn counts_read_as_each_language_writes_them() {
+        let (fr, en) = (Strings::get(Language::Fr), Strings::get(Language::En));
+        assert_eq!(number(1234567.0, fr), "1\u{202f}234\u{202f}567");
+        assert_eq!(number(1234567.0, en), "1,234,567");
+        assert_eq!(number(999.0, fr), "999");
+        assert_eq!(percent(12.4, fr), "+12\u{a0}%");
+        assert_eq!(percent(-3.0, en), "-3%");
+    }
+}
