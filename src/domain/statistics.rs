@@ -233,6 +233,9 @@ pub struct Statistics {
     pub phone: Option<PhoneFigures>,
 }
 
+/// Calls of one type and one length in seconds: (type, seconds, calls).
+pub type LengthCount = (CallType, i64, u32);
+
 /// Calls with one (age band, gender, relation); `None` where unknown.
 pub type ProfileCount = (Option<String>, Option<String>, Option<String>, u32);
 
@@ -243,7 +246,7 @@ pub struct RawCounts {
     pub quarters: Vec<(i64, u32)>,
     pub previous_quarters: Vec<(i64, u32)>,
     /// (type, length in seconds, calls).
-    pub lengths: Vec<(CallType, i64, u32)>,
+    pub lengths: Vec<LengthCount>,
     /// (age band, gender, relation, calls); `None` where unknown.
     pub profiles: Vec<ProfileCount>,
     /// (theme, gender, calls).

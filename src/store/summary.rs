@@ -10,6 +10,7 @@ use super::{Store, audit};
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{CallType, Outcome};
+use crate::domain::statistics::LengthCount;
 use crate::domain::summary::{
     CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
 };
@@ -84,7 +85,7 @@ impl Store {
         request: ScopeRequest,
         now: Timestamp,
         themes: bool,
-    ) -> StoreResult<(Summary, Vec<(CallType, i64, u32)>)> {
+    ) -> StoreResult<(Summary, Vec<LengthCount>)> {
         let scope = self.scope(request, now)?;
         let (calls_where, args): (&str, Vec<i64>) = match &scope {
             Scope::Shift { id, .. } => ("c.shift_id = ?1", vec![id.0]),
@@ -125,7 +126,7 @@ impl Store {
             }
             *lengths.entry((call_type, row.get(5)?)).or_insert(0) += count;
         }
-        let lengths: Vec<(CallType, i64, u32)> = lengths.into_iter().map(|((t, s), n)| (t, s, n)).collect();
+        let lengths: Vec<LengthCount> = lengths.into_iter().map(|((t, s), n)| (t, s, n)).collect();
         let all = crate::domain::statistics::lengths_of(None, lengths.iter().map(|&(_, s, n)| (s, n)));
         let by_theme = if themes {
             query(&format!(
