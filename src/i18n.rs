@@ -41,6 +41,8 @@ macro_rules! strings {
             /// What the command line prints, and the errors a person reads wherever they come
             /// from (the store, the configuration, the export writer): the `[cli]` table.
             pub cli: CliStrings,
+            /// The yearly activity report's words: the `[report]` table.
+            pub report: ReportStrings,
         }
     };
 }
@@ -58,9 +60,11 @@ macro_rules! section {
 
 mod cli;
 mod phrase;
+mod report;
 
 pub use cli::CliStrings;
 pub use phrase::Phrase;
+pub use report::ReportStrings;
 
 strings!(
     language_name,
@@ -420,6 +424,50 @@ strings!(
     help_notes,
     help_popup,
     help_supervisor,
+    help_statistics,
+    statistics_title,
+    statistics_hint,
+    statistics_this_month,
+    statistics_last_month,
+    statistics_this_year,
+    statistics_last_year,
+    statistics_dates,
+    statistics_loading,
+    statistics_dates_prompt,
+    statistics_dates_refused,
+    statistics_page,
+    statistics_none,
+    statistics_overview,
+    statistics_calls,
+    statistics_listening,
+    statistics_coverage,
+    statistics_coverage_unknown,
+    statistics_lengths_line,
+    statistics_by_day,
+    statistics_by_week,
+    statistics_by_month,
+    statistics_months,
+    statistics_heat,
+    statistics_weekdays,
+    statistics_heat_legend,
+    statistics_lengths,
+    statistics_lengths_header,
+    statistics_all_types,
+    statistics_length_bars,
+    statistics_themes,
+    statistics_profiles,
+    statistics_age,
+    statistics_gender,
+    statistics_relation,
+    statistics_under_25,
+    statistics_unknown,
+    statistics_rud,
+    statistics_prompts,
+    statistics_waiting,
+    statistics_callbacks,
+    statistics_callbacks_line,
+    statistics_first_attempt,
+    statistics_no_attempt,
     end_shift_of_title,
     shift_of_ended,
     shift_of_ended_no_export,
@@ -463,7 +511,8 @@ impl Strings {
         self.fill(self.plural(count, one, many), &[("count", &count.to_string())])
     }
 
-    fn label<'a>(&'a self, kind: &str, word: &'a str) -> &'a str {
+    /// The label of a stored word of `kind` (`age_band`, `gender`…), the word itself if none.
+    pub fn label<'a>(&'a self, kind: &str, word: &'a str) -> &'a str {
         self.labels.get(kind).and_then(|words| words.get(word)).map_or(word, String::as_str)
     }
 

@@ -138,6 +138,10 @@ impl Runner {
                 let summary = self.store.as_mut()?.summary(ScopeRequest::Shift(shift), now);
                 summary.map(|summary| Reply::Summary(Box::new(summary)))
             }
+            Effect::LoadStatistics(period) => {
+                let figures = self.store.as_mut()?.statistics(period, self.config.timezone, now);
+                figures.map(|figures| Reply::Statistics(Box::new(figures)))
+            }
             Effect::TakeCallback { id, version } => match self.store.as_mut()?.take_callback(id, version) {
                 Ok(callback) => Ok(Reply::CallbackTaken(Box::new(callback))),
                 Err(StoreError::Conflict(detail)) => Ok(Reply::CallbackConflict(detail)),

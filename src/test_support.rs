@@ -104,3 +104,26 @@ pub fn queue_entry(id: i64, file: i64, code: &str, due_at: Timestamp) -> QueueEn
         channel: crate::domain::channel::PHONE.to_owned(),
     }
 }
+
+/// The figures of an empty period (November 2026).
+pub fn empty_summary() -> crate::domain::summary::Summary {
+    use chrono::TimeZone;
+    let from = chrono::Utc.with_ymd_and_hms(2026, 10, 31, 23, 0, 0).unwrap();
+    let to = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap();
+    crate::domain::summary::Summary {
+        scope: crate::domain::summary::Scope::Period { from, to },
+        generated_at: to,
+        calls: 0,
+        total_seconds: 0,
+        median_seconds: 0,
+        by_channel: Default::default(),
+        written: Default::default(),
+        by_type: Default::default(),
+        by_theme: Default::default(),
+        by_outcome: Default::default(),
+        rud: Default::default(),
+        prompts: Vec::new(),
+        callbacks: Default::default(),
+        files: Default::default(),
+    }
+}

@@ -14,6 +14,7 @@ use crate::domain::caller_file::{
 };
 use crate::domain::listener::Actor;
 use crate::domain::shift::{OnShift, Shift};
+use crate::domain::statistics::{Statistics, StatsPeriod};
 use crate::domain::summary::Summary;
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
 
@@ -71,6 +72,9 @@ pub enum Effect {
     RefreshOverview,
     /// The figures of the shift, for the end-of-shift screen.
     LoadSummary(ShiftId),
+    /// The statistics of a period, for the statistics screen (hours and days in the
+    /// configured zone).
+    LoadStatistics(StatsPeriod),
     /// Close the shift with its handover note, then write its summary.
     EndShift {
         shift: ShiftId,
@@ -218,6 +222,7 @@ pub enum Reply {
     CallbackConflict(CallbackNow),
     Overview(Vec<OnShift>),
     Summary(Box<Summary>),
+    Statistics(Box<Statistics>),
     /// The shift is closed; where its summary was written, or why it could not be.
     ShiftEnded {
         written: Result<std::path::PathBuf, String>,

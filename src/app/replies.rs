@@ -153,6 +153,7 @@ impl App {
             }
             Reply::FileHits { .. }
             | Reply::Summary(_)
+            | Reply::Statistics(_)
             | Reply::Unlocked(_)
             | Reply::UnlockFailed { .. }
             | Reply::ShiftEnded { .. }

@@ -45,6 +45,7 @@ impl App {
             | Action::RescheduleCallback
             | Action::CancelCallback
             | Action::SupervisorView
+            | Action::Statistics
             | Action::ScheduleCallback => return self.callback_action(action),
             Action::EndShift => {
                 let Some(shift) = session.shift.as_ref().map(|s| s.id) else {

@@ -16,6 +16,7 @@ pub mod passphrase;
 pub mod prompt;
 pub mod settings;
 pub mod shift;
+pub mod statistics;
 pub mod summary;
 
 use chrono::{DateTime, Utc};

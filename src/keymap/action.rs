@@ -47,6 +47,8 @@ pub enum Action {
     RescheduleCallback,
     CancelCallback,
     SupervisorView,
+    /// The statistics of a period (supervisors): charts, a period picker.
+    Statistics,
     ScheduleCallback,
     EndShift,
     // In the notes editor.
@@ -73,6 +75,9 @@ pub enum Action {
     FilterCallbacks,
     /// Closes the shift of someone who left without ending it.
     CloseShift,
+    // In the statistics screen.
+    /// Type the first and last day of the period shown.
+    StatisticsDates,
 }
 
 impl Action {

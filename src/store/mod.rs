@@ -28,6 +28,7 @@ mod shifts;
 #[cfg(test)]
 mod slot_tests;
 mod slot_upkeep;
+mod statistics;
 mod summary;
 #[cfg(test)]
 mod tests;

@@ -9,12 +9,15 @@ use super::rows::{from_secs, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::call::{CallType, Outcome};
+use crate::domain::statistics::LengthCount;
 use crate::domain::summary::{
     CallRow, CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
     WrittenCounts, median,
 };
 use crate::domain::{ShiftId, Timestamp};
 use crate::i18n::Phrase;
+use std::collections::BTreeMap;
 
 /// What to make figures of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +75,18 @@ impl Store {
 
     /// The figures of a shift (its own calls) or of a period (calls started in it).
     pub fn summary(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Summary> {
+        Ok(self.summary_parts(request, now, true)?.0)
+    }
+
+    /// The summary, and its calls counted by (type, length) for whoever wants lengths by
+    /// type (the statistics). Without `themes`, `by_theme` is left empty for the caller to
+    /// fill from its own themes query (the statistics count them by gender too).
+    pub(super) fn summary_parts(
+        &self,
+        request: ScopeRequest,
+        now: Timestamp,
+        themes: bool,
+    ) -> StoreResult<(Summary, Vec<LengthCount>)> {
         let scope = self.scope(request, now)?;
         let (calls_where, args): (&str, Vec<i64>) = match &scope {
             Scope::Shift { id, .. } => ("c.shift_id = ?1", vec![id.0]),
@@ -86,56 +101,57 @@ impl Store {
         let query =
             |sql: &str| -> StoreResult<rusqlite::CachedStatement<'_>> { Ok(conn.prepare_cached(sql)?) };
 
-        // Calls, chats and SMS last from start to end; written contacts (a time spent) are
-        // counted apart, so an e-mail answered over a day does not stretch the calls' median.
-        let mut durations: Vec<i64> = Vec::new();
+        // One pass over the contacts: type, outcome, RUD, length, channel and time spent together
+        // (the covering index `call_statistics` holds them all), folded here into each
+        // breakdown. Calls, chats and SMS last from start to end; written contacts (a time
+        // spent) are counted apart, so an e-mail answered over a day does not stretch the
+        // calls' median.
+        let mut by_type = BTreeMap::new();
+        let mut by_outcome = BTreeMap::new();
+        let mut by_channel: BTreeMap<String, ChannelCounts> = BTreeMap::new();
         let mut spent: Vec<i64> = Vec::new();
-        let mut rows = query(&format!(
-            "SELECT c.time_spent, c.ended_at - c.started_at FROM call c WHERE {calls_where} ORDER BY 1, 2"
-        ))?;
-        let mut rows = rows.query(params_from_iter(&args))?;
-        while let Some(row) = rows.next()? {
-            match row.get::<_, Option<i64>>(0)? {
-                Some(seconds) => spent.push(seconds),
-                None => durations.push(row.get(1)?),
-            }
-        }
-        durations.sort_unstable();
-        let contacts = (durations.len() + spent.len()) as u32;
-        let by_channel = query(&format!(
-            "SELECT c.channel, count(*), sum(coalesce(c.time_spent, c.ended_at - c.started_at))
-             FROM call c WHERE {calls_where} GROUP BY 1"
-        ))?
-        .query_map(params_from_iter(&args), |row| {
-            Ok((row.get(0)?, ChannelCounts { contacts: row.get(1)?, seconds: row.get(2)? }))
-        })?
-        .collect::<Result<_, _>>()?;
-        let by_type =
-            query(&format!("SELECT c.call_type, count(*) FROM call c WHERE {calls_where} GROUP BY 1"))?
-                .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        let by_outcome = query(&format!(
-            "SELECT c.outcome, count(*) FROM call c WHERE {calls_where} AND c.outcome IS NOT NULL GROUP BY 1"
-        ))?
-        .query_map(params_from_iter(&args), |row| Ok((word(0, row.get(0)?)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-        let by_theme = query(&format!(
-            "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
-        ))?
-        .query_map(params_from_iter(&args), |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
         let mut rud = RudCounts::default();
+        let mut lengths: BTreeMap<(CallType, i64), u32> = BTreeMap::new();
         let mut rows = query(&format!(
-            "SELECT c.rud_risk, c.rud_urgency, c.rud_danger, count(*) FROM call c WHERE {calls_where} GROUP BY 1, 2, 3"
+            "SELECT c.call_type, c.outcome, c.rud_risk, c.rud_urgency, c.rud_danger, c.ended_at - c.started_at,
+                    c.channel, c.time_spent, count(*)
+             FROM call c WHERE {calls_where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
         ))?;
         let mut rows = rows.query(params_from_iter(&args))?;
         while let Some(row) = rows.next()? {
-            let count: u32 = row.get(3)?;
-            for (axis, column) in [(&mut rud.risk, 0), (&mut rud.urgency, 1), (&mut rud.danger, 2)] {
+            let call_type: CallType = word(0, row.get(0)?)?;
+            let outcome: Option<Outcome> = word_opt(1, row.get(1)?)?;
+            let count: u32 = row.get(8)?;
+            *by_type.entry(call_type).or_insert(0) += count;
+            if let Some(outcome) = outcome {
+                *by_outcome.entry(outcome).or_insert(0) += count;
+            }
+            for (axis, column) in [(&mut rud.risk, 2), (&mut rud.urgency, 3), (&mut rud.danger, 4)] {
                 let level: Option<RudLevel> = word_opt(column, row.get(column)?)?;
                 add_level(axis, level, count);
             }
+            let length: i64 = row.get(5)?;
+            let time_spent: Option<i64> = row.get(7)?;
+            let channel = by_channel.entry(row.get(6)?).or_default();
+            channel.contacts += count;
+            channel.seconds += time_spent.unwrap_or(length) * i64::from(count);
+            match time_spent {
+                Some(seconds) => spent.extend(std::iter::repeat_n(seconds, count as usize)),
+                None => *lengths.entry((call_type, length)).or_insert(0) += count,
+            }
         }
+        spent.sort_unstable();
+        let lengths: Vec<LengthCount> = lengths.into_iter().map(|((t, s), n)| (t, s, n)).collect();
+        let all = crate::domain::statistics::lengths_of(None, lengths.iter().map(|&(_, s, n)| (s, n)));
+        let by_theme = if themes {
+            query(&format!(
+                "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
+            ))?
+            .query_map(params_from_iter(&args), |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?
+        } else {
+            BTreeMap::new()
+        };
         let prompts = query(&format!(
             "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
              WHERE {calls_where} GROUP BY 1, 2 ORDER BY 1, 2"
@@ -201,12 +217,12 @@ impl Store {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
 
-        Ok(Summary {
+        let summary = Summary {
             scope,
             generated_at: now,
-            calls: contacts,
-            total_seconds: durations.iter().sum(),
-            median_seconds: median(&durations),
+            calls: all.calls + spent.len() as u32,
+            total_seconds: lengths.iter().map(|&(_, s, n)| s * i64::from(n)).sum(),
+            median_seconds: all.median_seconds,
             by_channel,
             written: WrittenCounts {
                 contacts: spent.len() as u32,
@@ -220,7 +236,8 @@ impl Store {
             prompts,
             callbacks: CallbackCounts { created, done, pending, overdue: overdue.unwrap_or(0) },
             files: FileCounts { opened, closed },
-        })
+        };
+        Ok((summary, lengths))
     }
 
     /// The calls of a scope, one row each with their categories (and their notes when asked

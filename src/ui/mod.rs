@@ -239,6 +239,7 @@ fn hint_rank(action: Action) -> u8 {
         | Action::KeepAnonymous
         | Action::SearchFiles
         | Action::SupervisorView
+        | Action::Statistics
         | Action::Quit
         | Action::Lock
         | Action::QuickSilent

@@ -23,6 +23,7 @@ mod reason;
 mod reassign;
 mod rud;
 mod search;
+mod statistics;
 mod supervisor;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -56,6 +57,7 @@ pub use reason::{ReasonForm, ReasonPurpose};
 pub use reassign::ReassignForm;
 pub use rud::RudGrid;
 pub use search::{FileSearch, SearchField, SearchPurpose};
+pub use statistics::{Preset, STATISTICS_PAGES, StatisticsView, parse_period, preset_period};
 pub use supervisor::{QueueFilter, SupervisorView, filtered};
 
 /// What a popup does: its keys, and the store's replies while it is on top.
@@ -142,6 +144,8 @@ popups! {
     Perform(Box<PerformForm>),
     /// The supervisor's view of the shift: who is on a call, every pending callback.
     Supervisor(SupervisorView),
+    /// The statistics of a period, with its charts (supervisors).
+    Statistics(Box<StatisticsView>),
     /// Choosing who a callback goes to.
     Reassign(ReassignForm),
     /// A new due time, or why a callback is cancelled: one typed line.
@@ -159,6 +163,7 @@ impl Popup {
     pub fn contexts(&self) -> &'static [Context] {
         match self {
             Popup::Supervisor(_) => &[Context::Supervisor, Context::Popup],
+            Popup::Statistics(_) => &[Context::Statistics, Context::Popup],
             _ => &[Context::Popup],
         }
     }

@@ -9,6 +9,7 @@ mod ending;
 mod gate;
 mod session;
 mod shifts;
+mod statistics;
 
 use chrono::{TimeZone, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -20,6 +20,7 @@ mod reassign;
 mod repeat_caller;
 mod rud;
 mod search;
+mod statistics;
 mod supervisor;
 
 use ratatui::Frame;

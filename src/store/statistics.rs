@@ -1,0 +1,133 @@
+//! The statistics of a period (the statistics screen, the activity report): `Store::summary`'s
+//! figures and the raw counts `domain::statistics` makes local-time charts of. Aggregates
+//! only, each query over the index on the column it ranges on (`call_by_start`,
+//! `callback_by_created`, `shift_by_start`), so a year reads that year's rows on a store of
+//! ten.
+
+use rusqlite::params;
+
+use super::Store;
+use super::error::StoreResult;
+use super::rows::to_secs;
+use super::summary::ScopeRequest;
+use crate::domain::Timestamp;
+use crate::domain::statistics::{
+    BUCKET_SECONDS, CallbackRow, CallbackState, Listening, RawCounts, Statistics, StatsPeriod,
+};
+use crate::local_time::Zone;
+
+impl Store {
+    /// The figures of the local days of `period`, hours and days read in `zone`.
+    pub fn statistics(&self, period: StatsPeriod, zone: Zone, now: Timestamp) -> StoreResult<Statistics> {
+        let (from, to) = period.bounds(zone);
+        // The summary's pass over the calls gives the lengths by type too; its themes come
+        // from the themes-by-gender query below (one join of calls and themes, not two).
+        let (mut summary, lengths) = self.summary_parts(ScopeRequest::Period { from, to }, now, false)?;
+        let (from, to) = (to_secs(from), to_secs(to));
+        let (before_from, before_to) = period.a_year_before().bounds(zone);
+        let conn = &self.conn;
+
+        // Calls per UTC quarter hour: `call_by_start` covers it, no row is read.
+        let quarters = |from: i64, to: i64| -> StoreResult<Vec<(i64, u32)>> {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT started_at / ?3, count(*) FROM call
+                     WHERE started_at >= ?1 AND started_at < ?2 GROUP BY 1",
+                )?
+                .query_map(params![from, to, BUCKET_SECONDS], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        };
+        // The file's profile as it is now (a file's age band is not kept per call).
+        let profiles = conn
+            .prepare_cached(
+                // Counted per file first: one look-up per file, not per call.
+                "SELECT f.age_band, f.gender, f.relation, sum(g.calls)
+                 FROM (SELECT caller_file_id, count(*) AS calls FROM call
+                       WHERE started_at >= ?1 AND started_at < ?2 GROUP BY 1) g
+                 LEFT JOIN caller_file f ON f.id = g.caller_file_id GROUP BY 1, 2, 3",
+            )?
+            .query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<Result<_, _>>()?;
+        let themes: Vec<(String, Option<String>, u32)> = conn
+            .prepare_cached(
+                // Counted per file and theme first: one look-up per file, not per call.
+                "SELECT g.theme, f.gender, sum(g.calls)
+                 FROM (SELECT c.caller_file_id AS file, t.theme AS theme, count(*) AS calls
+                       FROM call c JOIN call_theme t ON t.call_id = c.id
+                       WHERE c.started_at >= ?1 AND c.started_at < ?2 GROUP BY 1, 2) g
+                 LEFT JOIN caller_file f ON f.id = g.file GROUP BY 1, 2",
+            )?
+            .query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let callbacks = conn
+            .prepare_cached(
+                "SELECT cb.status, cb.flagged, cb.status = 'pending' AND cb.due_at < ?3,
+                        (SELECT min(a.attempted_at) FROM callback_attempt a WHERE a.callback_id = cb.id)
+                          - cb.due_at
+                 FROM callback cb WHERE cb.created_at >= ?1 AND cb.created_at < ?2",
+            )?
+            .query_map(params![from, to, to_secs(now)], |row| {
+                let status = match row.get::<_, String>(0)?.as_str() {
+                    "pending" => CallbackState::Pending,
+                    "done" => CallbackState::Done,
+                    _ => CallbackState::Cancelled,
+                };
+                Ok(CallbackRow {
+                    status,
+                    flagged: row.get(1)?,
+                    overdue: row.get(2)?,
+                    first_attempt_after: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        // Shifts clipped to the period; one still open counts up to now.
+        let listening = conn.query_row(
+            "SELECT count(*), coalesce(sum(min(coalesce(ended_at, ?3), ?2) - max(started_at, ?1)), 0)
+             FROM shift WHERE started_at < ?2 AND coalesce(ended_at, ?3) > ?1",
+            params![from, to, to_secs(now)],
+            |row| Ok(Listening { shifts: row.get(0)?, seconds: row.get(1)? }),
+        )?;
+        for (theme, _, calls) in &themes {
+            *summary.by_theme.entry(theme.clone()).or_insert(0) += calls;
+        }
+        let raw = RawCounts {
+            quarters: quarters(from, to)?,
+            previous_quarters: quarters(to_secs(before_from), to_secs(before_to))?,
+            lengths,
+            profiles,
+            themes,
+            callbacks,
+            listening,
+        };
+        Ok(Statistics::build(period, zone, summary, raw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::create;
+
+    /// A year's figures read indexes, not the calls' rows (which hold the notes): the pass over
+    /// the calls, the profiles' and the quarter hours' are covered by an index.
+    #[test]
+    fn the_passes_over_a_periods_calls_read_only_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = create(&dir.path().join("p.db"));
+        for sql in [
+            "SELECT c.call_type, c.outcome, c.rud_risk, c.rud_urgency, c.rud_danger, c.ended_at - c.started_at,
+                    count(*) FROM call c WHERE c.started_at >= 1 AND c.started_at < 2 GROUP BY 1, 2, 3, 4, 5, 6",
+            "SELECT caller_file_id, count(*) FROM call WHERE started_at >= 1 AND started_at < 2 GROUP BY 1",
+            "SELECT started_at / 900, count(*) FROM call WHERE started_at >= 1 AND started_at < 2 GROUP BY 1",
+        ] {
+            let plan: Vec<String> = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([], |row| row.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(plan.iter().any(|step| step.contains("COVERING INDEX")), "{sql}: {plan:?}");
+        }
+    }
+}
