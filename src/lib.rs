@@ -17,6 +17,7 @@ pub mod local_time;
 pub mod messages;
 pub mod output_path;
 pub mod passphrase_input;
+pub mod phone;
 pub mod paths;
 pub mod printable;
 pub mod runner;
