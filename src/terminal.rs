@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
@@ -19,7 +20,9 @@ use ratatui::{Terminal, backend::CrosstermBackend};
 use crate::app::App;
 use crate::config::Config;
 use crate::i18n::Strings;
+use crate::config::PhoneSourceKind;
 use crate::last_login;
+use crate::phone::{Phone, PhoneEvent, baresip::Baresip};
 use crate::runner::Runner;
 use crate::store::{KdfParams, Store, StoreError};
 use crate::ui;
@@ -65,7 +68,13 @@ pub fn run(
     install_panic_hook();
     enter_terminal()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout())).context("opening the terminal")?;
-    let result = event_loop(&mut terminal, &mut app, &mut runner, &stop);
+    // Keys and the phone's events arrive on one channel, so that either wakes the loop at once.
+    let (inputs, input) = channel();
+    read_terminal(inputs.clone())?;
+    if let Some(phone) = start_phone(&app.config, inputs)? {
+        runner.set_phone(phone);
+    }
+    let result = event_loop(&mut terminal, &mut app, &mut runner, &input, &stop);
     // Whatever ended the loop (quit, signal, a terminal that went away), the call in
     // progress is in the draft before anything else can fail.
     let effects = app.save_now();
@@ -75,10 +84,49 @@ pub fn run(
     result
 }
 
+/// What wakes the loop besides the tick.
+pub enum Input {
+    /// A key, a paste, a resize; an error when the terminal is gone.
+    Terminal(io::Result<Event>),
+    Phone(PhoneEvent),
+}
+
+/// Reads the terminal on a thread of its own, into `inputs`, until it fails (the window closed)
+/// or nobody listens.
+fn read_terminal(inputs: Sender<Input>) -> Result<()> {
+    std::thread::Builder::new()
+        .name("keys".into())
+        .spawn(move || {
+            loop {
+                let read = event::read();
+                let gone = read.is_err();
+                if inputs.send(Input::Terminal(read)).is_err() || gone {
+                    return;
+                }
+            }
+        })
+        .context("starting the keyboard reader")?;
+    Ok(())
+}
+
+/// Starts the phone source the configuration names, its events sent into `inputs`.
+pub fn start_phone(config: &Config, inputs: Sender<Input>) -> Result<Option<Phone>> {
+    let Some(kind) = config.phone.source else { return Ok(None) };
+    let source = match kind {
+        PhoneSourceKind::Baresip => {
+            Box::new(Baresip { address: config.phone.address.clone(), dial: config.phone.dial.clone() })
+        }
+    };
+    let phone = Phone::start(source, move |event| inputs.send(Input::Phone(event)).is_ok())
+        .context("starting the phone")?;
+    Ok(Some(phone))
+}
+
 fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
     app: &mut App,
     runner: &mut Runner,
+    input: &Receiver<Input>,
     stop: &AtomicBool,
 ) -> Result<()> {
     terminal.clear()?;
@@ -91,12 +139,16 @@ fn event_loop(
             return Ok(());
         }
         let mut effects = Vec::new();
-        if event::poll(TICK)? {
-            match event::read()? {
+        match input.recv_timeout(TICK) {
+            Ok(Input::Terminal(read)) => match read? {
                 Event::Key(key) => effects = app.handle_key(key),
                 Event::Paste(text) => app.handle_paste(&text),
                 _ => {}
-            }
+            },
+            Ok(Input::Phone(event)) => effects = app.phone_event(event),
+            Err(RecvTimeoutError::Timeout) => {}
+            // The keyboard reader is gone without saying why: the terminal is.
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
         }
         effects.extend(app.tick(Utc::now()));
         if !effects.is_empty() {

@@ -132,6 +132,7 @@ fn file_view() -> FileView {
             }],
             situations: vec![Situation::SuicidalIdeation],
             performs_callback: None,
+            phone: None,
         },
     };
     // The last call: violence against a woman, 3919 not relevant (and why), no RUD rated, so

@@ -14,7 +14,15 @@ use crate::domain::listener::Role;
 use crate::keymap::{Action, Context};
 
 /// The global actions that still work while a popup is open, in the order the hints show them.
-pub const OVER_POPUPS: [Action; 4] = [Action::EmergencyCard, Action::Help, Action::Lock, Action::Quit];
+pub const OVER_POPUPS: [Action; 6] = [
+    Action::EmergencyCard,
+    Action::Help,
+    Action::Lock,
+    Action::Quit,
+    // A phone that rings is answered (or a line hung up) whatever is open.
+    Action::AnswerPhone,
+    Action::HangUpPhone,
+];
 
 /// Where a key goes now, besides the global keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -125,7 +125,7 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
     if let Some(call) = &session.call {
         left.push(Span::raw(" · "));
         left.push(Span::styled(
-            format!("{} {}", s.status_call, timer(app.now - call.started_at)),
+            format!("{} {}", s.status_call, timer(call.elapsed(app.now))),
             theme.warning(),
         ));
     }
@@ -136,6 +136,10 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         (Access::DiskFull, false) => Some(&s.status_disk_full),
         (Access::DiskFull, true) => Some(&s.status_disk_full_short),
     };
+    if app.phone.enabled && !app.phone.connected {
+        left.push(Span::raw(" · "));
+        left.push(Span::styled(s.phone_disconnected.clone(), theme.danger()));
+    }
     if let Some(access) = access {
         left.push(Span::raw(" · "));
         left.push(Span::styled(access.clone(), theme.danger()));
