@@ -64,6 +64,7 @@ pub use phrase::Phrase;
 
 strings!(
     language_name,
+    summary_offered,
     phone_disconnected,
     phone_rings_locked,
     phone_ringing,

@@ -325,6 +325,7 @@ fn summary() -> Summary {
         ],
         callbacks: CallbackCounts { created: 2, done: 1, pending: 3, overdue: 1 },
         files: FileCounts { opened: 1, closed: 1 },
+        phone: permanence::domain::phone::Offered::new(6, 2),
     }
 }
 

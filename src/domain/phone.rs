@@ -68,23 +68,23 @@ impl MissedCall {
     }
 }
 
-/// Offered, answered and missed calls, and the share answered (none when nothing was offered).
+/// Calls that reached the line: offered = answered (calls taken, callbacks made aside) +
+/// missed (rang unanswered); the answer rate in percent, rounded (none when nothing was
+/// offered).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Offered {
     pub offered: u32,
     pub answered: u32,
     pub missed: u32,
+    pub answer_rate: Option<u32>,
 }
 
 impl Offered {
     pub fn new(answered: u32, missed: u32) -> Offered {
-        Offered { offered: answered + missed, answered, missed }
-    }
-
-    /// Percent answered, rounded; `None` when nothing was offered.
-    pub fn answer_rate(&self) -> Option<u32> {
-        (self.offered > 0).then(|| ((u64::from(self.answered) * 100 + u64::from(self.offered) / 2)
-            / u64::from(self.offered)) as u32)
+        let offered = answered + missed;
+        let answer_rate = (offered > 0)
+            .then(|| ((u64::from(answered) * 100 + u64::from(offered) / 2) / u64::from(offered)) as u32);
+        Offered { offered, answered, missed, answer_rate }
     }
 }
 
@@ -94,9 +94,10 @@ mod tests {
 
     #[test]
     fn answer_rate_rounds_and_is_none_without_calls() {
-        assert_eq!(Offered::new(0, 0).answer_rate(), None);
-        assert_eq!(Offered::new(2, 1).answer_rate(), Some(67));
-        assert_eq!(Offered::new(3, 0).answer_rate(), Some(100));
+        assert_eq!(Offered::new(0, 0).answer_rate, None);
+        assert_eq!(Offered::new(2, 1).answer_rate, Some(67));
+        assert_eq!(Offered::new(2, 1).offered, 3);
+        assert_eq!(Offered::new(3, 0).answer_rate, Some(100));
     }
 
     #[test]

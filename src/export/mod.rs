@@ -116,7 +116,7 @@ pub fn write_summary(
             text.push('\n');
             text.into_bytes()
         }
-        SummaryFormat::Csv => summary::csv(&calls, &head)?,
+        SummaryFormat::Csv => summary::csv(&summary, &calls, &head)?,
     };
     let encrypted = !config.export.recipients.is_empty();
     if encrypted {
