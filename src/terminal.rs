@@ -68,13 +68,7 @@ pub fn run(
     install_panic_hook();
     enter_terminal()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout())).context("opening the terminal")?;
-    // Keys and the phone's events arrive on one channel, so that either wakes the loop at once.
-    let (inputs, input) = channel();
-    read_terminal(inputs.clone())?;
-    if let Some(phone) = start_phone(&app.config, inputs)? {
-        runner.set_phone(phone);
-    }
-    let result = event_loop(&mut terminal, &mut app, &mut runner, &input, &stop);
+    let result = start_and_loop(&mut terminal, &mut app, &mut runner, &stop);
     // Whatever ended the loop (quit, signal, a terminal that went away), the call in
     // progress is in the draft before anything else can fail.
     let effects = app.save_now();
@@ -122,6 +116,24 @@ pub fn start_phone(config: &Config, inputs: Sender<Input>) -> Result<Option<Phon
     Ok(Some(phone))
 }
 
+/// Keys and the phone's events arrive on one channel, so that either wakes the loop at once.
+fn start_and_loop(
+    terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    app: &mut App,
+    runner: &mut Runner,
+    stop: &AtomicBool,
+) -> Result<()> {
+    // `Terminal::clear` asks the terminal where its cursor is, an answer the keyboard reader
+    // would take for itself: it runs before the reader starts, and never after.
+    terminal.clear()?;
+    let (inputs, input) = channel();
+    read_terminal(inputs.clone())?;
+    if let Some(phone) = start_phone(&app.config, inputs)? {
+        runner.set_phone(phone);
+    }
+    event_loop(terminal, app, runner, &input, stop)
+}
+
 fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
     app: &mut App,
@@ -129,7 +141,6 @@ fn event_loop(
     input: &Receiver<Input>,
     stop: &AtomicBool,
 ) -> Result<()> {
-    terminal.clear()?;
     loop {
         if stop.load(Ordering::Relaxed) {
             return Ok(());
