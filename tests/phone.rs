@@ -3,12 +3,21 @@
 //! cancelled, one we dialled that the other side rejected, an unknown command), then fed
 //! arbitrary and malformed bytes: a value or an error that says what is wrong, never a panic.
 
-use chrono::Utc;
+mod common;
+
+use chrono::{Duration, Utc};
 use proptest::prelude::*;
+
+use common::*;
+use permanence::domain::call::{CallRecord, CallType, NewCall};
+use permanence::domain::caller_file::FileProfile;
+use permanence::domain::phone::{MissedCall, PhoneCall};
+use permanence::domain::{FileId, ShiftId};
+use permanence::store::{ScopeRequest, Store};
 
 use permanence::phone::baresip::parse;
 use permanence::phone::netstring::{Decoder, encode};
-use permanence::phone::{CallerNumber, EndReason, PhoneEvent};
+use permanence::phone::{CallerNumber, PhoneEvent};
 
 fn events(fixture: &str) -> Vec<PhoneEvent> {
     let bytes = std::fs::read(format!("{}/tests/fixtures/baresip/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
@@ -115,5 +124,76 @@ fn a_frame_too_long_is_refused_before_it_is_buffered() {
     decoder.feed(b"70000:");
     let error = decoder.next_frame().unwrap_err();
     assert!(error.to_string().contains("70000"), "{error}");
-    let _ = EndReason::Failed;
+}
+
+fn phone_call(store: &mut Store, shift: ShiftId, file: Option<FileId>, days_ago: i64, number: &str) {
+    let (hash, _) = store.caller_history(number).unwrap();
+    let started = Utc::now() - Duration::days(days_ago);
+    store
+        .save_call(&NewCall {
+            shift_id: shift,
+            started_at: started,
+            ended_at: started + Duration::minutes(12),
+            call_type: CallType::Listening,
+            record: CallRecord {
+                caller_file_id: file,
+                notes: "appel au téléphone".into(),
+                phone: Some(PhoneCall { caller: Some(hash), line_ended_at: None }),
+                ..CallRecord::default()
+            },
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_number_heard_before_is_recognised_by_its_keyed_hash_until_the_purge() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let file = store.create_file(&FileProfile::default()).unwrap();
+    let (first, never) = store.caller_history("+33612345678").unwrap();
+    assert_eq!(never.calls, 0);
+    phone_call(&mut store, shift.id, Some(file.id), 0, "+33612345678");
+    let (again, heard) = store.caller_history("+33612345678").unwrap();
+    assert_eq!(again, first, "the same number, the same hash");
+    assert_eq!(heard.calls, 1);
+    assert!(heard.last_at.is_some());
+    assert_eq!(heard.files, [(file.id, file.code.to_string())]);
+    assert_eq!(store.caller_history("+33698765432").unwrap().1.calls, 0, "another number");
+
+    // The secret stays in the store: reopened, the hash is the same; another store's differs.
+    drop(store);
+    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert_eq!(store.caller_history("+33612345678").unwrap().0, first);
+    let other = tempfile::tempdir().unwrap();
+    let mut elsewhere = create(&db_in(other.path()));
+    assert_ne!(elsewhere.caller_history("+33612345678").unwrap().0, first, "keyed per store");
+
+    // Past the retention period the hash goes with the notes: the number is not recognised.
+    let old_file = store.create_file(&FileProfile::default()).unwrap();
+    phone_call(&mut store, shift.id, Some(old_file.id), 800, "+33611111111");
+    phone_call(&mut store, shift.id, None, 800, "+33622222222");
+    assert_eq!(store.caller_history("+33611111111").unwrap().1.calls, 1);
+    store.purge(Utc::now(), false).unwrap();
+    assert_eq!(store.caller_history("+33611111111").unwrap().1.calls, 0, "a file's call");
+    assert_eq!(store.caller_history("+33622222222").unwrap().1.calls, 0, "an anonymous call");
+    assert_eq!(store.caller_history("+33612345678").unwrap().1.calls, 1, "a recent one stays");
+}
+
+#[test]
+fn missed_calls_count_in_the_shift_and_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = create(&db_in(dir.path()));
+    let shift = store.start_shift().unwrap();
+    phone_call(&mut store, shift.id, None, 0, "+33612345678");
+    let now = Utc::now();
+    store.record_missed_call(&MissedCall::new(Some(shift.id), now - Duration::seconds(30), now)).unwrap();
+    store.record_missed_call(&MissedCall::new(None, now - Duration::seconds(20), now)).unwrap();
+    let shift_figures = store.summary(ScopeRequest::Shift(shift.id), now).unwrap().phone;
+    assert_eq!((shift_figures.offered, shift_figures.answered, shift_figures.missed), (2, 1, 1));
+    assert_eq!(shift_figures.answer_rate, Some(50));
+    let period = ScopeRequest::Period { from: now - Duration::days(1), to: now + Duration::days(1) };
+    let figures = store.summary(period, now).unwrap().phone;
+    assert_eq!((figures.offered, figures.answered, figures.missed), (3, 1, 2), "missed outside a shift too");
 }
