@@ -6,6 +6,7 @@ mod caller_files;
 mod calls;
 mod ending;
 mod gate;
+mod phone;
 mod session;
 mod shifts;
 
