@@ -66,6 +66,7 @@ strings!(
     language_name,
     summary_offered,
     phone_disconnected,
+    phone_disconnected_short,
     phone_rings_locked,
     phone_ringing,
     phone_withheld,

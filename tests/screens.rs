@@ -33,6 +33,8 @@ use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
 use permanence::test_support::{self, camille};
+use permanence::domain::phone::{CallerHistory, NumberHash};
+use permanence::phone::{CallerNumber, LineId, PhoneEvent};
 use permanence::ui;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -726,6 +728,24 @@ fn scenarios() -> Vec<Scenario> {
             })));
             app
         }),
+        ("phone_ringing", |l| ringing_known(unlocked(l))),
+        ("phone_on_the_line", |l| {
+            let mut app = ringing_known(unlocked(l));
+            app.phone_event(PhoneEvent::Answered { line: LineId("c1".into()), at: now() });
+            type_text(&mut app, "Elle rappelle comme hier.");
+            app
+        }),
+        ("phone_line_dropped_disconnected", |l| {
+            let mut app = ringing_known(unlocked(l));
+            app.phone_event(PhoneEvent::Answered { line: LineId("c1".into()), at: now() - Duration::minutes(9) });
+            app.phone_event(PhoneEvent::Ended {
+                line: LineId("c1".into()),
+                at: now() - Duration::minutes(2),
+                reason: permanence::phone::EndReason::HungUp,
+            });
+            app.phone_event(PhoneEvent::Disconnected);
+            app
+        }),
         ("shift_choice", |l| {
             let mut app = app(l, &["camille"]);
             let open_shift = Some(test_support::shift(6, now() - Duration::hours(3)));
@@ -734,6 +754,35 @@ fn scenarios() -> Vec<Scenario> {
             app
         }),
     ]
+}
+
+/// A phone connected, a call ringing for a minute from a number heard twice, on one file.
+fn ringing_known(mut app: App) -> App {
+    app.phone.enabled = true;
+    app.phone_event(PhoneEvent::Connected);
+    let line = LineId("c1".into());
+    let number = CallerNumber::normalise("0612345678");
+    app.phone_event(PhoneEvent::Incoming { line: line.clone(), number, at: now() - Duration::minutes(1) });
+    let history = CallerHistory {
+        calls: 2,
+        last_at: Some(now() - Duration::days(3)),
+        files: vec![(FileId(4), "KAT-472".into())],
+    };
+    app.apply(Reply::CallerRecognised { line, hash: NumberHash([1; 32]), history });
+    app
+}
+
+#[test]
+fn a_locked_screen_only_says_that_a_call_rings() {
+    for (width, height) in SIZES {
+        let mut app = ringing_known(unlocked(Language::Fr));
+        ctrl(&mut app, 'l');
+        let screen = render(&app, width, height).backend().to_string();
+        assert!(screen.contains("Un appel sonne"), "{screen}");
+        for secret in ["KAT-472", "fois", "numéro", "612345678"] {
+            assert!(!screen.contains(secret), "{secret:?} shown while locked:\n{screen}");
+        }
+    }
 }
 
 fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {

@@ -138,7 +138,8 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
     };
     if app.phone.enabled && !app.phone.connected {
         left.push(Span::raw(" · "));
-        left.push(Span::styled(s.phone_disconnected.clone(), theme.danger()));
+        let said = if narrow { &s.phone_disconnected_short } else { &s.phone_disconnected };
+        left.push(Span::styled(said.clone(), theme.danger()));
     }
     if let Some(access) = access {
         left.push(Span::raw(" · "));
