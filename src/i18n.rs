@@ -66,6 +66,7 @@ strings!(
     language_name,
     summary_offered,
     phone_disconnected,
+    perform_dialled,
     phone_disconnected_short,
     phone_rings_locked,
     phone_ringing,

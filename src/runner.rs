@@ -39,7 +39,16 @@ pub struct Runner {
 impl Runner {
     pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
         let strings = Strings::get(config.language);
-        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0, presence: None, phone: None }
+        Runner {
+            db,
+            store: None,
+            strings,
+            kdf,
+            config: config.clone(),
+            data_version: 0,
+            presence: None,
+            phone: None,
+        }
     }
 
     /// Commands for the phone go to `phone`.

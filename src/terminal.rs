@@ -19,8 +19,8 @@ use ratatui::{Terminal, backend::CrosstermBackend};
 
 use crate::app::App;
 use crate::config::Config;
-use crate::i18n::Strings;
 use crate::config::PhoneSourceKind;
+use crate::i18n::Strings;
 use crate::last_login;
 use crate::phone::{Phone, PhoneEvent, baresip::Baresip};
 use crate::runner::Runner;

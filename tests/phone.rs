@@ -20,7 +20,8 @@ use permanence::phone::netstring::{Decoder, encode};
 use permanence::phone::{CallerNumber, PhoneEvent};
 
 fn events(fixture: &str) -> Vec<PhoneEvent> {
-    let bytes = std::fs::read(format!("{}/tests/fixtures/baresip/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let bytes =
+        std::fs::read(format!("{}/tests/fixtures/baresip/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let mut decoder = Decoder::new();
     decoder.feed(&bytes);
     let mut events = Vec::new();
@@ -71,16 +72,39 @@ fn a_call_we_dialled_that_was_rejected_is_busy() {
 
 #[test]
 fn an_unknown_command_is_refused_in_baresips_words() {
-    assert_eq!(shape(&events("unknown_command.netstrings")), ["refused 3: command not found (nosuch)"], "the token names the command; this capture used \"3\"");
+    assert_eq!(
+        shape(&events("unknown_command.netstrings")),
+        ["refused 3: command not found (nosuch)"],
+        "the token names the command; this capture used \"3\""
+    );
 }
 
 /// Bytes that look like baresip's often enough to reach every branch.
 fn baresipish() -> impl Strategy<Value = Vec<u8>> {
     let pieces = prop::sample::select(vec![
-        "231:", "0:", ":", ",", "{", "}", "\"event\":true", "\"response\":true", "\"ok\":false",
-        "\"type\":\"CALL_INCOMING\"", "\"type\":\"CALL_CLOSED\"", "\"type\":\"CALL_ESTABLISHED\"",
-        "\"id\":\"ab\"", "\"id\":7", "\"peeruri\":\"sip:+33612345678@h\"", "\"param\":\"486 x\"",
-        "\"direction\":\"outgoing\"", "null", "é", "\u{0}", "99999999:", "-1:", "12",
+        "231:",
+        "0:",
+        ":",
+        ",",
+        "{",
+        "}",
+        "\"event\":true",
+        "\"response\":true",
+        "\"ok\":false",
+        "\"type\":\"CALL_INCOMING\"",
+        "\"type\":\"CALL_CLOSED\"",
+        "\"type\":\"CALL_ESTABLISHED\"",
+        "\"id\":\"ab\"",
+        "\"id\":7",
+        "\"peeruri\":\"sip:+33612345678@h\"",
+        "\"param\":\"486 x\"",
+        "\"direction\":\"outgoing\"",
+        "null",
+        "é",
+        "\u{0}",
+        "99999999:",
+        "-1:",
+        "12",
     ]);
     prop::collection::vec(pieces, 0..20).prop_map(|p| p.concat().into_bytes())
 }

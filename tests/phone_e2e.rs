@@ -52,7 +52,8 @@ impl Softphone {
              ctrl_tcp_listen 127.0.0.1:{ctrl}\n"
         );
         std::fs::write(dir.path().join("config"), config).unwrap();
-        std::fs::write(dir.path().join("accounts"), format!("<sip:{user}@127.0.0.1:{sip}>;regint=0\n")).unwrap();
+        std::fs::write(dir.path().join("accounts"), format!("<sip:{user}@127.0.0.1:{sip}>;regint=0\n"))
+            .unwrap();
         std::fs::write(dir.path().join("contacts"), "").unwrap();
         let child = Command::new("baresip")
             .arg("-f")
@@ -166,8 +167,11 @@ fn open_terminal(dir: &Path, listener_phone: &Softphone) -> Tmux {
     add_listener(&mut store);
     drop(store);
     let config = dir.join("config.toml");
-    std::fs::write(&config, format!("[phone]\nsource = \"baresip\"\naddress = \"127.0.0.1:{}\"\n", listener_phone.ctrl))
-        .unwrap();
+    std::fs::write(
+        &config,
+        format!("[phone]\nsource = \"baresip\"\naddress = \"127.0.0.1:{}\"\n", listener_phone.ctrl),
+    )
+    .unwrap();
     Tmux::start(dir, &["--db", db.to_str().unwrap(), "--config", config.to_str().unwrap()], 100, 30)
 }
 

@@ -23,6 +23,7 @@ use permanence::domain::caller_file::{
     FileFilter, FileHit, FileProfile, FileStatus, Gender,
 };
 use permanence::domain::listener::Role;
+use permanence::domain::phone::{CallerHistory, NumberHash};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
@@ -32,9 +33,8 @@ use permanence::domain::summary::{
 use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
-use permanence::test_support::{self, camille};
-use permanence::domain::phone::{CallerHistory, NumberHash};
 use permanence::phone::{CallerNumber, LineId, PhoneEvent};
+use permanence::test_support::{self, camille};
 use permanence::ui;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -737,7 +737,10 @@ fn scenarios() -> Vec<Scenario> {
         }),
         ("phone_line_dropped_disconnected", |l| {
             let mut app = ringing_known(unlocked(l));
-            app.phone_event(PhoneEvent::Answered { line: LineId("c1".into()), at: now() - Duration::minutes(9) });
+            app.phone_event(PhoneEvent::Answered {
+                line: LineId("c1".into()),
+                at: now() - Duration::minutes(9),
+            });
             app.phone_event(PhoneEvent::Ended {
                 line: LineId("c1".into()),
                 at: now() - Duration::minutes(2),

@@ -8,6 +8,7 @@ use super::effect::Effect;
 use super::popup::{AnswerWhileWriting, Popup};
 use super::{App, Pane};
 use crate::domain::Timestamp;
+use crate::domain::callback::{AttemptResult, Callback};
 use crate::domain::phone::{CallerHistory, MissedCall, NumberHash, PhoneCall};
 use crate::phone::{CallerNumber, EndReason, LineId, PhoneCommand, PhoneEvent};
 
@@ -180,6 +181,18 @@ impl App {
                 EndReason::HungUp | EndReason::Failed => &s.phone_callback_ended,
             };
             self.say(said.clone());
+            // Busy or no answer: the attempt's outcome is the phone's (busy counts as not
+            // reached); otherwise the listener says what came of it.
+            let Some(session) = self.session.as_mut() else { return Vec::new() };
+            let performing = match session.popups.last() {
+                Some(Popup::Perform(form)) => form.callback.as_ref().map(|c| c.id),
+                _ => None,
+            };
+            if let (Some(id), EndReason::Busy | EndReason::NoAnswer) = (performing, reason) {
+                session.popups.pop();
+                let policy = self.config.retry_policy();
+                return vec![Effect::CallbackFailed { id, result: AttemptResult::NoAnswer, policy }];
+            }
             return Vec::new();
         }
         if self.phone.ringing.as_ref().is_some_and(|r| r.line == line) {
@@ -210,6 +223,18 @@ impl App {
             return self.ask_end_call();
         }
         Vec::new()
+    }
+
+    /// A callback taken from the queue is dialled through the phone: the listener neither
+    /// types nor reads its number. Whoever answers (a person, or voicemail) is the listener's
+    /// to judge: only busy and no answer are the phone's to say.
+    pub(super) fn dial_callback(&mut self, callback: &Callback) -> Vec<Effect> {
+        let Some(number) = callback.callback_number.as_ref() else { return Vec::new() };
+        if !(self.phone.enabled && self.phone.connected) {
+            return Vec::new();
+        }
+        self.say(self.strings.phone_dialling.clone());
+        vec![Effect::Phone(PhoneCommand::Dial(number.as_str().to_owned().into()))]
     }
 
     /// The answer key: answers the ringing call, or asks first when a call is being written.

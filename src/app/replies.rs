@@ -125,7 +125,11 @@ impl App {
                 }
                 session.queue = queue;
             }
-            Reply::CallbackTaken(_) => return vec![Effect::RefreshQueue],
+            Reply::CallbackTaken(callback) => {
+                let mut effects = vec![Effect::RefreshQueue];
+                effects.extend(self.dial_callback(&callback));
+                return effects;
+            }
             Reply::AttemptRecorded { flagged } => {
                 self.say(if flagged { s.attempt_flagged.clone() } else { s.attempt_recorded.clone() });
                 return vec![Effect::RefreshQueue];

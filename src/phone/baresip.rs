@@ -229,7 +229,8 @@ mod tests {
         let frame = command_frame(&PhoneCommand::Dial("+33612345678".to_owned().into()), "sip:{number}@pbx");
         let mut decoder = Decoder::new();
         decoder.feed(&frame);
-        let json: serde_json::Value = serde_json::from_slice(&decoder.next_frame().unwrap().unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&decoder.next_frame().unwrap().unwrap()).unwrap();
         assert_eq!(json["command"], "dial");
         assert_eq!(json["params"], "sip:+33612345678@pbx");
         let refused = br#"{"response":true,"ok":false,"data":"command not found (dial)\n","token":"dial-1"}"#;

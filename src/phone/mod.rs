@@ -156,9 +156,7 @@ impl Phone {
         deliver: impl Fn(PhoneEvent) -> bool + Send + 'static,
     ) -> std::io::Result<Phone> {
         let (commands, receiver) = channel();
-        std::thread::Builder::new()
-            .name("phone".into())
-            .spawn(move || source.run(&deliver, receiver))?;
+        std::thread::Builder::new().name("phone".into()).spawn(move || source.run(&deliver, receiver))?;
         Ok(Phone { commands })
     }
 

@@ -185,7 +185,9 @@ impl Store {
         )?;
         let missed: u32 = match &scope {
             Scope::Shift { id, .. } => {
-                conn.query_row("SELECT count(*) FROM missed_call WHERE shift_id = ?1", [id.0], |row| row.get(0))?
+                conn.query_row("SELECT count(*) FROM missed_call WHERE shift_id = ?1", [id.0], |row| {
+                    row.get(0)
+                })?
             }
             Scope::Period { .. } => conn.query_row(
                 "SELECT count(*) FROM missed_call WHERE rang_at >= ?1 AND rang_at < ?2",

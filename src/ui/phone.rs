@@ -37,11 +37,7 @@ pub fn banner_lines(app: &App, session: &Session, width: u16) -> Vec<String> {
         }
     }
     let text_width = usize::from(width).saturating_sub(2).max(1);
-    paragraphs
-        .iter()
-        .flat_map(|p| wrap_words(p, text_width))
-        .map(|row| format!(" {row}"))
-        .collect()
+    paragraphs.iter().flat_map(|p| wrap_words(p, text_width)).map(|row| format!(" {row}")).collect()
 }
 
 /// What the number's earlier calls say; the files only once the call is answered (the link

@@ -48,7 +48,9 @@ pub use list::{ListPopup, ListPurpose};
 pub use messages::{Handover, Help, NewFileCode};
 pub use notes::NotesForm;
 pub use perform::PerformForm;
-pub use questions::{AnswerWhileWriting, CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice};
+pub use questions::{
+    AnswerWhileWriting, CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice,
+};
 pub use reason::{ReasonForm, ReasonPurpose};
 pub use reassign::ReassignForm;
 pub use rud::RudGrid;

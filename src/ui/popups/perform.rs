@@ -25,14 +25,24 @@ fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> 
     let Some(callback) = &form.callback else {
         return (title, vec![Line::from(Span::styled(s.perform_taking.clone(), theme.muted()))], 70);
     };
-    let number = callback.callback_number.as_ref().map_or("—", |n| n.as_str());
-    let spaced: String = number
-        .chars()
-        .collect::<Vec<_>>()
-        .chunks(2)
-        .map(|p| p.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ");
+    // Dialled by the phone: the listener neither types nor reads it.
+    let dialled = app.phone.enabled && app.phone.connected;
+    let number = match callback.callback_number.as_ref() {
+        Some(_) if dialled => s.perform_dialled.as_str(),
+        Some(number) => number.as_str(),
+        None => "—",
+    };
+    let spaced: String = if dialled {
+        number.to_owned()
+    } else {
+        number
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .map(|p| p.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut lines = vec![
         Line::from(Span::styled(format!("{} ", s.callback_number), theme.label())),
         Line::from(Span::styled(format!("   {spaced}   "), theme.title().add_modifier(Modifier::REVERSED))),
