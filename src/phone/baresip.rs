@@ -195,15 +195,14 @@ impl Baresip {
             loop {
                 match decoder.next_frame() {
                     Ok(None) => break,
-                    Ok(Some(frame)) => match parse(&frame, Utc::now()) {
-                        Ok(Some(event)) => {
-                            if !events(event) {
-                                return Ended::Stop;
-                            }
-                        }
+                    Ok(Some(frame)) => {
                         // A message we cannot read is skipped: the next one may be fine.
-                        Ok(None) | Err(_) => {}
-                    },
+                        if let Ok(Some(event)) = parse(&frame, Utc::now())
+                            && !events(event)
+                        {
+                            return Ended::Stop;
+                        }
+                    }
                     // The stream cannot be resynchronised: start again.
                     Err(_) => return Ended::Lost,
                 }
