@@ -225,7 +225,7 @@ fn calls_ring_are_answered_timed_recognised_missed_and_survive_the_phone_dying()
     tmux.type_text("Avant la panne CANARY-PHONE-3");
     tmux.wait_for("CANARY-PHONE-3");
     listener_phone.kill();
-    tmux.wait_for("téléphone déconnecté");
+    tmux.wait_for("☎ déconnecté");
     tmux.type_text(" puis après");
     tmux.wait_for("CANARY-PHONE-3 puis après");
     tmux.keys(&["Escape"]);
