@@ -47,6 +47,33 @@ pub struct Config {
     pub emergency: EmergencyConfig,
     /// Channels added to `assets/channels.toml` (`[[channels]]`): added only, never changed.
     pub channels: Vec<ChannelEntry>,
+    /// The phone system the calls come from; none by default (calls are taken by hand).
+    pub phone: PhoneConfig,
+}
+
+/// `[phone]`: where the phone's events come from (`phone`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhoneConfig {
+    /// `"baresip"`, or none: the terminal works by hand.
+    pub source: Option<PhoneSourceKind>,
+    /// baresip's `ctrl_tcp_listen` (`host:port`).
+    pub address: String,
+    /// What is dialled for a callback number: `{number}` is replaced (baresip completes a bare
+    /// number with its account's domain).
+    pub dial: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneSourceKind {
+    Baresip,
+}
+
+impl Default for PhoneConfig {
+    fn default() -> Self {
+        PhoneConfig { source: None, address: "127.0.0.1:4444".into(), dial: "{number}".into() }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -77,6 +104,7 @@ impl Default for Config {
             keys: KeyOverrides::new(),
             emergency: EmergencyConfig::default(),
             channels: Vec::new(),
+            phone: PhoneConfig::default(),
         }
     }
 }
@@ -287,6 +315,9 @@ impl Config {
                 }
                 _ => return fail("callback_presets", Phrase::new(|s| &s.cli.config_preset_one_of)),
             }
+        }
+        if !self.phone.dial.contains("{number}") {
+            return fail("dial", Phrase::new(|s| &s.cli.config_dial_without_number));
         }
         for recipient in &self.export.recipients {
             if recipient.parse::<age::x25519::Recipient>().is_err() {

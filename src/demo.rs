@@ -333,6 +333,7 @@ impl Generator<'_> {
                     Vec::new()
                 },
                 performs_callback: None,
+                phone: None,
             },
         };
         let call_id = bulk.call(listener, &call)?;

@@ -32,12 +32,28 @@ pub struct Runner {
     /// Says to other processes that this terminal is open for the account last unlocked here,
     /// locked screen included, until another account unlocks it or the process ends.
     presence: Option<Presence>,
+    /// The phone's command side, when one is configured (`terminal` starts it).
+    phone: Option<crate::phone::Phone>,
 }
 
 impl Runner {
     pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
         let strings = Strings::get(config.language);
-        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0, presence: None }
+        Runner {
+            db,
+            store: None,
+            strings,
+            kdf,
+            config: config.clone(),
+            data_version: 0,
+            presence: None,
+            phone: None,
+        }
+    }
+
+    /// Commands for the phone go to `phone`.
+    pub fn set_phone(&mut self, phone: crate::phone::Phone) {
+        self.phone = Some(phone);
     }
 
     /// Performs `effects` and every effect the replies lead to.
@@ -156,6 +172,23 @@ impl Runner {
                 self.store.as_mut()?.schedule_callback(&callback).map(|_| Reply::CallbackScheduled(file))
             }
             Effect::ChangeCallback(change) => change_callback(self.store.as_mut()?, change),
+            Effect::Phone(command) => {
+                if let Some(phone) = &self.phone {
+                    phone.send(command);
+                }
+                return None;
+            }
+            Effect::RecogniseCaller { line, number } => {
+                let crate::phone::CallerNumber::Number(number) = number else { return None };
+                let recognised = self.store.as_mut()?.caller_history(&number);
+                recognised.map(|(hash, history)| Reply::CallerRecognised { line, hash, history })
+            }
+            Effect::RecordMissed(missed) => {
+                return match self.store.as_mut()?.record_missed_call(&missed) {
+                    Ok(()) => None,
+                    Err(err) => Some(Reply::Failed(store_error_brief(self.strings, &err))),
+                };
+            }
         };
         Some(match done {
             Ok(reply) => reply,

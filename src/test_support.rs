@@ -125,5 +125,6 @@ pub fn empty_summary() -> crate::domain::summary::Summary {
         prompts: Vec::new(),
         callbacks: Default::default(),
         files: Default::default(),
+        phone: Default::default(),
     }
 }

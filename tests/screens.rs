@@ -24,6 +24,7 @@ use permanence::domain::caller_file::{
 };
 use permanence::domain::channel::AddressKind;
 use permanence::domain::listener::Role;
+use permanence::domain::phone::{CallerHistory, NumberHash};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
@@ -37,6 +38,7 @@ use permanence::domain::summary::{
 use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
+use permanence::phone::{CallerNumber, LineId, PhoneEvent};
 use permanence::test_support::{self, camille};
 use permanence::ui;
 
@@ -141,6 +143,7 @@ fn file_view() -> FileView {
             }],
             situations: vec![Situation::SuicidalIdeation],
             performs_callback: None,
+            phone: None,
         },
     };
     // The last call: violence against a woman, 3919 not relevant (and why), no RUD rated, so
@@ -364,6 +367,7 @@ fn summary() -> Summary {
         ],
         callbacks: CallbackCounts { created: 2, done: 1, pending: 3, overdue: 1 },
         files: FileCounts { opened: 1, closed: 1 },
+        phone: permanence::domain::phone::Offered::new(6, 2),
     }
 }
 
@@ -915,6 +919,27 @@ fn scenarios() -> Vec<Scenario> {
             })));
             app
         }),
+        ("phone_ringing", |l| ringing_known(unlocked(l))),
+        ("phone_on_the_line", |l| {
+            let mut app = ringing_known(unlocked(l));
+            app.phone_event(PhoneEvent::Answered { line: LineId("c1".into()), at: now() });
+            type_text(&mut app, "Elle rappelle comme hier.");
+            app
+        }),
+        ("phone_line_dropped_disconnected", |l| {
+            let mut app = ringing_known(unlocked(l));
+            app.phone_event(PhoneEvent::Answered {
+                line: LineId("c1".into()),
+                at: now() - Duration::minutes(9),
+            });
+            app.phone_event(PhoneEvent::Ended {
+                line: LineId("c1".into()),
+                at: now() - Duration::minutes(2),
+                reason: permanence::phone::EndReason::HungUp,
+            });
+            app.phone_event(PhoneEvent::Disconnected);
+            app
+        }),
         ("shift_choice", |l| {
             let mut app = app(l, &["camille"]);
             let open_shift = Some(test_support::shift(6, now() - Duration::hours(3)));
@@ -923,6 +948,35 @@ fn scenarios() -> Vec<Scenario> {
             app
         }),
     ]
+}
+
+/// A phone connected, a call ringing for a minute from a number heard twice, on one file.
+fn ringing_known(mut app: App) -> App {
+    app.phone.enabled = true;
+    app.phone_event(PhoneEvent::Connected);
+    let line = LineId("c1".into());
+    let number = CallerNumber::normalise("0612345678");
+    app.phone_event(PhoneEvent::Incoming { line: line.clone(), number, at: now() - Duration::minutes(1) });
+    let history = CallerHistory {
+        calls: 2,
+        last_at: Some(now() - Duration::days(3)),
+        files: vec![(FileId(4), "KAT-472".into())],
+    };
+    app.apply(Reply::CallerRecognised { line, hash: NumberHash([1; 32]), history });
+    app
+}
+
+#[test]
+fn a_locked_screen_only_says_that_a_call_rings() {
+    for (width, height) in SIZES {
+        let mut app = ringing_known(unlocked(Language::Fr));
+        ctrl(&mut app, 'l');
+        let screen = render(&app, width, height).backend().to_string();
+        assert!(screen.contains("Un appel sonne"), "{screen}");
+        for secret in ["KAT-472", "fois", "numéro", "612345678"] {
+            assert!(!screen.contains(secret), "{secret:?} shown while locked:\n{screen}");
+        }
+    }
 }
 
 fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {

@@ -62,6 +62,7 @@ fn what_is_written_reads_back_after_reopening() {
                 }],
                 situations: vec![Situation::SuicidalIdeation],
                 performs_callback: None,
+                phone: None,
             },
         };
         let call_id = store.save_call(&call).unwrap();

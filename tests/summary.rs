@@ -145,6 +145,11 @@ fn each_format_parses_back_and_no_note_leaves_without_asking() {
     let mut store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
     let config = Config::default();
     let request = ScopeRequest::Shift(shift);
+    // One call rang unanswered during the shift: offered 4, answered 3, missed 1.
+    let now = Utc::now();
+    let missed =
+        permanence::domain::phone::MissedCall::new(Some(shift), now - chrono::Duration::seconds(40), now);
+    store.record_missed_call(&missed).unwrap();
     let summary = store.summary(request, Utc::now()).unwrap();
 
     let json_path =
@@ -161,6 +166,10 @@ fn each_format_parses_back_and_no_note_leaves_without_asking() {
     expected["scope"]["to"] = json["summary"]["scope"]["to"].clone();
     assert_eq!(json["summary"], expected, "the JSON is the summary the screen shows");
     assert_eq!(json["calls"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        json["summary"]["phone"],
+        serde_json::json!({ "offered": 4, "answered": 3, "missed": 1, "answer_rate": 75 })
+    );
     let head = store.verify_audit_chain().unwrap().unwrap();
     assert_eq!(
         json["audit_head"]["entry"].as_u64(),
@@ -181,12 +190,18 @@ fn each_format_parses_back_and_no_note_leaves_without_asking() {
     assert_eq!(&rows[1][column("prompts")], "15:service_contacted;112:not_relevant");
     assert_eq!(&rows[1][column("rud_urgency")], "high");
     assert_eq!(rows.iter().map(|r| r[column("seconds")].parse::<i64>().unwrap()).sum::<i64>(), 31 * 60);
+    let scope: Vec<&str> = ["scope_offered", "scope_answered", "scope_missed", "scope_answer_rate"]
+        .iter()
+        .map(|name| &rows[2][column(name)])
+        .collect();
+    assert_eq!(scope, ["4", "3", "1", "75"]);
 
     let md_path =
         write_summary(&mut store, &config, &db, request, SummaryFormat::Markdown, None, false).unwrap();
     let md = std::fs::read_to_string(&md_path).unwrap();
     assert!(md.contains("3 appels · durée totale 31 min · médiane 10 min"), "{md}");
     assert!(md.contains("Rappels : 1 planifié(s)"), "{md}");
+    assert!(md.contains("Appels reçus : 4 · décrochés 3 · manqués 1 · taux de réponse 75 %"), "{md}");
 
     // Statistics only: the notes are nowhere, neither in the files nor in any temp file.
     assert!(found_in_dir(dir.path(), CANARY.as_bytes()).is_empty());

@@ -38,6 +38,9 @@ pub struct CallForm {
     pub performs_callback: Option<CallbackId>,
     /// A file is being opened for this anonymous call so that it can be called back.
     pub callback_after_file: bool,
+    /// What the phone said of this call (its hashed number, when the line dropped); `None`
+    /// for a call taken by hand.
+    pub phone: Option<crate::domain::phone::PhoneCall>,
 }
 
 impl CallForm {
@@ -60,6 +63,7 @@ impl CallForm {
             rud_asked: false,
             performs_callback: None,
             callback_after_file: false,
+            phone: None,
         }
     }
 
@@ -85,6 +89,7 @@ impl CallForm {
             rud_asked: false,
             performs_callback: record.performs_callback,
             callback_after_file: false,
+            phone: record.phone.clone(),
         }
     }
 
@@ -104,6 +109,7 @@ impl CallForm {
             prompts: self.prompts.clone(),
             situations: self.situations.clone(),
             performs_callback: self.performs_callback,
+            phone: self.phone.clone(),
         }
     }
 
@@ -125,9 +131,21 @@ impl CallForm {
         })
     }
 
-    /// The call to save, once it has a type; `kind` is how its channel is timed.
+    /// How long the call has lasted: until the phone's line dropped if it did, else until now.
+    pub fn elapsed(&self, now: Timestamp) -> chrono::Duration {
+        self.line_ended_at().unwrap_or(now) - self.started_at
+    }
+
+    /// When the line dropped, if the phone said so.
+    pub fn line_ended_at(&self) -> Option<Timestamp> {
+        self.phone.as_ref().and_then(|p| p.line_ended_at)
+    }
+
+    /// The call to save, once it has a type; `kind` is how its channel is timed. It ends when
+    /// the phone's line dropped if it did (however long the listener then took to write), else
+    /// at `ended_at`.
     pub fn finish(&self, shift_id: ShiftId, ended_at: Timestamp, kind: ChannelKind) -> Option<NewCall> {
-        let ended_at = ended_at.max(self.started_at);
+        let ended_at = self.line_ended_at().unwrap_or(ended_at).max(self.started_at);
         Some(NewCall {
             shift_id,
             started_at: self.started_at,

@@ -87,6 +87,15 @@ pub enum Effect {
     CheckForChanges,
     /// Close the store: the data key is wiped from memory until the next unlock.
     Lock,
+    /// Ask the phone (answer, hang up, dial).
+    Phone(crate::phone::PhoneCommand),
+    /// Hash the ringing number with the store's secret and say what calls it made before.
+    RecogniseCaller {
+        line: crate::phone::LineId,
+        number: crate::phone::CallerNumber,
+    },
+    /// A call rang and was not answered.
+    RecordMissed(crate::domain::phone::MissedCall),
 }
 
 /// What comes once a shift is closed.
@@ -229,6 +238,12 @@ pub enum Reply {
         after: AfterShift,
     },
     Queue(Vec<QueueEntry>),
+    /// The ringing number's keyed hash and its earlier calls.
+    CallerRecognised {
+        line: crate::phone::LineId,
+        hash: crate::domain::phone::NumberHash,
+        history: crate::domain::phone::CallerHistory,
+    },
     /// A store operation failed; the message is for the listener. Nothing in memory is lost.
     Failed(String),
     /// The database was re-keyed by another terminal and this account's slot no longer opens

@@ -31,6 +31,7 @@ impl App {
                 None => {}
             },
             Reply::Failed(message) => self.warn(message),
+            Reply::CallerRecognised { line, hash, history } => self.caller_recognised(line, hash, history),
             // Another terminal re-keyed the database and this account's slot no longer opens
             // it. The store is already closed: what is typed stays in memory, and comes back if
             // this account unlocks again (a passphrase reset); nothing else is shown.
@@ -70,8 +71,10 @@ impl App {
                 session.last_saved = Some(now);
                 session.save_failed = false;
                 self.status = status_until(&s.call_saved, false, Until::CallStarts);
+                self.phone.known = None;
                 let mut effects = vec![Effect::RefreshQueue];
                 effects.extend(file.map(|id| Effect::OpenFile { id, audited: false }));
+                effects.extend(self.answer_if_asked());
                 return effects;
             }
             Reply::FileLoaded(view) => {
@@ -120,7 +123,11 @@ impl App {
                 }
                 session.queue = queue;
             }
-            Reply::CallbackTaken(_) => return vec![Effect::RefreshQueue],
+            Reply::CallbackTaken(callback) => {
+                let mut effects = vec![Effect::RefreshQueue];
+                effects.extend(self.dial_callback(&callback));
+                return effects;
+            }
             Reply::AttemptRecorded { flagged } => {
                 self.say(if flagged { s.attempt_flagged.clone() } else { s.attempt_recorded.clone() });
                 return vec![Effect::RefreshQueue];
@@ -158,6 +165,7 @@ impl App {
             | Reply::UnlockFailed { .. }
             | Reply::ShiftEnded { .. }
             | Reply::Failed(_)
+            | Reply::CallerRecognised { .. }
             | Reply::Revoked(_) => {}
         }
         Vec::new()

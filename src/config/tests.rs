@@ -295,3 +295,15 @@ fn channels_are_added_never_changed_and_a_refusal_names_its_line() {
     let err = Config::parse(&visio.replace("\"conversation\"", "\"telepathy\"")).unwrap_err().to_string();
     assert!(err.starts_with("line 3") && err.contains("telepathy"), "{err}");
 }
+
+#[test]
+fn the_phone_is_off_by_default_and_named_when_wrong() {
+    assert_eq!(Config::default().phone.source, None);
+    let config = Config::parse("[phone]\nsource = \"baresip\"\naddress = \"127.0.0.1:5555\"\n").unwrap();
+    assert_eq!(config.phone.source, Some(PhoneSourceKind::Baresip));
+    assert_eq!((config.phone.address.as_str(), config.phone.dial.as_str()), ("127.0.0.1:5555", "{number}"));
+    let err = Config::parse("[phone]\nsource = \"asterisk\"\n").unwrap_err().to_string();
+    assert!(err.contains("line 2") && err.contains("asterisk"), "{err}");
+    let err = Config::parse("[phone]\nsource = \"baresip\"\ndial = \"sip:pbx\"\n").unwrap_err().to_string();
+    assert!(err.contains("line 3") && err.contains("{number}"), "{err}");
+}

@@ -68,6 +68,10 @@ pub struct CallRecord {
     /// The callback this call performs (the caller was reached): closed when the call is saved.
     #[serde(default)]
     pub performs_callback: Option<CallbackId>,
+    /// What the phone said of this call (the caller's hashed number, when the line dropped);
+    /// `None` for a call taken by hand.
+    #[serde(default)]
+    pub phone: Option<super::phone::PhoneCall>,
 }
 
 fn phone() -> String {
@@ -87,6 +91,7 @@ impl Default for CallRecord {
             prompts: Vec::new(),
             situations: Vec::new(),
             performs_callback: None,
+            phone: None,
         }
     }
 }

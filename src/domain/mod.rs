@@ -13,6 +13,7 @@ pub mod emergency;
 pub mod file_record;
 pub mod listener;
 pub mod passphrase;
+pub mod phone;
 pub mod prompt;
 pub mod settings;
 pub mod shift;

@@ -98,6 +98,8 @@ pub struct Summary {
     pub prompts: Vec<PromptCount>,
     pub callbacks: CallbackCounts,
     pub files: FileCounts,
+    /// Calls offered, answered, missed and the answer rate (`domain::phone`).
+    pub phone: super::phone::Offered,
 }
 
 /// One call as the CSV export and `--include-notes` exports list it: categories only, and

@@ -118,7 +118,7 @@ pub fn write_summary(
             text.push('\n');
             text.into_bytes()
         }
-        SummaryFormat::Csv => summary::csv(&calls, &head)?,
+        SummaryFormat::Csv => summary::csv(&summary, &calls, &head)?,
     };
     let name = summary::default_name(&summary, format.extension(), config.timezone);
     write_encrypted(config, db, out, &mut bytes, name)

@@ -49,7 +49,7 @@ pub fn json(summary: &Summary, calls: &[CallRow], head: &AuditHead) -> Value {
 /// that any extract of the sheet still says where it came from, with its signature and the key
 /// that made it (the whole list of keys is in the JSON and Markdown exports: repeated on every
 /// row it would outweigh the figures).
-pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
+pub fn csv(summary: &Summary, calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
     let with_notes = calls.iter().any(|c| c.notes.is_some());
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
@@ -70,6 +70,16 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
     if with_notes {
         header.push("notes");
     }
+    // The scope's calls offered to the line, repeated on each row like the audit head: the
+    // missed calls have no row of their own (nothing of them is known but when).
+    header.extend(["scope_offered", "scope_answered", "scope_missed", "scope_answer_rate"]);
+    let phone = &summary.phone;
+    let phone_columns = [
+        phone.offered.to_string(),
+        phone.answered.to_string(),
+        phone.missed.to_string(),
+        phone.answer_rate.map(|r| r.to_string()).unwrap_or_default(),
+    ];
     header.extend(["audit_entry", "audit_hash", "audit_signed_by", "audit_signature", "audit_signing_key"]);
     let head_columns = [
         head.entry.to_string(),
@@ -99,6 +109,7 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
         if with_notes {
             record.push(call.notes.clone().unwrap_or_default());
         }
+        record.extend(phone_columns.iter().cloned());
         record.extend(head_columns.iter().cloned());
         writer.write_record(&record)?;
     }
@@ -128,6 +139,17 @@ pub fn lines(summary: &Summary, s: &Strings, channels: &Channels) -> Vec<String>
             ("count", &summary.calls.to_string()),
             ("total", &minutes(summary.total_seconds)),
             ("median", &minutes(summary.median_seconds)),
+        ],
+    ));
+    let phone = &summary.phone;
+    let rate = phone.answer_rate.map_or_else(|| "—".to_owned(), |r| format!("{r} %"));
+    out.push(s.fill(
+        &s.summary_offered,
+        &[
+            ("offered", &phone.offered.to_string()),
+            ("answered", &phone.answered.to_string()),
+            ("missed", &phone.missed.to_string()),
+            ("rate", &rate),
         ],
     ));
     let list = |pairs: Vec<(String, u32)>| {
@@ -347,6 +369,7 @@ mod tests {
             prompts: Vec::new(),
             callbacks: Default::default(),
             files: Default::default(),
+            phone: Default::default(),
         }
     }
 

@@ -107,6 +107,7 @@ section!(
         config_at_least,
         config_at_most,
         config_in_call_shorter,
+        config_dial_without_number,
         config_no_theme,
         config_empty_theme,
         config_theme_twice,

@@ -51,6 +51,11 @@ pub enum Action {
     Statistics,
     ScheduleCallback,
     EndShift,
+    /// The phone: answer the call that rings, hang up the line, link the file of a number
+    /// heard before.
+    AnswerPhone,
+    HangUpPhone,
+    LinkKnownFile,
     // In the notes editor.
     StopEditing,
     // In popups (`[popup]`): forms, lists and questions.

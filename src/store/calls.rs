@@ -97,6 +97,9 @@ impl Store {
         }
         self.write(|tx, actor| {
             let id = insert(tx, actor.id, call)?;
+            if let Some(hash) = call.record.phone.as_ref().and_then(|p| p.caller.as_ref()) {
+                super::phone::insert_caller(tx, id, hash)?;
+            }
             tx.execute("DELETE FROM call_draft WHERE listener_id = ?1", [actor.id.0])?;
             audit::append(tx, Some(actor.id), AuditAction::CallSaved, ObjectKind::Call, Some(id.0))?;
             if let Some(performed) = call.record.performs_callback {

@@ -17,6 +17,7 @@ mod error;
 mod keyslots;
 mod listeners;
 mod maintenance;
+mod phone;
 mod pins;
 pub mod presence;
 mod rekey;

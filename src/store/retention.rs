@@ -170,6 +170,11 @@ fn purge_in(
         report.calls += conn
             .prepare_cached("UPDATE call SET notes = '' WHERE caller_file_id = ?1 AND notes != ''")?
             .execute([file.0])?;
+        // A caller's number hash goes with the text: past retention, a number is not recognised.
+        conn.prepare_cached(
+            "DELETE FROM call_caller WHERE call_id IN (SELECT id FROM call WHERE caller_file_id = ?1)",
+        )?
+        .execute([file.0])?;
         conn.prepare_cached(
             "UPDATE emergency_prompt SET outcome_note = NULL
              WHERE outcome_note IS NOT NULL AND call_id IN (SELECT id FROM call WHERE caller_file_id = ?1)",
@@ -201,12 +206,17 @@ fn purge_in(
         [cutoff],
     )?;
     report.calls += anonymous;
+    let hashes = conn.execute(
+        "DELETE FROM call_caller WHERE call_id IN
+           (SELECT id FROM call WHERE caller_file_id IS NULL AND started_at < ?1)",
+        [cutoff],
+    )?;
     report.handover_notes = conn.execute(
         "UPDATE shift SET handover_note = NULL
          WHERE ended_at < ?1 AND handover_note IS NOT NULL",
         [cutoff],
     )?;
-    if anonymous + report.handover_notes > 0 {
+    if anonymous + hashes + report.handover_notes > 0 {
         audit::append(conn, actor, AuditAction::Purged, ObjectKind::Database, None)?;
     }
     if bulk {

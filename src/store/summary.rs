@@ -211,6 +211,28 @@ impl Store {
                 )?,
             ),
         };
+        // Answered: the scope's phone calls but those that performed a callback (we called
+        // them); a written contact or a chat never rang.
+        let answered: u32 = conn.query_row(
+            &format!(
+                "SELECT count(*) FROM call c WHERE {calls_where} AND c.channel = 'phone'
+                 AND NOT EXISTS (SELECT 1 FROM callback_attempt a WHERE a.call_id = c.id)"
+            ),
+            params_from_iter(&args),
+            |row| row.get(0),
+        )?;
+        let missed: u32 = match &scope {
+            Scope::Shift { id, .. } => {
+                conn.query_row("SELECT count(*) FROM missed_call WHERE shift_id = ?1", [id.0], |row| {
+                    row.get(0)
+                })?
+            }
+            Scope::Period { .. } => conn.query_row(
+                "SELECT count(*) FROM missed_call WHERE rang_at >= ?1 AND rang_at < ?2",
+                [from, to],
+                |row| row.get(0),
+            )?,
+        };
         let (pending, overdue): (u32, Option<u32>) = conn.query_row(
             "SELECT count(*), sum(due_at < ?1) FROM callback WHERE status = 'pending'",
             [to_secs(now)],
@@ -236,6 +258,7 @@ impl Store {
             prompts,
             callbacks: CallbackCounts { created, done, pending, overdue: overdue.unwrap_or(0) },
             files: FileCounts { opened, closed },
+            phone: crate::domain::phone::Offered::new(answered, missed),
         };
         Ok((summary, lengths))
     }

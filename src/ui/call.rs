@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     };
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{running} "), theme.title()),
-        Span::styled(timer(app.now - call.started_at), theme.warning()),
+        Span::styled(timer(call.elapsed(app.now)), theme.warning()),
     ])];
     lines.extend(fields(app, session, call, theme));
     let [fields_area, notes_area] =

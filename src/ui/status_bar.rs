@@ -133,7 +133,7 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
                     PHONE => s.status_call.as_str(),
                     other => app.channels.label(other, s.is_english()),
                 },
-                timer(app.now - call.started_at)
+                timer(call.elapsed(app.now))
             ),
             theme.warning(),
         ));
@@ -145,6 +145,11 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         (Access::DiskFull, false) => Some(&s.status_disk_full),
         (Access::DiskFull, true) => Some(&s.status_disk_full_short),
     };
+    if app.phone.enabled && !app.phone.connected {
+        left.push(Span::raw(" · "));
+        let said = if narrow { &s.phone_disconnected_short } else { &s.phone_disconnected };
+        left.push(Span::styled(said.clone(), theme.danger()));
+    }
     if let Some(access) = access {
         left.push(Span::raw(" · "));
         left.push(Span::styled(access.clone(), theme.danger()));

@@ -52,7 +52,9 @@ pub use list::{ListPopup, ListPurpose};
 pub use messages::{Handover, Help, NewFileCode};
 pub use notes::NotesForm;
 pub use perform::PerformForm;
-pub use questions::{CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice};
+pub use questions::{
+    AnswerWhileWriting, CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice,
+};
 pub use reason::{ReasonForm, ReasonPurpose};
 pub use reassign::ReassignForm;
 pub use rud::RudGrid;
@@ -123,6 +125,8 @@ popups! {
     CallbackOffer(CallbackOffer),
     /// Ending the call: what will be saved, before anything is asked.
     ConfirmEndCall(ConfirmEndCall),
+    /// The phone rings while a call is being written: end it first, or let it ring.
+    AnswerWhileWriting(AnswerWhileWriting),
     CallbackForm(CallbackForm),
     ConfirmQuit(ConfirmQuit),
     DraftRecovery(DraftRecovery),
@@ -212,6 +216,8 @@ pub enum Then {
     Open(Popup),
     /// Goes on ending the call from where it stands (`App::ask_end_call`).
     AskEndCall,
+    /// Ends the call being written, then answers the one ringing.
+    AnswerAfterEnding,
     /// Ends the call, once confirmed (`App::end_call`).
     EndCall,
     /// Saves the call, with the callback asked at its end.

@@ -30,6 +30,21 @@ const MAX_MINUTES_SPENT: u32 = 9_999;
 #[derive(Debug, Clone, Default)]
 pub struct ConfirmQuit;
 
+/// The phone rings while a call is being written: end that one now (then the ringing call is
+/// answered), or let it ring.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerWhileWriting;
+
+impl Behaviour for AnswerWhileWriting {
+    fn key(&mut self, key: &KeyEvent, cx: &mut Ctx) -> Outcome {
+        match cx.action(key) {
+            Some(Action::Confirm | Action::Yes) => Outcome::close().then(Then::AnswerAfterEnding),
+            Some(Action::Cancel | Action::No) => Outcome::close(),
+            _ => Outcome::stay(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DraftRecovery {
     pub draft: CallDraft,

@@ -7,6 +7,7 @@ mod calls;
 mod channels;
 mod ending;
 mod gate;
+mod phone;
 mod session;
 mod shifts;
 mod statistics;

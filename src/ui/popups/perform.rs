@@ -30,10 +30,17 @@ fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> 
     let Some(callback) = &form.callback else {
         return (title, vec![Line::from(Span::styled(s.perform_taking.clone(), theme.muted()))], 70);
     };
-    let number = callback.callback_number.as_ref().map_or("—", |n| n.as_str());
+    // Dialled by the phone (a callback by phone only): the listener neither types nor reads it.
+    let dialled = app.phone.enabled && app.phone.connected && callback.channel == PHONE;
+    let number = match callback.callback_number.as_ref() {
+        Some(_) if dialled => s.perform_dialled.as_str(),
+        Some(number) => number.as_str(),
+        None => "—",
+    };
     // A number is read in pairs; an address (a reply due in writing) as it was typed.
     let address = app.channels.address(&callback.channel);
     let spaced: String = match address {
+        _ if dialled => number.to_owned(),
         AddressKind::Phone => number
             .chars()
             .collect::<Vec<_>>()

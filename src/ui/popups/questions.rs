@@ -6,7 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{Draw, boxed, message_lines};
-use crate::app::popup::{CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice};
+use crate::app::popup::{
+    AnswerWhileWriting, CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice,
+};
 use crate::app::{App, Session};
 use crate::ui::format::date_and_time;
 use crate::ui::keys::fill;
@@ -122,4 +124,12 @@ fn end_call_lines<'a>(app: &App, session: &Session, theme: &Theme) -> Vec<Line<'
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(fill(app, &s.end_call_keys), theme.muted())));
     lines
+}
+
+impl Draw for AnswerWhileWriting {
+    fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
+        let s = app.strings;
+        let lines = vec![Line::from(fill(app, &s.answer_while_writing))];
+        boxed(frame, area, theme, (s.answer_while_writing_title.clone(), lines, 60));
+    }
 }
