@@ -166,7 +166,7 @@ impl App {
         let Some(session) = self.session.as_mut() else { return effects };
         match then {
             None => {}
-            Some(Then::Open(popup)) => session.popups.push(popup),
+            Some(Then::Open(popup)) => session.popups.push(*popup),
             Some(Then::AskEndCall) => effects.extend(self.ask_end_call()),
             Some(Then::EndCall) => effects.extend(self.end_call()),
             Some(Then::AnswerAfterEnding) => effects.extend(self.answer_after_ending()),

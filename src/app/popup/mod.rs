@@ -212,8 +212,8 @@ pub struct Outcome {
 /// The app's own steps a popup can lead to.
 #[derive(Debug)]
 pub enum Then {
-    /// Opens a popup over the stack.
-    Open(Popup),
+    /// Opens a popup over the stack (boxed: a popup is large beside the other steps).
+    Open(Box<Popup>),
     /// Goes on ending the call from where it stands (`App::ask_end_call`).
     AskEndCall,
     /// Ends the call being written, then answers the one ringing.
@@ -226,6 +226,12 @@ pub enum Then {
     OnQueueEntry(Action, QueueEntry),
     /// Leaves the program, the draft saved.
     Quit,
+}
+
+impl Then {
+    pub fn open(popup: Popup) -> Then {
+        Then::Open(Box::new(popup))
+    }
 }
 
 impl Outcome {

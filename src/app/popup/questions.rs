@@ -69,9 +69,9 @@ impl Behaviour for CallbackOffer {
                 // A written contact is answered on its channel: a reply due.
                 Some(call) => {
                     let form = CallbackForm::replying_on(&call.channel);
-                    Outcome::close().then(Then::Open(Popup::CallbackForm(form)))
+                    Outcome::close().then(Then::open(Popup::CallbackForm(form)))
                 }
-                None => Outcome::close().then(Then::Open(Popup::CallbackForm(CallbackForm::default()))),
+                None => Outcome::close().then(Then::open(Popup::CallbackForm(CallbackForm::default()))),
             },
             Some(Action::No) => {
                 if let Some(call) = cx.session.call.as_mut() {
@@ -153,7 +153,7 @@ impl Behaviour for ShiftChoice {
         if cx.keymap.action(Context::Global, key) == Some(Action::EndShift) {
             let form = EndShiftForm::left_open(self.shift.clone());
             let load = Effect::LoadSummary(self.shift.id);
-            return Outcome::effect(load).closing().then(Then::Open(Popup::EndShift(Box::new(form))));
+            return Outcome::effect(load).closing().then(Then::open(Popup::EndShift(Box::new(form))));
         }
         match cx.action(key) {
             Some(Action::Confirm | Action::Cancel) => {
