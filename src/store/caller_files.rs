@@ -520,6 +520,10 @@ impl Store {
 fn code_prefix(query: &str) -> Option<String> {
     let compact: String =
         query.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
+    // Codes are ASCII; a letter such as é would also put byte 3 inside a character ("idé").
+    if !compact.is_ascii() {
+        return None;
+    }
     let (letters, digits) = compact.split_at(compact.len().min(3));
     let valid = !compact.is_empty()
         && letters.chars().all(|c| c.is_ascii_uppercase())
