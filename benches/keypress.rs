@@ -323,7 +323,6 @@ fn main() {
     println!("resident memory after all of the above: {:.1} MB", now_rss / 1024.0);
 }
 
-/// A private scratch folder for the export measurements.
 /// A call rings on a socket speaking baresip's `ctrl_tcp` (netstrings of its JSON), read by the
 /// real baresip source on its thread, handed over a channel like the terminal's, then the app,
 /// the store (the number's keyed hash and its earlier calls) and one frame: from the bytes
@@ -366,6 +365,7 @@ fn phone_event_to_frame(bench: &mut Bench, n: usize) -> Vec<Duration> {
         .collect()
 }
 
+/// A private scratch folder for the export measurements.
 fn tempfile_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("permanence-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -79,7 +79,7 @@ pub fn run(
 }
 
 /// What wakes the loop besides the tick.
-pub enum Input {
+enum Input {
     /// A key, a paste, a resize; an error when the terminal is gone.
     Terminal(io::Result<Event>),
     Phone(PhoneEvent),
@@ -104,7 +104,7 @@ fn read_terminal(inputs: Sender<Input>) -> Result<()> {
 }
 
 /// Starts the phone source the configuration names, its events sent into `inputs`.
-pub fn start_phone(config: &Config, inputs: Sender<Input>) -> Result<Option<Phone>> {
+fn start_phone(config: &Config, inputs: Sender<Input>) -> Result<Option<Phone>> {
     let Some(kind) = config.phone.source else { return Ok(None) };
     let source = match kind {
         PhoneSourceKind::Baresip => {

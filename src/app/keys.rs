@@ -172,9 +172,7 @@ impl App {
             Action::ReopenFile => closed == Some(true),
             // The phone's keys, only when the phone has something for them.
             Action::AnswerPhone => self.phone.ringing.is_some(),
-            Action::HangUpPhone => {
-                self.phone.live.is_some() || self.phone.ringing.is_some() || self.phone.dialling.is_some()
-            }
+            Action::HangUpPhone => self.phone.has_line(),
             Action::LinkKnownFile => {
                 self.phone.known.as_ref().is_some_and(|k| !k.files.is_empty())
                     && session.call.as_ref().is_some_and(|c| c.file.is_none())

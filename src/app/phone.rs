@@ -21,8 +21,6 @@ pub struct PhoneState {
     pub ringing: Option<Ringing>,
     /// The line of the call being taken, while it is up.
     pub live: Option<LineId>,
-    /// The listener answered this line: the call starts when the phone says it is up.
-    pub answering: Option<LineId>,
     /// The listener chose to end the call being written, then answer the one ringing.
     pub answer_after_save: bool,
     /// What the number of the call being taken said when it rang.
@@ -31,6 +29,19 @@ pub struct PhoneState {
     pub missed: Vec<MissedCall>,
     /// A callback being dialled.
     pub dialling: Option<LineId>,
+}
+
+impl PhoneState {
+    /// A line the hang-up key can drop: the call being taken, one ringing, a callback dialled.
+    pub fn has_line(&self) -> bool {
+        self.live.is_some() || self.ringing.is_some() || self.dialling.is_some()
+    }
+
+    /// Whether the phone dials this callback (so its number is neither typed nor read): a
+    /// callback by phone, with a phone configured and there.
+    pub fn dials(&self, callback: &Callback) -> bool {
+        callback.channel == crate::domain::channel::PHONE && self.enabled && self.connected
+    }
 }
 
 /// A call ringing now.
@@ -63,7 +74,6 @@ impl App {
                 let phone = &mut self.phone;
                 phone.connected = false;
                 phone.ringing = None;
-                phone.answering = None;
                 phone.live = None;
                 phone.dialling = None;
             }
@@ -144,7 +154,6 @@ impl App {
             return Vec::new();
         };
         let ringing = self.phone.ringing.take().expect("checked above");
-        self.phone.answering = None;
         if session.call.is_some() || session.shift.is_none() {
             // Picked up on the phone itself: what is being written is not replaced.
             self.phone.known = None;
@@ -197,7 +206,6 @@ impl App {
         }
         if self.phone.ringing.as_ref().is_some_and(|r| r.line == line) {
             let ringing = self.phone.ringing.take().expect("checked above");
-            self.phone.answering = None;
             self.phone.answer_after_save = false;
             let shift = self.session.as_ref().and_then(|s| s.shift.as_ref()).map(|shift| shift.id);
             self.phone.missed.push(MissedCall::new(shift, ringing.since, at));
@@ -229,12 +237,10 @@ impl App {
     /// types nor reads its number. Whoever answers (a person, or voicemail) is the listener's
     /// to judge: only busy and no answer are the phone's to say.
     pub(super) fn dial_callback(&mut self, callback: &Callback) -> Vec<Effect> {
-        let Some(number) = callback.callback_number.as_ref() else { return Vec::new() };
         // A reply due by e-mail or SMS is the listener's to write, never the phone's to dial.
-        if callback.channel != crate::domain::channel::PHONE || !(self.phone.enabled && self.phone.connected)
-        {
+        let Some(number) = callback.callback_number.as_ref().filter(|_| self.phone.dials(callback)) else {
             return Vec::new();
-        }
+        };
         self.say(self.strings.phone_dialling.clone());
         vec![Effect::Phone(PhoneCommand::Dial(number.as_str().to_owned().into()))]
     }
@@ -242,10 +248,10 @@ impl App {
     /// The answer key: answers the ringing call, or asks first when a call is being written.
     pub(super) fn answer_phone(&mut self) -> Vec<Effect> {
         let s = self.strings;
-        let Some(ringing) = self.phone.ringing.as_ref() else {
+        if self.phone.ringing.is_none() {
             self.warn(s.phone_nothing_rings.clone());
             return Vec::new();
-        };
+        }
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         if session.shift.is_none() {
             self.warn(s.no_shift_yet.clone());
@@ -257,7 +263,6 @@ impl App {
             }
             return Vec::new();
         }
-        self.phone.answering = Some(ringing.line.clone());
         vec![Effect::Phone(PhoneCommand::Accept)]
     }
 
@@ -277,8 +282,7 @@ impl App {
 
     /// The hang-up key: through the phone, which then says the line dropped.
     pub(super) fn hang_up_phone(&mut self) -> Vec<Effect> {
-        let phone = &self.phone;
-        if phone.live.is_none() && phone.ringing.is_none() && phone.dialling.is_none() {
+        if !self.phone.has_line() {
             self.warn(self.strings.phone_no_line.clone());
             return Vec::new();
         }

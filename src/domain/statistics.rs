@@ -190,17 +190,6 @@ pub struct Profiles {
 
 pub const UNKNOWN: &str = "unknown";
 
-/// The phone system's counts (issue 19's feed): a field and a chart more when it lands.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PhoneFigures {
-    pub offered: u32,
-    pub answered: u32,
-    pub missed: u32,
-    /// Offered and answered by local hour of day.
-    pub offered_by_hour: [u32; 24],
-    pub answered_by_hour: [u32; 24],
-}
-
 /// Everything the statistics screen and the activity report show for one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Statistics {
@@ -227,10 +216,6 @@ pub struct Statistics {
     /// Share of the opening hours with someone on shift: `None` while the centre's settings
     /// do not know its opening hours.
     pub coverage_percent: Option<u32>,
-    /// Calls by channel (issue 22): `None` until channels exist.
-    pub by_channel: Option<BTreeMap<String, u32>>,
-    /// The phone's offered / answered / missed (issue 19): `None` until its feed exists.
-    pub phone: Option<PhoneFigures>,
 }
 
 /// Calls of one type and one length in seconds: (type, seconds, calls).
@@ -319,8 +304,6 @@ impl Statistics {
             callbacks: callback_figures(&raw.callbacks),
             listening: raw.listening,
             coverage_percent: None,
-            by_channel: None,
-            phone: None,
         }
     }
 
@@ -349,7 +332,7 @@ fn instant(quarter: i64) -> Timestamp {
     chrono::DateTime::from_timestamp(quarter * BUCKET_SECONDS, 0).unwrap_or_default()
 }
 
-/// Median (the mean of the two middle values for an even count, like `summary::median`),
+/// Median (the mean of the two middle values for an even count),
 /// nearest-rank 90th percentile and mean of counted values, sorted or not.
 pub fn lengths_of(call_type: Option<CallType>, values: impl Iterator<Item = (i64, u32)>) -> Lengths {
     let mut values: Vec<(i64, u32)> = values.collect();
@@ -481,6 +464,15 @@ mod tests {
         assert_eq!(stats.over_time.previous[1], 5);
         assert_eq!(stats.over_time.previous[30], 7);
         assert_eq!(stats.previous_calls, 12);
+    }
+
+    #[test]
+    fn medians_of_one_by_one_values() {
+        let median = |values: &[i64]| lengths_of(None, values.iter().map(|&v| (v, 1))).median_seconds;
+        assert_eq!(median(&[]), 0);
+        assert_eq!(median(&[5]), 5);
+        assert_eq!(median(&[1, 3, 10]), 3);
+        assert_eq!(median(&[1, 3, 10, 20]), 6);
     }
 
     #[test]

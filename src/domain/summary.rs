@@ -123,25 +123,3 @@ pub struct CallRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
-
-/// The median of durations, in seconds (the mean of the two middle ones for an even count).
-pub fn median(sorted: &[i64]) -> i64 {
-    match sorted.len() {
-        0 => 0,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians() {
-        assert_eq!(median(&[]), 0);
-        assert_eq!(median(&[5]), 5);
-        assert_eq!(median(&[1, 3, 10]), 3);
-        assert_eq!(median(&[1, 3, 10, 20]), 6);
-    }
-}

@@ -298,15 +298,28 @@ fn months_chart(
         per_month
     };
     // A year's report is by month; `over_time` of a whole year is monthly.
-    let (current, last) = (values(now), values(before));
-    let max = current.iter().chain(&last).copied().max().unwrap_or(0).max(1);
-    svg(720, 280, |root| {
+    paired_bars(280, &values(now), &values(before), &months[..months.len().min(12)], year, previous)
+}
+
+/// One bar per label for this year (filled black) and one for the year before (outlined), side
+/// by side, with the labels under them: reads printed in black and white.
+fn paired_bars(
+    height: u32,
+    current: &[u32],
+    last: &[u32],
+    labels: &[&str],
+    year: &str,
+    previous: &str,
+) -> Result<String> {
+    let max = current.iter().chain(last).copied().max().unwrap_or(0).max(1);
+    let n = current.len() as f64;
+    svg(720, height, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(56)
-            .build_cartesian_2d(0f64..12f64, 0u32..(max + max / 10))?;
+            .build_cartesian_2d(0f64..n, 0u32..(max + max / 10))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -316,30 +329,21 @@ fn months_chart(
             .draw()?;
         let filled = BLACK.filled();
         let outlined = ShapeStyle { color: BLACK.into(), filled: false, stroke_width: 1 };
-        chart
-            .draw_series(
-                current
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| Rectangle::new([(i as f64 + 0.12, 0), (i as f64 + 0.5, *v)], filled)),
-            )?
-            .label(year)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], filled));
-        chart
-            .draw_series(
-                last.iter()
-                    .enumerate()
-                    .map(|(i, v)| Rectangle::new([(i as f64 + 0.5, 0), (i as f64 + 0.88, *v)], outlined)),
-            )?
-            .label(previous)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], outlined));
+        for (values, left, style, name) in [(current, 0.12, filled, year), (last, 0.5, outlined, previous)] {
+            chart
+                .draw_series(values.iter().enumerate().map(move |(i, v)| {
+                    Rectangle::new([(i as f64 + left, 0), (i as f64 + left + 0.38, *v)], style)
+                }))?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], style));
+        }
         chart
             .configure_series_labels()
             .label_font(FONT)
             .background_style(WHITE)
             .border_style(BLACK)
             .draw()?;
-        for (i, name) in months.iter().enumerate().take(12) {
+        for (i, name) in labels.iter().enumerate() {
             let (x, y) = chart.backend_coord(&(i as f64 + 0.5, 0));
             root.draw(&Text::new(
                 (*name).to_owned(),
@@ -410,60 +414,7 @@ fn lengths_chart(
     previous: &str,
 ) -> Result<String> {
     debug_assert_eq!(labels.len(), LENGTH_BARS_MINUTES.len());
-    let max = now.length_bars.iter().chain(&before.length_bars).copied().max().unwrap_or(0).max(1);
-    let n = now.length_bars.len() as f64;
-    svg(720, 260, |root| {
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..n, 0u32..(max + max / 10))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(0)
-            .x_label_formatter(&|_| String::new())
-            .label_style(FONT)
-            .draw()?;
-        let filled = BLACK.filled();
-        let outlined = ShapeStyle { color: BLACK.into(), filled: false, stroke_width: 1 };
-        chart
-            .draw_series(
-                now.length_bars
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| Rectangle::new([(i as f64 + 0.12, 0), (i as f64 + 0.5, *v)], filled)),
-            )?
-            .label(year)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], filled));
-        chart
-            .draw_series(
-                before
-                    .length_bars
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| Rectangle::new([(i as f64 + 0.5, 0), (i as f64 + 0.88, *v)], outlined)),
-            )?
-            .label(previous)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], outlined));
-        chart
-            .configure_series_labels()
-            .label_font(FONT)
-            .background_style(WHITE)
-            .border_style(BLACK)
-            .draw()?;
-        for (i, name) in labels.iter().enumerate() {
-            let (x, y) = chart.backend_coord(&(i as f64 + 0.5, 0));
-            root.draw(&Text::new(
-                (*name).to_owned(),
-                (x, y + 6),
-                TextStyle::from(FONT.into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
-            ))?;
-        }
-        root.present()?;
-        Ok(())
-    })
+    paired_bars(260, &now.length_bars, &before.length_bars, labels, year, previous)
 }
 
 #[cfg(test)]

@@ -67,6 +67,9 @@ pub(super) fn insert(conn: &Connection, listener_id: ListenerId, call: &NewCall)
             ack.and_then(|a| a.note.as_deref()),
         ])?;
     }
+    if let Some(hash) = record.phone.as_ref().and_then(|p| p.caller.as_ref()) {
+        super::phone::insert_caller(conn, id, hash)?;
+    }
     if let Some(file) = record.caller_file_id {
         conn.prepare_cached(
             "UPDATE caller_file SET last_contact_at = max(coalesce(last_contact_at, 0), ?2), purged_at = NULL
@@ -97,9 +100,6 @@ impl Store {
         }
         self.write(|tx, actor| {
             let id = insert(tx, actor.id, call)?;
-            if let Some(hash) = call.record.phone.as_ref().and_then(|p| p.caller.as_ref()) {
-                super::phone::insert_caller(tx, id, hash)?;
-            }
             tx.execute("DELETE FROM call_draft WHERE listener_id = ?1", [actor.id.0])?;
             audit::append(tx, Some(actor.id), AuditAction::CallSaved, ObjectKind::Call, Some(id.0))?;
             if let Some(performed) = call.record.performs_callback {

@@ -10,10 +10,10 @@ use super::{Store, audit};
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{CallType, Outcome};
-use crate::domain::statistics::LengthCount;
+use crate::domain::statistics::{LengthCount, lengths_of};
 use crate::domain::summary::{
     CallRow, CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
-    WrittenCounts, median,
+    WrittenCounts,
 };
 use crate::domain::{ShiftId, Timestamp};
 use crate::i18n::Phrase;
@@ -109,7 +109,7 @@ impl Store {
         let mut by_type = BTreeMap::new();
         let mut by_outcome = BTreeMap::new();
         let mut by_channel: BTreeMap<String, ChannelCounts> = BTreeMap::new();
-        let mut spent: Vec<i64> = Vec::new();
+        let mut spent: BTreeMap<i64, u32> = BTreeMap::new();
         let mut rud = RudCounts::default();
         let mut lengths: BTreeMap<(CallType, i64), u32> = BTreeMap::new();
         let mut rows = query(&format!(
@@ -136,13 +136,14 @@ impl Store {
             channel.contacts += count;
             channel.seconds += time_spent.unwrap_or(length) * i64::from(count);
             match time_spent {
-                Some(seconds) => spent.extend(std::iter::repeat_n(seconds, count as usize)),
+                Some(seconds) => *spent.entry(seconds).or_insert(0) += count,
                 None => *lengths.entry((call_type, length)).or_insert(0) += count,
             }
         }
-        spent.sort_unstable();
         let lengths: Vec<LengthCount> = lengths.into_iter().map(|((t, s), n)| (t, s, n)).collect();
-        let all = crate::domain::statistics::lengths_of(None, lengths.iter().map(|&(_, s, n)| (s, n)));
+        let all = lengths_of(None, lengths.iter().map(|&(_, s, n)| (s, n)));
+        let written_seconds: i64 = spent.iter().map(|(s, n)| s * i64::from(*n)).sum();
+        let written = lengths_of(None, spent.into_iter());
         let by_theme = if themes {
             query(&format!(
                 "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
@@ -242,14 +243,14 @@ impl Store {
         let summary = Summary {
             scope,
             generated_at: now,
-            calls: all.calls + spent.len() as u32,
+            calls: all.calls + written.calls,
             total_seconds: lengths.iter().map(|&(_, s, n)| s * i64::from(n)).sum(),
             median_seconds: all.median_seconds,
             by_channel,
             written: WrittenCounts {
-                contacts: spent.len() as u32,
-                total_seconds: spent.iter().sum(),
-                median_seconds: median(&spent),
+                contacts: written.calls,
+                total_seconds: written_seconds,
+                median_seconds: written.median_seconds,
             },
             by_type,
             by_theme,

@@ -31,7 +31,7 @@ fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> 
         return (title, vec![Line::from(Span::styled(s.perform_taking.clone(), theme.muted()))], 70);
     };
     // Dialled by the phone (a callback by phone only): the listener neither types nor reads it.
-    let dialled = app.phone.enabled && app.phone.connected && callback.channel == PHONE;
+    let dialled = app.phone.dials(callback);
     let number = match callback.callback_number.as_ref() {
         Some(_) if dialled => s.perform_dialled.as_str(),
         Some(number) => number.as_str(),
