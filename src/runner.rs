@@ -78,10 +78,7 @@ impl Runner {
                     Ok(store) => self.unlocked(store, now),
                     Err(err) => Reply::UnlockFailed {
                         message: store_error_brief(self.strings, &err),
-                        retry_in: match err {
-                            StoreError::TooSoon(seconds) => Some(seconds),
-                            _ => Store::unlock_wait(&self.db, &login),
-                        },
+                        retry_in: Store::unlock_wait(&self.db, &login),
                     },
                 });
             }

@@ -23,22 +23,15 @@ impl App {
         let now = self.now;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         match action {
-            Action::StartCall => {
+            Action::StartCall | Action::StartWrittenContact => {
                 if session.call.is_some() {
                     self.status = status_until(&s.call_already_running, true, Until::CallEnds);
                 } else if session.shift.is_none() {
                     self.status = status_until(&s.no_shift_yet, true, Until::ShiftStarts);
-                } else {
+                } else if action == Action::StartCall {
                     session.start_contact(CallForm::new(now), now);
-                }
-                return Vec::new();
-            }
-            Action::StartWrittenContact => {
-                if session.call.is_some() {
-                    self.status = status_until(&s.call_already_running, true, Until::CallEnds);
-                } else if session.shift.is_none() {
-                    self.status = status_until(&s.no_shift_yet, true, Until::ShiftStarts);
                 } else {
+                    // A written contact: its channel first.
                     session
                         .popups
                         .push(Popup::ChannelPicker(ChannelPicker::new(&self.channels, s.is_english())));

@@ -152,9 +152,9 @@ pub struct SignatureVerifier {
 
 impl SignatureVerifier {
     /// Entries from `first_signed` on must be signed, and so must every entry whose actor had
-    /// been given a signing key by then: whoever holds the data key can move `first_signed`
-    /// (a row of the database) and strip signatures, but not unpin the keys, which the key
-    /// file's endorsements vouch for.
+    /// been given a signing key by then: moving `first_signed` (a row of the database) no
+    /// longer excuses a stripped signature. Moving an account's `since` too still does — it is
+    /// a row as well, which endorsements do not cover (SECURITY.md says what shows it).
     pub fn new(keys: SigningKeys, first_signed: AuditId) -> SignatureVerifier {
         SignatureVerifier {
             keys,

@@ -353,26 +353,6 @@ mod tests {
     use super::*;
     use crate::domain::{ListenerId, ShiftId};
 
-    fn with_scope(scope: Scope) -> Summary {
-        Summary {
-            scope,
-            generated_at: Utc::now(),
-            calls: 0,
-            total_seconds: 0,
-            median_seconds: 0,
-            by_channel: Default::default(),
-            written: Default::default(),
-            by_type: Default::default(),
-            by_theme: Default::default(),
-            by_outcome: Default::default(),
-            rud: Default::default(),
-            prompts: Vec::new(),
-            callbacks: Default::default(),
-            files: Default::default(),
-            phone: Default::default(),
-        }
-    }
-
     #[test]
     fn titles_and_file_names_use_local_days_and_times() {
         let s = Strings::get(crate::i18n::Language::Fr);
@@ -380,7 +360,7 @@ mod tests {
         let utc = |m, d, h, min| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
         // A night shift from 22:30 on 24 October (summer time) to 06:15 on the 25th (winter
         // time), which starts on the 24th in Paris (and on the 24th in UTC too: 20:30).
-        let night = with_scope(Scope::Shift {
+        let night = crate::test_support::summary_of(Scope::Shift {
             id: ShiftId(42),
             listener_id: ListenerId(2),
             listener: "Camille".into(),
@@ -390,7 +370,7 @@ mod tests {
         assert_eq!(title(&night, s, paris), "Permanence de Camille, 24/10/2026 22:30 → 25/10/2026 06:15");
         assert_eq!(default_name(&night, "md", paris), "shift-42-2026-10-24.md");
         // Begun at 00:30 in Paris: that day's shift, though it is still the day before in UTC.
-        let after_midnight = with_scope(Scope::Shift {
+        let after_midnight = crate::test_support::summary_of(Scope::Shift {
             id: ShiftId(43),
             listener_id: ListenerId(2),
             listener: "Camille".into(),
@@ -400,7 +380,7 @@ mod tests {
         assert_eq!(title(&after_midnight, s, paris), "Permanence de Camille, 24/11/2026 00:30 → 04:00");
         assert_eq!(default_name(&after_midnight, "json", paris), "shift-43-2026-11-24.json");
         // March in Paris: from its first midnight (winter time) to 1 April's (summer time).
-        let march = with_scope(Scope::Period {
+        let march = crate::test_support::summary_of(Scope::Period {
             from: paris.start_of_day(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
             to: paris.start_of_day(chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()),
         });
@@ -413,7 +393,8 @@ mod tests {
         let s = Strings::get(crate::i18n::Language::En);
         let montreal: Zone = "America/Montreal".parse().unwrap();
         let at = Utc.with_ymd_and_hms(2026, 7, 14, 2, 0, 0).unwrap();
-        let summary = with_scope(Scope::Period { from: at, to: at + chrono::Duration::days(1) });
+        let summary =
+            crate::test_support::summary_of(Scope::Period { from: at, to: at + chrono::Duration::days(1) });
         let row = CallRow {
             started_at: at,
             seconds: 60,

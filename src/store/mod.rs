@@ -180,14 +180,14 @@ impl Store {
         Ok((conn, actor))
     }
 
-    /// Unlocks the database at `db_path` as `login`.
     /// Seconds before `login` may try a passphrase again, if the wrong ones it was given (from
-    /// any terminal or the command line) make it wait.
-    /// Measured on the clock `open` counts them with.
+    /// any terminal or the command line) make it wait; measured on the clock `open` counts them
+    /// with.
     pub fn unlock_wait(db_path: &Path, login: &str) -> Option<i64> {
         throttle::wait_left(&KeyFile::path_for(db_path), login, Utc::now())
     }
 
+    /// Unlocks the database at `db_path` as `login`.
     pub fn open(db_path: &Path, login: &str, passphrase: &str) -> StoreResult<Store> {
         let key_path = KeyFile::path_for(db_path);
         match (db_path.exists(), key_path.exists()) {
@@ -375,25 +375,6 @@ impl Store {
     fn write<T>(&mut self, change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>) -> StoreResult<T> {
         self.require_writable()?;
         self.follow_rekey()?;
-        self.write_on_this_file(change)
-    }
-
-    /// [`Store::write`] for a caller that holds the key file's lock: following a re-key takes
-    /// that lock, which this process cannot take twice (it would wait for itself, then say busy).
-    fn write_holding_slots<T>(
-        &mut self,
-        _slots: &keyslots::KeyFileLock,
-        change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>,
-    ) -> StoreResult<T> {
-        self.require_writable()?;
-        self.follow_rekey_locked()?;
-        self.write_on_this_file(change)
-    }
-
-    fn write_on_this_file<T>(
-        &mut self,
-        change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>,
-    ) -> StoreResult<T> {
         let tx = audit::Tx::begin(&mut self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
         rekey::still_the_opened_file(&self.db_path, &self.salt)?;
         let value = change(&tx, &self.actor)?;

@@ -27,7 +27,7 @@ impl Store {
     /// waits for a supervisor's endorsement (`permanence listener endorse`).
     pub(super) fn convert_legacy_slot(&mut self, passphrase: &str) -> StoreResult<()> {
         let key_path = self.key_file_path();
-        let slots = KeyFile::lock(&key_path)?;
+        let _slots = KeyFile::lock(&key_path)?;
         // Read and write the database the key file now goes with (another terminal may have
         // re-keyed it since this session opened it).
         self.follow_rekey_locked()?;
@@ -49,7 +49,7 @@ impl Store {
         // interrupted (the root names this account, which has no current keys).
         let becomes_root = self.actor.role == Role::Supervisor
             && pins::root(&self.conn)?.is_none_or(|root| root.listener_id == id);
-        self.write_holding_slots(&slots, |tx, _| {
+        self.write(|tx, _| {
             pins::remove_pending(tx, id)?;
             pins::insert_pending(tx, id, &public)?;
             if becomes_root {
@@ -67,7 +67,7 @@ impl Store {
         key_file.save()?;
         // The entry recording the conversion is the first one signed with the new keys.
         self.keys = Some(keys);
-        let converted = self.write_holding_slots(&slots, |tx, actor| {
+        let converted = self.write(|tx, actor| {
             pins::make_current(tx, id, &public)?;
             audit::append(tx, Some(actor.id), AuditAction::KeysConverted, ObjectKind::Listener, Some(id.0))
         });
@@ -85,7 +85,7 @@ impl Store {
     /// crash's leftover.
     pub(super) fn reconcile_key_slots(&mut self) -> StoreResult<()> {
         let key_path = self.key_file_path();
-        let slots = KeyFile::lock(&key_path)?;
+        let _slots = KeyFile::lock(&key_path)?;
         // Read and write the database the key file now goes with (another terminal may have
         // re-keyed it since this session opened it).
         self.follow_rekey_locked()?;
@@ -115,7 +115,7 @@ impl Store {
                 Some(KeySlot::Current(slot)) => Some(slot.keys),
                 _ => None,
             };
-            self.write_holding_slots(&slots, |tx, _| {
+            self.write(|tx, _| {
                 let completed = match &in_slot {
                     Some(keys) => pins::make_current(tx, id, keys)?,
                     None => false,

@@ -103,8 +103,8 @@ impl Behaviour for ConfirmEndCall {
                 }
                 _ => false,
             };
+            // Not in the draft (it is typed again at the end after a crash): nothing to save.
             if typed {
-                cx.session.mark_dirty(cx.now);
                 return Outcome::stay();
             }
         }
