@@ -21,8 +21,9 @@ pub struct PhoneState {
     pub ringing: Option<Ringing>,
     /// The line of the call being taken, while it is up.
     pub live: Option<LineId>,
-    /// The listener chose to end the call being written, then answer the one ringing.
-    pub answer_after_save: bool,
+    /// The listener chose to end the call being written, then answer the one ringing on this
+    /// line: another call ringing by the time it is saved is not answered for them.
+    pub answer_after_save: Option<LineId>,
     /// What the number of the call being taken said when it rang.
     pub known: Option<CallerHistory>,
     /// Missed calls not yet in the store (it was locked when they ended).
@@ -206,7 +207,6 @@ impl App {
         }
         if self.phone.ringing.as_ref().is_some_and(|r| r.line == line) {
             let ringing = self.phone.ringing.take().expect("checked above");
-            self.phone.answer_after_save = false;
             let shift = self.session.as_ref().and_then(|s| s.shift.as_ref()).map(|shift| shift.id);
             self.phone.missed.push(MissedCall::new(shift, ringing.since, at));
             if self.is_unlocked() {
@@ -268,13 +268,14 @@ impl App {
 
     /// The listener chose to end the call being written, then answer.
     pub(super) fn answer_after_ending(&mut self) -> Vec<Effect> {
-        self.phone.answer_after_save = true;
+        self.phone.answer_after_save = self.phone.ringing.as_ref().map(|r| r.line.clone());
         self.ask_end_call()
     }
 
     /// After a call is saved: answers the ringing one if the listener asked for it.
     pub(super) fn answer_if_asked(&mut self) -> Vec<Effect> {
-        if std::mem::take(&mut self.phone.answer_after_save) && self.phone.ringing.is_some() {
+        let asked = self.phone.answer_after_save.take();
+        if asked.is_some() && asked.as_ref() == self.phone.ringing.as_ref().map(|r| &r.line) {
             return self.answer_phone();
         }
         Vec::new()

@@ -141,6 +141,30 @@ fn with_a_call_being_written_the_listener_chooses() {
     assert!(effects.iter().any(|e| matches!(e, Effect::Phone(PhoneCommand::Accept))), "{effects:?}");
 }
 
+/// "End it, then answer" holds for the call that rang then: if that one is picked up on the
+/// handset (or the phone goes away) and another rings by the time the call is saved, the other
+/// is not answered for the listener.
+#[test]
+fn answering_after_the_save_is_for_the_call_that_rang_then() {
+    let mut app = with_phone();
+    key(&mut app, KeyCode::Char('n'));
+    ring(&mut app, "c1", now());
+    f(&mut app, 2);
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(top(&app), Some(Popup::ConfirmEndCall(_))));
+    // Picked up on the handset meanwhile; then another call rings.
+    app.phone_event(PhoneEvent::Answered { line: line("c1"), at: now() });
+    ring(&mut app, "c2", now());
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    let effects = key(&mut app, KeyCode::Char('n'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::SaveCall { .. })), "{effects:?}");
+    let effects = app.apply(Reply::CallSaved);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Phone(PhoneCommand::Accept))), "{effects:?}");
+    assert!(app.phone.ringing.is_some(), "c2 rings on, for the listener to answer");
+}
+
 #[test]
 fn the_phone_going_away_keeps_the_call_and_says_so() {
     let mut app = with_phone();
