@@ -249,6 +249,9 @@ fn main() {
     let samples = (0..n).map(|_| bench.effect(Effect::RefreshQueue)).collect();
     Stats { name: "callback queue refresh", samples }.print();
 
+    let samples = phone_event_to_frame(&mut bench, n);
+    Stats { name: "phone event to frame (ring, number looked up)", samples }.print();
+
     let samples = (0..n).map(|_| bench.effect(Effect::RefreshOverview)).collect();
     Stats { name: "supervisor view refresh (who is on shift)", samples }.print();
 
@@ -318,6 +321,48 @@ fn main() {
         .and_then(|kb| kb.parse::<f64>().ok())
         .unwrap_or(0.0);
     println!("resident memory after all of the above: {:.1} MB", now_rss / 1024.0);
+}
+
+/// A call rings on a socket speaking baresip's `ctrl_tcp` (netstrings of its JSON), read by the
+/// real baresip source on its thread, handed over a channel like the terminal's, then the app,
+/// the store (the number's keyed hash and its earlier calls) and one frame: from the bytes
+/// written to the frame drawn.
+fn phone_event_to_frame(bench: &mut Bench, n: usize) -> Vec<Duration> {
+    use std::io::Write;
+    use std::sync::mpsc::channel;
+
+    use permanence::phone::baresip::Baresip;
+    use permanence::phone::netstring::encode;
+    use permanence::phone::{Phone, PhoneEvent};
+
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = server.local_addr().unwrap().to_string();
+    let (events, received) = channel();
+    let source = Box::new(Baresip { address, dial: "{number}".into() });
+    let _phone = Phone::start(source, move |event| events.send(event).is_ok()).unwrap();
+    let (mut socket, _) = server.accept().unwrap();
+    assert_eq!(received.recv().unwrap(), PhoneEvent::Connected);
+    bench.app.phone.enabled = true;
+    bench.app.phone_event(PhoneEvent::Connected);
+    (0..n)
+        .map(|i| {
+            let json = format!(
+                r#"{{"event":true,"type":"CALL_INCOMING","class":"call","direction":"incoming","peeruri":"sip:+336{:08}@127.0.0.1","id":"bench{i}","param":""}}"#,
+                i % 50
+            );
+            let frame = encode(json.as_bytes());
+            let start = Instant::now();
+            socket.write_all(&frame).unwrap();
+            let event = received.recv().unwrap();
+            let effects = bench.app.phone_event(event);
+            bench.runner.run_all(&mut bench.app, effects);
+            bench.terminal.draw(|frame| ui::draw(frame, &bench.app)).unwrap();
+            let elapsed = start.elapsed();
+            // Not answered, not missed: the next one rings afresh, nothing written.
+            bench.app.phone.ringing = None;
+            elapsed
+        })
+        .collect()
 }
 
 /// A private scratch folder for the export measurements.

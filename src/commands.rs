@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::demo;
 use crate::domain::listener::{Role, validate_display_name};
 use crate::domain::settings::Setting;
-use crate::export::{self, SummaryFormat, write_summary};
+use crate::export::{self, ReportFormat, SummaryFormat, write_report, write_summary};
 use crate::i18n::{Phrase, Strings};
 use crate::passphrase_input::PassphraseSource;
 use crate::paths;
@@ -434,6 +434,7 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
     let store = invocation.unlock()?;
     let now = chrono::Utc::now();
     let entries = store.callback_queue(now)?;
+    let channels = invocation.config.channels();
     if json {
         let callbacks: Vec<serde_json::Value> = entries
             .iter()
@@ -446,6 +447,7 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
                     "priority": e.priority.as_str(),
                     "assigned_to": e.assignee_name,
                     "attempts": e.attempts,
+                    "channel": e.channel,
                 })
             })
             .collect();
@@ -472,8 +474,16 @@ pub fn queue(mut invocation: Invocation, json: bool) -> Result<ExitCode> {
             let due = invocation.config.timezone.iso_minute(e.due_at);
             let assignee = e.assignee_name.as_deref().unwrap_or(&s.callback_anyone);
             let attempts = s.count(u64::from(e.attempts), &s.callback_attempts_one, &s.callback_attempts);
+            // A reply due in writing says its channel; a callback goes without saying.
+            let reply = match e.channel.as_str() {
+                crate::domain::channel::PHONE => String::new(),
+                other => format!(
+                    "  {}",
+                    s.fill(&s.reply_by, &[("channel", channels.label(other, s.is_english()))])
+                ),
+            };
             say!(
-                "{state:<state_width$} {due}  {}  {:<8} {assignee}  ({attempts})",
+                "{state:<state_width$} {due}  {}  {:<8} {assignee}  ({attempts}){reply}",
                 e.file_code,
                 s.priority(e.priority),
             );
@@ -619,9 +629,30 @@ pub fn export(
     };
     let path =
         write_summary(&mut store, &invocation.config, &invocation.db, request, format, out, include_notes)?;
-    let recipients = invocation.config.export.recipients.len();
+    say_written(s, &invocation.config, &path)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `permanence report --year Y`: the yearly activity report (supervisors).
+pub fn report(
+    mut invocation: Invocation,
+    year: i32,
+    format: ReportFormat,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let s = invocation.strings;
+    let mut store = invocation.unlock()?;
+    let path = write_report(&mut store, &invocation.config, &invocation.db, year, format, out)?;
+    say_written(s, &invocation.config, &path)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Says where an export went (nothing for standard output), and to how many recipients it is
+/// encrypted.
+fn say_written(s: &Strings, config: &Config, path: &Path) -> Result<()> {
+    let recipients = config.export.recipients.len();
     let shown = path.display().to_string();
-    match (export::out_file(Some(&path)).is_some(), recipients) {
+    match (export::out_file(Some(path)).is_some(), recipients) {
         (false, _) => {}
         (true, 0) => say!("{}", s.fill(&s.cli.export_written, &[("path", &shown)])),
         (true, n) => {
@@ -632,5 +663,5 @@ pub fn export(
             )
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

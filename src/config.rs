@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveTime};
 use serde::Deserialize;
 
 use crate::domain::Timestamp;
+use crate::domain::channel::{ChannelEntry, ChannelRefusal, Channels};
 use crate::domain::emergency::{
     Directory, NumberOverride, OverrideError, OverrideRefusal, OverrideSubject, RuleOverride, Rules,
 };
@@ -44,6 +45,35 @@ pub struct Config {
     pub keys: KeyOverrides,
     /// Additions and changes to the emergency directory and prompting rules.
     pub emergency: EmergencyConfig,
+    /// Channels added to `assets/channels.toml` (`[[channels]]`): added only, never changed.
+    pub channels: Vec<ChannelEntry>,
+    /// The phone system the calls come from; none by default (calls are taken by hand).
+    pub phone: PhoneConfig,
+}
+
+/// `[phone]`: where the phone's events come from (`phone`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhoneConfig {
+    /// `"baresip"`, or none: the terminal works by hand.
+    pub source: Option<PhoneSourceKind>,
+    /// baresip's `ctrl_tcp_listen` (`host:port`).
+    pub address: String,
+    /// What is dialled for a callback number: `{number}` is replaced (baresip completes a bare
+    /// number with its account's domain).
+    pub dial: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneSourceKind {
+    Baresip,
+}
+
+impl Default for PhoneConfig {
+    fn default() -> Self {
+        PhoneConfig { source: None, address: "127.0.0.1:4444".into(), dial: "{number}".into() }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -73,6 +103,8 @@ impl Default for Config {
             export: ExportConfig::default(),
             keys: KeyOverrides::new(),
             emergency: EmergencyConfig::default(),
+            channels: Vec::new(),
+            phone: PhoneConfig::default(),
         }
     }
 }
@@ -284,6 +316,9 @@ impl Config {
                 _ => return fail("callback_presets", Phrase::new(|s| &s.cli.config_preset_one_of)),
             }
         }
+        if !self.phone.dial.contains("{number}") {
+            return fail("dial", Phrase::new(|s| &s.cli.config_dial_without_number));
+        }
         for recipient in &self.export.recipients {
             if recipient.parse::<age::x25519::Recipient>().is_err() {
                 return fail(
@@ -291,6 +326,14 @@ impl Config {
                     Phrase::new(|s| &s.cli.config_bad_recipient).with("recipient", format!("{recipient:?}")),
                 );
             }
+        }
+        if let Err((index, why)) = Channels::builtin().with_additions(&self.channels) {
+            let (field, why) = match why {
+                ChannelRefusal::BadId => ("id", Phrase::new(|s| &s.cli.config_channel_bad_id)),
+                ChannelRefusal::Exists => ("id", Phrase::new(|s| &s.cli.config_channel_exists)),
+                ChannelRefusal::NoLabel => ("label_fr", Phrase::new(|s| &s.cli.config_channel_no_label)),
+            };
+            return Err(at(line_in_table(text, "[[channels]]", index, field), field, why));
         }
         let refused = |table: &str, e: OverrideError| {
             at(line_in_table(text, table, e.index, e.field), e.field, override_refusal(&e))
@@ -327,6 +370,12 @@ impl Config {
         let rules =
             Rules::builtin().with_overrides(&self.emergency.rule, &directory).map_err(|e| e.to_string())?;
         Ok((directory, rules))
+    }
+
+    /// The channels of `assets/channels.toml` and those this configuration adds (validated
+    /// when the file was parsed).
+    pub fn channels(&self) -> Channels {
+        Channels::builtin().with_additions(&self.channels).expect("validated with the configuration")
     }
 
     /// The keymap this configuration asks for (validated when the file was parsed).

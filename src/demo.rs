@@ -13,8 +13,11 @@ use rand_chacha::ChaCha8Rng;
 use crate::domain::assessment::Situation;
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::call::{CallRecord, CallType, NewCall, Outcome};
-use crate::domain::callback::{Assignee, Attempt, AttemptResult, NewCallback, PhoneNumber, Priority};
+use crate::domain::callback::{
+    Address, Assignee, Attempt, AttemptResult, NewCallback, PhoneNumber, Priority,
+};
 use crate::domain::caller_file::{AgeBand, CallerRelation, Closure, Departement, FileProfile, Gender};
+use crate::domain::channel::AddressKind;
 use crate::domain::listener::Role;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{FileId, ListenerId, Timestamp};
@@ -137,7 +140,7 @@ pub fn build(db_path: &Path, calls: u64, themes: &[String], retention_days: u32)
         )?;
         listeners.push(added.id);
     }
-    let summary = fill(&mut store, &listeners, calls, themes)?;
+    let summary = fill(&mut store, &listeners, calls, themes, Utc::now())?;
     // The demo's "init": the config proposes the centre's retention period.
     store
         .set_setting(crate::domain::settings::Setting::RetentionDays, retention_days)
@@ -163,8 +166,16 @@ struct Generator<'a> {
     now: Timestamp,
 }
 
-fn fill(store: &mut Store, listeners: &[ListenerId], calls: u64, themes: &[String]) -> Result<DemoSummary> {
-    let today = Utc::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+/// Fills `store` with `calls` calls ending yesterday evening as of `now` (the same `now` and
+/// count give the same rows, which the backends' conformance tests compare).
+pub(crate) fn fill(
+    store: &mut Store,
+    listeners: &[ListenerId],
+    calls: u64,
+    themes: &[String],
+    now: Timestamp,
+) -> Result<DemoSummary> {
+    let today = now.date_naive().and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
     let days = (calls / 250).clamp(90, 3650);
     let shifts = (days * SHIFTS_PER_DAY).max(1);
     let mut generator = Generator {
@@ -172,7 +183,7 @@ fn fill(store: &mut Store, listeners: &[ListenerId], calls: u64, themes: &[Strin
         themes,
         files: Vec::new(),
         pending_callbacks: 0,
-        now: Utc::now(),
+        now,
     };
     let mut written = 0;
     let mut bulk = store.bulk()?;
@@ -232,8 +243,14 @@ impl Generator<'_> {
         };
         if call_type.is_quick() {
             let ended_at = started_at + Duration::seconds(self.rng.gen_range(5..120));
-            let call =
-                NewCall { shift_id: shift, started_at, ended_at, call_type, record: CallRecord::default() };
+            let call = NewCall {
+                shift_id: shift,
+                started_at,
+                ended_at,
+                call_type,
+                time_spent: None,
+                record: CallRecord::default(),
+            };
             bulk.call(listener, &call)?;
             return Ok(());
         }
@@ -286,12 +303,31 @@ impl Generator<'_> {
             self.pick(&[Outcome::Supported, Outcome::Supported, Outcome::CallerEndedCall])
         };
         let wants_callback = caller_file_id.is_some() && self.rng.gen_bool(0.4);
+        // About one contact in eight is written, chosen from its start rather than drawn, so
+        // the random sequence (and every other figure of the demo) stays what it was.
+        let spread = (started_at.timestamp() as u64 / 60).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60;
+        let (channel, time_spent) = match spread {
+            0 => ("email", Some((ended_at - started_at).num_seconds())),
+            1 => ("chat", None),
+            2 if call_type != CallType::Crisis => ("letter", Some((ended_at - started_at).num_seconds())),
+            3 => ("sms", None),
+            _ => (crate::domain::channel::PHONE, None),
+        };
+        // A written contact is opened in the morning and answered over hours: its open time is
+        // not its length.
+        let ended_at = if time_spent.is_some() {
+            (ended_at + Duration::hours(3)).min(self.now).max(ended_at)
+        } else {
+            ended_at
+        };
         let call = NewCall {
             shift_id: shift,
             started_at,
             ended_at,
             call_type,
+            time_spent,
             record: CallRecord {
+                channel: channel.to_owned(),
                 caller_file_id,
                 themes,
                 notes,
@@ -305,6 +341,7 @@ impl Generator<'_> {
                     Vec::new()
                 },
                 performs_callback: None,
+                phone: None,
             },
         };
         let call_id = bulk.call(listener, &call)?;
@@ -332,7 +369,7 @@ impl Generator<'_> {
             };
             let due_at = self.now + Duration::hours(hours);
             let priority = self.pick(Priority::ALL);
-            let new = NewCallback::with_consent(
+            let mut new = NewCallback::with_consent(
                 true,
                 file,
                 None,
@@ -343,6 +380,13 @@ impl Generator<'_> {
                 "Suivi de la situation.".into(),
             )
             .expect("consent was given");
+            // One of them a reply due by e-mail, to a synthetic address.
+            if hours == 3 {
+                new.channel = "email".into();
+                new.callback_number =
+                    Address::parse(AddressKind::Email, &format!("personne.{}@exemple.invalid", file.0))
+                        .expect("synthetic addresses are well formed");
+            }
             bulk.callback(&new, self.now - Duration::days(1))?;
             self.pending_callbacks += 1;
         }
@@ -412,7 +456,7 @@ impl Generator<'_> {
         ))
         .expect("synthetic numbers are well formed");
         let assignee = if self.rng.gen_bool(0.5) { Assignee::Anyone } else { Assignee::Listener(listener) };
-        let new = NewCallback::with_consent(
+        let mut new = NewCallback::with_consent(
             true,
             file,
             Some(call_id),
@@ -423,6 +467,10 @@ impl Generator<'_> {
             "Rappel convenu en fin d'appel.".into(),
         )
         .expect("consent was given");
+        // Someone who wrote by SMS is answered by SMS, at the same number.
+        if call.record.channel == "sms" {
+            new.channel = "sms".into();
+        }
         let id = bulk.callback(&new, call.ended_at)?;
         // Callbacks due more than two days ago were made; the recent ones are still pending,
         // some overdue, some due later today or tomorrow.

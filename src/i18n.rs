@@ -41,6 +41,8 @@ macro_rules! strings {
             /// What the command line prints, and the errors a person reads wherever they come
             /// from (the store, the configuration, the export writer): the `[cli]` table.
             pub cli: CliStrings,
+            /// The yearly activity report's words: the `[report]` table.
+            pub report: ReportStrings,
         }
     };
 }
@@ -58,12 +60,41 @@ macro_rules! section {
 
 mod cli;
 mod phrase;
+mod report;
 
 pub use cli::CliStrings;
 pub use phrase::Phrase;
+pub use report::ReportStrings;
 
 strings!(
     language_name,
+    summary_offered,
+    phone_disconnected,
+    perform_dialled,
+    phone_disconnected_short,
+    phone_rings_locked,
+    phone_ringing,
+    phone_withheld,
+    phone_first_time,
+    phone_called_before,
+    phone_known_files,
+    phone_live,
+    phone_line_down,
+    phone_refused,
+    phone_callback_answered,
+    phone_callback_busy,
+    phone_callback_no_answer,
+    phone_callback_ended,
+    phone_missed,
+    phone_line_ended,
+    phone_answered_elsewhere,
+    phone_nothing_rings,
+    phone_no_line,
+    phone_no_known_file,
+    phone_linked,
+    phone_dialling,
+    answer_while_writing_title,
+    answer_while_writing,
     file_history_one,
     callback_attempts_one,
     repeat_calls_one,
@@ -71,6 +102,8 @@ strings!(
     supervisor_calls_one,
     supervisor_prompts_one,
     summary_calls_one,
+    summary_written,
+    summary_written_one,
     count_files_one,
     count_files,
     count_calls_one,
@@ -102,10 +135,18 @@ strings!(
     key_delete,
     no_call,
     start_call_hint,
+    start_written_hint,
+    channel_picker_title,
+    channel_picker_hint,
+    contact_running,
     quick_calls_title,
     no_shift_yet,
     call_running,
     anonymous,
+    field_channel,
+    field_time_spent,
+    time_spent_timed,
+    time_spent_typed,
     field_type,
     field_file,
     field_themes,
@@ -167,6 +208,10 @@ strings!(
     callback_form_title,
     callback_when,
     callback_number,
+    reply_by,
+    reply_form_title,
+    reply_address,
+    callback_bad_address,
     callback_consent,
     callback_form_hint,
     callback_needs_consent,
@@ -353,6 +398,8 @@ strings!(
     perform_taking,
     perform_earlier,
     perform_hint,
+    perform_reply_title,
+    perform_reply_hint,
     reassign_title,
     reassign_hint,
     reschedule_title,
@@ -382,6 +429,7 @@ strings!(
     supervisor_filter,
     callback_flagged,
     summary_calls,
+    summary_by_channel,
     summary_by_type,
     summary_by_theme,
     summary_prompts,
@@ -403,6 +451,50 @@ strings!(
     help_notes,
     help_popup,
     help_supervisor,
+    help_statistics,
+    statistics_title,
+    statistics_hint,
+    statistics_this_month,
+    statistics_last_month,
+    statistics_this_year,
+    statistics_last_year,
+    statistics_dates,
+    statistics_loading,
+    statistics_dates_prompt,
+    statistics_dates_refused,
+    statistics_page,
+    statistics_none,
+    statistics_overview,
+    statistics_calls,
+    statistics_listening,
+    statistics_coverage,
+    statistics_coverage_unknown,
+    statistics_lengths_line,
+    statistics_by_day,
+    statistics_by_week,
+    statistics_by_month,
+    statistics_months,
+    statistics_heat,
+    statistics_weekdays,
+    statistics_heat_legend,
+    statistics_lengths,
+    statistics_lengths_header,
+    statistics_all_types,
+    statistics_length_bars,
+    statistics_themes,
+    statistics_profiles,
+    statistics_age,
+    statistics_gender,
+    statistics_relation,
+    statistics_under_25,
+    statistics_unknown,
+    statistics_rud,
+    statistics_prompts,
+    statistics_waiting,
+    statistics_callbacks,
+    statistics_callbacks_line,
+    statistics_first_attempt,
+    statistics_no_attempt,
     end_shift_of_title,
     shift_of_ended,
     shift_of_ended_no_export,
@@ -446,7 +538,8 @@ impl Strings {
         self.fill(self.plural(count, one, many), &[("count", &count.to_string())])
     }
 
-    fn label<'a>(&'a self, kind: &str, word: &'a str) -> &'a str {
+    /// The label of a stored word of `kind` (`age_band`, `gender`…), the word itself if none.
+    pub fn label<'a>(&'a self, kind: &str, word: &'a str) -> &'a str {
         self.labels.get(kind).and_then(|words| words.get(word)).map_or(word, String::as_str)
     }
 

@@ -18,6 +18,7 @@ pub mod messages;
 pub mod output_path;
 pub mod passphrase_input;
 pub mod paths;
+pub mod phone;
 pub mod printable;
 pub mod runner;
 pub mod store;

@@ -97,6 +97,20 @@ enum Command {
         #[arg(long)]
         include_notes: bool,
     },
+    /// Write the yearly activity report (supervisor): the year's statistics against the year
+    /// before, as one self-contained HTML page (charts inline, prints on A4) or JSON; encrypted
+    /// to the config's `[export] recipients` when it names any
+    Report {
+        /// The calendar year, e.g. 2026 (local days of the configured time zone)
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        /// The file to write (mode 0600), or - for standard output when it is not a terminal
+        /// [default: the export folder, report-YEAR.html]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Show the centre's settings kept in the database (retention…), or change one
     /// (supervisor only, audited)
     Settings {
@@ -170,6 +184,12 @@ enum ExportFormat {
     Md,
     Json,
     Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Html,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -255,6 +275,13 @@ fn main() -> ExitCode {
             commands::file_hold(invocation, &code, false, &reason)
         }
         Some(Command::Purge { dry_run }) => commands::purge(invocation, dry_run),
+        Some(Command::Report { year, format, out }) => {
+            let format = match format {
+                ReportFormat::Html => permanence::export::ReportFormat::Html,
+                ReportFormat::Json => permanence::export::ReportFormat::Json,
+            };
+            commands::report(invocation, year, format, out.as_deref())
+        }
         Some(Command::Export { shift, from, to, format, out, include_notes }) => {
             let format = match format {
                 ExportFormat::Md => permanence::export::SummaryFormat::Markdown,

@@ -32,12 +32,28 @@ pub struct Runner {
     /// Says to other processes that this terminal is open for the account last unlocked here,
     /// locked screen included, until another account unlocks it or the process ends.
     presence: Option<Presence>,
+    /// The phone's command side, when one is configured (`terminal` starts it).
+    phone: Option<crate::phone::Phone>,
 }
 
 impl Runner {
     pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
         let strings = Strings::get(config.language);
-        Runner { db, store: None, strings, kdf, config: config.clone(), data_version: 0, presence: None }
+        Runner {
+            db,
+            store: None,
+            strings,
+            kdf,
+            config: config.clone(),
+            data_version: 0,
+            presence: None,
+            phone: None,
+        }
+    }
+
+    /// Commands for the phone go to `phone`.
+    pub fn set_phone(&mut self, phone: crate::phone::Phone) {
+        self.phone = Some(phone);
     }
 
     /// Performs `effects` and every effect the replies lead to.
@@ -62,7 +78,7 @@ impl Runner {
                     Ok(store) => self.unlocked(store, now),
                     Err(err) => Reply::UnlockFailed {
                         message: store_error_brief(self.strings, &err),
-                        wrong_passphrase: matches!(err, StoreError::WrongPassphrase),
+                        retry_in: Store::unlock_wait(&self.db, &login),
                     },
                 });
             }
@@ -75,10 +91,9 @@ impl Runner {
                 };
                 return Some(match Store::create(&self.db, account, self.kdf) {
                     Ok(store) => self.unlocked(store, now),
-                    Err(err) => Reply::UnlockFailed {
-                        message: store_error_brief(self.strings, &err),
-                        wrong_passphrase: false,
-                    },
+                    Err(err) => {
+                        Reply::UnlockFailed { message: store_error_brief(self.strings, &err), retry_in: None }
+                    }
                 });
             }
             Effect::Lock => {
@@ -136,6 +151,10 @@ impl Runner {
                 let summary = self.store.as_mut()?.summary(ScopeRequest::Shift(shift), now);
                 summary.map(|summary| Reply::Summary(Box::new(summary)))
             }
+            Effect::LoadStatistics(period) => {
+                let figures = self.store.as_mut()?.statistics(period, self.config.timezone, now);
+                figures.map(|figures| Reply::Statistics(Box::new(figures)))
+            }
             Effect::TakeCallback { id, version } => match self.store.as_mut()?.take_callback(id, version) {
                 Ok(callback) => Ok(Reply::CallbackTaken(Box::new(callback))),
                 Err(StoreError::Conflict(detail)) => Ok(Reply::CallbackConflict(detail)),
@@ -150,6 +169,23 @@ impl Runner {
                 self.store.as_mut()?.schedule_callback(&callback).map(|_| Reply::CallbackScheduled(file))
             }
             Effect::ChangeCallback(change) => change_callback(self.store.as_mut()?, change),
+            Effect::Phone(command) => {
+                if let Some(phone) = &self.phone {
+                    phone.send(command);
+                }
+                return None;
+            }
+            Effect::RecogniseCaller { line, number } => {
+                let crate::phone::CallerNumber::Number(number) = number else { return None };
+                let recognised = self.store.as_mut()?.caller_history(&number);
+                recognised.map(|(hash, history)| Reply::CallerRecognised { line, hash, history })
+            }
+            Effect::RecordMissed(missed) => {
+                return match self.store.as_mut()?.record_missed_call(&missed) {
+                    Ok(()) => None,
+                    Err(err) => Some(Reply::Failed(store_error_brief(self.strings, &err))),
+                };
+            }
         };
         Some(match done {
             Ok(reply) => reply,
@@ -214,10 +250,9 @@ impl Runner {
                 self.store = Some(store);
                 Reply::Unlocked(Box::new(unlocked))
             }
-            Err(err) => Reply::UnlockFailed {
-                message: store_error_brief(self.strings, &err),
-                wrong_passphrase: false,
-            },
+            Err(err) => {
+                Reply::UnlockFailed { message: store_error_brief(self.strings, &err), retry_in: None }
+            }
         }
     }
 }
@@ -399,5 +434,38 @@ mod tests {
         assert!(runner.store.is_none(), "locked");
         let left = occurrences(&patterns);
         assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
+    }
+
+    /// The unlock form shows the wait the store imposes, which counts the account's wrong
+    /// passphrases from anywhere: two given on the command line (a relaunch, another terminal)
+    /// make this terminal's first one wait.
+    #[test]
+    fn the_unlock_form_waits_as_the_store_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("p.db");
+        let account = NewAccount {
+            login: "coord",
+            display_name: "Dominique",
+            role: Role::Supervisor,
+            passphrase: "trois pommes vertes sous la pluie",
+        };
+        drop(Store::create(&db, account, KdfParams::MINIMUM).unwrap());
+        for _ in 0..2 {
+            assert!(matches!(Store::open(&db, "coord", "mauvaise"), Err(StoreError::WrongPassphrase)));
+        }
+        let config = Config::default();
+        let mut app =
+            App::new(config.clone(), Strings::get(config.language), vec!["coord".into()], Utc::now());
+        let mut runner = Runner::new(db, &config, KdfParams::MINIMUM);
+        let wrong =
+            || Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new("non".into()) };
+        let reply = runner.perform(wrong(), app.now).unwrap();
+        assert!(matches!(reply, Reply::UnlockFailed { retry_in: Some(5), .. }), "{reply:?}");
+        app.apply(reply);
+        let Some(crate::app::gate::Gate::Unlock(form)) = &app.gate else { panic!("the unlock form") };
+        assert_eq!(form.wait_left(app.now), Some(5));
+        // Tried again at once: refused without a try, the wait still said.
+        let reply = runner.perform(wrong(), app.now).unwrap();
+        assert!(matches!(reply, Reply::UnlockFailed { retry_in: Some(1..=5), .. }), "{reply:?}");
     }
 }

@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
@@ -18,8 +19,10 @@ use ratatui::{Terminal, backend::CrosstermBackend};
 
 use crate::app::App;
 use crate::config::Config;
+use crate::config::PhoneSourceKind;
 use crate::i18n::Strings;
 use crate::last_login;
+use crate::phone::{Phone, PhoneEvent, baresip::Baresip};
 use crate::runner::Runner;
 use crate::store::{KdfParams, Store, StoreError};
 use crate::ui;
@@ -65,7 +68,7 @@ pub fn run(
     install_panic_hook();
     enter_terminal()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout())).context("opening the terminal")?;
-    let result = event_loop(&mut terminal, &mut app, &mut runner, &stop);
+    let result = start_and_loop(&mut terminal, &mut app, &mut runner, &stop);
     // Whatever ended the loop (quit, signal, a terminal that went away), the call in
     // progress is in the draft before anything else can fail.
     let effects = app.save_now();
@@ -75,13 +78,69 @@ pub fn run(
     result
 }
 
-fn event_loop(
+/// What wakes the loop besides the tick.
+enum Input {
+    /// A key, a paste, a resize; an error when the terminal is gone.
+    Terminal(io::Result<Event>),
+    Phone(PhoneEvent),
+}
+
+/// Reads the terminal on a thread of its own, into `inputs`, until it fails (the window closed)
+/// or nobody listens.
+fn read_terminal(inputs: Sender<Input>) -> Result<()> {
+    std::thread::Builder::new()
+        .name("keys".into())
+        .spawn(move || {
+            loop {
+                let read = event::read();
+                let gone = read.is_err();
+                if inputs.send(Input::Terminal(read)).is_err() || gone {
+                    return;
+                }
+            }
+        })
+        .context("starting the keyboard reader")?;
+    Ok(())
+}
+
+/// Starts the phone source the configuration names, its events sent into `inputs`.
+fn start_phone(config: &Config, inputs: Sender<Input>) -> Result<Option<Phone>> {
+    let Some(kind) = config.phone.source else { return Ok(None) };
+    let source = match kind {
+        PhoneSourceKind::Baresip => {
+            Box::new(Baresip { address: config.phone.address.clone(), dial: config.phone.dial.clone() })
+        }
+    };
+    let phone = Phone::start(source, move |event| inputs.send(Input::Phone(event)).is_ok())
+        .context("starting the phone")?;
+    Ok(Some(phone))
+}
+
+/// Keys and the phone's events arrive on one channel, so that either wakes the loop at once.
+fn start_and_loop(
     terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
     app: &mut App,
     runner: &mut Runner,
     stop: &AtomicBool,
 ) -> Result<()> {
+    // `Terminal::clear` asks the terminal where its cursor is, an answer the keyboard reader
+    // would take for itself: it runs before the reader starts, and never after.
     terminal.clear()?;
+    let (inputs, input) = channel();
+    read_terminal(inputs.clone())?;
+    if let Some(phone) = start_phone(&app.config, inputs)? {
+        runner.set_phone(phone);
+    }
+    event_loop(terminal, app, runner, &input, stop)
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    app: &mut App,
+    runner: &mut Runner,
+    input: &Receiver<Input>,
+    stop: &AtomicBool,
+) -> Result<()> {
     loop {
         if stop.load(Ordering::Relaxed) {
             return Ok(());
@@ -91,12 +150,16 @@ fn event_loop(
             return Ok(());
         }
         let mut effects = Vec::new();
-        if event::poll(TICK)? {
-            match event::read()? {
+        match input.recv_timeout(TICK) {
+            Ok(Input::Terminal(read)) => match read? {
                 Event::Key(key) => effects = app.handle_key(key),
                 Event::Paste(text) => app.handle_paste(&text),
                 _ => {}
-            }
+            },
+            Ok(Input::Phone(event)) => effects = app.phone_event(event),
+            Err(RecvTimeoutError::Timeout) => {}
+            // The keyboard reader is gone without saying why: the terminal is.
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
         }
         effects.extend(app.tick(Utc::now()));
         if !effects.is_empty() {

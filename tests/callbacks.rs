@@ -66,6 +66,7 @@ fn performing_a_callback_that_reaches_the_caller_closes_it_with_its_call() {
             started_at: now,
             ended_at: now + Duration::minutes(12),
             call_type: CallType::Listening,
+            time_spent: None,
             record: CallRecord {
                 caller_file_id: Some(file),
                 performs_callback: Some(id),

@@ -50,6 +50,7 @@ fn call_on(store: &mut Store, shift: ShiftId, file: Option<FileId>, days_ago: i6
             started_at: started,
             ended_at: started + Duration::minutes(20),
             call_type: CallType::Listening,
+            time_spent: None,
             record: CallRecord {
                 caller_file_id: file,
                 notes: notes.into(),

@@ -215,6 +215,7 @@ fn every_command_has_help() {
         &["check", "--help"],
         &["queue", "--help"],
         &["backup", "--help"],
+        &["report", "--help"],
     ] {
         let out = run(home.path(), args, "");
         assert!(out.status.success(), "{args:?}");
@@ -310,12 +311,16 @@ fn the_queue_for_another_terminal_in_text_and_json() {
     let overdue: Vec<bool> = callbacks.iter().map(|c| c["overdue"].as_bool().unwrap()).collect();
     assert!(overdue.windows(2).all(|w| w[0] >= w[1]), "{overdue:?}");
     assert!(callbacks.iter().all(|c| c.get("callback_number").is_none()), "no phone number leaves");
+    // The demo's reply due by e-mail says its channel, never its address.
+    assert!(callbacks.iter().any(|c| c["channel"] == "email"), "{callbacks:?}");
+    assert!(!text(&out.stdout).contains("@exemple.invalid"));
     let out = run(
         home.path(),
         &["--db", db, "--as", "coord", "--passphrase-stdin", "queue"],
         "lune verte soixante\n",
     );
     assert!(text(&out.stdout).contains("EN RETARD"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("réponse par e-mail"), "{}", text(&out.stdout));
 }
 
 #[test]
@@ -399,6 +404,7 @@ fn export_a_shift_and_a_month_from_the_shell() {
             started_at: now - chrono::Duration::minutes(5),
             ended_at: now,
             call_type: CallType::Listening,
+            time_spent: None,
             record: CallRecord { notes: "CANARY-CLI-EXPORT".into(), ..CallRecord::default() },
         };
         store.save_call(&call).unwrap();
@@ -562,6 +568,7 @@ fn times_people_read_are_in_the_configured_zone_whatever_the_machine_s() {
             started_at: started,
             ended_at,
             call_type: CallType::Listening,
+            time_spent: None,
             record,
         };
         store.save_call(&call).unwrap();

@@ -115,6 +115,7 @@ fn word() -> impl Strategy<Value = String> {
             "export", "file", "export", "hold", "release", "purge", "queue", "check", "settings", "set",
             "backup", "listener", "list", "add", "passwd", "--out", "--from", "--to", "--shift", "--format",
             "md", "json", "csv", "text", "--include-notes", "--dry-run", "--reason", "--name", "--config",
+            "report", "--year", "html",
         ])
         .prop_map(str::to_owned),
         2 => value(),

@@ -62,6 +62,7 @@ fn crash_child() {
             started_at: now,
             ended_at: now,
             call_type: CallType::Listening,
+            time_spent: None,
             record,
         };
         let id = store.save_call_with_callback(&call, Some(&callback)).unwrap();
@@ -151,6 +152,7 @@ fn purge_child() {
         started_at: now,
         ended_at: now,
         call_type: CallType::Listening,
+        time_spent: None,
         record,
     };
     println!("call {}", store.save_call(&call).unwrap().0);
@@ -363,6 +365,7 @@ fn rekey_writer_child() {
             started_at: now,
             ended_at: now,
             call_type: CallType::Listening,
+            time_spent: None,
             record,
         };
         let id = loop {

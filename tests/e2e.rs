@@ -573,3 +573,63 @@ fn a_listener_gone_without_ending_her_shift_is_told_and_a_supervisor_closes_it()
     assert_eq!(exports.len(), 1, "{exports:?}");
     assert!(std::fs::read_to_string(&exports[0]).unwrap().contains("# Permanence de Camille"));
 }
+
+/// Issue 22: a written contact in the real binary. Camille answers an e-mail (`w`, its
+/// channel), opens a file for the person, types the 35 minutes she spent on it and schedules a
+/// reply due by e-mail; the file's history names the channel and the time spent, the end of
+/// the shift counts it by channel, and the store has it all.
+#[test]
+fn a_written_contact_with_its_channel_in_the_history_and_the_shift_summary() {
+    let Some((dir, tmux)) = fresh_terminal() else { return };
+    unlock_as_camille(&tmux);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.wait_for("un contact écrit");
+    tmux.keys(&["w"]);
+    tmux.wait_for("Contact écrit : par quel canal ?");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Contact par e-mail en cours");
+    tmux.keys(&["Enter"]);
+    tmux.type_text("Écrit la nuit, ne veut pas téléphoner.");
+    tmux.wait_for("ne veut pas téléphoner.");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Notes (Entrée pour écrire)");
+    tmux.keys(&["f"]);
+    let code = code_on(&tmux.wait_for("Nouveau dossier"));
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["e"]);
+    tmux.wait_for("Temps passé");
+    tmux.type_text("35");
+    tmux.wait_for("35 min, tapées");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Type d'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Issue de l'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Proposer un rappel");
+    tmux.keys(&["o"]);
+    tmux.wait_for("Planifier une réponse");
+    tmux.keys(&["Down", "Down"]);
+    tmux.type_text("personne@exemple.fr");
+    tmux.keys(&["Down", "Space", "Enter"]);
+    tmux.wait_for("Appel enregistré");
+    tmux.keys(&["M-2"]);
+    tmux.wait_for("Historique (1 appel)");
+    tmux.wait_for("· e-mail · 35 min ·");
+    tmux.wait_for("réponse par e-mail");
+    tmux.keys(&["F10"]);
+    tmux.wait_for("Par canal : e-mail 1");
+    tmux.wait_for("dont 1 écrit (e-mail, courrier), compté à part : temps passé 35 min");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+
+    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let file = store.file_id_by_code(&code).unwrap().expect("the file exists");
+    let calls = store.calls_of_file(file).unwrap();
+    assert_eq!(calls.len(), 1);
+    assert_eq!((calls[0].record.channel.as_str(), calls[0].time_spent), ("email", Some(35 * 60)));
+    let replies = store.callbacks_of_file(file).unwrap();
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].channel, "email");
+    assert_eq!(replies[0].callback_number.as_ref().map(|a| a.as_str()), Some("personne@exemple.fr"));
+}

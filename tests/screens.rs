@@ -16,22 +16,29 @@ use permanence::domain::assessment::Situation;
 use permanence::domain::assessment::{Rud, RudLevel};
 use permanence::domain::call::{Call, CallRecord, CallType, Outcome};
 use permanence::domain::callback::{
-    Assignee, Attempt, AttemptResult, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry,
+    Address, Assignee, Attempt, AttemptResult, Callback, CallbackStatus, PhoneNumber, Priority, QueueEntry,
 };
 use permanence::domain::caller_file::{
     AgeBand, CallerFile, CallerRelation, Closure, Departement, FileCode, FileEvent, FileEventKind,
     FileFilter, FileHit, FileProfile, FileStatus, Gender,
 };
+use permanence::domain::channel::AddressKind;
 use permanence::domain::listener::Role;
+use permanence::domain::phone::{CallerHistory, NumberHash};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
+use permanence::domain::statistics::{
+    BUCKET_SECONDS, CallbackRow, CallbackState, Listening, RawCounts, Statistics, StatsPeriod,
+};
 use permanence::domain::summary::{
-    CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+    CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+    WrittenCounts,
 };
 use permanence::domain::{Access, CallId, CallbackId, FileId, ListenerId, ShiftId};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
+use permanence::phone::{CallerNumber, LineId, PhoneEvent};
 use permanence::test_support::{self, camille};
 use permanence::ui;
 
@@ -77,6 +84,8 @@ fn queue() -> Vec<QueueEntry> {
         assignee,
         assignee_name: name.map(str::to_owned),
         attempts,
+        // A reply due by SMS among the callbacks.
+        channel: if id == 3 { "sms".into() } else { "phone".into() },
         ..test_support::queue_entry(id, id + 20, code, now() + Duration::minutes(minutes))
     };
     vec![
@@ -113,7 +122,9 @@ fn file_view() -> FileView {
         started_at: now() - Duration::days(days),
         ended_at: now() - Duration::days(days) + Duration::minutes(25),
         call_type,
+        time_spent: None,
         record: CallRecord {
+            channel: "phone".into(),
             caller_file_id: Some(FileId(9)),
             themes: vec!["isolement".into()],
             notes: notes.into(),
@@ -132,12 +143,15 @@ fn file_view() -> FileView {
             }],
             situations: vec![Situation::SuicidalIdeation],
             performs_callback: None,
+            phone: None,
         },
     };
     // The last call: violence against a woman, 3919 not relevant (and why), no RUD rated, so
     // the banner's last RUD is the older call's.
-    let mut last =
-        call(2, 2, CallType::Listening, "Rappelle comme convenu, voix plus posée.", Rud::default());
+    // It came by e-mail: 40 minutes spent on the reply, shown in the history.
+    let mut last = call(2, 2, CallType::Listening, "Écrit comme convenu, ton plus posé.", Rud::default());
+    last.record.channel = "email".into();
+    last.time_spent = Some(40 * 60);
     last.record.outcome = Some(Outcome::Supported);
     last.record.situations = vec![Situation::ViolenceAgainstWoman];
     last.record.orientations = Vec::new();
@@ -197,12 +211,13 @@ fn file_view() -> FileView {
         ],
         callbacks: vec![
             Callback {
+                channel: "phone".into(),
                 id: CallbackId(4),
                 caller_file_id: FileId(9),
                 origin_call_id: Some(CallId(2)),
                 due_at: now() + Duration::hours(20),
                 priority: Priority::High,
-                callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap()),
+                callback_number: Some(PhoneNumber::parse("06 00 00 00 00").unwrap().into()),
                 assignee: Assignee::Anyone,
                 status: CallbackStatus::Pending,
                 note: "En fin d'après-midi".into(),
@@ -218,14 +233,16 @@ fn file_view() -> FileView {
                     call_id: None,
                 }],
             },
-            // Overdue and urgent: the store lists it after the later one, the pane before.
+            // Overdue and urgent: the store lists it after the later one, the pane before. A
+            // reply due by e-mail, to the address the person wrote from.
             Callback {
+                channel: "email".into(),
                 id: CallbackId(5),
                 caller_file_id: FileId(9),
                 origin_call_id: Some(CallId(2)),
                 due_at: now() - Duration::minutes(50),
                 priority: Priority::Urgent,
-                callback_number: Some(PhoneNumber::parse("06 00 00 00 01").unwrap()),
+                callback_number: Some(Address::parse(AddressKind::Email, "personne@exemple.fr").unwrap()),
                 assignee: Assignee::Anyone,
                 status: CallbackStatus::Pending,
                 note: "Avant 15 h".into(),
@@ -255,6 +272,24 @@ fn in_call(language: Language) -> App {
     app.session.as_mut().unwrap().call.as_mut().unwrap().rud =
         Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None };
     app.session.as_mut().unwrap().call.as_mut().unwrap().themes = vec!["isolement".into(), "famille".into()];
+    app.apply(Reply::DraftSaved(now()));
+    app
+}
+
+/// Camille answering an e-mail (`w`, the first written channel) for 12 minutes, linked to
+/// KAT-472, with notes and themes.
+fn in_written_contact(language: Language) -> App {
+    let mut app = unlocked(language);
+    app.now = now() - Duration::minutes(12);
+    press(&mut app, KeyCode::Char('w'));
+    press(&mut app, KeyCode::Enter);
+    app.now = now();
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Écrit la nuit, ne veut pas téléphoner. Réponse rédigée avec elle.");
+    press(&mut app, KeyCode::Esc);
+    app.apply(Reply::FileLoaded(Box::new(file_view())));
+    app.session.as_mut().unwrap().call.as_mut().unwrap().file = Some(FileId(9));
+    app.session.as_mut().unwrap().call.as_mut().unwrap().themes = vec!["isolement".into()];
     app.apply(Reply::DraftSaved(now()));
     app
 }
@@ -310,6 +345,14 @@ fn summary() -> Summary {
         calls: 6,
         total_seconds: 4380,
         median_seconds: 540,
+        // One e-mail answered (25 minutes spent, counted apart) and one chat among the calls.
+        by_channel: [
+            ("phone".to_owned(), ChannelCounts { contacts: 4, seconds: 3180 }),
+            ("chat".to_owned(), ChannelCounts { contacts: 1, seconds: 1200 }),
+            ("email".to_owned(), ChannelCounts { contacts: 1, seconds: 1500 }),
+        ]
+        .into(),
+        written: WrittenCounts { contacts: 1, total_seconds: 1500, median_seconds: 1500 },
         by_type: [(CallType::Listening, 3), (CallType::Crisis, 1), (CallType::Silent, 2)].into(),
         by_theme: [("isolement".to_owned(), 3), ("deuil".to_owned(), 1)].into(),
         by_outcome: [(Outcome::Supported, 2), (Outcome::Oriented, 2)].into(),
@@ -324,7 +367,107 @@ fn summary() -> Summary {
         ],
         callbacks: CallbackCounts { created: 2, done: 1, pending: 3, overdue: 1 },
         files: FileCounts { opened: 1, closed: 1 },
+        phone: permanence::domain::phone::Offered::new(6, 2),
     }
+}
+
+/// Synthetic statistics of `period`: evening peaks, a year before with fewer calls, every
+/// breakdown filled.
+fn statistics(period: StatsPeriod) -> Statistics {
+    let (from, to) = period.bounds(permanence::local_time::Zone::default());
+    let quarters = |from: DateTime<Utc>, to: DateTime<Utc>, scale: u32| {
+        let mut out = Vec::new();
+        let mut at = from.timestamp() / BUCKET_SECONDS;
+        let mut n = 0u32;
+        while at < to.timestamp() / BUCKET_SECONDS {
+            // Busier in the evening (18 h – midnight UTC+1) and on Mondays.
+            let hour = (at * BUCKET_SECONDS / 3600 + 1) % 24;
+            let day = (at * BUCKET_SECONDS / 86_400 + 3) % 7;
+            let calls = match hour {
+                18..=23 => 3,
+                9..=17 => 1,
+                _ => u32::from(n.is_multiple_of(7)),
+            } + u32::from(day == 0);
+            if calls > 0 {
+                out.push((at, calls * scale));
+            }
+            at += 1;
+            n += 1;
+        }
+        out
+    };
+    let before = period.a_year_before().bounds(permanence::local_time::Zone::default());
+    let some = |w: &str| Some(w.to_owned());
+    let current = quarters(from, to, 2);
+    let total: u32 = current.iter().map(|(_, n)| n).sum();
+    let share = |percent: u32| total * percent / 100;
+    let raw = RawCounts {
+        quarters: current,
+        previous_quarters: quarters(before.0, before.1, 1),
+        lengths: vec![
+            (CallType::Listening, 1260, share(40)),
+            (CallType::Listening, 2400, share(12)),
+            (CallType::Crisis, 3300, share(6)),
+            (CallType::Information, 420, share(9)),
+            (CallType::Silent, 45, share(15)),
+            (CallType::HangUp, 20, total - share(40) - share(12) - share(6) - share(9) - share(15)),
+        ],
+        profiles: vec![
+            (some("18_24"), some("woman"), some("person_concerned"), 9),
+            (some("40_59"), some("man"), some("relative"), 12),
+            (some("60_74"), some("woman"), some("person_concerned"), 14),
+            (some("75_plus"), some("woman"), some("professional"), 5),
+            (None, None, None, 53),
+        ],
+        themes: vec![
+            ("isolement".into(), some("woman"), 18),
+            ("isolement".into(), some("man"), 6),
+            ("idées suicidaires".into(), some("woman"), 5),
+            ("idées suicidaires".into(), None, 4),
+            ("deuil".into(), some("man"), 3),
+        ],
+        callbacks: vec![
+            CallbackRow {
+                status: CallbackState::Done,
+                flagged: false,
+                overdue: false,
+                first_attempt_after: Some(600),
+            },
+            CallbackRow {
+                status: CallbackState::Done,
+                flagged: false,
+                overdue: false,
+                first_attempt_after: Some(1800),
+            },
+            CallbackRow {
+                status: CallbackState::Pending,
+                flagged: true,
+                overdue: true,
+                first_attempt_after: Some(3600),
+            },
+        ],
+        listening: Listening { shifts: 61, seconds: 61 * 4 * 3600 },
+    };
+    let mut summary = summary();
+    summary.calls = total;
+    summary.by_theme =
+        [("isolement".to_owned(), 24), ("idées suicidaires".to_owned(), 9), ("deuil".to_owned(), 3)].into();
+    Statistics::build(period, permanence::local_time::Zone::default(), summary, raw)
+}
+
+fn statistics_screen(language: Language, presses: &[KeyCode]) -> App {
+    let mut app = unlocked(language);
+    app.session.as_mut().unwrap().actor.role = Role::Supervisor;
+    press(&mut app, KeyCode::F(6));
+    for code in presses {
+        press(&mut app, *code);
+    }
+    let Some(Popup::Statistics(view)) = app.session.as_ref().unwrap().popups.last() else {
+        panic!("the statistics screen is open")
+    };
+    let period = view.period;
+    app.apply(Reply::Statistics(Box::new(statistics(period))));
+    app
 }
 
 /// Longer than the notes editor is wide at 160 columns, and twice as long as at 80.
@@ -342,7 +485,7 @@ fn scenarios() -> Vec<Scenario> {
             type_text(&mut app, "mauvaise");
             app.apply(Reply::UnlockFailed {
                 message: Strings::get(l).error_wrong_passphrase.clone(),
-                wrong_passphrase: true,
+                retry_in: None,
             });
             type_text(&mut app, "trois");
             app
@@ -492,6 +635,30 @@ fn scenarios() -> Vec<Scenario> {
             let mut callback = file_view().callbacks.remove(0);
             callback.due_at = now() - Duration::minutes(50);
             app.apply(Reply::CallbackTaken(Box::new(callback)));
+            app
+        }),
+        ("perform_reply", |l| {
+            let mut app = unlocked(l);
+            app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+            press(&mut app, KeyCode::Enter);
+            app.apply(Reply::CallbackTaken(Box::new(file_view().callbacks.remove(1))));
+            app
+        }),
+        // This month (days: two sparklines, this year's and last year's), first page.
+        ("statistics_month", |l| statistics_screen(l, &[])),
+        // This month's heat map (page 2 at 80×24).
+        ("statistics_heat_map", |l| statistics_screen(l, &[KeyCode::Down])),
+        // This year: months, bar charts against last year.
+        ("statistics_year", |l| statistics_screen(l, &[KeyCode::Right, KeyCode::Right])),
+        // Who calls, then the RUD grid and the callbacks.
+        ("statistics_who_calls", |l| {
+            statistics_screen(l, &[KeyCode::Down, KeyCode::Down, KeyCode::Down, KeyCode::Down])
+        }),
+        ("statistics_typing_dates", |l| {
+            let mut app = statistics_screen(l, &[]);
+            press(&mut app, KeyCode::Char('d'));
+            type_text(&mut app, "01/03/2026 31/02");
+            press(&mut app, KeyCode::Enter);
             app
         }),
         ("supervisor_view", |l| {
@@ -701,6 +868,34 @@ fn scenarios() -> Vec<Scenario> {
             press(&mut app, KeyCode::Enter);
             app
         }),
+        ("written_contact_channel", |l| {
+            let mut app = unlocked(l);
+            press(&mut app, KeyCode::Char('w'));
+            press(&mut app, KeyCode::Down);
+            app
+        }),
+        ("written_contact_running", in_written_contact),
+        ("written_contact_end", |l| {
+            let mut app = in_written_contact(l);
+            press(&mut app, KeyCode::Char('e'));
+            app
+        }),
+        ("written_contact_end_typed", |l| {
+            let mut app = in_written_contact(l);
+            press(&mut app, KeyCode::Char('e'));
+            type_text(&mut app, "40");
+            app
+        }),
+        ("written_contact_reply_form", |l| {
+            let mut app = in_written_contact(l);
+            for key in [KeyCode::Char('e'), KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Enter] {
+                press(&mut app, key);
+            }
+            press(&mut app, KeyCode::Down);
+            press(&mut app, KeyCode::Down);
+            type_text(&mut app, "personne@exemple.fr");
+            app
+        }),
         ("confirm_quit", |l| {
             let mut app = in_call(l);
             ctrl(&mut app, 'q');
@@ -724,6 +919,27 @@ fn scenarios() -> Vec<Scenario> {
             })));
             app
         }),
+        ("phone_ringing", |l| ringing_known(unlocked(l))),
+        ("phone_on_the_line", |l| {
+            let mut app = ringing_known(unlocked(l));
+            app.phone_event(PhoneEvent::Answered { line: LineId("c1".into()), at: now() });
+            type_text(&mut app, "Elle rappelle comme hier.");
+            app
+        }),
+        ("phone_line_dropped_disconnected", |l| {
+            let mut app = ringing_known(unlocked(l));
+            app.phone_event(PhoneEvent::Answered {
+                line: LineId("c1".into()),
+                at: now() - Duration::minutes(9),
+            });
+            app.phone_event(PhoneEvent::Ended {
+                line: LineId("c1".into()),
+                at: now() - Duration::minutes(2),
+                reason: permanence::phone::EndReason::HungUp,
+            });
+            app.phone_event(PhoneEvent::Disconnected);
+            app
+        }),
         ("shift_choice", |l| {
             let mut app = app(l, &["camille"]);
             let open_shift = Some(test_support::shift(6, now() - Duration::hours(3)));
@@ -732,6 +948,35 @@ fn scenarios() -> Vec<Scenario> {
             app
         }),
     ]
+}
+
+/// A phone connected, a call ringing for a minute from a number heard twice, on one file.
+fn ringing_known(mut app: App) -> App {
+    app.phone.enabled = true;
+    app.phone_event(PhoneEvent::Connected);
+    let line = LineId("c1".into());
+    let number = CallerNumber::normalise("0612345678");
+    app.phone_event(PhoneEvent::Incoming { line: line.clone(), number, at: now() - Duration::minutes(1) });
+    let history = CallerHistory {
+        calls: 2,
+        last_at: Some(now() - Duration::days(3)),
+        files: vec![(FileId(4), "KAT-472".into())],
+    };
+    app.apply(Reply::CallerRecognised { line, hash: NumberHash([1; 32]), history });
+    app
+}
+
+#[test]
+fn a_locked_screen_only_says_that_a_call_rings() {
+    for (width, height) in SIZES {
+        let mut app = ringing_known(unlocked(Language::Fr));
+        ctrl(&mut app, 'l');
+        let screen = render(&app, width, height).backend().to_string();
+        assert!(screen.contains("Un appel sonne"), "{screen}");
+        for secret in ["KAT-472", "fois", "numéro", "612345678"] {
+            assert!(!screen.contains(secret), "{secret:?} shown while locked:\n{screen}");
+        }
+    }
 }
 
 fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -1115,6 +1360,7 @@ fn in_zone(zone: &str) -> App {
         assignee: Assignee::Anyone,
         assignee_name: None,
         attempts: 2,
+        channel: "phone".into(),
     };
     app.apply(Reply::Queue(std::iter::once(old).chain(queue()).collect()));
     app.apply(Reply::Overview(vec![
@@ -1264,4 +1510,26 @@ fn escape_sequences_in_names_and_notes_reach_no_cell() {
             assert!(screen.contains("Eve]0;pwned"), "the name is shown, harmless: {screen}");
         }
     }
+}
+
+/// The statistics screen without colour: not one coloured cell, and the heat map still tells
+/// the busiest hours (the evening) from the quiet ones by its patterns alone.
+#[test]
+fn the_statistics_screen_reads_without_colour() {
+    let mut app = statistics_screen(Language::Fr, &[KeyCode::Down]);
+    app.colors = false;
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    for y in 0..24 {
+        for x in 0..80 {
+            let cell = &buffer[(x, y)];
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "colour at {x},{y}");
+        }
+    }
+    let (x, y) = find(buffer, "lun  ");
+    let row: String = (x..80).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
+    // Monday: quiet at night, busiest in the evening (the fixture's peak).
+    assert!(row.contains('░') && row.contains('█'), "{row}");
+    let evening = row.find('█').unwrap();
+    assert!(evening > row.find('░').unwrap(), "{row}");
 }

@@ -41,7 +41,9 @@ fn what_is_written_reads_back_after_reopening() {
             started_at: started,
             ended_at: started + Duration::minutes(18),
             call_type: CallType::Listening,
+            time_spent: None,
             record: CallRecord {
+                channel: "phone".into(),
                 caller_file_id: Some(file.id),
                 themes: vec!["deuil".into(), "isolement".into()],
                 notes: "Parle de son isolement depuis l'hiver.".into(),
@@ -60,6 +62,7 @@ fn what_is_written_reads_back_after_reopening() {
                 }],
                 situations: vec![Situation::SuicidalIdeation],
                 performs_callback: None,
+                phone: None,
             },
         };
         let call_id = store.save_call(&call).unwrap();
@@ -261,6 +264,7 @@ fn deactivating_a_listener_removes_their_slot_and_keeps_their_calls() {
                 started_at: now,
                 ended_at: now,
                 call_type: CallType::Silent,
+                time_spent: None,
                 record: CallRecord::default(),
             })
             .unwrap()
@@ -425,6 +429,7 @@ fn search_by_code_prefix_words_and_notes_with_accents_folded() {
             started_at: now,
             ended_at: now,
             call_type: CallType::Listening,
+            time_spent: None,
             record: CallRecord {
                 caller_file_id: Some(b.id),
                 notes: "Parle de sa voisine Hélène".into(),

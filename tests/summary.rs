@@ -44,6 +44,7 @@ fn fixture(dir: &std::path::Path) -> permanence::domain::ShiftId {
         started_at: start + Duration::minutes(minutes_in),
         ended_at: start + Duration::minutes(minutes_in + length),
         call_type,
+        time_spent: None,
         record,
     };
     let first = call(
@@ -144,6 +145,11 @@ fn each_format_parses_back_and_no_note_leaves_without_asking() {
     let mut store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
     let config = Config::default();
     let request = ScopeRequest::Shift(shift);
+    // One call rang unanswered during the shift: offered 4, answered 3, missed 1.
+    let now = Utc::now();
+    let missed =
+        permanence::domain::phone::MissedCall::new(Some(shift), now - chrono::Duration::seconds(40), now);
+    store.record_missed_call(&missed).unwrap();
     let summary = store.summary(request, Utc::now()).unwrap();
 
     let json_path =
@@ -160,6 +166,10 @@ fn each_format_parses_back_and_no_note_leaves_without_asking() {
     expected["scope"]["to"] = json["summary"]["scope"]["to"].clone();
     assert_eq!(json["summary"], expected, "the JSON is the summary the screen shows");
     assert_eq!(json["calls"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        json["summary"]["phone"],
+        serde_json::json!({ "offered": 4, "answered": 3, "missed": 1, "answer_rate": 75 })
+    );
     let head = store.verify_audit_chain().unwrap().unwrap();
     assert_eq!(
         json["audit_head"]["entry"].as_u64(),
@@ -180,12 +190,18 @@ fn each_format_parses_back_and_no_note_leaves_without_asking() {
     assert_eq!(&rows[1][column("prompts")], "15:service_contacted;112:not_relevant");
     assert_eq!(&rows[1][column("rud_urgency")], "high");
     assert_eq!(rows.iter().map(|r| r[column("seconds")].parse::<i64>().unwrap()).sum::<i64>(), 31 * 60);
+    let scope: Vec<&str> = ["scope_offered", "scope_answered", "scope_missed", "scope_answer_rate"]
+        .iter()
+        .map(|name| &rows[2][column(name)])
+        .collect();
+    assert_eq!(scope, ["4", "3", "1", "75"]);
 
     let md_path =
         write_summary(&mut store, &config, &db, request, SummaryFormat::Markdown, None, false).unwrap();
     let md = std::fs::read_to_string(&md_path).unwrap();
     assert!(md.contains("3 appels · durée totale 31 min · médiane 10 min"), "{md}");
     assert!(md.contains("Rappels : 1 planifié(s)"), "{md}");
+    assert!(md.contains("Appels reçus : 4 · décrochés 3 · manqués 1 · taux de réponse 75 %"), "{md}");
 
     // Statistics only: the notes are nowhere, neither in the files nor in any temp file.
     assert!(found_in_dir(dir.path(), CANARY.as_bytes()).is_empty());
@@ -333,4 +349,119 @@ fn every_export_carries_the_signed_head_and_the_accounts_keys() {
         "her old key and her new one: {md}"
     );
     assert!(supervisor.check().unwrap().is_clean());
+}
+
+const ADDRESS_CANARY: &str = "canary-reply-7f3a@exemple.fr";
+
+/// Issue 22: contacts in writing. To the fixture's three calls (10, 20 and 1 minutes) Camille
+/// adds an e-mail open three hours with 25 minutes spent on it (a reply due by e-mail), a
+/// 15-minute chat, and a 5-minute contact on a channel a config added ("visio"). Figures by
+/// channel; the e-mail's time spent counted apart from the calls' lengths; the reply's address
+/// in no export and gone once the reply is cancelled.
+#[test]
+fn written_contacts_are_counted_by_channel_their_time_apart_and_their_address_never_leaves() {
+    use permanence::domain::callback::Address;
+    use permanence::domain::channel::{AddressKind, ChannelEntry, ChannelKind};
+    let dir = tempfile::tempdir().unwrap();
+    let shift = fixture(dir.path());
+    let db = db_in(dir.path());
+    let mut store = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
+    let file = store.create_file(&FileProfile::default()).unwrap();
+    let start = Utc::now() - Duration::hours(4);
+    let contact = |channel: &str, open: i64, time_spent: Option<i64>| NewCall {
+        shift_id: shift,
+        started_at: start,
+        ended_at: start + Duration::minutes(open),
+        call_type: CallType::Listening,
+        time_spent,
+        record: CallRecord {
+            channel: channel.into(),
+            caller_file_id: Some(file.id),
+            outcome: Some(Outcome::Supported),
+            ..CallRecord::default()
+        },
+    };
+    let mut reply = CallbackRequest::with_consent(
+        true,
+        Utc::now() + Duration::hours(20),
+        Priority::Normal,
+        Address::parse(AddressKind::Email, ADDRESS_CANARY).unwrap(),
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    reply.channel = "email".into();
+    store.save_call_with_callback(&contact("email", 180, Some(25 * 60)), Some(&reply)).unwrap();
+    store.save_call(&contact("chat", 15, None)).unwrap();
+    store.save_call(&contact("visio", 5, None)).unwrap();
+
+    let request = ScopeRequest::Shift(shift);
+    let summary = store.summary(request, Utc::now()).unwrap();
+    assert_eq!(summary.calls, 6, "every contact");
+    assert_eq!(
+        summary.total_seconds,
+        (10 + 20 + 1 + 15 + 5) * 60,
+        "the e-mail's three hours are not a call's"
+    );
+    assert_eq!(summary.median_seconds, 10 * 60, "of 1, 5, 10, 15 and 20 minutes");
+    assert_eq!(
+        (summary.written.contacts, summary.written.total_seconds, summary.written.median_seconds),
+        (1, 25 * 60, 25 * 60)
+    );
+    let by_channel: Vec<_> =
+        summary.by_channel.iter().map(|(id, c)| (id.as_str(), c.contacts, c.seconds)).collect();
+    assert_eq!(
+        by_channel,
+        [("chat", 1, 15 * 60), ("email", 1, 25 * 60), ("phone", 3, 31 * 60), ("visio", 1, 5 * 60)]
+    );
+    let callbacks = store.callbacks_of_file(file.id).unwrap();
+    assert_eq!(callbacks[0].channel, "email");
+    assert_eq!(callbacks[0].callback_number.as_ref().map(Address::as_str), Some(ADDRESS_CANARY));
+
+    // Every export: the figures by channel, and never the address.
+    let config = Config::default();
+    let json_path = dir.path().join("s.json");
+    write_summary(&mut store, &config, &db, request, SummaryFormat::Json, Some(&json_path), false).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(json["version"], 2);
+    assert_eq!(json["summary"]["by_channel"]["email"]["contacts"], 1);
+    assert_eq!(json["summary"]["written"]["total_seconds"], 25 * 60);
+    let email = json["calls"].as_array().unwrap().iter().find(|c| c["channel"] == "email").unwrap();
+    assert_eq!((email["seconds"].as_i64(), email["time_spent"].as_i64()), (Some(180 * 60), Some(25 * 60)));
+    let csv_path = dir.path().join("s.csv");
+    write_summary(&mut store, &config, &db, request, SummaryFormat::Csv, Some(&csv_path), false).unwrap();
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let channels: Vec<&str> = rows.iter().map(|r| &r[column("channel")]).collect();
+    assert_eq!(channels, ["email", "chat", "visio", "phone", "phone", "phone"]);
+    assert_eq!(&rows[0][column("time_spent")], "1500");
+    assert_eq!(&rows[1][column("time_spent")], "", "a chat is timed from start to end");
+    let md_path = dir.path().join("s.md");
+    write_summary(&mut store, &config, &db, request, SummaryFormat::Markdown, Some(&md_path), false).unwrap();
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(md.contains("6 appels · durée totale 51 min · médiane 10 min"), "{md}");
+    assert!(md.contains("dont 1 écrit (e-mail, courrier), compté à part : temps passé 25 min"), "{md}");
+    assert!(
+        md.contains("Par canal : chat 1 · e-mail 1 · téléphone 3 · visio 1"),
+        "an unknown id as itself: {md}"
+    );
+    // A config that adds the channel names it.
+    let visio = ChannelEntry {
+        id: "visio".into(),
+        kind: ChannelKind::Conversation,
+        address: AddressKind::Text,
+        label_fr: "visioconférence".into(),
+        label_en: "video call".into(),
+    };
+    let named = Config { channels: vec![visio], ..Config::default() };
+    let md_path = dir.path().join("named.md");
+    write_summary(&mut store, &named, &db, request, SummaryFormat::Markdown, Some(&md_path), false).unwrap();
+    assert!(std::fs::read_to_string(&md_path).unwrap().contains("téléphone 3 · visioconférence 1"));
+    assert!(found_in_dir(dir.path(), ADDRESS_CANARY.as_bytes()).is_empty(), "the address is in no export");
+
+    // Like a callback number, the address goes with the reply's closing.
+    store.cancel_callback(callbacks[0].id, None, "a répondu elle-même").unwrap();
+    assert_eq!(store.callbacks_of_file(file.id).unwrap()[0].callback_number, None);
 }

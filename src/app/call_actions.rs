@@ -5,13 +5,14 @@
 use super::call_form::{CallForm, Missing};
 use super::effect::Effect;
 use super::popup::{
-    AckForm, CallbackOffer, ConfirmEndCall, FileSearch, ListPopup, ListPurpose, Popup, RudGrid,
+    AckForm, CallbackOffer, ChannelPicker, ConfirmEndCall, FileSearch, ListPopup, ListPurpose, Popup, RudGrid,
 };
 use super::status::{Until, status_until};
 use super::{App, Pane};
 use crate::domain::assessment::Situation;
 use crate::domain::call::{CallType, Outcome};
 use crate::domain::callback::CallbackRequest;
+use crate::domain::channel::ChannelKind;
 use crate::i18n::Strings;
 use crate::keymap::Action;
 
@@ -22,17 +23,18 @@ impl App {
         let now = self.now;
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         match action {
-            Action::StartCall => {
+            Action::StartCall | Action::StartWrittenContact => {
                 if session.call.is_some() {
                     self.status = status_until(&s.call_already_running, true, Until::CallEnds);
                 } else if session.shift.is_none() {
                     self.status = status_until(&s.no_shift_yet, true, Until::ShiftStarts);
+                } else if action == Action::StartCall {
+                    session.start_contact(CallForm::new(now), now);
                 } else {
-                    session.call = Some(CallForm::new(now));
-                    session.focus = Pane::Call;
-                    session.file = None;
-                    session.announced = None;
-                    session.mark_dirty(now);
+                    // A written contact: its channel first.
+                    session
+                        .popups
+                        .push(Popup::ChannelPicker(ChannelPicker::new(&self.channels, s.is_english())));
                 }
                 return Vec::new();
             }
@@ -146,7 +148,8 @@ impl App {
             self.status = status_until(&strings.end_asks_prompt_outcome, true, Until::CallEnds);
             return Vec::new();
         }
-        session.popups.push(Popup::ConfirmEndCall(ConfirmEndCall));
+        let written = self.channels.kind(&call.channel) == ChannelKind::Written;
+        session.popups.push(Popup::ConfirmEndCall(ConfirmEndCall { written }));
         Vec::new()
     }
 
@@ -179,7 +182,7 @@ impl App {
         if callback.is_some() {
             session.show_callback_of = call.file;
         }
-        match call.finish(shift.id, now) {
+        match call.finish(shift.id, now, self.channels.kind(&call.channel)) {
             Some(call) => vec![Effect::SaveCall { call, callback }],
             None => Vec::new(),
         }

@@ -5,6 +5,7 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 use crate::domain::assessment::Rud;
 use crate::domain::assessment::Situation;
 use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome};
+use crate::domain::channel::{ChannelKind, PHONE};
 use crate::domain::emergency::{Directory, Recorded, Rules};
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{CallbackId, FileId, ShiftId, Timestamp};
@@ -12,6 +13,11 @@ use crate::domain::{CallbackId, FileId, ShiftId, Timestamp};
 #[derive(Debug, Clone)]
 pub struct CallForm {
     pub started_at: Timestamp,
+    /// `channel::PHONE` for a call; a written contact's channel otherwise.
+    pub channel: String,
+    /// Minutes spent on a written contact as the listener typed them when ending it; until
+    /// then (or left empty) the time it was open is counted.
+    pub minutes_spent: Option<u32>,
     pub call_type: Option<CallType>,
     /// The caller file the call is linked to; `None` keeps the call anonymous.
     pub file: Option<FileId>,
@@ -32,12 +38,17 @@ pub struct CallForm {
     pub performs_callback: Option<CallbackId>,
     /// A file is being opened for this anonymous call so that it can be called back.
     pub callback_after_file: bool,
+    /// What the phone said of this call (its hashed number, when the line dropped); `None`
+    /// for a call taken by hand.
+    pub phone: Option<crate::domain::phone::PhoneCall>,
 }
 
 impl CallForm {
     pub fn new(started_at: Timestamp) -> CallForm {
         CallForm {
             started_at,
+            channel: PHONE.to_owned(),
+            minutes_spent: None,
             call_type: None,
             file: None,
             themes: Vec::new(),
@@ -52,6 +63,7 @@ impl CallForm {
             rud_asked: false,
             performs_callback: None,
             callback_after_file: false,
+            phone: None,
         }
     }
 
@@ -61,6 +73,8 @@ impl CallForm {
         let notes = notes_editor(&record.notes);
         CallForm {
             started_at: draft.started_at,
+            channel: record.channel.clone(),
+            minutes_spent: None,
             call_type: draft.call_type,
             file: record.caller_file_id,
             themes: record.themes.clone(),
@@ -75,6 +89,7 @@ impl CallForm {
             rud_asked: false,
             performs_callback: record.performs_callback,
             callback_after_file: false,
+            phone: record.phone.clone(),
         }
     }
 
@@ -84,6 +99,7 @@ impl CallForm {
 
     pub fn record(&self) -> CallRecord {
         CallRecord {
+            channel: self.channel.clone(),
             caller_file_id: self.file,
             themes: self.themes.clone(),
             notes: self.notes_text().trim_end().to_owned(),
@@ -93,6 +109,7 @@ impl CallForm {
             prompts: self.prompts.clone(),
             situations: self.situations.clone(),
             performs_callback: self.performs_callback,
+            phone: self.phone.clone(),
         }
     }
 
@@ -100,13 +117,41 @@ impl CallForm {
         CallDraft { shift_id, started_at: self.started_at, call_type: self.call_type, record: self.record() }
     }
 
-    /// The call to save, once it has a type.
-    pub fn finish(&self, shift_id: ShiftId, ended_at: Timestamp) -> Option<NewCall> {
+    /// A contact started in writing on `channel`.
+    pub fn written(started_at: Timestamp, channel: &str) -> CallForm {
+        CallForm { channel: channel.to_owned(), ..CallForm::new(started_at) }
+    }
+
+    /// The time spent on a written contact ended at `ended_at`: as typed, else the time it
+    /// was open. `None` for a contact timed from start to end.
+    pub fn time_spent(&self, kind: ChannelKind, ended_at: Timestamp) -> Option<i64> {
+        (kind == ChannelKind::Written).then(|| match self.minutes_spent {
+            Some(minutes) => i64::from(minutes) * 60,
+            None => (ended_at - self.started_at).num_seconds().max(0),
+        })
+    }
+
+    /// How long the call has lasted: until the phone's line dropped if it did, else until now.
+    pub fn elapsed(&self, now: Timestamp) -> chrono::Duration {
+        self.line_ended_at().unwrap_or(now) - self.started_at
+    }
+
+    /// When the line dropped, if the phone said so.
+    pub fn line_ended_at(&self) -> Option<Timestamp> {
+        self.phone.as_ref().and_then(|p| p.line_ended_at)
+    }
+
+    /// The call to save, once it has a type; `kind` is how its channel is timed. It ends when
+    /// the phone's line dropped if it did (however long the listener then took to write), else
+    /// at `ended_at`.
+    pub fn finish(&self, shift_id: ShiftId, ended_at: Timestamp, kind: ChannelKind) -> Option<NewCall> {
+        let ended_at = self.line_ended_at().unwrap_or(ended_at).max(self.started_at);
         Some(NewCall {
             shift_id,
             started_at: self.started_at,
-            ended_at: ended_at.max(self.started_at),
+            ended_at,
             call_type: self.call_type?,
+            time_spent: self.time_spent(kind, ended_at),
             record: self.record(),
         })
     }
@@ -256,6 +301,26 @@ mod tests {
         let back = CallForm::from_draft(&draft);
         assert_eq!(back.notes_text(), "première ligne\nseconde ligne");
         assert_eq!(back.draft(ShiftId(4)), draft);
+    }
+
+    #[test]
+    fn a_written_contact_keeps_its_channel_and_counts_the_time_spent() {
+        let start = Utc::now();
+        let end = start + chrono::Duration::minutes(25);
+        let mut form = CallForm::written(start, "email");
+        form.call_type = Some(CallType::Listening);
+        let back = CallForm::from_draft(&form.draft(ShiftId(4)));
+        assert_eq!(back.channel, "email", "a draft keeps the channel");
+        let timed = form.finish(ShiftId(4), end, ChannelKind::Written).unwrap();
+        assert_eq!((timed.record.channel.as_str(), timed.time_spent), ("email", Some(25 * 60)));
+        form.minutes_spent = Some(40);
+        assert_eq!(form.finish(ShiftId(4), end, ChannelKind::Written).unwrap().time_spent, Some(40 * 60));
+        // A chat is timed from start to end, like a call.
+        let chat = CallForm { call_type: Some(CallType::Listening), ..CallForm::written(start, "chat") };
+        assert_eq!(chat.finish(ShiftId(4), end, ChannelKind::Conversation).unwrap().time_spent, None);
+        let phone = CallForm { call_type: Some(CallType::Listening), ..CallForm::new(start) };
+        let call = phone.finish(ShiftId(4), end, ChannelKind::Voice).unwrap();
+        assert_eq!((call.record.channel.as_str(), call.time_spent), (PHONE, None));
     }
 
     #[test]

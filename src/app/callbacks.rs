@@ -20,7 +20,14 @@ impl App {
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         let supervisor = session.actor.role == Role::Supervisor;
         match action {
-            Action::SupervisorView if !supervisor => self.status = status(&s.error_forbidden, true),
+            Action::SupervisorView | Action::Statistics if !supervisor => {
+                self.status = status(&s.error_forbidden, true)
+            }
+            Action::Statistics => {
+                let (view, load) = super::popup::StatisticsView::open(self.now, self.config.timezone);
+                session.popups.push(Popup::Statistics(Box::new(view)));
+                return vec![load];
+            }
             Action::SupervisorView => {
                 session.popups.push(Popup::Supervisor(SupervisorView::default()));
                 return vec![Effect::RefreshOverview, Effect::RefreshQueue];
@@ -61,7 +68,7 @@ impl App {
             }
             Action::PerformCallback => {
                 let (id, version) = (entry.id, entry.version);
-                session.popups.push(Popup::Perform(PerformForm::new(entry)));
+                session.popups.push(Popup::Perform(Box::new(PerformForm::new(entry))));
                 return vec![Effect::TakeCallback { id, version }];
             }
             Action::ReassignCallback if supervisor => Popup::Reassign(ReassignForm::new(entry, session)),

@@ -14,6 +14,7 @@ use crate::domain::caller_file::{
 };
 use crate::domain::listener::Actor;
 use crate::domain::shift::{OnShift, Shift};
+use crate::domain::statistics::{Statistics, StatsPeriod};
 use crate::domain::summary::Summary;
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
 
@@ -71,6 +72,9 @@ pub enum Effect {
     RefreshOverview,
     /// The figures of the shift, for the end-of-shift screen.
     LoadSummary(ShiftId),
+    /// The statistics of a period, for the statistics screen (hours and days in the
+    /// configured zone).
+    LoadStatistics(StatsPeriod),
     /// Close the shift with its handover note, then write its summary.
     EndShift {
         shift: ShiftId,
@@ -83,6 +87,15 @@ pub enum Effect {
     CheckForChanges,
     /// Close the store: the data key is wiped from memory until the next unlock.
     Lock,
+    /// Ask the phone (answer, hang up, dial).
+    Phone(crate::phone::PhoneCommand),
+    /// Hash the ringing number with the store's secret and say what calls it made before.
+    RecogniseCaller {
+        line: crate::phone::LineId,
+        number: crate::phone::CallerNumber,
+    },
+    /// A call rang and was not answered.
+    RecordMissed(crate::domain::phone::MissedCall),
 }
 
 /// What comes once a shift is closed.
@@ -186,7 +199,9 @@ pub enum Reply {
     Unlocked(Box<Unlocked>),
     UnlockFailed {
         message: String,
-        wrong_passphrase: bool,
+        /// Seconds before the store lets this account try again, as its count of wrong
+        /// passphrases (kept beside the key file, across terminals and relaunches) says.
+        retry_in: Option<i64>,
     },
     ShiftStarted(Shift),
     DraftSaved(Timestamp),
@@ -216,12 +231,19 @@ pub enum Reply {
     CallbackConflict(CallbackNow),
     Overview(Vec<OnShift>),
     Summary(Box<Summary>),
+    Statistics(Box<Statistics>),
     /// The shift is closed; where its summary was written, or why it could not be.
     ShiftEnded {
         written: Result<std::path::PathBuf, String>,
         after: AfterShift,
     },
     Queue(Vec<QueueEntry>),
+    /// The ringing number's keyed hash and its earlier calls.
+    CallerRecognised {
+        line: crate::phone::LineId,
+        hash: crate::domain::phone::NumberHash,
+        history: crate::domain::phone::CallerHistory,
+    },
     /// A store operation failed; the message is for the listener. Nothing in memory is lost.
     Failed(String),
     /// The database was re-keyed by another terminal and this account's slot no longer opens

@@ -53,9 +53,9 @@ pub struct UnlockForm {
     pub selected: usize,
     pub passphrase: Zeroizing<String>,
     pub message: Option<Notice>,
-    pub failures: u32,
-    /// After repeated wrong passphrases, no new try before this instant.
-    pub retry_at: Option<Timestamp>,
+    /// After repeated wrong passphrases, no new try for this login before this instant (the
+    /// store counts per account: another login chosen may try at once).
+    pub retry_at: Option<(String, Timestamp)>,
     /// Set when the screen was locked during a session (rather than at start).
     pub locked: bool,
 }
@@ -68,7 +68,6 @@ impl UnlockForm {
             selected,
             passphrase: Zeroizing::new(String::new()),
             message: None,
-            failures: 0,
             retry_at: None,
             locked,
         }
@@ -82,18 +81,23 @@ impl UnlockForm {
         self.logins.get(self.selected).map(String::as_str)
     }
 
-    /// Counts a wrong passphrase and shows the wait it brings (`domain::passphrase::wait_after`;
-    /// the store enforces the same wait, across relaunches).
-    pub fn record_failure(&mut self, now: Timestamp) {
-        self.failures += 1;
-        if let Some(wait) = crate::domain::passphrase::wait_after(self.failures) {
-            self.retry_at = Some(now + wait);
-        }
+    /// Shows the wait the store now imposes: it counts every wrong passphrase of the account,
+    /// this terminal's, another's and the command line's, so the form keeps no count of its own.
+    pub fn must_wait(&mut self, now: Timestamp, seconds: Option<i64>) {
+        let login = self.login().map(str::to_owned);
+        self.retry_at = seconds
+            .filter(|s| *s > 0)
+            .zip(login)
+            .map(|(s, login)| (login, now + chrono::Duration::seconds(s)));
     }
 
     /// Seconds left before another try is allowed.
     pub fn wait_left(&self, now: Timestamp) -> Option<i64> {
-        let left = (self.retry_at? - now).num_milliseconds();
+        let (login, until) = self.retry_at.as_ref()?;
+        if self.login() != Some(login.as_str()) {
+            return None;
+        }
+        let left = (*until - now).num_milliseconds();
         (left > 0).then(|| (left + 999) / 1000)
     }
 }
@@ -227,21 +231,28 @@ mod tests {
     use chrono::{Duration, Utc};
 
     #[test]
-    fn repeated_wrong_passphrases_slow_down() {
+    fn the_wait_is_the_stores() {
         let now = Utc::now();
         let mut form = UnlockForm::new(vec!["ana".into()], None, false);
-        form.record_failure(now);
-        form.record_failure(now);
-        assert_eq!(form.wait_left(now), None, "two mistakes are free");
-        form.record_failure(now);
+        form.must_wait(now, None);
+        assert_eq!(form.wait_left(now), None);
+        form.must_wait(now, Some(5));
         assert_eq!(form.wait_left(now), Some(5));
         assert_eq!(form.wait_left(now + Duration::seconds(4)), Some(1));
         assert_eq!(form.wait_left(now + Duration::seconds(5)), None);
-        form.record_failure(now);
-        assert_eq!(form.wait_left(now), Some(10));
-        for _ in 0..20 {
-            form.record_failure(now);
-        }
-        assert_eq!(form.wait_left(now), Some(300), "capped at five minutes");
+        form.must_wait(now, Some(0));
+        assert_eq!(form.wait_left(now), None);
+    }
+
+    /// The store counts per account: ana's wait does not hold sacha back on this terminal.
+    #[test]
+    fn the_wait_is_the_accounts_not_the_terminals() {
+        let now = Utc::now();
+        let mut form = UnlockForm::new(vec!["ana".into(), "sacha".into()], None, false);
+        form.must_wait(now, Some(5));
+        form.selected = 1;
+        assert_eq!(form.wait_left(now), None);
+        form.selected = 0;
+        assert_eq!(form.wait_left(now), Some(5));
     }
 }

@@ -14,7 +14,15 @@ use crate::domain::listener::Role;
 use crate::keymap::{Action, Context};
 
 /// The global actions that still work while a popup is open, in the order the hints show them.
-pub const OVER_POPUPS: [Action; 4] = [Action::EmergencyCard, Action::Help, Action::Lock, Action::Quit];
+pub const OVER_POPUPS: [Action; 6] = [
+    Action::EmergencyCard,
+    Action::Help,
+    Action::Lock,
+    Action::Quit,
+    // A phone that rings is answered (or a line hung up) whatever is open.
+    Action::AnswerPhone,
+    Action::HangUpPhone,
+];
 
 /// Where a key goes now, besides the global keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,9 +92,15 @@ impl App {
             return self.gate_key(&key);
         }
         let now = self.now;
+        // Over a popup the phone's keys act only when the phone has something for them, so that
+        // a popup's own binding of the same key still works the rest of the time.
+        let phone_key = |a: &Action| matches!(a, Action::AnswerPhone | Action::HangUpPhone);
+        let global = self.keymap.action(Context::Global, &key).filter(|a| {
+            route.global(*a) && (!matches!(route, KeyRoute::Popup(_)) || !phone_key(a) || self.offers(*a))
+        });
         let Some(session) = self.session.as_mut() else { return Vec::new() };
         session.last_activity = now;
-        if let Some(action) = self.keymap.action(Context::Global, &key).filter(|a| route.global(*a)) {
+        if let Some(action) = global {
             return self.update(action);
         }
         match route {
@@ -142,17 +156,27 @@ impl App {
         match action {
             // A call is ended with `e`, never left by a stray key.
             Action::StartCall
+            | Action::StartWrittenContact
             | Action::QuickSilent
             | Action::QuickHangUp
             | Action::QuickWrongNumber
             | Action::QuickAbusive
             | Action::QuickTesting => idle && on_shift,
             Action::Quit | Action::EndShift => idle,
-            Action::SupervisorView | Action::ReassignCallback | Action::LegalHold => supervisor,
+            Action::SupervisorView | Action::Statistics | Action::ReassignCallback | Action::LegalHold => {
+                supervisor
+            }
             Action::PerformCallback => idle && on_shift && selected.is_some(),
             Action::RescheduleCallback | Action::CancelCallback => selected.is_some() && (supervisor || mine),
             Action::CloseFile => closed == Some(false),
             Action::ReopenFile => closed == Some(true),
+            // The phone's keys, only when the phone has something for them.
+            Action::AnswerPhone => self.phone.ringing.is_some(),
+            Action::HangUpPhone => self.phone.has_line(),
+            Action::LinkKnownFile => {
+                self.phone.known.as_ref().is_some_and(|k| !k.files.is_empty())
+                    && session.call.as_ref().is_some_and(|c| c.file.is_none())
+            }
             _ => true,
         }
     }

@@ -14,6 +14,7 @@ mod caller_file;
 pub mod effect;
 pub mod gate;
 pub mod keys;
+pub mod phone;
 pub mod popup;
 mod replies;
 mod session;
@@ -24,6 +25,7 @@ use chrono::Duration;
 
 use crate::config::Config;
 use crate::domain::Timestamp;
+use crate::domain::channel::Channels;
 use crate::domain::emergency::{Directory, Rules};
 use crate::i18n::Strings;
 use crate::keymap::Keymap;
@@ -50,6 +52,8 @@ pub struct App {
     pub keymap: Keymap,
     pub directory: Directory,
     pub rules: Rules,
+    /// The channels a contact can come in by (built in, and the config's).
+    pub channels: Channels,
     pub now: Timestamp,
     /// The accounts that can unlock (from the key file: readable before unlocking).
     pub logins: Vec<String>,
@@ -61,6 +65,8 @@ pub struct App {
     pub quit: bool,
     /// False when `NO_COLOR` is set: meaning then rests on bold, reverse and markers.
     pub colors: bool,
+    /// What the phone said, when one is configured (`[phone]`).
+    pub phone: phone::PhoneState,
 }
 
 impl App {
@@ -71,9 +77,11 @@ impl App {
             Gate::Unlock(UnlockForm::new(logins.clone(), None, false))
         };
         let (directory, rules) = config.emergency().expect("validated with the configuration");
+        let config_phone = config.phone.source.is_some();
         App {
             strings,
             keymap: config.keymap(),
+            channels: config.channels(),
             config,
             directory,
             rules,
@@ -85,6 +93,7 @@ impl App {
             status: None,
             quit: false,
             colors: true,
+            phone: phone::PhoneState { enabled: config_phone, ..phone::PhoneState::default() },
         }
     }
 
@@ -138,6 +147,7 @@ impl App {
             keymap: &self.keymap,
             directory: &self.directory,
             rules: &self.rules,
+            channels: &self.channels,
             now: self.now,
             session,
         };
@@ -156,9 +166,10 @@ impl App {
         let Some(session) = self.session.as_mut() else { return effects };
         match then {
             None => {}
-            Some(Then::Open(popup)) => session.popups.push(popup),
+            Some(Then::Open(popup)) => session.popups.push(*popup),
             Some(Then::AskEndCall) => effects.extend(self.ask_end_call()),
             Some(Then::EndCall) => effects.extend(self.end_call()),
+            Some(Then::AnswerAfterEnding) => effects.extend(self.answer_after_ending()),
             Some(Then::FinishCall(callback)) => effects.extend(self.finish_call(callback)),
             Some(Then::OnQueueEntry(action, entry)) => effects.extend(self.on_queue_entry(action, entry)),
             Some(Then::Quit) => {
@@ -232,6 +243,10 @@ impl App {
             return self.lock();
         }
         let mut effects: Vec<Effect> = Vec::new();
+        // What the phone said while the screen was locked, now that the store is open.
+        effects.extend(self.record_missed());
+        effects.extend(self.recognise_ringing());
+        let Some(session) = self.session.as_mut() else { return effects };
         if session.dirty_since.is_some_and(|since| now - since >= AUTOSAVE_AFTER) {
             effects.extend(session.draft_effect());
         }

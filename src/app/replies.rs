@@ -22,17 +22,16 @@ impl App {
         let now = self.now;
         match reply {
             Reply::Unlocked(unlocked) => return self.unlocked(*unlocked),
-            Reply::UnlockFailed { message, wrong_passphrase } => match self.gate.as_mut() {
+            Reply::UnlockFailed { message, retry_in } => match self.gate.as_mut() {
                 Some(Gate::Unlock(form)) => {
-                    if wrong_passphrase {
-                        form.record_failure(now);
-                    }
+                    form.must_wait(now, retry_in);
                     form.message = Notice::failed(message);
                 }
                 Some(Gate::Setup(form)) => form.message = Notice::failed(message),
                 None => {}
             },
             Reply::Failed(message) => self.warn(message),
+            Reply::CallerRecognised { line, hash, history } => self.caller_recognised(line, hash, history),
             // Another terminal re-keyed the database and this account's slot no longer opens
             // it. The store is already closed: what is typed stays in memory, and comes back if
             // this account unlocks again (a passphrase reset); nothing else is shown.
@@ -72,8 +71,10 @@ impl App {
                 session.last_saved = Some(now);
                 session.save_failed = false;
                 self.status = status_until(&s.call_saved, false, Until::CallStarts);
+                self.phone.known = None;
                 let mut effects = vec![Effect::RefreshQueue];
                 effects.extend(file.map(|id| Effect::OpenFile { id, audited: false }));
+                effects.extend(self.answer_if_asked());
                 return effects;
             }
             Reply::FileLoaded(view) => {
@@ -101,7 +102,7 @@ impl App {
                     // Opened so that an anonymous caller could be called back: the callback
                     // form comes once the code has been read to them.
                     if std::mem::take(&mut call.callback_after_file) {
-                        session.popups.push(Popup::CallbackForm(CallbackForm::default()));
+                        session.popups.push(Popup::CallbackForm(CallbackForm::replying_on(&call.channel)));
                     }
                 }
                 session.popups.push(Popup::NewFileCode(NewFileCode { code: view.file.code.clone() }));
@@ -122,7 +123,11 @@ impl App {
                 }
                 session.queue = queue;
             }
-            Reply::CallbackTaken(_) => return vec![Effect::RefreshQueue],
+            Reply::CallbackTaken(callback) => {
+                let mut effects = vec![Effect::RefreshQueue];
+                effects.extend(self.dial_callback(&callback));
+                return effects;
+            }
             Reply::AttemptRecorded { flagged } => {
                 self.say(if flagged { s.attempt_flagged.clone() } else { s.attempt_recorded.clone() });
                 return vec![Effect::RefreshQueue];
@@ -155,10 +160,12 @@ impl App {
             }
             Reply::FileHits { .. }
             | Reply::Summary(_)
+            | Reply::Statistics(_)
             | Reply::Unlocked(_)
             | Reply::UnlockFailed { .. }
             | Reply::ShiftEnded { .. }
             | Reply::Failed(_)
+            | Reply::CallerRecognised { .. }
             | Reply::Revoked(_) => {}
         }
         Vec::new()

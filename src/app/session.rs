@@ -101,6 +101,15 @@ impl Session {
         self.listeners.iter().find(|(l, _)| *l == id).map(|(_, name)| name.as_str())
     }
 
+    /// A contact starts: it takes the call pane, with no file shown yet.
+    pub(super) fn start_contact(&mut self, contact: CallForm, now: Timestamp) {
+        self.call = Some(contact);
+        self.focus = Pane::Call;
+        self.file = None;
+        self.announced = None;
+        self.mark_dirty(now);
+    }
+
     pub(super) fn mark_dirty(&mut self, now: Timestamp) {
         self.dirty_since.get_or_insert(now);
     }

@@ -17,6 +17,9 @@ impl App {
                 toggle_popup(&mut session.popups, Popup::EmergencyCard(EmergencyCard::default()))
             }
             Action::Lock => return self.lock(),
+            Action::AnswerPhone => return self.answer_phone(),
+            Action::HangUpPhone => return self.hang_up_phone(),
+            Action::LinkKnownFile => return self.link_known_file(),
             Action::Quit => return self.request_quit(),
             Action::FocusNext => session.focus = session.focus.step(1),
             Action::FocusPrevious => session.focus = session.focus.step(-1),
@@ -45,6 +48,7 @@ impl App {
             | Action::RescheduleCallback
             | Action::CancelCallback
             | Action::SupervisorView
+            | Action::Statistics
             | Action::ScheduleCallback => return self.callback_action(action),
             Action::EndShift => {
                 let Some(shift) = session.shift.as_ref().map(|s| s.id) else {

@@ -273,3 +273,37 @@ fn the_example_names_every_key_context() {
         assert!(contexts.contains(&format!(" {} (", context.name())), "{}", context.name());
     }
 }
+
+/// Issue 22: the config adds channels to `assets/channels.toml`, and may neither change one
+/// nor add one without an id or a name; a refusal names its line.
+#[test]
+fn channels_are_added_never_changed_and_a_refusal_names_its_line() {
+    let visio = "[[channels]]\nid = \"visio\"\nkind = \"conversation\"\naddress = \"text\"\n\
+                 label_fr = \"visioconférence\"\nlabel_en = \"video call\"\n";
+    let config = Config::parse(visio).unwrap();
+    assert_eq!(config.channels().label("visio", false), "visioconférence");
+    assert_eq!(config.channels().written().count(), 5);
+    let again = format!(
+        "{visio}\n[[channels]]\nid = \"email\"\nkind = \"written\"\naddress = \"email\"\nlabel_fr = \"courriel\"\nlabel_en = \"mail\"\n"
+    );
+    let err = Config::parse(&again).unwrap_err().to_string();
+    assert_eq!(err, "line 9, key `id`: this channel exists already: channels are added, never changed");
+    let err = Config::parse(&visio.replace("\"visio\"", "\"Visio Conf\"")).unwrap_err().to_string();
+    assert!(err.starts_with("line 2, key `id`"), "{err}");
+    let err = Config::parse(&visio.replace("\"video call\"", "\"\"")).unwrap_err().to_string();
+    assert!(err.contains("key `label_fr`"), "{err}");
+    let err = Config::parse(&visio.replace("\"conversation\"", "\"telepathy\"")).unwrap_err().to_string();
+    assert!(err.starts_with("line 3") && err.contains("telepathy"), "{err}");
+}
+
+#[test]
+fn the_phone_is_off_by_default_and_named_when_wrong() {
+    assert_eq!(Config::default().phone.source, None);
+    let config = Config::parse("[phone]\nsource = \"baresip\"\naddress = \"127.0.0.1:5555\"\n").unwrap();
+    assert_eq!(config.phone.source, Some(PhoneSourceKind::Baresip));
+    assert_eq!((config.phone.address.as_str(), config.phone.dial.as_str()), ("127.0.0.1:5555", "{number}"));
+    let err = Config::parse("[phone]\nsource = \"asterisk\"\n").unwrap_err().to_string();
+    assert!(err.contains("line 2") && err.contains("asterisk"), "{err}");
+    let err = Config::parse("[phone]\nsource = \"baresip\"\ndial = \"sip:pbx\"\n").unwrap_err().to_string();
+    assert!(err.contains("line 3") && err.contains("{number}"), "{err}");
+}

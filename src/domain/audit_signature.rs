@@ -78,6 +78,11 @@ impl SigningKeys {
         self.by_account.entry(account).or_default().push(KeyPeriod { key, since, until });
     }
 
+    /// When `account` was first given a signing key (microseconds), if ever.
+    fn first_since(&self, account: ListenerId) -> Option<i64> {
+        self.by_account.get(&account)?.iter().map(|p| p.since).min()
+    }
+
     /// The key `account` had at `at` (microseconds).
     fn at(&self, account: ListenerId, at: i64) -> Option<&VerifyingKey> {
         self.by_account
@@ -97,7 +102,8 @@ pub enum SignatureFault {
     /// one before it (the hash chains them), was changed after it was signed, or someone
     /// signed it with another key than the one recorded.
     Mismatch,
-    /// No signature, although written after signing began.
+    /// No signature, although written after signing began, or by an account that already had
+    /// a signing key.
     Unsigned,
 }
 
@@ -137,16 +143,23 @@ struct Pending {
 pub struct SignatureVerifier {
     keys: SigningKeys,
     first_signed: AuditId,
+    /// The latest instant seen so far: an entry moved back in time is judged at the time of
+    /// the entries it follows.
+    latest_at: i64,
     pending: Vec<Pending>,
     report: SignatureReport,
 }
 
 impl SignatureVerifier {
-    /// Entries from `first_signed` on must be signed; those before it predate signatures.
+    /// Entries from `first_signed` on must be signed, and so must every entry whose actor had
+    /// been given a signing key by then: moving `first_signed` (a row of the database) no
+    /// longer excuses a stripped signature. Moving an account's `since` too still does — it is
+    /// a row as well, which endorsements do not cover (SECURITY.md says what shows it).
     pub fn new(keys: SigningKeys, first_signed: AuditId) -> SignatureVerifier {
         SignatureVerifier {
             keys,
             first_signed,
+            latest_at: i64::MIN,
             pending: Vec::with_capacity(BATCH),
             report: Default::default(),
         }
@@ -155,8 +168,13 @@ impl SignatureVerifier {
     pub fn push(&mut self, entry: &AuditEntry, signature: Option<&EntrySignature>) {
         let named =
             FaultyEntry { id: entry.id, actor: entry.actor, signed_by: signature.map(|s| s.signed_by) };
+        self.latest_at = self.latest_at.max(entry.at.timestamp_micros());
         let Some(signature) = signature else {
-            if entry.id < self.first_signed {
+            let actor_had_a_key = entry
+                .actor
+                .and_then(|actor| self.keys.first_since(actor))
+                .is_some_and(|since| since <= self.latest_at);
+            if entry.id < self.first_signed && !actor_had_a_key {
                 self.report.predating += 1;
             } else {
                 self.fault(SignatureFault::Unsigned, named);
@@ -322,7 +340,9 @@ mod tests {
         items[5].1 = Some(signed(&log[5], 1, &b)); // says 1, signed with 2's key
         items[6].0.object_id = Some(99); // changed after it was signed (and its hash recomputed)
         items[6].0.hash = "00".repeat(32);
-        let report = verify(keys_of(&[(1, &a, 0, None), (2, &b, 0, None)]), 3, &items);
+        // Account 1 was given its key between entries 2 and 3, when signing began.
+        let given = Utc.timestamp_opt(1002, 500_000_000).unwrap().timestamp_micros();
+        let report = verify(keys_of(&[(1, &a, given, None), (2, &b, 0, None)]), 3, &items);
         assert_eq!(report.predating, 2);
         assert_eq!(report.verified, 2, "entries 3 and 8");
         let ids = |fault| -> Vec<i64> { report.faults[&fault].first.iter().map(|e| e.id.0).collect() };
@@ -352,6 +372,26 @@ mod tests {
             .collect();
         let report = verify(keys(), 1, &swapped);
         assert_eq!(report.faults[&SignatureFault::Mismatch].count, 4);
+    }
+
+    /// Whoever holds the data key can move where signing began (a row of the database) and
+    /// strip an entry's signature, even move the entry back in time: an entry whose actor had
+    /// already been given a signing key must still be signed.
+    #[test]
+    fn stripping_a_signature_and_moving_where_signing_began_is_told() {
+        let a = key(1);
+        let log = entries(6, &[1]);
+        let given = Utc.timestamp_opt(1002, 500_000_000).unwrap().timestamp_micros();
+        let mut items: Vec<_> = log.iter().map(|e| (e.clone(), Some(signed(e, 1, &a)))).collect();
+        items[0].1 = None; // truly before the key
+        items[1].1 = None;
+        items[4].1 = None; // stripped
+        items[5].1 = None; // stripped, and moved back before the key was given
+        items[5].0.at = Utc.timestamp_opt(1001, 0).unwrap();
+        let report = verify(keys_of(&[(1, &a, given, None)]), 99, &items);
+        assert_eq!(report.predating, 2, "{report:?}");
+        let unsigned = &report.faults[&SignatureFault::Unsigned];
+        assert_eq!(unsigned.first.iter().map(|e| e.id.0).collect::<Vec<_>>(), [5, 6]);
     }
 
     #[test]

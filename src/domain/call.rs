@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::assessment::{Rud, Situation};
+use super::channel::PHONE;
 use super::prompt::PromptRecord;
 use super::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp, stored_enum};
 
@@ -47,8 +48,12 @@ stored_enum! {
 }
 
 /// What the listener recorded about a call: shared by the saved call and its draft.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallRecord {
+    /// The channel it came in by (`channel::PHONE`, "email", "chat"…); drafts from before
+    /// channels are phone calls.
+    #[serde(default = "phone")]
+    pub channel: String,
     pub caller_file_id: Option<FileId>,
     pub themes: Vec<String>,
     pub notes: String,
@@ -63,6 +68,32 @@ pub struct CallRecord {
     /// The callback this call performs (the caller was reached): closed when the call is saved.
     #[serde(default)]
     pub performs_callback: Option<CallbackId>,
+    /// What the phone said of this call (the caller's hashed number, when the line dropped);
+    /// `None` for a call taken by hand.
+    #[serde(default)]
+    pub phone: Option<super::phone::PhoneCall>,
+}
+
+fn phone() -> String {
+    PHONE.to_owned()
+}
+
+impl Default for CallRecord {
+    fn default() -> Self {
+        CallRecord {
+            channel: phone(),
+            caller_file_id: None,
+            themes: Vec::new(),
+            notes: String::new(),
+            rud: Rud::default(),
+            orientations: Vec::new(),
+            outcome: None,
+            prompts: Vec::new(),
+            situations: Vec::new(),
+            performs_callback: None,
+            phone: None,
+        }
+    }
 }
 
 /// A call as saved when it ends.
@@ -74,7 +105,17 @@ pub struct Call {
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
     pub call_type: CallType,
+    /// Seconds spent on a written contact (e-mail, letter); `None` for a call, a chat, an SMS
+    /// exchange, whose length is from start to end.
+    pub time_spent: Option<i64>,
     pub record: CallRecord,
+}
+
+impl Call {
+    /// How long it took: the time spent on a written contact, else from start to end.
+    pub fn seconds(&self) -> i64 {
+        self.time_spent.unwrap_or_else(|| (self.ended_at - self.started_at).num_seconds())
+    }
 }
 
 /// A call to be saved.
@@ -84,6 +125,8 @@ pub struct NewCall {
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
     pub call_type: CallType,
+    /// As [`Call::time_spent`].
+    pub time_spent: Option<i64>,
     pub record: CallRecord,
 }
 
@@ -103,12 +146,22 @@ pub enum CallError {
     EndsBeforeStart,
     #[error("theme {0:?} is listed twice")]
     DuplicateTheme(String),
+    #[error("a contact has a channel")]
+    NoChannel,
+    #[error("a time spent cannot be negative")]
+    NegativeTimeSpent,
 }
 
 impl NewCall {
     pub fn validate(&self) -> Result<(), CallError> {
         if self.ended_at < self.started_at {
             return Err(CallError::EndsBeforeStart);
+        }
+        if self.record.channel.trim().is_empty() {
+            return Err(CallError::NoChannel);
+        }
+        if self.time_spent.is_some_and(|t| t < 0) {
+            return Err(CallError::NegativeTimeSpent);
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(theme) = self.record.themes.iter().find(|t| !seen.insert(t.as_str())) {
@@ -147,14 +200,31 @@ mod tests {
             started_at: now,
             ended_at: now + Duration::minutes(12),
             call_type: CallType::Listening,
+            time_spent: None,
             record: CallRecord { themes: vec!["isolement".into(), "deuil".into()], ..CallRecord::default() },
         };
         assert_eq!(call.validate(), Ok(()));
         call.record.themes.push("deuil".into());
         assert_eq!(call.validate(), Err(CallError::DuplicateTheme("deuil".into())));
         call.record.themes.pop();
+        call.record.channel = String::new();
+        assert_eq!(call.validate(), Err(CallError::NoChannel));
+        call.record.channel = "email".into();
+        call.time_spent = Some(-1);
+        assert_eq!(call.validate(), Err(CallError::NegativeTimeSpent));
+        call.time_spent = Some(0);
+        assert_eq!(call.validate(), Ok(()));
         call.ended_at = now - Duration::seconds(1);
         assert_eq!(call.validate(), Err(CallError::EndsBeforeStart));
+    }
+
+    #[test]
+    fn a_draft_from_before_channels_is_a_phone_call() {
+        let json = r#"{"shift_id":3,"started_at":"2026-11-23T10:00:00Z","call_type":null,
+            "record":{"caller_file_id":null,"themes":[],"notes":"x","rud":{"risk":null,"urgency":null,"danger":null},
+            "orientations":[],"outcome":null,"prompts":[]}}"#;
+        let draft: CallDraft = serde_json::from_str(json).unwrap();
+        assert_eq!(draft.record.channel, PHONE);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Callbacks: calling a caller back, with their consent, to follow their situation.
 
 use super::assessment::{Rud, RudLevel};
+use super::channel::{AddressKind, PHONE};
 use super::{CallId, CallbackId, FileId, ListenerId, Timestamp, stored_enum};
 
 stored_enum! {
@@ -62,8 +63,11 @@ pub struct Callback {
     pub origin_call_id: Option<CallId>,
     pub due_at: Timestamp,
     pub priority: Priority,
-    /// The only contact data kept anywhere; `None` once the callback is closed.
-    pub callback_number: Option<PhoneNumber>,
+    /// The channel the caller is called back or answered on (`channel::PHONE`, "email"…).
+    pub channel: String,
+    /// The only contact data kept anywhere (a number, or the address a reply goes to);
+    /// `None` once the callback is closed.
+    pub callback_number: Option<Address>,
     pub assignee: Assignee,
     pub status: CallbackStatus,
     pub note: String,
@@ -85,7 +89,9 @@ pub struct NewCallback {
     pub origin_call_id: Option<CallId>,
     pub due_at: Timestamp,
     pub priority: Priority,
-    pub callback_number: PhoneNumber,
+    /// `channel::PHONE` unless the caller is answered in writing (a reply due).
+    pub channel: String,
+    pub callback_number: Address,
     pub assignee: Assignee,
     pub note: String,
     consent: ConsentGiven,
@@ -104,7 +110,7 @@ impl NewCallback {
         origin_call_id: Option<CallId>,
         due_at: Timestamp,
         priority: Priority,
-        callback_number: PhoneNumber,
+        callback_number: impl Into<Address>,
         assignee: Assignee,
         note: String,
     ) -> Option<NewCallback> {
@@ -113,7 +119,8 @@ impl NewCallback {
             origin_call_id,
             due_at,
             priority,
-            callback_number,
+            channel: PHONE.to_owned(),
+            callback_number: callback_number.into(),
             assignee,
             note,
             consent: ConsentGiven,
@@ -132,6 +139,7 @@ impl NewCallback {
             origin_call_id,
             due_at: request.due_at,
             priority: request.priority,
+            channel: request.channel.clone(),
             callback_number: request.callback_number.clone(),
             assignee: request.assignee,
             note: request.note.clone(),
@@ -198,6 +206,60 @@ impl PhoneNumber {
     }
 }
 
+/// What a callback or a reply goes to: a phone number, or the address a written reply is sent
+/// to (an e-mail address, a chat pseudonym, a postal address). Like a callback number it is
+/// held only while its callback is pending, and never exported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an address a reply can go to")]
+pub struct BadAddress(pub String);
+
+/// The longest address kept (a postal address on one line fits).
+pub const ADDRESS_MAX_CHARS: usize = 200;
+
+impl Address {
+    /// As the channel's kind of address wants it: a phone number by its rules, an e-mail
+    /// address with one `@` and a domain, or one line of text without control characters.
+    pub fn parse(kind: AddressKind, input: &str) -> Result<Address, BadAddress> {
+        let bad = || BadAddress(input.to_owned());
+        let text = input.trim();
+        if text.is_empty() || text.chars().count() > ADDRESS_MAX_CHARS || text.chars().any(char::is_control) {
+            return Err(bad());
+        }
+        match kind {
+            AddressKind::Phone => PhoneNumber::parse(text).map(Address::from).map_err(|_| bad()),
+            AddressKind::Email => {
+                let (local, domain) = text.split_once('@').ok_or_else(bad)?;
+                let valid = !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !text.chars().any(char::is_whitespace);
+                if valid { Ok(Address(text.to_owned())) } else { Err(bad()) }
+            }
+            AddressKind::Text => Ok(Address(text.to_owned())),
+        }
+    }
+
+    /// As the store kept it (checked when it was typed).
+    pub fn stored(text: String) -> Address {
+        Address(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<PhoneNumber> for Address {
+    fn from(number: PhoneNumber) -> Address {
+        Address(number.0)
+    }
+}
+
 /// A pending callback as listed in the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueEntry {
@@ -213,6 +275,8 @@ pub struct QueueEntry {
     pub attempts: u32,
     pub flagged: bool,
     pub note: String,
+    /// `channel::PHONE`, or the channel a reply is due on.
+    pub channel: String,
 }
 
 impl QueueEntry {
@@ -270,7 +334,9 @@ impl RetryPolicy {
 pub struct CallbackRequest {
     pub due_at: Timestamp,
     pub priority: Priority,
-    pub callback_number: PhoneNumber,
+    /// `channel::PHONE` unless the caller is answered in writing (a reply due).
+    pub channel: String,
+    pub callback_number: Address,
     pub assignee: Assignee,
     pub note: String,
     consent: ConsentGiven,
@@ -282,14 +348,15 @@ impl CallbackRequest {
         caller_agreed: bool,
         due_at: Timestamp,
         priority: Priority,
-        callback_number: PhoneNumber,
+        callback_number: impl Into<Address>,
         assignee: Assignee,
         note: String,
     ) -> Option<CallbackRequest> {
         caller_agreed.then_some(CallbackRequest {
             due_at,
             priority,
-            callback_number,
+            channel: PHONE.to_owned(),
+            callback_number: callback_number.into(),
             assignee,
             note,
             consent: ConsentGiven,
@@ -329,6 +396,23 @@ mod tests {
             String::new(),
         );
         assert_eq!(Some(callback), asked_directly);
+    }
+
+    #[test]
+    fn reply_addresses_follow_their_channels_kind() {
+        let parse = |kind, text| Address::parse(kind, text).map(|a| a.as_str().to_owned());
+        assert_eq!(parse(AddressKind::Phone, "06 12 34 56 78").unwrap(), "0612345678");
+        assert!(parse(AddressKind::Phone, "camille@example.org").is_err());
+        assert_eq!(parse(AddressKind::Email, " camille@example.org ").unwrap(), "camille@example.org");
+        for bad in
+            ["", "camille", "camille@", "@example.org", "a@b", "a b@example.org", "a@b@c.org", "a@.org"]
+        {
+            assert!(parse(AddressKind::Email, bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse(AddressKind::Text, "  pseudo_42 ").unwrap(), "pseudo_42");
+        assert!(parse(AddressKind::Text, "   ").is_err());
+        assert!(parse(AddressKind::Text, "ligne\nautre").is_err());
+        assert!(parse(AddressKind::Text, &"x".repeat(ADDRESS_MAX_CHARS + 1)).is_err());
     }
 
     #[test]

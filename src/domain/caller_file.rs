@@ -182,9 +182,14 @@ impl FileCode {
 
     /// Reads a code as a listener types or hears it: any case, with or without the dash or
     /// spaces.
+    /// A code as typed or heard, without its separators and in capitals ("kat 4" → `KAT4`);
+    /// bytes, since a code is ASCII and nothing else can make one.
+    pub fn compact(input: &str) -> Vec<u8> {
+        input.bytes().filter(|b| !matches!(b, b'-' | b' ')).map(|b| b.to_ascii_uppercase()).collect()
+    }
+
     pub fn parse(input: &str) -> Result<FileCode, BadFileCode> {
-        let compact: Vec<u8> =
-            input.bytes().filter(|b| !matches!(b, b'-' | b' ')).map(|b| b.to_ascii_uppercase()).collect();
+        let compact = Self::compact(input);
         let valid = compact.len() == 6
             && compact[..3].iter().all(|b| CODE_LETTERS.contains(b))
             && compact[3..].iter().all(|b| CODE_DIGITS.contains(b));

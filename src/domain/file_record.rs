@@ -107,6 +107,7 @@ mod tests {
             started_at: at(days_ago),
             ended_at: at(days_ago) + chrono::Duration::minutes(20),
             call_type: crate::domain::call::CallType::Listening,
+            time_spent: None,
             record: crate::domain::call::CallRecord { rud, ..Default::default() },
         }
     }
@@ -160,6 +161,7 @@ mod tests {
             origin_call_id: None,
             due_at: due,
             priority,
+            channel: crate::domain::channel::PHONE.into(),
             callback_number: None,
             assignee: Assignee::Anyone,
             status,

@@ -7,14 +7,17 @@ pub mod audit_signature;
 pub mod call;
 pub mod callback;
 pub mod caller_file;
+pub mod channel;
 pub mod due;
 pub mod emergency;
 pub mod file_record;
 pub mod listener;
 pub mod passphrase;
+pub mod phone;
 pub mod prompt;
 pub mod settings;
 pub mod shift;
+pub mod statistics;
 pub mod summary;
 
 use chrono::{DateTime, Utc};

@@ -61,13 +61,36 @@ pub struct FileCounts {
     pub closed: u32,
 }
 
+/// The contacts of one channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelCounts {
+    pub contacts: u32,
+    /// Their length: from start to end, or the time spent on a written contact.
+    pub seconds: i64,
+}
+
+/// Written contacts (e-mail, letter): timed by the time spent on them, counted apart from the
+/// length of calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WrittenCounts {
+    pub contacts: u32,
+    pub total_seconds: i64,
+    pub median_seconds: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub scope: Scope,
     pub generated_at: Timestamp,
+    /// Every contact, whatever its channel.
     pub calls: u32,
+    /// The length of the contacts with a start and an end (calls, chats, SMS exchanges):
+    /// written ones are in `written`.
     pub total_seconds: i64,
     pub median_seconds: i64,
+    /// Contacts by channel id (`phone`, `email`…; an id the config added, or no longer knows).
+    pub by_channel: BTreeMap<String, ChannelCounts>,
+    pub written: WrittenCounts,
     pub by_type: BTreeMap<CallType, u32>,
     pub by_theme: BTreeMap<String, u32>,
     pub by_outcome: BTreeMap<Outcome, u32>,
@@ -75,6 +98,8 @@ pub struct Summary {
     pub prompts: Vec<PromptCount>,
     pub callbacks: CallbackCounts,
     pub files: FileCounts,
+    /// Calls offered, answered, missed and the answer rate (`domain::phone`).
+    pub phone: super::phone::Offered,
 }
 
 /// One call as the CSV export and `--include-notes` exports list it: categories only, and
@@ -82,7 +107,11 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallRow {
     pub started_at: Timestamp,
+    /// From start to end (for a written contact, the time it was open).
     pub seconds: i64,
+    pub channel: String,
+    /// The time spent on a written contact; `None` for the others.
+    pub time_spent: Option<i64>,
     pub call_type: CallType,
     pub linked_to_file: bool,
     pub themes: Vec<String>,
@@ -93,26 +122,4 @@ pub struct CallRow {
     pub outcome: Option<Outcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-}
-
-/// The median of durations, in seconds (the mean of the two middle ones for an even count).
-pub fn median(sorted: &[i64]) -> i64 {
-    match sorted.len() {
-        0 => 0,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians() {
-        assert_eq!(median(&[]), 0);
-        assert_eq!(median(&[5]), 5);
-        assert_eq!(median(&[1, 3, 10]), 3);
-        assert_eq!(median(&[1, 3, 10, 20]), 6);
-    }
 }

@@ -3,6 +3,7 @@
 //! without ever leaving a half-written or world-readable file.
 
 pub mod access;
+pub mod report;
 pub mod summary;
 
 use std::io::{IsTerminal, Write};
@@ -109,18 +110,74 @@ pub fn write_summary(
     let strings = Strings::get(config.language);
     let mut bytes = match format {
         SummaryFormat::Markdown => {
-            summary::markdown(&summary, &calls, &head, strings, config.timezone).into_bytes()
+            summary::markdown(&summary, &calls, &head, strings, config.timezone, &config.channels())
+                .into_bytes()
         }
         SummaryFormat::Json => {
             let mut text = serde_json::to_string_pretty(&summary::json(&summary, &calls, &head))?;
             text.push('\n');
             text.into_bytes()
         }
-        SummaryFormat::Csv => summary::csv(&calls, &head)?,
+        SummaryFormat::Csv => summary::csv(&summary, &calls, &head)?,
     };
+    let name = summary::default_name(&summary, format.extension(), config.timezone);
+    write_encrypted(config, db, out, &mut bytes, name)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Html,
+    Json,
+}
+
+/// The yearly activity report: the year's statistics and the year before's (local days of the
+/// configured zone), rendered, audited as an export of a period (supervisors), encrypted when
+/// the config names recipients, and written like every export. Returns where.
+pub fn write_report(
+    store: &mut Store,
+    config: &Config,
+    db: &Path,
+    year: i32,
+    format: ReportFormat,
+    out: Option<&Path>,
+) -> Result<PathBuf> {
+    use crate::domain::statistics::StatsPeriod;
+    if let Some(path) = out_file(out) {
+        crate::output_path::check(path, db)?;
+    }
+    let now = chrono::Utc::now();
+    let zone = config.timezone;
+    let period = StatsPeriod::year(year);
+    let current = store.statistics(period, zone, now)?;
+    let previous = store.statistics(StatsPeriod::year(year - 1), zone, now)?;
+    let (from, to) = period.bounds(zone);
+    let head = store.record_export(ScopeRequest::Period { from, to }, false)?;
+    let report = report::Report { year, current, previous, generated_at: now };
+    let strings = Strings::get(config.language);
+    let (mut bytes, extension) = match format {
+        ReportFormat::Html => (report::html(&report, &head, strings, zone)?.into_bytes(), "html"),
+        ReportFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&report::json(&report, &head))?;
+            text.push('\n');
+            (text.into_bytes(), "json")
+        }
+    };
+    let name = format!("report-{year}.{extension}");
+    write_encrypted(config, db, out, &mut bytes, name)
+}
+
+/// Encrypts `bytes` when the config names recipients (a file named `….age`), then writes them
+/// to `out`, or to `name` in the export folder.
+fn write_encrypted(
+    config: &Config,
+    db: &Path,
+    out: Option<&Path>,
+    bytes: &mut Vec<u8>,
+    mut name: String,
+) -> Result<PathBuf> {
     let encrypted = !config.export.recipients.is_empty();
     if encrypted {
-        bytes = encrypt(&bytes, &config.export.recipients)?;
+        *bytes = encrypt(bytes, &config.export.recipients)?;
     }
     let path = match out {
         // Ciphertext is never left under a plain name: `last.md` becomes `last.md.age`.
@@ -138,14 +195,13 @@ pub fn write_summary(
                 None => db.parent().unwrap_or(Path::new(".")).join("exports"),
             };
             create_private_folder(&folder)?;
-            let mut name = summary::default_name(&summary, format.extension(), config.timezone);
             if encrypted {
                 name.push_str(".age");
             }
             folder.join(name)
         }
     };
-    write(Some(&path), db, &bytes)?;
+    write(Some(&path), db, bytes)?;
     Ok(path)
 }
 

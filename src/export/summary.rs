@@ -1,5 +1,5 @@
 //! End-of-shift and period summaries: Markdown for people, JSON for tools
-//! (`format: permanence-summary`, `version: 1`, documented in `docs/export-format.md`), CSV
+//! (`format: permanence-summary`, `version: 2`, documented in `docs/export-format.md`), CSV
 //! with one row per call for spreadsheets. Statistics only unless notes were asked for (a
 //! supervisor's choice, audited by the store). Each carries the audit chain's head.
 
@@ -8,13 +8,16 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::domain::Timestamp;
+use crate::domain::channel::Channels;
 use crate::domain::summary::{CallRow, LevelCounts, Scope, Summary};
 use crate::i18n::Strings;
 use crate::local_time::Zone;
 use crate::store::AuditHead;
 
 pub const FORMAT: &str = "permanence-summary";
-pub const VERSION: u32 = 1;
+/// 2: contacts have a channel and written ones a time spent (`by_channel`, `written`, and
+/// `channel`, `time_spent` on each call).
+pub const VERSION: u32 = 2;
 
 /// The file name an export gets when none is given: `shift-42-2026-11-23.md`, with local days
 /// (a night shift started at 00:30 in Paris is that day's, not the day before's in UTC).
@@ -46,12 +49,14 @@ pub fn json(summary: &Summary, calls: &[CallRow], head: &AuditHead) -> Value {
 /// that any extract of the sheet still says where it came from, with its signature and the key
 /// that made it (the whole list of keys is in the JSON and Markdown exports: repeated on every
 /// row it would outweigh the figures).
-pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
+pub fn csv(summary: &Summary, calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
     let with_notes = calls.iter().any(|c| c.notes.is_some());
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
         "started_at",
         "seconds",
+        "channel",
+        "time_spent",
         "type",
         "linked_to_file",
         "themes",
@@ -65,6 +70,16 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
     if with_notes {
         header.push("notes");
     }
+    // The scope's calls offered to the line, repeated on each row like the audit head: the
+    // missed calls have no row of their own (nothing of them is known but when).
+    header.extend(["scope_offered", "scope_answered", "scope_missed", "scope_answer_rate"]);
+    let phone = &summary.phone;
+    let phone_columns = [
+        phone.offered.to_string(),
+        phone.answered.to_string(),
+        phone.missed.to_string(),
+        phone.answer_rate.map(|r| r.to_string()).unwrap_or_default(),
+    ];
     header.extend(["audit_entry", "audit_hash", "audit_signed_by", "audit_signature", "audit_signing_key"]);
     let head_columns = [
         head.entry.to_string(),
@@ -79,6 +94,8 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
         let mut record = vec![
             call.started_at.to_rfc3339(),
             call.seconds.to_string(),
+            call.channel.clone(),
+            call.time_spent.map(|t| t.to_string()).unwrap_or_default(),
             call.call_type.as_str().to_owned(),
             call.linked_to_file.to_string(),
             call.themes.join(";"),
@@ -92,6 +109,7 @@ pub fn csv(calls: &[CallRow], head: &AuditHead) -> Result<Vec<u8>, csv::Error> {
         if with_notes {
             record.push(call.notes.clone().unwrap_or_default());
         }
+        record.extend(phone_columns.iter().cloned());
         record.extend(head_columns.iter().cloned());
         writer.write_record(&record)?;
     }
@@ -111,8 +129,9 @@ fn minutes(seconds: i64) -> String {
     format!("{} min", (seconds + 30) / 60)
 }
 
-/// The summary as the screen and the Markdown export word it, line by line.
-pub fn lines(summary: &Summary, s: &Strings) -> Vec<String> {
+/// The summary as the screen and the Markdown export word it, line by line; channels are
+/// named from `channels` (an id it does not know, as itself).
+pub fn lines(summary: &Summary, s: &Strings, channels: &Channels) -> Vec<String> {
     let mut out = Vec::new();
     out.push(s.fill(
         s.plural(u64::from(summary.calls), &s.summary_calls_one, &s.summary_calls),
@@ -122,6 +141,17 @@ pub fn lines(summary: &Summary, s: &Strings) -> Vec<String> {
             ("median", &minutes(summary.median_seconds)),
         ],
     ));
+    let phone = &summary.phone;
+    let rate = phone.answer_rate.map_or_else(|| "—".to_owned(), |r| format!("{r} %"));
+    out.push(s.fill(
+        &s.summary_offered,
+        &[
+            ("offered", &phone.offered.to_string()),
+            ("answered", &phone.answered.to_string()),
+            ("missed", &phone.missed.to_string()),
+            ("rate", &rate),
+        ],
+    ));
     let list = |pairs: Vec<(String, u32)>| {
         if pairs.is_empty() {
             s.access_none.clone()
@@ -129,6 +159,28 @@ pub fn lines(summary: &Summary, s: &Strings) -> Vec<String> {
             pairs.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(" · ")
         }
     };
+    let w = &summary.written;
+    if w.contacts > 0 {
+        out.push(s.fill(
+            s.plural(u64::from(w.contacts), &s.summary_written_one, &s.summary_written),
+            &[
+                ("count", &w.contacts.to_string()),
+                ("total", &minutes(w.total_seconds)),
+                ("median", &minutes(w.median_seconds)),
+            ],
+        ));
+    }
+    out.push(format!(
+        "{} : {}",
+        s.summary_by_channel,
+        list(
+            summary
+                .by_channel
+                .iter()
+                .map(|(id, c)| (channels.label(id, s.is_english()).to_owned(), c.contacts))
+                .collect()
+        )
+    ));
     out.push(format!(
         "{} : {}",
         s.summary_by_type,
@@ -206,12 +258,19 @@ pub fn title(summary: &Summary, s: &Strings, zone: Zone) -> String {
     }
 }
 
-pub fn markdown(summary: &Summary, calls: &[CallRow], head: &AuditHead, s: &Strings, zone: Zone) -> String {
+pub fn markdown(
+    summary: &Summary,
+    calls: &[CallRow],
+    head: &AuditHead,
+    s: &Strings,
+    zone: Zone,
+    channels: &Channels,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", title(summary, s, zone));
     // Said once: a reader elsewhere, or a year later, knows which clock the times are on.
     let _ = writeln!(out, "{}\n", s.fill(&s.export_times_in, &[("zone", &zone.to_string())]));
-    for line in lines(summary, s) {
+    for line in lines(summary, s, channels) {
         let _ = writeln!(out, "- {line}");
     }
     let noted: Vec<&CallRow> =
@@ -294,23 +353,6 @@ mod tests {
     use super::*;
     use crate::domain::{ListenerId, ShiftId};
 
-    fn with_scope(scope: Scope) -> Summary {
-        Summary {
-            scope,
-            generated_at: Utc::now(),
-            calls: 0,
-            total_seconds: 0,
-            median_seconds: 0,
-            by_type: Default::default(),
-            by_theme: Default::default(),
-            by_outcome: Default::default(),
-            rud: Default::default(),
-            prompts: Vec::new(),
-            callbacks: Default::default(),
-            files: Default::default(),
-        }
-    }
-
     #[test]
     fn titles_and_file_names_use_local_days_and_times() {
         let s = Strings::get(crate::i18n::Language::Fr);
@@ -318,7 +360,7 @@ mod tests {
         let utc = |m, d, h, min| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
         // A night shift from 22:30 on 24 October (summer time) to 06:15 on the 25th (winter
         // time), which starts on the 24th in Paris (and on the 24th in UTC too: 20:30).
-        let night = with_scope(Scope::Shift {
+        let night = crate::test_support::summary_of(Scope::Shift {
             id: ShiftId(42),
             listener_id: ListenerId(2),
             listener: "Camille".into(),
@@ -328,7 +370,7 @@ mod tests {
         assert_eq!(title(&night, s, paris), "Permanence de Camille, 24/10/2026 22:30 → 25/10/2026 06:15");
         assert_eq!(default_name(&night, "md", paris), "shift-42-2026-10-24.md");
         // Begun at 00:30 in Paris: that day's shift, though it is still the day before in UTC.
-        let after_midnight = with_scope(Scope::Shift {
+        let after_midnight = crate::test_support::summary_of(Scope::Shift {
             id: ShiftId(43),
             listener_id: ListenerId(2),
             listener: "Camille".into(),
@@ -338,7 +380,7 @@ mod tests {
         assert_eq!(title(&after_midnight, s, paris), "Permanence de Camille, 24/11/2026 00:30 → 04:00");
         assert_eq!(default_name(&after_midnight, "json", paris), "shift-43-2026-11-24.json");
         // March in Paris: from its first midnight (winter time) to 1 April's (summer time).
-        let march = with_scope(Scope::Period {
+        let march = crate::test_support::summary_of(Scope::Period {
             from: paris.start_of_day(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
             to: paris.start_of_day(chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()),
         });
@@ -351,10 +393,13 @@ mod tests {
         let s = Strings::get(crate::i18n::Language::En);
         let montreal: Zone = "America/Montreal".parse().unwrap();
         let at = Utc.with_ymd_and_hms(2026, 7, 14, 2, 0, 0).unwrap();
-        let summary = with_scope(Scope::Period { from: at, to: at + chrono::Duration::days(1) });
+        let summary =
+            crate::test_support::summary_of(Scope::Period { from: at, to: at + chrono::Duration::days(1) });
         let row = CallRow {
             started_at: at,
             seconds: 60,
+            channel: "phone".into(),
+            time_spent: None,
             call_type: crate::domain::call::CallType::Listening,
             linked_to_file: false,
             themes: Vec::new(),
@@ -372,7 +417,7 @@ mod tests {
             signature: None,
             signing_keys: Vec::new(),
         };
-        let text = markdown(&summary, &[row], &head, s, montreal);
+        let text = markdown(&summary, &[row], &head, s, montreal, &Channels::builtin());
         assert!(text.contains("Local times (America/Montreal)."), "{text}");
         assert!(text.contains("### 13/07/2026 22:00 — "), "the evening before in Montreal: {text}");
         assert!(!text.contains("UTC"), "{text}");

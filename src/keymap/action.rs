@@ -18,6 +18,7 @@ pub enum Action {
     SelectNext,
     SelectPrevious,
     StartCall,
+    StartWrittenContact,
     EditNotes,
     PickCallType,
     PickThemes,
@@ -46,8 +47,15 @@ pub enum Action {
     RescheduleCallback,
     CancelCallback,
     SupervisorView,
+    /// The statistics of a period (supervisors): charts, a period picker.
+    Statistics,
     ScheduleCallback,
     EndShift,
+    /// The phone: answer the call that rings, hang up the line, link the file of a number
+    /// heard before.
+    AnswerPhone,
+    HangUpPhone,
+    LinkKnownFile,
     // In the notes editor.
     StopEditing,
     // In popups (`[popup]`): forms, lists and questions.
@@ -72,6 +80,9 @@ pub enum Action {
     FilterCallbacks,
     /// Closes the shift of someone who left without ending it.
     CloseShift,
+    // In the statistics screen.
+    /// Type the first and last day of the period shown.
+    StatisticsDates,
 }
 
 impl Action {

@@ -32,10 +32,12 @@ pub enum Context {
     Popup,
     /// The supervisor's view, before the popup keys.
     Supervisor,
+    /// The statistics screen, before the popup keys.
+    Statistics,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Main,
         Context::Call,
@@ -44,6 +46,7 @@ impl Context {
         Context::Notes,
         Context::Popup,
         Context::Supervisor,
+        Context::Statistics,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Context {
             Context::Notes => "notes",
             Context::Popup => "popup",
             Context::Supervisor => "supervisor",
+            Context::Statistics => "statistics",
         }
     }
 

@@ -282,3 +282,30 @@ fn an_entry_forged_in_the_supervisors_name_is_named() {
         raw.execute("DELETE FROM audit WHERE id = ?1", [forged.id]).unwrap();
     }
 }
+
+/// A listener strips the signature from an entry of theirs and moves where signing began past
+/// the end of the log (its row is in the database they hold the key of): the entry is still
+/// named unsigned, since its author's key was pinned before it.
+#[test]
+fn moving_where_signing_began_does_not_excuse_a_stripped_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    drop(create(&db));
+    let attacker = Store::open(&db, "camille", LISTENER_PASS).unwrap();
+    let camille = attacker.actor().id;
+    let raw = raw_connection(&attacker);
+    let theirs: i64 =
+        raw.query_row("SELECT max(id) FROM audit WHERE actor = ?1", [camille.0], |r| r.get(0)).unwrap();
+    raw.execute_batch(
+        "DROP TRIGGER audit_is_append_only_update; DROP TRIGGER audit_signing_is_kept_update;
+         UPDATE audit_signing SET first_signed = (SELECT max(id) + 1 FROM audit);",
+    )
+    .unwrap();
+    raw.execute("UPDATE audit SET signed_by = NULL, signature = NULL WHERE id = ?1", [theirs]).unwrap();
+
+    assert!(attacker.verify_audit_chain().unwrap().is_ok(), "a signature is not part of the chain");
+    let report = attacker.check().unwrap();
+    assert_eq!(signature_findings(&report), [(SignatureFault::Unsigned, 1)], "{:?}", report.findings);
+    let said = report.findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    assert!(said.contains(&format!("entry {theirs} (actor camille)")), "{said}");
+}

@@ -1,8 +1,6 @@
 //! Writing many rows in one transaction, for the demo and benchmark stores
 //! (`permanence demo --calls 1000000`). Uses the same inserts as the interface.
 
-use rusqlite::params;
-
 use super::error::StoreResult;
 use super::rows::to_secs;
 use super::{Store, audit, callbacks, caller_files, calls};
@@ -35,12 +33,19 @@ impl BulkWriter<'_> {
         ended_at: Option<Timestamp>,
         handover_note: Option<&str>,
     ) -> StoreResult<ShiftId> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO shift (listener_id, started_at, ended_at, handover_note) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![listener.0, to_secs(started_at), ended_at.map(to_secs), handover_note])?;
-        Ok(ShiftId(self.tx.last_insert_rowid()))
+        let db = self.tx.db();
+        let id = db.next_id("shift")?;
+        db.execute(
+            "INSERT INTO shift (id, listener_id, started_at, ended_at, handover_note) VALUES (?5, ?1, ?2, ?3, ?4)",
+            crate::db_params![
+                listener.0,
+                to_secs(started_at),
+                ended_at.map(to_secs),
+                db.seal_opt(super::seal::Field::HANDOVER_NOTE, id, handover_note)?,
+                id
+            ],
+        )?;
+        Ok(ShiftId(id))
     }
 
     pub fn file(

@@ -9,13 +9,13 @@ use super::{Store, audit};
 use crate::db_params;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::callback::{
-    Assignee, Attempt, AttemptResult, Callback, CallbackNow, CallbackStatus, NewCallback, PhoneNumber,
+    Address, Assignee, Attempt, AttemptResult, Callback, CallbackNow, CallbackStatus, NewCallback,
     QueueEntry, RetryPolicy,
 };
 use crate::domain::{CallId, CallbackId, FileId, ListenerId, Timestamp};
 
 const COLUMNS: &str = "id, caller_file_id, origin_call_id, due_at, priority, callback_number, \
-                       assigned_listener_id, status, note, created_at, closed_at, closed_reason, version, flagged";
+                       assigned_listener_id, status, note, created_at, closed_at, closed_reason, version, flagged, channel";
 
 fn read(db: &Db, row: &Row) -> StoreResult<Callback> {
     let id = row.get(0)?;
@@ -26,7 +26,8 @@ fn read(db: &Db, row: &Row) -> StoreResult<Callback> {
         origin_call_id: row.get::<Option<i64>>(2)?.map(CallId),
         due_at: from_secs(row.get(3)?),
         priority: parse_word(4, row.get(4)?)?,
-        callback_number: number.and_then(|n| PhoneNumber::parse(&n).ok()),
+        channel: row.get(14)?,
+        callback_number: number.map(Address::stored),
         assignee: match row.get::<Option<i64>>(6)? {
             Some(id) => Assignee::Listener(ListenerId(id)),
             None => Assignee::Anyone,
@@ -47,8 +48,8 @@ pub(super) fn insert(db: &Db, callback: &NewCallback, created_at: Timestamp) -> 
     let id = db.next_id("callback")?;
     db.execute(
         "INSERT INTO callback (id, caller_file_id, origin_call_id, due_at, priority, consent, callback_number,
-                               assigned_listener_id, status, note, created_at)
-         VALUES (?9, ?1, ?2, ?3, ?4, 1, ?5, ?6, 'pending', ?7, ?8)",
+                               assigned_listener_id, status, note, created_at, channel)
+         VALUES (?9, ?1, ?2, ?3, ?4, 1, ?5, ?6, 'pending', ?7, ?8, ?10)",
         db_params![
             callback.caller_file_id.0,
             callback.origin_call_id.map(|c| c.0),
@@ -59,6 +60,7 @@ pub(super) fn insert(db: &Db, callback: &NewCallback, created_at: Timestamp) -> 
             db.seal(Field::CALLBACK_NOTE, id, &callback.note)?,
             to_secs(created_at),
             id,
+            callback.channel.as_str(),
         ],
     )?;
     Ok(CallbackId(id))
@@ -353,7 +355,7 @@ impl Store {
         db.query_map(
             "SELECT cb.id, f.code, cb.due_at, cb.priority, cb.assigned_listener_id, l.display_name,
                     (SELECT count(*) FROM callback_attempt a WHERE a.callback_id = cb.id),
-                    cb.version, cb.caller_file_id, cb.flagged, cb.note
+                    cb.version, cb.caller_file_id, cb.flagged, cb.note, cb.channel
              FROM callback cb
              JOIN caller_file f ON f.id = cb.caller_file_id
              LEFT JOIN listener l ON l.id = cb.assigned_listener_id
@@ -379,6 +381,7 @@ impl Store {
                     file_id: FileId(row.get(8)?),
                     flagged: row.get(9)?,
                     note: db.unseal(Field::CALLBACK_NOTE, id, &row.get(10)?)?,
+                    channel: row.get(11)?,
                 })
             },
         )

@@ -586,18 +586,17 @@ fn files_by_tags(
 
 /// The start of a file code as typed or heard ("kat 4" -> "KAT-4"), if the query can be one.
 fn code_prefix(query: &str) -> Option<String> {
-    let compact: String =
-        query.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
-    // Codes are ASCII; a letter such as é would also put byte 3 inside a character ("idé").
-    if !compact.is_ascii() {
-        return None;
-    }
+    let compact = crate::domain::caller_file::FileCode::compact(query);
     let (letters, digits) = compact.split_at(compact.len().min(3));
     let valid = !compact.is_empty()
-        && letters.chars().all(|c| c.is_ascii_uppercase())
-        && digits.chars().all(|c| c.is_ascii_digit())
+        && letters.iter().all(u8::is_ascii_uppercase)
+        && digits.iter().all(u8::is_ascii_digit)
         && compact.len() <= 6;
-    valid.then(|| if digits.is_empty() { letters.to_owned() } else { format!("{letters}-{digits}") })
+    // Checked ASCII above, so the bytes are one character each ("idé" is no code).
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    valid.then(
+        || if digits.is_empty() { text(letters) } else { format!("{}-{}", text(letters), text(digits)) },
+    )
 }
 
 /// With a status or département filter, how many of the newest full-text matches are

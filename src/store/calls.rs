@@ -21,8 +21,8 @@ pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreR
     let id = CallId(db.next_id("call")?);
     db.execute(
         "INSERT INTO call (id, shift_id, listener_id, caller_file_id, started_at, ended_at, call_type,
-                           notes, rud_risk, rud_urgency, rud_danger, outcome)
-         VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           notes, rud_risk, rud_urgency, rud_danger, outcome, channel, time_spent)
+         VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14)",
         db_params![
             call.shift_id.0,
             listener_id.0,
@@ -36,6 +36,8 @@ pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreR
             record.rud.danger.map(|l| l.as_str()),
             record.outcome.map(|o| o.as_str()),
             id.0,
+            record.channel.as_str(),
+            call.time_spent,
         ],
     )?;
     super::blind_index::index_call(db, id.0, &record.notes)?;
@@ -71,6 +73,9 @@ pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreR
                 prompt_id,
             ],
         )?;
+    }
+    if let Some(hash) = record.phone.as_ref().and_then(|p| p.caller.as_ref()) {
+        super::phone::insert_caller(db, id, hash)?;
     }
     if let Some(file) = record.caller_file_id {
         // CASE rather than SQLite's two-argument max(), which the server spells greatest().
@@ -195,7 +200,8 @@ impl Store {
         let mut calls = db.query_map(
             &format!(
                 "SELECT c.id, c.shift_id, c.listener_id, c.caller_file_id, c.started_at, c.ended_at,
-                        c.call_type, c.notes, c.rud_risk, c.rud_urgency, c.rud_danger, c.outcome
+                        c.call_type, c.notes, c.rud_risk, c.rud_urgency, c.rud_danger, c.outcome,
+                        c.channel, c.time_spent
                  FROM call c WHERE {condition} ORDER BY c.started_at DESC, c.id DESC"
             ),
             db_params![value],
@@ -208,7 +214,9 @@ impl Store {
                     started_at: from_secs(row.get(4)?),
                     ended_at: from_secs(row.get(5)?),
                     call_type: parse_word(6, row.get(6)?)?,
+                    time_spent: row.get(13)?,
                     record: CallRecord {
+                        channel: row.get(12)?,
                         caller_file_id: row.get::<Option<i64>>(3)?.map(FileId),
                         notes: db.unseal(Field::CALL_NOTES, id, &row.get(7)?)?,
                         rud: Rud {

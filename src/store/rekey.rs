@@ -250,6 +250,10 @@ impl Store {
     /// once rather than a wait for the old file's write lock (a whole re-key can take a few
     /// seconds on a large store, and a terminal saves its draft every second).
     pub(super) fn follow_rekey(&mut self) -> StoreResult<()> {
+        // A server's database is not swapped under a session (docs/postgres-status.md).
+        if self.conn.is_postgres() {
+            return Ok(());
+        }
         let key_path = self.key_file_path();
         if std::fs::symlink_metadata(next_database_path(&self.db_path)).is_ok() {
             let Some(_slots) = KeyFile::try_lock(&key_path)? else { return Err(StoreError::Locked) };
@@ -265,6 +269,9 @@ impl Store {
     /// [`Store::follow_rekey`], for a caller that holds the key file's lock (an account change,
     /// which waits for a re-key under way rather than say "busy").
     pub(super) fn follow_rekey_locked(&mut self) -> StoreResult<()> {
+        if self.conn.is_postgres() {
+            return Ok(());
+        }
         // A re-key that died is finished or undone first.
         recover(&self.db_path)?;
         let salt = database_salt(&self.db_path)?;

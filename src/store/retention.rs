@@ -183,6 +183,11 @@ pub(super) fn purge_in(
             "UPDATE call SET notes = substr(notes, 1, 0) WHERE caller_file_id = ?1 AND notes != ''",
             db_params![file.0],
         )?;
+        // A caller's number hash goes with the text: past retention, a number is not recognised.
+        db.execute(
+            "DELETE FROM call_caller WHERE call_id IN (SELECT id FROM call WHERE caller_file_id = ?1)",
+            db_params![file.0],
+        )?;
         db.execute(
             "UPDATE emergency_prompt SET outcome_note = NULL
              WHERE outcome_note IS NOT NULL AND call_id IN (SELECT id FROM call WHERE caller_file_id = ?1)",
@@ -239,12 +244,17 @@ pub(super) fn purge_in(
         db_params![cutoff],
     )?;
     report.calls += anonymous;
+    let hashes = db.execute(
+        "DELETE FROM call_caller WHERE call_id IN
+           (SELECT id FROM call WHERE caller_file_id IS NULL AND started_at < ?1)",
+        db_params![cutoff],
+    )?;
     report.handover_notes = db.execute(
         "UPDATE shift SET handover_note = NULL
          WHERE ended_at < ?1 AND handover_note IS NOT NULL",
         db_params![cutoff],
     )?;
-    if anonymous + report.handover_notes > 0 {
+    if anonymous + hashes + report.handover_notes > 0 {
         audit::append(tx, actor, AuditAction::Purged, ObjectKind::Database, None)?;
     }
     if bulk {

@@ -19,6 +19,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_account_keys.sql"),
     include_str!("migrations/010_audit_by_actor.sql"),
     include_str!("migrations/011_audit_signatures.sql"),
+    include_str!("migrations/012_channels.sql"),
+    include_str!("migrations/013_statistics.sql"),
+    include_str!("migrations/014_phone.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

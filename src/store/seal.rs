@@ -23,7 +23,8 @@ const SEALED_V1: u8 = 1;
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 
-/// A column holding free text (table, column); the list is `postgres::schema::SEALED`.
+/// A column sealed on the server (table, column): free text, and the phone's secret (which
+/// would let whoever holds it hash every phone number); the list is `postgres::schema::SEALED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     pub table: &'static str,
@@ -52,6 +53,7 @@ fields! {
     PROMPT_NOTE = "emergency_prompt"."outcome_note";
     EVENT_REASON = "file_event"."reason";
     HANDOVER_NOTE = "shift"."handover_note";
+    PHONE_SECRET = "phone_secret"."secret";
 }
 
 /// Derives a 32-byte key from the data key for one purpose (`info`).
@@ -77,30 +79,36 @@ impl Sealer {
 
     /// The value to store for `text` in `field` of row `id`.
     pub fn seal(&self, field: Field, id: i64, text: &str) -> StoreResult<Value> {
-        let key = match self {
-            Sealer::Clear => return Ok(Value::Text(text.to_owned())),
-            Sealer::Sealed(key) => key,
-        };
-        if text.is_empty() {
-            return Ok(Value::Blob(Vec::new()));
+        match self {
+            Sealer::Clear => Ok(Value::Text(text.to_owned())),
+            Sealer::Sealed(_) if text.is_empty() => Ok(Value::Blob(Vec::new())),
+            Sealer::Sealed(key) => seal_bytes(key, field, id, text.as_bytes()).map(Value::Blob),
         }
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce)
-            .map_err(|e| StoreError::Invalid(format!("no randomness from the system: {e}")))?;
-        let aad = associated_data(field, id);
-        let sealed = XChaCha20Poly1305::new(key.as_slice().into())
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: text.as_bytes(), aad: &aad })
-            .map_err(|_| StoreError::Invalid("a field could not be sealed".into()))?;
-        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
-        out.push(SEALED_V1);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        Ok(Value::Blob(out))
     }
 
     /// The same for a field that may be absent.
     pub fn seal_opt(&self, field: Field, id: i64, text: Option<&str>) -> StoreResult<Value> {
         text.map_or(Ok(Value::Null), |text| self.seal(field, id, text))
+    }
+
+    /// The value to store for the secret `bytes` (not text: the phone's secret) in `field` of
+    /// row `id`: the bytes themselves in the file, sealed on the server.
+    pub fn seal_secret(&self, field: Field, id: i64, bytes: &[u8]) -> StoreResult<Value> {
+        match self {
+            Sealer::Clear => Ok(Value::Blob(bytes.to_vec())),
+            Sealer::Sealed(key) => seal_bytes(key, field, id, bytes).map(Value::Blob),
+        }
+    }
+
+    /// The secret stored by `seal_secret`.
+    pub fn open_secret(&self, field: Field, id: i64, value: &Value) -> StoreResult<Zeroizing<Vec<u8>>> {
+        match (self, value) {
+            (Sealer::Clear, Value::Blob(bytes)) => Ok(Zeroizing::new(bytes.clone())),
+            (Sealer::Sealed(key), Value::Blob(bytes)) => {
+                open_bytes(key, field, id, bytes).map(Zeroizing::new)
+            }
+            (_, other) => Err(misshaped(field, id, other)),
+        }
     }
 
     /// The text stored in `field` of row `id`. Since the key opened its slot, a field that
@@ -110,26 +118,9 @@ impl Sealer {
             (Sealer::Clear, Value::Text(text)) => Ok(text.clone()),
             (Sealer::Sealed(_), Value::Blob(bytes)) if bytes.is_empty() => Ok(String::new()),
             (Sealer::Sealed(key), Value::Blob(bytes)) => {
-                let damaged = || {
-                    StoreError::DatabaseDamaged(format!(
-                        "the sealed field {}.{} of row {id} does not open",
-                        field.table, field.column
-                    ))
-                };
-                if bytes.len() < 1 + NONCE_LEN + TAG_LEN || bytes[0] != SEALED_V1 {
-                    return Err(damaged());
-                }
-                let (nonce, sealed) = bytes[1..].split_at(NONCE_LEN);
-                let aad = associated_data(field, id);
-                let plain = XChaCha20Poly1305::new(key.as_slice().into())
-                    .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
-                    .map_err(|_| damaged())?;
-                String::from_utf8(plain).map_err(|_| damaged())
+                String::from_utf8(open_bytes(key, field, id, bytes)?).map_err(|_| does_not_open(field, id))
             }
-            (_, other) => Err(StoreError::DatabaseDamaged(format!(
-                "{}.{} of row {id} holds {other:?}-shaped data, not its text",
-                field.table, field.column
-            ))),
+            (_, other) => Err(misshaped(field, id, other)),
         }
     }
 
@@ -140,6 +131,49 @@ impl Sealer {
             value => self.open(field, id, value).map(Some),
         }
     }
+}
+
+fn seal_bytes(key: &[u8; 32], field: Field, id: i64, plain: &[u8]) -> StoreResult<Vec<u8>> {
+    let mut nonce = [0u8; NONCE_LEN];
+    getrandom::fill(&mut nonce)
+        .map_err(|e| StoreError::Invalid(format!("no randomness from the system: {e}")))?;
+    let aad = associated_data(field, id);
+    let sealed = XChaCha20Poly1305::new(key.as_slice().into())
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
+        .map_err(|_| StoreError::Invalid("a field could not be sealed".into()))?;
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+    out.push(SEALED_V1);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+fn open_bytes(key: &[u8; 32], field: Field, id: i64, bytes: &[u8]) -> StoreResult<Vec<u8>> {
+    if bytes.len() < 1 + NONCE_LEN + TAG_LEN || bytes[0] != SEALED_V1 {
+        return Err(does_not_open(field, id));
+    }
+    let (nonce, sealed) = bytes[1..].split_at(NONCE_LEN);
+    let aad = associated_data(field, id);
+    XChaCha20Poly1305::new(key.as_slice().into())
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
+        .map_err(|_| does_not_open(field, id))
+}
+
+fn does_not_open(field: Field, id: i64) -> StoreError {
+    StoreError::DatabaseDamaged(format!(
+        "the sealed field {}.{} of row {id} does not open",
+        field.table, field.column
+    ))
+}
+
+fn misshaped(field: Field, id: i64, value: &Value) -> StoreError {
+    StoreError::DatabaseDamaged(format!(
+        // Its kind only: the value itself may be a caller's words.
+        "{}.{} of row {id} holds {}, not what it should",
+        field.table,
+        field.column,
+        value.kind()
+    ))
 }
 
 /// What a sealed field is bound to: its place, in a canonical encoding (lengths first).
@@ -202,6 +236,22 @@ mod tests {
         let clear = Sealer::Clear;
         assert_eq!(clear.seal(Field::CALL_NOTES, 3, "mot").unwrap(), Value::Text("mot".into()));
         assert_eq!(clear.open(Field::CALL_NOTES, 3, &Value::Text("mot".into())).unwrap(), "mot");
+    }
+
+    #[test]
+    fn a_secret_is_kept_as_bytes_in_the_file_and_sealed_in_its_place_on_the_server() {
+        let (_key, sealer) = sealer();
+        let secret = [7u8; 32];
+        let sealed = sealer.seal_secret(Field::PHONE_SECRET, 1, &secret).unwrap();
+        let Value::Blob(bytes) = &sealed else { panic!("bytes") };
+        assert!(!bytes.windows(8).any(|w| w == [7u8; 8]), "no plain byte run in the ciphertext");
+        assert_eq!(sealer.open_secret(Field::PHONE_SECRET, 1, &sealed).unwrap().as_slice(), secret);
+        assert!(sealer.open_secret(Field::PHONE_SECRET, 2, &sealed).is_err(), "another row");
+        assert!(sealer.open(Field::PHONE_SECRET, 1, &Value::Text("x".into())).is_err());
+        let clear = Sealer::Clear;
+        assert_eq!(clear.seal_secret(Field::PHONE_SECRET, 1, &secret).unwrap(), Value::Blob(secret.to_vec()));
+        let err = clear.open(Field::CALL_NOTES, 1, &Value::Blob(b"canari".to_vec())).unwrap_err().to_string();
+        assert!(!err.contains("canari") && !err.contains("99, 97"), "the value is not quoted: {err}");
     }
 
     /// The fields sealed here are exactly the server's BYTEA columns of free text.

@@ -256,3 +256,28 @@ fn a_departing_supervisors_endorsements_are_taken_over() {
         Store::open(&db, login, LISTENER_PASS).unwrap_or_else(|e| panic!("{login}: {e}"));
     }
 }
+
+/// Keeping slots in order holds the key file's lock and writes: when another terminal re-keyed
+/// the database meanwhile, the write follows the new file under that lock instead of waiting for
+/// the lock it holds itself (ten seconds, then "busy").
+#[test]
+fn slot_upkeep_after_another_terminals_rekey_follows_it_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut supervisor = create(&db);
+    add(&mut supervisor, "camille", Role::Listener);
+    add(&mut supervisor, "sacha", Role::Listener);
+    let mut listener = Store::open(&db, "camille", LISTENER_PASS).unwrap();
+    supervisor.deactivate_listener("sacha").unwrap();
+    // A crash's leftover for the upkeep to finish: pending keys for camille.
+    pins::insert_pending(
+        &super::db::Db::Sqlite(raw_connection(&supervisor)),
+        listener.actor.id,
+        &AccountKeys::generate().unwrap().public(),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    listener.reconcile_key_slots().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "waited {:?}", started.elapsed());
+    assert_eq!(listener.salt, super::keyslots::database_salt(&db).unwrap(), "on the new file");
+}

@@ -28,6 +28,9 @@ impl Store {
     pub(super) fn convert_legacy_slot(&mut self, passphrase: &str) -> StoreResult<()> {
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        // Read and write the database the key file now goes with (another terminal may have
+        // re-keyed it since this session opened it).
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
         let id = self.actor.id;
         let Some(KeySlot::Legacy(legacy)) = key_file.slot(id).cloned() else {
@@ -83,6 +86,9 @@ impl Store {
     pub(super) fn reconcile_key_slots(&mut self) -> StoreResult<()> {
         let key_path = self.key_file_path();
         let _slots = KeyFile::lock(&key_path)?;
+        // Read and write the database the key file now goes with (another terminal may have
+        // re-keyed it since this session opened it).
+        self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
         let active: std::collections::HashSet<ListenerId> =
             self.listeners()?.into_iter().filter(|l| l.active).map(|l| l.id).collect();

@@ -10,11 +10,15 @@ use super::{Store, audit};
 use crate::db_params;
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::call::{CallType, Outcome};
+use crate::domain::statistics::{LengthCount, lengths_of};
 use crate::domain::summary::{
-    CallRow, CallbackCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary, median,
+    CallRow, CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
+    WrittenCounts,
 };
 use crate::domain::{ShiftId, Timestamp};
 use crate::i18n::Phrase;
+use std::collections::BTreeMap;
 
 /// What to make figures of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +48,16 @@ pub struct AuditHead {
 /// The separator of lists built by `group_concat` (themes may contain commas).
 const SEP: char = '\u{1f}';
 
+/// The one pass over a scope's contacts (`calls_where` selects them): every column it reads is
+/// in the index `call_statistics`, so it never reads a call's row (nor its notes).
+pub(super) fn contacts_pass(calls_where: &str) -> String {
+    format!(
+        "SELECT c.call_type, c.outcome, c.rud_risk, c.rud_urgency, c.rud_danger, c.ended_at - c.started_at,
+                c.channel, c.time_spent, count(*)
+         FROM call c WHERE {calls_where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+    )
+}
+
 impl Store {
     fn scope(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Scope> {
         Ok(match request {
@@ -72,6 +86,18 @@ impl Store {
 
     /// The figures of a shift (its own calls) or of a period (calls started in it).
     pub fn summary(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Summary> {
+        Ok(self.summary_parts(request, now, true)?.0)
+    }
+
+    /// The summary, and its calls counted by (type, length) for whoever wants lengths by
+    /// type (the statistics). Without `themes`, `by_theme` is left empty for the caller to
+    /// fill from its own themes query (the statistics count them by gender too).
+    pub(super) fn summary_parts(
+        &self,
+        request: ScopeRequest,
+        now: Timestamp,
+        themes: bool,
+    ) -> StoreResult<(Summary, Vec<LengthCount>)> {
         let scope = self.scope(request, now)?;
         let (calls_where, args): (&str, Vec<i64>) = match &scope {
             Scope::Shift { id, .. } => ("c.shift_id = ?1", vec![id.0]),
@@ -85,31 +111,46 @@ impl Store {
         let db = &self.conn;
         let args: Vec<Value> = args.into_iter().map(Value::from).collect();
 
-        let durations: Vec<i64> = db.query_map(
-            &format!("SELECT c.ended_at - c.started_at FROM call c WHERE {calls_where} ORDER BY 1"),
-            &args,
-            |row| row.get(0),
-        )?;
-        let by_type = db
-            .query_map(
-                &format!("SELECT c.call_type, count(*) FROM call c WHERE {calls_where} GROUP BY 1"),
-                &args,
-                |row| Ok((word(0, row.get(0)?)?, row.get(1)?)),
-            )?
-            .into_iter()
-            .collect();
-        let by_outcome = db
-            .query_map(
-                &format!(
-                    "SELECT c.outcome, count(*) FROM call c WHERE {calls_where} AND c.outcome IS NOT NULL GROUP BY 1"
-                ),
-                &args,
-                |row| Ok((word(0, row.get(0)?)?, row.get(1)?)),
-            )?
-            .into_iter()
-            .collect();
-        let by_theme = db
-            .query_map(
+        // One pass over the contacts: type, outcome, RUD, length, channel and time spent together
+        // (the covering index `call_statistics` holds them all), folded here into each
+        // breakdown. Calls, chats and SMS last from start to end; written contacts (a time
+        // spent) are counted apart, so an e-mail answered over a day does not stretch the
+        // calls' median.
+        let mut by_type = BTreeMap::new();
+        let mut by_outcome = BTreeMap::new();
+        let mut by_channel: BTreeMap<String, ChannelCounts> = BTreeMap::new();
+        let mut spent: BTreeMap<i64, u32> = BTreeMap::new();
+        let mut rud = RudCounts::default();
+        let mut lengths: BTreeMap<(CallType, i64), u32> = BTreeMap::new();
+        db.for_each(&contacts_pass(calls_where), &args, |row| {
+            let call_type: CallType = word(0, row.get(0)?)?;
+            let outcome: Option<Outcome> = word_opt(1, row.get(1)?)?;
+            let count: u32 = row.get(8)?;
+            *by_type.entry(call_type).or_insert(0) += count;
+            if let Some(outcome) = outcome {
+                *by_outcome.entry(outcome).or_insert(0) += count;
+            }
+            for (axis, column) in [(&mut rud.risk, 2), (&mut rud.urgency, 3), (&mut rud.danger, 4)] {
+                let level: Option<RudLevel> = word_opt(column, row.get(column)?)?;
+                add_level(axis, level, count);
+            }
+            let length: i64 = row.get(5)?;
+            let time_spent: Option<i64> = row.get(7)?;
+            let channel = by_channel.entry(row.get(6)?).or_default();
+            channel.contacts += count;
+            channel.seconds += time_spent.unwrap_or(length) * i64::from(count);
+            match time_spent {
+                Some(seconds) => *spent.entry(seconds).or_insert(0) += count,
+                None => *lengths.entry((call_type, length)).or_insert(0) += count,
+            }
+            Ok(())
+        })?;
+        let lengths: Vec<LengthCount> = lengths.into_iter().map(|((t, s), n)| (t, s, n)).collect();
+        let all = lengths_of(None, lengths.iter().map(|&(_, s, n)| (s, n)));
+        let written_seconds: i64 = spent.iter().map(|(s, n)| s * i64::from(*n)).sum();
+        let written = lengths_of(None, spent.into_iter());
+        let by_theme = if themes {
+            db.query_map(
                 &format!(
                     "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
                 ),
@@ -117,24 +158,10 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?
             .into_iter()
-            .collect();
-        let mut rud = RudCounts::default();
-        let levels = db.query_map(
-            &format!(
-                "SELECT c.rud_risk, c.rud_urgency, c.rud_danger, count(*) FROM call c WHERE {calls_where} GROUP BY 1, 2, 3"
-            ),
-            &args,
-            |row| {
-                let levels: [Option<RudLevel>; 3] =
-                    [word_opt(0, row.get(0)?)?, word_opt(1, row.get(1)?)?, word_opt(2, row.get(2)?)?];
-                Ok((levels, row.get::<u32>(3)?))
-            },
-        )?;
-        for ([risk, urgency, danger], count) in levels {
-            add_level(&mut rud.risk, risk, count);
-            add_level(&mut rud.urgency, urgency, count);
-            add_level(&mut rud.danger, danger, count);
-        }
+            .collect()
+        } else {
+            BTreeMap::new()
+        };
         let prompts = db.query_map(
             &format!(
                 "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
@@ -188,6 +215,24 @@ impl Store {
                 )?,
             ),
         };
+        // Answered: the scope's phone calls but those that performed a callback (we called
+        // them); a written contact or a chat never rang.
+        let answered = count(
+            &format!(
+                "SELECT count(*) FROM call c WHERE {calls_where} AND c.channel = 'phone'
+                 AND NOT EXISTS (SELECT 1 FROM callback_attempt a WHERE a.call_id = c.id)"
+            ),
+            &args,
+        )?;
+        let missed = match &scope {
+            Scope::Shift { id, .. } => {
+                count("SELECT count(*) FROM missed_call WHERE shift_id = ?1", db_params![id.0])?
+            }
+            Scope::Period { .. } => count(
+                "SELECT count(*) FROM missed_call WHERE rang_at >= ?1 AND rang_at < ?2",
+                db_params![from, to],
+            )?,
+        };
         // CASE, not sum() of a comparison: the server's comparisons are booleans, which it does
         // not add up.
         let (pending, overdue): (u32, Option<u32>) = db.query_row(
@@ -196,12 +241,18 @@ impl Store {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
 
-        Ok(Summary {
+        let summary = Summary {
             scope,
             generated_at: now,
-            calls: durations.len() as u32,
-            total_seconds: durations.iter().sum(),
-            median_seconds: median(&durations),
+            calls: all.calls + written.calls,
+            total_seconds: lengths.iter().map(|&(_, s, n)| s * i64::from(n)).sum(),
+            median_seconds: all.median_seconds,
+            by_channel,
+            written: WrittenCounts {
+                contacts: written.calls,
+                total_seconds: written_seconds,
+                median_seconds: written.median_seconds,
+            },
             by_type,
             by_theme,
             by_outcome,
@@ -209,7 +260,9 @@ impl Store {
             prompts,
             callbacks: CallbackCounts { created, done, pending, overdue: overdue.unwrap_or(0) },
             files: FileCounts { opened, closed },
-        })
+            phone: crate::domain::phone::Offered::new(answered, missed),
+        };
+        Ok((summary, lengths))
     }
 
     /// The calls of a scope, one row each with their categories (and their notes when asked
@@ -230,7 +283,7 @@ impl Store {
                     c.rud_risk, c.rud_urgency, c.rud_danger,
                     (SELECT {} FROM emergency_prompt WHERE call_id = c.id),
                     (SELECT {} FROM call_orientation WHERE call_id = c.id),
-                    c.outcome, c.notes, c.id
+                    c.outcome, c.notes, c.id, c.channel, c.time_spent
              FROM call c WHERE {calls_where} ORDER BY c.started_at, c.id",
             joined("theme"),
             joined("number || ':' || coalesce(outcome, 'waiting')"),
@@ -243,6 +296,8 @@ impl Store {
             Ok(CallRow {
                 started_at: from_secs(row.get(0)?),
                 seconds: row.get(1)?,
+                channel: row.get(13)?,
+                time_spent: row.get(14)?,
                 call_type: word(2, row.get(2)?)?,
                 linked_to_file: row.get(3)?,
                 themes: list(row.get(4)?),

@@ -164,6 +164,7 @@ fn a_purge_of_years_rebuilds_the_index_without_the_wiped_words() {
                 started_at: long_ago,
                 ended_at: long_ago,
                 call_type: CallType::Listening,
+                time_spent: None,
                 record,
             };
             bulk.call(me, &call).unwrap();
@@ -320,6 +321,7 @@ fn a_search_that_shows_text_is_audited_with_the_files_ids_only() {
             started_at: now,
             ended_at: now,
             call_type: CallType::Listening,
+            time_spent: None,
             record,
         })
         .unwrap();
@@ -381,4 +383,100 @@ fn a_taken_login_is_refused_and_nothing_changes() {
     assert!(matches!(again, Err(StoreError::Refused(_))), "{again:?}");
     let names: Vec<String> = store.listeners().unwrap().into_iter().map(|l| l.display_name).collect();
     assert_eq!(names, ["Camille", "Dominique"]);
+}
+
+/// Issue 22: a store from before channels (schema 11) opens, every contact and callback in it
+/// becomes a phone one, and its figures are the ones it had: the same counts, lengths and
+/// medians, now also under "phone".
+#[test]
+fn a_store_from_before_channels_opens_with_every_contact_a_phone_call_and_the_same_figures() {
+    use crate::domain::call::{CallRecord, CallType, NewCall, Outcome};
+    use crate::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+    use crate::domain::channel::PHONE;
+    use crate::store::summary::ScopeRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    let mut store = create(&db);
+    let file = store.create_file(&FileProfile::default()).unwrap().id;
+    let shift = store.start_shift().unwrap();
+    let start = chrono::Utc::now() - chrono::Duration::hours(2);
+    let start = start - chrono::Duration::nanoseconds(i64::from(start.timestamp_subsec_nanos()));
+    for (i, (minutes, call_type)) in
+        [(12, CallType::Listening), (3, CallType::Silent), (40, CallType::Crisis), (7, CallType::Information)]
+            .into_iter()
+            .enumerate()
+    {
+        let started_at = start + chrono::Duration::minutes(25 * i as i64);
+        let record = CallRecord {
+            caller_file_id: Some(file),
+            themes: vec!["isolement".into()],
+            outcome: (!call_type.is_quick()).then_some(Outcome::Supported),
+            ..CallRecord::default()
+        };
+        let call = NewCall {
+            shift_id: shift.id,
+            started_at,
+            ended_at: started_at + chrono::Duration::minutes(minutes),
+            call_type,
+            time_spent: None,
+            record,
+        };
+        store.save_call(&call).unwrap();
+    }
+    let number = PhoneNumber::parse("06 39 98 00 01").unwrap();
+    let callback = NewCallback::with_consent(
+        true,
+        file,
+        None,
+        start + chrono::Duration::days(1),
+        Priority::Normal,
+        number,
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    store.schedule_callback(&callback).unwrap();
+    let now = chrono::Utc::now();
+    let period = ScopeRequest::Period { from: start, to: now };
+
+    // Back to schema 11: what migrations 12 to 14 added is taken away again, the contacts kept.
+    let raw = raw_connection(&store);
+    raw.execute_batch(
+        "DROP TABLE missed_call; DROP TABLE call_caller; DROP TABLE phone_secret;
+         DROP INDEX call_statistics;
+         ALTER TABLE call DROP COLUMN channel;
+         ALTER TABLE call DROP COLUMN time_spent;
+         ALTER TABLE callback DROP COLUMN channel;
+         PRAGMA user_version = 11;",
+    )
+    .unwrap();
+    // The figures as schema 11 had them, from its own columns.
+    let (count, total): (u32, i64) = raw
+        .query_row("SELECT count(*), sum(ended_at - started_at) FROM call", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    drop(raw);
+    drop(store);
+
+    let store = Store::open(&db, "coord", PASS).unwrap();
+    let version: i64 =
+        store.conn.query_row("PRAGMA user_version", crate::db_params![], |r| r.get(0)).unwrap();
+    assert_eq!(version, schema::LATEST);
+    let figures = store.summary(period, now).unwrap();
+    assert_eq!((figures.calls, figures.total_seconds), (count, total));
+    assert_eq!((count, total), (4, (12 + 3 + 40 + 7) * 60));
+    assert_eq!(figures.median_seconds, (7 + 12) * 60 / 2, "the median of 3, 7, 12 and 40 minutes");
+    assert_eq!(figures.by_type.values().sum::<u32>(), 4);
+    assert_eq!(figures.written, Default::default(), "nothing was written");
+    assert_eq!(figures.by_channel.len(), 1);
+    assert_eq!(figures.by_channel[PHONE].contacts, 4);
+    assert_eq!(figures.by_channel[PHONE].seconds, total);
+    let calls = store.calls_of_file(file).unwrap();
+    assert!(calls.iter().all(|c| c.record.channel == PHONE && c.time_spent.is_none()));
+    let rows = store.call_rows(period, false).unwrap();
+    assert!(rows.iter().all(|r| r.channel == PHONE && r.time_spent.is_none()));
+    let callbacks = store.callbacks_of_file(file).unwrap();
+    assert_eq!(callbacks[0].channel, PHONE);
+    assert_eq!(callbacks[0].callback_number.as_ref().map(|a| a.as_str()), Some("0639980001"));
 }

@@ -36,7 +36,7 @@ fn load(key_path: &Path) -> Attempts {
 }
 
 /// Seconds before `login` may try again, if it must wait.
-fn wait_left(key_path: &Path, login: &str, now: Timestamp) -> Option<i64> {
+pub fn wait_left(key_path: &Path, login: &str, now: Timestamp) -> Option<i64> {
     left_in(&load(key_path), login, now)
 }
 

@@ -101,6 +101,40 @@ pub fn queue_entry(id: i64, file: i64, code: &str, due_at: Timestamp) -> QueueEn
         attempts: 0,
         flagged: false,
         note: String::new(),
+        channel: crate::domain::channel::PHONE.to_owned(),
+    }
+}
+
+/// The figures of an empty period (November 2026).
+pub fn empty_summary() -> crate::domain::summary::Summary {
+    use chrono::TimeZone;
+    let from = chrono::Utc.with_ymd_and_hms(2026, 10, 31, 23, 0, 0).unwrap();
+    let to = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap();
+    summary_of(crate::domain::summary::Scope::Period { from, to })
+}
+
+/// No figures, for `scope`; made at the scope's end.
+pub fn summary_of(scope: crate::domain::summary::Scope) -> crate::domain::summary::Summary {
+    let generated_at = match &scope {
+        crate::domain::summary::Scope::Shift { to, .. }
+        | crate::domain::summary::Scope::Period { to, .. } => *to,
+    };
+    crate::domain::summary::Summary {
+        scope,
+        generated_at,
+        calls: 0,
+        total_seconds: 0,
+        median_seconds: 0,
+        by_channel: Default::default(),
+        written: Default::default(),
+        by_type: Default::default(),
+        by_theme: Default::default(),
+        by_outcome: Default::default(),
+        rud: Default::default(),
+        prompts: Vec::new(),
+        callbacks: Default::default(),
+        files: Default::default(),
+        phone: Default::default(),
     }
 }
 

@@ -10,6 +10,7 @@ use super::keys::{fill, label};
 use super::theme::Theme;
 use crate::app::call_form::CallForm;
 use crate::app::{App, Session};
+use crate::domain::channel::PHONE;
 use crate::keymap::Action;
 use crate::keymap::Context;
 
@@ -20,6 +21,7 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
             Line::from(Span::styled(s.no_call.clone(), theme.title())),
             Line::from(""),
             Line::from(fill(app, &s.start_call_hint)),
+            Line::from(fill(app, &s.start_written_hint)),
             Line::from(""),
             Line::from(Span::styled(s.quick_calls_title.clone(), theme.label())),
         ];
@@ -36,9 +38,14 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
         return;
     };
 
+    let running = if call.channel == PHONE {
+        s.call_running.clone()
+    } else {
+        s.fill(&s.contact_running, &[("channel", app.channels.label(&call.channel, s.is_english()))])
+    };
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{} ", s.call_running), theme.title()),
-        Span::styled(timer(app.now - call.started_at), theme.warning()),
+        Span::styled(format!("{running} "), theme.title()),
+        Span::styled(timer(call.elapsed(app.now)), theme.warning()),
     ])];
     lines.extend(fields(app, session, call, theme));
     let [fields_area, notes_area] =
@@ -67,25 +74,31 @@ pub fn fields(app: &App, session: &Session, call: &CallForm, theme: &Theme) -> V
     let field = |label: &str, value: String| {
         Line::from(vec![Span::styled(format!("{label:<13}"), theme.label()), Span::raw(value)])
     };
-    vec![
-        field(&s.field_type, call.call_type.map(|t| s.call_type(t).to_owned()).unwrap_or_else(dash)),
-        field(&s.field_file, file_code),
-        field(&s.field_themes, if call.themes.is_empty() { dash() } else { call.themes.join(", ") }),
-        field(&s.field_rud, s.rud_text(&call.rud)),
-        field(
-            &s.field_situations,
-            if call.situations.is_empty() {
-                dash()
-            } else {
-                call.situations.iter().map(|v| s.situation(*v)).collect::<Vec<_>>().join(", ")
-            },
-        ),
-        field(
-            &s.field_orientations,
-            if call.orientations.is_empty() { dash() } else { call.orientations.join(", ") },
-        ),
-        field(&s.field_outcome, call.outcome.map(|o| s.outcome(o).to_owned()).unwrap_or_else(dash)),
-    ]
+    // A call says nothing of its channel: the phone is the default, and its pane stays as it was.
+    let channel = (call.channel != PHONE)
+        .then(|| field(&s.field_channel, app.channels.label(&call.channel, s.is_english()).to_owned()));
+    channel
+        .into_iter()
+        .chain([
+            field(&s.field_type, call.call_type.map(|t| s.call_type(t).to_owned()).unwrap_or_else(dash)),
+            field(&s.field_file, file_code),
+            field(&s.field_themes, if call.themes.is_empty() { dash() } else { call.themes.join(", ") }),
+            field(&s.field_rud, s.rud_text(&call.rud)),
+            field(
+                &s.field_situations,
+                if call.situations.is_empty() {
+                    dash()
+                } else {
+                    call.situations.iter().map(|v| s.situation(*v)).collect::<Vec<_>>().join(", ")
+                },
+            ),
+            field(
+                &s.field_orientations,
+                if call.orientations.is_empty() { dash() } else { call.orientations.join(", ") },
+            ),
+            field(&s.field_outcome, call.outcome.map(|o| s.outcome(o).to_owned()).unwrap_or_else(dash)),
+        ])
+        .collect()
 }
 
 fn quick_actions() -> [(Action, crate::domain::call::CallType); 5] {

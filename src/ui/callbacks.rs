@@ -11,6 +11,7 @@ use super::format::short_date_and_time;
 use super::theme::Theme;
 use crate::app::{App, Pane, Session};
 use crate::domain::callback::{Assignee, QueueEntry};
+use crate::domain::channel::PHONE;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
@@ -48,6 +49,10 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
                     assignee
                 )),
             ]);
+            if entry.channel != PHONE {
+                let channel = app.channels.label(&entry.channel, s.is_english());
+                line.push_span(Span::raw(format!("  {}", s.fill(&s.reply_by, &[("channel", channel)]))));
+            }
             if entry.attempts > 0 {
                 line.push_span(Span::styled(
                     format!(

@@ -13,6 +13,7 @@ use crate::domain::assessment::Rud;
 use crate::domain::call::Call;
 use crate::domain::callback::{Callback, CallbackStatus, pending_in_queue_order};
 use crate::domain::caller_file::FileEventKind;
+use crate::domain::channel::PHONE;
 use crate::i18n::Strings;
 
 pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
@@ -134,11 +135,17 @@ pub fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: 
     let mut selected_line = 0;
     for (index, call) in view.history.iter().enumerate() {
         let author = view.authors.get(&call.listener_id).map(String::as_str).unwrap_or("?");
+        // A call's channel goes without saying; any other is named, and a written contact
+        // shows the time spent on it.
+        let channel = match call.record.channel.as_str() {
+            PHONE => String::new(),
+            other => format!("{} · ", app.channels.label(other, s.is_english())),
+        };
         let mut head = format!(
-            "{} · {} · {} · {}",
+            "{} · {} · {channel}{} · {}",
             short_date_and_time(app, call.started_at),
             author,
-            length(call.ended_at - call.started_at),
+            length(chrono::Duration::seconds(call.seconds())),
             s.call_type(call.call_type)
         );
         if !call.record.themes.is_empty() {
@@ -243,6 +250,10 @@ pub(super) fn callback_spans<'a>(app: &'a App, callback: &Callback, theme: &Them
         s.priority(callback.priority),
         s.callback_status(callback.status)
     );
+    if callback.channel != PHONE {
+        let channel = app.channels.label(&callback.channel, s.is_english());
+        text.push_str(&format!(" · {}", s.fill(&s.reply_by, &[("channel", channel)])));
+    }
     if !callback.note.is_empty() {
         text.push_str(&format!(" · {}", callback.note));
     }

@@ -38,10 +38,15 @@ fn unlock(frame: &mut Frame, app: &App, form: &UnlockForm, area: Rect, theme: &T
     let s = app.strings;
     let title = if form.locked { &s.locked_title } else { &s.unlock_title };
     let mut lines = vec![Line::from("")];
+    if app.phone.ringing.is_some() {
+        // Only that a call rings: nothing of who, nor of how often they called.
+        lines.push(Line::from(Span::styled(format!("☎ {}", s.phone_rings_locked), theme.warning())));
+        lines.push(Line::from(""));
+    }
     if let Some(call) = app.session.as_ref().and_then(|session| session.call.as_ref()) {
         // The timer keeps running; nothing else of the call is shown.
         lines.push(Line::from(Span::styled(
-            s.fill(&s.locked_call_running, &[("timer", &timer(app.now - call.started_at))]),
+            s.fill(&s.locked_call_running, &[("timer", &timer(call.elapsed(app.now)))]),
             theme.warning(),
         )));
         lines.push(Line::from(""));

@@ -9,6 +9,7 @@ mod emergency;
 mod format;
 pub mod keys;
 mod lock;
+mod phone;
 mod popups;
 mod status_bar;
 pub mod theme;
@@ -74,15 +75,19 @@ fn main_screen(frame: &mut Frame, app: &App, session: &Session, area: Rect, them
     let banner_lines = emergency::banner_lines(app, session, area.width);
     let banner_height = u16::try_from(banner_lines.len()).unwrap_or(u16::MAX);
     let message_row = status_bar::message_row(app, session, area, theme);
-    let [status, message, banner, body, hints] = Layout::vertical([
+    let phone_lines = phone::banner_lines(app, session, area.width);
+    let phone_height = u16::try_from(phone_lines.len()).unwrap_or(u16::MAX);
+    let [status, message, phone_band, banner, body, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(u16::from(message_row)),
+        Constraint::Length(phone_height),
         Constraint::Length(banner_height),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
     status_bar::draw(frame, app, session, status, message_row.then_some(message), theme);
+    phone::draw_banner(frame, app, phone_lines, phone_band, theme);
     emergency::draw_banner(frame, banner_lines, banner, theme);
     if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
         let [left, right] =
@@ -239,6 +244,7 @@ fn hint_rank(action: Action) -> u8 {
         | Action::KeepAnonymous
         | Action::SearchFiles
         | Action::SupervisorView
+        | Action::Statistics
         | Action::Quit
         | Action::Lock
         | Action::QuickSilent

@@ -15,6 +15,7 @@ use super::shorten;
 use super::theme::Theme;
 use crate::app::{App, Session};
 use crate::domain::Access;
+use crate::domain::channel::PHONE;
 use crate::keymap::Action;
 use crate::keymap::Context;
 
@@ -125,7 +126,15 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
     if let Some(call) = &session.call {
         left.push(Span::raw(" · "));
         left.push(Span::styled(
-            format!("{} {}", s.status_call, timer(app.now - call.started_at)),
+            // A written contact is named by its channel ("e-mail 12:00"), a call as a call.
+            format!(
+                "{} {}",
+                match call.channel.as_str() {
+                    PHONE => s.status_call.as_str(),
+                    other => app.channels.label(other, s.is_english()),
+                },
+                timer(call.elapsed(app.now))
+            ),
             theme.warning(),
         ));
     }
@@ -136,6 +145,11 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         (Access::DiskFull, false) => Some(&s.status_disk_full),
         (Access::DiskFull, true) => Some(&s.status_disk_full_short),
     };
+    if app.phone.enabled && !app.phone.connected {
+        left.push(Span::raw(" · "));
+        let said = if narrow { &s.phone_disconnected_short } else { &s.phone_disconnected };
+        left.push(Span::styled(said.clone(), theme.danger()));
+    }
     if let Some(access) = access {
         left.push(Span::raw(" · "));
         left.push(Span::styled(access.clone(), theme.danger()));

@@ -9,11 +9,12 @@ use super::{Behaviour, Ctx, Outcome, Then, step, type_into};
 use crate::app::Session;
 use crate::app::effect::{Effect, Reply};
 use crate::domain::FileId;
-use crate::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority};
+use crate::domain::callback::{Address, Assignee, CallbackRequest, Priority};
+use crate::domain::channel::{AddressKind, PHONE};
 use crate::domain::due::parse_due;
 use crate::keymap::Action;
 
-/// 0 when, 1 priority, 2 number, 3 consent, 4 assignee, 5 note.
+/// 0 when, 1 priority, 2 number (or address, and its channel), 3 consent, 4 assignee, 5 note.
 pub const CALLBACK_FORM_FIELDS: usize = 6;
 
 #[derive(Debug, Clone)]
@@ -26,6 +27,10 @@ pub struct CallbackForm {
     pub when: String,
     /// `None` until changed: the priority suggested from the RUD urgency.
     pub priority: Option<Priority>,
+    /// The channel the caller is called back or answered on (left/right on the number's
+    /// field): the phone, or a written contact's own, for a reply due.
+    pub channel: String,
+    /// The number, or the address a reply goes to.
     pub number: Zeroizing<String>,
     pub consent: bool,
     /// 0 me, 1 anyone, then each other listener in order.
@@ -42,6 +47,7 @@ impl Default for CallbackForm {
             preset: 0,
             when: String::new(),
             priority: None,
+            channel: PHONE.to_owned(),
             number: Zeroizing::new(String::new()),
             consent: false,
             assignee: 0,
@@ -67,6 +73,12 @@ impl CallbackForm {
         CallbackForm { file: Some(file), ..CallbackForm::default() }
     }
 
+    /// At the end of a contact on `channel`: a callback for a call, a reply due on that
+    /// channel for a written contact.
+    pub fn replying_on(channel: &str) -> CallbackForm {
+        CallbackForm { channel: channel.to_owned(), ..CallbackForm::default() }
+    }
+
     fn text_mut(&mut self) -> Option<&mut String> {
         match self.field {
             0 => Some(&mut self.when),
@@ -88,6 +100,11 @@ impl CallbackForm {
                     Priority::ALL.iter().position(|p| *p == self.priority.unwrap_or(suggested)).unwrap_or(0);
                 self.priority = Some(Priority::ALL[step(at, Priority::ALL.len(), forward)]);
             }
+            2 => {
+                let ids: Vec<&str> = cx.channels.entries.iter().map(|c| c.id.as_str()).collect();
+                let at = ids.iter().position(|id| *id == self.channel).unwrap_or(0);
+                self.channel = ids[step(at, ids.len(), forward)].to_owned();
+            }
             4 => self.assignee = step(self.assignee, assignee_options(cx.session).len(), forward),
             _ => {}
         }
@@ -99,7 +116,12 @@ impl CallbackForm {
         if !self.consent {
             return Err(s.callback_needs_consent.clone());
         }
-        let Ok(number) = PhoneNumber::parse(&self.number) else { return Err(s.callback_bad_number.clone()) };
+        let number = match cx.channels.address(&self.channel) {
+            AddressKind::Phone => {
+                Address::parse(AddressKind::Phone, &self.number).map_err(|_| s.callback_bad_number.clone())?
+            }
+            kind => Address::parse(kind, &self.number).map_err(|_| s.callback_bad_address.clone())?,
+        };
         let due_at = if self.when.trim().is_empty() {
             let Some(preset) = cx.config.callback_presets.get(self.preset) else { return Ok(None) };
             crate::config::preset_due(preset, cx.now, cx.zone())
@@ -109,9 +131,11 @@ impl CallbackForm {
         let assignee = assignee_options(cx.session).get(self.assignee).copied().unwrap_or(Assignee::Anyone);
         let priority = self.priority.unwrap_or(Priority::suggested(&rud(cx.session)));
         let note = self.note.trim().to_owned();
-        CallbackRequest::with_consent(self.consent, due_at, priority, number, assignee, note)
-            .map(Some)
-            .ok_or_else(|| s.callback_needs_consent.clone())
+        let mut request =
+            CallbackRequest::with_consent(self.consent, due_at, priority, number, assignee, note)
+                .ok_or_else(|| s.callback_needs_consent.clone())?;
+        request.channel = self.channel.clone();
+        Ok(Some(request))
     }
 }
 

@@ -70,7 +70,7 @@ impl Behaviour for EndShiftForm {
                 Outcome::effect(Effect::EndShift { shift: self.shift, handover, after })
             }
             Some(Action::Cancel) => match self.left_open.take() {
-                Some(shift) => Outcome::close().then(Then::Open(Popup::ShiftChoice(ShiftChoice { shift }))),
+                Some(shift) => Outcome::close().then(Then::open(Popup::ShiftChoice(ShiftChoice { shift }))),
                 None => Outcome::close(),
             },
             _ => {

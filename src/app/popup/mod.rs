@@ -10,6 +10,7 @@ mod acknowledge;
 mod callback_form;
 mod callback_text;
 mod card;
+mod channel;
 mod closure;
 mod end_shift;
 mod file_form;
@@ -22,6 +23,7 @@ mod reason;
 mod reassign;
 mod rud;
 mod search;
+mod statistics;
 mod supervisor;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -32,6 +34,7 @@ use super::status::Status;
 use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::callback::{CallbackRequest, QueueEntry};
+use crate::domain::channel::Channels;
 use crate::domain::emergency::{Directory, Rules};
 use crate::domain::file_record::RepeatCaller;
 use crate::i18n::Strings;
@@ -41,6 +44,7 @@ pub use acknowledge::AckForm;
 pub use callback_form::{CALLBACK_FORM_FIELDS, CallbackForm, assignee_options};
 pub use callback_text::{CallbackTextForm, TextPurpose};
 pub use card::EmergencyCard;
+pub use channel::ChannelPicker;
 pub use closure::ClosureForm;
 pub use end_shift::EndShiftForm;
 pub use file_form::{FILE_FORM_FIELDS, FileForm};
@@ -48,11 +52,14 @@ pub use list::{ListPopup, ListPurpose};
 pub use messages::{Handover, Help, NewFileCode};
 pub use notes::NotesForm;
 pub use perform::PerformForm;
-pub use questions::{CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice};
+pub use questions::{
+    AnswerWhileWriting, CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice,
+};
 pub use reason::{ReasonForm, ReasonPurpose};
 pub use reassign::ReassignForm;
 pub use rud::RudGrid;
 pub use search::{FileSearch, SearchField, SearchPurpose};
+pub use statistics::{Preset, STATISTICS_PAGES, StatisticsView, parse_period, preset_period};
 pub use supervisor::{QueueFilter, SupervisorView, filtered};
 
 /// What a popup does: its keys, and the store's replies while it is on top.
@@ -109,6 +116,8 @@ popups! {
     Help(Help),
     EmergencyCard(EmergencyCard),
     List(ListPopup),
+    /// Starting a written contact: its channel.
+    ChannelPicker(ChannelPicker),
     Rud(RudGrid),
     FileSearch(FileSearch),
     /// The code of a file just opened, shown large so it can be read to the caller.
@@ -116,6 +125,8 @@ popups! {
     CallbackOffer(CallbackOffer),
     /// Ending the call: what will be saved, before anything is asked.
     ConfirmEndCall(ConfirmEndCall),
+    /// The phone rings while a call is being written: end it first, or let it ring.
+    AnswerWhileWriting(AnswerWhileWriting),
     CallbackForm(CallbackForm),
     ConfirmQuit(ConfirmQuit),
     DraftRecovery(DraftRecovery),
@@ -134,9 +145,11 @@ popups! {
     Reason(ReasonForm),
     AmendNotes(Box<NotesForm>),
     /// A callback being performed: taken from the queue, its number shown, its result asked.
-    Perform(PerformForm),
+    Perform(Box<PerformForm>),
     /// The supervisor's view of the shift: who is on a call, every pending callback.
     Supervisor(SupervisorView),
+    /// The statistics of a period, with its charts (supervisors).
+    Statistics(Box<StatisticsView>),
     /// Choosing who a callback goes to.
     Reassign(ReassignForm),
     /// A new due time, or why a callback is cancelled: one typed line.
@@ -154,6 +167,7 @@ impl Popup {
     pub fn contexts(&self) -> &'static [Context] {
         match self {
             Popup::Supervisor(_) => &[Context::Supervisor, Context::Popup],
+            Popup::Statistics(_) => &[Context::Statistics, Context::Popup],
             _ => &[Context::Popup],
         }
     }
@@ -167,6 +181,7 @@ pub struct Ctx<'a> {
     pub keymap: &'a Keymap,
     pub directory: &'a Directory,
     pub rules: &'a Rules,
+    pub channels: &'a Channels,
     pub now: Timestamp,
     pub session: &'a mut Session,
 }
@@ -197,10 +212,12 @@ pub struct Outcome {
 /// The app's own steps a popup can lead to.
 #[derive(Debug)]
 pub enum Then {
-    /// Opens a popup over the stack.
-    Open(Popup),
+    /// Opens a popup over the stack (boxed: a popup is large beside the other steps).
+    Open(Box<Popup>),
     /// Goes on ending the call from where it stands (`App::ask_end_call`).
     AskEndCall,
+    /// Ends the call being written, then answers the one ringing.
+    AnswerAfterEnding,
     /// Ends the call, once confirmed (`App::end_call`).
     EndCall,
     /// Saves the call, with the callback asked at its end.
@@ -209,6 +226,12 @@ pub enum Then {
     OnQueueEntry(Action, QueueEntry),
     /// Leaves the program, the draft saved.
     Quit,
+}
+
+impl Then {
+    pub fn open(popup: Popup) -> Then {
+        Then::Open(Box::new(popup))
+    }
 }
 
 impl Outcome {

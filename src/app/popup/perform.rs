@@ -44,7 +44,8 @@ impl Behaviour for PerformForm {
         }
         // Reached: the call starts, linked to the file and to the callback it performs.
         let now = cx.now;
-        let mut call = CallForm::new(now);
+        // A reply due goes out on its channel: the contact it becomes is on that channel.
+        let mut call = CallForm::written(now, &callback.channel);
         call.file = Some(callback.caller_file_id);
         call.performs_callback = Some(callback.id);
         let session = &mut *cx.session;

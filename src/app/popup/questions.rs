@@ -1,7 +1,7 @@
 //! Questions asked once: a callback at the end of a call, ending the call, quitting during
 //! one, resuming a draft found at unlock, and resuming or closing a shift left open.
 
-use ratatui::crossterm::event::KeyEvent;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Behaviour, CallbackForm, Ctx, EndShiftForm, Outcome, Popup, Then};
 use crate::app::Pane;
@@ -16,11 +16,34 @@ use crate::keymap::{Action, Context};
 #[derive(Debug, Clone, Default)]
 pub struct CallbackOffer;
 
+/// Ending the call, once what will be saved is shown. Ending a written contact (e-mail,
+/// letter) also takes the minutes spent on it, typed as digits; none typed, the time it was
+/// open counts.
 #[derive(Debug, Clone, Default)]
-pub struct ConfirmEndCall;
+pub struct ConfirmEndCall {
+    pub written: bool,
+}
+
+/// Enough for a week's work on one letter; more is a typing slip.
+const MAX_MINUTES_SPENT: u32 = 9_999;
 
 #[derive(Debug, Clone, Default)]
 pub struct ConfirmQuit;
+
+/// The phone rings while a call is being written: end that one now (then the ringing call is
+/// answered), or let it ring.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerWhileWriting;
+
+impl Behaviour for AnswerWhileWriting {
+    fn key(&mut self, key: &KeyEvent, cx: &mut Ctx) -> Outcome {
+        match cx.action(key) {
+            Some(Action::Confirm | Action::Yes) => Outcome::close().then(Then::AnswerAfterEnding),
+            Some(Action::Cancel | Action::No) => Outcome::close(),
+            _ => Outcome::stay(),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct DraftRecovery {
@@ -43,7 +66,12 @@ impl Behaviour for CallbackOffer {
                     call.callback_after_file = true;
                     Outcome::effect(Effect::CreateFile).closing()
                 }
-                _ => Outcome::close().then(Then::Open(Popup::CallbackForm(CallbackForm::default()))),
+                // A written contact is answered on its channel: a reply due.
+                Some(call) => {
+                    let form = CallbackForm::replying_on(&call.channel);
+                    Outcome::close().then(Then::open(Popup::CallbackForm(form)))
+                }
+                None => Outcome::close().then(Then::open(Popup::CallbackForm(CallbackForm::default()))),
             },
             Some(Action::No) => {
                 if let Some(call) = cx.session.call.as_mut() {
@@ -59,6 +87,27 @@ impl Behaviour for CallbackOffer {
 
 impl Behaviour for ConfirmEndCall {
     fn key(&mut self, key: &KeyEvent, cx: &mut Ctx) -> Outcome {
+        if self.written
+            && let Some(call) = cx.session.call.as_mut()
+        {
+            let typed = match key.code {
+                KeyCode::Char(c) if c.is_ascii_digit() && !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    let digit = c.to_digit(10).unwrap_or(0);
+                    let minutes = call.minutes_spent.unwrap_or(0).saturating_mul(10).saturating_add(digit);
+                    call.minutes_spent = Some(minutes.min(MAX_MINUTES_SPENT));
+                    true
+                }
+                KeyCode::Backspace => {
+                    call.minutes_spent = call.minutes_spent.map(|m| m / 10).filter(|m| *m > 0);
+                    true
+                }
+                _ => false,
+            };
+            // Not in the draft (it is typed again at the end after a crash): nothing to save.
+            if typed {
+                return Outcome::stay();
+            }
+        }
         match cx.action(key) {
             Some(Action::Confirm) => Outcome::close().then(Then::EndCall),
             Some(Action::Cancel) => Outcome::close(),
@@ -104,7 +153,7 @@ impl Behaviour for ShiftChoice {
         if cx.keymap.action(Context::Global, key) == Some(Action::EndShift) {
             let form = EndShiftForm::left_open(self.shift.clone());
             let load = Effect::LoadSummary(self.shift.id);
-            return Outcome::effect(load).closing().then(Then::Open(Popup::EndShift(Box::new(form))));
+            return Outcome::effect(load).closing().then(Then::open(Popup::EndShift(Box::new(form))));
         }
         match cx.action(key) {
             Some(Action::Confirm | Action::Cancel) => {

@@ -85,7 +85,7 @@ impl Behaviour for SupervisorView {
                     Some(person) => {
                         let form = EndShiftForm::of_someone_gone(person.shift_id, &person.name);
                         Outcome::effect(Effect::LoadSummary(person.shift_id))
-                            .then(Then::Open(Popup::EndShift(Box::new(form))))
+                            .then(Then::open(Popup::EndShift(Box::new(form))))
                     }
                 };
             }

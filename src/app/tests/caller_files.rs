@@ -11,6 +11,7 @@ fn past_call(id: i64, listener: ListenerId) -> crate::domain::call::Call {
         started_at: now() - Duration::days(id),
         ended_at: now() - Duration::days(id) + Duration::minutes(10),
         call_type: CallType::Listening,
+        time_spent: None,
         record: crate::domain::call::CallRecord { notes: "avant".into(), ..Default::default() },
     }
 }

@@ -107,12 +107,11 @@ fn the_unlock_screen_starts_on_the_asked_account_else_the_last_one_used() {
 #[test]
 fn an_early_enter_during_the_wait_leaves_no_frozen_countdown() {
     let mut app = new_app(&["camille"]);
-    let wrong =
-        || Reply::UnlockFailed { message: "Mauvaise phrase de passe.".into(), wrong_passphrase: true };
-    for _ in 0..3 {
+    // The third wrong passphrase in a row: the store says to wait five seconds.
+    for retry_in in [None, None, Some(5)] {
         type_text(&mut app, "mauvaise");
         key(&mut app, KeyCode::Enter);
-        app.apply(wrong());
+        app.apply(Reply::UnlockFailed { message: "Mauvaise phrase de passe.".into(), retry_in });
     }
     assert_eq!(unlock_form(&app).wait_left(now()), Some(5));
     // Enter one second into the wait: nothing is tried, and nothing about the wait is written

@@ -4,10 +4,13 @@
 mod callbacks;
 mod caller_files;
 mod calls;
+mod channels;
 mod ending;
 mod gate;
+mod phone;
 mod session;
 mod shifts;
+mod statistics;
 
 use chrono::{TimeZone, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

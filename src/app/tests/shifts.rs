@@ -104,6 +104,6 @@ fn a_closed_shift_is_told_as_done_a_refusal_as_failed() {
     app.apply(Reply::ShiftEnded { written: Ok("/tmp/exports/shift-7.md".into()), after: AfterShift::Lock });
     let notice = unlock_form(&app).message.clone().unwrap();
     assert_eq!(notice.tone, crate::app::gate::Tone::Done, "{notice:?}");
-    app.apply(Reply::UnlockFailed { message: "mauvaise phrase".into(), wrong_passphrase: true });
+    app.apply(Reply::UnlockFailed { message: "mauvaise phrase".into(), retry_in: None });
     assert_eq!(unlock_form(&app).message.as_ref().unwrap().tone, crate::app::gate::Tone::Failed);
 }

@@ -110,6 +110,27 @@ impl Db {
         text.map_or(Ok(Value::Null), |text| self.seal(field, id, text))
     }
 
+    /// What to store for the secret `bytes` in `field` of row `id` (the phone's secret):
+    /// the bytes in the file, sealed on the server.
+    pub fn seal_secret(&self, field: Field, id: i64, bytes: &[u8]) -> StoreResult<Value> {
+        match self {
+            Db::Sqlite(_) => Sealer::Clear.seal_secret(field, id, bytes),
+            Db::Postgres(server) => server.borrow().sealer()?.seal_secret(field, id, bytes),
+        }
+    }
+
+    pub fn unseal_secret(
+        &self,
+        field: Field,
+        id: i64,
+        value: &Value,
+    ) -> StoreResult<zeroize::Zeroizing<Vec<u8>>> {
+        match self {
+            Db::Sqlite(_) => Sealer::Clear.open_secret(field, id, value),
+            Db::Postgres(server) => server.borrow().sealer()?.open_secret(field, id, value),
+        }
+    }
+
     /// The blind-index tags of a row whose words are `texts`, to store in its `search_tags`:
     /// `None` in the file, where FTS5 indexes the text itself.
     pub fn search_tags(&self, texts: &[&str]) -> StoreResult<Option<Value>> {

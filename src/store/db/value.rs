@@ -19,7 +19,8 @@ pub enum Value {
 }
 
 impl Value {
-    fn kind(&self) -> &'static str {
+    /// What kind of value it is, for errors (never the value, which may be a caller's words).
+    pub fn kind(&self) -> &'static str {
         match self {
             Value::Null => "NULL",
             Value::Integer(_) => "an integer",

@@ -12,8 +12,9 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
-/// The columns holding free text, sealed in the terminal before they are sent (table, column).
-/// Everything else is categorical, ids, instants, hashes or public keys, kept in clear.
+/// The columns sealed in the terminal before they are sent (table, column): free text, and the
+/// phone's secret. Everything else is categorical, ids, instants, hashes or public keys, kept
+/// in clear.
 pub const SEALED: &[(&str, &str)] = &[
     ("call", "notes"),
     ("call_draft", "body"),
@@ -25,6 +26,7 @@ pub const SEALED: &[(&str, &str)] = &[
     ("caller_file", "situation_summary"),
     ("emergency_prompt", "outcome_note"),
     ("file_event", "reason"),
+    ("phone_secret", "secret"),
     ("shift", "handover_note"),
 ];
 
@@ -139,8 +141,9 @@ mod tests {
     }
 
     /// The server has every table and column of the file, with the type the executor binds
-    /// there, free text sealed exactly in the columns `SEALED` names; and only these additions:
-    /// the blind index, the key file and the wrong-passphrase counts, the version table.
+    /// there, free text (and the phone's secret) sealed exactly in the columns `SEALED` names;
+    /// and only these additions: the blind index, the key file and the wrong-passphrase
+    /// counts, the version table.
     #[test]
     fn the_server_schema_is_the_files_with_free_text_sealed() {
         let Some((db, _database)) = server_db("the_server_schema_is_the_files_with_free_text_sealed") else {
@@ -167,7 +170,9 @@ mod tests {
             }
         }
         for (table, column) in SEALED {
-            assert_eq!(file[*table][*column], "text", "{table}.{column} is text in the file");
+            let kind = file[*table][*column].as_str();
+            let secret = (*table, *column) == ("phone_secret", "secret");
+            assert_eq!(kind, if secret { "blob" } else { "text" }, "{table}.{column} in the file");
         }
         let left: Vec<String> = server
             .iter()

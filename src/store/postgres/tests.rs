@@ -52,6 +52,7 @@ fn shared_writes_run_on_the_server_and_send_only_ciphertext() {
         started_at: now,
         ended_at: now,
         call_type: CallType::ALL[0],
+        time_spent: None,
         record: CallRecord {
             caller_file_id: Some(file),
             notes: CANARIES[0].into(),
@@ -265,6 +266,7 @@ fn search_finds_the_same_files_on_both_backends() {
                 started_at: at,
                 ended_at: at,
                 call_type: CallType::ALL[0],
+                time_spent: None,
                 record: CallRecord {
                     caller_file_id: Some(files[*file]),
                     notes: (*text).into(),
@@ -361,6 +363,7 @@ fn the_purge_on_the_server_wipes_text_and_tags_and_seals_its_reason() {
         started_at: long_ago,
         ended_at: long_ago,
         call_type: CallType::ALL[0],
+        time_spent: None,
         record: CallRecord { caller_file_id: Some(file), notes: CANARIES[0].into(), ..CallRecord::default() },
     };
     let call_id = calls::insert(tx.db(), ListenerId(1), &call).unwrap();
@@ -403,4 +406,86 @@ fn the_purge_on_the_server_wipes_text_and_tags_and_seals_its_reason() {
         .unwrap();
     assert_eq!((status.as_str(), number, note), ("cancelled", None, vec![]));
     assert_eq!(db.unseal(Field::CALLBACK_CLOSED_REASON, pending.0, &reason).unwrap(), "retention");
+}
+
+/// The figures of the same contacts are the same on both backends: the demo's filler writes
+/// the same rows (same seed, same `now`) into a file and onto a server, with missed calls, and
+/// the statistics of several periods, a shift's summary and the calls' rows with their notes
+/// read back equal.
+#[test]
+fn the_same_contacts_give_the_same_statistics_on_both_backends() {
+    use crate::domain::listener::Role;
+    use crate::domain::phone::MissedCall;
+    use crate::domain::statistics::StatsPeriod;
+    use crate::local_time::Zone;
+    use crate::store::{KdfParams, NewAccount, ScopeRequest, Store};
+    let Some(database) = fresh_database("the_same_contacts_give_the_same_statistics_on_both_backends") else {
+        return;
+    };
+    let now = chrono::DateTime::from_timestamp(1_751_371_234, 0).unwrap(); // 1 July 2025, 12:00 UTC
+    let themes = crate::config::Config::default().themes;
+    let dir = tempfile::tempdir().unwrap();
+    let passphrase = "trois pommes bleues vertes";
+    let account = |login, display_name, role| NewAccount { login, display_name, role, passphrase };
+    let mut file = Store::create(
+        &dir.path().join("p.db"),
+        account("coord", "Dominique", Role::Supervisor),
+        KdfParams::MINIMUM,
+    )
+    .unwrap();
+    for login in ["camille", "sacha"] {
+        file.add_listener(account(login, login, Role::Listener), KdfParams::MINIMUM).unwrap();
+    }
+    let server = Db::postgres(database.connect());
+    super::schema::migrate(&server).unwrap();
+    let key = DataKey::generate().unwrap();
+    server.set_key(&key);
+    server
+        .execute_batch(
+            "INSERT INTO listener (id, login, display_name, role, created_at) VALUES
+                 (1, 'coord', 'Dominique', 'supervisor', 0), (2, 'camille', 'camille', 'listener', 0),
+                 (3, 'sacha', 'sacha', 'listener', 0);",
+        )
+        .unwrap();
+    let server = store_over(server, key);
+    let listeners = [ListenerId(1), ListenerId(2), ListenerId(3)];
+    let mut stores = [file, server];
+    for store in &mut stores {
+        crate::demo::fill(store, &listeners, 4000, &themes, now).unwrap();
+        for (hours, seconds, shift) in
+            [(30, 12, Some(ShiftId(2))), (200, 40, None), (900, 3, Some(ShiftId(40)))]
+        {
+            let missed = MissedCall {
+                shift_id: shift,
+                rang_at: now - chrono::Duration::hours(hours),
+                ring_seconds: seconds,
+            };
+            store.record_missed_call(&missed).unwrap();
+        }
+    }
+    let zone = Zone::default();
+    let today = zone.today(now);
+    let periods = [
+        StatsPeriod::month_of(today),
+        StatsPeriod::previous_month(today),
+        StatsPeriod::year(2025),
+        StatsPeriod::new(today - chrono::Duration::days(100), today).unwrap(),
+    ];
+    for period in periods {
+        let figures: Vec<_> = stores.iter().map(|s| s.statistics(period, zone, now).unwrap()).collect();
+        assert!(figures[0].summary.calls > 0, "{period:?} holds calls");
+        assert_eq!(figures[1], figures[0], "{period:?}: server, then file");
+    }
+    let (from, to) = StatsPeriod::new(today - chrono::Duration::days(30), today).unwrap().bounds(zone);
+    for request in [
+        ScopeRequest::Shift(ShiftId(2)),
+        ScopeRequest::Shift(ShiftId(250)),
+        ScopeRequest::Period { from, to },
+    ] {
+        let summaries: Vec<_> = stores.iter().map(|s| s.summary(request, now).unwrap()).collect();
+        assert_eq!(summaries[1], summaries[0], "{request:?}");
+        let rows: Vec<_> = stores.iter().map(|s| s.call_rows(request, true).unwrap()).collect();
+        assert!(rows[0].iter().any(|r| r.notes.as_deref().is_some_and(|n| !n.is_empty())), "{request:?}");
+        assert_eq!(rows[1], rows[0], "{request:?}");
+    }
 }

@@ -9,6 +9,7 @@ use crate::app::popup::{CallbackForm, assignee_options};
 use crate::app::{App, Session};
 use crate::config::preset_label;
 use crate::domain::callback::{Assignee, Priority};
+use crate::domain::channel::PHONE;
 use crate::domain::due::parse_due;
 use crate::ui::format::date_and_time;
 use crate::ui::theme::Theme;
@@ -42,10 +43,16 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
         Ok(due) => format!("   → {}", date_and_time(app, due)),
         Err(_) => "   → ?".to_owned(),
     });
+    // The phone's number reads as it always did; another channel says where the reply goes,
+    // and that left/right changes it.
+    let number_label = match form.channel.as_str() {
+        PHONE => s.callback_number.clone(),
+        other => s.fill(&s.reply_address, &[("channel", app.channels.label(other, s.is_english()))]),
+    };
     let fields = [
         (&s.callback_when, when, true),
         (&s.callback_priority, format!("◀ {} ▶", s.priority(priority)), false),
-        (&s.callback_number, form.number.to_string(), true),
+        (&number_label, form.number.to_string(), true),
         (&s.callback_consent, yes_no(form.consent).to_owned(), false),
         (&s.callback_assignee, format!("◀ {} ▶", assignee_label(app, session, assignee)), false),
         (&s.callback_note, form.note.clone(), true),
@@ -62,10 +69,15 @@ fn form<'a>(app: &'a App, session: &'a Session, form: &'a CallbackForm, theme: &
             if let (0, Some(resolved)) = (index, &resolved) {
                 spans.push(Span::styled(resolved.clone(), theme.muted()));
             }
+            if index == 2 && chosen {
+                let channel = app.channels.label(&form.channel, s.is_english());
+                spans.push(Span::styled(format!("   ◀ {channel} ▶"), theme.muted()));
+            }
             let line = Line::from(spans);
             super::highlight(line, chosen, theme)
         })
         .collect();
     error_and_hint(app, &mut lines, &form.error, &s.callback_form_hint, theme);
-    (s.callback_form_title.clone(), lines, 90)
+    let title = if form.channel == PHONE { &s.callback_form_title } else { &s.reply_form_title };
+    (title.clone(), lines, 90)
 }

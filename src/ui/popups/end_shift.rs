@@ -40,7 +40,7 @@ fn draw(frame: &mut Frame, app: &App, form: &EndShiftForm, area: Rect, theme: &T
         None => vec![Line::from(Span::styled(s.end_shift_loading.clone(), theme.muted()))],
         Some(figures) => {
             std::iter::once(Line::from(Span::styled(summary::title(figures, s, app.zone()), theme.title())))
-                .chain(summary::lines(figures, s).into_iter().map(Line::from))
+                .chain(summary::lines(figures, s, &app.channels).into_iter().map(Line::from))
                 .collect()
         }
     };

@@ -32,6 +32,7 @@ fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
             Context::Notes => &s.help_notes,
             Context::Popup => &s.help_popup,
             Context::Supervisor => &s.help_supervisor,
+            Context::Statistics => &s.help_statistics,
         };
         lines.push(Line::from(Span::styled(title.clone(), theme.label())));
         for (key, action) in app.keymap.bindings(context) {

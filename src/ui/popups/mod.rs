@@ -5,6 +5,7 @@ mod acknowledge;
 mod callback_form;
 mod callback_text;
 mod card;
+mod channel;
 mod closure;
 mod end_shift;
 mod file_form;
@@ -19,6 +20,7 @@ mod reassign;
 mod repeat_caller;
 mod rud;
 mod search;
+mod statistics;
 mod supervisor;
 
 use ratatui::Frame;

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use super::{Boxed, Draw, boxed};
 use crate::app::popup::PerformForm;
 use crate::app::{App, Session};
+use crate::domain::channel::{AddressKind, PHONE};
 use crate::ui::format::date_and_time;
 use crate::ui::keys::fill;
 use crate::ui::theme::Theme;
@@ -21,20 +22,40 @@ impl Draw for PerformForm {
 fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> {
     let s = app.strings;
     let entry = &form.entry;
-    let title = s.fill(&s.perform_title, &[("code", entry.file_code.as_str())]);
+    // A reply due in writing is told as one: its title, its address, what its keys do.
+    let channel = form.callback.as_ref().map_or(&entry.channel, |c| &c.channel);
+    let reply = channel != PHONE;
+    let title = if reply { &s.perform_reply_title } else { &s.perform_title };
+    let title = s.fill(title, &[("code", entry.file_code.as_str())]);
     let Some(callback) = &form.callback else {
         return (title, vec![Line::from(Span::styled(s.perform_taking.clone(), theme.muted()))], 70);
     };
-    let number = callback.callback_number.as_ref().map_or("—", |n| n.as_str());
-    let spaced: String = number
-        .chars()
-        .collect::<Vec<_>>()
-        .chunks(2)
-        .map(|p| p.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ");
+    // Dialled by the phone (a callback by phone only): the listener neither types nor reads it.
+    let dialled = app.phone.dials(callback);
+    let number = match callback.callback_number.as_ref() {
+        Some(_) if dialled => s.perform_dialled.as_str(),
+        Some(number) => number.as_str(),
+        None => "—",
+    };
+    // A number is read in pairs; an address (a reply due in writing) as it was typed.
+    let address = app.channels.address(&callback.channel);
+    let spaced: String = match address {
+        _ if dialled => number.to_owned(),
+        AddressKind::Phone => number
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .map(|p| p.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" "),
+        AddressKind::Email | AddressKind::Text => number.to_owned(),
+    };
+    let label = match callback.channel.as_str() {
+        PHONE => s.callback_number.clone(),
+        other => s.fill(&s.reply_address, &[("channel", app.channels.label(other, s.is_english()))]),
+    };
     let mut lines = vec![
-        Line::from(Span::styled(format!("{} ", s.callback_number), theme.label())),
+        Line::from(Span::styled(format!("{label} "), theme.label())),
         Line::from(Span::styled(format!("   {spaced}   "), theme.title().add_modifier(Modifier::REVERSED))),
         Line::from(""),
         Line::from(format!("{} : {}", s.access_due, date_and_time(app, callback.due_at))),
@@ -51,6 +72,9 @@ fn perform<'a>(app: &'a App, form: &'a PerformForm, theme: &Theme) -> Boxed<'a> 
         lines.push(Line::from(format!("{} : {}", s.perform_earlier, tries.join(", "))));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(fill(app, &s.perform_hint), theme.muted())));
+    lines.push(Line::from(Span::styled(
+        fill(app, if reply { &s.perform_reply_hint } else { &s.perform_hint }),
+        theme.muted(),
+    )));
     (title, lines, 80)
 }

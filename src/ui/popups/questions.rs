@@ -6,7 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{Draw, boxed, message_lines};
-use crate::app::popup::{CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice};
+use crate::app::popup::{
+    AnswerWhileWriting, CallbackOffer, ConfirmEndCall, ConfirmQuit, DraftRecovery, ShiftChoice,
+};
 use crate::app::{App, Session};
 use crate::ui::format::date_and_time;
 use crate::ui::keys::fill;
@@ -79,6 +81,14 @@ fn end_call_lines<'a>(app: &App, session: &Session, theme: &Theme) -> Vec<Line<'
     let mut lines =
         vec![Line::from(Span::styled(s.end_call_will_save.clone(), theme.label())), Line::from("")];
     lines.extend(crate::ui::call::fields(app, session, call, theme));
+    if let Some(spent) = call.time_spent(app.channels.kind(&call.channel), app.now) {
+        let minutes = ((spent + 30) / 60).to_string();
+        let said = if call.minutes_spent.is_some() { &s.time_spent_typed } else { &s.time_spent_timed };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<13}", s.field_time_spent), theme.label()),
+            Span::raw(s.fill(said, &[("minutes", &minutes)])),
+        ]));
+    }
     let given: Vec<String> = call
         .prompts
         .iter()
@@ -114,4 +124,12 @@ fn end_call_lines<'a>(app: &App, session: &Session, theme: &Theme) -> Vec<Line<'
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(fill(app, &s.end_call_keys), theme.muted())));
     lines
+}
+
+impl Draw for AnswerWhileWriting {
+    fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
+        let s = app.strings;
+        let lines = vec![Line::from(fill(app, &s.answer_while_writing))];
+        boxed(frame, area, theme, (s.answer_while_writing_title.clone(), lines, 60));
+    }
 }

@@ -1,0 +1,146 @@
+//! The statistics screen's period change and the yearly report on a large store: the keypress
+//! that changes the period (update, the store's figures through the runner, a 160×48 frame),
+//! the figures alone, and the report in HTML and JSON.
+//!
+//!     cargo bench --bench statistics                        # 1,000,000 calls (builds the store once)
+//!     cargo bench --bench statistics -- --calls 10000       # smaller store
+//!
+//! Stores are the keypress bench's (`demo::build`, deterministic, under target/bench-stores/).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use zeroize::Zeroizing;
+
+use permanence::app::App;
+use permanence::app::effect::Effect;
+use permanence::config::Config;
+use permanence::demo;
+use permanence::domain::statistics::StatsPeriod;
+use permanence::export::{ReportFormat, write_report};
+use permanence::i18n::{Language, Strings};
+use permanence::runner::Runner;
+use permanence::store::{KdfParams, Store};
+use permanence::ui;
+
+fn options() -> (u64, usize) {
+    let (mut calls, mut iterations) = (1_000_000, 20);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--calls" => calls = args.next().and_then(|v| v.parse().ok()).expect("--calls N"),
+            "--iterations" => iterations = args.next().and_then(|v| v.parse().ok()).expect("--iterations N"),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    (calls, iterations)
+}
+
+fn print(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name:<52} median {:>8.2} ms   p99 {:>8.2} ms   max {:>8.2} ms   (n={})",
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(*samples.last().unwrap()),
+        samples.len()
+    );
+}
+
+fn main() {
+    let (calls, iterations) = options();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-stores");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join(format!("demo-{calls}.db"));
+    if !db.exists() {
+        println!("building the demo store of {calls} calls at {} …", db.display());
+        let start = Instant::now();
+        demo::build(&db, calls, &Config::default().themes, Config::default().retention_days).unwrap();
+        println!("built in {:.1} s", start.elapsed().as_secs_f64());
+    }
+    let supervisor = &demo::ACCOUNTS[0];
+    let config = Config::default();
+    let zone = config.timezone;
+    let today = zone.today(Utc::now());
+
+    // The figures alone, for each preset.
+    let store = Store::open(&db, supervisor.login, supervisor.passphrase).unwrap();
+    for (name, period) in [
+        ("figures: this month", StatsPeriod::month_of(today)),
+        ("figures: last month", StatsPeriod::previous_month(today)),
+        ("figures: this year", StatsPeriod::year(today.year())),
+        ("figures: last year", StatsPeriod::year(today.year() - 1)),
+    ] {
+        let calls = store.statistics(period, zone, Utc::now()).unwrap().summary.calls;
+        let samples = (0..iterations)
+            .map(|_| {
+                let start = Instant::now();
+                store.statistics(period, zone, Utc::now()).unwrap();
+                start.elapsed()
+            })
+            .collect();
+        print(&format!("{name} ({calls} calls)"), samples);
+    }
+    drop(store);
+
+    // The yearly report (both years' figures, the audit entry, rendering, the atomic write).
+    let mut store = Store::open(&db, supervisor.login, supervisor.passphrase).unwrap();
+    let out = std::env::temp_dir().join(format!("permanence-bench-report-{}", std::process::id()));
+    for (name, format) in
+        [("yearly report, HTML", ReportFormat::Html), ("yearly report, JSON", ReportFormat::Json)]
+    {
+        let samples = (0..iterations.min(5))
+            .map(|_| {
+                let start = Instant::now();
+                write_report(&mut store, &config, &db, today.year() - 1, format, Some(&out)).unwrap();
+                start.elapsed()
+            })
+            .collect();
+        print(&format!("{name} of last year"), samples);
+    }
+    let _ = std::fs::remove_file(&out);
+    drop(store);
+
+    // The keypress: the supervisor's terminal, the statistics screen open, → to the next period.
+    let strings = Strings::get(Language::Fr);
+    let mut app = App::new(config.clone(), strings, vec![supervisor.login.to_owned()], Utc::now());
+    let mut runner = Runner::new(db.clone(), &config, KdfParams::DEFAULT);
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    runner.run_all(
+        &mut app,
+        vec![Effect::Unlock {
+            login: supervisor.login.into(),
+            passphrase: Zeroizing::new(supervisor.passphrase.into()),
+        }],
+    );
+    while app.session.as_ref().is_some_and(|s| !s.popups.is_empty()) {
+        let effects = app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        runner.run_all(&mut app, effects);
+    }
+    let mut press = |code: KeyCode| {
+        let start = Instant::now();
+        let effects = app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+        runner.run_all(&mut app, effects);
+        terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
+        start.elapsed()
+    };
+    press(KeyCode::F(6));
+    let names = ["→ last month", "→ this year", "→ last year", "→ this month"];
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); 4];
+    for _ in 0..iterations {
+        for sample in &mut samples {
+            sample.push(press(KeyCode::Right));
+        }
+    }
+    for (name, samples) in names.iter().zip(samples) {
+        print(&format!("period change, keypress to frame: {name}"), samples);
+    }
+    let samples = (0..iterations * 4).map(|_| press(KeyCode::Down)).collect();
+    print("next page (no store work)", samples);
+}

@@ -1,0 +1,193 @@
+//! The statistics screen (supervisors): a period — this month, last month, this year, last
+//! year or any dates typed — and its figures, asked of the store as an effect: the screen says
+//! it is loading and keeps the figures shown until the new ones come (the runner reads them at
+//! once, so the keyboard waits that long).
+
+use chrono::NaiveDate;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Behaviour, Ctx, Outcome, move_in, step, type_into};
+use crate::app::effect::{Effect, Reply};
+use crate::domain::Timestamp;
+use crate::domain::statistics::{Statistics, StatsPeriod};
+use crate::keymap::{Action, Context};
+use crate::local_time::Zone;
+
+/// The periods the choice keys step through; `Dates` is reached by typing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    ThisMonth,
+    LastMonth,
+    ThisYear,
+    LastYear,
+    Dates,
+}
+
+const PRESETS: [Preset; 4] = [Preset::ThisMonth, Preset::LastMonth, Preset::ThisYear, Preset::LastYear];
+
+/// How many pages the screen's sections make at most (the drawing shows from `page`).
+pub const STATISTICS_PAGES: usize = 7;
+
+#[derive(Debug, Clone)]
+pub struct StatisticsView {
+    pub preset: Preset,
+    pub period: StatsPeriod,
+    /// The figures of `period`, or of the one before while the new ones are read.
+    pub figures: Option<Box<Statistics>>,
+    pub loading: bool,
+    /// The first section shown.
+    pub page: usize,
+    /// The dates being typed ("01/03/2026 31/03/2026"), and why the last ones were refused.
+    pub typing: Option<String>,
+    pub error: Option<String>,
+}
+
+impl StatisticsView {
+    /// This month, its figures asked for.
+    pub fn open(now: Timestamp, zone: Zone) -> (StatisticsView, Effect) {
+        let period = preset_period(Preset::ThisMonth, zone.today(now));
+        let view = StatisticsView {
+            preset: Preset::ThisMonth,
+            period,
+            figures: None,
+            loading: true,
+            page: 0,
+            typing: None,
+            error: None,
+        };
+        (view, Effect::LoadStatistics(period))
+    }
+
+    fn show(&mut self, preset: Preset, period: StatsPeriod) -> Outcome {
+        self.preset = preset;
+        self.period = period;
+        self.loading = true;
+        self.error = None;
+        Outcome::effect(Effect::LoadStatistics(period))
+    }
+}
+
+pub fn preset_period(preset: Preset, today: NaiveDate) -> StatsPeriod {
+    use chrono::Datelike;
+    match preset {
+        Preset::ThisMonth | Preset::Dates => StatsPeriod::month_of(today),
+        Preset::LastMonth => StatsPeriod::previous_month(today),
+        Preset::ThisYear => StatsPeriod::year(today.year()),
+        Preset::LastYear => StatsPeriod::year(today.year() - 1),
+    }
+}
+
+/// One day, `31/03/2026` or `2026-03-31`.
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d")).ok()
+}
+
+/// "first last" (or one day alone), in either form; `None` if not two days in order.
+pub fn parse_period(text: &str) -> Option<StatsPeriod> {
+    let days: Vec<&str> = text.split_whitespace().filter(|w| *w != "-" && *w != "à" && *w != "to").collect();
+    match days.as_slice() {
+        [day] => parse_day(day).map(|d| StatsPeriod { first: d, last: d }),
+        [first, last] => StatsPeriod::new(parse_day(first)?, parse_day(last)?),
+        _ => None,
+    }
+}
+
+impl Behaviour for StatisticsView {
+    fn key(&mut self, key: &KeyEvent, cx: &mut Ctx) -> Outcome {
+        if let Some(text) = self.typing.as_mut() {
+            return match (cx.action(key), key.code) {
+                (Some(Action::Cancel), _) => {
+                    self.typing = None;
+                    Outcome::stay()
+                }
+                (Some(Action::Confirm), _) => match parse_period(text) {
+                    Some(period) => {
+                        self.typing = None;
+                        self.show(Preset::Dates, period)
+                    }
+                    None => {
+                        self.error = Some(cx.strings.statistics_dates_refused.clone());
+                        Outcome::stay()
+                    }
+                },
+                (_, KeyCode::Char(_) | KeyCode::Backspace) => {
+                    type_into(text, key);
+                    self.error = None;
+                    Outcome::stay()
+                }
+                _ => Outcome::stay(),
+            };
+        }
+        let action = cx.keymap.action(Context::Statistics, key).or_else(|| cx.action(key));
+        match action {
+            Some(action @ (Action::ChoicePrevious | Action::ChoiceNext)) => {
+                let at = PRESETS.iter().position(|p| *p == self.preset).unwrap_or(0);
+                let preset = PRESETS[step(at, PRESETS.len(), action == Action::ChoiceNext)];
+                let period = preset_period(preset, cx.zone().today(cx.now));
+                return self.show(preset, period);
+            }
+            Some(action @ (Action::SelectPrevious | Action::SelectNext)) => {
+                self.page = move_in(self.page, STATISTICS_PAGES, action == Action::SelectNext);
+            }
+            Some(Action::StatisticsDates) => {
+                self.typing = Some(String::new());
+                self.error = None;
+            }
+            Some(Action::Cancel | Action::Close) => return Outcome::close(),
+            _ => {}
+        }
+        Outcome::stay()
+    }
+
+    /// Only the figures of the period asked last are shown (an older answer is dropped).
+    fn on_reply(&mut self, reply: &Reply, _cx: &mut Ctx) -> Outcome {
+        match reply {
+            Reply::Statistics(figures) if figures.period == self.period => {
+                self.figures = Some(figures.clone());
+                self.loading = false;
+            }
+            Reply::Failed(_) => self.loading = false,
+            _ => {}
+        }
+        Outcome::stay()
+    }
+
+    fn paste(&mut self, text: &str) {
+        if let Some(typing) = self.typing.as_mut() {
+            typing.extend(text.chars().filter(|c| !c.is_control()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn typed_periods() {
+        assert_eq!(
+            parse_period("01/03/2026 31/03/2026"),
+            StatsPeriod::new(day(2026, 3, 1), day(2026, 3, 31))
+        );
+        assert_eq!(
+            parse_period("2026-01-01 - 2026-06-30"),
+            StatsPeriod::new(day(2026, 1, 1), day(2026, 6, 30))
+        );
+        assert_eq!(parse_period("14/07/2026"), StatsPeriod::new(day(2026, 7, 14), day(2026, 7, 14)));
+        assert_eq!(parse_period("31/03/2026 01/03/2026"), None);
+        assert_eq!(parse_period("mars"), None);
+        assert_eq!(parse_period(""), None);
+    }
+
+    #[test]
+    fn presets() {
+        let today = day(2026, 1, 15);
+        assert_eq!(preset_period(Preset::LastMonth, today), StatsPeriod::month_of(day(2025, 12, 1)));
+        assert_eq!(preset_period(Preset::LastYear, today), StatsPeriod::year(2025));
+        assert_eq!(preset_period(Preset::ThisYear, today), StatsPeriod::year(2026));
+    }
+}
