@@ -10,6 +10,7 @@ use proptest::prelude::*;
 
 use common::*;
 use permanence::domain::call::{CallRecord, CallType, NewCall};
+use permanence::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
 use permanence::domain::caller_file::FileProfile;
 use permanence::domain::phone::{MissedCall, PhoneCall};
 use permanence::domain::{FileId, ShiftId};
@@ -221,4 +222,40 @@ fn missed_calls_count_in_the_shift_and_the_period() {
     let period = ScopeRequest::Period { from: now - Duration::days(1), to: now + Duration::days(1) };
     let figures = store.summary(period, now).unwrap().phone;
     assert_eq!((figures.offered, figures.answered, figures.missed), (3, 1, 2), "missed outside a shift too");
+
+    // A callback performed by phone: the listener dialled, nobody rang, nothing was answered.
+    let file = store.create_file(&FileProfile::default()).unwrap();
+    let callback = NewCallback::with_consent(
+        true,
+        file.id,
+        None,
+        now,
+        Priority::Normal,
+        PhoneNumber::parse("06 39 98 00 01").unwrap(),
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    let callback = store.schedule_callback(&callback).unwrap();
+    let started = Utc::now() - Duration::minutes(10);
+    store
+        .save_call(&NewCall {
+            shift_id: shift.id,
+            started_at: started,
+            ended_at: started + Duration::minutes(5),
+            call_type: CallType::Listening,
+            time_spent: None,
+            record: CallRecord {
+                caller_file_id: Some(file.id),
+                performs_callback: Some(callback),
+                ..CallRecord::default()
+            },
+        })
+        .unwrap();
+    let figures = store.summary(ScopeRequest::Shift(shift.id), Utc::now()).unwrap().phone;
+    assert_eq!(
+        (figures.offered, figures.answered, figures.missed),
+        (2, 1, 1),
+        "the callback is not answered"
+    );
 }

@@ -216,11 +216,13 @@ impl Store {
             ),
         };
         // Answered: the scope's phone calls but those that performed a callback (we called
-        // them); a written contact or a chat never rang.
+        // them); a written contact or a chat never rang. The calls that performed one are read
+        // once (NOT IN a list), not looked for among every attempt call by call: no index leads
+        // from a call to its attempt, and that search took 5 s for a month of 100,000 calls.
         let answered = count(
             &format!(
                 "SELECT count(*) FROM call c WHERE {calls_where} AND c.channel = 'phone'
-                 AND NOT EXISTS (SELECT 1 FROM callback_attempt a WHERE a.call_id = c.id)"
+                 AND c.id NOT IN (SELECT a.call_id FROM callback_attempt a WHERE a.call_id IS NOT NULL)"
             ),
             &args,
         )?;
