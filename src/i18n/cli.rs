@@ -12,6 +12,8 @@ section!(
         needs_a_terminal,
         cannot_open,
         not_a_file_url,
+        backup_on_server,
+        rekey_on_server,
         which_account,
         passphrase_for,
         new_passphrase_for,

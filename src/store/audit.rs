@@ -55,13 +55,12 @@ impl<'c> Tx<'c> {
     }
 }
 
-/// The file's connection, inside the transaction, for the statements not yet written for both
-/// backends (docs/postgres-status.md).
+/// The transaction, for the statements written for both backends.
 impl Deref for Tx<'_> {
-    type Target = Connection;
+    type Target = Db;
 
-    fn deref(&self) -> &Connection {
-        self.tx.sqlite().expect("only the SQLite backend is wired yet")
+    fn deref(&self) -> &Db {
+        &self.tx
     }
 }
 

@@ -160,6 +160,7 @@ impl Store {
         if !target.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
+        self.require_rekeyable()?;
         self.require_writable()?;
         self.endorsing_key()?;
         let _slots = KeyFile::lock(&self.key_file_path())?;
@@ -215,6 +216,7 @@ impl Store {
         if own {
             self.change_own_passphrase(passphrase, kdf).map(|()| None)
         } else {
+            self.require_rekeyable()?;
             self.reset_passphrase(&target, passphrase, kdf, progress).map(Some)
         }
     }

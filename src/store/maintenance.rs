@@ -231,6 +231,11 @@ impl Store {
     /// `out.keys`), consistent even while another terminal writes, then reopens it to verify.
     pub fn backup(&mut self, out: &Path) -> StoreResult<BackupReport> {
         self.require_supervisor(|s| &s.cli.what_backup)?;
+        // A server is backed up by its administrator (`pg_dump`: free text is ciphertext there,
+        // and the key slots are in the database): README, "A centre with several desks".
+        if self.conn.sqlite().is_none() {
+            return Err(StoreError::Refused(Phrase::new(|s| &s.cli.backup_on_server)));
+        }
         self.require_writable()?;
         let out_keys = KeyFile::path_for(out);
         for path in [out, out_keys.as_path()] {
@@ -292,21 +297,25 @@ impl Store {
     }
 
     fn export_to(&mut self, temp: &Path) -> StoreResult<()> {
-        let version = super::schema::user_version(self.sql())?;
+        let conn = self
+            .conn
+            .sqlite()
+            .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.backup_on_server)))?;
+        let version = super::schema::user_version(conn)?;
         // Without a KEY clause SQLCipher gives the attached copy the main database's key from
         // its own (wiped) memory: the key is never bound as an SQL value, which SQLite copies.
-        self.sql().execute("ATTACH DATABASE ?1 AS backup", rusqlite::params![temp.to_string_lossy()])?;
+        conn.execute("ATTACH DATABASE ?1 AS backup", rusqlite::params![temp.to_string_lossy()])?;
         // One read transaction: the copy is the snapshot of one instant.
-        let exported = self.sql().execute_batch(&format!(
+        let exported = conn.execute_batch(&format!(
             "BEGIN;
              SELECT sqlcipher_export('backup');
              PRAGMA backup.user_version = {version};
              COMMIT;"
         ));
         if exported.is_err() {
-            let _ = self.sql().execute_batch("ROLLBACK;");
+            let _ = conn.execute_batch("ROLLBACK;");
         }
-        let detached = self.sql().execute_batch("DETACH DATABASE backup;");
+        let detached = conn.execute_batch("DETACH DATABASE backup;");
         exported?;
         detached?;
         Ok(())

@@ -287,12 +287,6 @@ impl Store {
         Ok(store)
     }
 
-    /// The file's connection, for the statements not yet written for both backends
-    /// (docs/postgres-status.md); never reached on a server.
-    fn sql(&self) -> &Connection {
-        self.conn.sqlite().expect("only the SQLite backend is wired yet")
-    }
-
     /// The actor's signing key; `None` only while their slot is still version 1 (it could not
     /// be converted at this unlock: read-only media or a full disk).
     pub(super) fn signer(&self) -> Option<&ed25519_dalek::SigningKey> {
@@ -338,19 +332,23 @@ impl Store {
         self.access
     }
 
-    /// Changes whenever another connection (another terminal) commits to the file. Polled by
-    /// the terminal: it is also where a re-key by another terminal is followed (the new file
-    /// opened with this account's own slot), or found to have withdrawn this account's access
-    /// (`StoreError::AccessRevoked`).
+    /// Changes whenever another connection (another terminal) commits to the store (on a
+    /// server, told by its notifications). Polled by the terminal: it is also where a re-key
+    /// of the file by another terminal is followed (the new file opened with this account's own
+    /// slot), or found to have withdrawn this account's access (`StoreError::AccessRevoked`).
     pub fn data_version(&mut self) -> StoreResult<i64> {
         if self.access != Access::ReadOnly {
             self.follow_rekey()?;
         }
-        Ok(self.sql().query_row("PRAGMA data_version", [], |row| row.get(0))?)
+        self.conn.data_version()
     }
 
+    /// The schema's version: the file's `user_version`, the server's `permanence_schema`.
     pub fn schema_version(&self) -> StoreResult<i64> {
-        schema::user_version(self.sql())
+        match self.conn.sqlite() {
+            Some(conn) => schema::user_version(conn),
+            None => Ok(postgres::schema::version(&self.conn)?.unwrap_or(0)),
+        }
     }
 
     pub fn key_file_path(&self) -> PathBuf {

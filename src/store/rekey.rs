@@ -28,6 +28,7 @@ use super::error::{StoreError, StoreResult};
 use super::keyslots::{DATABASE_SALT_LEN, DataKey, KeyFile, KeySlot, database_salt};
 use super::{Store, connection, schema};
 use crate::atomic_file::sync_parent;
+use crate::i18n::Phrase;
 
 /// The attached name of the new copy while it is made.
 pub(super) const NEXT: &str = "next";
@@ -119,6 +120,16 @@ fn injected_pause() {
 }
 
 impl Store {
+    /// A re-key copies the file under a new key; the server's rotation of the data key is not
+    /// built yet (docs/postgres-status.md, "Revocation on the server"), so what needs one is
+    /// refused there before anything is changed.
+    pub(super) fn require_rekeyable(&self) -> StoreResult<()> {
+        match self.conn.sqlite() {
+            Some(_) => Ok(()),
+            None => Err(StoreError::Refused(Phrase::new(|s| &s.cli.rekey_on_server))),
+        }
+    }
+
     /// Re-keys the database with `key_file`'s slots (already changed as the caller wants:
     /// a slot removed, a slot replaced), and `changes` made in the new copy, in the same step.
     /// The caller holds the key file's lock.
@@ -128,6 +139,7 @@ impl Store {
         changes: impl FnOnce(&Connection, &str, Option<audit::Signer<'_>>) -> StoreResult<()>,
         progress: Progress<'_>,
     ) -> StoreResult<RekeyReport> {
+        self.require_rekeyable()?;
         let started = Instant::now();
         let new_key = DataKey::generate()?;
         let mut removed_version_1 = Vec::new();
@@ -179,7 +191,7 @@ impl Store {
         let hold = self.conn.transaction(super::db::TxKind::Write)?;
         // Nobody can have re-keyed between our last check and this lock: re-keys hold the key
         // file's lock, which the caller holds.
-        let version = schema::user_version(hold.sqlite().expect("a re-key is the file's"))?;
+        let version = schema::user_version(hold.sqlite().ok_or(StoreError::Locked)?)?;
         let copier = connection::open(&self.db_path, &self.key, false)?;
         // Attached without a KEY clause (which would bind the new key as an SQL value, copied
         // by SQLite into memory freed unwiped), then keyed the way every connection is.

@@ -163,9 +163,11 @@ pub(super) fn purge_in(
         db_params![cutoff],
         |row| row.get(0),
     )?;
-    let bulk = notes_due > BULK_NOTES && !db.is_postgres();
-    if bulk {
-        set_secure_delete(tx, false)?;
+    // FTS5's secure-delete and optimize: the file's full-text index only (the server's blind
+    // index is cleared with the text).
+    let fts = if notes_due > BULK_NOTES { db.sqlite() } else { None };
+    if let Some(conn) = fts {
+        set_secure_delete(conn, false)?;
     }
     for &file in &files {
         db.execute(
@@ -257,11 +259,11 @@ pub(super) fn purge_in(
     if anonymous + hashes + report.handover_notes > 0 {
         audit::append(tx, actor, AuditAction::Purged, ObjectKind::Database, None)?;
     }
-    if bulk {
+    if let Some(conn) = fts {
         for table in ["caller_file_fts", "call_fts"] {
-            tx.execute(&format!("INSERT INTO {table}({table}) VALUES ('optimize')"), [])?;
+            conn.execute(&format!("INSERT INTO {table}({table}) VALUES ('optimize')"), [])?;
         }
-        set_secure_delete(tx, true)?;
+        set_secure_delete(conn, true)?;
     }
     Ok(report)
 }

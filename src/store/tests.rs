@@ -111,7 +111,7 @@ fn a_database_held_by_another_writer_is_reported_busy() {
     let mut store = create(&db);
     let holder = raw_connection(&store);
     holder.execute_batch("BEGIN IMMEDIATE;").unwrap();
-    store.sql().busy_timeout(Duration::from_millis(50)).unwrap();
+    store.conn.sqlite().unwrap().busy_timeout(Duration::from_millis(50)).unwrap();
     let err = store.create_file(&FileProfile::default()).unwrap_err();
     assert!(matches!(err, StoreError::Locked), "{err:?}");
     holder.execute_batch("ROLLBACK;").unwrap();
@@ -124,7 +124,9 @@ fn connections_have_the_durability_pragmas() {
     let store = create(&dir.path().join("p.db"));
     let pragma = |name: &str| -> String {
         store
-            .sql()
+            .conn
+            .sqlite()
+            .unwrap()
             .query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, rusqlite::types::Value>(0))
             .map(|v| match v {
                 rusqlite::types::Value::Integer(n) => n.to_string(),
@@ -178,18 +180,24 @@ fn a_purge_of_years_rebuilds_the_index_without_the_wiped_words() {
     assert_eq!(found(&mut store), 0);
     for table in ["call_fts", "caller_file_fts"] {
         let secure: i64 = store
-            .sql()
+            .conn
+            .sqlite()
+            .unwrap()
             .query_row(&format!("SELECT v FROM {table}_config WHERE k = 'secure-delete'"), [], |r| r.get(0))
             .unwrap();
         assert_eq!(secure, 1, "{table}: secure-delete is back on after the bulk path");
     }
     // The index holds no token of the wiped notes any more (not even as a delete marker).
     store
-        .sql()
+        .conn
+        .sqlite()
+        .unwrap()
         .execute_batch("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, call_fts, row);")
         .unwrap();
     let left: i64 = store
-        .sql()
+        .conn
+        .sqlite()
+        .unwrap()
         .query_row("SELECT count(*) FROM temp.vocab WHERE term = 'motsecret'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(left, 0);
@@ -270,7 +278,9 @@ fn someone_gone_without_ending_their_shift_is_told_apart_and_a_supervisor_closes
     assert!(supervisor.shift_overview().unwrap().is_empty());
     assert_eq!(supervisor.last_closed_shift().unwrap().unwrap().id, shift.id);
     let (actor, object): (i64, i64) = supervisor
-        .sql()
+        .conn
+        .sqlite()
+        .unwrap()
         .query_row(
             "SELECT actor, object_id FROM audit WHERE action = 'shift_ended' ORDER BY id DESC LIMIT 1",
             [],
@@ -288,7 +298,9 @@ fn the_last_activity_is_found_through_an_index() {
     let dir = tempfile::tempdir().unwrap();
     let store = create(&dir.path().join("p.db"));
     let plan: Vec<String> = store
-        .sql()
+        .conn
+        .sqlite()
+        .unwrap()
         .prepare("EXPLAIN QUERY PLAN SELECT max(at) FROM audit WHERE actor = 1")
         .unwrap()
         .query_map([], |row| row.get::<_, String>(3))
@@ -327,7 +339,7 @@ fn a_search_that_shows_text_is_audited_with_the_files_ids_only() {
         .unwrap();
     let shown = |store: &Store| -> Vec<i64> {
         let mut statement = store
-            .sql()
+            .conn.sqlite().unwrap()
             .prepare("SELECT object_id FROM audit WHERE action = 'file_shown_in_search' AND object_kind = 'caller_file' ORDER BY id")
             .unwrap();
         statement.query_map([], |row| row.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
@@ -353,7 +365,9 @@ fn a_search_that_shows_text_is_audited_with_the_files_ids_only() {
     assert_eq!(shown(&store), [a.id.0, b.id.0, a.id.0]);
     // Ids only: neither the queries nor the text are anywhere in the log.
     let log: String = store
-        .sql()
+        .conn
+        .sqlite()
+        .unwrap()
         .prepare("SELECT * FROM audit")
         .unwrap()
         .query_map([], |row| Ok((0..8).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect::<String>()))

@@ -28,6 +28,10 @@ use super::seal::{Field, Sealer};
 /// ASCII): the server's equivalent of SQLite's write lock.
 pub const WRITE_LOCK: i64 = 0x7065_726d;
 
+/// The channel every server write transaction notifies at its commit, and every session
+/// listens on: the server's `PRAGMA data_version` (issue 18, point 4).
+const CHANGED: &str = "permanence_changed";
+
 /// A connection to the file or to the server.
 pub enum Db {
     Sqlite(rusqlite::Connection),
@@ -43,6 +47,10 @@ pub struct Server {
     sealer: Option<Sealer>,
     /// Set with the sealer: the key of the blind index words are searched through.
     index: Option<BlindIndex>,
+    /// Set by `listen`: this session's backend, whose own notifications are not news to it.
+    listening: Option<i32>,
+    /// Commits of other sessions heard since `listen`.
+    changes: i64,
 }
 
 /// A row read, whatever the backend.
@@ -85,7 +93,49 @@ impl Db {
             statements: HashMap::new(),
             sealer: None,
             index: None,
+            listening: None,
+            changes: 0,
         })))
+    }
+
+    /// Starts hearing other sessions' commits (`data_version`). The file needs nothing: SQLite
+    /// counts them itself.
+    pub fn listen(&self) -> StoreResult<()> {
+        if let Db::Postgres(server) = self {
+            let pid: i32 = {
+                let mut server = server.borrow_mut();
+                server.client.batch_execute(&format!("LISTEN {CHANGED}"))?;
+                server.client.query_one("SELECT pg_backend_pid()", &[])?.try_get(0)?
+            };
+            server.borrow_mut().listening = Some(pid);
+        }
+        Ok(())
+    }
+
+    /// A number that changes when another connection has committed a change since it was last
+    /// asked: SQLite's `PRAGMA data_version`; on the server, the notifications of other
+    /// sessions' write transactions, read without waiting.
+    pub fn data_version(&self) -> StoreResult<i64> {
+        match self {
+            Db::Sqlite(conn) => Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?),
+            Db::Postgres(server) => {
+                use ::postgres::fallible_iterator::FallibleIterator;
+                let mut server = server.borrow_mut();
+                // One round trip reads what the server sent meanwhile: the client reads its
+                // socket only while it waits for an answer (and the trip says the server is
+                // still there).
+                server.client.batch_execute("SELECT 1")?;
+                let own = server.listening;
+                let heard = server
+                    .client
+                    .notifications()
+                    .iter()
+                    .filter(|n| Ok(Some(n.process_id()) != own))
+                    .count()?;
+                server.changes += heard as i64;
+                Ok(server.changes)
+            }
+        }
     }
 
     /// Gives the server connection the data key's sealing key; the file needs none.
@@ -167,15 +217,10 @@ impl Db {
         matches!(self, Db::Postgres(_))
     }
 
-    /// The SQLite connection, for what only the file has (pragmas, attach, the log).
+    /// The SQLite connection, for what only the file has (SQLCipher's pragmas, the log, a
+    /// copy attached for a backup or a re-key, FTS5's upkeep): `None` on a server, so that code
+    /// written for the file cannot run there.
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
-        match self {
-            Db::Sqlite(conn) => Some(conn),
-            Db::Postgres(_) => None,
-        }
-    }
-
-    pub fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
         match self {
             Db::Sqlite(conn) => Some(conn),
             Db::Postgres(_) => None,
@@ -341,6 +386,8 @@ impl Db {
         let tx = Tx { db: self, done: false };
         if self.is_postgres() && kind == TxKind::Write {
             tx.execute("SELECT pg_advisory_xact_lock(?1)", crate::db_params![WRITE_LOCK])?;
+            // Delivered to every listening session when (and only if) this transaction commits.
+            tx.execute_batch(&format!("NOTIFY {CHANGED}"))?;
         }
         Ok(tx)
     }

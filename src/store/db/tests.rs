@@ -146,3 +146,43 @@ fn write_transactions_on_the_server_take_turns() {
     assert!(waited >= Duration::from_millis(300), "the second writer waited {waited:?}");
     assert_eq!(seen, 1, "and then saw the first one's row");
 }
+
+/// Another connection's commit changes `data_version`, one's own commit and a rolled-back
+/// write do not: SQLite's pragma on the file, the server's notifications (issue 18, point 4).
+#[test]
+fn another_connections_commit_changes_the_data_version_and_ones_own_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let server = fresh_database("another_connections_commit_changes_the_data_version_and_ones_own_does_not");
+    let mut pairs = vec![(
+        Db::Sqlite(rusqlite::Connection::open(&path).unwrap()),
+        Db::Sqlite(rusqlite::Connection::open(&path).unwrap()),
+    )];
+    if let Some(server) = &server {
+        pairs.push((Db::postgres(server.connect()), Db::postgres(server.connect())));
+    }
+    for (watcher, writer) in &pairs {
+        make_table(watcher);
+        watcher.listen().unwrap();
+        writer.listen().unwrap();
+        let write = |db: &Db, commit: bool| {
+            let tx = db.transaction(TxKind::Write).unwrap();
+            tx.execute("INSERT INTO thing (n) VALUES (1)", db_params![]).unwrap();
+            if commit { tx.commit().unwrap() } else { tx.rollback().unwrap() }
+        };
+        let before = watcher.data_version().unwrap();
+        write(watcher, true);
+        write(writer, false);
+        assert_eq!(watcher.data_version().unwrap(), before, "its own commit, a rollback elsewhere");
+        write(writer, true);
+        // Delivered over the network on the server: asked again until it arrives (a second
+        // is what the terminal's poll allows; ten before the test gives up).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while watcher.data_version().unwrap() == before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let after = watcher.data_version().unwrap();
+        assert_ne!(after, before, "another connection's commit, server: {}", watcher.is_postgres());
+        assert_eq!(watcher.data_version().unwrap(), after, "and nothing since");
+    }
+}
