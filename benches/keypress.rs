@@ -163,7 +163,7 @@ fn main() {
     let mut unlocks = Vec::new();
     let (mut app, mut runner, terminal) = loop {
         let mut app = App::new(config.clone(), strings, vec![account.login.to_owned()], Utc::now());
-        let mut runner = Runner::new(db.clone(), &config, KdfParams::DEFAULT);
+        let mut runner = Runner::new(db.clone().into(), db.clone(), &config, KdfParams::DEFAULT);
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
         let start = Instant::now();
         runner.run_all(

@@ -110,7 +110,7 @@ fn main() {
     // The keypress: the supervisor's terminal, the statistics screen open, → to the next period.
     let strings = Strings::get(Language::Fr);
     let mut app = App::new(config.clone(), strings, vec![supervisor.login.to_owned()], Utc::now());
-    let mut runner = Runner::new(db.clone(), &config, KdfParams::DEFAULT);
+    let mut runner = Runner::new(db.clone().into(), db.clone(), &config, KdfParams::DEFAULT);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     runner.run_all(
         &mut app,

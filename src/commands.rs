@@ -14,7 +14,7 @@ use crate::export::{self, ReportFormat, SummaryFormat, write_report, write_summa
 use crate::i18n::{Phrase, Strings};
 use crate::passphrase_input::PassphraseSource;
 use crate::paths;
-use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
+use crate::store::{KdfParams, Location, NewAccount, ScopeRequest, Store, StoreError};
 
 /// `println!` that hands back an error instead of panicking when standard output is closed
 /// (`permanence queue | head -1`); `main` ends quietly on a broken pipe.
@@ -30,10 +30,15 @@ macro_rules! say {
     };
 }
 
-/// What every command needs: the database path, the configuration, who acts and how their
+/// What every command needs: where the store is, the configuration, who acts and how their
 /// passphrases are read.
 pub struct Invocation {
-    pub db: PathBuf,
+    /// A database file, or a database on the centre's server.
+    pub db: Location,
+    /// What stands for the store on this machine: the file itself, or a private folder of this
+    /// machine's for a server (`paths::server_state`). Exports go beside it and never over it,
+    /// the unlock screen's last login beside it.
+    pub local: PathBuf,
     pub config: Config,
     pub config_file: Option<PathBuf>,
     /// What the command line says, in the configured language.
@@ -61,15 +66,23 @@ impl Invocation {
             (None, Some(db), false) => db.clone(),
             (None, None, false) => paths::default_database()?,
         };
-        // A URL taken for a path would create a folder named `postgresql:` and a new empty store.
-        if let Some(scheme) = db.to_str().and_then(|d| d.split_once("://")).map(|(scheme, _)| scheme) {
+        let db = Location::parse(&db)?;
+        // Another URL taken for a path would create a folder named `mysql:` and a new empty store.
+        if let Some(path) = db.file()
+            && let Some((scheme, _)) = path.to_str().and_then(|d| d.split_once("://"))
+        {
             return Err(Phrase::new(|s| &s.cli.not_a_file_url)
-                .with("path", db.display())
+                .with("path", path.display())
                 .with("scheme", scheme)
                 .into());
         }
+        let local = match &db {
+            Location::File(path) => path.clone(),
+            Location::Server(url) => paths::server_state(&url.redacted())?,
+        };
         Ok(Invocation {
             db,
+            local,
             config,
             config_file,
             strings,
@@ -112,18 +125,20 @@ impl Invocation {
 
 /// The terminal interface; on a first run it walks the person through creating the database.
 pub fn open_terminal(invocation: Invocation) -> Result<ExitCode> {
-    crate::terminal::run(invocation.db, invocation.config, invocation.login, Vec::new())?;
+    crate::terminal::run(invocation.db, invocation.local, invocation.config, invocation.login, Vec::new())?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitCode> {
     let s = invocation.strings;
-    if invocation.db.exists() {
-        return Err(StoreError::AlreadyExists(invocation.db.clone()).into());
+    if let Some(path) = invocation.db.file()
+        && path.exists()
+    {
+        return Err(StoreError::AlreadyExists(path.to_owned()).into());
     }
     // Before any passphrase is asked: a name that cannot be kept is refused first.
     validate_display_name(name).map_err(|e| Phrase::bad_display_name(&e))?;
-    say!("{}", s.fill(&s.cli.init_creating, &[("path", &invocation.db.display().to_string())]));
+    say!("{}", s.fill(&s.cli.init_creating, &[("path", &invocation.db.to_string())]));
     say!("{}", s.fill(&s.cli.init_first_account, &[("login", login), ("name", name)]));
     let passphrase = invocation.ask_new_passphrase(login, name)?;
     let account = NewAccount { login, display_name: name, role: Role::Supervisor, passphrase: &passphrase };
@@ -134,19 +149,29 @@ pub fn init(mut invocation: Invocation, login: &str, name: &str) -> Result<ExitC
     if Some(retention) != store.settings()?.retention_days {
         store.set_setting(Setting::RetentionDays, retention)?;
     }
-    say!("{}", s.fill(&s.cli.init_created, &[("path", &store.key_file_path().display().to_string())]));
+    match store.key_file_path() {
+        Some(keys) => say!("{}", s.fill(&s.cli.init_created, &[("path", &keys.display().to_string())])),
+        None => say!("{}", s.fill(&s.cli.init_created_on_server, &[("path", &invocation.db.to_string())])),
+    }
     if let Some((_, fingerprint)) = store.centre_root()? {
         say!("{}", s.fill(&s.cli.init_root_key, &[("fingerprint", &fingerprint)]));
     }
     say!("{}", s.fill(&s.cli.init_retention, &[("days", &retention.to_string())]));
-    say!("{}", s.cli.init_back_up_both);
+    if invocation.db.file().is_some() {
+        say!("{}", s.cli.init_back_up_both);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
     let s = invocation.strings;
-    let db = invocation.db.display().to_string();
-    let created = if invocation.db.exists() {
+    let db = invocation.db.to_string();
+    let exists = match &invocation.db {
+        Location::File(path) => path.exists(),
+        // A store on the server: its key slots are there.
+        Location::Server(_) => Store::logins(&invocation.db).is_ok(),
+    };
+    let created = if exists {
         say!("{}", s.fill(&s.cli.demo_exists, &[("path", &db)]));
         say!("{}", s.cli.demo_rebuild);
         demo::verify(&invocation.db)?
@@ -178,7 +203,7 @@ pub fn demo(invocation: Invocation, calls: u64) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let accounts = demo::ACCOUNTS.iter().map(|a| (a.login.to_owned(), a.passphrase.to_owned())).collect();
-    crate::terminal::run(invocation.db, invocation.config, invocation.login, accounts)?;
+    crate::terminal::run(invocation.db, invocation.local, invocation.config, invocation.login, accounts)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -346,7 +371,9 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         }
     }
     if report.is_clean() {
-        say!("{}", s.fill(&s.cli.check_ok, &[("entries", &report.audit_entries.to_string())]));
+        // A server keeps its pages and their structure itself: what is checked there is ours.
+        let ok = if invocation.db.is_server() { &s.cli.check_ok_server } else { &s.cli.check_ok };
+        say!("{}", s.fill(ok, &[("entries", &report.audit_entries.to_string())]));
         if let Some(head) = report.audit_head {
             say!("{}", s.fill(&s.cli.check_audit_head, &[("head", &head.to_string())]));
         }
@@ -370,13 +397,7 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         let faults = s.count(report.findings.len() as u64, &s.cli.count_faults_one, &s.cli.count_faults);
-        say!(
-            "{}",
-            s.fill(
-                &s.cli.check_faults,
-                &[("faults", &faults), ("path", &invocation.db.display().to_string())]
-            )
-        );
+        say!("{}", s.fill(&s.cli.check_faults, &[("faults", &faults), ("path", &invocation.db.to_string())]));
         Ok(ExitCode::FAILURE)
     }
 }
@@ -501,7 +522,7 @@ pub fn file_export(
 ) -> Result<ExitCode> {
     // Checked before the access is recorded: a refused path leaves no audit entry behind.
     if let Some(path) = export::out_file(out) {
-        crate::output_path::check(path, &invocation.db)?;
+        crate::output_path::check(path, &invocation.local)?;
     }
     let s = invocation.strings;
     let mut store = invocation.unlock()?;
@@ -515,7 +536,7 @@ pub fn file_export(
         let config = &invocation.config;
         export::access::markdown(&record, now, Strings::get(config.language), config.timezone).into_bytes()
     };
-    export::write(out, &invocation.db, &bytes)?;
+    export::write(out, &invocation.local, &bytes)?;
     if let Some(out) = export::out_file(out) {
         say!(
             "{}",
@@ -627,8 +648,15 @@ pub fn export(
             ScopeRequest::Shift(crate::domain::ShiftId(id))
         }
     };
-    let path =
-        write_summary(&mut store, &invocation.config, &invocation.db, request, format, out, include_notes)?;
+    let path = write_summary(
+        &mut store,
+        &invocation.config,
+        &invocation.local,
+        request,
+        format,
+        out,
+        include_notes,
+    )?;
     say_written(s, &invocation.config, &path)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -642,7 +670,7 @@ pub fn report(
 ) -> Result<ExitCode> {
     let s = invocation.strings;
     let mut store = invocation.unlock()?;
-    let path = write_report(&mut store, &invocation.config, &invocation.db, year, format, out)?;
+    let path = write_report(&mut store, &invocation.config, &invocation.local, year, format, out)?;
     say_written(s, &invocation.config, &path)?;
     Ok(ExitCode::SUCCESS)
 }

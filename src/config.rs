@@ -19,7 +19,8 @@ use crate::keymap::{KeyOverrides, Keymap, KeymapRefusal};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// The database file; `--db` wins over it, the platform data folder is the default.
+    /// The database file, or a PostgreSQL server's `postgresql://` URL; `--db` wins over it,
+    /// the platform data folder is the default.
     pub database: Option<PathBuf>,
     pub language: Language,
     /// The IANA zone every time a person reads or types is in (`Europe/Paris`); instants are

@@ -2,8 +2,6 @@
 //! benchmarks. Every name, code, note and number here is invented; phone numbers come from
 //! the range ARCEP reserves for fiction (06 39 98 xx xx).
 
-use std::path::Path;
-
 use anyhow::Result;
 use chrono::{Duration, Utc};
 use rand::seq::SliceRandom;
@@ -22,7 +20,7 @@ use crate::domain::listener::Role;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{FileId, ListenerId, Timestamp};
 use crate::i18n::Phrase;
-use crate::store::{KdfParams, NewAccount, Store};
+use crate::store::{KdfParams, Location, NewAccount, Store};
 
 pub struct DemoAccount {
     pub login: &'static str,
@@ -109,16 +107,34 @@ const INSTRUCTIONS: &[&str] = &[
     "Ne pas rappeler après 20h.",
     "Laisser sonner longtemps : se déplace difficilement.",
 ];
+const CLOSURE_REASON: &str = "Situation apaisée, accord pour clore";
+const CALLBACK_NOTE: &str = "Rappel convenu en fin d'appel.";
+const UPCOMING_NOTE: &str = "Suivi de la situation.";
 const HANDOVER: &str = "Deux rappels prévus demain matin. Appelant·e habituel·le du soir a bien été joint·e.";
+
+/// Every sentence of free text the demo writes (notes, summaries, instructions, closure and
+/// callback notes, the handover): what a server's backup must not hold in clear.
+pub fn free_text() -> impl Iterator<Item = &'static str> {
+    [NOTE_OPENINGS, NOTE_MIDDLES, NOTE_CLOSINGS, SUMMARIES, INSTRUCTIONS]
+        .into_iter()
+        .flatten()
+        .copied()
+        .chain([HANDOVER, CLOSURE_REASON, CALLBACK_NOTE, UPCOMING_NOTE])
+}
 
 /// Builds the demo database at `db_path` with `calls` calls. Deterministic: the same count
 /// gives the same content, dated relative to today. Years of history are then purged as the
 /// terminal would at unlock (free text past `retention_days`), so a large demo store looks
 /// like a real one and its first unlock is not a purge of years.
-pub fn build(db_path: &Path, calls: u64, themes: &[String], retention_days: u32) -> Result<DemoSummary> {
+pub fn build(
+    location: impl Into<Location>,
+    calls: u64,
+    themes: &[String],
+    retention_days: u32,
+) -> Result<DemoSummary> {
     let supervisor = &ACCOUNTS[0];
     let mut store = Store::create(
-        db_path,
+        location,
         NewAccount {
             login: supervisor.login,
             display_name: supervisor.display_name,
@@ -150,9 +166,9 @@ pub fn build(db_path: &Path, calls: u64, themes: &[String], retention_days: u32)
 }
 
 /// Opens an existing demo database with the demo supervisor and counts what it holds.
-pub fn verify(db_path: &Path) -> Result<DemoSummary> {
+pub fn verify(location: impl Into<Location>) -> Result<DemoSummary> {
     let supervisor = &ACCOUNTS[0];
-    let store = Store::open(db_path, supervisor.login, supervisor.passphrase)
+    let store = Store::open(location, supervisor.login, supervisor.passphrase)
         .map_err(|e| Phrase::new(|s| &s.cli.demo_not_demo).because(e))?;
     let counts = store.counts()?;
     Ok(DemoSummary { calls: counts.calls, files: counts.files, pending_callbacks: counts.pending_callbacks })
@@ -377,7 +393,7 @@ impl Generator<'_> {
                 priority,
                 number,
                 assignee,
-                "Suivi de la situation.".into(),
+                UPCOMING_NOTE.into(),
             )
             .expect("consent was given");
             // One of them a reply due by e-mail, to a synthetic address.
@@ -431,10 +447,7 @@ impl Generator<'_> {
         };
         let (id, _) = bulk.file(&mut self.rng, &profile, at)?;
         if self.rng.gen_bool(0.1) {
-            bulk.close_file(
-                id,
-                &Closure { reason: "Situation apaisée, accord pour clore".into(), caller_agreed: true },
-            )?;
+            bulk.close_file(id, &Closure { reason: CLOSURE_REASON.into(), caller_agreed: true })?;
         }
         self.files.push(id);
         Ok(id)
@@ -464,7 +477,7 @@ impl Generator<'_> {
             Priority::suggested(&call.record.rud),
             number,
             assignee,
-            "Rappel convenu en fin d'appel.".into(),
+            CALLBACK_NOTE.into(),
         )
         .expect("consent was given");
         // Someone who wrote by SMS is answered by SMS, at the same number.

@@ -22,7 +22,8 @@ use permanence::messages;
                   with their own passphrase. Run without a command to open the terminal."
 )]
 struct Cli {
-    /// The database file [default: from the config file, else the platform data folder]
+    /// The database file, or a PostgreSQL server's postgresql://… URL
+    /// [default: from the config file, else the platform data folder]
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
     /// The configuration file [default: the platform config folder's config.toml, if any]

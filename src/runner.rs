@@ -17,11 +17,14 @@ use crate::i18n::Strings;
 use crate::last_login;
 use crate::messages::store_error_brief;
 use crate::store::presence::Presence;
-use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
+use crate::store::{KdfParams, Location, NewAccount, ScopeRequest, Store, StoreError};
 
 /// Carries out effects against the store it holds while unlocked.
 pub struct Runner {
-    db: PathBuf,
+    db: Location,
+    /// What stands for the store on this machine (`commands::Invocation::local`): the last
+    /// login and the end-of-shift summary's default folder are beside it.
+    local: PathBuf,
     store: Option<Store>,
     strings: &'static Strings,
     kdf: KdfParams,
@@ -37,10 +40,11 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
+    pub fn new(db: Location, local: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
         let strings = Strings::get(config.language);
         Runner {
             db,
+            local,
             store: None,
             strings,
             kdf,
@@ -212,7 +216,7 @@ impl Runner {
         let written = write_summary(
             store,
             &self.config,
-            &self.db,
+            &self.local,
             ScopeRequest::Shift(shift),
             SummaryFormat::Markdown,
             None,
@@ -241,7 +245,7 @@ impl Runner {
         };
         match gathered() {
             Ok(unlocked) => {
-                last_login::remember(&self.db, &unlocked.actor.login);
+                last_login::remember(&self.local, &unlocked.actor.login);
                 let id = unlocked.actor.id;
                 if self.presence.as_ref().is_none_or(|p| p.listener() != id) {
                     // Best effort: where it cannot be said (read-only media), no shift starts.
@@ -415,7 +419,7 @@ mod tests {
         let config = Config::default();
         let mut app =
             App::new(config.clone(), Strings::get(config.language), vec!["coord".into()], Utc::now());
-        let mut runner = Runner::new(db, &config, KdfParams::MINIMUM);
+        let mut runner = Runner::new(Location::File(db.clone()), db, &config, KdfParams::MINIMUM);
         let unlocked = runner.perform(
             Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) },
             app.now,
@@ -456,7 +460,7 @@ mod tests {
         let config = Config::default();
         let mut app =
             App::new(config.clone(), Strings::get(config.language), vec!["coord".into()], Utc::now());
-        let mut runner = Runner::new(db, &config, KdfParams::MINIMUM);
+        let mut runner = Runner::new(Location::File(db.clone()), db, &config, KdfParams::MINIMUM);
         let wrong =
             || Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new("non".into()) };
         let reply = runner.perform(wrong(), app.now).unwrap();

@@ -24,16 +24,18 @@ use crate::i18n::Strings;
 use crate::last_login;
 use crate::phone::{Phone, PhoneEvent, baresip::Baresip};
 use crate::runner::Runner;
-use crate::store::{KdfParams, Store, StoreError};
+use crate::store::{KdfParams, Location, Store, StoreError};
 use crate::ui;
 
 /// How often the loop wakes without a key: timers, autosave, idle lock.
 const TICK: Duration = Duration::from_millis(250);
 
-/// Opens the terminal interface on `db` until the person quits or a signal ends it. The
+/// Opens the terminal interface on `db` (`local`: what stands for it on this machine, see
+/// `commands::Invocation`) until the person quits or a signal ends it. The
 /// unlock screen starts on `login` (`--as`), else on the account last unlocked here.
 pub fn run(
-    db: PathBuf,
+    db: Location,
+    local: PathBuf,
     config: Config,
     login: Option<String>,
     demo_accounts: Vec<(String, String)>,
@@ -44,10 +46,12 @@ pub fn run(
     let logins = match Store::logins(&db) {
         Ok(logins) => logins,
         // No database yet: the interface walks the person through creating it.
-        Err(StoreError::KeyFileMissing(_)) if !db.exists() => Vec::new(),
+        Err(StoreError::KeyFileMissing(_)) if db.file().is_some_and(|path| !path.exists()) => Vec::new(),
+        // An empty database on the server: the same walk creates the store there.
+        Err(StoreError::NotFound(_)) if db.is_server() => Vec::new(),
         Err(err) => {
             return Err(crate::i18n::Phrase::new(|s| &s.cli.cannot_open)
-                .with("path", db.display())
+                .with("path", &db)
                 .because(err)
                 .into());
         }
@@ -56,8 +60,8 @@ pub fn run(
     let mut app = App::new(config, strings, logins, Utc::now());
     app.colors = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.demo_accounts = demo_accounts;
-    app.preselect(login.as_deref(), last_login::read(&db).as_deref());
-    let mut runner = Runner::new(db, &app.config, KdfParams::DEFAULT);
+    app.preselect(login.as_deref(), last_login::read(&local).as_deref());
+    let mut runner = Runner::new(db, local, &app.config, KdfParams::DEFAULT);
 
     // SIGTERM and SIGHUP (the terminal window closed) save the draft before leaving.
     let stop = Arc::new(AtomicBool::new(false));

@@ -118,7 +118,7 @@ fn supervisors_reassign_reschedule_and_cancel_and_listeners_do_not_reassign() {
     assert_eq!(callback.due_at.timestamp(), moved.timestamp());
     drop(store);
 
-    let mut listener = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let mut listener = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     let version = listener.callback(id).unwrap().version;
     assert!(matches!(
         listener.reassign_callback(id, version, Assignee::Anyone),
@@ -127,7 +127,7 @@ fn supervisors_reassign_reschedule_and_cancel_and_listeners_do_not_reassign() {
     listener.reschedule_callback(id, version, moved + Duration::hours(1)).unwrap();
     drop(listener);
 
-    let mut store = Store::open(&db_in(dir.path()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let mut store = Store::open(db_in(dir.path()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
     let version = store.callback(id).unwrap().version;
     assert!(store.cancel_callback(id, Some(version), " ").is_err(), "a reason is needed");
     store.cancel_callback(id, Some(version), "La personne ne souhaite plus être rappelée").unwrap();
@@ -140,7 +140,7 @@ fn supervisors_reassign_reschedule_and_cancel_and_listeners_do_not_reassign() {
 fn a_reassignment_racing_a_take_ends_in_one_state_and_the_loser_is_told() {
     let (dir, mut supervisor, file) = setup();
     let id = schedule(&mut supervisor, file, Duration::minutes(-5), Priority::High);
-    let mut listener = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let mut listener = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     // Both read the queue at the same moment.
     let seen_by_listener = listener.callback_queue(Utc::now()).unwrap().remove(0).version;
     let seen_by_supervisor = supervisor.callback_queue(Utc::now()).unwrap().remove(0).version;

@@ -122,7 +122,7 @@ fn take_a_call_then_find_it_after_reopening() {
     assert!(!tmux.scrollback().contains("CANARY-E2E-1"), "{}", tmux.scrollback());
     assert!(found_in_dir(dir.path(), b"CANARY-E2E-1").is_empty());
 
-    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     let file = store.file_id_by_code(&code).unwrap().expect("the file exists");
     let calls = store.calls_of_file(file).unwrap();
     assert_eq!(calls.len(), 1);
@@ -158,7 +158,7 @@ fn sigterm_saves_what_was_just_typed() {
     start_saved_call_then_type(&tmux, "dernier mot");
     send_signal(tmux.pid(), "TERM");
     tmux.wait_exit();
-    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     assert_eq!(store.draft().unwrap().expect("a draft").record.notes, "dernier mot");
 }
 
@@ -260,7 +260,7 @@ fn closing_the_terminal_window_saves_the_draft_and_ends_the_process() {
         assert!(std::time::Instant::now() < deadline, "the program outlived its terminal");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     assert_eq!(store.draft().unwrap().expect("a draft").record.notes, "fenêtre fermée");
 }
 
@@ -296,7 +296,7 @@ fn an_emergency_prompt_cannot_be_missed_and_is_stored_with_its_outcome() {
     tmux.keys(&["C-q"]);
     tmux.wait_exit();
 
-    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     let shift = store.open_shift().unwrap().expect("the shift");
     let calls = store.calls_of_shift(shift.id).unwrap();
     let outcomes: Vec<_> = calls[0]
@@ -393,7 +393,7 @@ fn a_caller_who_calls_again_on_another_shift_is_announced_first() {
     tmux.keys(&["Enter"]);
     tmux.wait_exit();
 
-    let store = Store::open(&db_in(dir.path()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
     let id = store.file_id_by_code(&code).unwrap().unwrap();
     let record = store.file_with_history(id).unwrap();
     assert_eq!(record.file.profile.instructions, "Préfère une écoutante.");
@@ -474,7 +474,7 @@ fn ending_a_shift_in_the_terminal_writes_its_summary_and_hands_over() {
     assert!(text.contains("1 appel · durée totale"), "{text}");
     assert!(!text.contains("CANARY-HANDOVER"), "the handover note is not a statistic");
     assert!(found_in_dir(dir.path(), b"CANARY-HANDOVER").is_empty(), "nor anywhere in clear");
-    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     let last = store.last_closed_shift().unwrap().expect("the shift is closed");
     assert_eq!(last.handover_note.as_deref(), Some("Rien de particulier, CANARY-HANDOVER."));
 }
@@ -623,7 +623,7 @@ fn a_written_contact_with_its_channel_in_the_history_and_the_shift_summary() {
     tmux.keys(&["C-q"]);
     tmux.wait_exit();
 
-    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     let file = store.file_id_by_code(&code).unwrap().expect("the file exists");
     let calls = store.calls_of_file(file).unwrap();
     assert_eq!(calls.len(), 1);

@@ -90,7 +90,7 @@ fn read_only_media_open_for_reading_and_every_write_is_refused() {
     assert!(summary.contains("lecture seule"), "{summary}");
 
     let created = Store::create(
-        &disk.path().join("other.db"),
+        disk.path().join("other.db"),
         permanence::store::NewAccount {
             login: "coord",
             display_name: "D",

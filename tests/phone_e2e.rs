@@ -239,7 +239,7 @@ fn calls_ring_are_answered_timed_recognised_missed_and_survive_the_phone_dying()
     // The number was never shown, nor written anywhere in clear.
     assert!(!screens.contains("612345678"), "{screens}");
     assert!(found_in_dir(dir.path(), b"612345678").is_empty());
-    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     let shift = store.open_shift().unwrap().expect("the shift is still open");
     let mut calls = store.calls_of_shift(shift.id).unwrap();
     calls.reverse();

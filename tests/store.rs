@@ -494,11 +494,11 @@ fn a_damaged_write_ahead_log_is_reported_not_silently_replayed() {
     let mut damaged = std::fs::read(&wal).unwrap();
     assert!(damaged.len() > 32 + 3 * 4120, "several frames in the log");
 
-    let reopened = Store::open(&db_in(&intact), SUPERVISOR, SUPERVISOR_PASS).expect("an intact log replays");
+    let reopened = Store::open(db_in(&intact), SUPERVISOR, SUPERVISOR_PASS).expect("an intact log replays");
     assert_eq!(reopened.counts().unwrap().files, 5);
     damaged[32 + 24 + 200] ^= 0x01; // inside the first frame's (encrypted) page
     std::fs::write(&wal, &damaged).unwrap();
-    let err = Store::open(&db_in(&crashed), SUPERVISOR, SUPERVISOR_PASS).err().expect("damage is detected");
+    let err = Store::open(db_in(&crashed), SUPERVISOR, SUPERVISOR_PASS).err().expect("damage is detected");
     assert!(
         matches!(&err, StoreError::DatabaseDamaged(detail) if detail.contains("write-ahead log")),
         "{err:?}"

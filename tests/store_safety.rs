@@ -273,16 +273,16 @@ fn odd_files_and_values_get_a_message_never_a_panic_or_a_hang() {
     std::fs::write(&big, "#".repeat(2 << 20)).unwrap();
     expect_refusal(&["--config", big.to_str().unwrap(), "check"], &[], "plus de 1024 Kio");
 
-    // A URL is not a path: no folder named `postgresql:` appears.
+    // A URL other than a PostgreSQL server's is not a path: no folder named `mysql:` appears.
     let out = run_with(
         home.path(),
-        &["--db", "postgresql://centre.example/permanence", "--passphrase-stdin", "check"],
+        &["--db", "mysql://centre.example/permanence", "--passphrase-stdin", "check"],
         "x\n",
         &[],
         HANG,
     );
-    assert!(!out.status.success() && text(&out.stderr).contains("postgresql://"), "{}", text(&out.stderr));
-    assert!(!home.path().join("postgresql:").exists());
+    assert!(!out.status.success() && text(&out.stderr).contains("mysql://"), "{}", text(&out.stderr));
+    assert!(!home.path().join("mysql:").exists());
 
     // The key file as a FIFO or a device: a message, not a hang.
     let keys = KeyFile::path_for(&db);

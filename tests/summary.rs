@@ -103,7 +103,7 @@ fn fixture(dir: &std::path::Path) -> permanence::domain::ShiftId {
 fn the_figures_of_a_shift_are_the_ones_built() {
     let dir = tempfile::tempdir().unwrap();
     let shift = fixture(dir.path());
-    let store = Store::open(&db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
+    let store = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
     let summary = store.summary(ScopeRequest::Shift(shift), Utc::now()).unwrap();
     assert_eq!(summary.calls, 3);
     assert_eq!(summary.total_seconds, 31 * 60);

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::db::{Db, Row};
 use super::error::{StoreError, StoreResult};
 use super::keyslots::{AccountKeys, KdfParams, KeyFile, KeySlot, Slot};
-use super::rekey::{Progress, RekeyReport, still_the_opened_file};
+use super::rekey::{Progress, RekeyReport};
 use super::rows::{from_secs, now, parse_word, to_secs};
 use super::{NewAccount, Store, audit, pins};
 use crate::db_params;
@@ -107,34 +107,23 @@ impl Store {
         self.require_writable()?;
         self.endorsing_key()?;
         let keys = AccountKeys::generate()?;
-        let key_path = self.key_file_path();
-        let _slots = KeyFile::lock(&key_path)?;
-        self.follow_rekey_locked()?;
-        let tx = audit::Tx::begin(&self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
-        still_the_opened_file(&self.db_path, &self.salt)?;
-        let id = insert(tx.db(), &account, now())?;
-        audit::append(
-            &tx,
-            Some(self.actor.id),
-            AuditAction::ListenerAdded,
-            ObjectKind::Listener,
-            Some(id.0),
-        )?;
-        pins::insert_current(tx.db(), id, &keys.public())?;
-        // Reloaded under the write lock: another terminal may have changed slots since.
-        let mut key_file = KeyFile::load(&key_path)?;
-        let mut slot =
-            Slot::seal(id, account.login, account.role, account.passphrase, kdf, &keys, &self.key)?;
-        let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
-        slot.endorse(self.actor.id, signer);
-        key_file.set_slot(slot);
-        bind(&mut key_file, &self.db_path)?;
-        key_file.save()?;
-        if let Err(err) = tx.commit() {
-            key_file.remove_slot(id);
-            let _ = key_file.save();
-            return Err(err);
-        }
+        let id = self.change_slots(|store, tx, key_file| {
+            let id = insert(tx, &account, now())?;
+            audit::append(
+                tx,
+                Some(store.actor.id),
+                AuditAction::ListenerAdded,
+                ObjectKind::Listener,
+                Some(id.0),
+            )?;
+            pins::insert_current(tx, id, &keys.public())?;
+            let mut slot =
+                Slot::seal(id, account.login, account.role, account.passphrase, kdf, &keys, &store.key)?;
+            let signer = store.keys.as_ref().map(AccountKeys::signer).expect("checked above");
+            slot.endorse(store.actor.id, signer);
+            key_file.set_slot(slot);
+            Ok(id)
+        })?;
         Ok(get(&self.conn, id)?.expect("the account just committed"))
     }
 
@@ -163,9 +152,10 @@ impl Store {
         self.require_rekeyable()?;
         self.require_writable()?;
         self.endorsing_key()?;
-        let _slots = KeyFile::lock(&self.key_file_path())?;
+        let key_path = KeyFile::path_for(self.db_path()?);
+        let _slots = KeyFile::lock(&key_path)?;
         self.follow_rekey_locked()?;
-        let mut key_file = KeyFile::load(&self.key_file_path())?;
+        let mut key_file = KeyFile::load(&key_path)?;
         let taken_over = self.take_over_endorsements(&mut key_file, &target)?;
         key_file.remove_slot(target.id);
         let actor = self.actor.id;
@@ -223,35 +213,28 @@ impl Store {
 
     fn change_own_passphrase(&mut self, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
         self.endorsing_key()?;
-        let key_path = self.key_file_path();
-        let _slots = KeyFile::lock(&key_path)?;
-        self.follow_rekey_locked()?;
-        let mut key_file = KeyFile::load(&key_path)?;
-        let keys = self.keys.as_ref().expect("checked above");
-        let slot = match key_file.slot(self.actor.id) {
-            Some(KeySlot::Current(slot)) if slot.keys == keys.public() => {
-                slot.reseal(passphrase, kdf, keys)?
-            }
-            _ => {
-                return Err(StoreError::Invalid(
-                    "your key slot changed since you unlocked: unlock again".into(),
-                ));
-            }
-        };
-        let tx = audit::Tx::begin(&self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
-        still_the_opened_file(&self.db_path, &self.salt)?;
-        audit::append(
-            &tx,
-            Some(self.actor.id),
-            AuditAction::PassphraseChanged,
-            ObjectKind::Listener,
-            Some(self.actor.id.0),
-        )?;
-        key_file.set_slot(slot);
-        bind(&mut key_file, &self.db_path)?;
-        key_file.save()?;
-        tx.commit()?;
-        Ok(())
+        self.change_slots(|store, tx, key_file| {
+            let keys = store.keys.as_ref().expect("checked above");
+            let slot = match key_file.slot(store.actor.id) {
+                Some(KeySlot::Current(slot)) if slot.keys == keys.public() => {
+                    slot.reseal(passphrase, kdf, keys)?
+                }
+                _ => {
+                    return Err(StoreError::Invalid(
+                        "your key slot changed since you unlocked: unlock again".into(),
+                    ));
+                }
+            };
+            audit::append(
+                tx,
+                Some(store.actor.id),
+                AuditAction::PassphraseChanged,
+                ObjectKind::Listener,
+                Some(store.actor.id.0),
+            )?;
+            key_file.set_slot(slot);
+            Ok(())
+        })
     }
 
     /// New keys for `target`, endorsed by the actor, pinned in the re-keyed copy of the
@@ -266,7 +249,7 @@ impl Store {
         self.endorsing_key()?;
         let keys = AccountKeys::generate()?;
         let public = keys.public();
-        let key_path = self.key_file_path();
+        let key_path = KeyFile::path_for(self.db_path()?);
         let _slots = KeyFile::lock(&key_path)?;
         self.follow_rekey_locked()?;
         let mut key_file = KeyFile::load(&key_path)?;
@@ -301,41 +284,36 @@ impl Store {
         }
         self.require_writable()?;
         self.endorsing_key()?;
-        let key_path = self.key_file_path();
-        let _slots = KeyFile::lock(&key_path)?;
-        self.follow_rekey_locked()?;
-        let mut key_file = KeyFile::load(&key_path)?;
-        let Some(KeySlot::Current(slot)) = key_file.slot(target.id) else {
-            return Err(StoreError::Invalid(format!(
-                "the key slot of {login:?} is still version 1: it gets its keys when {login} next unlocks"
-            )));
-        };
-        let mut slot = slot.clone();
-        let accounts = pins::accounts_by_id(self.listeners()?);
-        match pins::verify(&self.conn, &KeySlot::Current(slot.clone()), &accounts)? {
-            Ok(()) => {
-                return Err(StoreError::Invalid(format!("the key slot of {login:?} is already endorsed")));
+        self.change_slots(|store, tx, key_file| {
+            let Some(KeySlot::Current(slot)) = key_file.slot(target.id) else {
+                return Err(StoreError::Invalid(format!(
+                    "the key slot of {login:?} is still version 1: it gets its keys when {login} next unlocks"
+                )));
+            };
+            let mut slot = slot.clone();
+            let accounts = pins::accounts_by_id(all(tx)?);
+            match pins::verify(tx, &KeySlot::Current(slot.clone()), &accounts)? {
+                Ok(()) => {
+                    return Err(StoreError::Invalid(format!(
+                        "the key slot of {login:?} is already endorsed"
+                    )));
+                }
+                Err(pins::SlotProblem::NotEndorsed | pins::SlotProblem::BadEndorsement) => {}
+                Err(problem) => return Err(StoreError::SlotRefused { login: login.to_owned(), problem }),
             }
-            Err(pins::SlotProblem::NotEndorsed | pins::SlotProblem::BadEndorsement) => {}
-            Err(problem) => return Err(StoreError::SlotRefused { login: login.to_owned(), problem }),
-        }
-        let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
-        slot.endorse(self.actor.id, signer);
-        let fingerprint = fingerprint(&slot.keys.signing_key);
-        let tx = audit::Tx::begin(&self.conn, super::signer_of(&self.actor, self.keys.as_ref()))?;
-        still_the_opened_file(&self.db_path, &self.salt)?;
-        audit::append(
-            &tx,
-            Some(self.actor.id),
-            AuditAction::SlotEndorsed,
-            ObjectKind::Listener,
-            Some(target.id.0),
-        )?;
-        key_file.set_slot(slot);
-        bind(&mut key_file, &self.db_path)?;
-        key_file.save()?;
-        tx.commit()?;
-        Ok(fingerprint)
+            let signer = store.keys.as_ref().map(AccountKeys::signer).expect("checked above");
+            slot.endorse(store.actor.id, signer);
+            let fingerprint = fingerprint(&slot.keys.signing_key);
+            audit::append(
+                tx,
+                Some(store.actor.id),
+                AuditAction::SlotEndorsed,
+                ObjectKind::Listener,
+                Some(target.id.0),
+            )?;
+            key_file.set_slot(slot);
+            Ok(fingerprint)
+        })
     }
 
     /// When `departing`'s current signing key stops counting (the account is deactivated or

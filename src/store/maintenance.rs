@@ -244,7 +244,7 @@ impl Store {
             }
         }
         // The copy's own key file is new and beside a new copy: checking the copy is enough.
-        crate::output_path::check(out, &self.db_path).map_err(|e| StoreError::Refused(e.phrase()))?;
+        crate::output_path::check(out, self.db_path()?).map_err(|e| StoreError::Refused(e.phrase()))?;
         let temp = temp_path_for(out);
         let _ = std::fs::remove_file(&temp);
         super::create_private_file(&temp)?;
@@ -286,7 +286,7 @@ impl Store {
             }
         };
         std::fs::rename(&temp, out).map_err(io)?;
-        KeyFile::load(&self.key_file_path())?.copy_to(out_keys, salt).save()?;
+        KeyFile::load(&KeyFile::path_for(self.db_path()?))?.copy_to(out_keys, salt).save()?;
         sync_parent(out).map_err(io)?;
         let backup =
             BackupReport { calls, files, bytes: std::fs::metadata(out).map(|m| m.len()).unwrap_or(0) };

@@ -18,6 +18,7 @@ mod drafts;
 mod error;
 mod keyslots;
 mod listeners;
+mod location;
 mod maintenance;
 mod phone;
 mod pins;
@@ -33,6 +34,7 @@ mod shifts;
 #[cfg(test)]
 mod slot_tests;
 mod slot_upkeep;
+mod slots;
 mod statistics;
 mod summary;
 #[cfg(test)]
@@ -51,6 +53,7 @@ pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
 pub use error::{StoreError, StoreResult, THE_DATABASE, server_detail};
 pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, Slot, Unwrapped};
+pub use location::Location;
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use pins::SlotProblem;
 pub use rekey::{RekeyReport, next_database_path, next_key_file_path};
@@ -85,7 +88,7 @@ impl NewAccount<'_> {
 /// signs in the actor's name.
 pub struct Store {
     conn: Db,
-    db_path: PathBuf,
+    location: Location,
     key: DataKey,
     actor: Actor,
     access: Access,
@@ -95,13 +98,26 @@ pub struct Store {
     /// Files a search has shown with text since the unlock, already in the audit log.
     shown_in_search: std::collections::HashSet<crate::domain::FileId>,
     /// The salt of the file this connection opened: a re-key by another terminal puts a file
-    /// with another salt at the same path (`rekey`).
+    /// with another salt at the same path (`rekey`). On a server, the random id its key file
+    /// was bound to at `init`.
     salt: [u8; keyslots::DATABASE_SALT_LEN],
 }
 
 impl Store {
-    /// Creates a new database with its first account, a supervisor.
-    pub fn create(db_path: &Path, first: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Store> {
+    /// Creates a new database with its first account, a supervisor: a file, or the schema
+    /// and the key slots in an empty database on a server.
+    pub fn create(
+        location: impl Into<Location>,
+        first: NewAccount<'_>,
+        kdf: KdfParams,
+    ) -> StoreResult<Store> {
+        match location.into() {
+            Location::File(path) => Self::create_database_file(&path, first, kdf),
+            Location::Server(url) => Self::create_on_server(&url, first, kdf),
+        }
+    }
+
+    fn create_database_file(db_path: &Path, first: NewAccount<'_>, kdf: KdfParams) -> StoreResult<Store> {
         first.validate()?;
         if first.role != Role::Supervisor {
             return Err(StoreError::Invalid("the first account must be a supervisor".into()));
@@ -131,7 +147,7 @@ impl Store {
         let salt = keyslots::database_salt(db_path)?;
         Ok(Store {
             conn: Db::Sqlite(conn),
-            db_path: db_path.to_owned(),
+            location: Location::File(db_path.to_owned()),
             key,
             actor,
             access: Access::ReadWrite,
@@ -190,12 +206,22 @@ impl Store {
     /// Seconds before `login` may try a passphrase again, if the wrong ones it was given (from
     /// any terminal or the command line) make it wait; measured on the clock `open` counts them
     /// with.
-    pub fn unlock_wait(db_path: &Path, login: &str) -> Option<i64> {
-        throttle::wait_left(&KeyFile::path_for(db_path), login, Utc::now())
+    pub fn unlock_wait(location: impl Into<Location>, login: &str) -> Option<i64> {
+        match location.into() {
+            Location::File(path) => throttle::wait_left(&KeyFile::path_for(&path), login, Utc::now()),
+            Location::Server(url) => throttle::server_wait_left(&url, login, Utc::now()),
+        }
     }
 
-    /// Unlocks the database at `db_path` as `login`.
-    pub fn open(db_path: &Path, login: &str, passphrase: &str) -> StoreResult<Store> {
+    /// Unlocks the store at `location` as `login`.
+    pub fn open(location: impl Into<Location>, login: &str, passphrase: &str) -> StoreResult<Store> {
+        match location.into() {
+            Location::File(path) => Self::open_database_file(&path, login, passphrase),
+            Location::Server(url) => Self::open_on_server(&url, login, passphrase),
+        }
+    }
+
+    fn open_database_file(db_path: &Path, login: &str, passphrase: &str) -> StoreResult<Store> {
         let key_path = KeyFile::path_for(db_path);
         match (db_path.exists(), key_path.exists()) {
             (false, false) => return Err(StoreError::NotFound(db_path.to_owned())),
@@ -268,7 +294,7 @@ impl Store {
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
         let mut store = Store {
             conn,
-            db_path: db_path.to_owned(),
+            location: Location::File(db_path.to_owned()),
             key,
             actor,
             access,
@@ -312,8 +338,11 @@ impl Store {
 
     /// The logins that have a key slot, for the unlock screen. Reads the key file only:
     /// nothing inside the database is visible before unlocking.
-    pub fn logins(db_path: &Path) -> StoreResult<Vec<String>> {
-        let key_file = KeyFile::load(&KeyFile::path_for(db_path))?;
+    pub fn logins(location: impl Into<Location>) -> StoreResult<Vec<String>> {
+        let key_file = match location.into() {
+            Location::File(path) => KeyFile::load(&KeyFile::path_for(&path))?,
+            Location::Server(url) => slots::server_key_file_before_unlock(&url)?,
+        };
         Ok(key_file.slots().iter().map(|s| s.login().to_owned()).collect())
     }
 
@@ -351,8 +380,31 @@ impl Store {
         }
     }
 
-    pub fn key_file_path(&self) -> PathBuf {
-        KeyFile::path_for(&self.db_path)
+    /// The key file beside the database file; `None` on a server, whose key slots are a row
+    /// of its database.
+    pub fn key_file_path(&self) -> Option<PathBuf> {
+        self.location.file().map(KeyFile::path_for)
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The database file, for what only a file has (its key file, log, re-key, backup); an
+    /// error on a server, where code written for the file must not run.
+    fn db_path(&self) -> StoreResult<&Path> {
+        self.location
+            .file()
+            .ok_or_else(|| StoreError::Invalid("an operation of the database file asked of a server".into()))
+    }
+
+    /// Inside a write transaction: the file at our path is still the one this connection opened
+    /// (`rekey::still_the_opened_file`); a server's database is not swapped under a session.
+    fn still_the_opened_file(&self) -> StoreResult<()> {
+        match &self.location {
+            Location::File(path) => rekey::still_the_opened_file(path, &self.salt),
+            Location::Server(_) => Ok(()),
+        }
     }
 
     /// Refuses a write at once on a store opened read-only, naming the file. A store opened
@@ -361,14 +413,14 @@ impl Store {
     fn require_writable(&mut self) -> StoreResult<()> {
         match self.access {
             Access::ReadWrite => Ok(()),
-            Access::ReadOnly => Err(StoreError::ReadOnly(self.db_path.display().to_string())),
-            Access::DiskFull => match connection::open(&self.db_path, &self.key, false) {
+            Access::ReadOnly => Err(StoreError::ReadOnly(self.location.to_string())),
+            Access::DiskFull => match connection::open(self.db_path()?, &self.key, false) {
                 Ok(conn) => {
                     self.conn = Db::Sqlite(conn);
                     self.access = Access::ReadWrite;
                     Ok(())
                 }
-                Err(err) if is_disk_full_at_open(&err, &self.db_path) => Err(StoreError::DiskFull),
+                Err(err) if is_disk_full_at_open(&err, self.db_path()?) => Err(StoreError::DiskFull),
                 Err(err) => Err(err),
             },
         }
@@ -388,9 +440,7 @@ impl Store {
         self.require_writable()?;
         self.follow_rekey()?;
         let tx = audit::Tx::begin(&self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
-        if !self.conn.is_postgres() {
-            rekey::still_the_opened_file(&self.db_path, &self.salt)?;
-        }
+        self.still_the_opened_file()?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)
@@ -403,9 +453,7 @@ impl Store {
     fn begin(&mut self) -> StoreResult<audit::Tx<'_>> {
         self.follow_rekey()?;
         let tx = audit::Tx::begin(&self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
-        if !self.conn.is_postgres() {
-            rekey::still_the_opened_file(&self.db_path, &self.salt)?;
-        }
+        self.still_the_opened_file()?;
         Ok(tx)
     }
 }

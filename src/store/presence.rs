@@ -12,14 +12,24 @@
 //! POSIX ones: those are dropped when the process closes any descriptor of the file, which the
 //! probe itself would do.
 //!
-//! One machine only: a terminal on another machine (the PostgreSQL backend to come) needs a
-//! presence kept by the server.
+//! On the centre's server, terminals on other machines: each holds a shared advisory lock
+//! (`PRESENCE_LOCK`, the account's id) on a connection of its own, for as long as it runs; the
+//! server drops it when that connection ends (the process gone, or its machine cut off once the
+//! server notices), and `pg_locks` tells whether anyone holds it.
 
 use std::fs::File;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
+use super::db::Db;
+use super::error::{StoreError, StoreResult};
+use super::location::Location;
+use crate::db_params;
 use crate::domain::ListenerId;
+
+/// The first key of the two-key advisory lock of presence on a server ("pres" in ASCII); the
+/// second is the account's id.
+pub const PRESENCE_LOCK: i32 = 0x7072_6573;
 
 pub fn path_for(db: &Path) -> PathBuf {
     let mut name = db.file_name().unwrap_or_default().to_os_string();
@@ -28,16 +38,41 @@ pub fn path_for(db: &Path) -> PathBuf {
 }
 
 /// A terminal's presence for one account: held until dropped (or the process ends).
-#[derive(Debug)]
 pub struct Presence {
     listener: ListenerId,
-    _file: File,
+    _held: Held,
+}
+
+/// What keeps the lock: the open file, or the server connection holding the advisory lock.
+enum Held {
+    File(#[allow(dead_code)] File),
+    Server(#[allow(dead_code)] Db),
 }
 
 impl Presence {
-    /// Says that a terminal is open for `listener`. Best effort for the caller: where the file
-    /// cannot be made (read-only media), no shift can be started either.
-    pub fn hold(db: &Path, listener: ListenerId) -> std::io::Result<Presence> {
+    /// Says that a terminal is open for `listener` at `location`. Best effort for the caller:
+    /// where it cannot be said (read-only media, the server unreachable), no shift can be
+    /// started either.
+    pub fn hold(location: &Location, listener: ListenerId) -> StoreResult<Presence> {
+        match location {
+            Location::File(db) => Presence::hold_file(db, listener)
+                .map_err(|e| StoreError::io(path_for(db).display().to_string(), e)),
+            Location::Server(url) => {
+                let db = Db::postgres(url.connect()?);
+                let held: bool = db.query_row(
+                    "SELECT pg_try_advisory_lock_shared(?1, ?2)",
+                    db_params![PRESENCE_LOCK, i32::try_from(listener.0).unwrap_or(i32::MAX)],
+                    |row| row.get(0),
+                )?;
+                if !held {
+                    return Err(StoreError::Locked);
+                }
+                Ok(Presence { listener, _held: Held::Server(db) })
+            }
+        }
+    }
+
+    fn hold_file(db: &Path, listener: ListenerId) -> std::io::Result<Presence> {
         use std::os::unix::fs::OpenOptionsExt;
         let file = std::fs::OpenOptions::new()
             .read(true)
@@ -51,7 +86,7 @@ impl Presence {
         if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &mut lock) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(Presence { listener, _file: file })
+        Ok(Presence { listener, _held: Held::File(file) })
     }
 
     pub fn listener(&self) -> ListenerId {
@@ -76,6 +111,36 @@ pub fn is_present(db: &Path, listener: ListenerId) -> Option<bool> {
     Some(probe.l_type != libc::F_UNLCK as libc::c_short)
 }
 
+/// Whether a terminal holds `listener`'s presence on the server `db` is connected to; `None`
+/// when the server cannot tell (taken as "present", as for the file).
+pub fn is_present_on(db: &Db, listener: ListenerId) -> Option<bool> {
+    db.query_row(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND classid::bigint = ?1 AND objid::bigint = ?2 AND objsubid = 2",
+        db_params![PRESENCE_LOCK, listener.0],
+        |row| row.get::<i64>(0),
+    )
+    .ok()
+    .map(|holders| holders > 0)
+}
+
+impl super::Store {
+    /// Whether a terminal is open for `listener`, on this machine's file or on the server.
+    pub(super) fn is_present(&self, listener: ListenerId) -> Option<bool> {
+        match &self.location {
+            Location::File(db) => is_present(db, listener),
+            Location::Server(_) => is_present_on(&self.conn, listener),
+        }
+    }
+}
+
+impl std::fmt::Debug for Presence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Presence").field("listener", &self.listener).finish()
+    }
+}
+
 fn byte_of(listener: ListenerId, kind: libc::c_int) -> libc::flock {
     let mut lock: libc::flock = unsafe { std::mem::zeroed() };
     lock.l_type = kind as libc::c_short;
@@ -96,11 +161,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("permanence.db");
         assert_eq!(is_present(&db, ListenerId(2)), Some(false), "no file: nobody");
-        let two = Presence::hold(&db, ListenerId(2)).unwrap();
+        let location = Location::File(db.clone());
+        let two = Presence::hold(&location, ListenerId(2)).unwrap();
         // Asked from the same process, as the supervisor's own terminal asks: still seen.
         assert_eq!(is_present(&db, ListenerId(2)), Some(true));
         assert_eq!(is_present(&db, ListenerId(3)), Some(false), "another account is not");
-        let again = Presence::hold(&db, ListenerId(2)).unwrap();
+        let again = Presence::hold(&location, ListenerId(2)).unwrap();
         drop(two);
         assert_eq!(is_present(&db, ListenerId(2)), Some(true), "a second terminal still holds it");
         drop(again);

@@ -140,6 +140,7 @@ impl Store {
         progress: Progress<'_>,
     ) -> StoreResult<RekeyReport> {
         self.require_rekeyable()?;
+        let db_path = self.db_path()?.to_owned();
         let started = Instant::now();
         let new_key = DataKey::generate()?;
         let mut removed_version_1 = Vec::new();
@@ -156,19 +157,19 @@ impl Store {
                 slots += 1;
             }
         }
-        recover(&self.db_path)?;
-        let next = next_database_path(&self.db_path);
+        recover(&db_path)?;
+        let next = next_database_path(&db_path);
         super::create_private_file(&next)?;
         let result = self.rekey_into(&next, key_file, &new_key, changes, progress);
         if result.is_err() {
             // Whatever happened, the old database and key file are whole; the next open would
             // clean up too.
-            let _ = recover(&self.db_path);
+            let _ = recover(&db_path);
         }
         let new_salt = result?;
         // This session goes on with the new file. (The old connection, closing, keeps the log
         // files at the path, which are the new file's now: `connection::keep_log_files`.)
-        self.conn = Db::Sqlite(connection::open(&self.db_path, &new_key, false)?);
+        self.conn = Db::Sqlite(connection::open(&db_path, &new_key, false)?);
         self.key = new_key;
         self.salt = new_salt;
         Ok(RekeyReport { slots, removed_version_1, elapsed: started.elapsed() })
@@ -182,6 +183,7 @@ impl Store {
         changes: impl FnOnce(&Connection, &str, Option<audit::Signer<'_>>) -> StoreResult<()>,
         progress: Progress<'_>,
     ) -> StoreResult<[u8; DATABASE_SALT_LEN]> {
+        let db_path = self.db_path()?.to_owned();
         let io = |path: &Path| {
             let path = path.display().to_string();
             move |e| StoreError::io(path.clone(), e)
@@ -192,14 +194,14 @@ impl Store {
         // Nobody can have re-keyed between our last check and this lock: re-keys hold the key
         // file's lock, which the caller holds.
         let version = schema::user_version(hold.sqlite().ok_or(StoreError::Locked)?)?;
-        let copier = connection::open(&self.db_path, &self.key, false)?;
+        let copier = connection::open(&db_path, &self.key, false)?;
         // Attached without a KEY clause (which would bind the new key as an SQL value, copied
         // by SQLite into memory freed unwiped), then keyed the way every connection is.
         copier.execute(&format!("ATTACH DATABASE ?1 AS {NEXT}"), [next.to_string_lossy()])?;
         connection::key_schema(&copier, NEXT_C, new_key)?;
         let expected = [String::new(), "-wal".into()]
             .iter()
-            .filter_map(|suffix| std::fs::metadata(with_suffix(&self.db_path, suffix)).ok())
+            .filter_map(|suffix| std::fs::metadata(with_suffix(&db_path, suffix)).ok())
             .map(|m| m.len())
             .sum::<u64>()
             .max(1);
@@ -237,17 +239,17 @@ impl Store {
         // The new key file, naming the new file: from now on, a crash ends with the new state
         // if the database was replaced, with the old one otherwise.
         let salt = database_salt(next)?;
-        let next_keys = next_key_file_path(&self.db_path);
+        let next_keys = next_key_file_path(&db_path);
         key_file.copy_to(next_keys.clone(), salt).save()?;
         injected_pause();
-        std::fs::rename(next, &self.db_path).map_err(io(&self.db_path))?;
-        sync_parent(&self.db_path).map_err(io(&self.db_path))?;
+        std::fs::rename(next, &db_path).map_err(io(&db_path))?;
+        sync_parent(&db_path).map_err(io(&db_path))?;
         injected_pause();
         for suffix in ["-wal", "-shm"] {
-            remove_if_present(&with_suffix(&self.db_path, suffix))?;
+            remove_if_present(&with_suffix(&db_path, suffix))?;
         }
-        sync_parent(&self.db_path).map_err(io(&self.db_path))?;
-        let keys = KeyFile::path_for(&self.db_path);
+        sync_parent(&db_path).map_err(io(&db_path))?;
+        let keys = KeyFile::path_for(&db_path);
         std::fs::rename(&next_keys, &keys).map_err(io(&keys))?;
         sync_parent(&keys).map_err(io(&keys))?;
         // Nothing was written through the held lock; the old file is gone from its path.
@@ -266,12 +268,13 @@ impl Store {
         if self.conn.is_postgres() {
             return Ok(());
         }
-        let key_path = self.key_file_path();
-        if std::fs::symlink_metadata(next_database_path(&self.db_path)).is_ok() {
+        let db_path = self.db_path()?.to_owned();
+        let key_path = KeyFile::path_for(&db_path);
+        if std::fs::symlink_metadata(next_database_path(&db_path)).is_ok() {
             let Some(_slots) = KeyFile::try_lock(&key_path)? else { return Err(StoreError::Locked) };
             return self.follow_rekey_locked();
         }
-        if database_salt(&self.db_path).is_ok_and(|salt| salt == self.salt) {
+        if database_salt(&db_path).is_ok_and(|salt| salt == self.salt) {
             return Ok(());
         }
         let _slots = KeyFile::lock(&key_path)?;
@@ -284,13 +287,14 @@ impl Store {
         if self.conn.is_postgres() {
             return Ok(());
         }
+        let db_path = self.db_path()?.to_owned();
         // A re-key that died is finished or undone first.
-        recover(&self.db_path)?;
-        let salt = database_salt(&self.db_path)?;
+        recover(&db_path)?;
+        let salt = database_salt(&db_path)?;
         if salt == self.salt {
             return Ok(());
         }
-        let key_file = KeyFile::load(&self.key_file_path())?;
+        let key_file = KeyFile::load(&KeyFile::path_for(&db_path))?;
         let keys = self.keys.as_ref().ok_or(StoreError::AccessRevoked)?;
         let key = match key_file.slot(self.actor.id) {
             Some(KeySlot::Current(slot)) if slot.keys == keys.public() => {
@@ -298,7 +302,7 @@ impl Store {
             }
             _ => return Err(StoreError::AccessRevoked),
         };
-        let conn = Db::Sqlite(connection::open(&self.db_path, &key, false)?);
+        let conn = Db::Sqlite(connection::open(&db_path, &key, false)?);
         let still = super::listeners::get(&conn, self.actor.id)?
             .is_some_and(|l| l.active && l.role == self.actor.role && l.login == self.actor.login);
         if !still {

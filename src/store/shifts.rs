@@ -4,7 +4,7 @@ use super::db::{Db, Row, Value};
 use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, from_secs_opt, now, to_secs};
 use super::seal::Field;
-use super::{Store, audit, presence};
+use super::{Store, audit};
 use crate::db_params;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::CallDraft;
@@ -65,7 +65,7 @@ impl Store {
         let shift = self.shift(id)?;
         if shift.listener_id != self.actor.id {
             self.require_supervisor(|s| &s.cli.what_close_shift)?;
-            if presence::is_present(&self.db_path, shift.listener_id) != Some(false) {
+            if self.is_present(shift.listener_id) != Some(false) {
                 let name = super::listeners::get(&self.conn, shift.listener_id)?.map(|l| l.display_name);
                 return Err(StoreError::TerminalStillOpen(name.unwrap_or_default()));
             }
@@ -137,7 +137,7 @@ impl Store {
         )?;
         let mut overview = Vec::new();
         for (shift_id, listener_id, name, shift_started_at, calls, prompts, draft, draft_saved_at) in rows {
-            let left = match presence::is_present(&self.db_path, listener_id) {
+            let left = match self.is_present(listener_id) {
                 Some(false) => {
                     let audited = self.last_audited_action(listener_id)?;
                     Some(audited.into_iter().chain(draft_saved_at).fold(shift_started_at, |a, b| a.max(b)))

@@ -18,7 +18,7 @@ fn add(store: &mut Store, login: &str, role: Role) {
 
 fn slot_of(store: &Store, login: &str) -> Slot {
     let id = store.listener_by_login(login).unwrap().id;
-    match KeyFile::load(&store.key_file_path()).unwrap().slot(id) {
+    match KeyFile::load(&store.key_file_path().unwrap()).unwrap().slot(id) {
         Some(KeySlot::Current(slot)) => slot.clone(),
         other => panic!("{login}: {other:?}"),
     }
@@ -123,7 +123,7 @@ fn new_keys_stopped_at_any_step_leave_a_slot_that_opens() {
     )
     .unwrap();
     slot.endorse(store.actor.id, store.signer().unwrap());
-    let mut key_file = KeyFile::load(&store.key_file_path()).unwrap();
+    let mut key_file = KeyFile::load(&store.key_file_path().unwrap()).unwrap();
     key_file.set_slot(slot);
     key_file.save().unwrap();
     drop(store);
@@ -162,7 +162,7 @@ fn a_slot_forged_for_the_supervisor_with_the_data_key_is_refused_and_named_by_ch
         rusqlite::params![coord.id.0, forged_public.signing_key.as_slice(), forged_public.box_key.as_slice()],
     )
     .unwrap();
-    let mut key_file = KeyFile::load(&store.key_file_path()).unwrap();
+    let mut key_file = KeyFile::load(&store.key_file_path().unwrap()).unwrap();
     type Endorse<'a> = Box<dyn Fn(&mut Slot) + 'a>;
     let attempts: [(&str, Endorse); 3] = [
         ("self-endorsed", Box::new(|slot: &mut Slot| slot.endorse(coord.id, forged_keys.signer()))),
@@ -200,7 +200,7 @@ fn a_slot_forged_for_the_supervisor_with_the_data_key_is_refused_and_named_by_ch
         );
     }
     // A forged listener slot for camille herself, with a role it does not have, is refused too.
-    let mut key_file = KeyFile::load(&store.key_file_path()).unwrap();
+    let mut key_file = KeyFile::load(&store.key_file_path().unwrap()).unwrap();
     let own_keys = AccountKeys::generate().unwrap();
     let mut promoted = Slot::seal(
         camille.id,

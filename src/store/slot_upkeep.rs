@@ -26,7 +26,8 @@ impl Store {
     /// becomes the centre's root and endorses their own slot; anyone else's converted slot
     /// waits for a supervisor's endorsement (`permanence listener endorse`).
     pub(super) fn convert_legacy_slot(&mut self, passphrase: &str) -> StoreResult<()> {
-        let key_path = self.key_file_path();
+        // A server's slots were made at version 2: none is ever version 1 there.
+        let key_path = KeyFile::path_for(self.db_path()?);
         let _slots = KeyFile::lock(&key_path)?;
         // Read and write the database the key file now goes with (another terminal may have
         // re-keyed it since this session opened it).
@@ -63,7 +64,7 @@ impl Store {
             slot.endorse(id, keys.signer());
         }
         key_file.set_slot(slot);
-        super::listeners::bind(&mut key_file, &self.db_path)?;
+        super::listeners::bind(&mut key_file, self.db_path()?)?;
         key_file.save()?;
         // The entry recording the conversion is the first one signed with the new keys.
         self.keys = Some(keys);
@@ -84,7 +85,10 @@ impl Store {
     /// if it does not. With the lock held no change is half-way, so whatever disagrees is a
     /// crash's leftover.
     pub(super) fn reconcile_key_slots(&mut self) -> StoreResult<()> {
-        let key_path = self.key_file_path();
+        // On a server an account and its slot change in one transaction: nothing is left
+        // half-way for an unlock to finish.
+        let Some(db_path) = self.location.file().map(std::path::Path::to_owned) else { return Ok(()) };
+        let key_path = KeyFile::path_for(&db_path);
         let _slots = KeyFile::lock(&key_path)?;
         // Read and write the database the key file now goes with (another terminal may have
         // re-keyed it since this session opened it).
@@ -99,7 +103,7 @@ impl Store {
         }
         // The key file opened this database: it names it (a version-1 file, or one copied by
         // hand beside another copy of the database, names none or another).
-        let salt = super::keyslots::database_salt(&self.db_path)?;
+        let salt = super::keyslots::database_salt(&db_path)?;
         let rebind = key_file.database_salt() != Some(salt);
         key_file.bind_to(salt);
         if !stale.is_empty() || rebind {
@@ -134,7 +138,7 @@ impl Store {
     /// active account, keys not the account's, no valid endorsement, …), every active account
     /// without a slot, and, as notes, version-1 slots not converted yet.
     pub(super) fn key_slot_findings(&self) -> StoreResult<SlotFindings> {
-        let key_file = KeyFile::load(&self.key_file_path())?;
+        let key_file = self.key_file_now()?;
         let listeners = self.listeners()?;
         let mut findings = SlotFindings::default();
         let accounts = pins::accounts_by_id(listeners.clone());

@@ -20,7 +20,7 @@ pub(super) fn create(db: &Path) -> Store {
 
 /// A second connection with the raw key: what someone holding the key could do.
 pub(super) fn raw_connection(store: &Store) -> Connection {
-    let conn = Connection::open(&store.db_path).unwrap();
+    let conn = Connection::open(store.db_path().unwrap()).unwrap();
     conn.execute_batch(&format!("PRAGMA key = \"{}\";", store.key.sqlcipher_literal().as_str())).unwrap();
     conn
 }
@@ -237,7 +237,7 @@ fn someone_gone_without_ending_their_shift_is_told_apart_and_a_supervisor_closes
     let file = supervisor.create_file(&FileProfile::default()).unwrap().id;
 
     // Camille's terminal: unlocked, a shift, a file opened; it says it is open.
-    let terminal = Presence::hold(&db, camille).unwrap();
+    let terminal = Presence::hold(&Location::File(db.clone()), camille).unwrap();
     let mut listener = Store::open(&db, "camille", PASS).unwrap();
     let shift = listener.start_shift().unwrap();
     std::thread::sleep(Duration::from_millis(1100));

@@ -10,8 +10,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::db::{Db, TxKind};
+use super::error::StoreResult;
 use super::keyslots::KeyFile;
+use super::postgres::ServerUrl;
 use crate::atomic_file::write_atomically;
+use crate::db_params;
 use crate::domain::Timestamp;
 use crate::domain::passphrase::wait_after;
 
@@ -42,6 +46,12 @@ pub fn wait_left(key_path: &Path, login: &str, now: Timestamp) -> Option<i64> {
 
 fn left_in(attempts: &Attempts, login: &str, now: Timestamp) -> Option<i64> {
     let (failures, last) = *attempts.accounts.get(login)?;
+    left(failures, last, now)
+}
+
+/// The rule, for the file and the server: seconds left after `failures` in a row, the last at
+/// `last` (Unix seconds).
+fn left(failures: u32, last: i64, now: Timestamp) -> Option<i64> {
     let until = last + wait_after(failures)?.num_seconds();
     let left = until - now.timestamp();
     (left > 0).then_some(left)
@@ -106,6 +116,57 @@ fn change(key_path: &Path, edit: impl FnOnce(&mut Attempts) -> bool) -> bool {
         return true;
     }
     serde_json::to_vec(&attempts).is_ok_and(|json| write_atomically(&path_for(key_path), &json).is_ok())
+}
+
+// The same rules on a server: the counts in its `unlock_attempt` table, each step one write
+// transaction, which the server's write lock orders across every terminal as the key file's
+// lock does on one machine.
+
+/// [`begin`] on a server.
+pub fn server_begin(db: &Db, login: &str, now: Timestamp) -> StoreResult<Result<(), i64>> {
+    let tx = db.transaction(TxKind::Write)?;
+    if let Some(wait) = server_counts(&tx, login)?.and_then(|(failures, last)| left(failures, last, now)) {
+        return Ok(Err(wait));
+    }
+    tx.execute(
+        "INSERT INTO unlock_attempt (login, failures, last_at) VALUES (?1, 1, ?2)
+         ON CONFLICT (login) DO UPDATE SET failures = unlock_attempt.failures + 1, last_at = excluded.last_at",
+        db_params![login, now.timestamp()],
+    )?;
+    tx.commit()?;
+    Ok(Ok(()))
+}
+
+/// [`cancel`] on a server.
+pub fn server_cancel(db: &Db, login: &str) -> StoreResult<()> {
+    let tx = db.transaction(TxKind::Write)?;
+    tx.execute("UPDATE unlock_attempt SET failures = failures - 1 WHERE login = ?1", db_params![login])?;
+    tx.execute("DELETE FROM unlock_attempt WHERE login = ?1 AND failures <= 0", db_params![login])?;
+    tx.commit()
+}
+
+/// [`clear`] on a server.
+pub fn server_clear(db: &Db, login: &str) -> StoreResult<()> {
+    if server_counts(db, login)?.is_some() {
+        let tx = db.transaction(TxKind::Write)?;
+        tx.execute("DELETE FROM unlock_attempt WHERE login = ?1", db_params![login])?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// [`wait_left`] on the server at `url` (its own connection: nobody is unlocked yet); a server
+/// that cannot be asked makes nobody wait.
+pub fn server_wait_left(url: &ServerUrl, login: &str, now: Timestamp) -> Option<i64> {
+    let db = Db::postgres(url.connect().ok()?);
+    let (failures, last) = server_counts(&db, login).ok()??;
+    left(failures, last, now)
+}
+
+fn server_counts(db: &Db, login: &str) -> StoreResult<Option<(u32, i64)>> {
+    db.query_opt("SELECT failures, last_at FROM unlock_attempt WHERE login = ?1", db_params![login], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })
 }
 
 #[cfg(test)]

@@ -148,6 +148,13 @@ impl KeyFile {
     /// Writes the file as version 2, whatever version it was read as.
     pub fn save(&self) -> StoreResult<()> {
         injected_delay();
+        let json = self.to_bytes()?;
+        write_atomically(&self.path, &json).map_err(|e| StoreError::io(self.path.display().to_string(), e))
+    }
+
+    /// The file's bytes, version 2 (docs/keyslots.md): what `save` writes, and what a server
+    /// keeps in its `key_file` row.
+    pub fn to_bytes(&self) -> StoreResult<Vec<u8>> {
         let salt = self.database_salt.ok_or_else(|| {
             StoreError::Invalid("the key file does not name its database (bind it before saving)".into())
         })?;
@@ -166,9 +173,8 @@ impl KeyFile {
             checksum: hex::encode(header_checksum(&salt)),
             slots,
         };
-        let json = serde_json::to_vec_pretty(&document)
-            .map_err(|e| StoreError::Invalid(format!("serialising key slots: {e}")))?;
-        write_atomically(&self.path, &json).map_err(|e| StoreError::io(self.path.display().to_string(), e))
+        serde_json::to_vec_pretty(&document)
+            .map_err(|e| StoreError::Invalid(format!("serialising key slots: {e}")))
     }
 
     pub fn path(&self) -> &Path {

@@ -99,6 +99,25 @@ impl ServerUrl {
         self.config.get_dbname()
     }
 
+    /// The server as a person reads it, without the password: `postgresql://user@host:port/db`.
+    /// Also what names the server's local state (`paths::local_anchor`): the same for the
+    /// same database whatever password or TLS options the URL carries.
+    pub fn redacted(&self) -> String {
+        use ::postgres::config::Host;
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .zip(self.config.get_ports().iter().chain(std::iter::repeat(&5432)))
+            .map(|(host, port)| match host {
+                Host::Tcp(name) => format!("{name}:{port}"),
+                Host::Unix(path) => format!("{}:{port}", path.display()),
+            })
+            .collect();
+        let user = self.config.get_user().map(|u| format!("{u}@")).unwrap_or_default();
+        format!("postgresql://{user}{}/{}", hosts.join(","), self.dbname().unwrap_or_default())
+    }
+
     /// Connects, with TLS as `sslmode` asks.
     pub fn connect(&self) -> StoreResult<::postgres::Client> {
         let tls = self.tls()?;
@@ -181,6 +200,8 @@ mod tests {
         assert_eq!(ServerUrl::parse("postgres://h/db?sslmode=disable").unwrap().ssl_mode, SslMode::Disable);
         assert!(ServerUrl::parse("postgresql://h/db?sslmode=sometimes").is_err());
         assert!(!format!("{url:?}").contains("secret"));
+        assert_eq!(url.redacted(), "postgresql://ecoute@db.centre.example:5433/permanence");
+        assert_eq!(ServerUrl::parse("postgres://h/db").unwrap().redacted(), "postgresql://h:5432/db");
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! docs/postgres-status.md).
 
 pub mod connect;
+mod open;
 pub mod schema;
+#[cfg(test)]
+mod store_tests;
 #[cfg(test)]
 mod tests;
 

@@ -195,13 +195,13 @@ fn a_taken_login_is_refused_and_the_transaction_goes_on() {
     assert_eq!(names, [(first, "Camille".to_owned()), (other, "Camille".to_owned())]);
 }
 
-/// A store over `db` for the statements that need no file (no re-key to follow, no key
-/// file): what the search conformance below runs on, for both backends.
-fn store_over(db: Db, key: DataKey) -> crate::store::Store {
+/// A store over `db` (at `location`) with rows written by the functions both backends share,
+/// without accounts or key slots: what the search conformance below reads, on both backends.
+fn store_over(db: Db, key: DataKey, location: crate::store::Location) -> crate::store::Store {
     use crate::domain::listener::{Actor, Role};
     crate::store::Store {
         conn: db,
-        db_path: std::path::PathBuf::new(),
+        location,
         key,
         actor: Actor {
             id: ListenerId(1),
@@ -242,7 +242,9 @@ fn search_finds_the_same_files_on_both_backends() {
         (4, "anticonstitutionnellement long mot pour tester les préfixes"),
     ];
     let mut stores = Vec::new();
-    for db in [Db::Sqlite(sqlite), server] {
+    let server_url = super::ServerUrl::parse(database.url()).unwrap();
+    let locations = [crate::store::Location::File(":memory:".into()), server_url.into()];
+    for (db, location) in [Db::Sqlite(sqlite), server].into_iter().zip(locations) {
         let key = DataKey::generate().unwrap();
         db.set_key(&key);
         db.execute_batch(
@@ -277,7 +279,7 @@ fn search_finds_the_same_files_on_both_backends() {
         }
         tx.execute("UPDATE caller_file SET status = 'follow_up' WHERE id IN (2, 3)", db_params![]).unwrap();
         tx.commit().unwrap();
-        stores.push(store_over(db, key));
+        stores.push(store_over(db, key, location));
     }
     let code = stores[0].file_with_history(crate::domain::FileId(3)).unwrap().file.code;
     let code_start = code.as_str()[..5].to_owned();
@@ -428,7 +430,7 @@ fn the_same_contacts_give_the_same_statistics_on_both_backends() {
     let passphrase = "trois pommes bleues vertes";
     let account = |login, display_name, role| NewAccount { login, display_name, role, passphrase };
     let mut file = Store::create(
-        &dir.path().join("p.db"),
+        dir.path().join("p.db"),
         account("coord", "Dominique", Role::Supervisor),
         KdfParams::MINIMUM,
     )
@@ -436,18 +438,12 @@ fn the_same_contacts_give_the_same_statistics_on_both_backends() {
     for login in ["camille", "sacha"] {
         file.add_listener(account(login, login, Role::Listener), KdfParams::MINIMUM).unwrap();
     }
-    let server = Db::postgres(database.connect());
-    super::schema::migrate(&server).unwrap();
-    let key = DataKey::generate().unwrap();
-    server.set_key(&key);
-    server
-        .execute_batch(
-            "INSERT INTO listener (id, login, display_name, role, created_at) VALUES
-                 (1, 'coord', 'Dominique', 'supervisor', 0), (2, 'camille', 'camille', 'listener', 0),
-                 (3, 'sacha', 'sacha', 'listener', 0);",
-        )
-        .unwrap();
-    let server = store_over(server, key);
+    let url = super::ServerUrl::parse(database.url()).unwrap();
+    let mut server =
+        Store::create(url, account("coord", "Dominique", Role::Supervisor), KdfParams::MINIMUM).unwrap();
+    for login in ["camille", "sacha"] {
+        server.add_listener(account(login, login, Role::Listener), KdfParams::MINIMUM).unwrap();
+    }
     let listeners = [ListenerId(1), ListenerId(2), ListenerId(3)];
     let mut stores = [file, server];
     for store in &mut stores {
