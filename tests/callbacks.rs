@@ -1,4 +1,4 @@
-//! Callbacks through the store on real encrypted files: performing one, failed attempts and
+//! Callbacks through the store, on real encrypted files and on a PostgreSQL server: performing one, failed attempts and
 //! the attempt limit, supervisors' changes, and two connections racing on the same callback.
 
 mod common;
@@ -30,142 +30,154 @@ fn schedule(store: &mut Store, file: FileId, due_in: Duration, priority: Priorit
     store.schedule_callback(&callback).unwrap()
 }
 
-fn setup() -> (tempfile::TempDir, Store, FileId) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = create(&db_in(dir.path()));
+fn setup(backend: &Backend) -> (Store, FileId) {
+    let mut store = create(&backend.db);
     add_listener(&mut store);
     let file = store.create_file(&FileProfile::default()).unwrap().id;
-    (dir, store, file)
+    (store, file)
 }
 
 #[test]
 fn the_queue_puts_overdue_first_then_priority_then_due_time() {
-    let (_dir, mut store, file) = setup();
-    let later_urgent = schedule(&mut store, file, Duration::hours(5), Priority::Urgent);
-    let overdue_low = schedule(&mut store, file, -Duration::hours(1), Priority::Low);
-    let soon_normal = schedule(&mut store, file, Duration::minutes(20), Priority::Normal);
-    let overdue_high = schedule(&mut store, file, -Duration::minutes(5), Priority::High);
-    let soon_urgent = schedule(&mut store, file, Duration::hours(1), Priority::Urgent);
-    let order: Vec<_> = store.callback_queue(Utc::now()).unwrap().into_iter().map(|e| e.id).collect();
-    assert_eq!(order, [overdue_high, overdue_low, soon_urgent, later_urgent, soon_normal]);
+    on_each_backend("the_queue_puts_overdue_first_then_priority_then_due_time", |backend| {
+        let (mut store, file) = setup(backend);
+        let later_urgent = schedule(&mut store, file, Duration::hours(5), Priority::Urgent);
+        let overdue_low = schedule(&mut store, file, -Duration::hours(1), Priority::Low);
+        let soon_normal = schedule(&mut store, file, Duration::minutes(20), Priority::Normal);
+        let overdue_high = schedule(&mut store, file, -Duration::minutes(5), Priority::High);
+        let soon_urgent = schedule(&mut store, file, Duration::hours(1), Priority::Urgent);
+        let order: Vec<_> = store.callback_queue(Utc::now()).unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(order, [overdue_high, overdue_low, soon_urgent, later_urgent, soon_normal]);
+    });
 }
 
 #[test]
 fn performing_a_callback_that_reaches_the_caller_closes_it_with_its_call() {
-    let (_dir, mut store, file) = setup();
-    let shift = store.start_shift().unwrap();
-    let id = schedule(&mut store, file, Duration::minutes(-10), Priority::High);
-    let entry = store.callback_queue(Utc::now()).unwrap().remove(0);
-    let taken = store.take_callback(id, entry.version).unwrap();
-    assert_eq!(taken.callback_number.as_ref().map(|n| n.as_str()), Some("0612345678"));
-    assert_eq!(taken.assignee, Assignee::Listener(store.actor().id), "taken by whoever performs it");
-    let now = Utc::now();
-    let call_id = store
-        .save_call(&NewCall {
-            shift_id: shift.id,
-            started_at: now,
-            ended_at: now + Duration::minutes(12),
-            call_type: CallType::Listening,
-            time_spent: None,
-            record: CallRecord {
-                caller_file_id: Some(file),
-                performs_callback: Some(id),
-                ..CallRecord::default()
-            },
-        })
-        .unwrap();
-    let done = store.callback(id).unwrap();
-    assert_eq!(done.status, CallbackStatus::Done);
-    assert_eq!(done.callback_number, None, "the number is wiped with the call's save");
-    assert_eq!(done.attempts.len(), 1);
-    assert_eq!((done.attempts[0].result, done.attempts[0].call_id), (AttemptResult::Reached, Some(call_id)));
-    assert!(store.callback_queue(Utc::now()).unwrap().is_empty());
+    on_each_backend("performing_a_callback_that_reaches_the_caller_closes_it_with_its_call", |backend| {
+        let (mut store, file) = setup(backend);
+        let shift = store.start_shift().unwrap();
+        let id = schedule(&mut store, file, Duration::minutes(-10), Priority::High);
+        let entry = store.callback_queue(Utc::now()).unwrap().remove(0);
+        let taken = store.take_callback(id, entry.version).unwrap();
+        assert_eq!(taken.callback_number.as_ref().map(|n| n.as_str()), Some("0612345678"));
+        assert_eq!(taken.assignee, Assignee::Listener(store.actor().id), "taken by whoever performs it");
+        let now = Utc::now();
+        let call_id = store
+            .save_call(&NewCall {
+                shift_id: shift.id,
+                started_at: now,
+                ended_at: now + Duration::minutes(12),
+                call_type: CallType::Listening,
+                time_spent: None,
+                record: CallRecord {
+                    caller_file_id: Some(file),
+                    performs_callback: Some(id),
+                    ..CallRecord::default()
+                },
+            })
+            .unwrap();
+        let done = store.callback(id).unwrap();
+        assert_eq!(done.status, CallbackStatus::Done);
+        assert_eq!(done.callback_number, None, "the number is wiped with the call's save");
+        assert_eq!(done.attempts.len(), 1);
+        assert_eq!(
+            (done.attempts[0].result, done.attempts[0].call_id),
+            (AttemptResult::Reached, Some(call_id))
+        );
+        assert!(store.callback_queue(Utc::now()).unwrap().is_empty());
+    });
 }
 
 #[test]
 fn failed_attempts_reschedule_and_the_limit_flags_for_a_supervisor() {
-    let (_dir, mut store, file) = setup();
-    let id = schedule(&mut store, file, Duration::minutes(-10), Priority::Normal);
-    for (attempt, expect_flag) in [(1, false), (2, false), (3, true)] {
-        let before = Utc::now();
-        let flagged = store.callback_attempt_failed(id, AttemptResult::NoAnswer, POLICY).unwrap();
-        assert_eq!(flagged, expect_flag, "attempt {attempt}");
-        let callback = store.callback(id).unwrap();
-        assert_eq!(callback.status, CallbackStatus::Pending);
-        assert!(callback.due_at >= before + Duration::hours(2) - Duration::seconds(1), "rescheduled");
-        assert_eq!(callback.attempts.len(), attempt);
-        assert!(callback.callback_number.is_some(), "kept while pending");
-    }
-    assert!(store.callback_queue(Utc::now()).unwrap()[0].flagged);
-    let wrong = schedule(&mut store, file, Duration::minutes(-10), Priority::Normal);
-    assert!(store.callback_attempt_failed(wrong, AttemptResult::WrongNumber, POLICY).unwrap(), "at once");
-    assert!(store.callback_attempt_failed(id, AttemptResult::Reached, POLICY).is_err());
+    on_each_backend("failed_attempts_reschedule_and_the_limit_flags_for_a_supervisor", |backend| {
+        let (mut store, file) = setup(backend);
+        let id = schedule(&mut store, file, Duration::minutes(-10), Priority::Normal);
+        for (attempt, expect_flag) in [(1, false), (2, false), (3, true)] {
+            let before = Utc::now();
+            let flagged = store.callback_attempt_failed(id, AttemptResult::NoAnswer, POLICY).unwrap();
+            assert_eq!(flagged, expect_flag, "attempt {attempt}");
+            let callback = store.callback(id).unwrap();
+            assert_eq!(callback.status, CallbackStatus::Pending);
+            assert!(callback.due_at >= before + Duration::hours(2) - Duration::seconds(1), "rescheduled");
+            assert_eq!(callback.attempts.len(), attempt);
+            assert!(callback.callback_number.is_some(), "kept while pending");
+        }
+        assert!(store.callback_queue(Utc::now()).unwrap()[0].flagged);
+        let wrong = schedule(&mut store, file, Duration::minutes(-10), Priority::Normal);
+        assert!(store.callback_attempt_failed(wrong, AttemptResult::WrongNumber, POLICY).unwrap(), "at once");
+        assert!(store.callback_attempt_failed(id, AttemptResult::Reached, POLICY).is_err());
+    });
 }
 
 #[test]
 fn supervisors_reassign_reschedule_and_cancel_and_listeners_do_not_reassign() {
-    let (dir, mut store, file) = setup();
-    let id = schedule(&mut store, file, Duration::hours(1), Priority::Normal);
-    let camille = store.listener_by_login(LISTENER).unwrap().id;
-    let v0 = store.callback(id).unwrap().version;
-    store.reassign_callback(id, v0, Assignee::Listener(camille)).unwrap();
-    let moved = Utc::now() + Duration::days(1);
-    let v1 = store.callback(id).unwrap().version;
-    assert!(v1 > v0);
-    store.reschedule_callback(id, v1, moved).unwrap();
-    let callback = store.callback(id).unwrap();
-    assert_eq!(callback.assignee, Assignee::Listener(camille));
-    assert_eq!(callback.due_at.timestamp(), moved.timestamp());
-    drop(store);
+    on_each_backend("supervisors_reassign_reschedule_and_cancel_and_listeners_do_not_reassign", |backend| {
+        let (mut store, file) = setup(backend);
+        let id = schedule(&mut store, file, Duration::hours(1), Priority::Normal);
+        let camille = store.listener_by_login(LISTENER).unwrap().id;
+        let v0 = store.callback(id).unwrap().version;
+        store.reassign_callback(id, v0, Assignee::Listener(camille)).unwrap();
+        let moved = Utc::now() + Duration::days(1);
+        let v1 = store.callback(id).unwrap().version;
+        assert!(v1 > v0);
+        store.reschedule_callback(id, v1, moved).unwrap();
+        let callback = store.callback(id).unwrap();
+        assert_eq!(callback.assignee, Assignee::Listener(camille));
+        assert_eq!(callback.due_at.timestamp(), moved.timestamp());
+        drop(store);
 
-    let mut listener = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
-    let version = listener.callback(id).unwrap().version;
-    assert!(matches!(
-        listener.reassign_callback(id, version, Assignee::Anyone),
-        Err(StoreError::Forbidden(_))
-    ));
-    listener.reschedule_callback(id, version, moved + Duration::hours(1)).unwrap();
-    drop(listener);
+        let mut listener = Store::open(&backend.db, LISTENER, LISTENER_PASS).unwrap();
+        let version = listener.callback(id).unwrap().version;
+        assert!(matches!(
+            listener.reassign_callback(id, version, Assignee::Anyone),
+            Err(StoreError::Forbidden(_))
+        ));
+        listener.reschedule_callback(id, version, moved + Duration::hours(1)).unwrap();
+        drop(listener);
 
-    let mut store = Store::open(db_in(dir.path()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    let version = store.callback(id).unwrap().version;
-    assert!(store.cancel_callback(id, Some(version), " ").is_err(), "a reason is needed");
-    store.cancel_callback(id, Some(version), "La personne ne souhaite plus être rappelée").unwrap();
-    let cancelled = store.callback(id).unwrap();
-    assert_eq!((cancelled.status, cancelled.callback_number), (CallbackStatus::Cancelled, None));
-    assert!(store.check().unwrap().is_clean());
+        let mut store = Store::open(&backend.db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        let version = store.callback(id).unwrap().version;
+        assert!(store.cancel_callback(id, Some(version), " ").is_err(), "a reason is needed");
+        store.cancel_callback(id, Some(version), "La personne ne souhaite plus être rappelée").unwrap();
+        let cancelled = store.callback(id).unwrap();
+        assert_eq!((cancelled.status, cancelled.callback_number), (CallbackStatus::Cancelled, None));
+        assert!(store.check().unwrap().is_clean());
+    });
 }
 
 #[test]
 fn a_reassignment_racing_a_take_ends_in_one_state_and_the_loser_is_told() {
-    let (dir, mut supervisor, file) = setup();
-    let id = schedule(&mut supervisor, file, Duration::minutes(-5), Priority::High);
-    let mut listener = Store::open(db_in(dir.path()), LISTENER, LISTENER_PASS).unwrap();
-    // Both read the queue at the same moment.
-    let seen_by_listener = listener.callback_queue(Utc::now()).unwrap().remove(0).version;
-    let seen_by_supervisor = supervisor.callback_queue(Utc::now()).unwrap().remove(0).version;
-    let sacha = Assignee::Listener(supervisor.actor().id);
+    on_each_backend("a_reassignment_racing_a_take_ends_in_one_state_and_the_loser_is_told", |backend| {
+        let (mut supervisor, file) = setup(backend);
+        let id = schedule(&mut supervisor, file, Duration::minutes(-5), Priority::High);
+        let mut listener = Store::open(&backend.db, LISTENER, LISTENER_PASS).unwrap();
+        // Both read the queue at the same moment.
+        let seen_by_listener = listener.callback_queue(Utc::now()).unwrap().remove(0).version;
+        let seen_by_supervisor = supervisor.callback_queue(Utc::now()).unwrap().remove(0).version;
+        let sacha = Assignee::Listener(supervisor.actor().id);
 
-    // The supervisor commits first: the listener's take is refused, nothing changes.
-    supervisor.reassign_callback(id, seen_by_supervisor, sacha).unwrap();
-    let refused = listener.take_callback(id, seen_by_listener);
-    let Err(StoreError::Conflict(now)) = refused else { panic!("{refused:?}") };
-    assert_eq!(now, CallbackNow::AssignedTo(Some("Dominique".into())), "says who has it now");
-    assert_eq!(listener.callback(id).unwrap().assignee, sacha);
+        // The supervisor commits first: the listener's take is refused, nothing changes.
+        supervisor.reassign_callback(id, seen_by_supervisor, sacha).unwrap();
+        let refused = listener.take_callback(id, seen_by_listener);
+        let Err(StoreError::Conflict(now)) = refused else { panic!("{refused:?}") };
+        assert_eq!(now, CallbackNow::AssignedTo(Some("Dominique".into())), "says who has it now");
+        assert_eq!(listener.callback(id).unwrap().assignee, sacha);
 
-    // The other way round: the listener takes it first, the supervisor's reassignment loses.
-    let version = listener.callback(id).unwrap().version;
-    let taken = listener.take_callback(id, version).unwrap();
-    assert_eq!(taken.assignee, Assignee::Listener(listener.actor().id));
-    let late = supervisor.reassign_callback(id, version, Assignee::Anyone);
-    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
-    assert_eq!(supervisor.callback(id).unwrap().assignee, Assignee::Listener(listener.actor().id));
+        // The other way round: the listener takes it first, the supervisor's reassignment loses.
+        let version = listener.callback(id).unwrap().version;
+        let taken = listener.take_callback(id, version).unwrap();
+        assert_eq!(taken.assignee, Assignee::Listener(listener.actor().id));
+        let late = supervisor.reassign_callback(id, version, Assignee::Anyone);
+        assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+        assert_eq!(supervisor.callback(id).unwrap().assignee, Assignee::Listener(listener.actor().id));
 
-    // Closed meanwhile: a late change says so.
-    let version = supervisor.callback(id).unwrap().version;
-    supervisor.cancel_callback(id, Some(version), "doublon").unwrap();
-    assert!(matches!(
-        listener.take_callback(id, version),
-        Err(StoreError::Conflict(CallbackNow::Closed(CallbackStatus::Cancelled)))
-    ));
+        // Closed meanwhile: a late change says so.
+        let version = supervisor.callback(id).unwrap().version;
+        supervisor.cancel_callback(id, Some(version), "doublon").unwrap();
+        assert!(matches!(
+            listener.take_callback(id, version),
+            Err(StoreError::Conflict(CallbackNow::Closed(CallbackStatus::Cancelled)))
+        ));
+    });
 }

@@ -173,89 +173,96 @@ fn phone_call(store: &mut Store, shift: ShiftId, file: Option<FileId>, days_ago:
 
 #[test]
 fn a_number_heard_before_is_recognised_by_its_keyed_hash_until_the_purge() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let mut store = create(&db);
-    let shift = store.start_shift().unwrap();
-    let file = store.create_file(&FileProfile::default()).unwrap();
-    let (first, never) = store.caller_history("+33612345678").unwrap();
-    assert_eq!(never.calls, 0);
-    phone_call(&mut store, shift.id, Some(file.id), 0, "+33612345678");
-    let (again, heard) = store.caller_history("+33612345678").unwrap();
-    assert_eq!(again, first, "the same number, the same hash");
-    assert_eq!(heard.calls, 1);
-    assert!(heard.last_at.is_some());
-    assert_eq!(heard.files, [(file.id, file.code.to_string())]);
-    assert_eq!(store.caller_history("+33698765432").unwrap().1.calls, 0, "another number");
+    on_each_backend("a_number_heard_before_is_recognised_by_its_keyed_hash_until_the_purge", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        let shift = store.start_shift().unwrap();
+        let file = store.create_file(&FileProfile::default()).unwrap();
+        let (first, never) = store.caller_history("+33612345678").unwrap();
+        assert_eq!(never.calls, 0);
+        phone_call(&mut store, shift.id, Some(file.id), 0, "+33612345678");
+        let (again, heard) = store.caller_history("+33612345678").unwrap();
+        assert_eq!(again, first, "the same number, the same hash");
+        assert_eq!(heard.calls, 1);
+        assert!(heard.last_at.is_some());
+        assert_eq!(heard.files, [(file.id, file.code.to_string())]);
+        assert_eq!(store.caller_history("+33698765432").unwrap().1.calls, 0, "another number");
 
-    // The secret stays in the store: reopened, the hash is the same; another store's differs.
-    drop(store);
-    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    assert_eq!(store.caller_history("+33612345678").unwrap().0, first);
-    let other = tempfile::tempdir().unwrap();
-    let mut elsewhere = create(&db_in(other.path()));
-    assert_ne!(elsewhere.caller_history("+33612345678").unwrap().0, first, "keyed per store");
+        // The secret stays in the store: reopened, the hash is the same; another store's differs.
+        drop(store);
+        let mut store = Store::open(db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        assert_eq!(store.caller_history("+33612345678").unwrap().0, first);
+        let other = tempfile::tempdir().unwrap();
+        let mut elsewhere = create(db_in(other.path()));
+        assert_ne!(elsewhere.caller_history("+33612345678").unwrap().0, first, "keyed per store");
 
-    // Past the retention period the hash goes with the notes: the number is not recognised.
-    let old_file = store.create_file(&FileProfile::default()).unwrap();
-    phone_call(&mut store, shift.id, Some(old_file.id), 800, "+33611111111");
-    phone_call(&mut store, shift.id, None, 800, "+33622222222");
-    assert_eq!(store.caller_history("+33611111111").unwrap().1.calls, 1);
-    store.purge(Utc::now(), false).unwrap();
-    assert_eq!(store.caller_history("+33611111111").unwrap().1.calls, 0, "a file's call");
-    assert_eq!(store.caller_history("+33622222222").unwrap().1.calls, 0, "an anonymous call");
-    assert_eq!(store.caller_history("+33612345678").unwrap().1.calls, 1, "a recent one stays");
+        // Past the retention period the hash goes with the notes: the number is not recognised.
+        let old_file = store.create_file(&FileProfile::default()).unwrap();
+        phone_call(&mut store, shift.id, Some(old_file.id), 800, "+33611111111");
+        phone_call(&mut store, shift.id, None, 800, "+33622222222");
+        assert_eq!(store.caller_history("+33611111111").unwrap().1.calls, 1);
+        store.purge(Utc::now(), false).unwrap();
+        assert_eq!(store.caller_history("+33611111111").unwrap().1.calls, 0, "a file's call");
+        assert_eq!(store.caller_history("+33622222222").unwrap().1.calls, 0, "an anonymous call");
+        assert_eq!(store.caller_history("+33612345678").unwrap().1.calls, 1, "a recent one stays");
+    });
 }
 
 #[test]
 fn missed_calls_count_in_the_shift_and_the_period() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = create(&db_in(dir.path()));
-    let shift = store.start_shift().unwrap();
-    phone_call(&mut store, shift.id, None, 0, "+33612345678");
-    let now = Utc::now();
-    store.record_missed_call(&MissedCall::new(Some(shift.id), now - Duration::seconds(30), now)).unwrap();
-    store.record_missed_call(&MissedCall::new(None, now - Duration::seconds(20), now)).unwrap();
-    let shift_figures = store.summary(ScopeRequest::Shift(shift.id), now).unwrap().phone;
-    assert_eq!((shift_figures.offered, shift_figures.answered, shift_figures.missed), (2, 1, 1));
-    assert_eq!(shift_figures.answer_rate, Some(50));
-    let period = ScopeRequest::Period { from: now - Duration::days(1), to: now + Duration::days(1) };
-    let figures = store.summary(period, now).unwrap().phone;
-    assert_eq!((figures.offered, figures.answered, figures.missed), (3, 1, 2), "missed outside a shift too");
+    on_each_backend("missed_calls_count_in_the_shift_and_the_period", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        let shift = store.start_shift().unwrap();
+        phone_call(&mut store, shift.id, None, 0, "+33612345678");
+        let now = Utc::now();
+        store.record_missed_call(&MissedCall::new(Some(shift.id), now - Duration::seconds(30), now)).unwrap();
+        store.record_missed_call(&MissedCall::new(None, now - Duration::seconds(20), now)).unwrap();
+        let shift_figures = store.summary(ScopeRequest::Shift(shift.id), now).unwrap().phone;
+        assert_eq!((shift_figures.offered, shift_figures.answered, shift_figures.missed), (2, 1, 1));
+        assert_eq!(shift_figures.answer_rate, Some(50));
+        let period = ScopeRequest::Period { from: now - Duration::days(1), to: now + Duration::days(1) };
+        let figures = store.summary(period, now).unwrap().phone;
+        assert_eq!(
+            (figures.offered, figures.answered, figures.missed),
+            (3, 1, 2),
+            "missed outside a shift too"
+        );
 
-    // A callback performed by phone: the listener dialled, nobody rang, nothing was answered.
-    let file = store.create_file(&FileProfile::default()).unwrap();
-    let callback = NewCallback::with_consent(
-        true,
-        file.id,
-        None,
-        now,
-        Priority::Normal,
-        PhoneNumber::parse("06 39 98 00 01").unwrap(),
-        Assignee::Anyone,
-        String::new(),
-    )
-    .unwrap();
-    let callback = store.schedule_callback(&callback).unwrap();
-    let started = Utc::now() - Duration::minutes(10);
-    store
-        .save_call(&NewCall {
-            shift_id: shift.id,
-            started_at: started,
-            ended_at: started + Duration::minutes(5),
-            call_type: CallType::Listening,
-            time_spent: None,
-            record: CallRecord {
-                caller_file_id: Some(file.id),
-                performs_callback: Some(callback),
-                ..CallRecord::default()
-            },
-        })
+        // A callback performed by phone: the listener dialled, nobody rang, nothing was answered.
+        let file = store.create_file(&FileProfile::default()).unwrap();
+        let callback = NewCallback::with_consent(
+            true,
+            file.id,
+            None,
+            now,
+            Priority::Normal,
+            PhoneNumber::parse("06 39 98 00 01").unwrap(),
+            Assignee::Anyone,
+            String::new(),
+        )
         .unwrap();
-    let figures = store.summary(ScopeRequest::Shift(shift.id), Utc::now()).unwrap().phone;
-    assert_eq!(
-        (figures.offered, figures.answered, figures.missed),
-        (2, 1, 1),
-        "the callback is not answered"
-    );
+        let callback = store.schedule_callback(&callback).unwrap();
+        let started = Utc::now() - Duration::minutes(10);
+        store
+            .save_call(&NewCall {
+                shift_id: shift.id,
+                started_at: started,
+                ended_at: started + Duration::minutes(5),
+                call_type: CallType::Listening,
+                time_spent: None,
+                record: CallRecord {
+                    caller_file_id: Some(file.id),
+                    performs_callback: Some(callback),
+                    ..CallRecord::default()
+                },
+            })
+            .unwrap();
+        let figures = store.summary(ScopeRequest::Shift(shift.id), Utc::now()).unwrap().phone;
+        assert_eq!(
+            (figures.offered, figures.answered, figures.missed),
+            (2, 1, 1),
+            "the callback is not answered"
+        );
+    });
 }

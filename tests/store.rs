@@ -1,4 +1,5 @@
-//! The encrypted store through its public API, on real SQLCipher files.
+//! The encrypted store through its public API, on real SQLCipher files; its behaviour, on a
+//! PostgreSQL server too (`on_each_backend`).
 
 mod common;
 
@@ -28,92 +29,103 @@ fn profile() -> FileProfile {
 
 #[test]
 fn what_is_written_reads_back_after_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let (file_id, call_id, callback_id, started) = {
-        let mut store = create(&db);
-        let shift = store.start_shift().unwrap();
-        let file = store.create_file(&profile()).unwrap();
-        let started = Utc::now() - Duration::minutes(20);
-        let started = started - Duration::nanoseconds(started.timestamp_subsec_nanos() as i64);
-        let call = NewCall {
-            shift_id: shift.id,
-            started_at: started,
-            ended_at: started + Duration::minutes(18),
-            call_type: CallType::Listening,
-            time_spent: None,
-            record: CallRecord {
-                channel: "phone".into(),
-                caller_file_id: Some(file.id),
-                themes: vec!["deuil".into(), "isolement".into()],
-                notes: "Parle de son isolement depuis l'hiver.".into(),
-                rud: Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None },
-                orientations: vec!["3114".into()],
-                outcome: Some(Outcome::Oriented),
-                prompts: vec![PromptRecord {
-                    number: "3114".into(),
-                    rule: "ideation_low_urgency".into(),
-                    raised_at: started + Duration::minutes(5),
-                    acknowledgement: Some(Acknowledgement {
-                        at: started + Duration::minutes(6),
-                        outcome: PromptOutcome::NumberGiven,
-                        note: None,
-                    }),
-                }],
-                situations: vec![Situation::SuicidalIdeation],
-                performs_callback: None,
-                phone: None,
-            },
+    on_each_backend("what_is_written_reads_back_after_reopening", |backend| {
+        let db = &backend.db;
+        let (file_id, call_id, callback_id, started) = {
+            let mut store = create(db);
+            let shift = store.start_shift().unwrap();
+            let file = store.create_file(&profile()).unwrap();
+            let started = Utc::now() - Duration::minutes(20);
+            let started = started - Duration::nanoseconds(started.timestamp_subsec_nanos() as i64);
+            let call = NewCall {
+                shift_id: shift.id,
+                started_at: started,
+                ended_at: started + Duration::minutes(18),
+                call_type: CallType::Listening,
+                time_spent: None,
+                record: CallRecord {
+                    channel: "phone".into(),
+                    caller_file_id: Some(file.id),
+                    themes: vec!["deuil".into(), "isolement".into()],
+                    notes: "Parle de son isolement depuis l'hiver.".into(),
+                    rud: Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None },
+                    orientations: vec!["3114".into()],
+                    outcome: Some(Outcome::Oriented),
+                    prompts: vec![PromptRecord {
+                        number: "3114".into(),
+                        rule: "ideation_low_urgency".into(),
+                        raised_at: started + Duration::minutes(5),
+                        acknowledgement: Some(Acknowledgement {
+                            at: started + Duration::minutes(6),
+                            outcome: PromptOutcome::NumberGiven,
+                            note: None,
+                        }),
+                    }],
+                    situations: vec![Situation::SuicidalIdeation],
+                    performs_callback: None,
+                    phone: None,
+                },
+            };
+            let call_id = store.save_call(&call).unwrap();
+            let callback = NewCallback::with_consent(
+                true,
+                file.id,
+                Some(call_id),
+                Utc::now() + Duration::hours(2),
+                Priority::High,
+                PhoneNumber::parse("06 39 98 12 34").unwrap(),
+                Assignee::Anyone,
+                "Rappeler en fin de matinée.".into(),
+            )
+            .unwrap();
+            let callback_id = store.schedule_callback(&callback).unwrap();
+            (file.id, call_id, callback_id, started)
         };
-        let call_id = store.save_call(&call).unwrap();
-        let callback = NewCallback::with_consent(
-            true,
-            file.id,
-            Some(call_id),
-            Utc::now() + Duration::hours(2),
-            Priority::High,
-            PhoneNumber::parse("06 39 98 12 34").unwrap(),
-            Assignee::Anyone,
-            "Rappeler en fin de matinée.".into(),
-        )
-        .unwrap();
-        let callback_id = store.schedule_callback(&callback).unwrap();
-        (file.id, call_id, callback_id, started)
-    };
 
-    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    let file = store.open_file(file_id).unwrap();
-    assert_eq!(file.profile, profile());
-    assert_eq!(file.status, FileStatus::Open);
-    assert_eq!(file.last_contact_at, Some(started + Duration::minutes(18)));
-    let calls = store.calls_of_file(file_id).unwrap();
-    assert_eq!(calls.len(), 1);
-    let call = &calls[0];
-    assert_eq!(call.id, call_id);
-    assert_eq!(call.started_at, started);
-    assert_eq!(call.record.themes, ["deuil", "isolement"]);
-    assert_eq!(call.record.orientations, ["3114"]);
-    assert_eq!(call.record.prompts.len(), 1);
-    assert_eq!(call.record.prompts[0].acknowledgement.as_ref().unwrap().outcome, PromptOutcome::NumberGiven);
-    assert_eq!(call.record.rud.risk, Some(RudLevel::Medium));
-    assert_eq!(call.record.situations, [Situation::SuicidalIdeation]);
-    let pending = store.pending_callbacks().unwrap();
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].id, callback_id);
-    assert_eq!(pending[0].callback_number.as_ref().unwrap().as_str(), "0639981234");
-    assert_eq!(store.file_id_by_code(&file.code.as_str().to_lowercase()).unwrap(), Some(file_id));
+        let mut store = Store::open(db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        let file = store.open_file(file_id).unwrap();
+        assert_eq!(file.profile, profile());
+        assert_eq!(file.status, FileStatus::Open);
+        assert_eq!(file.last_contact_at, Some(started + Duration::minutes(18)));
+        let calls = store.calls_of_file(file_id).unwrap();
+        assert_eq!(calls.len(), 1);
+        let call = &calls[0];
+        assert_eq!(call.id, call_id);
+        assert_eq!(call.started_at, started);
+        assert_eq!(call.record.themes, ["deuil", "isolement"]);
+        assert_eq!(call.record.orientations, ["3114"]);
+        assert_eq!(call.record.prompts.len(), 1);
+        assert_eq!(
+            call.record.prompts[0].acknowledgement.as_ref().unwrap().outcome,
+            PromptOutcome::NumberGiven
+        );
+        assert_eq!(call.record.rud.risk, Some(RudLevel::Medium));
+        assert_eq!(call.record.situations, [Situation::SuicidalIdeation]);
+        let pending = store.pending_callbacks().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].id, callback_id);
+        assert_eq!(pending[0].callback_number.as_ref().unwrap().as_str(), "0639981234");
+        assert_eq!(store.file_id_by_code(&file.code.as_str().to_lowercase()).unwrap(), Some(file_id));
+    });
 }
 
 #[test]
 fn a_new_database_is_at_the_latest_schema_and_reopens_idempotently() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    drop(create(&db));
-    for _ in 0..2 {
-        let store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-        assert!(store.check().unwrap().is_clean());
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    }
+    on_each_backend("a_new_database_is_at_the_latest_schema_and_reopens_idempotently", |backend| {
+        let db = &backend.db;
+        drop(create(db));
+        for _ in 0..2 {
+            let store = Store::open(db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+            assert!(store.check().unwrap().is_clean());
+            // The server has its own migrations (its schema 1 is the file's 14).
+            let latest = if backend.is_server() {
+                permanence::store::postgres::schema::LATEST
+            } else {
+                SCHEMA_VERSION
+            };
+            assert_eq!(store.schema_version().unwrap(), latest);
+        }
+    });
 }
 
 #[test]
@@ -220,31 +232,36 @@ fn creating_over_an_existing_database_changes_nothing() {
 
 #[test]
 fn two_key_slots_open_the_same_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let mut store = create(&db);
-    add_listener(&mut store);
-    let file = store.create_file(&profile()).unwrap();
-    drop(store);
-    let as_listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
-    assert_eq!(as_listener.file_id_by_code(file.code.as_str()).unwrap(), Some(file.id));
-    assert_eq!(Store::logins(&db).unwrap(), [SUPERVISOR, LISTENER]);
+    on_each_backend("two_key_slots_open_the_same_data", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        add_listener(&mut store);
+        let file = store.create_file(&profile()).unwrap();
+        drop(store);
+        let as_listener = Store::open(db, LISTENER, LISTENER_PASS).unwrap();
+        assert_eq!(as_listener.file_id_by_code(file.code.as_str()).unwrap(), Some(file.id));
+        assert_eq!(Store::logins(db).unwrap(), [SUPERVISOR, LISTENER]);
+    });
 }
 
 #[test]
 fn a_listener_cannot_do_a_supervisors_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let mut store = create(&db);
-    add_listener(&mut store);
-    drop(store);
-    let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
-    assert!(matches!(listener.deactivate_listener(SUPERVISOR), Err(StoreError::Forbidden(_))));
-    assert!(matches!(
-        listener.set_passphrase(SUPERVISOR, "je prends la main", permanence::store::KdfParams::MINIMUM),
-        Err(StoreError::Forbidden(_))
-    ));
-    assert!(matches!(listener.backup(&dir.path().join("copy.db")), Err(StoreError::Forbidden(_))));
+    on_each_backend("a_listener_cannot_do_a_supervisors_work", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        add_listener(&mut store);
+        drop(store);
+        let mut listener = Store::open(db, LISTENER, LISTENER_PASS).unwrap();
+        assert!(matches!(listener.deactivate_listener(SUPERVISOR), Err(StoreError::Forbidden(_))));
+        assert!(matches!(
+            listener.set_passphrase(SUPERVISOR, "je prends la main", permanence::store::KdfParams::MINIMUM),
+            Err(StoreError::Forbidden(_))
+        ));
+        assert!(matches!(
+            listener.backup(&backend.dir.path().join("copy.db")),
+            Err(StoreError::Forbidden(_))
+        ));
+    });
 }
 
 #[test]
@@ -331,59 +348,63 @@ fn a_crash_between_key_file_write_and_rename_leaves_the_old_slots() {
 
 #[test]
 fn closing_a_callback_wipes_the_number() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let mut store = create(&db);
-    let file = store.create_file(&profile()).unwrap();
-    let schedule = |store: &mut Store| {
-        let callback = NewCallback::with_consent(
-            true,
-            file.id,
-            None,
-            Utc::now(),
-            Priority::Normal,
-            PhoneNumber::parse("0639980000").unwrap(),
-            Assignee::Anyone,
-            String::new(),
-        )
-        .unwrap();
-        store.schedule_callback(&callback).unwrap()
-    };
-    let reached = schedule(&mut store);
-    store
-        .record_callback_attempt(reached, AttemptResult::NoAnswer, Some(Utc::now() + Duration::hours(1)))
-        .unwrap();
-    assert!(store.callback(reached).unwrap().callback_number.is_some(), "kept while pending");
-    store.record_callback_attempt(reached, AttemptResult::Reached, None).unwrap();
-    let done = store.callback(reached).unwrap();
-    assert_eq!(done.status, CallbackStatus::Done);
-    assert_eq!(done.callback_number, None);
-    assert_eq!(done.attempts.len(), 2);
+    on_each_backend("closing_a_callback_wipes_the_number", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        let file = store.create_file(&profile()).unwrap();
+        let schedule = |store: &mut Store| {
+            let callback = NewCallback::with_consent(
+                true,
+                file.id,
+                None,
+                Utc::now(),
+                Priority::Normal,
+                PhoneNumber::parse("0639980000").unwrap(),
+                Assignee::Anyone,
+                String::new(),
+            )
+            .unwrap();
+            store.schedule_callback(&callback).unwrap()
+        };
+        let reached = schedule(&mut store);
+        store
+            .record_callback_attempt(reached, AttemptResult::NoAnswer, Some(Utc::now() + Duration::hours(1)))
+            .unwrap();
+        assert!(store.callback(reached).unwrap().callback_number.is_some(), "kept while pending");
+        store.record_callback_attempt(reached, AttemptResult::Reached, None).unwrap();
+        let done = store.callback(reached).unwrap();
+        assert_eq!(done.status, CallbackStatus::Done);
+        assert_eq!(done.callback_number, None);
+        assert_eq!(done.attempts.len(), 2);
 
-    let cancelled = schedule(&mut store);
-    store.cancel_callback(cancelled, None, "La personne ne souhaite plus être rappelée").unwrap();
-    assert_eq!(store.callback(cancelled).unwrap().callback_number, None);
-    assert!(store.pending_callbacks().unwrap().is_empty());
+        let cancelled = schedule(&mut store);
+        store.cancel_callback(cancelled, None, "La personne ne souhaite plus être rappelée").unwrap();
+        assert_eq!(store.callback(cancelled).unwrap().callback_number, None);
+        assert!(store.pending_callbacks().unwrap().is_empty());
+    });
 }
 
 #[test]
 fn file_closure_and_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let mut store = create(&db);
-    let file = store.create_file(&profile()).unwrap();
-    assert!(store.close_file(file.id, &Closure { reason: " ".into(), caller_agreed: true }).is_err());
-    store.close_file(file.id, &Closure { reason: "Situation résolue".into(), caller_agreed: true }).unwrap();
-    let closed = store.open_file(file.id).unwrap();
-    assert_eq!(closed.status, FileStatus::Closed);
-    assert_eq!(closed.closure, Some(Closure { reason: "Situation résolue".into(), caller_agreed: true }));
-    assert!(
-        store.set_file_status(file.id, FileStatus::FollowUp).is_err(),
-        "a closed file is reopened with a reason"
-    );
-    store.reopen_file(file.id, "Rappelle : la situation a changé").unwrap();
-    let reopened = store.open_file(file.id).unwrap();
-    assert_eq!((reopened.status, reopened.closure), (FileStatus::FollowUp, None));
+    on_each_backend("file_closure_and_reopening", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        let file = store.create_file(&profile()).unwrap();
+        assert!(store.close_file(file.id, &Closure { reason: " ".into(), caller_agreed: true }).is_err());
+        store
+            .close_file(file.id, &Closure { reason: "Situation résolue".into(), caller_agreed: true })
+            .unwrap();
+        let closed = store.open_file(file.id).unwrap();
+        assert_eq!(closed.status, FileStatus::Closed);
+        assert_eq!(closed.closure, Some(Closure { reason: "Situation résolue".into(), caller_agreed: true }));
+        assert!(
+            store.set_file_status(file.id, FileStatus::FollowUp).is_err(),
+            "a closed file is reopened with a reason"
+        );
+        store.reopen_file(file.id, "Rappelle : la situation a changé").unwrap();
+        let reopened = store.open_file(file.id).unwrap();
+        assert_eq!((reopened.status, reopened.closure), (FileStatus::FollowUp, None));
+    });
 }
 
 #[test]
@@ -412,59 +433,60 @@ fn backup_is_an_encrypted_copy_that_opens_with_the_same_passphrases() {
 
 #[test]
 fn search_by_code_prefix_words_and_notes_with_accents_folded() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let mut store = create(&db);
-    let shift = store.start_shift().unwrap();
-    let listening =
-        FileProfile { situation_summary: "Besoin d'écoute le soir".into(), ..FileProfile::default() };
-    let a = store.create_file(&listening).unwrap();
-    let b = store
-        .create_file(&FileProfile { situation_summary: "Deuil récent".into(), ..FileProfile::default() })
-        .unwrap();
-    let now = Utc::now();
-    store
-        .save_call(&NewCall {
-            shift_id: shift.id,
-            started_at: now,
-            ended_at: now,
-            call_type: CallType::Listening,
-            time_spent: None,
-            record: CallRecord {
-                caller_file_id: Some(b.id),
-                notes: "Parle de sa voisine Hélène".into(),
-                ..CallRecord::default()
-            },
-        })
-        .unwrap();
-    let ids = |store: &mut Store, query: &str| -> Vec<_> {
-        store.search_files(query, &FileFilter::default(), 20).unwrap().into_iter().map(|h| h.id).collect()
-    };
+    on_each_backend("search_by_code_prefix_words_and_notes_with_accents_folded", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        let shift = store.start_shift().unwrap();
+        let listening =
+            FileProfile { situation_summary: "Besoin d'écoute le soir".into(), ..FileProfile::default() };
+        let a = store.create_file(&listening).unwrap();
+        let b = store
+            .create_file(&FileProfile { situation_summary: "Deuil récent".into(), ..FileProfile::default() })
+            .unwrap();
+        let now = Utc::now();
+        store
+            .save_call(&NewCall {
+                shift_id: shift.id,
+                started_at: now,
+                ended_at: now,
+                call_type: CallType::Listening,
+                time_spent: None,
+                record: CallRecord {
+                    caller_file_id: Some(b.id),
+                    notes: "Parle de sa voisine Hélène".into(),
+                    ..CallRecord::default()
+                },
+            })
+            .unwrap();
+        let ids = |store: &mut Store, query: &str| -> Vec<_> {
+            store.search_files(query, &FileFilter::default(), 20).unwrap().into_iter().map(|h| h.id).collect()
+        };
 
-    assert_eq!(ids(&mut store, a.code.as_str()), [a.id], "exact code");
-    assert_eq!(ids(&mut store, &a.code.as_str().to_lowercase().replace('-', " ")), [a.id], "as heard");
-    assert!(ids(&mut store, &a.code.as_str()[..2]).contains(&a.id), "prefix");
-    assert_eq!(ids(&mut store, "ecoute"), [a.id], "no accent finds the accented word");
-    assert_eq!(ids(&mut store, "ÉCOUTE soir"), [a.id], "accents and case folded, every word");
-    assert_eq!(ids(&mut store, "écou"), [a.id], "a word as a prefix, as you type");
-    assert_eq!(ids(&mut store, "éco"), [a.id], "three letters are enough");
-    assert!(ids(&mut store, "é").is_empty(), "shorter words are not searched (too costly, too vague)");
-    // Once a panic: an accented letter where a code has its third letter ("idé" of "idées").
-    assert!(ids(&mut store, "idé").is_empty(), "a word, not a code");
-    assert_eq!(ids(&mut store, "helene"), [b.id], "words in call notes find the file");
-    assert!(ids(&mut store, "absent").is_empty());
-    assert!(ids(&mut store, "\"").is_empty(), "quotes are not FTS syntax errors");
+        assert_eq!(ids(&mut store, a.code.as_str()), [a.id], "exact code");
+        assert_eq!(ids(&mut store, &a.code.as_str().to_lowercase().replace('-', " ")), [a.id], "as heard");
+        assert!(ids(&mut store, &a.code.as_str()[..2]).contains(&a.id), "prefix");
+        assert_eq!(ids(&mut store, "ecoute"), [a.id], "no accent finds the accented word");
+        assert_eq!(ids(&mut store, "ÉCOUTE soir"), [a.id], "accents and case folded, every word");
+        assert_eq!(ids(&mut store, "écou"), [a.id], "a word as a prefix, as you type");
+        assert_eq!(ids(&mut store, "éco"), [a.id], "three letters are enough");
+        assert!(ids(&mut store, "é").is_empty(), "shorter words are not searched (too costly, too vague)");
+        // Once a panic: an accented letter where a code has its third letter ("idé" of "idées").
+        assert!(ids(&mut store, "idé").is_empty(), "a word, not a code");
+        assert_eq!(ids(&mut store, "helene"), [b.id], "words in call notes find the file");
+        assert!(ids(&mut store, "absent").is_empty());
+        assert!(ids(&mut store, "\"").is_empty(), "quotes are not FTS syntax errors");
 
-    // A changed summary is searched by its new words only.
-    store
-        .update_file_profile(
-            a.id,
-            a.version,
-            &FileProfile { situation_summary: "Solitude".into(), ..FileProfile::default() },
-        )
-        .unwrap();
-    assert!(ids(&mut store, "ecoute").is_empty());
-    assert_eq!(ids(&mut store, "solitude"), [a.id]);
+        // A changed summary is searched by its new words only.
+        store
+            .update_file_profile(
+                a.id,
+                a.version,
+                &FileProfile { situation_summary: "Solitude".into(), ..FileProfile::default() },
+            )
+            .unwrap();
+        assert!(ids(&mut store, "ecoute").is_empty());
+        assert_eq!(ids(&mut store, "solitude"), [a.id]);
+    });
 }
 
 #[test]

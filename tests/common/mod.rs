@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use permanence::domain::listener::Role;
-use permanence::store::{KdfParams, NewAccount, Store};
+use permanence::store::{KdfParams, Location, NewAccount, Store};
+use permanence::test_support::postgres::{TestDatabase, fresh_database};
 
 pub const SUPERVISOR: &str = "coord";
 pub const SUPERVISOR_PASS: &str = "lune verte soixante";
@@ -17,7 +18,7 @@ pub fn db_in(dir: &Path) -> PathBuf {
 
 /// A new database with a supervisor, using the cheapest accepted key derivation (tests
 /// unlock often; the parameters themselves are tested in the key-slot tests).
-pub fn create(db: &Path) -> Store {
+pub fn create(db: impl Into<Location>) -> Store {
     Store::create(
         db,
         NewAccount {
@@ -72,6 +73,47 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 pub mod cli;
 pub mod disk;
 pub mod tmux;
+
+/// A fresh store's place on one backend, for the conformance suite (issue 18): the store's
+/// behavioural tests run once on a database file and once on a database of the test server.
+pub struct Backend {
+    pub db: Location,
+    /// What stands for the store on this machine: the file itself, or for a server a path in
+    /// `dir` (exports go to `dir/exports` on both).
+    pub local: PathBuf,
+    /// The test's own folder (HOME, exports), whichever the backend.
+    pub dir: tempfile::TempDir,
+    _server: Option<TestDatabase>,
+}
+
+impl Backend {
+    pub fn is_server(&self) -> bool {
+        self.db.is_server()
+    }
+}
+
+/// Runs `test` on a new database file, then on a new database of the test server
+/// (`.ci/pg-cluster`): without one it says so in one line and runs on the file only, except
+/// under CI, where that is a failure.
+pub fn on_each_backend(name: &str, test: impl Fn(&Backend)) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    let file = Backend { db: db.clone().into(), local: db, dir, _server: None };
+    eprintln!("{name}: on a database file");
+    test(&file);
+    drop(file);
+    if let Some(database) = fresh_database(name) {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Backend {
+            db: Location::parse(Path::new(database.url())).unwrap(),
+            local: dir.path().join("server"),
+            dir,
+            _server: Some(database),
+        };
+        eprintln!("{name}: on a database of the test server");
+        test(&server);
+    }
+}
 
 /// A pending callback due now on `file`, with the caller's consent (a synthetic number).
 pub fn schedule_callback_now(store: &mut Store, file: permanence::domain::FileId) {
