@@ -43,10 +43,11 @@ pub struct Presence {
     _held: Held,
 }
 
-/// What keeps the lock: the open file, or the server connection holding the advisory lock.
+/// What keeps the lock while it lives: the open file, or the server connection holding the
+/// advisory lock.
 enum Held {
-    File(#[allow(dead_code)] File),
-    Server(#[allow(dead_code)] Db),
+    File { _file: File },
+    Server { _connection: Db },
 }
 
 impl Presence {
@@ -67,7 +68,7 @@ impl Presence {
                 if !held {
                     return Err(StoreError::Locked);
                 }
-                Ok(Presence { listener, _held: Held::Server(db) })
+                Ok(Presence { listener, _held: Held::Server { _connection: db } })
             }
         }
     }
@@ -86,7 +87,7 @@ impl Presence {
         if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &mut lock) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(Presence { listener, _held: Held::File(file) })
+        Ok(Presence { listener, _held: Held::File { _file: file } })
     }
 
     pub fn listener(&self) -> ListenerId {
