@@ -115,9 +115,10 @@ impl Store {
                 return Err(err);
             }
         };
+        // From here free text is sealed and opened with it (it never leaves the terminal).
+        db.set_key(&key);
         throttle::server_clear(&db, login)?;
         schema::migrate(&db)?;
-        db.set_key(&key);
         let listener = listeners::get(&db, id)?
             .filter(|l| l.login == login)
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
