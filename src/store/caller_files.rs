@@ -414,6 +414,11 @@ impl Store {
     }
 
     /// The search itself: each hit with whether it was found by words in the file's text.
+    ///
+    /// A query that is a code being typed with its dash or a digit ("KAT-", "kat 4") is
+    /// searched as a code only; letters alone are matched against codes and searched as words.
+    /// On a server, letters alone are matched against the codes held in the terminal
+    /// (`code_index`): the server never receives the letters of a query beside its tags.
     pub(super) fn find_files(
         &self,
         query: &str,
@@ -423,36 +428,56 @@ impl Store {
         let db = &self.conn;
         let status = filter.status.map(|s| s.as_str());
         let departement = filter.departement.as_ref().map(|d| d.as_str());
+        let as_code = as_code(query);
         let mut ids: Vec<i64> = Vec::new();
-        if let Some(prefix) = code_prefix(query) {
-            // The server's codes are compared as text patterns (index `caller_file_code_prefix`),
-            // whatever the database's collation.
-            let sql = if db.is_postgres() {
-                "SELECT id FROM caller_file
-                 WHERE code LIKE ?1 || '%'
-                   AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR departement = ?3)
-                 ORDER BY code LIMIT ?4"
-            } else {
-                "SELECT id FROM caller_file
-                 WHERE code >= ?1 AND code < ?1 || char(127)
-                   AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR departement = ?3)
-                 ORDER BY code LIMIT ?4"
-            };
-            ids.extend(db.query_map(sql, db_params![prefix, status, departement, limit as i64], |row| {
-                row.get::<i64>(0)
-            })?);
+        // Hits already known in the terminal (the server's codes matched here): not read again.
+        let mut known: std::collections::HashMap<i64, FileHit> = Default::default();
+        match &as_code {
+            AsCode::Letters(prefix) if db.is_postgres() => {
+                let mut index = self.code_index.borrow_mut();
+                index.refresh(db)?;
+                for hit in index.matching(prefix, status, departement, limit) {
+                    ids.push(hit.id.0);
+                    known.insert(hit.id.0, hit);
+                }
+            }
+            AsCode::Letters(prefix) | AsCode::Code(prefix) => {
+                // The server's codes are compared as text patterns (index
+                // `caller_file_code_prefix`), whatever the database's collation.
+                let sql = if db.is_postgres() {
+                    "SELECT id FROM caller_file
+                     WHERE code LIKE ?1 || '%'
+                       AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR departement = ?3)
+                     ORDER BY code LIMIT ?4"
+                } else {
+                    "SELECT id FROM caller_file
+                     WHERE code >= ?1 AND code < ?1 || char(127)
+                       AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR departement = ?3)
+                     ORDER BY code LIMIT ?4"
+                };
+                ids.extend(db.query_map(
+                    sql,
+                    db_params![prefix, status, departement, limit as i64],
+                    |row| row.get::<i64>(0),
+                )?);
+            }
+            AsCode::No => {}
         }
         let by_code = ids.len();
-        if db.is_postgres() {
-            ids.extend(files_by_tags(db, query, status, departement, limit)?);
-        } else if let Some(words) = fts_query(query) {
-            ids.extend(files_by_fts(db, &words, filter, status, departement, limit)?);
+        let by_words = match as_code {
+            AsCode::Code(_) => Vec::new(),
+            _ if db.is_postgres() => files_by_tags(db, query, status, departement, limit)?,
+            _ => match fts_query(query) {
+                Some(words) => files_by_fts(db, &words, filter, status, departement, limit)?,
+                None => Vec::new(),
+            },
+        };
+        // A file found by its words too is read whole, its summary shown.
+        for id in &by_words {
+            known.remove(id);
         }
-        if fts_query(query).is_none()
-            && code_prefix(query).is_none()
-            && query.trim().is_empty()
-            && !filter.is_empty()
-        {
+        ids.extend(by_words);
+        if query.trim().is_empty() && !filter.is_empty() {
             ids.extend(db.query_map(
                 "SELECT id FROM caller_file
                  WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) AND (CAST(?2 AS TEXT) IS NULL OR departement = ?2)
@@ -467,19 +492,22 @@ impl Store {
             if !seen.insert(id) {
                 continue;
             }
-            let hit = db.query_row(
-                "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
-                db_params![id],
-                |row| {
-                    Ok(FileHit {
-                        id: FileId(row.get(0)?),
-                        code: code_at(row, 1)?,
-                        status: parse_word(2, row.get(2)?)?,
-                        last_contact_at: from_secs_opt(row.get(3)?),
-                        summary: db.unseal(Field::FILE_SUMMARY, id, &row.get(4)?)?,
-                    })
-                },
-            )?;
+            let hit = match known.remove(&id) {
+                Some(hit) => hit,
+                None => db.query_row(
+                    "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
+                    db_params![id],
+                    |row| {
+                        Ok(FileHit {
+                            id: FileId(row.get(0)?),
+                            code: code_at(row, 1)?,
+                            status: parse_word(2, row.get(2)?)?,
+                            last_contact_at: from_secs_opt(row.get(3)?),
+                            summary: db.unseal(Field::FILE_SUMMARY, id, &row.get(4)?)?,
+                        })
+                    },
+                )?,
+            };
             hits.push((index >= by_code, hit));
         }
         // Code matches first; then the most recent contact first.
@@ -584,19 +612,39 @@ fn files_by_tags(
     Ok(files.into_iter().chain(notes).flatten().collect())
 }
 
+/// What a query is as a file code.
+#[derive(Debug, PartialEq, Eq)]
+enum AsCode {
+    /// Not the start of a code.
+    No,
+    /// Letters only ("peu"), which may as well start a word: matched against codes and searched
+    /// as words.
+    Letters(String),
+    /// A code being typed with its dash or a digit ("KAT-", "kat 4" → `KAT-4`): searched as a
+    /// code only, so that its letters never go beside their blind-index tags.
+    Code(String),
+}
+
 /// The start of a file code as typed or heard ("kat 4" -> "KAT-4"), if the query can be one.
-fn code_prefix(query: &str) -> Option<String> {
+fn as_code(query: &str) -> AsCode {
     let compact = crate::domain::caller_file::FileCode::compact(query);
     let (letters, digits) = compact.split_at(compact.len().min(3));
     let valid = !compact.is_empty()
         && letters.iter().all(u8::is_ascii_uppercase)
         && digits.iter().all(u8::is_ascii_digit)
         && compact.len() <= 6;
+    if !valid {
+        return AsCode::No;
+    }
     // Checked ASCII above, so the bytes are one character each ("idé" is no code).
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    valid.then(
-        || if digits.is_empty() { text(letters) } else { format!("{}-{}", text(letters), text(digits)) },
-    )
+    if digits.is_empty() && !query.contains('-') {
+        AsCode::Letters(text(letters))
+    } else if digits.is_empty() {
+        AsCode::Code(text(letters))
+    } else {
+        AsCode::Code(format!("{}-{}", text(letters), text(digits)))
+    }
 }
 
 /// With a status or département filter, how many of the newest full-text matches are
@@ -616,4 +664,26 @@ fn fts_query(query: &str) -> Option<String> {
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AsCode, as_code};
+
+    #[test]
+    fn a_code_is_letters_then_a_dash_or_digits_and_letters_alone_may_be_a_word() {
+        let code = |s: &str| AsCode::Code(s.into());
+        let letters = |s: &str| AsCode::Letters(s.into());
+        assert_eq!(as_code("kat 4"), code("KAT-4"));
+        assert_eq!(as_code("KAT-452"), code("KAT-452"));
+        assert_eq!(as_code("kat452"), code("KAT-452"));
+        assert_eq!(as_code("kat-"), code("KAT"), "the dash says it is a code");
+        assert_eq!(as_code("ka"), letters("KA"));
+        assert_eq!(as_code("peu"), letters("PEU"));
+        assert_eq!(as_code("peur"), AsCode::No);
+        assert_eq!(as_code("idé"), AsCode::No);
+        assert_eq!(as_code("3114"), AsCode::No);
+        assert_eq!(as_code("age 45"), code("AGE-45"));
+        assert_eq!(as_code(" "), AsCode::No);
+    }
 }

@@ -12,6 +12,7 @@ mod bulk;
 mod callbacks;
 mod caller_files;
 mod calls;
+mod code_index;
 mod connection;
 pub mod db;
 mod drafts;
@@ -97,6 +98,8 @@ pub struct Store {
     keys: Option<AccountKeys>,
     /// Files a search has shown with text since the unlock, already in the audit log.
     shown_in_search: std::collections::HashSet<crate::domain::FileId>,
+    /// On a server, the files' codes, matched here against a query of letters (`code_index`).
+    code_index: std::cell::RefCell<code_index::CodeIndex>,
     /// The salt of the file this connection opened: a re-key by another terminal puts a file
     /// with another salt at the same path (`rekey`). On a server, the random id its key file
     /// was bound to at `init`.
@@ -153,6 +156,7 @@ impl Store {
             access: Access::ReadWrite,
             keys: Some(keys),
             shown_in_search: Default::default(),
+            code_index: Default::default(),
             salt,
         })
     }
@@ -300,6 +304,7 @@ impl Store {
             access,
             keys,
             shown_in_search: Default::default(),
+            code_index: Default::default(),
             salt,
         };
         if access == Access::ReadWrite {

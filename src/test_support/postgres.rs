@@ -3,12 +3,17 @@
 //! server test is skipped with one line saying so, except under CI, where it fails: there the
 //! server tests must run.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::store::postgres::ServerUrl;
 
 /// The variable holding the test server's URL (a role allowed to create databases).
 pub const URL_VARIABLE: &str = "PERMANENCE_TEST_PG";
+
+/// The variable holding the test cluster's folder (`.ci/pg-cluster start` exports it): its
+/// `server.log` is what an administrator reads.
+pub const DIR_VARIABLE: &str = "PERMANENCE_TEST_PG_DIR";
 
 /// An empty database of its own, dropped (connections cut) when this value is.
 pub struct TestDatabase {
@@ -31,6 +36,88 @@ impl TestDatabase {
     pub fn connect(&self) -> ::postgres::Client {
         self.server.with_dbname(&self.name).connect().expect("connect to the test database")
     }
+
+    /// From now on the server logs every statement of this database's new sessions with its
+    /// parameters (`log_statement = 'all'`, as an administrator may set it); what it logged is
+    /// read back from the cluster's `server.log`. `None` (skipped with one line outside CI, a
+    /// failure under CI) when the cluster's folder is not known.
+    pub fn log_statements(&self, test: &str) -> Option<StatementLog> {
+        let dir = match std::env::var(DIR_VARIABLE) {
+            Ok(dir) if !dir.is_empty() => PathBuf::from(dir),
+            _ => {
+                assert!(std::env::var_os("CI").is_none(), "{test}: CI must set {DIR_VARIABLE}");
+                eprintln!("skipped {test}: the test cluster's folder is not known ({DIR_VARIABLE} unset)");
+                return None;
+            }
+        };
+        let mut admin = self.server.connect().expect("the test server");
+        admin
+            .batch_execute(&format!("ALTER DATABASE {} SET log_statement = 'all'", self.name))
+            .expect("log this database's statements");
+        let mut log = StatementLog { path: dir.join("server.log"), from: 0 };
+        log.mark();
+        Some(log)
+    }
+}
+
+/// The statements the test server logged (`TestDatabase::log_statements`), from a mark on.
+pub struct StatementLog {
+    path: PathBuf,
+    from: u64,
+}
+
+impl StatementLog {
+    /// What is logged from now on is what `parameters` reads.
+    pub fn mark(&mut self) {
+        self.from = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+    }
+
+    /// Every parameter value the server logged since the mark for the session of backend
+    /// `pid`, as the log writes it (`NULL` unquoted, text unquoted, bytes as `\x…`).
+    pub fn parameters(&self, pid: i32) -> Vec<String> {
+        use std::io::{Read, Seek};
+        let mut file = std::fs::File::open(&self.path).expect("the server's log");
+        file.seek(std::io::SeekFrom::Start(self.from)).unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        let session = format!(" [{pid}] DETAIL:  parameters: ");
+        text.lines()
+            .filter_map(|line| line.split_once(&session).map(|(_, values)| values))
+            .flat_map(logged_values)
+            .collect()
+    }
+}
+
+/// `$1 = 'a''b', $2 = NULL` → `a'b`, `NULL`.
+fn logged_values(line: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(" = ") {
+        rest = &rest[at + 3..];
+        if let Some(after) = rest.strip_prefix("NULL") {
+            values.push("NULL".to_owned());
+            rest = after;
+            continue;
+        }
+        let Some(quoted) = rest.strip_prefix('\'') else { break };
+        let mut value = String::new();
+        let mut chars = quoted.char_indices().peekable();
+        let mut end = quoted.len();
+        while let Some((i, c)) = chars.next() {
+            if c == '\'' {
+                if chars.peek().is_some_and(|(_, next)| *next == '\'') {
+                    chars.next();
+                } else {
+                    end = i + 1;
+                    break;
+                }
+            }
+            value.push(c);
+        }
+        values.push(value);
+        rest = &quoted[end..];
+    }
+    values
 }
 
 impl Drop for TestDatabase {
@@ -108,6 +195,14 @@ mod tests {
             "postgresql://u:p@127.0.0.1:5432/t1?sslmode=disable"
         );
         assert_eq!(replace_dbname("postgresql://host", "t2"), "postgresql://host/t2");
+    }
+
+    #[test]
+    fn logged_parameters_are_read_back_unquoted() {
+        assert_eq!(
+            logged_values("$1 = 'l''appel', $2 = NULL, $3 = '\\x00ff', $4 = '{\"\\\\x01\"}'"),
+            ["l'appel", "NULL", "\\x00ff", "{\"\\\\x01\"}"]
+        );
     }
 
     #[test]

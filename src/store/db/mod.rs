@@ -112,6 +112,15 @@ impl Db {
         Ok(())
     }
 
+    /// The server session's process id once it listens (tests read the server's log by it).
+    #[cfg(test)]
+    pub fn backend_pid(&self) -> Option<i32> {
+        match self {
+            Db::Sqlite(_) => None,
+            Db::Postgres(server) => server.borrow().listening,
+        }
+    }
+
     /// A number that changes when another connection has committed a change since it was last
     /// asked: SQLite's `PRAGMA data_version`; on the server, the notifications of other
     /// sessions' write transactions, read without waiting.

@@ -74,6 +74,7 @@ impl Store {
             access: Access::ReadWrite,
             keys: Some(keys),
             shown_in_search: Default::default(),
+            code_index: Default::default(),
             salt,
         })
     }
@@ -145,8 +146,11 @@ impl Store {
             access: Access::ReadWrite,
             keys: Some(keys),
             shown_in_search: Default::default(),
+            code_index: Default::default(),
             salt,
         };
+        // Read once here, then only what changes: letters typed in a search are matched here.
+        store.code_index.get_mut().refresh(&store.conn)?;
         store.record_unlock()?;
         Ok(store)
     }

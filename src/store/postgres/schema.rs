@@ -182,6 +182,7 @@ mod tests {
             left,
             [
                 "call.search_tags",
+                "caller_file.changed",
                 "caller_file.search_tags",
                 "key_file.body",
                 "key_file.id",

@@ -206,3 +206,100 @@ fn another_terminals_save_is_heard_and_read() {
     assert_ne!(coord.data_version().unwrap(), before);
     assert_eq!(coord.file_with_history(file.id).unwrap().file.code, file.code);
 }
+
+/// Review of issue 18, finding 1: searching as one types sends the server no letter of the
+/// query. The server logs every statement with its parameters (`log_statement = 'all'`, as an
+/// administrator may set it); a word typed letter by letter, and the letters of a file's code,
+/// leave no parameter that is a start of what was typed — a blind-index tag beside the letters
+/// it stands for would tell the administrator the word. A code typed with a digit is searched
+/// as a code alone: its letters go, no tag with them.
+#[test]
+fn searching_as_one_types_sends_the_server_no_letter_of_the_query() {
+    use crate::domain::caller_file::{FileFilter, FileProfile};
+    let test = "searching_as_one_types_sends_the_server_no_letter_of_the_query";
+    let Some((location, database)) = server(test) else { return };
+    let mut store =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let profile = |summary: &str| FileProfile { situation_summary: summary.into(), ..FileProfile::default() };
+    let afraid = store.create_file(&profile("Peur du noir, appelle le soir")).unwrap();
+    let other = store.create_file(&profile("Deuil récent")).unwrap();
+    drop(store);
+    let Some(mut log) = database.log_statements(test) else { return };
+    let mut store = Store::open(&location, "coord", PASS).unwrap();
+    let pid = store.conn.backend_pid().expect("a listening session");
+    let search = |store: &mut Store, query: &str| -> Vec<crate::domain::FileId> {
+        store.search_files(query, &FileFilter::default(), 20).unwrap().into_iter().map(|h| h.id).collect()
+    };
+    // What the server was sent that starts what was typed (separators and case aside).
+    let starts_of = |typed: &str, sent: &[String]| -> Vec<String> {
+        let compact = |text: &str| -> String {
+            text.chars().filter(|c| !matches!(c, '-' | ' ')).flat_map(char::to_uppercase).collect()
+        };
+        let typed = compact(typed);
+        sent.iter()
+            .filter(|value| !value.starts_with("\\x") && !value.starts_with('{'))
+            .filter(|value| !compact(value).is_empty() && typed.starts_with(&compact(value)))
+            .cloned()
+            .collect()
+    };
+    let tags_in = |sent: &[String]| sent.iter().filter(|v| v.starts_with("{\"\\\\x")).count();
+
+    let words = "peur du noir";
+    log.mark();
+    for end in 1..=words.len() {
+        let found = search(&mut store, &words[..end]);
+        if end >= 3 {
+            assert!(found.contains(&afraid.id), "{:?} finds the file", &words[..end]);
+        }
+    }
+    let sent = log.parameters(pid);
+    assert!(tags_in(&sent) >= 3, "the words' tags were sent and logged: {sent:?}");
+    assert_eq!(starts_of(words, &sent), Vec::<String>::new(), "letters of {words:?} sent");
+
+    // The letters of a code, which are a word's start too: matched in the terminal.
+    let code = other.code.as_str().to_owned();
+    let letters = code[..3].to_lowercase();
+    log.mark();
+    for end in 1..=3 {
+        assert!(
+            search(&mut store, &letters[..end]).contains(&other.id),
+            "{:?} finds its code",
+            &letters[..end]
+        );
+    }
+    let sent = log.parameters(pid);
+    assert!(tags_in(&sent) >= 1, "{letters:?} is searched as a word too: {sent:?}");
+    assert_eq!(starts_of(&letters, &sent), Vec::<String>::new(), "letters of {letters:?} sent");
+
+    // With its first digit it is a code being typed: the code goes, and no tag.
+    let heard = format!("{letters} {}", &code[4..5]);
+    log.mark();
+    assert_eq!(search(&mut store, &heard), [other.id]);
+    let sent = log.parameters(pid);
+    assert!(sent.contains(&code[..5].to_owned()), "the code's start is asked: {sent:?}");
+    assert_eq!(tags_in(&sent), 0, "no tag beside a code: {sent:?}");
+}
+
+/// The codes held in the terminal follow what other desks change: a file made at another desk
+/// is found by its letters, and a status changed there is filtered as it is now.
+#[test]
+fn the_codes_matched_in_the_terminal_follow_other_desks() {
+    use crate::domain::caller_file::{FileFilter, FileProfile, FileStatus};
+    let Some((location, _database)) = server("the_codes_matched_in_the_terminal_follow_other_desks") else {
+        return;
+    };
+    let mut here =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    here.create_file(&FileProfile::default()).unwrap();
+    let mut there = Store::open(&location, "coord", PASS).unwrap();
+    let made_there = there.create_file(&FileProfile::default()).unwrap();
+    let letters = made_there.code.as_str()[..3].to_owned();
+    let ids = |store: &mut Store, filter: FileFilter| -> Vec<crate::domain::FileId> {
+        store.search_files(&letters, &filter, 20).unwrap().into_iter().map(|h| h.id).collect()
+    };
+    assert!(ids(&mut here, FileFilter::default()).contains(&made_there.id));
+    let follow_up = FileFilter { status: Some(FileStatus::FollowUp), ..FileFilter::default() };
+    assert!(!ids(&mut here, follow_up.clone()).contains(&made_there.id));
+    there.set_file_status(made_there.id, FileStatus::FollowUp).unwrap();
+    assert!(ids(&mut here, follow_up).contains(&made_there.id), "its new status is the one filtered");
+}

@@ -212,6 +212,7 @@ fn store_over(db: Db, key: DataKey, location: crate::store::Location) -> crate::
         access: crate::domain::Access::ReadWrite,
         keys: None,
         shown_in_search: Default::default(),
+        code_index: Default::default(),
         salt: [0; crate::store::keyslots::DATABASE_SALT_LEN],
     }
 }
