@@ -140,6 +140,28 @@ fn init_accounts_check_and_exports_on_a_server() {
     assert!(Store::open(location(&database), LISTENER, LISTENER_PASS).is_ok(), "nothing changed");
 }
 
+/// A centre's database whose key slots are gone is never made again by `init`, and its
+/// sentence says to restore them (review of issue 18, finding 4).
+#[test]
+fn init_over_a_database_without_its_key_slots_is_refused() {
+    let Some(database) = fresh_database("init_over_a_database_without_its_key_slots_is_refused") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    init_on(home.path(), &database);
+    let mut admin = database.connect();
+    admin.batch_execute("DELETE FROM key_file").unwrap();
+    let again = run(
+        home.path(),
+        &["--db", database.url(), "--passphrase-stdin", "init", "--login", "autre"],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("fichier de clés"), "{}", text(&again.stderr));
+    let accounts: i64 = admin.query_one("SELECT count(*) FROM listener", &[]).unwrap().get(0);
+    assert_eq!(accounts, 1, "no second store");
+}
+
 /// `demo --calls N` fills a server as it fills a file; the server's backup holds none of the
 /// demo's sentences nor a reply address, only ciphertext.
 #[test]

@@ -20,7 +20,7 @@ impl Store {
     pub(super) fn key_file_now(&self) -> StoreResult<KeyFile> {
         match &self.location {
             Location::File(path) => KeyFile::load(&KeyFile::path_for(path)),
-            Location::Server(url) => read(&self.conn, url, false)?.ok_or_else(|| not_found(url)),
+            Location::Server(url) => read(&self.conn, url, false)?.ok_or_else(|| missing(&self.conn, url)),
         }
     }
 
@@ -56,7 +56,7 @@ impl Store {
             Location::Server(url) => {
                 let store: &Store = self;
                 let tx = audit::Tx::begin(&store.conn, super::signer_of(&store.actor, store.keys.as_ref()))?;
-                let mut key_file = read(&tx, &url, true)?.ok_or_else(|| not_found(&url))?;
+                let mut key_file = read(&tx, &url, true)?.ok_or_else(|| missing(&tx, &url))?;
                 let value = change(store, &tx, &mut key_file)?;
                 write(&tx, &key_file)?;
                 tx.commit()?;
@@ -74,6 +74,17 @@ pub(super) fn label(url: &ServerUrl) -> PathBuf {
 /// No store on that server (yet): `permanence init` makes one.
 pub(super) fn not_found(url: &ServerUrl) -> StoreError {
     StoreError::NotFound(PathBuf::from(url.redacted()))
+}
+
+/// What a schema without its key slots is: nothing yet (an `init` to make), or a centre's
+/// data whose key slots must be restored (`KeyFileMissing`, as a file without its key file:
+/// making a store again there would leave every sealed row unreadable).
+pub(super) fn missing(db: &Db, url: &ServerUrl) -> StoreError {
+    match super::postgres::schema::holds_data(db) {
+        Ok(false) => not_found(url),
+        Ok(true) => StoreError::KeyFileMissing(label(url)),
+        Err(err) => err,
+    }
 }
 
 /// The server's key slots, if it has any; with `for_update`, its row stays locked until the
@@ -104,5 +115,5 @@ pub(super) fn server_key_file_before_unlock(url: &ServerUrl) -> StoreResult<KeyF
     if super::postgres::schema::version(&db)?.is_none() {
         return Err(not_found(url));
     }
-    read(&db, url, false)?.ok_or_else(|| not_found(url))
+    read(&db, url, false)?.ok_or_else(|| missing(&db, url))
 }

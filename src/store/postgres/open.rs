@@ -1,5 +1,6 @@
 //! A store on the centre's server: created by `permanence init` in an empty database (the
-//! schema, the first account and the key slots in one transaction), unlocked as a file is
+//! schema, the first account and the key slots in one transaction; a database whose key slots
+//! are missing is refused, never made again), unlocked as a file is
 //! (its key slots read from the database, wrong passphrases counted there), then the data key
 //! handed to the connection so that free text is sealed before it leaves the terminal.
 
@@ -29,21 +30,23 @@ impl Store {
             return Err(StoreError::Invalid("the first account must be a supervisor".into()));
         }
         let db = Db::postgres(url.connect()?);
-        let exists = || StoreError::AlreadyExists(PathBuf::from(url.redacted()));
-        if schema::version(&db)?.is_some() && slots::read(&db, url, false)?.is_some() {
-            return Err(exists());
-        }
-        schema::migrate(&db)?;
         let key = DataKey::generate()?;
         let keys = AccountKeys::generate()?;
         db.set_key(&key);
         // The key file's header names its database: here a random id, made once.
         let mut salt = [0u8; DATABASE_SALT_LEN];
         getrandom::fill(&mut salt).map_err(|e| StoreError::Invalid(format!("no randomness: {e}")))?;
+        // One transaction under the write lock, the schema included: two `init`s at once make
+        // one store, and a failure leaves the database as it was.
         let mut tx = audit::Tx::begin(&db, None)?;
-        // Under the write lock: two `init`s at once make one store.
+        schema::migrate_in(&tx)?;
         if slots::read(&tx, url, true)?.is_some() {
-            return Err(exists());
+            return Err(StoreError::AlreadyExists(PathBuf::from(url.redacted())));
+        }
+        // A centre's data without its key slots: made again, it would be a second store over
+        // the first one's sealed rows, none of which the new key opens.
+        if schema::holds_data(&tx)? {
+            return Err(StoreError::KeyFileMissing(slots::label(url)));
         }
         let id = listeners::insert(&tx, &first, Utc::now())?;
         settings::insert_default_retention(&tx)?;
@@ -95,7 +98,7 @@ impl Store {
             }
             Some(_) => {}
         }
-        let key_file = slots::read(&db, url, false)?.ok_or_else(|| slots::not_found(url))?;
+        let key_file = slots::read(&db, url, false)?.ok_or_else(|| slots::missing(&db, url))?;
         if !key_file.slots().iter().any(|slot| slot.login() == login) {
             return Err(StoreError::UnknownListener(login.to_owned()));
         }

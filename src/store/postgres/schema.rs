@@ -1,6 +1,7 @@
 //! The server's schema migrations, its own (`postgres/migrations`), numbered from 1 and kept
-//! in `permanence_schema`. Each runs in one transaction (PostgreSQL's DDL is transactional)
-//! under the write lock, so two terminals opening a new database cannot both run one.
+//! in `permanence_schema`. They run in one transaction (PostgreSQL's DDL is transactional)
+//! under the write lock, so two terminals opening a new database cannot both run one; `init`
+//! runs them in its own transaction, with the store's first rows.
 
 use crate::db_params;
 use crate::store::db::{Db, TxKind};
@@ -50,37 +51,58 @@ fn is_empty(db: &Db) -> StoreResult<bool> {
     Ok(tables == 0)
 }
 
-/// Brings the schema up to date; creates it in an empty database. A database that holds
-/// tables but not ours is refused untouched, as is one from a newer program.
+/// Brings the schema up to date in one transaction of its own; creates it in an empty
+/// database. A database that holds tables but not ours is refused untouched, as is one from a
+/// newer program. Nothing is written when it is up to date.
 pub fn migrate(db: &Db) -> StoreResult<()> {
-    loop {
-        let tx = db.transaction(TxKind::Write)?;
-        let version = match version(&tx)? {
-            Some(version) => version,
-            None if is_empty(&tx)? => {
-                tx.execute_batch(
-                    "CREATE TABLE permanence_schema (
-                         id       BIGINT PRIMARY KEY CHECK (id = 1),
-                         version  BIGINT NOT NULL
-                     );
-                     INSERT INTO permanence_schema (id, version) VALUES (1, 0);",
-                )?;
-                0
-            }
-            None => {
-                return Err(StoreError::DatabaseDamaged("the database holds no permanence schema".into()));
-            }
-        };
-        if version > LATEST {
-            return Err(StoreError::TooNew { found: version, known: LATEST });
-        }
-        if version == LATEST {
-            return Ok(());
-        }
-        tx.execute_batch(MIGRATIONS[version as usize])?;
-        tx.execute("UPDATE permanence_schema SET version = ?1", db_params![version + 1])?;
-        tx.commit()?;
+    if version(db)? == Some(LATEST) {
+        return Ok(());
     }
+    let tx = db.transaction(TxKind::Write)?;
+    migrate_in(&tx)?;
+    tx.commit()
+}
+
+/// The same, inside the caller's write transaction (PostgreSQL's DDL is transactional): `init`
+/// makes the schema and the store's first rows in one transaction, so that a failure leaves
+/// the database as it was.
+pub fn migrate_in(tx: &Db) -> StoreResult<()> {
+    let mut version = match version(tx)? {
+        Some(version) => version,
+        None if is_empty(tx)? => {
+            tx.execute_batch(
+                "CREATE TABLE permanence_schema (
+                     id       BIGINT PRIMARY KEY CHECK (id = 1),
+                     version  BIGINT NOT NULL
+                 );
+                 INSERT INTO permanence_schema (id, version) VALUES (1, 0);",
+            )?;
+            0
+        }
+        None => {
+            return Err(StoreError::DatabaseDamaged("the database holds no permanence schema".into()));
+        }
+    };
+    if version > LATEST {
+        return Err(StoreError::TooNew { found: version, known: LATEST });
+    }
+    while version < LATEST {
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        version += 1;
+        tx.execute("UPDATE permanence_schema SET version = ?1", db_params![version])?;
+    }
+    Ok(())
+}
+
+/// Whether the store holds anything of a centre: an account or an audit entry. A schema
+/// without them is what an `init` interrupted before this fix left (its schema committed on its
+/// own); one with them but without its key slots must be restored, never made again.
+pub fn holds_data(db: &Db) -> StoreResult<bool> {
+    db.query_row(
+        "SELECT EXISTS (SELECT 1 FROM listener) OR EXISTS (SELECT 1 FROM audit)",
+        db_params![],
+        |row| row.get(0),
+    )
 }
 
 #[cfg(test)]

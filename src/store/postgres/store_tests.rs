@@ -303,3 +303,53 @@ fn the_codes_matched_in_the_terminal_follow_other_desks() {
     there.set_file_status(made_there.id, FileStatus::FollowUp).unwrap();
     assert!(ids(&mut here, follow_up).contains(&made_there.id), "its new status is the one filtered");
 }
+
+/// Review of issue 18, finding 4: a centre's database whose key slots are gone (the row
+/// deleted, a partial restore) is never made again by `init` — a new data key and a second
+/// centre root over rows sealed under the first would leave them unreadable — and is not
+/// offered for creation at unlock: its key slots must be restored, as a file's key file.
+#[test]
+fn a_database_without_its_key_slots_is_never_made_again() {
+    let Some((location, database)) = server("a_database_without_its_key_slots_is_never_made_again") else {
+        return;
+    };
+    let mut store =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    store.create_file(&Default::default()).unwrap();
+    drop(store);
+    let raw = Db::postgres(database.connect());
+    let count = |sql: &str| -> i64 { raw.query_row(sql, db_params![], |row| row.get(0)).unwrap() };
+    let entries = count("SELECT count(*) FROM audit");
+    raw.execute_batch("DELETE FROM key_file").unwrap();
+
+    let again = Store::create(&location, account("autre", Role::Supervisor, PASS), KdfParams::MINIMUM);
+    assert!(matches!(again, Err(StoreError::KeyFileMissing(_))), "{:?}", again.err());
+    assert!(matches!(Store::logins(&location), Err(StoreError::KeyFileMissing(_))), "no creation offered");
+    assert!(matches!(Store::open(&location, "coord", PASS), Err(StoreError::KeyFileMissing(_))));
+    assert_eq!(count("SELECT count(*) FROM audit"), entries, "nothing written");
+    assert_eq!(count("SELECT count(*) FROM listener"), 1);
+    assert_eq!(count("SELECT count(*) FROM centre_root"), 1, "no second root");
+}
+
+/// `init` makes the schema in its own transaction: DDL run inside a transaction that does not
+/// commit leaves the database as it was (empty), so an `init` that fails anywhere leaves
+/// nothing behind, and the next one starts clean.
+#[test]
+fn the_schema_made_inside_a_transaction_that_fails_leaves_nothing() {
+    let Some(database) = fresh_database("the_schema_made_inside_a_transaction_that_fails_leaves_nothing")
+    else {
+        return;
+    };
+    let db = Db::postgres(database.connect());
+    {
+        let tx = db.transaction(crate::store::db::TxKind::Write).unwrap();
+        super::schema::migrate_in(&tx).unwrap();
+        assert_eq!(super::schema::version(&tx).unwrap(), Some(super::schema::LATEST));
+        // Dropped without a commit, as `init` on any error.
+    }
+    let tables: i64 = db
+        .query_row("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", db_params![], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 0);
+    assert_eq!(super::schema::version(&db).unwrap(), None);
+}
