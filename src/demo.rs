@@ -358,6 +358,7 @@ impl Generator<'_> {
                 },
                 performs_callback: None,
                 phone: None,
+                save_token: None,
             },
         };
         let call_id = bulk.call(listener, &call)?;

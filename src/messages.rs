@@ -39,6 +39,7 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         }
         StoreError::ReadOnly(what) => s.fill(&c.store_read_only, &[("what", what)]),
         StoreError::DiskFull => c.store_disk_full.clone(),
+        StoreError::ConnectionLost => c.store_connection_lost.clone(),
         StoreError::Forbidden(what) => s.fill(&c.forbidden, &[("what", &what.say(s))]),
         StoreError::Conflict(now) => {
             let detail = match now {
@@ -102,6 +103,7 @@ pub fn store_error_brief(s: &Strings, err: &StoreError) -> String {
         StoreError::Locked => s.error_busy.clone(),
         StoreError::ReadOnly(_) => s.error_read_only.clone(),
         StoreError::DiskFull => s.error_disk_full.clone(),
+        StoreError::ConnectionLost => s.error_connection_lost.clone(),
         StoreError::Forbidden(_) => s.error_forbidden.clone(),
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
         StoreError::SlotRefused { login, problem } => {
@@ -197,11 +199,13 @@ mod tests {
                 StoreError::DiskFull,
                 StoreError::Forbidden(Phrase::new(|s| &s.cli.what_purge)),
                 StoreError::TooSoon(30),
+                StoreError::ConnectionLost,
             ];
             let told: Vec<String> = errors.iter().map(|e| store_error_brief(s, e)).collect();
             let distinct: std::collections::BTreeSet<&String> = told.iter().collect();
             assert_eq!(distinct.len(), errors.len(), "{}: {told:?}", s.language_name);
             assert!(told[9].contains("30"), "{}", told[9]);
+            assert_ne!(store_error(s, &StoreError::ConnectionLost), told[10], "the command line's own words");
             let other = store_error_brief(s, &StoreError::Invalid("no such call".into()));
             assert!(other.contains("no such call"), "{other}");
         }

@@ -17,7 +17,9 @@ use crate::i18n::Strings;
 use crate::last_login;
 use crate::messages::store_error_brief;
 use crate::store::presence::Presence;
-use crate::store::{KdfParams, Location, NewAccount, ScopeRequest, Store, StoreError};
+use crate::store::{
+    EndedCall, KdfParams, Kept, LocalDraft, Location, NewAccount, ScopeRequest, Store, StoreError,
+};
 
 /// Carries out effects against the store it holds while unlocked.
 pub struct Runner {
@@ -37,6 +39,12 @@ pub struct Runner {
     presence: Option<Presence>,
     /// The phone's command side, when one is configured (`terminal` starts it).
     phone: Option<crate::phone::Phone>,
+    /// On a server, while unlocked: the account's copy of what is typed kept on this machine,
+    /// and what it holds (written before every autosave and every save to the server).
+    local_draft: Option<(LocalDraft, Kept)>,
+    /// The server could not be reached at the last poll or write: its return is said, and
+    /// the calls kept meanwhile are saved then.
+    unreachable: bool,
 }
 
 impl Runner {
@@ -52,6 +60,8 @@ impl Runner {
             data_version: 0,
             presence: None,
             phone: None,
+            local_draft: None,
+            unreachable: false,
         }
     }
 
@@ -80,6 +90,12 @@ impl Runner {
             Effect::Unlock { login, passphrase } => {
                 return Some(match Store::open(&self.db, &login, &passphrase) {
                     Ok(store) => self.unlocked(store, now),
+                    // The key slots are on the server: nothing opens without it (and nothing
+                    // typed is at risk: what was kept on this machine waits for the unlock).
+                    Err(StoreError::ConnectionLost) => Reply::UnlockFailed {
+                        message: self.strings.unlock_unreachable.clone(),
+                        retry_in: None,
+                    },
                     Err(err) => Reply::UnlockFailed {
                         message: store_error_brief(self.strings, &err),
                         retry_in: Store::unlock_wait(&self.db, &login),
@@ -101,36 +117,17 @@ impl Runner {
                 });
             }
             Effect::Lock => {
-                // Dropping the store closes it and wipes the data key from memory.
+                // Dropping the store closes it and wipes the data key from memory; what is kept
+                // on this machine is on disk already, read again at the next unlock.
                 self.store = None;
+                self.local_draft = None;
                 return None;
             }
-            Effect::SaveDraft(draft) => {
-                return Some(match self.store.as_mut()?.save_draft(&draft) {
-                    Ok(()) => Reply::DraftSaved(now),
-                    Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
-                    Err(err) => Reply::DraftFailed(store_error_brief(self.strings, &err)),
-                });
-            }
-            Effect::CheckForChanges => {
-                let store = self.store.as_mut()?;
-                let version = match store.data_version() {
-                    Ok(version) => version,
-                    Err(err @ StoreError::AccessRevoked) => return Some(self.revoked(&err)),
-                    Err(_) => return None,
-                };
-                if version == std::mem::replace(&mut self.data_version, version) {
-                    return None;
-                }
-                store.callback_queue(now).map(Reply::Queue)
-            }
+            Effect::SaveDraft(draft) => return self.save_draft(draft, now),
+            Effect::CheckForChanges => return self.check_for_changes(now),
             Effect::EndShift { shift, handover, after } => return self.end_shift(shift, &handover, after),
             Effect::StartShift => self.store.as_mut()?.start_shift().map(Reply::ShiftStarted),
-            Effect::SaveCall { call, callback } => self
-                .store
-                .as_mut()?
-                .save_call_with_callback(&call, callback.as_ref())
-                .map(|_| Reply::CallSaved),
+            Effect::SaveCall { call, callback } => return self.save_call(call, callback),
             Effect::SearchFiles { query, filter } => {
                 let hits = self.store.as_mut()?.search_files(&query, &filter, SEARCH_LIMIT);
                 hits.map(|hits| Reply::FileHits { query, filter, hits })
@@ -230,21 +227,41 @@ impl Runner {
     }
 
     fn unlocked(&mut self, mut store: Store, now: Timestamp) -> Reply {
+        // On a server, what this account kept on this machine: the call being typed when the
+        // terminal last stopped (read first: the server may have nothing newer, having been
+        // unreachable), and the calls ended meanwhile, saved there now.
+        let local = match self.db.is_server() {
+            true => match self.local_copy(&store) {
+                Ok(local) => Some(local),
+                Err(err) => {
+                    return Reply::UnlockFailed {
+                        message: store_error_brief(self.strings, &err),
+                        retry_in: None,
+                    };
+                }
+            },
+            false => None,
+        };
         let mut gathered = || -> Result<Unlocked, StoreError> {
             let purged = store.purge_at_unlock(now)?;
+            let kept_draft = local.as_ref().and_then(|(_, kept)| kept.draft.clone());
             Ok(Unlocked {
                 listeners: store.active_listeners_by_name()?,
                 purged,
                 actor: store.actor().clone(),
                 open_shift: store.open_shift()?,
-                draft: store.draft()?,
+                draft: match kept_draft {
+                    Some(draft) => Some(draft),
+                    None => store.draft()?,
+                },
                 handover: store.last_closed_shift()?,
                 queue: store.callback_queue(now)?,
                 access: store.access(),
+                kept_calls_saved: 0,
             })
         };
         match gathered() {
-            Ok(unlocked) => {
+            Ok(mut unlocked) => {
                 last_login::remember(&self.local, &unlocked.actor.login);
                 let id = unlocked.actor.id;
                 if self.presence.as_ref().is_none_or(|p| p.listener() != id) {
@@ -252,12 +269,185 @@ impl Runner {
                     self.presence = Presence::hold(&self.db, id).ok();
                 }
                 self.store = Some(store);
+                self.local_draft = local;
+                self.unreachable = false;
+                let (saved, _) = self.save_kept_calls();
+                unlocked.kept_calls_saved = saved;
                 Reply::Unlocked(Box::new(unlocked))
             }
             Err(err) => {
                 Reply::UnlockFailed { message: store_error_brief(self.strings, &err), retry_in: None }
             }
         }
+    }
+
+    /// The account's copy kept on this machine for the server, read at unlock; a draft whose
+    /// call the server has (the terminal stopped after its save committed, before the copy was
+    /// emptied) is not offered again. A copy that does not open is put aside, never overwritten.
+    fn local_copy(&self, store: &Store) -> Result<(LocalDraft, Kept), StoreError> {
+        let local = LocalDraft::beside(&self.local, store.actor().id);
+        let mut kept = match store.read_local(&local) {
+            Ok(kept) => kept,
+            Err(err @ StoreError::DatabaseDamaged(_)) => {
+                let mut aside = local.path().as_os_str().to_owned();
+                aside.push(format!(".unreadable-{}", chrono::Utc::now().timestamp()));
+                std::fs::rename(local.path(), &aside).map_err(|_| err)?;
+                Kept::default()
+            }
+            Err(err) => return Err(err),
+        };
+        let saved_draft = kept.draft.as_ref().and_then(|d| d.record.save_token);
+        if saved_draft.is_some_and(|token| store.call_saved_with(token).unwrap_or(false)) {
+            kept.draft = None;
+            store.write_local(&local, &kept)?;
+        }
+        Ok((local, kept))
+    }
+
+    /// The draft: on a server kept on this machine first, then sent; if the server cannot be
+    /// reached it is kept here only, and the status bar says so.
+    fn save_draft(&mut self, draft: crate::domain::call::CallDraft, now: Timestamp) -> Option<Reply> {
+        let store = self.store.as_mut()?;
+        let kept_here = match &mut self.local_draft {
+            Some((local, kept)) => {
+                kept.draft = Some(draft.clone());
+                store.write_local(local, kept).is_ok()
+            }
+            None => false,
+        };
+        Some(match store.save_draft(&draft) {
+            Ok(()) => Reply::DraftSaved(now),
+            Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
+            Err(err @ StoreError::ConnectionLost) if kept_here => {
+                self.unreachable = true;
+                Reply::DraftKept { at: now, message: store_error_brief(self.strings, &err) }
+            }
+            Err(err) => Reply::DraftFailed(store_error_brief(self.strings, &err)),
+        })
+    }
+
+    /// A call ended. On a server it is first kept on this machine with the calls ended before
+    /// it and not yet saved, then they are saved there, oldest first: if the server cannot be
+    /// reached it stays kept (`Reply::CallKept`) and is saved once the server answers. Refused
+    /// for another reason, the call goes back to the listener, as on a file.
+    fn save_call(
+        &mut self,
+        call: crate::domain::call::NewCall,
+        callback: Option<crate::domain::callback::CallbackRequest>,
+    ) -> Option<Reply> {
+        let store = self.store.as_mut()?;
+        let token = call.record.save_token;
+        let kept_here = match &mut self.local_draft {
+            Some((local, kept)) if token.is_some() => {
+                kept.ended.push(EndedCall::new(call.clone(), callback.as_ref()));
+                let draft = kept.draft.take();
+                let written = store.write_local(local, kept).is_ok();
+                if !written {
+                    kept.ended.pop();
+                    kept.draft = draft;
+                }
+                written
+            }
+            _ => false,
+        };
+        if !kept_here {
+            return Some(match store.save_call_with_callback(&call, callback.as_ref()) {
+                Ok(_) => Reply::CallSaved,
+                Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
+                Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
+            });
+        }
+        let (_, refused) = self.save_kept_calls();
+        let still_kept = self
+            .local_draft
+            .as_ref()
+            .is_some_and(|(_, kept)| kept.ended.iter().any(|ended| ended.token() == token));
+        let this_refused = refused.into_iter().find(|(refused, _)| *refused == token).map(|(_, err)| err);
+        Some(match (still_kept, this_refused) {
+            (false, _) => Reply::CallSaved,
+            (true, Some(err @ StoreError::AccessRevoked)) => self.revoked(&err),
+            (true, Some(err)) => {
+                // Refused, not lost: back to the listener with its reason, as on a file.
+                if let (Some(store), Some((local, kept))) = (self.store.as_ref(), self.local_draft.as_mut()) {
+                    kept.ended.retain(|ended| ended.token() != token);
+                    kept.draft = Some(crate::domain::call::CallDraft {
+                        shift_id: call.shift_id,
+                        started_at: call.started_at,
+                        call_type: Some(call.call_type),
+                        record: call.record.clone(),
+                    });
+                    let _ = store.write_local(local, kept);
+                }
+                Reply::Failed(store_error_brief(self.strings, &err))
+            }
+            (true, None) => Reply::CallKept(store_error_brief(self.strings, &StoreError::ConnectionLost)),
+        })
+    }
+
+    /// Saves on the server, oldest first, the calls kept on this machine, each emptied from the
+    /// copy once saved; stops at the first for which the server cannot be reached. How many
+    /// were saved, and those refused (kept, and tried again at the next unlock or save).
+    fn save_kept_calls(&mut self) -> (usize, Vec<(Option<crate::domain::call::SaveToken>, StoreError)>) {
+        let (Some(store), Some((local, kept))) = (self.store.as_mut(), self.local_draft.as_mut()) else {
+            return (0, Vec::new());
+        };
+        let mut saved = 0;
+        let mut refused = Vec::new();
+        let mut index = 0;
+        while index < kept.ended.len() {
+            let ended = &kept.ended[index];
+            let request = ended.callback_request();
+            let result =
+                request.and_then(|request| store.save_call_with_callback(&ended.call, request.as_ref()));
+            match result {
+                Ok(_) => {
+                    kept.ended.remove(index);
+                    saved += 1;
+                    // Best effort: a copy left holding a saved call is found saved next time.
+                    let _ = store.write_local(local, kept);
+                }
+                Err(StoreError::ConnectionLost) => {
+                    self.unreachable = true;
+                    break;
+                }
+                Err(err) => {
+                    refused.push((ended.token(), err));
+                    index += 1;
+                }
+            }
+        }
+        (saved, refused)
+    }
+
+    /// The one-second poll: another terminal's change (the queue read again), the server lost
+    /// or back (said; the calls kept meanwhile saved), another terminal's re-key.
+    fn check_for_changes(&mut self, now: Timestamp) -> Option<Reply> {
+        let store = self.store.as_mut()?;
+        let version = match store.data_version() {
+            Ok(version) => version,
+            Err(err @ StoreError::AccessRevoked) => return Some(self.revoked(&err)),
+            Err(err @ StoreError::ConnectionLost) => {
+                let newly = !std::mem::replace(&mut self.unreachable, true);
+                return newly.then(|| Reply::ServerUnreachable(store_error_brief(self.strings, &err)));
+            }
+            Err(_) => return None,
+        };
+        if std::mem::replace(&mut self.unreachable, false) {
+            let (saved, refused) = self.save_kept_calls();
+            if let Some((_, err)) = refused.first() {
+                return Some(Reply::Failed(store_error_brief(self.strings, err)));
+            }
+            // The queue is read again by the app: what other terminals did went unheard.
+            self.data_version = version;
+            return Some(Reply::ServerBack { saved });
+        }
+        if version == std::mem::replace(&mut self.data_version, version) {
+            return None;
+        }
+        Some(match self.store.as_mut()?.callback_queue(now) {
+            Ok(queue) => Reply::Queue(queue),
+            Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
+        })
     }
 }
 
@@ -398,6 +588,124 @@ mod tests {
             }
         }
         found
+    }
+
+    /// A store made on a server of the test's own, a terminal's runner over it (this machine's
+    /// folder for the server in `home`), unlocked, on a shift.
+    fn runner_on_own_server(
+        cluster: &crate::test_support::postgres::OwnCluster,
+        home: &std::path::Path,
+    ) -> (Runner, crate::test_support::postgres::TestDatabase, crate::domain::ShiftId) {
+        let database = cluster.fresh_database();
+        let location = Location::from(crate::store::postgres::ServerUrl::parse(database.url()).unwrap());
+        let pass = "trois pommes vertes sous la pluie";
+        let account = NewAccount {
+            login: "coord",
+            display_name: "Dominique",
+            role: Role::Supervisor,
+            passphrase: pass,
+        };
+        drop(Store::create(&location, account, KdfParams::MINIMUM).unwrap());
+        let mut runner = Runner::new(location, home.join("server"), &Config::default(), KdfParams::MINIMUM);
+        let now = Utc::now();
+        let unlock =
+            Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };
+        assert!(matches!(runner.perform(unlock, now), Some(Reply::Unlocked(_))));
+        let Some(Reply::ShiftStarted(shift)) = runner.perform(Effect::StartShift, now) else {
+            panic!("a shift")
+        };
+        (runner, database, shift.id)
+    }
+
+    fn form_with(notes: &str) -> crate::app::call_form::CallForm {
+        let mut form = crate::app::call_form::CallForm::new(Utc::now() - chrono::Duration::minutes(5));
+        form.notes.insert_str(notes);
+        form.call_type = Some(crate::domain::call::CallType::Listening);
+        form
+    }
+
+    /// Issue 18, point 5: the server stopped mid-call (`pg_ctl stop -m immediate`) loses
+    /// nothing. The draft goes on being kept on this machine, the poll says the server cannot
+    /// be reached, the call ended meanwhile is kept here too; once the server is back the poll
+    /// saves it there, once, and the copy on this machine is gone.
+    #[test]
+    fn a_server_stopped_mid_call_loses_nothing_and_gets_the_call_once_back() {
+        use crate::store::LocalDraft;
+        let test = "a_server_stopped_mid_call_loses_nothing_and_gets_the_call_once_back";
+        let Some(cluster) = crate::test_support::postgres::OwnCluster::start(test) else { return };
+        let home = tempfile::tempdir().unwrap();
+        let (mut runner, database, shift) = runner_on_own_server(&cluster, home.path());
+        let local =
+            LocalDraft::beside(&home.path().join("server"), runner.store.as_ref().unwrap().actor().id);
+        let kept = |runner: &Runner| runner.store.as_ref().unwrap().read_local(&local).unwrap();
+        let form = form_with("Elle parle de son fils");
+        assert!(matches!(
+            runner.perform(Effect::SaveDraft(form.draft(shift)), Utc::now()),
+            Some(Reply::DraftSaved(_))
+        ));
+        assert_eq!(kept(&runner).draft, Some(form.draft(shift)), "kept here before it is sent");
+
+        cluster.stop_immediately();
+        let reply = runner.perform(Effect::CheckForChanges, Utc::now());
+        let Some(Reply::ServerUnreachable(said)) = reply else { panic!("{reply:?}") };
+        assert_eq!(said, runner.strings.error_connection_lost);
+        assert_eq!(runner.perform(Effect::CheckForChanges, Utc::now()).map(|_| ()), None, "said once");
+        let mut form = form;
+        form.notes.insert_str(", qui ne répond plus depuis lundi");
+        let reply = runner.perform(Effect::SaveDraft(form.draft(shift)), Utc::now());
+        assert!(matches!(reply, Some(Reply::DraftKept { .. })), "{reply:?}");
+        assert_eq!(kept(&runner).draft, Some(form.draft(shift)));
+        let call = form.finish(shift, Utc::now(), crate::domain::channel::ChannelKind::Voice).unwrap();
+        let reply = runner.perform(Effect::SaveCall { call: call.clone(), callback: None }, Utc::now());
+        assert!(matches!(reply, Some(Reply::CallKept(_))), "{reply:?}");
+        assert_eq!(kept(&runner).ended.len(), 1);
+        assert_eq!(kept(&runner).draft, None, "the call is ended");
+
+        cluster.start_again();
+        let reply = runner.perform(Effect::CheckForChanges, Utc::now());
+        assert!(matches!(reply, Some(Reply::ServerBack { saved: 1 })), "{reply:?}");
+        assert!(!local.path().exists(), "nothing left on this machine");
+        let mut client = database.connect();
+        let calls: i64 = client.query_one("SELECT count(*) FROM call", &[]).unwrap().get(0);
+        assert_eq!(calls, 1);
+        let store = runner.store.as_ref().unwrap();
+        let saved = store.calls_of_shift(shift).unwrap();
+        assert_eq!(saved[0].record.notes, "Elle parle de son fils, qui ne répond plus depuis lundi");
+        assert_eq!(store.draft().unwrap(), None);
+    }
+
+    /// Issue 18, point 5: a terminal killed while the server is down (nothing more written by
+    /// it) has its call offered back at the next unlock, once the server is back, from what
+    /// it kept on this machine — the server only ever had an older draft.
+    #[test]
+    fn a_terminal_killed_while_the_server_is_down_gets_its_draft_back_at_unlock() {
+        let test = "a_terminal_killed_while_the_server_is_down_gets_its_draft_back_at_unlock";
+        let Some(cluster) = crate::test_support::postgres::OwnCluster::start(test) else { return };
+        let home = tempfile::tempdir().unwrap();
+        let (mut runner, _database, shift) = runner_on_own_server(&cluster, home.path());
+        let mut form = form_with("Premier échange");
+        runner.perform(Effect::SaveDraft(form.draft(shift)), Utc::now());
+        cluster.stop_immediately();
+        form.notes.insert_str(" ; elle veut qu'on la rappelle CANARY-KEPT-HERE");
+        let reply = runner.perform(Effect::SaveDraft(form.draft(shift)), Utc::now());
+        assert!(matches!(reply, Some(Reply::DraftKept { .. })), "{reply:?}");
+        // Killed: no lock, no last save.
+        std::mem::forget(runner);
+        for file in std::fs::read_dir(home.path()).unwrap() {
+            let bytes = std::fs::read(file.unwrap().path()).unwrap();
+            assert!(!bytes.windows(16).any(|w| w == b"CANARY-KEPT-HERE"), "sealed on this machine");
+        }
+
+        cluster.start_again();
+        let location = Location::from(crate::store::postgres::ServerUrl::parse(_database.url()).unwrap());
+        let mut runner =
+            Runner::new(location, home.path().join("server"), &Config::default(), KdfParams::MINIMUM);
+        let unlock = Effect::Unlock {
+            login: "coord".into(),
+            passphrase: zeroize::Zeroizing::new("trois pommes vertes sous la pluie".into()),
+        };
+        let Some(Reply::Unlocked(unlocked)) = runner.perform(unlock, Utc::now()) else { panic!("unlocked") };
+        assert_eq!(unlocked.draft, Some(form.draft(shift)), "the draft as last typed, whole");
     }
 
     /// Issue 16: after Ctrl-L no copy of the data key is left in the process — not on a stack

@@ -43,12 +43,19 @@ pub fn run(
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
         return Err(crate::i18n::Phrase::new(|s| &s.cli.needs_a_terminal).into());
     }
+    let mut unreachable = false;
     let logins = match Store::logins(&db) {
         Ok(logins) => logins,
         // No database yet: the interface walks the person through creating it.
         Err(StoreError::KeyFileMissing(_)) if db.file().is_some_and(|path| !path.exists()) => Vec::new(),
         // An empty database on the server: the same walk creates the store there.
         Err(StoreError::NotFound(_)) if db.is_server() => Vec::new(),
+        // The server down at start: the unlock screen, on the account last unlocked on this
+        // machine, says so; unlocking tries again (what was typed is kept here meanwhile).
+        Err(StoreError::ConnectionLost) if db.is_server() && last_login::read(&local).is_some() => {
+            unreachable = true;
+            last_login::read(&local).into_iter().collect()
+        }
         Err(err) => {
             return Err(crate::i18n::Phrase::new(|s| &s.cli.cannot_open)
                 .with("path", &db)
@@ -61,6 +68,9 @@ pub fn run(
     app.colors = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.demo_accounts = demo_accounts;
     app.preselect(login.as_deref(), last_login::read(&local).as_deref());
+    if let (true, Some(crate::app::gate::Gate::Unlock(form))) = (unreachable, app.gate.as_mut()) {
+        form.message = crate::app::gate::Notice::failed(strings.unlock_unreachable.clone());
+    }
     let mut runner = Runner::new(db, local, &app.config, KdfParams::DEFAULT);
 
     // SIGTERM and SIGHUP (the terminal window closed) save the draft before leaving.

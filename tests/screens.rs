@@ -144,6 +144,7 @@ fn file_view() -> FileView {
             situations: vec![Situation::SuicidalIdeation],
             performs_callback: None,
             phone: None,
+            save_token: None,
         },
     };
     // The last call: violence against a woman, 3919 not relevant (and why), no RUD rated, so
@@ -505,6 +506,16 @@ fn scenarios() -> Vec<Scenario> {
             app
         }),
         ("main_idle", unlocked),
+        // The centre's server gone mid-call: said in the status bar, the draft kept here.
+        ("server_unreachable", |l| {
+            let mut app = in_call(l);
+            let said = permanence::messages::store_error_brief(
+                Strings::get(l),
+                &permanence::store::StoreError::ConnectionLost,
+            );
+            app.apply(Reply::DraftKept { at: now(), message: said });
+            app
+        }),
         // A message too long for the line: its own row, shortened with "…" only past the
         // whole width; the fields on the right stay apart, after "│".
         ("status_long_message", |l| in_call_then(l, &[KeyCode::Char('2')])),

@@ -305,3 +305,166 @@ fn a_listeners_journey_in_the_terminal_on_a_server_seen_from_another_desk() {
     again.keys(&["C-q"]);
     again.wait_exit();
 }
+
+/// A server of the test's own (stopped and started by the test), with a supervisor and Camille.
+fn own_server(test: &str) -> Option<(permanence::test_support::postgres::OwnCluster, TestDatabase)> {
+    if !available() {
+        return None;
+    }
+    let cluster = permanence::test_support::postgres::OwnCluster::start(test)?;
+    let database = cluster.fresh_database();
+    let mut store = create(location(&database));
+    add_listener(&mut store);
+    Some((cluster, database))
+}
+
+/// Camille's terminal on `database`, unlocked, a call begun and `notes` typed in it.
+fn call_begun(home: &Path, database: &TestDatabase, notes: &str) -> Tmux {
+    let tmux = Tmux::start(home, &["--db", database.url()], 100, 30);
+    unlock(&tmux, true, LISTENER_PASS);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel en cours");
+    tmux.keys(&["Enter"]);
+    tmux.type_text(notes);
+    tmux.wait_for(notes);
+    tmux.wait_for("✓ enreg");
+    tmux
+}
+
+/// This machine's sealed copy of what Camille types (`store::LocalDraft`), below `home`.
+fn local_copy(home: &Path) -> Option<std::path::PathBuf> {
+    let servers = home.join(".local/share/permanence/servers");
+    let folder = std::fs::read_dir(servers).ok()?.next()?.ok()?.path();
+    std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("server.draft-")))
+}
+
+/// Issue 18, point 5, in the real binary: the server stopped mid-call (`pg_ctl stop -m
+/// immediate`), the listener types on, the status bar says the server cannot be reached, the
+/// call is ended and kept on this machine; the server started again, the terminal saves it there
+/// by itself — whole, and once.
+#[test]
+fn a_server_stopped_mid_call_in_the_terminal_loses_nothing() {
+    let Some((cluster, database)) = own_server("a_server_stopped_mid_call_in_the_terminal_loses_nothing")
+    else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let tmux = call_begun(home.path(), &database, "Avant la coupure.");
+    cluster.stop_immediately();
+    tmux.type_text(" Pendant la coupure CANARY-OUTAGE.");
+    tmux.wait_for("SERVEUR INJOIGNABLE");
+    tmux.wait_for("✓ gardé");
+    tmux.type_text(" Et encore après.");
+    tmux.wait_for("Et encore après.");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Notes (Entrée pour écrire)");
+    tmux.keys(&["e"]);
+    tmux.wait_for("Sera enregistré");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Type d'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Issue de l'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Proposer un rappel");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.wait_for("Serveur injoignable : ce qui est tapé reste sur ce poste");
+    assert!(local_copy(home.path()).is_some(), "the ended call is kept on this machine");
+
+    cluster.start_again();
+    // Saved by the terminal itself within a second or so of the server's return (its message,
+    // "Le serveur répond de nouveau ; …", lasts a few seconds: a loaded machine may start the
+    // server slower than that, so the server is asked instead).
+    let mut client = database.connect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while local_copy(home.path()).is_some() {
+        assert!(std::time::Instant::now() < deadline, "never saved; the screen:\n{}", tmux.screen());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let calls: i64 = client.query_one("SELECT count(*) FROM call", &[]).unwrap().get(0);
+    assert_eq!(calls, 1, "saved once");
+    while tmux.screen().contains("SERVEUR INJOIGNABLE") {
+        assert!(std::time::Instant::now() < deadline, "still said; the screen:\n{}", tmux.screen());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let store = Store::open(location(&database), LISTENER, LISTENER_PASS).unwrap();
+    let shift = store.open_shift().unwrap().expect("Camille's shift");
+    let saved = store.calls_of_shift(shift.id).unwrap();
+    assert_eq!(saved[0].record.notes, "Avant la coupure. Pendant la coupure CANARY-OUTAGE. Et encore après.");
+    assert_eq!(store.draft().unwrap(), None);
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+    assert!(found_in_dir(home.path(), b"CANARY-OUTAGE").is_empty(), "nothing of it in clear on this machine");
+}
+
+/// Issue 18, point 5, in the real binary: the terminal killed (`kill -9`) while the server is
+/// down, after typing that only this machine kept; both started again, the call is offered
+/// back at unlock, whole.
+#[test]
+fn a_terminal_killed_while_the_server_is_down_offers_its_call_back_whole() {
+    let Some((cluster, database)) =
+        own_server("a_terminal_killed_while_the_server_is_down_offers_its_call_back_whole")
+    else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let tmux = call_begun(home.path(), &database, "Premier échange.");
+    cluster.stop_immediately();
+    tmux.type_text(" Tapé serveur arrêté CANARY-KILLED.");
+    tmux.wait_for("CANARY-KILLED.");
+    tmux.wait_for("✓ gardé");
+    let status = std::process::Command::new("kill").args(["-9", &tmux.pid().to_string()]).status().unwrap();
+    assert!(status.success());
+    tmux.wait_exit();
+    drop(tmux);
+    assert!(local_copy(home.path()).is_some());
+    assert!(found_in_dir(home.path(), b"CANARY-KILLED").is_empty(), "kept sealed");
+
+    cluster.start_again();
+    let tmux = Tmux::start(home.path(), &["--db", database.url()], 100, 30);
+    tmux.wait_for(&format!("▶ {LISTENER}"));
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Votre permanence");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Appel non terminé");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Premier échange. Tapé serveur arrêté CANARY-KILLED.");
+    tmux.keys(&["C-q"]);
+}
+
+/// The server down when the terminal starts: the unlock screen, on the account last unlocked
+/// here, says so; unlocking tries again, and works once the server is back.
+#[test]
+fn a_terminal_started_while_the_server_is_down_says_so_and_unlocks_once_it_is_back() {
+    let Some((cluster, database)) =
+        own_server("a_terminal_started_while_the_server_is_down_says_so_and_unlocks_once_it_is_back")
+    else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(home.path(), &["--db", database.url()], 100, 30);
+    unlock(&tmux, true, LISTENER_PASS);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+    drop(tmux);
+
+    cluster.stop_immediately();
+    let tmux = Tmux::start(home.path(), &["--db", database.url()], 100, 30);
+    tmux.wait_for("Serveur injoignable : le déverrouillage a besoin de lui");
+    tmux.wait_for(&format!("▶ {LISTENER}"));
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Serveur injoignable : le déverrouillage a besoin de lui");
+    cluster.start_again();
+    tmux.type_text(LISTENER_PASS);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["C-q"]);
+}

@@ -7,9 +7,9 @@ use chrono::{Duration, Utc};
 use common::*;
 use permanence::domain::assessment::Situation;
 use permanence::domain::assessment::{Rud, RudLevel};
-use permanence::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome};
+use permanence::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, SaveToken};
 use permanence::domain::callback::{
-    Assignee, AttemptResult, CallbackStatus, NewCallback, PhoneNumber, Priority,
+    Assignee, AttemptResult, CallbackRequest, CallbackStatus, NewCallback, PhoneNumber, Priority,
 };
 use permanence::domain::caller_file::{AgeBand, Closure, Departement, FileFilter, FileProfile, FileStatus};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
@@ -64,6 +64,7 @@ fn what_is_written_reads_back_after_reopening() {
                     situations: vec![Situation::SuicidalIdeation],
                     performs_callback: None,
                     phone: None,
+                    save_token: None,
                 },
             };
             let call_id = store.save_call(&call).unwrap();
@@ -525,4 +526,53 @@ fn a_damaged_write_ahead_log_is_reported_not_silently_replayed() {
         matches!(&err, StoreError::DatabaseDamaged(detail) if detail.contains("write-ahead log")),
         "{err:?}"
     );
+}
+
+/// A call saved again with its save token is written once, with the callback scheduled at its
+/// end: what a save tried again after its answer was lost (the server committed, the connection
+/// broke before saying so) must do. A draft autosaved in between goes; another call, with its
+/// own token, is written.
+#[test]
+fn a_call_saved_again_with_its_token_is_written_once() {
+    on_each_backend("a_call_saved_again_with_its_token_is_written_once", |backend| {
+        let mut store = create(&backend.db);
+        let shift = store.start_shift().unwrap();
+        let file = store.create_file(&profile()).unwrap();
+        let now = Utc::now();
+        let call = |token: u8| NewCall {
+            shift_id: shift.id,
+            started_at: now - Duration::minutes(10),
+            ended_at: now,
+            call_type: CallType::Listening,
+            time_spent: None,
+            record: CallRecord {
+                caller_file_id: Some(file.id),
+                notes: "Rappel demandé pour demain".into(),
+                save_token: Some(SaveToken::new([token; 16])),
+                ..CallRecord::default()
+            },
+        };
+        let request = CallbackRequest::with_consent(
+            true,
+            now + Duration::days(1),
+            Priority::Normal,
+            PhoneNumber::parse("0639980000").unwrap(),
+            Assignee::Anyone,
+            String::new(),
+        )
+        .unwrap();
+        let first = store.save_call_with_callback(&call(1), Some(&request)).unwrap();
+        let draft =
+            CallDraft { shift_id: shift.id, started_at: now, call_type: None, record: call(1).record };
+        store.save_draft(&draft).unwrap();
+        let again = store.save_call_with_callback(&call(1), Some(&request)).unwrap();
+        assert_eq!(again, first, "the call already saved");
+        let counts = store.counts().unwrap();
+        assert_eq!((counts.calls, counts.callbacks), (1, 1), "once, with its one callback");
+        assert_eq!(store.draft().unwrap(), None, "the draft saved since is gone");
+        let other = store.save_call(&call(2)).unwrap();
+        assert_ne!(other, first);
+        assert_eq!(store.counts().unwrap().calls, 2);
+        assert!(store.check().unwrap().is_clean());
+    });
 }

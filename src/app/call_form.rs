@@ -4,7 +4,7 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use crate::domain::assessment::Rud;
 use crate::domain::assessment::Situation;
-use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome};
+use crate::domain::call::{CallDraft, CallRecord, CallType, NewCall, Outcome, SaveToken};
 use crate::domain::channel::{ChannelKind, PHONE};
 use crate::domain::emergency::{Directory, Recorded, Rules};
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
@@ -41,6 +41,8 @@ pub struct CallForm {
     /// What the phone said of this call (its hashed number, when the line dropped); `None`
     /// for a call taken by hand.
     pub phone: Option<crate::domain::phone::PhoneCall>,
+    /// Drawn once for this call, kept in its draft: a save tried again never writes it twice.
+    pub save_token: SaveToken,
 }
 
 impl CallForm {
@@ -64,6 +66,7 @@ impl CallForm {
             performs_callback: None,
             callback_after_file: false,
             phone: None,
+            save_token: SaveToken::new(rand::random()),
         }
     }
 
@@ -90,6 +93,8 @@ impl CallForm {
             performs_callback: record.performs_callback,
             callback_after_file: false,
             phone: record.phone.clone(),
+            // A draft from before tokens gets one now.
+            save_token: record.save_token.unwrap_or_else(|| SaveToken::new(rand::random())),
         }
     }
 
@@ -110,6 +115,7 @@ impl CallForm {
             situations: self.situations.clone(),
             performs_callback: self.performs_callback,
             phone: self.phone.clone(),
+            save_token: Some(self.save_token),
         }
     }
 

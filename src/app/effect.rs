@@ -192,6 +192,9 @@ pub struct Unlocked {
     pub purged: UnlockPurge,
     /// Read-only media or a full disk, said on screen for as long as the session lasts.
     pub access: crate::domain::Access,
+    /// On a server: calls ended while it could not be reached, kept on this machine since and
+    /// saved there at this unlock.
+    pub kept_calls_saved: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -207,7 +210,22 @@ pub enum Reply {
     DraftSaved(Timestamp),
     /// The draft did not save (full disk…): it is retried, and the status bar says so.
     DraftFailed(String),
+    /// The centre's server could not be reached, and the draft is kept on this machine
+    /// (`store::LocalDraft`): nothing is lost; the status bar says the server is unreachable.
+    DraftKept {
+        at: Timestamp,
+        message: String,
+    },
     CallSaved,
+    /// The call is ended and, the server unreachable, kept on this machine: it is saved there
+    /// once the server answers (`ServerBack`). For the session it is done, as if saved.
+    CallKept(String),
+    /// The centre's server cannot be reached (the one-second poll): said until it answers.
+    ServerUnreachable(String),
+    /// The server answers again; `saved`: calls kept on this machine meanwhile, now saved there.
+    ServerBack {
+        saved: usize,
+    },
     FileHits {
         query: String,
         filter: FileFilter,

@@ -48,6 +48,23 @@ impl App {
         Vec::new()
     }
 
+    /// The call is done with (saved, or kept on this machine for the server): it leaves the
+    /// call pane, `status` says how.
+    fn call_done(&mut self, status: Option<super::status::Status>) -> Vec<Effect> {
+        let now = self.now;
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        let file = session.call.take().and_then(|c| c.file);
+        session.dirty_since = None;
+        session.last_saved = Some(now);
+        session.save_failed = false;
+        self.status = status;
+        self.phone.known = None;
+        let mut effects = vec![Effect::RefreshQueue];
+        effects.extend(file.map(|id| Effect::OpenFile { id, audited: false }));
+        effects.extend(self.answer_if_asked());
+        effects
+    }
+
     /// The replies that change the session.
     fn session_reply(&mut self, reply: Reply) -> Vec<Effect> {
         let s = self.strings;
@@ -58,6 +75,7 @@ impl App {
             Reply::DraftSaved(at) => {
                 session.last_saved = Some(at);
                 session.save_failed = false;
+                session.unreachable = false;
             }
             Reply::DraftFailed(message) => {
                 // Retried at the next tick; the call stays in memory meanwhile.
@@ -65,17 +83,39 @@ impl App {
                 session.save_failed = true;
                 self.status = status_until(&message, true, Until::Saved);
             }
-            Reply::CallSaved => {
-                let file = session.call.take().and_then(|c| c.file);
-                session.dirty_since = None;
-                session.last_saved = Some(now);
+            // Kept on this machine: nothing is lost; sent to the server once it is back.
+            Reply::DraftKept { at, message } => {
+                session.last_saved = Some(at);
                 session.save_failed = false;
-                self.status = status_until(&s.call_saved, false, Until::CallStarts);
-                self.phone.known = None;
-                let mut effects = vec![Effect::RefreshQueue];
-                effects.extend(file.map(|id| Effect::OpenFile { id, audited: false }));
-                effects.extend(self.answer_if_asked());
-                return effects;
+                session.unreachable = true;
+                self.status = status_until(&message, true, Until::Reachable);
+            }
+            Reply::ServerUnreachable(message) => {
+                session.unreachable = true;
+                self.status = status_until(&message, true, Until::Reachable);
+            }
+            Reply::ServerBack { saved } => {
+                session.unreachable = false;
+                // The draft kept on this machine meanwhile goes to the server too.
+                if session.call.is_some() {
+                    session.mark_dirty(now);
+                }
+                if saved > 0 {
+                    let calls = s.count(saved as u64, &s.count_calls_one, &s.count_calls);
+                    self.say(s.fill(&s.kept_calls_saved, &[("calls", &calls)]));
+                } else {
+                    self.say(s.server_back.clone());
+                }
+                return vec![Effect::RefreshQueue];
+            }
+            Reply::CallSaved => {
+                session.unreachable = false;
+                return self.call_done(status_until(&s.call_saved, false, Until::CallStarts));
+            }
+            // Ended, and kept on this machine until the server answers: done for the session.
+            Reply::CallKept(message) => {
+                session.unreachable = true;
+                return self.call_done(status_until(&message, true, Until::Reachable));
             }
             Reply::FileLoaded(view) => {
                 if session.file.as_ref().map(|f| f.file.id) != Some(view.file.id) {
@@ -198,9 +238,15 @@ impl App {
 
     fn unlocked(&mut self, unlocked: Unlocked) -> Vec<Effect> {
         let now = self.now;
+        let s = self.strings;
         self.gate = None;
         self.status = None;
+        if unlocked.kept_calls_saved > 0 {
+            let calls = s.count(unlocked.kept_calls_saved as u64, &s.count_calls_one, &s.count_calls);
+            self.say(s.fill(&s.kept_calls_saved, &[("calls", &calls)]));
+        }
         if let Some(session) = self.session.as_mut().filter(|s| s.actor.id == unlocked.actor.id) {
+            session.unreachable = false;
             // The same listener back: exactly where they were (with a new shift if they had
             // closed theirs).
             session.queue = unlocked.queue;
@@ -227,7 +273,6 @@ impl App {
             session.focus = Pane::Callbacks;
         }
         let mut effects = Vec::new();
-        let s = self.strings;
         let purge = match &unlocked.purged {
             UnlockPurge::Nothing => None,
             UnlockPurge::RetentionNotSet => {

@@ -44,6 +44,9 @@ pub struct Session {
     pub dirty_since: Option<Timestamp>,
     pub last_saved: Option<Timestamp>,
     pub save_failed: bool,
+    /// The centre's server cannot be reached: what is typed and the calls ended are kept on
+    /// this machine meanwhile; the status bar says so until it answers.
+    pub unreachable: bool,
     /// Wall-clock time of the last key: the idle lock must not be fooled by a suspend.
     pub last_activity: Timestamp,
     /// When the store was last asked whether another process changed it.
@@ -79,6 +82,7 @@ impl Session {
             dirty_since: None,
             last_saved: None,
             save_failed: false,
+            unreachable: false,
             last_activity: now,
             last_poll: now,
             listeners: Vec::new(),

@@ -36,6 +36,8 @@ pub enum Until {
     ShiftStarts,
     /// The draft could not be saved.
     Saved,
+    /// The centre's server cannot be reached.
+    Reachable,
 }
 
 impl Until {
@@ -46,6 +48,7 @@ impl Until {
             Until::CallEnds => session.call.is_none(),
             Until::ShiftStarts => session.shift.is_some(),
             Until::Saved => !session.save_failed,
+            Until::Reachable => !session.unreachable,
         }
     }
 }

@@ -47,6 +47,44 @@ stored_enum! {
     }
 }
 
+/// Drawn when a call starts and kept with it (in its draft too) until it is saved: the store
+/// writes a call with a given token once, so that a save tried again after its answer was lost
+/// (the centre's server committed it, the connection broke before saying so) finds it there
+/// instead of writing it twice. Kept as hex in a draft's JSON.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SaveToken([u8; 16]);
+
+impl SaveToken {
+    pub fn new(bytes: [u8; 16]) -> SaveToken {
+        SaveToken(bytes)
+    }
+
+    pub fn bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SaveToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SaveToken({})", hex::encode(self.0))
+    }
+}
+
+impl Serialize for SaveToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&hex::encode(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for SaveToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let mut bytes = [0u8; 16];
+        hex::decode_to_slice(&text, &mut bytes).map_err(serde::de::Error::custom)?;
+        Ok(SaveToken(bytes))
+    }
+}
+
 /// What the listener recorded about a call: shared by the saved call and its draft.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallRecord {
@@ -72,6 +110,10 @@ pub struct CallRecord {
     /// `None` for a call taken by hand.
     #[serde(default)]
     pub phone: Option<super::phone::PhoneCall>,
+    /// The call's save token (`SaveToken`), drawn when it started; `None` for calls written
+    /// without one (the demo, bulk loads, calls read back) and for drafts from before tokens.
+    #[serde(default)]
+    pub save_token: Option<SaveToken>,
 }
 
 fn phone() -> String {
@@ -92,6 +134,7 @@ impl Default for CallRecord {
             situations: Vec::new(),
             performs_callback: None,
             phone: None,
+            save_token: None,
         }
     }
 }
@@ -118,8 +161,9 @@ impl Call {
     }
 }
 
-/// A call to be saved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A call to be saved (kept as JSON, sealed, on this machine while the centre's server cannot
+/// be reached: `store::local_draft`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewCall {
     pub shift_id: ShiftId,
     pub started_at: Timestamp,

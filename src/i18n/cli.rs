@@ -71,6 +71,7 @@ section!(
         store_busy,
         store_read_only,
         store_disk_full,
+        store_connection_lost,
         store_conflict,
         store_file_changed,
         store_slot_refused,

@@ -9,20 +9,39 @@ use super::{Store, audit};
 use crate::db_params;
 use crate::domain::assessment::Rud;
 use crate::domain::audit::{AuditAction, ObjectKind};
-use crate::domain::call::{Call, CallRecord, NewCall};
+use crate::domain::call::{Call, CallDraft, CallRecord, NewCall, SaveToken};
 use crate::domain::callback::{Attempt, AttemptResult, CallbackRequest, NewCallback};
 use crate::domain::prompt::{Acknowledgement, PromptRecord};
 use crate::domain::{CallId, FileId, ListenerId, ShiftId};
 
+/// What `insert_once` did.
+pub(super) enum Inserted {
+    New(CallId),
+    /// A call with the same save token was already saved (a save tried again after its answer
+    /// was lost): nothing was written.
+    AlreadySaved(CallId),
+}
+
 /// Inserts a call and what hangs off it; shared by the interface and the demo filler. Inside
 /// a write transaction (its id is drawn first, for its sealed notes).
 pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreResult<CallId> {
+    match insert_once(db, listener_id, call)? {
+        Inserted::New(id) | Inserted::AlreadySaved(id) => Ok(id),
+    }
+}
+
+/// The same, written once per save token: a call whose token is already saved is not written
+/// again (`ON CONFLICT DO NOTHING` on the token's unique index: never a failing statement, which
+/// would abort a server's transaction).
+pub(super) fn insert_once(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreResult<Inserted> {
     let record = &call.record;
+    let token = record.save_token.map(|t| t.bytes().to_vec());
     let id = CallId(db.next_id("call")?);
-    db.execute(
+    let inserted: Option<i64> = db.query_opt(
         "INSERT INTO call (id, shift_id, listener_id, caller_file_id, started_at, ended_at, call_type,
-                           notes, rud_risk, rud_urgency, rud_danger, outcome, channel, time_spent)
-         VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14)",
+                           notes, rud_risk, rud_urgency, rud_danger, outcome, channel, time_spent, save_token)
+         VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14, ?15)
+         ON CONFLICT (save_token) DO NOTHING RETURNING id",
         db_params![
             call.shift_id.0,
             listener_id.0,
@@ -38,8 +57,15 @@ pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreR
             id.0,
             record.channel.as_str(),
             call.time_spent,
+            token.clone(),
         ],
+        |row| row.get(0),
     )?;
+    if inserted.is_none() {
+        let saved =
+            db.query_row("SELECT id FROM call WHERE save_token = ?1", db_params![token], |row| row.get(0))?;
+        return Ok(Inserted::AlreadySaved(CallId(saved)));
+    }
     super::blind_index::index_call(db, id.0, &record.notes)?;
     for t in &record.themes {
         db.execute("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)", db_params![id.0, t])?;
@@ -86,17 +112,51 @@ pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreR
             db_params![file.0, to_secs(call.ended_at)],
         )?;
     }
-    Ok(id)
+    Ok(Inserted::New(id))
+}
+
+/// Drops `listener`'s draft if it is the draft of the call with `token` (or of a call without
+/// one): the draft of a call begun while this one waited for the server stays.
+fn drop_draft_of(db: &Db, listener: ListenerId, token: Option<SaveToken>) -> StoreResult<()> {
+    let body: Option<Value> =
+        db.query_opt("SELECT body FROM call_draft WHERE listener_id = ?1", db_params![listener.0], |row| {
+            row.get(0)
+        })?;
+    let Some(body) = body else { return Ok(()) };
+    let draft: Option<CallDraft> = db
+        .unseal(Field::DRAFT_BODY, listener.0, &body)
+        .ok()
+        .and_then(|json| serde_json::from_str(&json).ok());
+    let another_call = match (token, draft.and_then(|d| d.record.save_token)) {
+        (Some(saved), Some(drafted)) => saved != drafted,
+        _ => false,
+    };
+    if !another_call {
+        db.execute("DELETE FROM call_draft WHERE listener_id = ?1", db_params![listener.0])?;
+    }
+    Ok(())
 }
 
 impl Store {
+    /// Whether the call with `token` is saved (a local draft left by a crash after its save
+    /// committed is not offered back).
+    pub fn call_saved_with(&self, token: SaveToken) -> StoreResult<bool> {
+        self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM call WHERE save_token = ?1)",
+            db_params![token.bytes().to_vec()],
+            |row| row.get(0),
+        )
+    }
+
     /// Saves a finished call and drops the actor's draft, in one transaction.
     pub fn save_call(&mut self, call: &NewCall) -> StoreResult<CallId> {
         self.save_call_with_callback(call, None)
     }
 
     /// Saves a finished call, the callback scheduled at its end (if any) and drops the
-    /// actor's draft, all in one transaction.
+    /// actor's draft, all in one transaction. A call whose save token is already saved (this
+    /// save is tried again after its answer was lost) is not written again: its id is
+    /// returned, and only the draft goes.
     pub fn save_call_with_callback(
         &mut self,
         call: &NewCall,
@@ -108,8 +168,16 @@ impl Store {
             self.require_supervisor(|s| &s.cli.what_call_on_other_shift)?;
         }
         self.write(|tx, actor| {
-            let id = insert(tx.db(), actor.id, call)?;
-            tx.db().execute("DELETE FROM call_draft WHERE listener_id = ?1", db_params![actor.id.0])?;
+            let id = match insert_once(tx.db(), actor.id, call)? {
+                Inserted::New(id) => id,
+                // Its first save committed and its answer was lost: the call, its callback and
+                // its audit entry are there once; only a draft saved since remains to go.
+                Inserted::AlreadySaved(id) => {
+                    drop_draft_of(tx.db(), actor.id, call.record.save_token)?;
+                    return Ok(id);
+                }
+            };
+            drop_draft_of(tx.db(), actor.id, call.record.save_token)?;
             audit::append(tx, Some(actor.id), AuditAction::CallSaved, ObjectKind::Call, Some(id.0))?;
             if let Some(performed) = call.record.performs_callback {
                 // The caller was reached: the attempt, the closure and the number's wiping

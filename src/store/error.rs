@@ -84,6 +84,15 @@ pub enum StoreError {
     Invalid(String),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// The connection to the centre's server broke (the server restarted or stopped, the
+    /// network dropped) and could not be made again yet. What was being written is not known
+    /// to be saved: it stays in the terminal (the call being taken in its local draft too) and
+    /// is written again, once, when the server answers.
+    #[error(
+        "the database server cannot be reached (the connection was lost); what was being saved is kept \
+         and will be saved once the server answers again"
+    )]
+    ConnectionLost,
     /// The centre's PostgreSQL server refused or failed (its cases get their own errors as
     /// they are told apart: unreachable, wrong password, TLS refused…).
     #[error("database server error: {}", server_detail(.0))]
@@ -122,7 +131,7 @@ pub fn server_detail(err: &::postgres::Error) -> String {
 
 impl From<::postgres::Error> for StoreError {
     fn from(err: ::postgres::Error) -> Self {
-        StoreError::Server(err)
+        if super::db::is_lost(&err) { StoreError::ConnectionLost } else { StoreError::Server(err) }
     }
 }
 

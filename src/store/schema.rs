@@ -22,6 +22,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/012_channels.sql"),
     include_str!("migrations/013_statistics.sql"),
     include_str!("migrations/014_phone.sql"),
+    // Main's 015 comes from another branch: this one's follows it, numbered 016, once merged.
+    include_str!("migrations/016_call_save_tokens.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -41,6 +41,7 @@ pub fn unlocked(actor: Actor) -> Unlocked {
         draft: None,
         handover: None,
         queue: Vec::new(),
+        kept_calls_saved: 0,
     }
 }
 

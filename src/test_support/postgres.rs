@@ -147,25 +147,298 @@ pub fn server_url(test: &str) -> Option<String> {
     }
 }
 
+/// Unique across the test processes run at once (pid) and within one (counter).
+fn unique_suffix() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let mut salt = [0u8; 4];
+    getrandom::fill(&mut salt).expect("randomness");
+    format!("{}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), hex::encode(salt))
+}
+
 /// A new empty database on the test server for `test`, or `None` (skipped) without a server.
 pub fn fresh_database(test: &str) -> Option<TestDatabase> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
     let url = server_url(test)?;
     let server = ServerUrl::parse(&url).expect("PERMANENCE_TEST_PG is a postgresql:// URL");
     let mut admin =
         server.connect().unwrap_or_else(|e| panic!("{test}: the test server cannot be reached: {e}"));
-    let mut salt = [0u8; 4];
-    getrandom::fill(&mut salt).expect("randomness");
-    // Unique across the test processes run at once (pid) and within one (counter).
-    let name = format!(
-        "permanence_test_{}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        hex::encode(salt)
-    );
+    let name = format!("permanence_test_{}", unique_suffix());
     admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create a test database");
     let url = replace_dbname(&url, &name);
     Some(TestDatabase { server, name, url })
+}
+
+/// A PostgreSQL cluster of one test's own, which the test may stop and start again (a server
+/// restart, a cut cable) without disturbing the tests that share `.ci/pg-cluster`'s: the same
+/// way that script makes one (Debian's `initdb` and `pg_ctl`, run as the `postgres` user when
+/// the tests run as root, a random SCRAM password, a private socket folder and a free loopback
+/// port, kept across restarts), in a folder removed when it is dropped.
+pub struct OwnCluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    password: String,
+}
+
+impl OwnCluster {
+    /// A new cluster, started; `None` (skipped with one line outside CI, a failure under CI)
+    /// where PostgreSQL's programs are not installed.
+    pub fn start(test: &str) -> Option<OwnCluster> {
+        let Some(bin) = pg_bin() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: CI installs PostgreSQL (.ci/pg-cluster install)"
+            );
+            eprintln!("skipped {test}: no initdb (Debian's postgresql is not installed)");
+            return None;
+        };
+        let dir = std::env::temp_dir().join(format!("permanence-own-pg-{}", unique_suffix()));
+        std::fs::create_dir_all(dir.join("socket")).expect("the cluster's folder");
+        let mut password = [0u8; 16];
+        getrandom::fill(&mut password).expect("randomness");
+        let password = hex::encode(password);
+        let pwfile = dir.join("pw");
+        std::fs::write(&pwfile, format!("{password}\n")).expect("the password file");
+        if is_root() {
+            chown_to_postgres(&dir);
+        }
+        let cluster = OwnCluster { bin, dir, port: free_port(), password };
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                cluster.data().to_str().unwrap(),
+                "-U",
+                "postgres",
+                "--auth=scram-sha-256",
+                &format!("--pwfile={}", pwfile.display()),
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+        );
+        let _ = std::fs::remove_file(&pwfile);
+        cluster.start_again();
+        Some(cluster)
+    }
+
+    /// Its URL for the database `name`.
+    pub fn url_of(&self, name: &str) -> String {
+        format!("postgresql://postgres:{}@127.0.0.1:{}/{name}?sslmode=disable", self.password, self.port)
+    }
+
+    /// A new empty database on it.
+    pub fn fresh_database(&self) -> TestDatabase {
+        let url = self.url_of("postgres");
+        let server = ServerUrl::parse(&url).expect("a postgresql:// URL");
+        let name = format!("permanence_test_{}", unique_suffix());
+        server
+            .connect()
+            .expect("the test's own server")
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        TestDatabase { server, url: self.url_of(&name), name }
+    }
+
+    /// Stops the server at once, as a crash or `pg_ctl stop -m immediate` does: every
+    /// connection is cut, nothing is given time to finish.
+    pub fn stop_immediately(&self) {
+        self.run("pg_ctl", &["-D", self.data().to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+    }
+
+    /// Starts it again (after a stop) on the same port, and waits until it takes connections.
+    pub fn start_again(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=50",
+            self.port,
+            self.dir.join("socket").display()
+        );
+        let log = self.dir.join("server.log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                self.data().to_str().unwrap(),
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &options,
+                "start",
+            ],
+        );
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let program = self.bin.join(program);
+        let mut command = if is_root() {
+            let mut command = std::process::Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(&program);
+            command
+        } else {
+            std::process::Command::new(&program)
+        };
+        let out = command.args(args).output().unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+        assert!(
+            out.status.success(),
+            "{} {args:?}: {}{}",
+            program.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(if is_root() { "runuser" } else { "true" })
+            .args(if is_root() { vec!["-u", "postgres", "--"] } else { vec![] })
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", self.data().to_str().unwrap_or_default(), "-m", "immediate", "-w", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A relay between a client and a test server that loses one answer the way a network does:
+/// armed, it forwards the client's next `COMMIT` to the server, drops whatever the server says
+/// back, and cuts the connection. The server commits; the client never hears it did.
+pub struct CommitCutter {
+    port: u16,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<AtomicU32>,
+}
+
+impl CommitCutter {
+    /// A relay on a free loopback port to the server of `url` (`host:port` in it).
+    pub fn start(url: &str) -> CommitCutter {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        let upstream = host_and_port(url);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = listener.local_addr().unwrap().port();
+        let armed = Arc::new(AtomicBool::new(false));
+        let cuts = Arc::new(AtomicU32::new(0));
+        let (armed_here, cuts_here) = (Arc::clone(&armed), Arc::clone(&cuts));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else { continue };
+                relay(client, server, Arc::clone(&armed_here), Arc::clone(&cuts_here));
+            }
+        });
+        CommitCutter { port, armed, cuts }
+    }
+
+    /// `url` through this relay.
+    pub fn url(&self, url: &str) -> String {
+        url.replacen(&host_and_port(url), &format!("127.0.0.1:{}", self.port), 1)
+    }
+
+    /// The next COMMIT sent through the relay is done and its answer lost.
+    pub fn cut_after_next_commit(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    /// How many connections were cut so.
+    pub fn cuts(&self) -> u32 {
+        self.cuts.load(Ordering::SeqCst)
+    }
+}
+
+fn host_and_port(url: &str) -> String {
+    let after_at = url.rfind('@').map_or_else(|| url.find("://").map_or(0, |i| i + 3), |i| i + 1);
+    let rest = &url[after_at..];
+    rest[..rest.find(['/', '?']).unwrap_or(rest.len())].to_owned()
+}
+
+/// Two pumps, one each way; the client's pump, once armed and seeing `COMMIT`, makes the
+/// server's drop everything and closes both ends after the server had time to commit.
+fn relay(
+    client: std::net::TcpStream,
+    server: std::net::TcpStream,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<AtomicU32>,
+) {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let deaf = Arc::new(AtomicBool::new(false));
+    let (mut from_server, mut to_client) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+    let deaf_here = Arc::clone(&deaf);
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 16384];
+        while let Ok(n) = from_server.read(&mut buffer) {
+            if n == 0 || (!deaf_here.load(Ordering::SeqCst) && to_client.write_all(&buffer[..n]).is_err()) {
+                break;
+            }
+        }
+        let _ = to_client.shutdown(std::net::Shutdown::Both);
+    });
+    let (mut from_client, mut to_server) = (client, server);
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 16384];
+        while let Ok(n) = from_client.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            let commit = buffer[..n].windows(7).any(|w| w == b"COMMIT\0");
+            let cut = commit && armed.swap(false, Ordering::SeqCst);
+            if cut {
+                deaf.store(true, Ordering::SeqCst);
+            }
+            if to_server.write_all(&buffer[..n]).is_err() {
+                break;
+            }
+            if cut {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                cuts.fetch_add(1, Ordering::SeqCst);
+                let _ = from_client.shutdown(std::net::Shutdown::Both);
+                let _ = to_server.shutdown(std::net::Shutdown::Both);
+                break;
+            }
+        }
+    });
+}
+
+/// Where Debian keeps the server's programs (outside PATH, one folder per major version), as
+/// `.ci/pg-cluster` finds them.
+fn pg_bin() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths).find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+    });
+    on_path.or_else(|| {
+        let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
+            .filter(|bin| bin.join("initdb").is_file())
+            .collect();
+        versions.sort_by_key(|bin| {
+            bin.parent()
+                .and_then(|v| v.file_name())
+                .and_then(|v| v.to_str())
+                .and_then(|v| v.parse::<u32>().ok())
+        });
+        versions.pop()
+    })
+}
+
+fn is_root() -> bool {
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn chown_to_postgres(dir: &std::path::Path) {
+    let out = std::process::Command::new("chown").args(["-R", "postgres:"]).arg(dir).output();
+    assert!(out.is_ok_and(|o| o.status.success()), "chown {} to postgres", dir.display());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
 /// `url` with its database name replaced by `name` (query parameters kept).

@@ -154,6 +154,11 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         left.push(Span::raw(" · "));
         left.push(Span::styled(access.clone(), theme.danger()));
     }
+    if session.unreachable {
+        left.push(Span::raw(" · "));
+        let said = if narrow { &s.status_unreachable_short } else { &s.status_unreachable };
+        left.push(Span::styled(said.clone(), theme.danger()));
+    }
     let message = app.status.as_ref().map(|status| {
         Span::styled(
             super::keys::fill(app, &status.text),
@@ -171,10 +176,12 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         Span::styled(callbacks, if overdue > 0 { theme.danger() } else { theme.muted() }),
         Span::raw(" · "),
     ];
-    let (not_saved, saved_at) = if narrow {
-        (&s.status_not_saved_short, &s.status_saved_short)
-    } else {
-        (&s.status_not_saved, &s.status_saved_at)
+    let (not_saved, saved_at) = match (narrow, session.unreachable) {
+        (true, false) => (&s.status_not_saved_short, &s.status_saved_short),
+        (false, false) => (&s.status_not_saved, &s.status_saved_at),
+        // Kept on this machine, not yet on the server.
+        (true, true) => (&s.status_not_saved_short, &s.status_kept_short),
+        (false, true) => (&s.status_not_saved, &s.status_kept_at),
     };
     let saved = if session.save_failed {
         Some(Span::styled(not_saved.clone(), theme.danger()))

@@ -156,3 +156,43 @@ fn hints_offer_only_what_works_here() {
     ctrl(&mut app, 'l');
     assert_eq!(app.key_route(), KeyRoute::Gate);
 }
+
+/// Issue 18, point 5: the server unreachable is said until it answers; typing goes on (the
+/// draft kept on this machine is not "not saved"); a call ended meanwhile leaves the call pane,
+/// kept on this machine; the server back, the draft is sent to it again and the queue is read.
+#[test]
+fn the_server_unreachable_is_said_until_it_answers_and_typing_goes_on() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "avant");
+    let unreachable = "Serveur injoignable".to_owned();
+    app.apply(Reply::DraftKept { at: now(), message: unreachable.clone() });
+    let session = app.session.as_ref().unwrap();
+    assert!(session.unreachable && !session.save_failed, "kept, not lost");
+    assert_eq!(app.status.as_ref().map(|s| s.text.as_str()), Some("Serveur injoignable"));
+    type_text(&mut app, " pendant");
+    let effects = tick(&mut app, now() + Duration::seconds(2));
+    assert!(matches!(effects.as_slice(), [Effect::SaveDraft(d)] if d.record.notes == "avant pendant"));
+    app.apply(Reply::DraftKept { at: now(), message: unreachable.clone() });
+    assert!(app.status.is_some(), "still said");
+
+    let effects = app.apply(Reply::ServerBack { saved: 0 });
+    assert!(effects.iter().any(|e| matches!(e, Effect::RefreshQueue)), "{effects:?}");
+    assert!(!app.session.as_ref().unwrap().unreachable);
+    assert_eq!(app.status.as_ref().map(|s| s.text.as_str()), Some(app.strings.server_back.as_str()));
+    let effects = tick(&mut app, now() + Duration::seconds(4));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveDraft(_)]),
+        "the kept draft goes to the server: {effects:?}"
+    );
+
+    app.apply(Reply::ServerUnreachable(unreachable.clone()));
+    let effects = app.apply(Reply::CallKept(unreachable));
+    assert!(app.session.as_ref().unwrap().call.is_none(), "done with, for the session");
+    assert!(effects.iter().any(|e| matches!(e, Effect::RefreshQueue)));
+    app.apply(Reply::ServerBack { saved: 1 });
+    let said = app.status.as_ref().unwrap().text.clone();
+    assert!(said.contains("1 appel"), "{said}");
+    assert!(app.status.as_ref().is_some_and(|s| !s.error));
+}

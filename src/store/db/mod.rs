@@ -8,6 +8,14 @@
 //! on the server every write transaction first takes one advisory lock held until it ends
 //! (`WRITE_LOCK`), so the audit chain's head is read and extended by one writer at a time, as
 //! in the file.
+//!
+//! A network is not a disk: a server connection that broke (the server restarted, the network
+//! dropped) is made again, but only between transactions, never inside one — a transaction
+//! whose connection broke is lost whole, and its caller is told `StoreError::ConnectionLost`.
+//! A connection made again forgets its prepared statements, listens again, and counts as a
+//! change (`data_version`), since what other terminals did meanwhile went unheard. A server
+//! transaction in which a statement failed is aborted by the server; its COMMIT is refused
+//! here rather than reported as a success (the server answers it with ROLLBACK).
 
 mod sql;
 #[cfg(test)]
@@ -22,6 +30,7 @@ pub use value::{FromValue, Value};
 use super::blind_index::BlindIndex;
 use super::error::{StoreError, StoreResult};
 use super::keyslots::DataKey;
+use super::postgres::ServerUrl;
 use super::seal::{Field, Sealer};
 
 /// The advisory lock every write transaction on the server holds until it ends ("perm" in
@@ -42,6 +51,8 @@ pub enum Db {
 /// keypress costs one round trip, not a prepare and an execute.
 pub struct Server {
     client: ::postgres::Client,
+    /// Where to connect again once the connection broke; `None` for a client made by hand.
+    url: Option<ServerUrl>,
     statements: HashMap<String, ::postgres::Statement>,
     /// Set once the data key is known (after the key slot opened): free text is sealed with it.
     sealer: Option<Sealer>,
@@ -51,6 +62,17 @@ pub struct Server {
     listening: Option<i32>,
     /// Commits of other sessions heard since `listen`.
     changes: i64,
+    /// Between BEGIN and its end: the connection is never made again then.
+    in_transaction: bool,
+    /// A statement of the transaction under way failed (`Failure::Lost`: its connection broke).
+    failed: Option<Failure>,
+}
+
+/// Why a statement of a transaction failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    Lost,
+    Refused,
 }
 
 /// A row read, whatever the backend.
@@ -87,14 +109,28 @@ pub enum TxKind {
 }
 
 impl Db {
+    /// A server connection that is not made again if it breaks (tests, short-lived uses).
     pub fn postgres(client: ::postgres::Client) -> Db {
+        Db::with_server(client, None)
+    }
+
+    /// A connection to the server at `url`, made again there between transactions if it
+    /// breaks: a store's.
+    pub fn connect(url: &ServerUrl) -> StoreResult<Db> {
+        Ok(Db::with_server(url.connect()?, Some(url.clone())))
+    }
+
+    fn with_server(client: ::postgres::Client, url: Option<ServerUrl>) -> Db {
         Db::Postgres(Box::new(RefCell::new(Server {
             client,
+            url,
             statements: HashMap::new(),
             sealer: None,
             index: None,
             listening: None,
             changes: 0,
+            in_transaction: false,
+            failed: None,
         })))
     }
 
@@ -102,12 +138,9 @@ impl Db {
     /// counts them itself.
     pub fn listen(&self) -> StoreResult<()> {
         if let Db::Postgres(server) = self {
-            let pid: i32 = {
-                let mut server = server.borrow_mut();
-                server.client.batch_execute(&format!("LISTEN {CHANGED}"))?;
-                server.client.query_one("SELECT pg_backend_pid()", &[])?.try_get(0)?
-            };
-            server.borrow_mut().listening = Some(pid);
+            let mut server = server.borrow_mut();
+            server.usable()?;
+            server.listen()?;
         }
         Ok(())
     }
@@ -130,10 +163,17 @@ impl Db {
             Db::Postgres(server) => {
                 use ::postgres::fallible_iterator::FallibleIterator;
                 let mut server = server.borrow_mut();
+                server.usable()?;
                 // One round trip reads what the server sent meanwhile: the client reads its
                 // socket only while it waits for an answer (and the trip says the server is
-                // still there).
-                server.client.batch_execute("SELECT 1")?;
+                // still there). A connection found broken here is made again at once: this
+                // poll is where a terminal learns that the server is back.
+                if let Err(err) = server.client.batch_execute("SELECT 1") {
+                    if !is_lost(&err) || server.url.is_none() {
+                        return Err(err.into());
+                    }
+                    server.reconnect()?;
+                }
                 let own = server.listening;
                 let heard = server
                     .client
@@ -240,7 +280,7 @@ impl Db {
     pub fn execute_batch(&self, sql: &str) -> StoreResult<()> {
         match self {
             Db::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
-            Db::Postgres(server) => Ok(server.borrow_mut().client.batch_execute(sql)?),
+            Db::Postgres(server) => server.borrow_mut().run(|server| server.client.batch_execute(sql)),
         }
     }
 
@@ -251,7 +291,7 @@ impl Db {
             Db::Postgres(server) => {
                 let mut server = server.borrow_mut();
                 let statement = server.prepare(sql)?;
-                let changed = server.client.execute(&statement, &pg_params(params))?;
+                let changed = server.run(|server| server.client.execute(&statement, &pg_params(params)))?;
                 Ok(changed as usize)
             }
         }
@@ -282,7 +322,7 @@ impl Db {
                 let rows = {
                     let mut server = server.borrow_mut();
                     let statement = server.prepare(sql)?;
-                    server.client.query(&statement, &pg_params(params))?
+                    server.run(|server| server.client.query(&statement, &pg_params(params)))?
                 };
                 rows.iter()
                     .map(|row| {
@@ -322,13 +362,24 @@ impl Db {
                 use ::postgres::fallible_iterator::FallibleIterator;
                 let mut server = server.borrow_mut();
                 let statement = server.prepare(sql)?;
-                let mut rows = server.client.query_raw(&statement, pg_params(params))?;
-                while let Some(row) = rows.next()? {
-                    let values =
-                        (0..row.len()).map(|i| row.try_get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()?;
-                    each(&Row { values })?;
+                let streamed = (|| -> StoreResult<()> {
+                    let mut rows = server.client.query_raw(&statement, pg_params(params))?;
+                    while let Some(row) = rows.next()? {
+                        let values = (0..row.len())
+                            .map(|i| row.try_get::<_, Value>(i))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        each(&Row { values })?;
+                    }
+                    Ok(())
+                })();
+                if server.in_transaction {
+                    match &streamed {
+                        Err(StoreError::ConnectionLost) => _ = server.failed.get_or_insert(Failure::Lost),
+                        Err(StoreError::Server(_)) => _ = server.failed.get_or_insert(Failure::Refused),
+                        _ => {}
+                    }
                 }
-                Ok(())
+                streamed
             }
         }
     }
@@ -383,7 +434,8 @@ impl Db {
         }
     }
 
-    /// Begins a transaction, rolled back unless committed.
+    /// Begins a transaction, rolled back unless committed. On the server, a connection found
+    /// broken is made again first (nothing of a transaction is on it yet).
     pub fn transaction(&self, kind: TxKind) -> StoreResult<Tx<'_>> {
         let begin = match (self, kind) {
             (Db::Sqlite(_), TxKind::Write) => "BEGIN IMMEDIATE",
@@ -391,7 +443,10 @@ impl Db {
             (Db::Postgres(_), TxKind::Write) => "BEGIN ISOLATION LEVEL READ COMMITTED",
             (Db::Postgres(_), TxKind::Read) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
-        self.execute_batch(begin)?;
+        match self {
+            Db::Sqlite(_) => self.execute_batch(begin)?,
+            Db::Postgres(server) => server.borrow_mut().begin(begin)?,
+        }
         let tx = Tx { db: self, done: false };
         if self.is_postgres() && kind == TxKind::Write {
             tx.execute("SELECT pg_advisory_xact_lock(?1)", crate::db_params![WRITE_LOCK])?;
@@ -400,9 +455,112 @@ impl Db {
         }
         Ok(tx)
     }
+
+    /// Ends the transaction under way (COMMIT or ROLLBACK); on the server, refuses to commit
+    /// one in which a statement failed.
+    fn end_transaction(&self, sql: &'static str) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Db::Postgres(server) => {
+                let mut server = server.borrow_mut();
+                let failed = server.failed.take();
+                let ended = match failed {
+                    Some(failure) if sql == "COMMIT" => {
+                        let _ = server.client.batch_execute("ROLLBACK");
+                        Err(match failure {
+                            Failure::Lost => StoreError::ConnectionLost,
+                            Failure::Refused => StoreError::Invalid(
+                                "a statement of this transaction failed: it was rolled back, nothing was written"
+                                    .into(),
+                            ),
+                        })
+                    }
+                    _ => server.client.batch_execute(sql).map_err(StoreError::from),
+                };
+                server.in_transaction = false;
+                ended
+            }
+        }
+    }
+}
+
+/// Whether a server error says the connection is gone (closed, reset, the server shutting
+/// down) rather than a statement refused: what was sent may or may not have been done.
+pub fn is_lost(err: &::postgres::Error) -> bool {
+    if err.is_closed() {
+        return true;
+    }
+    match err.as_db_error() {
+        // admin_shutdown, crash_shutdown, cannot_connect_now; class 08: connection exceptions.
+        Some(db) => {
+            matches!(db.code().code(), "57P01" | "57P02" | "57P03") || db.code().code().starts_with("08")
+        }
+        None => std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>()),
+    }
 }
 
 impl Server {
+    /// Makes the connection again if it is known to be broken and no transaction is under way.
+    fn usable(&mut self) -> StoreResult<()> {
+        if self.client.is_closed() && !self.in_transaction {
+            self.reconnect()?;
+        }
+        Ok(())
+    }
+
+    /// A new connection to the same server, between transactions: its statements prepared
+    /// anew, listening again, and one change counted, since other terminals' commits made
+    /// meanwhile went unheard.
+    fn reconnect(&mut self) -> StoreResult<()> {
+        let url = self.url.clone().ok_or(StoreError::ConnectionLost)?;
+        self.client = url.connect()?;
+        self.statements.clear();
+        if self.listening.is_some() {
+            self.listen()?;
+        }
+        self.changes += 1;
+        Ok(())
+    }
+
+    fn listen(&mut self) -> StoreResult<()> {
+        self.client.batch_execute(&format!("LISTEN {CHANGED}"))?;
+        self.listening = Some(self.client.query_one("SELECT pg_backend_pid()", &[])?.try_get(0)?);
+        Ok(())
+    }
+
+    /// BEGIN, on a connection made again if it broke since the last transaction: a BEGIN that
+    /// finds the connection gone has done nothing, so it is sent once more on a new one.
+    fn begin(&mut self, begin: &str) -> StoreResult<()> {
+        self.usable()?;
+        if let Err(err) = self.client.batch_execute(begin) {
+            if !is_lost(&err) || self.url.is_none() {
+                return Err(err.into());
+            }
+            self.reconnect()?;
+            self.client.batch_execute(begin)?;
+        }
+        self.in_transaction = true;
+        self.failed = None;
+        Ok(())
+    }
+
+    /// Runs a statement: on a connection made again first if it is known broken between
+    /// transactions; inside one, a failure marks the transaction failed.
+    fn run<T>(
+        &mut self,
+        statement: impl FnOnce(&mut Server) -> Result<T, ::postgres::Error>,
+    ) -> StoreResult<T> {
+        self.usable()?;
+        let result = statement(self);
+        if let Err(err) = &result
+            && self.in_transaction
+        {
+            let failure = if is_lost(err) { Failure::Lost } else { Failure::Refused };
+            self.failed.get_or_insert(failure);
+        }
+        Ok(result?)
+    }
+
     fn index(&self) -> StoreResult<&BlindIndex> {
         self.index.as_ref().ok_or_else(|| StoreError::Invalid("a search before the data key".into()))
     }
@@ -412,10 +570,12 @@ impl Server {
     }
 
     fn prepare(&mut self, sql: &str) -> StoreResult<::postgres::Statement> {
+        // First: a connection made again forgets what was prepared on the broken one.
+        self.usable()?;
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(&sql::to_postgres(sql))?;
+        let statement = self.run(|server| server.client.prepare(&sql::to_postgres(sql)))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -438,16 +598,16 @@ pub struct Tx<'d> {
 }
 
 impl Tx<'_> {
-    /// A COMMIT that fails leaves the transaction to the rollback of `drop`.
+    /// A COMMIT that fails leaves the transaction rolled back (on the server, one in which a
+    /// statement failed is rolled back without asking).
     pub fn commit(mut self) -> StoreResult<()> {
-        self.db.execute_batch("COMMIT")?;
         self.done = true;
-        Ok(())
+        self.db.end_transaction("COMMIT")
     }
 
     pub fn rollback(mut self) -> StoreResult<()> {
         self.done = true;
-        self.db.execute_batch("ROLLBACK")
+        self.db.end_transaction("ROLLBACK")
     }
 }
 
@@ -462,7 +622,7 @@ impl std::ops::Deref for Tx<'_> {
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.db.execute_batch("ROLLBACK");
+            let _ = self.db.end_transaction("ROLLBACK");
         }
     }
 }

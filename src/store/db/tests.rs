@@ -186,3 +186,78 @@ fn another_connections_commit_changes_the_data_version_and_ones_own_does_not() {
         assert_eq!(watcher.data_version().unwrap(), after, "and nothing since");
     }
 }
+
+/// Review of issue 18, finding 3: a server transaction in which a statement failed is aborted
+/// by the server, which answers its COMMIT with ROLLBACK; `commit` says so instead of
+/// reporting success, and nothing of it is kept.
+#[test]
+fn a_server_transaction_whose_statement_failed_refuses_to_commit() {
+    let Some(database) = fresh_database("a_server_transaction_whose_statement_failed_refuses_to_commit")
+    else {
+        return;
+    };
+    let db = Db::postgres(database.connect());
+    make_table(&db);
+    let tx = db.transaction(TxKind::Write).unwrap();
+    tx.execute("INSERT INTO thing (n) VALUES (1)", db_params![]).unwrap();
+    // A failure the caller chose to ignore.
+    let _ = tx.execute("INSERT INTO thing (n) VALUES (1 / 0)", db_params![]);
+    assert!(matches!(tx.commit(), Err(StoreError::Invalid(_))));
+    let kept: i64 = db.query_row("SELECT count(*) FROM thing", db_params![], |row| row.get(0)).unwrap();
+    assert_eq!(kept, 0);
+    // The next transaction starts clean.
+    let tx = db.transaction(TxKind::Write).unwrap();
+    tx.execute("INSERT INTO thing (n) VALUES (2)", db_params![]).unwrap();
+    tx.commit().unwrap();
+    let kept: i64 = db.query_row("SELECT count(*) FROM thing", db_params![], |row| row.get(0)).unwrap();
+    assert_eq!(kept, 1);
+}
+
+/// Review of issue 18, point 5 and finding 3: a server that stops (`pg_ctl stop -m immediate`)
+/// makes every statement fail as `ConnectionLost`, the transaction under way included, which
+/// is never carried over to a new connection; once the server is back, the next transaction
+/// and the next poll run on a connection made again, which listens again (another session's
+/// commit is heard) and counts as a change (what was missed meanwhile is read again).
+#[test]
+fn a_connection_broken_by_a_server_restart_is_made_again_between_transactions() {
+    let Some(cluster) = crate::test_support::postgres::OwnCluster::start(
+        "a_connection_broken_by_a_server_restart_is_made_again_between_transactions",
+    ) else {
+        return;
+    };
+    let database = cluster.fresh_database();
+    let url = crate::store::postgres::ServerUrl::parse(database.url()).unwrap();
+    let db = Db::connect(&url).unwrap();
+    make_table(&db);
+    db.listen().unwrap();
+    let before = db.data_version().unwrap();
+    let tx = db.transaction(TxKind::Write).unwrap();
+    tx.execute("INSERT INTO thing (n) VALUES (1)", db_params![]).unwrap();
+
+    cluster.stop_immediately();
+    let lost = tx.execute("INSERT INTO thing (n) VALUES (2)", db_params![]);
+    assert!(matches!(lost, Err(StoreError::ConnectionLost)), "{lost:?}");
+    assert!(matches!(tx.commit(), Err(StoreError::ConnectionLost)));
+    assert!(matches!(db.transaction(TxKind::Write).err(), Some(StoreError::ConnectionLost)));
+    assert!(matches!(db.data_version(), Err(StoreError::ConnectionLost)));
+
+    cluster.start_again();
+    let after = db.data_version().unwrap();
+    assert_ne!(after, before, "a connection made again counts as a change");
+    let kept: i64 = db.query_row("SELECT count(*) FROM thing", db_params![], |row| row.get(0)).unwrap();
+    assert_eq!(kept, 0, "the transaction cut by the stop left nothing");
+    let tx = db.transaction(TxKind::Write).unwrap();
+    tx.execute("INSERT INTO thing (n) VALUES (3)", db_params![]).unwrap();
+    tx.commit().unwrap();
+    // Listening again: another session's commit is heard.
+    let other = Db::postgres(database.connect());
+    let seen = db.data_version().unwrap();
+    let tx = other.transaction(TxKind::Write).unwrap();
+    tx.execute("INSERT INTO thing (n) VALUES (4)", db_params![]).unwrap();
+    tx.commit().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while db.data_version().unwrap() == seen {
+        assert!(Instant::now() < deadline, "another session's commit is heard after the restart");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

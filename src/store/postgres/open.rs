@@ -29,7 +29,7 @@ impl Store {
         if first.role != Role::Supervisor {
             return Err(StoreError::Invalid("the first account must be a supervisor".into()));
         }
-        let db = Db::postgres(url.connect()?);
+        let db = Db::connect(url)?;
         let key = DataKey::generate()?;
         let keys = AccountKeys::generate()?;
         db.set_key(&key);
@@ -90,7 +90,7 @@ impl Store {
         login: &str,
         passphrase: &str,
     ) -> StoreResult<Store> {
-        let db = Db::postgres(url.connect()?);
+        let db = Db::connect(url)?;
         match schema::version(&db)? {
             None => return Err(slots::not_found(url)),
             Some(found) if found > schema::LATEST => {

@@ -353,3 +353,61 @@ fn the_schema_made_inside_a_transaction_that_fails_leaves_nothing() {
     assert_eq!(tables, 0);
     assert_eq!(super::schema::version(&db).unwrap(), None);
 }
+
+/// Review of issue 18, finding 3: a save whose COMMIT the server did, but whose answer the
+/// network lost, is told `ConnectionLost`; tried again with the same call (its save token), on a
+/// connection made again, it finds the call there and writes nothing twice: one call, one
+/// callback, one audit entry.
+#[test]
+fn a_save_whose_answer_was_lost_is_written_once_when_tried_again() {
+    use crate::domain::call::{CallRecord, CallType, NewCall, SaveToken};
+    use crate::domain::callback::{Assignee, CallbackRequest, PhoneNumber, Priority};
+    use crate::test_support::postgres::CommitCutter;
+    let Some((_, database)) = server("a_save_whose_answer_was_lost_is_written_once_when_tried_again") else {
+        return;
+    };
+    let cutter = CommitCutter::start(database.url());
+    let location = Location::from(super::ServerUrl::parse(&cutter.url(database.url())).unwrap());
+    let mut store =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let shift = store.start_shift().unwrap();
+    let file = store.create_file(&Default::default()).unwrap();
+    let now = chrono::Utc::now();
+    let call = NewCall {
+        shift_id: shift.id,
+        started_at: now - chrono::Duration::minutes(12),
+        ended_at: now,
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord {
+            caller_file_id: Some(file.id),
+            notes: "Elle rappellera demain".into(),
+            save_token: Some(SaveToken::new(rand::random())),
+            ..CallRecord::default()
+        },
+    };
+    let request = CallbackRequest::with_consent(
+        true,
+        now + chrono::Duration::days(1),
+        Priority::Normal,
+        PhoneNumber::parse("0639980000").unwrap(),
+        Assignee::Anyone,
+        String::new(),
+    )
+    .unwrap();
+    let raw = Db::postgres(database.connect());
+    let count = |sql: &str| -> i64 { raw.query_row(sql, db_params![], |row| row.get(0)).unwrap() };
+
+    cutter.cut_after_next_commit();
+    let lost = store.save_call_with_callback(&call, Some(&request));
+    assert!(matches!(lost, Err(StoreError::ConnectionLost)), "{lost:?}");
+    assert_eq!(cutter.cuts(), 1);
+    assert_eq!(count("SELECT count(*) FROM call"), 1, "the server committed it");
+
+    let id = store.save_call_with_callback(&call, Some(&request)).unwrap();
+    assert_eq!(count("SELECT count(*) FROM call"), 1, "written once");
+    assert_eq!(count("SELECT count(*) FROM callback"), 1);
+    assert_eq!(count("SELECT count(*) FROM audit WHERE action = 'call_saved'"), 1);
+    assert_eq!(store.call(id).unwrap().record.notes, "Elle rappellera demain");
+    assert!(store.check().unwrap().is_clean());
+}

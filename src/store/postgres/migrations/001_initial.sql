@@ -1,6 +1,6 @@
--- Server schema 1: the file's schema 14 (src/store/migrations), for PostgreSQL. No server store
--- existed before schema 14 was the file's: its channels (12), statistics index (13) and phone
--- tables (14) are folded in here.
+-- Server schema 1: the file's schema 14 (src/store/migrations), for PostgreSQL, and its 016 (the
+-- calls' save tokens). No server store existed before schema 14 was the file's: its channels
+-- (12), statistics index (13) and phone tables (14) are folded in here, and so is 016.
 --
 -- The same tables, columns and constraints, so that every statement the dialects agree on is
 -- written once (src/store/db). Differences, each on purpose:
@@ -102,8 +102,12 @@ CREATE TABLE call (
     channel          TEXT NOT NULL DEFAULT 'phone' CHECK (channel <> ''),
     time_spent       BIGINT CHECK (time_spent IS NULL OR time_spent >= 0),
     search_tags      BYTEA[] NOT NULL DEFAULT '{}',
+    save_token       BYTEA,
     CHECK (ended_at >= started_at)
 );
+-- The file's 016: a token is saved once, so a save retried after its answer was lost is not
+-- written twice.
+CREATE UNIQUE INDEX call_by_save_token ON call(save_token);
 CREATE INDEX call_by_file ON call(caller_file_id, started_at) WHERE caller_file_id IS NOT NULL;
 CREATE INDEX call_by_shift ON call(shift_id);
 CREATE INDEX call_by_start ON call(started_at);
