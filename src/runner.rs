@@ -45,7 +45,14 @@ pub struct Runner {
     /// The server could not be reached at the last poll or write: its return is said, and
     /// the calls kept meanwhile are saved then.
     unreachable: bool,
+    /// When the presence was last asked whether the server still holds it (`PRESENCE_RENEW`).
+    presence_checked: Option<Timestamp>,
 }
+
+/// How often, on a server, the terminal asks whether its presence is still held (and takes it
+/// again if not): a connection cut by a restart, a network or an idle timeout loses it, and a
+/// supervisor would then see a listener on a call as gone.
+const PRESENCE_RENEW: chrono::Duration = chrono::Duration::seconds(15);
 
 impl Runner {
     pub fn new(db: Location, local: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
@@ -62,6 +69,7 @@ impl Runner {
             phone: None,
             local_draft: None,
             unreachable: false,
+            presence_checked: None,
         }
     }
 
@@ -432,7 +440,19 @@ impl Runner {
             }
             Err(_) => return None,
         };
-        if std::mem::replace(&mut self.unreachable, false) {
+        let back = std::mem::replace(&mut self.unreachable, false);
+        if back || self.presence_checked.is_none_or(|at| now - at >= PRESENCE_RENEW) {
+            self.presence_checked = Some(now);
+            match self.presence.as_mut() {
+                Some(presence) => _ = presence.renew(&self.db),
+                // Not taken at unlock (the server lost meanwhile, read-only media): tried again.
+                None => {
+                    let actor = self.store.as_ref()?.actor().id;
+                    self.presence = Presence::hold(&self.db, actor).ok();
+                }
+            }
+        }
+        if back {
             let (saved, refused) = self.save_kept_calls();
             if let Some((_, err)) = refused.first() {
                 return Some(Reply::Failed(store_error_brief(self.strings, err)));
@@ -665,6 +685,10 @@ mod tests {
         let reply = runner.perform(Effect::CheckForChanges, Utc::now());
         assert!(matches!(reply, Some(Reply::ServerBack { saved: 1 })), "{reply:?}");
         assert!(!local.path().exists(), "nothing left on this machine");
+        // The presence the restart took away is taken again (review of 756f17b, finding 5).
+        let actor = runner.store.as_ref().unwrap().actor().id;
+        let asked = crate::store::db::Db::postgres(database.connect());
+        assert_eq!(crate::store::presence::is_present_on(&asked, actor), Some(true));
         let mut client = database.connect();
         let calls: i64 = client.query_one("SELECT count(*) FROM call", &[]).unwrap().get(0);
         assert_eq!(calls, 1);

@@ -15,7 +15,11 @@
 //! On the centre's server, terminals on other machines: each holds a shared advisory lock
 //! (`PRESENCE_LOCK`, the account's id) on a connection of its own, for as long as it runs; the
 //! server drops it when that connection ends (the process gone, or its machine cut off once the
-//! server notices), and `pg_locks` tells whether anyone holds it.
+//! server notices), and `pg_locks` tells whether anyone holds it. That connection can also end
+//! while the terminal lives (a server restart, a network cut, an idle timeout): the terminal
+//! asks it regularly whether it still holds its lock (`Presence::renew`) and takes it again on
+//! a new connection when it does not, so that a supervisor never sees a listener on a call as
+//! gone for good.
 
 use std::fs::File;
 use std::os::unix::io::AsRawFd;
@@ -47,7 +51,7 @@ pub struct Presence {
 /// advisory lock.
 enum Held {
     File { _file: File },
-    Server { _connection: Db },
+    Server { connection: Db },
 }
 
 impl Presence {
@@ -62,14 +66,38 @@ impl Presence {
                 let db = Db::postgres(url.connect()?);
                 let held: bool = db.query_row(
                     "SELECT pg_try_advisory_lock_shared(?1, ?2)",
-                    db_params![PRESENCE_LOCK, i32::try_from(listener.0).unwrap_or(i32::MAX)],
+                    db_params![PRESENCE_LOCK, lock_key(listener)?],
                     |row| row.get(0),
                 )?;
                 if !held {
                     return Err(StoreError::Locked);
                 }
-                Ok(Presence { listener, _held: Held::Server { _connection: db } })
+                Ok(Presence { listener, _held: Held::Server { connection: db } })
             }
+        }
+    }
+
+    /// On a server: asks the presence's connection whether it still holds the lock (one
+    /// round trip), and takes it again on a new connection when it does not (the connection
+    /// ended with a server restart, a network cut, an idle timeout). Whether it is held now.
+    /// The file's lock cannot be lost while the process lives.
+    pub fn renew(&mut self, location: &Location) -> bool {
+        let Held::Server { connection } = &self._held else { return true };
+        let still: StoreResult<i64> = connection.query_row(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+               AND classid::bigint = ?1 AND objid::bigint = ?2 AND objsubid = 2",
+            db_params![PRESENCE_LOCK, self.listener.0],
+            |row| row.get(0),
+        );
+        if still.is_ok_and(|held| held > 0) {
+            return true;
+        }
+        match Presence::hold(location, self.listener) {
+            Ok(again) => {
+                *self = again;
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -140,6 +168,13 @@ impl std::fmt::Debug for Presence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Presence").field("listener", &self.listener).finish()
     }
+}
+
+/// The advisory lock's second key: the account's id, which the server's two-key lock takes as
+/// a 32-bit integer (an id beyond is refused rather than folded onto another account's).
+fn lock_key(listener: ListenerId) -> StoreResult<i32> {
+    i32::try_from(listener.0)
+        .map_err(|_| StoreError::Invalid(format!("account id {} beyond presence's range", listener.0)))
 }
 
 fn byte_of(listener: ListenerId, kind: libc::c_int) -> libc::flock {

@@ -70,16 +70,22 @@ impl Store {
                 return Err(StoreError::TerminalStillOpen(name.unwrap_or_default()));
             }
         }
+        let already_closed = || StoreError::Invalid(format!("shift {id} is already closed"));
         if !shift.is_open() {
-            return Err(StoreError::Invalid(format!("shift {id} is already closed")));
+            return Err(already_closed());
         }
         let note = Some(handover_note.trim()).filter(|n| !n.is_empty());
         self.write(|tx, actor| {
             let db = tx.db();
-            db.execute(
-                "UPDATE shift SET ended_at = ?2, handover_note = ?3 WHERE id = ?1",
+            // Closed by someone else since it was read (two supervisors, two terminals): the
+            // first closing and its handover note stand.
+            let closed = db.execute(
+                "UPDATE shift SET ended_at = ?2, handover_note = ?3 WHERE id = ?1 AND ended_at IS NULL",
                 db_params![id.0, to_secs(now()), db.seal_opt(Field::HANDOVER_NOTE, id.0, note)?],
             )?;
+            if closed == 0 {
+                return Err(already_closed());
+            }
             audit::append(tx, Some(actor.id), AuditAction::ShiftEnded, ObjectKind::Shift, Some(id.0))
         })
     }

@@ -411,3 +411,93 @@ fn a_save_whose_answer_was_lost_is_written_once_when_tried_again() {
     assert_eq!(store.call(id).unwrap().record.notes, "Elle rappellera demain");
     assert!(store.check().unwrap().is_clean());
 }
+
+/// Review of 756f17b, finding 5: a server restart ends the presence's connection and its lock
+/// with it; `renew` finds it gone and takes it again, so the listener is not seen as gone.
+#[test]
+fn presence_lost_with_a_server_restart_is_taken_again() {
+    let Some(cluster) = crate::test_support::postgres::OwnCluster::start(
+        "presence_lost_with_a_server_restart_is_taken_again",
+    ) else {
+        return;
+    };
+    let database = cluster.fresh_database();
+    let location = Location::from(super::ServerUrl::parse(database.url()).unwrap());
+    let coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let id = coord.actor().id;
+    drop(coord);
+    let mut presence = Presence::hold(&location, id).unwrap();
+    let asked = || crate::store::presence::is_present_on(&Db::postgres(database.connect()), id);
+    assert_eq!(asked(), Some(true));
+    assert!(presence.renew(&location), "held: nothing to do");
+    cluster.stop_immediately();
+    cluster.start_again();
+    assert_eq!(asked(), Some(false), "the restart took it away");
+    assert!(presence.renew(&location));
+    assert_eq!(asked(), Some(true), "taken again");
+}
+
+/// Review of 756f17b, finding 5: two supervisors closing the same left-open shift at once
+/// (both read it open) close it once: the second is refused, and the first's handover note
+/// stands. Both are held at the write lock until both have read the shift.
+#[test]
+fn a_shift_closed_by_two_supervisors_at_once_keeps_the_first_closing() {
+    use crate::store::db::WRITE_LOCK;
+    let Some((location, database)) =
+        server("a_shift_closed_by_two_supervisors_at_once_keeps_the_first_closing")
+    else {
+        return;
+    };
+    let mut coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    coord.add_listener(account("sacha", Role::Supervisor, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    coord
+        .add_listener(account("camille", Role::Listener, "cinq citrons verts au soleil"), KdfParams::MINIMUM)
+        .unwrap();
+    let mut camille = Store::open(&location, "camille", "cinq citrons verts au soleil").unwrap();
+    let shift = camille.start_shift().unwrap().id;
+    drop(camille);
+    drop(coord);
+
+    let stores: Vec<Store> = [("coord", PASS), ("sacha", LISTENER_PASS)]
+        .into_iter()
+        .map(|(login, pass)| Store::open(&location, login, pass).unwrap())
+        .collect();
+    let gate = Db::postgres(database.connect());
+    gate.execute("SELECT pg_advisory_lock(?1)", db_params![WRITE_LOCK]).unwrap();
+    let closers: Vec<_> = stores
+        .into_iter()
+        .map(|mut store| {
+            std::thread::spawn(move || {
+                let login = store.actor().login.clone();
+                store.end_shift(shift, &format!("passation de {login}")).map(|()| login)
+            })
+        })
+        .collect();
+    // Both past their reading of the shift, waiting for the write lock.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting: i64 = gate
+            .query_row(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid::bigint = ?1",
+                db_params![WRITE_LOCK],
+                |row| row.get(0),
+            )
+            .unwrap();
+        if waiting == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "both closers wait at the write lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    gate.execute("SELECT pg_advisory_unlock(?1)", db_params![WRITE_LOCK]).unwrap();
+    let results: Vec<_> = closers.into_iter().map(|t| t.join().unwrap()).collect();
+    let winners: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert!(
+        results.iter().any(|r| matches!(r, Err(StoreError::Invalid(why)) if why.contains("already closed")))
+    );
+    let store = Store::open(&location, "coord", PASS).unwrap();
+    assert_eq!(store.shift(shift).unwrap().handover_note.unwrap(), format!("passation de {}", winners[0]));
+}
