@@ -64,6 +64,12 @@ impl Store {
         let settings = self.settings()?;
         let Some(retention_days) = settings.retention_days else { return Ok(UnlockPurge::RetentionNotSet) };
         let cutoff = cutoff(now, retention_days)?;
+        // Asked first without the write lock: at most unlocks nothing is due, and then nothing
+        // is written (on a server the purge's statements would otherwise run at every unlock
+        // over every old row, under the lock every desk's writes wait on).
+        if !anything_due(&self.conn, cutoff)? {
+            return Ok(UnlockPurge::Nothing);
+        }
         let tx = self.begin()?;
         let (files_due, notes_due) = due(tx.db(), cutoff)?;
         if files_due + notes_due > 0 {
@@ -133,6 +139,24 @@ fn due(db: &Db, cutoff: i64) -> StoreResult<(usize, usize)> {
     )
 }
 
+/// Whether the purge has anything to wipe before `cutoff`: a file, a note, a handover note, an
+/// anonymous call's prompt note or number hash. Each asked by `EXISTS` on its index.
+fn anything_due(db: &Db, cutoff: i64) -> StoreResult<bool> {
+    db.query_row(
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM caller_file WHERE legal_hold = 0 AND {DUE})
+                 OR EXISTS (SELECT 1 FROM call WHERE caller_file_id IS NULL AND notes != '' AND started_at < ?1)
+                 OR EXISTS (SELECT 1 FROM shift WHERE ended_at < ?1 AND handover_note IS NOT NULL)
+                 OR EXISTS (SELECT 1 FROM emergency_prompt p JOIN call c ON c.id = p.call_id
+                            WHERE p.outcome_note IS NOT NULL AND c.caller_file_id IS NULL AND c.started_at < ?1)
+                 OR EXISTS (SELECT 1 FROM call_caller h JOIN call c ON c.id = h.call_id
+                            WHERE c.caller_file_id IS NULL AND c.started_at < ?1)"
+        ),
+        db_params![cutoff],
+        |row| row.get(0),
+    )
+}
+
 /// Written for both backends: text is wiped with `substr(x, 1, 0)` (empty text in the file,
 /// empty bytes on the server, NULL kept NULL); a reason compared or written is opened or
 /// sealed in the terminal, row by row; on the server the wiped rows' blind-index tags go too.
@@ -197,7 +221,10 @@ pub(super) fn purge_in(
         )?;
         if db.is_postgres() {
             db.execute("UPDATE caller_file SET search_tags = '{}' WHERE id = ?1", db_params![file.0])?;
-            db.execute("UPDATE call SET search_tags = '{}' WHERE caller_file_id = ?1", db_params![file.0])?;
+            db.execute(
+                "UPDATE call SET search_tags = '{}' WHERE caller_file_id = ?1 AND cardinality(search_tags) > 0",
+                db_params![file.0],
+            )?;
         }
         let callbacks = db.query_map(
             "SELECT id, status, closed_reason FROM callback WHERE caller_file_id = ?1",
@@ -235,8 +262,10 @@ pub(super) fn purge_in(
         db_params![cutoff],
     )?;
     if db.is_postgres() {
+        // Only rows that still have tags: those wiped before are left alone, not rewritten.
         db.execute(
-            "UPDATE call SET search_tags = '{}' WHERE caller_file_id IS NULL AND started_at < ?1",
+            "UPDATE call SET search_tags = '{}'
+             WHERE caller_file_id IS NULL AND started_at < ?1 AND cardinality(search_tags) > 0",
             db_params![cutoff],
         )?;
     }

@@ -88,6 +88,28 @@ impl StatementLog {
     }
 }
 
+impl StatementLog {
+    /// Every statement the server logged since the mark for the session of backend `pid`
+    /// (simple ones and prepared ones as executed), first line only.
+    pub fn statements(&self, pid: i32) -> Vec<String> {
+        use std::io::{Read, Seek};
+        let mut file = std::fs::File::open(&self.path).expect("the server's log");
+        file.seek(std::io::SeekFrom::Start(self.from)).unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        let session = format!(" [{pid}] LOG:  ");
+        text.lines()
+            .filter_map(|line| line.split_once(&session).map(|(_, said)| said))
+            .filter_map(|said| {
+                said.strip_prefix("statement: ").or_else(|| {
+                    said.strip_prefix("execute ").and_then(|rest| rest.split_once(": ").map(|(_, s)| s))
+                })
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 /// `$1 = 'a''b', $2 = NULL` → `a'b`, `NULL`.
 fn logged_values(line: &str) -> Vec<String> {
     let mut values = Vec::new();

@@ -501,3 +501,59 @@ fn a_shift_closed_by_two_supervisors_at_once_keeps_the_first_closing() {
     let store = Store::open(&location, "coord", PASS).unwrap();
     assert_eq!(store.shift(shift).unwrap().handover_note.unwrap(), format!("passation de {}", winners[0]));
 }
+
+/// Review of 756f17b, finding 6: the purge at unlock writes nothing when nothing is due (no
+/// write lock, no statement over old rows), and a purge that runs leaves alone the rows an
+/// earlier one wiped (an anonymous call's row is not rewritten: its `xmin` stays).
+#[test]
+fn the_purge_at_unlock_writes_nothing_when_nothing_is_due_nor_rewrites_wiped_rows() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    use crate::domain::caller_file::FileProfile;
+    let test = "the_purge_at_unlock_writes_nothing_when_nothing_is_due_nor_rewrites_wiped_rows";
+    let Some((location, database)) = server(test) else { return };
+    let mut store =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let shift = store.start_shift().unwrap().id;
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::days(5 * 365);
+    let old_call = |file, notes: &str| NewCall {
+        shift_id: shift,
+        started_at: long_ago,
+        ended_at: long_ago,
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord { caller_file_id: file, notes: notes.into(), ..CallRecord::default() },
+    };
+    let anonymous = store.save_call(&old_call(None, "appel anonyme ancien")).unwrap();
+    assert_eq!(store.purge(now, false).unwrap().calls, 1, "wiped once");
+    drop(store);
+    let raw = Db::postgres(database.connect());
+    let xmin = || -> String {
+        raw.query_row("SELECT xmin::text FROM call WHERE id = ?1", db_params![anonymous.0], |row| row.get(0))
+            .unwrap()
+    };
+    let wiped_at = xmin();
+
+    let Some(mut log) = database.log_statements(test) else { return };
+    let mut store = Store::open(&location, "coord", PASS).unwrap();
+    let pid = store.conn.backend_pid().unwrap();
+    log.mark();
+    assert_eq!(store.purge_at_unlock(now).unwrap(), crate::domain::caller_file::UnlockPurge::Nothing);
+    let written: Vec<String> = log
+        .statements(pid)
+        .into_iter()
+        .filter(|s| s.starts_with("UPDATE") || s.starts_with("DELETE") || s.contains("pg_advisory_xact_lock"))
+        .collect();
+    assert_eq!(written, Vec::<String>::new(), "nothing due, nothing written");
+    assert!(!log.statements(pid).is_empty(), "the unlock's reading was logged");
+
+    // Something due: a file last contacted long ago. The anonymous row wiped before is not
+    // written again.
+    let file =
+        store.create_file(&FileProfile { situation_summary: "ancien".into(), ..Default::default() }).unwrap();
+    store.save_call(&old_call(Some(file.id), "notes anciennes")).unwrap();
+    raw.execute("UPDATE caller_file SET created_at = ?1", db_params![long_ago.timestamp()]).unwrap();
+    let report = store.purge(now, false).unwrap();
+    assert_eq!((report.files, report.calls), (1, 1));
+    assert_eq!(xmin(), wiped_at, "the row wiped before was not rewritten");
+}
