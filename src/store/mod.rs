@@ -211,11 +211,11 @@ impl Store {
 
     /// Seconds before `login` may try a passphrase again, if the wrong ones it was given (from
     /// any terminal or the command line) make it wait; measured on the clock `open` counts them
-    /// with.
+    /// with (the machine's for a file, the server's for a server).
     pub fn unlock_wait(location: impl Into<Location>, login: &str) -> Option<i64> {
         match location.into() {
             Location::File(path) => throttle::wait_left(&KeyFile::path_for(&path), login, Utc::now()),
-            Location::Server(url) => throttle::server_wait_left(&url, login, Utc::now()),
+            Location::Server(url) => throttle::server_wait_left(&url, login),
         }
     }
 

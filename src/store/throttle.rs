@@ -52,8 +52,12 @@ fn left_in(attempts: &Attempts, login: &str, now: Timestamp) -> Option<i64> {
 /// The rule, for the file and the server: seconds left after `failures` in a row, the last at
 /// `last` (Unix seconds).
 fn left(failures: u32, last: i64, now: Timestamp) -> Option<i64> {
+    left_secs(failures, last, now.timestamp())
+}
+
+fn left_secs(failures: u32, last: i64, now: i64) -> Option<i64> {
     let until = last + wait_after(failures)?.num_seconds();
-    let left = until - now.timestamp();
+    let left = until - now;
     (left > 0).then_some(left)
 }
 
@@ -120,18 +124,26 @@ fn change(key_path: &Path, edit: impl FnOnce(&mut Attempts) -> bool) -> bool {
 
 // The same rules on a server: the counts in its `unlock_attempt` table, each step one write
 // transaction, which the server's write lock orders across every terminal as the key file's
-// lock does on one machine.
+// lock does on one machine; and on the server's clock (`now()`), never a desk's, so that a desk
+// whose clock is late or early neither shortens nor stretches anyone's wait.
+
+/// The server's clock in the same statement, in Unix seconds.
+const SERVER_NOW: &str = "extract(epoch FROM now())::bigint";
 
 /// [`begin`] on a server.
-pub fn server_begin(db: &Db, login: &str, now: Timestamp) -> StoreResult<Result<(), i64>> {
+pub fn server_begin(db: &Db, login: &str) -> StoreResult<Result<(), i64>> {
     let tx = db.transaction(TxKind::Write)?;
-    if let Some(wait) = server_counts(&tx, login)?.and_then(|(failures, last)| left(failures, last, now)) {
+    if let Some(wait) =
+        server_counts(&tx, login)?.and_then(|(failures, last, now)| left_secs(failures, last, now))
+    {
         return Ok(Err(wait));
     }
     tx.execute(
-        "INSERT INTO unlock_attempt (login, failures, last_at) VALUES (?1, 1, ?2)
-         ON CONFLICT (login) DO UPDATE SET failures = unlock_attempt.failures + 1, last_at = excluded.last_at",
-        db_params![login, now.timestamp()],
+        &format!(
+            "INSERT INTO unlock_attempt (login, failures, last_at) VALUES (?1, 1, {SERVER_NOW})
+             ON CONFLICT (login) DO UPDATE SET failures = unlock_attempt.failures + 1, last_at = excluded.last_at"
+        ),
+        db_params![login],
     )?;
     tx.commit()?;
     Ok(Ok(()))
@@ -155,18 +167,21 @@ pub fn server_clear(db: &Db, login: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// [`wait_left`] on the server at `url` (its own connection: nobody is unlocked yet); a server
-/// that cannot be asked makes nobody wait.
-pub fn server_wait_left(url: &ServerUrl, login: &str, now: Timestamp) -> Option<i64> {
+/// [`wait_left`] on the server at `url` (its own connection: nobody is unlocked yet), on its
+/// clock; a server that cannot be asked makes nobody wait.
+pub fn server_wait_left(url: &ServerUrl, login: &str) -> Option<i64> {
     let db = Db::postgres(url.connect().ok()?);
-    let (failures, last) = server_counts(&db, login).ok()??;
-    left(failures, last, now)
+    let (failures, last, now) = server_counts(&db, login).ok()??;
+    left_secs(failures, last, now)
 }
 
-fn server_counts(db: &Db, login: &str) -> StoreResult<Option<(u32, i64)>> {
-    db.query_opt("SELECT failures, last_at FROM unlock_attempt WHERE login = ?1", db_params![login], |row| {
-        Ok((row.get(0)?, row.get(1)?))
-    })
+/// Wrong passphrases in a row, the last one's time and the server's time now (Unix seconds).
+fn server_counts(db: &Db, login: &str) -> StoreResult<Option<(u32, i64, i64)>> {
+    db.query_opt(
+        &format!("SELECT failures, last_at, {SERVER_NOW} FROM unlock_attempt WHERE login = ?1"),
+        db_params![login],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
 }
 
 #[cfg(test)]

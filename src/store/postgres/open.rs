@@ -103,7 +103,7 @@ impl Store {
             return Err(StoreError::UnknownListener(login.to_owned()));
         }
         // Counted as a failure before it is tried, cleared if right (`throttle::begin`).
-        throttle::server_begin(&db, login, Utc::now())?.map_err(StoreError::TooSoon)?;
+        throttle::server_begin(&db, login)?.map_err(StoreError::TooSoon)?;
         let (id, key, keys) = match key_file.unlock(login, passphrase) {
             Err(StoreError::WrongPassphrase) => return Err(StoreError::WrongPassphrase),
             Ok(Unwrapped::Current { id, key, keys }) => (id, key, *keys),

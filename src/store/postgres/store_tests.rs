@@ -557,3 +557,33 @@ fn the_purge_at_unlock_writes_nothing_when_nothing_is_due_nor_rewrites_wiped_row
     assert_eq!((report.files, report.calls), (1, 1));
     assert_eq!(xmin(), wiped_at, "the row wiped before was not rewritten");
 }
+
+/// Review of 756f17b, finding 7: wrong passphrases are counted and waited on the server's
+/// clock, never a desk's (the functions take none): a try's time is the server's, and the wait
+/// is measured against the server's time now.
+#[test]
+fn the_wait_after_wrong_passphrases_runs_on_the_servers_clock() {
+    let Some((location, database)) = server("the_wait_after_wrong_passphrases_runs_on_the_servers_clock")
+    else {
+        return;
+    };
+    drop(Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap());
+    let raw = Db::postgres(database.connect());
+    let server_now = || -> i64 {
+        raw.query_row("SELECT extract(epoch FROM now())::bigint", db_params![], |r| r.get(0)).unwrap()
+    };
+    let before = server_now();
+    assert!(matches!(Store::open(&location, "coord", "mauvaise"), Err(StoreError::WrongPassphrase)));
+    let after = server_now();
+    let last: i64 = raw.query_row("SELECT last_at FROM unlock_attempt", db_params![], |r| r.get(0)).unwrap();
+    assert!((before..=after).contains(&last), "{before} <= {last} <= {after}");
+    // Four in a row (ten seconds' wait), the last two seconds ago on the server's clock: at most
+    // eight seconds left, counted from the server's time now.
+    raw.execute(
+        "UPDATE unlock_attempt SET failures = 4, last_at = extract(epoch FROM now())::bigint - 2",
+        db_params![],
+    )
+    .unwrap();
+    let wait = Store::unlock_wait(&location, "coord").expect("four wrong ones make it wait");
+    assert!((1..=8).contains(&wait), "{wait}");
+}
