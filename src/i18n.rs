@@ -161,6 +161,7 @@ strings!(
     no_call_running,
     call_kept_anonymous,
     call_saved,
+    call_saved_callback_closed,
     rud_title,
     rud_risk,
     rud_urgency,

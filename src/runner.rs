@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::app::effect::{AfterShift, CallbackChange, Effect, FileChange, FileView, Reply, Unlocked};
 use crate::app::{App, SEARCH_LIMIT};
 use crate::config::Config;
+use crate::domain::call::SaveToken;
 use crate::domain::callback::NewCallback;
 use crate::domain::caller_file::FileProfile;
 use crate::domain::listener::Role;
@@ -18,7 +19,7 @@ use crate::last_login;
 use crate::messages::store_error_brief;
 use crate::store::presence::Presence;
 use crate::store::{
-    EndedCall, KdfParams, Kept, LocalDraft, Location, NewAccount, ScopeRequest, Store, StoreError,
+    EndedCall, KdfParams, Kept, LocalDraft, Location, NewAccount, SavedCall, ScopeRequest, Store, StoreError,
 };
 
 /// Carries out effects against the store it holds while unlocked.
@@ -280,7 +281,7 @@ impl Runner {
                 self.local_draft = local;
                 self.unreachable = false;
                 let (saved, _) = self.save_kept_calls();
-                unlocked.kept_calls_saved = saved;
+                unlocked.kept_calls_saved = saved.len();
                 Reply::Unlocked(Box::new(unlocked))
             }
             Err(err) => {
@@ -359,20 +360,21 @@ impl Runner {
             _ => false,
         };
         if !kept_here {
-            return Some(match store.save_call_with_callback(&call, callback.as_ref()) {
-                Ok(_) => Reply::CallSaved,
+            return Some(match store.save_ended_call(&call, callback.as_ref()) {
+                Ok(saved) => call_saved(&saved),
                 Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
                 Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
             });
         }
-        let (_, refused) = self.save_kept_calls();
+        let (saved, refused) = self.save_kept_calls();
         let still_kept = self
             .local_draft
             .as_ref()
             .is_some_and(|(_, kept)| kept.ended.iter().any(|ended| ended.token() == token));
         let this_refused = refused.into_iter().find(|(refused, _)| *refused == token).map(|(_, err)| err);
+        let this_saved = saved.into_iter().find(|(saved, _)| *saved == token).map(|(_, saved)| saved);
         Some(match (still_kept, this_refused) {
-            (false, _) => Reply::CallSaved,
+            (false, _) => this_saved.as_ref().map_or(Reply::CallSaved, call_saved),
             (true, Some(err @ StoreError::AccessRevoked)) => self.revoked(&err),
             (true, Some(err)) => {
                 // Refused, not lost: back to the listener with its reason, as on a file.
@@ -395,22 +397,21 @@ impl Runner {
     /// Saves on the server, oldest first, the calls kept on this machine, each emptied from the
     /// copy once saved; stops at the first for which the server cannot be reached. How many
     /// were saved, and those refused (kept, and tried again at the next unlock or save).
-    fn save_kept_calls(&mut self) -> (usize, Vec<(Option<crate::domain::call::SaveToken>, StoreError)>) {
+    fn save_kept_calls(&mut self) -> (Vec<(Option<SaveToken>, SavedCall)>, Refused) {
         let (Some(store), Some((local, kept))) = (self.store.as_mut(), self.local_draft.as_mut()) else {
-            return (0, Vec::new());
+            return (Vec::new(), Vec::new());
         };
-        let mut saved = 0;
+        let mut saved = Vec::new();
         let mut refused = Vec::new();
         let mut index = 0;
         while index < kept.ended.len() {
             let ended = &kept.ended[index];
             let request = ended.callback_request();
-            let result =
-                request.and_then(|request| store.save_call_with_callback(&ended.call, request.as_ref()));
+            let result = request.and_then(|request| store.save_ended_call(&ended.call, request.as_ref()));
             match result {
-                Ok(_) => {
+                Ok(done) => {
+                    saved.push((ended.token(), done));
                     kept.ended.remove(index);
-                    saved += 1;
                     // Best effort: a copy left holding a saved call is found saved next time.
                     let _ = store.write_local(local, kept);
                 }
@@ -459,7 +460,7 @@ impl Runner {
             }
             // The queue is read again by the app: what other terminals did went unheard.
             self.data_version = version;
-            return Some(Reply::ServerBack { saved });
+            return Some(Reply::ServerBack { saved: saved.len() });
         }
         if version == std::mem::replace(&mut self.data_version, version) {
             return None;
@@ -468,6 +469,18 @@ impl Runner {
             Ok(queue) => Reply::Queue(queue),
             Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
         })
+    }
+}
+
+/// Calls kept on this machine that the server refused (not unreachable: kept, tried again at
+/// the next unlock or save), by save token, with why.
+type Refused = Vec<(Option<SaveToken>, StoreError)>;
+
+/// A call saved: said as such, or with the callback it performed found closed meanwhile.
+fn call_saved(saved: &SavedCall) -> Reply {
+    match &saved.callback_closed_meanwhile {
+        Some(now) => Reply::CallSavedCallbackClosed(now.clone()),
+        None => Reply::CallSaved,
     }
 }
 

@@ -181,3 +181,54 @@ fn a_reassignment_racing_a_take_ends_in_one_state_and_the_loser_is_told() {
         ));
     });
 }
+
+/// Review of 756f17b, finding 11: a call that performed a callback a supervisor cancelled
+/// meanwhile (another desk) is saved all the same — the caller was reached, what was said is
+/// kept — with its attempt in the callback's history; the callback stays cancelled, and the
+/// answer says so. Before, the save was refused, and so was every retry.
+#[test]
+fn a_call_completing_a_callback_closed_meanwhile_is_saved_and_the_conflict_said() {
+    on_each_backend(
+        "a_call_completing_a_callback_closed_meanwhile_is_saved_and_the_conflict_said",
+        |backend| {
+            let (mut supervisor, file) = setup(backend);
+            let id = schedule(&mut supervisor, file, Duration::minutes(-10), Priority::High);
+            let mut camille = Store::open(&backend.db, LISTENER, LISTENER_PASS).unwrap();
+            let shift = camille.start_shift().unwrap();
+            let version = camille.callback_queue(Utc::now()).unwrap().remove(0).version;
+            camille.take_callback(id, version).unwrap();
+            let taken = supervisor.callback(id).unwrap().version;
+            supervisor.cancel_callback(id, Some(taken), "la personne a rappelé elle-même").unwrap();
+
+            let now = Utc::now();
+            let saved = camille
+                .save_ended_call(
+                    &NewCall {
+                        shift_id: shift.id,
+                        started_at: now,
+                        ended_at: now + Duration::minutes(8),
+                        call_type: CallType::Listening,
+                        time_spent: None,
+                        record: CallRecord {
+                            caller_file_id: Some(file),
+                            performs_callback: Some(id),
+                            notes: "Rappel fait, elle va mieux".into(),
+                            ..CallRecord::default()
+                        },
+                    },
+                    None,
+                )
+                .unwrap();
+            assert_eq!(saved.callback_closed_meanwhile, Some(CallbackNow::Closed(CallbackStatus::Cancelled)));
+            assert_eq!(camille.call(saved.id).unwrap().record.notes, "Rappel fait, elle va mieux");
+            let callback = camille.callback(id).unwrap();
+            assert_eq!(callback.status, CallbackStatus::Cancelled, "left as the supervisor closed it");
+            assert_eq!(callback.attempts.len(), 1);
+            assert_eq!(
+                (callback.attempts[0].result, callback.attempts[0].call_id),
+                (AttemptResult::Reached, Some(saved.id))
+            );
+            assert!(camille.check().unwrap().is_clean());
+        },
+    );
+}

@@ -217,6 +217,9 @@ pub enum Reply {
         message: String,
     },
     CallSaved,
+    /// The call is saved, but the callback it performed had been closed by someone else
+    /// meanwhile (cancelled, done at another desk): it stays so, the attempt is noted.
+    CallSavedCallbackClosed(CallbackNow),
     /// The call is ended and, the server unreachable, kept on this machine: it is saved there
     /// once the server answers (`ServerBack`). For the session it is done, as if saved.
     CallKept(String),

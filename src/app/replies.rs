@@ -112,6 +112,17 @@ impl App {
                 session.unreachable = false;
                 return self.call_done(status_until(&s.call_saved, false, Until::CallStarts));
             }
+            Reply::CallSavedCallbackClosed(now) => {
+                session.unreachable = false;
+                let said = match &now {
+                    CallbackNow::Closed(status) => {
+                        s.fill(&s.conflict_closed, &[("status", s.callback_status(*status))])
+                    }
+                    CallbackNow::AssignedTo(_) => String::new(),
+                };
+                let told = s.fill(&s.call_saved_callback_closed, &[("detail", &said)]);
+                return self.call_done(status_until(&told, true, Until::CallStarts));
+            }
             // Ended, and kept on this machine until the server answers: done for the session.
             Reply::CallKept(message) => {
                 session.unreachable = true;

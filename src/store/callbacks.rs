@@ -73,6 +73,20 @@ pub(super) fn insert_attempt(
     attempt: &Attempt,
     reschedule_to: Option<Timestamp>,
 ) -> StoreResult<()> {
+    record_attempt(db, id, attempt)?;
+    if attempt.result == AttemptResult::Reached {
+        close(db, id, CallbackStatus::Done, None, attempt.at)?;
+    } else if let Some(due) = reschedule_to {
+        db.execute(
+            "UPDATE callback SET due_at = ?2, version = version + 1 WHERE id = ?1",
+            db_params![id.0, to_secs(due)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Records an attempt in the callback's history, and nothing else.
+pub(super) fn record_attempt(db: &Db, id: CallbackId, attempt: &Attempt) -> StoreResult<()> {
     db.execute(
         "INSERT INTO callback_attempt (callback_id, attempted_at, listener_id, result, call_id)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -84,15 +98,14 @@ pub(super) fn insert_attempt(
             attempt.call_id.map(|c| c.0)
         ],
     )?;
-    if attempt.result == AttemptResult::Reached {
-        close(db, id, CallbackStatus::Done, None, attempt.at)?;
-    } else if let Some(due) = reschedule_to {
-        db.execute(
-            "UPDATE callback SET due_at = ?2, version = version + 1 WHERE id = ?1",
-            db_params![id.0, to_secs(due)],
-        )?;
-    }
     Ok(())
+}
+
+/// The callback's status now; `None` when there is no such callback.
+pub(super) fn status_of(db: &Db, id: CallbackId) -> StoreResult<Option<CallbackStatus>> {
+    let status: Option<String> =
+        db.query_opt("SELECT status FROM callback WHERE id = ?1", db_params![id.0], |row| row.get(0))?;
+    status.map(|status| parse_word(0, status)).transpose()
 }
 
 fn close(

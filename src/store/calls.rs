@@ -10,9 +10,20 @@ use crate::db_params;
 use crate::domain::assessment::Rud;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{Call, CallDraft, CallRecord, NewCall, SaveToken};
-use crate::domain::callback::{Attempt, AttemptResult, CallbackRequest, NewCallback};
+use crate::domain::callback::{
+    Attempt, AttemptResult, CallbackNow, CallbackRequest, CallbackStatus, NewCallback,
+};
 use crate::domain::prompt::{Acknowledgement, PromptRecord};
 use crate::domain::{CallId, FileId, ListenerId, ShiftId};
+
+/// A call saved, and what the save found changed meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedCall {
+    pub id: CallId,
+    /// The callback the call performed was closed by someone else since it was taken: the
+    /// call and its attempt are saved, the callback stays as it is now.
+    pub callback_closed_meanwhile: Option<CallbackNow>,
+}
 
 /// What `insert_once` did.
 pub(super) enum Inserted {
@@ -154,14 +165,26 @@ impl Store {
     }
 
     /// Saves a finished call, the callback scheduled at its end (if any) and drops the
-    /// actor's draft, all in one transaction. A call whose save token is already saved (this
-    /// save is tried again after its answer was lost) is not written again: its id is
-    /// returned, and only the draft goes.
+    /// actor's draft, all in one transaction ([`Store::save_ended_call`]).
     pub fn save_call_with_callback(
         &mut self,
         call: &NewCall,
         callback: Option<&CallbackRequest>,
     ) -> StoreResult<CallId> {
+        self.save_ended_call(call, callback).map(|saved| saved.id)
+    }
+
+    /// Saves a finished call, the callback scheduled at its end (if any) and drops the
+    /// actor's draft, all in one transaction. A call whose save token is already saved (this
+    /// save is tried again after its answer was lost) is not written again: its id is
+    /// returned, and only the draft goes. A call that performed a callback closed by someone
+    /// else meanwhile (cancelled, or done by another desk) is saved all the same, with its
+    /// attempt in the callback's history; the callback stays as it is, and the answer says so.
+    pub fn save_ended_call(
+        &mut self,
+        call: &NewCall,
+        callback: Option<&CallbackRequest>,
+    ) -> StoreResult<SavedCall> {
         call.validate().map_err(|e| StoreError::Invalid(e.to_string()))?;
         let shift = self.shift(call.shift_id)?;
         if shift.listener_id != self.actor.id {
@@ -174,9 +197,10 @@ impl Store {
                 // its audit entry are there once; only a draft saved since remains to go.
                 Inserted::AlreadySaved(id) => {
                     drop_draft_of(tx.db(), actor.id, call.record.save_token)?;
-                    return Ok(id);
+                    return Ok(SavedCall { id, callback_closed_meanwhile: None });
                 }
             };
+            let mut callback_closed_meanwhile = None;
             drop_draft_of(tx.db(), actor.id, call.record.save_token)?;
             audit::append(tx, Some(actor.id), AuditAction::CallSaved, ObjectKind::Call, Some(id.0))?;
             if let Some(performed) = call.record.performs_callback {
@@ -188,7 +212,18 @@ impl Store {
                     result: AttemptResult::Reached,
                     call_id: Some(id),
                 };
-                super::callbacks::insert_attempt(tx.db(), performed, &attempt, None)?;
+                match super::callbacks::status_of(tx.db(), performed)? {
+                    Some(CallbackStatus::Pending) => {
+                        super::callbacks::insert_attempt(tx.db(), performed, &attempt, None)?
+                    }
+                    // Closed by someone else since it was taken: the call happened all the
+                    // same; it is saved, its attempt noted, the closure left as it is.
+                    Some(status) => {
+                        super::callbacks::record_attempt(tx.db(), performed, &attempt)?;
+                        callback_closed_meanwhile = Some(CallbackNow::Closed(status));
+                    }
+                    None => return Err(StoreError::Invalid(format!("no callback {performed}"))),
+                }
                 audit::append(
                     tx,
                     Some(actor.id),
@@ -211,7 +246,7 @@ impl Store {
                     Some(callback_id.0),
                 )?;
             }
-            Ok(id)
+            Ok(SavedCall { id, callback_closed_meanwhile })
         })
     }
 

@@ -53,6 +53,7 @@ use rusqlite::Connection;
 pub use crate::domain::Access;
 pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
+pub use calls::SavedCall;
 pub use error::{StoreError, StoreResult, THE_DATABASE, server_detail};
 pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, Slot, Unwrapped};
 pub use local_draft::{EndedCall, Kept, LocalDraft};

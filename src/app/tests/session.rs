@@ -196,3 +196,17 @@ fn the_server_unreachable_is_said_until_it_answers_and_typing_goes_on() {
     assert!(said.contains("1 appel"), "{said}");
     assert!(app.status.as_ref().is_some_and(|s| !s.error));
 }
+
+/// Review of 756f17b, finding 11: a call saved whose callback was closed meanwhile leaves the
+/// call pane as any saved call, and the status line says what became of the callback.
+#[test]
+fn a_call_saved_over_a_callback_closed_meanwhile_says_so() {
+    use crate::domain::callback::{CallbackNow, CallbackStatus};
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    let effects = app.apply(Reply::CallSavedCallbackClosed(CallbackNow::Closed(CallbackStatus::Cancelled)));
+    assert!(app.session.as_ref().unwrap().call.is_none());
+    assert!(effects.iter().any(|e| matches!(e, Effect::RefreshQueue)));
+    let said = &app.status.as_ref().unwrap().text;
+    assert!(said.starts_with("Appel enregistré.") && said.contains("annulé"), "{said}");
+}
