@@ -21,6 +21,24 @@ const COLUMNS: &str = "id, login, display_name, role, active, created_at";
 
 /// A taken login inserts nothing (ON CONFLICT: on the server a failed statement would abort
 /// the whole transaction) and is refused.
+/// The same with an id drawn before (a server's `nextval`, so that the key slot naming it could
+/// be sealed before the write lock).
+fn insert_with_id(
+    db: &Db,
+    id: ListenerId,
+    account: &NewAccount<'_>,
+    at: Timestamp,
+) -> StoreResult<ListenerId> {
+    let id = db.query_opt(
+        "INSERT INTO listener (id, login, display_name, role, active, created_at) VALUES (?5, ?1, ?2, ?3, 1, ?4)
+         ON CONFLICT (login) DO NOTHING RETURNING id",
+        db_params![account.login, account.display_name.trim(), account.role.as_str(), to_secs(at), id.0],
+        |row| row.get(0),
+    )?;
+    id.map(ListenerId)
+        .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.login_taken).with("login", account.login)))
+}
+
 pub(super) fn insert(db: &Db, account: &NewAccount<'_>, at: Timestamp) -> StoreResult<ListenerId> {
     let id = db.query_opt(
         "INSERT INTO listener (login, display_name, role, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)
@@ -107,8 +125,31 @@ impl Store {
         self.require_writable()?;
         self.endorsing_key()?;
         let keys = AccountKeys::generate()?;
+        let seal = |store: &Store, id| {
+            let mut slot =
+                Slot::seal(id, account.login, account.role, account.passphrase, kdf, &keys, &store.key)?;
+            let signer = store.keys.as_ref().map(AccountKeys::signer).expect("checked above");
+            slot.endorse(store.actor.id, signer);
+            Ok::<_, StoreError>(slot)
+        };
+        // On a server the id is drawn from its sequence first, and the slot sealed (Argon2id, a
+        // second or so) before the write lock every desk's writes wait on; the file's next id
+        // is known only under its own lock, as it always was.
+        let sealed_early = match self.conn.is_postgres() {
+            true => {
+                let id = ListenerId(self.conn.next_id("listener")?);
+                Some((id, seal(self, id)?))
+            }
+            false => None,
+        };
         let id = self.change_slots(|store, tx, key_file| {
-            let id = insert(tx, &account, now())?;
+            let (id, slot) = match sealed_early {
+                Some((id, slot)) => (insert_with_id(tx, id, &account, now())?, slot),
+                None => {
+                    let id = insert(tx, &account, now())?;
+                    (id, seal(store, id)?)
+                }
+            };
             audit::append(
                 tx,
                 Some(store.actor.id),
@@ -117,10 +158,6 @@ impl Store {
                 Some(id.0),
             )?;
             pins::insert_current(tx, id, &keys.public())?;
-            let mut slot =
-                Slot::seal(id, account.login, account.role, account.passphrase, kdf, &keys, &store.key)?;
-            let signer = store.keys.as_ref().map(AccountKeys::signer).expect("checked above");
-            slot.endorse(store.actor.id, signer);
             key_file.set_slot(slot);
             Ok(id)
         })?;
@@ -213,18 +250,20 @@ impl Store {
 
     fn change_own_passphrase(&mut self, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
         self.endorsing_key()?;
+        let changed = || StoreError::Invalid("your key slot changed since you unlocked: unlock again".into());
+        // Resealed (Argon2id, a second or so) before any lock is taken; under the locks the
+        // slot must still be the one resealed, byte for byte, or nothing is written.
+        let keys = self.keys.as_ref().expect("checked above");
+        let before = match self.key_file_now()?.slot(self.actor.id) {
+            Some(KeySlot::Current(slot)) if slot.keys == keys.public() => slot.clone(),
+            _ => return Err(changed()),
+        };
+        let slot = before.reseal(passphrase, kdf, keys)?;
         self.change_slots(|store, tx, key_file| {
-            let keys = store.keys.as_ref().expect("checked above");
-            let slot = match key_file.slot(store.actor.id) {
-                Some(KeySlot::Current(slot)) if slot.keys == keys.public() => {
-                    slot.reseal(passphrase, kdf, keys)?
-                }
-                _ => {
-                    return Err(StoreError::Invalid(
-                        "your key slot changed since you unlocked: unlock again".into(),
-                    ));
-                }
-            };
+            match key_file.slot(store.actor.id) {
+                Some(KeySlot::Current(now)) if *now == before => {}
+                _ => return Err(changed()),
+            }
             audit::append(
                 tx,
                 Some(store.actor.id),

@@ -496,3 +496,20 @@ fn a_store_from_before_channels_opens_with_every_contact_a_phone_call_and_the_sa
     assert_eq!(callbacks[0].channel, PHONE);
     assert_eq!(callbacks[0].callback_number.as_ref().map(|a| a.as_str()), Some("0639980001"));
 }
+
+/// Review of 756f17b, finding 12: changing one's own passphrase derives the new key (Argon2id,
+/// a second or so at real settings) before the write transaction, which every other terminal's
+/// write would otherwise wait on; under the lock it only checks the slot is still the one
+/// resealed. The key derivations run inside a write transaction are counted on this thread.
+#[test]
+fn ones_own_passphrase_change_derives_its_key_outside_the_write_transaction() {
+    use super::db::write_transactions::derivations_inside;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let before = derivations_inside();
+    store.set_passphrase("coord", "quatre chevaux gris dans la brume", KdfParams::MINIMUM).unwrap();
+    assert_eq!(derivations_inside(), before, "no key derivation inside the write transaction");
+    drop(store);
+    assert!(Store::open(&db, "coord", "quatre chevaux gris dans la brume").is_ok());
+}

@@ -447,7 +447,11 @@ impl Db {
             Db::Sqlite(_) => self.execute_batch(begin)?,
             Db::Postgres(server) => server.borrow_mut().begin(begin)?,
         }
-        let tx = Tx { db: self, done: false };
+        let tx = Tx { db: self, done: false, write: kind == TxKind::Write };
+        #[cfg(test)]
+        if tx.write {
+            write_transactions::opened();
+        }
         if self.is_postgres() && kind == TxKind::Write {
             tx.execute("SELECT pg_advisory_xact_lock(?1)", crate::db_params![WRITE_LOCK])?;
             // Delivered to every listening session when (and only if) this transaction commits.
@@ -595,19 +599,29 @@ fn first_words(sql: &str) -> String {
 pub struct Tx<'d> {
     db: &'d Db,
     done: bool,
+    /// Holds the write lock (the file's, the server's advisory lock).
+    #[cfg_attr(not(test), allow(dead_code))]
+    write: bool,
 }
 
 impl Tx<'_> {
     /// A COMMIT that fails leaves the transaction rolled back (on the server, one in which a
     /// statement failed is rolled back without asking).
     pub fn commit(mut self) -> StoreResult<()> {
-        self.done = true;
-        self.db.end_transaction("COMMIT")
+        self.end("COMMIT")
     }
 
     pub fn rollback(mut self) -> StoreResult<()> {
+        self.end("ROLLBACK")
+    }
+
+    fn end(&mut self, sql: &'static str) -> StoreResult<()> {
         self.done = true;
-        self.db.end_transaction("ROLLBACK")
+        #[cfg(test)]
+        if self.write {
+            write_transactions::closed();
+        }
+        self.db.end_transaction(sql)
     }
 }
 
@@ -622,7 +636,39 @@ impl std::ops::Deref for Tx<'_> {
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.db.end_transaction("ROLLBACK");
+            let _ = self.end("ROLLBACK");
         }
+    }
+}
+
+/// Tests only: the write transactions this thread has open, and the key derivations (Argon2id,
+/// a second or so) run while one was, which would keep every other writer waiting that long.
+#[cfg(test)]
+pub(crate) mod write_transactions {
+    use std::cell::Cell;
+
+    thread_local! {
+        static OPEN: Cell<u32> = const { Cell::new(0) };
+        static DERIVED_INSIDE: Cell<u32> = const { Cell::new(0) };
+    }
+
+    pub(super) fn opened() {
+        OPEN.with(|open| open.set(open.get() + 1));
+    }
+
+    pub(super) fn closed() {
+        OPEN.with(|open| open.set(open.get().saturating_sub(1)));
+    }
+
+    /// Called by every key derivation.
+    pub(crate) fn key_derived() {
+        if OPEN.with(Cell::get) > 0 {
+            DERIVED_INSIDE.with(|n| n.set(n.get() + 1));
+        }
+    }
+
+    /// Key derivations run on this thread inside a write transaction so far.
+    pub(crate) fn derivations_inside() -> u32 {
+        DERIVED_INSIDE.with(Cell::get)
     }
 }

@@ -150,6 +150,8 @@ impl KdfParams {
 
     /// Argon2id, version 0x13, 32 bytes of output, no secret and no associated data.
     fn derive(&self, passphrase: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, String> {
+        #[cfg(test)]
+        crate::store::db::write_transactions::key_derived();
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(KEY_LEN))
             .map_err(|e| format!("key derivation parameters: {e}"))?;
         let mut kek = Zeroizing::new([0u8; KEY_LEN]);

@@ -587,3 +587,27 @@ fn the_wait_after_wrong_passphrases_runs_on_the_servers_clock() {
     let wait = Store::unlock_wait(&location, "coord").expect("four wrong ones make it wait");
     assert!((1..=8).contains(&wait), "{wait}");
 }
+
+/// Review of 756f17b, finding 12: on a server, adding an account (its id drawn from the
+/// sequence first) and changing one's own passphrase derive their keys (Argon2id) before the
+/// write lock every desk's writes wait on, never under it.
+#[test]
+fn account_changes_on_a_server_derive_their_keys_outside_the_write_lock() {
+    use crate::store::db::write_transactions::derivations_inside;
+    let Some((location, _database)) =
+        server("account_changes_on_a_server_derive_their_keys_outside_the_write_lock")
+    else {
+        return;
+    };
+    let mut coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let before = derivations_inside();
+    let camille =
+        coord.add_listener(account("camille", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    coord.set_passphrase("coord", "quatre chevaux gris dans la brume", KdfParams::MINIMUM).unwrap();
+    assert_eq!(derivations_inside(), before, "no key derivation under the write lock");
+    assert_eq!(Store::open(&location, "camille", LISTENER_PASS).unwrap().actor().id, camille.id);
+    assert!(Store::open(&location, "coord", "quatre chevaux gris dans la brume").is_ok());
+    let taken = coord.add_listener(account("camille", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM);
+    assert!(matches!(taken, Err(StoreError::Refused(_))), "a login taken is still refused");
+}
