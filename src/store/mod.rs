@@ -1,8 +1,9 @@
-//! The encrypted SQLite file: unlocking, schema, and one module per aggregate.
-//! The only place in the program that holds SQL.
+//! The store: the encrypted SQLite file, or the centre's PostgreSQL server (`postgres`, with
+//! free text sealed in the terminal); unlocking, schema, and one module per aggregate, written
+//! once for both through `db`. The only place in the program that holds SQL.
 //!
-//! Every write is one explicit IMMEDIATE transaction, together with its audit entry; a
-//! method returns only after COMMIT did, so "saved" in the interface means saved.
+//! Every write is one explicit transaction holding the write lock, together with its audit
+//! entry; a method returns only after COMMIT did, so "saved" in the interface means saved.
 
 mod audit;
 #[cfg(test)]
@@ -454,10 +455,9 @@ impl Store {
         Ok(value)
     }
 
-    /// An IMMEDIATE transaction whose audit entries the actor signs, for a change that must
-    /// also do something else (write the key file) before it commits.
-    /// A write transaction signed by the actor, on the file this session opened: after another
-    /// terminal's re-key, this one follows it first (or says "busy" while it runs).
+    /// A write transaction whose audit entries the actor signs, for a change that must also do
+    /// something else (write the key file) before it commits; on the file this session opened:
+    /// after another terminal's re-key, this one follows it first (or says "busy" while it runs).
     fn begin(&mut self) -> StoreResult<audit::Tx<'_>> {
         self.follow_rekey()?;
         let tx = audit::Tx::begin(&self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
