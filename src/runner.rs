@@ -108,7 +108,9 @@ impl Runner {
             Effect::SaveDraft(draft) => {
                 return Some(match self.store.as_mut()?.save_draft(&draft) {
                     Ok(()) => Reply::DraftSaved(now),
-                    Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
+                    Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => {
+                        self.revoked(&err)
+                    }
                     Err(err) => Reply::DraftFailed(store_error_brief(self.strings, &err)),
                 });
             }
@@ -116,7 +118,9 @@ impl Runner {
                 let store = self.store.as_mut()?;
                 let version = match store.data_version() {
                     Ok(version) => version,
-                    Err(err @ StoreError::AccessRevoked) => return Some(self.revoked(&err)),
+                    Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => {
+                        return Some(self.revoked(&err));
+                    }
                     Err(_) => return None,
                 };
                 if version == std::mem::replace(&mut self.data_version, version) {
@@ -193,13 +197,14 @@ impl Runner {
         };
         Some(match done {
             Ok(reply) => reply,
-            Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
+            Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => self.revoked(&err),
             Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
         })
     }
 
-    /// Another terminal re-keyed the database and this account's slot no longer opens it: the
-    /// store is closed (its key wiped) and the screen locks, saying why.
+    /// Another terminal re-keyed the database and this account's slot no longer opens it, or
+    /// the server's database was replaced by another: the store is closed (its key wiped) and
+    /// the screen locks, saying why.
     fn revoked(&mut self, err: &StoreError) -> Reply {
         self.store = None;
         Reply::Revoked(store_error_brief(self.strings, err))

@@ -84,8 +84,46 @@ pub enum StoreError {
     Invalid(String),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
-    /// The centre's PostgreSQL server refused or failed (its cases get their own errors as
-    /// they are told apart: unreachable, wrong password, TLS refused…).
+    /// The centre's PostgreSQL server could not be reached at all (`server`: its address
+    /// without the password).
+    #[error("the database server {server} cannot be reached: {why}")]
+    ServerUnreachable { server: String, why: Unreachable },
+    /// The server refused the role's password (or the URL gives none where one is asked).
+    #[error("the database server {server} refused the password of the role {role:?}")]
+    ServerPassword { server: String, role: String },
+    /// The server's TLS certificate was refused (`sslmode=verify-ca` or `verify-full`).
+    #[error("the certificate of the database server {server} is refused: {problem}")]
+    ServerCertificate { server: String, problem: CertificateProblem },
+    /// `sslmode` asks for TLS and the server offers none.
+    #[error("the database server {server} offers no TLS, which the address's sslmode requires")]
+    ServerWithoutTls { server: String },
+    /// `sslmode=disable`, and the server admits no unencrypted connection (`said`: the
+    /// server's message and SQLSTATE).
+    #[error("the database server {server} refuses connections without TLS: {said}")]
+    ServerRequiresTls { server: String, said: String },
+    /// The server's access rules (`pg_hba.conf`) admit no connection of this role, database
+    /// and host.
+    #[error("the database server {server} does not admit this connection: {said}")]
+    ServerNotAdmitted { server: String, said: String },
+    /// The URL names a database the server does not have.
+    #[error("the database server {server} has no such database: {said}")]
+    ServerNoDatabase { server: String, said: String },
+    /// The server's database holds tables, none of them ours: another application's. Nothing
+    /// is written into it.
+    #[error(
+        "the database {0} belongs to another application (it holds tables, none of permanence's); nothing was changed"
+    )]
+    ForeignDatabase(String),
+    /// The database on the server is not the one this session unlocked (its key slots name
+    /// another database id: restored from another store's backup, or replaced): nothing is
+    /// written into it with this session's key.
+    #[error("the database {0} is no longer the one this session unlocked; nothing was written")]
+    DatabaseReplaced(String),
+    /// The role lacks a privilege the program needs (SQLSTATE 42501) on `object` (a table,
+    /// a sequence, as the server names it); `said` is the server's message and SQLSTATE.
+    #[error("the database role lacks a privilege on {object}: {said}")]
+    ServerPrivilege { object: String, said: String },
+    /// Any other refusal or failure of the server: its message and SQLSTATE, never its DETAIL.
     #[error("database server error: {}", server_detail(.0))]
     Server(::postgres::Error),
     #[error("{context}: {source}")]
@@ -120,10 +158,71 @@ pub fn server_detail(err: &::postgres::Error) -> String {
     }
 }
 
-impl From<::postgres::Error> for StoreError {
-    fn from(err: ::postgres::Error) -> Self {
-        StoreError::Server(err)
+/// Why a server could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreachable {
+    /// Nothing listens at that address and port (the server is stopped, or another port).
+    Refused,
+    /// No answer within the connection's time limit (`connect_timeout`, 10 s by default).
+    TimedOut,
+    /// The host name is unknown (a typing mistake, or no name service).
+    NameUnknown,
+    /// What the system said (no route to the host…).
+    Other(String),
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreachable::Refused => f.write_str("connection refused"),
+            Unreachable::TimedOut => f.write_str("no answer in time"),
+            Unreachable::NameUnknown => f.write_str("unknown host name"),
+            Unreachable::Other(said) => f.write_str(said),
+        }
     }
+}
+
+/// Why a server's TLS certificate was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateProblem {
+    /// Not signed by the authority trusted here (`sslrootcert`, `~/.postgresql/root.crt`).
+    UnknownAuthority,
+    /// Signed, but for another host name than the one in the URL (`verify-full`).
+    OtherHost(String),
+    /// Out of its dates.
+    Expired,
+    /// What OpenSSL said.
+    Other(String),
+}
+
+impl std::fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertificateProblem::UnknownAuthority => f.write_str("not signed by a trusted authority"),
+            CertificateProblem::OtherHost(host) => write!(f, "it does not name the host {host}"),
+            CertificateProblem::Expired => f.write_str("out of its dates"),
+            CertificateProblem::Other(said) => f.write_str(said),
+        }
+    }
+}
+
+impl From<::postgres::Error> for StoreError {
+    /// A failure during a session: a missing privilege gets its own case; the connection's
+    /// own failures (address, password, TLS) are told at connecting (`ServerUrl::connect`).
+    fn from(err: ::postgres::Error) -> Self {
+        match err.as_db_error() {
+            Some(db) if *db.code() == ::postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+                StoreError::ServerPrivilege { object: object_named(db.message()), said: server_detail(&err) }
+            }
+            _ => StoreError::Server(err),
+        }
+    }
+}
+
+/// The object a server's refusal names: its message ends with it, in any of the server's
+/// languages ("permission denied for table audit", "droit refusé pour la table audit").
+fn object_named(message: &str) -> String {
+    message.split_whitespace().last().unwrap_or_default().trim_matches(['"', '«', '»', ' ']).to_owned()
 }
 
 impl StoreError {

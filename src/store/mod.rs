@@ -51,7 +51,7 @@ use rusqlite::Connection;
 pub use crate::domain::Access;
 pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
-pub use error::{StoreError, StoreResult, THE_DATABASE, server_detail};
+pub use error::{CertificateProblem, StoreError, StoreResult, THE_DATABASE, Unreachable, server_detail};
 pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, Slot, Unwrapped};
 pub use location::Location;
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
@@ -364,10 +364,15 @@ impl Store {
     /// Changes whenever another connection (another terminal) commits to the store (on a
     /// server, told by its notifications). Polled by the terminal: it is also where a re-key
     /// of the file by another terminal is followed (the new file opened with this account's own
-    /// slot), or found to have withdrawn this account's access (`StoreError::AccessRevoked`).
+    /// slot), or found to have withdrawn this account's access (`StoreError::AccessRevoked`);
+    /// on a server, where a database replaced under the session is found
+    /// (`StoreError::DatabaseReplaced`).
     pub fn data_version(&mut self) -> StoreResult<i64> {
         if self.access != Access::ReadOnly {
             self.follow_rekey()?;
+        }
+        if self.conn.is_postgres() {
+            self.still_the_opened_file()?;
         }
         self.conn.data_version()
     }
@@ -399,11 +404,16 @@ impl Store {
     }
 
     /// Inside a write transaction: the file at our path is still the one this connection opened
-    /// (`rekey::still_the_opened_file`); a server's database is not swapped under a session.
+    /// (`rekey::still_the_opened_file`); on a server, its key slots still name the database id
+    /// this session unlocked (a database restored from another store's backup, or replaced,
+    /// under an open session is written nothing with this session's key).
     fn still_the_opened_file(&self) -> StoreResult<()> {
         match &self.location {
             Location::File(path) => rekey::still_the_opened_file(path, &self.salt),
-            Location::Server(_) => Ok(()),
+            Location::Server(url) => match slots::database_id(&self.conn)? {
+                Some(id) if id == self.salt => Ok(()),
+                _ => Err(StoreError::DatabaseReplaced(url.redacted())),
+            },
         }
     }
 

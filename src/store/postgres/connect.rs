@@ -8,11 +8,19 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+use openssl::x509::X509VerifyResult;
 use postgres_openssl::MakeTlsConnector;
 
-use crate::store::error::{StoreError, StoreResult};
+use crate::store::error::{CertificateProblem, StoreError, StoreResult, Unreachable};
+
+/// How long a connection waits for the server to answer when the URL does not say
+/// (`connect_timeout`): libpq waits for ever, a desk should say within seconds that the
+/// server does not answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Whether a `--db` names a server rather than a file.
 pub fn is_server_url(db: &str) -> bool {
@@ -85,6 +93,9 @@ impl ServerUrl {
             _ => ::postgres::config::SslMode::Require,
         });
         config.application_name("permanence");
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         Ok(ServerUrl { config, ssl_mode, root_cert })
     }
 
@@ -118,19 +129,127 @@ impl ServerUrl {
         format!("postgresql://{user}{}/{}", hosts.join(","), self.dbname().unwrap_or_default())
     }
 
-    /// Connects, with TLS as `sslmode` asks.
+    /// Connects, with TLS as `sslmode` asks. Each way it can fail is its own error: nothing
+    /// answering (refused, no answer in time, an unknown host name), the password refused, the
+    /// certificate refused (and why), no TLS where it is required or TLS where it is not
+    /// offered, a connection the server's rules do not admit, no such database.
     pub fn connect(&self) -> StoreResult<::postgres::Client> {
-        let tls = self.tls()?;
-        self.config.connect(tls).map_err(StoreError::from)
+        let refusal = Arc::new(Mutex::new(None));
+        let tls = self.tls(Arc::clone(&refusal))?;
+        self.config.connect(tls).map_err(|err| {
+            let refused = *refusal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            self.connect_error(err, refused)
+        })
     }
 
-    fn tls(&self) -> StoreResult<MakeTlsConnector> {
+    /// What a failure to connect was, said for the person who typed the URL.
+    fn connect_error(&self, err: ::postgres::Error, certificate: Option<X509VerifyResult>) -> StoreError {
+        use ::postgres::error::SqlState;
+        let server = self.redacted();
+        if let Some(db) = err.as_db_error() {
+            let said = super::super::error::server_detail(&err);
+            return match db.code() {
+                code if *code == SqlState::INVALID_PASSWORD => {
+                    StoreError::ServerPassword { server, role: self.role() }
+                }
+                code if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+                    if self.ssl_mode == SslMode::Disable {
+                        StoreError::ServerRequiresTls { server, said }
+                    } else {
+                        StoreError::ServerNotAdmitted { server, said }
+                    }
+                }
+                code if *code == SqlState::INVALID_CATALOG_NAME => {
+                    StoreError::ServerNoDatabase { server, said }
+                }
+                _ => StoreError::from(err),
+            };
+        }
+        // rust-postgres keeps its kinds private; its display names them.
+        match err.to_string().as_str() {
+            "error connecting to server" => {
+                let why = match std::error::Error::source(&err)
+                    .and_then(|e| e.downcast_ref::<std::io::Error>())
+                {
+                    Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Unreachable::Refused,
+                    Some(io) if io.kind() == std::io::ErrorKind::TimedOut => Unreachable::TimedOut,
+                    _ if !self.names_resolve() => Unreachable::NameUnknown,
+                    Some(io) => Unreachable::Other(io.to_string()),
+                    None => Unreachable::Other(err.to_string()),
+                };
+                StoreError::ServerUnreachable { server, why }
+            }
+            "error performing TLS handshake" => {
+                let said = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+                match certificate {
+                    Some(refused) => StoreError::ServerCertificate { server, problem: self.problem(refused) },
+                    None if said == "server does not support TLS" => StoreError::ServerWithoutTls { server },
+                    None => {
+                        StoreError::ServerCertificate { server, problem: CertificateProblem::Other(said) }
+                    }
+                }
+            }
+            // The server asked for a password the URL does not give.
+            "authentication error" => StoreError::ServerPassword { server, role: self.role() },
+            _ => StoreError::from(err),
+        }
+    }
+
+    /// The role the URL connects as.
+    fn role(&self) -> String {
+        self.config.get_user().unwrap_or_default().to_owned()
+    }
+
+    /// Whether every host name of the URL is known to the name service (asked only once a
+    /// connection failed, to tell an unknown name from a server that does not answer).
+    fn names_resolve(&self) -> bool {
+        use std::net::ToSocketAddrs;
+        self.config.get_hosts().iter().all(|host| match host {
+            ::postgres::config::Host::Tcp(name) => (name.as_str(), 5432).to_socket_addrs().is_ok(),
+            ::postgres::config::Host::Unix(_) => true,
+        })
+    }
+
+    /// Why OpenSSL refused the certificate, in the words a person can act on.
+    fn problem(&self, refused: X509VerifyResult) -> CertificateProblem {
+        // X509_V_ERR_* (openssl/x509_vfy.h).
+        match refused.as_raw() {
+            62 | 64 => CertificateProblem::OtherHost(self.host_names()),
+            2 | 18 | 19 | 20 | 21 => CertificateProblem::UnknownAuthority,
+            9 | 10 => CertificateProblem::Expired,
+            _ => CertificateProblem::Other(refused.error_string().to_owned()),
+        }
+    }
+
+    /// The hosts the URL names, as typed.
+    fn host_names(&self) -> String {
+        let names: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|host| match host {
+                ::postgres::config::Host::Tcp(name) => name.clone(),
+                ::postgres::config::Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        names.join(",")
+    }
+
+    /// OpenSSL set up as `sslmode` asks; under verification, the first refusal of the
+    /// server's certificate is kept in `refusal` so that the error can say why.
+    fn tls(&self, refusal: Arc<Mutex<Option<X509VerifyResult>>>) -> StoreResult<MakeTlsConnector> {
         let tls_error =
             |e: openssl::error::ErrorStack| StoreError::Invalid(format!("TLS could not be set up: {e}"));
         let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(tls_error)?;
         let verify = matches!(self.ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull);
         if verify {
-            builder.set_verify(SslVerifyMode::PEER);
+            builder.set_verify_callback(SslVerifyMode::PEER, move |ok, context| {
+                if !ok {
+                    let mut first = refusal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    first.get_or_insert(context.error());
+                }
+                ok
+            });
             match self.authority() {
                 Some(path) => builder.set_ca_file(&path).map_err(|e| {
                     StoreError::Invalid(format!(

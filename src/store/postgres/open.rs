@@ -88,7 +88,10 @@ impl Store {
     ) -> StoreResult<Store> {
         let db = Db::postgres(url.connect()?);
         match schema::version(&db)? {
-            None => return Err(slots::not_found(url)),
+            None => {
+                schema::refuse_foreign(&db)?;
+                return Err(slots::not_found(url));
+            }
             Some(found) if found > schema::LATEST => {
                 return Err(StoreError::TooNew { found, known: schema::LATEST });
             }

@@ -40,6 +40,17 @@ pub fn version(db: &Db) -> StoreResult<Option<i64>> {
     db.query_opt("SELECT version FROM permanence_schema", db_params![], |row| row.get(0))
 }
 
+/// The database's name on its server, for a message.
+fn database_name(db: &Db) -> StoreResult<String> {
+    db.query_row("SELECT current_database()::text", db_params![], |row| row.get(0))
+}
+
+/// Refuses a database that holds tables but not ours (another application's): the error
+/// `open` gives instead of "no store here, run init", which `init` would refuse.
+pub fn refuse_foreign(db: &Db) -> StoreResult<()> {
+    if is_empty(db)? { Ok(()) } else { Err(StoreError::ForeignDatabase(database_name(db)?)) }
+}
+
 /// Whether the database holds no table at all (a new database, made for us by `createdb`).
 fn is_empty(db: &Db) -> StoreResult<bool> {
     let tables: i64 = db.query_row(
@@ -67,9 +78,7 @@ pub fn migrate(db: &Db) -> StoreResult<()> {
                 )?;
                 0
             }
-            None => {
-                return Err(StoreError::DatabaseDamaged("the database holds no permanence schema".into()));
-            }
+            None => return Err(StoreError::ForeignDatabase(database_name(&tx)?)),
         };
         if version > LATEST {
             return Err(StoreError::TooNew { found: version, known: LATEST });
@@ -222,7 +231,7 @@ mod tests {
             return;
         };
         db.execute_batch("CREATE TABLE invoices (id BIGINT)").unwrap();
-        assert!(matches!(migrate(&db), Err(StoreError::DatabaseDamaged(_))));
+        assert!(matches!(migrate(&db), Err(StoreError::ForeignDatabase(_))));
         assert_eq!(version(&db).unwrap(), None, "nothing of ours written into it");
         db.execute_batch(
             "DROP TABLE invoices; CREATE TABLE permanence_schema (id BIGINT PRIMARY KEY, version BIGINT NOT NULL);

@@ -1,0 +1,410 @@
+//! The centre's server when something is wrong (issue 18, points 4, 6 and 7): each bad
+//! situation said in its own sentence by the command line (the real binary) and by the unlock
+//! screen (the terminal's runner), nothing changed by it; TLS against a second test cluster
+//! with a throwaway authority (`.ci/pg-cluster start --tls`); the terminals' least-privileged
+//! role of docs/server-setup.sql through a journey; eight writer processes on one audit chain.
+//! Outside CI without the test servers, each test is skipped with one line.
+
+mod common;
+
+use std::path::Path;
+
+use chrono::Utc;
+use common::cli::{run, text};
+use common::*;
+use permanence::app::App;
+use permanence::app::effect::{Effect, Reply};
+use permanence::app::gate::Gate;
+use permanence::config::Config;
+use permanence::i18n::{Language, Strings};
+use permanence::messages::{store_error, store_error_brief};
+use permanence::runner::Runner;
+use permanence::store::{CertificateProblem, KdfParams, Location, Store, StoreError, Unreachable};
+use permanence::test_support::postgres::{
+    fresh_database, fresh_database_at, server_url, tls_server, with_role,
+};
+
+/// A password that must never be printed.
+const SECRET: &str = "mot-de-passe-jamais-affiche";
+
+fn location(url: &str) -> Location {
+    Location::parse(Path::new(url)).unwrap()
+}
+
+/// What is said of the failure to unlock at `url`: by the command line (`check`, in French, on
+/// standard error), by the unlock screen (its message, in French), and the sentence in English;
+/// with the error itself.
+struct Said {
+    error: StoreError,
+    cli: String,
+    unlock: String,
+    english: String,
+}
+
+fn said(url: &str) -> Said {
+    let error = Store::open(location(url), SUPERVISOR, SUPERVISOR_PASS).err().expect("the unlock fails");
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["--db", url, "--as", SUPERVISOR, "--passphrase-stdin", "check"],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    let cli = text(&out.stderr);
+    let config = Config::default();
+    let mut app =
+        App::new(config.clone(), Strings::get(config.language), vec![SUPERVISOR.into()], Utc::now());
+    let mut runner = Runner::new(location(url), home.path().join("local"), &config, KdfParams::MINIMUM);
+    let unlock = Effect::Unlock {
+        login: SUPERVISOR.into(),
+        passphrase: zeroize::Zeroizing::new(SUPERVISOR_PASS.into()),
+    };
+    let reply = runner.perform(unlock, app.now).expect("a reply");
+    assert!(matches!(reply, Reply::UnlockFailed { .. }), "{reply:?}");
+    app.apply(reply);
+    let Some(Gate::Unlock(form)) = &app.gate else { panic!("the unlock form") };
+    let unlock = form.message().expect("the unlock screen says why").to_owned();
+    let english = store_error(Strings::get(Language::En), &error);
+    for sentence in [&cli, &unlock, &english] {
+        assert!(!sentence.contains(SECRET), "the URL's password is printed: {sentence}");
+    }
+    let fr = Strings::get(Language::Fr);
+    assert!(cli.contains(&store_error(fr, &error)), "the command line says the whole sentence: {cli}");
+    assert_eq!(unlock, store_error_brief(fr, &error), "the unlock screen says its own sentence");
+    Said { error, cli, unlock, english }
+}
+
+/// A loopback port nothing listens on (bound, then let go).
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A server that never answers: a socket whose queue of pending connections (length 0) is held
+/// full by one connection never accepted, so that the kernel drops every new attempt.
+fn silent_port() -> (std::net::TcpListener, std::net::TcpStream, u16) {
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+    let port = listener.local_addr().unwrap().port();
+    let filler = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    (listener, filler, port)
+}
+
+#[test]
+fn an_unreachable_server_is_told_refused_silent_or_unknown_and_never_shows_its_password() {
+    let refused = said(&format!("postgresql://coord:{SECRET}@127.0.0.1:{}/permanence", closed_port()));
+    assert!(
+        matches!(&refused.error, StoreError::ServerUnreachable { why: Unreachable::Refused, .. }),
+        "{:?}",
+        refused.error
+    );
+    assert!(
+        refused.cli.contains("injoignable") && refused.cli.contains("connexion refusée"),
+        "{}",
+        refused.cli
+    );
+    assert!(refused.unlock.contains("injoignable"), "{}", refused.unlock);
+    assert!(refused.english.contains("cannot be reached: connection refused"), "{}", refused.english);
+
+    let (_listener, _filler, port) = silent_port();
+    let silent = said(&format!("postgresql://coord:{SECRET}@127.0.0.1:{port}/permanence?connect_timeout=1"));
+    assert!(
+        matches!(&silent.error, StoreError::ServerUnreachable { why: Unreachable::TimedOut, .. }),
+        "{:?}",
+        silent.error
+    );
+    assert!(silent.cli.contains("pas de réponse à temps"), "{}", silent.cli);
+    assert!(silent.english.contains("no answer in time"), "{}", silent.english);
+
+    let unknown = said(&format!("postgresql://coord:{SECRET}@no-such-host.invalid/permanence"));
+    assert!(
+        matches!(&unknown.error, StoreError::ServerUnreachable { why: Unreachable::NameUnknown, .. }),
+        "{:?}",
+        unknown.error
+    );
+    assert!(unknown.cli.contains("nom d'hôte est inconnu"), "{}", unknown.cli);
+    assert!(unknown.english.contains("host name is unknown"), "{}", unknown.english);
+    let told: std::collections::BTreeSet<&String> = [&refused.unlock, &silent.unlock, &unknown.unlock].into();
+    assert_eq!(told.len(), 3, "each its own words on the unlock screen");
+}
+
+fn create_store(url: &str) -> Store {
+    let mut store = Store::create(
+        location(url),
+        permanence::store::NewAccount {
+            login: SUPERVISOR,
+            display_name: "Dominique",
+            role: permanence::domain::listener::Role::Supervisor,
+            passphrase: SUPERVISOR_PASS,
+        },
+        KdfParams::MINIMUM,
+    )
+    .unwrap();
+    add_listener(&mut store);
+    store
+}
+
+/// How many rows `table` holds, asked as the test server's superuser.
+fn count(database: &permanence::test_support::postgres::TestDatabase, table: &str) -> i64 {
+    database.connect().query_one(&format!("SELECT count(*) FROM {table}"), &[]).unwrap().get(0)
+}
+
+#[test]
+fn a_wrong_database_password_is_told_and_counts_no_wrong_passphrase() {
+    let Some(database) = fresh_database("a_wrong_database_password_is_told_and_counts_no_wrong_passphrase")
+    else {
+        return;
+    };
+    drop(create_store(database.url()));
+    let audit = count(&database, "audit");
+    let role = database.url().split("://").nth(1).unwrap().split(':').next().unwrap().to_owned();
+    let wrong = with_role(database.url(), &role, SECRET);
+    let told = said(&wrong);
+    assert!(
+        matches!(&told.error, StoreError::ServerPassword { role: r, .. } if *r == role),
+        "{:?}",
+        told.error
+    );
+    assert!(told.cli.contains("a refusé le mot de passe du rôle"), "{}", told.cli);
+    assert!(told.unlock.contains("refusé le mot de passe"), "{}", told.unlock);
+    assert!(told.english.contains("refused the password of the role"), "{}", told.english);
+    assert_eq!(count(&database, "unlock_attempt"), 0, "no wrong passphrase counted");
+    assert_eq!(count(&database, "audit"), audit, "nothing written");
+    assert!(Store::open(location(database.url()), SUPERVISOR, SUPERVISOR_PASS).is_ok());
+}
+
+#[test]
+fn another_applications_database_is_told_and_left_untouched() {
+    let Some(database) = fresh_database("another_applications_database_is_told_and_left_untouched") else {
+        return;
+    };
+    database.as_superuser("CREATE TABLE invoices (id BIGINT); INSERT INTO invoices VALUES (7)");
+    let told = said(database.url());
+    assert!(
+        matches!(&told.error, StoreError::ForeignDatabase(name) if name == database.name()),
+        "{:?}",
+        told.error
+    );
+    assert!(told.cli.contains("appartient à une autre application"), "{}", told.cli);
+    assert!(told.unlock.contains("autre application"), "{}", told.unlock);
+    assert!(told.english.contains("belongs to another application"), "{}", told.english);
+    let home = tempfile::tempdir().unwrap();
+    let init = run(
+        home.path(),
+        &["--db", database.url(), "--passphrase-stdin", "init", "--login", SUPERVISOR],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(!init.status.success(), "init refuses it");
+    assert!(text(&init.stderr).contains("appartient à une autre application"), "{}", text(&init.stderr));
+    let tables: i64 = database
+        .connect()
+        .query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!((tables, count(&database, "invoices")), (1, 1), "untouched");
+}
+
+#[test]
+fn a_schema_newer_than_the_program_is_told_and_nothing_changes() {
+    let Some(database) = fresh_database("a_schema_newer_than_the_program_is_told_and_nothing_changes") else {
+        return;
+    };
+    drop(create_store(database.url()));
+    database.as_superuser("UPDATE permanence_schema SET version = 99");
+    let audit = count(&database, "audit");
+    let told = said(database.url());
+    assert!(matches!(told.error, StoreError::TooNew { found: 99, .. }), "{:?}", told.error);
+    assert!(told.cli.contains("version plus récente de permanence (schéma 99"), "{}", told.cli);
+    assert!(told.unlock.contains("mettez ce programme à jour"), "{}", told.unlock);
+    assert!(told.english.contains("newer version of permanence (schema 99"), "{}", told.english);
+    let version: i64 =
+        database.connect().query_one("SELECT version FROM permanence_schema", &[]).unwrap().get(0);
+    assert_eq!((version, count(&database, "audit"), count(&database, "unlock_attempt")), (99, audit, 0));
+}
+
+/// The TLS tests' server, and a fresh database on it reached with `query` (`sslmode=…`).
+fn tls_database(test: &str) -> Option<(permanence::test_support::postgres::TlsServer, String)> {
+    let server = tls_server(test)?;
+    let url = server.url.clone();
+    Some((server, url))
+}
+
+#[test]
+fn verify_full_with_the_centres_authority_connects_and_another_authority_is_refused() {
+    let Some((tls, _)) =
+        tls_database("verify_full_with_the_centres_authority_connects_and_another_authority_is_refused")
+    else {
+        return;
+    };
+    let right = tls.url_with(&format!("sslmode=verify-full&sslrootcert={}", tls.authority.display()));
+    let database = fresh_database_at(&right);
+    drop(create_store(database.url()));
+    let store = Store::open(location(database.url()), LISTENER, LISTENER_PASS).unwrap();
+    assert_eq!(store.actor().login, LISTENER);
+    let url = permanence::store::postgres::ServerUrl::parse(database.url()).unwrap();
+    let encrypted: bool = url
+        .connect()
+        .unwrap()
+        .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    assert!(encrypted, "the connection is TLS");
+
+    let other = database
+        .url()
+        .replace(&tls.authority.display().to_string(), &tls.other_authority.display().to_string());
+    let told = said(&other);
+    assert!(
+        matches!(
+            &told.error,
+            StoreError::ServerCertificate { problem: CertificateProblem::UnknownAuthority, .. }
+        ),
+        "{:?}",
+        told.error
+    );
+    assert!(
+        told.cli.contains("certificat du serveur de la base") && told.cli.contains("autorité"),
+        "{}",
+        told.cli
+    );
+    assert!(told.unlock.contains("certificat du serveur de la base est refusé"), "{}", told.unlock);
+    assert!(told.english.contains("not signed by the authority trusted here"), "{}", told.english);
+}
+
+#[test]
+fn the_host_name_is_checked_under_verify_full_and_not_under_verify_ca() {
+    let Some((tls, _)) = tls_database("the_host_name_is_checked_under_verify_full_and_not_under_verify_ca")
+    else {
+        return;
+    };
+    let database = fresh_database_at(
+        &tls.url_with(&format!("sslmode=verify-full&sslrootcert={}", tls.authority.display())),
+    );
+    drop(create_store(database.url()));
+    // The certificate names `localhost`; 127.0.0.1 is the same server under another name.
+    let by_address = database.url().replace("@localhost:", "@127.0.0.1:");
+    let told = said(&by_address);
+    assert!(
+        matches!(&told.error, StoreError::ServerCertificate { problem: CertificateProblem::OtherHost(host), .. } if host == "127.0.0.1"),
+        "{:?}",
+        told.error
+    );
+    assert!(told.cli.contains("ne nomme pas l'hôte 127.0.0.1"), "{}", told.cli);
+    assert!(told.english.contains("does not name the host 127.0.0.1"), "{}", told.english);
+    let verify_ca = by_address.replace("sslmode=verify-full", "sslmode=verify-ca");
+    assert!(
+        Store::open(location(&verify_ca), SUPERVISOR, SUPERVISOR_PASS).is_ok(),
+        "verify-ca checks the authority only"
+    );
+}
+
+#[test]
+fn tls_required_of_a_server_without_it_and_refused_by_a_server_that_requires_it() {
+    let test = "tls_required_of_a_server_without_it_and_refused_by_a_server_that_requires_it";
+    let (Some(plain), Some(tls)) = (server_url(test), tls_server(test)) else { return };
+    let told = said(&format!("{plain}?sslmode=require"));
+    assert!(matches!(&told.error, StoreError::ServerWithoutTls { .. }), "{:?}", told.error);
+    assert!(told.cli.contains("ne propose pas TLS"), "{}", told.cli);
+    assert!(told.unlock.contains("ne propose pas de chiffrement"), "{}", told.unlock);
+    assert!(told.english.contains("offers no TLS"), "{}", told.english);
+
+    let told = said(&tls.url_with("sslmode=disable"));
+    assert!(matches!(&told.error, StoreError::ServerRequiresTls { .. }), "{:?}", told.error);
+    // The server's own message and SQLSTATE are shown.
+    assert!(
+        told.cli.contains("refuse les connexions sans TLS") && told.cli.contains("28000"),
+        "{}",
+        told.cli
+    );
+    assert!(told.unlock.contains("sslmode=verify-full"), "{}", told.unlock);
+    assert!(told.english.contains("refuses connections without TLS"), "{}", told.english);
+}
+
+#[test]
+fn a_connection_the_server_does_not_admit_and_a_database_it_lacks_are_told() {
+    let test = "a_connection_the_server_does_not_admit_and_a_database_it_lacks_are_told";
+    let (Some(plain), Some(tls)) = (server_url(test), tls_server(test)) else { return };
+    // The TLS cluster's pg_hba.conf rejects this database's name for everyone.
+    let refused = tls
+        .url_with(&format!("sslmode=verify-full&sslrootcert={}", tls.authority.display()))
+        .replace("/postgres?", "/permanence_not_admitted?");
+    let told = said(&refused);
+    assert!(matches!(&told.error, StoreError::ServerNotAdmitted { .. }), "{:?}", told.error);
+    assert!(
+        told.cli.contains("n'admet pas cette connexion") && told.cli.contains("pg_hba.conf"),
+        "{}",
+        told.cli
+    );
+    assert!(told.unlock.contains("n'admet pas ce poste"), "{}", told.unlock);
+    assert!(told.english.contains("does not admit this connection"), "{}", told.english);
+
+    let told = said(&format!("{}/permanence_no_such_database", plain.strip_suffix("/postgres").unwrap()));
+    assert!(matches!(&told.error, StoreError::ServerNoDatabase { .. }), "{:?}", told.error);
+    assert!(told.cli.contains("n'a pas cette base") && told.cli.contains("3D000"), "{}", told.cli);
+    assert!(told.unlock.contains("pas de base de ce nom"), "{}", told.unlock);
+    assert!(told.english.contains("has no such database"), "{}", told.english);
+}
+
+/// The terminal's runner unlocked at `url` as `login`, with the app it answers.
+fn desk(url: &str, login: &str, passphrase: &str, local: &Path) -> (App, Runner) {
+    let config = Config::default();
+    let mut app = App::new(config.clone(), Strings::get(config.language), vec![login.into()], Utc::now());
+    let mut runner = Runner::new(location(url), local.to_owned(), &config, KdfParams::MINIMUM);
+    let unlock =
+        Effect::Unlock { login: login.into(), passphrase: zeroize::Zeroizing::new(passphrase.into()) };
+    let reply = runner.perform(unlock, app.now).unwrap();
+    assert!(matches!(reply, Reply::Unlocked(_)), "{reply:?}");
+    let effects = app.apply(reply);
+    runner.run_all(&mut app, effects);
+    (app, runner)
+}
+
+#[test]
+fn a_database_replaced_under_a_session_is_written_nothing_and_the_screen_locks() {
+    let test = "a_database_replaced_under_a_session_is_written_nothing_and_the_screen_locks";
+    let (Some(ours), Some(other)) = (fresh_database(test), fresh_database(test)) else { return };
+    drop(create_store(ours.url()));
+    let mut another = create_store(other.url());
+    another.start_shift().unwrap();
+    drop(another);
+    let local = tempfile::tempdir().unwrap();
+    let (mut app, mut runner) = desk(ours.url(), LISTENER, LISTENER_PASS, &local.path().join("local"));
+    let mut session = Store::open(location(ours.url()), SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    assert!(runner.perform(Effect::CheckForChanges, app.now).is_none_or(|r| !matches!(r, Reply::Revoked(_))));
+
+    // Another centre's backup restored over ours while both sessions are open.
+    let dump = local.path().join("other.dump");
+    let tools = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--file", dump.to_str().unwrap(), "--dbname", other.url()])
+        .status();
+    match tools {
+        Ok(status) => assert!(status.success(), "pg_dump"),
+        Err(e) => {
+            assert!(std::env::var_os("CI").is_none(), "CI installs pg_dump with the server: {e}");
+            eprintln!("pg_dump not found: {test} skipped");
+            return;
+        }
+    }
+    let restored = std::process::Command::new("pg_restore")
+        .args(["--clean", "--if-exists", "--no-owner", "--dbname", ours.url(), dump.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(restored.status.success(), "{}", text(&restored.stderr));
+    let audit = count(&ours, "audit");
+    assert_eq!(audit, count(&other, "audit"), "ours now holds the other's rows");
+
+    let fr = Strings::get(Language::Fr);
+    let err = session.set_setting(permanence::domain::settings::Setting::RetentionDays, 100).unwrap_err();
+    assert!(matches!(&err, StoreError::DatabaseReplaced(_)), "{err:?}");
+    assert!(store_error(fr, &err).contains("n'est plus celle que cette session a déverrouillée"));
+    // The terminal finds it within its one-second poll: the screen locks, saying why.
+    let reply = runner.perform(Effect::CheckForChanges, app.now).unwrap();
+    let Reply::Revoked(message) = &reply else { panic!("{reply:?}") };
+    let message = message.clone();
+    assert!(message.contains("n'est plus celle qui a été ouverte"), "{message}");
+    app.apply(reply);
+    let Some(Gate::Unlock(form)) = &app.gate else { panic!("locked") };
+    assert_eq!(form.message(), Some(message.as_str()));
+    assert_eq!(count(&ours, "audit"), audit, "nothing written with our key");
+    assert_eq!(count(&ours, "centre_setting WHERE name = 'retention_days' AND value = 100"), 0);
+}
