@@ -408,3 +408,311 @@ fn a_database_replaced_under_a_session_is_written_nothing_and_the_screen_locks()
     assert_eq!(count(&ours, "audit"), audit, "nothing written with our key");
     assert_eq!(count(&ours, "centre_setting WHERE name = 'retention_days' AND value = 100"), 0);
 }
+
+/// A centre's server set up as the README says: two roles, a database the owner owns, `init`
+/// by the owner, docs/server-setup.sql for the terminals' role. `None` (skipped) without the
+/// test server or `psql`.
+struct Centre {
+    // Dropped after the database (declared first, dropped last).
+    owner: permanence::test_support::postgres::TestRole,
+    terminal: permanence::test_support::postgres::TestRole,
+    database: permanence::test_support::postgres::TestDatabase,
+}
+
+impl Centre {
+    fn owner_url(&self) -> String {
+        self.database.url_as(&self.owner)
+    }
+
+    fn desk_url(&self) -> String {
+        self.database.url_as(&self.terminal)
+    }
+}
+
+fn centre(test: &str, home: &Path) -> Option<Centre> {
+    let url = server_url(test)?;
+    let owner = permanence::test_support::postgres::TestRole::new(&url, "owner");
+    let terminal = permanence::test_support::postgres::TestRole::new(&url, "terminal");
+    let database = fresh_database(test).unwrap();
+    database.as_superuser(&format!("ALTER DATABASE {} OWNER TO {}", database.name(), owner.name));
+    let centre = Centre { owner, terminal, database };
+    // `init` by the owner, the real binary.
+    common::cli::init(home, &centre.owner_url());
+    if !permanence::test_support::postgres::run_server_setup(centre.database.url(), &centre.terminal.name) {
+        return None;
+    }
+    Some(centre)
+}
+
+/// `permanence --db URL --as LOGIN --passphrase-stdin …`.
+fn as_account(home: &Path, url: &str, login: &str, stdin: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--db", url, "--as", login, "--passphrase-stdin"];
+    all.extend_from_slice(args);
+    run(home, &all, stdin)
+}
+
+/// SQLSTATE of `sql` run at `url`, or "ok".
+fn sqlstate(url: &str, sql: &str) -> String {
+    let mut client = permanence::store::postgres::ServerUrl::parse(url).unwrap().connect().unwrap();
+    match client.batch_execute(sql) {
+        Ok(()) => "ok".into(),
+        Err(err) => err.code().map_or_else(|| err.to_string(), |code| code.code().to_owned()),
+    }
+}
+
+fn a_call(shift: permanence::domain::ShiftId, notes: &str) -> permanence::domain::call::NewCall {
+    let now = Utc::now();
+    permanence::domain::call::NewCall {
+        shift_id: shift,
+        started_at: now - chrono::Duration::minutes(12),
+        ended_at: now,
+        call_type: permanence::domain::call::CallType::Listening,
+        time_spent: None,
+        record: permanence::domain::call::CallRecord { notes: notes.into(), ..Default::default() },
+    }
+}
+
+#[test]
+fn a_missing_privilege_is_named_with_its_table_and_loses_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let Some(centre) = centre("a_missing_privilege_is_named_with_its_table_and_loses_nothing", home.path())
+    else {
+        return;
+    };
+    let desk_url = centre.desk_url();
+    let add = as_account(
+        home.path(),
+        &desk_url,
+        SUPERVISOR,
+        &format!("{SUPERVISOR_PASS}\n{LISTENER_PASS}\n"),
+        &["listener", "add", LISTENER, "--name", "Camille"],
+    );
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    // A set-up that forgot two lines.
+    let database = &centre.database;
+    database.as_superuser(&format!("REVOKE INSERT ON call, listener FROM {}", centre.terminal.name));
+    let fr = Strings::get(Language::Fr);
+
+    // The command line: adding an account.
+    let out = as_account(
+        home.path(),
+        &desk_url,
+        SUPERVISOR,
+        &format!("{SUPERVISOR_PASS}\nquatre chats gris dorment\n"),
+        &["listener", "add", "sacha", "--name", "Sacha"],
+    );
+    assert!(!out.status.success());
+    let cli = text(&out.stderr);
+    assert!(
+        cli.contains("n'a pas un droit dont le programme a besoin sur listener") && cli.contains("42501"),
+        "{cli}"
+    );
+    assert!(cli.contains("docs/server-setup.sql"), "{cli}");
+
+    // The terminal: the call being saved is refused, said, and kept.
+    let (mut app, mut runner) = desk(&desk_url, LISTENER, LISTENER_PASS, &home.path().join("local"));
+    // The unlock started the listener's shift.
+    let camille = Store::open(location(&desk_url), LISTENER, LISTENER_PASS).unwrap();
+    let shift = camille.open_shift().unwrap().expect("the shift the unlock started");
+    let call = a_call(shift.id, "CANARY-PRIVILEGE parle de sa sœur");
+    let draft = permanence::domain::call::CallDraft {
+        shift_id: shift.id,
+        started_at: call.started_at,
+        call_type: None,
+        record: call.record.clone(),
+    };
+    assert!(matches!(runner.perform(Effect::SaveDraft(draft), app.now), Some(Reply::DraftSaved(_))));
+    let reply = runner.perform(Effect::SaveCall { call: call.clone(), callback: None }, app.now).unwrap();
+    let Reply::Failed(message) = &reply else { panic!("{reply:?}") };
+    let message = message.clone();
+    assert_eq!(
+        message,
+        store_error_brief(fr, &StoreError::ServerPrivilege { object: "call".into(), said: String::new() })
+    );
+    assert!(
+        message.contains("un droit sur call") && message.contains("ce qui est tapé est gardé"),
+        "{message}"
+    );
+    app.apply(reply);
+    assert_eq!(count(database, "call"), 0);
+    assert_eq!(
+        camille.draft().unwrap().map(|d| d.record.notes),
+        Some(call.record.notes.clone()),
+        "the draft is kept"
+    );
+
+    // The line added: the same call saves, once.
+    database.as_superuser(&format!("GRANT INSERT ON call TO {}", centre.terminal.name));
+    let saved = runner.perform(Effect::SaveCall { call, callback: None }, app.now).unwrap();
+    assert!(matches!(saved, Reply::CallSaved), "{saved:?}");
+    assert_eq!(count(database, "call"), 1);
+}
+
+/// The README's set-up, end to end with the real binary: `init` by the owner, then every desk
+/// as the terminals' role (accounts, a listener's call in the terminal, exports, `check`),
+/// which can never change, delete or truncate an audit entry; `check` passes for it and names
+/// the owner, who could (its own UPDATE is revoked, and the trigger refuses even once granted).
+#[test]
+fn a_centre_set_up_with_its_least_privileged_role_works_end_to_end() {
+    let home = tempfile::tempdir().unwrap();
+    let Some(centre) = centre("a_centre_set_up_with_its_least_privileged_role_works_end_to_end", home.path())
+    else {
+        return;
+    };
+    let desk_url = centre.desk_url();
+    let supervisor = format!("{SUPERVISOR_PASS}\n");
+    let add = as_account(
+        home.path(),
+        &desk_url,
+        SUPERVISOR,
+        &format!("{SUPERVISOR_PASS}\n{LISTENER_PASS}\n"),
+        &["listener", "add", LISTENER, "--name", "Camille"],
+    );
+    assert!(add.status.success(), "{}", text(&add.stderr));
+
+    if common::tmux::available() {
+        let listener =
+            common::tmux::Tmux::start(home.path(), &["--db", &desk_url, "--as", LISTENER], 100, 30);
+        listener.wait_for("Qui êtes-vous ?");
+        listener.type_text(LISTENER_PASS);
+        listener.keys(&["Enter"]);
+        listener.wait_for("Pas d'appel en cours");
+        listener.keys(&["n"]);
+        listener.wait_for("Appel en cours");
+        listener.keys(&["Enter"]);
+        listener.type_text("Parle de son voisin CANARY-LEAST-PRIVILEGE");
+        listener.wait_for("CANARY-LEAST-PRIVILEGE");
+        listener.keys(&["Escape"]);
+        listener.wait_for("Notes (Entrée pour écrire)");
+        listener.keys(&["f"]);
+        listener.wait_for("Nouveau dossier");
+        listener.keys(&["Enter"]);
+        listener.keys(&["e"]);
+        listener.wait_for("Sera enregistré");
+        listener.keys(&["Enter"]);
+        listener.wait_for("Type d'appel");
+        listener.keys(&["Enter"]);
+        listener.wait_for("Issue de l'appel");
+        listener.keys(&["Enter"]);
+        listener.wait_for("Proposer un rappel");
+        listener.keys(&["n"]);
+        listener.wait_for("Appel enregistré");
+        listener.keys(&["C-q"]);
+        listener.wait_exit();
+        assert_eq!(count(&centre.database, "call"), 1, "the call saved by the terminals' role");
+    }
+    let csv = home.path().join("period.csv");
+    let export = as_account(
+        home.path(),
+        &desk_url,
+        SUPERVISOR,
+        &supervisor,
+        &[
+            "export",
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2099-01-01",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(export.status.success(), "{}", text(&export.stderr));
+
+    let check = as_account(home.path(), &desk_url, SUPERVISOR, &supervisor, &["check"]);
+    assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
+    assert!(text(&check.stdout).contains("vérifiés sur le serveur"), "{}", text(&check.stdout));
+    let by_owner = as_account(home.path(), &centre.owner_url(), SUPERVISOR, &supervisor, &["check"]);
+    let said = text(&by_owner.stdout);
+    assert!(!by_owner.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "le rôle {} pourrait réécrire le journal d'audit : il possède la table audit",
+            centre.owner.name
+        )),
+        "{said}"
+    );
+
+    // The terminals' role, whatever code runs as it.
+    for sql in ["UPDATE audit SET hash = 'x'", "DELETE FROM audit", "TRUNCATE audit"] {
+        assert_eq!(sqlstate(&desk_url, sql), "42501", "{sql}");
+    }
+    // The owner: revoked too; and once it grants itself the right back, the trigger refuses.
+    assert_eq!(sqlstate(&centre.owner_url(), "UPDATE audit SET hash = 'x'"), "42501");
+    assert_eq!(
+        sqlstate(&centre.owner_url(), "GRANT UPDATE ON audit TO CURRENT_USER; UPDATE audit SET hash = 'x'"),
+        "P0001",
+        "raised by the append-only trigger"
+    );
+}
+
+/// Eight desks at once (issue 18, point 4): eight real processes, each its own account and
+/// connection, change a setting and unlock, three times each, concurrently; every write is
+/// kept and the audit log stays one chain that `permanence check` verifies.
+#[test]
+fn eight_writer_processes_keep_one_audit_chain_that_check_verifies() {
+    const DESKS: usize = 8;
+    const ROUNDS: usize = 3;
+    let home = tempfile::tempdir().unwrap();
+    let Some(centre) = centre("eight_writer_processes_keep_one_audit_chain_that_check_verifies", home.path())
+    else {
+        return;
+    };
+    let desk_url = centre.desk_url();
+    {
+        let mut coord = Store::open(location(&desk_url), SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        for desk in 1..=DESKS {
+            let login = format!("poste{desk}");
+            coord
+                .add_listener(
+                    permanence::store::NewAccount {
+                        login: &login,
+                        display_name: &login,
+                        role: permanence::domain::listener::Role::Supervisor,
+                        passphrase: SUPERVISOR_PASS,
+                    },
+                    KdfParams::MINIMUM,
+                )
+                .unwrap();
+        }
+    }
+    let write = |desk: usize, round: usize| {
+        as_account(
+            home.path(),
+            &desk_url,
+            &format!("poste{desk}"),
+            &format!("{SUPERVISOR_PASS}\n"),
+            &["settings", "set", "retention_days", &(400 + desk * 10 + round).to_string()],
+        )
+    };
+    // What one such command writes, measured alone.
+    let before = count(&centre.database, "audit");
+    let alone = write(1, 0);
+    assert!(alone.status.success(), "{}", text(&alone.stderr));
+    let per_command = count(&centre.database, "audit") - before;
+    assert!(per_command >= 2, "an unlock and the change, at least: {per_command}");
+
+    let before = count(&centre.database, "audit");
+    let start = std::sync::Barrier::new(DESKS);
+    std::thread::scope(|scope| {
+        for desk in 1..=DESKS {
+            let (start, write) = (&start, &write);
+            scope.spawn(move || {
+                start.wait();
+                for round in 1..=ROUNDS {
+                    let out = write(desk, round);
+                    assert!(out.status.success(), "poste{desk}, round {round}: {}", text(&out.stderr));
+                }
+            });
+        }
+    });
+    let entries = count(&centre.database, "audit");
+    assert_eq!(entries - before, (DESKS * ROUNDS) as i64 * per_command, "every write kept");
+    let check = as_account(home.path(), &desk_url, SUPERVISOR, &format!("{SUPERVISOR_PASS}\n"), &["check"]);
+    let said = text(&check.stdout);
+    assert!(check.status.success(), "{said}{}", text(&check.stderr));
+    // `check`'s own unlock is one more entry.
+    assert!(said.contains(&format!("({} entrées d'audit)", entries + 1)), "{said}");
+}

@@ -98,12 +98,16 @@ pub(super) fn database_id(db: &Db) -> StoreResult<Option<[u8; super::keyslots::D
     Ok(body.as_deref().and_then(KeyFile::database_salt_in))
 }
 
-/// Writes the server's key slots (inside the transaction that changes the accounts with them).
+/// Writes the server's first key slots, at `init` (by the role that owns the schema).
+pub(super) fn insert(db: &Db, key_file: &KeyFile) -> StoreResult<()> {
+    db.execute("INSERT INTO key_file (id, body) VALUES (1, ?1)", db_params![key_file.to_bytes()?])?;
+    Ok(())
+}
+
+/// Rewrites the server's key slots (inside the transaction that changes the accounts with
+/// them): an UPDATE, so that the terminals' role needs no INSERT on the table.
 pub(super) fn write(db: &Db, key_file: &KeyFile) -> StoreResult<()> {
-    db.execute(
-        "INSERT INTO key_file (id, body) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-        db_params![key_file.to_bytes()?],
-    )?;
+    db.execute("UPDATE key_file SET body = ?1 WHERE id = 1", db_params![key_file.to_bytes()?])?;
     Ok(())
 }
 

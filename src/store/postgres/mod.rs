@@ -3,6 +3,7 @@
 
 pub mod connect;
 mod open;
+pub mod privileges;
 pub mod schema;
 #[cfg(test)]
 mod store_tests;

@@ -57,7 +57,7 @@ impl Store {
         slot.endorse(id, keys.signer());
         let mut key_file = KeyFile::empty(slots::label(url), salt);
         key_file.set_slot(slot);
-        slots::write(&tx, &key_file)?;
+        slots::insert(&tx, &key_file)?;
         tx.commit()?;
         db.listen()?;
         let actor = Actor {

@@ -8,7 +8,8 @@ use crate::store::error::{StoreError, StoreResult};
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_audit_guarded.sql")];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -264,6 +265,10 @@ mod tests {
             ("UPDATE audit_signing SET first_signed = 9", "where audit signing began is kept"),
             ("DELETE FROM listener_key", "the history of account keys is kept"),
             ("UPDATE listener_key SET since = 5", "the history of account keys is kept"),
+            ("TRUNCATE audit", "the audit log is append-only"),
+            ("TRUNCATE centre_root", "the centre root history is append-only"),
+            ("TRUNCATE audit_signing", "where audit signing began is kept"),
+            ("TRUNCATE listener_key", "the history of account keys is kept"),
         ] {
             let err = db.execute(sql, db_params![]).unwrap_err().to_string();
             assert!(err.contains(message), "{sql}: {err}");
