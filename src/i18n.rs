@@ -288,6 +288,7 @@ strings!(
     error_access_revoked,
     error_slot_refused,
     error_too_new,
+    error_schema_needs_owner,
     error_server_unreachable,
     error_server_password,
     error_server_certificate,

@@ -33,6 +33,10 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         StoreError::TooNew { found, known } => {
             s.fill(&c.store_too_new, &[("found", &found.to_string()), ("known", &known.to_string())])
         }
+        StoreError::SchemaNeedsOwner { found, known } => s.fill(
+            &c.store_schema_needs_owner,
+            &[("found", &found.to_string()), ("known", &known.to_string())],
+        ),
         StoreError::Locked => c.store_busy.clone(),
         StoreError::ReadOnly(what) if what == crate::store::THE_DATABASE => {
             s.fill(&c.store_read_only, &[("what", &c.the_database)])
@@ -141,6 +145,7 @@ pub fn store_error_brief(s: &Strings, err: &StoreError) -> String {
         StoreError::Deactivated(_) => s.error_deactivated.clone(),
         StoreError::DatabaseDamaged(_) | StoreError::DatabaseMissing(_) => s.error_damaged.clone(),
         StoreError::TooNew { .. } => s.error_too_new.clone(),
+        StoreError::SchemaNeedsOwner { .. } => s.error_schema_needs_owner.clone(),
         StoreError::ServerUnreachable { why, .. } => {
             s.fill(&s.error_server_unreachable, &[("why", &unreachable(s, why))])
         }
@@ -251,6 +256,7 @@ mod tests {
             StoreError::DatabaseReplaced(server()),
             StoreError::ServerPrivilege { object: "audit".into(), said: "permission denied (42501)".into() },
             StoreError::TooNew { found: 3, known: 2 },
+            StoreError::SchemaNeedsOwner { found: 1, known: 2 },
             StoreError::DatabaseDamaged("bad page".into()),
         ];
         for language in [Language::Fr, Language::En] {

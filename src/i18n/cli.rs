@@ -68,6 +68,7 @@ section!(
         store_deactivated,
         store_damaged,
         store_too_new,
+        store_schema_needs_owner,
         store_busy,
         store_read_only,
         store_disk_full,

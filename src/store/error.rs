@@ -49,6 +49,12 @@ pub enum StoreError {
         "the database was written by a newer version of permanence (schema {found}, this one knows up to {known})"
     )]
     TooNew { found: i64, known: i64 },
+    /// On a server: the schema is older than the program's, and the connected role (the
+    /// terminals') may not upgrade it; its owner role must open it once.
+    #[error(
+        "the database's schema (version {found}) is older than this program's ({known}) and only its owner role may upgrade it"
+    )]
+    SchemaNeedsOwner { found: i64, known: i64 },
     #[error("the database is busy in another program; try again in a moment (nothing was lost)")]
     Locked,
     #[error("cannot write {0}: the folder or the file is read-only")]

@@ -87,7 +87,7 @@ impl Store {
         passphrase: &str,
     ) -> StoreResult<Store> {
         let db = Db::postgres(url.connect()?);
-        match schema::version(&db)? {
+        let found = match schema::version(&db)? {
             None => {
                 schema::refuse_foreign(&db)?;
                 return Err(slots::not_found(url));
@@ -95,8 +95,8 @@ impl Store {
             Some(found) if found > schema::LATEST => {
                 return Err(StoreError::TooNew { found, known: schema::LATEST });
             }
-            Some(_) => {}
-        }
+            Some(found) => found,
+        };
         let key_file = slots::read(&db, url, false)?.ok_or_else(|| slots::not_found(url))?;
         if !key_file.slots().iter().any(|slot| slot.login() == login) {
             return Err(StoreError::UnknownListener(login.to_owned()));
@@ -119,7 +119,14 @@ impl Store {
             }
         };
         throttle::server_clear(&db, login)?;
-        schema::migrate(&db)?;
+        // Only the schema's owner may upgrade it: a terminals' role that meets an old schema
+        // (a new version of the program, the owner not yet come by) says who must.
+        schema::migrate(&db).map_err(|err| match err {
+            StoreError::ServerPrivilege { .. } => {
+                StoreError::SchemaNeedsOwner { found, known: schema::LATEST }
+            }
+            other => other,
+        })?;
         db.set_key(&key);
         let listener = listeners::get(&db, id)?
             .filter(|l| l.login == login)
