@@ -16,10 +16,11 @@
 --   createdb --owner permanence_owner permanence
 -- then, from any desk, `permanence --db 'postgresql://permanence_owner:…@…/permanence?…' init`,
 -- then this file, in that database, as postgres:
---   psql -d permanence -f server-setup.sql
---   psql -d permanence -v terminal=another_name -f server-setup.sql   (another role's name)
--- Run it again after an update of permanence has upgraded the schema: it starts from nothing
--- and grants what this version needs.
+--   sudo -u postgres psql -d permanence < server-setup.sql
+--   sudo -u postgres psql -d permanence -v terminal=another_name < server-setup.sql   (another role)
+-- Run it again after an update of permanence has upgraded the schema, and after a pg_restore
+-- (a dump does not hold the database's own privileges): it starts from nothing and grants what
+-- this version needs.
 
 \set ON_ERROR_STOP on
 \if :{?terminal}

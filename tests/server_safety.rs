@@ -335,7 +335,7 @@ fn a_connection_the_server_does_not_admit_and_a_database_it_lacks_are_told() {
         "{}",
         told.cli
     );
-    assert!(told.unlock.contains("n'admet pas ce poste"), "{}", told.unlock);
+    assert!(told.unlock.contains("n'admet pas ce poste ou ce rôle"), "{}", told.unlock);
     assert!(told.english.contains("does not admit this connection"), "{}", told.english);
 
     let told = said(&format!("{}/permanence_no_such_database", plain.strip_suffix("/postgres").unwrap()));
