@@ -15,7 +15,7 @@ use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use openssl::x509::X509VerifyResult;
 use postgres_openssl::MakeTlsConnector;
 
-use crate::store::error::{CertificateProblem, StoreError, StoreResult, Unreachable};
+use crate::store::error::{CertificateProblem, StoreError, StoreResult, Unreachable, server_detail};
 
 /// How long a connection waits for the server to answer when the URL does not say
 /// (`connect_timeout`): libpq waits for ever, a desk should say within seconds that the
@@ -147,7 +147,7 @@ impl ServerUrl {
         use ::postgres::error::SqlState;
         let server = self.redacted();
         if let Some(db) = err.as_db_error() {
-            let said = super::super::error::server_detail(&err);
+            let said = server_detail(&err);
             return match db.code() {
                 code if *code == SqlState::INVALID_PASSWORD => {
                     StoreError::ServerPassword { server, role: self.role() }
