@@ -324,6 +324,30 @@ pub fn listener_endorse(mut invocation: Invocation, login: &str) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
+/// How `check` says a session reaches its server.
+fn connection_said(s: &Strings, connection: &crate::store::postgres::ServerConnection) -> String {
+    use crate::store::postgres::SslMode;
+    let mode = connection.ssl_mode.name();
+    match &connection.tls {
+        _ if connection.local => {
+            let tls = connection
+                .tls
+                .as_deref()
+                .map_or_else(|| s.cli.check_connection_no_tls.clone(), |tls| format!("TLS, {tls}"));
+            s.fill(&s.cli.check_connection_local, &[("tls", &tls), ("mode", mode)])
+        }
+        Some(tls) => match connection.ssl_mode {
+            SslMode::VerifyFull => s.fill(&s.cli.check_connection_verify_full, &[("tls", tls)]),
+            SslMode::VerifyCa => s.fill(&s.cli.check_connection_verify_ca, &[("tls", tls)]),
+            _ => s.fill(&s.cli.check_connection_unverified, &[("tls", tls), ("mode", mode)]),
+        },
+        // Refused at parsing over a network; said should it ever happen.
+        None => {
+            s.fill(&s.cli.check_connection_local, &[("tls", &s.cli.check_connection_no_tls), ("mode", mode)])
+        }
+    }
+}
+
 pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
     let s = invocation.strings;
     let fault = |what: &str| s.fill(&s.cli.check_fault, &[("what", what)]);
@@ -336,6 +360,9 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
         }
         Err(err) => return Err(err),
     };
+    if let Some(connection) = store.server_connection()? {
+        say!("{}", connection_said(s, &connection));
+    }
     match store.access() {
         crate::store::Access::ReadOnly => say!("{}", s.cli.check_read_only),
         crate::store::Access::DiskFull => say!("{}", s.cli.check_disk_full),

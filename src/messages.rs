@@ -73,6 +73,9 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         StoreError::ServerPassword { server, role } => {
             s.fill(&c.store_server_password, &[("server", server), ("role", &format!("{role:?}"))])
         }
+        StoreError::WeakSslMode { server, mode } => {
+            s.fill(&c.store_weak_sslmode, &[("server", server), ("mode", mode)])
+        }
         StoreError::ServerCertificate { server, problem } => {
             s.fill(&c.store_server_certificate, &[("server", server), ("problem", &certificate(s, problem))])
         }
@@ -101,6 +104,9 @@ fn unreachable(s: &Strings, why: &Unreachable) -> String {
     match why {
         Unreachable::Refused => s.cli.unreachable_refused.clone(),
         Unreachable::TimedOut => s.cli.unreachable_timed_out.clone(),
+        Unreachable::Unanswered(seconds) => {
+            s.fill(&s.cli.unreachable_unanswered, &[("seconds", &seconds.to_string())])
+        }
         Unreachable::NameUnknown => s.cli.unreachable_name_unknown.clone(),
         Unreachable::Other(said) => said.clone(),
     }
@@ -241,6 +247,8 @@ mod tests {
             StoreError::ServerUnreachable { server: server(), why: Unreachable::Refused },
             StoreError::ServerUnreachable { server: server(), why: Unreachable::TimedOut },
             StoreError::ServerUnreachable { server: server(), why: Unreachable::NameUnknown },
+            StoreError::ServerUnreachable { server: server(), why: Unreachable::Unanswered(45) },
+            StoreError::WeakSslMode { server: server(), mode: "prefer".into() },
             StoreError::ServerPassword { server: server(), role: "ecoute".into() },
             StoreError::ServerCertificate { server: server(), problem: CertificateProblem::UnknownAuthority },
             StoreError::ServerCertificate {
@@ -269,7 +277,7 @@ mod tests {
                 assert_eq!(distinct.len(), errors.len(), "{}: {told:#?}", s.language_name);
                 assert!(told.iter().all(|t| !t.contains('{')), "a placeholder left: {told:#?}");
             }
-            let privilege = store_error(s, &errors[13]);
+            let privilege = store_error(s, &errors[15]);
             assert!(privilege.contains("audit") && privilege.contains("42501"), "{privilege}");
         }
     }

@@ -90,6 +90,26 @@ fn silent_port() -> (std::net::TcpListener, std::net::TcpStream, u16) {
     (listener, filler, port)
 }
 
+/// A server that accepts every connection and never says a word (its kernel acknowledges what is
+/// sent, so TCP keepalives and `tcp_user_timeout` see nothing wrong); its connections are held as
+/// long as the value lives.
+fn accepts_and_says_nothing() -> (u16, std::sync::mpsc::Sender<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while let Err(std::sync::mpsc::TryRecvError::Empty) = stopped.try_recv() {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+    });
+    (port, stop)
+}
+
 #[test]
 fn an_unreachable_server_is_told_refused_silent_or_unknown_and_never_shows_its_password() {
     let refused = said(&format!("postgresql://coord:{SECRET}@127.0.0.1:{}/permanence", closed_port()));
@@ -115,6 +135,17 @@ fn an_unreachable_server_is_told_refused_silent_or_unknown_and_never_shows_its_p
     );
     assert!(silent.cli.contains("pas de réponse à temps"), "{}", silent.cli);
     assert!(silent.english.contains("no answer in time"), "{}", silent.english);
+
+    // Accepted, then not a word (a frozen server, a proxy whose server is gone): the start-up
+    // as a whole is given up at connect_timeout, not the TCP connection alone.
+    let (port, _mute) = accepts_and_says_nothing();
+    let mute = said(&format!("postgresql://coord:{SECRET}@127.0.0.1:{port}/permanence?connect_timeout=1"));
+    assert!(
+        matches!(&mute.error, StoreError::ServerUnreachable { why: Unreachable::TimedOut, .. }),
+        "{:?}",
+        mute.error
+    );
+    assert_eq!(mute.unlock, silent.unlock);
 
     let unknown = said(&format!("postgresql://coord:{SECRET}@no-such-host.invalid/permanence"));
     assert!(
@@ -298,6 +329,95 @@ fn the_host_name_is_checked_under_verify_full_and_not_under_verify_ca() {
     );
 }
 
+/// Review finding 9: a server on the network (`db.permanence.test`, which the TLS cluster's
+/// certificate names, reached at the loopback through `hostaddr` as a desk reaches its centre's
+/// server) is verified without being asked (`verify-full` when the URL has no `sslmode`), and the
+/// modes that verify nothing are refused before anything is sent, each with its sentence;
+/// `check` says how the session is carried.
+#[test]
+fn a_server_on_the_network_is_verified_unasked_and_the_modes_that_verify_nothing_are_refused() {
+    let Some((tls, _)) = tls_database(
+        "a_server_on_the_network_is_verified_unasked_and_the_modes_that_verify_nothing_are_refused",
+    ) else {
+        return;
+    };
+    let authority = format!("&sslrootcert={}", tls.authority.display());
+    let network =
+        format!("{}?hostaddr=127.0.0.1{authority}", tls.url.replace("@localhost:", "@db.permanence.test:"));
+    let database = fresh_database_at(&network);
+    drop(create_store(database.url()));
+    let home = tempfile::tempdir().unwrap();
+    let checked = run(
+        home.path(),
+        &["--db", database.url(), "--as", SUPERVISOR, "--passphrase-stdin", "check"],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    // As the test server's superuser, `check` also names the role's power over the audit log.
+    let said_by_check = text(&checked.stdout);
+    assert!(
+        said_by_check.contains("Connexion au serveur : TLS (TLSv1.")
+            && said_by_check.contains(
+                "vérifié auprès de l'autorité de confiance et pour le nom d'hôte (sslmode=verify-full)"
+            ),
+        "{said_by_check}"
+    );
+
+    // Unasked, the certificate is checked: without the centre's authority it is refused.
+    let unknown = said(&database.url().replace(&authority, ""));
+    assert!(
+        matches!(
+            &unknown.error,
+            StoreError::ServerCertificate { problem: CertificateProblem::UnknownAuthority, .. }
+        ),
+        "{:?}",
+        unknown.error
+    );
+
+    // Refused as the address is read, before the terminal or a command starts.
+    for weak in ["disable", "allow", "prefer"] {
+        let url = format!("{}&sslmode={weak}", database.url());
+        let password = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split('@').next())
+            .and_then(|who| who.split(':').nth(1));
+        let password = password.expect("the test server's URL has a password");
+        let error = Location::parse(Path::new(&url)).expect_err("refused");
+        assert!(matches!(&error, StoreError::WeakSslMode { mode, .. } if mode == weak), "{weak}: {error:?}");
+        let out = run(home.path(), &["--db", &url, "--as", SUPERVISOR, "--passphrase-stdin", "check"], "");
+        assert!(!out.status.success());
+        let cli = text(&out.stderr);
+        assert!(
+            cli.contains(&format!("sslmode={weak}"))
+                && cli.contains("Rien ne lui a été envoyé")
+                && !cli.contains(password),
+            "{cli}"
+        );
+        let english = store_error(Strings::get(Language::En), &error);
+        assert!(english.contains("pose as the server") && english.contains("verify-full"), "{english}");
+    }
+
+    // `require` encrypts without knowing whom it talks to: allowed, and `check` says so.
+    let checked = run(
+        home.path(),
+        &[
+            "--db",
+            &format!("{}&sslmode=require", database.url()),
+            "--as",
+            SUPERVISOR,
+            "--passphrase-stdin",
+            "check",
+        ],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(
+        text(&checked.stdout).contains("son certificat non vérifié (sslmode=require)"),
+        "{}{}",
+        text(&checked.stdout),
+        text(&checked.stderr)
+    );
+}
+
 #[test]
 fn tls_required_of_a_server_without_it_and_refused_by_a_server_that_requires_it() {
     let test = "tls_required_of_a_server_without_it_and_refused_by_a_server_that_requires_it";
@@ -456,7 +576,11 @@ fn sqlstate(url: &str, sql: &str) -> String {
     let mut client = permanence::store::postgres::ServerUrl::parse(url).unwrap().connect().unwrap();
     match client.batch_execute(sql) {
         Ok(()) => "ok".into(),
-        Err(err) => err.code().map_or_else(|| err.to_string(), |code| code.code().to_owned()),
+        Err(permanence::store::StoreError::ServerPrivilege { .. }) => "42501".into(),
+        Err(permanence::store::StoreError::Server(err)) => {
+            err.code().map_or_else(|| err.to_string(), |code| code.code().to_owned())
+        }
+        Err(err) => err.to_string(),
     }
 }
 

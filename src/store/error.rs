@@ -97,6 +97,12 @@ pub enum StoreError {
     /// The server refused the role's password (or the URL gives none where one is asked).
     #[error("the database server {server} refused the password of the role {role:?}")]
     ServerPassword { server: String, role: String },
+    /// A server on the network asked for with an `sslmode` that verifies nothing (`disable`,
+    /// `allow`, `prefer`): refused before anything is sent (`mode` as the URL writes it).
+    #[error(
+        "the address of the database server {server} asks for sslmode={mode}, which verifies nothing over a network: use sslmode=verify-full"
+    )]
+    WeakSslMode { server: String, mode: String },
     /// The server's TLS certificate was refused (`sslmode=verify-ca` or `verify-full`).
     #[error("the certificate of the database server {server} is refused: {problem}")]
     ServerCertificate { server: String, problem: CertificateProblem },
@@ -171,6 +177,8 @@ pub enum Unreachable {
     Refused,
     /// No answer within the connection's time limit (`connect_timeout`, 10 s by default).
     TimedOut,
+    /// Connected, then no answer within that many seconds: the connection was given up.
+    Unanswered(u64),
     /// The host name is unknown (a typing mistake, or no name service).
     NameUnknown,
     /// What the system said (no route to the host…).
@@ -182,6 +190,7 @@ impl std::fmt::Display for Unreachable {
         match self {
             Unreachable::Refused => f.write_str("connection refused"),
             Unreachable::TimedOut => f.write_str("no answer in time"),
+            Unreachable::Unanswered(seconds) => write!(f, "no answer for {seconds} s"),
             Unreachable::NameUnknown => f.write_str("unknown host name"),
             Unreachable::Other(said) => f.write_str(said),
         }
@@ -213,12 +222,25 @@ impl std::fmt::Display for CertificateProblem {
 }
 
 impl From<::postgres::Error> for StoreError {
-    /// A failure during a session: a missing privilege gets its own case; the connection's
-    /// own failures (address, password, TLS) are told at connecting (`ServerUrl::connect`).
+    /// A failure during a session: a missing privilege gets its own case; a wait for another
+    /// desk's lock past `lock_timeout` (or a statement past `statement_timeout`, a deadlock) is
+    /// "busy", as the file's: nothing changed, try again; the connection's own failures
+    /// (address, password, TLS) are told at connecting (`ServerUrl::connect`).
     fn from(err: ::postgres::Error) -> Self {
+        use ::postgres::error::SqlState;
         match err.as_db_error() {
-            Some(db) if *db.code() == ::postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+            Some(db) if *db.code() == SqlState::INSUFFICIENT_PRIVILEGE => {
                 StoreError::ServerPrivilege { object: object_named(db.message()), said: server_detail(&err) }
+            }
+            Some(db)
+                if [
+                    SqlState::LOCK_NOT_AVAILABLE,
+                    SqlState::QUERY_CANCELED,
+                    SqlState::T_R_DEADLOCK_DETECTED,
+                ]
+                .contains(db.code()) =>
+            {
+                StoreError::Locked
             }
             _ => StoreError::Server(err),
         }

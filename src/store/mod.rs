@@ -395,6 +395,15 @@ impl Store {
         &self.location
     }
 
+    /// How this session reaches its server (TLS, and what of the certificate is checked);
+    /// `None` for a file.
+    pub fn server_connection(&self) -> StoreResult<Option<postgres::ServerConnection>> {
+        match &self.location {
+            Location::File(_) => Ok(None),
+            Location::Server(url) => postgres::ServerConnection::of(&self.conn, url).map(Some),
+        }
+    }
+
     /// The database file, for what only a file has (its key file, log, re-key, backup); an
     /// error on a server, where code written for the file must not run.
     fn db_path(&self) -> StoreResult<&Path> {

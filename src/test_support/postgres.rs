@@ -39,7 +39,7 @@ impl TestDatabase {
     }
 
     /// A client connected to it.
-    pub fn connect(&self) -> ::postgres::Client {
+    pub fn connect(&self) -> crate::store::postgres::Client {
         self.server.with_dbname(&self.name).connect().expect("connect to the test database")
     }
 }

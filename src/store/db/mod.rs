@@ -16,12 +16,14 @@ mod value;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::time::Duration;
 
 pub use value::{FromValue, Value};
 
 use super::blind_index::BlindIndex;
 use super::error::{StoreError, StoreResult};
 use super::keyslots::DataKey;
+use super::postgres::Client;
 use super::seal::{Field, Sealer};
 
 /// The advisory lock every write transaction on the server holds until it ends ("perm" in
@@ -41,7 +43,7 @@ pub enum Db {
 /// A server connection and its prepared statements, kept for the connection's life so that a
 /// keypress costs one round trip, not a prepare and an execute.
 pub struct Server {
-    client: ::postgres::Client,
+    client: Client,
     statements: HashMap<String, ::postgres::Statement>,
     /// Set once the data key is known (after the key slot opened): free text is sealed with it.
     sealer: Option<Sealer>,
@@ -51,6 +53,9 @@ pub struct Server {
     listening: Option<i32>,
     /// Commits of other sessions heard since `listen`.
     changes: i64,
+    /// While an unhurried transaction runs (`Db::unhurried`), the patience to give back at
+    /// its end.
+    hurried: Option<Option<Duration>>,
 }
 
 /// A row read, whatever the backend.
@@ -87,7 +92,7 @@ pub enum TxKind {
 }
 
 impl Db {
-    pub fn postgres(client: ::postgres::Client) -> Db {
+    pub fn postgres(client: Client) -> Db {
         Db::Postgres(Box::new(RefCell::new(Server {
             client,
             statements: HashMap::new(),
@@ -95,19 +100,52 @@ impl Db {
             index: None,
             listening: None,
             changes: 0,
+            hurried: None,
         })))
+    }
+
+    /// Inside a transaction that may rightly take long (a schema's upgrade, the purge of years
+    /// of notes): on the server, no `statement_timeout` and no patience until it ends.
+    pub fn unhurried(&self) -> StoreResult<()> {
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            server.client.batch_execute("SET LOCAL statement_timeout = 0")?;
+            if server.hurried.is_none() {
+                let patience = server.client.set_patience(None);
+                server.hurried = Some(patience);
+            }
+        }
+        Ok(())
+    }
+
+    /// How long the server's answers may take from now on (the tests' shorter patience).
+    #[cfg(test)]
+    pub fn set_patience(&self, patience: Option<Duration>) {
+        if let Db::Postgres(server) = self {
+            server.borrow_mut().client.set_patience(patience);
+        }
+    }
+
+    /// At a transaction's end: the patience an unhurried one lifted is back.
+    fn hurry_again(&self) {
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            if let Some(patience) = server.hurried.take() {
+                server.client.set_patience(patience);
+            }
+        }
     }
 
     /// Starts hearing other sessions' commits (`data_version`). The file needs nothing: SQLite
     /// counts them itself.
     pub fn listen(&self) -> StoreResult<()> {
         if let Db::Postgres(server) = self {
-            let pid: i32 = {
-                let mut server = server.borrow_mut();
-                server.client.batch_execute(&format!("LISTEN {CHANGED}"))?;
-                server.client.query_one("SELECT pg_backend_pid()", &[])?.try_get(0)?
-            };
-            server.borrow_mut().listening = Some(pid);
+            let mut server = server.borrow_mut();
+            let said = server.client.simple_query(&format!("LISTEN {CHANGED}; SELECT pg_backend_pid()"))?;
+            let pid = last_row(&said)
+                .and_then(|pid| pid.parse().ok())
+                .ok_or_else(|| StoreError::Invalid("the server did not say its process".into()))?;
+            server.listening = Some(pid);
         }
         Ok(())
     }
@@ -119,19 +157,14 @@ impl Db {
         match self {
             Db::Sqlite(conn) => Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?),
             Db::Postgres(server) => {
-                use ::postgres::fallible_iterator::FallibleIterator;
                 let mut server = server.borrow_mut();
                 // One round trip reads what the server sent meanwhile: the client reads its
                 // socket only while it waits for an answer (and the trip says the server is
                 // still there).
                 server.client.batch_execute("SELECT 1")?;
                 let own = server.listening;
-                let heard = server
-                    .client
-                    .notifications()
-                    .iter()
-                    .filter(|n| Ok(Some(n.process_id()) != own))
-                    .count()?;
+                let heard =
+                    server.client.take_notifications().iter().filter(|n| Some(n.process_id()) != own).count();
                 server.changes += heard as i64;
                 Ok(server.changes)
             }
@@ -231,7 +264,7 @@ impl Db {
     pub fn execute_batch(&self, sql: &str) -> StoreResult<()> {
         match self {
             Db::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
-            Db::Postgres(server) => Ok(server.borrow_mut().client.batch_execute(sql)?),
+            Db::Postgres(server) => server.borrow_mut().client.batch_execute(sql),
         }
     }
 
@@ -310,16 +343,19 @@ impl Db {
                 Ok(())
             }
             Db::Postgres(server) => {
-                use ::postgres::fallible_iterator::FallibleIterator;
                 let mut server = server.borrow_mut();
                 let statement = server.prepare(sql)?;
-                let mut rows = server.client.query_raw(&statement, pg_params(params))?;
-                while let Some(row) = rows.next()? {
+                // A walk of millions of rows goes at the terminal's pace (`check` verifies
+                // each signature): the server's time limit is lifted for it, while each row is
+                // still waited for within the patience.
+                server.client.batch_execute("SET statement_timeout = 0")?;
+                let walked = server.client.for_each_row(&statement, pg_params(params), |row| {
                     let values =
                         (0..row.len()).map(|i| row.try_get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()?;
-                    each(&Row { values })?;
-                }
-                Ok(())
+                    each(&Row { values })
+                });
+                let reset = server.client.batch_execute("RESET statement_timeout");
+                walked.and(reset)
             }
         }
     }
@@ -393,6 +429,17 @@ impl Db {
     }
 }
 
+/// The text of the first column of the last row a simple query returned.
+fn last_row(said: &[::postgres::SimpleQueryMessage]) -> Option<&str> {
+    said.iter()
+        .rev()
+        .find_map(|message| match message {
+            ::postgres::SimpleQueryMessage::Row(row) => Some(row.get(0)),
+            _ => None,
+        })
+        .flatten()
+}
+
 impl Server {
     fn index(&self) -> StoreResult<&BlindIndex> {
         self.index.as_ref().ok_or_else(|| StoreError::Invalid("a search before the data key".into()))
@@ -455,5 +502,6 @@ impl Drop for Tx<'_> {
         if !self.done {
             let _ = self.db.execute_batch("ROLLBACK");
         }
+        self.db.hurry_again();
     }
 }

@@ -1,6 +1,7 @@
 //! The centre's PostgreSQL server, the store's second backend (issue 18; its state in
 //! docs/postgres-status.md).
 
+mod client;
 pub mod connect;
 mod open;
 pub mod privileges;
@@ -9,5 +10,8 @@ pub mod schema;
 mod store_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod timeout_tests;
 
-pub use connect::{ServerUrl, SslMode, is_server_url};
+pub use client::Client;
+pub use connect::{ServerConnection, ServerUrl, SslMode, is_server_url};

@@ -67,6 +67,8 @@ fn is_empty(db: &Db) -> StoreResult<bool> {
 pub fn migrate(db: &Db) -> StoreResult<()> {
     loop {
         let tx = db.transaction(TxKind::Write)?;
+        // A new index over a million calls may take longer than a statement may.
+        tx.unhurried()?;
         let version = match version(&tx)? {
             Some(version) => version,
             None if is_empty(&tx)? => {
