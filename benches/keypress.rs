@@ -12,6 +12,7 @@
 //! (`permanence_bench_100000_s2_d1`), made next to the URL's and kept for the next run.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -28,7 +29,7 @@ use permanence::export::{SummaryFormat, write_summary};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
 use permanence::runner::Runner;
-use permanence::store::postgres::ServerUrl;
+use permanence::store::postgres::{ServerUrl, requests_sent};
 use permanence::store::{KdfParams, KeyFile, Location, ScopeRequest, Store};
 use permanence::ui;
 
@@ -118,13 +119,24 @@ struct Stats {
     samples: Vec<Duration>,
 }
 
+/// Requests sent to a server when the last row was printed.
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
 impl Stats {
+    /// Prints the row; on a server, with the requests sent per sample since the last row (the
+    /// round trips a keypress costs, whatever the machine's load).
     fn print(mut self) {
         self.samples.sort();
         let at = |q: f64| self.samples[((self.samples.len() - 1) as f64 * q).round() as usize];
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let sent = requests_sent();
+        let requests = sent - REQUESTS.swap(sent, Ordering::Relaxed);
+        let trips = match requests {
+            0 => String::new(),
+            _ => format!("   {:.1} requests", requests as f64 / self.samples.len() as f64),
+        };
         println!(
-            "{:<52} median {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   (n={})",
+            "{:<52} median {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   (n={}){trips}",
             self.name,
             ms(at(0.5)),
             ms(at(0.99)),
@@ -250,6 +262,7 @@ fn main() {
     }
     let mut bench = Bench { app, runner, terminal };
     let n = options.iterations;
+    REQUESTS.store(requests_sent(), Ordering::Relaxed);
 
     let samples = (0..n).map(|_| bench.press(Bench::key(KeyCode::Tab))).collect();
     Stats { name: "switch pane (Tab)", samples }.print();

@@ -135,7 +135,7 @@ impl Store {
         // retried like any write, and refuses the opening while the audit cannot be written:
         // filling the disk must not be a way to read files without a trace.
         if self.access != super::Access::ReadOnly {
-            self.write(|tx, actor| {
+            self.write_unseen(|tx, actor| {
                 audit::append(tx, Some(actor.id), AuditAction::FileOpened, ObjectKind::CallerFile, Some(id.0))
             })?;
         }
@@ -149,7 +149,7 @@ impl Store {
             .file_id_by_code(code)?
             .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.no_file_code).with("code", code)))?;
         let record = self.file_with_history(id)?;
-        self.write(|tx, actor| {
+        self.write_unseen(|tx, actor| {
             audit::append(tx, Some(actor.id), AuditAction::Exported, ObjectKind::CallerFile, Some(id.0))
         })?;
         Ok(record)
@@ -397,7 +397,7 @@ impl Store {
             .filter(|id| !self.shown_in_search.contains(id))
             .collect();
         if !unrecorded.is_empty() && self.access != super::Access::ReadOnly {
-            self.write(|tx, actor| {
+            self.write_unseen(|tx, actor| {
                 unrecorded.iter().try_for_each(|id| {
                     audit::append(
                         tx,

@@ -45,7 +45,7 @@ mod wal;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use db::Db;
+use db::{Db, TxKind};
 use rusqlite::Connection;
 
 pub use crate::domain::Access;
@@ -324,7 +324,7 @@ impl Store {
     fn record_unlock(&mut self) -> StoreResult<()> {
         // Best effort: where the key file cannot be changed, `check` reports what is left.
         let _ = self.reconcile_key_slots();
-        let recorded = self.write(|tx, actor| {
+        let recorded = self.write_unseen(|tx, actor| {
             audit::append(tx, Some(actor.id), AuditAction::Unlocked, ObjectKind::Listener, Some(actor.id.0))
         });
         match recorded {
@@ -371,9 +371,10 @@ impl Store {
         if self.access != Access::ReadOnly {
             self.follow_rekey()?;
         }
-        if self.conn.is_postgres() {
+        if self.conn.is_postgres() && !self.conn.checks_database(&self.salt) {
             self.still_the_opened_file()?;
         }
+        // On a server, the same request compares the database id.
         self.conn.data_version()
     }
 
@@ -419,6 +420,8 @@ impl Store {
     fn still_the_opened_file(&self) -> StoreResult<()> {
         match &self.location {
             Location::File(path) => rekey::still_the_opened_file(path, &self.salt),
+            // Compared by the write transaction's first request itself (`Db::transaction`).
+            Location::Server(_) if self.conn.checks_database(&self.salt) => Ok(()),
             Location::Server(url) => match slots::database_id(&self.conn)? {
                 Some(id) if id == self.salt => Ok(()),
                 _ => Err(StoreError::DatabaseReplaced(url.redacted())),
@@ -456,9 +459,26 @@ impl Store {
     /// Runs `change` in one IMMEDIATE transaction and returns after COMMIT. Its audit entries
     /// are signed by the actor.
     fn write<T>(&mut self, change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>) -> StoreResult<T> {
+        self.write_as(TxKind::Write, change)
+    }
+
+    /// `write`, for what no other desk shows (audit entries alone): on a server, the other
+    /// desks are not told to reload.
+    fn write_unseen<T>(
+        &mut self,
+        change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.write_as(TxKind::WriteUnseen, change)
+    }
+
+    fn write_as<T>(
+        &mut self,
+        kind: TxKind,
+        change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         self.require_writable()?;
         self.follow_rekey()?;
-        let tx = audit::Tx::begin(&self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
+        let tx = audit::Tx::begin_as(&self.conn, kind, signer_of(&self.actor, self.keys.as_ref()))?;
         self.still_the_opened_file()?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;

@@ -124,7 +124,7 @@ fn change(key_path: &Path, edit: impl FnOnce(&mut Attempts) -> bool) -> bool {
 
 /// [`begin`] on a server.
 pub fn server_begin(db: &Db, login: &str, now: Timestamp) -> StoreResult<Result<(), i64>> {
-    let tx = db.transaction(TxKind::Write)?;
+    let tx = db.transaction(TxKind::WriteUnseen)?;
     if let Some(wait) = server_counts(&tx, login)?.and_then(|(failures, last)| left(failures, last, now)) {
         return Ok(Err(wait));
     }
@@ -139,7 +139,7 @@ pub fn server_begin(db: &Db, login: &str, now: Timestamp) -> StoreResult<Result<
 
 /// [`cancel`] on a server.
 pub fn server_cancel(db: &Db, login: &str) -> StoreResult<()> {
-    let tx = db.transaction(TxKind::Write)?;
+    let tx = db.transaction(TxKind::WriteUnseen)?;
     tx.execute("UPDATE unlock_attempt SET failures = failures - 1 WHERE login = ?1", db_params![login])?;
     tx.execute("DELETE FROM unlock_attempt WHERE login = ?1 AND failures <= 0", db_params![login])?;
     tx.commit()
@@ -148,7 +148,7 @@ pub fn server_cancel(db: &Db, login: &str) -> StoreResult<()> {
 /// [`clear`] on a server.
 pub fn server_clear(db: &Db, login: &str) -> StoreResult<()> {
     if server_counts(db, login)?.is_some() {
-        let tx = db.transaction(TxKind::Write)?;
+        let tx = db.transaction(TxKind::WriteUnseen)?;
         tx.execute("DELETE FROM unlock_attempt WHERE login = ?1", db_params![login])?;
         tx.commit()?;
     }

@@ -22,7 +22,7 @@ pub use value::{FromValue, Value};
 
 use super::blind_index::BlindIndex;
 use super::error::{StoreError, StoreResult};
-use super::keyslots::DataKey;
+use super::keyslots::{DATABASE_SALT_LEN, DataKey, KeyFile};
 use super::postgres::Client;
 use super::seal::{Field, Sealer};
 
@@ -53,6 +53,10 @@ pub struct Server {
     listening: Option<i32>,
     /// Commits of other sessions heard since `listen`.
     changes: i64,
+    /// Set once unlocked: the database id the session's key slots named, and the server's
+    /// name for the error. Every write transaction's first request, and every poll, compares
+    /// it with the key slots' now (`Store::still_the_opened_file`, the server's part).
+    database: Option<([u8; DATABASE_SALT_LEN], String)>,
     /// While an unhurried transaction runs (`Db::unhurried`), the patience to give back at
     /// its end.
     hurried: Option<Option<Duration>>,
@@ -85,10 +89,26 @@ impl Row {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxKind {
     /// Takes the write lock at once (SQLite's IMMEDIATE, the server's advisory lock), so that
-    /// what it reads is not changed by another writer before it commits.
+    /// what it reads is not changed by another writer before it commits; on the server, every
+    /// other desk is told at its commit, and reloads what it shows.
     Write,
+    /// The same, for a write no other desk shows (audit entries alone, wrong passphrases
+    /// counted): the write lock, but no other desk told.
+    WriteUnseen,
+    /// A write of one row of the session's own account that no other statement reads or
+    /// orders (the draft: no audit entry, no shared counter): on the server it takes neither
+    /// the write lock nor tells other desks, since the row's own lock orders two writes of it;
+    /// in the file, a write like any other (SQLite has one lock).
+    OwnRow,
     /// A consistent view for reading only (SQLite's DEFERRED, the server's REPEATABLE READ).
     Read,
+}
+
+impl TxKind {
+    /// Whether it takes the write lock, which an audit entry needs (the chain's head).
+    pub fn locks(self) -> bool {
+        matches!(self, TxKind::Write | TxKind::WriteUnseen)
+    }
 }
 
 impl Db {
@@ -100,8 +120,38 @@ impl Db {
             index: None,
             listening: None,
             changes: 0,
+            database: None,
             hurried: None,
         })))
+    }
+
+    /// From now on, every write transaction and every poll compares the database id its key
+    /// slots name with `id` (made at `init`, the one this session unlocked), and refuses with
+    /// `DatabaseReplaced(server)` if it changed. Nothing on the file, whose salt is compared
+    /// by the store.
+    pub fn expect_database(&self, id: [u8; DATABASE_SALT_LEN], server: String) {
+        if let Db::Postgres(connection) = self {
+            connection.borrow_mut().database = Some((id, server));
+        }
+    }
+
+    /// Whether the write transactions check the database id `id` themselves (above).
+    pub fn checks_database(&self, id: &[u8; DATABASE_SALT_LEN]) -> bool {
+        match self {
+            Db::Sqlite(_) => false,
+            Db::Postgres(server) => {
+                server.borrow().database.as_ref().is_some_and(|(expected, _)| expected == id)
+            }
+        }
+    }
+
+    /// Requests sent to the server since the connection was made (what a change costs); 0 on
+    /// the file.
+    pub fn requests(&self) -> u64 {
+        match self {
+            Db::Sqlite(_) => 0,
+            Db::Postgres(server) => server.borrow().client.requests(),
+        }
     }
 
     /// Inside a transaction that may rightly take long (a schema's upgrade, the purge of years
@@ -160,8 +210,12 @@ impl Db {
                 let mut server = server.borrow_mut();
                 // One round trip reads what the server sent meanwhile: the client reads its
                 // socket only while it waits for an answer (and the trip says the server is
-                // still there).
-                server.client.batch_execute("SELECT 1")?;
+                // still there, and that its key slots still name this session's database).
+                let probe = server.database.is_some();
+                let said = server.client.simple_query(if probe { DATABASE_ID } else { "SELECT 1" })?;
+                if probe {
+                    server.require_same_database(last_row(&said))?;
+                }
                 let own = server.listening;
                 let heard =
                     server.client.take_notifications().iter().filter(|n| Some(n.process_id()) != own).count();
@@ -410,24 +464,48 @@ impl Db {
         }
     }
 
-    /// Begins a transaction, rolled back unless committed.
+    /// Begins a transaction, rolled back unless committed. On the server, a write's start is
+    /// one request however much it asks: BEGIN, the write lock, the notification its commit
+    /// will send, and the database id its key slots name now.
     pub fn transaction(&self, kind: TxKind) -> StoreResult<Tx<'_>> {
-        let begin = match (self, kind) {
-            (Db::Sqlite(_), TxKind::Write) => "BEGIN IMMEDIATE",
-            (Db::Sqlite(_), TxKind::Read) => "BEGIN DEFERRED",
-            (Db::Postgres(_), TxKind::Write) => "BEGIN ISOLATION LEVEL READ COMMITTED",
-            (Db::Postgres(_), TxKind::Read) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        };
-        self.execute_batch(begin)?;
-        let tx = Tx { db: self, done: false };
-        if self.is_postgres() && kind == TxKind::Write {
-            tx.execute("SELECT pg_advisory_xact_lock(?1)", crate::db_params![WRITE_LOCK])?;
-            // Delivered to every listening session when (and only if) this transaction commits.
-            tx.execute_batch(&format!("NOTIFY {CHANGED}"))?;
+        match self {
+            Db::Sqlite(_) => {
+                self.execute_batch(if kind == TxKind::Read { "BEGIN DEFERRED" } else { "BEGIN IMMEDIATE" })?;
+                Ok(Tx { db: self, done: false, kind })
+            }
+            Db::Postgres(server) => {
+                let mut begin = String::from(match kind {
+                    TxKind::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                    _ => "BEGIN ISOLATION LEVEL READ COMMITTED",
+                });
+                if kind.locks() {
+                    begin.push_str(&format!("; SELECT pg_advisory_xact_lock({WRITE_LOCK})"));
+                }
+                if kind == TxKind::Write {
+                    // Delivered to every listening session when (and only if) this commits.
+                    begin.push_str(&format!("; NOTIFY {CHANGED}"));
+                }
+                let probe = kind != TxKind::Read && server.borrow().database.is_some();
+                if probe {
+                    begin.push_str("; ");
+                    begin.push_str(DATABASE_ID);
+                }
+                let said = server.borrow_mut().client.simple_query(&begin);
+                // From here, a failure rolls back what began.
+                let tx = Tx { db: self, done: false, kind };
+                let said = said?;
+                if probe {
+                    server.borrow().require_same_database(last_row(&said))?;
+                }
+                Ok(tx)
+            }
         }
-        Ok(tx)
     }
 }
+
+/// The key slots' bytes, whose header names the database id: the last statement of a write's
+/// first request, and the poll's.
+const DATABASE_ID: &str = "SELECT (SELECT body FROM key_file WHERE id = 1)";
 
 /// The text of the first column of the last row a simple query returned.
 fn last_row(said: &[::postgres::SimpleQueryMessage]) -> Option<&str> {
@@ -441,6 +519,20 @@ fn last_row(said: &[::postgres::SimpleQueryMessage]) -> Option<&str> {
 }
 
 impl Server {
+    /// The key slots' bytes (`\x` and hexadecimal, as the server writes a `bytea` as text)
+    /// name the database this session unlocked.
+    fn require_same_database(&self, body: Option<&str>) -> StoreResult<()> {
+        let Some((expected, server)) = &self.database else { return Ok(()) };
+        let found = body
+            .and_then(|text| text.strip_prefix("\\x"))
+            .and_then(|digits| hex::decode(digits).ok())
+            .and_then(|bytes| KeyFile::database_salt_in(&bytes));
+        match found {
+            Some(id) if id == *expected => Ok(()),
+            _ => Err(StoreError::DatabaseReplaced(server.clone())),
+        }
+    }
+
     fn index(&self) -> StoreResult<&BlindIndex> {
         self.index.as_ref().ok_or_else(|| StoreError::Invalid("a search before the data key".into()))
     }
@@ -473,9 +565,14 @@ fn first_words(sql: &str) -> String {
 pub struct Tx<'d> {
     db: &'d Db,
     done: bool,
+    kind: TxKind,
 }
 
 impl Tx<'_> {
+    pub fn kind(&self) -> TxKind {
+        self.kind
+    }
+
     /// A COMMIT that fails leaves the transaction to the rollback of `drop`.
     pub fn commit(mut self) -> StoreResult<()> {
         self.db.execute_batch("COMMIT")?;

@@ -15,6 +15,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,6 +26,15 @@ use tokio_postgres::types::{BorrowToSql, ToSql};
 use tokio_postgres::{AsyncMessage, Notification, Row, SimpleQueryMessage, Statement, ToStatement};
 
 use crate::store::error::{StoreError, StoreResult, Unreachable};
+
+/// Requests sent by every connection of this process (the keypress benchmark says how many a
+/// keypress costs).
+static SENT: AtomicU64 = AtomicU64::new(0);
+
+/// Requests sent to servers by this process so far.
+pub fn requests_sent() -> u64 {
+    SENT.load(Ordering::Relaxed)
+}
 
 type Messages = Pin<Box<dyn Stream<Item = Result<AsyncMessage, tokio_postgres::Error>> + Send>>;
 
@@ -185,6 +195,7 @@ impl Session {
     /// patience; past it the connection is dropped, and whatever the server says later with it.
     fn wait<T>(&mut self, request: impl Future<Output = Result<T, tokio_postgres::Error>>) -> StoreResult<T> {
         self.requests += 1;
+        SENT.fetch_add(1, Ordering::Relaxed);
         let Some(connection) = self.connection.as_mut() else {
             return Err(self.unanswered());
         };

@@ -12,6 +12,8 @@ mod store_tests;
 mod tests;
 #[cfg(test)]
 mod timeout_tests;
+#[cfg(test)]
+mod write_cost_tests;
 
-pub use client::Client;
+pub use client::{Client, requests_sent};
 pub use connect::{ServerConnection, ServerUrl, SslMode, is_server_url};

@@ -59,6 +59,7 @@ impl Store {
         key_file.set_slot(slot);
         slots::insert(&tx, &key_file)?;
         tx.commit()?;
+        db.expect_database(salt, url.redacted());
         db.listen()?;
         let actor = Actor {
             id,
@@ -143,6 +144,7 @@ impl Store {
             path: slots::label(url),
             detail: "no database id".into(),
         })?;
+        db.expect_database(salt, url.redacted());
         db.listen()?;
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };

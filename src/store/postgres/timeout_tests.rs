@@ -106,7 +106,8 @@ fn account<'a>(login: &'a str, role: Role, passphrase: &'a str) -> NewAccount<'a
 }
 
 /// A laptop put to sleep in the middle of a write holds the write lock; the other desks' writes
-/// give up after `lock_timeout` saying "busy" (nothing changed, tried again), and once the server has ended the silent desk's
+/// give up after `lock_timeout` saying "busy" (nothing changed, tried again), their drafts are
+/// saved meanwhile (they take no lock), and once the server has ended the silent desk's
 /// transaction (`idle_in_transaction_session_timeout`) they are written; the silent desk's
 /// half-made write is not.
 #[test]
@@ -133,6 +134,18 @@ fn a_desk_silent_in_the_middle_of_a_write_holds_no_other_desk_beyond_the_time_li
         let s = Strings::get(language);
         assert_eq!(store_error_brief(s, busy.as_ref().unwrap_err()), s.error_busy);
     }
+    // The draft being typed is saved all along: it waits for no one.
+    let draft = crate::domain::call::CallDraft {
+        shift_id: crate::domain::ShiftId(1),
+        started_at: chrono::Utc::now(),
+        call_type: None,
+        record: crate::domain::call::CallRecord {
+            notes: "Appelle depuis sa cuisine".into(),
+            ..Default::default()
+        },
+    };
+    coord.save_draft(&draft).unwrap();
+
     // Tried again, as the terminal does, until the server has ended the silent transaction.
     let mut tries = 1;
     loop {
@@ -144,6 +157,7 @@ fn a_desk_silent_in_the_middle_of_a_write_holds_no_other_desk_beyond_the_time_li
         }
     }
     assert_eq!(coord.settings().unwrap().retention_days, Some(400));
+    assert_eq!(coord.draft().unwrap(), Some(draft));
     // The silent desk's session is gone, and its half-made write with it.
     assert!(silent.execute("SELECT 1", &[]).is_err());
     drop(silent);
