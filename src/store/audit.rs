@@ -225,7 +225,7 @@ pub(super) fn verify_log(
         StoreError::DatabaseDamaged(_) => e,
         other => StoreError::DatabaseDamaged(other.to_string()),
     };
-    db.for_each(
+    db.for_each_unhurried(
         "SELECT id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature
          FROM audit ORDER BY id",
         crate::db_params![],

@@ -462,25 +462,48 @@ impl Store {
             )?);
         }
         let mut seen = std::collections::HashSet::new();
+        let found: Vec<(bool, i64)> = ids
+            .into_iter()
+            .enumerate()
+            .filter(|(_, id)| seen.insert(*id))
+            .map(|(index, id)| (index >= by_code, id))
+            .collect();
+        let read = |row: &Row| -> StoreResult<FileHit> {
+            let id = row.get(0)?;
+            Ok(FileHit {
+                id: FileId(id),
+                code: code_at(row, 1)?,
+                status: parse_word(2, row.get(2)?)?,
+                last_contact_at: from_secs_opt(row.get(3)?),
+                summary: db.unseal(Field::FILE_SUMMARY, id, &row.get(4)?)?,
+            })
+        };
         let mut hits = Vec::new();
-        for (index, id) in ids.into_iter().enumerate() {
-            if !seen.insert(id) {
-                continue;
+        if db.is_postgres() && !found.is_empty() {
+            // Every hit in one query: one round trip, not one per file found.
+            let list =
+                format!("{{{}}}", found.iter().map(|(_, id)| id.to_string()).collect::<Vec<_>>().join(","));
+            let mut read_all: std::collections::HashMap<i64, FileHit> = db
+                .query_map(
+                    "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file
+                     WHERE id = ANY(CAST(CAST(?1 AS TEXT) AS BIGINT[]))",
+                    db_params![list],
+                    |row| read(row).map(|hit| (hit.id.0, hit)),
+                )?
+                .into_iter()
+                .collect();
+            hits.extend(
+                found.iter().filter_map(|(by_words, id)| read_all.remove(id).map(|hit| (*by_words, hit))),
+            );
+        } else {
+            for (by_words, id) in found {
+                let hit = db.query_row(
+                    "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
+                    db_params![id],
+                    read,
+                )?;
+                hits.push((by_words, hit));
             }
-            let hit = db.query_row(
-                "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
-                db_params![id],
-                |row| {
-                    Ok(FileHit {
-                        id: FileId(row.get(0)?),
-                        code: code_at(row, 1)?,
-                        status: parse_word(2, row.get(2)?)?,
-                        last_contact_at: from_secs_opt(row.get(3)?),
-                        summary: db.unseal(Field::FILE_SUMMARY, id, &row.get(4)?)?,
-                    })
-                },
-            )?;
-            hits.push((index >= by_code, hit));
         }
         // Code matches first; then the most recent contact first.
         hits.sort_by(|(a_text, a), (b_text, b)| {

@@ -22,7 +22,7 @@ pub use value::{FromValue, Value};
 
 use super::blind_index::BlindIndex;
 use super::error::{StoreError, StoreResult};
-use super::keyslots::{DATABASE_SALT_LEN, DataKey, KeyFile};
+use super::keyslots::{DATABASE_SALT_LEN, DataKey};
 use super::postgres::Client;
 use super::seal::{Field, Sealer};
 
@@ -399,19 +399,31 @@ impl Db {
             Db::Postgres(server) => {
                 let mut server = server.borrow_mut();
                 let statement = server.prepare(sql)?;
-                // A walk of millions of rows goes at the terminal's pace (`check` verifies
-                // each signature): the server's time limit is lifted for it, while each row is
-                // still waited for within the patience.
-                server.client.batch_execute("SET statement_timeout = 0")?;
-                let walked = server.client.for_each_row(&statement, pg_params(params), |row| {
+                server.client.for_each_row(&statement, pg_params(params), |row| {
                     let values =
                         (0..row.len()).map(|i| row.try_get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()?;
                     each(&Row { values })
-                });
-                let reset = server.client.batch_execute("RESET statement_timeout");
-                walked.and(reset)
+                })
             }
         }
+    }
+
+    /// `for_each` for a walk that may rightly take minutes (`check` verifies every entry of
+    /// the audit log, its signature included, at the terminal's pace): on the server, without
+    /// the session's `statement_timeout`, each row still waited for within the patience.
+    pub fn for_each_unhurried(
+        &self,
+        sql: &str,
+        params: &[Value],
+        each: impl FnMut(&Row) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        if !self.is_postgres() {
+            return self.for_each(sql, params, each);
+        }
+        self.execute_batch("SET statement_timeout = 0")?;
+        let walked = self.for_each(sql, params, each);
+        let reset = self.execute_batch("RESET statement_timeout");
+        walked.and(reset)
     }
 
     /// The first row of a query, if there is one.
@@ -503,9 +515,12 @@ impl Db {
     }
 }
 
-/// The key slots' bytes, whose header names the database id: the last statement of a write's
-/// first request, and the poll's.
-const DATABASE_ID: &str = "SELECT (SELECT body FROM key_file WHERE id = 1)";
+/// The database id the key slots' header names (docs/keyslots.md: `database_salt`, hexadecimal):
+/// the last statement of a write's first request, and the poll's. Read by the server from the
+/// row's JSON, so that 32 characters travel rather than the slots' few kilobytes (slots that
+/// are not JSON fail the request, as damage).
+const DATABASE_ID: &str =
+    "SELECT (SELECT convert_from(body, 'UTF8')::json ->> 'database_salt' FROM key_file WHERE id = 1)";
 
 /// The text of the first column of the last row a simple query returned.
 fn last_row(said: &[::postgres::SimpleQueryMessage]) -> Option<&str> {
@@ -519,16 +534,12 @@ fn last_row(said: &[::postgres::SimpleQueryMessage]) -> Option<&str> {
 }
 
 impl Server {
-    /// The key slots' bytes (`\x` and hexadecimal, as the server writes a `bytea` as text)
-    /// name the database this session unlocked.
-    fn require_same_database(&self, body: Option<&str>) -> StoreResult<()> {
+    /// The key slots name (`DATABASE_ID`) the database this session unlocked.
+    fn require_same_database(&self, said: Option<&str>) -> StoreResult<()> {
         let Some((expected, server)) = &self.database else { return Ok(()) };
-        let found = body
-            .and_then(|text| text.strip_prefix("\\x"))
-            .and_then(|digits| hex::decode(digits).ok())
-            .and_then(|bytes| KeyFile::database_salt_in(&bytes));
+        let found = said.and_then(|digits| hex::decode(digits).ok());
         match found {
-            Some(id) if id == *expected => Ok(()),
+            Some(id) if id == expected => Ok(()),
             _ => Err(StoreError::DatabaseReplaced(server.clone())),
         }
     }

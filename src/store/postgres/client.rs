@@ -178,7 +178,8 @@ impl Client {
         let (client, session) = self.parts();
         let rows = session.wait(client.query_raw(statement, params))?;
         let mut rows = pin!(rows);
-        while let Some(row) = session.wait(async { rows.next().await.transpose() })? {
+        // The rows of one request: waited for, not counted as requests.
+        while let Some(row) = session.wait_more(async { rows.next().await.transpose() })? {
             each(row)?;
         }
         Ok(())
@@ -196,6 +197,14 @@ impl Session {
     fn wait<T>(&mut self, request: impl Future<Output = Result<T, tokio_postgres::Error>>) -> StoreResult<T> {
         self.requests += 1;
         SENT.fetch_add(1, Ordering::Relaxed);
+        self.wait_more(request)
+    }
+
+    /// `wait` for more of an answer already asked for.
+    fn wait_more<T>(
+        &mut self,
+        request: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> StoreResult<T> {
         let Some(connection) = self.connection.as_mut() else {
             return Err(self.unanswered());
         };

@@ -1,7 +1,8 @@
-//! What a write costs on the server (issue 18, review finding 14): a write's start is one
-//! request; only a change another desk shows tells the other desks (a draft autosaved every
-//! second while typing, a wrong passphrase, an audit entry alone do not); the draft takes no
-//! write lock, and an audit entry cannot be written without it.
+//! What the server costs (issue 18, review finding 14, and the keypress benchmark): a write's
+//! start is one request; only a change another desk shows tells the other desks (a draft
+//! autosaved every second while typing, a wrong passphrase, an audit entry alone do not); the
+//! draft takes no write lock, and an audit entry cannot be written without it; opening a file
+//! and searching cost as many requests whatever the history or the hits.
 
 use std::time::{Duration, Instant};
 
@@ -93,4 +94,88 @@ fn an_audit_entry_is_refused_outside_the_write_lock() {
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
     tx.commit().unwrap();
     assert_eq!(entries(&coord), before);
+}
+
+/// A file's history and a search were read with one request per callback and per hit: 27 and
+/// 19 requests a keypress on the benchmark's busiest file. They now cost a fixed number,
+/// whatever how much there is.
+#[test]
+fn a_files_history_and_a_search_cost_requests_independent_of_their_size() {
+    use crate::domain::call::{CallType, NewCall};
+    use crate::domain::callback::{Assignee, AttemptResult, NewCallback, PhoneNumber, Priority};
+
+    let Some(database) =
+        fresh_database("a_files_history_and_a_search_cost_requests_independent_of_their_size")
+    else {
+        return;
+    };
+    let location = Location::from(ServerUrl::parse(database.url()).unwrap());
+    let mut coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let shift = coord.start_shift().unwrap();
+    let file = coord
+        .create_file(&FileProfile {
+            situation_summary: "Isolée depuis le déménagement".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let more = |store: &mut Store, n: usize| {
+        for i in 0..n {
+            let now = chrono::Utc::now();
+            let call = NewCall {
+                shift_id: shift.id,
+                started_at: now - chrono::Duration::minutes(10),
+                ended_at: now,
+                call_type: CallType::Listening,
+                time_spent: None,
+                record: CallRecord {
+                    caller_file_id: Some(file.id),
+                    notes: format!("Isolée, appel {i}"),
+                    themes: vec!["isolement".into(), "famille".into()],
+                    ..CallRecord::default()
+                },
+            };
+            let call = store.save_call(&call).unwrap();
+            let callback = NewCallback::with_consent(
+                true,
+                file.id,
+                Some(call),
+                now,
+                Priority::Normal,
+                PhoneNumber::parse("0639980000").unwrap(),
+                Assignee::Anyone,
+                "Rappeler".into(),
+            )
+            .unwrap();
+            let callback = store.schedule_callback(&callback).unwrap();
+            store.record_callback_attempt(callback, AttemptResult::NoAnswer, None).unwrap();
+            let other = store
+                .create_file(&FileProfile {
+                    situation_summary: format!("Isolée, dossier {i}"),
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_ne!(other.id, file.id);
+        }
+    };
+    let costs = |store: &mut Store| {
+        let before = store.conn.requests();
+        let record = store.file_with_history(file.id).unwrap();
+        let history = store.conn.requests() - before;
+        // Twice: the second shows only files already recorded (no audit entry written).
+        store.search_files("isolée", &FileFilter::default(), 20).unwrap();
+        let before = store.conn.requests();
+        let hits = store.search_files("isolée", &FileFilter::default(), 20).unwrap();
+        (history, store.conn.requests() - before, record.calls.len(), hits.len())
+    };
+    more(&mut coord, 1);
+    // Once to prepare the statements (the connection keeps them).
+    costs(&mut coord);
+    let (history, search, calls, hits) = costs(&mut coord);
+    assert_eq!((calls, hits), (1, 2));
+    more(&mut coord, 6);
+    let (history_then, search_then, calls, hits) = costs(&mut coord);
+    assert_eq!((calls, hits), (7, 8));
+    assert_eq!(history_then, history, "a file's history: {history} requests");
+    assert_eq!(search_then, search, "a search: {search} requests");
 }
