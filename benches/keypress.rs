@@ -4,10 +4,15 @@
 //!     cargo bench --bench keypress                       # 1,000,000 calls (builds the store once)
 //!     cargo bench --bench keypress -- --calls 10000      # smaller store
 //!     cargo bench --bench keypress -- --calls 2000 --iterations 20   # CI smoke run
+//!     cargo bench --bench keypress -- --db postgresql://user:pw@127.0.0.1/postgres --calls 100000
 //!
-//! Stores are built by `demo::build` (deterministic) under target/bench-stores/ and reused.
+//! Stores are built by `demo::build` (deterministic) and reused: files under
+//! target/bench-stores/; on a server (`--db`, a role that may create databases), a database of
+//! its own named by the count, the server schema's version and `demo::VERSION`
+//! (`permanence_bench_100000_s2_d1`), made next to the URL's and kept for the next run.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -24,16 +29,19 @@ use permanence::export::{SummaryFormat, write_summary};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
 use permanence::runner::Runner;
-use permanence::store::{KdfParams, KeyFile, ScopeRequest, Store};
+use permanence::store::postgres::{ServerUrl, requests_sent};
+use permanence::store::{KdfParams, KeyFile, Location, ScopeRequest, Store};
 use permanence::ui;
 
 struct Options {
     calls: u64,
     iterations: usize,
+    /// A server to build and measure the store on, instead of a file.
+    server: Option<String>,
 }
 
 fn options() -> Options {
-    let mut options = Options { calls: 1_000_000, iterations: 300 };
+    let mut options = Options { calls: 1_000_000, iterations: 300, server: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -41,6 +49,7 @@ fn options() -> Options {
             "--iterations" => {
                 options.iterations = args.next().and_then(|v| v.parse().ok()).expect("--iterations N")
             }
+            "--db" => options.server = Some(args.next().expect("--db postgresql://…")),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -53,18 +62,81 @@ fn store_path(calls: u64) -> PathBuf {
     dir.join(format!("demo-{calls}.db"))
 }
 
+/// The demo store of `calls` calls: where it is, this machine's folder for it (the file itself,
+/// or a stand-in for the server), its size in bytes and its key slots.
+struct DemoStore {
+    location: Location,
+    local: PathBuf,
+    size: u64,
+    key_file: KeyFile,
+}
+
+fn file_store(calls: u64) -> DemoStore {
+    let db = store_path(calls);
+    if !db.exists() {
+        println!("building the demo store of {calls} calls at {} …", db.display());
+        let start = Instant::now();
+        demo::build(&db, calls, &Config::default().themes, Config::default().retention_days)
+            .expect("build the demo store");
+        println!("built in {:.1} s", start.elapsed().as_secs_f64());
+    }
+    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    let key_file = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
+    DemoStore { location: Location::from(&db), local: db, size, key_file }
+}
+
+/// The demo store on the server at `url`, in a database of its own named by what it holds, built
+/// once (a database left half-built by an interrupted run is built again).
+fn server_store(url: &str, calls: u64) -> DemoStore {
+    let server = ServerUrl::parse(url).expect("--db takes a postgresql:// URL");
+    let name = format!(
+        "permanence_bench_{calls}_s{}_d{}",
+        permanence::store::postgres::schema::LATEST,
+        demo::VERSION
+    );
+    let at = server.with_dbname(&name);
+    let location = Location::from(at.clone());
+    if !demo::verify(&location).is_ok_and(|held| held.calls == calls) {
+        let mut admin = server.connect().expect("the server at --db");
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("a role that may create databases");
+        println!("building the demo store of {calls} calls in {} …", at.redacted());
+        let start = Instant::now();
+        demo::build(&location, calls, &Config::default().themes, Config::default().retention_days)
+            .expect("build the demo store");
+        println!("built in {:.1} s", start.elapsed().as_secs_f64());
+    }
+    let mut client = at.connect().unwrap();
+    let size: i64 = client.query_one("SELECT pg_database_size(current_database())", &[]).unwrap().get(0);
+    let body: Vec<u8> = client.query_one("SELECT body FROM key_file WHERE id = 1", &[]).unwrap().get(0);
+    let key_file = KeyFile::parse(std::path::Path::new("key_file"), &body).unwrap();
+    let local = tempfile_dir().join("server");
+    DemoStore { location, local, size: size as u64, key_file }
+}
+
 struct Stats {
     name: &'static str,
     samples: Vec<Duration>,
 }
 
+/// Requests sent to a server when the last row was printed.
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
 impl Stats {
+    /// Prints the row; on a server, with the requests sent per sample since the last row (the
+    /// round trips a keypress costs, whatever the machine's load).
     fn print(mut self) {
         self.samples.sort();
         let at = |q: f64| self.samples[((self.samples.len() - 1) as f64 * q).round() as usize];
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let sent = requests_sent();
+        let requests = sent - REQUESTS.swap(sent, Ordering::Relaxed);
+        let trips = match requests {
+            0 => String::new(),
+            _ => format!("   {:.1} requests", requests as f64 / self.samples.len() as f64),
+        };
         println!(
-            "{:<52} median {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   (n={})",
+            "{:<52} median {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   (n={}){trips}",
             self.name,
             ms(at(0.5)),
             ms(at(0.99)),
@@ -118,15 +190,12 @@ impl Bench {
 
 fn main() {
     let options = options();
-    let db = store_path(options.calls);
-    if !db.exists() {
-        println!("building the demo store of {} calls at {} …", options.calls, db.display());
-        let start = Instant::now();
-        demo::build(&db, options.calls, &Config::default().themes, Config::default().retention_days)
-            .expect("build the demo store");
-        println!("built in {:.1} s", start.elapsed().as_secs_f64());
-    }
-    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    let demo_store = match &options.server {
+        Some(url) => server_store(url, options.calls),
+        None => file_store(options.calls),
+    };
+    let DemoStore { location: db, local, size, key_file } = demo_store;
+    println!("store: {db}");
     {
         let supervisor = &demo::ACCOUNTS[0];
         let store = Store::open(&db, supervisor.login, supervisor.passphrase).unwrap();
@@ -147,7 +216,6 @@ fn main() {
     // measured five times and the medians compared, since one key derivation varies by tens
     // of milliseconds.
     let account = &demo::ACCOUNTS[1];
-    let key_file = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
     let mut kdf: Vec<Duration> = (0..5)
         .map(|_| {
             let start = Instant::now();
@@ -163,7 +231,7 @@ fn main() {
     let mut unlocks = Vec::new();
     let (mut app, mut runner, terminal) = loop {
         let mut app = App::new(config.clone(), strings, vec![account.login.to_owned()], Utc::now());
-        let mut runner = Runner::new(db.clone().into(), db.clone(), &config, KdfParams::DEFAULT);
+        let mut runner = Runner::new(db.clone(), local.clone(), &config, KdfParams::DEFAULT);
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
         let start = Instant::now();
         runner.run_all(
@@ -194,6 +262,7 @@ fn main() {
     }
     let mut bench = Bench { app, runner, terminal };
     let n = options.iterations;
+    REQUESTS.store(requests_sent(), Ordering::Relaxed);
 
     let samples = (0..n).map(|_| bench.press(Bench::key(KeyCode::Tab))).collect();
     Stats { name: "switch pane (Tab)", samples }.print();
@@ -209,6 +278,22 @@ fn main() {
     let samples =
         text.chars().cycle().take(n.max(200)).map(|c| bench.press(Bench::key(KeyCode::Char(c)))).collect();
     Stats { name: "type a character in the notes", samples }.print();
+    // Once a second while a call is typed: the draft autosaved, and the other terminals'
+    // changes looked for (on a server, the notifications read).
+    let samples = (0..n)
+        .map(|_| {
+            let effects = bench.app.handle_key(Bench::key(KeyCode::Char('a')));
+            bench.runner.run_all(&mut bench.app, effects);
+            let later = bench.app.now + chrono::Duration::seconds(2);
+            let start = Instant::now();
+            let effects = bench.app.tick(later);
+            assert!(effects.iter().any(|e| matches!(e, Effect::SaveDraft(_))), "{effects:?}");
+            bench.runner.run_all(&mut bench.app, effects);
+            bench.terminal.draw(|frame| ui::draw(frame, &bench.app)).unwrap();
+            start.elapsed()
+        })
+        .collect();
+    Stats { name: "the second's tick while typing (autosave, poll)", samples }.print();
     bench.press(Bench::key(KeyCode::Esc));
 
     // The file with the longest history.
@@ -219,6 +304,8 @@ fn main() {
     let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: false })).collect();
     Stats { name: "open a file (longest history)", samples }.print();
     println!("  (that file has {history} calls)");
+    let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: true })).collect();
+    Stats { name: "the same, audited (a write: one audit entry)", samples }.print();
     bench.press(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
     let samples = (0..n)
         .map(|i| {
@@ -288,7 +375,7 @@ fn main() {
         let samples = (0..5)
             .map(|_| {
                 let start = Instant::now();
-                write_summary(&mut store, &config, &db, month, format, Some(&path), false).unwrap();
+                write_summary(&mut store, &config, &local, month, format, Some(&path), false).unwrap();
                 start.elapsed()
             })
             .collect();

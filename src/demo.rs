@@ -66,6 +66,11 @@ pub struct DemoSummary {
 }
 
 const SEED: u64 = 0x5045_524d_414e_454e; // "PERMANEN"
+
+/// What `build` writes, numbered: one more whenever it writes something else for the same count,
+/// so that stores kept from an earlier build (the keypress benchmark's on a server) are built
+/// again.
+pub const VERSION: u32 = 1;
 /// Calls written per transaction: large enough to be fast, small enough to keep the WAL small.
 const CALLS_PER_TRANSACTION: u64 = 20_000;
 const SHIFTS_PER_DAY: u64 = 3;

@@ -9,7 +9,7 @@ use crate::config::ConfigError;
 use crate::domain::callback::CallbackNow;
 use crate::i18n::{Phrase, Strings};
 use crate::output_path::Refused;
-use crate::store::StoreError;
+use crate::store::{CertificateProblem, StoreError, Unreachable};
 
 /// A store error, whole: what happened, and what to do where a person can do something.
 pub fn store_error(s: &Strings, err: &StoreError) -> String {
@@ -33,6 +33,10 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         StoreError::TooNew { found, known } => {
             s.fill(&c.store_too_new, &[("found", &found.to_string()), ("known", &known.to_string())])
         }
+        StoreError::SchemaNeedsOwner { found, known } => s.fill(
+            &c.store_schema_needs_owner,
+            &[("found", &found.to_string()), ("known", &known.to_string())],
+        ),
         StoreError::Locked => c.store_busy.clone(),
         StoreError::ReadOnly(what) if what == crate::store::THE_DATABASE => {
             s.fill(&c.store_read_only, &[("what", &c.the_database)])
@@ -64,8 +68,58 @@ pub fn store_error(s: &Strings, err: &StoreError) -> String {
         StoreError::WeakPassphrase(weak) => s.weak_passphrase(weak),
         StoreError::Invalid(detail) => s.fill(&c.internal_error, &[("detail", detail)]),
         StoreError::Sqlite(err) => s.fill(&c.store_sqlite, &[("detail", &err.to_string())]),
+        StoreError::ServerUnreachable { server, why } => {
+            s.fill(&c.store_server_unreachable, &[("server", server), ("why", &unreachable(s, why))])
+        }
+        StoreError::ServerPassword { server, role } => {
+            s.fill(&c.store_server_password, &[("server", server), ("role", &format!("{role:?}"))])
+        }
+        StoreError::WeakSslMode { server, mode } => {
+            s.fill(&c.store_weak_sslmode, &[("server", server), ("mode", mode)])
+        }
+        StoreError::ServerCertificate { server, problem } => {
+            s.fill(&c.store_server_certificate, &[("server", server), ("problem", &certificate(s, problem))])
+        }
+        StoreError::ServerWithoutTls { server } => s.fill(&c.store_server_without_tls, &[("server", server)]),
+        StoreError::ServerRequiresTls { server, said } => {
+            s.fill(&c.store_server_requires_tls, &[("server", server), ("said", said)])
+        }
+        StoreError::ServerNotAdmitted { server, said } => {
+            s.fill(&c.store_server_not_admitted, &[("server", server), ("said", said)])
+        }
+        StoreError::ServerNoDatabase { server, said } => {
+            s.fill(&c.store_server_no_database, &[("server", server), ("said", said)])
+        }
+        StoreError::ForeignDatabase(server) => s.fill(&c.store_foreign_database, &[("path", server)]),
+        StoreError::DatabaseReplaced(server) => s.fill(&c.store_database_replaced, &[("path", server)]),
+        StoreError::ServerPrivilege { object, said } => {
+            s.fill(&c.store_server_privilege, &[("object", object), ("said", said)])
+        }
         StoreError::Server(err) => s.fill(&c.store_server, &[("detail", &crate::store::server_detail(err))]),
         StoreError::Io { context, source } => format!("{context}: {}", io_error(s, source)),
+    }
+}
+
+/// Why a server could not be reached, in words.
+fn unreachable(s: &Strings, why: &Unreachable) -> String {
+    match why {
+        Unreachable::Refused => s.cli.unreachable_refused.clone(),
+        Unreachable::TimedOut => s.cli.unreachable_timed_out.clone(),
+        Unreachable::Unanswered(seconds) => {
+            s.fill(&s.cli.unreachable_unanswered, &[("seconds", &seconds.to_string())])
+        }
+        Unreachable::NameUnknown => s.cli.unreachable_name_unknown.clone(),
+        Unreachable::Other(said) => said.clone(),
+    }
+}
+
+/// Why a server's certificate was refused, in words.
+fn certificate(s: &Strings, problem: &CertificateProblem) -> String {
+    match problem {
+        CertificateProblem::UnknownAuthority => s.cli.certificate_unknown_authority.clone(),
+        CertificateProblem::OtherHost(host) => s.fill(&s.cli.certificate_other_host, &[("host", host)]),
+        CertificateProblem::Expired => s.cli.certificate_expired.clone(),
+        CertificateProblem::Other(said) => said.clone(),
     }
 }
 
@@ -96,8 +150,24 @@ pub fn store_error_brief(s: &Strings, err: &StoreError) -> String {
         StoreError::WrongPassphrase => s.error_wrong_passphrase.clone(),
         StoreError::UnknownListener(_) => s.error_unknown_listener.clone(),
         StoreError::Deactivated(_) => s.error_deactivated.clone(),
-        StoreError::DatabaseDamaged(_) | StoreError::DatabaseMissing(_) | StoreError::TooNew { .. } => {
-            s.error_damaged.clone()
+        StoreError::DatabaseDamaged(_) | StoreError::DatabaseMissing(_) => s.error_damaged.clone(),
+        StoreError::TooNew { .. } => s.error_too_new.clone(),
+        StoreError::SchemaNeedsOwner { .. } => s.error_schema_needs_owner.clone(),
+        StoreError::ServerUnreachable { why, .. } => {
+            s.fill(&s.error_server_unreachable, &[("why", &unreachable(s, why))])
+        }
+        StoreError::ServerPassword { .. } => s.error_server_password.clone(),
+        StoreError::ServerCertificate { problem, .. } => {
+            s.fill(&s.error_server_certificate, &[("problem", &certificate(s, problem))])
+        }
+        StoreError::ServerWithoutTls { .. } => s.error_server_without_tls.clone(),
+        StoreError::ServerRequiresTls { .. } => s.error_server_requires_tls.clone(),
+        StoreError::ServerNotAdmitted { .. } => s.error_server_not_admitted.clone(),
+        StoreError::ServerNoDatabase { .. } => s.error_server_no_database.clone(),
+        StoreError::ForeignDatabase(_) => s.error_foreign_database.clone(),
+        StoreError::DatabaseReplaced(_) => s.error_database_replaced.clone(),
+        StoreError::ServerPrivilege { object, .. } => {
+            s.fill(&s.error_server_privilege, &[("object", object)])
         }
         StoreError::KeyFileDamaged { .. } | StoreError::KeyFileMissing(_) => s.error_key_file.clone(),
         StoreError::Locked => s.error_busy.clone(),
@@ -169,6 +239,50 @@ pub fn chain(s: &Strings, err: &anyhow::Error) -> String {
 mod tests {
     use super::*;
     use crate::i18n::Language;
+
+    /// The server's bad situations (issue 18, point 6): each its own sentence on the unlock
+    /// screen and on the command line, in each language, never the same as a file's damage.
+    #[test]
+    fn each_server_situation_is_its_own_sentence_in_each_language() {
+        let server = || "postgresql://ecoute@db.centre.example:5432/permanence".to_owned();
+        let errors = [
+            StoreError::ServerUnreachable { server: server(), why: Unreachable::Refused },
+            StoreError::ServerUnreachable { server: server(), why: Unreachable::TimedOut },
+            StoreError::ServerUnreachable { server: server(), why: Unreachable::NameUnknown },
+            StoreError::ServerUnreachable { server: server(), why: Unreachable::Unanswered(45) },
+            StoreError::WeakSslMode { server: server(), mode: "prefer".into() },
+            StoreError::ServerPassword { server: server(), role: "ecoute".into() },
+            StoreError::ServerCertificate { server: server(), problem: CertificateProblem::UnknownAuthority },
+            StoreError::ServerCertificate {
+                server: server(),
+                problem: CertificateProblem::OtherHost("10.0.0.5".into()),
+            },
+            StoreError::ServerCertificate { server: server(), problem: CertificateProblem::Expired },
+            StoreError::ServerWithoutTls { server: server() },
+            StoreError::ServerRequiresTls { server: server(), said: "no encryption (28000)".into() },
+            StoreError::ServerNotAdmitted { server: server(), said: "rejects (28000)".into() },
+            StoreError::ServerNoDatabase { server: server(), said: "does not exist (3D000)".into() },
+            StoreError::ForeignDatabase("permanence".into()),
+            StoreError::DatabaseReplaced(server()),
+            StoreError::ServerPrivilege { object: "audit".into(), said: "permission denied (42501)".into() },
+            StoreError::TooNew { found: 3, known: 2 },
+            StoreError::SchemaNeedsOwner { found: 1, known: 2 },
+            StoreError::DatabaseDamaged("bad page".into()),
+        ];
+        for language in [Language::Fr, Language::En] {
+            let s = Strings::get(language);
+            for told in [
+                errors.iter().map(|e| store_error_brief(s, e)).collect::<Vec<_>>(),
+                errors.iter().map(|e| store_error(s, e)).collect::<Vec<_>>(),
+            ] {
+                let distinct: std::collections::BTreeSet<&String> = told.iter().collect();
+                assert_eq!(distinct.len(), errors.len(), "{}: {told:#?}", s.language_name);
+                assert!(told.iter().all(|t| !t.contains('{')), "a placeholder left: {told:#?}");
+            }
+            let privilege = store_error(s, &errors[15]);
+            assert!(privilege.contains("audit") && privilege.contains("42501"), "{privilege}");
+        }
+    }
 
     #[test]
     fn a_chain_is_said_layer_by_layer_in_the_language_asked() {

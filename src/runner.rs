@@ -101,7 +101,7 @@ impl Runner {
                     Ok(store) => self.unlocked(store, now),
                     // The key slots are on the server: nothing opens without it (and nothing
                     // typed is at risk: what was kept on this machine waits for the unlock).
-                    Err(StoreError::ConnectionLost) => Reply::UnlockFailed {
+                    Err(err) if err.is_unreachable() => Reply::UnlockFailed {
                         message: self.strings.unlock_unreachable.clone(),
                         retry_in: None,
                     },
@@ -199,13 +199,14 @@ impl Runner {
         };
         Some(match done {
             Ok(reply) => reply,
-            Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
+            Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => self.revoked(&err),
             Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
         })
     }
 
-    /// Another terminal re-keyed the database and this account's slot no longer opens it: the
-    /// store is closed (its key wiped) and the screen locks, saying why.
+    /// Another terminal re-keyed the database and this account's slot no longer opens it, or
+    /// the server's database was replaced by another: the store is closed (its key wiped) and
+    /// the screen locks, saying why.
     fn revoked(&mut self, err: &StoreError) -> Reply {
         self.store = None;
         Reply::Revoked(store_error_brief(self.strings, err))
@@ -326,10 +327,12 @@ impl Runner {
         };
         Some(match store.save_draft(&draft) {
             Ok(()) => Reply::DraftSaved(now),
-            Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
-            Err(err @ StoreError::ConnectionLost) if kept_here => {
+            Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => self.revoked(&err),
+            // Whether the connection broke or cannot be made again, the sentence is the same:
+            // what is typed stays on this machine.
+            Err(err) if kept_here && err.is_unreachable() => {
                 self.unreachable = true;
-                Reply::DraftKept { at: now, message: store_error_brief(self.strings, &err) }
+                Reply::DraftKept { at: now, message: self.strings.error_connection_lost.clone() }
             }
             Err(err) => Reply::DraftFailed(store_error_brief(self.strings, &err)),
         })
@@ -362,7 +365,9 @@ impl Runner {
         if !kept_here {
             return Some(match store.save_ended_call(&call, callback.as_ref()) {
                 Ok(saved) => call_saved(&saved),
-                Err(err @ StoreError::AccessRevoked) => self.revoked(&err),
+                Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => {
+                    self.revoked(&err)
+                }
                 Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
             });
         }
@@ -375,7 +380,9 @@ impl Runner {
         let this_saved = saved.into_iter().find(|(saved, _)| *saved == token).map(|(_, saved)| saved);
         Some(match (still_kept, this_refused) {
             (false, _) => this_saved.as_ref().map_or(Reply::CallSaved, call_saved),
-            (true, Some(err @ StoreError::AccessRevoked)) => self.revoked(&err),
+            (true, Some(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_)))) => {
+                self.revoked(&err)
+            }
             (true, Some(err)) => {
                 // Refused, not lost: back to the listener with its reason, as on a file.
                 if let (Some(store), Some((local, kept))) = (self.store.as_ref(), self.local_draft.as_mut()) {
@@ -415,7 +422,7 @@ impl Runner {
                     // Best effort: a copy left holding a saved call is found saved next time.
                     let _ = store.write_local(local, kept);
                 }
-                Err(StoreError::ConnectionLost) => {
+                Err(err) if err.is_unreachable() => {
                     self.unreachable = true;
                     break;
                 }
@@ -434,10 +441,12 @@ impl Runner {
         let store = self.store.as_mut()?;
         let version = match store.data_version() {
             Ok(version) => version,
-            Err(err @ StoreError::AccessRevoked) => return Some(self.revoked(&err)),
-            Err(err @ StoreError::ConnectionLost) => {
+            Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => {
+                return Some(self.revoked(&err));
+            }
+            Err(err) if err.is_unreachable() => {
                 let newly = !std::mem::replace(&mut self.unreachable, true);
-                return newly.then(|| Reply::ServerUnreachable(store_error_brief(self.strings, &err)));
+                return newly.then(|| Reply::ServerUnreachable(self.strings.error_connection_lost.clone()));
             }
             Err(_) => return None,
         };

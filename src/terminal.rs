@@ -52,7 +52,7 @@ pub fn run(
         Err(StoreError::NotFound(_)) if db.is_server() => Vec::new(),
         // The server down at start: the unlock screen, on the account last unlocked on this
         // machine, says so; unlocking tries again (what was typed is kept here meanwhile).
-        Err(StoreError::ConnectionLost) if db.is_server() && last_login::read(&local).is_some() => {
+        Err(err) if err.is_unreachable() && db.is_server() && last_login::read(&local).is_some() => {
             unreachable = true;
             last_login::read(&local).into_iter().collect()
         }

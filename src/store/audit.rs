@@ -38,7 +38,12 @@ impl<'c> Tx<'c> {
     /// Takes the write lock at once (IMMEDIATE, the server's advisory lock), like every write
     /// of the store.
     pub fn begin(db: &'c Db, signer: Option<Signer<'c>>) -> StoreResult<Tx<'c>> {
-        Ok(Tx { tx: db.transaction(TxKind::Write)?, signer })
+        Tx::begin_as(db, TxKind::Write, signer)
+    }
+
+    /// A write of `kind` (other desks told or not, the write lock or not: `TxKind`).
+    pub fn begin_as(db: &'c Db, kind: TxKind, signer: Option<Signer<'c>>) -> StoreResult<Tx<'c>> {
+        Ok(Tx { tx: db.transaction(kind)?, signer })
     }
 
     /// The transaction on either backend, for the statements written for both.
@@ -75,6 +80,10 @@ pub(super) fn append(
     object_kind: ObjectKind,
     object_id: Option<i64>,
 ) -> StoreResult<()> {
+    if !tx.tx.kind().locks() {
+        // The chain's head is read and extended under the write lock only.
+        return Err(StoreError::Invalid("an audit entry outside the write lock".into()));
+    }
     let db = tx.db();
     let last =
         db.query_opt("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", crate::db_params![], |row| {
@@ -216,7 +225,7 @@ pub(super) fn verify_log(
         StoreError::DatabaseDamaged(_) => e,
         other => StoreError::DatabaseDamaged(other.to_string()),
     };
-    db.for_each(
+    db.for_each_unhurried(
         "SELECT id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature
          FROM audit ORDER BY id",
         crate::db_params![],

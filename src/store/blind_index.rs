@@ -16,8 +16,6 @@
 //! frequency of French words) a patient administrator could guess common words. It never
 //! holds a word, a letter or a tag it could compute itself without the data key.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 use zeroize::Zeroizing;
@@ -42,9 +40,7 @@ impl BlindIndex {
     }
 
     fn tag(&self, prefix: &str) -> Vec<u8> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice()).expect("any key length");
-        mac.update(prefix.as_bytes());
-        mac.finalize().into_bytes()[..TAG_LEN].to_vec()
+        permanence_fieldcrypto::hmac_sha256(self.0.as_slice(), prefix.as_bytes())[..TAG_LEN].to_vec()
     }
 
     /// The tags of a row whose text is `texts` (a file's summary and instructions together),

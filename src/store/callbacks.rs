@@ -297,8 +297,20 @@ impl Store {
             db_params![file.0],
             |row| read(&self.conn, row),
         )?;
+        // Every attempt of the file's callbacks in one query (on a server, one round trip
+        // rather than one per callback).
+        let mut attempts: std::collections::HashMap<i64, Vec<Attempt>> = std::collections::HashMap::new();
+        for (callback, attempt) in self.conn.query_map(
+            "SELECT a.callback_id, a.attempted_at, a.listener_id, a.result, a.call_id
+             FROM callback_attempt a JOIN callback cb ON cb.id = a.callback_id
+             WHERE cb.caller_file_id = ?1 ORDER BY a.callback_id, a.attempted_at, a.id",
+            db_params![file.0],
+            |row| Ok((row.get::<i64>(0)?, attempt_at(row, 1)?)),
+        )? {
+            attempts.entry(callback).or_default().push(attempt);
+        }
         for callback in &mut callbacks {
-            callback.attempts = self.attempts(callback.id)?;
+            callback.attempts = attempts.remove(&callback.id.0).unwrap_or_default();
         }
         Ok(callbacks)
     }
@@ -308,14 +320,7 @@ impl Store {
             "SELECT attempted_at, listener_id, result, call_id FROM callback_attempt
              WHERE callback_id = ?1 ORDER BY attempted_at, id",
             db_params![id.0],
-            |row| {
-                Ok(Attempt {
-                    at: from_secs(row.get(0)?),
-                    listener_id: ListenerId(row.get(1)?),
-                    result: parse_word(2, row.get(2)?)?,
-                    call_id: row.get::<Option<i64>>(3)?.map(CallId),
-                })
-            },
+            |row| attempt_at(row, 0),
         )
     }
 
@@ -399,4 +404,15 @@ impl Store {
             },
         )
     }
+}
+
+/// An attempt read from `row`, its columns from `first` on: attempted_at, listener_id, result,
+/// call_id.
+fn attempt_at(row: &super::db::Row, first: usize) -> StoreResult<Attempt> {
+    Ok(Attempt {
+        at: from_secs(row.get(first)?),
+        listener_id: ListenerId(row.get(first + 1)?),
+        result: parse_word(first + 2, row.get(first + 2)?)?,
+        call_id: row.get::<Option<i64>>(first + 3)?.map(CallId),
+    })
 }

@@ -135,7 +135,7 @@ impl Store {
         // retried like any write, and refuses the opening while the audit cannot be written:
         // filling the disk must not be a way to read files without a trace.
         if self.access != super::Access::ReadOnly {
-            self.write(|tx, actor| {
+            self.write_unseen(|tx, actor| {
                 audit::append(tx, Some(actor.id), AuditAction::FileOpened, ObjectKind::CallerFile, Some(id.0))
             })?;
         }
@@ -149,7 +149,7 @@ impl Store {
             .file_id_by_code(code)?
             .ok_or_else(|| StoreError::Refused(Phrase::new(|s| &s.cli.no_file_code).with("code", code)))?;
         let record = self.file_with_history(id)?;
-        self.write(|tx, actor| {
+        self.write_unseen(|tx, actor| {
             audit::append(tx, Some(actor.id), AuditAction::Exported, ObjectKind::CallerFile, Some(id.0))
         })?;
         Ok(record)
@@ -397,7 +397,7 @@ impl Store {
             .filter(|id| !self.shown_in_search.contains(id))
             .collect();
         if !unrecorded.is_empty() && self.access != super::Access::ReadOnly {
-            self.write(|tx, actor| {
+            self.write_unseen(|tx, actor| {
                 unrecorded.iter().try_for_each(|id| {
                     audit::append(
                         tx,
@@ -487,28 +487,47 @@ impl Store {
             )?);
         }
         let mut seen = std::collections::HashSet::new();
+        let found: Vec<(bool, i64)> = ids
+            .into_iter()
+            .enumerate()
+            .filter(|(_, id)| seen.insert(*id))
+            .map(|(index, id)| (index >= by_code, id))
+            .collect();
+        let read = |row: &Row| -> StoreResult<FileHit> {
+            let id = row.get(0)?;
+            Ok(FileHit {
+                id: FileId(id),
+                code: code_at(row, 1)?,
+                status: parse_word(2, row.get(2)?)?,
+                last_contact_at: from_secs_opt(row.get(3)?),
+                summary: db.unseal(Field::FILE_SUMMARY, id, &row.get(4)?)?,
+            })
+        };
         let mut hits = Vec::new();
-        for (index, id) in ids.into_iter().enumerate() {
-            if !seen.insert(id) {
-                continue;
-            }
+        let unknown: Vec<i64> =
+            found.iter().map(|(_, id)| *id).filter(|id| !known.contains_key(id)).collect();
+        if db.is_postgres() && !unknown.is_empty() {
+            // Every hit not known yet in one query: one round trip, not one per file found.
+            let list = format!("{{{}}}", unknown.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+            let read_all = db.query_map(
+                "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file
+                 WHERE id = ANY(CAST(CAST(?1 AS TEXT) AS BIGINT[]))",
+                db_params![list],
+                |row| read(row).map(|hit| (hit.id.0, hit)),
+            )?;
+            known.extend(read_all);
+        }
+        for (by_words, id) in found {
             let hit = match known.remove(&id) {
                 Some(hit) => hit,
+                None if db.is_postgres() => continue, // gone since its id was found
                 None => db.query_row(
                     "SELECT id, code, status, last_contact_at, situation_summary FROM caller_file WHERE id = ?1",
                     db_params![id],
-                    |row| {
-                        Ok(FileHit {
-                            id: FileId(row.get(0)?),
-                            code: code_at(row, 1)?,
-                            status: parse_word(2, row.get(2)?)?,
-                            last_contact_at: from_secs_opt(row.get(3)?),
-                            summary: db.unseal(Field::FILE_SUMMARY, id, &row.get(4)?)?,
-                        })
-                    },
+                    read,
                 )?,
             };
-            hits.push((index >= by_code, hit));
+            hits.push((by_words, hit));
         }
         // Code matches first; then the most recent contact first.
         hits.sort_by(|(a_text, a), (b_text, b)| {

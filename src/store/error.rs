@@ -49,6 +49,12 @@ pub enum StoreError {
         "the database was written by a newer version of permanence (schema {found}, this one knows up to {known})"
     )]
     TooNew { found: i64, known: i64 },
+    /// On a server: the schema is older than the program's, and the connected role (the
+    /// terminals') may not upgrade it; its owner role must open it once.
+    #[error(
+        "the database's schema (version {found}) is older than this program's ({known}) and only its owner role may upgrade it"
+    )]
+    SchemaNeedsOwner { found: i64, known: i64 },
     #[error("the database is busy in another program; try again in a moment (nothing was lost)")]
     Locked,
     #[error("cannot write {0}: the folder or the file is read-only")]
@@ -93,8 +99,52 @@ pub enum StoreError {
          and will be saved once the server answers again"
     )]
     ConnectionLost,
-    /// The centre's PostgreSQL server refused or failed (its cases get their own errors as
-    /// they are told apart: unreachable, wrong password, TLS refused…).
+    /// The centre's PostgreSQL server could not be reached at all (`server`: its address
+    /// without the password).
+    #[error("the database server {server} cannot be reached: {why}")]
+    ServerUnreachable { server: String, why: Unreachable },
+    /// The server refused the role's password (or the URL gives none where one is asked).
+    #[error("the database server {server} refused the password of the role {role:?}")]
+    ServerPassword { server: String, role: String },
+    /// A server on the network asked for with an `sslmode` that verifies nothing (`disable`,
+    /// `allow`, `prefer`): refused before anything is sent (`mode` as the URL writes it).
+    #[error(
+        "the address of the database server {server} asks for sslmode={mode}, which verifies nothing over a network: use sslmode=verify-full"
+    )]
+    WeakSslMode { server: String, mode: String },
+    /// The server's TLS certificate was refused (`sslmode=verify-ca` or `verify-full`).
+    #[error("the certificate of the database server {server} is refused: {problem}")]
+    ServerCertificate { server: String, problem: CertificateProblem },
+    /// `sslmode` asks for TLS and the server offers none.
+    #[error("the database server {server} offers no TLS, which the address's sslmode requires")]
+    ServerWithoutTls { server: String },
+    /// `sslmode=disable`, and the server admits no unencrypted connection (`said`: the
+    /// server's message and SQLSTATE).
+    #[error("the database server {server} refuses connections without TLS: {said}")]
+    ServerRequiresTls { server: String, said: String },
+    /// The server's access rules (`pg_hba.conf`) admit no connection of this role, database
+    /// and host.
+    #[error("the database server {server} does not admit this connection: {said}")]
+    ServerNotAdmitted { server: String, said: String },
+    /// The URL names a database the server does not have.
+    #[error("the database server {server} has no such database: {said}")]
+    ServerNoDatabase { server: String, said: String },
+    /// The server's database holds tables, none of them ours: another application's. Nothing
+    /// is written into it.
+    #[error(
+        "the database {0} belongs to another application (it holds tables, none of permanence's); nothing was changed"
+    )]
+    ForeignDatabase(String),
+    /// The database on the server is not the one this session unlocked (its key slots name
+    /// another database id: restored from another store's backup, or replaced): nothing is
+    /// written into it with this session's key.
+    #[error("the database {0} is no longer the one this session unlocked; nothing was written")]
+    DatabaseReplaced(String),
+    /// The role lacks a privilege the program needs (SQLSTATE 42501) on `object` (a table,
+    /// a sequence, as the server names it); `said` is the server's message and SQLSTATE.
+    #[error("the database role lacks a privilege on {object}: {said}")]
+    ServerPrivilege { object: String, said: String },
+    /// Any other refusal or failure of the server: its message and SQLSTATE, never its DETAIL.
     #[error("database server error: {}", server_detail(.0))]
     Server(::postgres::Error),
     #[error("{context}: {source}")]
@@ -129,13 +179,101 @@ pub fn server_detail(err: &::postgres::Error) -> String {
     }
 }
 
-impl From<::postgres::Error> for StoreError {
-    fn from(err: ::postgres::Error) -> Self {
-        if super::db::is_lost(&err) { StoreError::ConnectionLost } else { StoreError::Server(err) }
+/// Why a server could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreachable {
+    /// Nothing listens at that address and port (the server is stopped, or another port).
+    Refused,
+    /// No answer within the connection's time limit (`connect_timeout`, 10 s by default).
+    TimedOut,
+    /// Connected, then no answer within that many seconds: the connection was given up.
+    Unanswered(u64),
+    /// The host name is unknown (a typing mistake, or no name service).
+    NameUnknown,
+    /// What the system said (no route to the host…).
+    Other(String),
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreachable::Refused => f.write_str("connection refused"),
+            Unreachable::TimedOut => f.write_str("no answer in time"),
+            Unreachable::Unanswered(seconds) => write!(f, "no answer for {seconds} s"),
+            Unreachable::NameUnknown => f.write_str("unknown host name"),
+            Unreachable::Other(said) => f.write_str(said),
+        }
     }
 }
 
+/// Why a server's TLS certificate was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateProblem {
+    /// Not signed by the authority trusted here (`sslrootcert`, `~/.postgresql/root.crt`).
+    UnknownAuthority,
+    /// Signed, but for another host name than the one in the URL (`verify-full`).
+    OtherHost(String),
+    /// Out of its dates.
+    Expired,
+    /// What OpenSSL said.
+    Other(String),
+}
+
+impl std::fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertificateProblem::UnknownAuthority => f.write_str("not signed by a trusted authority"),
+            CertificateProblem::OtherHost(host) => write!(f, "it does not name the host {host}"),
+            CertificateProblem::Expired => f.write_str("out of its dates"),
+            CertificateProblem::Other(said) => f.write_str(said),
+        }
+    }
+}
+
+impl From<::postgres::Error> for StoreError {
+    /// A failure during a session: a connection gone (closed, reset, the server shutting down)
+    /// is `ConnectionLost`; a missing privilege gets its own case; a wait for another
+    /// desk's lock past `lock_timeout` (or a statement past `statement_timeout`, a deadlock) is
+    /// "busy", as the file's: nothing changed, try again; the connection's own failures
+    /// (address, password, TLS) are told at connecting (`ServerUrl::connect`).
+    fn from(err: ::postgres::Error) -> Self {
+        use ::postgres::error::SqlState;
+        if super::db::is_lost(&err) {
+            return StoreError::ConnectionLost;
+        }
+        match err.as_db_error() {
+            Some(db) if *db.code() == SqlState::INSUFFICIENT_PRIVILEGE => {
+                StoreError::ServerPrivilege { object: object_named(db.message()), said: server_detail(&err) }
+            }
+            Some(db)
+                if [
+                    SqlState::LOCK_NOT_AVAILABLE,
+                    SqlState::QUERY_CANCELED,
+                    SqlState::T_R_DEADLOCK_DETECTED,
+                ]
+                .contains(db.code()) =>
+            {
+                StoreError::Locked
+            }
+            _ => StoreError::Server(err),
+        }
+    }
+}
+
+/// The object a server's refusal names: its message ends with it, in any of the server's
+/// languages ("permission denied for table audit", "droit refusé pour la table audit").
+fn object_named(message: &str) -> String {
+    message.split_whitespace().last().unwrap_or_default().trim_matches(['"', '«', '»', ' ']).to_owned()
+}
+
 impl StoreError {
+    /// Whether the server could not be reached or stopped answering: at connecting
+    /// (`ServerUnreachable`) or mid-session (`ConnectionLost`, or an answer waited for past the
+    /// patience, `Unreachable::Unanswered`). What was being saved is kept and tried again.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::ConnectionLost | StoreError::ServerUnreachable { .. })
+    }
+
     /// Whether the files themselves are damaged or missing (as opposed to a wrong passphrase,
     /// a busy database or a full disk).
     pub fn is_damage(&self) -> bool {

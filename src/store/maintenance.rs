@@ -14,6 +14,7 @@ use crate::domain::ListenerId;
 use crate::domain::audit::{AuditAction, ChainBreak, ObjectKind};
 use crate::domain::audit_signature::SignatureFault;
 use crate::i18n::Phrase;
+use crate::store::postgres::privileges::AuditPower;
 
 #[derive(Debug, Clone)]
 pub enum CheckFinding {
@@ -32,6 +33,12 @@ pub enum CheckFinding {
     },
     /// The key file disagrees with the accounts.
     KeySlot(Phrase),
+    /// On a server: the role this check connected as could rewrite the audit log (a
+    /// terminal's role must only read and append).
+    AuditRewritable {
+        role: String,
+        power: AuditPower,
+    },
 }
 
 impl CheckFinding {
@@ -59,6 +66,17 @@ impl CheckFinding {
             CheckFinding::KeySlot(detail) => {
                 Phrase::new(|s| &s.cli.check_key_file).with_phrase("detail", detail.clone())
             }
+            CheckFinding::AuditRewritable { role, power } => {
+                let how = match power {
+                    AuditPower::Superuser => Phrase::new(|s| &s.cli.audit_power_superuser),
+                    AuditPower::Owner => Phrase::new(|s| &s.cli.audit_power_owner),
+                    AuditPower::TriggerOwner => Phrase::new(|s| &s.cli.audit_power_trigger),
+                    AuditPower::Granted(privileges) => {
+                        Phrase::new(|s| &s.cli.audit_power_granted).with("privileges", privileges.join(", "))
+                    }
+                };
+                Phrase::new(|s| &s.cli.check_audit_rewritable).with("role", role).with_phrase("how", how)
+            }
         }
     }
 }
@@ -80,9 +98,14 @@ pub struct CheckReport {
     pub audit_predating: u64,
     /// What is worth knowing and is not a fault (a version-1 key slot not converted yet).
     pub notes: Vec<Phrase>,
+    /// On a server, what is wrong with the role the check connected as rather than with the
+    /// data (`CheckFinding::AuditRewritable`): `permanence check` counts it as a fault; the
+    /// data's verdict, `is_clean`, does not.
+    pub role_findings: Vec<CheckFinding>,
 }
 
 impl CheckReport {
+    /// Whether the data verified: structure, chain, signatures, key slots.
     pub fn is_clean(&self) -> bool {
         self.findings.is_empty()
     }
@@ -142,6 +165,7 @@ fn check_connection(
         audit_signed: 0,
         audit_predating: 0,
         notes: Vec::new(),
+        role_findings: Vec::new(),
     };
     match audit::verify_log(db, signatures, progress) {
         Ok(verified) => {
@@ -223,6 +247,11 @@ impl Store {
             Err(err) => report.findings.push(CheckFinding::KeySlot(
                 Phrase::new(|s| &s.cli.check_key_file_unreadable).with("detail", err),
             )),
+        }
+        if self.conn.is_postgres()
+            && let (role, Some(power)) = super::postgres::privileges::audit_power(&self.conn)?
+        {
+            report.role_findings.push(CheckFinding::AuditRewritable { role, power });
         }
         Ok(report)
     }

@@ -48,14 +48,14 @@ mod wal;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use db::Db;
+use db::{Db, TxKind};
 use rusqlite::Connection;
 
 pub use crate::domain::Access;
 pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
 pub use calls::SavedCall;
-pub use error::{StoreError, StoreResult, THE_DATABASE, server_detail};
+pub use error::{CertificateProblem, StoreError, StoreResult, THE_DATABASE, Unreachable, server_detail};
 pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, Slot, Unwrapped};
 pub use local_draft::{EndedCall, Kept, LocalDraft};
 pub use location::Location;
@@ -333,7 +333,7 @@ impl Store {
     fn record_unlock(&mut self) -> StoreResult<()> {
         // Best effort: where the key file cannot be changed, `check` reports what is left.
         let _ = self.reconcile_key_slots();
-        let recorded = self.write(|tx, actor| {
+        let recorded = self.write_unseen(|tx, actor| {
             audit::append(tx, Some(actor.id), AuditAction::Unlocked, ObjectKind::Listener, Some(actor.id.0))
         });
         match recorded {
@@ -373,11 +373,17 @@ impl Store {
     /// Changes whenever another connection (another terminal) commits to the store (on a
     /// server, told by its notifications). Polled by the terminal: it is also where a re-key
     /// of the file by another terminal is followed (the new file opened with this account's own
-    /// slot), or found to have withdrawn this account's access (`StoreError::AccessRevoked`).
+    /// slot), or found to have withdrawn this account's access (`StoreError::AccessRevoked`);
+    /// on a server, where a database replaced under the session is found
+    /// (`StoreError::DatabaseReplaced`).
     pub fn data_version(&mut self) -> StoreResult<i64> {
         if self.access != Access::ReadOnly {
             self.follow_rekey()?;
         }
+        if self.conn.is_postgres() && !self.conn.checks_database(&self.salt) {
+            self.still_the_opened_file()?;
+        }
+        // On a server, the same request compares the database id.
         self.conn.data_version()
     }
 
@@ -399,6 +405,15 @@ impl Store {
         &self.location
     }
 
+    /// How this session reaches its server (TLS, and what of the certificate is checked);
+    /// `None` for a file.
+    pub fn server_connection(&self) -> StoreResult<Option<postgres::ServerConnection>> {
+        match &self.location {
+            Location::File(_) => Ok(None),
+            Location::Server(url) => postgres::ServerConnection::of(&self.conn, url).map(Some),
+        }
+    }
+
     /// The database file, for what only a file has (its key file, log, re-key, backup); an
     /// error on a server, where code written for the file must not run.
     fn db_path(&self) -> StoreResult<&Path> {
@@ -408,11 +423,18 @@ impl Store {
     }
 
     /// Inside a write transaction: the file at our path is still the one this connection opened
-    /// (`rekey::still_the_opened_file`); a server's database is not swapped under a session.
+    /// (`rekey::still_the_opened_file`); on a server, its key slots still name the database id
+    /// this session unlocked (a database restored from another store's backup, or replaced,
+    /// under an open session is written nothing with this session's key).
     fn still_the_opened_file(&self) -> StoreResult<()> {
         match &self.location {
             Location::File(path) => rekey::still_the_opened_file(path, &self.salt),
-            Location::Server(_) => Ok(()),
+            // Compared by the write transaction's first request itself (`Db::transaction`).
+            Location::Server(_) if self.conn.checks_database(&self.salt) => Ok(()),
+            Location::Server(url) => match slots::database_id(&self.conn)? {
+                Some(id) if id == self.salt => Ok(()),
+                _ => Err(StoreError::DatabaseReplaced(url.redacted())),
+            },
         }
     }
 
@@ -446,9 +468,26 @@ impl Store {
     /// Runs `change` in one IMMEDIATE transaction and returns after COMMIT. Its audit entries
     /// are signed by the actor.
     fn write<T>(&mut self, change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>) -> StoreResult<T> {
+        self.write_as(TxKind::Write, change)
+    }
+
+    /// `write`, for what no other desk shows (audit entries alone): on a server, the other
+    /// desks are not told to reload.
+    fn write_unseen<T>(
+        &mut self,
+        change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.write_as(TxKind::WriteUnseen, change)
+    }
+
+    fn write_as<T>(
+        &mut self,
+        kind: TxKind,
+        change: impl FnOnce(&audit::Tx<'_>, &Actor) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         self.require_writable()?;
         self.follow_rekey()?;
-        let tx = audit::Tx::begin(&self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
+        let tx = audit::Tx::begin_as(&self.conn, kind, signer_of(&self.actor, self.keys.as_ref()))?;
         self.still_the_opened_file()?;
         let value = change(&tx, &self.actor)?;
         tx.commit()?;

@@ -264,7 +264,8 @@ impl Store {
     /// once rather than a wait for the old file's write lock (a whole re-key can take a few
     /// seconds on a large store, and a terminal saves its draft every second).
     pub(super) fn follow_rekey(&mut self) -> StoreResult<()> {
-        // A server's database is not swapped under a session (docs/postgres-status.md).
+        // A server is not re-keyed (docs/postgres-status.md); a database replaced there is
+        // found by its id (`Store::still_the_opened_file`).
         if self.conn.is_postgres() {
             return Ok(());
         }

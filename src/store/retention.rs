@@ -167,6 +167,8 @@ pub(super) fn purge_in(
     actor: Option<ListenerId>,
 ) -> StoreResult<PurgeReport> {
     let db = tx.db();
+    // The first purge of years of notes may take minutes on a server, as in the file.
+    db.unhurried()?;
     let held: usize = db.query_row(
         &format!("SELECT count(*) FROM caller_file WHERE legal_hold = 1 AND {DUE}"),
         db_params![cutoff],

@@ -8,8 +8,6 @@
 //! unsealed (it says only that the field is empty, which the purge's SQL asks anyway).
 //! The SQLite file is encrypted whole by SQLCipher: there the text goes in clear (`Sealer::Clear`).
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -138,9 +136,8 @@ fn seal_bytes(key: &[u8; 32], field: Field, id: i64, plain: &[u8]) -> StoreResul
     getrandom::fill(&mut nonce)
         .map_err(|e| StoreError::Invalid(format!("no randomness from the system: {e}")))?;
     let aad = associated_data(field, id);
-    let sealed = XChaCha20Poly1305::new(key.as_slice().into())
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
-        .map_err(|_| StoreError::Invalid("a field could not be sealed".into()))?;
+    let sealed = permanence_fieldcrypto::seal(key, &nonce, &aad, plain)
+        .ok_or_else(|| StoreError::Invalid("a field could not be sealed".into()))?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
     out.push(SEALED_V1);
     out.extend_from_slice(&nonce);
@@ -153,10 +150,9 @@ fn open_bytes(key: &[u8; 32], field: Field, id: i64, bytes: &[u8]) -> StoreResul
         return Err(does_not_open(field, id));
     }
     let (nonce, sealed) = bytes[1..].split_at(NONCE_LEN);
+    let nonce: &[u8; NONCE_LEN] = nonce.try_into().expect("split at its length");
     let aad = associated_data(field, id);
-    XChaCha20Poly1305::new(key.as_slice().into())
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
-        .map_err(|_| does_not_open(field, id))
+    permanence_fieldcrypto::open(key, nonce, &aad, sealed).ok_or_else(|| does_not_open(field, id))
 }
 
 fn does_not_open(field: Field, id: i64) -> StoreError {

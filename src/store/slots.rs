@@ -57,6 +57,9 @@ impl Store {
                 let store: &Store = self;
                 let tx = audit::Tx::begin(&store.conn, super::signer_of(&store.actor, store.keys.as_ref()))?;
                 let mut key_file = read(&tx, &url, true)?.ok_or_else(|| missing(&tx, &url))?;
+                if key_file.database_salt() != Some(store.salt) {
+                    return Err(StoreError::DatabaseReplaced(url.redacted()));
+                }
                 let value = change(store, &tx, &mut key_file)?;
                 write(&tx, &key_file)?;
                 tx.commit()?;
@@ -99,12 +102,23 @@ pub(super) fn read(db: &Db, url: &ServerUrl, for_update: bool) -> StoreResult<Op
     body.map(|bytes| KeyFile::parse(&label(url), &bytes)).transpose()
 }
 
-/// Writes the server's key slots (inside the transaction that changes the accounts with them).
+/// The database id the server's key slots name now (made at `init`; `None` without them).
+pub(super) fn database_id(db: &Db) -> StoreResult<Option<[u8; super::keyslots::DATABASE_SALT_LEN]>> {
+    let body: Option<Vec<u8>> =
+        db.query_opt("SELECT body FROM key_file WHERE id = 1", db_params![], |row| row.get(0))?;
+    Ok(body.as_deref().and_then(KeyFile::database_salt_in))
+}
+
+/// Writes the server's first key slots, at `init` (by the role that owns the schema).
+pub(super) fn insert(db: &Db, key_file: &KeyFile) -> StoreResult<()> {
+    db.execute("INSERT INTO key_file (id, body) VALUES (1, ?1)", db_params![key_file.to_bytes()?])?;
+    Ok(())
+}
+
+/// Rewrites the server's key slots (inside the transaction that changes the accounts with
+/// them): an UPDATE, so that the terminals' role needs no INSERT on the table.
 pub(super) fn write(db: &Db, key_file: &KeyFile) -> StoreResult<()> {
-    db.execute(
-        "INSERT INTO key_file (id, body) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-        db_params![key_file.to_bytes()?],
-    )?;
+    db.execute("UPDATE key_file SET body = ?1 WHERE id = 1", db_params![key_file.to_bytes()?])?;
     Ok(())
 }
 
@@ -113,6 +127,7 @@ pub(super) fn write(db: &Db, key_file: &KeyFile) -> StoreResult<()> {
 pub(super) fn server_key_file_before_unlock(url: &ServerUrl) -> StoreResult<KeyFile> {
     let db = Db::postgres(url.connect()?);
     if super::postgres::schema::version(&db)?.is_none() {
+        super::postgres::schema::refuse_foreign(&db)?;
         return Err(not_found(url));
     }
     read(&db, url, false)?.ok_or_else(|| missing(&db, url))

@@ -354,7 +354,7 @@ impl Store {
         if self.access == super::Access::ReadOnly && !include_notes {
             return head(&self.conn, false);
         }
-        self.write(|tx, actor| {
+        self.write_unseen(|tx, actor| {
             audit::append(tx, Some(actor.id), action, object.0, object.1)?;
             head(tx.db(), true)
         })

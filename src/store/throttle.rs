@@ -132,7 +132,7 @@ const SERVER_NOW: &str = "extract(epoch FROM now())::bigint";
 
 /// [`begin`] on a server.
 pub fn server_begin(db: &Db, login: &str) -> StoreResult<Result<(), i64>> {
-    let tx = db.transaction(TxKind::Write)?;
+    let tx = db.transaction(TxKind::WriteUnseen)?;
     if let Some(wait) =
         server_counts(&tx, login)?.and_then(|(failures, last, now)| left_secs(failures, last, now))
     {
@@ -151,7 +151,7 @@ pub fn server_begin(db: &Db, login: &str) -> StoreResult<Result<(), i64>> {
 
 /// [`cancel`] on a server.
 pub fn server_cancel(db: &Db, login: &str) -> StoreResult<()> {
-    let tx = db.transaction(TxKind::Write)?;
+    let tx = db.transaction(TxKind::WriteUnseen)?;
     tx.execute("UPDATE unlock_attempt SET failures = failures - 1 WHERE login = ?1", db_params![login])?;
     tx.execute("DELETE FROM unlock_attempt WHERE login = ?1 AND failures <= 0", db_params![login])?;
     tx.commit()
@@ -160,7 +160,7 @@ pub fn server_cancel(db: &Db, login: &str) -> StoreResult<()> {
 /// [`clear`] on a server.
 pub fn server_clear(db: &Db, login: &str) -> StoreResult<()> {
     if server_counts(db, login)?.is_some() {
-        let tx = db.transaction(TxKind::Write)?;
+        let tx = db.transaction(TxKind::WriteUnseen)?;
         tx.execute("DELETE FROM unlock_attempt WHERE login = ?1", db_params![login])?;
         tx.commit()?;
     }

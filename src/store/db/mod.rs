@@ -24,13 +24,14 @@ mod value;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::time::Duration;
 
 pub use value::{FromValue, Value};
 
 use super::blind_index::BlindIndex;
 use super::error::{StoreError, StoreResult};
-use super::keyslots::DataKey;
-use super::postgres::ServerUrl;
+use super::keyslots::{DATABASE_SALT_LEN, DataKey};
+use super::postgres::{Client, ServerUrl};
 use super::seal::{Field, Sealer};
 
 /// The advisory lock every write transaction on the server holds until it ends ("perm" in
@@ -50,7 +51,7 @@ pub enum Db {
 /// A server connection and its prepared statements, kept for the connection's life so that a
 /// keypress costs one round trip, not a prepare and an execute.
 pub struct Server {
-    client: ::postgres::Client,
+    client: Client,
     /// Where to connect again once the connection broke; `None` for a client made by hand.
     url: Option<ServerUrl>,
     statements: HashMap<String, ::postgres::Statement>,
@@ -66,6 +67,13 @@ pub struct Server {
     in_transaction: bool,
     /// A statement of the transaction under way failed (`Failure::Lost`: its connection broke).
     failed: Option<Failure>,
+    /// Set once unlocked: the database id the session's key slots named, and the server's
+    /// name for the error. Every write transaction's first request, and every poll, compares
+    /// it with the key slots' now (`Store::still_the_opened_file`, the server's part).
+    database: Option<([u8; DATABASE_SALT_LEN], String)>,
+    /// While an unhurried transaction runs (`Db::unhurried`), the patience to give back at
+    /// its end.
+    hurried: Option<Option<Duration>>,
 }
 
 /// Why a statement of a transaction failed.
@@ -102,15 +110,31 @@ impl Row {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxKind {
     /// Takes the write lock at once (SQLite's IMMEDIATE, the server's advisory lock), so that
-    /// what it reads is not changed by another writer before it commits.
+    /// what it reads is not changed by another writer before it commits; on the server, every
+    /// other desk is told at its commit, and reloads what it shows.
     Write,
+    /// The same, for a write no other desk shows (audit entries alone, wrong passphrases
+    /// counted): the write lock, but no other desk told.
+    WriteUnseen,
+    /// A write of one row of the session's own account that no other statement reads or
+    /// orders (the draft: no audit entry, no shared counter): on the server it takes neither
+    /// the write lock nor tells other desks, since the row's own lock orders two writes of it;
+    /// in the file, a write like any other (SQLite has one lock).
+    OwnRow,
     /// A consistent view for reading only (SQLite's DEFERRED, the server's REPEATABLE READ).
     Read,
 }
 
+impl TxKind {
+    /// Whether it takes the write lock, which an audit entry needs (the chain's head).
+    pub fn locks(self) -> bool {
+        matches!(self, TxKind::Write | TxKind::WriteUnseen)
+    }
+}
+
 impl Db {
     /// A server connection that is not made again if it breaks (tests, short-lived uses).
-    pub fn postgres(client: ::postgres::Client) -> Db {
+    pub fn postgres(client: Client) -> Db {
         Db::with_server(client, None)
     }
 
@@ -120,7 +144,7 @@ impl Db {
         Ok(Db::with_server(url.connect()?, Some(url.clone())))
     }
 
-    fn with_server(client: ::postgres::Client, url: Option<ServerUrl>) -> Db {
+    fn with_server(client: Client, url: Option<ServerUrl>) -> Db {
         Db::Postgres(Box::new(RefCell::new(Server {
             client,
             url,
@@ -131,7 +155,70 @@ impl Db {
             changes: 0,
             in_transaction: false,
             failed: None,
+            database: None,
+            hurried: None,
         })))
+    }
+
+    /// From now on, every write transaction and every poll compares the database id its key
+    /// slots name with `id` (made at `init`, the one this session unlocked), and refuses with
+    /// `DatabaseReplaced(server)` if it changed. Nothing on the file, whose salt is compared
+    /// by the store.
+    pub fn expect_database(&self, id: [u8; DATABASE_SALT_LEN], server: String) {
+        if let Db::Postgres(connection) = self {
+            connection.borrow_mut().database = Some((id, server));
+        }
+    }
+
+    /// Whether the write transactions check the database id `id` themselves (above).
+    pub fn checks_database(&self, id: &[u8; DATABASE_SALT_LEN]) -> bool {
+        match self {
+            Db::Sqlite(_) => false,
+            Db::Postgres(server) => {
+                server.borrow().database.as_ref().is_some_and(|(expected, _)| expected == id)
+            }
+        }
+    }
+
+    /// Requests sent to the server since the connection was made (what a change costs); 0 on
+    /// the file.
+    pub fn requests(&self) -> u64 {
+        match self {
+            Db::Sqlite(_) => 0,
+            Db::Postgres(server) => server.borrow().client.requests(),
+        }
+    }
+
+    /// Inside a transaction that may rightly take long (a schema's upgrade, the purge of years
+    /// of notes): on the server, no `statement_timeout` and no patience until it ends.
+    pub fn unhurried(&self) -> StoreResult<()> {
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            server.client.batch_execute("SET LOCAL statement_timeout = 0")?;
+            if server.hurried.is_none() {
+                let patience = server.client.set_patience(None);
+                server.hurried = Some(patience);
+            }
+        }
+        Ok(())
+    }
+
+    /// How long the server's answers may take from now on (the tests' shorter patience).
+    #[cfg(test)]
+    pub fn set_patience(&self, patience: Option<Duration>) {
+        if let Db::Postgres(server) = self {
+            server.borrow_mut().client.set_patience(patience);
+        }
+    }
+
+    /// At a transaction's end: the patience an unhurried one lifted is back.
+    fn hurry_again(&self) {
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            if let Some(patience) = server.hurried.take() {
+                server.client.set_patience(patience);
+            }
+        }
     }
 
     /// Starts hearing other sessions' commits (`data_version`). The file needs nothing: SQLite
@@ -161,26 +248,25 @@ impl Db {
         match self {
             Db::Sqlite(conn) => Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?),
             Db::Postgres(server) => {
-                use ::postgres::fallible_iterator::FallibleIterator;
                 let mut server = server.borrow_mut();
                 server.usable()?;
                 // One round trip reads what the server sent meanwhile: the client reads its
                 // socket only while it waits for an answer (and the trip says the server is
-                // still there). A connection found broken here is made again at once: this
-                // poll is where a terminal learns that the server is back.
-                if let Err(err) = server.client.batch_execute("SELECT 1") {
-                    if !is_lost(&err) || server.url.is_none() {
-                        return Err(err.into());
+                // still there, and that its key slots still name this session's database). A
+                // connection found broken here is made again at once: this poll is where a
+                // terminal learns that the server is back.
+                let probe = if server.database.is_some() { DATABASE_ID } else { "SELECT 1" };
+                let said = match server.client.simple_query(probe) {
+                    Err(err) if err.is_unreachable() && server.url.is_some() => {
+                        server.reconnect()?;
+                        server.client.simple_query(probe)?
                     }
-                    server.reconnect()?;
-                }
+                    said => said?,
+                };
+                server.require_same_database(last_row(&said))?;
                 let own = server.listening;
-                let heard = server
-                    .client
-                    .notifications()
-                    .iter()
-                    .filter(|n| Ok(Some(n.process_id()) != own))
-                    .count()?;
+                let heard =
+                    server.client.take_notifications().iter().filter(|n| Some(n.process_id()) != own).count();
                 server.changes += heard as i64;
                 Ok(server.changes)
             }
@@ -359,29 +445,35 @@ impl Db {
                 Ok(())
             }
             Db::Postgres(server) => {
-                use ::postgres::fallible_iterator::FallibleIterator;
                 let mut server = server.borrow_mut();
                 let statement = server.prepare(sql)?;
-                let streamed = (|| -> StoreResult<()> {
-                    let mut rows = server.client.query_raw(&statement, pg_params(params))?;
-                    while let Some(row) = rows.next()? {
-                        let values = (0..row.len())
-                            .map(|i| row.try_get::<_, Value>(i))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        each(&Row { values })?;
-                    }
-                    Ok(())
-                })();
-                if server.in_transaction {
-                    match &streamed {
-                        Err(StoreError::ConnectionLost) => _ = server.failed.get_or_insert(Failure::Lost),
-                        Err(StoreError::Server(_)) => _ = server.failed.get_or_insert(Failure::Refused),
-                        _ => {}
-                    }
-                }
+                let streamed = server.client.for_each_row(&statement, pg_params(params), |row| {
+                    let values =
+                        (0..row.len()).map(|i| row.try_get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()?;
+                    each(&Row { values })
+                });
+                server.failed_if(&streamed);
                 streamed
             }
         }
+    }
+
+    /// `for_each` for a walk that may rightly take minutes (`check` verifies every entry of
+    /// the audit log, its signature included, at the terminal's pace): on the server, without
+    /// the session's `statement_timeout`, each row still waited for within the patience.
+    pub fn for_each_unhurried(
+        &self,
+        sql: &str,
+        params: &[Value],
+        each: impl FnMut(&Row) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        if !self.is_postgres() {
+            return self.for_each(sql, params, each);
+        }
+        self.execute_batch("SET statement_timeout = 0")?;
+        let walked = self.for_each(sql, params, each);
+        let reset = self.execute_batch("RESET statement_timeout");
+        walked.and(reset)
     }
 
     /// The first row of a query, if there is one.
@@ -434,30 +526,43 @@ impl Db {
         }
     }
 
-    /// Begins a transaction, rolled back unless committed. On the server, a connection found
-    /// broken is made again first (nothing of a transaction is on it yet).
+    /// Begins a transaction, rolled back unless committed. On the server, a write's start is
+    /// one request however much it asks: BEGIN, the write lock, the notification its commit
+    /// will send, and the database id its key slots name now; a connection found broken is
+    /// made again first (nothing of a transaction is on it yet).
     pub fn transaction(&self, kind: TxKind) -> StoreResult<Tx<'_>> {
-        let begin = match (self, kind) {
-            (Db::Sqlite(_), TxKind::Write) => "BEGIN IMMEDIATE",
-            (Db::Sqlite(_), TxKind::Read) => "BEGIN DEFERRED",
-            (Db::Postgres(_), TxKind::Write) => "BEGIN ISOLATION LEVEL READ COMMITTED",
-            (Db::Postgres(_), TxKind::Read) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        };
         match self {
-            Db::Sqlite(_) => self.execute_batch(begin)?,
-            Db::Postgres(server) => server.borrow_mut().begin(begin)?,
+            Db::Sqlite(_) => {
+                self.execute_batch(if kind == TxKind::Read { "BEGIN DEFERRED" } else { "BEGIN IMMEDIATE" })?;
+                Ok(Tx::begun(self, kind))
+            }
+            Db::Postgres(server) => {
+                let mut begin = String::from(match kind {
+                    TxKind::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                    _ => "BEGIN ISOLATION LEVEL READ COMMITTED",
+                });
+                if kind.locks() {
+                    begin.push_str(&format!("; SELECT pg_advisory_xact_lock({WRITE_LOCK})"));
+                }
+                if kind == TxKind::Write {
+                    // Delivered to every listening session when (and only if) this commits.
+                    begin.push_str(&format!("; NOTIFY {CHANGED}"));
+                }
+                let probe = kind != TxKind::Read && server.borrow().database.is_some();
+                if probe {
+                    begin.push_str("; ");
+                    begin.push_str(DATABASE_ID);
+                }
+                let said = server.borrow_mut().begin(&begin);
+                // From here, a failure rolls back what began.
+                let tx = Tx::begun(self, kind);
+                let said = said?;
+                if probe {
+                    server.borrow().require_same_database(last_row(&said))?;
+                }
+                Ok(tx)
+            }
         }
-        let tx = Tx { db: self, done: false, write: kind == TxKind::Write };
-        #[cfg(test)]
-        if tx.write {
-            write_transactions::opened();
-        }
-        if self.is_postgres() && kind == TxKind::Write {
-            tx.execute("SELECT pg_advisory_xact_lock(?1)", crate::db_params![WRITE_LOCK])?;
-            // Delivered to every listening session when (and only if) this transaction commits.
-            tx.execute_batch(&format!("NOTIFY {CHANGED}"))?;
-        }
-        Ok(tx)
     }
 
     /// Ends the transaction under way (COMMIT or ROLLBACK); on the server, refuses to commit
@@ -479,7 +584,7 @@ impl Db {
                             ),
                         })
                     }
-                    _ => server.client.batch_execute(sql).map_err(StoreError::from),
+                    _ => server.client.batch_execute(sql),
                 };
                 server.in_transaction = false;
                 ended
@@ -503,10 +608,29 @@ pub fn is_lost(err: &::postgres::Error) -> bool {
     }
 }
 
+/// The database id the key slots' header names (docs/keyslots.md: `database_salt`, hexadecimal):
+/// the last statement of a write's first request, and the poll's. Read by the server from the
+/// row's JSON, so that 32 characters travel rather than the slots' few kilobytes (slots that
+/// are not JSON fail the request, as damage).
+const DATABASE_ID: &str =
+    "SELECT (SELECT convert_from(body, 'UTF8')::json ->> 'database_salt' FROM key_file WHERE id = 1)";
+
+/// The text of the first column of the last row a simple query returned.
+fn last_row(said: &[::postgres::SimpleQueryMessage]) -> Option<&str> {
+    said.iter()
+        .rev()
+        .find_map(|message| match message {
+            ::postgres::SimpleQueryMessage::Row(row) => Some(row.get(0)),
+            _ => None,
+        })
+        .flatten()
+}
+
 impl Server {
-    /// Makes the connection again if it is known to be broken and no transaction is under way.
+    /// Makes the connection again if it is known to be broken and no transaction is under way
+    /// (a connection made by hand is not: its requests say it is gone).
     fn usable(&mut self) -> StoreResult<()> {
-        if self.client.is_closed() && !self.in_transaction {
+        if self.client.is_closed() && !self.in_transaction && self.url.is_some() {
             self.reconnect()?;
         }
         Ok(())
@@ -526,43 +650,71 @@ impl Server {
         Ok(())
     }
 
+    /// LISTEN, and this session's process, in one request.
     fn listen(&mut self) -> StoreResult<()> {
-        self.client.batch_execute(&format!("LISTEN {CHANGED}"))?;
-        self.listening = Some(self.client.query_one("SELECT pg_backend_pid()", &[])?.try_get(0)?);
+        let said = self.client.simple_query(&format!("LISTEN {CHANGED}; SELECT pg_backend_pid()"))?;
+        let pid = last_row(&said)
+            .and_then(|pid| pid.parse().ok())
+            .ok_or_else(|| StoreError::Invalid("the server did not say its process".into()))?;
+        self.listening = Some(pid);
         Ok(())
     }
 
-    /// BEGIN, on a connection made again if it broke since the last transaction: a BEGIN that
-    /// finds the connection gone has done nothing, so it is sent once more on a new one.
-    fn begin(&mut self, begin: &str) -> StoreResult<()> {
+    /// A transaction's first request, on a connection made again if it broke since the last
+    /// transaction: a first request that finds the connection gone has done nothing, so it is
+    /// sent once more on a new one.
+    fn begin(&mut self, begin: &str) -> StoreResult<Vec<::postgres::SimpleQueryMessage>> {
         self.usable()?;
-        if let Err(err) = self.client.batch_execute(begin) {
-            if !is_lost(&err) || self.url.is_none() {
-                return Err(err.into());
+        let said = match self.client.simple_query(begin) {
+            Err(err) if err.is_unreachable() && self.url.is_some() => {
+                self.reconnect()?;
+                self.client.simple_query(begin)
             }
-            self.reconnect()?;
-            self.client.batch_execute(begin)?;
-        }
+            said => said,
+        };
         self.in_transaction = true;
         self.failed = None;
-        Ok(())
+        self.failed_if(&said);
+        said
     }
 
     /// Runs a statement: on a connection made again first if it is known broken between
     /// transactions; inside one, a failure marks the transaction failed.
-    fn run<T>(
-        &mut self,
-        statement: impl FnOnce(&mut Server) -> Result<T, ::postgres::Error>,
-    ) -> StoreResult<T> {
+    fn run<T>(&mut self, statement: impl FnOnce(&mut Server) -> StoreResult<T>) -> StoreResult<T> {
         self.usable()?;
         let result = statement(self);
-        if let Err(err) = &result
-            && self.in_transaction
-        {
-            let failure = if is_lost(err) { Failure::Lost } else { Failure::Refused };
-            self.failed.get_or_insert(failure);
+        self.failed_if(&result);
+        result
+    }
+
+    /// Inside a transaction, marks it failed if `result` is the server's refusal (which
+    /// aborts the transaction on the server) or the connection's loss.
+    fn failed_if<T>(&mut self, result: &StoreResult<T>) {
+        let Err(err) = result else { return };
+        if !self.in_transaction {
+            return;
         }
-        Ok(result?)
+        let failure = if err.is_unreachable() {
+            Failure::Lost
+        } else if matches!(
+            err,
+            StoreError::Server(_) | StoreError::ServerPrivilege { .. } | StoreError::Locked
+        ) {
+            Failure::Refused
+        } else {
+            return;
+        };
+        self.failed.get_or_insert(failure);
+    }
+
+    /// The key slots name (`DATABASE_ID`) the database this session unlocked.
+    fn require_same_database(&self, said: Option<&str>) -> StoreResult<()> {
+        let Some((expected, server)) = &self.database else { return Ok(()) };
+        let found = said.and_then(|digits| hex::decode(digits).ok());
+        match found {
+            Some(id) if id == expected => Ok(()),
+            _ => Err(StoreError::DatabaseReplaced(server.clone())),
+        }
     }
 
     fn index(&self) -> StoreResult<&BlindIndex> {
@@ -599,12 +751,22 @@ fn first_words(sql: &str) -> String {
 pub struct Tx<'d> {
     db: &'d Db,
     done: bool,
-    /// Holds the write lock (the file's, the server's advisory lock).
-    #[cfg_attr(not(test), allow(dead_code))]
-    write: bool,
+    kind: TxKind,
 }
 
-impl Tx<'_> {
+impl<'d> Tx<'d> {
+    fn begun(db: &'d Db, kind: TxKind) -> Tx<'d> {
+        #[cfg(test)]
+        if kind.locks() {
+            write_transactions::opened();
+        }
+        Tx { db, done: false, kind }
+    }
+
+    pub fn kind(&self) -> TxKind {
+        self.kind
+    }
+
     /// A COMMIT that fails leaves the transaction rolled back (on the server, one in which a
     /// statement failed is rolled back without asking).
     pub fn commit(mut self) -> StoreResult<()> {
@@ -618,7 +780,7 @@ impl Tx<'_> {
     fn end(&mut self, sql: &'static str) -> StoreResult<()> {
         self.done = true;
         #[cfg(test)]
-        if self.write {
+        if self.kind.locks() {
             write_transactions::closed();
         }
         self.db.end_transaction(sql)
@@ -638,6 +800,7 @@ impl Drop for Tx<'_> {
         if !self.done {
             let _ = self.end("ROLLBACK");
         }
+        self.db.hurry_again();
     }
 }
 

@@ -85,6 +85,18 @@ impl KeyFile {
         Self::parse(path, &bytes)
     }
 
+    /// The database id (`database_salt`) that a key file's bytes name, read without checking
+    /// its slots: what a session on a server compares before each write.
+    pub fn database_salt_in(bytes: &[u8]) -> Option<[u8; DATABASE_SALT_LEN]> {
+        #[derive(Deserialize)]
+        struct Header {
+            #[serde(default)]
+            database_salt: Option<String>,
+        }
+        let header: Header = serde_json::from_slice(bytes).ok()?;
+        decode(&header.database_salt?, "database_salt").ok()
+    }
+
     /// Parses and checks every slot; any defect is damage, named with what is wrong.
     pub fn parse(path: &Path, bytes: &[u8]) -> StoreResult<KeyFile> {
         let damaged = |detail: String| StoreError::KeyFileDamaged { path: path.to_owned(), detail };

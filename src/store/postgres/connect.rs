@@ -4,15 +4,56 @@
 //! `verify-ca` and `verify-full` (the one to use in production: the server's certificate signed
 //! by the expected authority *and* naming the host) are done here with OpenSSL, already built
 //! into the program for SQLCipher. `sslrootcert` names the authority's certificate; without it,
-//! `~/.postgresql/root.crt` as libpq, else the system's authorities.
+//! `~/.postgresql/root.crt` as libpq, else the system's authorities. Over a network only a
+//! verified connection is accepted: without `sslmode`, `verify-full`; `disable`, `allow` and
+//! `prefer` refused (a Unix socket or the loopback stay on the machine: `prefer` there).
+//!
+//! Nothing waits on the server for ever (`client`): the start-up within `connect_timeout`,
+//! every answer within `PATIENCE`, the session's own limits set at start-up (`SESSION`), and
+//! TCP keepalives and `tcp_user_timeout` on both ends, so that a desk or a server that
+//! vanishes is noticed within a minute.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+use openssl::x509::X509VerifyResult;
 use postgres_openssl::MakeTlsConnector;
 
-use crate::store::error::{StoreError, StoreResult};
+use super::client::{Client, Connecting};
+use crate::store::error::{CertificateProblem, StoreError, StoreResult, Unreachable, server_detail};
+
+/// How long a connection's start-up (TCP, TLS, authentication) may take when the URL does not
+/// say (`connect_timeout`): libpq waits for ever, a desk should say within seconds that the
+/// server does not answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every session asks of the server at start-up (libpq's `options`; the URL's own
+/// `options` come after, and win). A desk that stops in the middle of a write (a laptop put
+/// to sleep, a cable pulled) must not stop the others: its transaction is ended by the server
+/// after `idle_in_transaction_session_timeout`; meanwhile a write that waits for a lock gives
+/// up after `lock_timeout` and says "busy" (nothing lost, tried again); no statement runs
+/// longer than `statement_timeout` (the longest the program asks, a year's statistics on a
+/// million calls, takes a few seconds; a schema's upgrade, the purge and `check`'s walk lift
+/// it); the server's TCP keepalives end the session of a desk that vanished, and with it its
+/// locks (presence included), within a minute.
+const SESSION: &str = "-c lock_timeout=5s -c idle_in_transaction_session_timeout=15s -c statement_timeout=30s \
+                       -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3";
+
+/// How long an answer may take before the server is deemed gone and the connection given up:
+/// beyond `statement_timeout`, after which the server answers by itself.
+pub const PATIENCE: Duration = Duration::from_secs(45);
+
+/// The desk's TCP keepalives and `tcp_user_timeout` (rust-postgres waits 2 hours before its
+/// first keepalive): a server that vanished (switched off, a network gone) is noticed within
+/// a minute even while the connection is idle, and data it does not acknowledge within 20 s
+/// cut the connection.
+const KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
+const KEEPALIVES_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVES_RETRIES: u32 = 3;
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Whether a `--db` names a server rather than a file.
 pub fn is_server_url(db: &str) -> bool {
@@ -33,10 +74,23 @@ pub enum SslMode {
     VerifyFull,
 }
 
+impl SslMode {
+    /// As libpq names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
 /// A parsed server URL: rust-postgres's configuration, and what it does not know of TLS.
 #[derive(Clone)]
 pub struct ServerUrl {
-    config: ::postgres::Config,
+    config: tokio_postgres::Config,
     pub ssl_mode: SslMode,
     root_cert: Option<PathBuf>,
 }
@@ -54,37 +108,72 @@ impl std::fmt::Debug for ServerUrl {
 }
 
 impl ServerUrl {
+    /// Reads a URL as libpq would, but for TLS over a network: without `sslmode`, a server
+    /// anywhere but on this machine is `verify-full`, and `disable`, `allow` or `prefer` are
+    /// refused there (`StoreError::WeakSslMode`), before anything is sent.
     pub fn parse(url: &str) -> StoreResult<ServerUrl> {
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let mut ssl_mode = SslMode::Prefer;
+        let mut asked = None;
         let mut root_cert = None;
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             match name {
                 "sslmode" => {
-                    ssl_mode = match value {
+                    asked = Some(match value {
                         "disable" => SslMode::Disable,
                         "allow" | "prefer" => SslMode::Prefer,
                         "require" => SslMode::Require,
                         "verify-ca" => SslMode::VerifyCa,
                         "verify-full" => SslMode::VerifyFull,
                         other => return Err(StoreError::Invalid(format!("unknown sslmode {other:?}"))),
-                    }
+                    })
                 }
                 "sslrootcert" => root_cert = Some(PathBuf::from(percent_decode(value))),
                 _ => kept.push(pair),
             }
         }
+        let given = |name: &str| kept.iter().any(|pair| pair.split('=').next() == Some(name));
         let rest = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
-        let mut config = ::postgres::Config::from_str(&rest)
+        let mut config = tokio_postgres::Config::from_str(&rest)
             .map_err(|e| StoreError::Invalid(format!("the server address is not understood: {e}")))?;
+        let local = stays_on_this_machine(&config);
+        let ssl_mode = match asked {
+            None if local => SslMode::Prefer,
+            None => SslMode::VerifyFull,
+            Some(weak @ (SslMode::Disable | SslMode::Prefer)) if !local => {
+                let mode = value_of(query, "sslmode").to_owned();
+                let url = ServerUrl { config, ssl_mode: weak, root_cert };
+                return Err(StoreError::WeakSslMode { server: url.redacted(), mode });
+            }
+            Some(mode) => mode,
+        };
         config.ssl_mode(match ssl_mode {
-            SslMode::Disable => ::postgres::config::SslMode::Disable,
-            SslMode::Prefer => ::postgres::config::SslMode::Prefer,
-            _ => ::postgres::config::SslMode::Require,
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            _ => tokio_postgres::config::SslMode::Require,
         });
         config.application_name("permanence");
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let options = match config.get_options() {
+            Some(own) => format!("{SESSION} {own}"),
+            None => SESSION.to_owned(),
+        };
+        config.options(&options);
+        if !given("keepalives_idle") {
+            config.keepalives_idle(KEEPALIVES_IDLE);
+        }
+        if !given("keepalives_interval") {
+            config.keepalives_interval(KEEPALIVES_INTERVAL);
+        }
+        if !given("keepalives_retries") {
+            config.keepalives_retries(KEEPALIVES_RETRIES);
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(TCP_USER_TIMEOUT);
+        }
         Ok(ServerUrl { config, ssl_mode, root_cert })
     }
 
@@ -100,10 +189,10 @@ impl ServerUrl {
     }
 
     /// The server as a person reads it, without the password: `postgresql://user@host:port/db`.
-    /// Also what names the server's local state (`paths::local_anchor`): the same for the
+    /// Also what names the server's local state (`paths::server_state`): the same for the
     /// same database whatever password or TLS options the URL carries.
     pub fn redacted(&self) -> String {
-        use ::postgres::config::Host;
+        use tokio_postgres::config::Host;
         let hosts: Vec<String> = self
             .config
             .get_hosts()
@@ -118,19 +207,141 @@ impl ServerUrl {
         format!("postgresql://{user}{}/{}", hosts.join(","), self.dbname().unwrap_or_default())
     }
 
-    /// Connects, with TLS as `sslmode` asks.
-    pub fn connect(&self) -> StoreResult<::postgres::Client> {
-        let tls = self.tls()?;
-        self.config.connect(tls).map_err(StoreError::from)
+    /// Connects, with TLS as `sslmode` asks. Each way it can fail is its own error: nothing
+    /// answering (refused, no answer in time, an unknown host name), the password refused, the
+    /// certificate refused (and why), no TLS where it is required or TLS where it is not
+    /// offered, a connection the server's rules do not admit, no such database.
+    pub fn connect(&self) -> StoreResult<Client> {
+        let refusal = Arc::new(Mutex::new(None));
+        let tls = self.tls(Arc::clone(&refusal))?;
+        let within = self.config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT);
+        Client::connect(&self.config, tls, within, Some(PATIENCE), self.redacted()).map_err(|failure| {
+            match failure {
+                Connecting::Failed(err) => {
+                    let refused = *refusal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    self.connect_error(err, refused)
+                }
+                Connecting::TimedOut => {
+                    StoreError::ServerUnreachable { server: self.redacted(), why: Unreachable::TimedOut }
+                }
+            }
+        })
     }
 
-    fn tls(&self) -> StoreResult<MakeTlsConnector> {
+    /// Whether the connection stays on this machine (a Unix socket, the loopback), where TLS
+    /// adds nothing.
+    pub fn is_local(&self) -> bool {
+        stays_on_this_machine(&self.config)
+    }
+
+    /// What a failure to connect was, said for the person who typed the URL.
+    fn connect_error(&self, err: tokio_postgres::Error, certificate: Option<X509VerifyResult>) -> StoreError {
+        use tokio_postgres::error::SqlState;
+        let server = self.redacted();
+        if let Some(db) = err.as_db_error() {
+            let said = server_detail(&err);
+            return match db.code() {
+                code if *code == SqlState::INVALID_PASSWORD => {
+                    StoreError::ServerPassword { server, role: self.role() }
+                }
+                code if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+                    if self.ssl_mode == SslMode::Disable {
+                        StoreError::ServerRequiresTls { server, said }
+                    } else {
+                        StoreError::ServerNotAdmitted { server, said }
+                    }
+                }
+                code if *code == SqlState::INVALID_CATALOG_NAME => {
+                    StoreError::ServerNoDatabase { server, said }
+                }
+                _ => StoreError::from(err),
+            };
+        }
+        // rust-postgres keeps its kinds private; its display names them.
+        match err.to_string().as_str() {
+            "error connecting to server" => {
+                let why = match std::error::Error::source(&err)
+                    .and_then(|e| e.downcast_ref::<std::io::Error>())
+                {
+                    Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Unreachable::Refused,
+                    Some(io) if io.kind() == std::io::ErrorKind::TimedOut => Unreachable::TimedOut,
+                    _ if !self.names_resolve() => Unreachable::NameUnknown,
+                    Some(io) => Unreachable::Other(io.to_string()),
+                    None => Unreachable::Other(err.to_string()),
+                };
+                StoreError::ServerUnreachable { server, why }
+            }
+            "error performing TLS handshake" => {
+                let said = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+                match certificate {
+                    Some(refused) => StoreError::ServerCertificate { server, problem: self.problem(refused) },
+                    None if said == "server does not support TLS" => StoreError::ServerWithoutTls { server },
+                    None => {
+                        StoreError::ServerCertificate { server, problem: CertificateProblem::Other(said) }
+                    }
+                }
+            }
+            // The server asked for a password the URL does not give.
+            "authentication error" => StoreError::ServerPassword { server, role: self.role() },
+            _ => StoreError::from(err),
+        }
+    }
+
+    /// The role the URL connects as.
+    fn role(&self) -> String {
+        self.config.get_user().unwrap_or_default().to_owned()
+    }
+
+    /// Whether every host name of the URL is known to the name service (asked only once a
+    /// connection failed, to tell an unknown name from a server that does not answer).
+    fn names_resolve(&self) -> bool {
+        use std::net::ToSocketAddrs;
+        self.config.get_hosts().iter().all(|host| match host {
+            tokio_postgres::config::Host::Tcp(name) => (name.as_str(), 5432).to_socket_addrs().is_ok(),
+            tokio_postgres::config::Host::Unix(_) => true,
+        })
+    }
+
+    /// Why OpenSSL refused the certificate, in the words a person can act on.
+    fn problem(&self, refused: X509VerifyResult) -> CertificateProblem {
+        // X509_V_ERR_* (openssl/x509_vfy.h).
+        match refused.as_raw() {
+            62 | 64 => CertificateProblem::OtherHost(self.host_names()),
+            2 | 18 | 19 | 20 | 21 => CertificateProblem::UnknownAuthority,
+            9 | 10 => CertificateProblem::Expired,
+            _ => CertificateProblem::Other(refused.error_string().to_owned()),
+        }
+    }
+
+    /// The hosts the URL names, as typed.
+    fn host_names(&self) -> String {
+        let names: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|host| match host {
+                tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        names.join(",")
+    }
+
+    /// OpenSSL set up as `sslmode` asks; under verification, the first refusal of the
+    /// server's certificate is kept in `refusal` so that the error can say why.
+    fn tls(&self, refusal: Arc<Mutex<Option<X509VerifyResult>>>) -> StoreResult<MakeTlsConnector> {
         let tls_error =
             |e: openssl::error::ErrorStack| StoreError::Invalid(format!("TLS could not be set up: {e}"));
         let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(tls_error)?;
         let verify = matches!(self.ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull);
         if verify {
-            builder.set_verify(SslVerifyMode::PEER);
+            builder.set_verify_callback(SslVerifyMode::PEER, move |ok, context| {
+                if !ok {
+                    let mut first = refusal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    first.get_or_insert(context.error());
+                }
+                ok
+            });
             match self.authority() {
                 Some(path) => builder.set_ca_file(&path).map_err(|e| {
                     StoreError::Invalid(format!(
@@ -161,6 +372,58 @@ impl ServerUrl {
         let home = std::env::var_os("HOME").map(|h| Path::new(&h).join(".postgresql/root.crt"));
         home.into_iter().chain([PathBuf::from("/etc/ssl/certs/ca-certificates.crt")]).find(|p| p.is_file())
     }
+}
+
+/// How a session reaches its server, as `check` says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConnection {
+    pub ssl_mode: SslMode,
+    /// A Unix socket or the loopback.
+    pub local: bool,
+    /// The TLS version and cipher the server reports for this session; `None` without TLS.
+    pub tls: Option<String>,
+}
+
+impl ServerConnection {
+    /// Asks the server how this session is carried (`pg_stat_ssl`, which every role may read
+    /// of its own session).
+    pub(crate) fn of(db: &crate::store::db::Db, url: &ServerUrl) -> StoreResult<ServerConnection> {
+        let tls = db.query_row(
+            "SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            crate::db_params![],
+            |row| {
+                Ok(match row.get::<bool>(0)? {
+                    true => Some(format!("{}, {}", row.get::<String>(1)?, row.get::<String>(2)?)),
+                    false => None,
+                })
+            },
+        )?;
+        Ok(ServerConnection { ssl_mode: url.ssl_mode, local: url.is_local(), tls })
+    }
+}
+
+/// Whether every host of the configuration is this machine: a Unix socket's folder, `localhost`
+/// or a loopback address as written (a name is not resolved: what it resolves to may change
+/// between this check and the connection); a `hostaddr` too, where given.
+fn stays_on_this_machine(config: &tokio_postgres::Config) -> bool {
+    use tokio_postgres::config::Host;
+    let hosts = config.get_hosts().iter().all(|host| match host {
+        Host::Unix(_) => true,
+        Host::Tcp(name) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+    });
+    hosts && config.get_hostaddrs().iter().all(std::net::IpAddr::is_loopback)
+}
+
+/// The raw value of `name` in a URL's query.
+fn value_of<'q>(query: &'q str, name: &str) -> &'q str {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map_or("", |(_, value)| value)
 }
 
 /// `%2F` and the like in a URL's value.
@@ -196,12 +459,101 @@ mod tests {
         assert_eq!(url.root_cert.as_deref(), Some(Path::new("/etc/ca.crt")));
         assert_eq!(url.dbname(), Some("permanence"));
         assert_eq!(url.config.get_connect_timeout(), Some(&std::time::Duration::from_secs(5)));
-        assert_eq!(ServerUrl::parse("postgresql://h/db").unwrap().ssl_mode, SslMode::Prefer);
-        assert_eq!(ServerUrl::parse("postgres://h/db?sslmode=disable").unwrap().ssl_mode, SslMode::Disable);
+        assert_eq!(
+            ServerUrl::parse("postgres://localhost/db?sslmode=disable").unwrap().ssl_mode,
+            SslMode::Disable
+        );
+        assert_eq!(ServerUrl::parse("postgresql://h/db?sslmode=require").unwrap().ssl_mode, SslMode::Require);
         assert!(ServerUrl::parse("postgresql://h/db?sslmode=sometimes").is_err());
         assert!(!format!("{url:?}").contains("secret"));
         assert_eq!(url.redacted(), "postgresql://ecoute@db.centre.example:5433/permanence");
         assert_eq!(ServerUrl::parse("postgres://h/db").unwrap().redacted(), "postgresql://h:5432/db");
+    }
+
+    /// Issue 18, review finding 9: libpq's default, `prefer`, takes whatever a server on the
+    /// network offers, TLS unverified or none. Over a network only a verified connection is
+    /// made: without `sslmode`, `verify-full`; the modes that verify nothing refused before
+    /// anything is sent. On this machine (a socket, the loopback) TLS adds nothing.
+    #[test]
+    fn over_a_network_only_a_verified_connection_is_made() {
+        let mode = |url: &str| ServerUrl::parse(url).map(|url| url.ssl_mode);
+        assert_eq!(mode("postgresql://ecoute@db.centre.example/permanence").unwrap(), SslMode::VerifyFull);
+        assert_eq!(mode("postgresql://ecoute@192.168.1.10/permanence").unwrap(), SslMode::VerifyFull);
+        for weak in ["disable", "allow", "prefer"] {
+            match mode(&format!("postgresql://ecoute:secret@db.centre.example/permanence?sslmode={weak}")) {
+                Err(StoreError::WeakSslMode { server, mode }) => {
+                    assert_eq!(mode, weak);
+                    assert_eq!(server, "postgresql://ecoute@db.centre.example:5432/permanence");
+                }
+                other => panic!("{weak}: {other:?}"),
+            }
+        }
+        // A loopback address given for a name elsewhere (`hostaddr`) is still the network's
+        // name: its certificate is checked.
+        assert!(matches!(
+            mode("postgresql://e@db.centre.example/p?hostaddr=127.0.0.1&sslmode=prefer"),
+            Err(StoreError::WeakSslMode { .. })
+        ));
+        // A name on this machine reached at an address elsewhere is the network.
+        assert!(matches!(
+            mode("postgresql://e@localhost/p?hostaddr=10.0.0.5&sslmode=disable"),
+            Err(StoreError::WeakSslMode { .. })
+        ));
+        // Several hosts: every one must stay on this machine.
+        assert!(matches!(
+            mode("postgresql://e@localhost,db.centre.example/p?sslmode=prefer"),
+            Err(StoreError::WeakSslMode { .. })
+        ));
+        for local in [
+            "postgresql://e@localhost/p",
+            "postgresql://e@127.0.0.1:5433/p",
+            "postgresql://e@127.0.1.1/p",
+            "postgresql://e@[::1]/p",
+            "postgresql:///p?host=/var/run/postgresql",
+        ] {
+            assert_eq!(mode(local).unwrap(), SslMode::Prefer, "{local}");
+            assert_eq!(
+                mode(&format!("{local}{}sslmode=disable", if local.contains('?') { '&' } else { '?' }))
+                    .unwrap(),
+                SslMode::Disable,
+                "{local}"
+            );
+        }
+        assert!(ServerUrl::parse("postgresql:///p?host=/var/run/postgresql").unwrap().is_local());
+        assert!(!ServerUrl::parse("postgresql://e@db.centre.example/p").unwrap().is_local());
+    }
+
+    /// Finding 2: what every session asks of the server, before the URL's own `options` (the
+    /// last value of a setting wins), and the desk's TCP limits unless the URL gives its own.
+    #[test]
+    fn every_session_has_time_limits_and_the_url_may_change_them() {
+        let url = ServerUrl::parse("postgresql://e@localhost/p").unwrap();
+        let options = url.config.get_options().unwrap();
+        for setting in [
+            "lock_timeout=5s",
+            "idle_in_transaction_session_timeout=15s",
+            "statement_timeout=30s",
+            "tcp_keepalives_idle=30",
+            "tcp_keepalives_interval=10",
+            "tcp_keepalives_count=3",
+        ] {
+            assert!(options.contains(&format!("-c {setting}")), "{setting} in {options}");
+        }
+        assert_eq!(url.config.get_keepalives_idle(), KEEPALIVES_IDLE);
+        assert_eq!(url.config.get_keepalives_interval(), Some(KEEPALIVES_INTERVAL));
+        assert_eq!(url.config.get_keepalives_retries(), Some(KEEPALIVES_RETRIES));
+        assert_eq!(url.config.get_tcp_user_timeout(), Some(&TCP_USER_TIMEOUT));
+        assert_eq!(url.config.get_connect_timeout(), Some(&CONNECT_TIMEOUT));
+
+        let own = ServerUrl::parse(
+            "postgresql://e@localhost/p?options=-c%20lock_timeout%3D2s&keepalives_idle=60&tcp_user_timeout=5",
+        )
+        .unwrap();
+        let options = own.config.get_options().unwrap();
+        assert!(options.ends_with("-c lock_timeout=2s"), "{options}");
+        assert!(options.find("lock_timeout=5s") < options.find("lock_timeout=2s"), "{options}");
+        assert_eq!(own.config.get_keepalives_idle(), Duration::from_secs(60));
+        assert_eq!(own.config.get_tcp_user_timeout(), Some(&Duration::from_secs(5)));
     }
 
     #[test]

@@ -60,8 +60,9 @@ impl Store {
         slot.endorse(id, keys.signer());
         let mut key_file = KeyFile::empty(slots::label(url), salt);
         key_file.set_slot(slot);
-        slots::write(&tx, &key_file)?;
+        slots::insert(&tx, &key_file)?;
         tx.commit()?;
+        db.expect_database(salt, url.redacted());
         db.listen()?;
         let actor = Actor {
             id,
@@ -91,13 +92,16 @@ impl Store {
         passphrase: &str,
     ) -> StoreResult<Store> {
         let db = Db::connect(url)?;
-        match schema::version(&db)? {
-            None => return Err(slots::not_found(url)),
+        let found = match schema::version(&db)? {
+            None => {
+                schema::refuse_foreign(&db)?;
+                return Err(slots::not_found(url));
+            }
             Some(found) if found > schema::LATEST => {
                 return Err(StoreError::TooNew { found, known: schema::LATEST });
             }
-            Some(_) => {}
-        }
+            Some(found) => found,
+        };
         let key_file = slots::read(&db, url, false)?.ok_or_else(|| slots::missing(&db, url))?;
         if !key_file.slots().iter().any(|slot| slot.login() == login) {
             return Err(StoreError::UnknownListener(login.to_owned()));
@@ -122,7 +126,14 @@ impl Store {
         // From here free text is sealed and opened with it (it never leaves the terminal).
         db.set_key(&key);
         throttle::server_clear(&db, login)?;
-        schema::migrate(&db)?;
+        // Only the schema's owner may upgrade it: a terminals' role that meets an old schema
+        // (a new version of the program, the owner not yet come by) says who must.
+        schema::migrate(&db).map_err(|err| match err {
+            StoreError::ServerPrivilege { .. } => {
+                StoreError::SchemaNeedsOwner { found, known: schema::LATEST }
+            }
+            other => other,
+        })?;
         let listener = listeners::get(&db, id)?
             .filter(|l| l.login == login)
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
@@ -138,6 +149,7 @@ impl Store {
             path: slots::label(url),
             detail: "no database id".into(),
         })?;
+        db.expect_database(salt, url.redacted());
         db.listen()?;
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };

@@ -9,7 +9,8 @@ use crate::store::error::{StoreError, StoreResult};
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_audit_guarded.sql")];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -41,6 +42,17 @@ pub fn version(db: &Db) -> StoreResult<Option<i64>> {
     db.query_opt("SELECT version FROM permanence_schema", db_params![], |row| row.get(0))
 }
 
+/// The database's name on its server, for a message.
+fn database_name(db: &Db) -> StoreResult<String> {
+    db.query_row("SELECT current_database()::text", db_params![], |row| row.get(0))
+}
+
+/// Refuses a database that holds tables but not ours (another application's): the error
+/// `open` gives instead of "no store here, run init", which `init` would refuse.
+pub fn refuse_foreign(db: &Db) -> StoreResult<()> {
+    if is_empty(db)? { Ok(()) } else { Err(StoreError::ForeignDatabase(database_name(db)?)) }
+}
+
 /// Whether the database holds no table at all (a new database, made for us by `createdb`).
 fn is_empty(db: &Db) -> StoreResult<bool> {
     let tables: i64 = db.query_row(
@@ -59,6 +71,8 @@ pub fn migrate(db: &Db) -> StoreResult<()> {
         return Ok(());
     }
     let tx = db.transaction(TxKind::Write)?;
+    // A new index over a million calls may take longer than a statement may.
+    tx.unhurried()?;
     migrate_in(&tx)?;
     tx.commit()
 }
@@ -79,9 +93,7 @@ pub fn migrate_in(tx: &Db) -> StoreResult<()> {
             )?;
             0
         }
-        None => {
-            return Err(StoreError::DatabaseDamaged("the database holds no permanence schema".into()));
-        }
+        None => return Err(StoreError::ForeignDatabase(database_name(tx)?)),
     };
     if version > LATEST {
         return Err(StoreError::TooNew { found: version, known: LATEST });
@@ -245,7 +257,7 @@ mod tests {
             return;
         };
         db.execute_batch("CREATE TABLE invoices (id BIGINT)").unwrap();
-        assert!(matches!(migrate(&db), Err(StoreError::DatabaseDamaged(_))));
+        assert!(matches!(migrate(&db), Err(StoreError::ForeignDatabase(_))));
         assert_eq!(version(&db).unwrap(), None, "nothing of ours written into it");
         db.execute_batch(
             "DROP TABLE invoices; CREATE TABLE permanence_schema (id BIGINT PRIMARY KEY, version BIGINT NOT NULL);
@@ -278,6 +290,10 @@ mod tests {
             ("UPDATE audit_signing SET first_signed = 9", "where audit signing began is kept"),
             ("DELETE FROM listener_key", "the history of account keys is kept"),
             ("UPDATE listener_key SET since = 5", "the history of account keys is kept"),
+            ("TRUNCATE audit", "the audit log is append-only"),
+            ("TRUNCATE centre_root", "the centre root history is append-only"),
+            ("TRUNCATE audit_signing", "where audit signing began is kept"),
+            ("TRUNCATE listener_key", "the history of account keys is kept"),
         ] {
             let err = db.execute(sql, db_params![]).unwrap_err().to_string();
             assert!(err.contains(message), "{sql}: {err}");

@@ -71,8 +71,9 @@ fn another_applications_database_is_refused_untouched() {
     };
     Db::postgres(database.connect()).execute_batch("CREATE TABLE invoices (id BIGINT)").unwrap();
     let created = Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM);
-    assert!(matches!(created, Err(StoreError::DatabaseDamaged(_))), "{:?}", created.err());
-    assert!(matches!(Store::open(&location, "coord", PASS), Err(StoreError::NotFound(_))));
+    assert!(matches!(created, Err(StoreError::ForeignDatabase(_))), "{:?}", created.err());
+    assert!(matches!(Store::open(&location, "coord", PASS), Err(StoreError::ForeignDatabase(_))));
+    assert!(matches!(Store::logins(&location), Err(StoreError::ForeignDatabase(_))));
     let tables: i64 = Db::postgres(database.connect())
         .query_row("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", db_params![], |r| r.get(0))
         .unwrap();

@@ -1,0 +1,181 @@
+//! What the server costs (issue 18, review finding 14, and the keypress benchmark): a write's
+//! start is one request; only a change another desk shows tells the other desks (a draft
+//! autosaved every second while typing, a wrong passphrase, an audit entry alone do not); the
+//! draft takes no write lock, and an audit entry cannot be written without it; opening a file
+//! and searching cost as many requests whatever the history or the hits.
+
+use std::time::{Duration, Instant};
+
+use super::ServerUrl;
+use crate::domain::audit::{AuditAction, ObjectKind};
+use crate::domain::call::{CallDraft, CallRecord};
+use crate::domain::caller_file::{FileFilter, FileProfile};
+use crate::domain::listener::Role;
+use crate::store::db::TxKind;
+use crate::store::{KdfParams, Location, NewAccount, Store, StoreError, audit};
+use crate::test_support::postgres::fresh_database;
+
+const PASS: &str = "trois pommes bleues vertes";
+const LISTENER_PASS: &str = "quatre poires jaunes mûres";
+
+fn account<'a>(login: &'a str, role: Role, passphrase: &'a str) -> NewAccount<'a> {
+    NewAccount { login, display_name: login, role, passphrase }
+}
+
+fn draft(notes: &str) -> CallDraft {
+    CallDraft {
+        shift_id: crate::domain::ShiftId(1),
+        started_at: chrono::Utc::now(),
+        call_type: None,
+        record: CallRecord { notes: notes.into(), ..Default::default() },
+    }
+}
+
+#[test]
+fn only_a_change_another_desk_shows_tells_it_and_a_write_starts_in_one_request() {
+    let Some(database) =
+        fresh_database("only_a_change_another_desk_shows_tells_it_and_a_write_starts_in_one_request")
+    else {
+        return;
+    };
+    let location = Location::from(ServerUrl::parse(database.url()).unwrap());
+    let mut coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    coord.add_listener(account("camille", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    let file = coord
+        .create_file(&FileProfile { situation_summary: "Isolée le soir".into(), ..Default::default() })
+        .unwrap();
+    let mut camille = Store::open(&location, "camille", LISTENER_PASS).unwrap();
+    let before = coord.data_version().unwrap();
+
+    // What no other desk shows: the draft at every autosave, an audit entry alone (a file
+    // opened, files shown by a search), wrong passphrases counted.
+    camille.save_draft(&draft("Appelle depuis sa cuisine")).unwrap();
+    let requests = camille.conn.requests();
+    camille.save_draft(&draft("Appelle depuis sa cuisine, parle de sa fille")).unwrap();
+    assert_eq!(camille.conn.requests() - requests, 3, "BEGIN, the row, COMMIT: no lock, no notification");
+    camille.open_file(file.id).unwrap();
+    assert_eq!(camille.search_files("isolée", &FileFilter::default(), 20).unwrap().len(), 1);
+    camille.discard_draft().unwrap();
+    assert!(matches!(
+        Store::open(&location, "camille", "pas la bonne phrase"),
+        Err(StoreError::WrongPassphrase)
+    ));
+
+    // Then a change the others show. Notifications arrive in the order of the commits: once it
+    // is heard, any sent before it would have been.
+    camille.create_file(&FileProfile::default()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while coord.data_version().unwrap() == before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(coord.data_version().unwrap(), before + 1, "one notification: the new file's");
+
+    // A write's start is one request: BEGIN, the write lock, the notification, the database id.
+    let requests = camille.conn.requests();
+    let tx = camille.conn.transaction(TxKind::Write).unwrap();
+    assert_eq!(camille.conn.requests() - requests, 1);
+    drop(tx);
+}
+
+#[test]
+fn an_audit_entry_is_refused_outside_the_write_lock() {
+    let Some(database) = fresh_database("an_audit_entry_is_refused_outside_the_write_lock") else { return };
+    let location = Location::from(ServerUrl::parse(database.url()).unwrap());
+    let coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let entries = |store: &Store| -> i64 {
+        store.conn.query_row("SELECT count(*) FROM audit", &[], |row| row.get(0)).unwrap()
+    };
+    let before = entries(&coord);
+    let tx = audit::Tx::begin_as(&coord.conn, TxKind::OwnRow, None).unwrap();
+    let refused =
+        audit::append(&tx, Some(coord.actor().id), AuditAction::SettingChanged, ObjectKind::Database, None);
+    assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+    tx.commit().unwrap();
+    assert_eq!(entries(&coord), before);
+}
+
+/// A file's history and a search were read with one request per callback and per hit: 27 and
+/// 19 requests a keypress on the benchmark's busiest file. They now cost a fixed number,
+/// whatever how much there is.
+#[test]
+fn a_files_history_and_a_search_cost_requests_independent_of_their_size() {
+    use crate::domain::call::{CallType, NewCall};
+    use crate::domain::callback::{Assignee, AttemptResult, NewCallback, PhoneNumber, Priority};
+
+    let Some(database) =
+        fresh_database("a_files_history_and_a_search_cost_requests_independent_of_their_size")
+    else {
+        return;
+    };
+    let location = Location::from(ServerUrl::parse(database.url()).unwrap());
+    let mut coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let shift = coord.start_shift().unwrap();
+    let file = coord
+        .create_file(&FileProfile {
+            situation_summary: "Isolée depuis le déménagement".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let more = |store: &mut Store, n: usize| {
+        for i in 0..n {
+            let now = chrono::Utc::now();
+            let call = NewCall {
+                shift_id: shift.id,
+                started_at: now - chrono::Duration::minutes(10),
+                ended_at: now,
+                call_type: CallType::Listening,
+                time_spent: None,
+                record: CallRecord {
+                    caller_file_id: Some(file.id),
+                    notes: format!("Isolée, appel {i}"),
+                    themes: vec!["isolement".into(), "famille".into()],
+                    ..CallRecord::default()
+                },
+            };
+            let call = store.save_call(&call).unwrap();
+            let callback = NewCallback::with_consent(
+                true,
+                file.id,
+                Some(call),
+                now,
+                Priority::Normal,
+                PhoneNumber::parse("0639980000").unwrap(),
+                Assignee::Anyone,
+                "Rappeler".into(),
+            )
+            .unwrap();
+            let callback = store.schedule_callback(&callback).unwrap();
+            store.record_callback_attempt(callback, AttemptResult::NoAnswer, None).unwrap();
+            let other = store
+                .create_file(&FileProfile {
+                    situation_summary: format!("Isolée, dossier {i}"),
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_ne!(other.id, file.id);
+        }
+    };
+    let costs = |store: &mut Store| {
+        let before = store.conn.requests();
+        let record = store.file_with_history(file.id).unwrap();
+        let history = store.conn.requests() - before;
+        // Twice: the second shows only files already recorded (no audit entry written).
+        store.search_files("isolée", &FileFilter::default(), 20).unwrap();
+        let before = store.conn.requests();
+        let hits = store.search_files("isolée", &FileFilter::default(), 20).unwrap();
+        (history, store.conn.requests() - before, record.calls.len(), hits.len())
+    };
+    more(&mut coord, 1);
+    // Once to prepare the statements (the connection keeps them).
+    costs(&mut coord);
+    let (history, search, calls, hits) = costs(&mut coord);
+    assert_eq!((calls, hits), (1, 2));
+    more(&mut coord, 6);
+    let (history_then, search_then, calls, hits) = costs(&mut coord);
+    assert_eq!((calls, hits), (7, 8));
+    assert_eq!(history_then, history, "a file's history: {history} requests");
+    assert_eq!(search_then, search, "a search: {search} requests");
+}
