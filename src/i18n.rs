@@ -286,6 +286,7 @@ strings!(
     error_read_only,
     error_disk_full,
     error_connection_lost,
+    error_server_lost,
     error_forbidden,
     error_other,
     error_slot_not_endorsed,

@@ -142,6 +142,18 @@ pub fn io_error(s: &Strings, err: &io::Error) -> String {
     }
 }
 
+/// Why an unlock failed, for the unlock screen: a server that cannot be reached says why, and
+/// that what was typed is kept here (the unlock needs the server, where the key slots are);
+/// any other failure as `store_error_brief` says it.
+pub fn unlock_failure(s: &Strings, err: &StoreError) -> String {
+    let why = match err {
+        StoreError::ServerUnreachable { why, .. } => unreachable(s, why),
+        StoreError::ConnectionLost => s.cli.unreachable_lost.clone(),
+        _ => return store_error_brief(s, err),
+    };
+    s.fill(&s.unlock_unreachable, &[("why", &why)])
+}
+
 /// A store error as the terminal says it, in one sentence for the unlock screen or the status
 /// line: each case its own (a wrong passphrase, a damaged database and a full disk are never
 /// confused), in the interface's language; the rest said whole (`store_error`).
@@ -153,6 +165,8 @@ pub fn store_error_brief(s: &Strings, err: &StoreError) -> String {
         StoreError::DatabaseDamaged(_) | StoreError::DatabaseMissing(_) => s.error_damaged.clone(),
         StoreError::TooNew { .. } => s.error_too_new.clone(),
         StoreError::SchemaNeedsOwner { .. } => s.error_schema_needs_owner.clone(),
+        // Silent mid-request: whether it was done is not known.
+        StoreError::ServerUnreachable { why: Unreachable::Unanswered(_), .. } => s.error_server_lost.clone(),
         StoreError::ServerUnreachable { why, .. } => {
             s.fill(&s.error_server_unreachable, &[("why", &unreachable(s, why))])
         }
@@ -173,7 +187,7 @@ pub fn store_error_brief(s: &Strings, err: &StoreError) -> String {
         StoreError::Locked => s.error_busy.clone(),
         StoreError::ReadOnly(_) => s.error_read_only.clone(),
         StoreError::DiskFull => s.error_disk_full.clone(),
-        StoreError::ConnectionLost => s.error_connection_lost.clone(),
+        StoreError::ConnectionLost => s.error_server_lost.clone(),
         StoreError::Forbidden(_) => s.error_forbidden.clone(),
         StoreError::TooSoon(seconds) => s.fill(&s.error_too_soon, &[("seconds", &seconds.to_string())]),
         StoreError::SlotRefused { login, problem } => {

@@ -102,7 +102,7 @@ impl Runner {
                     // The key slots are on the server: nothing opens without it (and nothing
                     // typed is at risk: what was kept on this machine waits for the unlock).
                     Err(err) if err.is_unreachable() => Reply::UnlockFailed {
-                        message: self.strings.unlock_unreachable.clone(),
+                        message: crate::messages::unlock_failure(self.strings, &err),
                         retry_in: None,
                     },
                     Err(err) => Reply::UnlockFailed {
@@ -200,6 +200,9 @@ impl Runner {
         Some(match done {
             Ok(reply) => reply,
             Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => self.revoked(&err),
+            // One sentence while the server is away, whichever way the request failed (the
+            // poll says it in the status bar): what was asked may or may not be done.
+            Err(err) if err.is_unreachable() => Reply::Failed(self.strings.error_server_lost.clone()),
             Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
         })
     }
@@ -209,6 +212,8 @@ impl Runner {
     /// the screen locks, saying why.
     fn revoked(&mut self, err: &StoreError) -> Reply {
         self.store = None;
+        // What was kept on this machine is on disk already, sealed; its opened copy goes.
+        self.local_draft = None;
         Reply::Revoked(store_error_brief(self.strings, err))
     }
 
@@ -280,9 +285,10 @@ impl Runner {
                 }
                 self.store = Some(store);
                 self.local_draft = local;
-                self.unreachable = false;
                 let (saved, _) = self.save_kept_calls();
                 unlocked.kept_calls_saved = saved.len();
+                // Gone again meanwhile: the next poll says so.
+                self.unreachable = false;
                 Reply::Unlocked(Box::new(unlocked))
             }
             Err(err) => {
@@ -397,7 +403,7 @@ impl Runner {
                 }
                 Reply::Failed(store_error_brief(self.strings, &err))
             }
-            (true, None) => Reply::CallKept(store_error_brief(self.strings, &StoreError::ConnectionLost)),
+            (true, None) => Reply::CallKept(self.strings.error_connection_lost.clone()),
         })
     }
 
@@ -464,6 +470,10 @@ impl Runner {
         }
         if back {
             let (saved, refused) = self.save_kept_calls();
+            if self.unreachable {
+                // Gone again before the calls kept here were all saved: still away.
+                return None;
+            }
             if let Some((_, err)) = refused.first() {
                 return Some(Reply::Failed(store_error_brief(self.strings, err)));
             }
@@ -704,7 +714,16 @@ mod tests {
         assert_eq!(kept(&runner).draft, None, "the call is ended");
 
         cluster.start_again();
-        let reply = runner.perform(Effect::CheckForChanges, Utc::now());
+        // Polled every second as the terminal does: back once the wait after the last failed
+        // try to connect is over.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+        let reply = loop {
+            match runner.perform(Effect::CheckForChanges, Utc::now()) {
+                None => assert!(std::time::Instant::now() < deadline, "the server never found back"),
+                reply => break reply,
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        };
         assert!(matches!(reply, Some(Reply::ServerBack { saved: 1 })), "{reply:?}");
         assert!(!local.path().exists(), "nothing left on this machine");
         // The presence the restart took away is taken again (review of 756f17b, finding 5).

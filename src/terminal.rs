@@ -43,7 +43,7 @@ pub fn run(
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
         return Err(crate::i18n::Phrase::new(|s| &s.cli.needs_a_terminal).into());
     }
-    let mut unreachable = false;
+    let mut unreachable = None;
     let logins = match Store::logins(&db) {
         Ok(logins) => logins,
         // No database yet: the interface walks the person through creating it.
@@ -53,7 +53,7 @@ pub fn run(
         // The server down at start: the unlock screen, on the account last unlocked on this
         // machine, says so; unlocking tries again (what was typed is kept here meanwhile).
         Err(err) if err.is_unreachable() && db.is_server() && last_login::read(&local).is_some() => {
-            unreachable = true;
+            unreachable = Some(err);
             last_login::read(&local).into_iter().collect()
         }
         Err(err) => {
@@ -68,8 +68,8 @@ pub fn run(
     app.colors = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     app.demo_accounts = demo_accounts;
     app.preselect(login.as_deref(), last_login::read(&local).as_deref());
-    if let (true, Some(crate::app::gate::Gate::Unlock(form))) = (unreachable, app.gate.as_mut()) {
-        form.message = crate::app::gate::Notice::failed(strings.unlock_unreachable.clone());
+    if let (Some(err), Some(crate::app::gate::Gate::Unlock(form))) = (unreachable, app.gate.as_mut()) {
+        form.message = crate::app::gate::Notice::failed(crate::messages::unlock_failure(strings, &err));
     }
     let mut runner = Runner::new(db, local, &app.config, KdfParams::DEFAULT);
 

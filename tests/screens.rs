@@ -509,10 +509,7 @@ fn scenarios() -> Vec<Scenario> {
         // The centre's server gone mid-call: said in the status bar, the draft kept here.
         ("server_unreachable", |l| {
             let mut app = in_call(l);
-            let said = permanence::messages::store_error_brief(
-                Strings::get(l),
-                &permanence::store::StoreError::ConnectionLost,
-            );
+            let said = Strings::get(l).error_connection_lost.clone();
             app.apply(Reply::DraftKept { at: now(), message: said });
             app
         }),

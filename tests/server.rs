@@ -377,7 +377,7 @@ fn a_server_stopped_mid_call_in_the_terminal_loses_nothing() {
     tmux.wait_for("Proposer un rappel");
     tmux.keys(&["n"]);
     tmux.wait_for("Pas d'appel en cours");
-    tmux.wait_for("Serveur injoignable : ce qui est tapé reste sur ce poste");
+    tmux.wait_for("Serveur injoignable : ce qui est tapé");
     assert!(local_copy(home.path()).is_some(), "the ended call is kept on this machine");
 
     cluster.start_again();

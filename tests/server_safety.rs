@@ -17,7 +17,7 @@ use permanence::app::effect::{Effect, Reply};
 use permanence::app::gate::Gate;
 use permanence::config::Config;
 use permanence::i18n::{Language, Strings};
-use permanence::messages::{store_error, store_error_brief};
+use permanence::messages::{store_error, store_error_brief, unlock_failure};
 use permanence::runner::Runner;
 use permanence::store::{CertificateProblem, KdfParams, Location, Store, StoreError, Unreachable};
 use permanence::test_support::postgres::{
@@ -70,7 +70,7 @@ fn said(url: &str) -> Said {
     }
     let fr = Strings::get(Language::Fr);
     assert!(cli.contains(&store_error(fr, &error)), "the command line says the whole sentence: {cli}");
-    assert_eq!(unlock, store_error_brief(fr, &error), "the unlock screen says its own sentence");
+    assert_eq!(unlock, unlock_failure(fr, &error), "the unlock screen says its own sentence");
     Said { error, cli, unlock, english }
 }
 

@@ -83,6 +83,7 @@ section!(
         unreachable_refused,
         unreachable_timed_out,
         unreachable_unanswered,
+        unreachable_lost,
         unreachable_name_unknown,
         store_server_password,
         store_weak_sslmode,

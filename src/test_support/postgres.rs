@@ -353,6 +353,11 @@ impl OwnCluster {
         Some(cluster)
     }
 
+    /// Its loopback port (kept across restarts; free while it is stopped).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Its URL for the database `name`.
     pub fn url_of(&self, name: &str) -> String {
         format!("postgresql://postgres:{}@127.0.0.1:{}/{name}?sslmode=disable", self.password, self.port)

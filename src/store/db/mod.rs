@@ -11,7 +11,9 @@
 //!
 //! A network is not a disk: a server connection that broke (the server restarted, the network
 //! dropped) is made again, but only between transactions, never inside one — a transaction
-//! whose connection broke is lost whole, and its caller is told `StoreError::ConnectionLost`.
+//! whose connection broke is lost whole, and its caller is told `StoreError::ConnectionLost`
+//! (`ServerUnreachable` for a server silent past the patience; `StoreError::is_unreachable`
+//! says either). A failed try to connect again waits before the next (`Retry`).
 //! A connection made again forgets its prepared statements, listens again, and counts as a
 //! change (`data_version`), since what other terminals did meanwhile went unheard. A server
 //! transaction in which a statement failed is aborted by the server; its COMMIT is refused
@@ -24,7 +26,7 @@ mod value;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use value::{FromValue, Value};
 
@@ -67,6 +69,9 @@ pub struct Server {
     in_transaction: bool,
     /// A statement of the transaction under way failed (`Failure::Lost`: its connection broke).
     failed: Option<Failure>,
+    /// While the server cannot be reached: when the connection may be tried again, the wait
+    /// after that try if it fails too, and why the last one failed.
+    retry: Option<Retry>,
     /// Set once unlocked: the database id the session's key slots named, and the server's
     /// name for the error. Every write transaction's first request, and every poll, compares
     /// it with the key slots' now (`Store::still_the_opened_file`, the server's part).
@@ -75,6 +80,18 @@ pub struct Server {
     /// its end.
     hurried: Option<Option<Duration>>,
 }
+
+/// A connection to make again later: each failed try doubles the wait before the next (from
+/// `FIRST_RETRY` to `LAST_RETRY`), so that a terminal whose server is gone (a cut cable, a
+/// host that drops packets) does not spend every keypress and every second's poll trying.
+struct Retry {
+    at: Instant,
+    wait: Duration,
+    why: Option<super::error::Unreachable>,
+}
+
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LAST_RETRY: Duration = Duration::from_secs(16);
 
 /// Why a statement of a transaction failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +172,7 @@ impl Db {
             changes: 0,
             in_transaction: false,
             failed: None,
+            retry: None,
             database: None,
             hurried: None,
         })))
@@ -257,7 +275,7 @@ impl Db {
                 // terminal learns that the server is back.
                 let probe = if server.database.is_some() { DATABASE_ID } else { "SELECT 1" };
                 let said = match server.client.simple_query(probe) {
-                    Err(err) if err.is_unreachable() && server.url.is_some() => {
+                    Err(StoreError::ConnectionLost) if server.url.is_some() => {
                         server.reconnect()?;
                         server.client.simple_query(probe)?
                     }
@@ -569,7 +587,15 @@ impl Db {
     /// one in which a statement failed.
     fn end_transaction(&self, sql: &'static str) -> StoreResult<()> {
         match self {
-            Db::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Db::Sqlite(conn) => {
+                let ended = conn.execute_batch(sql);
+                // SQLite may leave the transaction open after a failed COMMIT (busy, a full
+                // disk): rolled back, so that its write lock is not held on.
+                if ended.is_err() && !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                Ok(ended?)
+            }
             Db::Postgres(server) => {
                 let mut server = server.borrow_mut();
                 let failed = server.failed.take();
@@ -600,9 +626,15 @@ pub fn is_lost(err: &::postgres::Error) -> bool {
         return true;
     }
     match err.as_db_error() {
-        // admin_shutdown, crash_shutdown, cannot_connect_now; class 08: connection exceptions.
+        // An error that ends the session (FATAL, PANIC: a shutdown, a session ended by the
+        // server's idle_in_transaction_session_timeout, 25P03, or idle_session_timeout,
+        // 57P05); admin_shutdown, crash_shutdown, cannot_connect_now; class 08: connection
+        // exceptions.
         Some(db) => {
-            matches!(db.code().code(), "57P01" | "57P02" | "57P03") || db.code().code().starts_with("08")
+            use ::postgres::error::Severity;
+            matches!(db.parsed_severity(), Some(Severity::Fatal | Severity::Panic))
+                || matches!(db.code().code(), "57P01" | "57P02" | "57P03" | "57P05" | "25P03")
+                || db.code().code().starts_with("08")
         }
         None => std::error::Error::source(err).is_some_and(|source| source.is::<std::io::Error>()),
     }
@@ -614,6 +646,14 @@ pub fn is_lost(err: &::postgres::Error) -> bool {
 /// are not JSON fail the request, as damage).
 const DATABASE_ID: &str =
     "SELECT (SELECT convert_from(body, 'UTF8')::json ->> 'database_salt' FROM key_file WHERE id = 1)";
+
+/// LISTEN on `client`, and its session's process, in one request.
+fn listen_on(client: &mut Client) -> StoreResult<i32> {
+    let said = client.simple_query(&format!("LISTEN {CHANGED}; SELECT pg_backend_pid()"))?;
+    last_row(&said)
+        .and_then(|pid| pid.parse().ok())
+        .ok_or_else(|| StoreError::Invalid("the server did not say its process".into()))
+}
 
 /// The text of the first column of the last row a simple query returned.
 fn last_row(said: &[::postgres::SimpleQueryMessage]) -> Option<&str> {
@@ -639,34 +679,60 @@ impl Server {
     /// A new connection to the same server, between transactions: its statements prepared
     /// anew, listening again, and one change counted, since other terminals' commits made
     /// meanwhile went unheard.
+    /// Tried at most once per `Retry` wait; the new connection is installed only once it
+    /// listens, so that a terminal never goes on deaf to the other desks.
     fn reconnect(&mut self) -> StoreResult<()> {
         let url = self.url.clone().ok_or(StoreError::ConnectionLost)?;
-        self.client = url.connect()?;
+        if let Some(retry) = &self.retry
+            && Instant::now() < retry.at
+        {
+            return Err(match &retry.why {
+                Some(why) => StoreError::ServerUnreachable { server: url.redacted(), why: why.clone() },
+                None => StoreError::ConnectionLost,
+            });
+        }
+        let connected = url.connect_again().and_then(|mut client| {
+            let pid = match self.listening {
+                Some(_) => Some(listen_on(&mut client)?),
+                None => None,
+            };
+            Ok((client, pid))
+        });
+        let (client, pid) = match connected {
+            Ok(connected) => connected,
+            Err(err) => {
+                let wait = self.retry.as_ref().map_or(FIRST_RETRY, |retry| (retry.wait * 2).min(LAST_RETRY));
+                let why = match &err {
+                    StoreError::ServerUnreachable { why, .. } => Some(why.clone()),
+                    _ => None,
+                };
+                self.retry = Some(Retry { at: Instant::now() + wait, wait, why });
+                return Err(err);
+            }
+        };
+        self.retry = None;
+        self.client = client;
         self.statements.clear();
-        if self.listening.is_some() {
-            self.listen()?;
+        if pid.is_some() {
+            self.listening = pid;
         }
         self.changes += 1;
         Ok(())
     }
 
-    /// LISTEN, and this session's process, in one request.
     fn listen(&mut self) -> StoreResult<()> {
-        let said = self.client.simple_query(&format!("LISTEN {CHANGED}; SELECT pg_backend_pid()"))?;
-        let pid = last_row(&said)
-            .and_then(|pid| pid.parse().ok())
-            .ok_or_else(|| StoreError::Invalid("the server did not say its process".into()))?;
-        self.listening = Some(pid);
+        self.listening = Some(listen_on(&mut self.client)?);
         Ok(())
     }
 
     /// A transaction's first request, on a connection made again if it broke since the last
-    /// transaction: a first request that finds the connection gone has done nothing, so it is
-    /// sent once more on a new one.
+    /// transaction: a first request that finds the connection closed has done nothing (it
+    /// writes nothing in any case), so it is sent once more on a new one; not after a server
+    /// silent past the patience, which would double the wait.
     fn begin(&mut self, begin: &str) -> StoreResult<Vec<::postgres::SimpleQueryMessage>> {
         self.usable()?;
         let said = match self.client.simple_query(begin) {
-            Err(err) if err.is_unreachable() && self.url.is_some() => {
+            Err(StoreError::ConnectionLost) if self.url.is_some() => {
                 self.reconnect()?;
                 self.client.simple_query(begin)
             }

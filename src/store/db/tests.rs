@@ -213,6 +213,59 @@ fn a_server_transaction_whose_statement_failed_refuses_to_commit() {
     assert_eq!(kept, 1);
 }
 
+/// Review of the pg-hard merge, finding 1: a server gone from the network (here: its port
+/// taken by something that accepts and says nothing, as a host that drops packets holds a
+/// connection attempt) is not tried at every request, which would hold the terminal's loop a
+/// connection attempt per keypress and per second: a failed try is followed by a wait that
+/// doubles, during which requests fail at once; a try lasts `RECONNECT_WITHIN` (3 s) at most,
+/// not the URL's `connect_timeout`.
+#[test]
+fn a_server_gone_from_the_network_is_tried_again_at_growing_intervals_not_at_each_request() {
+    let Some(cluster) = crate::test_support::postgres::OwnCluster::start(
+        "a_server_gone_from_the_network_is_tried_again_at_growing_intervals_not_at_each_request",
+    ) else {
+        return;
+    };
+    let database = cluster.fresh_database();
+    let url = crate::store::postgres::ServerUrl::parse(database.url()).unwrap();
+    let db = Db::connect(&url).unwrap();
+    db.listen().unwrap();
+    cluster.stop_immediately();
+    let silent =
+        std::net::TcpListener::bind(("127.0.0.1", cluster.port())).expect("the stopped server's port");
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = std::sync::Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    let tries = || accepted.load(std::sync::atomic::Ordering::SeqCst);
+
+    // The connection found broken: tried once, refused within the retry's time limit.
+    assert!(db.data_version().is_err_and(|err| err.is_unreachable()));
+    let started = Instant::now();
+    let first = db.transaction(TxKind::Write).err().expect("no server");
+    assert!(first.is_unreachable(), "{first:?}");
+    assert!(started.elapsed() < Duration::from_secs(8), "a try lasts 3 s, not connect_timeout's 10");
+    assert_eq!(tries(), 1, "one try");
+    // Within the wait: every request fails at once, nothing tried.
+    let started = Instant::now();
+    for _ in 0..20 {
+        assert!(db.transaction(TxKind::Write).err().is_some_and(|err| err.is_unreachable()));
+        assert!(db.data_version().is_err_and(|err| err.is_unreachable()));
+    }
+    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    assert_eq!(tries(), 1, "nothing tried during the wait");
+    // After it: tried again, once.
+    std::thread::sleep(FIRST_RETRY * 2);
+    assert!(db.data_version().is_err_and(|err| err.is_unreachable()));
+    assert!(db.data_version().is_err_and(|err| err.is_unreachable()));
+    assert_eq!(tries(), 2, "one more try once the wait is over");
+}
+
 /// Review of issue 18, point 5 and finding 3: a server that stops (`pg_ctl stop -m immediate`)
 /// makes every statement fail as `ConnectionLost`, the transaction under way included, which
 /// is never carried over to a new connection; once the server is back, the next transaction
@@ -244,7 +297,16 @@ fn a_connection_broken_by_a_server_restart_is_made_again_between_transactions() 
     assert!(db.data_version().is_err_and(|err| err.is_unreachable()));
 
     cluster.start_again();
-    let after = db.data_version().unwrap();
+    // Polled as the terminal does, every second: made again once the wait after the last
+    // failed try is over.
+    let deadline = Instant::now() + LAST_RETRY * 2;
+    let after = loop {
+        match db.data_version() {
+            Ok(version) => break version,
+            Err(err) => assert!(err.is_unreachable() && Instant::now() < deadline, "{err:?}"),
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    };
     assert_ne!(after, before, "a connection made again counts as a change");
     let kept: i64 = db.query_row("SELECT count(*) FROM thing", db_params![], |row| row.get(0)).unwrap();
     assert_eq!(kept, 0, "the transaction cut by the stop left nothing");

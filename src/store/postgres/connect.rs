@@ -46,6 +46,10 @@ const SESSION: &str = "-c lock_timeout=5s -c idle_in_transaction_session_timeout
 /// beyond `statement_timeout`, after which the server answers by itself.
 pub const PATIENCE: Duration = Duration::from_secs(45);
 
+/// How long a connection made again after a loss may take (a server on the centre's network
+/// answers within milliseconds).
+const RECONNECT_WITHIN: Duration = Duration::from_secs(3);
+
 /// The desk's TCP keepalives and `tcp_user_timeout` (rust-postgres waits 2 hours before its
 /// first keepalive): a server that vanished (switched off, a network gone) is noticed within
 /// a minute even while the connection is idle, and data it does not acknowledge within 20 s
@@ -226,6 +230,17 @@ impl ServerUrl {
                 }
             }
         })
+    }
+
+    /// Connects again after a connection was lost: as `connect`, within `RECONNECT_WITHIN` at
+    /// most, since the terminal waits meanwhile and tries again later (a server that dropped
+    /// off the network would otherwise hold it `connect_timeout` at each try).
+    pub fn connect_again(&self) -> StoreResult<Client> {
+        let mut again = self.clone();
+        let within =
+            self.config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT).min(RECONNECT_WITHIN);
+        again.config.connect_timeout(within);
+        again.connect()
     }
 
     /// Whether the connection stays on this machine (a Unix socket, the loopback), where TLS
