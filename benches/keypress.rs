@@ -20,6 +20,9 @@ use permanence::app::App;
 use permanence::app::effect::Effect;
 use permanence::config::Config;
 use permanence::demo;
+use permanence::domain::assessment::{Rud, RudLevel};
+use permanence::domain::call::{CallRecord, CallType, NewCall, Outcome};
+use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::export::{SummaryFormat, write_summary};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
@@ -268,6 +271,21 @@ fn main() {
             .collect();
         Stats { name: "end-of-shift summary (figures)", samples }.print();
     }
+    // Saving a call (the end of a call): the call, its themes and prompt, whatever the store keeps
+    // for the figures, in one transaction. Each run adds these calls to the bench store, in its
+    // last shift.
+    if let Some(shift) = store.last_closed_shift().unwrap() {
+        let samples = (0..n / 10 + 1)
+            .map(|i| {
+                let started_at = shift.started_at + chrono::Duration::seconds(i as i64);
+                let call = saved_call(shift.id, started_at);
+                let start = Instant::now();
+                store.save_call(&call).unwrap();
+                start.elapsed()
+            })
+            .collect();
+        Stats { name: "save a call (one transaction, fsync)", samples }.print();
+    }
     let month = ScopeRequest::Period { from: Utc::now() - chrono::Duration::days(30), to: Utc::now() };
     let figures = store.summary(month, Utc::now()).unwrap();
     let samples = (0..n / 10 + 1)
@@ -370,4 +388,32 @@ fn tempfile_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("permanence-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A listening call of ten minutes with two themes and an acknowledged 3114, as a listener saves it.
+fn saved_call(shift: permanence::domain::ShiftId, started_at: chrono::DateTime<Utc>) -> NewCall {
+    let ended_at = started_at + chrono::Duration::minutes(10);
+    NewCall {
+        shift_id: shift,
+        started_at,
+        ended_at,
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord {
+            themes: vec!["isolement".into(), "famille".into()],
+            rud: Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None },
+            outcome: Some(Outcome::Oriented),
+            prompts: vec![PromptRecord {
+                number: "3114".into(),
+                rule: "suicidal_ideation".into(),
+                raised_at: started_at,
+                acknowledgement: Some(Acknowledgement {
+                    at: ended_at,
+                    outcome: PromptOutcome::NumberGiven,
+                    note: None,
+                }),
+            }],
+            ..CallRecord::default()
+        },
+    }
 }

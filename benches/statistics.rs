@@ -67,6 +67,7 @@ fn main() {
     let supervisor = &demo::ACCOUNTS[0];
     let config = Config::default();
     let zone = config.timezone;
+    let opening = config.opening_hours();
     let today = zone.today(Utc::now());
 
     // The figures alone, for each preset.
@@ -77,11 +78,11 @@ fn main() {
         ("figures: this year", StatsPeriod::year(today.year())),
         ("figures: last year", StatsPeriod::year(today.year() - 1)),
     ] {
-        let calls = store.statistics(period, zone, Utc::now()).unwrap().summary.calls;
+        let calls = store.statistics(period, zone, &opening, Utc::now()).unwrap().summary.calls;
         let samples = (0..iterations)
             .map(|_| {
                 let start = Instant::now();
-                store.statistics(period, zone, Utc::now()).unwrap();
+                store.statistics(period, zone, &opening, Utc::now()).unwrap();
                 start.elapsed()
             })
             .collect();

@@ -401,7 +401,7 @@ impl Generator<'_> {
             return Ok(self.files[index]);
         }
         let profile = FileProfile {
-            age_band: Some(self.pick(AgeBand::ALL)),
+            age_band: Some(self.pick(AgeBand::OFFERED)),
             gender: self.rng.gen_bool(0.85).then(|| self.pick(Gender::ALL)),
             departement: Departement::parse(&format!(
                 "{:02}",

@@ -152,7 +152,8 @@ impl Runner {
                 summary.map(|summary| Reply::Summary(Box::new(summary)))
             }
             Effect::LoadStatistics(period) => {
-                let figures = self.store.as_mut()?.statistics(period, self.config.timezone, now);
+                let opening = self.config.opening_hours();
+                let figures = self.store.as_mut()?.statistics(period, self.config.timezone, &opening, now);
                 figures.map(|figures| Reply::Statistics(Box::new(figures)))
             }
             Effect::TakeCallback { id, version } => match self.store.as_mut()?.take_callback(id, version) {

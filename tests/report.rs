@@ -270,7 +270,9 @@ fn the_json_report_is_encrypted_audited_and_holds_the_stores_figures() {
     assert_eq!(json["format"], permanence::export::report::FORMAT);
     assert_eq!(json["version"], 1);
     assert_eq!(json["year"], 2026);
-    let figures = store.statistics(StatsPeriod::year(2026), config.timezone, Utc::now()).unwrap();
+    let figures = store
+        .statistics(StatsPeriod::year(2026), config.timezone, &config.opening_hours(), Utc::now())
+        .unwrap();
     assert_eq!(json["current"]["by_weekday_hour"], serde_json::to_value(figures.by_weekday_hour).unwrap());
     assert_eq!(json["current"]["period"]["first"], "2026-01-01");
     assert_eq!(json["previous"]["period"]["last"], "2025-12-31");

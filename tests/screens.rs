@@ -28,9 +28,6 @@ use permanence::domain::phone::{CallerHistory, NumberHash};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
-use permanence::domain::statistics::{
-    BUCKET_SECONDS, CallbackRow, CallbackState, Listening, RawCounts, Statistics, StatsPeriod,
-};
 use permanence::domain::summary::{
     CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
     WrittenCounts,
@@ -371,90 +368,6 @@ fn summary() -> Summary {
     }
 }
 
-/// Synthetic statistics of `period`: evening peaks, a year before with fewer calls, every
-/// breakdown filled.
-fn statistics(period: StatsPeriod) -> Statistics {
-    let (from, to) = period.bounds(permanence::local_time::Zone::default());
-    let quarters = |from: DateTime<Utc>, to: DateTime<Utc>, scale: u32| {
-        let mut out = Vec::new();
-        let mut at = from.timestamp() / BUCKET_SECONDS;
-        let mut n = 0u32;
-        while at < to.timestamp() / BUCKET_SECONDS {
-            // Busier in the evening (18 h – midnight UTC+1) and on Mondays.
-            let hour = (at * BUCKET_SECONDS / 3600 + 1) % 24;
-            let day = (at * BUCKET_SECONDS / 86_400 + 3) % 7;
-            let calls = match hour {
-                18..=23 => 3,
-                9..=17 => 1,
-                _ => u32::from(n.is_multiple_of(7)),
-            } + u32::from(day == 0);
-            if calls > 0 {
-                out.push((at, calls * scale));
-            }
-            at += 1;
-            n += 1;
-        }
-        out
-    };
-    let before = period.a_year_before().bounds(permanence::local_time::Zone::default());
-    let some = |w: &str| Some(w.to_owned());
-    let current = quarters(from, to, 2);
-    let total: u32 = current.iter().map(|(_, n)| n).sum();
-    let share = |percent: u32| total * percent / 100;
-    let raw = RawCounts {
-        quarters: current,
-        previous_quarters: quarters(before.0, before.1, 1),
-        lengths: vec![
-            (CallType::Listening, 1260, share(40)),
-            (CallType::Listening, 2400, share(12)),
-            (CallType::Crisis, 3300, share(6)),
-            (CallType::Information, 420, share(9)),
-            (CallType::Silent, 45, share(15)),
-            (CallType::HangUp, 20, total - share(40) - share(12) - share(6) - share(9) - share(15)),
-        ],
-        profiles: vec![
-            (some("18_24"), some("woman"), some("person_concerned"), 9),
-            (some("40_59"), some("man"), some("relative"), 12),
-            (some("60_74"), some("woman"), some("person_concerned"), 14),
-            (some("75_plus"), some("woman"), some("professional"), 5),
-            (None, None, None, 53),
-        ],
-        themes: vec![
-            ("isolement".into(), some("woman"), 18),
-            ("isolement".into(), some("man"), 6),
-            ("idées suicidaires".into(), some("woman"), 5),
-            ("idées suicidaires".into(), None, 4),
-            ("deuil".into(), some("man"), 3),
-        ],
-        callbacks: vec![
-            CallbackRow {
-                status: CallbackState::Done,
-                flagged: false,
-                overdue: false,
-                first_attempt_after: Some(600),
-            },
-            CallbackRow {
-                status: CallbackState::Done,
-                flagged: false,
-                overdue: false,
-                first_attempt_after: Some(1800),
-            },
-            CallbackRow {
-                status: CallbackState::Pending,
-                flagged: true,
-                overdue: true,
-                first_attempt_after: Some(3600),
-            },
-        ],
-        listening: Listening { shifts: 61, seconds: 61 * 4 * 3600 },
-    };
-    let mut summary = summary();
-    summary.calls = total;
-    summary.by_theme =
-        [("isolement".to_owned(), 24), ("idées suicidaires".to_owned(), 9), ("deuil".to_owned(), 3)].into();
-    Statistics::build(period, permanence::local_time::Zone::default(), summary, raw)
-}
-
 fn statistics_screen(language: Language, presses: &[KeyCode]) -> App {
     let mut app = unlocked(language);
     app.session.as_mut().unwrap().actor.role = Role::Supervisor;
@@ -466,7 +379,7 @@ fn statistics_screen(language: Language, presses: &[KeyCode]) -> App {
         panic!("the statistics screen is open")
     };
     let period = view.period;
-    app.apply(Reply::Statistics(Box::new(statistics(period))));
+    app.apply(Reply::Statistics(Box::new(test_support::statistics(period))));
     app
 }
 

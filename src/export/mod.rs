@@ -148,8 +148,9 @@ pub fn write_report(
     let now = chrono::Utc::now();
     let zone = config.timezone;
     let period = StatsPeriod::year(year);
-    let current = store.statistics(period, zone, now)?;
-    let previous = store.statistics(StatsPeriod::year(year - 1), zone, now)?;
+    let opening = config.opening_hours();
+    let current = store.statistics(period, zone, &opening, now)?;
+    let previous = store.statistics(StatsPeriod::year(year - 1), zone, &opening, now)?;
     let (from, to) = period.bounds(zone);
     let head = store.record_export(ScopeRequest::Period { from, to }, false)?;
     let report = report::Report { year, current, previous, generated_at: now };

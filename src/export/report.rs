@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::domain::Timestamp;
-use crate::domain::statistics::{LENGTH_BARS_MINUTES, Statistics, UNKNOWN};
+use crate::domain::statistics::{AgeGroup, LENGTH_BARS_MINUTES, Statistics, UNKNOWN};
 use crate::i18n::Strings;
 use crate::local_time::Zone;
 use crate::store::AuditHead;
@@ -124,8 +124,8 @@ fn breakdown(
         .collect()
 }
 
-fn as_map(pairs: Vec<(&'static str, u32)>) -> BTreeMap<String, u32> {
-    pairs.into_iter().map(|(w, n)| (w.to_owned(), n)).collect()
+fn as_map(groups: Vec<(AgeGroup, u32)>) -> BTreeMap<String, u32> {
+    groups.into_iter().map(|(g, n)| (g.as_str().to_owned(), n)).collect()
 }
 
 /// The report as one HTML page.
@@ -233,7 +233,7 @@ pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Resul
             s,
         ),
     ];
-    let coverage = now.coverage_percent.map_or(r.coverage_unknown.clone(), |p| percent(f64::from(p), s));
+    let coverage = now.coverage.map_or(r.coverage_unknown.clone(), |c| percent(f64::from(c.percent), s));
     let weekdays: Vec<&str> = r.weekdays.split(',').collect();
     let months: Vec<&str> = r.months.split(',').collect();
     let charts = context! {
@@ -253,7 +253,7 @@ pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Resul
         year, previous_year,
         overview, by_type, themes, gender_names, rud, prompts => prompt_rows, callbacks, coverage,
         rud_levels => [s.rud_level(Some(crate::domain::assessment::RudLevel::Low)), s.rud_level(Some(crate::domain::assessment::RudLevel::Medium)), s.rud_level(Some(crate::domain::assessment::RudLevel::High)), s.rud_not_assessed.as_str()],
-        ages => breakdown(s, "age_band", &as_map(now.age_groups()), &as_map(before.age_groups())),
+        ages => breakdown(s, "age_group", &as_map(now.age_groups()), &as_map(before.age_groups())),
         gender => breakdown(s, "gender", &now.profiles.gender, &before.profiles.gender),
         relation => breakdown(s, "relation", &now.profiles.relation, &before.profiles.relation),
         heat_note => fill(&r.heat_note, &[("max", &number(f64::from(now.busiest_hour()), s))]),
@@ -425,11 +425,13 @@ mod tests {
 
     fn report() -> (Report, AuditHead) {
         let zone = Zone::default();
+        let opening = crate::domain::opening_hours::OpeningHours::default();
         let figures = |year| {
             Statistics::build(
                 StatsPeriod::year(year),
                 zone,
-                crate::test_support::empty_summary(),
+                chrono::Utc::now(),
+                &opening,
                 RawCounts::default(),
             )
         };

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
+use super::rollup::{self, Rows};
 use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
@@ -41,8 +42,19 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Callback> {
     })
 }
 
-/// Inserts a pending callback; shared by the interface and the demo filler.
+/// Inserts a pending callback, counted in the statistics' rollup.
 pub(super) fn insert(
+    conn: &Connection,
+    callback: &NewCallback,
+    created_at: Timestamp,
+) -> StoreResult<CallbackId> {
+    let id = insert_row(conn, callback, created_at)?;
+    rollup::count(conn, Rows::Callback(id), 1)?;
+    Ok(id)
+}
+
+/// The callback's row alone: a bulk load counts what it wrote when it commits.
+pub(super) fn insert_row(
     conn: &Connection,
     callback: &NewCallback,
     created_at: Timestamp,
@@ -69,13 +81,28 @@ pub(super) fn insert(
     Ok(CallbackId(conn.last_insert_rowid()))
 }
 
-/// Records an attempt and, when it reached the caller, closes the callback and wipes the number.
+/// Records an attempt and, when it reached the caller, closes the callback and wipes the number;
+/// the rollup kept (the callback's facts, the call it became: no longer "answered").
 pub(super) fn insert_attempt(
     conn: &Connection,
     id: CallbackId,
     attempt: &Attempt,
     reschedule_to: Option<Timestamp>,
 ) -> StoreResult<()> {
+    let touched: Vec<Rows> =
+        std::iter::once(Rows::Callback(id)).chain(attempt.call_id.map(Rows::Call)).collect();
+    let attempt_id =
+        rollup::changing(conn, &touched, || insert_attempt_rows(conn, id, attempt, reschedule_to))?;
+    rollup::count(conn, Rows::Attempt(attempt_id), 1)
+}
+
+/// The attempt's rows alone (a bulk load counts them when it commits); returns its id.
+pub(super) fn insert_attempt_rows(
+    conn: &Connection,
+    id: CallbackId,
+    attempt: &Attempt,
+    reschedule_to: Option<Timestamp>,
+) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO callback_attempt (callback_id, attempted_at, listener_id, result, call_id)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -87,13 +114,14 @@ pub(super) fn insert_attempt(
         attempt.result.as_str(),
         attempt.call_id.map(|c| c.0)
     ])?;
+    let attempt_id = conn.last_insert_rowid();
     if attempt.result == AttemptResult::Reached {
         close(conn, id, CallbackStatus::Done, None, attempt.at)?;
     } else if let Some(due) = reschedule_to {
         conn.prepare_cached("UPDATE callback SET due_at = ?2, version = version + 1 WHERE id = ?1")?
             .execute(params![id.0, to_secs(due)])?;
     }
-    Ok(())
+    Ok(attempt_id)
 }
 
 fn close(
@@ -185,7 +213,9 @@ impl Store {
             )?;
             let flagged = policy.flags(failed, result);
             if flagged {
-                tx.execute("UPDATE callback SET flagged = 1 WHERE id = ?1", [id.0])?;
+                rollup::changing(tx, &[Rows::Callback(id)], || {
+                    Ok(tx.execute("UPDATE callback SET flagged = 1 WHERE id = ?1", [id.0])?)
+                })?;
             }
             audit::append(
                 tx,
@@ -204,10 +234,12 @@ impl Store {
         self.require_supervisor(|s| &s.cli.what_reassign)?;
         self.write(|tx, actor| {
             expect_version(tx, id, version)?;
-            tx.execute(
-                "UPDATE callback SET assigned_listener_id = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
-                params![id.0, assignee_id(assignee)],
-            )?;
+            rollup::changing(tx, &[Rows::Callback(id)], || {
+                Ok(tx.execute(
+                    "UPDATE callback SET assigned_listener_id = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
+                    params![id.0, assignee_id(assignee)],
+                )?)
+            })?;
             audit::append(tx, Some(actor.id), AuditAction::CallbackReassigned, ObjectKind::Callback, Some(id.0))
         })
     }
@@ -225,10 +257,12 @@ impl Store {
         }
         self.write(|tx, actor| {
             expect_version(tx, id, version)?;
-            tx.execute(
-                "UPDATE callback SET due_at = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
-                params![id.0, to_secs(due_at)],
-            )?;
+            rollup::changing(tx, &[Rows::Callback(id)], || {
+                Ok(tx.execute(
+                    "UPDATE callback SET due_at = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
+                    params![id.0, to_secs(due_at)],
+                )?)
+            })?;
             audit::append(
                 tx,
                 Some(actor.id),
@@ -334,7 +368,9 @@ impl Store {
             if let Some(version) = version {
                 expect_version(tx, id, version)?;
             }
-            close(tx, id, CallbackStatus::Cancelled, Some(reason.trim()), now())?;
+            rollup::changing(tx, &[Rows::Callback(id)], || {
+                close(tx, id, CallbackStatus::Cancelled, Some(reason.trim()), now())
+            })?;
             audit::append(
                 tx,
                 Some(actor.id),

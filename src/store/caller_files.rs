@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
+use super::rollup::{self, Rows};
 use super::rows::{file_code, from_secs, from_secs_opt, now, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
@@ -191,22 +192,25 @@ impl Store {
         }
         self.write(|tx, actor| {
             // Text written on a purged file is due again: it is as old as the file's last contact.
-            let changed = tx.execute(
-                "UPDATE caller_file SET age_band = ?3, gender = ?4, departement = ?5, relation = ?6,
+            // Its calls' facts count the file's profile: taken away and added back.
+            let changed = rollup::changing(tx, &[Rows::CallsOfFile(id)], || {
+                Ok(tx.execute(
+                    "UPDATE caller_file SET age_band = ?3, gender = ?4, departement = ?5, relation = ?6,
                         situation_summary = ?7, instructions = ?8, version = version + 1,
                         purged_at = CASE WHEN ?7 = '' AND ?8 = '' THEN purged_at END
                  WHERE id = ?1 AND version = ?2",
-                params![
-                    id.0,
-                    version,
-                    profile.age_band.map(|a| a.as_str()),
-                    profile.gender.map(|g| g.as_str()),
-                    profile.departement.as_ref().map(|d| d.as_str()),
-                    profile.relation.map(|r| r.as_str()),
-                    profile.situation_summary,
-                    profile.instructions,
-                ],
-            )?;
+                    params![
+                        id.0,
+                        version,
+                        profile.age_band.map(|a| a.as_str()),
+                        profile.gender.map(|g| g.as_str()),
+                        profile.departement.as_ref().map(|d| d.as_str()),
+                        profile.relation.map(|r| r.as_str()),
+                        profile.situation_summary,
+                        profile.instructions,
+                    ],
+                )?)
+            })?;
             if changed == 0 {
                 let exists = tx
                     .query_row("SELECT 1 FROM caller_file WHERE id = ?1", [id.0], |_| Ok(()))

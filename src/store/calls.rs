@@ -4,6 +4,7 @@
 use rusqlite::{Connection, params};
 
 use super::error::{StoreError, StoreResult};
+use super::rollup::{self, Rows};
 use super::rows::{from_secs, from_secs_opt, to_secs, word, word_opt};
 use super::{Store, audit};
 use crate::domain::assessment::Rud;
@@ -13,8 +14,15 @@ use crate::domain::callback::{Attempt, AttemptResult, CallbackRequest, NewCallba
 use crate::domain::prompt::{Acknowledgement, PromptRecord};
 use crate::domain::{CallId, FileId, ListenerId, ShiftId};
 
-/// Inserts a call and what hangs off it; shared by the interface and the demo filler.
+/// Inserts a call and what hangs off it, counted in the statistics' rollup.
 pub(super) fn insert(conn: &Connection, listener_id: ListenerId, call: &NewCall) -> StoreResult<CallId> {
+    let id = insert_rows(conn, listener_id, call)?;
+    rollup::count(conn, Rows::Call(id), 1)?;
+    Ok(id)
+}
+
+/// The call's rows alone: a bulk load counts what it wrote when it commits.
+pub(super) fn insert_rows(conn: &Connection, listener_id: ListenerId, call: &NewCall) -> StoreResult<CallId> {
     let record = &call.record;
     conn.prepare_cached(
         "INSERT INTO call (shift_id, listener_id, caller_file_id, started_at, ended_at, call_type,

@@ -22,6 +22,7 @@ mod pins;
 pub mod presence;
 mod rekey;
 mod retention;
+mod rollup;
 mod rows;
 mod schema;
 mod settings;

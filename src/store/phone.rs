@@ -44,7 +44,7 @@ impl Store {
                 "INSERT INTO missed_call (shift_id, rang_at, ring_seconds) VALUES (?1, ?2, ?3)",
                 params![missed.shift_id.map(|s| s.0), to_secs(missed.rang_at), missed.ring_seconds],
             )?;
-            Ok(())
+            super::rollup::count(tx, super::rollup::Rows::Missed(tx.last_insert_rowid()), 1)
         })
     }
 }

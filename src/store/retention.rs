@@ -11,12 +11,13 @@ use rusqlite::{Connection, params};
 
 use super::caller_files::add_event;
 use super::error::{StoreError, StoreResult};
+use super::rollup::{self, Rows};
 use super::rows::to_secs;
 use super::{Store, audit};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::caller_file::{FileEventKind, PurgeReport, UnlockPurge};
 use crate::domain::settings::Setting;
-use crate::domain::{FileId, ListenerId, Timestamp};
+use crate::domain::{CallbackId, FileId, ListenerId, Timestamp};
 use crate::i18n::Phrase;
 
 /// Above this many notes to wipe at once (the first purge of a store that has years of
@@ -180,13 +181,20 @@ fn purge_in(
              WHERE outcome_note IS NOT NULL AND call_id IN (SELECT id FROM call WHERE caller_file_id = ?1)",
         )?
         .execute([file.0])?;
-        report.callbacks_cancelled += conn
-            .prepare_cached(
-                "UPDATE callback SET status = 'cancelled', closed_at = ?2, closed_reason = ?3,
-                        callback_number = NULL, note = '', version = version + 1
-                 WHERE caller_file_id = ?1 AND status = 'pending'",
-            )?
-            .execute(params![file.0, at, RETENTION_REASON])?;
+        // Its pending callbacks are cancelled: counted so in the statistics' rollup.
+        let pending: Vec<Rows> = conn
+            .prepare_cached("SELECT id FROM callback WHERE caller_file_id = ?1 AND status = 'pending'")?
+            .query_map([file.0], |row| row.get(0).map(|id| Rows::Callback(CallbackId(id))))?
+            .collect::<Result<_, _>>()?;
+        report.callbacks_cancelled += rollup::changing(conn, &pending, || {
+            Ok(conn
+                .prepare_cached(
+                    "UPDATE callback SET status = 'cancelled', closed_at = ?2, closed_reason = ?3,
+                            callback_number = NULL, note = '', version = version + 1
+                     WHERE caller_file_id = ?1 AND status = 'pending'",
+                )?
+                .execute(params![file.0, at, RETENTION_REASON])?)
+        })?;
         conn.prepare_cached(
             "UPDATE callback SET note = '', closed_reason = CASE WHEN closed_reason IS NULL THEN NULL ELSE '' END
              WHERE caller_file_id = ?1 AND closed_reason IS NOT ?2",

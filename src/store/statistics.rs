@@ -1,105 +1,83 @@
-//! The statistics of a period (the statistics screen, the activity report): `Store::summary`'s
-//! figures and the raw counts `domain::statistics` makes local-time charts of. Aggregates
-//! only, each query over the index on the column it ranges on (`call_by_start`,
-//! `callback_by_created`, `shift_by_start`), so a year reads that year's rows on a store of
-//! ten.
+//! The statistics of a period (the statistics screen, the activity report), read from the
+//! statistics' rollup (`rollup`): the period's facts — whole UTC months and days from the
+//! rollup, the hours at its ends from the raw rows — and its quarter hours (and the year
+//! before's), which `domain::statistics` puts in local hours and days. Then what is no count of
+//! the past (callbacks pending now) or is read whole (shifts, for the listening hours and the
+//! coverage; files opened and closed). One read transaction: the figures of one instant.
 
 use rusqlite::params;
 
-use super::Store;
-use super::error::StoreResult;
-use super::rows::to_secs;
-use super::summary::ScopeRequest;
+use super::error::{StoreError, StoreResult};
+use super::rows::{from_secs, to_secs};
+use super::summary::{pending_now, period_files};
+use super::{Store, rollup};
 use crate::domain::Timestamp;
-use crate::domain::statistics::{
-    BUCKET_SECONDS, CallbackRow, CallbackState, Listening, RawCounts, Statistics, StatsPeriod,
-};
+use crate::domain::opening_hours::OpeningHours;
+use crate::domain::statistics::{RawCounts, Statistics, StatsPeriod};
+use crate::i18n::Phrase;
 use crate::local_time::Zone;
 
-/// Calls per UTC quarter hour (`?3` seconds): `call_by_start` covers it, no row is read.
-const QUARTERS: &str = "SELECT started_at / ?3, count(*) FROM call
-                        WHERE started_at >= ?1 AND started_at < ?2 GROUP BY 1";
-
-/// The files' profiles as they are now (a file's age band is not kept per call), counted per
-/// file first: one look-up per file, not per call.
-const PROFILES: &str = "SELECT f.age_band, f.gender, f.relation, sum(g.calls)
-                        FROM (SELECT caller_file_id, count(*) AS calls FROM call
-                              WHERE started_at >= ?1 AND started_at < ?2 GROUP BY 1) g
-                        LEFT JOIN caller_file f ON f.id = g.caller_file_id GROUP BY 1, 2, 3";
+const QUARTER: i64 = 900;
 
 impl Store {
-    /// The figures of the local days of `period`, hours and days read in `zone`.
-    pub fn statistics(&self, period: StatsPeriod, zone: Zone, now: Timestamp) -> StoreResult<Statistics> {
-        let (from, to) = period.bounds(zone);
-        // The summary's pass over the calls gives the lengths by type too; its themes come
-        // from the themes-by-gender query below (one join of calls and themes, not two).
-        let (mut summary, lengths) = self.summary_parts(ScopeRequest::Period { from, to }, now, false)?;
-        let (from, to) = (to_secs(from), to_secs(to));
-        let (before_from, before_to) = period.a_year_before().bounds(zone);
+    /// The figures of the local days of `period`, hours and days read in `zone`, coverage
+    /// against `opening`.
+    pub fn statistics(
+        &self,
+        period: StatsPeriod,
+        zone: Zone,
+        opening: &OpeningHours,
+        now: Timestamp,
+    ) -> StoreResult<Statistics> {
         let conn = &self.conn;
-
-        let quarters = |from: i64, to: i64| -> StoreResult<Vec<(i64, u32)>> {
-            Ok(conn
-                .prepare_cached(QUARTERS)?
-                .query_map(params![from, to, BUCKET_SECONDS], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?)
-        };
-        let profiles = conn
-            .prepare_cached(PROFILES)?
-            .query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
-            .collect::<Result<_, _>>()?;
-        let themes: Vec<(String, Option<String>, u32)> = conn
+        let read = conn.unchecked_transaction()?;
+        if !rollup::is_current(conn)? {
+            // Found to disagree with the raw rows during this session (counted afresh at the
+            // next unlock), or counted by other rules on a store that cannot be written.
+            return Err(StoreError::Refused(Phrase::new(|s| &s.cli.statistics_stale)));
+        }
+        let (from, to) = period.bounds(zone);
+        let (from, to) = (to_secs(from), to_secs(to));
+        let facts = rollup::period_facts(conn, from, to)?;
+        let quarters = rollup::quarters(conn, from.div_euclid(QUARTER), to.div_euclid(QUARTER))?;
+        let (before_from, before_to) = period.a_year_before().bounds(zone);
+        let previous_quarters = rollup::quarters(
+            conn,
+            to_secs(before_from).div_euclid(QUARTER),
+            to_secs(before_to).div_euclid(QUARTER),
+        )?;
+        let (pending_now, overdue_now) = pending_now(conn, now)?;
+        // `+created_at`: the few pending callbacks are read by their partial index, not the
+        // period's thousands by their creation.
+        let overdue = conn.query_row(
+            "SELECT count(*) FROM callback
+             WHERE status = 'pending' AND due_at < ?3 AND +created_at >= ?1 AND +created_at < ?2",
+            params![from, to, to_secs(now)],
+            |row| row.get(0),
+        )?;
+        // Shifts clipped to the period; one still open counts up to now.
+        let shifts = conn
             .prepare_cached(
-                // Counted per file and theme first: one look-up per file, not per call.
-                "SELECT g.theme, f.gender, sum(g.calls)
-                 FROM (SELECT c.caller_file_id AS file, t.theme AS theme, count(*) AS calls
-                       FROM call c JOIN call_theme t ON t.call_id = c.id
-                       WHERE c.started_at >= ?1 AND c.started_at < ?2 GROUP BY 1, 2) g
-                 LEFT JOIN caller_file f ON f.id = g.file GROUP BY 1, 2",
-            )?
-            .query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-        let callbacks = conn
-            .prepare_cached(
-                "SELECT cb.status, cb.flagged, cb.status = 'pending' AND cb.due_at < ?3,
-                        (SELECT min(a.attempted_at) FROM callback_attempt a WHERE a.callback_id = cb.id)
-                          - cb.due_at
-                 FROM callback cb WHERE cb.created_at >= ?1 AND cb.created_at < ?2",
+                "SELECT started_at, coalesce(ended_at, ?3) FROM shift
+                 WHERE started_at < ?2 AND coalesce(ended_at, ?3) > ?1",
             )?
             .query_map(params![from, to, to_secs(now)], |row| {
-                let status = match row.get::<_, String>(0)?.as_str() {
-                    "pending" => CallbackState::Pending,
-                    "done" => CallbackState::Done,
-                    _ => CallbackState::Cancelled,
-                };
-                Ok(CallbackRow {
-                    status,
-                    flagged: row.get(1)?,
-                    overdue: row.get(2)?,
-                    first_attempt_after: row.get(3)?,
-                })
+                let (start, end): (i64, i64) = (row.get(0)?, row.get(1)?);
+                Ok((from_secs(start.max(from)), from_secs(end.min(to))))
             })?
             .collect::<Result<_, _>>()?;
-        // Shifts clipped to the period; one still open counts up to now.
-        let listening = conn.query_row(
-            "SELECT count(*), coalesce(sum(min(coalesce(ended_at, ?3), ?2) - max(started_at, ?1)), 0)
-             FROM shift WHERE started_at < ?2 AND coalesce(ended_at, ?3) > ?1",
-            params![from, to, to_secs(now)],
-            |row| Ok(Listening { shifts: row.get(0)?, seconds: row.get(1)? }),
-        )?;
-        for (theme, _, calls) in &themes {
-            *summary.by_theme.entry(theme.clone()).or_insert(0) += calls;
-        }
         let raw = RawCounts {
-            quarters: quarters(from, to)?,
-            previous_quarters: quarters(to_secs(before_from), to_secs(before_to))?,
-            lengths,
-            profiles,
-            themes,
-            callbacks,
-            listening,
+            facts,
+            quarters,
+            previous_quarters,
+            files: period_files(conn, from, to)?,
+            pending_now,
+            overdue_now,
+            overdue,
+            shifts,
         };
-        Ok(Statistics::build(period, zone, summary, raw))
+        read.finish()?;
+        Ok(Statistics::build(period, zone, now, opening, raw))
     }
 }
 
@@ -107,25 +85,37 @@ impl Store {
 mod tests {
     use super::super::tests::create;
 
-    /// A year's figures read indexes, not the calls' rows (which hold the notes): the pass over
-    /// the calls, the profiles' and the quarter hours' are covered by an index.
+    /// A year's figures read the rollup's rows by their keys: no step scans a table.
     #[test]
-    fn the_passes_over_a_periods_calls_read_only_an_index() {
+    fn a_periods_reads_go_by_the_rollups_keys() {
         let dir = tempfile::tempdir().unwrap();
         let store = create(&dir.path().join("p.db"));
-        // The statements the code runs, not copies of them.
-        let pass = super::super::summary::contacts_pass("c.started_at >= ?1 AND c.started_at < ?2");
-        for sql in [pass.as_str(), super::PROFILES, super::QUARTERS] {
-            let mut statement = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let params = [1i64, 2, 900];
-            let params = &params[..statement.parameter_count()];
-            let plan: Vec<String> = statement
-                .query_map(rusqlite::params_from_iter(params), |row| row.get(3))
+        let statements = [
+            "SELECT facet, value, detail, sum(n), sum(seconds) FROM stat_count
+             WHERE span = ?1 AND first_day >= ?2 AND first_day < ?3 GROUP BY 1, 2, 3",
+            "SELECT quarter, contacts, answered, missed FROM stat_quarter WHERE quarter >= ?1 AND quarter < ?2",
+        ];
+        for sql in statements {
+            let plan: Vec<String> = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(
+                    rusqlite::params_from_iter(["day", "1", "2"].iter().take(sql.matches('?').count())),
+                    |row| row.get(3),
+                )
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap();
-            // The profiles' inner pass is the covered one; its join looks files up by id.
-            assert!(plan.iter().any(|step| step.contains("COVERING INDEX")), "{sql}: {plan:?}");
+            assert!(
+                plan.iter()
+                    .any(|step| step.contains("PRIMARY KEY") || step.contains("USING INTEGER PRIMARY KEY")),
+                "{sql}: {plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|step| step.starts_with("SCAN") && !step.contains("USING")),
+                "{sql}: {plan:?}"
+            );
         }
     }
 }

@@ -10,10 +10,9 @@ use super::{Store, audit};
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{CallType, Outcome};
-use crate::domain::statistics::{LengthCount, lengths_of};
+use crate::domain::statistics::lengths_of;
 use crate::domain::summary::{
-    CallRow, CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
-    WrittenCounts,
+    CallRow, CallbackCounts, ChannelCounts, FileCounts, PromptCount, RudCounts, Scope, Summary, WrittenCounts,
 };
 use crate::domain::{ShiftId, Timestamp};
 use crate::i18n::Phrase;
@@ -57,6 +56,31 @@ pub(super) fn contacts_pass(calls_where: &str) -> String {
     )
 }
 
+/// Files opened and closed in `[from, to)` (seconds).
+pub(super) fn period_files(conn: &rusqlite::Connection, from: i64, to: i64) -> StoreResult<FileCounts> {
+    Ok(FileCounts {
+        opened: conn.query_row(
+            "SELECT count(*) FROM caller_file WHERE created_at >= ?1 AND created_at < ?2",
+            [from, to],
+            |row| row.get(0),
+        )?,
+        closed: conn.query_row(
+            "SELECT count(*) FROM file_event WHERE kind = 'closed' AND at >= ?1 AND at < ?2",
+            [from, to],
+            |row| row.get(0),
+        )?,
+    })
+}
+
+/// The whole store's callbacks pending at `now`, and of those overdue.
+pub(super) fn pending_now(conn: &rusqlite::Connection, now: Timestamp) -> StoreResult<(u32, u32)> {
+    Ok(conn.query_row(
+        "SELECT count(*), coalesce(sum(CASE WHEN due_at < ?1 THEN 1 ELSE 0 END), 0) FROM callback WHERE status = 'pending'",
+        [to_secs(now)],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
+
 impl Store {
     fn scope(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Scope> {
         Ok(match request {
@@ -83,20 +107,10 @@ impl Store {
         })
     }
 
-    /// The figures of a shift (its own calls) or of a period (calls started in it).
+    /// The figures of a shift (its own calls) or of a period (calls started in it), counted from
+    /// the calls themselves: exact, medians included (the statistics of long periods read the
+    /// rollup instead, `Store::statistics`).
     pub fn summary(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Summary> {
-        Ok(self.summary_parts(request, now, true)?.0)
-    }
-
-    /// The summary, and its calls counted by (type, length) for whoever wants lengths by
-    /// type (the statistics). Without `themes`, `by_theme` is left empty for the caller to
-    /// fill from its own themes query (the statistics count them by gender too).
-    pub(super) fn summary_parts(
-        &self,
-        request: ScopeRequest,
-        now: Timestamp,
-        themes: bool,
-    ) -> StoreResult<(Summary, Vec<LengthCount>)> {
         let scope = self.scope(request, now)?;
         let (calls_where, args): (&str, Vec<i64>) = match &scope {
             Scope::Shift { id, .. } => ("c.shift_id = ?1", vec![id.0]),
@@ -134,7 +148,7 @@ impl Store {
             }
             for (axis, column) in [(&mut rud.risk, 2), (&mut rud.urgency, 3), (&mut rud.danger, 4)] {
                 let level: Option<RudLevel> = word_opt(column, row.get(column)?)?;
-                add_level(axis, level, count);
+                axis.add(level, count);
             }
             let length: i64 = row.get(5)?;
             let time_spent: Option<i64> = row.get(7)?;
@@ -146,19 +160,14 @@ impl Store {
                 None => *lengths.entry((call_type, length)).or_insert(0) += count,
             }
         }
-        let lengths: Vec<LengthCount> = lengths.into_iter().map(|((t, s), n)| (t, s, n)).collect();
-        let all = lengths_of(None, lengths.iter().map(|&(_, s, n)| (s, n)));
+        let all = lengths_of(None, lengths.iter().map(|(&(_, s), &n)| (s, n)));
         let written_seconds: i64 = spent.iter().map(|(s, n)| s * i64::from(*n)).sum();
         let written = lengths_of(None, spent.into_iter());
-        let by_theme = if themes {
-            query(&format!(
-                "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
-            ))?
-            .query_map(params_from_iter(&args), |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<Result<_, _>>()?
-        } else {
-            BTreeMap::new()
-        };
+        let by_theme = query(&format!(
+            "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
+        ))?
+        .query_map(params_from_iter(&args), |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
         let prompts = query(&format!(
             "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
              WHERE {calls_where} GROUP BY 1, 2 ORDER BY 1, 2"
@@ -168,7 +177,7 @@ impl Store {
         })?
         .collect::<Result<_, _>>()?;
 
-        let (created, done, opened, closed) = match &scope {
+        let (created, done, files) = match &scope {
             Scope::Shift { id, listener_id, .. } => (
                 conn.query_row(
                     "SELECT count(*) FROM call c JOIN callback cb ON cb.origin_call_id = c.id WHERE c.shift_id = ?1",
@@ -181,18 +190,20 @@ impl Store {
                     [listener_id.0, from, to],
                     |row| row.get(0),
                 )?,
-                conn.query_row(
-                    "SELECT count(*) FROM caller_file f WHERE f.created_at >= ?2 AND f.created_at <= ?3
-                     AND EXISTS (SELECT 1 FROM call c WHERE c.caller_file_id = f.id AND c.shift_id = ?1)",
-                    [id.0, from, to],
-                    |row| row.get(0),
-                )?,
-                conn.query_row(
-                    "SELECT count(*) FROM file_event WHERE kind = 'closed' AND listener_id = ?1
-                     AND at >= ?2 AND at <= ?3",
-                    [listener_id.0, from, to],
-                    |row| row.get(0),
-                )?,
+                FileCounts {
+                    opened: conn.query_row(
+                        "SELECT count(*) FROM caller_file f WHERE f.created_at >= ?2 AND f.created_at <= ?3
+                         AND EXISTS (SELECT 1 FROM call c WHERE c.caller_file_id = f.id AND c.shift_id = ?1)",
+                        [id.0, from, to],
+                        |row| row.get(0),
+                    )?,
+                    closed: conn.query_row(
+                        "SELECT count(*) FROM file_event WHERE kind = 'closed' AND listener_id = ?1
+                         AND at >= ?2 AND at <= ?3",
+                        [listener_id.0, from, to],
+                        |row| row.get(0),
+                    )?,
+                },
             ),
             Scope::Period { .. } => (
                 conn.query_row(
@@ -206,25 +217,13 @@ impl Store {
                     [from, to],
                     |row| row.get(0),
                 )?,
-                conn.query_row(
-                    "SELECT count(*) FROM caller_file WHERE created_at >= ?1 AND created_at < ?2",
-                    [from, to],
-                    |row| row.get(0),
-                )?,
-                conn.query_row(
-                    "SELECT count(*) FROM file_event WHERE kind = 'closed' AND at >= ?1 AND at < ?2",
-                    [from, to],
-                    |row| row.get(0),
-                )?,
+                period_files(conn, from, to)?,
             ),
         };
         // Answered: the scope's phone calls but those that performed a callback (we called
         // them); a written contact or a chat never rang.
         let answered: u32 = conn.query_row(
-            &format!(
-                "SELECT count(*) FROM call c WHERE {calls_where} AND c.channel = 'phone'
-                 AND NOT EXISTS (SELECT 1 FROM callback_attempt a WHERE a.call_id = c.id)"
-            ),
+            &format!("SELECT count(*) FROM call c WHERE ({calls_where}) AND {}", super::rollup::ANSWERED),
             params_from_iter(&args),
             |row| row.get(0),
         )?;
@@ -240,17 +239,13 @@ impl Store {
                 |row| row.get(0),
             )?,
         };
-        let (pending, overdue): (u32, Option<u32>) = conn.query_row(
-            "SELECT count(*), sum(due_at < ?1) FROM callback WHERE status = 'pending'",
-            [to_secs(now)],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let (pending, overdue) = pending_now(conn, now)?;
 
         let summary = Summary {
             scope,
             generated_at: now,
             calls: all.calls + written.calls,
-            total_seconds: lengths.iter().map(|&(_, s, n)| s * i64::from(n)).sum(),
+            total_seconds: lengths.iter().map(|(&(_, s), &n)| s * i64::from(n)).sum(),
             median_seconds: all.median_seconds,
             by_channel,
             written: WrittenCounts {
@@ -263,11 +258,11 @@ impl Store {
             by_outcome,
             rud,
             prompts,
-            callbacks: CallbackCounts { created, done, pending, overdue: overdue.unwrap_or(0) },
-            files: FileCounts { opened, closed },
+            callbacks: CallbackCounts { created, done, pending, overdue },
+            files,
             phone: crate::domain::phone::Offered::new(answered, missed),
         };
-        Ok((summary, lengths))
+        Ok(summary)
     }
 
     /// The calls of a scope, one row each with their categories (and their notes when asked
@@ -356,14 +351,5 @@ impl Store {
             audit::append(tx, Some(actor.id), action, object.0, object.1)?;
             head(tx, true)
         })
-    }
-}
-
-fn add_level(counts: &mut LevelCounts, level: Option<RudLevel>, n: u32) {
-    match level {
-        None => counts.not_assessed += n,
-        Some(RudLevel::Low) => counts.low += n,
-        Some(RudLevel::Medium) => counts.medium += n,
-        Some(RudLevel::High) => counts.high += n,
     }
 }

@@ -71,7 +71,7 @@ impl FileForm {
                     _ => FileStatus::Open,
                 }
             }
-            1 => self.age_band = cycle(AgeBand::ALL, self.age_band, forward),
+            1 => self.age_band = cycle(AgeBand::OFFERED, self.age_band, forward),
             2 => self.gender = cycle(Gender::ALL, self.gender, forward),
             3 => self.relation = cycle(CallerRelation::ALL, self.relation, forward),
             _ => {}

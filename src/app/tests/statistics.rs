@@ -5,8 +5,14 @@ use super::*;
 use crate::domain::statistics::{RawCounts, Statistics, StatsPeriod};
 
 fn figures(period: StatsPeriod) -> Box<Statistics> {
-    let summary = crate::test_support::empty_summary();
-    Box::new(Statistics::build(period, crate::local_time::Zone::default(), summary, RawCounts::default()))
+    let opening = crate::domain::opening_hours::OpeningHours::default();
+    Box::new(Statistics::build(
+        period,
+        crate::local_time::Zone::default(),
+        now(),
+        &opening,
+        RawCounts::default(),
+    ))
 }
 
 fn statistics_view(app: &App) -> &popup::StatisticsView {

@@ -175,7 +175,8 @@ fn overview<'a>(s: &'a Strings, stats: &'a Statistics, theme: &'a Theme) -> Sect
     let calls = stats.summary.calls;
     let all = &stats.lengths[0];
     let hours = stats.listening.seconds / 3600;
-    let coverage = stats.coverage_percent.map_or(s.statistics_coverage_unknown.clone(), |p| format!("{p} %"));
+    let coverage =
+        stats.coverage.map_or(s.statistics_coverage_unknown.clone(), |c| format!("{} %", c.percent));
     let lines = vec![
         title(&s.statistics_overview, theme),
         Line::from(s.fill(
@@ -387,8 +388,11 @@ fn profiles<'a>(s: &'a Strings, stats: &'a Statistics, width: u16, theme: &'a Th
         title(&s.statistics_profiles, theme),
         Line::from(Span::styled(s.statistics_age.clone(), theme.muted())),
     ];
-    let ages: Vec<(String, u32)> =
-        stats.age_groups().into_iter().map(|(w, n)| (word("age_band", w), n)).collect();
+    let ages: Vec<(String, u32)> = stats
+        .age_groups()
+        .into_iter()
+        .map(|(g, n)| (s.label("age_group", g.as_str()).to_owned(), n))
+        .collect();
     lines.extend(bar_lines(&ages, width));
     for (heading, kind, counts) in [
         (&s.statistics_gender, "gender", &stats.profiles.gender),
