@@ -11,13 +11,16 @@ use crate::config::Config;
 use crate::domain::callback::NewCallback;
 use crate::domain::caller_file::FileProfile;
 use crate::domain::listener::Role;
+use crate::domain::opening_hours::OpeningHours;
+use crate::domain::statistics::StatsPeriod;
 use crate::domain::{FileId, ShiftId, Timestamp};
 use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::last_login;
+use crate::local_time::Zone;
 use crate::messages::store_error_brief;
 use crate::store::presence::Presence;
-use crate::store::{KdfParams, NewAccount, ScopeRequest, Store, StoreError};
+use crate::store::{FiguresReader, KdfParams, NewAccount, ScopeRequest, Store, StoreError};
 
 /// Carries out effects against the store it holds while unlocked.
 pub struct Runner {
@@ -34,7 +37,15 @@ pub struct Runner {
     presence: Option<Presence>,
     /// The phone's command side, when one is configured (`terminal` starts it).
     phone: Option<crate::phone::Phone>,
+    /// Where statistics read off the key loop are handed (`terminal` says); without it they are
+    /// read at once, like every other effect.
+    deliver_figures: Option<Deliver>,
+    /// The thread reading them, while the store is open.
+    figures: Option<FiguresWorker>,
 }
+
+/// Hands a reply made on another thread back to the terminal's loop.
+pub type Deliver = std::sync::Arc<dyn Fn(Reply) + Send + Sync>;
 
 impl Runner {
     pub fn new(db: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
@@ -48,7 +59,21 @@ impl Runner {
             data_version: 0,
             presence: None,
             phone: None,
+            deliver_figures: None,
+            figures: None,
         }
+    }
+
+    /// Statistics are read on a thread of their own and handed to `deliver` (the terminal's
+    /// loop), so that a long period never holds the keyboard.
+    pub fn read_figures_aside(&mut self, deliver: Deliver) {
+        self.deliver_figures = Some(deliver);
+    }
+
+    /// Closes the store (its key wiped), after the statistics thread's connection.
+    fn close_store(&mut self) {
+        self.figures = None;
+        self.store = None;
     }
 
     /// Commands for the phone go to `phone`.
@@ -98,7 +123,7 @@ impl Runner {
             }
             Effect::Lock => {
                 // Dropping the store closes it and wipes the data key from memory.
-                self.store = None;
+                self.close_store();
                 return None;
             }
             Effect::SaveDraft(draft) => {
@@ -152,9 +177,28 @@ impl Runner {
                 summary.map(|summary| Reply::Summary(Box::new(summary)))
             }
             Effect::LoadStatistics(period) => {
-                let opening = self.config.opening_hours();
-                let figures = self.store.as_mut()?.statistics(period, self.config.timezone, &opening, now);
-                figures.map(|figures| Reply::Statistics(Box::new(figures)))
+                let request = FiguresRequest {
+                    period,
+                    zone: self.config.timezone,
+                    opening: self.config.opening_hours(),
+                    now,
+                };
+                if let Some(deliver) = self.deliver_figures.clone() {
+                    let store = self.store.as_ref()?;
+                    if self.figures.is_none() {
+                        self.figures = FiguresWorker::start(self.strings, deliver);
+                    }
+                    if let Some(worker) = &self.figures {
+                        return match store.figures_reader() {
+                            Ok(reader) => {
+                                worker.ask(reader, request);
+                                None
+                            }
+                            Err(err) => Some(Reply::Failed(store_error_brief(self.strings, &err))),
+                        };
+                    }
+                }
+                request.on_store(self.store.as_ref()?)
             }
             Effect::TakeCallback { id, version } => match self.store.as_mut()?.take_callback(id, version) {
                 Ok(callback) => Ok(Reply::CallbackTaken(Box::new(callback))),
@@ -198,7 +242,7 @@ impl Runner {
     /// Another terminal re-keyed the database and this account's slot no longer opens it: the
     /// store is closed (its key wiped) and the screen locks, saying why.
     fn revoked(&mut self, err: &StoreError) -> Reply {
-        self.store = None;
+        self.close_store();
         Reply::Revoked(store_error_brief(self.strings, err))
     }
 
@@ -274,6 +318,74 @@ fn change_file(store: &mut Store, change: FileChange) -> Result<Reply, StoreErro
         // Made on a view the purge or another person has overtaken: nothing written.
         Err(StoreError::FileChanged) => Ok(Reply::FileConflict(Box::new(file_view(store, id)?))),
         Err(err) => Err(err),
+    }
+}
+
+/// The statistics asked for.
+struct FiguresRequest {
+    period: StatsPeriod,
+    zone: Zone,
+    opening: OpeningHours,
+    now: Timestamp,
+}
+
+impl FiguresRequest {
+    fn on_store(&self, store: &Store) -> Result<Reply, StoreError> {
+        let figures = store.statistics(self.period, self.zone, &self.opening, self.now);
+        figures.map(|figures| Reply::Statistics(Box::new(figures)))
+    }
+
+    fn on_reader(&self, reader: &FiguresReader) -> Result<Reply, StoreError> {
+        let figures = reader.statistics(self.period, self.zone, &self.opening, self.now);
+        figures.map(|figures| Reply::Statistics(Box::new(figures)))
+    }
+}
+
+/// The thread statistics are read on. Each request comes with its own reading connection, made
+/// by the store (the key never leaves it); a request overtaken by a newer one is dropped
+/// unread, its connection closed. Dropping the worker waits for the thread, so that no
+/// connection — nor the key in it — outlives a lock.
+struct FiguresWorker {
+    requests: Option<std::sync::mpsc::Sender<(FiguresReader, FiguresRequest)>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FiguresWorker {
+    /// `None` when no thread can be started: the statistics are then read at once.
+    fn start(strings: &'static Strings, deliver: Deliver) -> Option<FiguresWorker> {
+        let (requests, asked) = std::sync::mpsc::channel::<(FiguresReader, FiguresRequest)>();
+        let thread = std::thread::Builder::new()
+            .name("figures".into())
+            .spawn(move || {
+                while let Ok(mut next) = asked.recv() {
+                    while let Ok(newer) = asked.try_recv() {
+                        next = newer;
+                    }
+                    let (reader, request) = next;
+                    let reply = request
+                        .on_reader(&reader)
+                        .unwrap_or_else(|err| Reply::Failed(store_error_brief(strings, &err)));
+                    drop(reader);
+                    deliver(reply);
+                }
+            })
+            .ok()?;
+        Some(FiguresWorker { requests: Some(requests), thread: Some(thread) })
+    }
+
+    fn ask(&self, reader: FiguresReader, request: FiguresRequest) {
+        if let Some(requests) = &self.requests {
+            let _ = requests.send((reader, request));
+        }
+    }
+}
+
+impl Drop for FiguresWorker {
+    fn drop(&mut self) {
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -433,6 +545,44 @@ mod tests {
         assert!(effects.iter().any(|e| matches!(e, Effect::Lock)), "{effects:?}");
         runner.run_all(&mut app, effects);
         assert!(runner.store.is_none(), "locked");
+        let left = occurrences(&patterns);
+        assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
+    }
+
+    /// Statistics asked for while the terminal reads them aside come back through its loop, the
+    /// key returning at once; a lock right after a request waits for the reading thread, and no
+    /// copy of the data key is left, not even in that thread's connection.
+    #[test]
+    fn statistics_read_aside_come_back_and_leave_no_key_after_a_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("p.db");
+        let pass = "trois pommes vertes sous la pluie";
+        let account = NewAccount {
+            login: "coord",
+            display_name: "Dominique",
+            role: Role::Supervisor,
+            passphrase: pass,
+        };
+        drop(Store::create(&db, account, KdfParams::MINIMUM).unwrap());
+        let config = Config::default();
+        let mut runner = Runner::new(db, &config, KdfParams::MINIMUM);
+        let (delivered, replies) = std::sync::mpsc::channel();
+        runner.read_figures_aside(std::sync::Arc::new(move |reply| {
+            let _ = delivered.send(reply);
+        }));
+        let now = Utc::now();
+        let unlock =
+            Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };
+        assert!(matches!(runner.perform(unlock, now), Some(Reply::Unlocked(_))));
+        let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
+        let month = StatsPeriod::month_of(Zone::default().today(now));
+        assert!(runner.perform(Effect::LoadStatistics(month), now).is_none(), "nothing said at once");
+        let reply = replies.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert!(matches!(&reply, Reply::Statistics(figures) if figures.period == month), "{reply:?}");
+        // Asked again, then locked at once.
+        assert!(runner.perform(Effect::LoadStatistics(month), now).is_none());
+        runner.perform(Effect::Lock, now);
+        assert!(runner.store.is_none() && runner.figures.is_none(), "locked");
         let left = occurrences(&patterns);
         assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
     }

@@ -51,6 +51,7 @@ pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use pins::SlotProblem;
 pub use rekey::{RekeyReport, next_database_path, next_key_file_path};
 pub use schema::LATEST as SCHEMA_VERSION;
+pub use statistics::FiguresReader;
 pub use summary::{AuditHead, ScopeRequest};
 
 use crate::domain::audit::{AuditAction, ObjectKind};

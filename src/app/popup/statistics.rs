@@ -1,7 +1,7 @@
 //! The statistics screen (supervisors): a period — this month, last month, this year, last
 //! year or any dates typed — and its figures, asked of the store as an effect: the screen says
-//! it is loading and keeps the figures shown until the new ones come (the runner reads them at
-//! once, so the keyboard waits that long).
+//! it is loading and keeps the figures shown until the new ones come (the terminal reads them
+//! on a thread of its own, so the keys keep working meanwhile).
 
 use chrono::NaiveDate;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
