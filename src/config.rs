@@ -12,6 +12,7 @@ use crate::domain::emergency::{
     Directory, NumberOverride, OverrideError, OverrideRefusal, OverrideSubject, RuleOverride, Rules,
 };
 use crate::domain::opening_hours::{BadInterval, OpeningHours};
+use crate::domain::statistics::{StatsPeriod, StatsRequest};
 use crate::i18n::{Language, Phrase, Strings};
 use crate::local_time::Zone;
 
@@ -434,6 +435,12 @@ impl Config {
             hours.days[i] = OpeningHours::parse_day(ranges).unwrap_or_default();
         }
         hours
+    }
+
+    /// Statistics of `period` as this configuration reads them (its zone, its opening hours),
+    /// made at `now`.
+    pub fn statistics_of(&self, period: StatsPeriod, now: Timestamp) -> StatsRequest {
+        StatsRequest { period, zone: self.timezone, opening: self.opening_hours(), now }
     }
 
     /// The keymap this configuration asks for (validated when the file was parsed).

@@ -11,13 +11,11 @@ use crate::config::Config;
 use crate::domain::callback::NewCallback;
 use crate::domain::caller_file::FileProfile;
 use crate::domain::listener::Role;
-use crate::domain::opening_hours::OpeningHours;
-use crate::domain::statistics::StatsPeriod;
+use crate::domain::statistics::StatsRequest;
 use crate::domain::{FileId, ShiftId, Timestamp};
 use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::last_login;
-use crate::local_time::Zone;
 use crate::messages::store_error_brief;
 use crate::store::presence::Presence;
 use crate::store::{FiguresReader, KdfParams, NewAccount, ScopeRequest, Store, StoreError};
@@ -177,12 +175,7 @@ impl Runner {
                 summary.map(|summary| Reply::Summary(Box::new(summary)))
             }
             Effect::LoadStatistics(period) => {
-                let request = FiguresRequest {
-                    period,
-                    zone: self.config.timezone,
-                    opening: self.config.opening_hours(),
-                    now,
-                };
+                let request = self.config.statistics_of(period, now);
                 if let Some(deliver) = self.deliver_figures.clone() {
                     let store = self.store.as_ref()?;
                     if self.figures.is_none() {
@@ -198,7 +191,8 @@ impl Runner {
                         };
                     }
                 }
-                request.on_store(self.store.as_ref()?)
+                let figures = self.store.as_ref()?.statistics(&request);
+                figures.map(|figures| Reply::Statistics(Box::new(figures)))
             }
             Effect::TakeCallback { id, version } => match self.store.as_mut()?.take_callback(id, version) {
                 Ok(callback) => Ok(Reply::CallbackTaken(Box::new(callback))),
@@ -321,39 +315,19 @@ fn change_file(store: &mut Store, change: FileChange) -> Result<Reply, StoreErro
     }
 }
 
-/// The statistics asked for.
-struct FiguresRequest {
-    period: StatsPeriod,
-    zone: Zone,
-    opening: OpeningHours,
-    now: Timestamp,
-}
-
-impl FiguresRequest {
-    fn on_store(&self, store: &Store) -> Result<Reply, StoreError> {
-        let figures = store.statistics(self.period, self.zone, &self.opening, self.now);
-        figures.map(|figures| Reply::Statistics(Box::new(figures)))
-    }
-
-    fn on_reader(&self, reader: &FiguresReader) -> Result<Reply, StoreError> {
-        let figures = reader.statistics(self.period, self.zone, &self.opening, self.now);
-        figures.map(|figures| Reply::Statistics(Box::new(figures)))
-    }
-}
-
 /// The thread statistics are read on. Each request comes with its own reading connection, made
 /// by the store (the key never leaves it); a request overtaken by a newer one is dropped
 /// unread, its connection closed. Dropping the worker waits for the thread, so that no
 /// connection — nor the key in it — outlives a lock.
 struct FiguresWorker {
-    requests: Option<std::sync::mpsc::Sender<(FiguresReader, FiguresRequest)>>,
+    requests: Option<std::sync::mpsc::Sender<(FiguresReader, StatsRequest)>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FiguresWorker {
     /// `None` when no thread can be started: the statistics are then read at once.
     fn start(strings: &'static Strings, deliver: Deliver) -> Option<FiguresWorker> {
-        let (requests, asked) = std::sync::mpsc::channel::<(FiguresReader, FiguresRequest)>();
+        let (requests, asked) = std::sync::mpsc::channel::<(FiguresReader, StatsRequest)>();
         let thread = std::thread::Builder::new()
             .name("figures".into())
             .spawn(move || {
@@ -362,9 +336,10 @@ impl FiguresWorker {
                         next = newer;
                     }
                     let (reader, request) = next;
-                    let reply = request
-                        .on_reader(&reader)
-                        .unwrap_or_else(|err| Reply::Failed(store_error_brief(strings, &err)));
+                    let reply = match reader.statistics(&request) {
+                        Ok(figures) => Reply::Statistics(Box::new(figures)),
+                        Err(err) => Reply::Failed(store_error_brief(strings, &err)),
+                    };
                     drop(reader);
                     deliver(reply);
                 }
@@ -373,7 +348,7 @@ impl FiguresWorker {
         Some(FiguresWorker { requests: Some(requests), thread: Some(thread) })
     }
 
-    fn ask(&self, reader: FiguresReader, request: FiguresRequest) {
+    fn ask(&self, reader: FiguresReader, request: StatsRequest) {
         if let Some(requests) = &self.requests {
             let _ = requests.send((reader, request));
         }
@@ -509,14 +484,9 @@ mod tests {
         found
     }
 
-    /// Issue 16: after Ctrl-L no copy of the data key is left in the process — not on a stack
-    /// (the key was moved by value through unlocking), not in freed heap (its hex for
-    /// SQLCipher, the keying statement), nowhere writable. The key of a store made for the
-    /// test, unlocked and locked through the terminal's own runtime.
-    #[test]
-    fn after_lock_no_copy_of_the_data_key_is_left_in_memory() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("p.db");
+    /// A new store in `dir` with a supervisor, `coord`, and its passphrase.
+    fn supervisors_store(dir: &std::path::Path) -> (PathBuf, &'static str) {
+        let db = dir.join("p.db");
         let pass = "trois pommes vertes sous la pluie";
         let account = NewAccount {
             login: "coord",
@@ -525,6 +495,17 @@ mod tests {
             passphrase: pass,
         };
         drop(Store::create(&db, account, KdfParams::MINIMUM).unwrap());
+        (db, pass)
+    }
+
+    /// Issue 16: after Ctrl-L no copy of the data key is left in the process — not on a stack
+    /// (the key was moved by value through unlocking), not in freed heap (its hex for
+    /// SQLCipher, the keying statement), nowhere writable. The key of a store made for the
+    /// test, unlocked and locked through the terminal's own runtime.
+    #[test]
+    fn after_lock_no_copy_of_the_data_key_is_left_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, pass) = supervisors_store(dir.path());
         let config = Config::default();
         let mut app =
             App::new(config.clone(), Strings::get(config.language), vec!["coord".into()], Utc::now());
@@ -555,15 +536,7 @@ mod tests {
     #[test]
     fn statistics_read_aside_come_back_and_leave_no_key_after_a_lock() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("p.db");
-        let pass = "trois pommes vertes sous la pluie";
-        let account = NewAccount {
-            login: "coord",
-            display_name: "Dominique",
-            role: Role::Supervisor,
-            passphrase: pass,
-        };
-        drop(Store::create(&db, account, KdfParams::MINIMUM).unwrap());
+        let (db, pass) = supervisors_store(dir.path());
         let config = Config::default();
         let mut runner = Runner::new(db, &config, KdfParams::MINIMUM);
         let (delivered, replies) = std::sync::mpsc::channel();
@@ -575,7 +548,8 @@ mod tests {
             Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };
         assert!(matches!(runner.perform(unlock, now), Some(Reply::Unlocked(_))));
         let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
-        let month = StatsPeriod::month_of(Zone::default().today(now));
+        let month =
+            crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));
         assert!(runner.perform(Effect::LoadStatistics(month), now).is_none(), "nothing said at once");
         let reply = replies.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
         assert!(matches!(&reply, Reply::Statistics(figures) if figures.period == month), "{reply:?}");

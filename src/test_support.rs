@@ -162,17 +162,11 @@ pub fn statistics(period: crate::domain::statistics::StatsPeriod) -> crate::doma
     let current = quarters(period, 2);
     let total: i64 = current.iter().map(|(_, c)| i64::from(c.contacts)).sum();
     let share = |percent: i64| total * percent / 100;
-    let f = |facet: Facet, value: &str, detail: &str, n: i64, seconds: i64| Fact {
-        facet,
-        value: value.into(),
-        detail: detail.into(),
-        n,
-        seconds,
-    };
+    let f = Fact::new;
     let written = share(5) + share(3);
     let timed = total - written;
     let mut facts = vec![
-        f(Facet::Channel, "phone", "", timed - share(6) - share(2), 0),
+        f(Facet::Channel, "phone", "", timed - share(6) - share(2), (timed - share(6) - share(2)) * 1150),
         f(Facet::Channel, "chat", "", share(6), share(6) * 1500),
         f(Facet::Channel, "sms", "", share(2), share(2) * 600),
         f(Facet::Channel, "email", "", share(5), share(5) * 900),
@@ -204,11 +198,13 @@ pub fn statistics(period: crate::domain::statistics::StatsPeriod) -> crate::doma
         f(Facet::Danger, "", "", total - 2, 0),
         f(Facet::Prompt, "15", "service_contacted", 1, 0),
         f(Facet::Prompt, "3114", "number_given", 2, 0),
-        f(Facet::Theme, "isolement", "woman", 18, 0),
-        f(Facet::Theme, "isolement", "man", 6, 0),
-        f(Facet::Theme, "idées suicidaires", "woman", 5, 0),
-        f(Facet::Theme, "idées suicidaires", "", 4, 0),
-        f(Facet::Theme, "deuil", "man", 3, 0),
+        f(Facet::Theme, "isolement", "woman", share(18), 0),
+        f(Facet::Theme, "isolement", "man", share(6), 0),
+        f(Facet::Theme, "isolement", "", share(4), 0),
+        f(Facet::Theme, "idées suicidaires", "woman", share(5), 0),
+        f(Facet::Theme, "idées suicidaires", "", share(4), 0),
+        f(Facet::Theme, "deuil", "man", share(3), 0),
+        f(Facet::Theme, "deuil", "other", 2, 0),
         f(Facet::Callback, "done", "", 2, 0),
         f(Facet::Callback, "pending", FLAGGED, 1, 0),
         f(Facet::FirstAttempt, "", "600", 1, 630),
@@ -216,22 +212,26 @@ pub fn statistics(period: crate::domain::statistics::StatsPeriod) -> crate::doma
         f(Facet::FirstAttempt, "", "3600", 1, 3700),
         f(Facet::Reached, "", "", 2, 0),
     ];
-    for (facet, value, n) in [
-        (Facet::AgeBand, "18_24", 9),
-        (Facet::AgeBand, "25_44", 7),
-        (Facet::AgeBand, "40_59", 12),
-        (Facet::AgeBand, "60_74", 14),
-        (Facet::AgeBand, "75_plus", 5),
-        (Facet::AgeBand, "", total - 47),
-        (Facet::Gender, "woman", 28),
-        (Facet::Gender, "man", 19),
-        (Facet::Gender, "", total - 47),
-        (Facet::Relation, "person_concerned", 23),
-        (Facet::Relation, "relative", 12),
-        (Facet::Relation, "professional", 12),
-        (Facet::Relation, "", total - 47),
+    for (facet, value, percent) in [
+        (Facet::AgeBand, "18_24", 8),
+        (Facet::AgeBand, "25_44", 22),
+        (Facet::AgeBand, "45_64", 10),
+        (Facet::AgeBand, "40_59", 6),
+        (Facet::AgeBand, "60_74", 5),
+        (Facet::AgeBand, "65_74", 5),
+        (Facet::AgeBand, "75_plus", 4),
+        (Facet::Gender, "woman", 38),
+        (Facet::Gender, "man", 21),
+        (Facet::Gender, "other", 1),
+        (Facet::Relation, "person_concerned", 45),
+        (Facet::Relation, "relative", 15),
+        (Facet::Relation, "professional", 5),
     ] {
-        facts.push(f(facet, value, "", n, 0));
+        facts.push(f(facet, value, "", share(percent), 0));
+    }
+    // The anonymous calls, and files that do not say.
+    for (facet, percent) in [(Facet::AgeBand, 40), (Facet::Gender, 40), (Facet::Relation, 35)] {
+        facts.push(f(facet, "", "", share(percent), 0));
     }
     // Someone on shift from 18:00 to 22:00 local every day, 17:00 to 19:00 on Mondays too.
     let mut shifts = Vec::new();
@@ -259,5 +259,5 @@ pub fn statistics(period: crate::domain::statistics::StatsPeriod) -> crate::doma
         shifts,
     };
     let (_, to) = period.bounds(zone);
-    Statistics::build(period, zone, to, &opening, raw)
+    Statistics::build(&crate::domain::statistics::StatsRequest { period, zone, opening, now: to }, raw)
 }

@@ -563,10 +563,11 @@ fn scenarios() -> Vec<Scenario> {
         ("statistics_heat_map", |l| statistics_screen(l, &[KeyCode::Down])),
         // This year: months, bar charts against last year.
         ("statistics_year", |l| statistics_screen(l, &[KeyCode::Right, KeyCode::Right])),
+        // Contacts by channel (page 3), then the phone by hour (page 4).
+        ("statistics_channels_phone", |l| statistics_screen(l, &[KeyCode::Down, KeyCode::Down])),
+        ("statistics_phone", |l| statistics_screen(l, &[KeyCode::Down; 3])),
         // Who calls, then the RUD grid and the callbacks.
-        ("statistics_who_calls", |l| {
-            statistics_screen(l, &[KeyCode::Down, KeyCode::Down, KeyCode::Down, KeyCode::Down])
-        }),
+        ("statistics_who_calls", |l| statistics_screen(l, &[KeyCode::Down; 6])),
         ("statistics_typing_dates", |l| {
             let mut app = statistics_screen(l, &[]);
             press(&mut app, KeyCode::Char('d'));
@@ -1425,24 +1426,36 @@ fn escape_sequences_in_names_and_notes_reach_no_cell() {
     }
 }
 
-/// The statistics screen without colour: not one coloured cell, and the heat map still tells
-/// the busiest hours (the evening) from the quiet ones by its patterns alone.
+/// The statistics screen without colour: not one coloured cell on any page, and the heat map
+/// still tells the busiest hours (the evening) from the quiet ones by its patterns alone.
 #[test]
 fn the_statistics_screen_reads_without_colour() {
     let mut app = statistics_screen(Language::Fr, &[KeyCode::Down]);
     app.colors = false;
     let terminal = render(&app, 80, 24);
     let buffer = terminal.backend().buffer();
-    for y in 0..24 {
-        for x in 0..80 {
-            let cell = &buffer[(x, y)];
-            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "colour at {x},{y}");
-        }
-    }
     let (x, y) = find(buffer, "lun  ");
     let row: String = (x..80).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
     // Monday: quiet at night, busiest in the evening (the fixture's peak).
     assert!(row.contains('░') && row.contains('█'), "{row}");
     let evening = row.find('█').unwrap();
     assert!(evening > row.find('░').unwrap(), "{row}");
+    press(&mut app, KeyCode::Up);
+    for page in 0..permanence::app::popup::STATISTICS_PAGES {
+        for (width, height) in [(80, 24), (160, 48)] {
+            let terminal = render(&app, width, height);
+            let buffer = terminal.backend().buffer();
+            for y in 0..height {
+                for x in 0..width {
+                    let cell = &buffer[(x, y)];
+                    assert_eq!(
+                        (cell.fg, cell.bg),
+                        (Color::Reset, Color::Reset),
+                        "colour at {x},{y}, page {page}"
+                    );
+                }
+            }
+        }
+        press(&mut app, KeyCode::Down);
+    }
 }

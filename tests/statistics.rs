@@ -10,7 +10,6 @@ use chrono::{Datelike, Duration, Timelike, Utc};
 use chrono_tz::Europe::Paris;
 use common::*;
 use permanence::config::Config;
-use permanence::domain::opening_hours::OpeningHours;
 use permanence::domain::settings::Setting;
 use permanence::domain::statistics::StatsPeriod;
 use permanence::local_time::Zone;
@@ -39,8 +38,8 @@ fn a_periods_figures_match_independent_sql_and_survive_the_purge_of_its_free_tex
     let today = zone.today(now);
     // The 60 days that end 31 days ago: old enough to be purged with a 30-day retention.
     let period = StatsPeriod::new(today - Duration::days(90), today - Duration::days(31)).unwrap();
-    let opening = OpeningHours::default();
-    let stats = store.statistics(period, zone, &opening, now).unwrap();
+    let request = Config::default().statistics_of(period, now);
+    let stats = store.statistics(&request).unwrap();
     let (from, to) = period.bounds(zone);
 
     let conn = raw_connection(&db);
@@ -169,7 +168,7 @@ fn a_periods_figures_match_independent_sql_and_survive_the_purge_of_its_free_tex
     // The summary's "pending now" is the whole store's queue at this instant, not the period's:
     // the purge cancels the pending callbacks of the files it wipes (documented), so it is
     // left out; the period's own callbacks (created in it, and what became of them) stay.
-    let mut after = store.statistics(period, zone, &opening, now).unwrap();
+    let mut after = store.statistics(&request).unwrap();
     let mut before = stats;
     for figures in [&mut after, &mut before] {
         figures.summary.callbacks.pending = 0;
@@ -456,20 +455,21 @@ mod kept_up_to_date {
             "the rollup differs from a recount: {:?}",
             report.findings
         );
-        let zone = Zone::default();
-        let period = StatsPeriod::new(zone.today(now) - Duration::days(100), zone.today(now)).unwrap();
-        let stats = store.statistics(period, zone, &OpeningHours::default(), now).unwrap();
-        let (from, to) = period.bounds(zone);
-        let mut exact = store.summary(ScopeRequest::Period { from, to }, now).unwrap();
-        exact.median_seconds = stats.summary.median_seconds;
-        exact.written.median_seconds = stats.summary.written.median_seconds;
-        assert_eq!(exact, stats.summary);
-        // And a period that ends inside the history (read in part from the raw rows).
-        let part =
-            StatsPeriod::new(zone.today(now) - Duration::days(40), zone.today(now) - Duration::days(3))
-                .unwrap();
-        let stats = store.statistics(part, zone, &OpeningHours::default(), now).unwrap();
-        let (from, to) = part.bounds(zone);
+        let today = Zone::default().today(now);
+        // The whole history, and a period that ends inside it (read in part from the raw rows).
+        same_figures(&store, StatsPeriod::new(today - Duration::days(100), today).unwrap(), now);
+        same_figures(
+            &store,
+            StatsPeriod::new(today - Duration::days(40), today - Duration::days(3)).unwrap(),
+            now,
+        );
+    }
+
+    /// The statistics of `period` are the summary counted from its calls themselves, but for
+    /// the medians (read within a bin).
+    fn same_figures(store: &Store, period: StatsPeriod, now: DateTime<Utc>) {
+        let stats = store.statistics(&Config::default().statistics_of(period, now)).unwrap();
+        let (from, to) = period.bounds(Zone::default());
         let mut exact = store.summary(ScopeRequest::Period { from, to }, now).unwrap();
         exact.median_seconds = stats.summary.median_seconds;
         exact.written.median_seconds = stats.summary.written.median_seconds;

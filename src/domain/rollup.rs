@@ -57,6 +57,12 @@ pub struct Fact {
     pub seconds: i64,
 }
 
+impl Fact {
+    pub fn new(facet: Facet, value: &str, detail: &str, n: i64, seconds: i64) -> Fact {
+        Fact { facet, value: value.to_owned(), detail: detail.to_owned(), n, seconds }
+    }
+}
+
 /// Durations are counted in bins, from these (first second, width) steps on: a minute wide
 /// under an hour, 5 minutes under three hours, 15 minutes under a day, an hour under a week, a
 /// day beyond. Every bound the length bars use (5, 10, 20, 30, 60 minutes) is a bin's.

@@ -111,6 +111,16 @@ impl StatsPeriod {
     }
 }
 
+/// What statistics are asked for: the local days of `period`, hours and days read in `zone`,
+/// coverage against `opening`, made at `now`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsRequest {
+    pub period: StatsPeriod,
+    pub zone: Zone,
+    pub opening: OpeningHours,
+    pub now: Timestamp,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
@@ -238,15 +248,9 @@ pub struct RawCounts {
 }
 
 impl Statistics {
-    /// The figures of `period` from what the store counted, made at `now`; coverage against
-    /// `opening` (none without opening hours).
-    pub fn build(
-        period: StatsPeriod,
-        zone: Zone,
-        now: Timestamp,
-        opening: &OpeningHours,
-        raw: RawCounts,
-    ) -> Statistics {
+    /// The figures `request` asks for, from what the store counted.
+    pub fn build(request: &StatsRequest, raw: RawCounts) -> Statistics {
+        let StatsRequest { period, zone, ref opening, now } = *request;
         let (from, to) = period.bounds(zone);
         let mut figures = Folded {
             summary: Summary::empty(Scope::Period { from, to }, now),
@@ -608,12 +612,10 @@ mod tests {
         HourCount { contacts: n, answered: 0, missed: 0 }
     }
 
-    fn fact(facet: Facet, value: &str, detail: &str, n: i64, seconds: i64) -> Fact {
-        Fact { facet, value: value.into(), detail: detail.into(), n, seconds }
-    }
-
     fn build(period: StatsPeriod, raw: RawCounts) -> Statistics {
-        Statistics::build(period, Zone::default(), Utc::now(), &OpeningHours::default(), raw)
+        let request =
+            StatsRequest { period, zone: Zone::default(), opening: OpeningHours::default(), now: Utc::now() };
+        Statistics::build(&request, raw)
     }
 
     #[test]
@@ -694,13 +696,13 @@ mod tests {
     fn lengths_are_read_within_their_bins_and_sum_exactly() {
         let raw = RawCounts {
             facts: vec![
-                fact(Facet::Length, "listening", "600", 3, 3 * 620),
-                fact(Facet::Length, "listening", "1200", 1, 1230),
-                fact(Facet::Length, "crisis", "3600", 1, 3700),
-                fact(Facet::Length, "hang_up", "0", 5, 50),
-                fact(Facet::Written, "", "1800", 2, 3700),
-                fact(Facet::Channel, "phone", "", 10, 3 * 620 + 1230 + 3700 + 50),
-                fact(Facet::Channel, "email", "", 2, 3700),
+                Fact::new(Facet::Length, "listening", "600", 3, 3 * 620),
+                Fact::new(Facet::Length, "listening", "1200", 1, 1230),
+                Fact::new(Facet::Length, "crisis", "3600", 1, 3700),
+                Fact::new(Facet::Length, "hang_up", "0", 5, 50),
+                Fact::new(Facet::Written, "", "1800", 2, 3700),
+                Fact::new(Facet::Channel, "phone", "", 10, 3 * 620 + 1230 + 3700 + 50),
+                Fact::new(Facet::Channel, "email", "", 2, 3700),
             ],
             ..RawCounts::default()
         };
@@ -731,27 +733,27 @@ mod tests {
     fn profiles_themes_prompts_and_callbacks_are_counted() {
         let raw = RawCounts {
             facts: vec![
-                fact(Facet::AgeBand, "18_24", "", 2, 0),
-                fact(Facet::AgeBand, "under_18", "", 1, 0),
-                fact(Facet::AgeBand, "25_39", "", 3, 0),
-                fact(Facet::AgeBand, "25_44", "", 1, 0),
-                fact(Facet::AgeBand, "60_74", "", 2, 0),
-                fact(Facet::AgeBand, "75_plus", "", 1, 0),
-                fact(Facet::AgeBand, "", "", 4, 0),
-                fact(Facet::Gender, "woman", "", 2, 0),
-                fact(Facet::Gender, "", "", 5, 0),
-                fact(Facet::Theme, "deuil", "woman", 2, 0),
-                fact(Facet::Theme, "deuil", "", 1, 0),
-                fact(Facet::Prompt, "3114", "number_given", 2, 0),
-                fact(Facet::Prompt, "15", "", 1, 0),
-                fact(Facet::Risk, "high", "", 1, 0),
-                fact(Facet::Risk, "", "", 6, 0),
-                fact(Facet::Callback, "done", "", 1, 0),
-                fact(Facet::Callback, "pending", FLAGGED, 1, 0),
-                fact(Facet::Callback, "cancelled", "", 1, 0),
-                fact(Facet::FirstAttempt, "", "600", 1, 630),
-                fact(Facet::FirstAttempt, "", "0", 1, 0),
-                fact(Facet::Reached, "", "", 4, 0),
+                Fact::new(Facet::AgeBand, "18_24", "", 2, 0),
+                Fact::new(Facet::AgeBand, "under_18", "", 1, 0),
+                Fact::new(Facet::AgeBand, "25_39", "", 3, 0),
+                Fact::new(Facet::AgeBand, "25_44", "", 1, 0),
+                Fact::new(Facet::AgeBand, "60_74", "", 2, 0),
+                Fact::new(Facet::AgeBand, "75_plus", "", 1, 0),
+                Fact::new(Facet::AgeBand, "", "", 4, 0),
+                Fact::new(Facet::Gender, "woman", "", 2, 0),
+                Fact::new(Facet::Gender, "", "", 5, 0),
+                Fact::new(Facet::Theme, "deuil", "woman", 2, 0),
+                Fact::new(Facet::Theme, "deuil", "", 1, 0),
+                Fact::new(Facet::Prompt, "3114", "number_given", 2, 0),
+                Fact::new(Facet::Prompt, "15", "", 1, 0),
+                Fact::new(Facet::Risk, "high", "", 1, 0),
+                Fact::new(Facet::Risk, "", "", 6, 0),
+                Fact::new(Facet::Callback, "done", "", 1, 0),
+                Fact::new(Facet::Callback, "pending", FLAGGED, 1, 0),
+                Fact::new(Facet::Callback, "cancelled", "", 1, 0),
+                Fact::new(Facet::FirstAttempt, "", "600", 1, 630),
+                Fact::new(Facet::FirstAttempt, "", "0", 1, 0),
+                Fact::new(Facet::Reached, "", "", 4, 0),
             ],
             overdue: 1,
             ..RawCounts::default()

@@ -91,6 +91,11 @@ impl BulkWriter<'_> {
         calls::insert_rows(&self.tx, listener, call)
     }
 
+    /// A call that rang unanswered during `shift`.
+    pub fn missed_call(&self, missed: &crate::domain::phone::MissedCall) -> StoreResult<()> {
+        super::phone::insert_missed(&self.tx, missed).map(|_| ())
+    }
+
     pub fn callback(&self, callback: &NewCallback, created_at: Timestamp) -> StoreResult<CallbackId> {
         callbacks::insert_row(&self.tx, callback, created_at)
     }

@@ -191,26 +191,26 @@ impl Store {
             return Err(StoreError::Invalid("closing a file needs a reason and the caller's answer".into()));
         }
         self.write(|tx, actor| {
+            // Its calls' facts count the file's profile: taken away, then added back changed.
+            rollup::count(tx, Rows::CallsOfFile(id), -1)?;
             // Text written on a purged file is due again: it is as old as the file's last contact.
-            // Its calls' facts count the file's profile: taken away and added back.
-            let changed = rollup::changing(tx, &[Rows::CallsOfFile(id)], || {
-                Ok(tx.execute(
-                    "UPDATE caller_file SET age_band = ?3, gender = ?4, departement = ?5, relation = ?6,
+            let changed = tx.execute(
+                "UPDATE caller_file SET age_band = ?3, gender = ?4, departement = ?5, relation = ?6,
                         situation_summary = ?7, instructions = ?8, version = version + 1,
                         purged_at = CASE WHEN ?7 = '' AND ?8 = '' THEN purged_at END
                  WHERE id = ?1 AND version = ?2",
-                    params![
-                        id.0,
-                        version,
-                        profile.age_band.map(|a| a.as_str()),
-                        profile.gender.map(|g| g.as_str()),
-                        profile.departement.as_ref().map(|d| d.as_str()),
-                        profile.relation.map(|r| r.as_str()),
-                        profile.situation_summary,
-                        profile.instructions,
-                    ],
-                )?)
-            })?;
+                params![
+                    id.0,
+                    version,
+                    profile.age_band.map(|a| a.as_str()),
+                    profile.gender.map(|g| g.as_str()),
+                    profile.departement.as_ref().map(|d| d.as_str()),
+                    profile.relation.map(|r| r.as_str()),
+                    profile.situation_summary,
+                    profile.instructions,
+                ],
+            )?;
+            rollup::count(tx, Rows::CallsOfFile(id), 1)?;
             if changed == 0 {
                 let exists = tx
                     .query_row("SELECT 1 FROM caller_file WHERE id = ?1", [id.0], |_| Ok(()))

@@ -40,13 +40,17 @@ impl Store {
     /// Records a call that rang and was not answered.
     pub fn record_missed_call(&mut self, missed: &MissedCall) -> StoreResult<()> {
         self.write(|tx, _| {
-            tx.execute(
-                "INSERT INTO missed_call (shift_id, rang_at, ring_seconds) VALUES (?1, ?2, ?3)",
-                params![missed.shift_id.map(|s| s.0), to_secs(missed.rang_at), missed.ring_seconds],
-            )?;
-            super::rollup::count(tx, super::rollup::Rows::Missed(tx.last_insert_rowid()), 1)
+            let id = insert_missed(tx, missed)?;
+            super::rollup::count(tx, super::rollup::Rows::Missed(id), 1)
         })
     }
+}
+
+/// The missed call's row alone (a bulk load counts it at its commit); returns its id.
+pub(super) fn insert_missed(conn: &Connection, missed: &MissedCall) -> StoreResult<i64> {
+    conn.prepare_cached("INSERT INTO missed_call (shift_id, rang_at, ring_seconds) VALUES (?1, ?2, ?3)")?
+        .execute(params![missed.shift_id.map(|s| s.0), to_secs(missed.rang_at), missed.ring_seconds])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// Keeps `hash` with the call just saved (same transaction).

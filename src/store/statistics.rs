@@ -11,25 +11,15 @@ use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, to_secs};
 use super::summary::{pending_now, period_files};
 use super::{Store, rollup};
-use crate::domain::Timestamp;
-use crate::domain::opening_hours::OpeningHours;
-use crate::domain::statistics::{RawCounts, Statistics, StatsPeriod};
+use crate::domain::statistics::{RawCounts, Statistics, StatsRequest};
 use crate::i18n::Phrase;
-use crate::local_time::Zone;
 
 const QUARTER: i64 = 900;
 
 impl Store {
-    /// The figures of the local days of `period`, hours and days read in `zone`, coverage
-    /// against `opening`.
-    pub fn statistics(
-        &self,
-        period: StatsPeriod,
-        zone: Zone,
-        opening: &OpeningHours,
-        now: Timestamp,
-    ) -> StoreResult<Statistics> {
-        read_statistics(&self.conn, period, zone, opening, now)
+    /// The figures `request` asks for.
+    pub fn statistics(&self, request: &StatsRequest) -> StoreResult<Statistics> {
+        read_statistics(&self.conn, request)
     }
 
     /// A connection of its own to read statistics on, off the thread that holds the store (the
@@ -55,26 +45,14 @@ pub struct FiguresReader {
 
 impl FiguresReader {
     /// As [`Store::statistics`].
-    pub fn statistics(
-        &self,
-        period: StatsPeriod,
-        zone: Zone,
-        opening: &OpeningHours,
-        now: Timestamp,
-    ) -> StoreResult<Statistics> {
-        read_statistics(&self.conn, period, zone, opening, now)
+    pub fn statistics(&self, request: &StatsRequest) -> StoreResult<Statistics> {
+        read_statistics(&self.conn, request)
     }
 }
 
-/// The figures of the local days of `period`, hours and days read in `zone`, coverage against
-/// `opening`, read on `conn`.
-fn read_statistics(
-    conn: &Connection,
-    period: StatsPeriod,
-    zone: Zone,
-    opening: &OpeningHours,
-    now: Timestamp,
-) -> StoreResult<Statistics> {
+/// The figures `request` asks for, read on `conn`.
+fn read_statistics(conn: &Connection, request: &StatsRequest) -> StoreResult<Statistics> {
+    let StatsRequest { period, zone, now, .. } = *request;
     let read = conn.unchecked_transaction()?;
     if !rollup::is_current(conn)? {
         // Found to disagree with the raw rows during this session (counted afresh at the
@@ -122,7 +100,7 @@ fn read_statistics(
         shifts,
     };
     read.finish()?;
-    Ok(Statistics::build(period, zone, now, opening, raw))
+    Ok(Statistics::build(request, raw))
 }
 
 #[cfg(test)]

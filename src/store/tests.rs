@@ -459,7 +459,7 @@ fn a_store_from_before_channels_opens_with_every_contact_a_phone_call_and_the_sa
     // The statistics' rollup, counted from the calls by the upgrade, gives the same figures.
     let zone = crate::local_time::Zone::default();
     let days = crate::domain::statistics::StatsPeriod::new(zone.today(start), zone.today(now)).unwrap();
-    let stats = store.statistics(days, zone, &Default::default(), now).unwrap();
+    let stats = store.statistics(&crate::config::Config::default().statistics_of(days, now)).unwrap();
     assert_eq!((stats.summary.calls, stats.summary.total_seconds), (count, total));
     assert_eq!(stats.summary.by_channel[PHONE].contacts, 4);
     assert_eq!(stats.summary.callbacks.created, 1);

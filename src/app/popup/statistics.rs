@@ -9,6 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use super::{Behaviour, Ctx, Outcome, move_in, step, type_into};
 use crate::app::effect::{Effect, Reply};
 use crate::domain::Timestamp;
+use crate::domain::due::parse_date;
 use crate::domain::statistics::{Statistics, StatsPeriod};
 use crate::keymap::{Action, Context};
 use crate::local_time::Zone;
@@ -26,7 +27,7 @@ pub enum Preset {
 const PRESETS: [Preset; 4] = [Preset::ThisMonth, Preset::LastMonth, Preset::ThisYear, Preset::LastYear];
 
 /// How many pages the screen's sections make at most (the drawing shows from `page`).
-pub const STATISTICS_PAGES: usize = 7;
+pub const STATISTICS_PAGES: usize = 9;
 
 #[derive(Debug, Clone)]
 pub struct StatisticsView {
@@ -77,17 +78,14 @@ pub fn preset_period(preset: Preset, today: NaiveDate) -> StatsPeriod {
     }
 }
 
-/// One day, `31/03/2026` or `2026-03-31`.
-fn parse_day(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d")).ok()
-}
-
-/// "first last" (or one day alone), in either form; `None` if not two days in order.
-pub fn parse_period(text: &str) -> Option<StatsPeriod> {
+/// "first last" (or one day alone), each day as a due time's is typed (`domain::due`:
+/// `31/03/2026`, `2026-03-31`, `31/03` this year); `None` if not two days in order.
+pub fn parse_period(text: &str, today: NaiveDate) -> Option<StatsPeriod> {
+    let day = |text: &str| parse_date(text, today);
     let days: Vec<&str> = text.split_whitespace().filter(|w| *w != "-" && *w != "à" && *w != "to").collect();
     match days.as_slice() {
-        [day] => parse_day(day).map(|d| StatsPeriod { first: d, last: d }),
-        [first, last] => StatsPeriod::new(parse_day(first)?, parse_day(last)?),
+        [one] => day(one).map(|d| StatsPeriod { first: d, last: d }),
+        [first, last] => StatsPeriod::new(day(first)?, day(last)?),
         _ => None,
     }
 }
@@ -100,7 +98,7 @@ impl Behaviour for StatisticsView {
                     self.typing = None;
                     Outcome::stay()
                 }
-                (Some(Action::Confirm), _) => match parse_period(text) {
+                (Some(Action::Confirm), _) => match parse_period(text, cx.zone().today(cx.now)) {
                     Some(period) => {
                         self.typing = None;
                         self.show(Preset::Dates, period)
@@ -169,18 +167,17 @@ mod tests {
 
     #[test]
     fn typed_periods() {
-        assert_eq!(
-            parse_period("01/03/2026 31/03/2026"),
-            StatsPeriod::new(day(2026, 3, 1), day(2026, 3, 31))
-        );
-        assert_eq!(
-            parse_period("2026-01-01 - 2026-06-30"),
-            StatsPeriod::new(day(2026, 1, 1), day(2026, 6, 30))
-        );
-        assert_eq!(parse_period("14/07/2026"), StatsPeriod::new(day(2026, 7, 14), day(2026, 7, 14)));
-        assert_eq!(parse_period("31/03/2026 01/03/2026"), None);
-        assert_eq!(parse_period("mars"), None);
-        assert_eq!(parse_period(""), None);
+        let today = day(2026, 11, 24);
+        let period = |text| parse_period(text, today);
+        assert_eq!(period("01/03/2026 31/03/2026"), StatsPeriod::new(day(2026, 3, 1), day(2026, 3, 31)));
+        assert_eq!(period("2026-01-01 - 2026-06-30"), StatsPeriod::new(day(2026, 1, 1), day(2026, 6, 30)));
+        assert_eq!(period("14/07/2026"), StatsPeriod::new(day(2026, 7, 14), day(2026, 7, 14)));
+        // As a due time is typed: this year's day, a two-digit year.
+        assert_eq!(period("01/03 31/03"), StatsPeriod::new(day(2026, 3, 1), day(2026, 3, 31)));
+        assert_eq!(period("01/01/25 31/12/25"), Some(StatsPeriod::year(2025)));
+        assert_eq!(period("31/03/2026 01/03/2026"), None);
+        assert_eq!(period("mars"), None);
+        assert_eq!(period(""), None);
     }
 
     #[test]

@@ -5,14 +5,8 @@ use super::*;
 use crate::domain::statistics::{RawCounts, Statistics, StatsPeriod};
 
 fn figures(period: StatsPeriod) -> Box<Statistics> {
-    let opening = crate::domain::opening_hours::OpeningHours::default();
-    Box::new(Statistics::build(
-        period,
-        crate::local_time::Zone::default(),
-        now(),
-        &opening,
-        RawCounts::default(),
-    ))
+    let request = crate::config::Config::default().statistics_of(period, now());
+    Box::new(Statistics::build(&request, RawCounts::default()))
 }
 
 fn statistics_view(app: &App) -> &popup::StatisticsView {
