@@ -14,17 +14,7 @@ use common::cli::{run, text};
 use common::*;
 use permanence::config::Config;
 use permanence::domain::call::{CallRecord, CallType, NewCall};
-use permanence::store::{KeyFile, Store};
-
-/// A plain SQLCipher connection with the data key, as any SQLCipher client would open it.
-fn raw_connection(db: &Path) -> rusqlite::Connection {
-    let unwrapped =
-        KeyFile::load(&KeyFile::path_for(db)).unwrap().unlock(SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let key = unwrapped.data_key().sqlcipher_literal();
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str())).unwrap();
-    conn
-}
+use permanence::store::Store;
 
 /// Thousands as the French report writes them (a narrow no-break space).
 fn french(n: i64) -> String {
@@ -285,11 +275,7 @@ fn the_json_report_is_encrypted_audited_and_holds_the_stores_figures() {
     };
     let path = write_report(&mut store, &config, &db, 2026, ReportFormat::Json, None).unwrap();
     assert!(path.to_string_lossy().ends_with("report-2026.json.age"), "{}", path.display());
-    let encrypted = std::fs::read(&path).unwrap();
-    let decryptor = age::Decryptor::new(&encrypted[..]).unwrap();
-    let mut reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).unwrap();
-    let mut plain = Vec::new();
-    std::io::Read::read_to_end(&mut reader, &mut plain).unwrap();
+    let plain = decrypt(&path, &identity);
     let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
     assert_eq!(json["format"], permanence::export::report::FORMAT);
     assert_eq!(json["version"], 2);

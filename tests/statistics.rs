@@ -14,17 +14,7 @@ use permanence::domain::settings::Setting;
 use permanence::domain::statistics::StatsPeriod;
 use permanence::local_time::Zone;
 use permanence::store::ScopeRequest;
-use permanence::store::{KeyFile, Store};
-
-/// A plain SQLCipher connection with the data key, as any SQLCipher client would open it.
-pub fn raw_connection(db: &std::path::Path) -> rusqlite::Connection {
-    let unwrapped =
-        KeyFile::load(&KeyFile::path_for(db)).unwrap().unlock(SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let key = unwrapped.data_key().sqlcipher_literal();
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str())).unwrap();
-    conn
-}
+use permanence::store::Store;
 
 #[test]
 fn a_periods_figures_match_independent_sql_and_survive_the_purge_of_its_free_text() {
