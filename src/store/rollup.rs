@@ -160,12 +160,16 @@ fn facts_sql(s: &Selection) -> String {
             f(facet)
         )
     };
-    let profile = |facet: Facet, column: &str| {
-        format!(
-            "SELECT c.started_at, {}, coalesce(p.{column}, ''), '', 1, 0 FROM call c {file} WHERE {calls}",
-            f(facet)
-        )
-    };
+    // The three words of the file's profile from one look-up of the file per call.
+    let (age, gender, relation) = (f(Facet::AgeBand), f(Facet::Gender), f(Facet::Relation));
+    let profile = format!(
+        "SELECT c.started_at, k.facet,
+                CASE k.facet WHEN {age} THEN coalesce(p.age_band, '') WHEN {gender} THEN coalesce(p.gender, '')
+                             ELSE coalesce(p.relation, '') END, '', 1, 0
+         FROM call c {file}
+         CROSS JOIN (SELECT {age} AS facet UNION ALL SELECT {gender} UNION ALL SELECT {relation}) k
+         WHERE {calls}"
+    );
     let branches = [
         format!(
             "SELECT c.started_at AS at, {} AS facet, c.channel AS value, '' AS detail, 1 AS n,
@@ -191,9 +195,7 @@ fn facts_sql(s: &Selection) -> String {
             f(Facet::Written),
             bin_sql("c.time_spent")
         ),
-        profile(Facet::AgeBand, "age_band"),
-        profile(Facet::Gender, "gender"),
-        profile(Facet::Relation, "relation"),
+        profile,
         format!(
             "SELECT c.started_at, {}, t.theme, coalesce(p.gender, ''), 1, 0
              FROM call c JOIN call_theme t ON t.call_id = c.id {file} WHERE {calls}",
