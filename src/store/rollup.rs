@@ -27,7 +27,8 @@ use crate::domain::{CallId, CallbackId, FileId};
 pub(super) const RULES: i64 = 1;
 
 const DAY: i64 = 86_400;
-const QUARTER: i64 = 900;
+/// The store's quarter hours, in seconds.
+const QUARTER: i64 = crate::domain::statistics::QUARTER_SECONDS;
 
 /// Which raw rows to count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

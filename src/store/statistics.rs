@@ -11,10 +11,8 @@ use super::error::{StoreError, StoreResult};
 use super::rows::{from_secs, to_secs};
 use super::summary::{pending_now, period_files};
 use super::{Store, rollup};
-use crate::domain::statistics::{RawCounts, Statistics, StatsRequest};
+use crate::domain::statistics::{QUARTER_SECONDS as QUARTER, RawCounts, Statistics, StatsRequest};
 use crate::i18n::Phrase;
-
-const QUARTER: i64 = 900;
 
 impl Store {
     /// The figures `request` asks for.

@@ -26,7 +26,7 @@ CREATE TABLE stat_count (
     n          INTEGER NOT NULL CHECK (n >= 0),
     seconds    INTEGER NOT NULL,
     PRIMARY KEY (span, first_day, facet, value, detail)
-) WITHOUT ROWID;
+) WITHOUT ROWID;  -- SQLite's table clustered on its key; elsewhere, a table with this primary key
 
 -- Which counting rules the rollup was made with (`rollup::RULES`): the tables above are
 -- filled from the raw rows at the first opening by a version that counts by other rules (here,
