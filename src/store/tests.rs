@@ -472,3 +472,60 @@ fn a_store_from_before_channels_opens_with_every_contact_a_phone_call_and_the_sa
     assert_eq!(callbacks[0].channel, PHONE);
     assert_eq!(callbacks[0].callback_number.as_ref().map(|a| a.as_str()), Some("0639980001"));
 }
+
+/// The statistics' rollup changed behind the program's back (or a fault in its upkeep) is named
+/// by `check`, with the month it first differs in; a fact it does not hold never fails a save,
+/// the statistics wait for a recount, and the next opening counts it afresh.
+#[test]
+fn a_rollup_that_disagrees_with_the_calls_is_found_by_check_and_counted_again_at_the_next_opening() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let started_at = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let call = |themes: Vec<String>| NewCall {
+        shift_id: shift.id,
+        started_at,
+        ended_at: started_at + chrono::Duration::minutes(12),
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord { themes, ..CallRecord::default() },
+    };
+    store.save_call(&call(vec!["deuil".into()])).unwrap();
+    assert!(store.check().unwrap().is_clean());
+    // A theme counted once more than there are calls with it.
+    raw_connection(&store).execute("UPDATE stat_count SET n = n + 1 WHERE facet = 'theme'", []).unwrap();
+    use chrono::Datelike;
+    let month = started_at.date_naive().with_day(1).unwrap();
+    let findings = store.check().unwrap().findings;
+    assert!(
+        findings.iter().any(|f| matches!(f, super::CheckFinding::Statistics(m) if *m == month)),
+        "{findings:?}"
+    );
+    // Its day's rows taken away altogether: the next save of the same facts still saves.
+    raw_connection(&store).execute("DELETE FROM stat_count WHERE span = 'day'", []).unwrap();
+    let id = store.save_call(&call(vec!["deuil".into()])).unwrap();
+    let seen = store.call(id).unwrap().record.notes;
+    store.amend_call_notes(id, &seen, "reprises").unwrap();
+    let zone = crate::local_time::Zone::default();
+    let days =
+        crate::domain::statistics::StatsPeriod::new(zone.today(started_at), zone.today(chrono::Utc::now()));
+    let request = crate::config::Config::default().statistics_of(days.unwrap(), chrono::Utc::now());
+    assert!(store.statistics(&request).is_ok(), "additions alone do not mark it");
+    let file = store.create_file(&FileProfile::default()).unwrap();
+    let mut linked = call(vec![]);
+    linked.record.caller_file_id = Some(file.id);
+    store.save_call(&linked).unwrap();
+    // Taking away what it does not hold (a file's calls, its profile edited) marks it.
+    store.update_file_profile(file.id, file.version, &FileProfile::default()).unwrap();
+    raw_connection(&store).execute("DELETE FROM stat_count WHERE facet = 'age_band'", []).unwrap();
+    let version = store.open_file(file.id).unwrap().version;
+    store.update_file_profile(file.id, version, &FileProfile::default()).unwrap();
+    assert!(matches!(store.statistics(&request), Err(StoreError::Refused(_))), "the figures wait");
+    drop(store);
+    let store = Store::open(&db, "coord", PASS).unwrap();
+    assert!(store.check().unwrap().is_clean(), "counted afresh at the opening");
+    let figures = store.statistics(&request).unwrap();
+    assert_eq!((figures.summary.calls, figures.summary.by_theme["deuil"]), (3, 2));
+}
