@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use rusqlite::{Connection, params, params_from_iter};
 
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
 use crate::domain::channel::PHONE;
 use crate::domain::rollup::{BIN_STEPS, FLAGGED, Facet, Fact};
 use crate::domain::statistics::HourCount;
@@ -306,8 +306,37 @@ fn recount(conn: &Connection, rows: Rows, quarters: bool) -> StoreResult<Counted
 /// that changes what they count, in its transaction — before a change with -1 and after it
 /// with 1 on the rows it changes, after an insertion with 1 on the new rows. Taking away what
 /// the rollup does not hold (it disagrees with the raw rows: a fault `check` reports) never
-/// fails the write: the rollup is marked for counting afresh at the next opening.
+/// fails the write: the rollup is marked for counting afresh at the next opening. Nor does a
+/// fault of the upkeep itself (a statement refused, a constraint, a bug): its changes are rolled
+/// back to a savepoint, the rollup is marked stale the same way and the listener's write goes on;
+/// only what would fail the write anyway (a full disk, an I/O error, a busy or damaged file) fails it.
 pub(super) fn count(conn: &Connection, rows: Rows, sign: i64) -> StoreResult<()> {
+    conn.execute_batch("SAVEPOINT rollup_upkeep")?;
+    match count_in_place(conn, rows, sign) {
+        Ok(()) => Ok(conn.execute_batch("RELEASE rollup_upkeep")?),
+        Err(err) => {
+            conn.execute_batch("ROLLBACK TO rollup_upkeep; RELEASE rollup_upkeep")?;
+            if !upkeep_fault(&err) {
+                return Err(err);
+            }
+            conn.execute("DELETE FROM stat_rules", [])?;
+            Ok(())
+        }
+    }
+}
+
+/// Whether an error of the rollup's upkeep is its own (the write goes on with the rollup marked
+/// stale) rather than one the write itself would meet (it fails as it would without a rollup).
+fn upkeep_fault(err: &StoreError) -> bool {
+    match err {
+        StoreError::Sqlite(e) => e.sqlite_error_code() != Some(rusqlite::ErrorCode::SystemIoFailure),
+        StoreError::Invalid(_) => true,
+        _ => false,
+    }
+}
+
+/// [`count`] without its savepoint: a fault fails the caller (the rebuild's own transaction).
+fn count_in_place(conn: &Connection, rows: Rows, sign: i64) -> StoreResult<()> {
     let counted = recount(conn, rows, true)?;
     let mut disagrees = false;
     if sign > 0 {
@@ -411,7 +440,7 @@ pub(super) fn rebuild_if_stale(conn: &Connection) -> StoreResult<bool> {
     conn.execute("DELETE FROM stat_count", [])?;
     conn.execute("DELETE FROM stat_quarter", [])?;
     for (from, to) in months(conn)? {
-        count(conn, Rows::Between(from, to), 1)?;
+        count_in_place(conn, Rows::Between(from, to), 1)?;
     }
     conn.execute(
         "INSERT INTO stat_rules (id, rules) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules",

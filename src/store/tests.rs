@@ -529,3 +529,50 @@ fn a_rollup_that_disagrees_with_the_calls_is_found_by_check_and_counted_again_at
     let figures = store.statistics(&request).unwrap();
     assert_eq!((figures.summary.calls, figures.summary.by_theme["deuil"]), (3, 2));
 }
+
+/// A fault of the rollup's upkeep itself (its table refusing a row, or gone altogether) never
+/// costs the listener a call: the call is saved, the rollup is marked stale (the statistics wait)
+/// and `check` names the month it no longer counts right.
+#[test]
+fn a_broken_rollup_never_fails_a_save_and_is_marked_stale() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let started_at = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let call = NewCall {
+        shift_id: shift.id,
+        started_at,
+        ended_at: started_at + chrono::Duration::minutes(12),
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord { themes: vec!["deuil".into()], ..CallRecord::default() },
+    };
+    store.save_call(&call).unwrap();
+    let zone = crate::local_time::Zone::default();
+    let days =
+        crate::domain::statistics::StatsPeriod::new(zone.today(started_at), zone.today(chrono::Utc::now()));
+    let request = crate::config::Config::default().statistics_of(days.unwrap(), chrono::Utc::now());
+    assert!(store.statistics(&request).is_ok());
+    raw_connection(&store)
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON stat_count BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        .unwrap();
+    let id = store.save_call(&call).expect("the call is saved although its upkeep failed");
+    assert_eq!(store.call(id).unwrap().record.themes, vec!["deuil".to_string()]);
+    assert!(matches!(store.statistics(&request), Err(StoreError::Refused(_))), "the figures wait");
+    raw_connection(&store).execute_batch("DROP TRIGGER refuse").unwrap();
+    use chrono::Datelike;
+    let month = started_at.date_naive().with_day(1).unwrap();
+    let findings = store.check().unwrap().findings;
+    assert!(
+        findings.iter().any(|f| matches!(f, super::CheckFinding::Statistics(m) if *m == month)),
+        "{findings:?}"
+    );
+    // The table gone altogether: calls still save.
+    raw_connection(&store).execute_batch("DROP TABLE stat_count").unwrap();
+    store.save_call(&call).expect("saved without the rollup's table");
+    assert_eq!(store.counts().unwrap().calls, 3);
+}
