@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
-use rusqlite::{Connection, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::error::{StoreError, StoreResult};
 use crate::domain::channel::PHONE;
@@ -319,7 +319,7 @@ pub(super) fn count(conn: &Connection, rows: Rows, sign: i64) -> StoreResult<()>
             if !upkeep_fault(&err) {
                 return Err(err);
             }
-            conn.execute("DELETE FROM stat_rules", [])?;
+            mark_stale(conn)?;
             Ok(())
         }
     }
@@ -333,6 +333,13 @@ fn upkeep_fault(err: &StoreError) -> bool {
         StoreError::Invalid(_) => true,
         _ => false,
     }
+}
+
+/// Marks the rollup for counting afresh: its rules forgotten, and a recount under way starts
+/// over (what it counted already may be what is now found wrong).
+fn mark_stale(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch("DELETE FROM stat_rules; DELETE FROM stat_rebuild;")?;
+    Ok(())
 }
 
 /// [`count`] without its savepoint: a fault fails the caller (the rebuild's own transaction).
@@ -386,7 +393,7 @@ fn count_in_place(conn: &Connection, rows: Rows, sign: i64) -> StoreResult<()> {
         }
     }
     if disagrees {
-        conn.execute("DELETE FROM stat_rules", [])?;
+        mark_stale(conn)?;
     }
     Ok(())
 }
@@ -430,22 +437,65 @@ fn months(conn: &Connection) -> StoreResult<Vec<(i64, i64)>> {
     Ok(out)
 }
 
-/// Counts every row afresh, a month at a time, when the rollup was made by other rules than
-/// the code's (the first opening after the upgrade to schema 15), in the caller's transaction.
-pub(super) fn rebuild_if_stale(conn: &Connection) -> StoreResult<bool> {
-    let rules: Option<i64> = conn.query_row("SELECT max(rules) FROM stat_rules", [], |row| row.get(0))?;
-    if rules == Some(RULES) {
+/// Counts every row afresh when the rollup was made by other rules than the code's (the first
+/// opening after the upgrade to schema 15) or was found stale: one UTC month per short
+/// IMMEDIATE transaction, so another terminal's save waits at most one month's count. Each
+/// month's step is whole (its rows deleted and counted again) and moves the cursor in
+/// `stat_rebuild`: a recount cut short resumes there. A write between two steps stays right: in
+/// a month counted already it is counted as any write, in one not yet counted it is counted
+/// again with its month. The rules are set only when every month is counted. Whether it counted.
+pub(super) fn rebuild_if_stale(conn: &mut Connection) -> StoreResult<bool> {
+    let mut counted = false;
+    while rebuild_step(conn)? {
+        counted = true;
+    }
+    Ok(counted)
+}
+
+/// One step of [`rebuild_if_stale`] in its own transaction: `false` when nothing is left to count.
+pub(super) fn rebuild_step(conn: &mut Connection) -> StoreResult<bool> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if is_current(&tx)? {
         return Ok(false);
     }
-    conn.execute("DELETE FROM stat_count", [])?;
-    conn.execute("DELETE FROM stat_quarter", [])?;
-    for (from, to) in months(conn)? {
-        count_in_place(conn, Rows::Between(from, to), 1)?;
+    let cursor: Option<(i64, i64)> = tx
+        .query_row("SELECT rules, next_month FROM stat_rebuild", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let next = match cursor {
+        Some((rules, next)) if rules == RULES => next,
+        // Starting over: nothing of the old count is kept.
+        _ => {
+            tx.execute_batch("DELETE FROM stat_count; DELETE FROM stat_quarter;")?;
+            i64::MIN
+        }
+    };
+    match months(&tx)?.into_iter().find(|&(from, _)| from >= next) {
+        Some((from, to)) => {
+            tx.execute(
+                "DELETE FROM stat_count WHERE (span = 'day' AND first_day >= ?1 AND first_day < ?2)
+                    OR (span = 'month' AND first_day = ?1)",
+                [from / DAY, to / DAY],
+            )?;
+            tx.execute(
+                "DELETE FROM stat_quarter WHERE quarter >= ?1 AND quarter < ?2",
+                [from / QUARTER, to / QUARTER],
+            )?;
+            count_in_place(&tx, Rows::Between(from, to), 1)?;
+            tx.execute(
+                "INSERT INTO stat_rebuild (id, rules, next_month) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET rules = excluded.rules, next_month = excluded.next_month",
+                [RULES, to],
+            )?;
+        }
+        None => {
+            tx.execute("DELETE FROM stat_rebuild", [])?;
+            tx.execute(
+                "INSERT INTO stat_rules (id, rules) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules",
+                [RULES],
+            )?;
+        }
     }
-    conn.execute(
-        "INSERT INTO stat_rules (id, rules) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules",
-        [RULES],
-    )?;
+    tx.commit()?;
     Ok(true)
 }
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/013_statistics.sql"),
     include_str!("migrations/014_phone.sql"),
     include_str!("migrations/015_statistics_rollup.sql"),
+    include_str!("migrations/016_statistics_rebuild.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -41,13 +42,13 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
             return Err(StoreError::TooNew { found: version, known: LATEST });
         }
         if version == LATEST {
+            drop(tx);
             // The statistics' rollup counted afresh where it was made by other rules (the
-            // first opening after the upgrade to schema 15), under the same write lock. One
-            // that cannot be counted now (a damaged page, a full disk) leaves the store usable
-            // all the same: nothing is committed, and its statistics say they wait for it.
-            if let Ok(true) = super::rollup::rebuild_if_stale(&tx) {
-                tx.commit()?;
-            }
+            // first opening after the upgrade to schema 15) or found stale, one month per
+            // short transaction. One that cannot be counted now (a damaged page, a full disk)
+            // leaves the store usable all the same: the months counted stay counted, the next
+            // opening resumes at the month that failed, and its statistics wait for it.
+            let _ = super::rollup::rebuild_if_stale(conn);
             return Ok(());
         }
         tx.execute_batch(MIGRATIONS[version as usize])?;

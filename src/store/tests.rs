@@ -422,10 +422,10 @@ fn a_store_from_before_channels_opens_with_every_contact_a_phone_call_and_the_sa
     let now = chrono::Utc::now();
     let period = ScopeRequest::Period { from: start, to: now };
 
-    // Back to schema 11: what migrations 12 to 15 added is taken away again, the contacts kept.
+    // Back to schema 11: what migrations 12 to 16 added is taken away again, the contacts kept.
     let raw = raw_connection(&store);
     raw.execute_batch(
-        "DROP TABLE stat_quarter; DROP TABLE stat_count; DROP TABLE stat_rules;
+        "DROP TABLE stat_rebuild; DROP TABLE stat_quarter; DROP TABLE stat_count; DROP TABLE stat_rules;
          DROP INDEX callback_attempt_by_call;
          DROP TABLE missed_call; DROP TABLE call_caller; DROP TABLE phone_secret;
          DROP INDEX call_statistics;
@@ -575,4 +575,57 @@ fn a_broken_rollup_never_fails_a_save_and_is_marked_stale() {
     raw_connection(&store).execute_batch("DROP TABLE stat_count").unwrap();
     store.save_call(&call).expect("saved without the rollup's table");
     assert_eq!(store.counts().unwrap().calls, 3);
+}
+
+/// The rollup is counted afresh one month per transaction, with a cursor: between two months
+/// another terminal saves (in a month counted already and in one not yet counted) and both are
+/// counted right; a recount cut short (the program stopped) resumes at the next opening, and
+/// the figures wait until every month is counted.
+#[test]
+fn the_rollup_is_recounted_a_month_at_a_time_and_a_recount_cut_short_resumes() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let now = chrono::Utc::now();
+    let call = |started_at: chrono::DateTime<chrono::Utc>| NewCall {
+        shift_id: shift.id,
+        started_at,
+        ended_at: started_at + chrono::Duration::minutes(12),
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord { themes: vec!["deuil".into()], ..CallRecord::default() },
+    };
+    let (old, older, recent) = (
+        now - chrono::Duration::days(40),
+        now - chrono::Duration::days(75),
+        now - chrono::Duration::minutes(30),
+    );
+    for at in [older, old, recent] {
+        store.save_call(&call(at)).unwrap();
+    }
+    // Stale and wrong: made by other rules.
+    let mut raw = raw_connection(&store);
+    raw.execute_batch("DELETE FROM stat_rules; UPDATE stat_count SET n = n + 5;").unwrap();
+    assert!(super::rollup::rebuild_step(&mut raw).unwrap(), "the first month counted");
+    let (rules, cursor): (i64, i64) = raw
+        .query_row("SELECT (SELECT count(*) FROM stat_rules), (SELECT count(*) FROM stat_rebuild)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((rules, cursor), (0, 1), "a cursor, and no rules before the last month");
+    // Another terminal saves between two months: in the month counted, and in one not yet.
+    store.save_call(&call(older + chrono::Duration::hours(1))).unwrap();
+    store.save_call(&call(recent + chrono::Duration::minutes(1))).unwrap();
+    let zone = crate::local_time::Zone::default();
+    let days = crate::domain::statistics::StatsPeriod::new(zone.today(older), zone.today(now)).unwrap();
+    let request = crate::config::Config::default().statistics_of(days, chrono::Utc::now());
+    assert!(matches!(store.statistics(&request), Err(StoreError::Refused(_))), "the figures wait");
+    // Cut short: the next opening resumes and finishes it.
+    drop((raw, store));
+    let store = Store::open(&db, "coord", PASS).unwrap();
+    assert!(store.check().unwrap().is_clean(), "every month counted right");
+    let figures = store.statistics(&request).unwrap();
+    assert_eq!((figures.summary.calls, figures.summary.by_theme["deuil"]), (5, 5));
 }
