@@ -42,6 +42,14 @@ pub struct Runner {
     figures: Option<FiguresWorker>,
 }
 
+/// At quit as at a lock: the statistics thread is joined (its connection closed, SQLCipher's
+/// copy of the key with it) before the store wipes its key, never the other way round.
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.close_store();
+    }
+}
+
 /// Hands a reply made on another thread back to the terminal's loop.
 pub type Deliver = std::sync::Arc<dyn Fn(Reply) + Send + Sync>;
 
@@ -559,6 +567,28 @@ mod tests {
         assert!(runner.store.is_none() && runner.figures.is_none(), "locked");
         let left = occurrences(&patterns);
         assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
+    }
+
+    /// Quitting while the statistics thread reads (the runner dropped, no lock first) joins it
+    /// before the store is closed, and leaves no copy of the data key.
+    #[test]
+    fn quitting_while_statistics_are_read_leaves_no_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, pass) = supervisors_store(dir.path());
+        let config = Config::default();
+        let mut runner = Runner::new(db, &config, KdfParams::MINIMUM);
+        runner.read_figures_aside(std::sync::Arc::new(|_| {}));
+        let now = Utc::now();
+        let unlock =
+            Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };
+        assert!(matches!(runner.perform(unlock, now), Some(Reply::Unlocked(_))));
+        let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
+        let month =
+            crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));
+        assert!(runner.perform(Effect::LoadStatistics(month), now).is_none());
+        drop(runner);
+        let left = occurrences(&patterns);
+        assert!(left.is_empty(), "copies of the data key left after quitting: {left:#?}");
     }
 
     /// The unlock form shows the wait the store imposes, which counts the account's wrong
