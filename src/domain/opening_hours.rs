@@ -83,20 +83,27 @@ impl OpeningHours {
         out
     }
 
-    /// How much of the opening hours of the local days `first..=last` had at least one shift
-    /// open (`shifts`: from, to, in any order, overlapping or not); `None` when no opening hours
-    /// are set.
+    /// How much of the opening hours of the local days `first..=last` up to `now` had at least
+    /// one shift open (`shifts`: from, to, in any order, overlapping or not); `None` when no
+    /// opening hours are set. Hours still to come are not counted: a period not yet ended is
+    /// measured on what has been lived of it.
     pub fn coverage(
         &self,
         first: NaiveDate,
         last: NaiveDate,
         zone: Zone,
+        now: Timestamp,
         shifts: &[(Timestamp, Timestamp)],
     ) -> Option<Coverage> {
         if !self.is_set() {
             return None;
         }
-        let opening = self.intervals(first, last, zone);
+        let opening: Vec<_> = self
+            .intervals(first, last, zone)
+            .into_iter()
+            .filter(|&(a, _)| a < now)
+            .map(|(a, b)| (a, b.min(now)))
+            .collect();
         let open: i64 = opening.iter().map(|(a, b)| (*b - *a).num_seconds()).sum();
         let shifts = union(shifts);
         let mut covered = 0;
@@ -172,21 +179,53 @@ mod tests {
             *d = vec![(18 * 60, 23 * 60)];
         }
         let at = |h, m| Utc.with_ymd_and_hms(2026, 3, 30, h, m, 0).unwrap();
+        let later = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
         // Two overlapping shifts cover 16:00-19:30 UTC, one after closing counts nothing.
         let shifts = [(at(15, 0), at(18, 0)), (at(17, 0), at(19, 30)), (at(21, 0), at(22, 0))];
-        let coverage = hours.coverage(day(2026, 3, 30), day(2026, 3, 30), Zone::default(), &shifts).unwrap();
+        let coverage =
+            hours.coverage(day(2026, 3, 30), day(2026, 3, 30), Zone::default(), later, &shifts).unwrap();
         assert_eq!(
             (coverage.opening_seconds, coverage.covered_seconds, coverage.percent),
             (5 * 3600, 3 * 3600 + 1800, 70)
         );
         assert_eq!(
-            OpeningHours::default().coverage(day(2026, 3, 30), day(2026, 3, 30), Zone::default(), &shifts),
+            OpeningHours::default().coverage(
+                day(2026, 3, 30),
+                day(2026, 3, 30),
+                Zone::default(),
+                later,
+                &shifts
+            ),
             None
         );
         // 29 March 2026, the night clocks go forward: 00:00-24:00 that day lasts 23 hours.
         let mut all_day = OpeningHours::default();
         all_day.days[6] = vec![(0, 24 * 60)];
-        let sunday = all_day.coverage(day(2026, 3, 29), day(2026, 3, 29), Zone::default(), &[]).unwrap();
+        let sunday =
+            all_day.coverage(day(2026, 3, 29), day(2026, 3, 29), Zone::default(), later, &[]).unwrap();
         assert_eq!((sunday.opening_seconds, sunday.percent), (23 * 3600, 0));
+    }
+
+    #[test]
+    fn a_period_not_yet_ended_is_covered_up_to_now() {
+        // Open 18:00-23:00 (16:00-21:00 UTC) every day of a month; now is Monday 30 March 2026
+        // at 19:00 UTC: 29 days and 3 hours of opening have been lived, not 31 days.
+        let mut hours = OpeningHours::default();
+        for d in &mut hours.days {
+            *d = vec![(18 * 60, 23 * 60)];
+        }
+        let now = Utc.with_ymd_and_hms(2026, 3, 30, 19, 0, 0).unwrap();
+        // A shift on every evening lived so far, and on this one up to now.
+        let shifts: Vec<_> = (1..=30)
+            .map(|d| {
+                let from = Utc.with_ymd_and_hms(2026, 3, d, 15, 0, 0).unwrap();
+                (from, (from + Duration::hours(7)).min(now))
+            })
+            .collect();
+        let coverage =
+            hours.coverage(day(2026, 3, 1), day(2026, 3, 31), Zone::default(), now, &shifts).unwrap();
+        // Before 29 March the evening is 17:00-22:00 UTC (winter time): the shifts cover it too.
+        assert_eq!(coverage.opening_seconds, 29 * 5 * 3600 + 3 * 3600);
+        assert_eq!((coverage.covered_seconds, coverage.percent), (coverage.opening_seconds, 100));
     }
 }

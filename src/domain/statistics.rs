@@ -349,7 +349,7 @@ impl Statistics {
                 shifts: raw.shifts.len() as u32,
                 seconds: raw.shifts.iter().map(|(a, b)| (*b - *a).num_seconds()).sum(),
             },
-            coverage: opening.coverage(period.first, period.last, zone, &raw.shifts),
+            coverage: opening.coverage(period.first, period.last, zone, now, &raw.shifts),
         }
     }
 
