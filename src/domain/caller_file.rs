@@ -41,6 +41,18 @@ impl AgeBand {
         AgeBand::From65To74,
         AgeBand::From75,
     ];
+
+    /// The offered band a band of older files shares most years with (itself when offered):
+    /// where the form's choice starts from, so one key moves a 40–59 next to 45–64, never to
+    /// an extreme.
+    pub fn nearest_offered(self) -> AgeBand {
+        match self {
+            AgeBand::From25To39 => AgeBand::From25To44,
+            AgeBand::From40To59 => AgeBand::From45To64,
+            AgeBand::From60To74 => AgeBand::From65To74,
+            offered => offered,
+        }
+    }
 }
 
 stored_enum! {
