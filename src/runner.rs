@@ -182,7 +182,7 @@ impl Runner {
                 let summary = self.store.as_mut()?.summary(ScopeRequest::Shift(shift), now);
                 summary.map(|summary| Reply::Summary(Box::new(summary)))
             }
-            Effect::LoadStatistics(period) => {
+            Effect::LoadStatistics { period, seq } => {
                 let request = self.config.statistics_of(period, now);
                 if let Some(deliver) = self.deliver_figures.clone() {
                     let store = self.store.as_ref()?;
@@ -192,15 +192,22 @@ impl Runner {
                     if let Some(worker) = &self.figures {
                         return match store.figures_reader() {
                             Ok(reader) => {
-                                worker.ask(reader, request);
+                                worker.ask(reader, request, seq);
                                 None
                             }
-                            Err(err) => Some(Reply::Failed(store_error_brief(self.strings, &err))),
+                            Err(err) => Some(Reply::StatisticsFailed {
+                                seq,
+                                message: store_error_brief(self.strings, &err),
+                            }),
                         };
                     }
                 }
-                let figures = self.store.as_ref()?.statistics(&request);
-                figures.map(|figures| Reply::Statistics(Box::new(figures)))
+                return Some(match self.store.as_ref()?.statistics(&request) {
+                    Ok(figures) => Reply::Statistics { seq, figures: Box::new(figures) },
+                    Err(err) => {
+                        Reply::StatisticsFailed { seq, message: store_error_brief(self.strings, &err) }
+                    }
+                });
             }
             Effect::TakeCallback { id, version } => match self.store.as_mut()?.take_callback(id, version) {
                 Ok(callback) => Ok(Reply::CallbackTaken(Box::new(callback))),
@@ -328,14 +335,14 @@ fn change_file(store: &mut Store, change: FileChange) -> Result<Reply, StoreErro
 /// unread, its connection closed. Dropping the worker waits for the thread, so that no
 /// connection — nor the key in it — outlives a lock.
 struct FiguresWorker {
-    requests: Option<std::sync::mpsc::Sender<(FiguresReader, StatsRequest)>>,
+    requests: Option<std::sync::mpsc::Sender<(FiguresReader, StatsRequest, u64)>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FiguresWorker {
     /// `None` when no thread can be started: the statistics are then read at once.
     fn start(strings: &'static Strings, deliver: Deliver) -> Option<FiguresWorker> {
-        let (requests, asked) = std::sync::mpsc::channel::<(FiguresReader, StatsRequest)>();
+        let (requests, asked) = std::sync::mpsc::channel::<(FiguresReader, StatsRequest, u64)>();
         let thread = std::thread::Builder::new()
             .name("figures".into())
             .spawn(move || {
@@ -343,10 +350,12 @@ impl FiguresWorker {
                     while let Ok(newer) = asked.try_recv() {
                         next = newer;
                     }
-                    let (reader, request) = next;
+                    let (reader, request, seq) = next;
                     let reply = match reader.statistics(&request) {
-                        Ok(figures) => Reply::Statistics(Box::new(figures)),
-                        Err(err) => Reply::Failed(store_error_brief(strings, &err)),
+                        Ok(figures) => Reply::Statistics { seq, figures: Box::new(figures) },
+                        Err(err) => {
+                            Reply::StatisticsFailed { seq, message: store_error_brief(strings, &err) }
+                        }
                     };
                     drop(reader);
                     deliver(reply);
@@ -356,9 +365,9 @@ impl FiguresWorker {
         Some(FiguresWorker { requests: Some(requests), thread: Some(thread) })
     }
 
-    fn ask(&self, reader: FiguresReader, request: StatsRequest) {
+    fn ask(&self, reader: FiguresReader, request: StatsRequest, seq: u64) {
         if let Some(requests) = &self.requests {
-            let _ = requests.send((reader, request));
+            let _ = requests.send((reader, request, seq));
         }
     }
 }
@@ -558,11 +567,17 @@ mod tests {
         let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
         let month =
             crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));
-        assert!(runner.perform(Effect::LoadStatistics(month), now).is_none(), "nothing said at once");
+        assert!(
+            runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none(),
+            "nothing said at once"
+        );
         let reply = replies.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
-        assert!(matches!(&reply, Reply::Statistics(figures) if figures.period == month), "{reply:?}");
+        assert!(
+            matches!(&reply, Reply::Statistics { seq: 7, figures } if figures.period == month),
+            "{reply:?}"
+        );
         // Asked again, then locked at once.
-        assert!(runner.perform(Effect::LoadStatistics(month), now).is_none());
+        assert!(runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none());
         runner.perform(Effect::Lock, now);
         assert!(runner.store.is_none() && runner.figures.is_none(), "locked");
         let left = occurrences(&patterns);
@@ -585,7 +600,7 @@ mod tests {
         let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
         let month =
             crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));
-        assert!(runner.perform(Effect::LoadStatistics(month), now).is_none());
+        assert!(runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none());
         drop(runner);
         let left = occurrences(&patterns);
         assert!(left.is_empty(), "copies of the data key left after quitting: {left:#?}");

@@ -378,8 +378,8 @@ fn statistics_screen(language: Language, presses: &[KeyCode]) -> App {
     let Some(Popup::Statistics(view)) = app.session.as_ref().unwrap().popups.last() else {
         panic!("the statistics screen is open")
     };
-    let period = view.period;
-    app.apply(Reply::Statistics(Box::new(test_support::statistics(period))));
+    let (period, seq) = (view.period, view.seq);
+    app.apply(Reply::Statistics { seq, figures: Box::new(test_support::statistics(period)) });
     app
 }
 

@@ -160,7 +160,8 @@ impl App {
             }
             Reply::FileHits { .. }
             | Reply::Summary(_)
-            | Reply::Statistics(_)
+            | Reply::Statistics { .. }
+            | Reply::StatisticsFailed { .. }
             | Reply::Unlocked(_)
             | Reply::UnlockFailed { .. }
             | Reply::ShiftEnded { .. }

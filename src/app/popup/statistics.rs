@@ -36,6 +36,8 @@ pub struct StatisticsView {
     /// The figures of `period`, or of the one before while the new ones are read.
     pub figures: Option<Box<Statistics>>,
     pub loading: bool,
+    /// The request last made: a reply to any other is dropped.
+    pub seq: u64,
     /// The first section shown.
     pub page: usize,
     /// The dates being typed ("01/03/2026 31/03/2026"), and why the last ones were refused.
@@ -47,16 +49,18 @@ impl StatisticsView {
     /// This month, its figures asked for.
     pub fn open(now: Timestamp, zone: Zone) -> (StatisticsView, Effect) {
         let period = preset_period(Preset::ThisMonth, zone.today(now));
+        let seq = next_seq();
         let view = StatisticsView {
             preset: Preset::ThisMonth,
             period,
             figures: None,
             loading: true,
+            seq,
             page: 0,
             typing: None,
             error: None,
         };
-        (view, Effect::LoadStatistics(period))
+        (view, Effect::LoadStatistics { period, seq })
     }
 
     fn show(&mut self, preset: Preset, period: StatsPeriod) -> Outcome {
@@ -64,8 +68,16 @@ impl StatisticsView {
         self.period = period;
         self.loading = true;
         self.error = None;
-        Outcome::effect(Effect::LoadStatistics(period))
+        self.seq = next_seq();
+        Outcome::effect(Effect::LoadStatistics { period, seq: self.seq })
     }
+}
+
+/// A number no other statistics request of this process has: a reply meant for a closed
+/// screen, or for an older request of this one, never matches the screen's.
+fn next_seq() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 pub fn preset_period(preset: Preset, today: NaiveDate) -> StatsPeriod {
@@ -137,14 +149,17 @@ impl Behaviour for StatisticsView {
         Outcome::stay()
     }
 
-    /// Only the figures of the period asked last are shown (an older answer is dropped).
+    /// Only the reply to the request made last is taken (an older answer is dropped).
     fn on_reply(&mut self, reply: &Reply, _cx: &mut Ctx) -> Outcome {
         match reply {
-            Reply::Statistics(figures) if figures.period == self.period => {
+            Reply::Statistics { seq, figures } if *seq == self.seq => {
                 self.figures = Some(figures.clone());
                 self.loading = false;
             }
-            Reply::Failed(_) => self.loading = false,
+            Reply::StatisticsFailed { seq, message } if *seq == self.seq => {
+                self.error = Some(message.clone());
+                self.loading = false;
+            }
             _ => {}
         }
         Outcome::stay()
