@@ -7,6 +7,8 @@
 //!
 //! Stores are built by `demo::build` (deterministic) under target/bench-stores/ and reused.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -14,65 +16,21 @@ use chrono::Utc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use zeroize::Zeroizing;
 
+use common::{key, print};
 use permanence::app::App;
 use permanence::app::effect::Effect;
 use permanence::config::Config;
 use permanence::demo;
+use permanence::domain::assessment::{Rud, RudLevel};
+use permanence::domain::call::{CallRecord, CallType, NewCall, Outcome};
+use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::export::{SummaryFormat, write_summary};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
 use permanence::runner::Runner;
 use permanence::store::{KdfParams, KeyFile, ScopeRequest, Store};
 use permanence::ui;
-
-struct Options {
-    calls: u64,
-    iterations: usize,
-}
-
-fn options() -> Options {
-    let mut options = Options { calls: 1_000_000, iterations: 300 };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--calls" => options.calls = args.next().and_then(|v| v.parse().ok()).expect("--calls N"),
-            "--iterations" => {
-                options.iterations = args.next().and_then(|v| v.parse().ok()).expect("--iterations N")
-            }
-            _ => {} // cargo bench passes --bench
-        }
-    }
-    options
-}
-
-fn store_path(calls: u64) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-stores");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("demo-{calls}.db"))
-}
-
-struct Stats {
-    name: &'static str,
-    samples: Vec<Duration>,
-}
-
-impl Stats {
-    fn print(mut self) {
-        self.samples.sort();
-        let at = |q: f64| self.samples[((self.samples.len() - 1) as f64 * q).round() as usize];
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "{:<52} median {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   (n={})",
-            self.name,
-            ms(at(0.5)),
-            ms(at(0.99)),
-            ms(*self.samples.last().unwrap()),
-            self.samples.len()
-        );
-    }
-}
 
 struct Bench {
     app: App,
@@ -102,30 +60,19 @@ impl Bench {
         let mut samples = Vec::new();
         for _ in 0..(n / text.len()).max(2) {
             for c in text.chars() {
-                samples.push(self.press(Bench::key(KeyCode::Char(c))));
+                samples.push(self.press(key(KeyCode::Char(c))));
             }
             for _ in text.chars() {
-                samples.push(self.press(Bench::key(KeyCode::Backspace)));
+                samples.push(self.press(key(KeyCode::Backspace)));
             }
         }
         samples
     }
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
 }
 
 fn main() {
-    let options = options();
-    let db = store_path(options.calls);
-    if !db.exists() {
-        println!("building the demo store of {} calls at {} …", options.calls, db.display());
-        let start = Instant::now();
-        demo::build(&db, options.calls, &Config::default().themes, Config::default().retention_days)
-            .expect("build the demo store");
-        println!("built in {:.1} s", start.elapsed().as_secs_f64());
-    }
+    let options = common::options(300);
+    let db = common::demo_store(options.calls);
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     {
         let supervisor = &demo::ACCOUNTS[0];
@@ -166,13 +113,7 @@ fn main() {
         let mut runner = Runner::new(db.clone().into(), db.clone(), &config, KdfParams::DEFAULT);
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
         let start = Instant::now();
-        runner.run_all(
-            &mut app,
-            vec![Effect::Unlock {
-                login: account.login.into(),
-                passphrase: Zeroizing::new(account.passphrase.into()),
-            }],
-        );
+        common::unlock(&mut app, &mut runner, account);
         terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
         unlocks.push(start.elapsed());
         if unlocks.len() == 5 {
@@ -188,28 +129,24 @@ fn main() {
         total.saturating_sub(kdf).as_secs_f64() * 1000.0
     );
     // Dismiss the start-up popups (shift, handover).
-    while app.session.as_ref().is_some_and(|s| !s.popups.is_empty()) {
-        let effects = app.handle_key(Bench::key(KeyCode::Enter));
-        runner.run_all(&mut app, effects);
-    }
+    common::dismiss_popups(&mut app, &mut runner);
     let mut bench = Bench { app, runner, terminal };
     let n = options.iterations;
 
-    let samples = (0..n).map(|_| bench.press(Bench::key(KeyCode::Tab))).collect();
-    Stats { name: "switch pane (Tab)", samples }.print();
+    let samples = (0..n).map(|_| bench.press(key(KeyCode::Tab))).collect();
+    print("switch pane (Tab)", samples);
 
     bench.press(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
-    let samples = (0..n).map(|_| bench.press(Bench::key(KeyCode::Down))).collect();
-    Stats { name: "move in the callback queue", samples }.print();
+    let samples = (0..n).map(|_| bench.press(key(KeyCode::Down))).collect();
+    print("move in the callback queue", samples);
 
     bench.press(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
-    bench.press(Bench::key(KeyCode::Char('n')));
-    bench.press(Bench::key(KeyCode::Enter));
+    bench.press(key(KeyCode::Char('n')));
+    bench.press(key(KeyCode::Enter));
     let text = "Appelle depuis sa cuisine, parle de sa fille qui ne répond plus. ";
-    let samples =
-        text.chars().cycle().take(n.max(200)).map(|c| bench.press(Bench::key(KeyCode::Char(c)))).collect();
-    Stats { name: "type a character in the notes", samples }.print();
-    bench.press(Bench::key(KeyCode::Esc));
+    let samples = text.chars().cycle().take(n.max(200)).map(|c| bench.press(key(KeyCode::Char(c)))).collect();
+    print("type a character in the notes", samples);
+    bench.press(key(KeyCode::Esc));
 
     // The file with the longest history.
     let store = Store::open(&db, account.login, account.passphrase).unwrap();
@@ -217,43 +154,39 @@ fn main() {
     let history = store.calls_of_file(busiest).unwrap().len();
     drop(store);
     let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: false })).collect();
-    Stats { name: "open a file (longest history)", samples }.print();
+    print("open a file (longest history)", samples);
     println!("  (that file has {history} calls)");
     bench.press(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
     let samples = (0..n)
         .map(|i| {
-            bench.press(Bench::key(if (i / history.max(1)).is_multiple_of(2) {
-                KeyCode::Down
-            } else {
-                KeyCode::Up
-            }))
+            bench.press(key(if (i / history.max(1)).is_multiple_of(2) { KeyCode::Down } else { KeyCode::Up }))
         })
         .collect();
-    Stats { name: "move in that file's history", samples }.print();
+    print("move in that file's history", samples);
     bench.press(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
 
-    bench.press(Bench::key(KeyCode::Char('l')));
+    bench.press(key(KeyCode::Char('l')));
     let query = "isolée soirée KAT";
     let samples = bench.type_and_erase(query, n);
-    Stats { name: "search as you type (files)", samples }.print();
+    print("search as you type (files)", samples);
     // The same with filters: status "open", département 69 (Tab moves between the lines).
-    for key in
+    for code in
         [KeyCode::Tab, KeyCode::Right, KeyCode::Tab, KeyCode::Char('6'), KeyCode::Char('9'), KeyCode::Tab]
     {
-        bench.press(Bench::key(key));
+        bench.press(key(code));
     }
     let samples = bench.type_and_erase(query, n);
-    Stats { name: "search as you type, filtered (status, département)", samples }.print();
-    bench.press(Bench::key(KeyCode::Esc));
+    print("search as you type, filtered (status, département)", samples);
+    bench.press(key(KeyCode::Esc));
 
     let samples = (0..n).map(|_| bench.effect(Effect::RefreshQueue)).collect();
-    Stats { name: "callback queue refresh", samples }.print();
+    print("callback queue refresh", samples);
 
     let samples = phone_event_to_frame(&mut bench, n);
-    Stats { name: "phone event to frame (ring, number looked up)", samples }.print();
+    print("phone event to frame (ring, number looked up)", samples);
 
     let samples = (0..n).map(|_| bench.effect(Effect::RefreshOverview)).collect();
-    Stats { name: "supervisor view refresh (who is on shift)", samples }.print();
+    print("supervisor view refresh (who is on shift)", samples);
 
     // End of shift and a month: the figures, then the exports (a supervisor's).
     let supervisor = &demo::ACCOUNTS[0];
@@ -266,7 +199,22 @@ fn main() {
                 start.elapsed()
             })
             .collect();
-        Stats { name: "end-of-shift summary (figures)", samples }.print();
+        print("end-of-shift summary (figures)", samples);
+    }
+    // Saving a call (the end of a call): the call, its themes and prompt, whatever the store keeps
+    // for the figures, in one transaction. Each run adds these calls to the bench store, in its
+    // last shift.
+    if let Some(shift) = store.last_closed_shift().unwrap() {
+        let samples = (0..n / 10 + 1)
+            .map(|i| {
+                let started_at = shift.started_at + chrono::Duration::seconds(i as i64);
+                let call = saved_call(shift.id, started_at);
+                let start = Instant::now();
+                store.save_call(&call).unwrap();
+                start.elapsed()
+            })
+            .collect();
+        print("save a call (one transaction, fsync)", samples);
     }
     let month = ScopeRequest::Period { from: Utc::now() - chrono::Duration::days(30), to: Utc::now() };
     let figures = store.summary(month, Utc::now()).unwrap();
@@ -277,7 +225,7 @@ fn main() {
             start.elapsed()
         })
         .collect();
-    Stats { name: "a month's summary (figures)", samples }.print();
+    print("a month's summary (figures)", samples);
     let out = tempfile_dir();
     for (name, format) in [
         ("a month's export, Markdown", SummaryFormat::Markdown),
@@ -292,7 +240,7 @@ fn main() {
                 start.elapsed()
             })
             .collect();
-        Stats { name, samples }.print();
+        print(name, samples);
     }
     let _ = std::fs::remove_dir_all(&out);
     println!("  (that month: {} calls)", figures.calls);
@@ -370,4 +318,32 @@ fn tempfile_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("permanence-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A listening call of ten minutes with two themes and an acknowledged 3114, as a listener saves it.
+fn saved_call(shift: permanence::domain::ShiftId, started_at: chrono::DateTime<Utc>) -> NewCall {
+    let ended_at = started_at + chrono::Duration::minutes(10);
+    NewCall {
+        shift_id: shift,
+        started_at,
+        ended_at,
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord {
+            themes: vec!["isolement".into(), "famille".into()],
+            rud: Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None },
+            outcome: Some(Outcome::Oriented),
+            prompts: vec![PromptRecord {
+                number: "3114".into(),
+                rule: "suicidal_ideation".into(),
+                raised_at: started_at,
+                acknowledgement: Some(Acknowledgement {
+                    at: ended_at,
+                    outcome: PromptOutcome::NumberGiven,
+                    note: None,
+                }),
+            }],
+            ..CallRecord::default()
+        },
+    }
 }

@@ -453,11 +453,12 @@ fn a_store_from_before_channels_opens_with_every_contact_a_phone_call_and_the_sa
     let now = chrono::Utc::now();
     let period = ScopeRequest::Period { from: start, to: now };
 
-    // Back to schema 11: what migrations 12 to 14 (and 016) added is taken away again, the
-    // contacts kept.
+    // Back to schema 11: what migrations 12 to 17 added is taken away again, the contacts kept.
     let raw = raw_connection(&store);
     raw.execute_batch(
         "DROP INDEX call_by_save_token; ALTER TABLE call DROP COLUMN save_token;
+         DROP TABLE stat_rebuild; DROP TABLE stat_quarter; DROP TABLE stat_count; DROP TABLE stat_rules;
+         DROP INDEX callback_attempt_by_call;
          DROP TABLE missed_call; DROP TABLE call_caller; DROP TABLE phone_secret;
          DROP INDEX call_statistics;
          ALTER TABLE call DROP COLUMN channel;
@@ -488,6 +489,14 @@ fn a_store_from_before_channels_opens_with_every_contact_a_phone_call_and_the_sa
     assert_eq!(figures.by_channel.len(), 1);
     assert_eq!(figures.by_channel[PHONE].contacts, 4);
     assert_eq!(figures.by_channel[PHONE].seconds, total);
+    // The statistics' rollup, counted from the calls by the upgrade, gives the same figures.
+    let zone = crate::local_time::Zone::default();
+    let days = crate::domain::statistics::StatsPeriod::new(zone.today(start), zone.today(now)).unwrap();
+    let stats = store.statistics(&crate::config::Config::default().statistics_of(days, now)).unwrap();
+    assert_eq!((stats.summary.calls, stats.summary.total_seconds), (count, total));
+    assert_eq!(stats.summary.by_channel[PHONE].contacts, 4);
+    assert_eq!(stats.summary.callbacks.created, 1);
+    assert_eq!(stats.summary.by_theme["isolement"], 4);
     let calls = store.calls_of_file(file).unwrap();
     assert!(calls.iter().all(|c| c.record.channel == PHONE && c.time_spent.is_none()));
     let rows = store.call_rows(period, false).unwrap();
@@ -512,4 +521,163 @@ fn ones_own_passphrase_change_derives_its_key_outside_the_write_transaction() {
     assert_eq!(derivations_inside(), before, "no key derivation inside the write transaction");
     drop(store);
     assert!(Store::open(&db, "coord", "quatre chevaux gris dans la brume").is_ok());
+}
+
+/// The statistics' rollup changed behind the program's back (or a fault in its upkeep) is named
+/// by `check`, with the month it first differs in; a fact it does not hold never fails a save,
+/// the statistics wait for a recount, and the next opening counts it afresh.
+#[test]
+fn a_rollup_that_disagrees_with_the_calls_is_found_by_check_and_counted_again_at_the_next_opening() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let started_at = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let call = |themes: Vec<String>| NewCall {
+        shift_id: shift.id,
+        started_at,
+        ended_at: started_at + chrono::Duration::minutes(12),
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord { themes, ..CallRecord::default() },
+    };
+    store.save_call(&call(vec!["deuil".into()])).unwrap();
+    assert!(store.check().unwrap().is_clean());
+    // A theme counted once more than there are calls with it.
+    raw_connection(&store).execute("UPDATE stat_count SET n = n + 1 WHERE facet = 'theme'", []).unwrap();
+    use chrono::Datelike;
+    let month = started_at.date_naive().with_day(1).unwrap();
+    let findings = store.check().unwrap().findings;
+    assert!(
+        findings.iter().any(|f| matches!(f, super::CheckFinding::Statistics(m) if *m == month)),
+        "{findings:?}"
+    );
+    // Its day's rows taken away altogether: the next save of the same facts still saves.
+    raw_connection(&store).execute("DELETE FROM stat_count WHERE span = 'day'", []).unwrap();
+    let id = store.save_call(&call(vec!["deuil".into()])).unwrap();
+    let seen = store.call(id).unwrap().record.notes;
+    store.amend_call_notes(id, &seen, "reprises").unwrap();
+    let zone = crate::local_time::Zone::default();
+    let days =
+        crate::domain::statistics::StatsPeriod::new(zone.today(started_at), zone.today(chrono::Utc::now()));
+    let request = crate::config::Config::default().statistics_of(days.unwrap(), chrono::Utc::now());
+    assert!(store.statistics(&request).is_ok(), "additions alone do not mark it");
+    let file = store.create_file(&FileProfile::default()).unwrap();
+    let mut linked = call(vec![]);
+    linked.record.caller_file_id = Some(file.id);
+    store.save_call(&linked).unwrap();
+    // Taking away what it does not hold (a file's calls, its profile edited) marks it.
+    store.update_file_profile(file.id, file.version, &FileProfile::default()).unwrap();
+    raw_connection(&store).execute("DELETE FROM stat_count WHERE facet = 'age_band'", []).unwrap();
+    let version = store.open_file(file.id).unwrap().version;
+    store.update_file_profile(file.id, version, &FileProfile::default()).unwrap();
+    assert!(matches!(store.statistics(&request), Err(StoreError::Refused(_))), "the figures wait");
+    drop(store);
+    let store = Store::open(&db, "coord", PASS).unwrap();
+    assert!(store.check().unwrap().is_clean(), "counted afresh at the opening");
+    let figures = store.statistics(&request).unwrap();
+    assert_eq!((figures.summary.calls, figures.summary.by_theme["deuil"]), (3, 2));
+}
+
+/// A fault of the rollup's upkeep itself (its table refusing a row, or gone altogether) never
+/// costs the listener a call: the call is saved, the rollup is marked stale (the statistics wait)
+/// and `check` names the month it no longer counts right.
+#[test]
+fn a_broken_rollup_never_fails_a_save_and_is_marked_stale() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let started_at = chrono::Utc::now() - chrono::Duration::minutes(30);
+    let call = NewCall {
+        shift_id: shift.id,
+        started_at,
+        ended_at: started_at + chrono::Duration::minutes(12),
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord { themes: vec!["deuil".into()], ..CallRecord::default() },
+    };
+    store.save_call(&call).unwrap();
+    let zone = crate::local_time::Zone::default();
+    let days =
+        crate::domain::statistics::StatsPeriod::new(zone.today(started_at), zone.today(chrono::Utc::now()));
+    let request = crate::config::Config::default().statistics_of(days.unwrap(), chrono::Utc::now());
+    assert!(store.statistics(&request).is_ok());
+    raw_connection(&store)
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON stat_count BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        .unwrap();
+    let id = store.save_call(&call).expect("the call is saved although its upkeep failed");
+    assert_eq!(store.call(id).unwrap().record.themes, vec!["deuil".to_string()]);
+    assert!(matches!(store.statistics(&request), Err(StoreError::Refused(_))), "the figures wait");
+    raw_connection(&store).execute_batch("DROP TRIGGER refuse").unwrap();
+    use chrono::Datelike;
+    let month = started_at.date_naive().with_day(1).unwrap();
+    let findings = store.check().unwrap().findings;
+    assert!(
+        findings.iter().any(|f| matches!(f, super::CheckFinding::Statistics(m) if *m == month)),
+        "{findings:?}"
+    );
+    // The table gone altogether: calls still save.
+    raw_connection(&store).execute_batch("DROP TABLE stat_count").unwrap();
+    store.save_call(&call).expect("saved without the rollup's table");
+    assert_eq!(store.counts().unwrap().calls, 3);
+}
+
+/// The rollup is counted afresh one month per transaction, with a cursor: between two months
+/// another terminal saves (in a month counted already and in one not yet counted) and both are
+/// counted right; a recount cut short (the program stopped) resumes at the next opening, and
+/// the figures wait until every month is counted.
+#[test]
+fn the_rollup_is_recounted_a_month_at_a_time_and_a_recount_cut_short_resumes() {
+    use crate::domain::call::{CallRecord, CallType, NewCall};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let mut store = create(&db);
+    let shift = store.start_shift().unwrap();
+    let now = chrono::Utc::now();
+    let call = |started_at: chrono::DateTime<chrono::Utc>| NewCall {
+        shift_id: shift.id,
+        started_at,
+        ended_at: started_at + chrono::Duration::minutes(12),
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord { themes: vec!["deuil".into()], ..CallRecord::default() },
+    };
+    let (old, older, recent) = (
+        now - chrono::Duration::days(40),
+        now - chrono::Duration::days(75),
+        now - chrono::Duration::minutes(30),
+    );
+    for at in [older, old, recent] {
+        store.save_call(&call(at)).unwrap();
+    }
+    // Stale and wrong: made by other rules.
+    let raw = super::db::Db::Sqlite(raw_connection(&store));
+    raw.execute_batch("DELETE FROM stat_rules; UPDATE stat_count SET n = n + 5;").unwrap();
+    assert!(super::rollup::rebuild_step(&raw).unwrap(), "the first month counted");
+    let (rules, cursor): (i64, i64) = raw
+        .query_row(
+            "SELECT (SELECT count(*) FROM stat_rules), (SELECT count(*) FROM stat_rebuild)",
+            crate::db_params![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((rules, cursor), (0, 1), "a cursor, and no rules before the last month");
+    // Another terminal saves between two months: in the month counted, and in one not yet.
+    store.save_call(&call(older + chrono::Duration::hours(1))).unwrap();
+    store.save_call(&call(recent + chrono::Duration::minutes(1))).unwrap();
+    let zone = crate::local_time::Zone::default();
+    let days = crate::domain::statistics::StatsPeriod::new(zone.today(older), zone.today(now)).unwrap();
+    let request = crate::config::Config::default().statistics_of(days, chrono::Utc::now());
+    assert!(matches!(store.statistics(&request), Err(StoreError::Refused(_))), "the figures wait");
+    // Cut short: the next opening resumes and finishes it.
+    drop((raw, store));
+    let store = Store::open(&db, "coord", PASS).unwrap();
+    assert!(store.check().unwrap().is_clean(), "every month counted right");
+    let figures = store.statistics(&request).unwrap();
+    assert_eq!((figures.summary.calls, figures.summary.by_theme["deuil"]), (5, 5));
 }

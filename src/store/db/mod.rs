@@ -66,6 +66,9 @@ pub struct Server {
     in_transaction: bool,
     /// A statement of the transaction under way failed (`Failure::Lost`: its connection broke).
     failed: Option<Failure>,
+    /// The savepoints of the transaction under way, innermost last, each with the failure
+    /// already noted when it was set (which rolling back to it does not undo).
+    savepoints: Vec<(String, Option<Failure>)>,
 }
 
 /// Why a statement of a transaction failed.
@@ -131,6 +134,7 @@ impl Db {
             changes: 0,
             in_transaction: false,
             failed: None,
+            savepoints: Vec::new(),
         })))
     }
 
@@ -434,6 +438,50 @@ impl Db {
         }
     }
 
+    /// Sets a savepoint in the transaction under way: what follows can be undone alone
+    /// (`rollback_to`), the transaction going on.
+    pub fn savepoint(&self, name: &str) -> StoreResult<()> {
+        self.execute_batch(&format!("SAVEPOINT {name}"))?;
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            let failed = server.failed;
+            server.savepoints.push((name.to_owned(), failed));
+        }
+        Ok(())
+    }
+
+    /// Keeps what was done since the savepoint `name`, and forgets the savepoint.
+    pub fn release(&self, name: &str) -> StoreResult<()> {
+        self.execute_batch(&format!("RELEASE SAVEPOINT {name}"))?;
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            if let Some(at) = server.savepoints.iter().rposition(|(n, _)| n == name) {
+                server.savepoints.truncate(at);
+            }
+        }
+        Ok(())
+    }
+
+    /// Undoes what was done since the savepoint `name` (which stays set). On the server, a
+    /// statement refused since then aborted the transaction; rolled back to the savepoint, the
+    /// server takes statements again, and so the refusal no longer stops the COMMIT. A lost
+    /// connection is never cleared: its transaction is gone whatever was rolled back.
+    pub fn rollback_to(&self, name: &str) -> StoreResult<()> {
+        self.execute_batch(&format!("ROLLBACK TO SAVEPOINT {name}"))?;
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            let Some(at) = server.savepoints.iter().rposition(|(n, _)| n == name) else {
+                return Err(StoreError::Invalid(format!("no savepoint {name}")));
+            };
+            let before = server.savepoints[at].1;
+            server.savepoints.truncate(at + 1);
+            if server.failed == Some(Failure::Refused) {
+                server.failed = before;
+            }
+        }
+        Ok(())
+    }
+
     /// Begins a transaction, rolled back unless committed. On the server, a connection found
     /// broken is made again first (nothing of a transaction is on it yet).
     pub fn transaction(&self, kind: TxKind) -> StoreResult<Tx<'_>> {
@@ -545,6 +593,7 @@ impl Server {
         }
         self.in_transaction = true;
         self.failed = None;
+        self.savepoints.clear();
         Ok(())
     }
 
