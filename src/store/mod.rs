@@ -30,6 +30,8 @@ pub mod presence;
 mod rekey;
 mod retention;
 mod rollup;
+#[cfg(test)]
+mod rollup_tests;
 mod rows;
 mod schema;
 pub mod seal;
