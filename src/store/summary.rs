@@ -173,14 +173,16 @@ impl Store {
             )?
             .into_iter()
             .collect();
-        let prompts = db.query_map(
+        let mut prompts = db.query_map(
             &format!(
                 "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
-                 WHERE {calls_where} GROUP BY 1, 2 ORDER BY 1, 2"
+                 WHERE {calls_where} GROUP BY 1, 2"
             ),
             &args,
             |row| Ok(PromptCount { number: row.get(0)?, outcome: row.get(1)?, count: row.get(2)? }),
         )?;
+        // Ordered here: the file sorts a missing outcome first, the server last.
+        prompts.sort_by(|a, b| (&a.number, &a.outcome).cmp(&(&b.number, &b.outcome)));
 
         let count =
             |sql: &str, params: &[Value]| -> StoreResult<u32> { db.query_row(sql, params, |row| row.get(0)) };

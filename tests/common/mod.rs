@@ -113,6 +113,18 @@ impl Backend {
     pub fn is_server(&self) -> bool {
         self.db.is_server()
     }
+
+    /// A connection of its own to the store, outside the program, to count in plain SQL what
+    /// the program is checked against: a plain SQLCipher connection with the data key the
+    /// supervisor's slot opens, or a plain server connection (whose SQL sees only what the
+    /// server holds: categories in clear, free text sealed). Statements are written with `?N`.
+    pub fn raw(&self) -> permanence::store::db::Db {
+        match (&self.db, &self._server) {
+            (_, Some(database)) => permanence::store::db::Db::postgres(database.connect()),
+            (Location::File(path), None) => permanence::store::db::Db::Sqlite(raw_connection(path)),
+            (Location::Server(_), None) => unreachable!("a server backend holds its database"),
+        }
+    }
 }
 
 /// Runs `test` on a new database file, then on a new database of the test server
