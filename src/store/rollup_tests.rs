@@ -16,7 +16,7 @@ use crate::test_support::postgres::{TestDatabase, fresh_database};
 /// Where a test's store lives.
 enum Backend {
     File(tempfile::TempDir),
-    Server(TestDatabase),
+    Server(Box<TestDatabase>),
 }
 
 impl Backend {
@@ -83,7 +83,7 @@ impl Backend {
 fn on_each_backend(name: &str, test: impl Fn(&Backend)) {
     test(&Backend::File(tempfile::tempdir().unwrap()));
     if let Some(database) = fresh_database(name) {
-        test(&Backend::Server(database));
+        test(&Backend::Server(Box::new(database)));
     }
 }
 

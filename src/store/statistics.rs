@@ -42,7 +42,7 @@ impl Store {
     pub fn figures_reader(&self) -> StoreResult<FiguresReader> {
         let source = match &self.location {
             Location::Server(url) => {
-                Source::Server { url: url.as_ref().clone(), key: Some(self.key.duplicate()), db: None }
+                Source::Server { url: url.clone(), key: Some(self.key.duplicate()), db: None }
             }
             Location::File(path) => {
                 let conn = match self.access {
@@ -69,7 +69,7 @@ enum Source {
     File(Db),
     /// The connection, once made; the key, until it is.
     Server {
-        url: ServerUrl,
+        url: Box<ServerUrl>,
         key: Option<DataKey>,
         db: Option<Db>,
     },
