@@ -905,8 +905,32 @@ mod tests {
     fn statistics_read_aside_come_back_and_leave_no_key_after_a_lock() {
         let dir = tempfile::tempdir().unwrap();
         let (db, pass) = supervisors_store(dir.path());
+        statistics_aside_then_a_lock(Location::File(db.clone()), db, pass);
+    }
+
+    /// The same on a server: the statistics thread's own server connection (made on that
+    /// thread, with a copy of the data key to open sealed text) reads them, and after a lock no
+    /// copy of the key is left, not even that copy.
+    #[test]
+    fn statistics_read_aside_on_a_server_come_back_and_leave_no_key_after_a_lock() {
+        let test = "statistics_read_aside_on_a_server_come_back_and_leave_no_key_after_a_lock";
+        let Some(database) = crate::test_support::postgres::fresh_database(test) else { return };
+        let home = tempfile::tempdir().unwrap();
+        let location = Location::from(crate::store::postgres::ServerUrl::parse(database.url()).unwrap());
+        let pass = "trois pommes vertes sous la pluie";
+        let account = NewAccount {
+            login: "coord",
+            display_name: "Dominique",
+            role: Role::Supervisor,
+            passphrase: pass,
+        };
+        drop(Store::create(&location, account, KdfParams::MINIMUM).unwrap());
+        statistics_aside_then_a_lock(location, home.path().join("server"), pass);
+    }
+
+    fn statistics_aside_then_a_lock(location: Location, local: PathBuf, pass: &str) {
         let config = Config::default();
-        let mut runner = Runner::new(Location::File(db.clone()), db, &config, KdfParams::MINIMUM);
+        let mut runner = Runner::new(location, local, &config, KdfParams::MINIMUM);
         let (delivered, replies) = std::sync::mpsc::channel();
         runner.read_figures_aside(std::sync::Arc::new(move |reply| {
             let _ = delivered.send(reply);
@@ -923,6 +947,7 @@ mod tests {
             "nothing said at once"
         );
         let reply = replies.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert!(!occurrences(&patterns).is_empty(), "the scan finds the key while it is in use");
         assert!(
             matches!(&reply, Reply::Statistics { seq: 7, figures } if figures.period == month),
             "{reply:?}"

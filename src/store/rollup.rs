@@ -360,14 +360,16 @@ const UPKEEP: &str = "rollup_upkeep";
 /// Whether an error of the rollup's upkeep is its own (the write goes on with the rollup marked
 /// stale) rather than one the write itself would meet (it fails as it would without a rollup):
 /// on the file, all but an I/O error (a full disk, a busy or damaged file have errors of their
-/// own); on the server, a statement refused, but not a lost connection nor the server out of
-/// disk, memory or its own files (SQLSTATE classes 53 and 58).
+/// own); on the server, a statement refused (or one the client could not send), but not a lost
+/// connection nor the server out of disk, memory or its own files (SQLSTATE classes 53, 58).
 fn upkeep_fault(err: &StoreError) -> bool {
     match err {
         StoreError::Sqlite(e) => e.sqlite_error_code() != Some(rusqlite::ErrorCode::SystemIoFailure),
-        StoreError::Server(e) => e
-            .as_db_error()
-            .is_some_and(|db| !db.code().code().starts_with("53") && !db.code().code().starts_with("58")),
+        // A lost connection is `ConnectionLost`, never `Server`.
+        StoreError::Server(e) => {
+            let code = e.as_db_error().map(|db| db.code().code());
+            !code.is_some_and(|code| code.starts_with("53") || code.starts_with("58"))
+        }
         StoreError::Invalid(_) => true,
         _ => false,
     }
