@@ -760,13 +760,20 @@ mod tests {
     }
 
     #[test]
-    fn bins_in_sql_are_the_domains() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        for seconds in [0i64, 59, 60, 3_599, 3_600, 3_899, 10_799, 10_800, 86_399, 86_400, 700_000, 2_000_000]
-        {
-            let sql = format!("SELECT {}", bin_sql(&seconds.to_string()));
-            let got: String = conn.query_row(&sql, [], |row| row.get(0)).unwrap();
-            assert_eq!(got, crate::domain::rollup::bin_start(seconds).to_string(), "{seconds}");
+    fn bins_in_sql_are_the_domains_on_both_backends() {
+        let server =
+            crate::test_support::postgres::fresh_database("bins_in_sql_are_the_domains_on_both_backends");
+        let mut dbs = vec![Db::Sqlite(rusqlite::Connection::open_in_memory().unwrap())];
+        dbs.extend(server.as_ref().map(|database| Db::postgres(database.connect())));
+        for db in &dbs {
+            for seconds in
+                [0i64, 59, 60, 3_599, 3_600, 3_899, 10_799, 10_800, 86_399, 86_400, 700_000, 2_000_000]
+            {
+                // A BIGINT, as the columns are on the server.
+                let sql = format!("SELECT {} FROM (SELECT CAST(?1 AS BIGINT) AS x) t", bin_sql("t.x"));
+                let got: String = db.query_row(&sql, db_params![seconds], |row| row.get(0)).unwrap();
+                assert_eq!(got, crate::domain::rollup::bin_start(seconds).to_string(), "{seconds}");
+            }
         }
     }
 
