@@ -15,7 +15,9 @@
 //! A connection made again forgets its prepared statements, listens again, and counts as a
 //! change (`data_version`), since what other terminals did meanwhile went unheard. A server
 //! transaction in which a statement failed is aborted by the server; its COMMIT is refused
-//! here rather than reported as a success (the server answers it with ROLLBACK).
+//! here rather than reported as a success (the server answers it with ROLLBACK) — unless the
+//! statement was refused after a savepoint the transaction rolled back to (`rollback_to`), which
+//! the server takes as the end of the abort (the statistics' upkeep, `rollup::count`).
 
 mod sql;
 #[cfg(test)]
