@@ -11,140 +11,29 @@
 //! its own named by the count, the server schema's version and `demo::VERSION`
 //! (`permanence_bench_100000_s2_d1`), made next to the URL's and kept for the next run.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use zeroize::Zeroizing;
 
+use common::{DemoStore, key, print, tempfile_dir};
 use permanence::app::App;
 use permanence::app::effect::Effect;
 use permanence::config::Config;
 use permanence::demo;
+use permanence::domain::assessment::{Rud, RudLevel};
+use permanence::domain::call::{CallRecord, CallType, NewCall, Outcome};
+use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::export::{SummaryFormat, write_summary};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
 use permanence::runner::Runner;
-use permanence::store::postgres::{ServerUrl, requests_sent};
-use permanence::store::{KdfParams, KeyFile, Location, ScopeRequest, Store};
+use permanence::store::{KdfParams, ScopeRequest, Store};
 use permanence::ui;
-
-struct Options {
-    calls: u64,
-    iterations: usize,
-    /// A server to build and measure the store on, instead of a file.
-    server: Option<String>,
-}
-
-fn options() -> Options {
-    let mut options = Options { calls: 1_000_000, iterations: 300, server: None };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--calls" => options.calls = args.next().and_then(|v| v.parse().ok()).expect("--calls N"),
-            "--iterations" => {
-                options.iterations = args.next().and_then(|v| v.parse().ok()).expect("--iterations N")
-            }
-            "--db" => options.server = Some(args.next().expect("--db postgresql://…")),
-            _ => {} // cargo bench passes --bench
-        }
-    }
-    options
-}
-
-fn store_path(calls: u64) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-stores");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("demo-{calls}.db"))
-}
-
-/// The demo store of `calls` calls: where it is, this machine's folder for it (the file itself,
-/// or a stand-in for the server), its size in bytes and its key slots.
-struct DemoStore {
-    location: Location,
-    local: PathBuf,
-    size: u64,
-    key_file: KeyFile,
-}
-
-fn file_store(calls: u64) -> DemoStore {
-    let db = store_path(calls);
-    if !db.exists() {
-        println!("building the demo store of {calls} calls at {} …", db.display());
-        let start = Instant::now();
-        demo::build(&db, calls, &Config::default().themes, Config::default().retention_days)
-            .expect("build the demo store");
-        println!("built in {:.1} s", start.elapsed().as_secs_f64());
-    }
-    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
-    let key_file = KeyFile::load(&KeyFile::path_for(&db)).unwrap();
-    DemoStore { location: Location::from(&db), local: db, size, key_file }
-}
-
-/// The demo store on the server at `url`, in a database of its own named by what it holds, built
-/// once (a database left half-built by an interrupted run is built again).
-fn server_store(url: &str, calls: u64) -> DemoStore {
-    let server = ServerUrl::parse(url).expect("--db takes a postgresql:// URL");
-    let name = format!(
-        "permanence_bench_{calls}_s{}_d{}",
-        permanence::store::postgres::schema::LATEST,
-        demo::VERSION
-    );
-    let at = server.with_dbname(&name);
-    let location = Location::from(at.clone());
-    if !demo::verify(&location).is_ok_and(|held| held.calls == calls) {
-        let mut admin = server.connect().expect("the server at --db");
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("a role that may create databases");
-        println!("building the demo store of {calls} calls in {} …", at.redacted());
-        let start = Instant::now();
-        demo::build(&location, calls, &Config::default().themes, Config::default().retention_days)
-            .expect("build the demo store");
-        println!("built in {:.1} s", start.elapsed().as_secs_f64());
-    }
-    let mut client = at.connect().unwrap();
-    let size: i64 = client.query_one("SELECT pg_database_size(current_database())", &[]).unwrap().get(0);
-    let body: Vec<u8> = client.query_one("SELECT body FROM key_file WHERE id = 1", &[]).unwrap().get(0);
-    let key_file = KeyFile::parse(std::path::Path::new("key_file"), &body).unwrap();
-    let local = tempfile_dir().join("server");
-    DemoStore { location, local, size: size as u64, key_file }
-}
-
-struct Stats {
-    name: &'static str,
-    samples: Vec<Duration>,
-}
-
-/// Requests sent to a server when the last row was printed.
-static REQUESTS: AtomicU64 = AtomicU64::new(0);
-
-impl Stats {
-    /// Prints the row; on a server, with the requests sent per sample since the last row (the
-    /// round trips a keypress costs, whatever the machine's load).
-    fn print(mut self) {
-        self.samples.sort();
-        let at = |q: f64| self.samples[((self.samples.len() - 1) as f64 * q).round() as usize];
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let sent = requests_sent();
-        let requests = sent - REQUESTS.swap(sent, Ordering::Relaxed);
-        let trips = match requests {
-            0 => String::new(),
-            _ => format!("   {:.1} requests", requests as f64 / self.samples.len() as f64),
-        };
-        println!(
-            "{:<52} median {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms   (n={}){trips}",
-            self.name,
-            ms(at(0.5)),
-            ms(at(0.99)),
-            ms(*self.samples.last().unwrap()),
-            self.samples.len()
-        );
-    }
-}
 
 struct Bench {
     app: App,
@@ -174,27 +63,19 @@ impl Bench {
         let mut samples = Vec::new();
         for _ in 0..(n / text.len()).max(2) {
             for c in text.chars() {
-                samples.push(self.press(Bench::key(KeyCode::Char(c))));
+                samples.push(self.press(key(KeyCode::Char(c))));
             }
             for _ in text.chars() {
-                samples.push(self.press(Bench::key(KeyCode::Backspace)));
+                samples.push(self.press(key(KeyCode::Backspace)));
             }
         }
         samples
     }
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
 }
 
 fn main() {
-    let options = options();
-    let demo_store = match &options.server {
-        Some(url) => server_store(url, options.calls),
-        None => file_store(options.calls),
-    };
-    let DemoStore { location: db, local, size, key_file } = demo_store;
+    let options = common::options(300);
+    let DemoStore { location: db, local, size, key_file } = common::demo_store(&options);
     println!("store: {db}");
     {
         let supervisor = &demo::ACCOUNTS[0];
@@ -234,13 +115,7 @@ fn main() {
         let mut runner = Runner::new(db.clone(), local.clone(), &config, KdfParams::DEFAULT);
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
         let start = Instant::now();
-        runner.run_all(
-            &mut app,
-            vec![Effect::Unlock {
-                login: account.login.into(),
-                passphrase: Zeroizing::new(account.passphrase.into()),
-            }],
-        );
+        common::unlock(&mut app, &mut runner, account);
         terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
         unlocks.push(start.elapsed());
         if unlocks.len() == 5 {
@@ -256,33 +131,29 @@ fn main() {
         total.saturating_sub(kdf).as_secs_f64() * 1000.0
     );
     // Dismiss the start-up popups (shift, handover).
-    while app.session.as_ref().is_some_and(|s| !s.popups.is_empty()) {
-        let effects = app.handle_key(Bench::key(KeyCode::Enter));
-        runner.run_all(&mut app, effects);
-    }
+    common::dismiss_popups(&mut app, &mut runner);
     let mut bench = Bench { app, runner, terminal };
     let n = options.iterations;
-    REQUESTS.store(requests_sent(), Ordering::Relaxed);
+    common::count_requests_from_now();
 
-    let samples = (0..n).map(|_| bench.press(Bench::key(KeyCode::Tab))).collect();
-    Stats { name: "switch pane (Tab)", samples }.print();
+    let samples = (0..n).map(|_| bench.press(key(KeyCode::Tab))).collect();
+    print("switch pane (Tab)", samples);
 
     bench.press(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
-    let samples = (0..n).map(|_| bench.press(Bench::key(KeyCode::Down))).collect();
-    Stats { name: "move in the callback queue", samples }.print();
+    let samples = (0..n).map(|_| bench.press(key(KeyCode::Down))).collect();
+    print("move in the callback queue", samples);
 
     bench.press(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
-    bench.press(Bench::key(KeyCode::Char('n')));
-    bench.press(Bench::key(KeyCode::Enter));
+    bench.press(key(KeyCode::Char('n')));
+    bench.press(key(KeyCode::Enter));
     let text = "Appelle depuis sa cuisine, parle de sa fille qui ne répond plus. ";
-    let samples =
-        text.chars().cycle().take(n.max(200)).map(|c| bench.press(Bench::key(KeyCode::Char(c)))).collect();
-    Stats { name: "type a character in the notes", samples }.print();
+    let samples = text.chars().cycle().take(n.max(200)).map(|c| bench.press(key(KeyCode::Char(c)))).collect();
+    print("type a character in the notes", samples);
     // Once a second while a call is typed: the draft autosaved, and the other terminals'
     // changes looked for (on a server, the notifications read).
     let samples = (0..n)
         .map(|_| {
-            let effects = bench.app.handle_key(Bench::key(KeyCode::Char('a')));
+            let effects = bench.app.handle_key(key(KeyCode::Char('a')));
             bench.runner.run_all(&mut bench.app, effects);
             let later = bench.app.now + chrono::Duration::seconds(2);
             let start = Instant::now();
@@ -293,8 +164,8 @@ fn main() {
             start.elapsed()
         })
         .collect();
-    Stats { name: "the second's tick while typing (autosave, poll)", samples }.print();
-    bench.press(Bench::key(KeyCode::Esc));
+    print("the second's tick while typing (autosave, poll)", samples);
+    bench.press(key(KeyCode::Esc));
 
     // The file with the longest history.
     let store = Store::open(&db, account.login, account.passphrase).unwrap();
@@ -302,45 +173,41 @@ fn main() {
     let history = store.calls_of_file(busiest).unwrap().len();
     drop(store);
     let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: false })).collect();
-    Stats { name: "open a file (longest history)", samples }.print();
+    print("open a file (longest history)", samples);
     println!("  (that file has {history} calls)");
     let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: true })).collect();
-    Stats { name: "the same, audited (a write: one audit entry)", samples }.print();
+    print("the same, audited (a write: one audit entry)", samples);
     bench.press(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
     let samples = (0..n)
         .map(|i| {
-            bench.press(Bench::key(if (i / history.max(1)).is_multiple_of(2) {
-                KeyCode::Down
-            } else {
-                KeyCode::Up
-            }))
+            bench.press(key(if (i / history.max(1)).is_multiple_of(2) { KeyCode::Down } else { KeyCode::Up }))
         })
         .collect();
-    Stats { name: "move in that file's history", samples }.print();
+    print("move in that file's history", samples);
     bench.press(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
 
-    bench.press(Bench::key(KeyCode::Char('l')));
+    bench.press(key(KeyCode::Char('l')));
     let query = "isolée soirée KAT";
     let samples = bench.type_and_erase(query, n);
-    Stats { name: "search as you type (files)", samples }.print();
+    print("search as you type (files)", samples);
     // The same with filters: status "open", département 69 (Tab moves between the lines).
-    for key in
+    for code in
         [KeyCode::Tab, KeyCode::Right, KeyCode::Tab, KeyCode::Char('6'), KeyCode::Char('9'), KeyCode::Tab]
     {
-        bench.press(Bench::key(key));
+        bench.press(key(code));
     }
     let samples = bench.type_and_erase(query, n);
-    Stats { name: "search as you type, filtered (status, département)", samples }.print();
-    bench.press(Bench::key(KeyCode::Esc));
+    print("search as you type, filtered (status, département)", samples);
+    bench.press(key(KeyCode::Esc));
 
     let samples = (0..n).map(|_| bench.effect(Effect::RefreshQueue)).collect();
-    Stats { name: "callback queue refresh", samples }.print();
+    print("callback queue refresh", samples);
 
     let samples = phone_event_to_frame(&mut bench, n);
-    Stats { name: "phone event to frame (ring, number looked up)", samples }.print();
+    print("phone event to frame (ring, number looked up)", samples);
 
     let samples = (0..n).map(|_| bench.effect(Effect::RefreshOverview)).collect();
-    Stats { name: "supervisor view refresh (who is on shift)", samples }.print();
+    print("supervisor view refresh (who is on shift)", samples);
 
     // End of shift and a month: the figures, then the exports (a supervisor's).
     let supervisor = &demo::ACCOUNTS[0];
@@ -353,7 +220,22 @@ fn main() {
                 start.elapsed()
             })
             .collect();
-        Stats { name: "end-of-shift summary (figures)", samples }.print();
+        print("end-of-shift summary (figures)", samples);
+    }
+    // Saving a call (the end of a call): the call, its themes and prompt, whatever the store keeps
+    // for the figures, in one transaction. Each run adds these calls to the bench store, in its
+    // last shift.
+    if let Some(shift) = store.last_closed_shift().unwrap() {
+        let samples = (0..n / 10 + 1)
+            .map(|i| {
+                let started_at = shift.started_at + chrono::Duration::seconds(i as i64);
+                let call = saved_call(shift.id, started_at);
+                let start = Instant::now();
+                store.save_call(&call).unwrap();
+                start.elapsed()
+            })
+            .collect();
+        print("save a call (one transaction, fsync)", samples);
     }
     let month = ScopeRequest::Period { from: Utc::now() - chrono::Duration::days(30), to: Utc::now() };
     let figures = store.summary(month, Utc::now()).unwrap();
@@ -364,7 +246,7 @@ fn main() {
             start.elapsed()
         })
         .collect();
-    Stats { name: "a month's summary (figures)", samples }.print();
+    print("a month's summary (figures)", samples);
     let out = tempfile_dir();
     for (name, format) in [
         ("a month's export, Markdown", SummaryFormat::Markdown),
@@ -379,7 +261,7 @@ fn main() {
                 start.elapsed()
             })
             .collect();
-        Stats { name, samples }.print();
+        print(name, samples);
     }
     let _ = std::fs::remove_dir_all(&out);
     println!("  (that month: {} calls)", figures.calls);
@@ -453,8 +335,30 @@ fn phone_event_to_frame(bench: &mut Bench, n: usize) -> Vec<Duration> {
 }
 
 /// A private scratch folder for the export measurements.
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("permanence-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A listening call of ten minutes with two themes and an acknowledged 3114, as a listener saves it.
+fn saved_call(shift: permanence::domain::ShiftId, started_at: chrono::DateTime<Utc>) -> NewCall {
+    let ended_at = started_at + chrono::Duration::minutes(10);
+    NewCall {
+        shift_id: shift,
+        started_at,
+        ended_at,
+        call_type: CallType::Listening,
+        time_spent: None,
+        record: CallRecord {
+            themes: vec!["isolement".into(), "famille".into()],
+            rud: Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None },
+            outcome: Some(Outcome::Oriented),
+            prompts: vec![PromptRecord {
+                number: "3114".into(),
+                rule: "suicidal_ideation".into(),
+                raised_at: started_at,
+                acknowledgement: Some(Acknowledgement {
+                    at: ended_at,
+                    outcome: PromptOutcome::NumberGiven,
+                    note: None,
+                }),
+            }],
+            ..CallRecord::default()
+        },
+    }
 }

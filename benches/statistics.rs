@@ -5,19 +5,20 @@
 //!     cargo bench --bench statistics                        # 1,000,000 calls (builds the store once)
 //!     cargo bench --bench statistics -- --calls 10000       # smaller store
 //!
-//! Stores are the keypress bench's (`demo::build`, deterministic, under target/bench-stores/).
+//! Stores are the keypress bench's (`benches/common`: `demo::build`, deterministic, under
+//! target/bench-stores/).
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use zeroize::Zeroizing;
+use ratatui::crossterm::event::KeyCode;
 
+use common::{dismiss_popups, key, print};
 use permanence::app::App;
-use permanence::app::effect::Effect;
 use permanence::config::Config;
 use permanence::demo;
 use permanence::domain::statistics::StatsPeriod;
@@ -27,43 +28,11 @@ use permanence::runner::Runner;
 use permanence::store::{KdfParams, Store};
 use permanence::ui;
 
-fn options() -> (u64, usize) {
-    let (mut calls, mut iterations) = (1_000_000, 20);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--calls" => calls = args.next().and_then(|v| v.parse().ok()).expect("--calls N"),
-            "--iterations" => iterations = args.next().and_then(|v| v.parse().ok()).expect("--iterations N"),
-            _ => {} // cargo bench passes --bench
-        }
-    }
-    (calls, iterations)
-}
-
-fn print(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "{name:<52} median {:>8.2} ms   p99 {:>8.2} ms   max {:>8.2} ms   (n={})",
-        ms(at(0.5)),
-        ms(at(0.99)),
-        ms(*samples.last().unwrap()),
-        samples.len()
-    );
-}
-
 fn main() {
-    let (calls, iterations) = options();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-stores");
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join(format!("demo-{calls}.db"));
-    if !db.exists() {
-        println!("building the demo store of {calls} calls at {} …", db.display());
-        let start = Instant::now();
-        demo::build(&db, calls, &Config::default().themes, Config::default().retention_days).unwrap();
-        println!("built in {:.1} s", start.elapsed().as_secs_f64());
-    }
+    let options = common::options(20);
+    let iterations = options.iterations;
+    let common::DemoStore { location: db, local, .. } = common::demo_store(&options);
+    println!("store: {db}");
     let supervisor = &demo::ACCOUNTS[0];
     let config = Config::default();
     let zone = config.timezone;
@@ -76,12 +45,16 @@ fn main() {
         ("figures: last month", StatsPeriod::previous_month(today)),
         ("figures: this year", StatsPeriod::year(today.year())),
         ("figures: last year", StatsPeriod::year(today.year() - 1)),
+        (
+            "figures: ten years (dates typed)",
+            StatsPeriod::new(today - chrono::Duration::days(3652), today).unwrap(),
+        ),
     ] {
-        let calls = store.statistics(period, zone, Utc::now()).unwrap().summary.calls;
+        let calls = store.statistics(&config.statistics_of(period, Utc::now())).unwrap().summary.calls;
         let samples = (0..iterations)
             .map(|_| {
                 let start = Instant::now();
-                store.statistics(period, zone, Utc::now()).unwrap();
+                store.statistics(&config.statistics_of(period, Utc::now())).unwrap();
                 start.elapsed()
             })
             .collect();
@@ -98,7 +71,7 @@ fn main() {
         let samples = (0..iterations.min(5))
             .map(|_| {
                 let start = Instant::now();
-                write_report(&mut store, &config, &db, today.year() - 1, format, Some(&out)).unwrap();
+                write_report(&mut store, &config, &local, today.year() - 1, format, Some(&out)).unwrap();
                 start.elapsed()
             })
             .collect();
@@ -108,39 +81,47 @@ fn main() {
     drop(store);
 
     // The keypress: the supervisor's terminal, the statistics screen open, → to the next period.
+    // As in the terminal, the figures are read on a thread of their own and come back through the
+    // loop: the key's own frame (the keyboard free again), then the frame with the figures.
     let strings = Strings::get(Language::Fr);
     let mut app = App::new(config.clone(), strings, vec![supervisor.login.to_owned()], Utc::now());
-    let mut runner = Runner::new(db.clone().into(), db.clone(), &config, KdfParams::DEFAULT);
+    let mut runner = Runner::new(db.clone(), local.clone(), &config, KdfParams::DEFAULT);
+    let (delivered, figures) = std::sync::mpsc::channel();
+    runner.read_figures_aside(std::sync::Arc::new(move |reply| {
+        let _ = delivered.send(reply);
+    }));
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    runner.run_all(
-        &mut app,
-        vec![Effect::Unlock {
-            login: supervisor.login.into(),
-            passphrase: Zeroizing::new(supervisor.passphrase.into()),
-        }],
-    );
-    while app.session.as_ref().is_some_and(|s| !s.popups.is_empty()) {
-        let effects = app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
-        runner.run_all(&mut app, effects);
-    }
-    let mut press = |code: KeyCode| {
+    common::unlock(&mut app, &mut runner, supervisor);
+    dismiss_popups(&mut app, &mut runner);
+    // A key, its frame, and with `wait`, the figures' frame: (to the key's frame, to the figures').
+    let mut press = |code: KeyCode, wait: bool| {
         let start = Instant::now();
-        let effects = app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+        let effects = app.handle_key(key(code));
         runner.run_all(&mut app, effects);
         terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
-        start.elapsed()
+        let key = start.elapsed();
+        if wait {
+            let reply = figures.recv().unwrap();
+            let effects = app.apply(reply);
+            runner.run_all(&mut app, effects);
+            terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
+        }
+        (key, start.elapsed())
     };
-    press(KeyCode::F(6));
+    press(KeyCode::F(6), true);
     let names = ["→ last month", "→ this year", "→ last year", "→ this month"];
-    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); 4];
+    let mut samples: Vec<(Vec<Duration>, Vec<Duration>)> = vec![(Vec::new(), Vec::new()); 4];
     for _ in 0..iterations {
-        for sample in &mut samples {
-            sample.push(press(KeyCode::Right));
+        for (keys, shown) in &mut samples {
+            let (key, figures) = press(KeyCode::Right, true);
+            keys.push(key);
+            shown.push(figures);
         }
     }
-    for (name, samples) in names.iter().zip(samples) {
-        print(&format!("period change, keypress to frame: {name}"), samples);
+    for (name, (keys, shown)) in names.iter().zip(samples) {
+        print(&format!("period change {name}: key to frame"), keys);
+        print(&format!("period change {name}: key to figures shown"), shown);
     }
-    let samples = (0..iterations * 4).map(|_| press(KeyCode::Down)).collect();
+    let samples = (0..iterations * 4).map(|_| press(KeyCode::Down, false).0).collect();
     print("next page (no store work)", samples);
 }

@@ -61,6 +61,8 @@ GRANT INSERT, UPDATE ON call, callback, caller_file, emergency_prompt, file_even
 -- key history's trigger keeps the current and retired ones).
 GRANT INSERT, UPDATE, DELETE ON call_draft, unlock_attempt, centre_setting, listener_key
     TO :"terminal";
+-- The statistics' rollup: kept by every write, counted afresh a month at a time, marked stale.
+GRANT INSERT, UPDATE, DELETE ON stat_count, stat_quarter, stat_rules, stat_rebuild TO :"terminal";
 
 -- Removed by the retention purge only.
 GRANT INSERT, DELETE ON call_caller TO :"terminal";

@@ -371,8 +371,15 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
     let report = {
         // Below 50,000 audit entries the check ends before a bar would be read.
         let bar = Bar::new(&s.cli.check_progress_signatures, 50_000);
-        let report = store.check_with_progress(&mut |done, total| bar.show(done, total));
+        // Below two years of months the recount of the statistics is as quick.
+        let statistics = Bar::new(&s.cli.check_progress_statistics, 24);
+        let report =
+            store.check_with_progress(&mut |done, total| bar.show(done, total), &mut |done, total| {
+                bar.finish();
+                statistics.show(done, total)
+            });
         bar.finish();
+        statistics.finish();
         report.map_err(|e| Phrase::new(|s| &s.cli.check_running).because(e))?
     };
     // The role's power over the audit log is a fault of the set-up, said with the data's.

@@ -11,6 +11,8 @@ use crate::domain::channel::{ChannelEntry, ChannelRefusal, Channels};
 use crate::domain::emergency::{
     Directory, NumberOverride, OverrideError, OverrideRefusal, OverrideSubject, RuleOverride, Rules,
 };
+use crate::domain::opening_hours::{BadInterval, OpeningHours};
+use crate::domain::statistics::{StatsPeriod, StatsRequest};
 use crate::i18n::{Language, Phrase, Strings};
 use crate::local_time::Zone;
 
@@ -50,6 +52,38 @@ pub struct Config {
     pub channels: Vec<ChannelEntry>,
     /// The phone system the calls come from; none by default (calls are taken by hand).
     pub phone: PhoneConfig,
+    /// The line's opening hours, per weekday (`[opening_hours]`); none by default, and then the
+    /// statistics show no coverage.
+    pub opening_hours: OpeningHoursConfig,
+}
+
+/// `[opening_hours]`: each weekday's ranges of local time, `"09:00-12:30"` (`"24:00"` ends a
+/// range at midnight; a night across midnight is two ranges, one each day).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpeningHoursConfig {
+    pub monday: Vec<String>,
+    pub tuesday: Vec<String>,
+    pub wednesday: Vec<String>,
+    pub thursday: Vec<String>,
+    pub friday: Vec<String>,
+    pub saturday: Vec<String>,
+    pub sunday: Vec<String>,
+}
+
+impl OpeningHoursConfig {
+    /// Each weekday's key and ranges, Monday first.
+    fn days(&self) -> [(&'static str, &Vec<String>); 7] {
+        [
+            ("monday", &self.monday),
+            ("tuesday", &self.tuesday),
+            ("wednesday", &self.wednesday),
+            ("thursday", &self.thursday),
+            ("friday", &self.friday),
+            ("saturday", &self.saturday),
+            ("sunday", &self.sunday),
+        ]
+    }
 }
 
 /// `[phone]`: where the phone's events come from (`phone`).
@@ -106,6 +140,7 @@ impl Default for Config {
             emergency: EmergencyConfig::default(),
             channels: Vec::new(),
             phone: PhoneConfig::default(),
+            opening_hours: OpeningHoursConfig::default(),
         }
     }
 }
@@ -317,6 +352,21 @@ impl Config {
                 _ => return fail("callback_presets", Phrase::new(|s| &s.cli.config_preset_one_of)),
             }
         }
+        for (day, ranges) in self.opening_hours.days() {
+            if let Err((interval, why)) = OpeningHours::parse_day(ranges) {
+                let interval = format!("{interval:?}");
+                let why = match why {
+                    BadInterval::Form => Phrase::new(|s| &s.cli.config_opening_form),
+                    BadInterval::Backwards => Phrase::new(|s| &s.cli.config_opening_backwards),
+                    BadInterval::Overlaps => Phrase::new(|s| &s.cli.config_opening_overlaps),
+                };
+                return Err(at(
+                    line_in_table(text, "[opening_hours]", 0, day),
+                    day,
+                    why.with("interval", interval),
+                ));
+            }
+        }
         if !self.phone.dial.contains("{number}") {
             return fail("dial", Phrase::new(|s| &s.cli.config_dial_without_number));
         }
@@ -377,6 +427,21 @@ impl Config {
     /// when the file was parsed).
     pub fn channels(&self) -> Channels {
         Channels::builtin().with_additions(&self.channels).expect("validated with the configuration")
+    }
+
+    /// The line's opening hours (validated when the file was parsed).
+    pub fn opening_hours(&self) -> OpeningHours {
+        let mut hours = OpeningHours::default();
+        for (i, (_, ranges)) in self.opening_hours.days().into_iter().enumerate() {
+            hours.days[i] = OpeningHours::parse_day(ranges).unwrap_or_default();
+        }
+        hours
+    }
+
+    /// Statistics of `period` as this configuration reads them (its zone, its opening hours),
+    /// made at `now`.
+    pub fn statistics_of(&self, period: StatsPeriod, now: Timestamp) -> StatsRequest {
+        StatsRequest { period, zone: self.timezone, opening: self.opening_hours(), now }
     }
 
     /// The keymap this configuration asks for (validated when the file was parsed).

@@ -17,6 +17,7 @@ use crate::domain::callback::{
 use crate::domain::caller_file::{AgeBand, CallerRelation, Closure, Departement, FileProfile, Gender};
 use crate::domain::channel::AddressKind;
 use crate::domain::listener::Role;
+use crate::domain::phone::MissedCall;
 use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use crate::domain::{FileId, ListenerId, Timestamp};
 use crate::i18n::Phrase;
@@ -217,6 +218,15 @@ pub(crate) fn fill(
         let listener = *listeners.choose(&mut generator.rng).expect("demo listeners");
         let last = shift_index + 1 == shifts;
         let shift = bulk.shift(listener, started, Some(ended), last.then_some(HANDOVER))?;
+        // Evenings miss a call or two while every line is busy: counted for the phone's figures,
+        // placed by the shift's number rather than drawn, so every other figure stays as it was.
+        if start_hour == 18 {
+            for missed in 0..(shift_index / SHIFTS_PER_DAY) % 3 {
+                let rang_at = started
+                    + Duration::minutes(((shift_index * 37 + missed * 101) % (hours as u64 * 60)) as i64);
+                bulk.missed_call(&MissedCall::new(Some(shift), rang_at, rang_at + Duration::seconds(25)))?;
+            }
+        }
         // Spread the calls evenly over the shifts, so the total is exact.
         let in_this_shift = (calls * (shift_index + 1)) / shifts - (calls * shift_index) / shifts;
         let slot = Duration::seconds(hours * 3600 / (in_this_shift.max(1) as i64));
@@ -431,7 +441,7 @@ impl Generator<'_> {
             return Ok(self.files[index]);
         }
         let profile = FileProfile {
-            age_band: Some(self.pick(AgeBand::ALL)),
+            age_band: Some(self.pick(AgeBand::OFFERED)),
             gender: self.rng.gen_bool(0.85).then(|| self.pick(Gender::ALL)),
             departement: Departement::parse(&format!(
                 "{:02}",

@@ -491,6 +491,7 @@ strings!(
     statistics_listening,
     statistics_coverage,
     statistics_coverage_unknown,
+    statistics_coverage_hours,
     statistics_lengths_line,
     statistics_by_day,
     statistics_by_week,
@@ -508,7 +509,6 @@ strings!(
     statistics_age,
     statistics_gender,
     statistics_relation,
-    statistics_under_25,
     statistics_unknown,
     statistics_rud,
     statistics_prompts,
@@ -517,6 +517,13 @@ strings!(
     statistics_callbacks_line,
     statistics_first_attempt,
     statistics_no_attempt,
+    statistics_channels,
+    statistics_channels_header,
+    statistics_written,
+    statistics_phone,
+    statistics_phone_line,
+    statistics_phone_columns,
+    statistics_phone_unknown,
     end_shift_of_title,
     shift_of_ended,
     shift_of_ended_no_export,
@@ -628,6 +635,26 @@ impl Strings {
             Some(RudLevel::Medium) => &self.rud_medium,
             Some(RudLevel::High) => &self.rud_high,
         }
+    }
+
+    /// The RUD grid's columns in the statistics: low, medium, high, not assessed.
+    pub fn rud_columns(&self) -> [&str; 4] {
+        [&self.rud_low, &self.rud_medium, &self.rud_high, &self.rud_not_assessed].map(String::as_str)
+    }
+
+    /// A breakdown's word of `kind` as the statistics show it (`age_group`, `gender`,
+    /// `relation`): its label, "not known" for `statistics::UNKNOWN`.
+    pub fn figure_word<'a>(&'a self, kind: &str, word: &'a str) -> &'a str {
+        if word == crate::domain::statistics::UNKNOWN {
+            &self.statistics_unknown
+        } else {
+            self.label(kind, word)
+        }
+    }
+
+    /// What was done with a prompted number, as the statistics say it ("not acknowledged").
+    pub fn prompt_outcome_word<'a>(&'a self, outcome: Option<&'a str>) -> &'a str {
+        outcome.map_or(&self.statistics_waiting, |o| self.label("prompt_outcome", o))
     }
 
     /// The grid in one line: "R moyen · U faible · D non évalué".

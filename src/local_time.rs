@@ -75,6 +75,42 @@ impl Zone {
         self.instant(day.and_time(chrono::NaiveTime::MIN))
     }
 
+    /// The offsets from UTC in force over `[from, to)`, in seconds: each from the instant it
+    /// starts (the first at `from`) until the next one starts (the last until `to`).
+    pub fn offsets(self, from: Timestamp, to: Timestamp) -> Vec<(Timestamp, i64)> {
+        let at = |seconds: i64| DateTime::from_timestamp(seconds, 0).unwrap_or_default();
+        let offset = |seconds: i64| i64::from(self.local(at(seconds)).offset().fix().local_minus_utc());
+        let (from_s, to_s) = (from.timestamp(), to.timestamp());
+        let mut out = vec![(from, offset(from_s))];
+        let mut now = from_s;
+        // A day at a time (no zone changes its offset twice within a day), the change found to
+        // the second.
+        while now < to_s {
+            let current = out.last().map_or(0, |&(_, o)| o);
+            if offset(now) != current {
+                out.push((at(now), offset(now)));
+                continue;
+            }
+            let end = (now + 86_400).min(to_s);
+            let (mut same, mut changed) = (now, end - 1);
+            if offset(changed) == current {
+                now = end;
+                continue;
+            }
+            while changed - same > 1 {
+                let middle = same + (changed - same) / 2;
+                if offset(middle) == current {
+                    same = middle;
+                } else {
+                    changed = middle;
+                }
+            }
+            out.push((at(changed), offset(changed)));
+            now = changed;
+        }
+        out
+    }
+
     /// `15:05`.
     pub fn clock(self, at: Timestamp) -> String {
         self.local(at).format("%H:%M").to_string()
@@ -137,6 +173,24 @@ mod tests {
         assert!(err.contains("\"Europe/Pari\" is not a time zone"), "{err}");
         assert!("CET+1".parse::<Zone>().is_err());
         assert!("".parse::<Zone>().is_err());
+    }
+
+    #[test]
+    fn a_years_offsets_change_at_the_instants_clocks_change() {
+        let year = paris().offsets(utc(2025, 12, 31, 23, 0), utc(2026, 12, 31, 23, 0));
+        assert_eq!(
+            year,
+            vec![
+                (utc(2025, 12, 31, 23, 0), 3600),
+                (utc(2026, 3, 29, 1, 0), 7200),
+                (utc(2026, 10, 25, 1, 0), 3600)
+            ]
+        );
+        let kathmandu: Zone = "Asia/Kathmandu".parse().unwrap();
+        assert_eq!(
+            kathmandu.offsets(utc(2026, 1, 1, 0, 0), utc(2026, 2, 1, 0, 0)),
+            vec![(utc(2026, 1, 1, 0, 0), 20_700)]
+        );
     }
 
     #[test]

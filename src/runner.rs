@@ -12,6 +12,7 @@ use crate::domain::call::SaveToken;
 use crate::domain::callback::NewCallback;
 use crate::domain::caller_file::FileProfile;
 use crate::domain::listener::Role;
+use crate::domain::statistics::StatsRequest;
 use crate::domain::{FileId, ShiftId, Timestamp};
 use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
@@ -19,7 +20,8 @@ use crate::last_login;
 use crate::messages::store_error_brief;
 use crate::store::presence::Presence;
 use crate::store::{
-    EndedCall, KdfParams, Kept, LocalDraft, Location, NewAccount, SavedCall, ScopeRequest, Store, StoreError,
+    EndedCall, FiguresReader, KdfParams, Kept, LocalDraft, Location, NewAccount, SavedCall, ScopeRequest,
+    Store, StoreError,
 };
 
 /// Carries out effects against the store it holds while unlocked.
@@ -48,12 +50,28 @@ pub struct Runner {
     unreachable: bool,
     /// When the presence was last asked whether the server still holds it (`PRESENCE_RENEW`).
     presence_checked: Option<Timestamp>,
+    /// Where statistics read off the key loop are handed (`terminal` says); without it they are
+    /// read at once, like every other effect.
+    deliver_figures: Option<Deliver>,
+    /// The thread reading them, while the store is open.
+    figures: Option<FiguresWorker>,
 }
 
 /// How often, on a server, the terminal asks whether its presence is still held (and takes it
 /// again if not): a connection cut by a restart, a network or an idle timeout loses it, and a
 /// supervisor would then see a listener on a call as gone.
 const PRESENCE_RENEW: chrono::Duration = chrono::Duration::seconds(15);
+
+/// At quit as at a lock: the statistics thread is joined (its connection closed, SQLCipher's
+/// copy of the key with it) before the store wipes its key, never the other way round.
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.close_store();
+    }
+}
+
+/// Hands a reply made on another thread back to the terminal's loop.
+pub type Deliver = std::sync::Arc<dyn Fn(Reply) + Send + Sync>;
 
 impl Runner {
     pub fn new(db: Location, local: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
@@ -71,7 +89,21 @@ impl Runner {
             local_draft: None,
             unreachable: false,
             presence_checked: None,
+            deliver_figures: None,
+            figures: None,
         }
+    }
+
+    /// Statistics are read on a thread of their own and handed to `deliver` (the terminal's
+    /// loop), so that a long period never holds the keyboard.
+    pub fn read_figures_aside(&mut self, deliver: Deliver) {
+        self.deliver_figures = Some(deliver);
+    }
+
+    /// Closes the store (its key wiped), after the statistics thread's connection.
+    fn close_store(&mut self) {
+        self.figures = None;
+        self.store = None;
     }
 
     /// Commands for the phone go to `phone`.
@@ -126,9 +158,10 @@ impl Runner {
                 });
             }
             Effect::Lock => {
-                // Dropping the store closes it and wipes the data key from memory; what is kept
-                // on this machine is on disk already, read again at the next unlock.
-                self.store = None;
+                // Dropping the store closes it and wipes the data key from memory (after the
+                // statistics thread's connection); what is kept on this machine is on disk
+                // already, read again at the next unlock.
+                self.close_store();
                 self.local_draft = None;
                 return None;
             }
@@ -161,9 +194,32 @@ impl Runner {
                 let summary = self.store.as_mut()?.summary(ScopeRequest::Shift(shift), now);
                 summary.map(|summary| Reply::Summary(Box::new(summary)))
             }
-            Effect::LoadStatistics(period) => {
-                let figures = self.store.as_mut()?.statistics(period, self.config.timezone, now);
-                figures.map(|figures| Reply::Statistics(Box::new(figures)))
+            Effect::LoadStatistics { period, seq } => {
+                let request = self.config.statistics_of(period, now);
+                if let Some(deliver) = self.deliver_figures.clone() {
+                    let store = self.store.as_ref()?;
+                    if self.figures.is_none() {
+                        self.figures = FiguresWorker::start(self.strings, deliver);
+                    }
+                    if let Some(worker) = &self.figures {
+                        return match store.figures_reader() {
+                            Ok(reader) => {
+                                worker.ask(reader, request, seq);
+                                None
+                            }
+                            Err(err) => Some(Reply::StatisticsFailed {
+                                seq,
+                                message: store_error_brief(self.strings, &err),
+                            }),
+                        };
+                    }
+                }
+                return Some(match self.store.as_ref()?.statistics(&request) {
+                    Ok(figures) => Reply::Statistics { seq, figures: Box::new(figures) },
+                    Err(err) => {
+                        Reply::StatisticsFailed { seq, message: store_error_brief(self.strings, &err) }
+                    }
+                });
             }
             Effect::TakeCallback { id, version } => match self.store.as_mut()?.take_callback(id, version) {
                 Ok(callback) => Ok(Reply::CallbackTaken(Box::new(callback))),
@@ -211,7 +267,7 @@ impl Runner {
     /// the server's database was replaced by another: the store is closed (its key wiped) and
     /// the screen locks, saying why.
     fn revoked(&mut self, err: &StoreError) -> Reply {
-        self.store = None;
+        self.close_store();
         // What was kept on this machine is on disk already, sealed; its opened copy goes.
         self.local_draft = None;
         Reply::Revoked(store_error_brief(self.strings, err))
@@ -522,6 +578,57 @@ fn change_file(store: &mut Store, change: FileChange) -> Result<Reply, StoreErro
     }
 }
 
+/// The thread statistics are read on. Each request comes with its own reading connection, made
+/// by the store (the key never leaves it); a request overtaken by a newer one is dropped
+/// unread, its connection closed. Dropping the worker waits for the thread, so that no
+/// connection — nor the key in it — outlives a lock.
+struct FiguresWorker {
+    requests: Option<std::sync::mpsc::Sender<(FiguresReader, StatsRequest, u64)>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FiguresWorker {
+    /// `None` when no thread can be started: the statistics are then read at once.
+    fn start(strings: &'static Strings, deliver: Deliver) -> Option<FiguresWorker> {
+        let (requests, asked) = std::sync::mpsc::channel::<(FiguresReader, StatsRequest, u64)>();
+        let thread = std::thread::Builder::new()
+            .name("figures".into())
+            .spawn(move || {
+                while let Ok(mut next) = asked.recv() {
+                    while let Ok(newer) = asked.try_recv() {
+                        next = newer;
+                    }
+                    let (mut reader, request, seq) = next;
+                    let reply = match reader.statistics(&request) {
+                        Ok(figures) => Reply::Statistics { seq, figures: Box::new(figures) },
+                        Err(err) => {
+                            Reply::StatisticsFailed { seq, message: store_error_brief(strings, &err) }
+                        }
+                    };
+                    drop(reader);
+                    deliver(reply);
+                }
+            })
+            .ok()?;
+        Some(FiguresWorker { requests: Some(requests), thread: Some(thread) })
+    }
+
+    fn ask(&self, reader: FiguresReader, request: StatsRequest, seq: u64) {
+        if let Some(requests) = &self.requests {
+            let _ = requests.send((reader, request, seq));
+        }
+    }
+}
+
+impl Drop for FiguresWorker {
+    fn drop(&mut self) {
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 fn change_callback(store: &mut Store, change: CallbackChange) -> Result<Reply, StoreError> {
     let result = match change {
         CallbackChange::Reassign { id, version, assignee } => store.reassign_callback(id, version, assignee),
@@ -773,14 +880,9 @@ mod tests {
         assert_eq!(unlocked.draft, Some(form.draft(shift)), "the draft as last typed, whole");
     }
 
-    /// Issue 16: after Ctrl-L no copy of the data key is left in the process — not on a stack
-    /// (the key was moved by value through unlocking), not in freed heap (its hex for
-    /// SQLCipher, the keying statement), nowhere writable. The key of a store made for the
-    /// test, unlocked and locked through the terminal's own runtime.
-    #[test]
-    fn after_lock_no_copy_of_the_data_key_is_left_in_memory() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("p.db");
+    /// A new store in `dir` with a supervisor, `coord`, and its passphrase.
+    fn supervisors_store(dir: &std::path::Path) -> (PathBuf, &'static str) {
+        let db = dir.join("p.db");
         let pass = "trois pommes vertes sous la pluie";
         let account = NewAccount {
             login: "coord",
@@ -789,6 +891,17 @@ mod tests {
             passphrase: pass,
         };
         drop(Store::create(&db, account, KdfParams::MINIMUM).unwrap());
+        (db, pass)
+    }
+
+    /// Issue 16: after Ctrl-L no copy of the data key is left in the process — not on a stack
+    /// (the key was moved by value through unlocking), not in freed heap (its hex for
+    /// SQLCipher, the keying statement), nowhere writable. The key of a store made for the
+    /// test, unlocked and locked through the terminal's own runtime.
+    #[test]
+    fn after_lock_no_copy_of_the_data_key_is_left_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, pass) = supervisors_store(dir.path());
         let config = Config::default();
         let mut app =
             App::new(config.clone(), Strings::get(config.language), vec!["coord".into()], Utc::now());
@@ -811,6 +924,90 @@ mod tests {
         assert!(runner.store.is_none(), "locked");
         let left = occurrences(&patterns);
         assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
+    }
+
+    /// Statistics asked for while the terminal reads them aside come back through its loop, the
+    /// key returning at once; a lock right after a request waits for the reading thread, and no
+    /// copy of the data key is left, not even in that thread's connection.
+    #[test]
+    fn statistics_read_aside_come_back_and_leave_no_key_after_a_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, pass) = supervisors_store(dir.path());
+        statistics_aside_then_a_lock(Location::File(db.clone()), db, pass);
+    }
+
+    /// The same on a server: the statistics thread's own server connection (made on that
+    /// thread, with a copy of the data key to open sealed text) reads them, and after a lock no
+    /// copy of the key is left, not even that copy.
+    #[test]
+    fn statistics_read_aside_on_a_server_come_back_and_leave_no_key_after_a_lock() {
+        let test = "statistics_read_aside_on_a_server_come_back_and_leave_no_key_after_a_lock";
+        let Some(database) = crate::test_support::postgres::fresh_database(test) else { return };
+        let home = tempfile::tempdir().unwrap();
+        let location = Location::from(crate::store::postgres::ServerUrl::parse(database.url()).unwrap());
+        let pass = "trois pommes vertes sous la pluie";
+        let account = NewAccount {
+            login: "coord",
+            display_name: "Dominique",
+            role: Role::Supervisor,
+            passphrase: pass,
+        };
+        drop(Store::create(&location, account, KdfParams::MINIMUM).unwrap());
+        statistics_aside_then_a_lock(location, home.path().join("server"), pass);
+    }
+
+    fn statistics_aside_then_a_lock(location: Location, local: PathBuf, pass: &str) {
+        let config = Config::default();
+        let mut runner = Runner::new(location, local, &config, KdfParams::MINIMUM);
+        let (delivered, replies) = std::sync::mpsc::channel();
+        runner.read_figures_aside(std::sync::Arc::new(move |reply| {
+            let _ = delivered.send(reply);
+        }));
+        let now = Utc::now();
+        let unlock =
+            Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };
+        assert!(matches!(runner.perform(unlock, now), Some(Reply::Unlocked(_))));
+        let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
+        let month =
+            crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));
+        assert!(
+            runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none(),
+            "nothing said at once"
+        );
+        let reply = replies.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert!(!occurrences(&patterns).is_empty(), "the scan finds the key while it is in use");
+        assert!(
+            matches!(&reply, Reply::Statistics { seq: 7, figures } if figures.period == month),
+            "{reply:?}"
+        );
+        // Asked again, then locked at once.
+        assert!(runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none());
+        runner.perform(Effect::Lock, now);
+        assert!(runner.store.is_none() && runner.figures.is_none(), "locked");
+        let left = occurrences(&patterns);
+        assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
+    }
+
+    /// Quitting while the statistics thread reads (the runner dropped, no lock first) joins it
+    /// before the store is closed, and leaves no copy of the data key.
+    #[test]
+    fn quitting_while_statistics_are_read_leaves_no_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, pass) = supervisors_store(dir.path());
+        let config = Config::default();
+        let mut runner = Runner::new(Location::File(db.clone()), db, &config, KdfParams::MINIMUM);
+        runner.read_figures_aside(std::sync::Arc::new(|_| {}));
+        let now = Utc::now();
+        let unlock =
+            Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };
+        assert!(matches!(runner.perform(unlock, now), Some(Reply::Unlocked(_))));
+        let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
+        let month =
+            crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));
+        assert!(runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none());
+        drop(runner);
+        let left = occurrences(&patterns);
+        assert!(left.is_empty(), "copies of the data key left after quitting: {left:#?}");
     }
 
     /// The unlock form shows the wait the store imposes, which counts the account's wrong

@@ -18,6 +18,7 @@ use ratatui::crossterm::terminal::{
 use ratatui::{Terminal, backend::CrosstermBackend};
 
 use crate::app::App;
+use crate::app::effect::Reply;
 use crate::config::Config;
 use crate::config::PhoneSourceKind;
 use crate::i18n::Strings;
@@ -97,6 +98,8 @@ enum Input {
     /// A key, a paste, a resize; an error when the terminal is gone.
     Terminal(io::Result<Event>),
     Phone(PhoneEvent),
+    /// Statistics read off the loop (`Runner::read_figures_aside`).
+    Figures(Box<Reply>),
 }
 
 /// Reads the terminal on a thread of its own, into `inputs`, until it fails (the window closed)
@@ -142,6 +145,10 @@ fn start_and_loop(
     terminal.clear()?;
     let (inputs, input) = channel();
     read_terminal(inputs.clone())?;
+    let figures = inputs.clone();
+    runner.read_figures_aside(Arc::new(move |reply| {
+        let _ = figures.send(Input::Figures(Box::new(reply)));
+    }));
     if let Some(phone) = start_phone(&app.config, inputs)? {
         runner.set_phone(phone);
     }
@@ -171,6 +178,7 @@ fn event_loop(
                 _ => {}
             },
             Ok(Input::Phone(event)) => effects = app.phone_event(event),
+            Ok(Input::Figures(reply)) => effects = app.apply(*reply),
             Err(RecvTimeoutError::Timeout) => {}
             // The keyboard reader is gone without saying why: the terminal is.
             Err(RecvTimeoutError::Disconnected) => return Ok(()),

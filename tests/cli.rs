@@ -53,7 +53,7 @@ fn init_then_accounts_then_check() {
     assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
     let said = text(&check.stdout);
     assert!(
-        said.contains("OK : structure, pages chiffrées, journal d'audit et ses signatures vérifiés"),
+        said.contains("OK : structure, pages chiffrées, journal d'audit et ses signatures, statistiques tenues à jour vérifiés"),
         "{said}"
     );
     // Every entry so far (creation, accounts, unlocks) signed by whoever wrote it.

@@ -633,3 +633,71 @@ fn a_written_contact_with_its_channel_in_the_history_and_the_shift_summary() {
     assert_eq!(replies[0].channel, "email");
     assert_eq!(replies[0].callback_number.as_ref().map(|a| a.as_str()), Some("personne@exemple.fr"));
 }
+
+/// A supervisor opens the statistics screen on a demo store and moves through periods and
+/// pages: each period's figures are those counted in plain SQL, they come while the keys keep
+/// working (read off the key loop), and the coverage of the configured opening hours shows.
+#[test]
+fn a_supervisor_reads_the_statistics_of_this_month_and_the_last_one() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    permanence::demo::build(&db, 3000, &permanence::config::Config::default().themes, 36_500).unwrap();
+    let config = dir.path().join("config.toml");
+    let every_day: String = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        .iter()
+        .map(|day| format!("{day} = [\"08:00-23:00\"]\n"))
+        .collect();
+    std::fs::write(&config, format!("[opening_hours]\n{every_day}")).unwrap();
+    let args = ["--db", db.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as", SUPERVISOR];
+    let tmux = Tmux::start(dir.path(), &args, 100, 30);
+    tmux.wait_for("Qui êtes-vous ?");
+    tmux.type_text(SUPERVISOR_PASS);
+    tmux.keys(&["Enter"]);
+    // The handover note of the demo's last shift, over the queue of its callbacks.
+    tmux.wait_for("Note de passation");
+    tmux.keys(&["Enter"]);
+
+    let zone = permanence::local_time::Zone::default();
+    let today = zone.today(chrono::Utc::now());
+    let calls_in = |period: permanence::domain::statistics::StatsPeriod| -> i64 {
+        let (from, to) = period.bounds(zone);
+        raw_connection(&db)
+            .query_row(
+                "SELECT count(*) FROM call WHERE started_at >= ?1 AND started_at < ?2",
+                [from.timestamp(), to.timestamp()],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    let this_month = permanence::domain::statistics::StatsPeriod::month_of(today);
+    let last_month = permanence::domain::statistics::StatsPeriod::previous_month(today);
+    tmux.keys(&["F6"]);
+    let screen = tmux.wait_for(&format!("{} appels · la même période", calls_in(this_month)));
+    assert!(screen.contains("Statistiques — ce mois-ci"), "{screen}");
+    assert!(
+        screen.contains("Couverture des horaires d'ouverture : ") && !screen.contains("non renseignés"),
+        "{screen}"
+    );
+    // Last month, then at once the next page: the keys are not held while the figures are read.
+    tmux.keys(&["Right", "Down", "Down"]);
+    let screen = tmux.wait_for("Contacts par canal");
+    assert!(screen.contains("le mois dernier"), "{screen}");
+    tmux.keys(&["Up", "Up"]);
+    tmux.wait_for(&format!("{} appels · la même période", calls_in(last_month)));
+    // The phone: the demo misses calls in the evening.
+    tmux.keys(&["Down", "Down", "Down"]);
+    let screen = tmux.wait_for("Téléphone : appels présentés");
+    assert!(screen.contains("manqués · taux de réponse"), "{screen}");
+    tmux.keys(&["Escape"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tmux.screen().contains("Statistiques —") {
+        assert!(std::time::Instant::now() < deadline, "Esc closes the statistics screen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    tmux.wait_for("4 Rappels");
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+}

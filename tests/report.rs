@@ -14,17 +14,7 @@ use common::cli::{run, text};
 use common::*;
 use permanence::config::Config;
 use permanence::domain::call::{CallRecord, CallType, NewCall};
-use permanence::store::{KeyFile, Store};
-
-/// A plain SQLCipher connection with the data key, as any SQLCipher client would open it.
-fn raw_connection(db: &Path) -> rusqlite::Connection {
-    let unwrapped =
-        KeyFile::load(&KeyFile::path_for(db)).unwrap().unlock(SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let key = unwrapped.data_key().sqlcipher_literal();
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str())).unwrap();
-    conn
-}
+use permanence::store::Store;
 
 /// Thousands as the French report writes them (a narrow no-break space).
 fn french(n: i64) -> String {
@@ -68,7 +58,7 @@ fn browse(browser: &Path, profile: &Path, args: &[&str]) -> std::process::Output
 }
 
 #[test]
-fn the_yearly_report_reads_right_in_a_browser_and_prints_on_seven_a4_pages() {
+fn the_yearly_report_reads_right_in_a_browser_and_prints_on_eight_a4_pages() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("demo.db");
     // 90 days of this year's calls, then a few in the year before (the comparison).
@@ -125,7 +115,7 @@ fn the_yearly_report_reads_right_in_a_browser_and_prints_on_seven_a4_pages() {
             && lower.matches("http://").count() == lower.matches("http://www.w3.org/2000/svg").count();
         assert!(allowed_svg_ns || !lower.contains(forbidden), "the report holds {forbidden:?}");
     }
-    assert_eq!(html.matches("<svg").count(), 3, "three inline charts");
+    assert_eq!(html.matches("<svg").count(), 4, "four inline charts (the phone's: the demo misses calls)");
 
     // The figures, counted independently over the local year (Paris).
     let conn = raw_connection(&db);
@@ -212,6 +202,30 @@ fn the_yearly_report_reads_right_in_a_browser_and_prints_on_seven_a4_pages() {
         "callbacks scheduled"
     );
     assert!(dom.contains("Méthode"));
+    // Contacts by channel, and the phone: missed calls, and answered ones (the phone calls but
+    // the callbacks the line made).
+    let phone_calls = count(
+        "SELECT count(*) FROM call c WHERE c.started_at >= ?1 AND c.started_at < ?2 AND c.channel = 'phone'",
+        bounds(year),
+    );
+    let email = count(
+        "SELECT count(*) FROM call WHERE started_at >= ?1 AND started_at < ?2 AND channel = 'email'",
+        bounds(year),
+    );
+    let missed = count("SELECT count(*) FROM missed_call WHERE rang_at >= ?1 AND rang_at < ?2", bounds(year));
+    let performed = count(
+        "SELECT count(*) FROM call c WHERE c.started_at >= ?1 AND c.started_at < ?2 AND c.channel = 'phone'
+         AND EXISTS (SELECT 1 FROM callback_attempt a WHERE a.call_id = c.id)",
+        bounds(year),
+    );
+    assert!(missed > 0 && email > 0, "the demo misses calls and is written to");
+    assert!(dom.contains(&format!("<td>téléphone</td><td>{}</td>", french(phone_calls))), "phone calls");
+    assert!(dom.contains(&format!("<td>e-mail</td><td>{}</td>", french(email))), "e-mails");
+    assert!(dom.contains(&format!("<td>manqués</td><td>{}</td>", french(missed))), "missed calls");
+    assert!(
+        dom.contains(&format!("<td>décrochés</td><td>{}</td>", french(phone_calls - performed))),
+        "answered calls"
+    );
 
     // What a person sees: a screenshot (kept beside the report for a human to look at).
     let shot = home.path().join("rapport.png");
@@ -225,7 +239,7 @@ fn the_yearly_report_reads_right_in_a_browser_and_prints_on_seven_a4_pages() {
         std::fs::copy(&out_path, Path::new(&keep).join("rapport.html")).unwrap();
     }
 
-    // Printed: one A4 page per part, seven parts.
+    // Printed: one A4 page per part, eight parts.
     let pdf = home.path().join("rapport.pdf");
     let pdf_arg = format!("--print-to-pdf={}", pdf.display());
     let done = browse(&browser, profile.path(), &[&pdf_arg, "--no-pdf-header-footer", &url]);
@@ -238,8 +252,8 @@ fn the_yearly_report_reads_right_in_a_browser_and_prints_on_seven_a4_pages() {
                 .match_indices("/Type/Page")
                 .filter(|(at, _)| !pdf_text[at + 10..].starts_with('s'))
                 .count();
-    assert_eq!(html.matches("<section").count(), 7);
-    assert_eq!(pages, 7, "one printed page per part");
+    assert_eq!(html.matches("<section").count(), 8);
+    assert_eq!(pages, 8, "one printed page per part");
 }
 
 /// `--format json`, encrypted to the configured recipients: the same figures as the store's,
@@ -261,20 +275,23 @@ fn the_json_report_is_encrypted_audited_and_holds_the_stores_figures() {
     };
     let path = write_report(&mut store, &config, &db, 2026, ReportFormat::Json, None).unwrap();
     assert!(path.to_string_lossy().ends_with("report-2026.json.age"), "{}", path.display());
-    let encrypted = std::fs::read(&path).unwrap();
-    let decryptor = age::Decryptor::new(&encrypted[..]).unwrap();
-    let mut reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).unwrap();
-    let mut plain = Vec::new();
-    std::io::Read::read_to_end(&mut reader, &mut plain).unwrap();
+    let plain = decrypt(&path, &identity);
     let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
     assert_eq!(json["format"], permanence::export::report::FORMAT);
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     assert_eq!(json["year"], 2026);
-    let figures = store.statistics(StatsPeriod::year(2026), config.timezone, Utc::now()).unwrap();
+    let figures = store.statistics(&config.statistics_of(StatsPeriod::year(2026), Utc::now())).unwrap();
     assert_eq!(json["current"]["by_weekday_hour"], serde_json::to_value(figures.by_weekday_hour).unwrap());
     assert_eq!(json["current"]["period"]["first"], "2026-01-01");
     assert_eq!(json["previous"]["period"]["last"], "2025-12-31");
     assert!(json["current"]["phone"].is_null() && json["current"]["by_channel"].is_null());
+    // The channels and the phone are the summary's; the phone by hour and the coverage beside.
+    assert_eq!(
+        json["current"]["summary"]["by_channel"],
+        serde_json::to_value(&figures.summary.by_channel).unwrap()
+    );
+    assert_eq!(json["current"]["phone_by_hour"].as_array().unwrap().len(), 24);
+    assert!(json["current"]["coverage"].is_null(), "no opening hours in the config");
     assert!(
         found_in_dir(home.path(), permanence::export::report::FORMAT.as_bytes()).is_empty(),
         "no plaintext"

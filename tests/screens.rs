@@ -28,9 +28,6 @@ use permanence::domain::phone::{CallerHistory, NumberHash};
 use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::domain::shift::OnShift;
 use permanence::domain::shift::Shift;
-use permanence::domain::statistics::{
-    BUCKET_SECONDS, CallbackRow, CallbackState, Listening, RawCounts, Statistics, StatsPeriod,
-};
 use permanence::domain::summary::{
     CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
     WrittenCounts,
@@ -372,90 +369,6 @@ fn summary() -> Summary {
     }
 }
 
-/// Synthetic statistics of `period`: evening peaks, a year before with fewer calls, every
-/// breakdown filled.
-fn statistics(period: StatsPeriod) -> Statistics {
-    let (from, to) = period.bounds(permanence::local_time::Zone::default());
-    let quarters = |from: DateTime<Utc>, to: DateTime<Utc>, scale: u32| {
-        let mut out = Vec::new();
-        let mut at = from.timestamp() / BUCKET_SECONDS;
-        let mut n = 0u32;
-        while at < to.timestamp() / BUCKET_SECONDS {
-            // Busier in the evening (18 h – midnight UTC+1) and on Mondays.
-            let hour = (at * BUCKET_SECONDS / 3600 + 1) % 24;
-            let day = (at * BUCKET_SECONDS / 86_400 + 3) % 7;
-            let calls = match hour {
-                18..=23 => 3,
-                9..=17 => 1,
-                _ => u32::from(n.is_multiple_of(7)),
-            } + u32::from(day == 0);
-            if calls > 0 {
-                out.push((at, calls * scale));
-            }
-            at += 1;
-            n += 1;
-        }
-        out
-    };
-    let before = period.a_year_before().bounds(permanence::local_time::Zone::default());
-    let some = |w: &str| Some(w.to_owned());
-    let current = quarters(from, to, 2);
-    let total: u32 = current.iter().map(|(_, n)| n).sum();
-    let share = |percent: u32| total * percent / 100;
-    let raw = RawCounts {
-        quarters: current,
-        previous_quarters: quarters(before.0, before.1, 1),
-        lengths: vec![
-            (CallType::Listening, 1260, share(40)),
-            (CallType::Listening, 2400, share(12)),
-            (CallType::Crisis, 3300, share(6)),
-            (CallType::Information, 420, share(9)),
-            (CallType::Silent, 45, share(15)),
-            (CallType::HangUp, 20, total - share(40) - share(12) - share(6) - share(9) - share(15)),
-        ],
-        profiles: vec![
-            (some("18_24"), some("woman"), some("person_concerned"), 9),
-            (some("40_59"), some("man"), some("relative"), 12),
-            (some("60_74"), some("woman"), some("person_concerned"), 14),
-            (some("75_plus"), some("woman"), some("professional"), 5),
-            (None, None, None, 53),
-        ],
-        themes: vec![
-            ("isolement".into(), some("woman"), 18),
-            ("isolement".into(), some("man"), 6),
-            ("idées suicidaires".into(), some("woman"), 5),
-            ("idées suicidaires".into(), None, 4),
-            ("deuil".into(), some("man"), 3),
-        ],
-        callbacks: vec![
-            CallbackRow {
-                status: CallbackState::Done,
-                flagged: false,
-                overdue: false,
-                first_attempt_after: Some(600),
-            },
-            CallbackRow {
-                status: CallbackState::Done,
-                flagged: false,
-                overdue: false,
-                first_attempt_after: Some(1800),
-            },
-            CallbackRow {
-                status: CallbackState::Pending,
-                flagged: true,
-                overdue: true,
-                first_attempt_after: Some(3600),
-            },
-        ],
-        listening: Listening { shifts: 61, seconds: 61 * 4 * 3600 },
-    };
-    let mut summary = summary();
-    summary.calls = total;
-    summary.by_theme =
-        [("isolement".to_owned(), 24), ("idées suicidaires".to_owned(), 9), ("deuil".to_owned(), 3)].into();
-    Statistics::build(period, permanence::local_time::Zone::default(), summary, raw)
-}
-
 fn statistics_screen(language: Language, presses: &[KeyCode]) -> App {
     let mut app = unlocked(language);
     app.session.as_mut().unwrap().actor.role = Role::Supervisor;
@@ -466,8 +379,8 @@ fn statistics_screen(language: Language, presses: &[KeyCode]) -> App {
     let Some(Popup::Statistics(view)) = app.session.as_ref().unwrap().popups.last() else {
         panic!("the statistics screen is open")
     };
-    let period = view.period;
-    app.apply(Reply::Statistics(Box::new(statistics(period))));
+    let (period, seq) = (view.period, view.seq);
+    app.apply(Reply::Statistics { seq, figures: Box::new(test_support::statistics(period)) });
     app
 }
 
@@ -658,10 +571,11 @@ fn scenarios() -> Vec<Scenario> {
         ("statistics_heat_map", |l| statistics_screen(l, &[KeyCode::Down])),
         // This year: months, bar charts against last year.
         ("statistics_year", |l| statistics_screen(l, &[KeyCode::Right, KeyCode::Right])),
+        // Contacts by channel (page 3), then the phone by hour (page 4).
+        ("statistics_channels_phone", |l| statistics_screen(l, &[KeyCode::Down, KeyCode::Down])),
+        ("statistics_phone", |l| statistics_screen(l, &[KeyCode::Down; 3])),
         // Who calls, then the RUD grid and the callbacks.
-        ("statistics_who_calls", |l| {
-            statistics_screen(l, &[KeyCode::Down, KeyCode::Down, KeyCode::Down, KeyCode::Down])
-        }),
+        ("statistics_who_calls", |l| statistics_screen(l, &[KeyCode::Down; 6])),
         ("statistics_typing_dates", |l| {
             let mut app = statistics_screen(l, &[]);
             press(&mut app, KeyCode::Char('d'));
@@ -1520,24 +1434,36 @@ fn escape_sequences_in_names_and_notes_reach_no_cell() {
     }
 }
 
-/// The statistics screen without colour: not one coloured cell, and the heat map still tells
-/// the busiest hours (the evening) from the quiet ones by its patterns alone.
+/// The statistics screen without colour: not one coloured cell on any page, and the heat map
+/// still tells the busiest hours (the evening) from the quiet ones by its patterns alone.
 #[test]
 fn the_statistics_screen_reads_without_colour() {
     let mut app = statistics_screen(Language::Fr, &[KeyCode::Down]);
     app.colors = false;
     let terminal = render(&app, 80, 24);
     let buffer = terminal.backend().buffer();
-    for y in 0..24 {
-        for x in 0..80 {
-            let cell = &buffer[(x, y)];
-            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "colour at {x},{y}");
-        }
-    }
     let (x, y) = find(buffer, "lun  ");
     let row: String = (x..80).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
     // Monday: quiet at night, busiest in the evening (the fixture's peak).
     assert!(row.contains('░') && row.contains('█'), "{row}");
     let evening = row.find('█').unwrap();
     assert!(evening > row.find('░').unwrap(), "{row}");
+    press(&mut app, KeyCode::Up);
+    for page in 0..permanence::app::popup::STATISTICS_PAGES {
+        for (width, height) in [(80, 24), (160, 48)] {
+            let terminal = render(&app, width, height);
+            let buffer = terminal.backend().buffer();
+            for y in 0..height {
+                for x in 0..width {
+                    let cell = &buffer[(x, y)];
+                    assert_eq!(
+                        (cell.fg, cell.bg),
+                        (Color::Reset, Color::Reset),
+                        "colour at {x},{y}, page {page}"
+                    );
+                }
+            }
+        }
+        press(&mut app, KeyCode::Down);
+    }
 }

@@ -263,11 +263,7 @@ fn an_encrypted_export_opens_with_the_identity_and_nothing_plain_touches_the_dis
             )
             .unwrap();
             assert!(path.to_string_lossy().ends_with(".json.age"), "{}", path.display());
-            let encrypted = std::fs::read(&path).unwrap();
-            let decryptor = age::Decryptor::new(&encrypted[..]).unwrap();
-            let mut reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).unwrap();
-            let mut plain = Vec::new();
-            std::io::Read::read_to_end(&mut reader, &mut plain).unwrap();
+            let plain = decrypt(&path, &identity);
             let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
             assert_eq!(json["summary"]["calls"], 3);
             assert!(

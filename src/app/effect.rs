@@ -74,7 +74,11 @@ pub enum Effect {
     LoadSummary(ShiftId),
     /// The statistics of a period, for the statistics screen (hours and days in the
     /// configured zone).
-    LoadStatistics(StatsPeriod),
+    /// `seq` names the request: only its reply is shown (`StatisticsView::seq`).
+    LoadStatistics {
+        period: StatsPeriod,
+        seq: u64,
+    },
     /// Close the shift with its handover note, then write its summary.
     EndShift {
         shift: ShiftId,
@@ -252,7 +256,17 @@ pub enum Reply {
     CallbackConflict(CallbackNow),
     Overview(Vec<OnShift>),
     Summary(Box<Summary>),
-    Statistics(Box<Statistics>),
+    /// The figures asked for by the request `seq`.
+    Statistics {
+        seq: u64,
+        figures: Box<Statistics>,
+    },
+    /// The request `seq` could not be answered: said on the statistics screen that asked, and
+    /// nowhere else (dropped when it is closed), never to whatever popup is on top.
+    StatisticsFailed {
+        seq: u64,
+        message: String,
+    },
     /// The shift is closed; where its summary was written, or why it could not be.
     ShiftEnded {
         written: Result<std::path::PathBuf, String>,

@@ -211,7 +211,8 @@ impl App {
             }
             Reply::FileHits { .. }
             | Reply::Summary(_)
-            | Reply::Statistics(_)
+            | Reply::Statistics { .. }
+            | Reply::StatisticsFailed { .. }
             | Reply::Unlocked(_)
             | Reply::UnlockFailed { .. }
             | Reply::ShiftEnded { .. }

@@ -12,6 +12,26 @@ fn the_example_file_parses_to_the_defaults() {
 }
 
 #[test]
+fn opening_hours_are_read_and_a_bad_range_is_named_with_its_line() {
+    let config =
+        Config::parse("[opening_hours]\nmonday = [\"18:00-24:00\", \"09:00-12:30\"]\nsunday = []\n").unwrap();
+    let hours = config.opening_hours();
+    assert_eq!(hours.days[0], vec![(540, 750), (1080, 1440)]);
+    assert!(hours.days[1..].iter().all(Vec::is_empty) && hours.is_set());
+    assert!(!Config::default().opening_hours().is_set());
+    let err = Config::parse("language = \"en\"\n[opening_hours]\nfriday = [\"22:00-02:00\"]\n")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "line 3, key `friday`: \"22:00-02:00\" ends before it starts");
+    let err = Config::parse("language = \"en\"\n[opening_hours]\ntuesday = [\"9h-12h\"]\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("line 3, key `tuesday`: \"9h-12h\" is not a range"), "{err}");
+    let err = Config::parse("[opening_hours]\nlundi = [\"09:00-12:00\"]\n").unwrap_err().to_string();
+    assert!(err.contains("line 2") && err.contains("lundi"), "{err}");
+}
+
+#[test]
 fn unknown_key_is_named_with_its_line() {
     let err = Config::parse("language = \"en\"\n\nidle_lock_minute = 3\n").unwrap_err().to_string();
     assert!(err.contains("line 3"), "{err}");

@@ -14,13 +14,44 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// A caller's age band. The bands offered (`AgeBand::OFFERED`) are those French listening
+    /// lines publish (under 25 split at 18, 25–44, 45–64, 65 and over split at 75); files made
+    /// before them keep the bands they were given (25–39, 40–59, 60–74), read and shown as
+    /// they are: an age cannot be recut after the fact.
     AgeBand {
         Under18 = "under_18",
         From18To24 = "18_24",
+        From25To44 = "25_44",
+        From45To64 = "45_64",
+        From65To74 = "65_74",
+        From75 = "75_plus",
         From25To39 = "25_39",
         From40To59 = "40_59",
         From60To74 = "60_74",
-        From75 = "75_plus",
+    }
+}
+
+impl AgeBand {
+    /// The bands a file is given now, youngest first.
+    pub const OFFERED: &'static [AgeBand] = &[
+        AgeBand::Under18,
+        AgeBand::From18To24,
+        AgeBand::From25To44,
+        AgeBand::From45To64,
+        AgeBand::From65To74,
+        AgeBand::From75,
+    ];
+
+    /// The offered band a band of older files shares most years with (itself when offered):
+    /// where the form's choice starts from, so one key moves a 40–59 next to 45–64, never to
+    /// an extreme.
+    pub fn nearest_offered(self) -> AgeBand {
+        match self {
+            AgeBand::From25To39 => AgeBand::From25To44,
+            AgeBand::From40To59 => AgeBand::From45To64,
+            AgeBand::From60To74 => AgeBand::From65To74,
+            offered => offered,
+        }
     }
 }
 

@@ -33,7 +33,7 @@ pub fn parse_due(text: &str, now: Timestamp, zone: Zone) -> Result<Timestamp, Ba
     let date = match day {
         "demain" | "tomorrow" => today + Duration::days(1),
         "aujourd'hui" | "today" => today,
-        _ => date(day, today).ok_or_else(bad)?,
+        _ => parse_date(day, today).ok_or_else(bad)?,
     };
     let time = clock(time).ok_or_else(bad)?;
     let due = zone.instant(NaiveDateTime::new(date, time));
@@ -55,8 +55,9 @@ fn relative(text: &str) -> Option<Duration> {
     (hours > 0 || minutes > 0).then(|| Duration::hours(hours) + Duration::minutes(minutes))
 }
 
-/// "2026-11-24", "24/11/2026", "24/11".
-fn date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+/// A day as a person types it: "2026-11-24", "24/11/2026", "24/11/26", or "24/11" (this year,
+/// `today`'s).
+pub fn parse_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Some(date);
     }

@@ -29,6 +29,19 @@ pub struct LevelCounts {
     pub not_assessed: u32,
 }
 
+impl LevelCounts {
+    /// Counts `n` contacts rated `level` (`None`: not assessed).
+    pub fn add(&mut self, level: Option<super::assessment::RudLevel>, n: u32) {
+        use super::assessment::RudLevel;
+        match level {
+            None => self.not_assessed += n,
+            Some(RudLevel::Low) => self.low += n,
+            Some(RudLevel::Medium) => self.medium += n,
+            Some(RudLevel::High) => self.high += n,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RudCounts {
     pub risk: LevelCounts,
@@ -100,6 +113,29 @@ pub struct Summary {
     pub files: FileCounts,
     /// Calls offered, answered, missed and the answer rate (`domain::phone`).
     pub phone: super::phone::Offered,
+}
+
+impl Summary {
+    /// No figures yet, for `scope`.
+    pub fn empty(scope: Scope, generated_at: Timestamp) -> Summary {
+        Summary {
+            scope,
+            generated_at,
+            calls: 0,
+            total_seconds: 0,
+            median_seconds: 0,
+            by_channel: BTreeMap::new(),
+            written: WrittenCounts::default(),
+            by_type: BTreeMap::new(),
+            by_theme: BTreeMap::new(),
+            by_outcome: BTreeMap::new(),
+            rud: RudCounts::default(),
+            prompts: Vec::new(),
+            callbacks: CallbackCounts::default(),
+            files: FileCounts::default(),
+            phone: super::phone::Offered::default(),
+        }
+    }
 }
 
 /// One call as the CSV export and `--include-notes` exports list it: categories only, and

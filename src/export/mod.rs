@@ -148,14 +148,14 @@ pub fn write_report(
     let now = chrono::Utc::now();
     let zone = config.timezone;
     let period = StatsPeriod::year(year);
-    let current = store.statistics(period, zone, now)?;
-    let previous = store.statistics(StatsPeriod::year(year - 1), zone, now)?;
+    let current = store.statistics(&config.statistics_of(period, now))?;
+    let previous = store.statistics(&config.statistics_of(StatsPeriod::year(year - 1), now))?;
     let (from, to) = period.bounds(zone);
     let head = store.record_export(ScopeRequest::Period { from, to }, false)?;
     let report = report::Report { year, current, previous, generated_at: now };
     let strings = Strings::get(config.language);
     let (mut bytes, extension) = match format {
-        ReportFormat::Html => (report::html(&report, &head, strings, zone)?.into_bytes(), "html"),
+        ReportFormat::Html => (report::html(&report, &head, strings, config)?.into_bytes(), "html"),
         ReportFormat::Json => {
             let mut text = serde_json::to_string_pretty(&report::json(&report, &head))?;
             text.push('\n');

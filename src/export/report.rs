@@ -13,14 +13,17 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::config::Config;
 use crate::domain::Timestamp;
-use crate::domain::statistics::{LENGTH_BARS_MINUTES, Statistics, UNKNOWN};
+use crate::domain::channel::Channels;
+use crate::domain::statistics::{AgeGroup, GENDER_COLUMNS, LENGTH_BARS_MINUTES, Statistics, UNKNOWN};
 use crate::i18n::Strings;
-use crate::local_time::Zone;
 use crate::store::AuditHead;
 
 pub const FORMAT: &str = "permanence-activity-report";
-pub const VERSION: u32 = 1;
+/// 2: medians within minute bins; the phone by hour (`phone_by_hour`); the coverage of the opening
+/// hours as an object (`coverage`); age groups after the bands given now (issue 20).
+pub const VERSION: u32 = 2;
 
 const TEMPLATE: &str = include_str!("../../assets/report.html.j2");
 
@@ -88,14 +91,6 @@ fn minutes(seconds: i64) -> f64 {
     (seconds as f64 / 60.0 * 10.0).round() / 10.0
 }
 
-fn label_of<'a>(s: &'a Strings, kind: &str, word: &'a str) -> &'a str {
-    match word {
-        UNKNOWN => &s.report.unknown,
-        "under_25" => &s.report.under_25,
-        _ => s.label(kind, word),
-    }
-}
-
 /// Rows of a breakdown (`word → calls`), this year against the last, with each one's share.
 fn breakdown(
     s: &Strings,
@@ -113,7 +108,7 @@ fn breakdown(
         .into_iter()
         .map(|w| {
             let now = current.get(w).copied().unwrap_or(0);
-            let mut row = row(label_of(s, kind, w), now, previous.get(w).copied().unwrap_or(0), s);
+            let mut row = row(s.figure_word(kind, w), now, previous.get(w).copied().unwrap_or(0), s);
             row.change = format!(
                 "{} · {}",
                 percent(if total == 0 { 0.0 } else { f64::from(now) * 100.0 / f64::from(total) }, s),
@@ -124,13 +119,15 @@ fn breakdown(
         .collect()
 }
 
-fn as_map(pairs: Vec<(&'static str, u32)>) -> BTreeMap<String, u32> {
-    pairs.into_iter().map(|(w, n)| (w.to_owned(), n)).collect()
+fn as_map(groups: Vec<(AgeGroup, u32)>) -> BTreeMap<String, u32> {
+    groups.into_iter().map(|(g, n)| (g.as_str().to_owned(), n)).collect()
 }
 
-/// The report as one HTML page.
-pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Result<String> {
+/// The report as one HTML page: hours and days in the config's zone, channels by its labels,
+/// the phone's figures when a phone is linked or missed calls were recorded.
+pub fn html(report: &Report, head: &AuditHead, s: &Strings, config: &Config) -> Result<String> {
     let r = &s.report;
+    let zone = config.timezone;
     let (now, before) = (&report.current, &report.previous);
     let year = report.year.to_string();
     let previous_year = (report.year - 1).to_string();
@@ -178,17 +175,12 @@ pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Resul
             })
         })
         .collect();
-    let genders = ["woman", "man", "other", UNKNOWN];
-    let mut themes: Vec<(&String, u32)> = now.summary.by_theme.iter().map(|(t, n)| (t, *n)).collect();
-    themes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let themes: Vec<Value> = themes
+    let themes: Vec<Value> = now
+        .themes_by_count()
         .into_iter()
         .map(|(theme, total)| {
-            let by = now.themes_by_gender.get(theme);
-            let cells: Vec<String> = genders
-                .iter()
-                .map(|g| number(f64::from(by.and_then(|b| b.get(*g)).copied().unwrap_or(0)), s))
-                .collect();
+            let cells: Vec<String> =
+                now.theme_by_gender(theme).iter().map(|&n| number(f64::from(n), s)).collect();
             json!({
                 "theme": theme,
                 "total": number(f64::from(total), s),
@@ -197,7 +189,7 @@ pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Resul
             })
         })
         .collect();
-    let gender_names: Vec<&str> = genders.iter().map(|g| label_of(s, "gender", g)).collect();
+    let gender_names: Vec<&str> = GENDER_COLUMNS.iter().map(|g| s.figure_word("gender", g)).collect();
     let rud = [(&s.rud_risk, &now.summary.rud.risk), (&s.rud_urgency, &now.summary.rud.urgency), (&s.rud_danger, &now.summary.rud.danger)]
         .into_iter()
         .map(|(axis, c)| json!({"axis": axis, "low": c.low, "medium": c.medium, "high": c.high, "not_assessed": c.not_assessed}))
@@ -207,8 +199,11 @@ pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Resul
         .prompts
         .iter()
         .map(|p| {
-            let outcome = p.outcome.as_deref().map_or(r.waiting.as_str(), |o| s.label("prompt_outcome", o));
-            json!({"number": p.number, "outcome": outcome, "count": number(f64::from(p.count), s)})
+            json!({
+                "number": p.number,
+                "outcome": s.prompt_outcome_word(p.outcome.as_deref()),
+                "count": number(f64::from(p.count), s),
+            })
         })
         .collect();
     let cb = |st: &Statistics| st.callbacks.clone();
@@ -233,13 +228,47 @@ pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Resul
             s,
         ),
     ];
-    let coverage = now.coverage_percent.map_or(r.coverage_unknown.clone(), |p| percent(f64::from(p), s));
+    let coverage = now.coverage.map_or(r.coverage_unknown.clone(), |c| {
+        s.fill(
+            &r.coverage_hours,
+            &[
+                ("percent", &percent(f64::from(c.percent), s)),
+                ("covered", &number((c.covered_seconds / 3600) as f64, s)),
+                ("opening", &number((c.opening_seconds / 3600) as f64, s)),
+            ],
+        )
+    });
+    let channels = channel_rows(now, before, s, &config.channels());
+    let written = &now.summary.written;
+    let written_note = (written.contacts > 0).then(|| {
+        s.fill(
+            &r.written_note,
+            &[
+                ("contacts", &number(f64::from(written.contacts), s)),
+                ("hours", &number((written.total_seconds / 3600) as f64, s)),
+                ("median", &minutes(written.median_seconds).to_string()),
+            ],
+        )
+    });
+    let phone_linked =
+        config.phone.source.is_some() || now.summary.phone.missed + before.summary.phone.missed > 0;
+    let phone = phone_linked.then(|| {
+        let (p, q) = (&now.summary.phone, &before.summary.phone);
+        let rate = |o: &crate::domain::phone::Offered| f64::from(o.answer_rate.unwrap_or(0));
+        vec![
+            row(&r.offered, p.offered, q.offered, s),
+            row(&r.answered, p.answered, q.answered, s),
+            row(&r.missed, p.missed, q.missed, s),
+            row(&r.answer_rate, rate(p), rate(q), s),
+        ]
+    });
     let weekdays: Vec<&str> = r.weekdays.split(',').collect();
     let months: Vec<&str> = r.months.split(',').collect();
     let charts = context! {
         months => months_chart(now, before, &months, &year, &previous_year)?,
         heat => heat_chart(now, &weekdays)?,
         lengths => lengths_chart(now, before, &r.length_bars.split(',').collect::<Vec<_>>(), &year, &previous_year)?,
+        phone => if phone_linked { Some(phone_chart(now, &r.answered, &r.missed)?) } else { None },
     };
 
     let mut env = Environment::new();
@@ -252,8 +281,9 @@ pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Resul
         generated => fill(&r.generated, &[("date", &zone.date_and_time(report.generated_at)), ("zone", &zone.to_string())]),
         year, previous_year,
         overview, by_type, themes, gender_names, rud, prompts => prompt_rows, callbacks, coverage,
-        rud_levels => [s.rud_level(Some(crate::domain::assessment::RudLevel::Low)), s.rud_level(Some(crate::domain::assessment::RudLevel::Medium)), s.rud_level(Some(crate::domain::assessment::RudLevel::High)), s.rud_not_assessed.as_str()],
-        ages => breakdown(s, "age_band", &as_map(now.age_groups()), &as_map(before.age_groups())),
+        channels, written_note, phone,
+        rud_levels => s.rud_columns(),
+        ages => breakdown(s, "age_group", &as_map(now.age_groups()), &as_map(before.age_groups())),
         gender => breakdown(s, "gender", &now.profiles.gender, &before.profiles.gender),
         relation => breakdown(s, "relation", &now.profiles.relation, &before.profiles.relation),
         heat_note => fill(&r.heat_note, &[("max", &number(f64::from(now.busiest_hour()), s))]),
@@ -262,6 +292,30 @@ pub fn html(report: &Report, head: &AuditHead, s: &Strings, zone: Zone) -> Resul
         charts,
     })?;
     Ok(page)
+}
+
+/// Contacts by channel, this year against the last, with their hours (length, or time spent
+/// on a written contact); the busiest channel first.
+fn channel_rows(now: &Statistics, before: &Statistics, s: &Strings, channels: &Channels) -> Vec<Value> {
+    let mut ids: Vec<&String> =
+        now.summary.by_channel.keys().chain(before.summary.by_channel.keys()).collect();
+    ids.sort();
+    ids.dedup();
+    let contacts = |st: &Statistics, id: &str| st.summary.by_channel.get(id).copied().unwrap_or_default();
+    ids.sort_by_key(|id| std::cmp::Reverse(contacts(now, id).contacts));
+    ids.into_iter()
+        .map(|id| {
+            let (this, last) = (contacts(now, id), contacts(before, id));
+            let row = row(channels.label(id, s.is_english()), this.contacts, last.contacts, s);
+            json!({
+                "label": row.label,
+                "current": row.current,
+                "previous": row.previous,
+                "change": row.change,
+                "hours": number((this.seconds / 3600) as f64, s),
+            })
+        })
+        .collect()
 }
 
 type Drawn = std::result::Result<(), Box<dyn std::error::Error>>;
@@ -298,7 +352,8 @@ fn months_chart(
         per_month
     };
     // A year's report is by month; `over_time` of a whole year is monthly.
-    paired_bars(280, &values(now), &values(before), &months[..months.len().min(12)], year, previous)
+    let labels = &months[..months.len().min(12)];
+    paired_bars(280, &values(now), &values(before), labels, (year, previous), SeriesLabelPosition::UpperRight)
 }
 
 /// One bar per label for this year (filled black) and one for the year before (outlined), side
@@ -308,8 +363,8 @@ fn paired_bars(
     current: &[u32],
     last: &[u32],
     labels: &[&str],
-    year: &str,
-    previous: &str,
+    (year, previous): (&str, &str),
+    legend: SeriesLabelPosition,
 ) -> Result<String> {
     let max = current.iter().chain(last).copied().max().unwrap_or(0).max(1);
     let n = current.len() as f64;
@@ -339,6 +394,7 @@ fn paired_bars(
         }
         chart
             .configure_series_labels()
+            .position(legend)
             .label_font(FONT)
             .background_style(WHITE)
             .border_style(BLACK)
@@ -405,6 +461,24 @@ fn heat_chart(now: &Statistics, weekdays: &[&str]) -> Result<String> {
     })
 }
 
+/// Phone calls answered and missed, by local hour.
+fn phone_chart(now: &Statistics, answered: &str, missed: &str) -> Result<String> {
+    let by = |f: fn(&crate::domain::phone::Offered) -> u32| -> Vec<u32> {
+        now.phone_by_hour.iter().map(f).collect()
+    };
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let labels: Vec<&str> = hours.iter().map(String::as_str).collect();
+    // The evening is busiest: the legend on the left.
+    paired_bars(
+        260,
+        &by(|o| o.answered),
+        &by(|o| o.missed),
+        &labels,
+        (answered, missed),
+        SeriesLabelPosition::UpperLeft,
+    )
+}
+
 /// Calls per length bar, this year and the year before.
 fn lengths_chart(
     now: &Statistics,
@@ -414,7 +488,14 @@ fn lengths_chart(
     previous: &str,
 ) -> Result<String> {
     debug_assert_eq!(labels.len(), LENGTH_BARS_MINUTES.len());
-    paired_bars(260, &now.length_bars, &before.length_bars, labels, year, previous)
+    paired_bars(
+        260,
+        &now.length_bars,
+        &before.length_bars,
+        labels,
+        (year, previous),
+        SeriesLabelPosition::UpperRight,
+    )
 }
 
 #[cfg(test)]
@@ -424,12 +505,10 @@ mod tests {
     use crate::i18n::Language;
 
     fn report() -> (Report, AuditHead) {
-        let zone = Zone::default();
+        let config = Config::default();
         let figures = |year| {
             Statistics::build(
-                StatsPeriod::year(year),
-                zone,
-                crate::test_support::empty_summary(),
+                &config.statistics_of(StatsPeriod::year(year), chrono::Utc::now()),
                 RawCounts::default(),
             )
         };
@@ -455,9 +534,10 @@ mod tests {
     #[test]
     fn french_by_default_english_with_the_config_language() {
         let (report, head) = report();
-        let fr = html(&report, &head, Strings::get(Language::Fr), Zone::default()).unwrap();
+        let config = Config::default();
+        let fr = html(&report, &head, Strings::get(Language::Fr), &config).unwrap();
         assert!(fr.contains("<html lang=\"fr\">") && fr.contains("activité 2026") && fr.contains("Méthode"));
-        let en = html(&report, &head, Strings::get(Language::En), Zone::default()).unwrap();
+        let en = html(&report, &head, Strings::get(Language::En), &config).unwrap();
         assert!(
             en.contains("<html lang=\"en\">")
                 && en.contains("Activity report 2026")

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::statistics::AgeGroup;
 
 fn all_actions() -> Vec<Action> {
     let keymap: BTreeMap<String, BTreeMap<String, String>> =
@@ -23,6 +24,11 @@ fn both_languages_label_every_word_and_action() {
         check("outcome", Outcome::ALL.iter().map(|v| v.as_str()).collect());
         check("priority", Priority::ALL.iter().map(|v| v.as_str()).collect());
         check("age_band", AgeBand::ALL.iter().map(|v| v.as_str()).collect());
+        // "unknown" is said by `statistics_unknown` for every breakdown.
+        check(
+            "age_group",
+            AgeGroup::ALL.iter().filter(|g| **g != AgeGroup::Unknown).map(|v| v.as_str()).collect(),
+        );
         check("gender", Gender::ALL.iter().map(|v| v.as_str()).collect());
         check("relation", CallerRelation::ALL.iter().map(|v| v.as_str()).collect());
         check("channel", Channel::ALL.iter().map(|v| v.as_str()).collect());

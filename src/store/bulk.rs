@@ -1,7 +1,12 @@
 //! Writing many rows in one transaction, for the demo and benchmark stores
-//! (`permanence demo --calls 1000000`). Uses the same inserts as the interface.
+//! (`permanence demo --calls 1000000`). Uses the same inserts as the interface; the statistics'
+//! rollup counts what was written once, at the commit (row by row it would triple a large load).
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 use super::error::StoreResult;
+use super::rollup::{self, Marks, Rows};
 use super::rows::to_secs;
 use super::{Store, audit, callbacks, caller_files, calls};
 use crate::domain::audit::{AuditAction, ObjectKind};
@@ -14,6 +19,17 @@ use crate::domain::{CallId, CallbackId, FileId, ListenerId, ShiftId, Timestamp};
 pub struct BulkWriter<'a> {
     tx: audit::Tx<'a>,
     actor: ListenerId,
+    /// The rows there before the load: what comes after is counted at the commit.
+    before: Marks,
+    /// Rows there before that the load changed (an attempt on an older callback), their facts
+    /// already taken away from the rollup: counted again at the commit.
+    changed: RefCell<BTreeSet<Changed>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Changed {
+    Call(CallId),
+    Callback(CallbackId),
 }
 
 impl Store {
@@ -21,7 +37,9 @@ impl Store {
     pub fn bulk(&mut self) -> StoreResult<BulkWriter<'_>> {
         self.require_supervisor(|s| &s.cli.what_bulk)?;
         let actor = self.actor.id;
-        Ok(BulkWriter { tx: self.begin()?, actor })
+        let tx = self.begin()?;
+        let before = Marks::now(&tx)?;
+        Ok(BulkWriter { tx, actor, before, changed: RefCell::new(BTreeSet::new()) })
     }
 }
 
@@ -79,11 +97,16 @@ impl BulkWriter<'_> {
     }
 
     pub fn call(&self, listener: ListenerId, call: &NewCall) -> StoreResult<CallId> {
-        calls::insert(self.tx.db(), listener, call)
+        calls::insert_rows(&self.tx, listener, call)
+    }
+
+    /// A call that rang unanswered during `shift`.
+    pub fn missed_call(&self, missed: &crate::domain::phone::MissedCall) -> StoreResult<()> {
+        super::phone::insert_missed(&self.tx, missed).map(|_| ())
     }
 
     pub fn callback(&self, callback: &NewCallback, created_at: Timestamp) -> StoreResult<CallbackId> {
-        callbacks::insert(self.tx.db(), callback, created_at)
+        callbacks::insert_row(&self.tx, callback, created_at)
     }
 
     pub fn attempt(
@@ -92,13 +115,38 @@ impl BulkWriter<'_> {
         attempt: &Attempt,
         reschedule_to: Option<Timestamp>,
     ) -> StoreResult<()> {
-        callbacks::insert_attempt(self.tx.db(), id, attempt, reschedule_to)
+        // An older callback (and the older call it became) changes: its facts are taken away
+        // now, once, and counted again at the commit.
+        let older = [
+            self.before.had_callback(id).then_some(Changed::Callback(id)),
+            attempt.call_id.filter(|c| self.before.had_call(*c)).map(Changed::Call),
+        ];
+        for changed in older.into_iter().flatten() {
+            if self.changed.borrow_mut().insert(changed) {
+                rollup::count(&self.tx, changed.rows(), -1)?;
+            }
+        }
+        callbacks::insert_attempt_rows(&self.tx, id, attempt, reschedule_to).map(|_| ())
     }
 
-    /// Commits everything, with one audit entry for the whole load.
+    /// Counts what the load wrote and changed in the statistics' rollup, and commits everything,
+    /// with one audit entry for the whole load.
     pub fn commit(self) -> StoreResult<()> {
+        rollup::count(&self.tx, Rows::After(self.before), 1)?;
+        for changed in self.changed.borrow().iter() {
+            rollup::count(&self.tx, changed.rows(), 1)?;
+        }
         audit::append(&self.tx, Some(self.actor), AuditAction::DemoFilled, ObjectKind::Database, None)?;
         self.tx.commit()?;
         Ok(())
+    }
+}
+
+impl Changed {
+    fn rows(self) -> Rows {
+        match self {
+            Changed::Call(id) => Rows::Call(id),
+            Changed::Callback(id) => Rows::Callback(id),
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::db::{Db, Row, Value};
 use super::error::{StoreError, StoreResult};
+use super::rollup::{self, Rows};
 use super::rows::{code_at, from_secs, from_secs_opt, now, parse_word, to_secs};
 use super::seal::Field;
 use super::{Store, audit};
@@ -43,8 +44,15 @@ fn read(db: &Db, row: &Row) -> StoreResult<Callback> {
     })
 }
 
-/// Inserts a pending callback; shared by the interface and the demo filler.
+/// Inserts a pending callback, counted in the statistics' rollup.
 pub(super) fn insert(db: &Db, callback: &NewCallback, created_at: Timestamp) -> StoreResult<CallbackId> {
+    let id = insert_row(db, callback, created_at)?;
+    rollup::count(db, Rows::Callback(id), 1)?;
+    Ok(id)
+}
+
+/// The callback's row alone: a bulk load counts what it wrote when it commits.
+pub(super) fn insert_row(db: &Db, callback: &NewCallback, created_at: Timestamp) -> StoreResult<CallbackId> {
     let id = db.next_id("callback")?;
     db.execute(
         "INSERT INTO callback (id, caller_file_id, origin_call_id, due_at, priority, consent, callback_number,
@@ -66,14 +74,34 @@ pub(super) fn insert(db: &Db, callback: &NewCallback, created_at: Timestamp) -> 
     Ok(CallbackId(id))
 }
 
-/// Records an attempt and, when it reached the caller, closes the callback and wipes the number.
+/// Records an attempt and, when it reached the caller, closes the callback and wipes the number;
+/// the rollup kept (the callback's facts, the call it became: no longer "answered").
 pub(super) fn insert_attempt(
     db: &Db,
     id: CallbackId,
     attempt: &Attempt,
     reschedule_to: Option<Timestamp>,
 ) -> StoreResult<()> {
-    record_attempt(db, id, attempt)?;
+    let attempt_id = rollup::changing(db, &touched_by(id, attempt), || {
+        insert_attempt_rows(db, id, attempt, reschedule_to)
+    })?;
+    rollup::count(db, Rows::Attempt(attempt_id), 1)
+}
+
+/// What an attempt changes the facts of: its callback (its first attempt), and the call it was
+/// made by (no longer "answered": we called).
+fn touched_by(id: CallbackId, attempt: &Attempt) -> Vec<Rows> {
+    std::iter::once(Rows::Callback(id)).chain(attempt.call_id.map(Rows::Call)).collect()
+}
+
+/// The attempt's rows alone (a bulk load counts them when it commits); returns its id.
+pub(super) fn insert_attempt_rows(
+    db: &Db,
+    id: CallbackId,
+    attempt: &Attempt,
+    reschedule_to: Option<Timestamp>,
+) -> StoreResult<i64> {
+    let attempt_id = record_attempt_row(db, id, attempt)?;
     if attempt.result == AttemptResult::Reached {
         close(db, id, CallbackStatus::Done, None, attempt.at)?;
     } else if let Some(due) = reschedule_to {
@@ -82,14 +110,20 @@ pub(super) fn insert_attempt(
             db_params![id.0, to_secs(due)],
         )?;
     }
-    Ok(())
+    Ok(attempt_id)
 }
 
-/// Records an attempt in the callback's history, and nothing else.
+/// Records an attempt in the callback's history, and nothing else but the rollup.
 pub(super) fn record_attempt(db: &Db, id: CallbackId, attempt: &Attempt) -> StoreResult<()> {
-    db.execute(
+    let attempt_id = rollup::changing(db, &touched_by(id, attempt), || record_attempt_row(db, id, attempt))?;
+    rollup::count(db, Rows::Attempt(attempt_id), 1)
+}
+
+/// The attempt's row; its id.
+fn record_attempt_row(db: &Db, id: CallbackId, attempt: &Attempt) -> StoreResult<i64> {
+    db.query_row(
         "INSERT INTO callback_attempt (callback_id, attempted_at, listener_id, result, call_id)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         db_params![
             id.0,
             to_secs(attempt.at),
@@ -97,8 +131,8 @@ pub(super) fn record_attempt(db: &Db, id: CallbackId, attempt: &Attempt) -> Stor
             attempt.result.as_str(),
             attempt.call_id.map(|c| c.0)
         ],
-    )?;
-    Ok(())
+        |row| row.get(0),
+    )
 }
 
 /// The callback's status now; `None` when there is no such callback.
@@ -199,7 +233,9 @@ impl Store {
             )?;
             let flagged = policy.flags(failed, result);
             if flagged {
-                tx.db().execute("UPDATE callback SET flagged = 1 WHERE id = ?1", db_params![id.0])?;
+                rollup::changing(tx.db(), &[Rows::Callback(id)], || {
+                    tx.db().execute("UPDATE callback SET flagged = 1 WHERE id = ?1", db_params![id.0])
+                })?;
             }
             audit::append(
                 tx,
@@ -218,10 +254,12 @@ impl Store {
         self.require_supervisor(|s| &s.cli.what_reassign)?;
         self.write(|tx, actor| {
             expect_version(tx.db(), id, version)?;
-            tx.db().execute(
-                "UPDATE callback SET assigned_listener_id = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
-                db_params![id.0, assignee_id(assignee)],
-            )?;
+            rollup::changing(tx.db(), &[Rows::Callback(id)], || {
+                tx.db().execute(
+                    "UPDATE callback SET assigned_listener_id = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
+                    db_params![id.0, assignee_id(assignee)],
+                )
+            })?;
             audit::append(tx, Some(actor.id), AuditAction::CallbackReassigned, ObjectKind::Callback, Some(id.0))
         })
     }
@@ -239,10 +277,12 @@ impl Store {
         }
         self.write(|tx, actor| {
             expect_version(tx.db(), id, version)?;
-            tx.db().execute(
-                "UPDATE callback SET due_at = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
-                db_params![id.0, to_secs(due_at)],
-            )?;
+            rollup::changing(tx.db(), &[Rows::Callback(id)], || {
+                tx.db().execute(
+                    "UPDATE callback SET due_at = ?2, flagged = 0, version = version + 1 WHERE id = ?1",
+                    db_params![id.0, to_secs(due_at)],
+                )
+            })?;
             audit::append(
                 tx,
                 Some(actor.id),
@@ -355,7 +395,9 @@ impl Store {
             if let Some(version) = version {
                 expect_version(tx.db(), id, version)?;
             }
-            close(tx.db(), id, CallbackStatus::Cancelled, Some(reason.trim()), now())?;
+            rollup::changing(tx.db(), &[Rows::Callback(id)], || {
+                close(tx.db(), id, CallbackStatus::Cancelled, Some(reason.trim()), now())
+            })?;
             audit::append(
                 tx,
                 Some(actor.id),

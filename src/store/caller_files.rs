@@ -2,6 +2,7 @@
 
 use super::db::{Db, Row, Value};
 use super::error::{StoreError, StoreResult};
+use super::rollup::{self, Rows};
 use super::rows::{code_at, from_secs, from_secs_opt, now, parse_word, parse_word_opt, to_secs};
 use super::seal::Field;
 use super::{Store, audit};
@@ -199,6 +200,8 @@ impl Store {
         }
         self.write(|tx, actor| {
             let db = tx.db();
+            // Its calls' facts count the file's profile: taken away, then added back changed.
+            rollup::count(db, Rows::CallsOfFile(id), -1)?;
             // Text written on a purged file is due again: it is as old as the file's last contact.
             let no_text = profile.situation_summary.is_empty() && profile.instructions.is_empty();
             let changed = db.execute(
@@ -218,6 +221,7 @@ impl Store {
                     no_text,
                 ],
             )?;
+            rollup::count(db, Rows::CallsOfFile(id), 1)?;
             if changed == 0 {
                 let exists = db
                     .query_opt("SELECT 1 FROM caller_file WHERE id = ?1", db_params![id.0], |_| Ok(()))?

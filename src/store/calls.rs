@@ -3,6 +3,7 @@
 
 use super::db::{Db, Value};
 use super::error::{StoreError, StoreResult};
+use super::rollup::{self, Rows};
 use super::rows::{from_secs, from_secs_opt, parse_word, parse_word_opt, to_secs};
 use super::seal::Field;
 use super::{Store, audit};
@@ -33,18 +34,37 @@ pub(super) enum Inserted {
     AlreadySaved(CallId),
 }
 
-/// Inserts a call and what hangs off it; shared by the interface and the demo filler. Inside
-/// a write transaction (its id is drawn first, for its sealed notes).
+/// [`insert_once`]'s call, whether new or already saved (tests that write through the store's
+/// own insert).
+#[cfg(test)]
 pub(super) fn insert(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreResult<CallId> {
     match insert_once(db, listener_id, call)? {
         Inserted::New(id) | Inserted::AlreadySaved(id) => Ok(id),
     }
 }
 
-/// The same, written once per save token: a call whose token is already saved is not written
-/// again (`ON CONFLICT DO NOTHING` on the token's unique index: never a failing statement, which
-/// would abort a server's transaction).
+/// The call's rows alone: a bulk load counts what it wrote when it commits.
+pub(super) fn insert_rows(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreResult<CallId> {
+    match insert_rows_once(db, listener_id, call)? {
+        Inserted::New(id) | Inserted::AlreadySaved(id) => Ok(id),
+    }
+}
+
+/// Inserts a call and what hangs off it, counted in the statistics' rollup, once per save
+/// token: a call already saved is neither written nor counted again. Inside a write transaction
+/// (its id is drawn first, for its sealed notes).
 pub(super) fn insert_once(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreResult<Inserted> {
+    let inserted = insert_rows_once(db, listener_id, call)?;
+    if let Inserted::New(id) = inserted {
+        rollup::count(db, Rows::Call(id), 1)?;
+    }
+    Ok(inserted)
+}
+
+/// [`insert_once`] without the rollup. A call whose token is already saved is not written again
+/// (`ON CONFLICT DO NOTHING` on the token's unique index: never a failing statement, which would
+/// abort a server's transaction).
+fn insert_rows_once(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreResult<Inserted> {
     let record = &call.record;
     let token = record.save_token.map(|t| t.bytes().to_vec());
     let id = CallId(db.next_id("call")?);

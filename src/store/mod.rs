@@ -29,6 +29,9 @@ pub mod postgres;
 pub mod presence;
 mod rekey;
 mod retention;
+mod rollup;
+#[cfg(test)]
+mod rollup_tests;
 mod rows;
 mod schema;
 pub mod seal;
@@ -63,6 +66,7 @@ pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
 pub use pins::SlotProblem;
 pub use rekey::{RekeyReport, next_database_path, next_key_file_path};
 pub use schema::LATEST as SCHEMA_VERSION;
+pub use statistics::FiguresReader;
 pub use summary::{AuditHead, ScopeRequest};
 
 use crate::domain::audit::{AuditAction, ObjectKind};
@@ -181,6 +185,7 @@ impl Store {
         let salt = keyslots::database_salt(db_path)?;
         let db = Db::Sqlite(conn);
         let mut tx = audit::Tx::begin(&db, None)?;
+        rollup::start_counted(&tx)?;
         let id = listeners::insert(tx.db(), &first, Utc::now())?;
         settings::insert_default_retention(tx.db())?;
         // The founding supervisor's signing key is the centre's root: it endorses its own slot.
@@ -286,6 +291,14 @@ impl Store {
         drop(no_rekey);
         prepare_schema(&mut conn, access, db_path)?;
         let conn = Db::Sqlite(conn);
+        if access == Access::ReadWrite {
+            // The statistics' rollup counted afresh where it was made by other rules (the
+            // first opening after the upgrade to schema 15) or found stale, one month per
+            // short transaction. One that cannot be counted now (a damaged page, a full disk)
+            // leaves the store usable all the same: the months counted stay counted, the next
+            // opening resumes at the month that failed, and its statistics wait for it.
+            let _ = rollup::rebuild_if_stale(&conn);
+        }
         let listener = listeners::get(&conn, id)?
             .filter(|l| l.login == login)
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;

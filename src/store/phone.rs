@@ -46,13 +46,19 @@ impl Store {
     /// Records a call that rang and was not answered.
     pub fn record_missed_call(&mut self, missed: &MissedCall) -> StoreResult<()> {
         self.write(|tx, _| {
-            tx.db().execute(
-                "INSERT INTO missed_call (shift_id, rang_at, ring_seconds) VALUES (?1, ?2, ?3)",
-                db_params![missed.shift_id.map(|s| s.0), to_secs(missed.rang_at), missed.ring_seconds],
-            )?;
-            Ok(())
+            let id = insert_missed(tx.db(), missed)?;
+            super::rollup::count(tx.db(), super::rollup::Rows::Missed(id), 1)
         })
     }
+}
+
+/// The missed call's row alone (a bulk load counts it at its commit); returns its id.
+pub(super) fn insert_missed(db: &Db, missed: &MissedCall) -> StoreResult<i64> {
+    db.query_row(
+        "INSERT INTO missed_call (shift_id, rang_at, ring_seconds) VALUES (?1, ?2, ?3) RETURNING id",
+        db_params![missed.shift_id.map(|s| s.0), to_secs(missed.rang_at), missed.ring_seconds],
+        |row| row.get(0),
+    )
 }
 
 /// Keeps `hash` with the call just saved (same transaction).

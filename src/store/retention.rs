@@ -11,6 +11,7 @@ use chrono::Duration;
 use super::caller_files::add_event;
 use super::db::{Db, Value};
 use super::error::{StoreError, StoreResult};
+use super::rollup::{self, Rows};
 use super::rows::to_secs;
 use super::seal::Field;
 use super::{Store, audit};
@@ -18,7 +19,7 @@ use crate::db_params;
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::caller_file::{FileEventKind, PurgeReport, UnlockPurge};
 use crate::domain::settings::Setting;
-use crate::domain::{FileId, ListenerId, Timestamp};
+use crate::domain::{CallbackId, FileId, ListenerId, Timestamp};
 use crate::i18n::Phrase;
 
 /// Above this many notes to wipe at once (the first purge of a store that has years of
@@ -235,16 +236,20 @@ pub(super) fn purge_in(
         )?;
         for (callback, status, reason) in callbacks {
             if status == "pending" {
-                report.callbacks_cancelled += db.execute(
-                    "UPDATE callback SET status = 'cancelled', closed_at = ?2, closed_reason = ?3,
+                // Cancelled: counted so in the statistics' rollup.
+                report.callbacks_cancelled +=
+                    rollup::changing(db, &[Rows::Callback(CallbackId(callback))], || {
+                        db.execute(
+                            "UPDATE callback SET status = 'cancelled', closed_at = ?2, closed_reason = ?3,
                             callback_number = NULL, note = substr(note, 1, 0), version = version + 1
                      WHERE id = ?1",
-                    db_params![
-                        callback,
-                        at,
-                        db.seal(Field::CALLBACK_CLOSED_REASON, callback, RETENTION_REASON)?
-                    ],
-                )?;
+                            db_params![
+                                callback,
+                                at,
+                                db.seal(Field::CALLBACK_CLOSED_REASON, callback, RETENTION_REASON)?
+                            ],
+                        )
+                    })?;
             } else if db.unseal_opt(Field::CALLBACK_CLOSED_REASON, callback, &reason)?.as_deref()
                 != Some(RETENTION_REASON)
             {

@@ -11,10 +11,9 @@ use crate::db_params;
 use crate::domain::assessment::{Rud, RudLevel};
 use crate::domain::audit::{AuditAction, ObjectKind};
 use crate::domain::call::{CallType, Outcome};
-use crate::domain::statistics::{LengthCount, lengths_of};
+use crate::domain::statistics::lengths_of;
 use crate::domain::summary::{
-    CallRow, CallbackCounts, ChannelCounts, FileCounts, LevelCounts, PromptCount, RudCounts, Scope, Summary,
-    WrittenCounts,
+    CallRow, CallbackCounts, ChannelCounts, FileCounts, PromptCount, RudCounts, Scope, Summary, WrittenCounts,
 };
 use crate::domain::{ShiftId, Timestamp};
 use crate::i18n::Phrase;
@@ -58,6 +57,32 @@ pub(super) fn contacts_pass(calls_where: &str) -> String {
     )
 }
 
+/// Files opened and closed in `[from, to)` (seconds).
+pub(super) fn period_files(db: &Db, from: i64, to: i64) -> StoreResult<FileCounts> {
+    Ok(FileCounts {
+        opened: db.query_row(
+            "SELECT count(*) FROM caller_file WHERE created_at >= ?1 AND created_at < ?2",
+            db_params![from, to],
+            |row| row.get(0),
+        )?,
+        closed: db.query_row(
+            "SELECT count(*) FROM file_event WHERE kind = 'closed' AND at >= ?1 AND at < ?2",
+            db_params![from, to],
+            |row| row.get(0),
+        )?,
+    })
+}
+
+/// The whole store's callbacks pending at `now`, and of those overdue. CASE, not sum() of a
+/// comparison: the server's comparisons are booleans, which it does not add up.
+pub(super) fn pending_now(db: &Db, now: Timestamp) -> StoreResult<(u32, u32)> {
+    db.query_row(
+        "SELECT count(*), coalesce(sum(CASE WHEN due_at < ?1 THEN 1 ELSE 0 END), 0) FROM callback WHERE status = 'pending'",
+        db_params![to_secs(now)],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+}
+
 impl Store {
     fn scope(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Scope> {
         Ok(match request {
@@ -84,20 +109,10 @@ impl Store {
         })
     }
 
-    /// The figures of a shift (its own calls) or of a period (calls started in it).
+    /// The figures of a shift (its own calls) or of a period (calls started in it), counted from
+    /// the calls themselves: exact, medians included (the statistics of long periods read the
+    /// rollup instead, `Store::statistics`).
     pub fn summary(&self, request: ScopeRequest, now: Timestamp) -> StoreResult<Summary> {
-        Ok(self.summary_parts(request, now, true)?.0)
-    }
-
-    /// The summary, and its calls counted by (type, length) for whoever wants lengths by
-    /// type (the statistics). Without `themes`, `by_theme` is left empty for the caller to
-    /// fill from its own themes query (the statistics count them by gender too).
-    pub(super) fn summary_parts(
-        &self,
-        request: ScopeRequest,
-        now: Timestamp,
-        themes: bool,
-    ) -> StoreResult<(Summary, Vec<LengthCount>)> {
         let scope = self.scope(request, now)?;
         let (calls_where, args): (&str, Vec<i64>) = match &scope {
             Scope::Shift { id, .. } => ("c.shift_id = ?1", vec![id.0]),
@@ -132,7 +147,7 @@ impl Store {
             }
             for (axis, column) in [(&mut rud.risk, 2), (&mut rud.urgency, 3), (&mut rud.danger, 4)] {
                 let level: Option<RudLevel> = word_opt(column, row.get(column)?)?;
-                add_level(axis, level, count);
+                axis.add(level, count);
             }
             let length: i64 = row.get(5)?;
             let time_spent: Option<i64> = row.get(7)?;
@@ -145,12 +160,11 @@ impl Store {
             }
             Ok(())
         })?;
-        let lengths: Vec<LengthCount> = lengths.into_iter().map(|((t, s), n)| (t, s, n)).collect();
-        let all = lengths_of(None, lengths.iter().map(|&(_, s, n)| (s, n)));
+        let all = lengths_of(None, lengths.iter().map(|(&(_, s), &n)| (s, n)));
         let written_seconds: i64 = spent.iter().map(|(s, n)| s * i64::from(*n)).sum();
         let written = lengths_of(None, spent.into_iter());
-        let by_theme = if themes {
-            db.query_map(
+        let by_theme = db
+            .query_map(
                 &format!(
                     "SELECT t.theme, count(*) FROM call c JOIN call_theme t ON t.call_id = c.id WHERE {calls_where} GROUP BY 1"
                 ),
@@ -158,22 +172,21 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?
             .into_iter()
-            .collect()
-        } else {
-            BTreeMap::new()
-        };
-        let prompts = db.query_map(
+            .collect();
+        let mut prompts = db.query_map(
             &format!(
                 "SELECT p.number, p.outcome, count(*) FROM call c JOIN emergency_prompt p ON p.call_id = c.id
-                 WHERE {calls_where} GROUP BY 1, 2 ORDER BY 1, 2"
+                 WHERE {calls_where} GROUP BY 1, 2"
             ),
             &args,
             |row| Ok(PromptCount { number: row.get(0)?, outcome: row.get(1)?, count: row.get(2)? }),
         )?;
+        // Ordered here: the file sorts a missing outcome first, the server last.
+        prompts.sort_by(|a, b| (&a.number, &a.outcome).cmp(&(&b.number, &b.outcome)));
 
         let count =
             |sql: &str, params: &[Value]| -> StoreResult<u32> { db.query_row(sql, params, |row| row.get(0)) };
-        let (created, done, opened, closed) = match &scope {
+        let (created, done, files) = match &scope {
             Scope::Shift { id, listener_id, .. } => (
                 count(
                     "SELECT count(*) FROM call c JOIN callback cb ON cb.origin_call_id = c.id WHERE c.shift_id = ?1",
@@ -184,16 +197,18 @@ impl Store {
                      AND attempted_at >= ?2 AND attempted_at <= ?3",
                     db_params![listener_id.0, from, to],
                 )?,
-                count(
-                    "SELECT count(*) FROM caller_file f WHERE f.created_at >= ?2 AND f.created_at <= ?3
-                     AND EXISTS (SELECT 1 FROM call c WHERE c.caller_file_id = f.id AND c.shift_id = ?1)",
-                    db_params![id.0, from, to],
-                )?,
-                count(
-                    "SELECT count(*) FROM file_event WHERE kind = 'closed' AND listener_id = ?1
-                     AND at >= ?2 AND at <= ?3",
-                    db_params![listener_id.0, from, to],
-                )?,
+                FileCounts {
+                    opened: count(
+                        "SELECT count(*) FROM caller_file f WHERE f.created_at >= ?2 AND f.created_at <= ?3
+                         AND EXISTS (SELECT 1 FROM call c WHERE c.caller_file_id = f.id AND c.shift_id = ?1)",
+                        db_params![id.0, from, to],
+                    )?,
+                    closed: count(
+                        "SELECT count(*) FROM file_event WHERE kind = 'closed' AND listener_id = ?1
+                         AND at >= ?2 AND at <= ?3",
+                        db_params![listener_id.0, from, to],
+                    )?,
+                },
             ),
             Scope::Period { .. } => (
                 count(
@@ -205,25 +220,14 @@ impl Store {
                      AND attempted_at >= ?1 AND attempted_at < ?2",
                     db_params![from, to],
                 )?,
-                count(
-                    "SELECT count(*) FROM caller_file WHERE created_at >= ?1 AND created_at < ?2",
-                    db_params![from, to],
-                )?,
-                count(
-                    "SELECT count(*) FROM file_event WHERE kind = 'closed' AND at >= ?1 AND at < ?2",
-                    db_params![from, to],
-                )?,
+                period_files(db, from, to)?,
             ),
         };
         // Answered: the scope's phone calls but those that performed a callback (we called
-        // them); a written contact or a chat never rang. The calls that performed one are read
-        // once (NOT IN a list), not looked for among every attempt call by call: no index leads
-        // from a call to its attempt, and that search took 5 s for a month of 100,000 calls.
+        // them); a written contact or a chat never rang. The rollup's condition, so that the
+        // two count alike (`callback_attempt_by_call` leads from a call to its attempt).
         let answered = count(
-            &format!(
-                "SELECT count(*) FROM call c WHERE {calls_where} AND c.channel = 'phone'
-                 AND c.id NOT IN (SELECT a.call_id FROM callback_attempt a WHERE a.call_id IS NOT NULL)"
-            ),
+            &format!("SELECT count(*) FROM call c WHERE ({calls_where}) AND {}", super::rollup::ANSWERED),
             &args,
         )?;
         let missed = match &scope {
@@ -235,19 +239,13 @@ impl Store {
                 db_params![from, to],
             )?,
         };
-        // CASE, not sum() of a comparison: the server's comparisons are booleans, which it does
-        // not add up.
-        let (pending, overdue): (u32, Option<u32>) = db.query_row(
-            "SELECT count(*), sum(CASE WHEN due_at < ?1 THEN 1 ELSE 0 END) FROM callback WHERE status = 'pending'",
-            db_params![to_secs(now)],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let (pending, overdue) = pending_now(db, now)?;
 
         let summary = Summary {
             scope,
             generated_at: now,
             calls: all.calls + written.calls,
-            total_seconds: lengths.iter().map(|&(_, s, n)| s * i64::from(n)).sum(),
+            total_seconds: lengths.iter().map(|(&(_, s), &n)| s * i64::from(n)).sum(),
             median_seconds: all.median_seconds,
             by_channel,
             written: WrittenCounts {
@@ -260,11 +258,11 @@ impl Store {
             by_outcome,
             rud,
             prompts,
-            callbacks: CallbackCounts { created, done, pending, overdue: overdue.unwrap_or(0) },
-            files: FileCounts { opened, closed },
+            callbacks: CallbackCounts { created, done, pending, overdue },
+            files,
             phone: crate::domain::phone::Offered::new(answered, missed),
         };
-        Ok((summary, lengths))
+        Ok(summary)
     }
 
     /// The calls of a scope, one row each with their categories (and their notes when asked
@@ -358,15 +356,6 @@ impl Store {
             audit::append(tx, Some(actor.id), action, object.0, object.1)?;
             head(tx.db(), true)
         })
-    }
-}
-
-fn add_level(counts: &mut LevelCounts, level: Option<RudLevel>, n: u32) {
-    match level {
-        None => counts.not_assessed += n,
-        Some(RudLevel::Low) => counts.low += n,
-        Some(RudLevel::Medium) => counts.medium += n,
-        Some(RudLevel::High) => counts.high += n,
     }
 }
 

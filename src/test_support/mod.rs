@@ -120,23 +120,147 @@ pub fn summary_of(scope: crate::domain::summary::Scope) -> crate::domain::summar
         crate::domain::summary::Scope::Shift { to, .. }
         | crate::domain::summary::Scope::Period { to, .. } => *to,
     };
-    crate::domain::summary::Summary {
-        scope,
-        generated_at,
-        calls: 0,
-        total_seconds: 0,
-        median_seconds: 0,
-        by_channel: Default::default(),
-        written: Default::default(),
-        by_type: Default::default(),
-        by_theme: Default::default(),
-        by_outcome: Default::default(),
-        rud: Default::default(),
-        prompts: Vec::new(),
-        callbacks: Default::default(),
-        files: Default::default(),
-        phone: Default::default(),
+    crate::domain::summary::Summary::empty(scope, generated_at)
+}
+
+/// Synthetic statistics of `period` as the store would read them: evening peaks (and Mondays),
+/// a year before with half the calls, every breakdown filled, contacts by several channels, the
+/// phone's answered and missed calls, opening hours from 18:00 to 23:00 with shifts covering most
+/// of them, files of both the age bands given now and older ones.
+pub fn statistics(period: crate::domain::statistics::StatsPeriod) -> crate::domain::statistics::Statistics {
+    use crate::domain::opening_hours::OpeningHours;
+    use crate::domain::rollup::{FLAGGED, Facet, Fact};
+    use crate::domain::statistics::{HourCount, QUARTER_SECONDS, RawCounts, Statistics};
+    use crate::local_time::Zone;
+
+    let zone = Zone::default();
+    let quarters = |period: crate::domain::statistics::StatsPeriod, scale: u32| {
+        let (from, to) = period.bounds(zone);
+        let mut out = Vec::new();
+        for (n, at) in (from.timestamp() / QUARTER_SECONDS..to.timestamp() / QUARTER_SECONDS).enumerate() {
+            // Busier in the evening (18 h – midnight, UTC+1) and on Mondays.
+            let hour = (at * QUARTER_SECONDS / 3600 + 1) % 24;
+            let monday = (at * QUARTER_SECONDS / 86_400 + 3) % 7 == 0;
+            let calls = match hour {
+                18..=23 => 3,
+                9..=17 => 1,
+                _ => u32::from(n % 7 == 0),
+            } + u32::from(monday);
+            if calls > 0 {
+                let missed = u32::from(hour >= 18 && n % 3 == 0);
+                out.push((
+                    at,
+                    HourCount {
+                        contacts: calls * scale,
+                        answered: calls * scale - u32::from(calls * scale > 1),
+                        missed,
+                    },
+                ));
+            }
+        }
+        out
+    };
+    let current = quarters(period, 2);
+    let total: i64 = current.iter().map(|(_, c)| i64::from(c.contacts)).sum();
+    let share = |percent: i64| total * percent / 100;
+    let f = Fact::new;
+    let written = share(5) + share(3);
+    let timed = total - written;
+    let mut facts = vec![
+        f(Facet::Channel, "phone", "", timed - share(6) - share(2), (timed - share(6) - share(2)) * 1150),
+        f(Facet::Channel, "chat", "", share(6), share(6) * 1500),
+        f(Facet::Channel, "sms", "", share(2), share(2) * 600),
+        f(Facet::Channel, "email", "", share(5), share(5) * 900),
+        f(Facet::Channel, "letter", "", share(3), share(3) * 1800),
+        f(Facet::Written, "", "840", share(5), share(5) * 870),
+        f(Facet::Written, "", "1800", share(3), share(3) * 1830),
+        f(Facet::Type, "listening", "", share(52), 0),
+        f(Facet::Type, "information", "", share(9), 0),
+        f(Facet::Type, "crisis", "", share(6), 0),
+        f(Facet::Type, "silent", "", share(15), 0),
+        f(Facet::Type, "hang_up", "", total - share(52) - share(9) - share(6) - share(15), 0),
+        f(Facet::Outcome, "supported", "", share(40), 0),
+        f(Facet::Outcome, "oriented", "", share(12), 0),
+        f(Facet::Outcome, "emergency_services", "", 1, 0),
+        f(Facet::Length, "listening", "1260", share(40), share(40) * 1290),
+        f(Facet::Length, "listening", "2400", share(12), share(12) * 2430),
+        f(Facet::Length, "crisis", "3300", share(6), share(6) * 3330),
+        f(Facet::Length, "information", "420", share(9) - written, (share(9) - written) * 450),
+        f(Facet::Length, "silent", "0", share(15), share(15) * 45),
+        f(Facet::Length, "hang_up", "0", total - share(52) - share(9) - share(6) - share(15), 20),
+        f(Facet::Risk, "low", "", 1, 0),
+        f(Facet::Risk, "medium", "", 2, 0),
+        f(Facet::Risk, "", "", total - 3, 0),
+        f(Facet::Urgency, "low", "", 2, 0),
+        f(Facet::Urgency, "medium", "", 1, 0),
+        f(Facet::Urgency, "high", "", 1, 0),
+        f(Facet::Urgency, "", "", total - 4, 0),
+        f(Facet::Danger, "low", "", 2, 0),
+        f(Facet::Danger, "", "", total - 2, 0),
+        f(Facet::Prompt, "15", "service_contacted", 1, 0),
+        f(Facet::Prompt, "3114", "number_given", 2, 0),
+        f(Facet::Theme, "isolement", "woman", share(18), 0),
+        f(Facet::Theme, "isolement", "man", share(6), 0),
+        f(Facet::Theme, "isolement", "", share(4), 0),
+        f(Facet::Theme, "idées suicidaires", "woman", share(5), 0),
+        f(Facet::Theme, "idées suicidaires", "", share(4), 0),
+        f(Facet::Theme, "deuil", "man", share(3), 0),
+        f(Facet::Theme, "deuil", "other", 2, 0),
+        f(Facet::Callback, "done", "", 2, 0),
+        f(Facet::Callback, "pending", FLAGGED, 1, 0),
+        f(Facet::FirstAttempt, "", "600", 1, 630),
+        f(Facet::FirstAttempt, "", "1800", 1, 1830),
+        f(Facet::FirstAttempt, "", "3600", 1, 3700),
+        f(Facet::Reached, "", "", 2, 0),
+    ];
+    for (facet, value, percent) in [
+        (Facet::AgeBand, "18_24", 8),
+        (Facet::AgeBand, "25_44", 22),
+        (Facet::AgeBand, "45_64", 10),
+        (Facet::AgeBand, "40_59", 6),
+        (Facet::AgeBand, "60_74", 5),
+        (Facet::AgeBand, "65_74", 5),
+        (Facet::AgeBand, "75_plus", 4),
+        (Facet::Gender, "woman", 38),
+        (Facet::Gender, "man", 21),
+        (Facet::Gender, "other", 1),
+        (Facet::Relation, "person_concerned", 45),
+        (Facet::Relation, "relative", 15),
+        (Facet::Relation, "professional", 5),
+    ] {
+        facts.push(f(facet, value, "", share(percent), 0));
     }
+    // The anonymous calls, and files that do not say.
+    for (facet, percent) in [(Facet::AgeBand, 40), (Facet::Gender, 40), (Facet::Relation, 35)] {
+        facts.push(f(facet, "", "", share(percent), 0));
+    }
+    // Someone on shift from 18:00 to 22:00 local every day, 17:00 to 19:00 on Mondays too.
+    let mut shifts = Vec::new();
+    let mut day = period.first;
+    while day <= period.last {
+        let at = |h: u32| zone.instant(day.and_hms_opt(h, 0, 0).expect("a whole hour"));
+        shifts.push((at(18), at(22)));
+        if day.format("%u").to_string() == "1" {
+            shifts.push((at(17), at(19)));
+        }
+        day += chrono::Duration::days(1);
+    }
+    let mut opening = OpeningHours::default();
+    for weekday in &mut opening.days {
+        *weekday = vec![(18 * 60, 23 * 60)];
+    }
+    let raw = RawCounts {
+        facts,
+        quarters: current,
+        previous_quarters: quarters(period.a_year_before(), 1),
+        files: crate::domain::summary::FileCounts { opened: 1, closed: 1 },
+        pending_now: 3,
+        overdue_now: 1,
+        overdue: 1,
+        shifts,
+    };
+    let (_, to) = period.bounds(zone);
+    Statistics::build(&crate::domain::statistics::StatsRequest { period, zone, opening, now: to }, raw)
 }
 
 pub mod postgres;

@@ -70,6 +70,29 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+/// A plain SQLCipher connection to `db` with the data key the supervisor's slot opens, as any
+/// SQLCipher client would open it: to count in plain SQL what the program is checked against.
+pub fn raw_connection(db: &Path) -> rusqlite::Connection {
+    let unwrapped = permanence::store::KeyFile::load(&permanence::store::KeyFile::path_for(db))
+        .unwrap()
+        .unlock(SUPERVISOR, SUPERVISOR_PASS)
+        .unwrap();
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let key = unwrapped.data_key().sqlcipher_literal();
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str())).unwrap();
+    conn
+}
+
+/// The plaintext of an export encrypted with age to `identity`.
+pub fn decrypt(path: &Path, identity: &age::x25519::Identity) -> Vec<u8> {
+    let encrypted = std::fs::read(path).unwrap();
+    let decryptor = age::Decryptor::new(&encrypted[..]).unwrap();
+    let mut reader = decryptor.decrypt(std::iter::once(identity as &dyn age::Identity)).unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut plain).unwrap();
+    plain
+}
+
 pub mod cli;
 pub mod disk;
 pub mod tmux;
@@ -89,6 +112,18 @@ pub struct Backend {
 impl Backend {
     pub fn is_server(&self) -> bool {
         self.db.is_server()
+    }
+
+    /// A connection of its own to the store, outside the program, to count in plain SQL what
+    /// the program is checked against: a plain SQLCipher connection with the data key the
+    /// supervisor's slot opens, or a plain server connection (whose SQL sees only what the
+    /// server holds: categories in clear, free text sealed). Statements are written with `?N`.
+    pub fn raw(&self) -> permanence::store::db::Db {
+        match (&self.db, &self._server) {
+            (_, Some(database)) => permanence::store::db::Db::postgres(database.connect()),
+            (Location::File(path), None) => permanence::store::db::Db::Sqlite(raw_connection(path)),
+            (Location::Server(_), None) => unreachable!("a server backend holds its database"),
+        }
     }
 }
 

@@ -71,7 +71,10 @@ impl FileForm {
                     _ => FileStatus::Open,
                 }
             }
-            1 => self.age_band = cycle(AgeBand::ALL, self.age_band, forward),
+            // A band of older files is not offered: the choice moves on from the nearest one.
+            1 => {
+                self.age_band = cycle(AgeBand::OFFERED, self.age_band.map(AgeBand::nearest_offered), forward)
+            }
             2 => self.gender = cycle(Gender::ALL, self.gender, forward),
             3 => self.relation = cycle(CallerRelation::ALL, self.relation, forward),
             _ => {}
@@ -146,5 +149,41 @@ impl Behaviour for FileForm {
             }
             _ => Outcome::stay(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file given 40–59 before today's bands: one key moves it beside 45–64, not to
+    /// "under 18" or "75 and over".
+    #[test]
+    fn a_band_of_older_files_moves_on_from_the_nearest_offered_one() {
+        let mut form = FileForm {
+            id: FileId(1),
+            code: FileCode::generate(&mut rand::thread_rng()),
+            version: 1,
+            field: 1,
+            status: FileStatus::Open,
+            age_band: Some(AgeBand::From40To59),
+            gender: None,
+            relation: None,
+            departement: String::new(),
+            summary: String::new(),
+            instructions: String::new(),
+            error: None,
+        };
+        form.choose(true);
+        assert_eq!(form.age_band, Some(AgeBand::From65To74));
+        form.age_band = Some(AgeBand::From40To59);
+        form.choose(false);
+        assert_eq!(form.age_band, Some(AgeBand::From25To44));
+        form.age_band = Some(AgeBand::From25To39);
+        form.choose(false);
+        assert_eq!(form.age_band, Some(AgeBand::From18To24));
+        form.age_band = Some(AgeBand::From60To74);
+        form.choose(true);
+        assert_eq!(form.age_band, Some(AgeBand::From75));
     }
 }

@@ -1,7 +1,7 @@
 //! The statistics screen (supervisors): a period — this month, last month, this year, last
 //! year or any dates typed — and its figures, asked of the store as an effect: the screen says
-//! it is loading and keeps the figures shown until the new ones come (the runner reads them at
-//! once, so the keyboard waits that long).
+//! it is loading and keeps the figures shown until the new ones come (the terminal reads them
+//! on a thread of its own, so the keys keep working meanwhile).
 
 use chrono::NaiveDate;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -9,6 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use super::{Behaviour, Ctx, Outcome, move_in, step, type_into};
 use crate::app::effect::{Effect, Reply};
 use crate::domain::Timestamp;
+use crate::domain::due::parse_date;
 use crate::domain::statistics::{Statistics, StatsPeriod};
 use crate::keymap::{Action, Context};
 use crate::local_time::Zone;
@@ -26,7 +27,7 @@ pub enum Preset {
 const PRESETS: [Preset; 4] = [Preset::ThisMonth, Preset::LastMonth, Preset::ThisYear, Preset::LastYear];
 
 /// How many pages the screen's sections make at most (the drawing shows from `page`).
-pub const STATISTICS_PAGES: usize = 7;
+pub const STATISTICS_PAGES: usize = 9;
 
 #[derive(Debug, Clone)]
 pub struct StatisticsView {
@@ -35,6 +36,8 @@ pub struct StatisticsView {
     /// The figures of `period`, or of the one before while the new ones are read.
     pub figures: Option<Box<Statistics>>,
     pub loading: bool,
+    /// The request last made: a reply to any other is dropped.
+    pub seq: u64,
     /// The first section shown.
     pub page: usize,
     /// The dates being typed ("01/03/2026 31/03/2026"), and why the last ones were refused.
@@ -46,16 +49,18 @@ impl StatisticsView {
     /// This month, its figures asked for.
     pub fn open(now: Timestamp, zone: Zone) -> (StatisticsView, Effect) {
         let period = preset_period(Preset::ThisMonth, zone.today(now));
+        let seq = next_seq();
         let view = StatisticsView {
             preset: Preset::ThisMonth,
             period,
             figures: None,
             loading: true,
+            seq,
             page: 0,
             typing: None,
             error: None,
         };
-        (view, Effect::LoadStatistics(period))
+        (view, Effect::LoadStatistics { period, seq })
     }
 
     fn show(&mut self, preset: Preset, period: StatsPeriod) -> Outcome {
@@ -63,8 +68,16 @@ impl StatisticsView {
         self.period = period;
         self.loading = true;
         self.error = None;
-        Outcome::effect(Effect::LoadStatistics(period))
+        self.seq = next_seq();
+        Outcome::effect(Effect::LoadStatistics { period, seq: self.seq })
     }
+}
+
+/// A number no other statistics request of this process has: a reply meant for a closed
+/// screen, or for an older request of this one, never matches the screen's.
+fn next_seq() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 pub fn preset_period(preset: Preset, today: NaiveDate) -> StatsPeriod {
@@ -77,17 +90,14 @@ pub fn preset_period(preset: Preset, today: NaiveDate) -> StatsPeriod {
     }
 }
 
-/// One day, `31/03/2026` or `2026-03-31`.
-fn parse_day(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d")).ok()
-}
-
-/// "first last" (or one day alone), in either form; `None` if not two days in order.
-pub fn parse_period(text: &str) -> Option<StatsPeriod> {
+/// "first last" (or one day alone), each day as a due time's is typed (`domain::due`:
+/// `31/03/2026`, `2026-03-31`, `31/03` this year); `None` if not two days in order.
+pub fn parse_period(text: &str, today: NaiveDate) -> Option<StatsPeriod> {
+    let day = |text: &str| parse_date(text, today);
     let days: Vec<&str> = text.split_whitespace().filter(|w| *w != "-" && *w != "à" && *w != "to").collect();
     match days.as_slice() {
-        [day] => parse_day(day).map(|d| StatsPeriod { first: d, last: d }),
-        [first, last] => StatsPeriod::new(parse_day(first)?, parse_day(last)?),
+        [one] => day(one).map(|d| StatsPeriod { first: d, last: d }),
+        [first, last] => StatsPeriod::new(day(first)?, day(last)?),
         _ => None,
     }
 }
@@ -100,7 +110,7 @@ impl Behaviour for StatisticsView {
                     self.typing = None;
                     Outcome::stay()
                 }
-                (Some(Action::Confirm), _) => match parse_period(text) {
+                (Some(Action::Confirm), _) => match parse_period(text, cx.zone().today(cx.now)) {
                     Some(period) => {
                         self.typing = None;
                         self.show(Preset::Dates, period)
@@ -139,14 +149,17 @@ impl Behaviour for StatisticsView {
         Outcome::stay()
     }
 
-    /// Only the figures of the period asked last are shown (an older answer is dropped).
+    /// Only the reply to the request made last is taken (an older answer is dropped).
     fn on_reply(&mut self, reply: &Reply, _cx: &mut Ctx) -> Outcome {
         match reply {
-            Reply::Statistics(figures) if figures.period == self.period => {
+            Reply::Statistics { seq, figures } if *seq == self.seq => {
                 self.figures = Some(figures.clone());
                 self.loading = false;
             }
-            Reply::Failed(_) => self.loading = false,
+            Reply::StatisticsFailed { seq, message } if *seq == self.seq => {
+                self.error = Some(message.clone());
+                self.loading = false;
+            }
             _ => {}
         }
         Outcome::stay()
@@ -169,18 +182,17 @@ mod tests {
 
     #[test]
     fn typed_periods() {
-        assert_eq!(
-            parse_period("01/03/2026 31/03/2026"),
-            StatsPeriod::new(day(2026, 3, 1), day(2026, 3, 31))
-        );
-        assert_eq!(
-            parse_period("2026-01-01 - 2026-06-30"),
-            StatsPeriod::new(day(2026, 1, 1), day(2026, 6, 30))
-        );
-        assert_eq!(parse_period("14/07/2026"), StatsPeriod::new(day(2026, 7, 14), day(2026, 7, 14)));
-        assert_eq!(parse_period("31/03/2026 01/03/2026"), None);
-        assert_eq!(parse_period("mars"), None);
-        assert_eq!(parse_period(""), None);
+        let today = day(2026, 11, 24);
+        let period = |text| parse_period(text, today);
+        assert_eq!(period("01/03/2026 31/03/2026"), StatsPeriod::new(day(2026, 3, 1), day(2026, 3, 31)));
+        assert_eq!(period("2026-01-01 - 2026-06-30"), StatsPeriod::new(day(2026, 1, 1), day(2026, 6, 30)));
+        assert_eq!(period("14/07/2026"), StatsPeriod::new(day(2026, 7, 14), day(2026, 7, 14)));
+        // As a due time is typed: this year's day, a two-digit year.
+        assert_eq!(period("01/03 31/03"), StatsPeriod::new(day(2026, 3, 1), day(2026, 3, 31)));
+        assert_eq!(period("01/01/25 31/12/25"), Some(StatsPeriod::year(2025)));
+        assert_eq!(period("31/03/2026 01/03/2026"), None);
+        assert_eq!(period("mars"), None);
+        assert_eq!(period(""), None);
     }
 
     #[test]

@@ -17,7 +17,9 @@
 //! A connection made again forgets its prepared statements, listens again, and counts as a
 //! change (`data_version`), since what other terminals did meanwhile went unheard. A server
 //! transaction in which a statement failed is aborted by the server; its COMMIT is refused
-//! here rather than reported as a success (the server answers it with ROLLBACK).
+//! here rather than reported as a success (the server answers it with ROLLBACK) — unless the
+//! statement was refused after a savepoint the transaction rolled back to (`rollback_to`), which
+//! the server takes as the end of the abort (the statistics' upkeep, `rollup::count`).
 
 mod sql;
 #[cfg(test)]
@@ -79,6 +81,9 @@ pub struct Server {
     /// While an unhurried transaction runs (`Db::unhurried`), the patience to give back at
     /// its end.
     hurried: Option<Option<Duration>>,
+    /// The savepoints of the transaction under way, innermost last, each with the failure
+    /// already noted when it was set (which rolling back to it does not undo).
+    savepoints: Vec<(String, Option<Failure>)>,
 }
 
 /// A connection to make again later: each failed try doubles the wait before the next (from
@@ -175,6 +180,7 @@ impl Db {
             retry: None,
             database: None,
             hurried: None,
+            savepoints: Vec::new(),
         })))
     }
 
@@ -544,6 +550,50 @@ impl Db {
         }
     }
 
+    /// Sets a savepoint in the transaction under way: what follows can be undone alone
+    /// (`rollback_to`), the transaction going on.
+    pub fn savepoint(&self, name: &str) -> StoreResult<()> {
+        self.execute_batch(&format!("SAVEPOINT {name}"))?;
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            let failed = server.failed;
+            server.savepoints.push((name.to_owned(), failed));
+        }
+        Ok(())
+    }
+
+    /// Keeps what was done since the savepoint `name`, and forgets the savepoint.
+    pub fn release(&self, name: &str) -> StoreResult<()> {
+        self.execute_batch(&format!("RELEASE SAVEPOINT {name}"))?;
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            if let Some(at) = server.savepoints.iter().rposition(|(n, _)| n == name) {
+                server.savepoints.truncate(at);
+            }
+        }
+        Ok(())
+    }
+
+    /// Undoes what was done since the savepoint `name` (which stays set). On the server, a
+    /// statement refused since then aborted the transaction; rolled back to the savepoint, the
+    /// server takes statements again, and so the refusal no longer stops the COMMIT. A lost
+    /// connection is never cleared: its transaction is gone whatever was rolled back.
+    pub fn rollback_to(&self, name: &str) -> StoreResult<()> {
+        self.execute_batch(&format!("ROLLBACK TO SAVEPOINT {name}"))?;
+        if let Db::Postgres(server) = self {
+            let mut server = server.borrow_mut();
+            let Some(at) = server.savepoints.iter().rposition(|(n, _)| n == name) else {
+                return Err(StoreError::Invalid(format!("no savepoint {name}")));
+            };
+            let before = server.savepoints[at].1;
+            server.savepoints.truncate(at + 1);
+            if server.failed == Some(Failure::Refused) {
+                server.failed = before;
+            }
+        }
+        Ok(())
+    }
+
     /// Begins a transaction, rolled back unless committed. On the server, a write's start is
     /// one request however much it asks: BEGIN, the write lock, the notification its commit
     /// will send, and the database id its key slots name now; a connection found broken is
@@ -740,6 +790,7 @@ impl Server {
         };
         self.in_transaction = true;
         self.failed = None;
+        self.savepoints.clear();
         self.failed_if(&said);
         said
     }

@@ -266,6 +266,36 @@ fn a_server_gone_from_the_network_is_tried_again_at_growing_intervals_not_at_eac
     assert_eq!(tries(), 2, "one more try once the wait is over");
 }
 
+/// A statement refused after a savepoint and undone by rolling back to it no longer stops the
+/// COMMIT (the statistics' upkeep relies on it: its fault never costs a save), on both backends;
+/// one refused before the savepoint still does — the server refuses the savepoint itself then.
+#[test]
+fn rolling_back_to_a_savepoint_undoes_a_refused_statement_and_the_rest_commits() {
+    let (dbs, server) =
+        backends("rolling_back_to_a_savepoint_undoes_a_refused_statement_and_the_rest_commits");
+    for db in &dbs {
+        make_table(db);
+        let tx = db.transaction(TxKind::Write).unwrap();
+        tx.execute("INSERT INTO thing (n) VALUES (1)", db_params![]).unwrap();
+        tx.savepoint("upkeep").unwrap();
+        tx.execute("INSERT INTO thing (n, t) VALUES (2, 'twice')", db_params![]).unwrap();
+        assert!(tx.execute("INSERT INTO thing (n, t) VALUES (3, 'twice')", db_params![]).is_err());
+        tx.rollback_to("upkeep").unwrap();
+        tx.release("upkeep").unwrap();
+        tx.execute("INSERT INTO thing (n) VALUES (4)", db_params![]).unwrap();
+        tx.commit().unwrap();
+        let kept =
+            db.query_map("SELECT n FROM thing ORDER BY n", db_params![], |row| row.get::<i64>(0)).unwrap();
+        assert_eq!(kept, vec![1, 4], "the statements before and after the savepoint's undoing");
+    }
+    let Some(server) = server else { return };
+    let db = Db::postgres(server.connect());
+    let tx = db.transaction(TxKind::Write).unwrap();
+    let _ = tx.execute("INSERT INTO thing (n) VALUES (1 / 0)", db_params![]);
+    assert!(tx.savepoint("late").is_err(), "the server refuses a savepoint in an aborted transaction");
+    assert!(matches!(tx.commit(), Err(StoreError::Invalid(_))), "still refused");
+}
+
 /// Review of issue 18, point 5 and finding 3: a server that stops (`pg_ctl stop -m immediate`)
 /// makes every statement fail as `ConnectionLost`, the transaction under way included, which
 /// is never carried over to a new connection; once the server is back, the next transaction

@@ -114,6 +114,12 @@ impl DataKey {
     pub(crate) fn bytes(&self) -> &[u8] {
         self.0.as_slice()
     }
+
+    /// A second copy on the heap, wiped when dropped like the first: for the statistics
+    /// thread's server connection, which seals and opens with keys derived from it.
+    pub(crate) fn duplicate(&self) -> DataKey {
+        DataKey::from_slice(self.bytes())
+    }
 }
 
 /// Argon2id cost, recorded in each slot so that it can be raised later slot by slot.

@@ -48,6 +48,7 @@ impl Store {
         if schema::holds_data(&tx)? {
             return Err(StoreError::KeyFileMissing(slots::label(url)));
         }
+        crate::store::rollup::start_counted(&tx)?;
         let id = listeners::insert(&tx, &first, Utc::now())?;
         settings::insert_default_retention(&tx)?;
         let public = keys.public();
@@ -134,6 +135,10 @@ impl Store {
             }
             other => other,
         })?;
+        // The statistics' rollup counted afresh where it was made by other rules or found
+        // stale, one month per short transaction. One that cannot be counted now leaves the
+        // store usable all the same: the next opening resumes, and its statistics wait for it.
+        let _ = crate::store::rollup::rebuild_if_stale(&db);
         let listener = listeners::get(&db, id)?
             .filter(|l| l.login == login)
             .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;

@@ -469,7 +469,8 @@ fn the_same_contacts_give_the_same_statistics_on_both_backends() {
         StatsPeriod::new(today - chrono::Duration::days(100), today).unwrap(),
     ];
     for period in periods {
-        let figures: Vec<_> = stores.iter().map(|s| s.statistics(period, zone, now).unwrap()).collect();
+        let request = crate::config::Config::default().statistics_of(period, now);
+        let figures: Vec<_> = stores.iter().map(|s| s.statistics(&request).unwrap()).collect();
         assert!(figures[0].summary.calls > 0, "{period:?} holds calls");
         assert_eq!(figures[1], figures[0], "{period:?}: server, then file");
     }

@@ -1,8 +1,9 @@
 //! The statistics screen, over the whole screen: the period, then its sections (overview
-//! with calls over time, the weekday × hour heat map, lengths, themes by gender, who calls,
-//! RUD and emergency numbers, callbacks), as many as fit from the page chosen — one column
-//! at 80 columns, two from 120. Every chart reads without colour: bars are blocks, the heat
-//! map's cells are patterns (· ░ ▒ ▓ █), the year before is its own labelled chart.
+//! with calls over time and the coverage of the opening hours, the weekday × hour heat map,
+//! contacts by channel, the phone by hour, lengths, themes by gender, who calls, RUD and
+//! emergency numbers, callbacks), as many as fit from the page chosen — one column at 80
+//! columns, two from 120. Every chart reads without colour: bars are blocks, the heat map's
+//! cells are patterns (· ░ ▒ ▓ █), the year before is its own labelled chart.
 
 use chrono::Datelike;
 use ratatui::Frame;
@@ -13,7 +14,9 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, BorderType, Clear, Paragr
 use super::{Draw, cursor};
 use crate::app::popup::{Preset, STATISTICS_PAGES, StatisticsView};
 use crate::app::{App, Session};
-use crate::domain::statistics::{Granularity, LENGTH_BARS_MINUTES, Statistics, UNKNOWN};
+use crate::domain::phone::Offered;
+use crate::domain::statistics::{GENDER_COLUMNS, Granularity, LENGTH_BARS_MINUTES, Statistics, UNKNOWN};
+use crate::domain::summary::ChannelCounts;
 use crate::i18n::Strings;
 use crate::ui::format::length;
 use crate::ui::keys::fill;
@@ -154,6 +157,10 @@ fn change(s: &Strings, now: u32, before: u32) -> String {
     if s.is_english() { text.replace(" %", "%") } else { text }
 }
 
+fn percent(s: &Strings, value: u32) -> String {
+    format!("{value}{}", s.pick(" %", "%"))
+}
+
 fn minutes(seconds: i64) -> String {
     length(chrono::Duration::seconds(seconds + 30))
 }
@@ -163,6 +170,8 @@ fn sections<'a>(app: &'a App, stats: &'a Statistics, width: u16, theme: &'a Them
     vec![
         overview(s, stats, theme),
         heat_map(s, stats, width, theme),
+        channels(app, stats, width, theme),
+        phone(app, stats, width, theme),
         lengths(s, stats, width, theme),
         themes(s, stats, width, theme),
         profiles(s, stats, width, theme),
@@ -175,7 +184,16 @@ fn overview<'a>(s: &'a Strings, stats: &'a Statistics, theme: &'a Theme) -> Sect
     let calls = stats.summary.calls;
     let all = &stats.lengths[0];
     let hours = stats.listening.seconds / 3600;
-    let coverage = stats.coverage_percent.map_or(s.statistics_coverage_unknown.clone(), |p| format!("{p} %"));
+    let coverage = stats.coverage.map_or(s.statistics_coverage_unknown.clone(), |c| {
+        s.fill(
+            &s.statistics_coverage_hours,
+            &[
+                ("percent", &percent(s, c.percent)),
+                ("covered", &(c.covered_seconds / 3600).to_string()),
+                ("opening", &(c.opening_seconds / 3600).to_string()),
+            ],
+        )
+    });
     let lines = vec![
         title(&s.statistics_overview, theme),
         Line::from(s.fill(
@@ -338,21 +356,15 @@ fn lengths<'a>(s: &'a Strings, stats: &'a Statistics, width: u16, theme: &'a The
 }
 
 fn themes<'a>(s: &'a Strings, stats: &'a Statistics, width: u16, theme: &'a Theme) -> Section<'a> {
-    let genders = ["woman", "man", "other", UNKNOWN];
-    let label = |g: &'a str| if g == UNKNOWN { s.statistics_unknown.as_str() } else { s.label("gender", g) };
     let mut lines = vec![title(&s.statistics_themes, theme)];
-    let header: String = genders.iter().map(|g| format!("{:>9}", cut(label(g), 8))).collect();
+    let header: String =
+        GENDER_COLUMNS.iter().map(|g| format!("{:>9}", cut(s.figure_word("gender", g), 8))).collect();
     lines.push(Line::from(Span::styled(format!("{:<22}{:>6}{header}", "", "Σ"), theme.muted())));
-    let mut rows: Vec<(&String, u32)> = stats.summary.by_theme.iter().map(|(t, n)| (t, *n)).collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let rows = stats.themes_by_count();
     let max = rows.first().map_or(0, |r| r.1);
     let bar_room = (width as usize).saturating_sub(22 + 6 + 9 * 4 + 1);
     for (theme_name, total) in rows {
-        let by = stats.themes_by_gender.get(theme_name);
-        let cells: String = genders
-            .iter()
-            .map(|g| format!("{:>9}", by.and_then(|b| b.get(*g)).copied().unwrap_or(0)))
-            .collect();
+        let cells: String = stats.theme_by_gender(theme_name).iter().map(|n| format!("{n:>9}")).collect();
         lines.push(Line::from(format!(
             "{:<22}{total:>6}{cells} {}",
             cut(theme_name, 21),
@@ -376,28 +388,27 @@ fn bar_lines<'a>(rows: &[(String, u32)], width: u16) -> Vec<Line<'a>> {
 }
 
 fn profiles<'a>(s: &'a Strings, stats: &'a Statistics, width: u16, theme: &'a Theme) -> Section<'a> {
-    let word = |kind: &str, w: &'a str| -> String {
-        match w {
-            UNKNOWN => s.statistics_unknown.clone(),
-            "under_25" => s.statistics_under_25.clone(),
-            _ => s.label(kind, w).to_owned(),
-        }
-    };
     let mut lines = vec![
         title(&s.statistics_profiles, theme),
         Line::from(Span::styled(s.statistics_age.clone(), theme.muted())),
     ];
-    let ages: Vec<(String, u32)> =
-        stats.age_groups().into_iter().map(|(w, n)| (word("age_band", w), n)).collect();
+    let ages: Vec<(String, u32)> = stats
+        .age_groups()
+        .into_iter()
+        .map(|(g, n)| (s.figure_word("age_group", g.as_str()).to_owned(), n))
+        .collect();
     lines.extend(bar_lines(&ages, width));
     for (heading, kind, counts) in [
         (&s.statistics_gender, "gender", &stats.profiles.gender),
         (&s.statistics_relation, "relation", &stats.profiles.relation),
     ] {
         lines.push(Line::from(Span::styled(heading.clone(), theme.muted())));
-        let mut rows: Vec<(String, u32)> =
-            counts.iter().filter(|(w, _)| w.as_str() != UNKNOWN).map(|(w, n)| (word(kind, w), *n)).collect();
-        rows.push((s.statistics_unknown.clone(), counts.get(UNKNOWN).copied().unwrap_or(0)));
+        let mut rows: Vec<(String, u32)> = counts
+            .iter()
+            .filter(|(w, _)| w.as_str() != UNKNOWN)
+            .map(|(w, n)| (s.figure_word(kind, w).to_owned(), *n))
+            .collect();
+        rows.push((s.figure_word(kind, UNKNOWN).to_owned(), counts.get(UNKNOWN).copied().unwrap_or(0)));
         lines.extend(bar_lines(&rows, width));
     }
     lines_section(lines, width)
@@ -405,15 +416,11 @@ fn profiles<'a>(s: &'a Strings, stats: &'a Statistics, width: u16, theme: &'a Th
 
 fn rud<'a>(s: &'a Strings, stats: &'a Statistics, width: u16, theme: &'a Theme) -> Section<'a> {
     let mut lines = vec![title(&s.statistics_rud, theme)];
-    let levels = [
-        (s.rud_level(Some(crate::domain::assessment::RudLevel::Low)), 0),
-        (s.rud_level(Some(crate::domain::assessment::RudLevel::Medium)), 1),
-        (s.rud_level(Some(crate::domain::assessment::RudLevel::High)), 2),
-    ];
+    let [low, medium, high, not_assessed] = s.rud_columns();
     let rud = &stats.summary.rud;
-    let header: String = levels.iter().map(|(name, _)| format!("{:>10}", cut(name, 9))).collect();
+    let header: String = [low, medium, high].iter().map(|name| format!("{:>10}", cut(name, 9))).collect();
     lines.push(Line::from(Span::styled(
-        format!("{:<22}{header}{:>12}", "", cut(&s.rud_not_assessed, 11)),
+        format!("{:<22}{header}{:>12}", "", cut(not_assessed, 11)),
         theme.muted(),
     )));
     for (name, axis) in
@@ -433,16 +440,93 @@ fn rud<'a>(s: &'a Strings, stats: &'a Statistics, width: u16, theme: &'a Theme) 
         .summary
         .prompts
         .iter()
-        .map(|p| {
-            let outcome =
-                p.outcome.as_deref().map_or(s.statistics_waiting.as_str(), |o| s.label("prompt_outcome", o));
-            (format!("{} · {}", p.number, outcome), p.count)
-        })
+        .map(|p| (format!("{} · {}", p.number, s.prompt_outcome_word(p.outcome.as_deref())), p.count))
         .collect();
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0);
     let room = (width as usize).saturating_sub(44);
     for (label, n) in rows {
         lines.push(Line::from(format!("  {:<34}{n:>6}  {}", cut(&label, 33), bar(n, max, room))));
+    }
+    lines_section(lines, width)
+}
+
+/// Contacts by channel (hours: their length, or the time spent on a written one), the written
+/// ones' figures apart.
+fn channels<'a>(app: &'a App, stats: &'a Statistics, width: u16, theme: &'a Theme) -> Section<'a> {
+    let s = app.strings;
+    let mut lines = vec![
+        title(&s.statistics_channels, theme),
+        Line::from(Span::styled(s.statistics_channels_header.clone(), theme.muted())),
+    ];
+    let mut rows: Vec<(&String, &ChannelCounts)> = stats.summary.by_channel.iter().collect();
+    rows.sort_by(|a, b| b.1.contacts.cmp(&a.1.contacts).then(a.0.cmp(b.0)));
+    let max = rows.first().map_or(0, |r| r.1.contacts);
+    let room = (width as usize).saturating_sub(24 + 9 + 10 + 2);
+    for (id, counts) in rows {
+        lines.push(Line::from(format!(
+            "{:<24}{:>9}{:>10}  {}",
+            cut(app.channels.label(id, s.is_english()), 23),
+            counts.contacts,
+            counts.seconds / 3600,
+            bar(counts.contacts, max, room)
+        )));
+    }
+    let written = &stats.summary.written;
+    if written.contacts > 0 {
+        lines.push(Line::from(s.fill(
+            &s.statistics_written,
+            &[
+                ("contacts", &written.contacts.to_string()),
+                ("hours", &(written.total_seconds / 3600).to_string()),
+                ("median", &minutes(written.median_seconds)),
+            ],
+        )));
+    }
+    lines_section(lines, width)
+}
+
+/// Phone calls offered, answered and missed, and the answer rate: over the period, then by
+/// local hour (the hours any call was offered in, two to a line: 24 hours fit at 80×24).
+/// Missed calls are known only from a phone linked to the terminal; without one (and none
+/// recorded) that is said instead.
+fn phone<'a>(app: &'a App, stats: &'a Statistics, width: u16, theme: &'a Theme) -> Section<'a> {
+    let s = app.strings;
+    let rate = |offered: &Offered| offered.answer_rate.map_or("—".to_owned(), |r| percent(s, r));
+    let total = &stats.summary.phone;
+    let mut lines = vec![
+        title(&s.statistics_phone, theme),
+        Line::from(s.fill(
+            &s.statistics_phone_line,
+            &[
+                ("offered", &total.offered.to_string()),
+                ("answered", &total.answered.to_string()),
+                ("missed", &total.missed.to_string()),
+                ("rate", &rate(total)),
+            ],
+        )),
+    ];
+    if total.missed == 0 && app.config.phone.source.is_none() {
+        lines.push(Line::from(Span::styled(s.statistics_phone_unknown.clone(), theme.muted())));
+        return lines_section(lines, width);
+    }
+    // The hours any call was offered in, two to a line (offered = answered + missed).
+    let cell = |hour: &str, answered: &str, missed: &str, rate: &str| {
+        format!("{hour:>5}{answered:>10}{missed:>8}{rate:>7}")
+    };
+    let names: Vec<&str> = s.statistics_phone_columns.split(',').collect();
+    let header = cell(names[0], names[1], names[2], names[3]);
+    lines.push(Line::from(Span::styled(format!("{header}    {header}"), theme.muted())));
+    let hours: Vec<String> = stats
+        .phone_by_hour
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.offered > 0)
+        .map(|(hour, h)| cell(&format!("{hour} h"), &h.answered.to_string(), &h.missed.to_string(), &rate(h)))
+        .collect();
+    let rows = hours.len().div_ceil(2);
+    for i in 0..rows {
+        let right = hours.get(i + rows).map_or("", String::as_str);
+        lines.push(Line::from(format!("{}    {right}", hours[i]).trim_end().to_owned()));
     }
     lines_section(lines, width)
 }

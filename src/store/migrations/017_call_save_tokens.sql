@@ -1,5 +1,4 @@
--- Schema 16 (numbered after main's 015, which another branch adds; on this branch it is the
--- 15th step): a call saved from the terminal carries the token drawn when it started (16
+-- Schema 17 (after the statistics' rollup, 015 and 016): a call saved from the terminal carries the token drawn when it started (16
 -- random bytes, kept in its draft), and a token is saved once. A save retried after its answer
 -- was lost — the database committed it, the connection to the centre's server broke before
 -- saying so — then finds its call already there instead of writing it twice. Calls saved
