@@ -188,7 +188,13 @@ impl Runner {
                     .and_then(|file| file_view(store, file.id))
                     .map(|view| Reply::FileCreated(Box::new(view)))
             }
-            Effect::RefreshQueue => self.store.as_mut()?.callback_queue(now).map(Reply::Queue),
+            Effect::RefreshQueue => match self.store.as_mut()?.callback_queue(now) {
+                // A refresh asked for in the background (after a save, a change): with the
+                // server away it says nothing, the poll does, and the sentence a save left
+                // (kept on this machine) stays on the screen.
+                Err(err) if err.is_unreachable() => return None,
+                queue => queue.map(Reply::Queue),
+            },
             Effect::RefreshOverview => self.store.as_mut()?.shift_overview().map(Reply::Overview),
             Effect::LoadSummary(shift) => {
                 let summary = self.store.as_mut()?.summary(ScopeRequest::Shift(shift), now);

@@ -180,6 +180,62 @@ fn count(database: &permanence::test_support::postgres::TestDatabase, table: &st
     database.connect().query_one(&format!("SELECT count(*) FROM {table}"), &[]).unwrap().get(0)
 }
 
+/// Black-box test of the merged branch: the password of a URL had to be on the command line
+/// (seen by every account through `ps`), and an unencoded '@' in it showed most of it in the
+/// error. Now a URL without a password takes libpq's `~/.pgpass` (`PGPASSWORD` too), and a
+/// second '@' is refused with how to write it, nothing of the URL shown.
+#[test]
+fn a_password_comes_from_pgpass_and_an_unencoded_at_is_refused_without_showing_it() {
+    let Some(database) =
+        fresh_database("a_password_comes_from_pgpass_and_an_unencoded_at_is_refused_without_showing_it")
+    else {
+        return;
+    };
+    drop(create_store(database.url()));
+    let url = database.url();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (credentials, place) = rest.split_once('@').unwrap();
+    let (role, password) = credentials.split_once(':').unwrap();
+    let bare = format!("{scheme}://{role}@{place}");
+    let (host_port, _) = place.split_once('/').unwrap();
+    let (host, port) = host_port.rsplit_once(':').unwrap();
+    // Any command that unlocks (`check` would name the test's superuser as able to rewrite the
+    // audit log, and fail for that).
+    let check = |home: &Path, url: &str| {
+        run(
+            home,
+            &["--db", url, "--as", SUPERVISOR, "--passphrase-stdin", "queue"],
+            &format!("{SUPERVISOR_PASS}\n"),
+        )
+    };
+
+    let home = tempfile::tempdir().unwrap();
+    let refused = check(home.path(), &bare);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("a refusé le mot de passe du rôle"), "{}", text(&refused.stderr));
+    // libpq reads a password file no other account may read, and so does the program.
+    let pgpass = home.path().join(".pgpass");
+    std::fs::write(
+        &pgpass,
+        format!("# the centre's server\n{host}:{port}:{}:{role}:{password}\n", database.name()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(!check(home.path(), &bare).status.success(), "a password file others may read is ignored");
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let checked = check(home.path(), &bare);
+    assert!(checked.status.success(), "{}{}", text(&checked.stdout), text(&checked.stderr));
+
+    let unencoded = format!("{scheme}://{role}:Kx@9Zp{SECRET}@{place}");
+    let out = check(home.path(), &unencoded);
+    let said = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(said.contains("%40") && !said.contains("9Zp") && !said.contains(SECRET), "{said}");
+    let out = check(home.path(), &format!("{bare}?sslmode=verify-ful"));
+    assert!(text(&out.stderr).contains("n'est pas comprise (sslmode=verify-ful)"), "{}", text(&out.stderr));
+}
+
 #[test]
 fn a_wrong_database_password_is_told_and_counts_no_wrong_passphrase() {
     let Some(database) = fresh_database("a_wrong_database_password_is_told_and_counts_no_wrong_passphrase")

@@ -84,6 +84,8 @@ section!(
         unreachable_timed_out,
         unreachable_unanswered,
         unreachable_lost,
+        server_url_at_twice,
+        server_url_unreadable,
         unreachable_name_unknown,
         store_server_password,
         store_weak_sslmode,

@@ -38,6 +38,9 @@ impl Store {
         self.require_supervisor(|s| &s.cli.what_bulk)?;
         let actor = self.actor.id;
         let tx = self.begin()?;
+        // A load holds its transaction, and counts it in the rollup at the end, for longer than
+        // a keypress's statement may take on a server: no statement timeout until it ends.
+        tx.unhurried()?;
         let before = Marks::now(&tx)?;
         Ok(BulkWriter { tx, actor, before, changed: RefCell::new(BTreeSet::new()) })
     }

@@ -23,6 +23,7 @@ use openssl::x509::X509VerifyResult;
 use postgres_openssl::MakeTlsConnector;
 
 use super::client::{Client, Connecting};
+use crate::i18n::Phrase;
 use crate::store::error::{CertificateProblem, StoreError, StoreResult, Unreachable, server_detail};
 
 /// How long a connection's start-up (TCP, TLS, authentication) may take when the URL does not
@@ -115,7 +116,17 @@ impl ServerUrl {
     /// Reads a URL as libpq would, but for TLS over a network: without `sslmode`, a server
     /// anywhere but on this machine is `verify-full`, and `disable`, `allow` or `prefer` are
     /// refused there (`StoreError::WeakSslMode`), before anything is sent.
+    ///
+    /// A URL without a password takes libpq's: `PGPASSWORD`, else the line of `~/.pgpass` (or
+    /// `PGPASSFILE`) for its host, port, database and role, so that a password need not be
+    /// written on a command line, where every account of the machine reads it (`ps`).
     pub fn parse(url: &str) -> StoreResult<ServerUrl> {
+        // An unencoded '@' in the password would make its end read as the host, then shown.
+        let authority =
+            url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""));
+        if authority.matches('@').count() > 1 {
+            return Err(StoreError::Refused(Phrase::new(|s| &s.cli.server_url_at_twice)));
+        }
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut asked = None;
         let mut root_cert = None;
@@ -130,7 +141,7 @@ impl ServerUrl {
                         "require" => SslMode::Require,
                         "verify-ca" => SslMode::VerifyCa,
                         "verify-full" => SslMode::VerifyFull,
-                        other => return Err(StoreError::Invalid(format!("unknown sslmode {other:?}"))),
+                        other => return Err(unreadable(format!("sslmode={other}"))),
                     })
                 }
                 "sslrootcert" => root_cert = Some(PathBuf::from(percent_decode(value))),
@@ -139,8 +150,14 @@ impl ServerUrl {
         }
         let given = |name: &str| kept.iter().any(|pair| pair.split('=').next() == Some(name));
         let rest = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
-        let mut config = tokio_postgres::Config::from_str(&rest)
-            .map_err(|e| StoreError::Invalid(format!("the server address is not understood: {e}")))?;
+        let mut config = tokio_postgres::Config::from_str(&rest).map_err(|e| {
+            unreadable(std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string))
+        })?;
+        if config.get_password().is_none()
+            && let Some(password) = libpq_password(&config)
+        {
+            config.password(password);
+        }
         let local = stays_on_this_machine(&config);
         let ssl_mode = match asked {
             None if local => SslMode::Prefer,
@@ -296,8 +313,11 @@ impl ServerUrl {
                     }
                 }
             }
-            // The server asked for a password the URL does not give.
-            "authentication error" => StoreError::ServerPassword { server, role: self.role() },
+            // The server asked for a password the URL does not give (nor PGPASSWORD, nor the
+            // password file): "invalid configuration: password missing".
+            "authentication error" | "invalid configuration" => {
+                StoreError::ServerPassword { server, role: self.role() }
+            }
             _ => StoreError::from(err),
         }
     }
@@ -433,6 +453,62 @@ fn stays_on_this_machine(config: &tokio_postgres::Config) -> bool {
 }
 
 /// The raw value of `name` in a URL's query.
+/// A URL that cannot be read, said with what was not understood (never the URL: it may hold a
+/// password).
+fn unreadable(problem: String) -> StoreError {
+    StoreError::Refused(Phrase::new(|s| &s.cli.server_url_unreadable).with("problem", problem))
+}
+
+/// The password libpq would take for `config`: `PGPASSWORD`, else the first matching line of
+/// the password file (`PGPASSFILE`, else `~/.pgpass`), read only when no other account may read
+/// it, as libpq does. A line is `host:port:database:role:password`, `*` matching anything, `\`
+/// escaping `:` and itself.
+fn libpq_password(config: &tokio_postgres::Config) -> Option<String> {
+    use tokio_postgres::config::Host;
+    if let Some(password) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {
+        return Some(password);
+    }
+    let file = std::env::var_os("PGPASSFILE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".pgpass")))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(&file).ok()?.permissions().mode() & 0o077 != 0 {
+            return None;
+        }
+    }
+    let text = String::from_utf8(crate::bounded_read::read_regular_file(&file, 1 << 20).ok()?).ok()?;
+    let host = match config.get_hosts().first()? {
+        Host::Tcp(name) => name.clone(),
+        // libpq's name for a socket in the password file.
+        Host::Unix(_) => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let database = config.get_dbname().or(config.get_user()).unwrap_or_default();
+    let wanted = [host.as_str(), port.as_str(), database, config.get_user().unwrap_or_default()];
+    text.lines().filter(|line| !line.starts_with('#')).find_map(|line| {
+        let fields = pgpass_fields(line);
+        let matches = fields.len() == 5
+            && fields[..4].iter().zip(wanted).all(|(field, value)| field == "*" || field == value);
+        matches.then(|| fields[4].clone())
+    })
+}
+
+/// A password file's line split at its unescaped ':'.
+fn pgpass_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => fields.last_mut().unwrap().extend(chars.next()),
+            ':' if fields.len() < 5 => fields.push(String::new()),
+            c => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
 fn value_of<'q>(query: &'q str, name: &str) -> &'q str {
     query
         .split('&')
