@@ -79,6 +79,7 @@ impl Store {
             keys: Some(keys),
             shown_in_search: Default::default(),
             code_index: Default::default(),
+            changes_heard: 0,
             salt,
         })
     }
@@ -162,6 +163,7 @@ impl Store {
             keys: Some(keys),
             shown_in_search: Default::default(),
             code_index: Default::default(),
+            changes_heard: 0,
             salt,
         };
         // Read once here, then only what changes: letters typed in a search are matched here.
