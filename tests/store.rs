@@ -267,33 +267,36 @@ fn a_listener_cannot_do_a_supervisors_work() {
 
 #[test]
 fn deactivating_a_listener_removes_their_slot_and_keeps_their_calls() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let mut store = create(&db);
-    add_listener(&mut store);
-    drop(store);
-    let call_id = {
-        let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
-        let shift = listener.start_shift().unwrap();
-        let now = Utc::now();
-        listener
-            .save_call(&NewCall {
-                shift_id: shift.id,
-                started_at: now,
-                ended_at: now,
-                call_type: CallType::Silent,
-                time_spent: None,
-                record: CallRecord::default(),
-            })
-            .unwrap()
-    };
-    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    store.deactivate_listener(LISTENER).unwrap();
-    assert_eq!(Store::logins(&db).unwrap(), [SUPERVISOR]);
-    assert!(matches!(Store::open(&db, LISTENER, LISTENER_PASS), Err(StoreError::UnknownListener(_))));
-    let author = store.listener_by_login(LISTENER).unwrap();
-    assert!(!author.active);
-    assert_eq!(store.call(call_id).unwrap().listener_id, author.id);
+    on_each_backend("deactivating_a_listener_removes_their_slot_and_keeps_their_calls", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        add_listener(&mut store);
+        drop(store);
+        let call_id = {
+            let mut listener = Store::open(db, LISTENER, LISTENER_PASS).unwrap();
+            let shift = listener.start_shift().unwrap();
+            let now = Utc::now();
+            listener
+                .save_call(&NewCall {
+                    shift_id: shift.id,
+                    started_at: now,
+                    ended_at: now,
+                    call_type: CallType::Silent,
+                    time_spent: None,
+                    record: CallRecord::default(),
+                })
+                .unwrap()
+        };
+        let mut store = Store::open(db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        store.deactivate_listener(LISTENER).unwrap();
+        assert_eq!(Store::logins(db).unwrap(), [SUPERVISOR]);
+        assert!(matches!(Store::open(db, LISTENER, LISTENER_PASS), Err(StoreError::UnknownListener(_))));
+        let author = store.listener_by_login(LISTENER).unwrap();
+        assert!(!author.active);
+        assert_eq!(store.call(call_id).unwrap().listener_id, author.id);
+        let report = store.check().unwrap();
+        assert!(report.is_clean(), "{:?}", report.findings);
+    });
 }
 
 #[test]

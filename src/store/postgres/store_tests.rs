@@ -687,3 +687,78 @@ fn account_changes_on_a_server_derive_their_keys_outside_the_write_lock() {
     let taken = coord.add_listener(account("camille", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM);
     assert!(matches!(taken, Err(StoreError::Refused(_))), "a login taken is still refused");
 }
+
+/// The file's rules for a supervisor who leaves, on a server: the slots they endorsed are
+/// endorsed again by the supervisor deactivating them (refused when that supervisor's own slot
+/// was theirs), the root passes when they held it; a reset keeps the former keys as history.
+#[test]
+fn a_departing_supervisors_endorsements_are_taken_over_on_a_server() {
+    use crate::store::keyslots::KeySlot;
+    use crate::store::pins;
+    let Some((location, database)) =
+        server("a_departing_supervisors_endorsements_are_taken_over_on_a_server")
+    else {
+        return;
+    };
+    let slot_of = |login: &str| match key_file_row(&database)
+        .slots()
+        .iter()
+        .find(|slot| slot.login() == login)
+        .cloned()
+    {
+        Some(KeySlot::Current(slot)) => slot,
+        other => panic!("{login}: {other:?}"),
+    };
+    let mut founder =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    for login in ["sacha", "alex"] {
+        founder.add_listener(account(login, Role::Supervisor, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    }
+    let mut sacha = Store::open(&location, "sacha", LISTENER_PASS).unwrap();
+    sacha.add_listener(account("camille", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    sacha.add_listener(account("noe", Role::Supervisor, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    drop(sacha);
+
+    // Noé's slot was endorsed by Sacha, who is not the root: Noé cannot remove Sacha.
+    let mut noe = Store::open(&location, "noe", LISTENER_PASS).unwrap();
+    let before = key_file_row(&database).to_bytes().unwrap();
+    let err = noe.deactivate_listener("sacha").unwrap_err();
+    assert!(err.to_string().contains("listener endorse noe"), "{err}");
+    assert_eq!(key_file_row(&database).to_bytes().unwrap(), before, "nothing changed");
+    assert!(noe.listener_by_login("sacha").unwrap().active);
+    drop(noe);
+    // Alex can: Camille's and Noé's slots are then Alex's to vouch for.
+    let mut alex = Store::open(&location, "alex", LISTENER_PASS).unwrap();
+    alex.deactivate_listener("sacha").unwrap();
+    for login in ["camille", "noe"] {
+        assert_eq!(slot_of(login).endorsement.unwrap().signed_by, alex.actor().id, "{login}");
+    }
+    assert!(alex.check().unwrap().is_clean(), "{:?}", alex.check().unwrap().findings);
+    // Alex removes the founder, who held the root: the root passes to Alex.
+    alex.deactivate_listener("coord").unwrap();
+    let root = pins::root(&alex.conn).unwrap().unwrap();
+    assert_eq!(root.listener_id, alex.actor().id);
+    assert_eq!(slot_of("alex").endorsement.unwrap().signed_by, alex.actor().id, "Alex's own slot, as root");
+    assert!(alex.check().unwrap().is_clean(), "{:?}", alex.check().unwrap().findings);
+    // A reset: new keys, the former ones kept as history, endorsed by Alex.
+    let noe_id = alex.listener_by_login("noe").unwrap().id;
+    let old_keys = slot_of("noe").keys;
+    alex.set_passphrase("noe", "neuf noix dures fendues", KdfParams::MINIMUM).unwrap();
+    let history = pins::history(&alex.conn, noe_id).unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert!(history[0].keys == old_keys && history[0].until.is_some(), "retired, kept");
+    assert!(history[1].keys == slot_of("noe").keys && history[1].until.is_none());
+    assert!(alex.check().unwrap().is_clean(), "{:?}", alex.check().unwrap().findings);
+    drop(alex);
+    for (login, passphrase) in
+        [("alex", LISTENER_PASS), ("camille", LISTENER_PASS), ("noe", "neuf noix dures fendues")]
+    {
+        Store::open(&location, login, passphrase).unwrap_or_else(|e| panic!("{login}: {e}"));
+    }
+    for gone in ["coord", "sacha"] {
+        assert!(
+            Store::open(&location, gone, PASS).is_err()
+                && Store::open(&location, gone, LISTENER_PASS).is_err()
+        );
+    }
+}
