@@ -271,6 +271,49 @@ fn unlock(tmux: &Tmux, down: bool, passphrase: &str) {
     tmux.keys(&["Enter"]);
 }
 
+/// A listener's terminal open on a server when a supervisor, at another desk, deactivates
+/// them: the screen locks within a few seconds, saying their access changed (the one-second
+/// poll hears the other desk's write and asks whether this account still holds its access),
+/// and their passphrase unlocks nothing any more.
+#[test]
+fn a_terminal_open_on_a_server_locks_when_its_account_is_deactivated() {
+    if !available() {
+        return;
+    }
+    let Some(database) = fresh_database("a_terminal_open_on_a_server_locks_when_its_account_is_deactivated")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut supervisor = Store::create(
+        location(&database),
+        permanence::store::NewAccount {
+            login: SUPERVISOR,
+            display_name: "Dominique",
+            role: permanence::domain::listener::Role::Supervisor,
+            passphrase: SUPERVISOR_PASS,
+        },
+        permanence::store::KdfParams::MINIMUM,
+    )
+    .unwrap();
+    add_listener(&mut supervisor);
+    drop(supervisor);
+
+    let listener = Tmux::start(dir.path(), &["--db", database.url()], 100, 30);
+    unlock(&listener, true, LISTENER_PASS);
+    listener.wait_for("Pas d'appel en cours");
+    let deactivate = as_supervisor(dir.path(), &database, &["listener", "deactivate", LISTENER]);
+    assert!(deactivate.status.success(), "{}", text(&deactivate.stderr));
+    listener.wait_for("Votre accès a changé");
+    listener.wait_for("Qui êtes-vous ?");
+    listener.type_text(LISTENER_PASS);
+    listener.keys(&["Enter"]);
+    let screen = listener.wait_for("Ce compte ne peut pas déverrouiller cette base");
+    assert!(!screen.contains("Pas d'appel en cours"), "{screen}");
+    listener.keys(&["C-q"]);
+    listener.wait_exit();
+}
+
 /// A listener's journey in the real terminal on a server, and a supervisor's terminal (another
 /// process, another connection: another desk) whose reassignment the listener's queue shows
 /// by itself (LISTEN/NOTIFY, the one-second poll).
