@@ -503,7 +503,11 @@ impl Store {
         self.follow_rekey()?;
         let tx = audit::Tx::begin_as(&self.conn, kind, signer_of(&self.actor, self.keys.as_ref()))?;
         self.still_the_opened_file()?;
-        self.still_granted()?;
+        // Not at the draft's autosave, every second while typing (its own row, three requests:
+        // `write_cost_tests`); the poll finds a withdrawn access within a second instead.
+        if kind != TxKind::OwnRow {
+            self.still_granted()?;
+        }
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)
