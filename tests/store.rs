@@ -299,6 +299,45 @@ fn deactivating_a_listener_removes_their_slot_and_keeps_their_calls() {
     });
 }
 
+/// Sessions open at other desks when a supervisor deactivates an account: the others go on
+/// (on the file they follow its re-key; on a server nothing changed for them), the deactivated
+/// account's is refused at its next poll and its next write, whichever the backend.
+#[test]
+fn other_open_sessions_go_on_and_the_deactivated_account_loses_its_access() {
+    on_each_backend("other_open_sessions_go_on_and_the_deactivated_account_loses_its_access", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        add_listener(&mut store);
+        let sacha = permanence::store::NewAccount {
+            login: "sacha",
+            display_name: "Sacha",
+            role: permanence::domain::listener::Role::Listener,
+            passphrase: "quatre poires jaunes",
+        };
+        store.add_listener(sacha, permanence::store::KdfParams::MINIMUM).unwrap();
+        let mut sacha = Store::open(db, "sacha", "quatre poires jaunes").unwrap();
+        let mut camille = Store::open(db, LISTENER, LISTENER_PASS).unwrap();
+        sacha.data_version().unwrap();
+        camille.data_version().unwrap();
+        let profile = FileProfile::default();
+
+        store.deactivate_listener(LISTENER).unwrap();
+        sacha.data_version().unwrap();
+        let code = sacha.create_file(&profile).unwrap().code;
+        assert!(matches!(camille.data_version(), Err(StoreError::AccessRevoked)));
+        assert!(matches!(camille.create_file(&profile), Err(StoreError::AccessRevoked)));
+        drop((sacha, camille, store));
+        let mut store = Store::open(db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        assert_eq!(
+            store.search_files(code.as_str(), &Default::default(), 5).unwrap().len(),
+            1,
+            "Sacha's file"
+        );
+        assert!(store.check().unwrap().is_clean(), "{:?}", store.check().unwrap().findings);
+        assert_eq!(Store::logins(db).unwrap(), [SUPERVISOR, "sacha"]);
+    });
+}
+
 #[test]
 fn changing_ones_own_passphrase_rewraps_one_slot_only_and_a_reset_rekeys() {
     let dir = tempfile::tempdir().unwrap();
