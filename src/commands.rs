@@ -238,10 +238,10 @@ pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<Ex
     let s = invocation.strings;
     let mut store = invocation.unlock()?;
     let bar = Bar::new(&s.cli.rekey_progress, 0);
-    let report = store.deactivate_listener_with(login, &|done, total| bar.show(done, total))?;
+    let withdrawal = store.deactivate_listener_with(login, &|done, total| bar.show(done, total))?;
     bar.finish();
     say!("{}", s.fill(&s.cli.listener_deactivated, &[("login", login)]));
-    say_rekeyed(s, &report)?;
+    say_withdrawn(s, &withdrawal)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -258,9 +258,9 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
     bar.finish();
     match rekeyed {
         None => say!("{}", s.fill(&s.cli.passphrase_changed, &[("login", &login)])),
-        Some(report) => {
+        Some(withdrawal) => {
             say!("{}", s.fill(&s.cli.passphrase_reset, &[("login", &login)]));
-            say_rekeyed(s, &report)?;
+            say_withdrawn(s, &withdrawal)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -303,7 +303,16 @@ impl Bar {
     }
 }
 
-fn say_rekeyed(s: &Strings, report: &crate::store::RekeyReport) -> Result<()> {
+/// What a deactivation or a reset did to the data key: the file's re-key, or on a server what
+/// the key kept does not protect against.
+fn say_withdrawn(s: &Strings, withdrawal: &crate::store::Withdrawal) -> Result<()> {
+    let report = match withdrawal {
+        crate::store::Withdrawal::Rekeyed(report) => report,
+        crate::store::Withdrawal::KeyKept => {
+            say!("{}", s.cli.key_kept_on_server);
+            return Ok(());
+        }
+    };
     let seconds = format!("{:.1}", report.elapsed.as_secs_f64());
     say!("{}", s.fill(&s.cli.rekeyed, &[("seconds", &seconds), ("slots", &report.slots.to_string())]));
     if !report.removed_version_1.is_empty() {

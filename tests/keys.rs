@@ -266,7 +266,7 @@ fn an_old_key_file_opens_nothing_of_the_database_after_a_deactivation_or_a_reset
     let old_key = data_key_of(&kept, LISTENER, LISTENER_PASS);
     assert!(opens_with(&db, &old_key), "before: her key opens the database");
 
-    let report = store.deactivate_listener(LISTENER).unwrap();
+    let report = store.deactivate_listener(LISTENER).unwrap().rekeyed().expect("the file is re-keyed");
     assert_eq!(report.slots, 1, "the supervisor's slot got the new key");
     assert!(!opens_with(&db, &old_key), "her copy of the data key opens nothing now");
     assert!(!opens_with(&db, &data_key_of(&kept_backup_keys, LISTENER, LISTENER_PASS)));
@@ -354,7 +354,7 @@ fn a_rekey_removes_the_version_1_slots_and_names_them() {
     let home = tempfile::tempdir().unwrap();
     let db = fixture_copy(home.path());
     let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    let report = store.deactivate_listener(LISTENER).unwrap();
+    let report = store.deactivate_listener(LISTENER).unwrap().rekeyed().expect("the file is re-keyed");
     assert_eq!(report.removed_version_1, ["alex"], "camille's own slot goes with her account");
     assert_eq!(report.slots, 1);
     assert_eq!(versions(&db), [(SUPERVISOR.to_owned(), 2)]);

@@ -128,20 +128,79 @@ fn init_accounts_check_and_exports_on_a_server() {
     let said = text(&report.stdout);
     assert!(said.contains(".local/share/permanence/servers/"), "{said}");
 
-    // What the server cannot do yet, and what it does not need, each said.
+    // What the server does not need, said.
     let backup = as_supervisor(
         home.path(),
         &database,
         &["backup", "--out", home.path().join("b.db").to_str().unwrap()],
     );
     assert!(!backup.status.success() && text(&backup.stderr).contains("pg_dump"), "{}", text(&backup.stderr));
-    let deactivate = as_supervisor(home.path(), &database, &["listener", "deactivate", LISTENER]);
-    assert!(
-        !deactivate.status.success() && text(&deactivate.stderr).contains("PostgreSQL"),
-        "{}",
-        text(&deactivate.stderr)
+
+    // A supervisor's reset of someone else's passphrase: the old one opens nothing, the new one
+    // does; the data key is kept, and the command says what that does not protect against.
+    let out = as_supervisor_with(
+        home.path(),
+        &database,
+        &["listener", "add", "sacha", "--name", "Sacha"],
+        "quatre poires jaunes mûres",
     );
-    assert!(Store::open(location(&database), LISTENER, LISTENER_PASS).is_ok(), "nothing changed");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reset = as_supervisor_with(
+        home.path(),
+        &database,
+        &["listener", "passwd", "sacha"],
+        "six figues vertes au four",
+    );
+    let said = text(&reset.stdout);
+    assert!(reset.status.success(), "{}", text(&reset.stderr));
+    assert!(said.contains("la clé des données n'est pas changée") && said.contains("étape 5"), "{said}");
+    assert!(!said.contains("rechiffrée"), "no re-key on a server: {said}");
+    assert!(matches!(
+        Store::open(location(&database), "sacha", "quatre poires jaunes mûres"),
+        Err(permanence::store::StoreError::WrongPassphrase)
+    ));
+    assert!(Store::open(location(&database), "sacha", "six figues vertes au four").is_ok());
+
+    // A deactivation: that account unlocks at no desk, its session still open is refused at its
+    // next write and poll (the terminal locks on it), the others unlock, `check` finds nothing more than before.
+    let mut camille_at_desk = Store::open(location(&database), LISTENER, LISTENER_PASS).unwrap();
+    let deactivate = as_supervisor(home.path(), &database, &["listener", "deactivate", LISTENER]);
+    let said = text(&deactivate.stdout);
+    assert!(deactivate.status.success(), "{}", text(&deactivate.stderr));
+    assert!(said.contains("camille") && said.contains("la clé des données n'est pas changée"), "{said}");
+    assert!(matches!(
+        Store::open(location(&database), LISTENER, LISTENER_PASS),
+        Err(permanence::store::StoreError::UnknownListener(_) | permanence::store::StoreError::Deactivated(_))
+    ));
+    let unlock = run(
+        home.path(),
+        &["--db", database.url(), "--as", LISTENER, "--passphrase-stdin", "listener", "list"],
+        &format!("{LISTENER_PASS}\n"),
+    );
+    assert!(!unlock.status.success(), "{}", text(&unlock.stdout));
+    let written = camille_at_desk.create_file(&Default::default()).map(drop);
+    assert!(matches!(written, Err(permanence::store::StoreError::AccessRevoked)), "{written:?}");
+    let polled = camille_at_desk.data_version();
+    assert!(matches!(polled, Err(permanence::store::StoreError::AccessRevoked)), "{polled:?}");
+    assert!(Store::open(location(&database), "sacha", "six figues vertes au four").is_ok());
+    let again = as_supervisor(home.path(), &database, &["listener", "deactivate", LISTENER]);
+    assert!(!again.status.success(), "already inactive");
+    let check = as_supervisor(home.path(), &database, &["check"]);
+    let said = text(&check.stdout);
+    assert!(said.contains("1 défaut trouvé"), "the superuser role only, as before: {said}");
+}
+
+/// [`as_supervisor`] for a command that asks one new passphrase (twice on a terminal, once on
+/// standard input).
+fn as_supervisor_with(
+    home: &Path,
+    database: &TestDatabase,
+    args: &[&str],
+    new: &str,
+) -> std::process::Output {
+    let mut all = vec!["--db", database.url(), "--as", SUPERVISOR, "--passphrase-stdin"];
+    all.extend_from_slice(args);
+    run(home, &all, &format!("{SUPERVISOR_PASS}\n{new}\n"))
 }
 
 /// A centre's database whose key slots are gone is never made again by `init`, and its
@@ -210,6 +269,49 @@ fn unlock(tmux: &Tmux, down: bool, passphrase: &str) {
     }
     tmux.type_text(passphrase);
     tmux.keys(&["Enter"]);
+}
+
+/// A listener's terminal open on a server when a supervisor, at another desk, deactivates
+/// them: the screen locks within a few seconds, saying their access changed (the one-second
+/// poll hears the other desk's write and asks whether this account still holds its access),
+/// and their passphrase unlocks nothing any more.
+#[test]
+fn a_terminal_open_on_a_server_locks_when_its_account_is_deactivated() {
+    if !available() {
+        return;
+    }
+    let Some(database) = fresh_database("a_terminal_open_on_a_server_locks_when_its_account_is_deactivated")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut supervisor = Store::create(
+        location(&database),
+        permanence::store::NewAccount {
+            login: SUPERVISOR,
+            display_name: "Dominique",
+            role: permanence::domain::listener::Role::Supervisor,
+            passphrase: SUPERVISOR_PASS,
+        },
+        permanence::store::KdfParams::MINIMUM,
+    )
+    .unwrap();
+    add_listener(&mut supervisor);
+    drop(supervisor);
+
+    let listener = Tmux::start(dir.path(), &["--db", database.url()], 100, 30);
+    unlock(&listener, true, LISTENER_PASS);
+    listener.wait_for("Pas d'appel en cours");
+    let deactivate = as_supervisor(dir.path(), &database, &["listener", "deactivate", LISTENER]);
+    assert!(deactivate.status.success(), "{}", text(&deactivate.stderr));
+    listener.wait_for("Votre accès a changé");
+    listener.wait_for("Qui êtes-vous ?");
+    listener.type_text(LISTENER_PASS);
+    listener.keys(&["Enter"]);
+    let screen = listener.wait_for("Ce compte ne peut pas déverrouiller cette base");
+    assert!(!screen.contains("Pas d'appel en cours"), "{screen}");
+    listener.keys(&["C-q"]);
+    listener.wait_exit();
 }
 
 /// A listener's journey in the real terminal on a server, and a supervisor's terminal (another

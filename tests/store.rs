@@ -267,33 +267,75 @@ fn a_listener_cannot_do_a_supervisors_work() {
 
 #[test]
 fn deactivating_a_listener_removes_their_slot_and_keeps_their_calls() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_in(dir.path());
-    let mut store = create(&db);
-    add_listener(&mut store);
-    drop(store);
-    let call_id = {
-        let mut listener = Store::open(&db, LISTENER, LISTENER_PASS).unwrap();
-        let shift = listener.start_shift().unwrap();
-        let now = Utc::now();
-        listener
-            .save_call(&NewCall {
-                shift_id: shift.id,
-                started_at: now,
-                ended_at: now,
-                call_type: CallType::Silent,
-                time_spent: None,
-                record: CallRecord::default(),
-            })
-            .unwrap()
-    };
-    let mut store = Store::open(&db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
-    store.deactivate_listener(LISTENER).unwrap();
-    assert_eq!(Store::logins(&db).unwrap(), [SUPERVISOR]);
-    assert!(matches!(Store::open(&db, LISTENER, LISTENER_PASS), Err(StoreError::UnknownListener(_))));
-    let author = store.listener_by_login(LISTENER).unwrap();
-    assert!(!author.active);
-    assert_eq!(store.call(call_id).unwrap().listener_id, author.id);
+    on_each_backend("deactivating_a_listener_removes_their_slot_and_keeps_their_calls", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        add_listener(&mut store);
+        drop(store);
+        let call_id = {
+            let mut listener = Store::open(db, LISTENER, LISTENER_PASS).unwrap();
+            let shift = listener.start_shift().unwrap();
+            let now = Utc::now();
+            listener
+                .save_call(&NewCall {
+                    shift_id: shift.id,
+                    started_at: now,
+                    ended_at: now,
+                    call_type: CallType::Silent,
+                    time_spent: None,
+                    record: CallRecord::default(),
+                })
+                .unwrap()
+        };
+        let mut store = Store::open(db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        store.deactivate_listener(LISTENER).unwrap();
+        assert_eq!(Store::logins(db).unwrap(), [SUPERVISOR]);
+        assert!(matches!(Store::open(db, LISTENER, LISTENER_PASS), Err(StoreError::UnknownListener(_))));
+        let author = store.listener_by_login(LISTENER).unwrap();
+        assert!(!author.active);
+        assert_eq!(store.call(call_id).unwrap().listener_id, author.id);
+        let report = store.check().unwrap();
+        assert!(report.is_clean(), "{:?}", report.findings);
+    });
+}
+
+/// Sessions open at other desks when a supervisor deactivates an account: the others go on
+/// (on the file they follow its re-key; on a server nothing changed for them), the deactivated
+/// account's is refused at its next poll and its next write, whichever the backend.
+#[test]
+fn other_open_sessions_go_on_and_the_deactivated_account_loses_its_access() {
+    on_each_backend("other_open_sessions_go_on_and_the_deactivated_account_loses_its_access", |backend| {
+        let db = &backend.db;
+        let mut store = create(db);
+        add_listener(&mut store);
+        let sacha = permanence::store::NewAccount {
+            login: "sacha",
+            display_name: "Sacha",
+            role: permanence::domain::listener::Role::Listener,
+            passphrase: "quatre poires jaunes",
+        };
+        store.add_listener(sacha, permanence::store::KdfParams::MINIMUM).unwrap();
+        let mut sacha = Store::open(db, "sacha", "quatre poires jaunes").unwrap();
+        let mut camille = Store::open(db, LISTENER, LISTENER_PASS).unwrap();
+        sacha.data_version().unwrap();
+        camille.data_version().unwrap();
+        let profile = FileProfile::default();
+
+        store.deactivate_listener(LISTENER).unwrap();
+        sacha.data_version().unwrap();
+        let code = sacha.create_file(&profile).unwrap().code;
+        assert!(matches!(camille.data_version(), Err(StoreError::AccessRevoked)));
+        assert!(matches!(camille.create_file(&profile), Err(StoreError::AccessRevoked)));
+        drop((sacha, camille, store));
+        let mut store = Store::open(db, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+        assert_eq!(
+            store.search_files(code.as_str(), &Default::default(), 5).unwrap().len(),
+            1,
+            "Sacha's file"
+        );
+        assert!(store.check().unwrap().is_clean(), "{:?}", store.check().unwrap().findings);
+        assert_eq!(Store::logins(db).unwrap(), [SUPERVISOR, "sacha"]);
+    });
 }
 
 #[test]

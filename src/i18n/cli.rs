@@ -13,7 +13,7 @@ section!(
         cannot_open,
         not_a_file_url,
         backup_on_server,
-        rekey_on_server,
+        key_kept_on_server,
         which_account,
         passphrase_for,
         new_passphrase_for,

@@ -164,11 +164,12 @@ impl Store {
         Ok(get(&self.conn, id)?.expect("the account just committed"))
     }
 
-    /// Deactivates an account and removes its key slot (supervisor only), and re-keys the
-    /// database: a copy of that slot, of the key file, or of any backup's opens nothing of the
-    /// file from now on. Slots the departing account had endorsed (a supervisor's) are endorsed
-    /// again by the actor, in the same step.
-    pub fn deactivate_listener(&mut self, login: &str) -> StoreResult<RekeyReport> {
+    /// Deactivates an account and removes its key slot (supervisor only). On the file, the
+    /// database is re-keyed too: a copy of that slot, of the key file, or of any backup's opens
+    /// nothing of the file from now on. On a server the data key stays (no rotation there yet:
+    /// [`Withdrawal::KeyKept`]). Slots the departing account had endorsed (a supervisor's) are
+    /// endorsed again by the actor, in the same step.
+    pub fn deactivate_listener(&mut self, login: &str) -> StoreResult<Withdrawal> {
         self.deactivate_listener_with(login, &|_, _| {})
     }
 
@@ -177,7 +178,7 @@ impl Store {
         &mut self,
         login: &str,
         progress: Progress<'_>,
-    ) -> StoreResult<RekeyReport> {
+    ) -> StoreResult<Withdrawal> {
         self.require_supervisor(|s| &s.cli.what_deactivate)?;
         let target = self.listener_by_login(login)?;
         if target.id == self.actor.id {
@@ -186,9 +187,11 @@ impl Store {
         if !target.active {
             return Err(StoreError::Deactivated(login.to_owned()));
         }
-        self.require_rekeyable()?;
         self.require_writable()?;
         self.endorsing_key()?;
+        if self.conn.is_postgres() {
+            return self.deactivate_on_server(&target).map(|()| Withdrawal::KeyKept);
+        }
         let key_path = KeyFile::path_for(self.db_path()?);
         let _slots = KeyFile::lock(&key_path)?;
         self.follow_rekey_locked()?;
@@ -211,25 +214,53 @@ impl Store {
             },
             progress,
         )
+        .map(Withdrawal::Rekeyed)
+    }
+
+    /// On a server: the account inactive, its slot removed and the endorsements it gave taken
+    /// over, in one transaction with the key slots' row locked (`change_slots`); the data key
+    /// is not rotated. A session of that account still open is refused at its next write or
+    /// poll (`Store::still_granted`).
+    fn deactivate_on_server(&mut self, target: &Listener) -> StoreResult<()> {
+        self.change_slots(|store, tx, key_file| {
+            let changed = tx.execute(
+                "UPDATE listener SET active = 0 WHERE id = ?1 AND active = 1",
+                db_params![target.id.0],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::Deactivated(target.login.clone()));
+            }
+            let taken_over = store.take_over_endorsements(key_file, target)?;
+            key_file.remove_slot(target.id);
+            pass_root_on_server(tx, store.actor.id, taken_over.root)?;
+            audit::append(
+                tx,
+                Some(store.actor.id),
+                AuditAction::ListenerDeactivated,
+                ObjectKind::Listener,
+                Some(target.id.0),
+            )?;
+            Ok(())
+        })
     }
 
     /// Sets the passphrase of `login`: one's own (the same keys, resealed; the endorsement
     /// stays), or anyone's for a supervisor (a reset: new key pairs, endorsed by the actor, the
-    /// old public keys kept as history, and the database re-keyed so that the old slot, kept
-    /// anywhere, opens nothing of it).
+    /// old public keys kept as history; on the file the database re-keyed so that the old slot,
+    /// kept anywhere, opens nothing of it; on a server the data key kept).
     pub fn set_passphrase(&mut self, login: &str, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
         self.set_passphrase_with(login, passphrase, kdf, &|_, _| {}).map(drop)
     }
 
     /// [`Store::set_passphrase`]; a reset tells `progress` how far the re-encryption is and
-    /// returns what its re-key did.
+    /// returns what it did to the data key (`None` for one's own change).
     pub fn set_passphrase_with(
         &mut self,
         login: &str,
         passphrase: &str,
         kdf: KdfParams,
         progress: Progress<'_>,
-    ) -> StoreResult<Option<RekeyReport>> {
+    ) -> StoreResult<Option<Withdrawal>> {
         let target = self.listener_by_login(login)?;
         let own = target.id == self.actor.id;
         if !own {
@@ -242,9 +273,10 @@ impl Store {
         self.require_writable()?;
         if own {
             self.change_own_passphrase(passphrase, kdf).map(|()| None)
+        } else if self.conn.is_postgres() {
+            self.reset_on_server(&target, passphrase, kdf).map(|()| Some(Withdrawal::KeyKept))
         } else {
-            self.require_rekeyable()?;
-            self.reset_passphrase(&target, passphrase, kdf, progress).map(Some)
+            self.reset_passphrase(&target, passphrase, kdf, progress).map(|r| Some(Withdrawal::Rekeyed(r)))
         }
     }
 
@@ -307,6 +339,64 @@ impl Store {
             },
             progress,
         )
+    }
+
+    /// A reset on a server: the new slot sealed (Argon2id, a second or so) before the lock on
+    /// the key slots' row, which every account change and every desk's writes wait on; under
+    /// it, the account must still be active, its keys replaced in the pins and its slot in the
+    /// row, in one transaction. The data key is not rotated.
+    fn reset_on_server(&mut self, target: &Listener, passphrase: &str, kdf: KdfParams) -> StoreResult<()> {
+        self.endorsing_key()?;
+        let keys = AccountKeys::generate()?;
+        let public = keys.public();
+        let mut slot = Slot::seal(target.id, &target.login, target.role, passphrase, kdf, &keys, &self.key)?;
+        let signer = self.keys.as_ref().map(AccountKeys::signer).expect("checked above");
+        slot.endorse(self.actor.id, signer);
+        self.change_slots(|store, tx, key_file| {
+            let still = get(tx, target.id)?
+                .is_some_and(|l| l.active && l.login == target.login && l.role == target.role);
+            if !still {
+                return Err(StoreError::Deactivated(target.login.clone()));
+            }
+            let taken_over = store.take_over_endorsements(key_file, target)?;
+            pins::replace_current(tx, target.id, &public)?;
+            key_file.set_slot(slot);
+            pass_root_on_server(tx, store.actor.id, taken_over.root)?;
+            audit::append(
+                tx,
+                Some(store.actor.id),
+                AuditAction::PassphraseReset,
+                ObjectKind::Listener,
+                Some(target.id.0),
+            )
+        })
+    }
+
+    /// On a server, inside a write transaction: this session's account is still active, with
+    /// the login and role it unlocked with, and its current keys are this session's. A
+    /// supervisor at another desk deactivated it or reset its passphrase otherwise
+    /// (`AccessRevoked`, on which the terminal locks). The file learns the same from the re-key
+    /// those changes make there (`Store::follow_rekey`).
+    pub(super) fn still_granted(&self) -> StoreResult<()> {
+        if !self.conn.is_postgres() {
+            return Ok(());
+        }
+        let (id, login, role) = (self.actor.id.0, self.actor.login.as_str(), self.actor.role.as_str());
+        let granted: Option<i64> = match self.keys.as_ref().map(AccountKeys::public) {
+            Some(keys) => self.conn.query_opt(
+                "SELECT 1 FROM listener l JOIN listener_key k ON k.listener_id = l.id
+                 WHERE l.id = ?1 AND l.active = 1 AND l.login = ?2 AND l.role = ?3
+                 AND k.since IS NOT NULL AND k.until IS NULL AND k.signing_key = ?4 AND k.box_key = ?5",
+                db_params![id, login, role, keys.signing_key.as_slice(), keys.box_key.as_slice()],
+                |row| row.get(0),
+            )?,
+            None => self.conn.query_opt(
+                "SELECT 1 FROM listener WHERE id = ?1 AND active = 1 AND login = ?2 AND role = ?3",
+                db_params![id, login, role],
+                |row| row.get(0),
+            )?,
+        };
+        granted.map(drop).ok_or(StoreError::AccessRevoked)
     }
 
     /// A supervisor vouches for the slot of `login` as it is: a slot converted from version 1
@@ -425,6 +515,39 @@ fn pass_root(
         ObjectKind::Listener,
         Some(actor.0),
     )
+}
+
+/// On a server, inside the account change's transaction: the root passed to `actor`.
+fn pass_root_on_server(
+    tx: &audit::Tx<'_>,
+    actor: ListenerId,
+    signing_key: Option<[u8; 32]>,
+) -> StoreResult<()> {
+    let Some(signing_key) = signing_key else { return Ok(()) };
+    pins::set_root(tx, actor, &signing_key)?;
+    audit::append(tx, Some(actor), AuditAction::RootPassed, ObjectKind::Listener, Some(actor.0))
+}
+
+/// What withdrawing an account's access (a deactivation, a supervisor's reset) did to the data
+/// key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// The file: encrypted again under a new data key.
+    Rekeyed(RekeyReport),
+    /// A server: the slot removed or replaced, the data key kept (it is not rotated there yet,
+    /// docs/postgres-status.md): whoever copied the key slots' row while they had access still
+    /// opens it with their old passphrase; their database role must go too.
+    KeyKept,
+}
+
+impl Withdrawal {
+    /// The re-key's report, on the file.
+    pub fn rekeyed(self) -> Option<RekeyReport> {
+        match self {
+            Withdrawal::Rekeyed(report) => Some(report),
+            Withdrawal::KeyKept => None,
+        }
+    }
 }
 
 /// What [`Store::take_over_endorsements`] changed.

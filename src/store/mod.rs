@@ -60,6 +60,7 @@ pub use bulk::BulkWriter;
 pub use calls::SavedCall;
 pub use error::{CertificateProblem, StoreError, StoreResult, THE_DATABASE, Unreachable, server_detail};
 pub use keyslots::{AccountKeys, DataKey, KdfParams, KeyFile, KeySlot, Slot, Unwrapped};
+pub use listeners::Withdrawal;
 pub use local_draft::{EndedCall, Kept, LocalDraft};
 pub use location::Location;
 pub use maintenance::{BackupReport, CheckFinding, CheckReport, Counts};
@@ -108,6 +109,9 @@ pub struct Store {
     shown_in_search: std::collections::HashSet<crate::domain::FileId>,
     /// On a server, the files' codes, matched here against a query of letters (`code_index`).
     code_index: std::cell::RefCell<code_index::CodeIndex>,
+    /// On a server, the other sessions' changes counted at the last poll: when it grows, this
+    /// account's access is checked again (`still_granted`).
+    changes_heard: i64,
     /// The salt of the file this connection opened: a re-key by another terminal puts a file
     /// with another salt at the same path (`rekey`). On a server, the random id its key file
     /// was bound to at `init`.
@@ -165,6 +169,7 @@ impl Store {
             keys: Some(keys),
             shown_in_search: Default::default(),
             code_index: Default::default(),
+            changes_heard: 0,
             salt,
         })
     }
@@ -322,6 +327,7 @@ impl Store {
             keys,
             shown_in_search: Default::default(),
             code_index: Default::default(),
+            changes_heard: 0,
             salt,
         };
         if access == Access::ReadWrite {
@@ -388,7 +394,8 @@ impl Store {
     /// of the file by another terminal is followed (the new file opened with this account's own
     /// slot), or found to have withdrawn this account's access (`StoreError::AccessRevoked`);
     /// on a server, where a database replaced under the session is found
-    /// (`StoreError::DatabaseReplaced`).
+    /// (`StoreError::DatabaseReplaced`), and, once another desk has written, this account's
+    /// access withdrawn (`StoreError::AccessRevoked`).
     pub fn data_version(&mut self) -> StoreResult<i64> {
         if self.access != Access::ReadOnly {
             self.follow_rekey()?;
@@ -397,7 +404,14 @@ impl Store {
             self.still_the_opened_file()?;
         }
         // On a server, the same request compares the database id.
-        self.conn.data_version()
+        let version = self.conn.data_version()?;
+        // Another desk wrote: perhaps a supervisor deactivated this account or reset its
+        // passphrase (the file learns it from its re-key, above).
+        if self.conn.is_postgres() && version != self.changes_heard {
+            self.still_granted()?;
+            self.changes_heard = version;
+        }
+        Ok(version)
     }
 
     /// The schema's version: the file's `user_version`, the server's `permanence_schema`.
@@ -502,6 +516,11 @@ impl Store {
         self.follow_rekey()?;
         let tx = audit::Tx::begin_as(&self.conn, kind, signer_of(&self.actor, self.keys.as_ref()))?;
         self.still_the_opened_file()?;
+        // Not at the draft's autosave, every second while typing (its own row, three requests:
+        // `write_cost_tests`); the poll finds a withdrawn access within a second instead.
+        if kind != TxKind::OwnRow {
+            self.still_granted()?;
+        }
         let value = change(&tx, &self.actor)?;
         tx.commit()?;
         Ok(value)
@@ -514,6 +533,7 @@ impl Store {
         self.follow_rekey()?;
         let tx = audit::Tx::begin(&self.conn, signer_of(&self.actor, self.keys.as_ref()))?;
         self.still_the_opened_file()?;
+        self.still_granted()?;
         Ok(tx)
     }
 }

@@ -121,6 +121,22 @@ pub(super) fn remove_pending(db: &Db, listener: ListenerId) -> StoreResult<usize
     db.execute("DELETE FROM listener_key WHERE listener_id = ?1 AND since IS NULL", db_params![listener.0])
 }
 
+/// On a server, in the reset's transaction, in one step: `listener`'s current keys retired
+/// (pending ones removed), `keys` current from now.
+pub(super) fn replace_current(db: &Db, listener: ListenerId, keys: &PublicKeys) -> StoreResult<()> {
+    let now = now_micros();
+    remove_pending(db, listener)?;
+    db.execute(
+        "UPDATE listener_key SET until = ?2 WHERE listener_id = ?1 AND since IS NOT NULL AND until IS NULL",
+        db_params![listener.0, now],
+    )?;
+    db.execute(
+        "INSERT INTO listener_key (listener_id, signing_key, box_key, created_at, since) VALUES (?1, ?2, ?3, ?4, ?4)",
+        db_params![listener.0, keys.signing_key.as_slice(), keys.box_key.as_slice(), now],
+    )?;
+    Ok(())
+}
+
 /// In the database attached as `schema` (a re-key's new copy), in one step: `listener`'s
 /// current keys retired, `keys` current from now.
 pub(super) fn replace_current_in(

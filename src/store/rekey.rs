@@ -28,7 +28,6 @@ use super::error::{StoreError, StoreResult};
 use super::keyslots::{DATABASE_SALT_LEN, DataKey, KeyFile, KeySlot, database_salt};
 use super::{Store, connection, schema};
 use crate::atomic_file::sync_parent;
-use crate::i18n::Phrase;
 
 /// The attached name of the new copy while it is made.
 pub(super) const NEXT: &str = "next";
@@ -120,26 +119,16 @@ fn injected_pause() {
 }
 
 impl Store {
-    /// A re-key copies the file under a new key; the server's rotation of the data key is not
-    /// built yet (docs/postgres-status.md, "Revocation on the server"), so what needs one is
-    /// refused there before anything is changed.
-    pub(super) fn require_rekeyable(&self) -> StoreResult<()> {
-        match self.conn.sqlite() {
-            Some(_) => Ok(()),
-            None => Err(StoreError::Refused(Phrase::new(|s| &s.cli.rekey_on_server))),
-        }
-    }
-
     /// Re-keys the database with `key_file`'s slots (already changed as the caller wants:
     /// a slot removed, a slot replaced), and `changes` made in the new copy, in the same step.
-    /// The caller holds the key file's lock.
+    /// The caller holds the key file's lock. The file only: a server's data key is not rotated
+    /// (docs/postgres-status.md, "Revocation on the server"; `Withdrawal::KeyKept`).
     pub(super) fn rekey(
         &mut self,
         mut key_file: KeyFile,
         changes: impl FnOnce(&Connection, &str, Option<audit::Signer<'_>>) -> StoreResult<()>,
         progress: Progress<'_>,
     ) -> StoreResult<RekeyReport> {
-        self.require_rekeyable()?;
         let db_path = self.db_path()?.to_owned();
         let started = Instant::now();
         let new_key = DataKey::generate()?;

@@ -60,6 +60,7 @@ impl Store {
                 if key_file.database_salt() != Some(store.salt) {
                     return Err(StoreError::DatabaseReplaced(url.redacted()));
                 }
+                store.still_granted()?;
                 let value = change(store, &tx, &mut key_file)?;
                 write(&tx, &key_file)?;
                 tx.commit()?;

@@ -80,6 +80,7 @@ impl Store {
             keys: Some(keys),
             shown_in_search: Default::default(),
             code_index: Default::default(),
+            changes_heard: 0,
             salt,
         })
     }
@@ -167,6 +168,7 @@ impl Store {
             keys: Some(keys),
             shown_in_search: Default::default(),
             code_index: Default::default(),
+            changes_heard: 0,
             salt,
         };
         // Read once here, then only what changes: letters typed in a search are matched here.

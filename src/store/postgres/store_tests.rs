@@ -10,7 +10,7 @@ use crate::domain::listener::Role;
 use crate::store::db::Db;
 use crate::store::keyslots::KeyFile;
 use crate::store::presence::Presence;
-use crate::store::{KdfParams, Location, NewAccount, Store, StoreError};
+use crate::store::{KdfParams, Location, NewAccount, Store, StoreError, Withdrawal};
 use crate::test_support::postgres::{TestDatabase, fresh_database};
 
 const PASS: &str = "trois pommes bleues vertes";
@@ -113,11 +113,15 @@ fn wrong_passphrases_are_counted_on_the_server_as_in_the_file() {
     assert_eq!(left, 0, "the right passphrase clears the count");
 }
 
-/// Account changes commit with their slot; two at once from two terminals keep both (the row
-/// is locked across each); what needs the data key rotated is refused before anything changes.
+/// Account changes commit with their slot; several at once from several terminals keep every
+/// one (the row is locked across each): accounts added, a deactivation, a supervisor's reset and
+/// one's own change racing each other. Neither a deactivation nor a reset rotates the data key
+/// on a server; the account deactivated unlocks nowhere, the reset one only with its new
+/// passphrase, and their sessions still open are refused at their next write and poll.
 #[test]
-fn account_changes_commit_with_their_slot_and_a_rekey_is_refused() {
-    let Some((location, database)) = server("account_changes_commit_with_their_slot_and_a_rekey_is_refused")
+fn account_changes_commit_with_their_slot_and_a_deactivation_or_reset_races_the_others() {
+    let Some((location, database)) =
+        server("account_changes_commit_with_their_slot_and_a_deactivation_or_reset_races_the_others")
     else {
         return;
     };
@@ -143,19 +147,86 @@ fn account_changes_commit_with_their_slot_and_a_rekey_is_refused() {
     assert!(matches!(Store::open(&location, "camille", LISTENER_PASS), Err(StoreError::WrongPassphrase)));
     drop(Store::open(&location, "camille", "cinq prunes rouges sucrées").unwrap());
 
+    // Sessions of the two accounts about to lose their access, open at their desks.
+    let mut sacha_at_desk = Store::open(&location, "sacha", LISTENER_PASS).unwrap();
+    let mut dominique_at_desk = Store::open(&location, "dominique", LISTENER_PASS).unwrap();
+    let heard = sacha_at_desk.data_version().unwrap();
+    let key_before = key_file_row(&database);
+
+    // Four changes at once, from four sessions: each commits with its slot, none is lost.
     let mut coord = Store::open(&location, "coord", PASS).unwrap();
-    let before = key_file_row(&database).to_bytes().unwrap();
-    for refused in [
-        coord.deactivate_listener("sacha").map(drop),
-        coord.set_passphrase("sacha", "six figues vertes mûres", KdfParams::MINIMUM),
-    ] {
-        let err = refused.unwrap_err();
-        assert!(matches!(err, StoreError::Refused(_)), "{err}");
-        assert!(err.to_string().contains("PostgreSQL"), "{err}");
+    let mut coord_2 = Store::open(&location, "coord", PASS).unwrap();
+    let mut coord_3 = Store::open(&location, "coord", PASS).unwrap();
+    let mut alex = Store::open(&location, "alex", LISTENER_PASS).unwrap();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let at_once = |change: Box<dyn FnOnce() -> Result<(), StoreError> + Send>| {
+        let barrier = barrier.clone();
+        std::thread::spawn(move || {
+            barrier.wait();
+            change()
+        })
+    };
+    let changes = [
+        at_once(Box::new(move || {
+            coord.deactivate_listener("sacha").map(|w| assert_eq!(w, Withdrawal::KeyKept))
+        })),
+        at_once(Box::new(move || {
+            coord_2.set_passphrase("dominique", "six figues vertes mûres", KdfParams::MINIMUM)
+        })),
+        at_once(Box::new(move || {
+            coord_3.add_listener(account("eden", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM).map(drop)
+        })),
+        at_once(Box::new(move || alex.set_passphrase("alex", "sept kiwis bruns ronds", KdfParams::MINIMUM))),
+    ];
+    for change in changes {
+        change.join().unwrap().unwrap();
     }
-    assert_eq!(key_file_row(&database).to_bytes().unwrap(), before, "no slot changed");
-    assert!(coord.listener_by_login("sacha").unwrap().active);
-    drop(Store::open(&location, "sacha", LISTENER_PASS).unwrap());
+
+    let slots = key_file_row(&database);
+    let mut logins: Vec<_> = slots.slots().iter().map(|slot| slot.login().to_owned()).collect();
+    logins.sort();
+    assert_eq!(
+        logins,
+        ["alex", "camille", "coord", "dominique", "eden"],
+        "sacha's slot gone, every other kept"
+    );
+    // The data key was not rotated: a slot still open with the old passphrase opens the same key.
+    assert_eq!(slots.database_salt(), key_before.database_salt());
+    assert!(matches!(
+        Store::open(&location, "sacha", LISTENER_PASS),
+        Err(StoreError::UnknownListener(_) | StoreError::Deactivated(_))
+    ));
+    assert!(matches!(Store::open(&location, "dominique", LISTENER_PASS), Err(StoreError::WrongPassphrase)));
+    drop(Store::open(&location, "dominique", "six figues vertes mûres").unwrap());
+    drop(Store::open(&location, "alex", "sept kiwis bruns ronds").unwrap());
+    drop(Store::open(&location, "eden", LISTENER_PASS).unwrap());
+    drop(Store::open(&location, "camille", "cinq prunes rouges sucrées").unwrap());
+
+    // The sessions still open: refused at the next write and at the next poll.
+    assert!(matches!(sacha_at_desk.start_shift(), Err(StoreError::AccessRevoked)));
+    assert!(matches!(dominique_at_desk.start_shift(), Err(StoreError::AccessRevoked)));
+    let polled = sacha_at_desk.data_version();
+    assert!(matches!(polled, Err(StoreError::AccessRevoked)), "{polled:?} after {heard}");
+    assert!(matches!(dominique_at_desk.data_version(), Err(StoreError::AccessRevoked)));
+
+    let mut coord = Store::open(&location, "coord", PASS).unwrap();
+    assert!(!coord.listener_by_login("sacha").unwrap().active);
+    assert!(matches!(coord.deactivate_listener("sacha"), Err(StoreError::Deactivated(_))));
+    assert!(matches!(coord.deactivate_listener("coord"), Err(StoreError::Refused(_))));
+    let mut eden = Store::open(&location, "eden", LISTENER_PASS).unwrap();
+    assert!(matches!(eden.deactivate_listener("alex"), Err(StoreError::Forbidden(_))));
+    assert!(matches!(
+        eden.set_passphrase("alex", "huit dattes molles brunes", KdfParams::MINIMUM),
+        Err(StoreError::Forbidden(_))
+    ));
+    let report = coord.check().unwrap();
+    assert!(report.is_clean(), "{:?}", report.findings);
+    let actions: Vec<String> = Db::postgres(database.connect())
+        .query_map("SELECT action FROM audit ORDER BY id", db_params![], |r| r.get(0))
+        .unwrap();
+    assert_eq!(actions.iter().filter(|a| *a == "listener_deactivated").count(), 1, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| *a == "passphrase_reset").count(), 1, "{actions:?}");
+    assert!(!actions.iter().any(|a| a == "rekeyed"), "no re-key on a server: {actions:?}");
     let backup = coord.backup(&tempfile::tempdir().unwrap().path().join("copy.db"));
     assert!(matches!(backup, Err(StoreError::Refused(_))), "a server is backed up with pg_dump");
 }
@@ -590,8 +661,8 @@ fn the_wait_after_wrong_passphrases_runs_on_the_servers_clock() {
 }
 
 /// Review of 756f17b, finding 12: on a server, adding an account (its id drawn from the
-/// sequence first) and changing one's own passphrase derive their keys (Argon2id) before the
-/// write lock every desk's writes wait on, never under it.
+/// sequence first), changing one's own passphrase and a supervisor's reset of someone else's derive
+/// their keys (Argon2id) before the write lock every desk's writes wait on, never under it.
 #[test]
 fn account_changes_on_a_server_derive_their_keys_outside_the_write_lock() {
     use crate::store::db::write_transactions::derivations_inside;
@@ -606,9 +677,88 @@ fn account_changes_on_a_server_derive_their_keys_outside_the_write_lock() {
     let camille =
         coord.add_listener(account("camille", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
     coord.set_passphrase("coord", "quatre chevaux gris dans la brume", KdfParams::MINIMUM).unwrap();
+    coord.set_passphrase("camille", "cinq chevaux gris dans la brume", KdfParams::MINIMUM).unwrap();
     assert_eq!(derivations_inside(), before, "no key derivation under the write lock");
-    assert_eq!(Store::open(&location, "camille", LISTENER_PASS).unwrap().actor().id, camille.id);
+    assert_eq!(
+        Store::open(&location, "camille", "cinq chevaux gris dans la brume").unwrap().actor().id,
+        camille.id
+    );
     assert!(Store::open(&location, "coord", "quatre chevaux gris dans la brume").is_ok());
     let taken = coord.add_listener(account("camille", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM);
     assert!(matches!(taken, Err(StoreError::Refused(_))), "a login taken is still refused");
+}
+
+/// The file's rules for a supervisor who leaves, on a server: the slots they endorsed are
+/// endorsed again by the supervisor deactivating them (refused when that supervisor's own slot
+/// was theirs), the root passes when they held it; a reset keeps the former keys as history.
+#[test]
+fn a_departing_supervisors_endorsements_are_taken_over_on_a_server() {
+    use crate::store::keyslots::KeySlot;
+    use crate::store::pins;
+    let Some((location, database)) =
+        server("a_departing_supervisors_endorsements_are_taken_over_on_a_server")
+    else {
+        return;
+    };
+    let slot_of = |login: &str| match key_file_row(&database)
+        .slots()
+        .iter()
+        .find(|slot| slot.login() == login)
+        .cloned()
+    {
+        Some(KeySlot::Current(slot)) => slot,
+        other => panic!("{login}: {other:?}"),
+    };
+    let mut founder =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    for login in ["sacha", "alex"] {
+        founder.add_listener(account(login, Role::Supervisor, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    }
+    let mut sacha = Store::open(&location, "sacha", LISTENER_PASS).unwrap();
+    sacha.add_listener(account("camille", Role::Listener, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    sacha.add_listener(account("noe", Role::Supervisor, LISTENER_PASS), KdfParams::MINIMUM).unwrap();
+    drop(sacha);
+
+    // Noé's slot was endorsed by Sacha, who is not the root: Noé cannot remove Sacha.
+    let mut noe = Store::open(&location, "noe", LISTENER_PASS).unwrap();
+    let before = key_file_row(&database).to_bytes().unwrap();
+    let err = noe.deactivate_listener("sacha").unwrap_err();
+    assert!(err.to_string().contains("listener endorse noe"), "{err}");
+    assert_eq!(key_file_row(&database).to_bytes().unwrap(), before, "nothing changed");
+    assert!(noe.listener_by_login("sacha").unwrap().active);
+    drop(noe);
+    // Alex can: Camille's and Noé's slots are then Alex's to vouch for.
+    let mut alex = Store::open(&location, "alex", LISTENER_PASS).unwrap();
+    alex.deactivate_listener("sacha").unwrap();
+    for login in ["camille", "noe"] {
+        assert_eq!(slot_of(login).endorsement.unwrap().signed_by, alex.actor().id, "{login}");
+    }
+    assert!(alex.check().unwrap().is_clean(), "{:?}", alex.check().unwrap().findings);
+    // Alex removes the founder, who held the root: the root passes to Alex.
+    alex.deactivate_listener("coord").unwrap();
+    let root = pins::root(&alex.conn).unwrap().unwrap();
+    assert_eq!(root.listener_id, alex.actor().id);
+    assert_eq!(slot_of("alex").endorsement.unwrap().signed_by, alex.actor().id, "Alex's own slot, as root");
+    assert!(alex.check().unwrap().is_clean(), "{:?}", alex.check().unwrap().findings);
+    // A reset: new keys, the former ones kept as history, endorsed by Alex.
+    let noe_id = alex.listener_by_login("noe").unwrap().id;
+    let old_keys = slot_of("noe").keys;
+    alex.set_passphrase("noe", "neuf noix dures fendues", KdfParams::MINIMUM).unwrap();
+    let history = pins::history(&alex.conn, noe_id).unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert!(history[0].keys == old_keys && history[0].until.is_some(), "retired, kept");
+    assert!(history[1].keys == slot_of("noe").keys && history[1].until.is_none());
+    assert!(alex.check().unwrap().is_clean(), "{:?}", alex.check().unwrap().findings);
+    drop(alex);
+    for (login, passphrase) in
+        [("alex", LISTENER_PASS), ("camille", LISTENER_PASS), ("noe", "neuf noix dures fendues")]
+    {
+        Store::open(&location, login, passphrase).unwrap_or_else(|e| panic!("{login}: {e}"));
+    }
+    for gone in ["coord", "sacha"] {
+        assert!(
+            Store::open(&location, gone, PASS).is_err()
+                && Store::open(&location, gone, LISTENER_PASS).is_err()
+        );
+    }
 }

@@ -213,6 +213,7 @@ fn store_over(db: Db, key: DataKey, location: crate::store::Location) -> crate::
         keys: None,
         shown_in_search: Default::default(),
         code_index: Default::default(),
+        changes_heard: 0,
         salt: [0; crate::store::keyslots::DATABASE_SALT_LEN],
     }
 }
