@@ -241,7 +241,7 @@ pub fn listener_deactivate(mut invocation: Invocation, login: &str) -> Result<Ex
     let withdrawal = store.deactivate_listener_with(login, &|done, total| bar.show(done, total))?;
     bar.finish();
     say!("{}", s.fill(&s.cli.listener_deactivated, &[("login", login)]));
-    say_withdrawn(s, &withdrawal)?;
+    say_withdrawn(s, &withdrawal, true)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -260,7 +260,7 @@ pub fn listener_passwd(mut invocation: Invocation, login: Option<&str>) -> Resul
         None => say!("{}", s.fill(&s.cli.passphrase_changed, &[("login", &login)])),
         Some(withdrawal) => {
             say!("{}", s.fill(&s.cli.passphrase_reset, &[("login", &login)]));
-            say_withdrawn(s, &withdrawal)?;
+            say_withdrawn(s, &withdrawal, false)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -305,11 +305,11 @@ impl Bar {
 
 /// What a deactivation or a reset did to the data key: the file's re-key, or on a server what
 /// the key kept does not protect against.
-fn say_withdrawn(s: &Strings, withdrawal: &crate::store::Withdrawal) -> Result<()> {
+fn say_withdrawn(s: &Strings, withdrawal: &crate::store::Withdrawal, deactivated: bool) -> Result<()> {
     let report = match withdrawal {
         crate::store::Withdrawal::Rekeyed(report) => report,
         crate::store::Withdrawal::KeyKept => {
-            say!("{}", s.cli.key_kept_on_server);
+            say!("{}", if deactivated { &s.cli.key_kept_on_server } else { &s.cli.key_kept_on_server_reset });
             return Ok(());
         }
     };

@@ -153,7 +153,12 @@ fn init_accounts_check_and_exports_on_a_server() {
     );
     let said = text(&reset.stdout);
     assert!(reset.status.success(), "{}", text(&reset.stderr));
-    assert!(said.contains("la clé des données n'est pas changée") && said.contains("étape 5"), "{said}");
+    assert!(
+        said.contains("la clé des données n'est pas changée")
+            && said.contains("l'ancienne phrase de passe n'ouvre plus rien"),
+        "{said}"
+    );
+    assert!(!said.contains("étape 5"), "a forgotten passphrase is not a departure: {said}");
     assert!(!said.contains("rechiffrée"), "no re-key on a server: {said}");
     assert!(matches!(
         Store::open(location(&database), "sacha", "quatre poires jaunes mûres"),

@@ -14,6 +14,7 @@ section!(
         not_a_file_url,
         backup_on_server,
         key_kept_on_server,
+        key_kept_on_server_reset,
         which_account,
         passphrase_for,
         new_passphrase_for,

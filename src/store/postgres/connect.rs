@@ -121,10 +121,12 @@ impl ServerUrl {
     /// `PGPASSFILE`) for its host, port, database and role, so that a password need not be
     /// written on a command line, where every account of the machine reads it (`ps`).
     pub fn parse(url: &str) -> StoreResult<ServerUrl> {
-        // An unencoded '@' in the password would make its end read as the host, then shown.
-        let authority =
-            url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""));
-        if authority.matches('@').count() > 1 {
+        // An unencoded '@', '/' or '?' in the password would make its end read as the host,
+        // then shown: rust-postgres takes the credentials up to the first '@' of the whole
+        // address, so one '@' only, and before any '/' or '?'.
+        let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+        let first_at = rest.find('@').unwrap_or(0);
+        if rest.matches('@').count() > 1 || rest.find(['/', '?']).is_some_and(|end| first_at > end) {
             return Err(StoreError::Refused(Phrase::new(|s| &s.cli.server_url_at_twice)));
         }
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
@@ -315,7 +317,10 @@ impl ServerUrl {
             }
             // The server asked for a password the URL does not give (nor PGPASSWORD, nor the
             // password file): "invalid configuration: password missing".
-            "authentication error" | "invalid configuration" => {
+            "authentication error" => StoreError::ServerPassword { server, role: self.role() },
+            "invalid configuration"
+                if std::error::Error::source(&err).is_some_and(|e| e.to_string() == "password missing") =>
+            {
                 StoreError::ServerPassword { server, role: self.role() }
             }
             _ => StoreError::from(err),
@@ -489,23 +494,36 @@ fn libpq_password(config: &tokio_postgres::Config) -> Option<String> {
     let wanted = [host.as_str(), port.as_str(), database, config.get_user().unwrap_or_default()];
     text.lines().filter(|line| !line.starts_with('#')).find_map(|line| {
         let fields = pgpass_fields(line);
-        let matches = fields.len() == 5
-            && fields[..4].iter().zip(wanted).all(|(field, value)| field == "*" || field == value);
-        matches.then(|| fields[4].clone())
+        let matches = fields.len() >= 5
+            && fields[..4].iter().zip(wanted).all(|((field, any), value)| *any || field == value);
+        matches.then(|| fields[4].0.clone())
     })
 }
 
-/// A password file's line split at its unescaped ':'.
-fn pgpass_fields(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
+/// A password file's line split at its unescaped ':', each field with whether it is an
+/// unescaped `*` (anything); a backslash escapes the character after it (an escaped `*` is a
+/// star, an escaped `:` a colon).
+fn pgpass_fields(line: &str) -> Vec<(String, bool)> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut escaped = false;
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => fields.last_mut().unwrap().extend(chars.next()),
-            ':' if fields.len() < 5 => fields.push(String::new()),
-            c => fields.last_mut().unwrap().push(c),
+            '\\' => {
+                escaped = true;
+                field.push(chars.next().unwrap_or('\\'));
+            }
+            ':' => {
+                let any = field == "*" && !escaped;
+                fields.push((std::mem::take(&mut field), any));
+                escaped = false;
+            }
+            c => field.push(c),
         }
     }
+    let any = field == "*" && !escaped;
+    fields.push((field, any));
     fields
 }
 
@@ -539,6 +557,49 @@ fn percent_decode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review of the black-box fixes, finding 1: rust-postgres takes the credentials up to the
+    /// first '@' of the whole address, so an unencoded '@', '/' or '?' in a password is refused
+    /// wherever it falls, and the refusal shows nothing of the address.
+    #[test]
+    fn a_password_with_an_unencoded_at_slash_or_question_mark_is_refused() {
+        for url in [
+            "postgresql://u:Kx@9Zp@db.example/permanence",
+            "postgresql://u:p@ss/x@db.example/permanence",
+            "postgresql://u:p/ss@db.example/permanence",
+            "postgresql://u:123?x@db.example/permanence",
+            "postgresql://db.example/permanence?password=p@ss",
+        ] {
+            match ServerUrl::parse(url) {
+                Err(StoreError::Refused(_)) => {}
+                other => panic!("{url}: {:?}", other.map(|u| u.redacted())),
+            }
+        }
+        assert!(
+            ServerUrl::parse("postgresql://u:p%40ss%2F%3F@db.example/permanence?sslmode=verify-full").is_ok()
+        );
+        assert!(ServerUrl::parse("postgresql://db.example/permanence?sslmode=verify-full").is_ok());
+    }
+
+    /// libpq's password file: fields split at unescaped ':', a bare `*` matches anything, an
+    /// escaped one is a star, an escaped ':' is part of the field.
+    #[test]
+    fn password_file_lines_are_read_as_libpq_reads_them() {
+        let fields = pgpass_fields(r"db.example:*:permanence:\*:pa\:ss\\w:rest");
+        let plain: Vec<(&str, bool)> = fields.iter().map(|(f, any)| (f.as_str(), *any)).collect();
+        assert_eq!(
+            plain,
+            [
+                ("db.example", false),
+                ("*", true),
+                ("permanence", false),
+                ("*", false),
+                ("pa:ss\\w", false),
+                ("rest", false)
+            ]
+        );
+        assert_eq!(pgpass_fields("a:b").len(), 2, "a short line, never matched");
+    }
 
     #[test]
     fn sslmode_is_read_as_libpq_reads_it_and_the_rest_handed_on() {
