@@ -118,6 +118,29 @@ pub struct Store {
     salt: [u8; keyslots::DATABASE_SALT_LEN],
 }
 
+/// The account whose slot `id` the passphrase just opened, on either backend: it must still be
+/// that login's and active, and the slot one this account may use (its pinned keys, the
+/// centre's root).
+pub(crate) fn opened_account(
+    db: &Db,
+    key_file: &KeyFile,
+    id: crate::domain::ListenerId,
+    login: &str,
+) -> StoreResult<crate::domain::listener::Listener> {
+    let listener = listeners::get(db, id)?
+        .filter(|l| l.login == login)
+        .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
+    if !listener.active {
+        return Err(StoreError::Deactivated(login.to_owned()));
+    }
+    let slot = key_file.slot(id).expect("the slot just opened");
+    let accounts = pins::accounts_by_id(listeners::all(db)?);
+    if let Err(problem) = pins::verify(db, slot, &accounts)? {
+        return Err(StoreError::SlotRefused { login: login.to_owned(), problem });
+    }
+    Ok(listener)
+}
+
 impl Store {
     /// Creates a new database with its first account, a supervisor: a file, or the schema
     /// and the key slots in an empty database on a server.
@@ -304,18 +327,7 @@ impl Store {
             // opening resumes at the month that failed, and its statistics wait for it.
             let _ = rollup::rebuild_if_stale(&conn);
         }
-        let listener = listeners::get(&conn, id)?
-            .filter(|l| l.login == login)
-            .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
-        if !listener.active {
-            return Err(StoreError::Deactivated(login.to_owned()));
-        }
-        // The passphrase opened the slot; the slot must also be one this account may use.
-        let slot = key_file.slot(id).expect("the slot just opened");
-        let accounts = pins::accounts_by_id(listeners::all(&conn)?);
-        if let Err(problem) = pins::verify(&conn, slot, &accounts)? {
-            return Err(StoreError::SlotRefused { login: login.to_owned(), problem });
-        }
+        let listener = opened_account(&conn, &key_file, id, login)?;
         let actor =
             Actor { id, login: listener.login, display_name: listener.display_name, role: listener.role };
         let mut store = Store {

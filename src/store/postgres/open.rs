@@ -140,17 +140,7 @@ impl Store {
         // stale, one month per short transaction. One that cannot be counted now leaves the
         // store usable all the same: the next opening resumes, and its statistics wait for it.
         let _ = crate::store::rollup::rebuild_if_stale(&db);
-        let listener = listeners::get(&db, id)?
-            .filter(|l| l.login == login)
-            .ok_or_else(|| StoreError::UnknownListener(login.to_owned()))?;
-        if !listener.active {
-            return Err(StoreError::Deactivated(login.to_owned()));
-        }
-        let slot = key_file.slot(id).expect("the slot just opened");
-        let accounts = pins::accounts_by_id(listeners::all(&db)?);
-        if let Err(problem) = pins::verify(&db, slot, &accounts)? {
-            return Err(StoreError::SlotRefused { login: login.to_owned(), problem });
-        }
+        let listener = crate::store::opened_account(&db, &key_file, id, login)?;
         let salt = key_file.database_salt().ok_or_else(|| StoreError::KeyFileDamaged {
             path: slots::label(url),
             detail: "no database id".into(),
