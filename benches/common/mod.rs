@@ -88,7 +88,8 @@ fn server_store(url: &str, calls: u64) -> DemoStore {
     );
     let at = server.with_dbname(&name);
     let location = Location::from(at.clone());
-    if !demo::verify(&location).is_ok_and(|held| held.calls == calls) {
+    // A half-built one holds fewer calls; each run adds the few calls it saves.
+    if !demo::verify(&location).is_ok_and(|held| held.calls >= calls) {
         let mut admin = server.connect().expect("the server at --db");
         admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
         admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("a role that may create databases");
