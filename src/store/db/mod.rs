@@ -728,9 +728,8 @@ impl Server {
 
     /// A new connection to the same server, between transactions: its statements prepared
     /// anew, listening again, and one change counted, since other terminals' commits made
-    /// meanwhile went unheard.
-    /// Tried at most once per `Retry` wait; the new connection is installed only once it
-    /// listens, so that a terminal never goes on deaf to the other desks.
+    /// meanwhile went unheard. Tried at most once per `Retry` wait; the new connection is
+    /// installed only once it listens, so that a terminal never goes on deaf to the other desks.
     fn reconnect(&mut self) -> StoreResult<()> {
         let url = self.url.clone().ok_or(StoreError::ConnectionLost)?;
         if let Some(retry) = &self.retry
