@@ -42,10 +42,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// locks (presence included), within a minute. Every statement is planned for its own
 /// parameters (`plan_cache_mode`): the server's generic plan for a prepared statement, chosen
 /// after five runs, scanned most of `call` backwards for a rare combination of search tags
-/// (search as you type: 165 ms a key at 100,000 calls, 5 ms planned for its tags).
+/// (search as you type: 165 ms a key at 100,000 calls, 5 ms planned for its tags). No JIT
+/// compilation (`jit`): a desk's statements take milliseconds, and on a million calls the
+/// server compiled a call's 1.5 ms rollup query for 2 s, its cost estimate inflated by branches
+/// that select nothing.
 const SESSION: &str = "-c lock_timeout=5s -c idle_in_transaction_session_timeout=15s -c statement_timeout=30s \
                        -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3 \
-                       -c plan_cache_mode=force_custom_plan";
+                       -c plan_cache_mode=force_custom_plan -c jit=off";
 
 /// How long an answer may take before the server is deemed gone and the connection given up:
 /// beyond `statement_timeout`, after which the server answers by itself.
@@ -693,6 +696,7 @@ mod tests {
             "tcp_keepalives_interval=10",
             "tcp_keepalives_count=3",
             "plan_cache_mode=force_custom_plan",
+            "jit=off",
         ] {
             assert!(options.contains(&format!("-c {setting}")), "{setting} in {options}");
         }
