@@ -889,6 +889,13 @@ mod tests {
     /// A new store in `dir` with a supervisor, `coord`, and its passphrase.
     fn supervisors_store(dir: &std::path::Path) -> (PathBuf, &'static str) {
         let db = dir.join("p.db");
+        let pass = supervisors_store_at(&Location::File(db.clone()));
+        (db, pass)
+    }
+
+    /// A store with one supervisor, `coord`, made at `location` (a file or a server); its
+    /// passphrase.
+    fn supervisors_store_at(location: &Location) -> &'static str {
         let pass = "trois pommes vertes sous la pluie";
         let account = NewAccount {
             login: "coord",
@@ -896,8 +903,8 @@ mod tests {
             role: Role::Supervisor,
             passphrase: pass,
         };
-        drop(Store::create(&db, account, KdfParams::MINIMUM).unwrap());
-        (db, pass)
+        drop(Store::create(location, account, KdfParams::MINIMUM).unwrap());
+        pass
     }
 
     /// Issue 16: after Ctrl-L no copy of the data key is left in the process — not on a stack
@@ -951,14 +958,7 @@ mod tests {
         let Some(database) = crate::test_support::postgres::fresh_database(test) else { return };
         let home = tempfile::tempdir().unwrap();
         let location = Location::from(crate::store::postgres::ServerUrl::parse(database.url()).unwrap());
-        let pass = "trois pommes vertes sous la pluie";
-        let account = NewAccount {
-            login: "coord",
-            display_name: "Dominique",
-            role: Role::Supervisor,
-            passphrase: pass,
-        };
-        drop(Store::create(&location, account, KdfParams::MINIMUM).unwrap());
+        let pass = supervisors_store_at(&location);
         statistics_aside_then_a_lock(location, home.path().join("server"), pass);
     }
 
