@@ -98,21 +98,16 @@ fn insert_rows_once(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreRe
         return Ok(Inserted::AlreadySaved(CallId(saved)));
     }
     super::blind_index::index_call(db, id.0, &record.notes)?;
-    for t in &record.themes {
-        db.execute("INSERT INTO call_theme (call_id, theme) VALUES (?1, ?2)", db_params![id.0, t])?;
-    }
-    for number in &record.orientations {
-        db.execute(
-            "INSERT INTO call_orientation (call_id, number) VALUES (?1, ?2)",
-            db_params![id.0, number],
-        )?;
-    }
-    for s in &record.situations {
-        db.execute(
-            "INSERT INTO call_situation (call_id, situation) VALUES (?1, ?2)",
-            db_params![id.0, s.as_str()],
-        )?;
-    }
+    // One statement for each list, however long (a request each on the server).
+    let with_call = |values: &mut dyn Iterator<Item = Value>| -> Vec<Value> {
+        values.flat_map(|v| [Value::from(id.0), v]).collect()
+    };
+    let themes = with_call(&mut record.themes.iter().map(Value::from));
+    db.insert_rows("INSERT INTO call_theme (call_id, theme) VALUES", "", 2, &themes)?;
+    let numbers = with_call(&mut record.orientations.iter().map(Value::from));
+    db.insert_rows("INSERT INTO call_orientation (call_id, number) VALUES", "", 2, &numbers)?;
+    let situations = with_call(&mut record.situations.iter().map(|s| Value::from(s.as_str())));
+    db.insert_rows("INSERT INTO call_situation (call_id, situation) VALUES", "", 2, &situations)?;
     for p in &record.prompts {
         let ack = p.acknowledgement.as_ref();
         let prompt_id = db.next_id("emergency_prompt")?;

@@ -386,22 +386,42 @@ fn count_in_place(db: &Db, rows: Rows, sign: i64) -> StoreResult<()> {
     let counted = recount(db, rows, true)?;
     let mut disagrees = false;
     if sign > 0 {
-        for ((span, first_day, facet, value, detail), (n, seconds)) in &counted.counts {
-            db.execute(
-                "INSERT INTO stat_count (span, first_day, facet, value, detail, n, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (span, first_day, facet, value, detail)
-                 DO UPDATE SET n = stat_count.n + excluded.n, seconds = stat_count.seconds + excluded.seconds",
-                db_params![*span, *first_day, facet, value, detail, *n, *seconds],
-            )?;
-        }
-        for (quarter, (contacts, answered, missed)) in &counted.quarters {
-            db.execute(
-                "INSERT INTO stat_quarter (quarter, contacts, answered, missed) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (quarter) DO UPDATE SET contacts = stat_quarter.contacts + excluded.contacts,
-                     answered = stat_quarter.answered + excluded.answered, missed = stat_quarter.missed + excluded.missed",
-                db_params![*quarter, *contacts, *answered, *missed],
-            )?;
-        }
+        let counts: Vec<Value> = counted
+            .counts
+            .iter()
+            .flat_map(|((span, first_day, facet, value, detail), (n, seconds))| {
+                [
+                    Value::from(*span),
+                    Value::from(*first_day),
+                    Value::from(facet),
+                    Value::from(value),
+                    Value::from(detail),
+                    Value::from(*n),
+                    Value::from(*seconds),
+                ]
+            })
+            .collect();
+        db.insert_rows(
+            "INSERT INTO stat_count (span, first_day, facet, value, detail, n, seconds) VALUES",
+            "ON CONFLICT (span, first_day, facet, value, detail)
+             DO UPDATE SET n = stat_count.n + excluded.n, seconds = stat_count.seconds + excluded.seconds",
+            7,
+            &counts,
+        )?;
+        let quarters: Vec<Value> = counted
+            .quarters
+            .iter()
+            .flat_map(|(quarter, (contacts, answered, missed))| {
+                [Value::from(*quarter), Value::from(*contacts), Value::from(*answered), Value::from(*missed)]
+            })
+            .collect();
+        db.insert_rows(
+            "INSERT INTO stat_quarter (quarter, contacts, answered, missed) VALUES",
+            "ON CONFLICT (quarter) DO UPDATE SET contacts = stat_quarter.contacts + excluded.contacts,
+                 answered = stat_quarter.answered + excluded.answered, missed = stat_quarter.missed + excluded.missed",
+            4,
+            &quarters,
+        )?;
     } else {
         // An UPDATE, not an upsert: SQLite checks a row's CHECK constraints before its conflict.
         for ((span, first_day, facet, value, detail), (n, seconds)) in &counted.counts {

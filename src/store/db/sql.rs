@@ -46,9 +46,39 @@ pub fn to_postgres(sql: &str) -> String {
     out
 }
 
+/// `insert` then `rows` rows of `width` numbered parameters, then `tail`:
+/// `INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4) ON CONFLICT …`.
+pub fn many_rows(insert: &str, tail: &str, width: usize, rows: usize) -> String {
+    let mut out = String::with_capacity(insert.len() + tail.len() + rows * width * 6);
+    out.push_str(insert.trim_end());
+    for row in 0..rows {
+        out.push_str(if row == 0 { " (" } else { ", (" });
+        for column in 0..width {
+            if column > 0 {
+                out.push_str(", ");
+            }
+            out.push('?');
+            out.push_str(&(row * width + column + 1).to_string());
+        }
+        out.push(')');
+    }
+    out.push(' ');
+    out.push_str(tail.trim_start());
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::to_postgres;
+    use super::{many_rows, to_postgres};
+
+    #[test]
+    fn many_rows_number_their_parameters_row_after_row() {
+        assert_eq!(
+            many_rows("INSERT INTO t (a, b) VALUES", "ON CONFLICT (a) DO NOTHING", 2, 2),
+            "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4) ON CONFLICT (a) DO NOTHING"
+        );
+        assert_eq!(many_rows("INSERT INTO t (a) VALUES ", "", 1, 1), "INSERT INTO t (a) VALUES (?1) ");
+    }
 
     #[test]
     fn numbered_and_bare_parameters_become_dollars_outside_quotes_and_comments() {

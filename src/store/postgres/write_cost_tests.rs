@@ -179,3 +179,67 @@ fn a_files_history_and_a_search_cost_requests_independent_of_their_size() {
     assert_eq!(history_then, history, "a file's history: {history} requests");
     assert_eq!(search_then, search, "a search: {search} requests");
 }
+
+/// Saving a call sends a few requests, however many themes it has and facts the statistics'
+/// rollup counts for it: rows go to a table in a few statements (`Db::insert_rows`), where one
+/// a row made a save send 42 requests (57 with six themes).
+#[test]
+fn saving_a_call_sends_a_fixed_few_requests_whatever_the_rollup_counts() {
+    use crate::domain::assessment::{Rud, RudLevel};
+    use crate::domain::call::{CallType, NewCall, Outcome};
+    use crate::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
+
+    let test = "saving_a_call_sends_a_fixed_few_requests_whatever_the_rollup_counts";
+    let Some(database) = fresh_database(test) else { return };
+    let location = Location::from(ServerUrl::parse(database.url()).unwrap());
+    let mut store =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let shift = store.start_shift().unwrap();
+    let call = |themes: Vec<String>, minutes: i64| {
+        let started_at = chrono::Utc::now() - chrono::Duration::minutes(minutes);
+        let ended_at = started_at + chrono::Duration::minutes(10);
+        NewCall {
+            shift_id: shift.id,
+            started_at,
+            ended_at,
+            call_type: CallType::Listening,
+            time_spent: None,
+            record: CallRecord {
+                notes: "Appelle le soir".into(),
+                themes,
+                rud: Rud { risk: Some(RudLevel::Medium), urgency: Some(RudLevel::Low), danger: None },
+                outcome: Some(Outcome::Oriented),
+                prompts: vec![PromptRecord {
+                    number: "3114".into(),
+                    rule: "suicidal_ideation".into(),
+                    raised_at: started_at,
+                    acknowledgement: Some(Acknowledgement {
+                        at: ended_at,
+                        outcome: PromptOutcome::NumberGiven,
+                        note: None,
+                    }),
+                }],
+                ..CallRecord::default()
+            },
+        }
+    };
+    // Once to prepare the statements (the connection keeps them).
+    store.save_call(&call(vec!["isolement".into()], 30)).unwrap();
+    let Some(mut log) = database.log_statements(test) else { return };
+    let mut store = Store::open(&location, "coord", PASS).unwrap();
+    store.save_call(&call(vec!["isolement".into()], 30)).unwrap();
+    let pid = store.conn.backend_pid().unwrap();
+    log.mark();
+    let before = store.conn.requests();
+    store.save_call(&call(vec!["isolement".into()], 60)).unwrap();
+    let few = store.conn.requests() - before;
+    let statements = log.statements(pid);
+    assert!(few <= 20, "{few} requests (42 before):\n{}", statements.join("\n"));
+    let before = store.conn.requests();
+    let themes = ["isolement", "famille", "deuil", "violence", "santé", "travail"];
+    store.save_call(&call(themes.iter().map(|t| (*t).into()).collect(), 90)).unwrap();
+    let many = store.conn.requests() - before;
+    // Five more themes are five more rows in `call_theme` and ten in `stat_count` (their
+    // day's and their month's): a statement or two more, not fifteen as before.
+    assert!(many <= few + 5, "{many} requests with six themes, {few} with one");
+}
