@@ -9,8 +9,11 @@ use crate::store::error::{StoreError, StoreResult};
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_audit_guarded.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_audit_guarded.sql"),
+    include_str!("migrations/003_tagged_newest_first.sql"),
+];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
