@@ -8,8 +8,8 @@
 //!
 //! Stores are built by `demo::build` (deterministic) and reused: files under
 //! target/bench-stores/; on a server (`--db`, a role that may create databases), a database of
-//! its own named by the count, the server schema's version and `demo::VERSION`
-//! (`permanence_bench_100000_d1`), made next to the URL's and kept for the next run.
+//! its own named by the count and `demo::VERSION` (`permanence_bench_100000_d1`), made next to
+//! the URL's, kept for the next run and migrated when the schema is newer.
 
 mod common;
 
