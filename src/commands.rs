@@ -101,6 +101,12 @@ impl Invocation {
 
     /// Unlocks the database as `--as LOGIN`, or as its only account.
     fn unlock(&mut self) -> Result<Store> {
+        Ok(self.unlock_keeping()?.0)
+    }
+
+    /// `unlock`, keeping the login and passphrase for a second store they must open too (the
+    /// copy `migrate` wrote).
+    fn unlock_keeping(&mut self) -> Result<(Store, String, crate::passphrase_input::Passphrase)> {
         let login = match &self.login {
             Some(login) => login.clone(),
             None => {
@@ -119,7 +125,8 @@ impl Invocation {
         let passphrase = self
             .passphrases
             .ask(&s.fill(&s.cli.passphrase_for, &[("login", &crate::printable::for_terminal(&login))]))?;
-        Ok(Store::open(&self.db, &login, &passphrase)?)
+        let store = Store::open(&self.db, &login, &passphrase)?;
+        Ok((store, login, passphrase))
     }
 }
 
@@ -492,6 +499,65 @@ pub fn backup(mut invocation: Invocation, out: &Path) -> Result<ExitCode> {
             ]
         )
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `permanence migrate --to URL|FILE`: the whole centre copied into an empty database on a server
+/// or a new file, verified there, then opened there with the same passphrase and checked.
+pub fn migrate(mut invocation: Invocation, to: &Path) -> Result<ExitCode> {
+    let s = invocation.strings;
+    let target = Location::parse(to)?;
+    if let Some(path) = target.file()
+        && let Some((scheme, _)) = path.to_str().and_then(|d| d.split_once("://"))
+    {
+        return Err(Phrase::new(|s| &s.cli.not_a_file_url)
+            .with("path", path.display())
+            .with("scheme", scheme)
+            .into());
+    }
+    let (store, login, passphrase) = invocation.unlock_keeping()?;
+    let (from, shown) = (invocation.db.to_string(), target.to_string());
+    say!("{}", s.fill(&s.cli.migrate_copying, &[("from", &from), ("to", &shown)]));
+    let report = {
+        let bar = Bar::new(&s.cli.migrate_progress, 0);
+        let report = store.migrate_to(&target, &|done, total| bar.show(done, total));
+        bar.finish();
+        report?
+    };
+    drop(store);
+    say!("{}", s.cli.migrate_counts);
+    for (table, rows) in &report.tables {
+        say!("  {table:<18} {rows:>10}");
+    }
+    let head = report.source_head.as_ref().map_or("-", |(_, hash)| hash.as_str());
+    say!(
+        "{}",
+        s.fill(
+            &s.cli.migrate_done,
+            &[
+                ("seconds", &format!("{:.1}", report.elapsed.as_secs_f64())),
+                ("to", &shown),
+                ("entry", &report.entry.0.to_string()),
+                ("head", head),
+            ]
+        )
+    );
+    // As a desk will open it: the same passphrase, then `check` once more, committed.
+    let copy = Store::open(&target, &login, &passphrase)?;
+    let checked = copy.check().map_err(|e| Phrase::new(|s| &s.cli.check_running).because(e))?;
+    say!("{}", s.cli.migrate_target_check);
+    let fault = |what: &str| s.fill(&s.cli.check_fault, &[("what", what)]);
+    if !checked.is_clean() {
+        for finding in &checked.findings {
+            say!("{}", fault(&finding.phrase().say(s)));
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    let ok = if target.is_server() { &s.cli.check_ok_server } else { &s.cli.check_ok };
+    say!("{}", s.fill(ok, &[("entries", &checked.audit_entries.to_string())]));
+    if let Some(head) = checked.audit_head {
+        say!("{}", s.fill(&s.cli.check_audit_head, &[("head", &head)]));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -124,6 +124,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Copy the whole centre (supervisor) into an empty database on the centre's server, or
+    /// from a server into a new file: same passphrases, free text sealed on a server, verified
+    /// on arrival; one transaction, so an interrupted copy leaves the target empty
+    Migrate {
+        /// postgresql://… (an empty database, made by createdb) or a new file's path
+        #[arg(long, value_name = "URL|FILE")]
+        to: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -266,6 +274,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Queue { format }) => commands::queue(invocation, matches!(format, QueueFormat::Json)),
         Some(Command::Backup { out }) => commands::backup(invocation, &out),
+        Some(Command::Migrate { to }) => commands::migrate(invocation, &to),
         Some(Command::File(FileCommand::Export { code, format, out })) => {
             commands::file_export(invocation, &code, matches!(format, AccessFormat::Json), out.as_deref())
         }

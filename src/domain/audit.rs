@@ -48,6 +48,9 @@ stored_enum! {
         RootPassed = "root_passed",
         /// The database encrypted again with a new data key (a deactivation, a reset).
         Rekeyed = "rekeyed",
+        /// The centre copied here from another store (`permanence migrate`); its object id is
+        /// the source's last entry, whose hash this entry follows.
+        Migrated = "migrated",
     }
 }
 

@@ -211,6 +211,47 @@ fn check_connection(
     Ok(report)
 }
 
+/// What `check` verifies of the data of `db` with the key slots `key_file`: structure, the
+/// audit chain and its signatures, the statistics' rollup against a recount, the key slots
+/// against the accounts. Also run by `migrate` on its target inside the transaction that
+/// writes it (`in_transaction`: the recount reads that transaction rather than a snapshot of
+/// its own), so that a copy that does not verify is never committed.
+pub(super) fn check_data(
+    db: &Db,
+    key_file: StoreResult<KeyFile>,
+    in_transaction: bool,
+    signatures: &mut dyn FnMut(u64, u64),
+    statistics: &mut dyn FnMut(u64, u64),
+) -> StoreResult<CheckReport> {
+    let mut report = check_connection(db, true, signatures)?;
+    // One snapshot: a terminal saving a call meanwhile changes raw rows and rollup together.
+    // A page that cannot be read is a finding, as for the audit log.
+    let recount = if in_transaction {
+        super::rollup::check(db, statistics)
+    } else {
+        db.transaction(super::db::TxKind::Read).and_then(|read| {
+            let found = super::rollup::check(&read, statistics);
+            read.commit()?;
+            found
+        })
+    };
+    match recount {
+        Ok(Some(month)) => report.findings.push(CheckFinding::Statistics(month)),
+        Ok(None) => {}
+        Err(err) => report.findings.push(CheckFinding::Integrity(err.to_string())),
+    }
+    match key_file.and_then(|key_file| super::slot_upkeep::slot_findings(db, &key_file)) {
+        Ok(slots) => {
+            report.findings.extend(slots.faults.into_iter().map(CheckFinding::KeySlot));
+            report.notes.extend(slots.notes);
+        }
+        Err(err) => report.findings.push(CheckFinding::KeySlot(
+            Phrase::new(|s| &s.cli.check_key_file_unreadable).with("detail", err),
+        )),
+    }
+    Ok(report)
+}
+
 /// What a verified backup holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupReport {
@@ -249,28 +290,7 @@ impl Store {
         signatures: &mut dyn FnMut(u64, u64),
         statistics: &mut dyn FnMut(u64, u64),
     ) -> StoreResult<CheckReport> {
-        let mut report = check_connection(&self.conn, true, signatures)?;
-        // One snapshot: a terminal saving a call meanwhile changes raw rows and rollup together.
-        // A page that cannot be read is a finding, as for the audit log.
-        let recount = self.conn.transaction(super::db::TxKind::Read).and_then(|read| {
-            let found = super::rollup::check(&read, statistics);
-            read.commit()?;
-            found
-        });
-        match recount {
-            Ok(Some(month)) => report.findings.push(CheckFinding::Statistics(month)),
-            Ok(None) => {}
-            Err(err) => report.findings.push(CheckFinding::Integrity(err.to_string())),
-        }
-        match self.key_slot_findings() {
-            Ok(slots) => {
-                report.findings.extend(slots.faults.into_iter().map(CheckFinding::KeySlot));
-                report.notes.extend(slots.notes);
-            }
-            Err(err) => report.findings.push(CheckFinding::KeySlot(
-                Phrase::new(|s| &s.cli.check_key_file_unreadable).with("detail", err),
-            )),
-        }
+        let mut report = check_data(&self.conn, self.key_file_now(), false, signatures, statistics)?;
         if self.conn.is_postgres()
             && let (role, Some(power)) = super::postgres::privileges::audit_power(&self.conn)?
         {

@@ -133,36 +133,35 @@ impl Store {
         }
         Ok(())
     }
+}
 
-    /// What `permanence check` says of the key file: every slot that does not verify (no
-    /// active account, keys not the account's, no valid endorsement, …), every active account
-    /// without a slot, and, as notes, version-1 slots not converted yet.
-    pub(super) fn key_slot_findings(&self) -> StoreResult<SlotFindings> {
-        let key_file = self.key_file_now()?;
-        let listeners = self.listeners()?;
-        let mut findings = SlotFindings::default();
-        let accounts = pins::accounts_by_id(listeners.clone());
-        for slot in key_file.slots() {
-            match pins::verify(&self.conn, slot, &accounts)? {
-                Err(problem) => findings.faults.push(
-                    Phrase::new(|s| &s.cli.slot_fault)
-                        .with("slot", format!("{:?}", slot.login()))
-                        .with_phrase("problem", problem.phrase()),
-                ),
-                Ok(()) if matches!(slot, KeySlot::Legacy(_)) => findings.notes.push(
-                    Phrase::new(|s| &s.cli.slot_legacy_note).with("slot", format!("{:?}", slot.login())),
-                ),
-                Ok(()) => {}
-            }
+/// What `permanence check` says of the key slots `key_file` against the accounts of `db`:
+/// every slot that does not verify (no active account, keys not the account's, no valid
+/// endorsement, …), every active account without a slot, and, as notes, version-1 slots not
+/// converted yet. Also run by `migrate` on the copy it is writing, before it commits.
+pub(super) fn slot_findings(db: &super::db::Db, key_file: &KeyFile) -> StoreResult<SlotFindings> {
+    let listeners = super::listeners::all(db)?;
+    let mut findings = SlotFindings::default();
+    let accounts = pins::accounts_by_id(listeners.clone());
+    for slot in key_file.slots() {
+        match pins::verify(db, slot, &accounts)? {
+            Err(problem) => findings.faults.push(
+                Phrase::new(|s| &s.cli.slot_fault)
+                    .with("slot", format!("{:?}", slot.login()))
+                    .with_phrase("problem", problem.phrase()),
+            ),
+            Ok(()) if matches!(slot, KeySlot::Legacy(_)) => findings
+                .notes
+                .push(Phrase::new(|s| &s.cli.slot_legacy_note).with("slot", format!("{:?}", slot.login()))),
+            Ok(()) => {}
         }
-        for listener in listeners.iter().filter(|l| l.active) {
-            if key_file.slot(listener.id).is_none() {
-                findings.faults.push(
-                    Phrase::new(|s| &s.cli.account_without_slot)
-                        .with("login", format!("{:?}", listener.login)),
-                );
-            }
-        }
-        Ok(findings)
     }
+    for listener in listeners.iter().filter(|l| l.active) {
+        if key_file.slot(listener.id).is_none() {
+            findings.faults.push(
+                Phrase::new(|s| &s.cli.account_without_slot).with("login", format!("{:?}", listener.login)),
+            );
+        }
+    }
+    Ok(findings)
 }
