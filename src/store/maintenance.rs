@@ -227,6 +227,8 @@ pub(super) fn check_data(
     // One snapshot: a terminal saving a call meanwhile changes raw rows and rollup together.
     // A page that cannot be read is a finding, as for the audit log.
     let recount = if in_transaction {
+        // The log's walk set the session's time limit back; the recount may take as long.
+        db.unhurried()?;
         super::rollup::check(db, statistics)
     } else {
         db.transaction(super::db::TxKind::Read).and_then(|read| {

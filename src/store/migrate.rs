@@ -136,6 +136,9 @@ impl Store {
         let report = self.copy_into(&tx, progress)?;
         slots::insert(&tx, &slots)?;
         restart_identities(&tx)?;
+        // Rows written in this transaction have no statistics yet: without them the checks
+        // below are planned blind (a recount of the statistics took minutes at 100,000 calls).
+        tx.execute_batch("ANALYZE")?;
         let report = finish(&tx, self.actor.id, report, &slots)?;
         tx.commit()?;
         Ok(report)
