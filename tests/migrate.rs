@@ -290,3 +290,41 @@ fn a_migration_killed_midway_leaves_the_server_database_empty() {
     assert!(out.status.success(), "the next migration runs: {}", text(&out.stderr));
     assert_eq!(counts(&out)["call"], 200);
 }
+
+/// What stops a migration before it writes is said with the sentences the other commands use:
+/// a wrong passphrase for the source, a server that cannot be reached, a certificate signed by
+/// another authority; the target is left as it was.
+#[test]
+fn a_wrong_passphrase_an_unreachable_server_and_a_refused_certificate_are_said() {
+    let test = "a_wrong_passphrase_an_unreachable_server_and_a_refused_certificate_are_said";
+    let Some(database) = fresh_database(test) else { return };
+    let Some(tls) = permanence::test_support::postgres::tls_server(test) else { return };
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("centre.db");
+    let file_db = file.to_str().unwrap();
+    demo(home.path(), &file, "50");
+
+    let wrong = as_account(
+        home.path(),
+        file_db,
+        SUPERVISOR,
+        "pas la bonne phrase",
+        &["migrate", "--to", database.url()],
+    );
+    assert!(!wrong.status.success());
+    assert!(text(&wrong.stderr).contains("phrase de passe incorrecte"), "{}", text(&wrong.stderr));
+    assert_eq!(tables(&database), 0, "nothing written");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let unreachable =
+        migrate(home.path(), file_db, &format!("postgresql://coord@127.0.0.1:{closed}/permanence"));
+    assert!(!unreachable.status.success());
+    let said = text(&unreachable.stderr);
+    assert!(said.contains("injoignable") && said.contains("connexion refusée"), "{said}");
+
+    let other = tls.url_with(&format!("sslmode=verify-full&sslrootcert={}", tls.other_authority.display()));
+    let refused = migrate(home.path(), file_db, &other);
+    assert!(!refused.status.success());
+    let said = text(&refused.stderr);
+    assert!(said.contains("certificat du serveur de la base") && said.contains("autorité"), "{said}");
+}
