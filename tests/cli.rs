@@ -215,6 +215,7 @@ fn every_command_has_help() {
         &["check", "--help"],
         &["queue", "--help"],
         &["backup", "--help"],
+        &["migrate", "--help"],
         &["report", "--help"],
     ] {
         let out = run(home.path(), args, "");
