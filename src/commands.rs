@@ -515,6 +515,10 @@ pub fn migrate(mut invocation: Invocation, to: &Path) -> Result<ExitCode> {
             .with("scheme", scheme)
             .into());
     }
+    // A new file, never one of the store's own nor through a link (as every `--out`).
+    if let Some(path) = target.file() {
+        crate::output_path::check(path, &invocation.local)?;
+    }
     let (store, login, passphrase) = invocation.unlock_keeping()?;
     let (from, shown) = (invocation.db.to_string(), target.to_string());
     say!("{}", s.fill(&s.cli.migrate_copying, &[("from", &from), ("to", &shown)]));
