@@ -524,4 +524,48 @@ mod tests {
         ours.sort();
         assert_eq!(ours, file);
     }
+
+    fn first_signed(store: &Store) -> i64 {
+        store
+            .conn
+            .query_row("SELECT first_signed FROM audit_signing", crate::db_params![], |row| row.get(0))
+            .unwrap()
+    }
+
+    /// A store upgraded from before signatures began signing after its first entries; the row
+    /// that says where is kept for ever by a trigger, which the target's own schema fills with
+    /// 1: the copy says where the source began, on a file and on a server, and verifies.
+    #[test]
+    fn a_store_that_began_signing_late_keeps_where_on_a_file_and_on_a_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::tests::create(&dir.path().join("p.db"));
+        let raw = crate::store::tests::raw_connection(&store);
+        raw.execute_batch(
+            "DROP TRIGGER audit_signing_is_kept_update; UPDATE audit_signing SET first_signed = 2;",
+        )
+        .unwrap();
+        drop(raw);
+        assert!(store.check().unwrap().is_clean());
+        let file = Location::File(dir.path().join("copy.db"));
+        let mut places = vec![file];
+        let database = crate::test_support::postgres::fresh_database(
+            "a_store_that_began_signing_late_keeps_where_on_a_file_and_on_a_server",
+        );
+        if let Some(database) = &database {
+            places.push(Location::parse(Path::new(database.url())).unwrap());
+        }
+        for place in places {
+            let report = store.migrate_to(&place, &|_, _| {}).unwrap();
+            assert_eq!(
+                report.tables.iter().find(|(t, _)| *t == "audit_signing"),
+                Some(&("audit_signing", 1))
+            );
+            let copy = Store::open(&place, "coord", crate::store::tests::PASS).unwrap();
+            assert_eq!(first_signed(&copy), 2, "{place}");
+            let checked = copy.check().unwrap();
+            assert!(checked.is_clean(), "{place}: {:?}", checked.findings);
+            // The guard is back: the row is kept for ever there too.
+            assert!(copy.conn.execute("DELETE FROM audit_signing", crate::db_params![]).is_err(), "{place}");
+        }
+    }
 }
