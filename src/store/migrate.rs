@@ -12,7 +12,7 @@
 //! transaction (its schema included), so a kill or a stopped server leaves the database as it
 //! was, empty; a file's copy is written beside its name and renamed there only once verified.
 //!
-//! May not: write anything to the source (it is read only), hand the data key to anything but
+//! May not: write anything to the source (it is only read; unlocking it recorded its entry), hand the data key to anything but
 //! the target's connection, or write into a target that holds anything.
 
 use std::path::{Path, PathBuf};
