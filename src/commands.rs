@@ -515,8 +515,12 @@ pub fn migrate(mut invocation: Invocation, to: &Path) -> Result<ExitCode> {
             .with("scheme", scheme)
             .into());
     }
-    // A new file, never one of the store's own nor through a link (as every `--out`).
+    // A new file (what exists is never written over), never named as one of a store's own
+    // files (as every `--out`).
     if let Some(path) = target.file() {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(StoreError::AlreadyExists(path.to_owned()).into());
+        }
         crate::output_path::check(path, &invocation.local)?;
     }
     let (store, login, passphrase) = invocation.unlock_keeping()?;

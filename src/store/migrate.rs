@@ -76,6 +76,13 @@ pub struct MigrationReport {
     pub elapsed: Duration,
 }
 
+/// The source as the copy reads it: one read transaction, and what it held when it began.
+struct Snapshot<'a> {
+    read: super::db::Tx<'a>,
+    counts: Vec<(&'static str, u64)>,
+    source_head: Option<(i64, String)>,
+}
+
 /// How far the copy is: rows written so far, and the rows to write.
 pub type Progress<'a> = &'a dyn Fn(u64, u64);
 
@@ -125,6 +132,7 @@ impl Store {
         let mut id = [0u8; DATABASE_SALT_LEN];
         getrandom::fill(&mut id).map_err(|e| StoreError::Invalid(format!("no randomness: {e}")))?;
         let slots = key_file.copy_to(slots::label(url), id);
+        let snapshot = self.snapshot()?;
         // One transaction, the schema included: whatever stops it (a kill, the server stopped,
         // a copy that does not verify) leaves the database empty.
         let tx = audit::Tx::begin(&db, super::signer_of(&self.actor, self.keys.as_ref()))?;
@@ -133,7 +141,7 @@ impl Store {
         if super::postgres::schema::holds_data(&tx)? {
             return Err(StoreError::AlreadyExists(PathBuf::from(url.redacted())));
         }
-        let report = self.copy_into(&tx, progress)?;
+        let report = self.copy_into(snapshot, &tx, progress)?;
         slots::insert(&tx, &slots)?;
         restart_identities(&tx)?;
         // Rows written in this transaction have no statistics yet: without them the checks
@@ -201,8 +209,9 @@ impl Store {
         let salt = super::keyslots::database_salt(temp)?;
         let slots = key_file.copy_to(KeyFile::path_for(temp), salt);
         let db = Db::Sqlite(conn);
+        let snapshot = self.snapshot()?;
         let tx = audit::Tx::begin(&db, super::signer_of(&self.actor, self.keys.as_ref()))?;
-        let report = self.copy_into(&tx, progress)?;
+        let report = self.copy_into(snapshot, &tx, progress)?;
         let report = finish(&tx, self.actor.id, report, &slots)?;
         tx.commit()?;
         // Closed here: its log emptied into it, so that the file renamed is whole.
@@ -214,22 +223,14 @@ impl Store {
 
     /// Copies every table from one read transaction of this store into `target` (a write
     /// transaction whose schema is made and otherwise empty), then compares the counts.
-    fn copy_into(&self, target: &Db, progress: Progress<'_>) -> StoreResult<MigrationReport> {
+    fn copy_into(
+        &self,
+        snapshot: Snapshot<'_>,
+        target: &Db,
+        progress: Progress<'_>,
+    ) -> StoreResult<MigrationReport> {
         let columns = file_columns()?;
-        let read = self.conn.transaction(TxKind::Read)?;
-        let mut counts = Vec::with_capacity(TABLES.len());
-        for table in TABLES {
-            let count: i64 =
-                read.query_row(&format!("SELECT count(*) FROM {table}"), crate::db_params![], |row| {
-                    row.get(0)
-                })?;
-            counts.push((*table, count.max(0) as u64));
-        }
-        let source_head: Option<(i64, String)> = read.query_opt(
-            "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
-            crate::db_params![],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let Snapshot { read, counts, source_head } = snapshot;
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
         let source = self.sealer_of(&self.conn);
         let copier = Copier {
@@ -267,6 +268,26 @@ impl Store {
             entry: (0, String::new()),
             elapsed: Duration::ZERO,
         })
+    }
+
+    /// One read transaction of this store, counted, before the target's transaction begins
+    /// (on a large file the counts take seconds, which a server's transaction would spend idle).
+    fn snapshot(&self) -> StoreResult<Snapshot<'_>> {
+        let read = self.conn.transaction(TxKind::Read)?;
+        let mut counts = Vec::with_capacity(TABLES.len());
+        for table in TABLES {
+            let count: i64 =
+                read.query_row(&format!("SELECT count(*) FROM {table}"), crate::db_params![], |row| {
+                    row.get(0)
+                })?;
+            counts.push((*table, count.max(0) as u64));
+        }
+        let source_head = read.query_opt(
+            "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+            crate::db_params![],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        Ok(Snapshot { read, counts, source_head })
     }
 
     /// Free text as this store's backend, or the target's, keeps it.
