@@ -557,9 +557,23 @@ mod tests {
     /// that says where is kept for ever by a trigger, which the target's own schema fills with
     /// 1: the copy says where the source began, on a file and on a server, and verifies.
     #[test]
-    fn a_store_that_began_signing_late_keeps_where_on_a_file_and_on_a_server() {
+    fn a_store_that_began_signing_late_keeps_where_on_a_file_and_on_a_server_with_its_secret_and_draft() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::tests::create(&dir.path().join("p.db"));
+        let mut store = crate::store::tests::create(&dir.path().join("p.db"));
+        // The phone's secret (sealed as bytes on a server) and a draft (sealed under its
+        // account's id, not a row id of its own) go across too.
+        let (hash, _) = store.caller_history("06 12 34 56 78").unwrap();
+        let shift = store.start_shift().unwrap();
+        let draft = crate::domain::call::CallDraft {
+            shift_id: shift.id,
+            started_at: chrono::Utc::now(),
+            call_type: None,
+            record: crate::domain::call::CallRecord {
+                notes: "Elle rappellera demain soir".into(),
+                ..Default::default()
+            },
+        };
+        store.save_draft(&draft).unwrap();
         let raw = crate::store::tests::raw_connection(&store);
         raw.execute_batch(
             "DROP TRIGGER audit_signing_is_kept_update; UPDATE audit_signing SET first_signed = 2;",
@@ -570,7 +584,7 @@ mod tests {
         let file = Location::File(dir.path().join("copy.db"));
         let mut places = vec![file];
         let database = crate::test_support::postgres::fresh_database(
-            "a_store_that_began_signing_late_keeps_where_on_a_file_and_on_a_server",
+            "a_store_that_began_signing_late_keeps_where_on_a_file_and_on_a_server_with_its_secret_and_draft",
         );
         if let Some(database) = &database {
             places.push(Location::parse(Path::new(database.url())).unwrap());
@@ -581,8 +595,10 @@ mod tests {
                 report.tables.iter().find(|(t, _)| *t == "audit_signing"),
                 Some(&("audit_signing", 1))
             );
-            let copy = Store::open(&place, "coord", crate::store::tests::PASS).unwrap();
+            let mut copy = Store::open(&place, "coord", crate::store::tests::PASS).unwrap();
             assert_eq!(first_signed(&copy), 2, "{place}");
+            assert_eq!(copy.caller_history("06 12 34 56 78").unwrap().0, hash, "{place}: the same secret");
+            assert_eq!(copy.draft().unwrap().map(|d| d.record.notes), Some(draft.record.notes.clone()));
             let checked = copy.check().unwrap();
             assert!(checked.is_clean(), "{place}: {:?}", checked.findings);
             // The guard is back: the row is kept for ever there too.
