@@ -613,16 +613,17 @@ fn files_by_tags(
     let Some(tags) = db.query_tags(query)? else { return Ok(Vec::new()) };
     let filtered = status.is_some() || departement.is_some();
     let scan = |wanted: usize| if filtered { FILTERED_SCAN } else { wanted as i64 };
-    let files = newest_tagged(db, &TAGGED_FILES, &tags, status, departement, scan(limit), |row| {
+    let files = newest_tagged(db, &TAGGED_FILES, &tags, status, departement, scan(limit), limit, |row| {
         let id: i64 = row.get(0)?;
         let summary = db.unseal(Field::FILE_SUMMARY, id, &row.get(1)?)?;
         let instructions = db.unseal(Field::FILE_INSTRUCTIONS, id, &row.get(2)?)?;
         Ok(super::blind_index::matches(query, &[&summary, &instructions]).then_some(id))
     })?;
-    let notes = newest_tagged(db, &TAGGED_NOTES, &tags, status, departement, scan(limit * 4), |row| {
-        let notes = db.unseal(Field::CALL_NOTES, row.get(0)?, &row.get(1)?)?;
-        Ok(super::blind_index::matches(query, &[&notes]).then_some(row.get::<i64>(2)?))
-    })?;
+    let notes =
+        newest_tagged(db, &TAGGED_NOTES, &tags, status, departement, scan(limit * 4), limit * 4, |row| {
+            let notes = db.unseal(Field::CALL_NOTES, row.get(0)?, &row.get(1)?)?;
+            Ok(super::blind_index::matches(query, &[&notes]).then_some(row.get::<i64>(2)?))
+        })?;
     let files = files.into_iter().flatten().take(limit);
     Ok(files.chain(notes.into_iter().flatten().take(limit * 4)).collect())
 }
@@ -669,8 +670,11 @@ const TAGGED_NOTES: TaggedSearch = TaggedSearch {
 };
 
 /// The newest `scan` rows a [`TaggedSearch`] finds, newest first, those the filter keeps
-/// turned by `each`, `None` for the others. The newest rows are tried first: when they hold `scan` matches, those are the
-/// newest `scan` of the whole table; otherwise the index answers.
+/// turned by `each`, `None` for the others. The newest rows are tried first; they answer when
+/// they hold `scan` matches (the newest `scan` of the whole table), or `wanted` that the filter
+/// keeps (the newest such among the newest `scan` matches, since the first try reads fewer rows
+/// than a filtered search scans); otherwise the index answers.
+#[allow(clippy::too_many_arguments)]
 fn newest_tagged<T>(
     db: &Db,
     search: &TaggedSearch,
@@ -678,20 +682,26 @@ fn newest_tagged<T>(
     status: Option<&str>,
     departement: Option<&str>,
     scan: i64,
+    wanted: usize,
     mut each: impl FnMut(&Row) -> StoreResult<Option<T>>,
 ) -> StoreResult<Vec<Option<T>>> {
+    debug_assert!(scan >= NEWEST_FIRST || wanted as i64 == scan);
     let params = db_params![tags.clone(), status, departement, scan, NEWEST_FIRST];
+    // Each row: whether the filter keeps it, and then what `each` made of it.
     let mut read = |sql: &str, params: &[Value]| {
         db.query_map(sql, params, |row| match row.get::<bool>(row.len() - 1)? {
-            true => each(row),
+            true => each(row).map(Some),
             false => Ok(None),
         })
     };
     let found = read(search.newest_first, params)?;
-    if found.len() as i64 == scan {
-        return Ok(found);
-    }
-    read(search.through_index, &params[..4])
+    let kept = found.iter().filter(|row| row.is_some()).count();
+    let found = if found.len() as i64 == scan || kept >= wanted {
+        found
+    } else {
+        read(search.through_index, &params[..4])?
+    };
+    Ok(found.into_iter().map(Option::flatten).collect())
 }
 
 /// What a query is as a file code.
@@ -817,8 +827,12 @@ mod tagged_tests {
         tx.commit().unwrap();
 
         let tags = |word: &str| db.query_tags(word).unwrap().unwrap();
-        let ids = |search, word: &str, status: Option<&str>, scan: i64| -> Vec<Option<i64>> {
-            newest_tagged(&db, search, &tags(word), status, None, scan, |row| row.get(0)).unwrap()
+        let ids_wanted =
+            |search, word: &str, status: Option<&str>, scan: i64, wanted: usize| -> Vec<Option<i64>> {
+                newest_tagged(&db, search, &tags(word), status, None, scan, wanted, |row| row.get(0)).unwrap()
+            };
+        let ids = |search, word: &str, status: Option<&str>, scan: i64| {
+            ids_wanted(search, word, status, scan, scan as usize)
         };
         let tried_alone = |search: &super::TaggedSearch, word: &str, status: Option<&str>, scan: i64| {
             let params = db_params![tags(word), status, None::<&str>, scan, NEWEST_FIRST];
@@ -846,6 +860,24 @@ mod tagged_tests {
         assert!(first.is_empty());
         assert_eq!(ids(&TAGGED_NOTES, "isolée", None, 80), [5, 4, 3, 2, 1].map(Some).to_vec());
         assert_eq!(ids(&TAGGED_NOTES, "isolée", None, 3), [5, 4, 3].map(Some).to_vec());
+
+        // Filtered, with other words among the newest rows: the newest rows hold fewer matches
+        // than a filtered search scans, but enough that the filter keeps; the index agrees.
+        let tx = db.transaction(TxKind::Write).unwrap();
+        let grief = db.search_tags(&["deuil"]).unwrap().unwrap();
+        tx.execute(
+            "INSERT INTO call (shift_id, listener_id, caller_file_id, started_at, ended_at, call_type, search_tags)
+             SELECT 1, 1, ?1, 0, 0, 'listening', ?2 FROM generate_series(1, 3)",
+            db_params![asleep.0, grief],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let kept = |rows: Vec<Option<i64>>| rows.into_iter().flatten().take(10).collect::<Vec<_>>();
+        let (first, index) = tried_alone(&TAGGED_NOTES, "sommeil", Some("follow_up"), NEWEST_FIRST);
+        assert_eq!(first.len() as i64, NEWEST_FIRST - 3, "the first try alone is not whole");
+        let searched = ids_wanted(&TAGGED_NOTES, "sommeil", Some("follow_up"), NEWEST_FIRST, 10);
+        assert_eq!(kept(searched), kept(index.clone()));
+        assert_eq!(kept(first), kept(index));
 
         // Files: two, fewer than a try wants, so the index answers.
         assert_eq!(ids(&TAGGED_FILES, "isol", None, 20), vec![Some(isolated.0)]);
