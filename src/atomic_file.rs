@@ -51,7 +51,7 @@ pub fn temp_files_of(path: &Path) -> Vec<PathBuf> {
 /// Removes the temporary files of `path` left by a process that died before its rename: the
 /// rename never happened, so they are stale by definition. A living writer's are left alone,
 /// and so is anything that is not a regular file. Best effort: a leftover never blocks a write.
-fn remove_stale_temp_files(path: &Path) {
+pub fn remove_stale_temp_files(path: &Path) {
     for temp in temp_files_of(path) {
         let writer = temp_writer(path, &file_name(&temp)).flatten();
         let alive = writer.is_some_and(|pid| {
@@ -62,6 +62,10 @@ fn remove_stale_temp_files(path: &Path) {
         });
         if !alive && fs::symlink_metadata(&temp).is_ok_and(|m| m.is_file()) {
             let _ = fs::remove_file(&temp);
+            // A database written under a temporary name (`migrate --to FILE`) leaves its log too.
+            for suffix in ["-wal", "-shm"] {
+                let _ = fs::remove_file(format!("{}{suffix}", temp.display()));
+            }
         }
     }
 }

@@ -523,7 +523,7 @@ pub fn migrate(mut invocation: Invocation, to: &Path) -> Result<ExitCode> {
         }
         crate::output_path::check(path, &invocation.local)?;
     }
-    let (store, login, passphrase) = invocation.unlock_keeping()?;
+    let (mut store, login, passphrase) = invocation.unlock_keeping()?;
     let (from, shown) = (invocation.db.to_string(), target.to_string());
     say!("{}", s.fill(&s.cli.migrate_copying, &[("from", &from), ("to", &shown)]));
     let report = {

@@ -110,13 +110,26 @@ fn a_demo_centre_moves_onto_a_server_and_back_into_a_new_file_whole() {
     assert!(text(&again.stderr).contains("existe déjà"), "{}", text(&again.stderr));
     assert_eq!(listeners(&database), entries, "nothing written by the refused migration");
 
-    // The audit chain goes on: the copied entries as they were, then the migration's entry,
-    // signed by the supervisor who migrated, following the source's head.
+    // The source recorded that its whole centre was copied (review finding 1), once: the
+    // refused second migration recorded nothing.
+    let recorded: Vec<(String, String)> = raw_connection(&file)
+        .prepare(
+            "SELECT l.login, a.at FROM audit a JOIN listener l ON l.id = a.actor WHERE a.action = 'migrated'",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)?.to_string())))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(recorded.iter().map(|(login, _)| login.as_str()).collect::<Vec<_>>(), [SUPERVISOR]);
+    // The audit chain goes on: the copied entries as they were (the source's record of the
+    // copy last), then the migration's entry, signed by the supervisor who migrated, following
+    // the source's head.
     let migrated = database
         .connect()
         .query_one(
             "SELECT a.id, a.prev_hash, l.login, s.login FROM audit a JOIN listener l ON l.id = a.actor
-               JOIN listener s ON s.id = a.signed_by WHERE a.action = 'migrated'",
+               JOIN listener s ON s.id = a.signed_by WHERE a.action = 'migrated' ORDER BY a.id DESC LIMIT 1",
             &[],
         )
         .unwrap();
@@ -135,8 +148,14 @@ fn a_demo_centre_moves_onto_a_server_and_back_into_a_new_file_whole() {
 
     // Back into a new file: the exit path.
     let back = home.path().join("back.db");
+    // What a copy to that name killed earlier left (its writer gone): swept, not kept beside.
+    let killed = home.path().join(".back.db.999999999-0-0a1b2c3d.tmp");
+    let killed_log = home.path().join(".back.db.999999999-0-0a1b2c3d.tmp-wal");
+    std::fs::write(&killed, b"a half copy").unwrap();
+    std::fs::write(&killed_log, b"its log").unwrap();
     let out = migrate(home.path(), database.url(), back.to_str().unwrap());
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!killed.exists() && !killed_log.exists(), "an earlier copy's leftovers are swept");
     let into_file = counts(&out);
     for (table, rows) in &onto_server {
         if table != "audit" {

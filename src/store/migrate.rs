@@ -12,8 +12,11 @@
 //! transaction (its schema included), so a kill or a stopped server leaves the database as it
 //! was, empty; a file's copy is written beside its name and renamed there only once verified.
 //!
-//! May not: write anything to the source (it is only read; unlocking it recorded its entry), hand the data key to anything but
-//! the target's connection, or write into a target that holds anything.
+//! The source records that a copy of the whole centre was taken (a `migrated` entry, signed by
+//! the supervisor, written just before its snapshot, so the copy holds it too).
+//!
+//! May not: write anything else to the source, hand the data key to anything but the target's
+//! connection, or write into a target that holds anything.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -61,6 +64,19 @@ pub const TABLES: &[&str] = &[
     "audit_signing",
 ];
 
+/// Moves the file at `from` to `to` unless something is there already (the copy takes minutes,
+/// and the check made before it began is old by then): a hard link, which refuses an existing
+/// name, then the temporary name removed; where the file system has no hard links (a FAT
+/// stick), a rename after a last look.
+fn put_without_replacing(from: &Path, to: &Path) -> std::io::Result<()> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => std::fs::remove_file(from),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Err(err),
+        Err(_) if std::fs::symlink_metadata(to).is_ok() => Err(std::io::ErrorKind::AlreadyExists.into()),
+        Err(_) => std::fs::rename(from, to),
+    }
+}
+
 /// Rows sent to the target in one go (`Db::insert_rows` splits them into statements).
 const BATCH: usize = 1024;
 
@@ -88,8 +104,8 @@ pub type Progress<'a> = &'a dyn Fn(u64, u64);
 
 impl Store {
     /// Copies this store, whole, to `target`: an empty database on a server, or a new file
-    /// (supervisor only). Nothing is written to this store.
-    pub fn migrate_to(&self, target: &Location, progress: Progress<'_>) -> StoreResult<MigrationReport> {
+    /// (supervisor only). This store records the copy in its audit log, nothing else.
+    pub fn migrate_to(&mut self, target: &Location, progress: Progress<'_>) -> StoreResult<MigrationReport> {
         self.require_supervisor(|s| &s.cli.what_migrate)?;
         if same_place(&self.location, target) {
             return Err(StoreError::Refused(Phrase::new(|s| &s.cli.migrate_same_place)));
@@ -116,8 +132,17 @@ impl Store {
         Ok(report)
     }
 
+    /// The source's own record that the whole centre is being copied: written once the target
+    /// is known to be empty, just before the snapshot (review of the migration, finding 1: a
+    /// copy taken away left no trace where it was taken).
+    fn record_migration(&mut self) -> StoreResult<()> {
+        self.write_unseen(|tx, actor| {
+            audit::append(tx, Some(actor.id), AuditAction::Migrated, ObjectKind::Database, None)
+        })
+    }
+
     fn migrate_to_server(
-        &self,
+        &mut self,
         url: &ServerUrl,
         key_file: &KeyFile,
         progress: Progress<'_>,
@@ -132,6 +157,7 @@ impl Store {
         let mut id = [0u8; DATABASE_SALT_LEN];
         getrandom::fill(&mut id).map_err(|e| StoreError::Invalid(format!("no randomness: {e}")))?;
         let slots = key_file.copy_to(slots::label(url), id);
+        self.record_migration()?;
         let snapshot = self.snapshot()?;
         // One transaction, the schema included: whatever stops it (a kill, the server stopped,
         // a copy that does not verify) leaves the database empty.
@@ -153,7 +179,7 @@ impl Store {
     }
 
     fn migrate_to_file(
-        &self,
+        &mut self,
         path: &Path,
         key_file: &KeyFile,
         progress: Progress<'_>,
@@ -167,7 +193,10 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             super::create_private_dir(parent)?;
         }
-        // Written beside its name, renamed there only once committed and verified.
+        // A copy killed earlier left its temporary file and log: gone before a new one begins.
+        crate::atomic_file::remove_stale_temp_files(path);
+        self.record_migration()?;
+        // Written beside its name, put there only once committed and verified.
         let temp = temp_path_for(path);
         super::create_private_file(&temp)?;
         let written = self.write_file(&temp, key_file, progress);
@@ -188,10 +217,27 @@ impl Store {
             let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
         }
         let io = |e| StoreError::io(path.display().to_string(), e);
-        std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
-        std::fs::rename(&temp, path).map_err(io)?;
-        key_file.copy_to(key_path, salt).save()?;
-        sync_parent(path).map_err(io)?;
+        let placed = (|| {
+            std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
+            // The key file first, never over another (`save` would replace one that appeared
+            // meanwhile); the database then, never over another either.
+            if std::fs::symlink_metadata(&key_path).is_ok() {
+                return Err(StoreError::AlreadyExists(key_path.clone()));
+            }
+            key_file.copy_to(key_path.clone(), salt).save()?;
+            if let Err(err) = put_without_replacing(&temp, path) {
+                let _ = std::fs::remove_file(&key_path);
+                return Err(match err.kind() {
+                    std::io::ErrorKind::AlreadyExists => StoreError::AlreadyExists(path.to_owned()),
+                    _ => io(err),
+                });
+            }
+            sync_parent(path).map_err(io)
+        })();
+        if placed.is_err() {
+            remove_temp();
+        }
+        placed?;
         Ok(report)
     }
 
