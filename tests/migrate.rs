@@ -93,6 +93,16 @@ fn a_demo_centre_moves_onto_a_server_and_back_into_a_new_file_whole() {
     let file_db = file.to_str().unwrap();
     demo(home.path(), &file, "400");
 
+    // A terminal open for another account: refused, nothing written anywhere (finding 2).
+    let camille = Store::open(&Location::File(file.clone()), LISTENER, LISTENER_PASS).unwrap();
+    let open = permanence::store::presence::Presence::hold(&Location::File(file.clone()), camille.actor().id)
+        .unwrap();
+    let refused = migrate(home.path(), file_db, database.url());
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains(LISTENER), "{}", text(&refused.stderr));
+    assert_eq!(tables(&database), 0, "nothing written on the server");
+    drop((open, camille));
+
     let there = migrate(home.path(), file_db, database.url());
     assert!(there.status.success(), "{}{}", text(&there.stdout), text(&there.stderr));
     let onto_server = counts(&there);

@@ -272,6 +272,7 @@ section!(
         backup_written,
         what_migrate,
         migrate_same_place,
+        migrate_desks_open,
         migrate_version_1_slots,
         migrate_not_verified,
         migrate_progress,

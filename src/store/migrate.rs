@@ -110,6 +110,19 @@ impl Store {
         if same_place(&self.location, target) {
             return Err(StoreError::Refused(Phrase::new(|s| &s.cli.migrate_same_place)));
         }
+        // Other desks at work would write what the copy, taken at one instant, leaves out
+        // (review of the migration, finding 2).
+        let open: Vec<String> = self
+            .listeners()?
+            .into_iter()
+            .filter(|l| l.id != self.actor.id && self.is_present(l.id) == Some(true))
+            .map(|l| l.login)
+            .collect();
+        if !open.is_empty() {
+            return Err(StoreError::Refused(
+                Phrase::new(|s| &s.cli.migrate_desks_open).with("logins", open.join(", ")),
+            ));
+        }
         // A server never holds a version-1 slot (it has no key pairs to endorse).
         let key_file = self.key_file_now()?;
         let legacy: Vec<&str> = key_file
