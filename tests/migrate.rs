@@ -94,9 +94,9 @@ fn a_demo_centre_moves_onto_a_server_and_back_into_a_new_file_whole() {
     demo(home.path(), &file, "400");
 
     // A terminal open for another account: refused, nothing written anywhere (finding 2).
-    let camille = Store::open(&Location::File(file.clone()), LISTENER, LISTENER_PASS).unwrap();
-    let open = permanence::store::presence::Presence::hold(&Location::File(file.clone()), camille.actor().id)
-        .unwrap();
+    let place = Location::File(file.clone());
+    let camille = Store::open(place.clone(), LISTENER, LISTENER_PASS).unwrap();
+    let open = permanence::store::presence::Presence::hold(&place, camille.actor().id).unwrap();
     let refused = migrate(home.path(), file_db, database.url());
     assert!(!refused.status.success());
     assert!(text(&refused.stderr).contains(LISTENER), "{}", text(&refused.stderr));
