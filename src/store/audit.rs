@@ -85,10 +85,7 @@ pub(super) fn append(
         return Err(StoreError::Invalid("an audit entry outside the write lock".into()));
     }
     let db = tx.db();
-    let last =
-        db.query_opt("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", crate::db_params![], |row| {
-            Ok((row.get::<i64>(0)?, row.get::<String>(1)?))
-        })?;
+    let last = head(db)?.map(|head| (head.entry, head.hash));
     let entry = Entry::next(last, tx.signer, actor, action, object_kind, object_id);
     db.execute(
         "INSERT INTO audit (id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature)

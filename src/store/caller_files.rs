@@ -687,12 +687,10 @@ fn newest_tagged<T>(
 ) -> StoreResult<Vec<Option<T>>> {
     debug_assert!(scan >= NEWEST_FIRST || wanted as i64 == scan);
     let params = db_params![tags.clone(), status, departement, scan, NEWEST_FIRST];
-    // Each row: whether the filter keeps it, and then what `each` made of it.
-    let mut read = |sql: &str, params: &[Value]| {
-        db.query_map(sql, params, |row| match row.get::<bool>(row.len() - 1)? {
-            true => each(row).map(Some),
-            false => Ok(None),
-        })
+    // Each row, if the filter keeps it; `each` (which opens sealed text) runs only on the rows
+    // of the try that answers.
+    let read = |sql: &str, params: &[Value]| {
+        db.query_map(sql, params, |row| Ok(row.get::<bool>(row.len() - 1)?.then(|| row.clone())))
     };
     let found = read(search.newest_first, params)?;
     let kept = found.iter().filter(|row| row.is_some()).count();
@@ -701,7 +699,7 @@ fn newest_tagged<T>(
     } else {
         read(search.through_index, &params[..4])?
     };
-    Ok(found.into_iter().map(Option::flatten).collect())
+    found.into_iter().map(|row| row.map_or(Ok(None), |row| each(&row))).collect()
 }
 
 /// What a query is as a file code.

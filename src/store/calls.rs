@@ -98,16 +98,26 @@ fn insert_rows_once(db: &Db, listener_id: ListenerId, call: &NewCall) -> StoreRe
         return Ok(Inserted::AlreadySaved(CallId(saved)));
     }
     super::blind_index::index_call(db, id.0, &record.notes)?;
-    // One statement for each list, however long (a request each on the server).
-    let with_call = |values: &mut dyn Iterator<Item = Value>| -> Vec<Value> {
-        values.flat_map(|v| [Value::from(id.0), v]).collect()
-    };
-    let themes = with_call(&mut record.themes.iter().map(Value::from));
-    db.insert_rows("INSERT INTO call_theme (call_id, theme) VALUES", "", 2, &themes)?;
-    let numbers = with_call(&mut record.orientations.iter().map(Value::from));
-    db.insert_rows("INSERT INTO call_orientation (call_id, number) VALUES", "", 2, &numbers)?;
-    let situations = with_call(&mut record.situations.iter().map(|s| Value::from(s.as_str())));
-    db.insert_rows("INSERT INTO call_situation (call_id, situation) VALUES", "", 2, &situations)?;
+    // One statement for each list, however long (a request each on the server): the call's
+    // id beside each of its values.
+    let lists: [(&str, Vec<&str>); 3] = [
+        (
+            "INSERT INTO call_theme (call_id, theme) VALUES",
+            record.themes.iter().map(String::as_str).collect(),
+        ),
+        (
+            "INSERT INTO call_orientation (call_id, number) VALUES",
+            record.orientations.iter().map(String::as_str).collect(),
+        ),
+        (
+            "INSERT INTO call_situation (call_id, situation) VALUES",
+            record.situations.iter().map(|s| s.as_str()).collect(),
+        ),
+    ];
+    for (insert, values) in lists {
+        let rows: Vec<Value> = values.into_iter().flat_map(|v| [Value::from(id.0), Value::from(v)]).collect();
+        db.insert_rows(insert, "", 2, &rows)?;
+    }
     for p in &record.prompts {
         let ack = p.acknowledgement.as_ref();
         let prompt_id = db.next_id("emergency_prompt")?;

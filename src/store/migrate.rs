@@ -213,22 +213,20 @@ impl Store {
         let temp = temp_path_for(path);
         super::create_private_file(&temp)?;
         let written = self.write_file(&temp, key_file, progress);
-        let remove_temp = || {
-            for suffix in ["", "-wal", "-shm"] {
+        let remove = |suffixes: &[&str]| {
+            for suffix in suffixes {
                 let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
             }
         };
         let (report, salt) = match written {
             Ok(written) => written,
             Err(err) => {
-                remove_temp();
+                remove(&["", "-wal", "-shm"]);
                 return Err(err);
             }
         };
         // The copy's connection is closed: its log, emptied into it, and its index are not kept.
-        for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
-        }
+        remove(&["-wal", "-shm"]);
         let io = |e| StoreError::io(path.display().to_string(), e);
         let placed = (|| {
             std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
@@ -248,7 +246,7 @@ impl Store {
             sync_parent(path).map_err(io)
         })();
         if placed.is_err() {
-            remove_temp();
+            remove(&[""]);
         }
         placed?;
         Ok(report)
@@ -341,11 +339,7 @@ impl Store {
                 })?;
             counts.push((*table, count.max(0) as u64));
         }
-        let source_head = read.query_opt(
-            "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
-            crate::db_params![],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let source_head = audit::head(&read)?.map(|head| (head.entry, head.hash));
         Ok(Snapshot { read, counts, source_head })
     }
 
@@ -365,10 +359,8 @@ fn finish(
 ) -> StoreResult<MigrationReport> {
     let head_id = report.source_head.as_ref().map(|(id, _)| *id);
     audit::append(tx, Some(actor), AuditAction::Migrated, ObjectKind::Database, head_id)?;
-    report.entry =
-        tx.query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", crate::db_params![], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
+    let head = audit::head(tx)?.ok_or_else(|| StoreError::Invalid("no audit entry was written".into()))?;
+    report.entry = (head.entry, head.hash);
     let checked = maintenance::check_data(tx, Ok(slots.clone()), true, &mut |_, _| {}, &mut |_, _| {})?;
     if let Some(finding) = checked.findings.first() {
         return Err(not_verified(finding.to_string()));
