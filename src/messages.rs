@@ -109,6 +109,7 @@ fn unreachable(s: &Strings, why: &Unreachable) -> String {
             s.fill(&s.cli.unreachable_unanswered, &[("seconds", &seconds.to_string())])
         }
         Unreachable::NameUnknown => s.cli.unreachable_name_unknown.clone(),
+        Unreachable::StandbyOnly => s.cli.unreachable_standby_only.clone(),
         Unreachable::Other(said) => said.clone(),
     }
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::app::effect::{AfterShift, CallbackChange, Effect, FileChange, FileView, Reply, Unlocked};
+use crate::app::effect::{AfterShift, CallbackChange, Effect, FileChange, FileView, Outage, Reply, Unlocked};
 use crate::app::{App, SEARCH_LIMIT};
 use crate::config::Config;
 use crate::domain::call::SaveToken;
@@ -21,7 +21,7 @@ use crate::messages::store_error_brief;
 use crate::store::presence::Presence;
 use crate::store::{
     EndedCall, FiguresReader, KdfParams, Kept, LocalDraft, Location, NewAccount, SavedCall, ScopeRequest,
-    Store, StoreError,
+    Store, StoreError, Unreachable,
 };
 
 /// Carries out effects against the store it holds while unlocked.
@@ -45,9 +45,9 @@ pub struct Runner {
     /// On a server, while unlocked: the account's copy of what is typed kept on this machine,
     /// and what it holds (written before every autosave and every save to the server).
     local_draft: Option<(LocalDraft, Kept)>,
-    /// The server could not be reached at the last poll or write: its return is said, and
-    /// the calls kept meanwhile are saved then.
-    unreachable: bool,
+    /// The server took no writes at the last poll or write (unreachable, or only a standby
+    /// answered): its return is said, and the calls kept meanwhile are saved then.
+    outage: Option<Outage>,
     /// When the presence was last asked whether the server still holds it (`PRESENCE_RENEW`).
     presence_checked: Option<Timestamp>,
     /// Where statistics read off the key loop are handed (`terminal` says); without it they are
@@ -87,7 +87,7 @@ impl Runner {
             presence: None,
             phone: None,
             local_draft: None,
-            unreachable: false,
+            outage: None,
             presence_checked: None,
             deliver_figures: None,
             figures: None,
@@ -350,7 +350,7 @@ impl Runner {
                 let (saved, _) = self.save_kept_calls();
                 unlocked.kept_calls_saved = saved.len();
                 // Gone again meanwhile: the next poll says so.
-                self.unreachable = false;
+                self.outage = None;
                 Reply::Unlocked(Box::new(unlocked))
             }
             Err(err) => {
@@ -399,8 +399,8 @@ impl Runner {
             // Whether the connection broke or cannot be made again, the sentence is the same:
             // what is typed stays on this machine.
             Err(err) if kept_here && err.is_unreachable() => {
-                self.unreachable = true;
-                Reply::DraftKept { at: now, message: self.strings.error_connection_lost.clone() }
+                self.outage = Some(outage(&err));
+                Reply::DraftKept { at: now, outage: outage(&err) }
             }
             Err(err) => Reply::DraftFailed(store_error_brief(self.strings, &err)),
         })
@@ -465,7 +465,7 @@ impl Runner {
                 }
                 Reply::Failed(store_error_brief(self.strings, &err))
             }
-            (true, None) => Reply::CallKept(self.strings.error_connection_lost.clone()),
+            (true, None) => Reply::CallKept(self.outage.unwrap_or(Outage::Unreachable)),
         })
     }
 
@@ -491,7 +491,7 @@ impl Runner {
                     let _ = store.write_local(local, kept);
                 }
                 Err(err) if err.is_unreachable() => {
-                    self.unreachable = true;
+                    self.outage = Some(outage(&err));
                     break;
                 }
                 Err(err) => {
@@ -513,12 +513,15 @@ impl Runner {
                 return Some(self.revoked(&err));
             }
             Err(err) if err.is_unreachable() => {
-                let newly = !std::mem::replace(&mut self.unreachable, true);
-                return newly.then(|| Reply::ServerUnreachable(self.strings.error_connection_lost.clone()));
+                // Said when it starts, and when its kind changes (the primary gone, then only
+                // its standby answering).
+                let now_out = outage(&err);
+                let newly = self.outage.replace(now_out) != Some(now_out);
+                return newly.then_some(Reply::ServerUnreachable(now_out));
             }
             Err(_) => return None,
         };
-        let back = std::mem::replace(&mut self.unreachable, false);
+        let back = self.outage.take().is_some();
         if back || self.presence_checked.is_none_or(|at| now - at >= PRESENCE_RENEW) {
             self.presence_checked = Some(now);
             match self.presence.as_mut() {
@@ -532,7 +535,7 @@ impl Runner {
         }
         if back {
             let (saved, refused) = self.save_kept_calls();
-            if self.unreachable {
+            if self.outage.is_some() {
                 // Gone again before the calls kept here were all saved: still away.
                 return None;
             }
@@ -657,6 +660,14 @@ fn file_view(store: &Store, id: FileId) -> Result<FileView, StoreError> {
         callbacks: record.callbacks,
         authors: store.listener_names()?,
     })
+}
+
+/// Which outage a store error that `is_unreachable` tells of.
+fn outage(err: &StoreError) -> Outage {
+    match err {
+        StoreError::ServerUnreachable { why: Unreachable::StandbyOnly, .. } => Outage::StandbyOnly,
+        _ => Outage::Unreachable,
+    }
 }
 
 #[cfg(test)]
@@ -812,8 +823,8 @@ mod tests {
 
         cluster.stop_immediately();
         let reply = runner.perform(Effect::CheckForChanges, Utc::now());
-        let Some(Reply::ServerUnreachable(said)) = reply else { panic!("{reply:?}") };
-        assert_eq!(said, runner.strings.error_connection_lost);
+        let Some(Reply::ServerUnreachable(outage)) = reply else { panic!("{reply:?}") };
+        assert_eq!(outage, Outage::Unreachable, "nothing answers: not a standby's refusal");
         assert_eq!(runner.perform(Effect::CheckForChanges, Utc::now()).map(|_| ()), None, "said once");
         let mut form = form;
         form.notes.insert_str(", qui ne répond plus depuis lundi");

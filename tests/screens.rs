@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 
 use permanence::app::App;
-use permanence::app::effect::{AfterShift, Effect, FileView, Reply, Unlocked};
+use permanence::app::effect::{AfterShift, Effect, FileView, Outage, Reply, Unlocked};
 use permanence::app::popup::Popup;
 use permanence::config::Config;
 use permanence::domain::assessment::Situation;
@@ -422,8 +422,13 @@ fn scenarios() -> Vec<Scenario> {
         // The centre's server gone mid-call: said in the status bar, the draft kept here.
         ("server_unreachable", |l| {
             let mut app = in_call(l);
-            let said = Strings::get(l).error_connection_lost.clone();
-            app.apply(Reply::DraftKept { at: now(), message: said });
+            app.apply(Reply::DraftKept { at: now(), outage: Outage::Unreachable });
+            app
+        }),
+        // Its primary gone and only a standby answering (a failover under way): said so.
+        ("server_standby_only", |l| {
+            let mut app = in_call(l);
+            app.apply(Reply::DraftKept { at: now(), outage: Outage::StandbyOnly });
             app
         }),
         // A message too long for the line: its own row, shortened with "…" only past the

@@ -513,6 +513,116 @@ fn a_server_stopped_mid_call_in_the_terminal_loses_nothing() {
     assert!(found_in_dir(home.path(), b"CANARY-OUTAGE").is_empty(), "nothing of it in clear on this machine");
 }
 
+/// Issue 21, point 3, in the real binary: a centre's server and its synchronous standby, the
+/// terminal's URL naming both. The primary lost mid-call (`pg_ctl stop -m immediate`: its
+/// machine gone), the standby alone answers and takes no writes: the status bar says so, typing
+/// goes on, the call ended is kept on this machine. The standby promoted, the terminal finds it
+/// by itself: the call is saved there once and whole, the call saved before the loss is there
+/// (acknowledged, hence on the standby too), the audit chain verifies, and the other desks'
+/// changes reach the terminal again (it listens on the new primary).
+#[test]
+fn a_primary_lost_mid_call_fails_over_to_its_promoted_standby_and_loses_nothing() {
+    let test = "a_primary_lost_mid_call_fails_over_to_its_promoted_standby_and_loses_nothing";
+    let Some((primary, database)) = own_server(test) else { return };
+    let standby = primary.standby();
+    primary.require_synchronous_standby();
+    let url = primary.url_with_standby(&standby, database.name());
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(home.path(), &["--db", &url], 100, 30);
+    unlock(&tmux, true, LISTENER_PASS);
+    tmux.wait_for("Pas d'appel en cours");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel en cours");
+    tmux.keys(&["Enter"]);
+    tmux.type_text("Premier appel CANARY-ACKNOWLEDGED.");
+    tmux.wait_for("CANARY-ACKNOWLEDGED.");
+    end_call(&tmux);
+    tmux.wait_for("Appel enregistré");
+    tmux.keys(&["n"]);
+    tmux.wait_for("Appel en cours");
+    tmux.keys(&["Enter"]);
+    tmux.type_text("Avant la bascule.");
+    tmux.wait_for("Avant la bascule.");
+    tmux.wait_for("✓ enreg");
+
+    primary.stop_immediately();
+    tmux.type_text(" Pendant CANARY-FAILOVER.");
+    tmux.wait_for("seul un secours répond");
+    tmux.wait_for("PRINCIPAL INJOIG");
+    tmux.wait_for("✓ gardé");
+    end_call(&tmux);
+    tmux.wait_for("Pas d'appel en cours");
+    assert!(local_copy(home.path()).is_some(), "the ended call is kept on this machine");
+    // The command line says the same of the URL meanwhile, with what to do.
+    let check = run(
+        home.path(),
+        &["--db", &url, "--as", SUPERVISOR, "--passphrase-stdin", "check"],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    assert!(!check.status.success());
+    assert!(text(&check.stderr).contains("seul un serveur de secours répond"), "{}", text(&check.stderr));
+
+    standby.promote();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while local_copy(home.path()).is_some() {
+        assert!(std::time::Instant::now() < deadline, "never saved; the screen:\n{}", tmux.screen());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    while tmux.screen().contains("PRINCIPAL INJOIG") {
+        assert!(std::time::Instant::now() < deadline, "still said; the screen:\n{}", tmux.screen());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // What the new primary holds: both calls, once each, whole; no draft left.
+    let both = Location::parse(Path::new(&url)).unwrap();
+    let camille = Store::open(both.clone(), LISTENER, LISTENER_PASS).unwrap();
+    let shift = camille.open_shift().unwrap().expect("Camille's shift");
+    let mut notes: Vec<String> =
+        camille.calls_of_shift(shift.id).unwrap().into_iter().map(|call| call.record.notes).collect();
+    notes.sort();
+    assert_eq!(notes, ["Avant la bascule. Pendant CANARY-FAILOVER.", "Premier appel CANARY-ACKNOWLEDGED."]);
+    assert_eq!(camille.draft().unwrap(), None);
+    drop(camille);
+
+    // Another desk's change on the new primary reaches the terminal by itself.
+    let mut store = Store::open(both, SUPERVISOR, SUPERVISOR_PASS).unwrap();
+    let file = store.create_file(&Default::default()).unwrap();
+    schedule_callback_now(&mut store, file.id);
+    tmux.keys(&["M-4"]);
+    tmux.wait_for(&format!("{} normale  tous", file.code));
+    drop(store);
+    tmux.keys(&["C-q"]);
+    tmux.wait_exit();
+
+    let check = run(
+        home.path(),
+        &["--db", &url, "--as", SUPERVISOR, "--passphrase-stdin", "check"],
+        &format!("{SUPERVISOR_PASS}\n"),
+    );
+    let said = text(&check.stdout);
+    // The test server's superuser could rewrite the audit log: the one fault, the chain whole.
+    assert!(said.contains("1 défaut trouvé") && said.contains("entrées signées par leur auteur"), "{said}");
+    assert!(
+        found_in_dir(home.path(), b"CANARY-FAILOVER").is_empty(),
+        "nothing of it in clear on this machine"
+    );
+}
+
+/// Ends the call being taken in Camille's terminal: the call form's defaults, no callback.
+fn end_call(tmux: &Tmux) {
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Notes (Entrée pour écrire)");
+    tmux.keys(&["e"]);
+    tmux.wait_for("Sera enregistré");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Type d'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Issue de l'appel");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Proposer un rappel");
+    tmux.keys(&["n"]);
+}
+
 /// Issue 18, point 5, in the real binary: the terminal killed (`kill -9`) while the server is
 /// down, after typing that only this machine kept; both started again, the call is offered
 /// back at unlock, whole.

@@ -201,6 +201,17 @@ pub struct Unlocked {
     pub kept_calls_saved: usize,
 }
 
+/// Why the centre's server takes no writes from this terminal for now (what is typed is kept on
+/// this machine meanwhile): each said in its own words, in the status bar and its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// Nothing answers (stopped, a cut cable, no answer in time).
+    Unreachable,
+    /// Only a standby answers, which takes no writes: the primary is gone and none has been
+    /// promoted yet (a failover under way).
+    StandbyOnly,
+}
+
 #[derive(Debug, Clone)]
 pub enum Reply {
     Unlocked(Box<Unlocked>),
@@ -218,7 +229,7 @@ pub enum Reply {
     /// (`store::LocalDraft`): nothing is lost; the status bar says the server is unreachable.
     DraftKept {
         at: Timestamp,
-        message: String,
+        outage: Outage,
     },
     CallSaved,
     /// The call is saved, but the callback it performed had been closed by someone else
@@ -226,9 +237,9 @@ pub enum Reply {
     CallSavedCallbackClosed(CallbackNow),
     /// The call is ended and, the server unreachable, kept on this machine: it is saved there
     /// once the server answers (`ServerBack`). For the session it is done, as if saved.
-    CallKept(String),
+    CallKept(Outage),
     /// The centre's server cannot be reached (the one-second poll): said until it answers.
-    ServerUnreachable(String),
+    ServerUnreachable(Outage),
     /// The server answers again; `saved`: calls kept on this machine meanwhile, now saved there.
     ServerBack {
         saved: usize,

@@ -2,13 +2,14 @@
 //! (`Behaviour::on_reply`: a form closes once its change is saved, a search takes its hits);
 //! then the session takes what is its own.
 
-use super::effect::{AfterShift, Effect, Reply, Unlocked};
+use super::effect::{AfterShift, Effect, Outage, Reply, Unlocked};
 use super::gate::{Gate, Notice};
 use super::popup::{CallbackForm, DraftRecovery, Handover, NewFileCode, Popup, ShiftChoice};
 use super::status::{Until, status, status_until};
 use super::{App, Pane, Session};
 use crate::domain::callback::CallbackNow;
 use crate::domain::caller_file::UnlockPurge;
+use crate::i18n::Strings;
 
 impl App {
     pub fn apply(&mut self, reply: Reply) -> Vec<Effect> {
@@ -75,7 +76,7 @@ impl App {
             Reply::DraftSaved(at) => {
                 session.last_saved = Some(at);
                 session.save_failed = false;
-                session.unreachable = false;
+                session.outage = None;
             }
             Reply::DraftFailed(message) => {
                 // Retried at the next tick; the call stays in memory meanwhile.
@@ -84,18 +85,18 @@ impl App {
                 self.status = status_until(&message, true, Until::Saved);
             }
             // Kept on this machine: nothing is lost; sent to the server once it is back.
-            Reply::DraftKept { at, message } => {
+            Reply::DraftKept { at, outage } => {
                 session.last_saved = Some(at);
                 session.save_failed = false;
-                session.unreachable = true;
-                self.status = status_until(&message, true, Until::Reachable);
+                session.outage = Some(outage);
+                self.status = status_until(outage_message(s, outage), true, Until::Reachable);
             }
-            Reply::ServerUnreachable(message) => {
-                session.unreachable = true;
-                self.status = status_until(&message, true, Until::Reachable);
+            Reply::ServerUnreachable(outage) => {
+                session.outage = Some(outage);
+                self.status = status_until(outage_message(s, outage), true, Until::Reachable);
             }
             Reply::ServerBack { saved } => {
-                session.unreachable = false;
+                session.outage = None;
                 // The draft kept on this machine meanwhile goes to the server too.
                 if session.call.is_some() {
                     session.mark_dirty(now);
@@ -109,11 +110,11 @@ impl App {
                 return vec![Effect::RefreshQueue];
             }
             Reply::CallSaved => {
-                session.unreachable = false;
+                session.outage = None;
                 return self.call_done(status_until(&s.call_saved, false, Until::CallStarts));
             }
             Reply::CallSavedCallbackClosed(now) => {
-                session.unreachable = false;
+                session.outage = None;
                 let said = match &now {
                     CallbackNow::Closed(status) => {
                         s.fill(&s.conflict_closed, &[("status", s.callback_status(*status))])
@@ -124,9 +125,9 @@ impl App {
                 return self.call_done(status_until(&told, true, Until::CallStarts));
             }
             // Ended, and kept on this machine until the server answers: done for the session.
-            Reply::CallKept(message) => {
-                session.unreachable = true;
-                return self.call_done(status_until(&message, true, Until::Reachable));
+            Reply::CallKept(outage) => {
+                session.outage = Some(outage);
+                return self.call_done(status_until(outage_message(s, outage), true, Until::Reachable));
             }
             Reply::FileLoaded(view) => {
                 if session.file.as_ref().map(|f| f.file.id) != Some(view.file.id) {
@@ -258,7 +259,7 @@ impl App {
             self.say(s.fill(&s.kept_calls_saved, &[("calls", &calls)]));
         }
         if let Some(session) = self.session.as_mut().filter(|s| s.actor.id == unlocked.actor.id) {
-            session.unreachable = false;
+            session.outage = None;
             // The same listener back: exactly where they were (with a new shift if they had
             // closed theirs).
             session.queue = unlocked.queue;
@@ -311,5 +312,13 @@ impl App {
         }
         self.session = Some(session);
         effects
+    }
+}
+
+/// What the status line says while the server takes no writes.
+fn outage_message(s: &Strings, outage: Outage) -> &str {
+    match outage {
+        Outage::Unreachable => &s.error_connection_lost,
+        Outage::StandbyOnly => &s.error_standby_only,
     }
 }

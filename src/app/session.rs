@@ -2,7 +2,7 @@
 //! locked so that unlocking returns to exactly where the listener was.
 
 use super::call_form::CallForm;
-use super::effect::{Effect, FileView};
+use super::effect::{Effect, FileView, Outage};
 use super::popup::Popup;
 use crate::domain::callback::QueueEntry;
 use crate::domain::listener::Actor;
@@ -44,9 +44,10 @@ pub struct Session {
     pub dirty_since: Option<Timestamp>,
     pub last_saved: Option<Timestamp>,
     pub save_failed: bool,
-    /// The centre's server cannot be reached: what is typed and the calls ended are kept on
-    /// this machine meanwhile; the status bar says so until it answers.
-    pub unreachable: bool,
+    /// The centre's server takes no writes (unreachable, or only a standby answers): what is
+    /// typed and the calls ended are kept on this machine meanwhile; the status bar says so
+    /// until it answers.
+    pub outage: Option<Outage>,
     /// Wall-clock time of the last key: the idle lock must not be fooled by a suspend.
     pub last_activity: Timestamp,
     /// When the store was last asked whether another process changed it.
@@ -82,7 +83,7 @@ impl Session {
             dirty_since: None,
             last_saved: None,
             save_failed: false,
-            unreachable: false,
+            outage: None,
             last_activity: now,
             last_poll: now,
             listeners: Vec::new(),

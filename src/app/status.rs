@@ -48,7 +48,7 @@ impl Until {
             Until::CallEnds => session.call.is_none(),
             Until::ShiftStarts => session.shift.is_some(),
             Until::Saved => !session.save_failed,
-            Until::Reachable => !session.unreachable,
+            Until::Reachable => session.outage.is_none(),
         }
     }
 }

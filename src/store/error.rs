@@ -190,6 +190,9 @@ pub enum Unreachable {
     Unanswered(u64),
     /// The host name is unknown (a typing mistake, or no name service).
     NameUnknown,
+    /// A server answers, but only reads: a standby, its primary gone and none promoted yet (a
+    /// failover under way), or a URL that names standbys only.
+    StandbyOnly,
     /// What the system said (no route to the host…).
     Other(String),
 }
@@ -201,6 +204,7 @@ impl std::fmt::Display for Unreachable {
             Unreachable::TimedOut => f.write_str("no answer in time"),
             Unreachable::Unanswered(seconds) => write!(f, "no answer for {seconds} s"),
             Unreachable::NameUnknown => f.write_str("unknown host name"),
+            Unreachable::StandbyOnly => f.write_str("only a standby answers, which takes no writes"),
             Unreachable::Other(said) => f.write_str(said),
         }
     }

@@ -299,6 +299,9 @@ pub fn with_role(url: &str, role: &str, password: &str) -> String {
     format!("{}{role}:{password}@{}", &url[..after_scheme], &url[host_at..])
 }
 
+/// The name a standby made by `OwnCluster::standby` gives its primary (`application_name`).
+const STANDBY_NAME: &str = "permanence_standby";
+
 /// A PostgreSQL cluster of one test's own, which the test may stop and start again (a server
 /// restart, a cut cable) without disturbing the tests that share `.ci/pg-cluster`'s: the same
 /// way that script makes one (Debian's `initdb` and `pg_ctl`, run as the `postgres` user when
@@ -363,6 +366,15 @@ impl OwnCluster {
         format!("postgresql://postgres:{}@127.0.0.1:{}/{name}?sslmode=disable", self.password, self.port)
     }
 
+    /// The URL a desk gives for the database `name` on this primary and its `standby`: both
+    /// hosts, whichever takes writes chosen at each connection (`target_session_attrs`).
+    pub fn url_with_standby(&self, standby: &OwnCluster, name: &str) -> String {
+        format!(
+            "postgresql://postgres:{}@127.0.0.1:{},127.0.0.1:{}/{name}?sslmode=disable&target_session_attrs=read-write",
+            self.password, self.port, standby.port
+        )
+    }
+
     /// A new empty database on it.
     pub fn fresh_database(&self) -> TestDatabase {
         let url = self.url_of("postgres");
@@ -407,6 +419,90 @@ impl OwnCluster {
         );
     }
 
+    /// A streaming-replication standby of this cluster (issue 21, point 3: a centre's server
+    /// that fails over), as a centre's IT volunteer makes one: a base backup (`pg_basebackup`,
+    /// over the replication connection every cluster of `initdb` admits on the loopback),
+    /// `standby.signal` and `primary_conninfo` naming this cluster; started on a port of its
+    /// own, its WAL received as it is written. Same superuser and password as this one.
+    pub fn standby(&self) -> OwnCluster {
+        let dir = std::env::temp_dir().join(format!("permanence-own-pg-{}", unique_suffix()));
+        std::fs::create_dir_all(dir.join("socket")).expect("the standby's folder");
+        if is_root() {
+            chown_to_postgres(&dir);
+        }
+        let standby =
+            OwnCluster { bin: self.bin.clone(), dir, port: free_port(), password: self.password.clone() };
+        let port = self.port.to_string();
+        let data = standby.data();
+        self.run(
+            "pg_basebackup",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-X",
+                "stream",
+                "--checkpoint=fast",
+            ],
+        );
+        // The password travels in the file only the cluster's owner reads (0600 in a 0700
+        // folder), as `pg_basebackup -R` would write it.
+        let conninfo = format!(
+            "primary_conninfo = 'host=127.0.0.1 port={port} user=postgres password={} application_name={STANDBY_NAME}'\n",
+            self.password
+        );
+        let auto = data.join("postgresql.auto.conf");
+        let mut settings = std::fs::read_to_string(&auto).unwrap_or_default();
+        settings.push_str(&conninfo);
+        std::fs::write(&auto, settings).expect("the standby's settings");
+        std::fs::write(data.join("standby.signal"), "").expect("standby.signal");
+        if is_root() {
+            chown_to_postgres(&data);
+        }
+        standby.start_again();
+        standby
+    }
+
+    /// Makes every commit wait until the standby `standby()` made has it (synchronous
+    /// replication: what a desk was told saved survives the loss of this machine), and waits
+    /// until the standby is the synchronous one.
+    pub fn require_synchronous_standby(&self) {
+        let mut client = ServerUrl::parse(&self.url_of("postgres"))
+            .expect("a postgresql:// URL")
+            .connect()
+            .expect("the test's own server");
+        // Two requests: a batch of several statements is one transaction, where ALTER SYSTEM
+        // may not run.
+        client
+            .batch_execute(&format!("ALTER SYSTEM SET synchronous_standby_names = '{STANDBY_NAME}'"))
+            .unwrap();
+        client.batch_execute("SELECT pg_reload_conf()").unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let rows = client
+                .query(
+                    "SELECT sync_state FROM pg_stat_replication WHERE application_name = $1",
+                    &[&STANDBY_NAME],
+                )
+                .unwrap();
+            if rows.first().is_some_and(|row| row.get::<_, String>(0) == "sync") {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "the standby never became synchronous: {rows:?}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Promotes this standby to primary (`pg_ctl promote`), and waits until it takes writes.
+    pub fn promote(&self) {
+        self.run("pg_ctl", &["-D", self.data().to_str().unwrap(), "-w", "-t", "60", "promote"]);
+    }
+
     fn data(&self) -> PathBuf {
         self.dir.join("data")
     }
@@ -420,7 +516,12 @@ impl OwnCluster {
         } else {
             std::process::Command::new(&program)
         };
-        let out = command.args(args).output().unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+        // The password for what connects to the cluster (`pg_basebackup`), as libpq's programs take it.
+        let out = command
+            .args(args)
+            .env("PGPASSWORD", &self.password)
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
         assert!(
             out.status.success(),
             "{} {args:?}: {}{}",
@@ -544,10 +645,14 @@ fn relay(
 }
 
 /// Where Debian keeps the server's programs (outside PATH, one folder per major version), as
-/// `.ci/pg-cluster` finds them.
+/// `.ci/pg-cluster` finds them. An `initdb` on PATH counts by the folder it links to: a machine
+/// may link a few of them into `/usr/local/bin`, without `pg_basebackup` beside them.
 fn pg_bin() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+        std::env::split_paths(&paths)
+            .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+            .and_then(|dir| dir.join("initdb").canonicalize().ok())
+            .and_then(|initdb| initdb.parent().map(PathBuf::from))
     });
     on_path.or_else(|| {
         let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")

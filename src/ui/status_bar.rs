@@ -13,6 +13,7 @@ use super::format::{clock, length, timer};
 use super::keys::label;
 use super::shorten;
 use super::theme::Theme;
+use crate::app::effect::Outage;
 use crate::app::{App, Session};
 use crate::domain::Access;
 use crate::domain::channel::PHONE;
@@ -154,9 +155,14 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         left.push(Span::raw(" · "));
         left.push(Span::styled(access.clone(), theme.danger()));
     }
-    if session.unreachable {
+    if let Some(outage) = session.outage {
         left.push(Span::raw(" · "));
-        let said = if narrow { &s.status_unreachable_short } else { &s.status_unreachable };
+        let said = match (outage, narrow) {
+            (Outage::Unreachable, false) => &s.status_unreachable,
+            (Outage::Unreachable, true) => &s.status_unreachable_short,
+            (Outage::StandbyOnly, false) => &s.status_standby_only,
+            (Outage::StandbyOnly, true) => &s.status_standby_only_short,
+        };
         left.push(Span::styled(said.clone(), theme.danger()));
     }
     let message = app.status.as_ref().map(|status| {
@@ -176,7 +182,7 @@ fn bar(app: &App, session: &Session, width: u16, theme: &Theme) -> Bar {
         Span::styled(callbacks, if overdue > 0 { theme.danger() } else { theme.muted() }),
         Span::raw(" · "),
     ];
-    let (not_saved, saved_at) = match (narrow, session.unreachable) {
+    let (not_saved, saved_at) = match (narrow, session.outage.is_some()) {
         (true, false) => (&s.status_not_saved_short, &s.status_saved_short),
         (false, false) => (&s.status_not_saved, &s.status_saved_at),
         // Kept on this machine, not yet on the server.

@@ -2,6 +2,7 @@
 //! status line's messages, the hints offered.
 
 use super::*;
+use crate::app::effect::Outage;
 
 #[test]
 fn changes_are_autosaved_within_two_seconds() {
@@ -166,20 +167,22 @@ fn the_server_unreachable_is_said_until_it_answers_and_typing_goes_on() {
     key(&mut app, KeyCode::Char('n'));
     key(&mut app, KeyCode::Enter);
     type_text(&mut app, "avant");
-    let unreachable = "Serveur injoignable".to_owned();
-    app.apply(Reply::DraftKept { at: now(), message: unreachable.clone() });
+    app.apply(Reply::DraftKept { at: now(), outage: Outage::Unreachable });
     let session = app.session.as_ref().unwrap();
-    assert!(session.unreachable && !session.save_failed, "kept, not lost");
-    assert_eq!(app.status.as_ref().map(|s| s.text.as_str()), Some("Serveur injoignable"));
+    assert!(session.outage == Some(Outage::Unreachable) && !session.save_failed, "kept, not lost");
+    assert_eq!(
+        app.status.as_ref().map(|s| s.text.as_str()),
+        Some(app.strings.error_connection_lost.as_str())
+    );
     type_text(&mut app, " pendant");
     let effects = tick(&mut app, now() + Duration::seconds(2));
     assert!(matches!(effects.as_slice(), [Effect::SaveDraft(d)] if d.record.notes == "avant pendant"));
-    app.apply(Reply::DraftKept { at: now(), message: unreachable.clone() });
+    app.apply(Reply::DraftKept { at: now(), outage: Outage::Unreachable });
     assert!(app.status.is_some(), "still said");
 
     let effects = app.apply(Reply::ServerBack { saved: 0 });
     assert!(effects.iter().any(|e| matches!(e, Effect::RefreshQueue)), "{effects:?}");
-    assert!(!app.session.as_ref().unwrap().unreachable);
+    assert_eq!(app.session.as_ref().unwrap().outage, None);
     assert_eq!(app.status.as_ref().map(|s| s.text.as_str()), Some(app.strings.server_back.as_str()));
     let effects = tick(&mut app, now() + Duration::seconds(4));
     assert!(
@@ -187,8 +190,11 @@ fn the_server_unreachable_is_said_until_it_answers_and_typing_goes_on() {
         "the kept draft goes to the server: {effects:?}"
     );
 
-    app.apply(Reply::ServerUnreachable(unreachable.clone()));
-    let effects = app.apply(Reply::CallKept(unreachable));
+    // A failover: the primary gone, only its standby answering, said in its own words.
+    app.apply(Reply::ServerUnreachable(Outage::StandbyOnly));
+    assert_eq!(app.status.as_ref().map(|s| s.text.as_str()), Some(app.strings.error_standby_only.as_str()));
+    let effects = app.apply(Reply::CallKept(Outage::StandbyOnly));
+    assert_eq!(app.session.as_ref().unwrap().outage, Some(Outage::StandbyOnly));
     assert!(app.session.as_ref().unwrap().call.is_none(), "done with, for the session");
     assert!(effects.iter().any(|e| matches!(e, Effect::RefreshQueue)));
     app.apply(Reply::ServerBack { saved: 1 });

@@ -8,6 +8,11 @@
 //! verified connection is accepted: without `sslmode`, `verify-full`; `disable`, `allow` and
 //! `prefer` refused (a Unix socket or the loopback stay on the machine: `prefer` there).
 //!
+//! A URL may name several hosts (`postgresql://u@a:5432,b:5432/db`), a primary and its standbys:
+//! each is tried in turn and only one that takes writes is kept (`target_session_attrs`, as
+//! libpq, but `read-write` unless the URL says otherwise: a desk writes at every keypress's
+//! draft), so that after a failover the desk reconnects to whichever has been promoted.
+//!
 //! Nothing waits on the server for ever (`client`): the start-up within `connect_timeout`,
 //! every answer within `PATIENCE`, the session's own limits set at start-up (`SESSION`), and
 //! TCP keepalives and `tcp_user_timeout` on both ends, so that a desk or a server that
@@ -204,6 +209,9 @@ impl ServerUrl {
         if config.get_tcp_user_timeout().is_none() {
             config.tcp_user_timeout(TCP_USER_TIMEOUT);
         }
+        if !given("target_session_attrs") {
+            config.target_session_attrs(tokio_postgres::config::TargetSessionAttrs::ReadWrite);
+        }
         Ok(ServerUrl { config, ssl_mode, root_cert })
     }
 
@@ -306,6 +314,11 @@ impl ServerUrl {
                 {
                     Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Unreachable::Refused,
                     Some(io) if io.kind() == std::io::ErrorKind::TimedOut => Unreachable::TimedOut,
+                    // Every host that answered is a standby (`target_session_attrs`: the
+                    // last host's refusal is the one told).
+                    Some(io) if io.to_string() == "database does not allow writes" => {
+                        Unreachable::StandbyOnly
+                    }
                     _ if !self.names_resolve() => Unreachable::NameUnknown,
                     Some(io) => Unreachable::Other(io.to_string()),
                     None => Unreachable::Other(err.to_string()),
@@ -680,6 +693,29 @@ mod tests {
         }
         assert!(ServerUrl::parse("postgresql:///p?host=/var/run/postgresql").unwrap().is_local());
         assert!(!ServerUrl::parse("postgresql://e@db.centre.example/p").unwrap().is_local());
+    }
+
+    /// Issue 21, point 3: a primary and its standbys in one URL; only one that takes writes is
+    /// kept unless the URL says otherwise; each host is named where the server is told, and one
+    /// host off the machine is enough for the URL to need a verified connection.
+    #[test]
+    fn a_url_may_name_a_primary_and_its_standbys() {
+        use tokio_postgres::config::TargetSessionAttrs;
+        let url = ServerUrl::parse("postgresql://e:secret@127.0.0.1:5432,127.0.0.1:5433/p").unwrap();
+        assert_eq!(url.config.get_hosts().len(), 2);
+        assert_eq!(url.config.get_ports(), [5432, 5433]);
+        assert_eq!(url.config.get_target_session_attrs(), TargetSessionAttrs::ReadWrite);
+        assert_eq!(url.redacted(), "postgresql://e@127.0.0.1:5432,127.0.0.1:5433/p");
+        assert_eq!(url.ssl_mode, SslMode::Prefer, "both on this machine");
+        let any =
+            ServerUrl::parse("postgresql://e@localhost,localhost:5433/p?target_session_attrs=any").unwrap();
+        assert_eq!(any.config.get_target_session_attrs(), TargetSessionAttrs::Any);
+        let away = ServerUrl::parse("postgresql://e@localhost,db2.centre.example/p").unwrap();
+        assert_eq!(away.ssl_mode, SslMode::VerifyFull);
+        assert!(matches!(
+            ServerUrl::parse("postgresql://e@localhost,db2.centre.example/p?sslmode=prefer"),
+            Err(StoreError::WeakSslMode { .. })
+        ));
     }
 
     /// Finding 2: what every session asks of the server, before the URL's own `options` (the
