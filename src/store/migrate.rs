@@ -186,7 +186,7 @@ impl Store {
         // Rows written in this transaction have no statistics yet: without them the checks
         // below are planned blind (a recount of the statistics took minutes at 100,000 calls).
         tx.execute_batch("ANALYZE")?;
-        let report = finish(&tx, self.actor.id, report, &slots)?;
+        let report = finish(&tx, self, report, &slots)?;
         tx.commit()?;
         Ok(report)
     }
@@ -269,7 +269,7 @@ impl Store {
         let snapshot = self.snapshot()?;
         let tx = audit::Tx::begin(&db, super::signer_of(&self.actor, self.keys.as_ref()))?;
         let report = self.copy_into(snapshot, &tx, progress)?;
-        let report = finish(&tx, self.actor.id, report, &slots)?;
+        let report = finish(&tx, self, report, &slots)?;
         tx.commit()?;
         // Closed here: its log emptied into it, so that the file renamed is whole.
         let Db::Sqlite(conn) = db else { unreachable!("a file's connection") };
@@ -351,21 +351,28 @@ impl Store {
 
 /// The end of a copy, inside the target's transaction: the entry that records the migration
 /// after the source's head, then `check`'s code on what is about to commit.
+///
+/// A copy that does not verify is told apart from a source that does not: the copy carries the
+/// source's faults (a signature that does not verify, statistics out of step), which are then
+/// the source's to mend, and a copy of a sound source that does not verify is the copy's
+/// (review of the migration, finding 6).
 fn finish(
     tx: &audit::Tx<'_>,
-    actor: crate::domain::ListenerId,
+    source: &Store,
     mut report: MigrationReport,
     slots: &KeyFile,
 ) -> StoreResult<MigrationReport> {
     let head_id = report.source_head.as_ref().map(|(id, _)| *id);
-    audit::append(tx, Some(actor), AuditAction::Migrated, ObjectKind::Database, head_id)?;
+    audit::append(tx, Some(source.actor.id), AuditAction::Migrated, ObjectKind::Database, head_id)?;
     let head = audit::head(tx)?.ok_or_else(|| StoreError::Invalid("no audit entry was written".into()))?;
     report.entry = (head.entry, head.hash);
     let checked = maintenance::check_data(tx, Ok(slots.clone()), true, &mut |_, _| {}, &mut |_, _| {})?;
-    if let Some(finding) = checked.findings.first() {
-        return Err(not_verified(finding.to_string()));
-    }
-    Ok(report)
+    let Some(finding) = checked.findings.first() else { return Ok(report) };
+    let own = source.check()?;
+    Err(StoreError::Refused(match own.findings.first() {
+        Some(fault) => Phrase::new(|s| &s.cli.migrate_source_not_verified).with("detail", fault.to_string()),
+        None => return Err(not_verified(finding.to_string())),
+    }))
 }
 
 fn not_verified(detail: String) -> StoreError {
@@ -655,5 +662,34 @@ mod tests {
             // The guard is back: the row is kept for ever there too.
             assert!(copy.conn.execute("DELETE FROM audit_signing", crate::db_params![]).is_err(), "{place}");
         }
+    }
+
+    /// Review of the migration, finding 6: a source whose own `check` fails is told as the
+    /// source's fault (to mend there first), not as a copy that does not verify; nothing is
+    /// copied either way.
+    #[test]
+    fn a_source_that_does_not_verify_is_told_apart_from_a_copy_that_does_not() {
+        use crate::domain::call::{CallRecord, CallType, NewCall};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::tests::create(&dir.path().join("p.db"));
+        let shift = store.start_shift().unwrap();
+        let started_at = chrono::Utc::now() - chrono::Duration::minutes(30);
+        let call = NewCall {
+            shift_id: shift.id,
+            started_at,
+            ended_at: started_at + chrono::Duration::minutes(10),
+            call_type: CallType::Listening,
+            time_spent: None,
+            record: CallRecord { themes: vec!["deuil".into()], ..Default::default() },
+        };
+        store.save_call(&call).unwrap();
+        let raw = crate::store::tests::raw_connection(&store);
+        raw.execute_batch("UPDATE stat_count SET n = n + 1 WHERE facet = 'theme'").unwrap();
+        drop(raw);
+        let target = Location::File(dir.path().join("copy.db"));
+        let err = store.migrate_to(&target, &|_, _| {}).unwrap_err();
+        let said = crate::messages::store_error(crate::i18n::Strings::get(crate::i18n::Language::En), &err);
+        assert!(said.starts_with("the store being copied does not verify itself"), "{said}");
+        assert!(!dir.path().join("copy.db").exists(), "nothing copied");
     }
 }

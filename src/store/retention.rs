@@ -141,18 +141,20 @@ fn due(db: &Db, cutoff: i64) -> StoreResult<(usize, usize)> {
 }
 
 /// Whether the purge has anything to wipe before `cutoff`: a file, a note, a handover note, an
-/// anonymous call's prompt note or number hash. Each asked by `EXISTS` on its index.
+/// anonymous call's prompt note or number hash. Each asked on its index, at every unlock. The
+/// files' as the oldest last contact rather than `EXISTS`: the server keeps no statistics of a
+/// partial index's expression, guessed a third of the files due and read them all (0.1 s warm,
+/// more cold, at a million calls), where the oldest is the index's first entry on both backends.
 fn anything_due(db: &Db, cutoff: i64) -> StoreResult<bool> {
     db.query_row(
-        &format!(
-            "SELECT EXISTS (SELECT 1 FROM caller_file WHERE legal_hold = 0 AND {DUE})
+        "SELECT ((SELECT min(coalesce(last_contact_at, created_at)) FROM caller_file
+                   WHERE legal_hold = 0 AND purged_at IS NULL) < ?1) IS TRUE
                  OR EXISTS (SELECT 1 FROM call WHERE caller_file_id IS NULL AND notes != '' AND started_at < ?1)
                  OR EXISTS (SELECT 1 FROM shift WHERE ended_at < ?1 AND handover_note IS NOT NULL)
                  OR EXISTS (SELECT 1 FROM emergency_prompt p JOIN call c ON c.id = p.call_id
                             WHERE p.outcome_note IS NOT NULL AND c.caller_file_id IS NULL AND c.started_at < ?1)
                  OR EXISTS (SELECT 1 FROM call_caller h JOIN call c ON c.id = h.call_id
-                            WHERE c.caller_file_id IS NULL AND c.started_at < ?1)"
-        ),
+                            WHERE c.caller_file_id IS NULL AND c.started_at < ?1)",
         db_params![cutoff],
         |row| row.get(0),
     )

@@ -99,6 +99,9 @@ struct Retry {
 /// below SQLite's and PostgreSQL's limits).
 const MAX_GROUP: usize = 128;
 
+/// How long an unhurried transaction (`Db::unhurried`) may sit idle between two statements.
+const UNHURRIED_IDLE: Duration = Duration::from_secs(300);
+
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(16);
 
@@ -218,11 +221,17 @@ impl Db {
     }
 
     /// Inside a transaction that may rightly take long (a schema's upgrade, the purge of years
-    /// of notes): on the server, no `statement_timeout` and no patience until it ends.
+    /// of notes, a migration): on the server, no `statement_timeout` and no patience until it
+    /// ends, and the terminal's own work between two statements (a migration sealing and
+    /// verifying a centre's rows) may take minutes rather than the session's 15 s; a desk that
+    /// vanished meanwhile is still ended by the server's keepalives within a minute.
     pub fn unhurried(&self) -> StoreResult<()> {
         if let Db::Postgres(server) = self {
             let mut server = server.borrow_mut();
-            server.client.batch_execute("SET LOCAL statement_timeout = 0")?;
+            server.client.batch_execute(&format!(
+                "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = '{}s'",
+                UNHURRIED_IDLE.as_secs()
+            ))?;
             if server.hurried.is_none() {
                 let patience = server.client.set_patience(None);
                 server.hurried = Some(patience);

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_audit_guarded.sql"),
     include_str!("migrations/003_tagged_newest_first.sql"),
+    include_str!("migrations/004_anonymous_notes_index.sql"),
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
