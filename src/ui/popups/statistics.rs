@@ -538,12 +538,21 @@ fn callbacks<'a>(s: &'a Strings, stats: &'a Statistics, width: u16, theme: &'a T
         Line::from(s.fill(
             &s.statistics_callbacks_line,
             &[
-                ("created", &cb.created.to_string()),
-                ("done", &cb.done.to_string()),
-                ("cancelled", &cb.cancelled.to_string()),
+                (
+                    "created",
+                    &s.count(cb.created.into(), &s.statistics_cb_created_one, &s.statistics_cb_created),
+                ),
+                ("done", &s.count(cb.done.into(), &s.statistics_cb_done_one, &s.statistics_cb_done)),
+                (
+                    "cancelled",
+                    &s.count(cb.cancelled.into(), &s.statistics_cb_cancelled_one, &s.statistics_cb_cancelled),
+                ),
                 ("pending", &cb.pending.to_string()),
                 ("overdue", &cb.overdue.to_string()),
-                ("flagged", &cb.flagged.to_string()),
+                (
+                    "flagged",
+                    &s.count(cb.flagged.into(), &s.statistics_cb_flagged_one, &s.statistics_cb_flagged),
+                ),
             ],
         )),
     ];
