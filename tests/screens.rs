@@ -737,8 +737,16 @@ fn scenarios() -> Vec<Scenario> {
             press(&mut app, KeyCode::Down);
             app
         }),
+        // A listener's help: only the keys their role may use (no supervisor's view, no
+        // statistics); a supervisor's lists those too.
         ("help", |l| {
             let mut app = unlocked(l);
+            press(&mut app, KeyCode::F(1));
+            app
+        }),
+        ("help_supervisor", |l| {
+            let mut app = unlocked(l);
+            app.session.as_mut().unwrap().actor.role = Role::Supervisor;
             press(&mut app, KeyCode::F(1));
             app
         }),

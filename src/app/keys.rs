@@ -163,9 +163,7 @@ impl App {
             | Action::QuickAbusive
             | Action::QuickTesting => idle && on_shift,
             Action::Quit | Action::EndShift => idle,
-            Action::SupervisorView | Action::Statistics | Action::ReassignCallback | Action::LegalHold => {
-                supervisor
-            }
+            action if action.is_for_supervisors() => supervisor,
             Action::PerformCallback => idle && on_shift && selected.is_some(),
             Action::RescheduleCallback | Action::CancelCallback => selected.is_some() && (supervisor || mine),
             Action::CloseFile => closed == Some(false),

@@ -86,6 +86,15 @@ pub enum Action {
 }
 
 impl Action {
+    /// Refused to a listener whatever the moment: neither offered in the hint bar nor listed in
+    /// the help to one.
+    pub fn is_for_supervisors(self) -> bool {
+        matches!(
+            self,
+            Action::SupervisorView | Action::Statistics | Action::ReassignCallback | Action::LegalHold
+        )
+    }
+
     pub fn parse(word: &str) -> Option<Action> {
         Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(word)).ok()
     }

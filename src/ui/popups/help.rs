@@ -8,21 +8,28 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::Draw;
 use crate::app::popup::Help;
 use crate::app::{App, Session};
+use crate::domain::listener::Role;
 use crate::keymap::Context;
 use crate::ui::centered;
 use crate::ui::keys::label;
 use crate::ui::theme::Theme;
 
 impl Draw for Help {
-    fn draw(&self, frame: &mut Frame, app: &App, _session: &Session, area: Rect, theme: &Theme) {
-        draw(frame, app, area, theme)
+    fn draw(&self, frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
+        draw(frame, app, session, area, theme)
     }
 }
 
-fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
+fn draw(frame: &mut Frame, app: &App, session: &Session, area: Rect, theme: &Theme) {
     let s = app.strings;
+    // A listener is shown only the keys their role may use: the supervisor's view and the
+    // statistics, and their keys, are not theirs.
+    let supervisor = session.actor.role == Role::Supervisor;
     let mut lines = Vec::new();
     for context in Context::ALL {
+        if !supervisor && matches!(context, Context::Supervisor | Context::Statistics) {
+            continue;
+        }
         let title = match context {
             Context::Global => &s.help_global,
             Context::Main => &s.help_main,
@@ -36,6 +43,9 @@ fn draw(frame: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         };
         lines.push(Line::from(Span::styled(title.clone(), theme.label())));
         for (key, action) in app.keymap.bindings(context) {
+            if !supervisor && action.is_for_supervisors() {
+                continue;
+            }
             lines.push(Line::from(format!("  {:<12} {}", label(key, s), s.action_long(*action))));
         }
         lines.push(Line::from(""));
