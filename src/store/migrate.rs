@@ -187,8 +187,17 @@ impl Store {
         // below are planned blind (a recount of the statistics took minutes at 100,000 calls).
         tx.execute_batch("ANALYZE")?;
         let report = finish(&tx, self, report, &slots)?;
-        tx.commit()?;
-        Ok(report)
+        match tx.commit() {
+            Ok(()) => Ok(report),
+            // The connection lost with the COMMIT's answer: the server may have committed. It
+            // did if its last audit entry is the migration's own (review of the migration,
+            // finding 7: a copy made was told a failure, and the next try refused as not empty).
+            Err(err) if err.is_unreachable() => match committed_head(url) {
+                Some(head) if head == report.entry => Ok(report),
+                _ => Err(err),
+            },
+            Err(err) => Err(err),
+        }
     }
 
     fn migrate_to_file(
@@ -373,6 +382,13 @@ fn finish(
         Some(fault) => Phrase::new(|s| &s.cli.migrate_source_not_verified).with("detail", fault.to_string()),
         None => return Err(not_verified(finding.to_string())),
     }))
+}
+
+/// The last audit entry of the database at `url` (id and hash), asked on a connection of its
+/// own; `None` if it cannot be asked.
+fn committed_head(url: &super::postgres::ServerUrl) -> Option<(i64, String)> {
+    let db = Db::connect(url).ok()?;
+    audit::head(&db).ok().flatten().map(|head| (head.entry, head.hash))
 }
 
 fn not_verified(detail: String) -> StoreError {
@@ -691,5 +707,35 @@ mod tests {
         let said = crate::messages::store_error(crate::i18n::Strings::get(crate::i18n::Language::En), &err);
         assert!(said.starts_with("the store being copied does not verify itself"), "{said}");
         assert!(!dir.path().join("copy.db").exists(), "nothing copied");
+    }
+
+    /// Review of the migration, finding 7: the COMMIT done on the server and its answer lost on
+    /// the way back; the migration finds its own entry there and reports the copy made, rather
+    /// than a failure after which a second try would be refused as not empty.
+    #[test]
+    fn a_migration_whose_commit_answer_was_lost_is_told_made() {
+        use crate::test_support::postgres::CommitCutter;
+        let Some(database) = crate::test_support::postgres::fresh_database(
+            "a_migration_whose_commit_answer_was_lost_is_told_made",
+        ) else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::tests::create(&dir.path().join("p.db"));
+        store.create_file(&Default::default()).unwrap();
+        let cutter = CommitCutter::start(database.url());
+        let through = Location::parse(Path::new(&cutter.url(database.url()))).unwrap();
+        cutter.cut_after_next_commit();
+        let report = store.migrate_to(&through, &|_, _| {}).unwrap();
+        assert_eq!(cutter.cuts(), 1, "the COMMIT's answer was lost");
+        let copy = Store::open(
+            &Location::parse(Path::new(database.url())).unwrap(),
+            "coord",
+            crate::store::tests::PASS,
+        )
+        .unwrap();
+        assert_eq!(copy.counts().unwrap().files, 1);
+        assert!(copy.check().unwrap().findings.is_empty());
+        assert!(report.entry.0 > 0);
     }
 }
