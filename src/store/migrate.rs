@@ -729,7 +729,7 @@ mod tests {
         let report = store.migrate_to(&through, &|_, _| {}).unwrap();
         assert_eq!(cutter.cuts(), 1, "the COMMIT's answer was lost");
         let copy = Store::open(
-            &Location::parse(Path::new(database.url())).unwrap(),
+            Location::parse(Path::new(database.url())).unwrap(),
             "coord",
             crate::store::tests::PASS,
         )
