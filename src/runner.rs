@@ -535,9 +535,10 @@ impl Runner {
         }
         if back {
             let (saved, refused) = self.save_kept_calls();
-            if self.outage.is_some() {
-                // Gone again before the calls kept here were all saved: still away.
-                return None;
+            if let Some(outage) = self.outage {
+                // Gone again before the calls kept here were all saved: still away, perhaps
+                // otherwise (nothing answering, then only a standby).
+                return Some(Reply::ServerUnreachable(outage));
             }
             if let Some((_, err)) = refused.first() {
                 return Some(Reply::Failed(store_error_brief(self.strings, err)));

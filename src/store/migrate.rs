@@ -176,6 +176,7 @@ impl Store {
         // a copy that does not verify) leaves the database empty.
         let tx = audit::Tx::begin(&db, super::signer_of(&self.actor, self.keys.as_ref()))?;
         tx.unhurried()?;
+        tx.idle_between_statements()?;
         super::postgres::schema::migrate_in(&tx)?;
         if super::postgres::schema::holds_data(&tx)? {
             return Err(StoreError::AlreadyExists(PathBuf::from(url.redacted())));

@@ -63,7 +63,9 @@ impl Presence {
             Location::File(db) => Presence::hold_file(db, listener)
                 .map_err(|e| StoreError::io(path_for(db).display().to_string(), e)),
             Location::Server(url) => {
-                let db = Db::postgres(url.connect()?);
+                // Taken again from the terminal's loop (after an outage, every 15 s when it
+                // failed): within the short limit of a connection made again, not the first's.
+                let db = Db::postgres(url.connect_again()?);
                 let held: bool = db.query_row(
                     "SELECT pg_try_advisory_lock_shared(?1, ?2)",
                     db_params![PRESENCE_LOCK, lock_key(listener)?],

@@ -99,8 +99,9 @@ struct Retry {
 /// below SQLite's and PostgreSQL's limits).
 const MAX_GROUP: usize = 128;
 
-/// How long an unhurried transaction (`Db::unhurried`) may sit idle between two statements.
-const UNHURRIED_IDLE: Duration = Duration::from_secs(300);
+/// How long a migration's transaction may sit idle between two statements
+/// (`Db::idle_between_statements`).
+const MIGRATION_IDLE: Duration = Duration::from_secs(300);
 
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(16);
@@ -221,17 +222,12 @@ impl Db {
     }
 
     /// Inside a transaction that may rightly take long (a schema's upgrade, the purge of years
-    /// of notes, a migration): on the server, no `statement_timeout` and no patience until it
-    /// ends, and the terminal's own work between two statements (a migration sealing and
-    /// verifying a centre's rows) may take minutes rather than the session's 15 s; a desk that
-    /// vanished meanwhile is still ended by the server's keepalives within a minute.
+    /// of notes): on the server, no `statement_timeout` and no patience until its COMMIT, which
+    /// waits as any other's.
     pub fn unhurried(&self) -> StoreResult<()> {
         if let Db::Postgres(server) = self {
             let mut server = server.borrow_mut();
-            server.client.batch_execute(&format!(
-                "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = '{}s'",
-                UNHURRIED_IDLE.as_secs()
-            ))?;
+            server.client.batch_execute("SET LOCAL statement_timeout = 0")?;
             if server.hurried.is_none() {
                 let patience = server.client.set_patience(None);
                 server.hurried = Some(patience);
@@ -246,6 +242,19 @@ impl Db {
         if let Db::Postgres(server) = self {
             server.borrow_mut().client.set_patience(patience);
         }
+    }
+
+    /// Inside a migration's transaction, on a database nobody else writes to yet: the
+    /// terminal's own work between two statements (sealing and verifying a centre's rows) may
+    /// take minutes rather than the session's 15 s. Never for a transaction of a centre in use,
+    /// where it would hold the write lock that long against every desk.
+    pub fn idle_between_statements(&self) -> StoreResult<()> {
+        if let Db::Postgres(server) = self {
+            let sql =
+                format!("SET LOCAL idle_in_transaction_session_timeout = '{}s'", MIGRATION_IDLE.as_secs());
+            server.borrow_mut().client.batch_execute(&sql)?;
+        }
+        Ok(())
     }
 
     /// At a transaction's end: the patience an unhurried one lifted is back.
@@ -653,6 +662,12 @@ impl Db {
                     // Delivered to every listening session when (and only if) this commits.
                     begin.push_str(&format!("; NOTIFY {CHANGED}"));
                 }
+                if kind == TxKind::OwnRow {
+                    // The draft, autosaved every second, is kept on the desk's machine too
+                    // (`LocalDraft`): it waits for no standby, so that typing goes on while a
+                    // synchronous standby is down (the server holds every other COMMIT then).
+                    begin.push_str("; SET LOCAL synchronous_commit = local");
+                }
                 let probe = kind != TxKind::Read && server.borrow().database.is_some();
                 if probe {
                     begin.push_str("; ");
@@ -696,6 +711,15 @@ impl Db {
                                     .into(),
                             ),
                         })
+                    }
+                    // An unhurried transaction's COMMIT is waited on no longer than any other's:
+                    // with synchronous replication and its standby gone, the server waits for
+                    // ever at a COMMIT (`statement_timeout` does not cover it), and the terminal
+                    // froze with it (review of the failover, 2).
+                    _ if sql == "COMMIT" && server.hurried.is_some() => {
+                        let patience = server.hurried.take().flatten();
+                        server.client.set_patience(patience);
+                        server.client.batch_execute(sql)
                     }
                     _ => server.client.batch_execute(sql),
                 };

@@ -147,12 +147,13 @@ fn write_transactions_on_the_server_take_turns() {
     assert_eq!(seen, 1, "and then saw the first one's row");
 }
 
-/// Review of the migration, a leftover: an unhurried transaction (a migration sealing and
-/// verifying a centre's rows between two statements) is not ended by the session's idle limit,
-/// any other still is. The session's limit is 1 s here (the URL's `options` win), 15 s at desks.
+/// Review of the migration, a leftover: a migration's transaction (sealing and verifying a
+/// centre's rows between two statements) is not ended by the session's idle limit, any other
+/// still is, an unhurried one included. The session's limit is 1 s here (the URL's `options`
+/// win), 15 s at desks.
 #[test]
-fn an_unhurried_transaction_may_sit_idle_beyond_the_sessions_limit() {
-    let Some(server) = fresh_database("an_unhurried_transaction_may_sit_idle_beyond_the_sessions_limit")
+fn a_migrations_transaction_may_sit_idle_beyond_the_sessions_limit() {
+    let Some(server) = fresh_database("a_migrations_transaction_may_sit_idle_beyond_the_sessions_limit")
     else {
         return;
     };
@@ -163,7 +164,7 @@ fn an_unhurried_transaction_may_sit_idle_beyond_the_sessions_limit() {
     let idle = Duration::from_millis(2500);
 
     let tx = db.transaction(TxKind::Write).unwrap();
-    tx.unhurried().unwrap();
+    tx.idle_between_statements().unwrap();
     tx.execute("INSERT INTO thing (t) VALUES ('before')", db_params![]).unwrap();
     std::thread::sleep(idle);
     tx.execute("INSERT INTO thing (t) VALUES ('after')", db_params![]).unwrap();
@@ -172,11 +173,57 @@ fn an_unhurried_transaction_may_sit_idle_beyond_the_sessions_limit() {
     assert_eq!(kept, 2);
 
     let tx = db.transaction(TxKind::Write).unwrap();
+    tx.unhurried().unwrap();
     tx.execute("INSERT INTO thing (t) VALUES ('hurried')", db_params![]).unwrap();
     std::thread::sleep(idle);
     let ended = tx.execute("INSERT INTO thing (t) VALUES ('too late')", db_params![]).is_err()
         || tx.commit().is_err();
     assert!(ended, "the server ends a transaction idle beyond the session's limit");
+}
+
+/// Review of the failover, finding 2: with synchronous replication and its standby gone, the
+/// server waits for ever at a COMMIT (`statement_timeout` does not cover it); an unhurried
+/// transaction's COMMIT (the purge at unlock, a schema's upgrade) is waited on no longer than
+/// any other's, so that the terminal says the server does not answer (what was typed kept, as
+/// for any outage) rather than freeze; the draft's autosave, kept on the desk's machine too,
+/// waits for no standby. The patience is 1 s here (45 s at desks); the test gives each COMMIT a
+/// minute before it calls the wait endless.
+#[test]
+fn an_unhurried_commit_is_waited_on_no_longer_than_any_other() {
+    let Some(cluster) = crate::test_support::postgres::OwnCluster::start(
+        "an_unhurried_commit_is_waited_on_no_longer_than_any_other",
+    ) else {
+        return;
+    };
+    let database = cluster.fresh_database();
+    let url = crate::store::postgres::ServerUrl::parse(database.url()).unwrap();
+    let db = Db::connect(&url).unwrap();
+    make_table(&db);
+    let mut admin =
+        crate::store::postgres::ServerUrl::parse(&cluster.url_of("postgres")).unwrap().connect().unwrap();
+    admin.batch_execute("ALTER SYSTEM SET synchronous_standby_names = 'a_standby_that_is_gone'").unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        db.set_patience(Some(Duration::from_secs(1)));
+        let tx = db.transaction(TxKind::Write).unwrap();
+        tx.unhurried().unwrap();
+        tx.execute("INSERT INTO thing (t) VALUES ('purged')", db_params![]).unwrap();
+        let _ = done.send(tx.commit().map_err(|err| err.is_unreachable()));
+        // The draft's own row waits for no standby: typing goes on meanwhile.
+        let db = Db::connect(&url).unwrap();
+        db.set_patience(Some(Duration::from_secs(1)));
+        let tx = db.transaction(TxKind::OwnRow).unwrap();
+        tx.execute("INSERT INTO thing (t) VALUES ('draft')", db_params![]).unwrap();
+        let _ = done.send(tx.commit().map_err(|err| err.is_unreachable()));
+    });
+    let committed = finished.recv_timeout(Duration::from_secs(60)).expect("the COMMIT waited on and on");
+    assert_eq!(committed, Err(true), "given up as a server that does not answer");
+    let draft = finished.recv_timeout(Duration::from_secs(60)).expect("the draft's COMMIT waited on and on");
+    assert_eq!(draft, Ok(()), "the draft's row committed without the standby");
+    // The standby's wait lifted, so that the test's database can be dropped.
+    admin.batch_execute("ALTER SYSTEM RESET synchronous_standby_names").unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
 }
 
 /// Another connection's commit changes `data_version`, one's own commit and a rolled-back

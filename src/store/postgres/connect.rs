@@ -108,6 +108,11 @@ impl SslMode {
 #[derive(Clone)]
 pub struct ServerUrl {
     config: tokio_postgres::Config,
+    /// Where the URL names several hosts, the same URL for each alone, tried in turn by
+    /// `connect`, each within its own time limit: rust-postgres would spend the whole limit on
+    /// a first host that does not answer (a machine gone: its packets dropped) and never try
+    /// the next, the promoted standby.
+    each_host: Vec<ServerUrl>,
     pub ssl_mode: SslMode,
     root_cert: Option<PathBuf>,
 }
@@ -133,6 +138,17 @@ impl ServerUrl {
     /// `PGPASSFILE`) for its host, port, database and role, so that a password need not be
     /// written on a command line, where every account of the machine reads it (`ps`).
     pub fn parse(url: &str) -> StoreResult<ServerUrl> {
+        let mut parsed = ServerUrl::parse_one(url)?;
+        if parsed.config.get_hosts().len() > 1 && parsed.config.get_hostaddrs().is_empty() {
+            parsed.each_host = one_url_per_host(url)
+                .iter()
+                .map(|one| ServerUrl::parse_one(one))
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(parsed)
+    }
+
+    fn parse_one(url: &str) -> StoreResult<ServerUrl> {
         // An unencoded '@', '/' or '?' in the password would make its end read as the host,
         // then shown: rust-postgres takes the credentials up to the first '@' of the whole
         // address, so one '@' only, and before any '/' or '?'.
@@ -178,7 +194,7 @@ impl ServerUrl {
             None => SslMode::VerifyFull,
             Some(weak @ (SslMode::Disable | SslMode::Prefer)) if !local => {
                 let mode = value_of(query, "sslmode").to_owned();
-                let url = ServerUrl { config, ssl_mode: weak, root_cert };
+                let url = ServerUrl { config, each_host: Vec::new(), ssl_mode: weak, root_cert };
                 return Err(StoreError::WeakSslMode { server: url.redacted(), mode });
             }
             Some(mode) => mode,
@@ -212,13 +228,16 @@ impl ServerUrl {
         if !given("target_session_attrs") {
             config.target_session_attrs(tokio_postgres::config::TargetSessionAttrs::ReadWrite);
         }
-        Ok(ServerUrl { config, ssl_mode, root_cert })
+        Ok(ServerUrl { config, each_host: Vec::new(), ssl_mode, root_cert })
     }
 
     /// The same server, another database (the tests make one per test).
     pub fn with_dbname(&self, name: &str) -> ServerUrl {
         let mut other = self.clone();
         other.config.dbname(name);
+        for one in &mut other.each_host {
+            one.config.dbname(name);
+        }
         other
     }
 
@@ -250,6 +269,35 @@ impl ServerUrl {
     /// certificate refused (and why), no TLS where it is required or TLS where it is not
     /// offered, a connection the server's rules do not admit, no such database.
     pub fn connect(&self) -> StoreResult<Client> {
+        self.connect_each(ServerUrl::connect_host)
+    }
+
+    /// `connect` to each host alone in turn, where the URL names several: the first that takes
+    /// writes is kept. Only standbys answering is `StandbyOnly` whatever the order of the hosts
+    /// (rust-postgres tells the last host's error alone); otherwise the last host's error.
+    fn connect_each(&self, connect: fn(&ServerUrl) -> StoreResult<Client>) -> StoreResult<Client> {
+        if self.each_host.is_empty() {
+            return connect(self);
+        }
+        let mut standby = false;
+        let mut last = None;
+        for one in &self.each_host {
+            match connect(one) {
+                Ok(client) => return Ok(client),
+                Err(StoreError::ServerUnreachable { why: Unreachable::StandbyOnly, .. }) => standby = true,
+                Err(err) => last = Some(err),
+            }
+        }
+        match (standby, last) {
+            (false, Some(err)) => Err(err),
+            _ => {
+                Err(StoreError::ServerUnreachable { server: self.redacted(), why: Unreachable::StandbyOnly })
+            }
+        }
+    }
+
+    /// One host's connection (all of them, where `each_host` is empty, as rust-postgres tries them).
+    fn connect_host(&self) -> StoreResult<Client> {
         let refusal = Arc::new(Mutex::new(None));
         let tls = self.tls(Arc::clone(&refusal))?;
         let within = self.config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT);
@@ -270,11 +318,13 @@ impl ServerUrl {
     /// most, since the terminal waits meanwhile and tries again later (a server that dropped
     /// off the network would otherwise hold it `connect_timeout` at each try).
     pub fn connect_again(&self) -> StoreResult<Client> {
-        let mut again = self.clone();
-        let within =
-            self.config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT).min(RECONNECT_WITHIN);
-        again.config.connect_timeout(within);
-        again.connect()
+        self.connect_each(|one| {
+            let mut again = one.clone();
+            let within =
+                one.config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT).min(RECONNECT_WITHIN);
+            again.config.connect_timeout(within);
+            again.connect_host()
+        })
     }
 
     /// Whether the connection stays on this machine (a Unix socket, the loopback), where TLS
@@ -475,6 +525,19 @@ fn stays_on_this_machine(config: &tokio_postgres::Config) -> bool {
         }
     });
     hosts && config.get_hostaddrs().iter().all(std::net::IpAddr::is_loopback)
+}
+
+/// A URL naming several hosts (`postgresql://u@a:1,b:2/db?…`) as one URL per host, each with
+/// the rest of the URL as it is.
+fn one_url_per_host(url: &str) -> Vec<String> {
+    let Some((scheme, rest)) = url.split_once("://") else { return vec![url.to_owned()] };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (credentials, hosts) = match authority.rsplit_once('@') {
+        Some((credentials, hosts)) => (format!("{credentials}@"), hosts),
+        None => (String::new(), authority),
+    };
+    hosts.split(',').map(|host| format!("{scheme}://{credentials}{host}{tail}")).collect()
 }
 
 /// The raw value of `name` in a URL's query.
@@ -716,6 +779,24 @@ mod tests {
             ServerUrl::parse("postgresql://e@localhost,db2.centre.example/p?sslmode=prefer"),
             Err(StoreError::WeakSslMode { .. })
         ));
+    }
+
+    /// Each host of a URL naming several is tried alone, with the rest of the URL as it is.
+    #[test]
+    fn a_url_with_several_hosts_is_tried_one_host_at_a_time() {
+        assert_eq!(
+            one_url_per_host("postgresql://e:s%40c@db1:5432,db2:5433/p?sslmode=verify-full"),
+            [
+                "postgresql://e:s%40c@db1:5432/p?sslmode=verify-full",
+                "postgresql://e:s%40c@db2:5433/p?sslmode=verify-full"
+            ]
+        );
+        let url = ServerUrl::parse("postgresql://e@localhost:5432,127.0.0.1:5433/p").unwrap();
+        let hosts: Vec<String> = url.each_host.iter().map(ServerUrl::redacted).collect();
+        assert_eq!(hosts, ["postgresql://e@localhost:5432/p", "postgresql://e@127.0.0.1:5433/p"]);
+        assert!(ServerUrl::parse("postgresql://e@localhost/p").unwrap().each_host.is_empty());
+        let other = url.with_dbname("q");
+        assert!(other.each_host.iter().all(|one| one.dbname() == Some("q")));
     }
 
     /// Finding 2: what every session asks of the server, before the URL's own `options` (the

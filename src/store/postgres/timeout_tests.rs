@@ -56,6 +56,31 @@ fn a_server_that_accepts_and_says_nothing_is_given_up_within_connect_timeout() {
     held.join().unwrap();
 }
 
+/// Review of the failover (stop 29), finding 1: a URL naming a primary whose machine is gone
+/// (here a socket that accepts and says nothing) before its promoted standby reaches the
+/// standby, at the first connection and at one made again, each host within its own time
+/// limit; rust-postgres alone spent the whole limit on the first host and never tried the next.
+#[test]
+fn a_silent_first_host_does_not_keep_the_desk_from_the_next() {
+    let Some(database) = fresh_database("a_silent_first_host_does_not_keep_the_desk_from_the_next") else {
+        return;
+    };
+    let (silent, held) = accepts_and_says_nothing();
+    let real = database.url();
+    let at = real.find("@127.0.0.1:").expect("the test server on the loopback") + 1;
+    let url = format!("{}127.0.0.1:{silent},{}", &real[..at], &real[at..]);
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    let url = ServerUrl::parse(&format!("{url}{joiner}connect_timeout=1")).unwrap();
+    // Three tries, as many as the silent socket takes before it closes.
+    let tries =
+        [("connect", url.connect()), ("connect_again", url.connect_again()), ("connect", url.connect())];
+    for (how, connected) in tries {
+        let mut client = connected.unwrap_or_else(|err| panic!("{how}: {err:?}"));
+        client.batch_execute("SELECT 1").unwrap();
+    }
+    held.join().unwrap();
+}
+
 /// Stops a server process (as a frozen server: its kernel still acknowledges) until dropped.
 struct Frozen(i32);
 
