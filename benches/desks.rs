@@ -8,9 +8,11 @@
 //!
 //! Options: `--desks N` (20), `--seconds S` (60), `--calls N` (the demo store's size, 10,000),
 //! `--keys-per-second K` (10: each desk presses a key every 100 ms, ticking meanwhile, so an
-//! evening is a few minutes a call compressed into seconds), `--wrong-expectation` (one text
-//! of one acknowledged save changed before the checks: the run must then fail, which proves the
-//! checks can).
+//! evening is a few minutes a call compressed into seconds), and, to prove the checks can fail,
+//! `--wrong-expectation notes` (one acknowledged save's notes changed in what the parent expects),
+//! `--wrong-expectation draft` (the first desk quits with a call open: its draft stays), or
+//! `--wrong-expectation audit` (one audit entry rewritten by the test cluster's superuser, its
+//! trigger lifted): each run must end with a non-zero exit naming what it found.
 //!
 //! The parent builds the demo store once on the server (`permanence_bench_<calls>_d<version>`,
 //! shared with the keypress bench) and copies it into a database of this run's own
@@ -60,9 +62,19 @@ struct Options {
     seconds: u64,
     calls: u64,
     keys_per_second: u64,
-    wrong_expectation: bool,
+    wrong_expectation: Option<Wrong>,
+    /// The first desk quits with a call open (`--wrong-expectation draft`).
+    leave_a_draft: bool,
     /// In a desk's or the supervisor's process: the run's database and folder.
     role: Role_,
+}
+
+/// What `--wrong-expectation` breaks, to prove that the checks see it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wrong {
+    Notes,
+    Draft,
+    Audit,
 }
 
 enum Role_ {
@@ -78,7 +90,8 @@ fn options() -> Options {
         seconds: 60,
         calls: 10_000,
         keys_per_second: 10,
-        wrong_expectation: false,
+        wrong_expectation: None,
+        leave_a_draft: false,
         role: Role_::Parent,
     };
     let (mut desk, mut supervisor, mut database, mut run) = (None, false, None, None);
@@ -93,7 +106,15 @@ fn options() -> Options {
             "--seconds" => options.seconds = number(args.next(), "--seconds"),
             "--calls" => options.calls = number(args.next(), "--calls"),
             "--keys-per-second" => options.keys_per_second = number(args.next(), "--keys-per-second").max(1),
-            "--wrong-expectation" => options.wrong_expectation = true,
+            "--wrong-expectation" => {
+                options.wrong_expectation = match args.next().as_deref() {
+                    Some("notes") => Some(Wrong::Notes),
+                    Some("draft") => Some(Wrong::Draft),
+                    Some("audit") => Some(Wrong::Audit),
+                    _ => panic!("--wrong-expectation notes|draft|audit"),
+                }
+            }
+            "--leave-a-draft" => options.leave_a_draft = true,
             // The processes the parent starts.
             "--desk" => desk = Some(number(args.next(), "--desk") as usize),
             "--supervisor" => supervisor = true,
@@ -138,7 +159,7 @@ fn main() -> ExitCode {
         Role_::Desk { desk, database, run } => {
             let login = login(*desk);
             terminal_process(&options, database, run, &login, |terminal, deadline| {
-                desk::Evening::new(terminal, *desk).run(deadline)
+                desk::Evening::new(terminal, *desk).run(deadline, options.leave_a_draft)
             })
         }
         Role_::Supervisor { database, run } => {
@@ -192,6 +213,8 @@ fn parent(options: &Options) -> ExitCode {
         iterations: 0,
         server: Some(options.url.clone()),
     });
+    // The keypress bench's folder for a store's local stand-in: none is used here.
+    let _ = std::fs::remove_dir_all(common::tempfile_dir());
     let Location::Server(template_url) = &template.location else { unreachable!("a server's store") };
     let template_name = template_url.dbname().expect("the template's name").to_owned();
     let database = format!("permanence_desks_{}", std::process::id());
@@ -239,7 +262,15 @@ fn parent(options: &Options) -> ExitCode {
     let mut children: Vec<(String, Child)> = Vec::new();
     children.push((supervisor.login.to_owned(), spawn(&["--supervisor".into()])));
     for desk in 1..=options.desks {
-        children.push((login(desk), spawn(&["--desk".into(), desk.to_string()])));
+        let mut role = vec!["--desk".to_owned(), desk.to_string()];
+        if desk == 1 && options.wrong_expectation == Some(Wrong::Draft) {
+            role.push("--leave-a-draft".into());
+            println!(
+                "--wrong-expectation draft: {} quits with a call open; the checks must fail",
+                login(desk)
+            );
+        }
+        children.push((login(desk), spawn(&role)));
     }
     let mut failed: Vec<String> = Vec::new();
     let started = Instant::now();
@@ -302,11 +333,19 @@ fn parent(options: &Options) -> ExitCode {
     failed.extend(records.iter().flat_map(|r| &r.failures).map(|f| format!("told a failure: {f}")));
 
     let mut desks: Vec<Record> = records.into_iter().filter(|r| r.login.starts_with("desk")).collect();
-    if options.wrong_expectation
+    if options.wrong_expectation == Some(Wrong::Notes)
         && let Some(saved) = desks.iter_mut().flat_map(|r| r.saved.iter_mut()).next()
     {
         saved.call.record.notes.push_str(" (changed by --wrong-expectation)");
-        println!("--wrong-expectation: one acknowledged text changed before the checks; they must fail");
+        println!(
+            "--wrong-expectation notes: one acknowledged text changed before the checks; they must fail"
+        );
+    }
+    if options.wrong_expectation == Some(Wrong::Audit) {
+        rewrite_an_audit_entry(&server, &database);
+        println!(
+            "--wrong-expectation audit: one audit entry rewritten by the superuser; the checks must fail"
+        );
     }
     let start = Instant::now();
     let verdict =
@@ -362,6 +401,19 @@ fn copy_database(server: &ServerUrl, template: &str, name: &str) {
             Err(err) => panic!("copying {template}: {err}"),
         }
     }
+}
+
+/// What an administrator with the superuser's power could do: lift the audit log's guard,
+/// change an entry, put the guard back.
+fn rewrite_an_audit_entry(server: &ServerUrl, name: &str) {
+    let mut admin = server.with_dbname(name).connect().expect("the run's database");
+    admin
+        .batch_execute(
+            "ALTER TABLE audit DISABLE TRIGGER audit_is_append_only;
+             UPDATE audit SET object_id = object_id + 1 WHERE id = (SELECT max(id) - 10 FROM audit);
+             ALTER TABLE audit ENABLE TRIGGER audit_is_append_only;",
+        )
+        .expect("the superuser rewrites an entry");
 }
 
 fn drop_database(server: &ServerUrl, name: &str) {

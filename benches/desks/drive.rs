@@ -218,9 +218,23 @@ impl Terminal {
         }
     }
 
-    /// Leaves the terminal as a listener does at the end: Ctrl-Q, the store closed.
+    /// Ticks until what was typed is autosaved.
+    pub fn autosaved(&mut self) {
+        let waiting = Instant::now();
+        while self.app.session.as_ref().is_some_and(|s| s.dirty_since.is_some() || s.last_saved.is_none()) {
+            assert!(waiting.elapsed() < Duration::from_secs(10), "{}: no autosave", self.record.login);
+            std::thread::sleep(TICK);
+            self.tick();
+        }
+    }
+
+    /// Leaves the terminal as a listener does at the end: Ctrl-Q (confirmed, when a call is
+    /// open), the store closed.
     pub fn quit(mut self, seconds: f64) -> Record {
         self.press_now("quit", ctrl('q'));
+        if matches!(self.top(), Some(Popup::ConfirmQuit(_))) {
+            self.press_now("quit", key(KeyCode::Enter));
+        }
         assert!(self.app.quit, "{} quits: {:?}", self.record.login, self.top());
         self.record.seconds = seconds;
         drop(self.runner);
