@@ -18,6 +18,7 @@ use ratatui::crossterm::event::KeyCode;
 use permanence::app::Pane;
 use permanence::app::popup::{ListPurpose, Popup};
 use permanence::domain::callback::Assignee;
+use permanence::domain::channel::AddressKind;
 
 use super::drive::{Terminal, alt, ctrl, key};
 use super::record::Record;
@@ -237,14 +238,22 @@ impl Evening {
     }
 
     /// The callback form at the end of a call: the first preset's time, a number of the
-    /// fiction range, the caller's consent, for anyone or for this listener, a note; Enter saves
-    /// the call with it.
+    /// fiction range (or, for a written contact, an address on its channel), the caller's
+    /// consent, for anyone or for this listener, a note; Enter saves the call with it.
     fn callback_form(&mut self) {
         let op = "fill the callback form";
+        let channel = match self.terminal.top() {
+            Some(Popup::CallbackForm(form)) => form.channel.clone(),
+            other => panic!("the callback form is open: {other:?}"),
+        };
+        let address = match self.terminal.app.channels.address(&channel) {
+            AddressKind::Phone => format!("06399{:05}", self.rng.gen_range(0..100_000)),
+            AddressKind::Email => format!("appelant{}@exemple.fr", self.rng.gen_range(0..100_000)),
+            _ => format!("pseudo {}", self.rng.gen_range(0..100_000)),
+        };
         self.press(op, KeyCode::Tab);
         self.press(op, KeyCode::Tab);
-        let number = format!("06399{:05}", self.rng.gen_range(0..100_000));
-        for c in number.chars() {
+        for c in address.chars() {
             self.press(op, KeyCode::Char(c));
         }
         self.press(op, KeyCode::Tab);

@@ -175,9 +175,11 @@ impl Terminal {
                     _ => None,
                 };
                 let conflict = match &effect {
-                    Effect::TakeCallback { .. } => "a callback taken by another desk first",
+                    Effect::TakeCallback { .. } => {
+                        "a callback taken on an outdated version (another desk or the supervisor first)"
+                    }
                     Effect::ChangeCallback(CallbackChange::Reassign { .. }) => {
-                        "a reassignment made on an outdated callback"
+                        "a reassignment on an outdated version (a desk took or changed it first)"
                     }
                     Effect::ChangeCallback(_) => "a callback change made on an outdated callback",
                     _ => "a change made on an outdated version",
