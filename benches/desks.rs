@@ -55,7 +55,7 @@ use record::Record;
 /// What each desk's account is called, and shown as (the supervisor gives callbacks to these).
 const DESK_NAME: &str = "Poste ";
 
-/// Which process this is, and the run's options.
+/// The run's options, and which of its processes this is.
 struct Options {
     url: String,
     desks: usize,
@@ -65,8 +65,7 @@ struct Options {
     wrong_expectation: Option<Wrong>,
     /// The first desk quits with a call open (`--wrong-expectation draft`).
     leave_a_draft: bool,
-    /// In a desk's or the supervisor's process: the run's database and folder.
-    role: Role_,
+    process: Process,
 }
 
 /// What `--wrong-expectation` breaks, to prove that the checks see it.
@@ -77,7 +76,8 @@ enum Wrong {
     Audit,
 }
 
-enum Role_ {
+/// The parent, or one of the terminals it starts (which know the run's database and folder).
+enum Process {
     Parent,
     Desk { desk: usize, database: String, run: PathBuf },
     Supervisor { database: String, run: PathBuf },
@@ -92,7 +92,7 @@ fn options() -> Options {
         keys_per_second: 10,
         wrong_expectation: None,
         leave_a_draft: false,
-        role: Role_::Parent,
+        process: Process::Parent,
     };
     let (mut desk, mut supervisor, mut database, mut run) = (None, false, None, None);
     let mut args = std::env::args().skip(1);
@@ -127,10 +127,10 @@ fn options() -> Options {
         options.url.starts_with("postgres"),
         "the desks bench runs on a server: --db postgresql://… (a role that may create databases)"
     );
-    options.role = match (desk, supervisor, database, run) {
-        (Some(desk), false, Some(database), Some(run)) => Role_::Desk { desk, database, run },
-        (None, true, Some(database), Some(run)) => Role_::Supervisor { database, run },
-        _ => Role_::Parent,
+    options.process = match (desk, supervisor, database, run) {
+        (Some(desk), false, Some(database), Some(run)) => Process::Desk { desk, database, run },
+        (None, true, Some(database), Some(run)) => Process::Supervisor { database, run },
+        _ => Process::Parent,
     };
     options
 }
@@ -154,15 +154,15 @@ fn local_of(run: &Path, login: &str) -> PathBuf {
 
 fn main() -> ExitCode {
     let options = options();
-    match &options.role {
-        Role_::Parent => parent(&options),
-        Role_::Desk { desk, database, run } => {
+    match &options.process {
+        Process::Parent => parent(&options),
+        Process::Desk { desk, database, run } => {
             let login = login(*desk);
             terminal_process(&options, database, run, &login, |terminal, deadline| {
                 desk::Evening::new(terminal, *desk).run(deadline, options.leave_a_draft)
             })
         }
-        Role_::Supervisor { database, run } => {
+        Process::Supervisor { database, run } => {
             let account = &demo::ACCOUNTS[0];
             terminal_process(&options, database, run, account.login, |terminal, deadline| {
                 supervisor::run(terminal, DESK_NAME, deadline)
