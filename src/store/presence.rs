@@ -156,12 +156,38 @@ pub fn is_present_on(db: &Db, listener: ListenerId) -> Option<bool> {
     .map(|holders| holders > 0)
 }
 
+/// The accounts whose presence a terminal holds on the server `db` is connected to, asked in one
+/// request (the supervisor's view asks for every listener on shift); `None` when the server
+/// cannot tell.
+pub fn present_on(db: &Db) -> Option<std::collections::HashSet<ListenerId>> {
+    db.query_map(
+        "SELECT DISTINCT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND classid::bigint = ?1 AND objsubid = 2",
+        db_params![PRESENCE_LOCK],
+        |row| Ok(ListenerId(row.get(0)?)),
+    )
+    .ok()
+    .map(|held| held.into_iter().collect())
+}
+
 impl super::Store {
     /// Whether a terminal is open for `listener`, on this machine's file or on the server.
     pub(super) fn is_present(&self, listener: ListenerId) -> Option<bool> {
         match &self.location {
             Location::File(db) => is_present(db, listener),
             Location::Server(_) => is_present_on(&self.conn, listener),
+        }
+    }
+
+    /// [`Store::is_present`] for each of `listeners`: on a server, one request for them all.
+    pub(super) fn presence_of(&self, listeners: &[ListenerId]) -> Vec<Option<bool>> {
+        match &self.location {
+            Location::File(db) => listeners.iter().map(|l| is_present(db, *l)).collect(),
+            Location::Server(_) => {
+                let held = present_on(&self.conn);
+                listeners.iter().map(|l| held.as_ref().map(|held| held.contains(l))).collect()
+            }
         }
     }
 }

@@ -141,9 +141,11 @@ impl Store {
                 ))
             },
         )?;
+        let presence = self.presence_of(&rows.iter().map(|row| row.1).collect::<Vec<_>>());
         let mut overview = Vec::new();
-        for (shift_id, listener_id, name, shift_started_at, calls, prompts, draft, draft_saved_at) in rows {
-            let left = match self.is_present(listener_id) {
+        for (row, present) in rows.into_iter().zip(presence) {
+            let (shift_id, listener_id, name, shift_started_at, calls, prompts, draft, draft_saved_at) = row;
+            let left = match present {
                 Some(false) => {
                     let audited = self.last_audited_action(listener_id)?;
                     Some(audited.into_iter().chain(draft_saved_at).fold(shift_started_at, |a, b| a.max(b)))

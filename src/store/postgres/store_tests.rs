@@ -248,6 +248,11 @@ fn presence_on_a_server_is_held_by_a_session_and_seen_by_others() {
     let second = Presence::hold(&location, camille).unwrap();
     assert_eq!(coord.is_present(camille), Some(true));
     assert_eq!(coord.is_present(coord.actor().id), Some(false), "per account");
+    // The supervisor's view asks for every account at once, in one request (once prepared).
+    coord.presence_of(&[camille]);
+    let sent = coord.conn.requests();
+    assert_eq!(coord.presence_of(&[coord.actor().id, camille]), [Some(false), Some(true)]);
+    assert_eq!(coord.conn.requests() - sent, 1);
     drop(held);
     assert_eq!(coord.is_present(camille), Some(true), "a second terminal still holds it");
     drop(second);

@@ -243,3 +243,49 @@ fn saving_a_call_sends_a_fixed_few_requests_whatever_the_rollup_counts() {
     // day's and their month's): a statement or two more, not fifteen as before.
     assert!(many <= few + 5, "{many} requests with six themes, {few} with one");
 }
+
+/// The supervisor's view asks whose terminal is still open in one request for everyone on
+/// shift (it asked once per listener: 52 requests at 50 desks in the desks bench), and still
+/// tells who is gone.
+#[test]
+fn the_supervisors_view_costs_as_many_requests_whatever_the_listeners_on_shift() {
+    let Some(database) =
+        fresh_database("the_supervisors_view_costs_as_many_requests_whatever_the_listeners_on_shift")
+    else {
+        return;
+    };
+    let location = Location::from(ServerUrl::parse(database.url()).unwrap());
+    let mut coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let mut desks = Vec::new();
+    let mut cost = Vec::new();
+    for login in ["camille", "sacha", "alex"] {
+        let id =
+            coord.add_listener(account(login, Role::Listener, LISTENER_PASS), KdfParams::MINIMUM).unwrap().id;
+        let presence = crate::store::presence::Presence::hold(&location, id).unwrap();
+        let mut desk = Store::open(&location, login, LISTENER_PASS).unwrap();
+        desk.start_shift().unwrap();
+        desks.push((desk, Some(presence)));
+        // Its statements prepared (the first time costs a request more each), then counted.
+        coord.shift_overview().unwrap();
+        let before = coord.conn.requests();
+        let overview = coord.shift_overview().unwrap();
+        cost.push(coord.conn.requests() - before);
+        assert_eq!(overview.len(), desks.len());
+        assert!(overview.iter().all(|on| on.left.is_none()), "every terminal is open: {overview:?}");
+    }
+    assert_eq!(cost, [2, 2, 2], "who is on shift, and whose terminal is open: one listener or three");
+
+    // Camille's terminal ends: she is told gone, the others not.
+    desks[0].1 = None;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let gone = loop {
+        let overview = coord.shift_overview().unwrap();
+        let gone: Vec<bool> = overview.iter().map(|on| on.left.is_some()).collect();
+        if gone.iter().any(|g| *g) || Instant::now() > deadline {
+            break gone;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(gone, [true, false, false]);
+}
