@@ -203,15 +203,24 @@ impl Terminal {
                     Reply::CallbackConflict(_) | Reply::FileConflict(_) => {
                         self.record.conflicts.push(conflict.to_owned())
                     }
-                    Reply::Failed(why) | Reply::CallKept(why) | Reply::Revoked(why) => {
+                    Reply::Failed(why) | Reply::Revoked(why) => {
                         self.record.failures.push(format!("{}: {why}", self.record.login))
                     }
-                    Reply::DraftFailed(why) | Reply::DraftKept { message: why, .. } => {
+                    Reply::CallKept(outage) => self
+                        .record
+                        .failures
+                        .push(format!("{}: a call kept here: {outage:?}", self.record.login)),
+                    Reply::DraftFailed(why) => {
                         self.record.failures.push(format!("{}: a draft: {why}", self.record.login))
                     }
-                    Reply::ServerUnreachable(why) => {
-                        self.record.failures.push(format!("{}: the server lost: {why}", self.record.login))
-                    }
+                    Reply::DraftKept { outage, .. } => self
+                        .record
+                        .failures
+                        .push(format!("{}: a draft kept here: {outage:?}", self.record.login)),
+                    Reply::ServerUnreachable(outage) => self
+                        .record
+                        .failures
+                        .push(format!("{}: the server lost: {outage:?}", self.record.login)),
                     _ => {}
                 }
                 next.extend(self.app.apply(reply));
