@@ -56,14 +56,7 @@ fn start_saved_call_then_type(tmux: &Tmux, notes: &str) {
 /// Ends the call on a linked file: the first type and outcome offered, no callback.
 fn end_call_without_callback(tmux: &Tmux) {
     tmux.keys(&["e"]);
-    tmux.wait_for("Sera enregistré");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Type d'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Issue de l'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Proposer un rappel");
-    tmux.keys(&["n"]);
+    tmux.finish_ending();
     tmux.wait_for("Appel enregistré");
 }
 

@@ -148,19 +148,6 @@ fn unlock_as_camille(tmux: &Tmux) {
     tmux.wait_for("Pas d'appel en cours");
 }
 
-/// From the confirmation on: the first type and outcome offered, no callback.
-fn finish_ending(tmux: &Tmux) {
-    tmux.wait_for("Sera enregistré");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Type d'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Issue de l'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Proposer un rappel");
-    tmux.keys(&["n"]);
-    tmux.wait_for("Appel enregistré");
-}
-
 fn open_terminal(dir: &Path, listener_phone: &Softphone) -> Tmux {
     let db = db_in(dir);
     let mut store = create(&db);
@@ -203,7 +190,8 @@ fn calls_ring_are_answered_timed_recognised_missed_and_survive_the_phone_dying()
     // The end of the call opens by itself; the listener takes their time.
     tmux.wait_for("Ligne raccrochée");
     std::thread::sleep(Duration::from_secs(3));
-    finish_ending(&tmux);
+    tmux.finish_ending();
+    tmux.wait_for("Appel enregistré");
     let phone_seconds = (closed - established).as_secs_f64();
 
     // 2. The same number again: recognised; left ringing, then given up by the caller: missed.
@@ -231,7 +219,8 @@ fn calls_ring_are_answered_timed_recognised_missed_and_survive_the_phone_dying()
     tmux.keys(&["Escape"]);
     tmux.wait_for("Notes (Entrée pour écrire)");
     tmux.keys(&["e"]);
-    finish_ending(&tmux);
+    tmux.finish_ending();
+    tmux.wait_for("Appel enregistré");
     let screens = tmux.scrollback();
     tmux.keys(&["C-q"]);
     tmux.wait_exit();

@@ -472,17 +472,7 @@ fn a_server_stopped_mid_call_in_the_terminal_loses_nothing() {
     tmux.wait_for("✓ gardé");
     tmux.type_text(" Et encore après.");
     tmux.wait_for("Et encore après.");
-    tmux.keys(&["Escape"]);
-    tmux.wait_for("Notes (Entrée pour écrire)");
-    tmux.keys(&["e"]);
-    tmux.wait_for("Sera enregistré");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Type d'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Issue de l'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Proposer un rappel");
-    tmux.keys(&["n"]);
+    end_call(&tmux);
     tmux.wait_for("Pas d'appel en cours");
     tmux.wait_for("Serveur injoignable : ce qui est tapé");
     assert!(local_copy(home.path()).is_some(), "the ended call is kept on this machine");
@@ -608,19 +598,13 @@ fn a_primary_lost_mid_call_fails_over_to_its_promoted_standby_and_loses_nothing(
     );
 }
 
-/// Ends the call being taken in Camille's terminal: the call form's defaults, no callback.
+/// Ends the call being taken in Camille's terminal, from its notes: the call form's defaults, no
+/// callback.
 fn end_call(tmux: &Tmux) {
     tmux.keys(&["Escape"]);
     tmux.wait_for("Notes (Entrée pour écrire)");
     tmux.keys(&["e"]);
-    tmux.wait_for("Sera enregistré");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Type d'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Issue de l'appel");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Proposer un rappel");
-    tmux.keys(&["n"]);
+    tmux.finish_ending();
 }
 
 /// Issue 18, point 5, in the real binary: the terminal killed (`kill -9`) while the server is

@@ -73,6 +73,19 @@ impl Tmux {
         self.run(&["send-keys", "-t", "main", "-l", text]);
     }
 
+    /// Ends a call from its confirmation on (after `e`), in French: the first type and outcome
+    /// offered, no callback. What follows (saved, or kept on this machine) is the caller's to see.
+    pub fn finish_ending(&self) {
+        self.wait_for("Sera enregistré");
+        self.keys(&["Enter"]);
+        self.wait_for("Type d'appel");
+        self.keys(&["Enter"]);
+        self.wait_for("Issue de l'appel");
+        self.keys(&["Enter"]);
+        self.wait_for("Proposer un rappel");
+        self.keys(&["n"]);
+    }
+
     pub fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "main"])
     }
