@@ -364,8 +364,7 @@ impl ServerUrl {
                 {
                     Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Unreachable::Refused,
                     Some(io) if io.kind() == std::io::ErrorKind::TimedOut => Unreachable::TimedOut,
-                    // Every host that answered is a standby (`target_session_attrs`: the
-                    // last host's refusal is the one told).
+                    // A standby, where writes are asked for (`target_session_attrs`).
                     Some(io) if io.to_string() == "database does not allow writes" => {
                         Unreachable::StandbyOnly
                     }
