@@ -529,7 +529,7 @@ impl Runner {
                 // Not taken at unlock (the server lost meanwhile, read-only media): tried again.
                 None => {
                     let actor = self.store.as_ref()?.actor().id;
-                    self.presence = Presence::hold(&self.db, actor).ok();
+                    self.presence = Presence::hold_again(&self.db, actor).ok();
                 }
             }
         }

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use super::db::Db;
 use super::error::{StoreError, StoreResult};
 use super::location::Location;
+use super::postgres::{Client, ServerUrl};
 use crate::db_params;
 use crate::domain::ListenerId;
 
@@ -59,13 +60,25 @@ impl Presence {
     /// where it cannot be said (read-only media, the server unreachable), no shift can be
     /// started either.
     pub fn hold(location: &Location, listener: ListenerId) -> StoreResult<Presence> {
+        Presence::hold_with(location, listener, ServerUrl::connect)
+    }
+
+    /// [`Presence::hold`] from the terminal's loop (after an outage, every 15 s when it failed):
+    /// on a server within the short limit of a connection made again, not the first's.
+    pub fn hold_again(location: &Location, listener: ListenerId) -> StoreResult<Presence> {
+        Presence::hold_with(location, listener, ServerUrl::connect_again)
+    }
+
+    fn hold_with(
+        location: &Location,
+        listener: ListenerId,
+        connect: fn(&ServerUrl) -> StoreResult<Client>,
+    ) -> StoreResult<Presence> {
         match location {
             Location::File(db) => Presence::hold_file(db, listener)
                 .map_err(|e| StoreError::io(path_for(db).display().to_string(), e)),
             Location::Server(url) => {
-                // Taken again from the terminal's loop (after an outage, every 15 s when it
-                // failed): within the short limit of a connection made again, not the first's.
-                let db = Db::postgres(url.connect_again()?);
+                let db = Db::postgres(connect(url)?);
                 let held: bool = db.query_row(
                     "SELECT pg_try_advisory_lock_shared(?1, ?2)",
                     db_params![PRESENCE_LOCK, lock_key(listener)?],
@@ -94,7 +107,7 @@ impl Presence {
         if still.is_ok_and(|held| held > 0) {
             return true;
         }
-        match Presence::hold(location, self.listener) {
+        match Presence::hold_again(location, self.listener) {
             Ok(again) => {
                 *self = again;
                 true

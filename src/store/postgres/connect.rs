@@ -273,23 +273,29 @@ impl ServerUrl {
     }
 
     /// `connect` to each host alone in turn, where the URL names several: the first that takes
-    /// writes is kept. Only standbys answering is `StandbyOnly` whatever the order of the hosts
-    /// (rust-postgres tells the last host's error alone); otherwise the last host's error.
+    /// writes is kept. Of the failures, the one a person can act on is told (rust-postgres
+    /// tells the last host's alone): a host that answered and refused (a password, a
+    /// certificate, no such database) first, then only standbys answering, then the last
+    /// host's silence or refusal.
     fn connect_each(&self, connect: fn(&ServerUrl) -> StoreResult<Client>) -> StoreResult<Client> {
         if self.each_host.is_empty() {
             return connect(self);
         }
+        let mut refused = None;
         let mut standby = false;
-        let mut last = None;
+        let mut unreachable = None;
         for one in &self.each_host {
             match connect(one) {
                 Ok(client) => return Ok(client),
                 Err(StoreError::ServerUnreachable { why: Unreachable::StandbyOnly, .. }) => standby = true,
-                Err(err) => last = Some(err),
+                Err(err @ StoreError::ServerUnreachable { .. }) => unreachable = Some(err),
+                Err(err) => {
+                    refused.get_or_insert(err);
+                }
             }
         }
-        match (standby, last) {
-            (false, Some(err)) => Err(err),
+        match (refused, standby, unreachable) {
+            (Some(err), _, _) | (None, false, Some(err)) => Err(err),
             _ => {
                 Err(StoreError::ServerUnreachable { server: self.redacted(), why: Unreachable::StandbyOnly })
             }

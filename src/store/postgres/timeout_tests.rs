@@ -81,6 +81,35 @@ fn a_silent_first_host_does_not_keep_the_desk_from_the_next() {
     held.join().unwrap();
 }
 
+/// Review of the failover (stop 29), second pass: of several hosts' failures the one a person
+/// can act on is told, whatever their order: a standby's refusal of writes (here the real server
+/// with read-only sessions, as a standby's are) before a port where nothing listens, a refused
+/// password before both.
+#[test]
+fn of_several_hosts_failures_the_one_to_act_on_is_told() {
+    let Some(database) = fresh_database("of_several_hosts_failures_the_one_to_act_on_is_told") else {
+        return;
+    };
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let real = database.url();
+    let at = real.find("@127.0.0.1:").expect("the test server on the loopback") + 1;
+    let slash = at + real[at..].find('/').unwrap();
+    let both = format!("{}{},127.0.0.1:{closed}{}", &real[..at], &real[at..slash], &real[slash..]);
+    let joiner = if both.contains('?') { '&' } else { '?' };
+    let read_only = format!("{both}{joiner}options=-c%20default_transaction_read_only%3Don");
+    match ServerUrl::parse(&read_only).unwrap().connect() {
+        Err(StoreError::ServerUnreachable { why: Unreachable::StandbyOnly, .. }) => {}
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    let user_end =
+        real.find("://").unwrap() + 3 + real[real.find("://").unwrap() + 3..].find(':').unwrap() + 1;
+    let wrong = format!("{}not-the-password{}", &read_only[..user_end], &read_only[at - 1..]);
+    match ServerUrl::parse(&wrong).unwrap().connect() {
+        Err(StoreError::ServerPassword { .. }) => {}
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
 /// Stops a server process (as a frozen server: its kernel still acknowledges) until dropped.
 struct Frozen(i32);
 
