@@ -430,8 +430,8 @@ fn own_server(test: &str) -> Option<(permanence::test_support::postgres::OwnClus
 }
 
 /// Camille's terminal on `database`, unlocked, a call begun and `notes` typed in it.
-fn call_begun(home: &Path, database: &TestDatabase, notes: &str) -> Tmux {
-    let tmux = Tmux::start(home, &["--db", database.url()], 100, 30);
+fn call_begun(home: &Path, url: &str, notes: &str) -> Tmux {
+    let tmux = Tmux::start(home, &["--db", url], 100, 30);
     unlock(&tmux, true, LISTENER_PASS);
     tmux.wait_for("Pas d'appel en cours");
     tmux.keys(&["n"]);
@@ -465,7 +465,7 @@ fn a_server_stopped_mid_call_in_the_terminal_loses_nothing() {
         return;
     };
     let home = tempfile::tempdir().unwrap();
-    let tmux = call_begun(home.path(), &database, "Avant la coupure.");
+    let tmux = call_begun(home.path(), database.url(), "Avant la coupure.");
     cluster.stop_immediately();
     tmux.type_text(" Pendant la coupure CANARY-OUTAGE.");
     tmux.wait_for("SERVEUR INJOIGNABLE");
@@ -518,14 +518,11 @@ fn a_primary_lost_mid_call_fails_over_to_its_promoted_standby_and_loses_nothing(
     primary.require_synchronous_standby();
     let url = primary.url_with_standby(&standby, database.name());
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(home.path(), &["--db", &url], 100, 30);
-    unlock(&tmux, true, LISTENER_PASS);
-    tmux.wait_for("Pas d'appel en cours");
-    tmux.keys(&["n"]);
-    tmux.wait_for("Appel en cours");
-    tmux.keys(&["Enter"]);
-    tmux.type_text("Premier appel CANARY-ACKNOWLEDGED.");
-    tmux.wait_for("CANARY-ACKNOWLEDGED.");
+    let check = || {
+        let args = ["--db", url.as_str(), "--as", SUPERVISOR, "--passphrase-stdin", "check"];
+        run(home.path(), &args, &format!("{SUPERVISOR_PASS}\n"))
+    };
+    let tmux = call_begun(home.path(), &url, "Premier appel CANARY-ACKNOWLEDGED.");
     end_call(&tmux);
     tmux.wait_for("Appel enregistré");
     tmux.keys(&["n"]);
@@ -544,13 +541,9 @@ fn a_primary_lost_mid_call_fails_over_to_its_promoted_standby_and_loses_nothing(
     tmux.wait_for("Pas d'appel en cours");
     assert!(local_copy(home.path()).is_some(), "the ended call is kept on this machine");
     // The command line says the same of the URL meanwhile, with what to do.
-    let check = run(
-        home.path(),
-        &["--db", &url, "--as", SUPERVISOR, "--passphrase-stdin", "check"],
-        &format!("{SUPERVISOR_PASS}\n"),
-    );
-    assert!(!check.status.success());
-    assert!(text(&check.stderr).contains("seul un serveur de secours répond"), "{}", text(&check.stderr));
+    let refused = check();
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("seul un serveur de secours répond"), "{}", text(&refused.stderr));
 
     standby.promote();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -584,12 +577,7 @@ fn a_primary_lost_mid_call_fails_over_to_its_promoted_standby_and_loses_nothing(
     tmux.keys(&["C-q"]);
     tmux.wait_exit();
 
-    let check = run(
-        home.path(),
-        &["--db", &url, "--as", SUPERVISOR, "--passphrase-stdin", "check"],
-        &format!("{SUPERVISOR_PASS}\n"),
-    );
-    let said = text(&check.stdout);
+    let said = text(&check().stdout);
     // The test server's superuser could rewrite the audit log: the one fault, the chain whole.
     assert!(said.contains("1 défaut trouvé") && said.contains("entrées signées par leur auteur"), "{said}");
     assert!(
@@ -618,7 +606,7 @@ fn a_terminal_killed_while_the_server_is_down_offers_its_call_back_whole() {
         return;
     };
     let home = tempfile::tempdir().unwrap();
-    let tmux = call_begun(home.path(), &database, "Premier échange.");
+    let tmux = call_begun(home.path(), database.url(), "Premier échange.");
     cluster.stop_immediately();
     tmux.type_text(" Tapé serveur arrêté CANARY-KILLED.");
     tmux.wait_for("CANARY-KILLED.");

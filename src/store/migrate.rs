@@ -378,11 +378,12 @@ fn finish(
     report.entry = (head.entry, head.hash);
     let checked = maintenance::check_data(tx, Ok(slots.clone()), true, &mut |_, _| {}, &mut |_, _| {})?;
     let Some(finding) = checked.findings.first() else { return Ok(report) };
-    let own = source.check()?;
-    Err(StoreError::Refused(match own.findings.first() {
-        Some(fault) => Phrase::new(|s| &s.cli.migrate_source_not_verified).with("detail", fault.to_string()),
-        None => return Err(not_verified(finding.to_string())),
-    }))
+    Err(match source.check()?.findings.first() {
+        Some(fault) => StoreError::Refused(
+            Phrase::new(|s| &s.cli.migrate_source_not_verified).with("detail", fault.to_string()),
+        ),
+        None => not_verified(finding.to_string()),
+    })
 }
 
 /// The last audit entry of the database at `url` (id and hash), asked on a connection of its

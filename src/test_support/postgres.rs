@@ -576,7 +576,7 @@ impl CommitCutter {
 
     /// `url` through this relay.
     pub fn url(&self, url: &str) -> String {
-        url.replacen(&host_and_port(url), &format!("127.0.0.1:{}", self.port), 1)
+        with_hosts(url, &format!("127.0.0.1:{}", self.port))
     }
 
     /// The next COMMIT sent through the relay is done and its answer lost.
@@ -590,7 +590,14 @@ impl CommitCutter {
     }
 }
 
-fn host_and_port(url: &str) -> String {
+/// `url` with its host and port replaced by `hosts` (several, comma-separated, for a URL that
+/// names a primary and its standbys).
+pub fn with_hosts(url: &str, hosts: &str) -> String {
+    url.replacen(&host_and_port(url), hosts, 1)
+}
+
+/// The host and port of `url`, as written (`127.0.0.1:5432`).
+pub fn host_and_port(url: &str) -> String {
     let after_at = url.rfind('@').map_or_else(|| url.find("://").map_or(0, |i| i + 3), |i| i + 1);
     let rest = &url[after_at..];
     rest[..rest.find(['/', '?']).unwrap_or(rest.len())].to_owned()

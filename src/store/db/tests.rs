@@ -17,6 +17,19 @@ fn backends(test: &str) -> (Vec<Db>, Option<TestDatabase>) {
     (dbs, server)
 }
 
+/// A server of the test's own (stopped, started or set up otherwise by the test), a database
+/// on it, its URL and a connection to it; the database lives as long as the cluster's folder.
+fn own_server(
+    test: &str,
+) -> Option<(crate::test_support::postgres::OwnCluster, TestDatabase, crate::store::postgres::ServerUrl, Db)>
+{
+    let cluster = crate::test_support::postgres::OwnCluster::start(test)?;
+    let database = cluster.fresh_database();
+    let url = crate::store::postgres::ServerUrl::parse(database.url()).unwrap();
+    let db = Db::connect(&url).unwrap();
+    Some((cluster, database, url, db))
+}
+
 /// The one DDL difference these checks meet: bytes.
 fn make_table(db: &Db) {
     let blob = if db.is_postgres() { "BYTEA" } else { "BLOB" };
@@ -190,37 +203,46 @@ fn a_migrations_transaction_may_sit_idle_beyond_the_sessions_limit() {
 /// minute before it calls the wait endless.
 #[test]
 fn an_unhurried_commit_is_waited_on_no_longer_than_any_other() {
-    let Some(cluster) = crate::test_support::postgres::OwnCluster::start(
-        "an_unhurried_commit_is_waited_on_no_longer_than_any_other",
-    ) else {
+    let Some((cluster, _database, url, db)) =
+        own_server("an_unhurried_commit_is_waited_on_no_longer_than_any_other")
+    else {
         return;
     };
-    let database = cluster.fresh_database();
-    let url = crate::store::postgres::ServerUrl::parse(database.url()).unwrap();
-    let db = Db::connect(&url).unwrap();
     make_table(&db);
+    drop(db);
     let mut admin =
         crate::store::postgres::ServerUrl::parse(&cluster.url_of("postgres")).unwrap().connect().unwrap();
     admin.batch_execute("ALTER SYSTEM SET synchronous_standby_names = 'a_standby_that_is_gone'").unwrap();
     admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    // The reload is asynchronous: a new session sees the setting once the server applied it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while admin.query_one("SHOW synchronous_standby_names", &[]).unwrap().get::<_, String>(0).is_empty() {
+        assert!(Instant::now() < deadline, "the setting never applied");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Each COMMIT on a thread of its own, its outcome sent back (or where it failed before),
+    // so that a wait without end fails the test rather than hangs it.
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        db.set_patience(Some(Duration::from_secs(1)));
-        let tx = db.transaction(TxKind::Write).unwrap();
-        tx.unhurried().unwrap();
-        tx.execute("INSERT INTO thing (t) VALUES ('purged')", db_params![]).unwrap();
-        let _ = done.send(tx.commit().map_err(|err| err.is_unreachable()));
+        let write = |kind: TxKind, row: &str| -> Result<Result<(), bool>, String> {
+            let db = Db::connect(&url).map_err(|e| format!("connect: {e:?}"))?;
+            db.set_patience(Some(Duration::from_secs(1)));
+            let tx = db.transaction(kind).map_err(|e| format!("begin: {e:?}"))?;
+            if kind == TxKind::Write {
+                tx.unhurried().map_err(|e| format!("unhurried: {e:?}"))?;
+            }
+            tx.execute("INSERT INTO thing (t) VALUES (?1)", db_params![row])
+                .map_err(|e| format!("insert: {e:?}"))?;
+            Ok(tx.commit().map_err(|err| err.is_unreachable()))
+        };
+        let _ = done.send(write(TxKind::Write, "purged"));
         // The draft's own row waits for no standby: typing goes on meanwhile.
-        let db = Db::connect(&url).unwrap();
-        db.set_patience(Some(Duration::from_secs(1)));
-        let tx = db.transaction(TxKind::OwnRow).unwrap();
-        tx.execute("INSERT INTO thing (t) VALUES ('draft')", db_params![]).unwrap();
-        let _ = done.send(tx.commit().map_err(|err| err.is_unreachable()));
+        let _ = done.send(write(TxKind::OwnRow, "draft"));
     });
     let committed = finished.recv_timeout(Duration::from_secs(60)).expect("the COMMIT waited on and on");
-    assert_eq!(committed, Err(true), "given up as a server that does not answer");
+    assert_eq!(committed, Ok(Err(true)), "given up as a server that does not answer");
     let draft = finished.recv_timeout(Duration::from_secs(60)).expect("the draft's COMMIT waited on and on");
-    assert_eq!(draft, Ok(()), "the draft's row committed without the standby");
+    assert_eq!(draft, Ok(Ok(())), "the draft's row committed without the standby");
     // The standby's wait lifted, so that the test's database can be dropped.
     admin.batch_execute("ALTER SYSTEM RESET synchronous_standby_names").unwrap();
     admin.batch_execute("SELECT pg_reload_conf()").unwrap();
@@ -300,14 +322,11 @@ fn a_server_transaction_whose_statement_failed_refuses_to_commit() {
 /// not the URL's `connect_timeout`.
 #[test]
 fn a_server_gone_from_the_network_is_tried_again_at_growing_intervals_not_at_each_request() {
-    let Some(cluster) = crate::test_support::postgres::OwnCluster::start(
-        "a_server_gone_from_the_network_is_tried_again_at_growing_intervals_not_at_each_request",
-    ) else {
+    let Some((cluster, _database, _, db)) =
+        own_server("a_server_gone_from_the_network_is_tried_again_at_growing_intervals_not_at_each_request")
+    else {
         return;
     };
-    let database = cluster.fresh_database();
-    let url = crate::store::postgres::ServerUrl::parse(database.url()).unwrap();
-    let db = Db::connect(&url).unwrap();
     db.listen().unwrap();
     cluster.stop_immediately();
     let silent =
@@ -382,14 +401,11 @@ fn rolling_back_to_a_savepoint_undoes_a_refused_statement_and_the_rest_commits()
 /// commit is heard) and counts as a change (what was missed meanwhile is read again).
 #[test]
 fn a_connection_broken_by_a_server_restart_is_made_again_between_transactions() {
-    let Some(cluster) = crate::test_support::postgres::OwnCluster::start(
-        "a_connection_broken_by_a_server_restart_is_made_again_between_transactions",
-    ) else {
+    let Some((cluster, database, _, db)) =
+        own_server("a_connection_broken_by_a_server_restart_is_made_again_between_transactions")
+    else {
         return;
     };
-    let database = cluster.fresh_database();
-    let url = crate::store::postgres::ServerUrl::parse(database.url()).unwrap();
-    let db = Db::connect(&url).unwrap();
     make_table(&db);
     db.listen().unwrap();
     let before = db.data_version().unwrap();

@@ -11,7 +11,7 @@ use crate::domain::listener::Role;
 use crate::domain::settings::Setting;
 use crate::store::db::{Db, TxKind};
 use crate::store::{KdfParams, Location, NewAccount, Store, StoreError, Unreachable};
-use crate::test_support::postgres::fresh_database;
+use crate::test_support::postgres::{fresh_database, host_and_port, with_hosts, with_role};
 
 const PASS: &str = "trois pommes bleues vertes";
 const LISTENER_PASS: &str = "quatre poires jaunes mûres";
@@ -67,8 +67,7 @@ fn a_silent_first_host_does_not_keep_the_desk_from_the_next() {
     };
     let (silent, held) = accepts_and_says_nothing();
     let real = database.url();
-    let at = real.find("@127.0.0.1:").expect("the test server on the loopback") + 1;
-    let url = format!("{}127.0.0.1:{silent},{}", &real[..at], &real[at..]);
+    let url = with_hosts(real, &format!("127.0.0.1:{silent},{}", host_and_port(real)));
     let joiner = if url.contains('?') { '&' } else { '?' };
     let url = ServerUrl::parse(&format!("{url}{joiner}connect_timeout=1")).unwrap();
     // Three tries, as many as the silent socket takes before it closes.
@@ -92,18 +91,14 @@ fn of_several_hosts_failures_the_one_to_act_on_is_told() {
     };
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let real = database.url();
-    let at = real.find("@127.0.0.1:").expect("the test server on the loopback") + 1;
-    let slash = at + real[at..].find('/').unwrap();
-    let both = format!("{}{},127.0.0.1:{closed}{}", &real[..at], &real[at..slash], &real[slash..]);
+    let both = with_hosts(real, &format!("{},127.0.0.1:{closed}", host_and_port(real)));
     let joiner = if both.contains('?') { '&' } else { '?' };
     let read_only = format!("{both}{joiner}options=-c%20default_transaction_read_only%3Don");
     match ServerUrl::parse(&read_only).unwrap().connect() {
         Err(StoreError::ServerUnreachable { why: Unreachable::StandbyOnly, .. }) => {}
         other => panic!("{:?}", other.map(|_| ())),
     }
-    let user_end =
-        real.find("://").unwrap() + 3 + real[real.find("://").unwrap() + 3..].find(':').unwrap() + 1;
-    let wrong = format!("{}not-the-password{}", &read_only[..user_end], &read_only[at - 1..]);
+    let wrong = with_role(&read_only, "postgres", "not-the-password");
     match ServerUrl::parse(&wrong).unwrap().connect() {
         Err(StoreError::ServerPassword { .. }) => {}
         other => panic!("{:?}", other.map(|_| ())),
