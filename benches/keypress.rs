@@ -1,5 +1,8 @@
 //! Keypress to frame on a large store: update, the store work it triggers, and the draw,
-//! measured together through the real runtime path (`Runner::run_all` + `ui::draw`).
+//! measured together through the real runtime path (`Runner::run_all` + `ui::draw`). As in the
+//! terminal, searches, files opened and the supervisor's view are read on a thread of their own
+//! (`Runner::read_aside`): for those keys two figures, the key's own frame (the keyboard free
+//! again) and the frame that shows the answer.
 //!
 //!     cargo bench --bench keypress                       # 1,000,000 calls (builds the store once)
 //!     cargo bench --bench keypress -- --calls 10000      # smaller store
@@ -13,6 +16,8 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -31,7 +36,7 @@ use permanence::domain::prompt::{Acknowledgement, PromptOutcome, PromptRecord};
 use permanence::export::{SummaryFormat, write_summary};
 use permanence::i18n::Language;
 use permanence::i18n::Strings;
-use permanence::runner::Runner;
+use permanence::runner::{Delivered, Runner};
 use permanence::store::{KdfParams, ScopeRequest, Store};
 use permanence::ui;
 
@@ -39,38 +44,81 @@ struct Bench {
     app: App,
     runner: Runner,
     terminal: Terminal<TestBackend>,
+    /// What the reading thread delivers.
+    delivered: Receiver<Delivered>,
+}
+
+/// A key's own frame, and the frame that shows what it asked to be read aside (the same when
+/// it asked for nothing).
+struct Timed {
+    key: Duration,
+    shown: Duration,
 }
 
 impl Bench {
     /// One keypress: update, the effects it triggers (store included), one frame.
     fn press(&mut self, key: KeyEvent) -> Duration {
-        let start = Instant::now();
-        let effects = self.app.handle_key(key);
-        self.runner.run_all(&mut self.app, effects);
-        self.terminal.draw(|frame| ui::draw(frame, &self.app)).unwrap();
-        start.elapsed()
+        self.press_timed(key).key
     }
 
-    fn effect(&mut self, effect: Effect) -> Duration {
+    /// One keypress as above, then what it asked to be read aside, shown.
+    fn press_timed(&mut self, key: KeyEvent) -> Timed {
         let start = Instant::now();
-        self.runner.run_all(&mut self.app, vec![effect]);
+        let effects = self.app.handle_key(key);
+        self.run_timed(start, effects)
+    }
+
+    fn effect(&mut self, effect: Effect) -> Timed {
+        self.run_timed(Instant::now(), vec![effect])
+    }
+
+    fn run_timed(&mut self, start: Instant, effects: Vec<Effect>) -> Timed {
+        let mut awaited = effects.iter().filter(|effect| read_aside(effect)).count();
+        self.runner.run_all(&mut self.app, effects);
         self.terminal.draw(|frame| ui::draw(frame, &self.app)).unwrap();
-        start.elapsed()
+        let key = start.elapsed();
+        while awaited > 0 {
+            let delivered = self.delivered.recv_timeout(Duration::from_secs(60)).expect("a read's answer");
+            let Some(reply) = self.runner.delivered(delivered) else { continue };
+            awaited -= 1;
+            let effects = self.app.apply(reply);
+            self.runner.run_all(&mut self.app, effects);
+            self.terminal.draw(|frame| ui::draw(frame, &self.app)).unwrap();
+        }
+        Timed { key, shown: start.elapsed() }
     }
 
     /// Types `text` a character at a time, then erases it, until about `n` keys were pressed.
-    fn type_and_erase(&mut self, text: &str, n: usize) -> Vec<Duration> {
+    fn type_and_erase(&mut self, text: &str, n: usize) -> Vec<Timed> {
         let mut samples = Vec::new();
         for _ in 0..(n / text.len()).max(2) {
             for c in text.chars() {
-                samples.push(self.press(key(KeyCode::Char(c))));
+                samples.push(self.press_timed(key(KeyCode::Char(c))));
             }
             for _ in text.chars() {
-                samples.push(self.press(key(KeyCode::Backspace)));
+                samples.push(self.press_timed(key(KeyCode::Backspace)));
             }
         }
         samples
     }
+}
+
+/// Whether the terminal reads what `effect` asks for on its reading thread.
+fn read_aside(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::SearchFiles { .. }
+            | Effect::OpenFile { .. }
+            | Effect::RefreshOverview
+            | Effect::LoadSummary(_)
+    )
+}
+
+/// Prints the key's own frame and the answer's, as two rows.
+fn print_timed(name: &str, samples: Vec<Timed>) {
+    let (keys, shown): (Vec<Duration>, Vec<Duration>) = samples.into_iter().map(|t| (t.key, t.shown)).unzip();
+    print(&format!("{name}: key to frame"), keys);
+    print(&format!("{name}: key to answer shown"), shown);
 }
 
 fn main() {
@@ -110,16 +158,20 @@ fn main() {
     let strings = Strings::get(Language::Fr);
     let config = Config::default();
     let mut unlocks = Vec::new();
-    let (mut app, mut runner, terminal) = loop {
+    let (mut app, mut runner, terminal, delivered) = loop {
         let mut app = App::new(config.clone(), strings, vec![account.login.to_owned()], Utc::now());
         let mut runner = Runner::new(db.clone(), local.clone(), &config, KdfParams::DEFAULT);
+        let (deliver, delivered) = channel();
+        runner.read_aside(Arc::new(move |reply| {
+            let _ = deliver.send(reply);
+        }));
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
         let start = Instant::now();
         common::unlock(&mut app, &mut runner, account);
         terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
         unlocks.push(start.elapsed());
         if unlocks.len() == 5 {
-            break (app, runner, terminal);
+            break (app, runner, terminal, delivered);
         }
     };
     unlocks.sort();
@@ -132,7 +184,14 @@ fn main() {
     );
     // Dismiss the start-up popups (shift, handover).
     common::dismiss_popups(&mut app, &mut runner);
-    let mut bench = Bench { app, runner, terminal };
+    let mut bench = Bench { app, runner, terminal, delivered };
+    // What the unlock asked to be read aside (the supervisor's view…), shown.
+    while let Ok(late) = bench.delivered.recv_timeout(Duration::from_millis(200)) {
+        if let Some(reply) = bench.runner.delivered(late) {
+            let effects = bench.app.apply(reply);
+            bench.runner.run_all(&mut bench.app, effects);
+        }
+    }
     let n = options.iterations;
     common::count_requests_from_now();
 
@@ -173,10 +232,10 @@ fn main() {
     let history = store.calls_of_file(busiest).unwrap().len();
     drop(store);
     let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: false })).collect();
-    print("open a file (longest history)", samples);
+    print_timed("open a file (longest history)", samples);
     println!("  (that file has {history} calls)");
     let samples = (0..n).map(|_| bench.effect(Effect::OpenFile { id: busiest, audited: true })).collect();
-    print("the same, audited (a write: one audit entry)", samples);
+    print_timed("the same, audited (a write: one audit entry)", samples);
     bench.press(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
     let samples = (0..n)
         .map(|i| {
@@ -189,7 +248,7 @@ fn main() {
     bench.press(key(KeyCode::Char('l')));
     let query = "isolée soirée KAT";
     let samples = bench.type_and_erase(query, n);
-    print("search as you type (files)", samples);
+    print_timed("search as you type (files)", samples);
     // The same with filters: status "open", département 69 (Tab moves between the lines).
     for code in
         [KeyCode::Tab, KeyCode::Right, KeyCode::Tab, KeyCode::Char('6'), KeyCode::Char('9'), KeyCode::Tab]
@@ -197,17 +256,17 @@ fn main() {
         bench.press(key(code));
     }
     let samples = bench.type_and_erase(query, n);
-    print("search as you type, filtered (status, département)", samples);
+    print_timed("search as you type, filtered (status, département)", samples);
     bench.press(key(KeyCode::Esc));
 
-    let samples = (0..n).map(|_| bench.effect(Effect::RefreshQueue)).collect();
+    let samples = (0..n).map(|_| bench.effect(Effect::RefreshQueue).key).collect();
     print("callback queue refresh", samples);
 
     let samples = phone_event_to_frame(&mut bench, n);
     print("phone event to frame (ring, number looked up)", samples);
 
     let samples = (0..n).map(|_| bench.effect(Effect::RefreshOverview)).collect();
-    print("supervisor view refresh (who is on shift)", samples);
+    print_timed("supervisor view refresh (who is on shift)", samples);
 
     // End of shift and a month: the figures, then the exports (a supervisor's).
     let supervisor = &demo::ACCOUNTS[0];

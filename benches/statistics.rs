@@ -19,6 +19,7 @@ use ratatui::crossterm::event::KeyCode;
 
 use common::{dismiss_popups, key, print};
 use permanence::app::App;
+use permanence::app::effect::Reply;
 use permanence::config::Config;
 use permanence::demo;
 use permanence::domain::statistics::StatsPeriod;
@@ -87,21 +88,23 @@ fn main() {
     let mut app = App::new(config.clone(), strings, vec![supervisor.login.to_owned()], Utc::now());
     let mut runner = Runner::new(db.clone(), local.clone(), &config, KdfParams::DEFAULT);
     let (delivered, figures) = std::sync::mpsc::channel();
-    runner.read_figures_aside(std::sync::Arc::new(move |reply| {
+    runner.read_aside(std::sync::Arc::new(move |reply| {
         let _ = delivered.send(reply);
     }));
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     common::unlock(&mut app, &mut runner, supervisor);
     dismiss_popups(&mut app, &mut runner);
     // A key, its frame, and with `wait`, the figures' frame: (to the key's frame, to the figures').
-    let mut press = |code: KeyCode, wait: bool| {
+    let mut press = |code: KeyCode, mut wait: bool| {
         let start = Instant::now();
         let effects = app.handle_key(key(code));
         runner.run_all(&mut app, effects);
         terminal.draw(|frame| ui::draw(frame, &app)).unwrap();
         let key = start.elapsed();
-        if wait {
-            let reply = figures.recv().unwrap();
+        // Other reads made aside (the supervisor's view after the unlock) are shown on the way.
+        while wait {
+            let Some(reply) = runner.delivered(figures.recv().unwrap()) else { continue };
+            wait = !matches!(reply, Reply::Statistics { .. } | Reply::StatisticsFailed { .. });
             let effects = app.apply(reply);
             runner.run_all(&mut app, effects);
             terminal.draw(|frame| ui::draw(frame, &app)).unwrap();

@@ -3,17 +3,21 @@
 //! One `match` over every `Effect`; no rule of its own (those are the app's and the domain's)
 //! and no sentence of its own (a store error is told by `messages::store_error_brief`).
 
+mod reader;
+
 use std::path::PathBuf;
 
-use crate::app::effect::{AfterShift, CallbackChange, Effect, FileChange, FileView, Outage, Reply, Unlocked};
-use crate::app::{App, SEARCH_LIMIT};
+use reader::{Read, Reader, file_view};
+
+use crate::app::App;
+use crate::app::effect::{AfterShift, CallbackChange, Effect, FileChange, Outage, Reply, Unlocked};
 use crate::config::Config;
 use crate::domain::call::SaveToken;
 use crate::domain::callback::NewCallback;
 use crate::domain::caller_file::FileProfile;
 use crate::domain::listener::Role;
 use crate::domain::statistics::StatsRequest;
-use crate::domain::{FileId, ShiftId, Timestamp};
+use crate::domain::{ShiftId, Timestamp};
 use crate::export::{SummaryFormat, write_summary};
 use crate::i18n::Strings;
 use crate::last_login;
@@ -50,11 +54,17 @@ pub struct Runner {
     outage: Option<Outage>,
     /// When the presence was last asked whether the server still holds it (`PRESENCE_RENEW`).
     presence_checked: Option<Timestamp>,
-    /// Where statistics read off the key loop are handed (`terminal` says); without it they are
-    /// read at once, like every other effect.
-    deliver_figures: Option<Deliver>,
-    /// The thread reading them, while the store is open.
+    /// Where what is read off the key loop is handed (`terminal` says): the statistics, and
+    /// the reads that need not hold the keyboard (`reader`). Without it they are read at once,
+    /// like every other effect.
+    deliver: Option<Deliver>,
+    /// The thread reading statistics, while the store is open.
     figures: Option<FiguresWorker>,
+    /// The thread making the other reads, on a session of its own, while the store is open.
+    reader: Option<Reader>,
+    /// Counts the stores opened and closed: what a thread delivers after its store was closed
+    /// (a lock, another account) is not shown.
+    session: u64,
 }
 
 /// How often, on a server, the terminal asks whether its presence is still held (and takes it
@@ -71,7 +81,13 @@ impl Drop for Runner {
 }
 
 /// Hands a reply made on another thread back to the terminal's loop.
-pub type Deliver = std::sync::Arc<dyn Fn(Reply) + Send + Sync>;
+pub type Deliver = std::sync::Arc<dyn Fn(Delivered) + Send + Sync>;
+
+/// A reply made on another thread, for the session it was asked in ([`Runner::delivered`]).
+pub struct Delivered {
+    session: u64,
+    reply: Reply,
+}
 
 impl Runner {
     pub fn new(db: Location, local: PathBuf, config: &Config, kdf: KdfParams) -> Runner {
@@ -89,21 +105,31 @@ impl Runner {
             local_draft: None,
             outage: None,
             presence_checked: None,
-            deliver_figures: None,
+            deliver: None,
             figures: None,
+            reader: None,
+            session: 0,
         }
     }
 
-    /// Statistics are read on a thread of their own and handed to `deliver` (the terminal's
-    /// loop), so that a long period never holds the keyboard.
-    pub fn read_figures_aside(&mut self, deliver: Deliver) {
-        self.deliver_figures = Some(deliver);
+    /// Statistics, searches, files opened, the supervisor's view and summaries are read on
+    /// threads of their own and handed to `deliver` (the terminal's loop), so that no key
+    /// waits for them.
+    pub fn read_aside(&mut self, deliver: Deliver) {
+        self.deliver = Some(deliver);
     }
 
-    /// Closes the store (its key wiped), after the statistics thread's connection.
+    /// The reply a thread delivered, unless it was asked in a session closed since.
+    pub fn delivered(&self, delivered: Delivered) -> Option<Reply> {
+        (delivered.session == self.session && self.store.is_some()).then_some(delivered.reply)
+    }
+
+    /// Closes the store (its key wiped), after the reading threads' connections.
     fn close_store(&mut self) {
         self.figures = None;
+        self.reader = None;
         self.store = None;
+        self.session += 1;
     }
 
     /// Commands for the phone go to `phone`.
@@ -127,6 +153,10 @@ impl Runner {
     /// The reply to `effect`; `None` when there is nothing to say (locking, no change seen)
     /// or no store to say it with (the screen was locked meanwhile).
     pub fn perform(&mut self, effect: Effect, now: Timestamp) -> Option<Reply> {
+        let effect = match Read::of(effect, now) {
+            Ok(read) => return self.read(read),
+            Err(effect) => effect,
+        };
         let done: Result<Reply, StoreError> = match effect {
             Effect::Unlock { login, passphrase } => {
                 return Some(match Store::open(&self.db, &login, &passphrase) {
@@ -170,17 +200,7 @@ impl Runner {
             Effect::EndShift { shift, handover, after } => return self.end_shift(shift, &handover, after),
             Effect::StartShift => self.store.as_mut()?.start_shift().map(Reply::ShiftStarted),
             Effect::SaveCall { call, callback } => return self.save_call(call, callback),
-            Effect::SearchFiles { query, filter } => {
-                let hits = self.store.as_mut()?.search_files(&query, &filter, SEARCH_LIMIT);
-                hits.map(|hits| Reply::FileHits { query, filter, hits })
-            }
             Effect::ChangeFile(change) => change_file(self.store.as_mut()?, change),
-            Effect::OpenFile { id, audited } => {
-                let store = self.store.as_mut()?;
-                // Audited when the listener opens it, not on a refresh.
-                let opened = if audited { store.open_file(id).map(drop) } else { Ok(()) };
-                opened.and_then(|()| file_view(store, id)).map(|view| Reply::FileLoaded(Box::new(view)))
-            }
             Effect::CreateFile => {
                 let store = self.store.as_mut()?;
                 store
@@ -195,17 +215,12 @@ impl Runner {
                 Err(err) if err.is_unreachable() => return None,
                 queue => queue.map(Reply::Queue),
             },
-            Effect::RefreshOverview => self.store.as_mut()?.shift_overview().map(Reply::Overview),
-            Effect::LoadSummary(shift) => {
-                let summary = self.store.as_mut()?.summary(ScopeRequest::Shift(shift), now);
-                summary.map(|summary| Reply::Summary(Box::new(summary)))
-            }
             Effect::LoadStatistics { period, seq } => {
                 let request = self.config.statistics_of(period, now);
-                if let Some(deliver) = self.deliver_figures.clone() {
+                if let Some(deliver) = self.deliver.clone() {
                     let store = self.store.as_ref()?;
                     if self.figures.is_none() {
-                        self.figures = FiguresWorker::start(self.strings, deliver);
+                        self.figures = FiguresWorker::start(self.strings, deliver, self.session);
                     }
                     if let Some(worker) = &self.figures {
                         return match store.figures_reader() {
@@ -258,15 +273,35 @@ impl Runner {
                     Err(err) => Some(Reply::Failed(store_error_brief(self.strings, &err))),
                 };
             }
+            Effect::SearchFiles { .. }
+            | Effect::OpenFile { .. }
+            | Effect::RefreshOverview
+            | Effect::LoadSummary(_) => unreachable!("taken by `Read::of` above"),
         };
-        Some(match done {
+        Some(self.told(done))
+    }
+
+    /// A read: asked of the reader's thread when there is one (its reply delivered), else made
+    /// at once.
+    fn read(&mut self, read: Read) -> Option<Reply> {
+        if let Some(reader) = &self.reader {
+            reader.ask(read);
+            return None;
+        }
+        let done = read.perform(self.store.as_mut()?);
+        Some(self.told(done))
+    }
+
+    /// What an effect's result is told as.
+    fn told(&mut self, done: Result<Reply, StoreError>) -> Reply {
+        match done {
             Ok(reply) => reply,
             Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => self.revoked(&err),
             // One sentence while the server is away, whichever way the request failed (the
             // poll says it in the status bar): what was asked may or may not be done.
             Err(err) if err.is_unreachable() => Reply::Failed(self.strings.error_server_lost.clone()),
             Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
-        })
+        }
     }
 
     /// Another terminal re-keyed the database and this account's slot no longer opens it, or
@@ -344,6 +379,11 @@ impl Runner {
                 if self.presence.as_ref().is_none_or(|p| p.listener() != id) {
                     // Best effort: where it cannot be said (read-only media), no shift starts.
                     self.presence = Presence::hold(&self.db, id).ok();
+                }
+                // Whatever was open before is closed, its threads' replies not shown.
+                self.close_store();
+                if let Some(deliver) = self.deliver.clone() {
+                    self.reader = Reader::start(store.aside(), self.strings, deliver, self.session);
                 }
                 self.store = Some(store);
                 self.local_draft = local;
@@ -599,7 +639,7 @@ struct FiguresWorker {
 
 impl FiguresWorker {
     /// `None` when no thread can be started: the statistics are then read at once.
-    fn start(strings: &'static Strings, deliver: Deliver) -> Option<FiguresWorker> {
+    fn start(strings: &'static Strings, deliver: Deliver, session: u64) -> Option<FiguresWorker> {
         let (requests, asked) = std::sync::mpsc::channel::<(FiguresReader, StatsRequest, u64)>();
         let thread = std::thread::Builder::new()
             .name("figures".into())
@@ -616,7 +656,7 @@ impl FiguresWorker {
                         }
                     };
                     drop(reader);
-                    deliver(reply);
+                    deliver(Delivered { session, reply });
                 }
             })
             .ok()?;
@@ -650,17 +690,6 @@ fn change_callback(store: &mut Store, change: CallbackChange) -> Result<Reply, S
         Err(StoreError::Conflict(detail)) => Ok(Reply::CallbackConflict(detail)),
         Err(err) => Err(err),
     }
-}
-
-fn file_view(store: &Store, id: FileId) -> Result<FileView, StoreError> {
-    let record = store.file_with_history(id)?;
-    Ok(FileView {
-        file: record.file,
-        history: record.calls,
-        events: record.events,
-        callbacks: record.callbacks,
-        authors: store.listener_names()?,
-    })
 }
 
 /// Which outage a store error that `is_unreachable` tells of.
@@ -951,48 +980,67 @@ mod tests {
         assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
     }
 
-    /// Statistics asked for while the terminal reads them aside come back through its loop, the
-    /// key returning at once; a lock right after a request waits for the reading thread, and no
-    /// copy of the data key is left, not even in that thread's connection.
+    /// Statistics, a search and a file opened while the terminal reads them aside come back
+    /// through its loop, the key returning at once (the file's opening audited by the reading
+    /// session, signed as the account); a lock right after a request waits for the reading
+    /// threads, no copy of the data key is left, not even in their connections, and what they
+    /// deliver late is not shown to the next session.
     #[test]
-    fn statistics_read_aside_come_back_and_leave_no_key_after_a_lock() {
+    fn reads_aside_come_back_and_leave_no_key_after_a_lock() {
         let dir = tempfile::tempdir().unwrap();
         let (db, pass) = supervisors_store(dir.path());
-        statistics_aside_then_a_lock(Location::File(db.clone()), db, pass);
+        reads_aside_then_a_lock(Location::File(db.clone()), db, pass);
     }
 
-    /// The same on a server: the statistics thread's own server connection (made on that
-    /// thread, with a copy of the data key to open sealed text) reads them, and after a lock no
-    /// copy of the key is left, not even that copy.
+    /// The same on a server: each reading thread's own server connection (made on that thread,
+    /// with a copy of the data key to open sealed text) reads, and after a lock no copy of the
+    /// key is left, not even those copies.
     #[test]
-    fn statistics_read_aside_on_a_server_come_back_and_leave_no_key_after_a_lock() {
-        let test = "statistics_read_aside_on_a_server_come_back_and_leave_no_key_after_a_lock";
+    fn reads_aside_on_a_server_come_back_and_leave_no_key_after_a_lock() {
+        let test = "reads_aside_on_a_server_come_back_and_leave_no_key_after_a_lock";
         let Some(database) = crate::test_support::postgres::fresh_database(test) else { return };
         let home = tempfile::tempdir().unwrap();
         let location = Location::from(crate::store::postgres::ServerUrl::parse(database.url()).unwrap());
         let pass = supervisors_store_at(&location);
-        statistics_aside_then_a_lock(location, home.path().join("server"), pass);
+        reads_aside_then_a_lock(location, home.path().join("server"), pass);
     }
 
-    fn statistics_aside_then_a_lock(location: Location, local: PathBuf, pass: &str) {
+    fn reads_aside_then_a_lock(location: Location, local: PathBuf, pass: &str) {
         let config = Config::default();
-        let mut runner = Runner::new(location, local, &config, KdfParams::MINIMUM);
-        let (delivered, replies) = std::sync::mpsc::channel();
-        runner.read_figures_aside(std::sync::Arc::new(move |reply| {
+        let mut runner = Runner::new(location.clone(), local, &config, KdfParams::MINIMUM);
+        let (delivered, replies) = std::sync::mpsc::channel::<Delivered>();
+        runner.read_aside(std::sync::Arc::new(move |reply| {
             let _ = delivered.send(reply);
         }));
+        let next = || replies.recv_timeout(std::time::Duration::from_secs(10)).expect("a reply");
         let now = Utc::now();
         let unlock =
-            Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };
-        assert!(matches!(runner.perform(unlock, now), Some(Reply::Unlocked(_))));
+            || Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };
+        assert!(matches!(runner.perform(unlock(), now), Some(Reply::Unlocked(_))));
         let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
+
+        // A file made on the keyboard's session, found by its code's letters and opened aside.
+        let Some(Reply::FileCreated(view)) = runner.perform(Effect::CreateFile, now) else {
+            panic!("created")
+        };
+        let code = view.file.code.as_str().to_owned();
+        let letters: String = code.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let search = Effect::SearchFiles { query: letters.clone(), filter: Default::default() };
+        assert!(runner.perform(search, now).is_none(), "nothing said at once");
+        let reply = runner.delivered(next()).expect("delivered in this session");
+        assert!(
+            matches!(&reply, Reply::FileHits { query, hits, .. }
+                if *query == letters && hits.iter().any(|hit| hit.id == view.file.id)),
+            "{reply:?}"
+        );
+        assert!(runner.perform(Effect::OpenFile { id: view.file.id, audited: true }, now).is_none());
+        let reply = runner.delivered(next()).expect("delivered in this session");
+        assert!(matches!(&reply, Reply::FileLoaded(loaded) if loaded.file.id == view.file.id), "{reply:?}");
+
         let month =
             crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));
-        assert!(
-            runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none(),
-            "nothing said at once"
-        );
-        let reply = replies.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert!(runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none());
+        let reply = runner.delivered(next()).expect("delivered in this session");
         assert!(!occurrences(&patterns).is_empty(), "the scan finds the key while it is in use");
         assert!(
             matches!(&reply, Reply::Statistics { seq: 7, figures } if figures.period == month),
@@ -1000,10 +1048,23 @@ mod tests {
         );
         // Asked again, then locked at once.
         assert!(runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none());
+        assert!(runner.perform(Effect::OpenFile { id: view.file.id, audited: false }, now).is_none());
         runner.perform(Effect::Lock, now);
-        assert!(runner.store.is_none() && runner.figures.is_none(), "locked");
+        assert!(runner.store.is_none() && runner.figures.is_none() && runner.reader.is_none(), "locked");
         let left = occurrences(&patterns);
         assert!(left.is_empty(), "copies of the data key left after the lock: {left:#?}");
+
+        // What the threads delivered before the lock is not shown once unlocked again.
+        assert!(matches!(runner.perform(unlock(), now), Some(Reply::Unlocked(_))));
+        let late: Vec<Delivered> = replies.try_iter().collect();
+        assert_eq!(late.len(), 2, "both reads were answered before the lock ended them");
+        assert!(late.into_iter().all(|late| runner.delivered(late).is_none()), "dropped");
+
+        // What the reading session wrote (the file opened, the file shown) keeps the log one
+        // chain, each entry signed.
+        let store = Store::open(&location, "coord", pass).unwrap();
+        let report = store.check().unwrap();
+        assert!(report.is_clean(), "{report:?}");
     }
 
     /// Quitting while the statistics thread reads (the runner dropped, no lock first) joins it
@@ -1014,7 +1075,7 @@ mod tests {
         let (db, pass) = supervisors_store(dir.path());
         let config = Config::default();
         let mut runner = Runner::new(Location::File(db.clone()), db, &config, KdfParams::MINIMUM);
-        runner.read_figures_aside(std::sync::Arc::new(|_| {}));
+        runner.read_aside(std::sync::Arc::new(|_| {}));
         let now = Utc::now();
         let unlock =
             Effect::Unlock { login: "coord".into(), passphrase: zeroize::Zeroizing::new(pass.into()) };

@@ -18,13 +18,12 @@ use ratatui::crossterm::terminal::{
 use ratatui::{Terminal, backend::CrosstermBackend};
 
 use crate::app::App;
-use crate::app::effect::Reply;
 use crate::config::Config;
 use crate::config::PhoneSourceKind;
 use crate::i18n::Strings;
 use crate::last_login;
 use crate::phone::{Phone, PhoneEvent, baresip::Baresip};
-use crate::runner::Runner;
+use crate::runner::{Delivered, Runner};
 use crate::store::{KdfParams, Location, Store, StoreError};
 use crate::ui;
 
@@ -98,8 +97,8 @@ enum Input {
     /// A key, a paste, a resize; an error when the terminal is gone.
     Terminal(io::Result<Event>),
     Phone(PhoneEvent),
-    /// Statistics read off the loop (`Runner::read_figures_aside`).
-    Figures(Box<Reply>),
+    /// A read made off the loop (`Runner::read_aside`): statistics, a search, a file…
+    Aside(Box<Delivered>),
 }
 
 /// Reads the terminal on a thread of its own, into `inputs`, until it fails (the window closed)
@@ -145,9 +144,9 @@ fn start_and_loop(
     terminal.clear()?;
     let (inputs, input) = channel();
     read_terminal(inputs.clone())?;
-    let figures = inputs.clone();
-    runner.read_figures_aside(Arc::new(move |reply| {
-        let _ = figures.send(Input::Figures(Box::new(reply)));
+    let aside = inputs.clone();
+    runner.read_aside(Arc::new(move |delivered| {
+        let _ = aside.send(Input::Aside(Box::new(delivered)));
     }));
     if let Some(phone) = start_phone(&app.config, inputs)? {
         runner.set_phone(phone);
@@ -178,7 +177,11 @@ fn event_loop(
                 _ => {}
             },
             Ok(Input::Phone(event)) => effects = app.phone_event(event),
-            Ok(Input::Figures(reply)) => effects = app.apply(*reply),
+            Ok(Input::Aside(delivered)) => {
+                if let Some(reply) = runner.delivered(*delivered) {
+                    effects = app.apply(reply);
+                }
+            }
             Err(RecvTimeoutError::Timeout) => {}
             // The keyboard reader is gone without saying why: the terminal is.
             Err(RecvTimeoutError::Disconnected) => return Ok(()),

@@ -1,10 +1,15 @@
 //! One terminal of the bench, driven as the real one is (`terminal::event_loop`): a key to
 //! `App::handle_key`, its effects carried out by the real `Runner` and their replies fed back to
 //! `App::apply`, `App::tick` after every key and every 250 ms, a frame drawn (on ratatui's
-//! `TestBackend`). Keys come at a fixed pace; each one is timed from the key to its frame, with
-//! the requests it sent, and what the store acknowledged is written down.
+//! `TestBackend`). As in the terminal, searches, files opened and the supervisor's view are read
+//! on the runner's reading thread (`Runner::read_aside`) and shown when they come. Keys come at
+//! a fixed pace; each one is timed from the key to its frame, with the requests it sent, and, when
+//! it asked for a read, to the frame that shows the answer; what the store acknowledged is
+//! written down.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -18,7 +23,7 @@ use permanence::app::effect::{CallbackChange, Effect, Reply};
 use permanence::app::popup::Popup;
 use permanence::config::Config;
 use permanence::i18n::{Language, Strings};
-use permanence::runner::Runner;
+use permanence::runner::{Delivered, Runner};
 use permanence::store::postgres::requests_sent;
 use permanence::store::{KdfParams, Location};
 use permanence::ui;
@@ -31,6 +36,9 @@ const TICK: Duration = Duration::from_millis(250);
 pub struct Terminal {
     pub app: App,
     runner: Runner,
+    /// What the runner's reading thread delivers, and how many reads asked are not yet.
+    delivered: Receiver<Delivered>,
+    awaited: usize,
     screen: ratatui::Terminal<TestBackend>,
     pub record: Record,
     /// Time between two keys.
@@ -51,24 +59,30 @@ impl Terminal {
         pace: Duration,
     ) -> Terminal {
         let config = Config::default();
-        let mut app =
-            App::new(config.clone(), Strings::get(Language::Fr), vec![login.to_owned()], Utc::now());
+        let app = App::new(config.clone(), Strings::get(Language::Fr), vec![login.to_owned()], Utc::now());
         let mut runner = Runner::new(location, local, &config, KdfParams::MINIMUM);
-        let unlock =
-            Effect::Unlock { login: login.to_owned(), passphrase: Zeroizing::new(passphrase.to_owned()) };
-        runner.run_all(&mut app, vec![unlock]);
-        assert!(app.is_unlocked(), "{login} unlocks: {:?}", app.gate);
+        let (deliver, delivered) = channel();
+        runner.read_aside(Arc::new(move |reply| {
+            let _ = deliver.send(reply);
+        }));
         let screen = ratatui::Terminal::new(TestBackend::new(160, 48)).expect("a test backend");
         let now = Instant::now();
         let mut terminal = Terminal {
             app,
             runner,
+            delivered,
+            awaited: 0,
             screen,
             record: Record { login: login.to_owned(), ..Record::default() },
             pace,
             next_key: now,
             next_tick: now,
         };
+        let unlock =
+            Effect::Unlock { login: login.to_owned(), passphrase: Zeroizing::new(passphrase.to_owned()) };
+        terminal.run(vec![unlock]);
+        terminal.answered("unlock", now);
+        assert!(terminal.app.is_unlocked(), "{login} unlocks: {:?}", terminal.app.gate);
         while terminal.top().is_some() {
             terminal.press_now("read the start-up popups", key(KeyCode::Enter));
         }
@@ -124,6 +138,27 @@ impl Terminal {
         self.run(effects);
         self.draw();
         self.sample(op, start, requests);
+        self.answered(op, start);
+    }
+
+    /// Waits for what `op` asked to be read aside, showing each answer as the terminal's loop
+    /// does; timed from the key to the frame that shows the last.
+    fn answered(&mut self, op: &str, start: Instant) {
+        if self.awaited == 0 {
+            return;
+        }
+        let requests = requests_sent();
+        while self.awaited > 0 {
+            let delivered = self.delivered.recv_timeout(Duration::from_secs(60)).expect("a read's answer");
+            let Some(reply) = self.runner.delivered(delivered) else { continue };
+            self.awaited -= 1;
+            self.looked_at(&reply, None, "", None);
+            let effects = self.app.apply(reply);
+            self.run(effects);
+        }
+        self.draw();
+        // The reading thread's requests are counted in the key's own row (sent meanwhile).
+        self.sample(&format!("{op}: answer shown"), start, requests);
     }
 
     /// What the loop does after each key and every 250 ms: autosave when a change waited a
@@ -147,6 +182,7 @@ impl Terminal {
         self.run(effects);
         self.draw();
         self.sample(op, start, requests);
+        self.answered(op, start);
     }
 
     fn draw(&mut self) {
@@ -191,41 +227,55 @@ impl Terminal {
                 let what = store_work(&effect);
                 let requests = requests_sent();
                 let start = Instant::now();
-                let reply = self.runner.perform(effect, self.app.now);
-                self.sample(what, start, requests);
-                let Some(reply) = reply else { continue };
-                match &reply {
-                    Reply::CallSaved | Reply::CallSavedCallbackClosed(_) => {
-                        self.record.saved.push(sent.expect("a call's save answers a save"))
-                    }
-                    Reply::AttemptRecorded { .. } => self.record.attempts.extend(attempt),
-                    Reply::CallbackChanged => self.record.reassigned += 1,
-                    Reply::CallbackConflict(_) | Reply::FileConflict(_) => {
-                        self.record.conflicts.push(conflict.to_owned())
-                    }
-                    Reply::Failed(why) | Reply::Revoked(why) => {
-                        self.record.failures.push(format!("{}: {why}", self.record.login))
-                    }
-                    Reply::CallKept(outage) => self
-                        .record
-                        .failures
-                        .push(format!("{}: a call kept here: {outage:?}", self.record.login)),
-                    Reply::DraftFailed(why) => {
-                        self.record.failures.push(format!("{}: a draft: {why}", self.record.login))
-                    }
-                    Reply::DraftKept { outage, .. } => self
-                        .record
-                        .failures
-                        .push(format!("{}: a draft kept here: {outage:?}", self.record.login)),
-                    Reply::ServerUnreachable(outage) => self
-                        .record
-                        .failures
-                        .push(format!("{}: the server lost: {outage:?}", self.record.login)),
-                    _ => {}
+                let Some(reply) = self.runner.perform(effect, self.app.now) else {
+                    // Asked of the reading thread: answered later (`answered`).
+                    self.awaited += usize::from(what.is_none());
+                    continue;
+                };
+                if let Some(what) = what {
+                    self.sample(what, start, requests);
                 }
+                self.looked_at(&reply, sent, conflict, attempt);
                 next.extend(self.app.apply(reply));
             }
             effects = next;
+        }
+    }
+
+    /// A reply on its way back to the app: what the store acknowledged, refused on purpose, or
+    /// failed, written down.
+    fn looked_at(
+        &mut self,
+        reply: &Reply,
+        sent: Option<SavedCall>,
+        conflict: &str,
+        attempt: Option<permanence::domain::CallbackId>,
+    ) {
+        match reply {
+            Reply::CallSaved | Reply::CallSavedCallbackClosed(_) => {
+                self.record.saved.push(sent.expect("a call's save answers a save"))
+            }
+            Reply::AttemptRecorded { .. } => self.record.attempts.extend(attempt),
+            Reply::CallbackChanged => self.record.reassigned += 1,
+            Reply::CallbackConflict(_) | Reply::FileConflict(_) => {
+                self.record.conflicts.push(conflict.to_owned())
+            }
+            Reply::Failed(why) | Reply::Revoked(why) => {
+                self.record.failures.push(format!("{}: {why}", self.record.login))
+            }
+            Reply::CallKept(outage) => {
+                self.record.failures.push(format!("{}: a call kept here: {outage:?}", self.record.login))
+            }
+            Reply::DraftFailed(why) => {
+                self.record.failures.push(format!("{}: a draft: {why}", self.record.login))
+            }
+            Reply::DraftKept { outage, .. } => {
+                self.record.failures.push(format!("{}: a draft kept here: {outage:?}", self.record.login))
+            }
+            Reply::ServerUnreachable(outage) => {
+                self.record.failures.push(format!("{}: the server lost: {outage:?}", self.record.login))
+            }
+            _ => {}
         }
     }
 
@@ -253,25 +303,28 @@ impl Terminal {
     }
 }
 
-/// What an effect asks of the store, as the report names it (the store's part of a key).
-fn store_work(effect: &Effect) -> &'static str {
-    match effect {
+/// What an effect asks of the store, as the report names it (the store's part of a key);
+/// `None` for the reads the runner's reading thread makes (timed to their answer shown).
+fn store_work(effect: &Effect) -> Option<&'static str> {
+    Some(match effect {
+        Effect::SearchFiles { .. }
+        | Effect::OpenFile { .. }
+        | Effect::RefreshOverview
+        | Effect::LoadSummary(_) => {
+            return None;
+        }
         Effect::SaveCall { .. } => "store: save a call (one transaction)",
         Effect::SaveDraft(_) => "store: autosave the draft (here, then the server)",
         Effect::CheckForChanges => "store: the poll (the queue read if changed)",
-        Effect::SearchFiles { .. } => "store: search files",
-        Effect::OpenFile { audited: true, .. } => "store: open a file (audited)",
-        Effect::OpenFile { audited: false, .. } => "store: read a file again",
         Effect::CreateFile => "store: create a file",
         Effect::RefreshQueue => "store: read the callback queue",
-        Effect::RefreshOverview => "store: who is on shift",
         Effect::TakeCallback { .. } => "store: take a callback",
         Effect::CallbackFailed { .. } => "store: save a failed attempt",
         Effect::ChangeCallback(_) => "store: reassign a callback",
         Effect::StartShift => "store: start a shift",
         Effect::Unlock { .. } => "store: unlock",
         _ => "store: other",
-    }
+    })
 }
 
 pub fn key(code: KeyCode) -> KeyEvent {

@@ -5,6 +5,7 @@
 //! Every write is one explicit transaction holding the write lock, together with its audit
 //! entry; a method returns only after COMMIT did, so "saved" in the interface means saved.
 
+mod aside;
 mod audit;
 #[cfg(test)]
 mod audit_tests;
@@ -56,6 +57,7 @@ use db::{Db, TxKind};
 use rusqlite::Connection;
 
 pub use crate::domain::Access;
+pub use aside::Aside;
 pub use audit::{AuditReport, ExportedKey};
 pub use bulk::BulkWriter;
 pub use calls::SavedCall;

@@ -213,6 +213,12 @@ impl AccountKeys {
         }
     }
 
+    /// A second copy, wiped when dropped like the first: for the session the terminal reads
+    /// on beside the keyboard's (`Store::aside`), which signs its audit entries too.
+    pub(crate) fn duplicate(&self) -> AccountKeys {
+        AccountKeys::from_secrets(&self.secrets())
+    }
+
     /// The Ed25519 key that signs in this account's name.
     pub fn signer(&self) -> &SigningKey {
         &self.signing

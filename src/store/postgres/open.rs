@@ -161,8 +161,9 @@ impl Store {
             changes_heard: 0,
             salt,
         };
-        // Read once here, then only what changes: letters typed in a search are matched here.
-        store.code_index.get_mut().refresh(&store.conn)?;
+        // The file codes are read at the first search (`Store::prepare_search`), on the
+        // terminal's reading thread: not here, where half a second at a million calls would be
+        // the unlock's.
         store.record_unlock()?;
         Ok(store)
     }
