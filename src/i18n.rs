@@ -202,6 +202,7 @@ strings!(
     search_title,
     search_prompt,
     search_nothing,
+    search_searching,
     search_hint,
     new_file_title,
     new_file_give_code,

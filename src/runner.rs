@@ -65,6 +65,11 @@ pub struct Runner {
     /// Counts the stores opened and closed: what a thread delivers after its store was closed
     /// (a lock, another account) is not shown.
     session: u64,
+    /// Counts the reads asked of the reader's thread.
+    reads_asked: u64,
+    /// The count when the keyboard's session last showed a file (created, changed): a file
+    /// read aside before that is older than what is shown, and is not shown.
+    file_shown_at: u64,
 }
 
 /// How often, on a server, the terminal asks whether its presence is still held (and takes it
@@ -83,9 +88,11 @@ impl Drop for Runner {
 /// Hands a reply made on another thread back to the terminal's loop.
 pub type Deliver = std::sync::Arc<dyn Fn(Delivered) + Send + Sync>;
 
-/// A reply made on another thread, for the session it was asked in ([`Runner::delivered`]).
+/// A reply made on another thread, for the session it was asked in ([`Runner::delivered`]),
+/// and the number of the read that asked for it (0 for statistics).
 pub struct Delivered {
     session: u64,
+    asked: u64,
     reply: Reply,
 }
 
@@ -109,6 +116,8 @@ impl Runner {
             figures: None,
             reader: None,
             session: 0,
+            reads_asked: 0,
+            file_shown_at: 0,
         }
     }
 
@@ -119,9 +128,23 @@ impl Runner {
         self.deliver = Some(deliver);
     }
 
-    /// The reply a thread delivered, unless it was asked in a session closed since.
-    pub fn delivered(&self, delivered: Delivered) -> Option<Reply> {
-        (delivered.session == self.session && self.store.is_some()).then_some(delivered.reply)
+    /// The reply a thread delivered, unless it was asked in a session closed since, or is a
+    /// file older than the one the keyboard's session showed since. An access withdrawn met
+    /// there closes the store, as on the keyboard's session, before the screen locks.
+    pub fn delivered(&mut self, delivered: Delivered) -> Option<Reply> {
+        let Delivered { session, asked, reply } = delivered;
+        if session != self.session || self.store.is_none() {
+            return None;
+        }
+        match reply {
+            Reply::FileLoaded(_) if asked <= self.file_shown_at => None,
+            Reply::Revoked(message) => {
+                self.close_store();
+                self.local_draft = None;
+                Some(Reply::Revoked(message))
+            }
+            reply => Some(reply),
+        }
     }
 
     /// Closes the store (its key wiped), after the reading threads' connections.
@@ -278,29 +301,38 @@ impl Runner {
             | Effect::RefreshOverview
             | Effect::LoadSummary(_) => unreachable!("taken by `Read::of` above"),
         };
+        if let Ok(Reply::FileCreated(_) | Reply::FileChanged(_) | Reply::FileConflict(_)) = &done {
+            self.file_shown_at = self.reads_asked;
+        }
         Some(self.told(done))
     }
 
     /// A read: asked of the reader's thread when there is one (its reply delivered), else made
-    /// at once.
+    /// at once (and so if the thread is gone).
     fn read(&mut self, read: Read) -> Option<Reply> {
-        if let Some(reader) = &self.reader {
-            reader.ask(read);
-            return None;
-        }
+        let read = match &self.reader {
+            Some(reader) => {
+                self.reads_asked += 1;
+                match reader.ask(self.reads_asked, read) {
+                    Ok(()) => return None,
+                    Err(read) => {
+                        self.reader = None;
+                        read
+                    }
+                }
+            }
+            None => read,
+        };
         let done = read.perform(self.store.as_mut()?);
         Some(self.told(done))
     }
 
-    /// What an effect's result is told as.
+    /// What an effect's result is told as (`reader::told`); an access withdrawn closes the
+    /// store first.
     fn told(&mut self, done: Result<Reply, StoreError>) -> Reply {
         match done {
-            Ok(reply) => reply,
             Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => self.revoked(&err),
-            // One sentence while the server is away, whichever way the request failed (the
-            // poll says it in the status bar): what was asked may or may not be done.
-            Err(err) if err.is_unreachable() => Reply::Failed(self.strings.error_server_lost.clone()),
-            Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
+            done => reader::told(self.strings, done),
         }
     }
 
@@ -656,7 +688,7 @@ impl FiguresWorker {
                         }
                     };
                     drop(reader);
-                    deliver(Delivered { session, reply });
+                    deliver(Delivered { session, asked: 0, reply });
                 }
             })
             .ok()?;
@@ -1019,23 +1051,57 @@ mod tests {
         assert!(matches!(runner.perform(unlock(), now), Some(Reply::Unlocked(_))));
         let patterns = fingerprints(runner.store.as_ref().unwrap().data_key().bytes());
 
-        // A file made on the keyboard's session, found by its code's letters and opened aside.
+        // A file made on the keyboard's session, found aside by its code's letters, then by a
+        // word of its summary (which the reading session records), and opened aside (recorded).
         let Some(Reply::FileCreated(view)) = runner.perform(Effect::CreateFile, now) else {
             panic!("created")
         };
+        let id = view.file.id;
+        let summary = |text: &str| crate::domain::caller_file::FileProfile {
+            situation_summary: text.into(),
+            ..Default::default()
+        };
+        let change = |version: i64, text: &str| {
+            Effect::ChangeFile(FileChange::Profile { id, version, status: None, profile: summary(text) })
+        };
+        let changed = runner.perform(change(view.file.version, "Appelle depuis Lyon le soir"), now);
+        let Some(Reply::FileChanged(changed)) = changed else { panic!("changed: {changed:?}") };
         let code = view.file.code.as_str().to_owned();
         let letters: String = code.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-        let search = Effect::SearchFiles { query: letters.clone(), filter: Default::default() };
-        assert!(runner.perform(search, now).is_none(), "nothing said at once");
+        for query in [letters, "lyon".to_owned()] {
+            let search = Effect::SearchFiles { query: query.clone(), filter: Default::default() };
+            assert!(runner.perform(search, now).is_none(), "nothing said at once");
+            let reply = runner.delivered(next()).expect("delivered in this session");
+            assert!(
+                matches!(&reply, Reply::FileHits { query: asked, hits, .. }
+                    if *asked == query && hits.iter().any(|hit| hit.id == id)),
+                "{query}: {reply:?}"
+            );
+        }
+        assert!(runner.perform(Effect::OpenFile { id, audited: true }, now).is_none());
         let reply = runner.delivered(next()).expect("delivered in this session");
+        assert!(matches!(&reply, Reply::FileLoaded(loaded) if loaded.file.id == id), "{reply:?}");
+        let actor = Some(runner.store.as_ref().unwrap().actor().id.0);
+        let entries = runner.store.as_ref().unwrap().audit_entries();
+        for action in ["file_shown_in_search", "file_opened"] {
+            let of_file: Vec<_> = entries.iter().filter(|e| e.0 == action && e.2 == Some(id.0)).collect();
+            assert_eq!(of_file.len(), 1, "{action} once: {entries:?}");
+            assert_eq!((of_file[0].1, of_file[0].3), (actor, actor), "by coord and signed by coord");
+        }
+
+        // A file read aside before the keyboard's session showed it changed is not shown; one
+        // asked after is.
+        assert!(runner.perform(Effect::OpenFile { id, audited: false }, now).is_none());
+        let older = next();
+        let again = runner.perform(change(changed.file.version, "Appelle depuis Lyon"), now);
+        let Some(Reply::FileChanged(again)) = again else { panic!("changed again: {again:?}") };
+        assert!(runner.delivered(older).is_none(), "the older view is dropped");
+        assert!(runner.perform(Effect::OpenFile { id, audited: false }, now).is_none());
+        let reply = runner.delivered(next()).expect("a file asked after the change is shown");
         assert!(
-            matches!(&reply, Reply::FileHits { query, hits, .. }
-                if *query == letters && hits.iter().any(|hit| hit.id == view.file.id)),
+            matches!(&reply, Reply::FileLoaded(loaded) if loaded.file.version == again.file.version),
             "{reply:?}"
         );
-        assert!(runner.perform(Effect::OpenFile { id: view.file.id, audited: true }, now).is_none());
-        let reply = runner.delivered(next()).expect("delivered in this session");
-        assert!(matches!(&reply, Reply::FileLoaded(loaded) if loaded.file.id == view.file.id), "{reply:?}");
 
         let month =
             crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));

@@ -224,6 +224,12 @@ fn leave_terminal() {
 /// the next unlock.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // A reading thread's panic is caught there and told as an internal error, the terminal
+        // going on: leaving the alternate screen under it would let the next frames, caller
+        // data among them, into the terminal's scrollback.
+        if std::thread::current().name() == Some("reader") {
+            return;
+        }
         leave_terminal();
         let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
         // Never `eprintln!` here: it panics when stderr is gone, and a panic in the hook aborts.

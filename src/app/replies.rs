@@ -269,10 +269,16 @@ impl App {
             if let Some(call) = session.call.as_mut().filter(|_| session.popups.is_empty()) {
                 call.editing_notes = std::mem::take(&mut session.notes_open_at_lock);
             }
+            // A file asked for just before the lock is not shown (what is read for a closed
+            // store is dropped), nor what changed in the one shown meanwhile: read again.
+            let file =
+                session.call.as_ref().and_then(|c| c.file).or(session.file.as_ref().map(|f| f.file.id));
+            let mut effects: Vec<Effect> =
+                file.map(|id| Effect::OpenFile { id, audited: false }).into_iter().collect();
             if session.shift.is_none() {
-                return vec![Effect::StartShift];
+                effects.push(Effect::StartShift);
             }
-            return Vec::new();
+            return effects;
         }
         let login = unlocked.actor.login.clone();
         if !self.logins.contains(&login) {

@@ -8,8 +8,11 @@
 //! Without a thread (tests, benchmarks that do not ask for one) the same reads are made at once
 //! on the keyboard's session, by the same function.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use super::{Deliver, Delivered};
 use crate::app::SEARCH_LIMIT;
@@ -86,68 +89,70 @@ pub(super) fn file_view(store: &Store, id: FileId) -> Result<FileView, StoreErro
 
 /// The reader's thread, with its session. Reads are made in the order asked, but a search
 /// overtaken by a newer one before it began is dropped (its hits would be dropped anyway: the
-/// search popup shows only those of what is typed now). Dropping the reader waits for its
-/// thread, so that no connection, nor the keys in its session, outlives a lock.
+/// search popup shows only those of what is typed now). Dropping the reader skips what is still
+/// asked and waits for its thread, so that no connection, nor the keys in its session, outlives
+/// a lock (the screen is drawn locked before).
 pub(super) struct Reader {
-    requests: Option<Sender<Read>>,
+    requests: Option<Sender<(u64, Read)>>,
+    closing: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
+/// After a session that could not be opened (the server away), the next try waits this long at
+/// first, doubling up to `OPEN_WAIT_MAX`: meanwhile reads fail at once, as the keyboard's
+/// session's own requests do (`Db`'s reconnection), rather than each wait for the server.
+const OPEN_WAIT: Duration = Duration::from_secs(1);
+const OPEN_WAIT_MAX: Duration = Duration::from_secs(16);
+
 impl Reader {
     /// `None` when no thread can be started: reads are then made at once. The session is
-    /// opened on the thread, then made ready to search; one that cannot be opened (the server
-    /// away) is tried again at the next read, which says why meanwhile.
+    /// opened on the thread, then made ready to search.
     pub(super) fn start(
         aside: Aside,
         strings: &'static Strings,
         deliver: Deliver,
         session: u64,
     ) -> Option<Reader> {
-        let (requests, asked) = channel::<Read>();
+        let (requests, asked) = channel::<(u64, Read)>();
+        let closing = Arc::new(AtomicBool::new(false));
+        let closed = closing.clone();
         let thread = std::thread::Builder::new()
             .name("reader".into())
             .spawn(move || {
-                let mut store: Option<Store> = None;
-                let open = |store: &mut Option<Store>| -> Result<(), StoreError> {
-                    if store.is_none() {
-                        let opened = aside.open()?;
-                        // Best effort: a search reads the codes itself otherwise.
-                        let _ = opened.prepare_search();
-                        *store = Some(opened);
-                    }
-                    Ok(())
-                };
-                let _ = open(&mut store);
+                let mut opened = Opened::new(aside, strings);
+                let _ = opened.open();
                 while let Ok(first) = asked.recv() {
                     let mut pending = vec![first];
                     pending.extend(asked.try_iter());
-                    let last_search = pending.iter().rposition(|read| matches!(read, Read::Search { .. }));
-                    for (index, read) in pending.into_iter().enumerate() {
+                    let last_search =
+                        pending.iter().rposition(|(_, read)| matches!(read, Read::Search { .. }));
+                    for (index, (number, read)) in pending.into_iter().enumerate() {
+                        if closed.load(Ordering::Relaxed) {
+                            return;
+                        }
                         if matches!(read, Read::Search { .. }) && Some(index) != last_search {
                             continue;
                         }
-                        let done = open(&mut store).and_then(|()| {
-                            let store = store.as_mut().expect("opened above");
-                            store.keep_up()?;
-                            read.perform(store)
-                        });
-                        deliver(Delivered { session, reply: told(strings, done) });
+                        deliver(Delivered { session, asked: number, reply: opened.perform(read) });
                     }
                 }
             })
             .ok()?;
-        Some(Reader { requests: Some(requests), thread: Some(thread) })
+        Some(Reader { requests: Some(requests), closing, thread: Some(thread) })
     }
 
-    pub(super) fn ask(&self, read: Read) {
-        if let Some(requests) = &self.requests {
-            let _ = requests.send(read);
+    /// Asks for `read`, numbered `number`; given back if the thread is gone.
+    pub(super) fn ask(&self, number: u64, read: Read) -> Result<(), Read> {
+        match &self.requests {
+            Some(requests) => requests.send((number, read)).map_err(|failed| failed.0.1),
+            None => Err(read),
         }
     }
 }
 
 impl Drop for Reader {
     fn drop(&mut self) {
+        self.closing.store(true, Ordering::Relaxed);
         self.requests = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -155,14 +160,79 @@ impl Drop for Reader {
     }
 }
 
-/// A read's reply, or what the listener is told of its failure: as the keyboard's session
-/// tells it (`Runner::perform`), a withdrawn access locking the screen.
-fn told(strings: &'static Strings, done: Result<Reply, StoreError>) -> Reply {
+/// The reader's session: opened from its recipe when first needed, again after it was lost.
+struct Opened {
+    aside: Aside,
+    strings: &'static Strings,
+    store: Option<Store>,
+    /// After a failed opening: when the next may be tried, the wait after that, and what the
+    /// listener was told (told again meanwhile).
+    retry: Option<(Instant, Duration, Reply)>,
+}
+
+impl Opened {
+    fn new(aside: Aside, strings: &'static Strings) -> Opened {
+        Opened { aside, strings, store: None, retry: None }
+    }
+
+    fn open(&mut self) -> Result<&mut Store, Reply> {
+        if self.store.is_none() {
+            if let Some((at, _, told)) = &self.retry
+                && Instant::now() < *at
+            {
+                return Err(told.clone());
+            }
+            match self.aside.open() {
+                Ok(store) => {
+                    // Best effort: a search reads the codes itself otherwise.
+                    let _ = store.prepare_search();
+                    self.store = Some(store);
+                    self.retry = None;
+                }
+                Err(err) => {
+                    let wait =
+                        self.retry.as_ref().map_or(OPEN_WAIT, |(_, wait, _)| (*wait * 2).min(OPEN_WAIT_MAX));
+                    let told = told(self.strings, Err(err));
+                    self.retry = Some((Instant::now() + wait, wait, told.clone()));
+                    return Err(told);
+                }
+            }
+        }
+        Ok(self.store.as_mut().expect("opened above"))
+    }
+
+    /// `read` on the session, told. A read that panics (a defect) is told as an internal error
+    /// and its session dropped, to be opened afresh: the thread goes on.
+    fn perform(&mut self, read: Read) -> Reply {
+        let strings = self.strings;
+        let store = match self.open() {
+            Ok(store) => store,
+            Err(told) => return told,
+        };
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.keep_up()?;
+            read.perform(store)
+        }));
+        match done {
+            Ok(done) => told(strings, done),
+            Err(_) => {
+                self.store = None;
+                told(strings, Err(StoreError::Invalid("the reading thread met a defect".into())))
+            }
+        }
+    }
+}
+
+/// A read's reply, or what the listener is told of its failure: the keyboard's session tells
+/// its own the same way (`Runner::told`), a withdrawn access locking the screen.
+pub(super) fn told(strings: &'static Strings, done: Result<Reply, StoreError>) -> Reply {
     match done {
         Ok(reply) => reply,
         Err(err @ (StoreError::AccessRevoked | StoreError::DatabaseReplaced(_))) => {
             Reply::Revoked(store_error_brief(strings, &err))
         }
+        // One sentence while the server is away, whichever way the request failed (the poll
+        // says it in the status bar): what was asked may or may not be done.
         Err(err) if err.is_unreachable() => Reply::Failed(strings.error_server_lost.clone()),
         Err(err) => Reply::Failed(store_error_brief(strings, &err)),
     }

@@ -9,11 +9,10 @@
 //! the thread that uses it ([`Aside::open`]), so that neither the connection nor the first
 //! reading of the file codes (half a second at a million calls) holds the keyboard.
 
-use super::connection;
-use super::error::StoreResult;
-use super::keyslots::{AccountKeys, DataKey};
+use super::error::{StoreError, StoreResult};
+use super::keyslots::{self, AccountKeys, DATABASE_SALT_LEN, DataKey, KeyFile, KeySlot};
 use super::location::Location;
-use super::{Access, Actor, Store, db::Db};
+use super::{Access, Actor, Store, connection, db::Db, rekey};
 
 /// What a second session is made of, to be sent to the thread that opens it (again, if its
 /// server went away). The keys in it are copies, wiped when it is dropped, as are the copies in
@@ -24,7 +23,7 @@ pub struct Aside {
     actor: Actor,
     access: Access,
     keys: Option<AccountKeys>,
-    salt: [u8; super::keyslots::DATABASE_SALT_LEN],
+    salt: [u8; DATABASE_SALT_LEN],
 }
 
 impl Store {
@@ -46,17 +45,14 @@ impl Aside {
     /// first session may; on a server, one bound to the database id the first unlocked, so
     /// that a database replaced meanwhile is refused here too.
     pub fn open(&self) -> StoreResult<Store> {
-        let key = self.key.duplicate();
-        let conn = match &self.location {
-            Location::File(path) => Db::Sqlite(match self.access {
-                Access::ReadWrite => connection::open(path, &key, false)?,
-                _ => connection::open_read_only(path, &key)?,
-            }),
+        let (conn, key, salt, access) = match &self.location {
+            Location::File(path) => self.open_file(path)?,
             Location::Server(url) => {
+                let key = self.key.duplicate();
                 let db = Db::connect(url)?;
                 db.set_key(&key);
                 db.expect_database(self.salt, url.redacted());
-                db
+                (db, key, self.salt, self.access)
             }
         };
         Ok(Store {
@@ -64,13 +60,46 @@ impl Aside {
             location: self.location.clone(),
             key,
             actor: self.actor.clone(),
-            access: self.access,
+            access,
             keys: self.keys.as_ref().map(AccountKeys::duplicate),
             shown_in_search: Default::default(),
             code_index: Default::default(),
             changes_heard: 0,
-            salt: self.salt,
+            salt,
         })
+    }
+
+    /// The file as it is now, under the key file's lock (no re-key replaces it meanwhile): the
+    /// one the first session opened, or the file another terminal's re-key put there since,
+    /// opened with the new key this account's slot holds (as `Store::follow_rekey` does). Where
+    /// nothing can be written now (read-only media, a full disk) it is read only.
+    fn open_file(
+        &self,
+        path: &std::path::Path,
+    ) -> StoreResult<(Db, DataKey, [u8; DATABASE_SALT_LEN], Access)> {
+        let key_path = KeyFile::path_for(path);
+        // On read-only media there is no lock to take, and nobody re-keys there.
+        let _no_rekey = KeyFile::lock(&key_path).ok();
+        rekey::recover(path)?;
+        let salt = keyslots::database_salt(path)?;
+        let key = match salt == self.salt {
+            true => self.key.duplicate(),
+            false => {
+                let key_file = KeyFile::load(&key_path)?;
+                let keys = self.keys.as_ref().ok_or(StoreError::AccessRevoked)?;
+                match key_file.slot(self.actor.id) {
+                    Some(KeySlot::Current(slot)) if slot.keys == keys.public() => {
+                        keys.open_wrapped(slot).ok_or(StoreError::AccessRevoked)?
+                    }
+                    _ => return Err(StoreError::AccessRevoked),
+                }
+            }
+        };
+        let (conn, access) = match self.access {
+            Access::ReadOnly => (connection::open_read_only(path, &key)?, Access::ReadOnly),
+            _ => super::connect(path, &key)?,
+        };
+        Ok((Db::Sqlite(conn), key, salt, access))
     }
 }
 
@@ -91,5 +120,20 @@ impl Store {
             true => self.code_index.borrow_mut().refresh(&self.conn),
             false => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+impl Store {
+    /// The audit log as (action, actor, object, signed by), oldest first: what a test of the
+    /// reading session looks for.
+    pub(crate) fn audit_entries(&self) -> Vec<(String, Option<i64>, Option<i64>, Option<i64>)> {
+        self.conn
+            .query_map(
+                "SELECT action, actor, object_id, signed_by FROM audit ORDER BY id",
+                crate::db_params![],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .expect("the audit log reads")
     }
 }

@@ -82,7 +82,11 @@ impl Behaviour for EndShiftForm {
 
     fn on_reply(&mut self, reply: &Reply, cx: &mut Ctx) -> Outcome {
         match reply {
-            Reply::Summary(summary) => self.summary = Some((**summary).clone()),
+            // Read off the keyboard: only this shift's (a form closed and another opened
+            // meanwhile asked for its own).
+            Reply::Summary(summary) if matches!(summary.scope, crate::domain::summary::Scope::Shift { id, .. } if id == self.shift) => {
+                self.summary = Some((**summary).clone())
+            }
             // A supervisor closed the shift of someone who left: the supervisor stays, in the
             // view, asked again (it lists them no more).
             Reply::ShiftEnded { written, .. } if let Some(name) = &self.of => {

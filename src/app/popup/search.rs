@@ -42,6 +42,12 @@ pub struct FileSearch {
     pub filter: FileFilter,
     pub hits: Vec<FileHit>,
     pub selected: usize,
+    /// The hits shown are not yet those of what is typed now: they are read off the keyboard
+    /// (`runner::reader`) and come a moment later.
+    pub searching: bool,
+    /// Enter was pressed meanwhile: the first hit of what is typed is taken when it comes,
+    /// never one of an older query's.
+    confirm_when_answered: bool,
 }
 
 impl FileSearch {
@@ -50,8 +56,26 @@ impl FileSearch {
         FileSearch { purpose: SearchPurpose::Open, ..FileSearch::default() }
     }
 
-    fn search(&self) -> Outcome {
+    fn search(&mut self) -> Outcome {
+        self.searching = true;
         Outcome::effect(Effect::SearchFiles { query: self.query.clone(), filter: self.filter.clone() })
+    }
+
+    /// The selected hit linked to the call being taken, or opened.
+    fn confirm(&mut self, cx: &mut Ctx) -> Outcome {
+        let Some(hit) = self.hits.get(self.selected) else { return Outcome::stay() };
+        let session = &mut *cx.session;
+        match self.purpose {
+            SearchPurpose::Link => {
+                if let Some(call) = session.call.as_mut() {
+                    call.file = Some(hit.id);
+                    session.mark_dirty(cx.now);
+                }
+                session.focus = Pane::Call;
+            }
+            SearchPurpose::Open => session.focus = Pane::File,
+        }
+        Outcome::effect(Effect::OpenFile { id: hit.id, audited: true }).closing()
     }
 }
 
@@ -82,34 +106,35 @@ impl Behaviour for FileSearch {
                 return self.search();
             }
             Some(Action::Cancel) => return Outcome::close(),
-            Some(Action::Confirm) => {
-                let Some(hit) = self.hits.get(self.selected) else { return Outcome::stay() };
-                let session = &mut *cx.session;
-                match self.purpose {
-                    SearchPurpose::Link => {
-                        if let Some(call) = session.call.as_mut() {
-                            call.file = Some(hit.id);
-                            session.mark_dirty(cx.now);
-                        }
-                        session.focus = Pane::Call;
-                    }
-                    SearchPurpose::Open => session.focus = Pane::File,
-                }
-                return Outcome::effect(Effect::OpenFile { id: hit.id, audited: true }).closing();
-            }
+            Some(Action::Confirm) if self.searching => self.confirm_when_answered = true,
+            Some(Action::Confirm) => return self.confirm(cx),
             _ => {}
         }
         Outcome::stay()
     }
 
-    /// Hits for what is typed now; those of an earlier query are dropped.
-    fn on_reply(&mut self, reply: &Reply, _cx: &mut Ctx) -> Outcome {
+    /// Hits for what is typed now (and the hit Enter waited for); those of an earlier query
+    /// are dropped.
+    fn on_reply(&mut self, reply: &Reply, cx: &mut Ctx) -> Outcome {
         if let Reply::FileHits { query, filter, hits } = reply
             && *query == self.query
             && *filter == self.filter
         {
             self.hits = hits.clone();
             self.selected = 0;
+            self.searching = false;
+            if std::mem::take(&mut self.confirm_when_answered) {
+                return self.confirm(cx);
+            }
+        }
+        // The search failed (the status bar says why): the hits shown are an older query's,
+        // which Enter must not take.
+        if let Reply::Failed(_) = reply
+            && self.searching
+        {
+            self.hits.clear();
+            self.searching = false;
+            self.confirm_when_answered = false;
         }
         Outcome::stay()
     }

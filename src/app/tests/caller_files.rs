@@ -162,3 +162,42 @@ fn search_from_anywhere_sends_its_filters_and_opens_without_linking() {
     assert!(matches!(effects.as_slice(), [Effect::OpenFile { id: FileId(4), audited: true }]));
     assert_eq!(app.session.as_ref().unwrap().focus, Pane::File);
 }
+
+/// Hits are read off the keyboard and come a moment later: Enter pressed before those of what
+/// is typed now came never takes an older query's hit (here KAT-475 for "KAT-47"), but the first
+/// of the hits that come; a search that fails leaves nothing to take.
+#[test]
+fn enter_before_the_hits_of_what_is_typed_waits_for_them() {
+    let mut app = unlocked_app();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char('l'));
+    type_text(&mut app, "KAT-47");
+    app.apply(Reply::FileHits {
+        query: "KAT-47".into(),
+        filter: Default::default(),
+        hits: vec![test_support::file_hit(3, "KAT-475", FileStatus::Open)],
+    });
+    let effects = key(&mut app, KeyCode::Char('2'));
+    assert!(matches!(effects.as_slice(), [Effect::SearchFiles { query, .. }] if query == "KAT-472"));
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "waits for the hits of KAT-472");
+    assert!(call(&app).file.is_none(), "nothing linked meanwhile");
+    let effects = app.apply(Reply::FileHits {
+        query: "KAT-472".into(),
+        filter: Default::default(),
+        hits: vec![test_support::file_hit(4, "KAT-472", FileStatus::Open)],
+    });
+    assert!(matches!(effects.as_slice(), [Effect::OpenFile { id: FileId(4), audited: true }]), "{effects:?}");
+    assert_eq!(call(&app).file, Some(FileId(4)));
+
+    key(&mut app, KeyCode::Char('l'));
+    type_text(&mut app, "KAT-47");
+    app.apply(Reply::FileHits {
+        query: "KAT-47".into(),
+        filter: Default::default(),
+        hits: vec![test_support::file_hit(3, "KAT-475", FileStatus::Open)],
+    });
+    key(&mut app, KeyCode::Char('1'));
+    app.apply(Reply::Failed("server lost".into()));
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "no older hit taken after a failure");
+    assert_eq!(call(&app).file, Some(FileId(4)));
+}

@@ -161,9 +161,9 @@ impl Store {
             changes_heard: 0,
             salt,
         };
-        // The file codes are read at the first search (`Store::prepare_search`), on the
-        // terminal's reading thread: not here, where half a second at a million calls would be
-        // the unlock's.
+        // The file codes are not read here, where half a second at a million calls would be
+        // the unlock's: the terminal's reading thread reads them as it starts
+        // (`Store::prepare_search`), and a store used alone at its first search.
         store.record_unlock()?;
         Ok(store)
     }
