@@ -228,7 +228,8 @@ fn a_call_completing_a_callback_closed_meanwhile_is_saved_and_the_conflict_said(
                 (callback.attempts[0].result, callback.attempts[0].call_id),
                 (AttemptResult::Reached, Some(saved.id))
             );
-            assert!(camille.check().unwrap().is_clean());
+            let report = camille.check().unwrap();
+            assert!(report.is_clean(), "{report:?}");
         },
     );
 }

@@ -32,6 +32,9 @@ pub(super) struct Signer<'k> {
 pub(super) struct Tx<'c> {
     tx: db::Tx<'c>,
     pub signer: Option<Signer<'c>>,
+    /// The entry this transaction appended last (id, hash): the chain's head while the write
+    /// lock is held, so the next entry needs no request to find it.
+    appended: std::cell::RefCell<Option<(i64, String)>>,
 }
 
 impl<'c> Tx<'c> {
@@ -43,7 +46,7 @@ impl<'c> Tx<'c> {
 
     /// A write of `kind` (other desks told or not, the write lock or not: `TxKind`).
     pub fn begin_as(db: &'c Db, kind: TxKind, signer: Option<Signer<'c>>) -> StoreResult<Tx<'c>> {
-        Ok(Tx { tx: db.transaction(kind)?, signer })
+        Ok(Tx { tx: db.transaction(kind)?, signer, appended: Default::default() })
     }
 
     /// The transaction on either backend, for the statements written for both.
@@ -85,7 +88,10 @@ pub(super) fn append(
         return Err(StoreError::Invalid("an audit entry outside the write lock".into()));
     }
     let db = tx.db();
-    let last = head(db)?.map(|head| (head.entry, head.hash));
+    let last = match tx.appended.take() {
+        Some(last) => Some(last),
+        None => head(db)?.map(|head| (head.entry, head.hash)),
+    };
     let entry = Entry::next(last, tx.signer, actor, action, object_kind, object_id);
     db.execute(
         "INSERT INTO audit (id, at, actor, action, object_kind, object_id, prev_hash, hash, signed_by, signature)
@@ -98,11 +104,12 @@ pub(super) fn append(
             object_kind.as_str(),
             object_id,
             entry.prev_hash,
-            entry.hash,
+            entry.hash.clone(),
             entry.signature.map(|(by, _)| by),
             entry.signature.as_ref().map(|(_, sig)| sig.as_slice()),
         ],
     )?;
+    tx.appended.replace(Some((entry.id.0, entry.hash)));
     Ok(())
 }
 

@@ -424,39 +424,75 @@ fn count_in_place(db: &Db, rows: Rows, sign: i64) -> StoreResult<()> {
         )?;
     } else {
         // An UPDATE, not an upsert: SQLite checks a row's CHECK constraints before its conflict.
-        for ((span, first_day, facet, value, detail), (n, seconds)) in &counted.counts {
-            let taken = db.execute(
-                "UPDATE stat_count SET n = n - ?6, seconds = seconds - ?7
-                 WHERE span = ?1 AND first_day = ?2 AND facet = ?3 AND value = ?4 AND detail = ?5 AND n >= ?6",
-                db_params![*span, *first_day, facet, value, detail, *n, *seconds],
-            )?;
-            match taken {
-                0 => disagrees = true,
-                _ => {
-                    db.execute(
-                        "DELETE FROM stat_count
-                         WHERE span = ?1 AND first_day = ?2 AND facet = ?3 AND value = ?4 AND detail = ?5 AND n = 0",
-                        db_params![*span, *first_day, facet, value, detail],
-                    )?;
-                }
-            }
-        }
-        for (quarter, (contacts, answered, missed)) in &counted.quarters {
-            let taken = db.execute(
-                "UPDATE stat_quarter SET contacts = contacts - ?2, answered = answered - ?3, missed = missed - ?4
-                 WHERE quarter = ?1 AND contacts >= ?2 AND answered >= ?3 AND missed >= ?4",
-                db_params![*quarter, *contacts, *answered, *missed],
-            )?;
-            match taken {
-                0 => disagrees = true,
-                _ => {
-                    db.execute(
-                        "DELETE FROM stat_quarter WHERE quarter = ?1 AND contacts = 0 AND missed = 0",
-                        db_params![*quarter],
-                    )?;
-                }
-            }
-        }
+        // A fact the rollup holds less of than is taken away is one it disagrees on.
+        let keys: Vec<Value> = counted
+            .counts
+            .keys()
+            .flat_map(|(span, first_day, facet, value, detail)| {
+                [
+                    Value::from(*span),
+                    Value::from(*first_day),
+                    Value::from(facet),
+                    Value::from(value),
+                    Value::from(detail),
+                ]
+            })
+            .collect();
+        let counts: Vec<Value> = counted
+            .counts
+            .iter()
+            .flat_map(|((span, first_day, facet, value, detail), (n, seconds))| {
+                [
+                    Value::from(*span),
+                    Value::from(*first_day),
+                    Value::from(facet),
+                    Value::from(value),
+                    Value::from(detail),
+                    Value::from(*n),
+                    Value::from(*seconds),
+                ]
+            })
+            .collect();
+        let taken = db.with_rows(
+            "UPDATE stat_count SET n = stat_count.n - v.column6, seconds = stat_count.seconds - v.column7
+             FROM (VALUES",
+            ") AS v WHERE stat_count.span = v.column1 AND stat_count.first_day = v.column2
+               AND stat_count.facet = v.column3 AND stat_count.value = v.column4
+               AND stat_count.detail = v.column5 AND stat_count.n >= v.column6",
+            &["TEXT", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT"],
+            &counts,
+        )?;
+        disagrees |= taken < counted.counts.len();
+        db.with_rows(
+            "DELETE FROM stat_count WHERE n = 0 AND (span, first_day, facet, value, detail) IN (VALUES",
+            ")",
+            &["TEXT", "BIGINT", "TEXT", "TEXT", "TEXT"],
+            &keys,
+        )?;
+        let quarters: Vec<Value> = counted
+            .quarters
+            .iter()
+            .flat_map(|(quarter, (contacts, answered, missed))| {
+                [Value::from(*quarter), Value::from(*contacts), Value::from(*answered), Value::from(*missed)]
+            })
+            .collect();
+        let taken = db.with_rows(
+            "UPDATE stat_quarter SET contacts = stat_quarter.contacts - v.column2,
+                 answered = stat_quarter.answered - v.column3, missed = stat_quarter.missed - v.column4
+             FROM (VALUES",
+            ") AS v WHERE stat_quarter.quarter = v.column1 AND stat_quarter.contacts >= v.column2
+               AND stat_quarter.answered >= v.column3 AND stat_quarter.missed >= v.column4",
+            &["BIGINT", "BIGINT", "BIGINT", "BIGINT"],
+            &quarters,
+        )?;
+        disagrees |= taken < counted.quarters.len();
+        let quarters: Vec<Value> = counted.quarters.keys().map(|quarter| Value::from(*quarter)).collect();
+        db.with_rows(
+            "DELETE FROM stat_quarter WHERE contacts = 0 AND missed = 0 AND quarter IN (VALUES",
+            ")",
+            &["BIGINT"],
+            &quarters,
+        )?;
     }
     if disagrees {
         mark_stale(db)?;

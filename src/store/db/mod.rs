@@ -453,6 +453,30 @@ impl Db {
         Ok(changed)
     }
 
+    /// Runs a statement over many rows of values in a few statements, grouped as
+    /// [`Db::insert_rows`] groups them: `head` up to where the rows go, each row `types.len()`
+    /// values of `rows` (the first row cast to `types`, [`sql::typed_rows`]), then `tail`;
+    /// the number of rows changed. For an `UPDATE … FROM (VALUES …) AS v` or a
+    /// `DELETE … IN (VALUES …)`, where one statement a row made a save send dozens of requests.
+    pub fn with_rows(&self, head: &str, tail: &str, types: &[&str], rows: &[Value]) -> StoreResult<usize> {
+        let width = types.len();
+        assert!(
+            width > 0 && rows.len().is_multiple_of(width),
+            "{} values are not rows of {width}",
+            rows.len()
+        );
+        let mut rest = rows;
+        let mut changed = 0;
+        while !rest.is_empty() {
+            let group = (rest.len() / width).min(MAX_GROUP);
+            let group = 1 << group.ilog2();
+            let (these, after) = rest.split_at(group * width);
+            changed += self.execute(&sql::typed_rows(head, tail, types, group), these)?;
+            rest = after;
+        }
+        Ok(changed)
+    }
+
     /// Every row of a query, each turned into a value by `each`.
     pub fn query_map<T>(
         &self,

@@ -67,9 +67,48 @@ pub fn many_rows(insert: &str, tail: &str, width: usize, rows: usize) -> String 
     out
 }
 
+/// `head`, then `rows` rows of numbered parameters, the first row's cast to `types` (one a
+/// column), then `tail`: a `VALUES` list that a statement reads as a table,
+/// `… FROM (VALUES (CAST(?1 AS BIGINT), ?2), (?3, ?4)) AS v …`. The server types a `VALUES`
+/// list's columns by its rows' typed values, parameters alone being text; the file ignores the
+/// casts' declared types but for their affinity, which matches.
+pub fn typed_rows(head: &str, tail: &str, types: &[&str], rows: usize) -> String {
+    let width = types.len();
+    let mut out = String::with_capacity(head.len() + tail.len() + rows * width * 6 + width * 16);
+    out.push_str(head.trim_end());
+    for row in 0..rows {
+        out.push_str(if row == 0 { " (" } else { ", (" });
+        for (column, kind) in types.iter().enumerate() {
+            if column > 0 {
+                out.push_str(", ");
+            }
+            let number = (row * width + column + 1).to_string();
+            match row {
+                0 => out.push_str(&format!("CAST(?{number} AS {kind})")),
+                _ => {
+                    out.push('?');
+                    out.push_str(&number);
+                }
+            }
+        }
+        out.push(')');
+    }
+    out.push(' ');
+    out.push_str(tail.trim_start());
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{many_rows, to_postgres};
+    use super::{many_rows, to_postgres, typed_rows};
+
+    #[test]
+    fn typed_rows_cast_their_first_row_only() {
+        assert_eq!(
+            typed_rows("SELECT * FROM (VALUES", ") AS v", &["BIGINT", "TEXT"], 2),
+            "SELECT * FROM (VALUES (CAST(?1 AS BIGINT), CAST(?2 AS TEXT)), (?3, ?4) ) AS v"
+        );
+    }
 
     #[test]
     fn many_rows_number_their_parameters_row_after_row() {

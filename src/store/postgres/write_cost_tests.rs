@@ -289,3 +289,67 @@ fn the_supervisors_view_costs_as_many_requests_whatever_the_listeners_on_shift()
     };
     assert_eq!(gone, [true, false, false]);
 }
+
+/// Saving a call that performs a callback takes the callback's facts away from the statistics'
+/// rollup and counts them again: with a statement per fact taken away (and one more to remove
+/// what reached zero) and the audit log's head read for every entry, such a save sent 95
+/// requests. The facts go in a few statements now (`Db::with_rows`), and the head is read once
+/// per transaction: 56.
+#[test]
+fn saving_a_call_that_performs_a_callback_sends_a_fixed_few_requests() {
+    use crate::domain::call::{CallType, NewCall};
+    use crate::domain::callback::{Assignee, NewCallback, PhoneNumber, Priority};
+
+    let Some(database) = fresh_database("saving_a_call_that_performs_a_callback_sends_a_fixed_few_requests")
+    else {
+        return;
+    };
+    let location = Location::from(ServerUrl::parse(database.url()).unwrap());
+    let mut coord =
+        Store::create(&location, account("coord", Role::Supervisor, PASS), KdfParams::MINIMUM).unwrap();
+    let shift = coord.start_shift().unwrap();
+    let file = coord.create_file(&FileProfile::default()).unwrap();
+    let performing = |store: &mut Store, themes: &[&str]| {
+        let now = chrono::Utc::now();
+        let callback = NewCallback::with_consent(
+            true,
+            file.id,
+            None,
+            now - chrono::Duration::hours(2),
+            Priority::Normal,
+            PhoneNumber::parse("0639980000").unwrap(),
+            Assignee::Anyone,
+            "Rappeler".into(),
+        )
+        .unwrap();
+        let callback = store.schedule_callback(&callback).unwrap();
+        let call = NewCall {
+            shift_id: shift.id,
+            started_at: now - chrono::Duration::minutes(10),
+            ended_at: now,
+            call_type: CallType::Listening,
+            time_spent: None,
+            record: CallRecord {
+                caller_file_id: Some(file.id),
+                notes: "Rappel fait".into(),
+                themes: themes.iter().map(|t| (*t).into()).collect(),
+                performs_callback: Some(callback),
+                ..CallRecord::default()
+            },
+        };
+        let before = store.conn.requests();
+        store.save_call(&call).unwrap();
+        store.conn.requests() - before
+    };
+    let six = ["isolement", "famille", "deuil", "violence", "santé", "travail"];
+    // Once to prepare the statements (the connection keeps them).
+    performing(&mut coord, &["isolement"]);
+    performing(&mut coord, &six);
+    let few = performing(&mut coord, &["isolement"]);
+    let many = performing(&mut coord, &six);
+    assert!(few <= 60, "{few} requests (95 before)");
+    // Five more themes are more facts in each of the five upkeeps: rows go in groups whose
+    // sizes are powers of two, so a statement or two more each, not one a fact.
+    assert!(many <= few + 10, "{many} requests with six themes, {few} with one");
+    assert!(coord.check().unwrap().is_clean(), "the rollup agrees with the calls");
+}
