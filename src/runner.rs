@@ -70,6 +70,8 @@ pub struct Runner {
     /// The count when the keyboard's session last showed a file (created, changed): a file
     /// read aside before that is older than what is shown, and is not shown.
     file_shown_at: u64,
+    /// The same for the callback queue (the unlock's, the poll's).
+    queue_shown_at: u64,
 }
 
 /// How often, on a server, the terminal asks whether its presence is still held (and takes it
@@ -89,11 +91,12 @@ impl Drop for Runner {
 pub type Deliver = std::sync::Arc<dyn Fn(Delivered) + Send + Sync>;
 
 /// A reply made on another thread, for the session it was asked in ([`Runner::delivered`]),
-/// and the number of the read that asked for it (0 for statistics).
+/// and the number of the read that asked for it (0 for statistics); `None`: the read was
+/// made, or dropped, and has nothing to say (every read asked is delivered once).
 pub struct Delivered {
     session: u64,
     asked: u64,
-    reply: Reply,
+    reply: Option<Reply>,
 }
 
 impl Runner {
@@ -118,6 +121,7 @@ impl Runner {
             session: 0,
             reads_asked: 0,
             file_shown_at: 0,
+            queue_shown_at: 0,
         }
     }
 
@@ -136,8 +140,9 @@ impl Runner {
         if session != self.session || self.store.is_none() {
             return None;
         }
-        match reply {
+        match reply? {
             Reply::FileLoaded(_) if asked <= self.file_shown_at => None,
+            Reply::Queue(_) if asked <= self.queue_shown_at => None,
             Reply::Revoked(message) => {
                 self.close_store();
                 self.local_draft = None;
@@ -231,13 +236,6 @@ impl Runner {
                     .and_then(|file| file_view(store, file.id))
                     .map(|view| Reply::FileCreated(Box::new(view)))
             }
-            Effect::RefreshQueue => match self.store.as_mut()?.callback_queue(now) {
-                // A refresh asked for in the background (after a save, a change): with the
-                // server away it says nothing, the poll does, and the sentence a save left
-                // (kept on this machine) stays on the screen.
-                Err(err) if err.is_unreachable() => return None,
-                queue => queue.map(Reply::Queue),
-            },
             Effect::LoadStatistics { period, seq } => {
                 let request = self.config.statistics_of(period, now);
                 if let Some(deliver) = self.deliver.clone() {
@@ -299,6 +297,7 @@ impl Runner {
             Effect::SearchFiles { .. }
             | Effect::OpenFile { .. }
             | Effect::RefreshOverview
+            | Effect::RefreshQueue
             | Effect::LoadSummary(_) => unreachable!("taken by `Read::of` above"),
         };
         if let Ok(Reply::FileCreated(_) | Reply::FileChanged(_) | Reply::FileConflict(_)) = &done {
@@ -323,8 +322,15 @@ impl Runner {
             }
             None => read,
         };
-        let done = read.perform(self.store.as_mut()?);
-        Some(self.told(done))
+        let strings = self.strings;
+        match read.told(strings, self.store.as_mut()?) {
+            Some(Reply::Revoked(message)) => {
+                self.close_store();
+                self.local_draft = None;
+                Some(Reply::Revoked(message))
+            }
+            told => told,
+        }
     }
 
     /// What an effect's result is told as (`reader::told`); an access withdrawn closes the
@@ -622,6 +628,7 @@ impl Runner {
         if version == std::mem::replace(&mut self.data_version, version) {
             return None;
         }
+        self.queue_shown_at = self.reads_asked;
         Some(match self.store.as_mut()?.callback_queue(now) {
             Ok(queue) => Reply::Queue(queue),
             Err(err) => Reply::Failed(store_error_brief(self.strings, &err)),
@@ -688,7 +695,7 @@ impl FiguresWorker {
                         }
                     };
                     drop(reader);
-                    deliver(Delivered { session, asked: 0, reply });
+                    deliver(Delivered { session, asked: 0, reply: Some(reply) });
                 }
             })
             .ok()?;
@@ -1103,6 +1110,33 @@ mod tests {
             "{reply:?}"
         );
 
+        // The same for the callback queue: one read aside before the poll showed another
+        // terminal's callback is not shown after it.
+        assert!(runner.perform(Effect::RefreshQueue, now).is_none());
+        let older = next();
+        let mut other = Store::open(&location, "coord", pass).unwrap();
+        let callback = crate::domain::callback::NewCallback::with_consent(
+            true,
+            id,
+            None,
+            now,
+            crate::domain::callback::Priority::Normal,
+            crate::domain::callback::PhoneNumber::parse("0639980000").unwrap(),
+            crate::domain::callback::Assignee::Anyone,
+            "Rappeler".into(),
+        )
+        .unwrap();
+        other.schedule_callback(&callback).unwrap();
+        drop(other);
+        let Some(Reply::Queue(polled)) = runner.perform(Effect::CheckForChanges, now) else {
+            panic!("polled")
+        };
+        assert_eq!(polled.len(), 1, "the other terminal's callback");
+        assert!(runner.delivered(older).is_none(), "the older queue is dropped");
+        assert!(runner.perform(Effect::RefreshQueue, now).is_none());
+        let reply = runner.delivered(next()).expect("a queue asked after the poll is shown");
+        assert!(matches!(&reply, Reply::Queue(queue) if queue.len() == 1), "{reply:?}");
+
         let month =
             crate::domain::statistics::StatsPeriod::month_of(crate::local_time::Zone::default().today(now));
         assert!(runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none());
@@ -1112,9 +1146,12 @@ mod tests {
             matches!(&reply, Reply::Statistics { seq: 7, figures } if figures.period == month),
             "{reply:?}"
         );
-        // Asked again, then locked at once.
+        // A file answered before the lock but not yet shown; statistics and a file asked
+        // again, then locked at once.
+        assert!(runner.perform(Effect::OpenFile { id, audited: false }, now).is_none());
+        let late = next();
         assert!(runner.perform(Effect::LoadStatistics { period: month, seq: 7 }, now).is_none());
-        assert!(runner.perform(Effect::OpenFile { id: view.file.id, audited: false }, now).is_none());
+        assert!(runner.perform(Effect::OpenFile { id, audited: false }, now).is_none());
         runner.perform(Effect::Lock, now);
         assert!(runner.store.is_none() && runner.figures.is_none() && runner.reader.is_none(), "locked");
         let left = occurrences(&patterns);
@@ -1122,9 +1159,8 @@ mod tests {
 
         // What the threads delivered before the lock is not shown once unlocked again.
         assert!(matches!(runner.perform(unlock(), now), Some(Reply::Unlocked(_))));
-        let late: Vec<Delivered> = replies.try_iter().collect();
-        assert_eq!(late.len(), 2, "both reads were answered before the lock ended them");
-        assert!(late.into_iter().all(|late| runner.delivered(late).is_none()), "dropped");
+        assert!(runner.delivered(late).is_none(), "the file read for the closed session is dropped");
+        assert!(replies.try_iter().all(|late| runner.delivered(late).is_none()), "and the rest");
 
         // What the reading session wrote (the file opened, the file shown) keeps the log one
         // chain, each entry signed.

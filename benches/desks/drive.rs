@@ -310,6 +310,7 @@ fn store_work(effect: &Effect) -> Option<&'static str> {
         Effect::SearchFiles { .. }
         | Effect::OpenFile { .. }
         | Effect::RefreshOverview
+        | Effect::RefreshQueue
         | Effect::LoadSummary(_) => {
             return None;
         }
@@ -317,7 +318,6 @@ fn store_work(effect: &Effect) -> Option<&'static str> {
         Effect::SaveDraft(_) => "store: autosave the draft (here, then the server)",
         Effect::CheckForChanges => "store: the poll (the queue read if changed)",
         Effect::CreateFile => "store: create a file",
-        Effect::RefreshQueue => "store: read the callback queue",
         Effect::TakeCallback { .. } => "store: take a callback",
         Effect::CallbackFailed { .. } => "store: save a failed attempt",
         Effect::ChangeCallback(_) => "store: reassign a callback",

@@ -1,9 +1,10 @@
 //! The terminal's reads that need not hold the keyboard: search as you type, a file opened, the
-//! supervisor's view, a shift's summary. On a server each is a few round trips (5–10 ms at a
+//! supervisor's view, a shift's summary, the callback queue read again after a change. On a server each is a few round trips (5–10 ms at a
 //! million calls, tens under twenty desks' load); read here, on a thread and a session of their
 //! own (`store::Aside`), the key that asked for them is drawn at once and their answer is drawn
-//! when it comes. What writes the call being taken (draft, save) and what must be seen in order
-//! with it (the callback queue, the poll) stay on the keyboard's session.
+//! when it comes. What writes (the draft, the save, a callback taken or changed) and the poll
+//! stay on the keyboard's session; a file or a queue read aside that is older than the one the
+//! keyboard's session showed since is not shown (`Runner::delivered`).
 //!
 //! Without a thread (tests, benchmarks that do not ask for one) the same reads are made at once
 //! on the keyboard's session, by the same function.
@@ -39,6 +40,11 @@ pub(super) enum Read {
         shift: ShiftId,
         now: Timestamp,
     },
+    /// Asked in the background (after a save, a change): with the server away it says nothing
+    /// (the poll says it, and the sentence a save left stays on the screen).
+    Queue {
+        now: Timestamp,
+    },
 }
 
 impl Read {
@@ -49,12 +55,27 @@ impl Read {
             Effect::OpenFile { id, audited } => Read::OpenFile { id, audited },
             Effect::RefreshOverview => Read::Overview,
             Effect::LoadSummary(shift) => Read::Summary { shift, now },
+            Effect::RefreshQueue => Read::Queue { now },
             other => return Err(other),
         })
     }
 
-    /// Made on `store`, whichever session it is.
-    pub(super) fn perform(self, store: &mut Store) -> Result<Reply, StoreError> {
+    /// Whether a failure to reach the server is said nothing of (the queue's, above).
+    fn quiet_when_unreachable(&self) -> bool {
+        matches!(self, Read::Queue { .. })
+    }
+
+    /// Made on `store`, whichever session it is, and told as the listener is told (`told`);
+    /// `None` when there is nothing to say.
+    pub(super) fn told(self, strings: &'static Strings, store: &mut Store) -> Option<Reply> {
+        let quiet = self.quiet_when_unreachable();
+        match self.perform(store) {
+            Err(err) if quiet && err.is_unreachable() => None,
+            done => Some(told(strings, done)),
+        }
+    }
+
+    fn perform(self, store: &mut Store) -> Result<Reply, StoreError> {
         match self {
             Read::Search { query, filter } => {
                 let hits = store.search_files(&query, &filter, SEARCH_LIMIT)?;
@@ -71,6 +92,7 @@ impl Read {
                 let summary = store.summary(ScopeRequest::Shift(shift), now)?;
                 Ok(Reply::Summary(Box::new(summary)))
             }
+            Read::Queue { now } => store.callback_queue(now).map(Reply::Queue),
         }
     }
 }
@@ -119,7 +141,7 @@ impl Reader {
         let thread = std::thread::Builder::new()
             .name("reader".into())
             .spawn(move || {
-                let mut opened = Opened::new(aside, strings);
+                let mut opened = Opened { aside, strings, store: None, retry: None };
                 let _ = opened.open();
                 while let Ok(first) = asked.recv() {
                     let mut pending = vec![first];
@@ -130,10 +152,9 @@ impl Reader {
                         if closed.load(Ordering::Relaxed) {
                             return;
                         }
-                        if matches!(read, Read::Search { .. }) && Some(index) != last_search {
-                            continue;
-                        }
-                        deliver(Delivered { session, asked: number, reply: opened.perform(read) });
+                        let overtaken = matches!(read, Read::Search { .. }) && Some(index) != last_search;
+                        let reply = if overtaken { None } else { opened.told(read) };
+                        deliver(Delivered { session, asked: number, reply });
                     }
                 }
             })
@@ -165,23 +186,22 @@ struct Opened {
     aside: Aside,
     strings: &'static Strings,
     store: Option<Store>,
-    /// After a failed opening: when the next may be tried, the wait after that, and what the
-    /// listener was told (told again meanwhile).
-    retry: Option<(Instant, Duration, Reply)>,
+    /// After a failed opening, until the next may be tried.
+    retry: Option<Retry>,
+}
+
+struct Retry {
+    at: Instant,
+    /// The wait after the next failure.
+    wait: Duration,
+    /// What the listener is told meanwhile.
+    told: Reply,
+    unreachable: bool,
 }
 
 impl Opened {
-    fn new(aside: Aside, strings: &'static Strings) -> Opened {
-        Opened { aside, strings, store: None, retry: None }
-    }
-
-    fn open(&mut self) -> Result<&mut Store, Reply> {
-        if self.store.is_none() {
-            if let Some((at, _, told)) = &self.retry
-                && Instant::now() < *at
-            {
-                return Err(told.clone());
-            }
+    fn open(&mut self) -> Result<&mut Store, &Retry> {
+        if self.store.is_none() && self.retry.as_ref().is_none_or(|retry| Instant::now() >= retry.at) {
             match self.aside.open() {
                 Ok(store) => {
                     // Best effort: a search reads the codes itself otherwise.
@@ -191,35 +211,38 @@ impl Opened {
                 }
                 Err(err) => {
                     let wait =
-                        self.retry.as_ref().map_or(OPEN_WAIT, |(_, wait, _)| (*wait * 2).min(OPEN_WAIT_MAX));
+                        self.retry.as_ref().map_or(OPEN_WAIT, |retry| (retry.wait * 2).min(OPEN_WAIT_MAX));
+                    let unreachable = err.is_unreachable();
                     let told = told(self.strings, Err(err));
-                    self.retry = Some((Instant::now() + wait, wait, told.clone()));
-                    return Err(told);
+                    self.retry = Some(Retry { at: Instant::now() + wait, wait, told, unreachable });
                 }
             }
         }
-        Ok(self.store.as_mut().expect("opened above"))
+        match (&mut self.store, &self.retry) {
+            (Some(store), _) => Ok(store),
+            (None, Some(retry)) => Err(retry),
+            (None, None) => unreachable!("opened, or a retry noted"),
+        }
     }
 
-    /// `read` on the session, told. A read that panics (a defect) is told as an internal error
-    /// and its session dropped, to be opened afresh: the thread goes on.
-    fn perform(&mut self, read: Read) -> Reply {
+    /// `read` on the session, told (`Read::told`). A read that panics (a defect) is told as an
+    /// internal error and its session dropped, to be opened afresh: the thread goes on.
+    fn told(&mut self, read: Read) -> Option<Reply> {
         let strings = self.strings;
+        let quiet = read.quiet_when_unreachable();
         let store = match self.open() {
             Ok(store) => store,
-            Err(told) => return told,
+            Err(retry) if quiet && retry.unreachable => return None,
+            Err(retry) => return Some(retry.told.clone()),
         };
-        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            store.keep_up()?;
-            read.perform(store)
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match store.keep_up() {
+            Ok(()) => read.told(strings, store),
+            Err(err) => Some(told(strings, Err(err))),
         }));
-        match done {
-            Ok(done) => told(strings, done),
-            Err(_) => {
-                self.store = None;
-                told(strings, Err(StoreError::Invalid("the reading thread met a defect".into())))
-            }
-        }
+        done.unwrap_or_else(|_| {
+            self.store = None;
+            Some(told(strings, Err(StoreError::Invalid("the reading thread met a defect".into()))))
+        })
     }
 }
 
