@@ -181,10 +181,6 @@ impl Runner {
     /// The reply to `effect`; `None` when there is nothing to say (locking, no change seen)
     /// or no store to say it with (the screen was locked meanwhile).
     pub fn perform(&mut self, effect: Effect, now: Timestamp) -> Option<Reply> {
-        let effect = match Read::of(effect, now) {
-            Ok(read) => return self.read(read),
-            Err(effect) => effect,
-        };
         let done: Result<Reply, StoreError> = match effect {
             Effect::Unlock { login, passphrase } => {
                 return Some(match Store::open(&self.db, &login, &passphrase) {
@@ -294,11 +290,11 @@ impl Runner {
                     Err(err) => Some(Reply::Failed(store_error_brief(self.strings, &err))),
                 };
             }
-            Effect::SearchFiles { .. }
-            | Effect::OpenFile { .. }
-            | Effect::RefreshOverview
-            | Effect::RefreshQueue
-            | Effect::LoadSummary(_) => unreachable!("taken by `Read::of` above"),
+            Effect::SearchFiles { query, filter } => return self.read(Read::Search { query, filter }),
+            Effect::OpenFile { id, audited } => return self.read(Read::OpenFile { id, audited }),
+            Effect::RefreshOverview => return self.read(Read::Overview),
+            Effect::RefreshQueue => return self.read(Read::Queue { now }),
+            Effect::LoadSummary(shift) => return self.read(Read::Summary { shift, now }),
         };
         if let Ok(Reply::FileCreated(_) | Reply::FileChanged(_) | Reply::FileConflict(_)) = &done {
             self.file_shown_at = self.reads_asked;

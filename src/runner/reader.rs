@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::{Deliver, Delivered};
 use crate::app::SEARCH_LIMIT;
-use crate::app::effect::{Effect, FileView, Reply};
+use crate::app::effect::{FileView, Reply};
 use crate::domain::caller_file::FileFilter;
 use crate::domain::{FileId, ShiftId, Timestamp};
 use crate::i18n::Strings;
@@ -48,18 +48,6 @@ pub(super) enum Read {
 }
 
 impl Read {
-    /// The read `effect` asks for, or the effect itself when it is none of these.
-    pub(super) fn of(effect: Effect, now: Timestamp) -> Result<Read, Effect> {
-        Ok(match effect {
-            Effect::SearchFiles { query, filter } => Read::Search { query, filter },
-            Effect::OpenFile { id, audited } => Read::OpenFile { id, audited },
-            Effect::RefreshOverview => Read::Overview,
-            Effect::LoadSummary(shift) => Read::Summary { shift, now },
-            Effect::RefreshQueue => Read::Queue { now },
-            other => return Err(other),
-        })
-    }
-
     /// Whether a failure to reach the server is said nothing of (the queue's, above).
     fn quiet_when_unreachable(&self) -> bool {
         matches!(self, Read::Queue { .. })

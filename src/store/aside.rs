@@ -123,11 +123,14 @@ impl Store {
     }
 }
 
+/// An audit entry as a test looks at it: action, actor, object, signed by.
+#[cfg(test)]
+pub(crate) type AuditRow = (String, Option<i64>, Option<i64>, Option<i64>);
+
 #[cfg(test)]
 impl Store {
-    /// The audit log as (action, actor, object, signed by), oldest first: what a test of the
-    /// reading session looks for.
-    pub(crate) fn audit_entries(&self) -> Vec<(String, Option<i64>, Option<i64>, Option<i64>)> {
+    /// The audit log, oldest first: what a test of the reading session looks for.
+    pub(crate) fn audit_entries(&self) -> Vec<AuditRow> {
         self.conn
             .query_map(
                 "SELECT action, actor, object_id, signed_by FROM audit ORDER BY id",
