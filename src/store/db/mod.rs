@@ -621,9 +621,10 @@ impl Db {
     }
 
     /// Sets a savepoint in the transaction under way: what follows can be undone alone
-    /// (`rollback_to`), the transaction going on.
-    pub fn savepoint(&self, name: &str) -> StoreResult<()> {
-        self.execute_batch(&format!("SAVEPOINT {name}"))?;
+    /// (`rollback_to`), the transaction going on. On the server, `then` (settings for what
+    /// follows, `SET LOCAL …`; undone by a rollback to it) goes in the same request.
+    pub fn savepoint(&self, name: &str, then: &str) -> StoreResult<()> {
+        self.execute_batch(&self.with_server_setting(format!("SAVEPOINT {name}"), then))?;
         if let Db::Postgres(server) = self {
             let mut server = server.borrow_mut();
             let failed = server.failed;
@@ -632,9 +633,10 @@ impl Db {
         Ok(())
     }
 
-    /// Keeps what was done since the savepoint `name`, and forgets the savepoint.
-    pub fn release(&self, name: &str) -> StoreResult<()> {
-        self.execute_batch(&format!("RELEASE SAVEPOINT {name}"))?;
+    /// Keeps what was done since the savepoint `name`, and forgets the savepoint; on the
+    /// server, `then` in the same request, as for [`Db::savepoint`].
+    pub fn release(&self, name: &str, then: &str) -> StoreResult<()> {
+        self.execute_batch(&self.with_server_setting(format!("RELEASE SAVEPOINT {name}"), then))?;
         if let Db::Postgres(server) = self {
             let mut server = server.borrow_mut();
             if let Some(at) = server.savepoints.iter().rposition(|(n, _)| n == name) {
@@ -642,6 +644,15 @@ impl Db {
             }
         }
         Ok(())
+    }
+
+    /// `statement`, followed on the server by `setting` when there is one.
+    fn with_server_setting(&self, mut statement: String, setting: &str) -> String {
+        if self.is_postgres() && !setting.is_empty() {
+            statement.push_str("; ");
+            statement.push_str(setting);
+        }
+        statement
     }
 
     /// Undoes what was done since the savepoint `name` (which stays set). On the server, a

@@ -375,11 +375,11 @@ fn rolling_back_to_a_savepoint_undoes_a_refused_statement_and_the_rest_commits()
         make_table(db);
         let tx = db.transaction(TxKind::Write).unwrap();
         tx.execute("INSERT INTO thing (n) VALUES (1)", db_params![]).unwrap();
-        tx.savepoint("upkeep").unwrap();
+        tx.savepoint("upkeep", "").unwrap();
         tx.execute("INSERT INTO thing (n, t) VALUES (2, 'twice')", db_params![]).unwrap();
         assert!(tx.execute("INSERT INTO thing (n, t) VALUES (3, 'twice')", db_params![]).is_err());
         tx.rollback_to("upkeep").unwrap();
-        tx.release("upkeep").unwrap();
+        tx.release("upkeep", "").unwrap();
         tx.execute("INSERT INTO thing (n) VALUES (4)", db_params![]).unwrap();
         tx.commit().unwrap();
         let kept =
@@ -390,7 +390,7 @@ fn rolling_back_to_a_savepoint_undoes_a_refused_statement_and_the_rest_commits()
     let db = Db::postgres(server.connect());
     let tx = db.transaction(TxKind::Write).unwrap();
     let _ = tx.execute("INSERT INTO thing (n) VALUES (1 / 0)", db_params![]);
-    assert!(tx.savepoint("late").is_err(), "the server refuses a savepoint in an aborted transaction");
+    assert!(tx.savepoint("late", "").is_err(), "the server refuses a savepoint in an aborted transaction");
     assert!(matches!(tx.commit(), Err(StoreError::Invalid(_))), "still refused");
 }
 
