@@ -378,6 +378,9 @@ pub fn check(mut invocation: Invocation) -> Result<ExitCode> {
     };
     if let Some(connection) = store.server_connection()? {
         say!("{}", connection_said(s, &connection));
+        if let Some(host) = &connection.answering {
+            say!("{}", s.fill(&s.cli.check_answering, &[("server", host)]));
+        }
     }
     match store.access() {
         crate::store::Access::ReadOnly => say!("{}", s.cli.check_read_only),

@@ -580,6 +580,11 @@ fn a_primary_lost_mid_call_fails_over_to_its_promoted_standby_and_loses_nothing(
     let said = text(&check().stdout);
     // The test server's superuser could rewrite the audit log: the one fault, the chain whole.
     assert!(said.contains("1 défaut trouvé") && said.contains("entrées signées par leur auteur"), "{said}");
+    // Of the URL's two hosts, the one that answered: the promoted standby.
+    let hosts = permanence::test_support::postgres::host_and_port(&url);
+    let (old_primary, promoted) = hosts.split_once(',').expect("two hosts");
+    let answering = said.lines().find(|line| line.contains("celui qui a répondu")).unwrap_or_default();
+    assert!(answering.contains(promoted) && !answering.contains(old_primary), "{said}");
     assert!(
         found_in_dir(home.path(), b"CANARY-FAILOVER").is_empty(),
         "nothing of it in clear on this machine"

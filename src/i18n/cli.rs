@@ -225,6 +225,7 @@ section!(
         check_connection_unverified,
         check_connection_local,
         check_connection_no_tls,
+        check_answering,
         check_audit_head,
         init_root_key,
         endorsed,

@@ -214,6 +214,14 @@ impl Db {
 
     /// Requests sent to the server since the connection was made (what a change costs); 0 on
     /// the file.
+    /// The server this connection reached (`Client::server`); `None` on the file.
+    pub fn server(&self) -> Option<String> {
+        match self {
+            Db::Sqlite(_) => None,
+            Db::Postgres(server) => Some(server.borrow().client.server().to_owned()),
+        }
+    }
+
     pub fn requests(&self) -> u64 {
         match self {
             Db::Sqlite(_) => 0,

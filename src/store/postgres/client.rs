@@ -108,6 +108,12 @@ impl Client {
         self.session.requests
     }
 
+    /// The server this session reached, as a person reads it (no password): of a URL naming
+    /// several hosts, the one that answered.
+    pub fn server(&self) -> &str {
+        &self.session.server
+    }
+
     /// Whether the connection is gone (closed by the server, cut, or given up).
     pub fn is_closed(&self) -> bool {
         self.session.connection.is_none()

@@ -497,6 +497,9 @@ pub struct ServerConnection {
     pub local: bool,
     /// The TLS version and cipher the server reports for this session; `None` without TLS.
     pub tls: Option<String>,
+    /// Of a URL naming several hosts, the one this session reached (after a failover, the
+    /// promoted standby): where IT looks first.
+    pub answering: Option<String>,
 }
 
 impl ServerConnection {
@@ -513,7 +516,8 @@ impl ServerConnection {
                 })
             },
         )?;
-        Ok(ServerConnection { ssl_mode: url.ssl_mode, local: url.is_local(), tls })
+        let answering = if url.each_host.is_empty() { None } else { db.server() };
+        Ok(ServerConnection { ssl_mode: url.ssl_mode, local: url.is_local(), tls, answering })
     }
 }
 
