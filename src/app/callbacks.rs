@@ -33,6 +33,10 @@ impl App {
                 return vec![Effect::RefreshOverview, Effect::RefreshQueue];
             }
             Action::ScheduleCallback => {
+                if session.file_opening.is_some() {
+                    self.status = status(&s.file_still_opening, true);
+                    return Vec::new();
+                }
                 let Some(view) = session.file.as_ref() else {
                     self.status = status(&s.no_file_shown, true);
                     return Vec::new();

@@ -21,6 +21,10 @@ impl App {
             session.popups.push(Popup::FileSearch(FileSearch::open()));
             return Vec::new();
         }
+        if session.file_opening.is_some() {
+            self.status = status(&s.file_still_opening, true);
+            return Vec::new();
+        }
         let Some(view) = session.file.as_ref() else {
             self.status = status(&s.no_file_shown, true);
             return Vec::new();
@@ -64,6 +68,18 @@ impl App {
         };
         session.popups.push(popup);
         Vec::new()
+    }
+
+    /// Notes another file asked for than the one shown (`Session::file_opening`).
+    pub(super) fn note_file_opening(&mut self, effects: &[Effect]) {
+        let Some(session) = self.session.as_mut() else { return };
+        for effect in effects {
+            if let Effect::OpenFile { id, .. } = effect
+                && session.file.as_ref().map(|view| view.file.id) != Some(*id)
+            {
+                session.file_opening = Some(*id);
+            }
+        }
     }
 
     /// Up and down in the file pane move through the history.

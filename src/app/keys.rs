@@ -79,6 +79,7 @@ impl App {
 
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let effects = self.on_key(key);
+        self.note_file_opening(&effects);
         self.settle_status();
         effects
     }

@@ -62,6 +62,7 @@ impl App {
     /// rings, and a call missed meanwhile is recorded at the next unlock.
     pub fn phone_event(&mut self, event: PhoneEvent) -> Vec<Effect> {
         let effects = self.on_phone_event(event);
+        self.note_file_opening(&effects);
         self.settle_status();
         effects
     }

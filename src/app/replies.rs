@@ -15,6 +15,7 @@ impl App {
     pub fn apply(&mut self, reply: Reply) -> Vec<Effect> {
         let mut effects = self.with_top_popup(|popup, cx| popup.behaviour().on_reply(&reply, cx));
         effects.extend(self.on_reply(reply));
+        self.note_file_opening(&effects);
         self.settle_status();
         effects
     }
@@ -31,7 +32,16 @@ impl App {
                 Some(Gate::Setup(form)) => form.message = Notice::failed(message),
                 None => {}
             },
-            Reply::Failed(message) => self.warn(message),
+            Reply::Failed(message) => {
+                // A file being opened that did not come (the server away): the pane shows no
+                // file rather than the one before, whose instructions are another caller's.
+                if let Some(session) = self.session.as_mut()
+                    && session.file_opening.take().is_some()
+                {
+                    session.file = None;
+                }
+                self.warn(message)
+            }
             Reply::CallerRecognised { line, hash, history } => self.caller_recognised(line, hash, history),
             // Another terminal re-keyed the database and this account's slot no longer opens
             // it. The store is already closed: what is typed stays in memory, and comes back if
@@ -130,6 +140,9 @@ impl App {
                 return self.call_done(status_until(outage_message(s, outage), true, Until::Reachable));
             }
             Reply::FileLoaded(view) => {
+                if session.file_opening == Some(view.file.id) {
+                    session.file_opening = None;
+                }
                 if session.file.as_ref().map(|f| f.file.id) != Some(view.file.id) {
                     session.file_selected = 0;
                 }
@@ -149,6 +162,7 @@ impl App {
                 self.warn(s.file_changed_meanwhile.clone());
             }
             Reply::FileCreated(view) => {
+                session.file_opening = None;
                 if let Some(call) = session.call.as_mut() {
                     call.file = Some(view.file.id);
                     // Opened so that an anonymous caller could be called back: the callback
@@ -162,7 +176,14 @@ impl App {
                 session.mark_dirty(now);
             }
             Reply::Queue(queue) => {
-                session.queue_selected = session.queue_selected.min(queue.len().saturating_sub(1));
+                // The callback chosen stays chosen wherever the new queue puts it (another desk
+                // rescheduled one above it): Enter performs the callback the listener chose.
+                let chosen = session.queue.get(session.queue_selected).map(|entry| entry.id);
+                let still_there = queue.get(session.queue_selected).map(|entry| entry.id) == chosen;
+                session.queue_selected = match queue.iter().position(|entry| Some(entry.id) == chosen) {
+                    Some(index) if !still_there => index,
+                    _ => session.queue_selected.min(queue.len().saturating_sub(1)),
+                };
                 // The callback just scheduled is the one in sight (its file's newest).
                 if let Some(file) = session.show_callback_of.take()
                     && let Some((index, _)) = queue
@@ -271,8 +292,9 @@ impl App {
             }
             // A file asked for just before the lock is not shown (what is read for a closed
             // store is dropped), nor what changed in the one shown meanwhile: read again.
-            let file =
-                session.call.as_ref().and_then(|c| c.file).or(session.file.as_ref().map(|f| f.file.id));
+            let file = (session.file_opening.take())
+                .or(session.call.as_ref().and_then(|c| c.file))
+                .or(session.file.as_ref().map(|f| f.file.id));
             let mut effects: Vec<Effect> =
                 file.map(|id| Effect::OpenFile { id, audited: false }).into_iter().collect();
             if session.shift.is_none() {

@@ -33,6 +33,9 @@ pub struct Session {
     pub focus: Pane,
     pub call: Option<CallForm>,
     pub file: Option<FileView>,
+    /// Another file asked for and not yet come (it is read off the keyboard): what acts on
+    /// the file shown waits for it, so that nothing is done to the file that was shown before.
+    pub file_opening: Option<crate::domain::FileId>,
     pub queue: Vec<QueueEntry>,
     pub queue_selected: usize,
     /// The call chosen in the file pane's history (index, newest first).
@@ -75,6 +78,7 @@ impl Session {
             focus: Pane::Call,
             call: None,
             file: None,
+            file_opening: None,
             queue,
             queue_selected: 0,
             file_selected: 0,

@@ -46,8 +46,11 @@ pub struct FileSearch {
     /// (`runner::reader`) and come a moment later.
     pub searching: bool,
     /// Enter was pressed meanwhile: the first hit of what is typed is taken when it comes,
-    /// never one of an older query's.
+    /// never one of an older query's; what is typed until then is not added to the query
+    /// (it was meant for what comes after, and is dropped).
     confirm_when_answered: bool,
+    /// The last search could not be made (the server away): said, rather than "nothing found".
+    pub failed: bool,
 }
 
 impl FileSearch {
@@ -58,6 +61,7 @@ impl FileSearch {
 
     fn search(&mut self) -> Outcome {
         self.searching = true;
+        self.failed = false;
         Outcome::effect(Effect::SearchFiles { query: self.query.clone(), filter: self.filter.clone() })
     }
 
@@ -81,6 +85,12 @@ impl FileSearch {
 
 impl Behaviour for FileSearch {
     fn key(&mut self, key: &KeyEvent, cx: &mut Ctx) -> Outcome {
+        if self.confirm_when_answered {
+            return match cx.action(key) {
+                Some(Action::Cancel) => Outcome::close(),
+                _ => Outcome::stay(),
+            };
+        }
         let typed = match self.field {
             SearchField::Query => type_into(&mut self.query, key),
             SearchField::Departement => type_into(&mut self.departement, key),
@@ -135,6 +145,7 @@ impl Behaviour for FileSearch {
             self.hits.clear();
             self.searching = false;
             self.confirm_when_answered = false;
+            self.failed = true;
         }
         Outcome::stay()
     }

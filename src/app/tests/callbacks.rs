@@ -275,3 +275,18 @@ fn the_open_supervisor_view_asks_who_is_still_there_every_few_seconds() {
     let effects = tick(&mut app, now() + Duration::seconds(12));
     assert!(matches!(effects.as_slice(), [Effect::RefreshOverview]), "{effects:?}");
 }
+
+/// Another desk's change moves the callback chosen in the queue (one rescheduled above it): the
+/// selection follows the callback, so that Enter performs the one the listener chose.
+#[test]
+fn the_callback_chosen_stays_chosen_when_another_desk_reorders_the_queue() {
+    let mut app = unlocked_app();
+    app.apply(Reply::Queue(vec![entry(1, 0), entry(2, 0), entry(3, 0)]));
+    app.handle_key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.session.as_ref().unwrap().queue_selected, 1);
+    // Callback 1 rescheduled to tomorrow by the supervisor: it goes last.
+    app.apply(Reply::Queue(vec![entry(2, 0), entry(3, 0), entry(1, 0)]));
+    let session = app.session.as_ref().unwrap();
+    assert_eq!(session.queue[session.queue_selected].id, crate::domain::CallbackId(2), "still callback 2");
+}

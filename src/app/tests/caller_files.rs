@@ -201,3 +201,65 @@ fn enter_before_the_hits_of_what_is_typed_waits_for_them() {
     assert!(key(&mut app, KeyCode::Enter).is_empty(), "no older hit taken after a failure");
     assert_eq!(call(&app).file, Some(FileId(4)));
 }
+
+/// A file asked for is read off the keyboard: until it comes, what acts on the file shown
+/// (editing it, a callback for it) waits, so that nothing is done to the file shown before; an
+/// open that fails (the server away) leaves no file shown rather than the one before.
+#[test]
+fn what_acts_on_the_file_waits_for_the_file_being_opened() {
+    let mut app = unlocked_app();
+    app.apply(Reply::FileLoaded(Box::new(file_view(3))));
+    let open_four = |app: &mut App| {
+        ctrl(app, 'f');
+        type_text(app, "KAT-472");
+        app.apply(Reply::FileHits {
+            query: "KAT-472".into(),
+            filter: Default::default(),
+            hits: vec![test_support::file_hit(4, "KAT-472", FileStatus::Open)],
+        });
+        let effects = key(app, KeyCode::Enter);
+        assert!(matches!(effects.as_slice(), [Effect::OpenFile { id: FileId(4), audited: true }]));
+        assert_eq!(app.session.as_ref().unwrap().focus, Pane::File);
+    };
+    open_four(&mut app);
+    for typed in ['e', 'b'] {
+        assert!(key(&mut app, KeyCode::Char(typed)).is_empty());
+        assert!(top(&app).is_none(), "{typed}: nothing opened on file 3 while 4 comes");
+        assert!(app.status.as_ref().unwrap().text.contains("en cours d'ouverture"));
+    }
+    app.apply(Reply::FileLoaded(Box::new(file_view(4))));
+    key(&mut app, KeyCode::Char('e'));
+    assert!(matches!(top(&app), Some(Popup::FileForm(_))), "file 4's form once it came");
+    key(&mut app, KeyCode::Esc);
+
+    app.apply(Reply::FileLoaded(Box::new(file_view(3))));
+    open_four(&mut app);
+    app.apply(Reply::Failed("server lost".into()));
+    assert!(app.session.as_ref().unwrap().file.is_none(), "file 3 no longer shown as if it were 4");
+    assert!(app.session.as_ref().unwrap().file_opening.is_none());
+}
+
+/// A search that could not be made says so, not "no file found"; and keys typed after an Enter
+/// that waits for hits are not added to the query.
+#[test]
+fn a_failed_search_says_so_and_keys_after_a_waiting_enter_are_not_typed() {
+    let mut app = unlocked_app();
+    ctrl(&mut app, 'f');
+    type_text(&mut app, "KAT");
+    app.apply(Reply::Failed("server lost".into()));
+    let Some(Popup::FileSearch(search)) = top(&app) else { panic!("the search") };
+    assert!(search.failed && search.hits.is_empty());
+    type_text(&mut app, "-4");
+    let Some(Popup::FileSearch(search)) = top(&app) else { panic!("the search") };
+    assert!(!search.failed && search.searching, "typing searches again");
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "waits for the hits");
+    assert!(key(&mut app, KeyCode::Char('e')).is_empty());
+    let Some(Popup::FileSearch(search)) = top(&app) else { panic!("the search") };
+    assert_eq!(search.query, "KAT-4", "the e was not typed into the query");
+    let effects = app.apply(Reply::FileHits {
+        query: "KAT-4".into(),
+        filter: Default::default(),
+        hits: vec![test_support::file_hit(4, "KAT-472", FileStatus::Open)],
+    });
+    assert!(matches!(effects.as_slice(), [Effect::OpenFile { id: FileId(4), audited: true }]));
+}

@@ -46,7 +46,9 @@ fn search<'a>(app: &'a App, search: &'a FileSearch, theme: &Theme) -> Boxed<'a> 
         Line::from(""),
     ];
     let searched = !search.query.is_empty() || !search.filter.is_empty();
-    if search.searching && search.hits.is_empty() {
+    if search.failed {
+        lines.push(Line::from(Span::styled(s.search_failed.clone(), theme.muted())));
+    } else if search.searching && search.hits.is_empty() {
         lines.push(Line::from(Span::styled(s.search_searching.clone(), theme.muted())));
     } else if search.hits.is_empty() && searched {
         lines.push(Line::from(Span::styled(s.search_nothing.clone(), theme.muted())));
