@@ -394,22 +394,31 @@ fn mark_stale(db: &Db) -> StoreResult<()> {
 fn count_in_place(db: &Db, rows: Rows, sign: i64) -> StoreResult<()> {
     let counted = recount(db, rows, true)?;
     let mut disagrees = false;
+    // Each `stat_count` row as its key then (n, seconds); each quarter as its hour then
+    // (contacts, answered, missed): the values of one statement's rows.
+    let counts: Vec<Value> = counted
+        .counts
+        .iter()
+        .flat_map(|((span, first_day, facet, value, detail), (n, seconds))| {
+            [
+                Value::from(*span),
+                Value::from(*first_day),
+                Value::from(facet),
+                Value::from(value),
+                Value::from(detail),
+                Value::from(*n),
+                Value::from(*seconds),
+            ]
+        })
+        .collect();
+    let quarters: Vec<Value> = counted
+        .quarters
+        .iter()
+        .flat_map(|(quarter, (contacts, answered, missed))| {
+            [Value::from(*quarter), Value::from(*contacts), Value::from(*answered), Value::from(*missed)]
+        })
+        .collect();
     if sign > 0 {
-        let counts: Vec<Value> = counted
-            .counts
-            .iter()
-            .flat_map(|((span, first_day, facet, value, detail), (n, seconds))| {
-                [
-                    Value::from(*span),
-                    Value::from(*first_day),
-                    Value::from(facet),
-                    Value::from(value),
-                    Value::from(detail),
-                    Value::from(*n),
-                    Value::from(*seconds),
-                ]
-            })
-            .collect();
         db.insert_rows(
             "INSERT INTO stat_count (span, first_day, facet, value, detail, n, seconds) VALUES",
             "ON CONFLICT (span, first_day, facet, value, detail)
@@ -417,13 +426,6 @@ fn count_in_place(db: &Db, rows: Rows, sign: i64) -> StoreResult<()> {
             7,
             &counts,
         )?;
-        let quarters: Vec<Value> = counted
-            .quarters
-            .iter()
-            .flat_map(|(quarter, (contacts, answered, missed))| {
-                [Value::from(*quarter), Value::from(*contacts), Value::from(*answered), Value::from(*missed)]
-            })
-            .collect();
         db.insert_rows(
             "INSERT INTO stat_quarter (quarter, contacts, answered, missed) VALUES",
             "ON CONFLICT (quarter) DO UPDATE SET contacts = stat_quarter.contacts + excluded.contacts,
@@ -434,34 +436,6 @@ fn count_in_place(db: &Db, rows: Rows, sign: i64) -> StoreResult<()> {
     } else {
         // An UPDATE, not an upsert: SQLite checks a row's CHECK constraints before its conflict.
         // A fact the rollup holds less of than is taken away is one it disagrees on.
-        let keys: Vec<Value> = counted
-            .counts
-            .keys()
-            .flat_map(|(span, first_day, facet, value, detail)| {
-                [
-                    Value::from(*span),
-                    Value::from(*first_day),
-                    Value::from(facet),
-                    Value::from(value),
-                    Value::from(detail),
-                ]
-            })
-            .collect();
-        let counts: Vec<Value> = counted
-            .counts
-            .iter()
-            .flat_map(|((span, first_day, facet, value, detail), (n, seconds))| {
-                [
-                    Value::from(*span),
-                    Value::from(*first_day),
-                    Value::from(facet),
-                    Value::from(value),
-                    Value::from(detail),
-                    Value::from(*n),
-                    Value::from(*seconds),
-                ]
-            })
-            .collect();
         let taken = db.with_rows(
             "UPDATE stat_count SET n = stat_count.n - v.column6, seconds = stat_count.seconds - v.column7
              FROM (VALUES",
@@ -472,19 +446,13 @@ fn count_in_place(db: &Db, rows: Rows, sign: i64) -> StoreResult<()> {
             &counts,
         )?;
         disagrees |= taken < counted.counts.len();
+        let keys: Vec<Value> = counts.chunks(7).flat_map(|row| row[..5].iter().cloned()).collect();
         db.with_rows(
             "DELETE FROM stat_count WHERE n = 0 AND (span, first_day, facet, value, detail) IN (VALUES",
             ")",
             &["TEXT", "BIGINT", "TEXT", "TEXT", "TEXT"],
             &keys,
         )?;
-        let quarters: Vec<Value> = counted
-            .quarters
-            .iter()
-            .flat_map(|(quarter, (contacts, answered, missed))| {
-                [Value::from(*quarter), Value::from(*contacts), Value::from(*answered), Value::from(*missed)]
-            })
-            .collect();
         let taken = db.with_rows(
             "UPDATE stat_quarter SET contacts = stat_quarter.contacts - v.column2,
                  answered = stat_quarter.answered - v.column3, missed = stat_quarter.missed - v.column4
@@ -495,12 +463,12 @@ fn count_in_place(db: &Db, rows: Rows, sign: i64) -> StoreResult<()> {
             &quarters,
         )?;
         disagrees |= taken < counted.quarters.len();
-        let quarters: Vec<Value> = counted.quarters.keys().map(|quarter| Value::from(*quarter)).collect();
+        let hours: Vec<Value> = quarters.chunks(4).map(|row| row[0].clone()).collect();
         db.with_rows(
             "DELETE FROM stat_quarter WHERE contacts = 0 AND missed = 0 AND quarter IN (VALUES",
             ")",
             &["BIGINT"],
-            &quarters,
+            &hours,
         )?;
     }
     if disagrees {

@@ -444,6 +444,12 @@ impl Db {
     /// any count is a few statements, and a connection prepares a handful of texts whatever
     /// the counts it meets.
     pub fn insert_rows(&self, insert: &str, tail: &str, width: usize, rows: &[Value]) -> StoreResult<usize> {
+        self.in_groups(width, rows, |group| sql::many_rows(insert, tail, width, group))
+    }
+
+    /// `rows` of `width` values run in groups whose sizes are powers of two, at most
+    /// [`MAX_GROUP`], `text` giving each group's statement; the rows changed.
+    fn in_groups(&self, width: usize, rows: &[Value], text: impl Fn(usize) -> String) -> StoreResult<usize> {
         assert!(
             width > 0 && rows.len().is_multiple_of(width),
             "{} values are not rows of {width}",
@@ -455,7 +461,7 @@ impl Db {
             let group = (rest.len() / width).min(MAX_GROUP);
             let group = 1 << group.ilog2();
             let (these, after) = rest.split_at(group * width);
-            changed += self.execute(&sql::many_rows(insert, tail, width, group), these)?;
+            changed += self.execute(&text(group), these)?;
             rest = after;
         }
         Ok(changed)
@@ -467,22 +473,7 @@ impl Db {
     /// the number of rows changed. For an `UPDATE … FROM (VALUES …) AS v` or a
     /// `DELETE … IN (VALUES …)`, where one statement a row made a save send dozens of requests.
     pub fn with_rows(&self, head: &str, tail: &str, types: &[&str], rows: &[Value]) -> StoreResult<usize> {
-        let width = types.len();
-        assert!(
-            width > 0 && rows.len().is_multiple_of(width),
-            "{} values are not rows of {width}",
-            rows.len()
-        );
-        let mut rest = rows;
-        let mut changed = 0;
-        while !rest.is_empty() {
-            let group = (rest.len() / width).min(MAX_GROUP);
-            let group = 1 << group.ilog2();
-            let (these, after) = rest.split_at(group * width);
-            changed += self.execute(&sql::typed_rows(head, tail, types, group), these)?;
-            rest = after;
-        }
-        Ok(changed)
+        self.in_groups(types.len(), rows, |group| sql::typed_rows(head, tail, types, group))
     }
 
     /// Every row of a query, each turned into a value by `each`.
