@@ -133,7 +133,7 @@ impl Runner {
     }
 
     /// The reply a thread delivered, unless it was asked in a session closed since, or is a
-    /// file older than the one the keyboard's session showed since. An access withdrawn met
+    /// file or a queue older than the one the keyboard's session showed since. An access withdrawn met
     /// there closes the store, as on the keyboard's session, before the screen locks.
     pub fn delivered(&mut self, delivered: Delivered) -> Option<Reply> {
         let Delivered { session, asked, reply } = delivered;

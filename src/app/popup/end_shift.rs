@@ -103,6 +103,11 @@ impl Behaviour for EndShiftForm {
             Reply::ShiftEnded { .. } => return Outcome::close(),
             // A shift that could not be closed stays on screen, its note kept, to try again.
             Reply::Failed(_) => self.closing = false,
+            // Its figures could not be read while the server was away: asked again once it
+            // answers, the note typed meanwhile kept.
+            Reply::ServerBack { .. } if self.summary.is_none() => {
+                return Outcome::effect(Effect::LoadSummary(self.shift));
+            }
             _ => {}
         }
         Outcome::stay()

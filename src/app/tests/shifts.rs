@@ -107,3 +107,18 @@ fn a_closed_shift_is_told_as_done_a_refusal_as_failed() {
     app.apply(Reply::UnlockFailed { message: "mauvaise phrase".into(), retry_in: None });
     assert_eq!(unlock_form(&app).message.as_ref().unwrap().tone, crate::app::gate::Tone::Failed);
 }
+
+/// The end-of-shift figures asked while the server was away are asked again once it answers,
+/// the handover note typed meanwhile kept (a black-box finding: "Calcul du résumé…" stayed).
+#[test]
+fn the_end_of_shift_figures_are_asked_again_when_the_server_is_back() {
+    let mut app = unlocked_app();
+    let effects = key(&mut app, KeyCode::F(10));
+    assert!(matches!(effects.as_slice(), [Effect::LoadSummary(ShiftId(7))]));
+    app.apply(Reply::Failed("server lost".into()));
+    type_text(&mut app, "Rien à signaler");
+    let effects = app.apply(Reply::ServerBack { saved: 0 });
+    assert!(effects.iter().any(|e| matches!(e, Effect::LoadSummary(ShiftId(7)))), "{effects:?}");
+    let Some(Popup::EndShift(form)) = top(&app) else { panic!("the form stays") };
+    assert_eq!(form.handover.lines().join("\n"), "Rien à signaler");
+}
