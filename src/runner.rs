@@ -143,11 +143,7 @@ impl Runner {
         match reply? {
             Reply::FileLoaded(_) if asked <= self.file_shown_at => None,
             Reply::Queue(_) if asked <= self.queue_shown_at => None,
-            Reply::Revoked(message) => {
-                self.close_store();
-                self.local_draft = None;
-                Some(Reply::Revoked(message))
-            }
+            Reply::Revoked(message) => Some(self.locked_out(message)),
             reply => Some(reply),
         }
     }
@@ -320,11 +316,7 @@ impl Runner {
         };
         let strings = self.strings;
         match read.told(strings, self.store.as_mut()?) {
-            Some(Reply::Revoked(message)) => {
-                self.close_store();
-                self.local_draft = None;
-                Some(Reply::Revoked(message))
-            }
+            Some(Reply::Revoked(message)) => Some(self.locked_out(message)),
             told => told,
         }
     }
@@ -342,10 +334,15 @@ impl Runner {
     /// the server's database was replaced by another: the store is closed (its key wiped) and
     /// the screen locks, saying why.
     fn revoked(&mut self, err: &StoreError) -> Reply {
+        self.locked_out(store_error_brief(self.strings, err))
+    }
+
+    /// The store closed (its key wiped) and the screen locked, saying `message`.
+    fn locked_out(&mut self, message: String) -> Reply {
         self.close_store();
         // What was kept on this machine is on disk already, sealed; its opened copy goes.
         self.local_draft = None;
-        Reply::Revoked(store_error_brief(self.strings, err))
+        Reply::Revoked(message)
     }
 
     /// Closes the shift with its handover note, then writes its summary: a summary that

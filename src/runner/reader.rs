@@ -1,6 +1,7 @@
 //! The terminal's reads that need not hold the keyboard: search as you type, a file opened, the
-//! supervisor's view, a shift's summary, the callback queue read again after a change. On a server each is a few round trips (5–10 ms at a
-//! million calls, tens under twenty desks' load); read here, on a thread and a session of their
+//! supervisor's view, a shift's summary, the callback queue read again after a change. On a
+//! server each is a few round trips (5–10 ms at a million calls, tens under twenty desks'
+//! load); read here, on a thread and a session of their
 //! own (`store::Aside`), the key that asked for them is drawn at once and their answer is drawn
 //! when it comes. What writes (the draft, the save, a callback taken or changed) and the poll
 //! stay on the keyboard's session; a file or a queue read aside that is older than the one the

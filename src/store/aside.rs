@@ -104,8 +104,8 @@ impl Aside {
 }
 
 impl Store {
-    /// Before a read in a second session: a re-key of the file by another terminal followed
-    /// (the keyboard's session learns it at its poll; this one reads nothing stale meanwhile).
+    /// A re-key of the file by another terminal followed: at the keyboard's session's poll
+    /// (`data_version`), and before each read of a second session, which has no poll.
     pub fn keep_up(&mut self) -> StoreResult<()> {
         match self.access {
             Access::ReadOnly => Ok(()),

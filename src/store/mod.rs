@@ -413,9 +413,7 @@ impl Store {
     /// (`StoreError::DatabaseReplaced`), and, once another desk has written, this account's
     /// access withdrawn (`StoreError::AccessRevoked`).
     pub fn data_version(&mut self) -> StoreResult<i64> {
-        if self.access != Access::ReadOnly {
-            self.follow_rekey()?;
-        }
+        self.keep_up()?;
         if self.conn.is_postgres() && !self.conn.checks_database(&self.salt) {
             self.still_the_opened_file()?;
         }

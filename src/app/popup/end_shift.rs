@@ -9,7 +9,7 @@ use crate::app::effect::{AfterShift, Effect, Reply};
 use crate::app::status::status;
 use crate::domain::ShiftId;
 use crate::domain::shift::Shift;
-use crate::domain::summary::Summary;
+use crate::domain::summary::{Scope, Summary};
 use crate::keymap::Action;
 
 #[derive(Debug, Clone)]
@@ -84,7 +84,7 @@ impl Behaviour for EndShiftForm {
         match reply {
             // Read off the keyboard: only this shift's (a form closed and another opened
             // meanwhile asked for its own).
-            Reply::Summary(summary) if matches!(summary.scope, crate::domain::summary::Scope::Shift { id, .. } if id == self.shift) => {
+            Reply::Summary(summary) if matches!(summary.scope, Scope::Shift { id, .. } if id == self.shift) => {
                 self.summary = Some((**summary).clone())
             }
             // A supervisor closed the shift of someone who left: the supervisor stays, in the
