@@ -212,8 +212,6 @@ impl Db {
         }
     }
 
-    /// Requests sent to the server since the connection was made (what a change costs); 0 on
-    /// the file.
     /// The server this connection reached (`Client::server`); `None` on the file.
     pub fn server(&self) -> Option<String> {
         match self {
@@ -222,6 +220,8 @@ impl Db {
         }
     }
 
+    /// Requests sent to the server since the connection was made (what a change costs); 0 on
+    /// the file.
     pub fn requests(&self) -> u64 {
         match self {
             Db::Sqlite(_) => 0,
